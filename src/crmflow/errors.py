@@ -1,0 +1,62 @@
+"""The exception tree of crmflow.
+
+Every error crmflow raises on purpose derives from :class:`CrmflowError`; the CLI turns
+these into a readable message without a traceback (``--debug`` shows it)::
+
+    CrmflowError
+    ├── InputError              the user's file cannot be read as asked
+    │   ├── UnsupportedFormatError   no reader for this file type
+    │   ├── ColumnMappingError       a required column is missing or ambiguous
+    │   ├── UnsafeInputError         XML entities, decompression bombs, oversize lines
+    │   └── EmptyLogError            nothing usable was left after ingestion
+    ├── RulesError              the rules YAML is invalid (names the key and the fix)
+    └── StoreError              the project store cannot be opened or is inconsistent
+
+Messages are sentences that name the file, row, column and value and say what was expected.
+"""
+
+from __future__ import annotations
+
+
+class CrmflowError(Exception):
+    """Root of every error crmflow raises on purpose."""
+
+
+class InputError(CrmflowError):
+    """An input file cannot be read as asked."""
+
+
+class UnsupportedFormatError(InputError):
+    """No reader knows this file type."""
+
+
+class ColumnMappingError(InputError):
+    """A required column (case id, activity, timestamp) is missing or ambiguous."""
+
+
+class UnsafeInputError(InputError):
+    """The input is hostile or too large to read safely (XML entities, bombs, huge lines)."""
+
+
+class EmptyLogError(InputError):
+    """No event survived ingestion; every row went to the quarantine."""
+
+
+class RulesError(CrmflowError):
+    """The audit rules (YAML) are invalid."""
+
+
+class StoreError(CrmflowError):
+    """The DuckDB project store cannot be opened or is inconsistent."""
+
+
+__all__ = [
+    "ColumnMappingError",
+    "CrmflowError",
+    "EmptyLogError",
+    "InputError",
+    "RulesError",
+    "StoreError",
+    "UnsafeInputError",
+    "UnsupportedFormatError",
+]

@@ -1,0 +1,29 @@
+"""The hand-over between a format reader and the staging step.
+
+A reader loads its source into a *raw table* in the store -- the source's own columns, as text
+(CSV, Excel) or typed (XES, Parquet, OCEL), plus ``row_no`` (1-based record number, unique) and,
+where known, ``line`` -- and counts what it read. Structural failures it cannot even split into
+columns (a CSV line with the wrong number of fields) it writes to the quarantine itself.
+:func:`crmflow.ingest.staging.stage_raw` then maps and converts the columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Called by long steps with a short description of what is happening now.
+ProgressFn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A source loaded into the store but not yet mapped to the canonical columns."""
+
+    table: str  # DuckDB table: row_no BIGINT, [line BIGINT], then the source's columns
+    source: str  # the file name as shown to people
+    format: str  # "csv", "xlsx", "xes", "parquet", "ocel-json", "ocel-sqlite", "frame"
+    rows_read: int  # records read, including those the reader already quarantined
+    quarantined: int = 0  # records the reader already wrote to the quarantine
+    info: dict[str, Any] = field(default_factory=dict)  # encoding, delimiter, sheet, object type…

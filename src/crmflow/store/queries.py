@@ -1,0 +1,244 @@
+"""All log-sized SQL of crmflow's mining, in one place.
+
+Each function returns SQL text for one computation over a materialised log; the store runs it.
+Keeping the SQL here (and only here) is what lets another SQL engine run the same computations
+later: nothing log-sized happens in Python loops.
+
+A materialised log ``<name>`` consists of two tables:
+
+* ``ev_<name>`` -- one row per event, sorted once by ``(case_id, ts, row_no)`` (ties keep input
+  order, as pm4py does), with the directly-follows successor precomputed per event
+  (``next_activity``, ``next_resource``, ``next_role``, ``wait_s``), the position in its case
+  (``pos``), a global order (``eid``) and ``is_last``;
+* ``cs_<name>`` -- one row per case: events, first and last timestamp, duration, variant.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crmflow.store.schema import STAGED_COLUMNS
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def ident(name: str) -> str:
+    """Quote an identifier for SQL (column names come from user files)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_name(name: str) -> str:
+    """Validate an internal table/log name (never user text)."""
+    if not _NAME.match(name):
+        raise ValueError(f"invalid internal table name {name!r}")
+    return name
+
+
+def ev(log: str) -> str:
+    return "ev_" + table_name(log)
+
+
+def cs(log: str) -> str:
+    return "cs_" + table_name(log)
+
+
+# --------------------------------------------------------------------------- materialisation
+
+
+def materialize_events(log: str, source_sql: str) -> str:
+    """Sort once and precompute each event's directly-follows successor."""
+    return f"""
+CREATE OR REPLACE TABLE {ev(log)} AS
+SELECT (row_number() OVER (ORDER BY case_id, ts, row_no) - 1)::BIGINT AS eid,
+       (row_number() OVER w - 1)::INTEGER AS pos,
+       (lead(row_no) OVER w IS NULL) AS is_last,
+       lead(activity) OVER w AS next_activity,
+       lead(resource) OVER w AS next_resource,
+       lead(role) OVER w AS next_role,
+       (epoch_us(lead(ts) OVER w) - epoch_us(ts)) / 1e6 AS wait_s,
+       s.*
+FROM ({source_sql}) AS s
+WINDOW w AS (PARTITION BY case_id ORDER BY ts, row_no)
+ORDER BY case_id, ts, row_no
+"""
+
+
+def materialize_cases(log: str) -> str:
+    """One row per case, with its variant (the activity sequence)."""
+    return f"""
+CREATE OR REPLACE TABLE {cs(log)} AS
+SELECT case_id,
+       count(*)::BIGINT AS n_events,
+       min(ts) AS start_ts,
+       max(ts) AS end_ts,
+       (epoch_us(max(ts)) - epoch_us(min(ts))) / 1e6 AS duration_s,
+       list(activity ORDER BY eid) AS variant
+FROM {ev(log)}
+GROUP BY case_id
+"""
+
+
+def staged_select(stage: str, attributes: list[str]) -> str:
+    """Project a staged table on the canonical columns plus the given attribute columns."""
+    cols = [ident(c) for c in STAGED_COLUMNS] + [ident(a) for a in attributes]
+    return f"SELECT {', '.join(cols)} FROM {table_name(stage)}"
+
+
+def events_as_staged(log: str, attributes: list[str], where: str = "TRUE") -> str:
+    """A materialised log's events in staged form (for filters that build a new log)."""
+    cols = [ident(c) for c in STAGED_COLUMNS] + [ident(a) for a in attributes]
+    return f"SELECT {', '.join(cols)} FROM {ev(log)} WHERE {where}"
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def log_summary(log: str) -> str:
+    return f"""
+SELECT count(*) AS events, count(DISTINCT case_id) AS cases,
+       count(DISTINCT activity) AS activities, min(ts) AS first_ts, max(ts) AS last_ts,
+       count(DISTINCT resource) AS resources
+FROM {ev(log)}
+"""
+
+
+def variant_count(log: str) -> str:
+    return f"SELECT count(DISTINCT variant) FROM {cs(log)}"
+
+
+def _wait_stats(expr: str = "wait_s") -> str:
+    return (
+        f"avg({expr}) AS mean_s, median({expr}) AS median_s, "
+        f"quantile_cont({expr}, 0.9) AS p90_s, min({expr}) AS min_s, max({expr}) AS max_s, "
+        f"sum({expr}) AS total_s"
+    )
+
+
+def dfg_edges(log: str) -> str:
+    """Directly-follows pairs with frequency and waiting-time statistics."""
+    return f"""
+SELECT activity AS source, next_activity AS target, count(*)::BIGINT AS count,
+       count(DISTINCT case_id)::BIGINT AS cases, {_wait_stats()}
+FROM {ev(log)}
+WHERE NOT is_last
+GROUP BY ALL
+ORDER BY count DESC, source, target
+"""
+
+
+def start_activities(log: str) -> str:
+    return f"""
+SELECT activity, count(*)::BIGINT AS count FROM {ev(log)} WHERE pos = 0
+GROUP BY activity ORDER BY count DESC, activity
+"""
+
+
+def end_activities(log: str) -> str:
+    return f"""
+SELECT activity, count(*)::BIGINT AS count FROM {ev(log)} WHERE is_last
+GROUP BY activity ORDER BY count DESC, activity
+"""
+
+
+def variants(log: str) -> str:
+    """Variants with counts and duration statistics, most frequent first."""
+    return f"""
+SELECT variant AS activities, count(*)::BIGINT AS count,
+       avg(duration_s) AS mean_duration_s, median(duration_s) AS median_duration_s,
+       min(duration_s) AS min_duration_s, max(duration_s) AS max_duration_s,
+       min(case_id) AS example_case_id
+FROM {cs(log)}
+GROUP BY variant
+ORDER BY count DESC, mean_duration_s, example_case_id
+"""
+
+
+def case_durations(log: str) -> str:
+    return f"SELECT case_id, n_events, start_ts, end_ts, duration_s FROM {cs(log)} ORDER BY case_id"
+
+
+def case_duration_stats(log: str) -> str:
+    return f"""
+SELECT count(*) AS cases, avg(duration_s) AS mean_s, median(duration_s) AS median_s,
+       quantile_cont(duration_s, 0.9) AS p90_s, min(duration_s) AS min_s, max(duration_s) AS max_s
+FROM {cs(log)}
+"""
+
+
+def activity_statistics(log: str) -> str:
+    """Per activity: events, cases, repeats, resources and the waiting time *before* it."""
+    return f"""
+WITH inflow AS (
+    SELECT next_activity AS activity, wait_s FROM {ev(log)} WHERE NOT is_last
+), w AS (
+    SELECT activity, {_wait_stats()} FROM inflow GROUP BY activity
+), a AS (
+    SELECT activity, count(*)::BIGINT AS events, count(DISTINCT case_id)::BIGINT AS cases,
+           count(DISTINCT resource)::BIGINT AS resources
+    FROM {ev(log)} GROUP BY activity
+)
+SELECT a.activity, a.events, a.cases, a.events - a.cases AS repeats, a.resources,
+       w.mean_s AS mean_wait_s, w.median_s AS median_wait_s, w.p90_s AS p90_wait_s,
+       w.max_s AS max_wait_s, coalesce(w.total_s, 0) AS total_wait_s
+FROM a LEFT JOIN w USING (activity)
+ORDER BY a.events DESC, a.activity
+"""
+
+
+def resource_statistics(log: str) -> str:
+    return f"""
+SELECT resource, count(*)::BIGINT AS events, count(DISTINCT case_id)::BIGINT AS cases,
+       count(DISTINCT activity)::BIGINT AS activities, min(ts) AS first_ts, max(ts) AS last_ts,
+       any_value(role) AS role
+FROM {ev(log)} WHERE resource IS NOT NULL
+GROUP BY resource ORDER BY events DESC, resource
+"""
+
+
+def handover(log: str, level: str) -> str:
+    """Hand-over of work: consecutive events in a case done by different resources (or roles)."""
+    col, nxt = {"resource": ("resource", "next_resource"), "role": ("role", "next_role")}[level]
+    return f"""
+SELECT {col} AS source, {nxt} AS target, count(*)::BIGINT AS count,
+       count(DISTINCT case_id)::BIGINT AS cases, {_wait_stats()}
+FROM {ev(log)}
+WHERE NOT is_last AND {col} IS NOT NULL AND {nxt} IS NOT NULL AND {col} <> {nxt}
+GROUP BY ALL ORDER BY count DESC, source, target
+"""
+
+
+# --------------------------------------------------------------------------- filters (case sets)
+
+
+def cases_in_time_range(log: str, mode: str) -> str:
+    """Case ids kept by a time-window filter (parameters: start, end)."""
+    if mode == "contained":
+        cond = "start_ts >= $start AND end_ts <= $end"
+    elif mode == "intersecting":
+        cond = "start_ts <= $end AND end_ts >= $start"
+    elif mode == "started":
+        cond = "start_ts >= $start AND start_ts <= $end"
+    elif mode == "completed":
+        cond = "end_ts >= $start AND end_ts <= $end"
+    else:  # pragma: no cover - guarded by Literal types in the API
+        raise ValueError(mode)
+    return f"SELECT case_id FROM {cs(log)} WHERE {cond}"
+
+
+def cases_with_attribute(log: str, column: str) -> str:
+    """Case ids with at least one event whose column is in $values."""
+    return f"SELECT DISTINCT case_id FROM {ev(log)} WHERE CAST({ident(column)} AS VARCHAR) IN (SELECT unnest($values))"
+
+
+def cases_top_k_variants(log: str) -> str:
+    return f"""
+WITH v AS (
+    SELECT variant, count(*) AS n, min(case_id) AS first_case FROM {cs(log)}
+    GROUP BY variant ORDER BY n DESC, first_case LIMIT $k
+)
+SELECT c.case_id FROM {cs(log)} c JOIN v USING (variant)
+"""
+
+
+def cases_by_duration(log: str) -> str:
+    return f"SELECT case_id FROM {cs(log)} WHERE duration_s >= $min_s AND duration_s <= $max_s"

@@ -1,0 +1,292 @@
+"""The DuckDB-backed store: one file per audit project, or in memory.
+
+Readers write *staged* tables (canonical columns, see :mod:`crmflow.store.schema`) and the
+quarantine; :meth:`EventStore.materialize` turns staged tables into an :class:`EventLog`, sorting
+the events once. Every query runs through :meth:`EventStore.sql`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from crmflow.errors import EmptyLogError, StoreError
+from crmflow.settings import Settings, get_settings
+from crmflow.store import queries as q
+from crmflow.store.schema import (
+    DERIVED_COLUMNS,
+    INGESTIONS_DDL,
+    QUARANTINE_DDL,
+    STAGED_COLUMNS,
+    XES_NAMES,
+)
+
+_counter = itertools.count(1)
+
+
+class EventStore:
+    """A DuckDB database holding event logs, their cases and the quarantine.
+
+    >>> store = EventStore()            # in memory
+    >>> store.sql("SELECT 1 + 1").fetchone()[0]
+    2
+    """
+
+    def __init__(self, path: str | Path | None = None, *, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.path = Path(path) if path else None
+        try:
+            self.con = duckdb.connect(str(self.path) if self.path else ":memory:")
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the project store {self.path}: {exc}") from exc
+        self._tmp = tempfile.TemporaryDirectory(prefix="crmflow-duckdb-")
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET preserve_insertion_order = true")
+        self.con.execute(f"SET memory_limit = '{self.settings.memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
+        if self.settings.threads > 0:
+            self.con.execute(f"SET threads = {int(self.settings.threads)}")
+        self.con.execute(QUARANTINE_DDL)
+        self.con.execute(INGESTIONS_DDL)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def sql(self, query: str, params: Any = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement and return the cursor (the single execution path)."""
+        return self.con.execute(query, params) if params is not None else self.con.execute(query)
+
+    def rows(self, query: str, params: Any = None) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dictionaries (for small, summary-sized results)."""
+        cur = self.sql(query, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def arrow(self, query: str, params: Any = None) -> pa.Table:
+        return self.sql(query, params).to_arrow_table()
+
+    def new_name(self, prefix: str) -> str:
+        return f"{prefix}_{next(_counter)}_{id(self) % 100000}"
+
+    def columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.con.execute(f"DESCRIBE {q.table_name(table)}").fetchall()]
+
+    def has_table(self, table: str) -> bool:
+        return bool(
+            self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+            ).fetchone()[0]
+        )
+
+    def close(self) -> None:
+        self.con.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ ingestion bookkeeping
+
+    def quarantine_rows(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Append quarantine rows (dicts with the quarantine columns); return how many."""
+        batch = [
+            (r.get("log_name"), r.get("source"), r.get("row_no"), r.get("line"), r.get("column_name"),
+             None if r.get("value") is None else str(r.get("value")), r.get("reason"),
+             None if r.get("raw") is None else str(r.get("raw")))
+            for r in rows
+        ]
+        if batch:
+            self.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        return len(batch)
+
+    def record_ingestion(
+        self, *, log_name: str, source: str, format: str, rows_read: int, parsed: int,
+        quarantined: int, mapping: dict[str, Any] | None = None,
+    ) -> None:
+        if parsed + quarantined != rows_read:
+            raise StoreError(
+                f"ingestion of {source} does not add up: {parsed} parsed + {quarantined} quarantined "
+                f"!= {rows_read} rows read; this is a bug in crmflow, please report it"
+            )
+        self.con.execute(
+            "INSERT INTO ingestions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [log_name, source, format, rows_read, parsed, quarantined, json.dumps(mapping or {})],
+        )
+
+    # ------------------------------------------------------------------ logs
+
+    def materialize(self, stages: Sequence[str], *, log_name: str = "log") -> EventLog:
+        """Build log ``log_name`` from staged tables: sort once, derive successors and cases."""
+        if not stages:
+            raise EmptyLogError("no input was given")
+        attrs: list[str] = []
+        for st in stages:
+            for c in self.columns(st):
+                if c not in STAGED_COLUMNS and c not in attrs:
+                    attrs.append(c)
+        parts = []
+        for st in stages:
+            have = set(self.columns(st))
+            cols = [q.ident(c) for c in STAGED_COLUMNS] + [
+                q.ident(a) if a in have else f"NULL AS {q.ident(a)}" for a in attrs
+            ]
+            parts.append(f"SELECT {', '.join(cols)} FROM {q.table_name(st)}")
+        source_sql = " UNION ALL BY NAME ".join(parts)
+        self.sql(q.materialize_events(log_name, source_sql))
+        self.sql(q.materialize_cases(log_name))
+        log = EventLog(self, log_name)
+        if log.n_events == 0:
+            raise EmptyLogError(
+                "no event could be read: every row went to the quarantine "
+                f"({log.quarantined} rows); run `crmflow inspect` to see the reasons"
+            )
+        return log
+
+    def derive(self, parent: EventLog, where: str, params: Any = None, *, suffix: str = "f") -> EventLog:
+        """A new log with the parent's events that satisfy ``where`` (used by filters)."""
+        name = self.new_name(f"{parent.name}_{suffix}")[:60]
+        stage = self.new_name("stage")
+        self.sql(
+            f"CREATE TEMP TABLE {stage} AS {q.events_as_staged(parent.name, parent.attributes, where)}",
+            params,
+        )
+        self.sql(q.materialize_events(name, f"SELECT * FROM {stage}"))
+        self.sql(q.materialize_cases(name))
+        self.sql(f"DROP TABLE {stage}")
+        self.sql(
+            "INSERT INTO ingestions SELECT ?, source, format, rows_read, parsed, quarantined, mapping "
+            "FROM ingestions WHERE log_name = ?",
+            [name, parent.origin],
+        )
+        return EventLog(self, name, origin=parent.origin)
+
+    def log(self, name: str = "log") -> EventLog:
+        if not self.has_table(q.ev(name)):
+            raise StoreError(f"the store has no log named {name!r}")
+        return EventLog(self, name)
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """Headline numbers of a log."""
+
+    events: int
+    cases: int
+    activities: int
+    variants: int
+    resources: int
+    first_ts: datetime | None
+    last_ts: datetime | None
+    rows_read: int
+    quarantined: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["first_ts"] = self.first_ts.isoformat() if self.first_ts else None
+        d["last_ts"] = self.last_ts.isoformat() if self.last_ts else None
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class EventLog:
+    """A materialised event log inside an :class:`EventStore`.
+
+    Mining functions take an ``EventLog``; filters return a new one. The events stay in DuckDB.
+    """
+
+    store: EventStore
+    name: str
+    origin: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.origin:
+            object.__setattr__(self, "origin", self.name)
+
+    @property
+    def events_table(self) -> str:
+        return q.ev(self.name)
+
+    @property
+    def cases_table(self) -> str:
+        return q.cs(self.name)
+
+    @property
+    def attributes(self) -> list[str]:
+        """Extra (non-canonical) event attribute columns."""
+        skip = set(STAGED_COLUMNS) | set(DERIVED_COLUMNS)
+        return [c for c in self.store.columns(self.events_table) if c not in skip]
+
+    @property
+    def n_events(self) -> int:
+        return int(self.store.sql(f"SELECT count(*) FROM {self.events_table}").fetchone()[0])
+
+    @property
+    def n_cases(self) -> int:
+        return int(self.store.sql(f"SELECT count(*) FROM {self.cases_table}").fetchone()[0])
+
+    @property
+    def rows_read(self) -> int:
+        r = self.store.sql("SELECT coalesce(sum(rows_read), 0) FROM ingestions WHERE log_name = ?", [self.origin])
+        return int(r.fetchone()[0])
+
+    @property
+    def quarantined(self) -> int:
+        r = self.store.sql("SELECT count(*) FROM quarantine WHERE log_name = ?", [self.origin])
+        return int(r.fetchone()[0])
+
+    def summary(self) -> LogSummary:
+        s = self.store.rows(q.log_summary(self.name))[0]
+        return LogSummary(
+            events=int(s["events"]), cases=int(s["cases"]), activities=int(s["activities"]),
+            variants=int(self.store.sql(q.variant_count(self.name)).fetchone()[0]),
+            resources=int(s["resources"]), first_ts=s["first_ts"], last_ts=s["last_ts"],
+            rows_read=self.rows_read, quarantined=self.quarantined,
+        )
+
+    def ingestions(self) -> list[dict[str, Any]]:
+        rows = self.store.rows("SELECT * FROM ingestions WHERE log_name = ? ORDER BY source", [self.origin])
+        for r in rows:
+            r["mapping"] = json.loads(r["mapping"]) if r["mapping"] else {}
+        return rows
+
+    def quarantine(self, limit: int | None = None) -> list[dict[str, Any]]:
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        return self.store.rows(
+            "SELECT source, row_no, line, column_name, value, reason, raw FROM quarantine "
+            f"WHERE log_name = ? ORDER BY source, row_no{lim}", [self.origin],
+        )
+
+    def quarantine_reasons(self) -> list[dict[str, Any]]:
+        """Quarantined rows counted by reason (for report summaries)."""
+        return self.store.rows(
+            "SELECT reason, column_name, count(*)::BIGINT AS rows FROM quarantine WHERE log_name = ? "
+            "GROUP BY ALL ORDER BY rows DESC, reason", [self.origin],
+        )
+
+    def to_arrow(self, *, xes_names: bool = True) -> pa.Table:
+        """The events, sorted, as an Arrow table (XES column names by default)."""
+        cols = []
+        for c in list(STAGED_COLUMNS) + self.attributes:
+            if c == "row_no":
+                continue
+            alias = XES_NAMES.get(c, c) if xes_names else c
+            cols.append(f"{q.ident(c)} AS {q.ident(alias)}")
+        return self.store.arrow(f"SELECT {', '.join(cols)} FROM {self.events_table} ORDER BY eid")
+
+    def to_pandas(self, *, xes_names: bool = True) -> Any:
+        """The events as a pandas DataFrame (pandas must be installed)."""
+        return self.to_arrow(xes_names=xes_names).to_pandas()
+
+    def __repr__(self) -> str:
+        return f"EventLog(name={self.name!r}, events={self.n_events}, cases={self.n_cases})"
