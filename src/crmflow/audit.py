@@ -1,0 +1,156 @@
+"""The As-Is audit: from a log (or a file) to the audit document and its report.
+
+``audit()`` runs the mining and the findings over one log and returns an :class:`AuditResult`
+whose ``data`` is exactly what ``audit.json`` holds (documented by ``docs/audit.schema.json``);
+``write()`` writes ``audit.json`` and the self-contained ``report.html``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from crmflow import __version__
+from crmflow.i18n import check_lang
+from crmflow.jsonable import to_jsonable
+from crmflow.mining.dfg import discover_dfg
+from crmflow.mining.durations import case_duration_stats
+from crmflow.mining.handover import discover_handover
+from crmflow.mining.statistics import activity_statistics, resource_statistics
+from crmflow.mining.variants import get_variants
+from crmflow.store.store import EventLog
+
+#: How many variants the audit document lists (the total is always given).
+TOP_VARIANTS = 50
+#: How many quarantined rows the audit document shows as a sample (the count is exact).
+QUARANTINE_SAMPLE = 50
+
+StepFn = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class AuditOutputs:
+    """Where ``write`` put the audit."""
+
+    json_path: Path
+    html_path: Path
+
+
+@dataclass(frozen=True, eq=False)
+class AuditResult:
+    """The audit of one log: ``data`` is the ``audit.json`` document."""
+
+    log: EventLog
+    data: dict[str, Any]
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return list(self.data["findings"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+    def write(self, out_dir: str | Path, *, lang: str | None = None) -> AuditOutputs:
+        """Write ``audit.json`` and ``report.html`` into ``out_dir`` (created if needed)."""
+        from crmflow.report.html import write_report
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        json_path = out / "audit.json"
+        json_path.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), encoding="utf-8")
+        html_path = out / "report.html"
+        write_report(self.data, html_path, lang=check_lang(lang or self.data["lang"]))
+        return AuditOutputs(json_path=json_path, html_path=html_path)
+
+
+def audit(
+    source: EventLog | str | Path,
+    *,
+    rules: Any = None,
+    mapping: Any = None,
+    timezone_name: str | None = None,
+    lang: str = "en",
+    progress: StepFn | None = None,
+) -> AuditResult:
+    """Audit a log: process map, variants, durations, hand-overs, findings, SLAs, funnel.
+
+    ``source`` is an :class:`EventLog` or a path that :func:`crmflow.read_log` understands;
+    ``rules`` is a rules YAML path, a dict, an ``AuditRules`` or ``None`` (defaults).
+    """
+    from crmflow.findings.detect import detect_findings
+    from crmflow.findings.rules import AuditRules, load_rules
+
+    lang = check_lang(lang)
+    step = progress or (lambda _msg: None)
+    audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else None
+    if isinstance(source, EventLog):
+        log = source
+    else:
+        from crmflow.ingest.reader import read_log
+
+        tz = timezone_name or (audit_rules.calendar.timezone if audit_rules is not None else None)
+        log = read_log(source, mapping=mapping, timezone=tz, progress=step)
+
+    step("mining")
+    summary = log.summary()
+    dfg = discover_dfg(log)
+    variants = get_variants(log)
+    durations = case_duration_stats(log)
+    step("findings")
+    found = detect_findings(log, audit_rules, lang=lang)
+    step("report")
+    found_d = found.to_dict()
+    ingestions = log.ingestions()
+    data: dict[str, Any] = {
+        "crmflow_version": __version__,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "lang": lang,
+        "input": {
+            "sources": [
+                {
+                    "source": i["source"], "format": i["format"], "rows_read": i["rows_read"],
+                    "parsed": i["parsed"], "quarantined": i["quarantined"],
+                    "mapping": i["mapping"].get("columns", i["mapping"]),
+                    "info": i["mapping"].get("info", {}),
+                }
+                for i in ingestions
+            ]
+        },
+        "log": {
+            "cases": summary.cases, "events": summary.events, "activities": summary.activities,
+            "variants": summary.variants, "resources": summary.resources,
+            "start": summary.first_ts, "end": summary.last_ts,
+            "rows_read": summary.rows_read, "quarantined": summary.quarantined,
+        },
+        "dfg": [e.to_dict() for e in dfg.edges],
+        "start_activities": dfg.start_activities,
+        "end_activities": dfg.end_activities,
+        "activities": [a.to_dict() for a in activity_statistics(log)],
+        "resources": [r.to_dict() for r in resource_statistics(log)],
+        "variants": [v.to_dict() for v in variants.top(TOP_VARIANTS)],
+        "variants_total": len(variants),
+        "case_durations": {
+            "cases": durations.cases, "mean_s": durations.mean_s, "median_s": durations.median_s,
+            "p90_s": durations.p90_s, "min_s": durations.min_s, "max_s": durations.max_s,
+            "histogram": {"edges_s": list(durations.histogram_edges_s), "counts": list(durations.histogram_counts)},
+        },
+        "handover": {
+            "resource": [h.to_dict() for h in discover_handover(log, level="resource").edges[:200]],
+            "role": [h.to_dict() for h in discover_handover(log, level="role").edges[:200]],
+        },
+        "findings": found_d["findings"],
+        "sla": found_d["sla"],
+        "funnel": found_d["funnel"],
+        "quarantine": {
+            "count": summary.quarantined,
+            "by_reason": log.quarantine_reasons(),
+            "sample": log.quarantine(limit=QUARANTINE_SAMPLE),
+        },
+        "rules": found_d.get("rules"),
+        "warnings": found_d.get("warnings", []),
+    }
+    return AuditResult(log=log, data=to_jsonable(data))

@@ -1,0 +1,208 @@
+"""The ``crmflow`` command: a thin shell over the library (parse, call one function, render)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crmflow.cli.messages import CLI
+from crmflow.cli.progress import step_progress
+from crmflow.errors import CrmflowError
+from crmflow.i18n import check_lang, text
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=CLI["app_help"]["en"] + " / " + CLI["app_help"]["ru"])
+console = Console(stderr=True)
+out = Console()
+
+
+class _State:
+    lang: str = "en"
+    debug: bool = False
+
+
+state = _State()
+
+
+def t(key: str, **kw: object) -> str:
+    return text(CLI, key, state.lang, **kw)
+
+
+def _fail(exc: BaseException) -> None:
+    if state.debug:
+        raise exc
+    console.print(f"[bold red]{t('error', message=str(exc))}[/]", highlight=False, markup=True, soft_wrap=True)
+    console.print(f"[dim]{t('debug_hint')}[/]")
+    raise typer.Exit(2)
+
+
+LangOpt = Annotated[str | None, typer.Option("--lang", help="ru | en: language of everything printed and written.")]
+
+
+@app.callback()
+def main(
+    lang: Annotated[str, typer.Option("--lang", help="ru | en")] = "en",
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """crmflow: audit CRM processes from the CRM's own data."""
+    state.debug = debug
+    try:
+        state.lang = check_lang(lang)
+    except CrmflowError as exc:
+        _fail(exc)
+
+
+def _set_lang(lang: str | None) -> None:
+    if lang:
+        try:
+            state.lang = check_lang(lang)
+        except CrmflowError as exc:
+            _fail(exc)
+
+
+def _print_mapping(ingestions: list[dict]) -> None:
+    for ing in ingestions:
+        table = Table(title=f"{t('mapping_title')}: {ing['source']}", title_justify="left")
+        table.add_column(t("field"))
+        table.add_column(t("column"))
+        mapping = ing["mapping"].get("columns", ing["mapping"])
+        for field, col in mapping.items():
+            if isinstance(col, str) or col is None:
+                table.add_row(field, col or "—")
+        info = ing["mapping"].get("info", {})
+        for k, v in info.items():
+            table.add_row(f"[dim]{k}[/]", f"[dim]{v}[/]")
+        out.print(table)
+
+
+def _print_summary(log) -> None:  # type: ignore[no-untyped-def]
+    s = log.summary()
+    table = Table(title=t("summary_title"), title_justify="left", show_header=False)
+    table.add_column()
+    table.add_column(justify="right")
+    span = f"{s.first_ts:%Y-%m-%d %H:%M} … {s.last_ts:%Y-%m-%d %H:%M} UTC" if s.first_ts else "—"
+    for key, value in [
+        ("cases", f"{s.cases:,}"), ("events", f"{s.events:,}"), ("activities", f"{s.activities:,}"),
+        ("variants", f"{s.variants:,}"), ("resources", f"{s.resources:,}"), ("time_span", span),
+        ("rows_read", f"{s.rows_read:,}"), ("parsed", f"{s.rows_read - s.quarantined:,}"),
+        ("quarantined", f"{s.quarantined:,}"),
+    ]:
+        table.add_row(t(key), value)
+    out.print(table)
+    reasons = log.quarantine_reasons()
+    if reasons:
+        qt = Table(title=t("quarantine_title"), title_justify="left")
+        qt.add_column(t("reason"))
+        qt.add_column(t("column"))
+        qt.add_column(t("rows"), justify="right")
+        for r in reasons[:20]:
+            qt.add_row(str(r["reason"]), str(r["column_name"] or "—"), f"{r['rows']:,}")
+        out.print(qt)
+
+
+@app.command()
+def inspect(
+    inputs: Annotated[list[Path], typer.Argument(help="Event log or CRM export files.", exists=True, dir_okay=False)],
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Print a summary: cases, events, activities, time span, mapping, quarantined rows."""
+    _set_lang(lang)
+    from crmflow.ingest.reader import read_log
+
+    try:
+        with step_progress(console, total=3, enabled=console.is_terminal) as step:
+            log = read_log(*inputs, mapping=mapping, timezone=timezone, progress=step)
+        _print_mapping(log.ingestions())
+        _print_summary(log)
+    except CrmflowError as exc:
+        _fail(exc)
+
+
+@app.command()
+def audit(
+    inputs: Annotated[list[Path], typer.Argument(help="Event log or CRM export files.", exists=True, dir_okay=False)],
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Audit rules YAML (calendar, SLAs, stages…).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder for audit.json and report.html.")] = Path("out"),
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Audit the As-Is process: writes OUT/audit.json and OUT/report.html."""
+    _set_lang(lang)
+    try:
+        outputs = _run_audit(inputs, mapping=mapping, rules=rules, out_dir=out_dir, timezone=timezone)
+        out.print(t("written", json=outputs.json_path, html=outputs.html_path))
+    except CrmflowError as exc:
+        _fail(exc)
+
+
+def _run_audit(inputs, *, mapping, rules, out_dir, timezone):  # type: ignore[no-untyped-def]
+    from crmflow.audit import audit as run_audit
+    from crmflow.findings.rules import load_rules
+    from crmflow.ingest.reader import read_log
+
+    audit_rules = load_rules(rules) if rules else None
+    tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
+    with step_progress(console, total=6, enabled=console.is_terminal) as step:
+        step(t("reading", source=", ".join(p.name for p in inputs)))
+        log = read_log(*inputs, mapping=mapping, timezone=tz, progress=step)
+        result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)))
+        outputs = result.write(out_dir, lang=state.lang)
+    _print_mapping(log.ingestions())
+    _print_summary(log)
+    _print_findings(result.findings)
+    return outputs
+
+
+def _print_findings(findings: list[dict]) -> None:
+    if not findings:
+        return
+    table = Table(title=t("findings_title"), title_justify="left")
+    table.add_column(t("severity"))
+    table.add_column(t("kind"))
+    table.add_column(t("title"))
+    colour = {"high": "red", "medium": "yellow", "low": "green"}
+    for f in findings[:15]:
+        table.add_row(f"[{colour.get(f['severity'], 'white')}]{f['severity']}[/]", f["kind"], f["title"])
+    out.print(table)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
+    lang: LangOpt = None,
+) -> None:
+    """Generate a Bitrix24-style export and audit it and the shipped helpdesk log."""
+    _set_lang(lang)
+    from importlib.resources import files
+
+    from crmflow.demo.bitrix import generate_bitrix_demo
+
+    try:
+        data = generate_bitrix_demo(out_dir / "data")
+        out.print(t("demo_generated", path=data.csv_path))
+        rules = Path(str(files("crmflow.demo") / "rules_bitrix.yaml"))
+        out.print(t("demo_auditing", name="Bitrix24"))
+        bitrix = _run_audit([data.csv_path], mapping=None, rules=rules, out_dir=out_dir / "bitrix24", timezone=None)
+        helpdesk = Path(str(files("crmflow.demo") / "data" / "helpdesk.xes.gz"))
+        out.print(t("demo_auditing", name="helpdesk.xes.gz"))
+        out.print(f"[dim]{t('helpdesk_attr')}[/]")
+        hd_rules = Path(str(files("crmflow.demo") / "rules_helpdesk.yaml"))
+        hd = _run_audit([helpdesk], mapping=None, rules=hd_rules, out_dir=out_dir / "helpdesk", timezone=None)
+        out.print(t("demo_done", bitrix=bitrix.html_path.resolve(), helpdesk=hd.html_path.resolve()))
+    except CrmflowError as exc:
+        _fail(exc)
+
+
+def run() -> None:  # pragma: no cover - entry point helper
+    app(prog_name="crmflow")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

@@ -1,0 +1,336 @@
+"""Russian and English text of the audit report, and how it writes numbers and durations.
+
+The catalogue :data:`MESSAGES` is used with :func:`crmflow.i18n.text`; the formatters write a
+number, a share or a duration the way a reader of that language expects (Russian: a space between
+thousands, a decimal comma, ``2 д 4 ч``; English: ``1,234.5``, ``2d 4h``).
+
+>>> [format_duration(187_200, lang).replace(NBSP, " ") for lang in ("ru", "en")]
+['2 д 4 ч', '2d 4h']
+>>> format_number(1234567.5, "ru", digits=1)
+'1\\xa0234\\xa0567,5'
+"""
+
+from __future__ import annotations
+
+import math
+
+from crmflow.i18n import text
+
+NBSP = "\u00a0"
+#: What the report shows for a value that is missing (no data, not applicable).
+MISSING = "—"
+
+_UNITS = {
+    # name: (seconds, ru, en)
+    "d": (86_400, "{n}" + NBSP + "д", "{n}d"),
+    "h": (3_600, "{n}" + NBSP + "ч", "{n}h"),
+    "min": (60, "{n}" + NBSP + "мин", "{n}" + NBSP + "min"),
+    "m": (60, "{n}" + NBSP + "мин", "{n}m"),
+    "s": (1, "{n}" + NBSP + "с", "{n}" + NBSP + "s"),
+}
+
+
+def format_number(value: float | int | None, lang: str, *, digits: int = 0) -> str:
+    """Write a number with the language's thousands separator and decimal mark.
+
+    Parameters
+    ----------
+    value
+        The number; ``None`` or NaN gives :data:`MISSING`.
+    lang
+        ``"ru"`` (no-break space between thousands, decimal comma) or ``"en"``.
+    digits
+        Digits after the decimal mark.
+
+    Examples
+    --------
+    >>> format_number(12345, "en"), format_number(0.25, "ru", digits=2)
+    ('12,345', '0,25')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return MISSING
+    out = f"{value:,.{digits}f}"
+    if lang == "ru":
+        out = out.replace(",", NBSP).replace(".", ",")
+    return out.replace("-", "−")
+
+
+def format_percent(share: float | None, lang: str, *, digits: int = 1) -> str:
+    """Write a share (0.931) as a percentage (``93,1 %`` / ``93.1%``).
+
+    Trailing ``,0``/``.0`` is dropped so whole percentages read cleanly.
+
+    >>> format_percent(0.931, "ru"), format_percent(0.5, "en")
+    ('93,1\\xa0%', '50%')
+    """
+    if share is None or (isinstance(share, float) and not math.isfinite(share)):
+        return MISSING
+    number = format_number(share * 100, lang, digits=digits)
+    for zero in (",0", ".0"):
+        if digits == 1 and number.endswith(zero):
+            number = number[: -len(zero)]
+    return number + (NBSP + "%" if lang == "ru" else "%")
+
+
+def format_duration(seconds: float | int | None, lang: str) -> str:
+    """Write a duration humanely in the two largest units (``3 д 4 ч``, ``15 мин``, ``3d 4h``).
+
+    The value is rounded to the smaller of the two units shown; ``None`` gives :data:`MISSING`.
+
+    Examples
+    --------
+    >>> format_duration(900, "en"), format_duration(900, "ru"), format_duration(15_600, "en")
+    ('15\\xa0min', '15\\xa0мин', '4h\\xa020m')
+    >>> format_duration(0.4, "en")
+    '0\\xa0s'
+    """
+    if seconds is None or (isinstance(seconds, float) and not math.isfinite(seconds)):
+        return MISSING
+    sign = "−" if seconds < 0 else ""
+    total = abs(float(seconds))
+    if total < 60:
+        return sign + _unit("s", round(total), lang)
+    if total < 3_600:
+        return sign + _unit("min", round(total / 60), lang)
+    if total < 86_400:
+        minutes = round(total / 60)
+        hours, minutes = divmod(minutes, 60)
+        if hours >= 24:
+            return sign + _unit("d", 1, lang)
+        return sign + _join([("h", hours), ("m", minutes)], lang)
+    hours = round(total / 3_600)
+    days, hours = divmod(hours, 24)
+    return sign + _join([("d", days), ("h", hours)], lang)
+
+
+def _unit(name: str, n: int, lang: str) -> str:
+    _, ru, en = _UNITS[name]
+    return (ru if lang == "ru" else en).format(n=format_number(n, lang))
+
+
+def _join(parts: list[tuple[str, int]], lang: str) -> str:
+    return NBSP.join(_unit(name, n, lang) for name, n in parts if n)
+
+
+def t(key: str, lang: str, /, **kwargs: object) -> str:
+    """Shorthand for :func:`crmflow.i18n.text` over :data:`MESSAGES`.
+
+    >>> t("section.variants", "en")
+    'Variants'
+    """
+    return text(MESSAGES, key, lang, **kwargs)
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ----------------------------------------------------------------- page
+    "report.title": {"en": "Process audit", "ru": "Аудит процесса"},
+    "report.generated": {"en": "Generated {time} by crmflow {version}",
+                         "ru": "Сформирован {time}, crmflow {version}"},
+    "report.sources": {"en": "Sources", "ru": "Источники"},
+    "report.period": {"en": "Period", "ru": "Период"},
+    "report.nav": {"en": "Contents", "ru": "Содержание"},
+    "report.empty": {"en": "No data.", "ru": "Нет данных."},
+    "report.footer": {
+        "en": "Self-contained report: opens offline, contains no scripts from outside and no tracking.",
+        "ru": "Автономный отчёт: открывается без сети, не содержит внешних скриптов и отслеживания.",
+    },
+    "report.shown_of": {"en": "showing {shown} of {total}", "ru": "показано {shown} из {total}"},
+    "section.summary": {"en": "Summary", "ru": "Сводка"},
+    "section.map": {"en": "Process map", "ru": "Карта процесса"},
+    "section.variants": {"en": "Variants", "ru": "Варианты"},
+    "section.findings": {"en": "Findings", "ru": "Выводы"},
+    "section.sla": {"en": "Service levels (SLA)", "ru": "Сроки (SLA)"},
+    "section.funnel": {"en": "Funnel", "ru": "Воронка"},
+    "section.handover": {"en": "Hand-over of work", "ru": "Передача работы"},
+    "section.activities": {"en": "Activities", "ru": "Действия"},
+    "section.resources": {"en": "Resources", "ru": "Исполнители"},
+    "section.durations": {"en": "Case durations", "ru": "Длительность случаев"},
+    "section.quarantine": {"en": "Quarantined rows", "ru": "Карантин строк"},
+    "section.warnings": {"en": "Warnings", "ru": "Предупреждения"},
+    # ----------------------------------------------------------------- KPIs
+    "kpi.cases": {"en": "Cases", "ru": "Случаи"},
+    "kpi.events": {"en": "Events", "ru": "События"},
+    "kpi.activities": {"en": "Activities", "ru": "Действия"},
+    "kpi.variants": {"en": "Variants", "ru": "Варианты"},
+    "kpi.resources": {"en": "Resources", "ru": "Исполнители"},
+    "kpi.median_duration": {"en": "Median case duration", "ru": "Медиана длительности"},
+    "kpi.mean_duration": {"en": "Mean case duration", "ru": "Средняя длительность"},
+    "kpi.p90_duration": {"en": "90th percentile duration", "ru": "90-й перцентиль длительности"},
+    "kpi.rows_read": {"en": "Rows read", "ru": "Прочитано строк"},
+    "kpi.quarantined": {"en": "Rows quarantined", "ru": "Строк в карантине"},
+    "kpi.sla_compliance": {"en": "SLA compliance", "ru": "Соблюдение SLA"},
+    "kpi.findings": {"en": "Findings", "ru": "Выводы"},
+    # ----------------------------------------------------------------- sources
+    "source.file": {"en": "File", "ru": "Файл"},
+    "source.format": {"en": "Format", "ru": "Формат"},
+    "source.rows_read": {"en": "Rows read", "ru": "Прочитано"},
+    "source.parsed": {"en": "Parsed", "ru": "Разобрано"},
+    "source.quarantined": {"en": "Quarantined", "ru": "В карантине"},
+    "source.mapping": {"en": "Column mapping", "ru": "Сопоставление колонок"},
+    "source.info": {"en": "Details", "ru": "Параметры"},
+    # ----------------------------------------------------------------- process map
+    "map.frequency": {"en": "Frequency", "ru": "Частота"},
+    "map.performance": {"en": "Performance", "ru": "Время"},
+    "map.start": {"en": "Start", "ru": "Начало"},
+    "map.end": {"en": "End", "ru": "Конец"},
+    "map.caption": {
+        "en": "Showing {shown_activities} of {total_activities} activities, {shown_edges} of "
+              "{total_edges} transitions, {coverage} of events.",
+        "ru": "Показано {shown_activities} из {total_activities} действий, {shown_edges} из "
+              "{total_edges} переходов, {coverage} событий.",
+    },
+    "map.caption_frequency": {
+        "en": "Edge labels: number of transitions; thicker edges and darker boxes are more frequent.",
+        "ru": "На стрелках — число переходов; чем толще стрелка и темнее блок, тем чаще.",
+    },
+    "map.caption_performance": {
+        "en": "Edge labels: {stat} waiting time between the two activities; red marks the slowest.",
+        "ru": "На стрелках — {stat} время ожидания между действиями; красным отмечены самые медленные.",
+    },
+    "map.stat_median": {"en": "median", "ru": "медианное"},
+    "map.stat_mean": {"en": "mean", "ru": "среднее"},
+    "map.no_graphviz": {
+        "en": "The process map could not be drawn: {error} The transitions are listed in the table below.",
+        "ru": "Карту процесса построить не удалось: {error} Переходы приведены в таблице ниже.",
+    },
+    "map.graphviz_missing": {
+        "en": "Graphviz (the `dot` program) is not installed or not on PATH. Install it with "
+              "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or from "
+              "graphviz.org (Windows), then run the audit again.",
+        "ru": "Graphviz (программа `dot`) не установлен или не найден в PATH. Установите его: "
+              "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) или с "
+              "graphviz.org (Windows), затем повторите аудит.",
+    },
+    "map.dfg_table": {"en": "Transitions (top {n})", "ru": "Переходы (первые {n})"},
+    "map.empty": {"en": "The log has no transitions to draw.", "ru": "В журнале нет переходов для карты."},
+    # ----------------------------------------------------------------- columns
+    "col.source": {"en": "From", "ru": "Откуда"},
+    "col.target": {"en": "To", "ru": "Куда"},
+    "col.count": {"en": "Count", "ru": "Количество"},
+    "col.cases": {"en": "Cases", "ru": "Случаи"},
+    "col.events": {"en": "Events", "ru": "События"},
+    "col.share": {"en": "Share", "ru": "Доля"},
+    "col.cum_share": {"en": "Cumulative", "ru": "Накопленная"},
+    "col.mean": {"en": "Mean", "ru": "Среднее"},
+    "col.median": {"en": "Median", "ru": "Медиана"},
+    "col.p90": {"en": "P90", "ru": "P90"},
+    "col.min": {"en": "Min", "ru": "Мин."},
+    "col.max": {"en": "Max", "ru": "Макс."},
+    "col.total": {"en": "Total", "ru": "Всего"},
+    "col.rank": {"en": "#", "ru": "№"},
+    "col.sequence": {"en": "Sequence of activities", "ru": "Последовательность действий"},
+    "col.example": {"en": "Example case", "ru": "Пример случая"},
+    "col.activity": {"en": "Activity", "ru": "Действие"},
+    "col.repeats": {"en": "Repeats", "ru": "Повторы"},
+    "col.resources": {"en": "Resources", "ru": "Исполнители"},
+    "col.activities": {"en": "Activities", "ru": "Действия"},
+    "col.resource": {"en": "Resource", "ru": "Исполнитель"},
+    "col.role": {"en": "Role", "ru": "Роль"},
+    "col.mean_wait": {"en": "Mean wait", "ru": "Среднее ожидание"},
+    "col.median_wait": {"en": "Median wait", "ru": "Медиана ожидания"},
+    "col.p90_wait": {"en": "P90 wait", "ru": "P90 ожидания"},
+    "col.max_wait": {"en": "Max wait", "ru": "Макс. ожидание"},
+    "col.total_wait": {"en": "Total wait", "ru": "Суммарное ожидание"},
+    "col.reason": {"en": "Reason", "ru": "Причина"},
+    "col.column": {"en": "Column", "ru": "Колонка"},
+    "col.rows": {"en": "Rows", "ru": "Строк"},
+    "col.row_no": {"en": "Row", "ru": "Строка"},
+    "col.line": {"en": "Line", "ru": "Строка файла"},
+    "col.value": {"en": "Value", "ru": "Значение"},
+    "col.file": {"en": "File", "ru": "Файл"},
+    "col.metric": {"en": "Metric", "ru": "Показатель"},
+    # ----------------------------------------------------------------- variants
+    "variants.intro": {
+        "en": "{shown} most frequent of {total} variants; together they cover {coverage} of cases.",
+        "ru": "{shown} самых частых из {total} вариантов; вместе они охватывают {coverage} случаев.",
+    },
+    "variants.steps": {"en": "{n} steps", "ru": "шагов: {n}"},
+    # ----------------------------------------------------------------- findings
+    "findings.none": {"en": "No findings: nothing crossed the audit thresholds.",
+                      "ru": "Выводов нет: ни один показатель не превысил пороги аудита."},
+    "findings.count": {"en": "{n} findings", "ru": "Выводов: {n}"},
+    "findings.evidence": {"en": "Evidence", "ru": "Подтверждение"},
+    "findings.evidence_cases": {"en": "Cases ({shown} of {total})", "ru": "Случаи ({shown} из {total})"},
+    "findings.evidence_resources": {"en": "Resources", "ru": "Исполнители"},
+    "findings.evidence_activities": {"en": "Activities", "ru": "Действия"},
+    "kind.bottleneck": {"en": "Bottlenecks", "ru": "Узкие места"},
+    "kind.rework": {"en": "Rework", "ru": "Переделки"},
+    "kind.ping_pong": {"en": "Ping-pong", "ru": "Пинг-понг"},
+    "kind.workload_concentration": {"en": "Workload concentration", "ru": "Концентрация нагрузки"},
+    "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
+    "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
+    "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
+    "severity.high": {"en": "high", "ru": "высокая"},
+    "severity.medium": {"en": "medium", "ru": "средняя"},
+    "severity.low": {"en": "low", "ru": "низкая"},
+    "severity.label": {"en": "Severity", "ru": "Важность"},
+    # ----------------------------------------------------------------- SLA
+    "sla.none": {"en": "No SLA rules were configured.", "ru": "Правила SLA не заданы."},
+    "sla.rule": {"en": "Rule", "ru": "Правило"},
+    "sla.path": {"en": "From → to", "ru": "От → до"},
+    "sla.within": {"en": "Limit", "ru": "Норматив"},
+    "sla.time": {"en": "Clock", "ru": "Время"},
+    "sla.time_working": {"en": "working hours", "ru": "рабочее"},
+    "sla.time_calendar": {"en": "calendar", "ru": "календарное"},
+    "sla.checked": {"en": "Checked", "ru": "Проверено"},
+    "sla.violations": {"en": "Violations", "ru": "Нарушения"},
+    "sla.open": {"en": "Open breaches", "ru": "Открытые нарушения"},
+    "sla.compliance": {"en": "Compliance", "ru": "Соблюдение"},
+    "sla.violating_cases": {"en": "Violating cases ({shown} of {total})",
+                            "ru": "Случаи с нарушением ({shown} из {total})"},
+    "sla.histogram": {"en": "{name}: time taken", "ru": "{name}: фактическое время"},
+    "sla.limit": {"en": "limit {limit}", "ru": "норматив {limit}"},
+    # ----------------------------------------------------------------- funnel
+    "funnel.none": {"en": "No funnel stages were configured.", "ru": "Этапы воронки не заданы."},
+    "funnel.stage": {"en": "Stage", "ru": "Этап"},
+    "funnel.share_of_start": {"en": "Of start", "ru": "От начала"},
+    "funnel.conversion": {"en": "Conversion", "ru": "Конверсия"},
+    "funnel.lost": {"en": "Lost here", "ru": "Потеряно"},
+    "funnel.chart": {"en": "Cases reaching each stage", "ru": "Случаи, дошедшие до этапа"},
+    # ----------------------------------------------------------------- hand-over
+    "handover.resource": {"en": "Between resources", "ru": "Между исполнителями"},
+    "handover.role": {"en": "Between roles", "ru": "Между ролями"},
+    "handover.heatmap": {"en": "Hand-overs: from (rows) → to (columns)",
+                         "ru": "Передачи: от кого (строки) → кому (столбцы)"},
+    "handover.from": {"en": "from", "ru": "от кого"},
+    "handover.to": {"en": "to", "ru": "кому"},
+    "handover.none": {"en": "No hand-overs were recorded.", "ru": "Передач работы не зафиксировано."},
+    # ----------------------------------------------------------------- charts
+    "chart.cases": {"en": "cases", "ru": "случаев"},
+    "chart.events": {"en": "events", "ru": "событий"},
+    "chart.duration": {"en": "duration", "ru": "длительность"},
+    "chart.duration_hist": {"en": "Distribution of case durations", "ru": "Распределение длительности случаев"},
+    "chart.activity_freq": {"en": "Events per activity", "ru": "События по действиям"},
+    "chart.activity_wait": {"en": "Median wait before the activity", "ru": "Медиана ожидания перед действием"},
+    "chart.resource_load": {"en": "Events per resource", "ru": "События по исполнителям"},
+    # ----------------------------------------------------------------- quarantine
+    "quarantine.none": {"en": "No rows were quarantined.", "ru": "В карантин не попала ни одна строка."},
+    "quarantine.intro": {
+        "en": "{n} rows could not be read and were set aside; they are not part of the analysis.",
+        "ru": "{n} строк не удалось прочитать; они отложены и не участвуют в анализе.",
+    },
+    "quarantine.by_reason": {"en": "By reason", "ru": "По причинам"},
+    "quarantine.sample": {"en": "Sample rows", "ru": "Примеры строк"},
+    "warnings.none": {"en": "No warnings.", "ru": "Предупреждений нет."},
+    # ----------------------------------------------------------------- metric names
+    "metric.count": {"en": "Count", "ru": "Количество"},
+    "metric.cases": {"en": "Cases", "ru": "Случаи"},
+    "metric.share": {"en": "Share", "ru": "Доля"},
+    "metric.case_share": {"en": "Share of cases", "ru": "Доля случаев"},
+    "metric.mean_s": {"en": "Mean time", "ru": "Среднее время"},
+    "metric.median_s": {"en": "Median time", "ru": "Медианное время"},
+    "metric.p90_s": {"en": "90th percentile time", "ru": "90-й перцентиль времени"},
+    "metric.max_s": {"en": "Maximum time", "ru": "Максимальное время"},
+    "metric.total_s": {"en": "Total time", "ru": "Суммарное время"},
+    "metric.within_s": {"en": "Limit", "ru": "Норматив"},
+    "metric.age_s": {"en": "Age", "ru": "Возраст"},
+    "metric.repeats": {"en": "Repeats", "ru": "Повторы"},
+    "metric.events": {"en": "Events", "ru": "События"},
+    "metric.compliance": {"en": "Compliance", "ru": "Соблюдение"},
+    "metric.violations": {"en": "Violations", "ru": "Нарушения"},
+    "metric.conversion": {"en": "Conversion", "ru": "Конверсия"},
+    "metric.lost": {"en": "Lost", "ru": "Потеряно"},
+    "metric.resource": {"en": "Resource", "ru": "Исполнитель"},
+    "metric.activity": {"en": "Activity", "ru": "Действие"},
+    "metric.threshold": {"en": "Threshold", "ru": "Порог"},
+}
