@@ -1,0 +1,343 @@
+"""Audit rules: the calendar, SLAs, stuck-case age, end activities, stages and thresholds.
+
+Rules come from a YAML file (or a dict with the same shape)::
+
+    calendar: {timezone: Europe/Moscow, working_hours: "09:00-19:00",
+               weekdays: [mon, tue, wed, thu, fri], holidays: RU}      # or holidays: none
+    sla:
+      - {name: first-contact, from: Lead created, to: First contact attempt,
+         within: 10m, time: working}                                   # or time: calendar
+    stuck_after: 30d
+    end_activities: [Deal lost, Payment received]
+    stages: [Lead created, Contact established, Qualification, Proposal sent]
+    thresholds: {bottleneck_top: 5, workload_share: 0.5, ping_pong_min: 1}
+
+Durations are ``45s``, ``10m``, ``2h``, ``1d``, ``2w`` or combinations (``1h30m``), or ISO 8601
+(``PT10M``, ``P30D``, ``P1DT2H``). Weekdays are English (``mon``, ``monday``) or Russian
+(``пн``, ``понедельник``) names.
+
+Without rules: a UTC 24/7 calendar, no SLAs, ``stuck_after`` 30 days, no stages, and no declared
+end activities. Then the log's own end activities that end at least ``end_activity_share``
+(default 5 %) of the cases count as end activities: an activity that ends a case that rarely is
+more likely where a case was abandoned than where the process is meant to finish.
+
+Severity of every finding is graded by :func:`grade` from the share of cases it affects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from crmflow.errors import RulesError
+from crmflow.findings.calendar import DAY_SECONDS, WorkCalendar
+from crmflow.findings.model import Severity
+from crmflow.jsonable import JsonMixin
+
+TimeBasis = Literal["working", "calendar"]
+
+_WEEKDAYS: dict[str, int] = {}
+for _i, _names in enumerate((
+    ("mon", "monday", "пн", "понедельник"), ("tue", "tuesday", "вт", "вторник"),
+    ("wed", "wednesday", "ср", "среда"), ("thu", "thursday", "чт", "четверг"),
+    ("fri", "friday", "пт", "пятница"), ("sat", "saturday", "сб", "суббота"),
+    ("sun", "sunday", "вс", "воскресенье"),
+)):
+    for _n in _names:
+        _WEEKDAYS[_n] = _i
+
+_UNIT_SECONDS = {"w": 7 * DAY_SECONDS, "d": DAY_SECONDS, "h": 3600, "m": 60, "s": 1}
+_SIMPLE = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])", re.IGNORECASE)
+_ISO = re.compile(
+    r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class SlaRule(JsonMixin):
+    """Time from the first ``from_activity`` to the first ``to_activity`` after it must stay within."""
+
+    name: str
+    from_activity: str
+    to_activity: str
+    within_s: float
+    time: TimeBasis = "calendar"
+
+
+@dataclass(frozen=True)
+class Thresholds(JsonMixin):
+    """When a measurement becomes a finding (see each finding module for how it is used)."""
+
+    #: How many transitions and activities the bottleneck finding reports (each).
+    bottleneck_top: int = 5
+    #: A bottleneck must hold at least this share of all waiting time.
+    bottleneck_min_share: float = 0.05
+    #: How many repeated activities / stage returns the rework finding reports.
+    rework_top: int = 10
+    #: Rework is reported when at least this share of all cases is affected.
+    rework_min_share: float = 0.01
+    #: A ping-pong pair needs at least this many cases.
+    ping_pong_min: int = 1
+    #: How many ping-pong pairs are reported per level (resource, role).
+    ping_pong_top: int = 10
+    #: Workload is concentrated when the top resource handles at least this share of an activity.
+    workload_share: float = 0.5
+    #: An activity is frequent enough for the workload check with at least this many events.
+    workload_min_events: int = 20
+    #: Without declared end activities: an activity ending at least this share of cases is one.
+    end_activity_share: float = 0.05
+
+
+@dataclass(frozen=True)
+class AuditRules(JsonMixin):
+    """Everything the As-Is findings need to know beyond the log."""
+
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    sla: tuple[SlaRule, ...] = ()
+    stuck_after_s: float = 30 * DAY_SECONDS
+    end_activities: tuple[str, ...] | None = None
+    stages: tuple[str, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    def activities(self) -> list[tuple[str, str]]:
+        """Every activity the rules name, as ``(where, activity)`` (for checks against a log)."""
+        out = []
+        for r in self.sla:
+            out += [(f"sla {r.name!r} from", r.from_activity), (f"sla {r.name!r} to", r.to_activity)]
+        out += [("end_activities", a) for a in self.end_activities or ()]
+        out += [("stages", a) for a in self.stages]
+        return out
+
+    def echo(self) -> dict[str, Any]:
+        """The rules as rules-file values (durations in seconds), for reports."""
+        return {
+            "calendar": self.calendar.describe(),
+            "sla": [
+                {"name": r.name, "from": r.from_activity, "to": r.to_activity, "within_s": r.within_s,
+                 "time": r.time}
+                for r in self.sla
+            ],
+            "stuck_after_s": self.stuck_after_s,
+            "end_activities": list(self.end_activities) if self.end_activities is not None else None,
+            "stages": list(self.stages),
+            "thresholds": self.thresholds.to_dict(),
+        }
+
+
+def grade(case_share: float, *, high: float = 0.20, medium: float = 0.05) -> Severity:
+    """Severity from the share of cases a finding affects.
+
+    High when at least ``high`` (20 %) of the cases are affected, medium from ``medium`` (5 %),
+    low below.
+
+    >>> grade(0.25), grade(0.05), grade(0.01)
+    ('high', 'medium', 'low')
+    """
+    if case_share >= high:
+        return "high"
+    if case_share >= medium:
+        return "medium"
+    return "low"
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_duration(value: object, key: str) -> float:
+    """Seconds of a duration such as ``10m``, ``1h30m``, ``30d`` or ``PT10M``.
+
+    >>> parse_duration("1h30m", "within"), parse_duration("P1DT2H", "within")
+    (5400.0, 93600.0)
+    """
+    expected = "a duration such as 45s, 10m, 2h, 1d, 1h30m or ISO 8601 PT10M / P30D"
+    if not isinstance(value, str) or not value.strip():
+        raise RulesError(f"`{key}`: {value!r} is not a duration (expected {expected})")
+    text = value.strip()
+    m = _ISO.match(text)
+    if text[:1] in "pP" and m and any(m.groupdict().values()):
+        parts = m.groupdict()
+        return float(sum(float(parts[u]) * _UNIT_SECONDS[u] for u in parts if parts[u]))
+    compact = text.replace(" ", "")
+    matches = list(_SIMPLE.finditer(compact))
+    if not matches or "".join(x.group(0) for x in matches) != compact:
+        raise RulesError(f"`{key}`: cannot read {value!r} as a duration (expected {expected})")
+    return float(sum(float(x.group(1)) * _UNIT_SECONDS[x.group(2).lower()] for x in matches))
+
+
+def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for k in data:
+        if k not in allowed:
+            raise RulesError(
+                f"unknown key `{where}{k}` in the rules; allowed keys: {', '.join(allowed)}"
+            )
+
+
+def _mapping(value: object, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise RulesError(f"`{key}` must be a mapping of keys to values, got {value!r}")
+    return value
+
+
+def _names(value: object, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RulesError(f"`{key}` must be a list of activity names, got {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def _parse_calendar(value: object) -> WorkCalendar:
+    data = _mapping(value, "calendar")
+    _check_keys(data, ("timezone", "working_hours", "weekdays", "holidays"), "calendar.")
+    tz = data.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RulesError(
+            f"`calendar.timezone`: unknown timezone {tz!r} (expected an IANA name such as Europe/Moscow)"
+        ) from exc
+    start, end = 0, DAY_SECONDS
+    hours = data.get("working_hours")
+    if hours is not None:
+        m = _HOURS.match(str(hours)) if isinstance(hours, str) else None
+        if not m:
+            raise RulesError(
+                f"`calendar.working_hours`: cannot read {hours!r} (expected a quoted \"HH:MM-HH:MM\" "
+                "such as \"09:00-19:00\")"
+            )
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
+        if m1 >= 60 or m2 >= 60 or not 0 <= start < end <= DAY_SECONDS:
+            raise RulesError(
+                f"`calendar.working_hours`: {hours!r} is not a window within one day (expected start "
+                "before end, between 00:00 and 24:00, e.g. \"09:00-19:00\")"
+            )
+    weekdays = tuple(range(7))
+    if data.get("weekdays") is not None:
+        raw = data["weekdays"]
+        if not isinstance(raw, list | tuple) or not raw:
+            raise RulesError(f"`calendar.weekdays` must be a non-empty list such as [mon, tue], got {raw!r}")
+        days = []
+        for w in raw:
+            name = str(w).strip().lower()
+            if name not in _WEEKDAYS:
+                raise RulesError(
+                    f"`calendar.weekdays`: unknown weekday {w!r} (expected mon, tue, wed, thu, fri, sat, "
+                    "sun or пн, вт, ср, чт, пт, сб, вс)"
+                )
+            days.append(_WEEKDAYS[name])
+        weekdays = tuple(sorted(set(days)))
+    hol = data.get("holidays")
+    country: str | None = None
+    if hol not in (None, False) and str(hol).strip().lower() not in ("none", "no", ""):
+        country = str(hol).strip().upper()
+        import holidays
+
+        try:
+            holidays.country_holidays(country, years=2024)
+        except NotImplementedError as exc:
+            raise RulesError(
+                f"`calendar.holidays`: unknown country {hol!r} (expected none or a country code such as RU)"
+            ) from exc
+    return WorkCalendar(timezone=str(tz), start_s=start, end_s=end, weekdays=weekdays, holidays=country)
+
+
+def _parse_sla(value: object) -> tuple[SlaRule, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise RulesError(f"`sla` must be a list of rules ({{name, from, to, within, time}}), got {value!r}")
+    rules: list[SlaRule] = []
+    for i, item in enumerate(value):
+        where = f"sla[{i}]"
+        data = _mapping(item, where)
+        _check_keys(data, ("name", "from", "to", "within", "time"), f"{where}.")
+        for k in ("from", "to", "within"):
+            if k not in data:
+                raise RulesError(f"`{where}` has no `{k}` (each SLA needs from, to and within)")
+        frm, to = data["from"], data["to"]
+        for k, v in (("from", frm), ("to", to)):
+            if not isinstance(v, str) or not v.strip():
+                raise RulesError(f"`{where}.{k}`: {v!r} is not an activity name")
+        name = str(data.get("name") or f"{frm} -> {to}")
+        within = parse_duration(data["within"], f"{where}.within")
+        if within <= 0:
+            raise RulesError(f"`{where}.within`: {data['within']!r} must be longer than zero")
+        basis = data.get("time", "calendar")
+        if basis not in ("working", "calendar"):
+            raise RulesError(f"`{where}.time`: {basis!r} is not allowed (expected working or calendar)")
+        if name in {r.name for r in rules}:
+            raise RulesError(f"`{where}.name`: {name!r} is used by two SLA rules (names must be unique)")
+        rules.append(SlaRule(name, frm.strip(), to.strip(), within, basis))
+    return tuple(rules)
+
+
+def _parse_thresholds(value: object) -> Thresholds:
+    data = _mapping(value, "thresholds")
+    allowed = tuple(f.name for f in fields(Thresholds))
+    _check_keys(data, allowed, "thresholds.")
+    defaults = Thresholds()
+    kw: dict[str, Any] = {}
+    for k, v in data.items():
+        want = type(getattr(defaults, k))
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+        if want is int:
+            ok = ok and float(v).is_integer()
+        if want is float and k.endswith("share"):
+            ok = ok and v <= 1
+        if not ok:
+            kind = "a whole number ≥ 0" if want is int else "a share between 0 and 1"
+            raise RulesError(f"`thresholds.{k}`: {v!r} is not allowed (expected {kind})")
+        kw[k] = want(v)
+    return Thresholds(**kw)
+
+
+TOP_KEYS = ("calendar", "sla", "stuck_after", "end_activities", "stages", "thresholds")
+
+
+def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRules:
+    """Read audit rules from a YAML file, a dict of the same shape, or ``None`` for the defaults.
+
+    >>> r = load_rules({"stuck_after": "P14D", "sla": [{"from": "A", "to": "B", "within": "10m"}]})
+    >>> r.stuck_after_s, r.sla[0].within_s, r.sla[0].time
+    (1209600.0, 600.0, 'calendar')
+    """
+    if source is None:
+        return AuditRules()
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RulesError(f"cannot read the rules file {path}: {exc.strerror or exc}") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise RulesError(f"the rules file {path} is not valid YAML at{at}: {exc}") from exc
+        data = {} if raw is None else _mapping(raw, f"the rules file {path}")
+    else:
+        data = _mapping(source, "rules")
+    _check_keys(data, TOP_KEYS, "")
+    end = data.get("end_activities")
+    stages = _names(data.get("stages"), "stages")
+    if len(set(stages)) != len(stages):
+        twice = sorted({s for s in stages if stages.count(s) > 1})
+        raise RulesError(f"`stages`: {', '.join(map(repr, twice))} listed twice (each stage once, in order)")
+    return AuditRules(
+        calendar=_parse_calendar(data["calendar"]) if data.get("calendar") is not None else WorkCalendar(),
+        sla=_parse_sla(data.get("sla")),
+        stuck_after_s=parse_duration(data["stuck_after"], "stuck_after")
+        if data.get("stuck_after") is not None else 30.0 * DAY_SECONDS,
+        end_activities=None if end is None else _names(end, "end_activities"),
+        stages=stages,
+        thresholds=_parse_thresholds(data["thresholds"]) if data.get("thresholds") is not None else Thresholds(),
+    )

@@ -1,0 +1,426 @@
+"""Read XES event logs (``.xes``, ``.xes.gz``) into a raw table.
+
+Two engines share one result:
+
+* **r4pm** (Rust) is the fast path: it parses the file into a Polars frame in a fraction of a
+  second.
+* **lxml** streaming (:func:`iterparse` with the safe options) is the robust path. It keeps every
+  event exactly as written, gives source line numbers, and is used whenever the fast path cannot
+  be trusted: r4pm rejects the file, reports a value it could not convert (it would turn it into
+  ``NULL`` or a placeholder), returns a different number of events than the file holds, the file
+  does not end with ``</log>`` (r4pm accepts a truncated file silently), or the file holds
+  ``<list>``/``<container>`` attributes (which r4pm renders as debug text).
+
+Safety comes first: a ``.gz`` file is inflated to a temporary file through the decompression-bomb
+guard, and the prolog is checked for DTDs and entities before either parser opens it.
+
+The raw table has ``row_no`` (file order: traces in order, events in order within each trace),
+``line`` (lxml path only), then the XES attributes under their XES names -- trace attributes
+prefixed ``case:`` -- typed from the XES type (``date`` → ``TIMESTAMPTZ`` in UTC, ``int`` →
+``BIGINT``, ``float`` → ``DOUBLE``, ``boolean`` → ``BOOLEAN``, anything else text).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+from lxml import etree
+
+from crmflow.errors import InputError
+from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.safety import SAFE_ITERPARSE_OPTIONS, check_xml_prolog, decompressed_copy, is_gzip
+from crmflow.store import queries as q
+from crmflow.store.store import EventStore
+
+Engine = Literal["auto", "r4pm", "lxml"]
+
+#: XES attribute elements and the SQL type their values take.
+XES_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "date": "TIMESTAMPTZ",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "id": "VARCHAR",
+    "list": "VARCHAR",
+    "container": "VARCHAR",
+}
+_LEADING = ("case:concept:name", "concept:name", "time:timestamp", "org:resource", "org:role",
+            "lifecycle:transition")
+_SCAN = re.compile(rb"<(event|list|container)[\s/>]")
+_BATCH = 50_000
+
+
+def _ordered(columns: list[str]) -> list[str]:
+    """XES standard columns first, then trace attributes, then event attributes, each sorted."""
+    lead = [c for c in _LEADING if c in columns]
+    rest = [c for c in columns if c not in _LEADING]
+    return lead + sorted(c for c in rest if c.startswith("case:")) + sorted(
+        c for c in rest if not c.startswith("case:"))
+
+
+# ---------------------------------------------------------------------------- cheap pre-scan
+
+
+def scan_xes(path: str | Path) -> dict[str, Any]:
+    """Count ``<event>``, ``<list>`` and ``<container>`` tags and check the file ends with ``</log>``.
+
+    A byte scan in 1 MiB chunks: bounded memory, no parsing. Tags inside comments are counted
+    too, which can only make the fast path look untrustworthy, never the reverse.
+    """
+    counts = {b"event": 0, b"list": 0, b"container": 0}
+    overlap = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            buf = overlap + chunk
+            # A tag cut at the chunk edge is matched in the next round thanks to the overlap;
+            # matches wholly inside the overlap were already counted.
+            for m in _SCAN.finditer(buf):
+                if m.end() > len(overlap):
+                    counts[m.group(1)] += 1
+            overlap = buf[-16:]
+        fh.seek(max(0, fh.tell() - 4096))
+        tail = fh.read()
+    tail = re.sub(rb"<!--.*?-->", b"", tail, flags=re.S).rstrip()
+    return {
+        "events": counts[b"event"],
+        "lists": counts[b"list"] + counts[b"container"],
+        "complete": tail.endswith(b"</log>"),
+    }
+
+
+# ---------------------------------------------------------------------------- r4pm fast path
+
+
+@contextlib.contextmanager
+def _captured_fd2() -> Iterator[list[str]]:
+    """Capture what native code writes to file descriptor 2 (r4pm reports conversions there)."""
+    out: list[str] = []
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield out
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            out.extend(line for line in tmp.read().decode("utf-8", "replace").splitlines() if line)
+
+
+def _r4pm_frame(path: Path) -> tuple[Any, list[str]]:
+    """Load with r4pm; return the Polars frame and r4pm's diagnostics. Raises on parse errors."""
+    import r4pm
+
+    with _captured_fd2() as diagnostics:
+        item = r4pm.import_item("EventLog", str(path))
+        try:
+            frame = r4pm.item_to_df(item)
+        finally:
+            r4pm.remove_item(item)
+    return frame, diagnostics
+
+
+def _load_r4pm(store: EventStore, table: str, frame: Any) -> None:
+    import polars as pl
+
+    frame = frame.with_row_index("row_no", offset=1).with_columns(pl.col("row_no").cast(pl.Int64))
+    arrow = frame.to_arrow()
+    view = store.new_name("xes_arrow")
+    store.con.register(view, arrow)
+    try:
+        cols = ["row_no"]
+        for name in _ordered([c for c in frame.columns if c != "row_no"]):
+            ident = q.ident(name)
+            if isinstance(frame.schema[name], pl.Datetime):
+                cols.append(f"timezone('UTC', {ident}) AS {ident}")
+            else:
+                cols.append(ident)
+        store.sql(f"CREATE TABLE {q.table_name(table)} AS SELECT {', '.join(cols)} FROM {view} ORDER BY row_no")
+    finally:
+        store.con.unregister(view)
+
+
+# ---------------------------------------------------------------------------- lxml robust path
+
+
+def _attribute(elem: etree._Element) -> tuple[str, str, str | None] | None:
+    """``(key, xes type, text value)`` of an attribute element, or ``None`` if it is not one."""
+    tag = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
+    if tag not in XES_TYPES:
+        return None
+    key = elem.get("key")
+    if key is None:
+        return None
+    if tag in ("list", "container"):
+        values = [(c.get("key"), c.get("value")) for c in elem.iter() if c is not elem and c.get("key")]
+        return key, tag, json.dumps(values, ensure_ascii=False)
+    return key, tag, elem.get("value")
+
+
+class _Columns:
+    """Column-wise text buffers with the XES types seen per column, flushed to Arrow batches."""
+
+    def __init__(self) -> None:
+        self.types: dict[str, set[str]] = {}
+        self.batches: list[pa.Table] = []
+        self._rows: list[dict[str, str | None]] = []
+
+    def add(self, row: dict[str, str | None], kinds: dict[str, str]) -> None:
+        for k, t in kinds.items():
+            self.types.setdefault(k, set()).add(t)
+        self._rows.append(row)
+        if len(self._rows) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        names = list(self.types)
+        arrays = {"row_no": pa.array([r["row_no"] for r in self._rows], pa.int64()),
+                  "line": pa.array([r["line"] for r in self._rows], pa.int64())}
+        for n in names:
+            arrays[n] = pa.array([r.get(n) for r in self._rows], pa.string())
+        self.batches.append(pa.table(arrays))
+        self._rows = []
+
+
+def _iter_lxml(path: Path, label: str, cols: _Columns, progress: ProgressFn | None) -> int:
+    """Stream the XES file into ``cols``; return the number of events."""
+    n = 0
+    trace_events: list[tuple[dict[str, Any], dict[str, str]]] = []
+    trace_attrs: dict[str, str | None] = {}
+    trace_kinds: dict[str, str] = {}
+    event: dict[str, Any] | None = None
+    kinds: dict[str, str] = {}
+    depth_trace = depth_event = -1
+    depth = 0
+    context = etree.iterparse(str(path), events=("start", "end"), **SAFE_ITERPARSE_OPTIONS)
+    try:
+        for action, elem in context:
+            if not isinstance(elem.tag, str):
+                continue
+            tag = etree.QName(elem).localname
+            if action == "start":
+                depth += 1
+                if tag == "trace" and depth_trace < 0:
+                    depth_trace, trace_events, trace_attrs, trace_kinds = depth, [], {}, {}
+                elif tag == "event" and depth_event < 0:
+                    n += 1
+                    depth_event = depth
+                    event, kinds = {"row_no": n, "line": elem.sourceline}, {}
+                continue
+            # end of an element
+            if depth_event >= 0 and depth == depth_event + 1 and event is not None:
+                attr = _attribute(elem)
+                if attr:
+                    event[attr[0]], kinds[attr[0]] = attr[2], attr[1]
+            elif depth_trace >= 0 and depth == depth_trace + 1 and depth_event < 0:
+                attr = _attribute(elem)
+                if attr:
+                    trace_attrs["case:" + attr[0]], trace_kinds["case:" + attr[0]] = attr[2], attr[1]
+            if tag == "event" and depth == depth_event:
+                depth_event = -1
+                if depth_trace >= 0:
+                    trace_events.append((event, kinds))  # type: ignore[arg-type]
+                else:  # an event outside any trace: kept, without a case id
+                    cols.add(event, kinds)  # type: ignore[arg-type]
+                if n % 100_000 == 0 and progress:
+                    progress(f"{label}: {n:,} events read")
+            elif tag == "trace" and depth == depth_trace:
+                depth_trace = -1
+                # Trace attributes may follow the events; attach them once the trace is complete.
+                for ev, ek in trace_events:
+                    cols.add({**trace_attrs, **ev}, {**trace_kinds, **ek})
+                trace_events = []
+            depth -= 1
+            if depth_event < 0 and tag in ("event", "trace"):
+                elem.clear()
+                while elem.getprevious() is not None:
+                    del elem.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        raise InputError(f"{label}{line}: this is not well-formed XES: {exc.msg}") from exc
+    cols.flush()
+    return n
+
+
+def _load_lxml(
+    store: EventStore, table: str, path: Path, label: str, log_name: str, progress: ProgressFn | None
+) -> tuple[int, int, list[str]]:
+    """Run the lxml path; return (events read, events quarantined, columns kept as text)."""
+    cols = _Columns()
+    n = _iter_lxml(path, label, cols, progress)
+    if n == 0:
+        store.sql(f"CREATE TABLE {q.table_name(table)} (row_no BIGINT, line BIGINT)")
+        return 0, 0, []
+    text = store.new_name("xes_text")
+    parts = []
+    for i, batch in enumerate(cols.batches):
+        name = f"{text}_{i}"
+        store.con.register(name, batch)
+        parts.append(f"SELECT * FROM {name}")
+    try:
+        store.sql(f"CREATE TEMP TABLE {text} AS {' UNION ALL BY NAME '.join(parts)}")
+    finally:
+        for i in range(len(cols.batches)):
+            store.con.unregister(f"{text}_{i}")
+    cols.batches.clear()
+
+    # Type each column from the XES type its values were written with; a column whose values
+    # disagree on the type, or do not all convert, keeps its text so nothing is lost.
+    select, as_text = ["row_no", "line"], []
+    for name in _ordered(list(cols.types)):
+        ident = q.ident(name)
+        kinds = cols.types[name]
+        sql_type = XES_TYPES[next(iter(kinds))] if len(kinds) == 1 else "VARCHAR"
+        if name == "time:timestamp":
+            sql_type = "TIMESTAMPTZ"
+        elif sql_type != "VARCHAR":
+            bad = store.sql(
+                f"SELECT count({ident}) - count(TRY_CAST({ident} AS {sql_type})) FROM {text}"
+            ).fetchone()[0]
+            if bad:
+                sql_type = "VARCHAR"
+        if sql_type == "VARCHAR":
+            select.append(ident)
+            if len(kinds) > 1 or kinds - {"string", "id", "list", "container"}:
+                as_text.append(name)
+        else:
+            select.append(f"TRY_CAST({ident} AS {sql_type}) AS {ident}")
+
+    quarantined = 0
+    if "time:timestamp" in cols.types:
+        ts = q.ident("time:timestamp")
+        bad_rows = store.rows(
+            f"SELECT row_no, line, {ts} AS value FROM {text} "
+            f"WHERE {ts} IS NOT NULL AND TRY_CAST({ts} AS TIMESTAMPTZ) IS NULL ORDER BY row_no"
+        )
+        quarantined = store.quarantine_rows(
+            {"log_name": log_name, "source": label, "row_no": r["row_no"], "line": r["line"],
+             "column_name": "time:timestamp", "value": r["value"],
+             "reason": f"event at line {r['line']}: cannot read {r['value']!r} as an XES date "
+                       "(expected xs:dateTime such as 2024-03-01T10:15:00.000+03:00)"}
+            for r in bad_rows
+        )
+        where = f"WHERE {ts} IS NULL OR TRY_CAST({ts} AS TIMESTAMPTZ) IS NOT NULL"
+    else:
+        where = ""
+    store.sql(f"CREATE TABLE {q.table_name(table)} AS SELECT {', '.join(select)} FROM {text} {where} ORDER BY row_no")
+    store.sql(f"DROP TABLE {text}")
+    return n, quarantined, as_text
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def read_xes_raw(
+    store: EventStore,
+    path: str | Path,
+    *,
+    log_name: str,
+    progress: ProgressFn | None = None,
+    engine: Engine = "auto",
+) -> RawTable:
+    """Load an XES file (plain or gzip-compressed) into a raw table in ``store``.
+
+    Parameters
+    ----------
+    store
+        The project store; its settings give the decompression limits.
+    path
+        ``.xes`` or ``.xes.gz`` file (gzip is recognised by its magic bytes).
+    log_name
+        The log this source feeds (used for quarantine rows).
+    progress
+        Called with a short note at each step.
+    engine
+        ``"auto"`` (r4pm, falling back to lxml when r4pm cannot be trusted), ``"r4pm"`` or
+        ``"lxml"``.
+
+    Returns
+    -------
+    RawTable
+        ``format="xes"``; ``rows_read`` is the number of events; ``info`` has ``engine``,
+        ``fallback_reason`` (when lxml took over), ``cases`` and ``text_columns``.
+
+    Raises
+    ------
+    UnsafeInputError
+        DTD/entities in the prolog, or a decompression bomb.
+    InputError
+        The file is missing, not XES, or not well-formed (with the line where known).
+
+    Examples
+    --------
+    >>> from crmflow.store.store import EventStore
+    >>> raw = read_xes_raw(EventStore(), "tests/data/tiny.xes", log_name="log")  # doctest: +SKIP
+    """
+    p = Path(path)
+    label = p.name
+    if not p.is_file():
+        raise InputError(f"{p}: no such file (expected an .xes or .xes.gz event log)")
+    settings = store.settings
+    with contextlib.ExitStack() as stack:
+        plain = p
+        if is_gzip(p):
+            if progress:
+                progress(f"{label}: decompressing")
+            plain = stack.enter_context(decompressed_copy(
+                p, max_bytes=settings.max_decompressed_bytes,
+                max_ratio=settings.max_compression_ratio, suffix=".xes"))
+        check_xml_prolog(plain, name=label)
+        table = store.new_name("raw_xes")
+        info: dict[str, Any] = {}
+        reason = ""
+        frame = None
+        if engine in ("auto", "r4pm"):
+            scan = scan_xes(plain)
+            try:
+                if progress:
+                    progress(f"{label}: parsing with r4pm")
+                frame, diagnostics = _r4pm_frame(plain)
+            except Exception as exc:  # r4pm signals every parse failure as a plain exception
+                detail = str(exc).replace(str(plain), label)
+                if engine == "r4pm":
+                    raise InputError(f"{label}: r4pm cannot read this XES file: {detail}") from exc
+                reason = f"r4pm rejected the file ({detail})"
+            else:
+                if diagnostics:
+                    reason = "r4pm could not convert some values: " + "; ".join(diagnostics[:3])
+                elif frame.height != scan["events"]:
+                    reason = f"r4pm read {frame.height:,} events but the file has {scan['events']:,}"
+                elif not scan["complete"]:
+                    reason = "the file does not end with </log> (truncated?)"
+                elif scan["lists"]:
+                    reason = "the file has list/container attributes"
+            if reason and engine == "r4pm":
+                raise InputError(f"{label}: the r4pm engine cannot be trusted on this file: {reason}")
+        if engine == "r4pm" or (engine == "auto" and not reason):
+            _load_r4pm(store, table, frame)
+            n, quarantined, as_text = int(frame.height), 0, []
+            info["engine"] = "r4pm"
+        else:
+            del frame
+            if progress:
+                progress(f"{label}: parsing with lxml" + (f" ({reason})" if reason else ""))
+            n, quarantined, as_text = _load_lxml(store, table, plain, label, log_name, progress)
+            info["engine"] = "lxml"
+            if reason:
+                info["fallback_reason"] = reason
+    info["text_columns"] = as_text
+    if "case:concept:name" in store.columns(table):
+        info["cases"] = int(store.sql(
+            f"SELECT count(DISTINCT \"case:concept:name\") FROM {q.table_name(table)}").fetchone()[0])
+    return RawTable(table=table, source=label, format="xes", rows_read=n, quarantined=quarantined, info=info)
+
+
+__all__ = ["XES_TYPES", "read_xes_raw", "scan_xes"]
