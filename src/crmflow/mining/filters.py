@@ -8,7 +8,7 @@ from typing import Literal
 
 from crmflow.errors import CrmflowError
 from crmflow.store import queries as q
-from crmflow.store.schema import XES_NAMES
+from crmflow.store.schema import DERIVED_COLUMNS, XES_NAMES
 from crmflow.store.store import EventLog
 
 _ALIASES = {v: k for k, v in XES_NAMES.items()}
@@ -23,7 +23,7 @@ def _column(log: EventLog, attribute: str) -> str:
     col = _ALIASES.get(attribute, attribute)
     cols = log.store.columns(log.events_table)
     if col not in cols:
-        shown = ", ".join(sorted(XES_NAMES.get(c, c) for c in cols if c not in ("eid", "pos", "is_last")))
+        shown = ", ".join(sorted(XES_NAMES.get(c, c) for c in cols if c not in DERIVED_COLUMNS))
         raise CrmflowError(f"the log has no attribute {attribute!r}; it has: {shown}")
     return col
 

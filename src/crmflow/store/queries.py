@@ -6,10 +6,10 @@ later: nothing log-sized happens in Python loops.
 
 A materialised log ``<name>`` consists of two tables:
 
-* ``ev_<name>`` -- one row per event, sorted once by ``(case_id, ts, row_no)`` (ties keep input
-  order, as pm4py does), with the directly-follows successor precomputed per event
-  (``next_activity``, ``next_resource``, ``next_role``, ``wait_s``), the position in its case
-  (``pos``), a global order (``eid``) and ``is_last``;
+* ``ev_<name>`` -- one row per event, ordered once within each case by ``(ts, row_no)`` (ties keep
+  input order, as pm4py does) into ``pos`` (0-based position in the case), with the
+  directly-follows successor precomputed per event (``next_activity``, ``next_resource``,
+  ``next_role``, ``wait_s``) and ``is_last``. ``(case_id, pos)`` is the key of an event;
 * ``cs_<name>`` -- one row per case: events, first and last timestamp, duration, variant.
 """
 
@@ -46,11 +46,14 @@ def cs(log: str) -> str:
 
 
 def materialize_events(log: str, source_sql: str) -> str:
-    """Sort once and precompute each event's directly-follows successor."""
+    """Order each case once and precompute each event's directly-follows successor.
+
+    One window pass (hash-partitioned by case, sorted within cases) -- no global sort: a global
+    ORDER BY would double the cost on 10 M events and nothing needs it.
+    """
     return f"""
 CREATE OR REPLACE TABLE {ev(log)} AS
-SELECT (row_number() OVER (ORDER BY case_id, ts, row_no) - 1)::BIGINT AS eid,
-       (row_number() OVER w - 1)::INTEGER AS pos,
+SELECT (row_number() OVER w - 1)::INTEGER AS pos,
        (lead(row_no) OVER w IS NULL) AS is_last,
        lead(activity) OVER w AS next_activity,
        lead(resource) OVER w AS next_resource,
@@ -59,7 +62,6 @@ SELECT (row_number() OVER (ORDER BY case_id, ts, row_no) - 1)::BIGINT AS eid,
        s.*
 FROM ({source_sql}) AS s
 WINDOW w AS (PARTITION BY case_id ORDER BY ts, row_no)
-ORDER BY case_id, ts, row_no
 """
 
 
@@ -72,7 +74,7 @@ SELECT case_id,
        min(ts) AS start_ts,
        max(ts) AS end_ts,
        (epoch_us(max(ts)) - epoch_us(min(ts))) / 1e6 AS duration_s,
-       list(activity ORDER BY eid) AS variant
+       list(activity ORDER BY pos) AS variant
 FROM {ev(log)}
 GROUP BY case_id
 """

@@ -282,7 +282,7 @@ class EventLog:
                 continue
             alias = XES_NAMES.get(c, c) if xes_names else c
             cols.append(f"{q.ident(c)} AS {q.ident(alias)}")
-        return self.store.arrow(f"SELECT {', '.join(cols)} FROM {self.events_table} ORDER BY eid")
+        return self.store.arrow(f"SELECT {', '.join(cols)} FROM {self.events_table} ORDER BY case_id, pos")
 
     def to_pandas(self, *, xes_names: bool = True) -> Any:
         """The events as a pandas DataFrame (pandas must be installed)."""
