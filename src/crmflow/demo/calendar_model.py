@@ -5,9 +5,9 @@ and a set of public holidays. All datetimes are *naive local* times of the calen
 Bitrix24 UI export writes local Moscow time without an offset; Moscow has had no DST since 2014),
 so no zone conversion happens here.
 
-Working Saturdays that Russia sometimes declares in exchange for a bridge day are not modelled:
-the ``holidays`` package lists the days off, not the extra working days, and the audit engine
-reads the same package.
+Holidays follow the ``holidays`` package as the audit engine reads it: its days off are off, and
+the Saturdays that a transfer decree makes working days (``weekend_workdays``, e.g. Saturday
+1 November 2025 in Russia) are working days.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class WorkingCalendar:
         Working weekdays as ``date.weekday()`` numbers (Monday = 0).
     holidays
         Dates that are days off even when they fall on a working weekday.
+    extra_workdays
+        Dates that are working days even when they fall on a weekend (transferred workdays).
     timezone
         IANA name of the zone the naive datetimes are in (informational).
 
@@ -45,12 +47,15 @@ class WorkingCalendar:
     datetime.datetime(2025, 11, 5, 9, 5)
     >>> cal.working_minutes_between(datetime(2025, 9, 5, 18, 50), datetime(2025, 9, 8, 9, 10))
     20.0
+    >>> cal.is_working_day(date(2025, 11, 1))  # a Saturday made a working day by decree
+    True
     """
 
     opens: time = time(9, 0)
     closes: time = time(19, 0)
     weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()
     timezone: str = "Europe/Moscow"
 
     @classmethod
@@ -70,8 +75,9 @@ class WorkingCalendar:
         -------
         WorkingCalendar
         """
-        days = frozenset(holidays_lib.country_holidays("RU", years=list(years)).keys())
-        return cls(opens=opens, closes=closes, holidays=days, timezone="Europe/Moscow")
+        table = holidays_lib.country_holidays("RU", years=list(years))
+        extra = frozenset(getattr(table, "weekend_workdays", ()) or ())
+        return cls(opens=opens, closes=closes, holidays=frozenset(table), extra_workdays=extra)
 
     @property
     def minutes_per_day(self) -> float:
@@ -79,7 +85,9 @@ class WorkingCalendar:
         return (_at(date(2000, 1, 1), self.closes) - _at(date(2000, 1, 1), self.opens)).total_seconds() / 60
 
     def is_working_day(self, day: date) -> bool:
-        """Whether ``day`` is a working weekday and not a holiday."""
+        """Whether ``day`` is a transferred workday, or a working weekday that is not a holiday."""
+        if day in self.extra_workdays:
+            return True
         return day.weekday() in self.weekdays and day not in self.holidays
 
     def is_working_time(self, moment: datetime) -> bool:
