@@ -124,8 +124,7 @@ def t(key: str, lang: str, /, **kwargs: object) -> str:
 MESSAGES: dict[str, dict[str, str]] = {
     # ----------------------------------------------------------------- page
     "report.title": {"en": "Process audit", "ru": "Аудит процесса"},
-    "report.generated": {"en": "Generated {time} by crmflow {version}",
-                         "ru": "Сформирован {time}, crmflow {version}"},
+    "report.generated": {"en": "Generated {time} by crmflow {version}", "ru": "Сформирован {time}, crmflow {version}"},
     "report.sources": {"en": "Sources", "ru": "Источники"},
     "report.period": {"en": "Period", "ru": "Период"},
     "report.nav": {"en": "Contents", "ru": "Содержание"},
@@ -175,9 +174,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "map.end": {"en": "End", "ru": "Конец"},
     "map.caption": {
         "en": "Showing {shown_activities} of {total_activities} activities, {shown_edges} of "
-              "{total_edges} transitions, {coverage} of events.",
+        "{total_edges} transitions, {coverage} of events.",
         "ru": "Показано {shown_activities} из {total_activities} действий, {shown_edges} из "
-              "{total_edges} переходов, {coverage} событий.",
+        "{total_edges} переходов, {coverage} событий.",
     },
     "map.caption_frequency": {
         "en": "Edge labels: number of transitions; thicker edges and darker boxes are more frequent.",
@@ -195,11 +194,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "map.graphviz_missing": {
         "en": "Graphviz (the `dot` program) is not installed or not on PATH. Install it with "
-              "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or from "
-              "graphviz.org (Windows), then run the audit again.",
+        "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or from "
+        "graphviz.org (Windows), then run the audit again.",
         "ru": "Graphviz (программа `dot`) не установлен или не найден в PATH. Установите его: "
-              "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) или с "
-              "graphviz.org (Windows), затем повторите аудит.",
+        "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) или с "
+        "graphviz.org (Windows), затем повторите аудит.",
     },
     "map.dfg_table": {"en": "Transitions (top {n})", "ru": "Переходы (первые {n})"},
     "map.empty": {"en": "The log has no transitions to draw.", "ru": "В журнале нет переходов для карты."},
@@ -246,8 +245,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "variants.steps": {"en": "{n} steps", "ru": "шагов: {n}"},
     # ----------------------------------------------------------------- findings
-    "findings.none": {"en": "No findings: nothing crossed the audit thresholds.",
-                      "ru": "Выводов нет: ни один показатель не превысил пороги аудита."},
+    "findings.none": {
+        "en": "No findings: nothing crossed the audit thresholds.",
+        "ru": "Выводов нет: ни один показатель не превысил пороги аудита.",
+    },
     "findings.count": {"en": "{n} findings", "ru": "Выводов: {n}"},
     "findings.evidence": {"en": "Evidence", "ru": "Подтверждение"},
     "findings.evidence_cases": {"en": "Cases ({shown} of {total})", "ru": "Случаи ({shown} из {total})"},
@@ -276,8 +277,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sla.violations": {"en": "Violations", "ru": "Нарушения"},
     "sla.open": {"en": "Open breaches", "ru": "Открытые нарушения"},
     "sla.compliance": {"en": "Compliance", "ru": "Соблюдение"},
-    "sla.violating_cases": {"en": "Violating cases ({shown} of {total})",
-                            "ru": "Случаи с нарушением ({shown} из {total})"},
+    "sla.violating_cases": {"en": "Violating cases ({shown} of {total})", "ru": "Случаи с нарушением ({shown} из {total})"},
     "sla.histogram": {"en": "{name}: time taken", "ru": "{name}: фактическое время"},
     "sla.limit": {"en": "limit {limit}", "ru": "норматив {limit}"},
     # ----------------------------------------------------------------- funnel
@@ -290,8 +290,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ----------------------------------------------------------------- hand-over
     "handover.resource": {"en": "Between resources", "ru": "Между исполнителями"},
     "handover.role": {"en": "Between roles", "ru": "Между ролями"},
-    "handover.heatmap": {"en": "Hand-overs: from (rows) → to (columns)",
-                         "ru": "Передачи: от кого (строки) → кому (столбцы)"},
+    "handover.heatmap": {"en": "Hand-overs: from (rows) → to (columns)", "ru": "Передачи: от кого (строки) → кому (столбцы)"},
     "handover.from": {"en": "from", "ru": "от кого"},
     "handover.to": {"en": "to", "ru": "кому"},
     "handover.none": {"en": "No hand-overs were recorded.", "ru": "Передач работы не зафиксировано."},
@@ -333,4 +332,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "metric.resource": {"en": "Resource", "ru": "Исполнитель"},
     "metric.activity": {"en": "Activity", "ru": "Действие"},
     "metric.threshold": {"en": "Threshold", "ru": "Порог"},
+    "metric.threshold_s": {"en": "Threshold", "ru": "Порог"},
+    "metric.idle_s": {"en": "Idle for", "ru": "Без движения"},
+    "metric.case_id": {"en": "Case", "ru": "Случай"},
+    "metric.last_activity": {"en": "Last activity", "ru": "Последнее действие"},
+    "metric.role": {"en": "Role", "ru": "Роль"},
 }

@@ -56,7 +56,9 @@ class MapSelection:
 
     ``edges`` are ``(source, target, count)`` between shown activities; ``START``/``END`` stand for
     the pseudo-nodes. ``coverage`` is the share of events whose activity is shown;
-    ``transition_coverage`` the share of directly-follows transitions drawn.
+    ``transition_coverage`` the share of directly-follows transitions drawn. ``connected`` is
+    false only when no choice of activities lies on start-to-end paths (the map then shows the most
+    frequent activities as they are).
     """
 
     activities: tuple[str, ...]
@@ -65,6 +67,7 @@ class MapSelection:
     total_edges: int
     coverage: float
     transition_coverage: float
+    connected: bool = True
 
     @property
     def shown_edges(self) -> int:
@@ -139,16 +142,22 @@ def select_graph(
         if name not in kept:
             kept.append(name)
 
-    edges = _select_edges(kept, dfg, start_activities, end_activities, edge_coverage)
-    shown = set(kept)
-    while True:  # dropping an unreachable activity can strand another one
-        edges = [e for e in edges if _endpoint_ok(e, shown)]
-        forward = _reachable(START, edges, forward=True)
-        backward = _reachable(END, edges, forward=False)
-        stranded = {a for a in shown if a not in forward or a not in backward}
+    tried = set(kept)
+    waiting = [a for a in ranked if a not in tried]
+    connected = True
+    while True:
+        edges, stranded = _connect(kept, dfg, start_activities, end_activities, edge_coverage)
         if not stranded:
             break
-        shown -= stranded
+        # An activity the chosen ones cannot connect makes room for the next most frequent one.
+        survivors = [a for a in kept if a not in stranded]
+        refill = waiting[: max_activities - len(survivors)]
+        waiting = waiting[len(refill) :]
+        if not refill and not survivors:
+            connected = False  # no connected choice exists (start and end meet only through hidden steps)
+            break
+        kept = survivors + refill
+    shown = set(kept)
     activities = tuple(a for a in ranked if a in shown)
     total_events = sum(events.values())
     total_transitions = sum(int(e["count"]) for e in dfg)
@@ -160,7 +169,33 @@ def select_graph(
         total_edges=len(dfg),
         coverage=(sum(events[a] for a in activities) / total_events) if total_events else 1.0,
         transition_coverage=(drawn / total_transitions) if total_transitions else 1.0,
+        connected=connected,
     )
+
+
+def _connect(
+    kept: Sequence[str],
+    dfg: Sequence[Mapping[str, Any]],
+    starts: Mapping[str, int],
+    ends: Mapping[str, int],
+    edge_coverage: float,
+) -> tuple[list[tuple[str, str, int]], set[str]]:
+    """The edges drawn between ``kept``, and the activities not on any start-to-end path."""
+    edges = _select_edges(kept, dfg, starts, ends, edge_coverage)
+    shown = set(kept)
+    stranded: set[str] = set()
+    while True:  # dropping an unreachable activity can strand another one
+        edges = [e for e in edges if _endpoint_ok(e, shown)]
+        forward = _reachable(START, edges, forward=True)
+        backward = _reachable(END, edges, forward=False)
+        lost = {a for a in shown if a not in forward or a not in backward}
+        if not lost:
+            break
+        stranded |= lost
+        shown -= lost
+    if not shown:  # keep what there is rather than an empty map
+        return _select_edges(kept, dfg, starts, ends, edge_coverage), set(kept)
+    return edges, stranded
 
 
 def render_process_map(
@@ -334,7 +369,12 @@ def _label_text(value: object, width: int = 24) -> str:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return "<br/>".join(html.escape(line, quote=True) for line in lines)
+    return "<br/>".join(_html(line) for line in lines)
+
+
+def _html(text: str) -> str:
+    """Escape text for an HTML-like DOT label; backslashes are doubled, or dot reads ``\\N`` as the node id."""
+    return html.escape(_CONTROL.sub(" ", text), quote=True).replace("\\", "\\\\")
 
 
 def _dot_source(
@@ -372,18 +412,11 @@ def _dot_source(
             detail = format_duration(stats.get(name, {}).get("median_wait_s"), lang)
         else:
             detail = format_number(counts[name], lang)
-        label = (
-            f'{_label_text(name)}<br/><font point-size="9">{html.escape(detail)}</font>'
-        )
-        lines.append(
-            f'  {ids[name]} [fillcolor="{_FILLS[level]}", fontcolor="{_FONT_COLOURS[level]}",'
-            f" label=<{label}>];"
-        )
+        label = f'{_label_text(name)}<br/><font point-size="9">{_html(detail)}</font>'
+        lines.append(f'  {ids[name]} [fillcolor="{_FILLS[level]}", fontcolor="{_FONT_COLOURS[level]}", label=<{label}>];')
         titles[ids[name]] = str(name)
     max_count = max((c for _, _, c in selection.edges), default=1) or 1
-    waits = {
-        (s, d): _wait(edge_stats.get((s, d), {})) for s, d, _ in selection.edges if s != START and d != END
-    }
+    waits = {(s, d): _wait(edge_stats.get((s, d), {})) for s, d, _ in selection.edges if s != START and d != END}
     ranked_waits = sorted(w for w in waits.values() if w is not None)
     for s, d, count in selection.edges:
         width = 1.0 + 5.0 * math.sqrt(count / max_count)
@@ -401,7 +434,7 @@ def _dot_source(
             attrs += [f'color="{colour}"', f'fontcolor="{colour}"']
             text = format_duration(wait, lang)
         if text:
-            attrs.append(f"label=<{html.escape(text)}>")
+            attrs.append(f"label=<{_html(text)}>")
         lines.append(f"  {ids[s]} -> {ids[d]} [{', '.join(attrs)}];")
         shown_text = format_number(count, lang)
         if not pseudo and view == "performance":
