@@ -73,7 +73,7 @@ def _prolog_finding(text: str) -> tuple[str, bool]:
             i = end + 3
         elif text.startswith("<!", i):
             end = text.find(">", i)
-            decl = text[i: end if end >= 0 else min(n, i + 200)]
+            decl = text[i : end if end >= 0 else min(n, i + 200)]
             if decl[2:8].upper() == "ENTITY":
                 return "an entity declaration (<!ENTITY …>)", True
             if _DOCTYPE.match(decl):
@@ -90,7 +90,7 @@ def _prolog_finding(text: str) -> tuple[str, bool]:
         elif text.startswith("<", i):
             return "", True
         else:
-            return f"text before the root element ({text[i:i + 20]!r})", True
+            return "", False
     return "", False
 
 
@@ -128,7 +128,7 @@ def check_xml_prolog(source: str | Path | BinaryIO, *, name: str | None = None) 
         with open(source, "rb") as fh:
             head = fh.read(MAX_PROLOG_BYTES)
     else:
-        label = name or getattr(source, "name", "<stream>")
+        label = name or str(getattr(source, "name", "<stream>"))
         pos = source.tell()
         head = source.read(MAX_PROLOG_BYTES)
         source.seek(pos)
@@ -140,8 +140,10 @@ def check_xml_prolog(source: str | Path | BinaryIO, *, name: str | None = None) 
             "of entity-expansion and file-disclosure attacks; remove the declaration and retry"
         )
     if not reached_root:
-        if len(head) < MAX_PROLOG_BYTES:
-            raise InputError(f"{label}: this is not an XML document (no root element was found)")
+        if len(head) < MAX_PROLOG_BYTES or not head.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
+            raise InputError(
+                f"{label}: this is not an XML document (expected '<?xml …?>' or a root element at the start, found {head[:20]!r})"
+            )
         raise UnsafeInputError(
             f"{label}: refused to read this XML file: no root element within the first "
             f"{MAX_PROLOG_BYTES // 1024} KiB (expected a short prolog followed by the root element)"
@@ -262,7 +264,11 @@ def open_decompressed(path: str | Path, *, max_bytes: int, max_ratio: int) -> IO
 
 
 def decompress_to_temp(
-    path: str | Path, *, max_bytes: int, max_ratio: int, directory: str | Path | None = None,
+    path: str | Path,
+    *,
+    max_bytes: int,
+    max_ratio: int,
+    directory: str | Path | None = None,
     suffix: str = "",
 ) -> Path:
     """Decompress a ``.gz`` file into a new temporary file under the bomb limits.
@@ -293,9 +299,7 @@ def decompress_to_temp(
 
 
 @contextmanager
-def decompressed_copy(
-    path: str | Path, *, max_bytes: int, max_ratio: int, suffix: str = ""
-) -> Iterator[Path]:
+def decompressed_copy(path: str | Path, *, max_bytes: int, max_ratio: int, suffix: str = "") -> Iterator[Path]:
     """Context manager around :func:`decompress_to_temp` that deletes the copy afterwards."""
     tmp = decompress_to_temp(path, max_bytes=max_bytes, max_ratio=max_ratio, suffix=suffix)
     try:

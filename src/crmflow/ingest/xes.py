@@ -53,9 +53,9 @@ XES_TYPES: dict[str, str] = {
     "list": "VARCHAR",
     "container": "VARCHAR",
 }
-_LEADING = ("case:concept:name", "concept:name", "time:timestamp", "org:resource", "org:role",
-            "lifecycle:transition")
-_SCAN = re.compile(rb"<(event|list|container)[\s/>]")
+_LEADING = ("case:concept:name", "concept:name", "time:timestamp", "org:resource", "org:role", "lifecycle:transition")
+_SCAN = re.compile(rb"<(event|list|container|global|trace)[\s/>]")
+_GLOBAL = re.compile(rb"<global\b[^>]*?/>|<global\b.*?</global\s*>", re.S)
 _BATCH = 50_000
 
 
@@ -63,21 +63,33 @@ def _ordered(columns: list[str]) -> list[str]:
     """XES standard columns first, then trace attributes, then event attributes, each sorted."""
     lead = [c for c in _LEADING if c in columns]
     rest = [c for c in columns if c not in _LEADING]
-    return lead + sorted(c for c in rest if c.startswith("case:")) + sorted(
-        c for c in rest if not c.startswith("case:"))
+    return lead + sorted(c for c in rest if c.startswith("case:")) + sorted(c for c in rest if not c.startswith("case:"))
+
+
+def _scalar(store: EventStore, query: str) -> Any:
+    """One value; the result is fetched completely so the connection is free again."""
+    return store.sql(query).fetchall()[0][0]
 
 
 # ---------------------------------------------------------------------------- cheap pre-scan
 
 
 def scan_xes(path: str | Path) -> dict[str, Any]:
-    """Count ``<event>``, ``<list>`` and ``<container>`` tags and check the file ends with ``</log>``.
+    """Count the tags the fast path cares about and check the file ends with ``</log>``.
 
     A byte scan in 1 MiB chunks: bounded memory, no parsing. Tags inside comments are counted
     too, which can only make the fast path look untrustworthy, never the reverse.
+
+    Returns
+    -------
+    dict
+        ``events``, ``lists`` (list/container attributes), ``globals``, ``first_trace`` (byte
+        offset of the first ``<trace``, or -1) and ``complete`` (ends with ``</log>``).
     """
-    counts = {b"event": 0, b"list": 0, b"container": 0}
+    counts = {b"event": 0, b"list": 0, b"container": 0, b"global": 0, b"trace": 0}
+    first_trace = -1
     overlap = b""
+    offset = 0  # file offset of buf[0]
     with open(path, "rb") as fh:
         while chunk := fh.read(1024 * 1024):
             buf = overlap + chunk
@@ -86,6 +98,9 @@ def scan_xes(path: str | Path) -> dict[str, Any]:
             for m in _SCAN.finditer(buf):
                 if m.end() > len(overlap):
                     counts[m.group(1)] += 1
+                    if m.group(1) == b"trace" and first_trace < 0:
+                        first_trace = offset + m.start()
+            offset += len(buf) - 16
             overlap = buf[-16:]
         fh.seek(max(0, fh.tell() - 4096))
         tail = fh.read()
@@ -93,8 +108,34 @@ def scan_xes(path: str | Path) -> dict[str, Any]:
     return {
         "events": counts[b"event"],
         "lists": counts[b"list"] + counts[b"container"],
+        "globals": counts[b"global"],
+        "first_trace": first_trace,
         "complete": tail.endswith(b"</log>"),
     }
+
+
+def _blank_globals(path: Path, scan: dict[str, Any], directory: Path) -> Path | None:
+    """A copy of the file with the header's ``<global>`` declarations blanked out, or ``None``.
+
+    XES globals declare default values, and r4pm fills every missing attribute with them -- an
+    event without ``time:timestamp`` would get the default date (often 1970-01-01) instead of
+    staying empty for the quarantine. pm4py ignores the defaults too. Newlines are kept so line
+    numbers do not move. ``None`` when a ``<global>`` lies outside the header.
+    """
+    end = scan["first_trace"] if scan["first_trace"] >= 0 else os.path.getsize(path)
+    if end > 64 * 1024 * 1024:
+        return None
+    with open(path, "rb") as fh:
+        header = fh.read(end)
+        blanked = _GLOBAL.sub(lambda m: re.sub(rb"[^\n]", b" ", m.group(0)), header)
+        if header.count(b"<global") != scan["globals"] or b"<global" in blanked:
+            return None
+        fd, tmp = tempfile.mkstemp(prefix="crmflow-", suffix=".xes", dir=directory)
+        with os.fdopen(fd, "wb") as out:
+            out.write(blanked)
+            while chunk := fh.read(1024 * 1024):
+                out.write(chunk)
+    return Path(tmp)
 
 
 # ---------------------------------------------------------------------------- r4pm fast path
@@ -149,6 +190,30 @@ def _load_r4pm(store: EventStore, table: str, frame: Any) -> None:
         store.con.unregister(view)
 
 
+def _try_r4pm(plain: Path, label: str, tmpdir: Path) -> tuple[Any, str]:
+    """The r4pm frame and ``""``, or ``None`` and why the fast path cannot be trusted."""
+    scan = scan_xes(plain)
+    fast = plain
+    if scan["globals"]:
+        blanked = _blank_globals(plain, scan, tmpdir)
+        if blanked is None:
+            return None, "<global> declarations outside the log header"
+        fast = blanked
+    try:
+        frame, diagnostics = _r4pm_frame(fast)
+    except Exception as exc:  # r4pm signals every parse failure as a plain exception
+        return None, "r4pm rejected the file (" + str(exc).replace(str(fast), label) + ")"
+    if diagnostics:
+        return None, "r4pm could not convert some values: " + "; ".join(diagnostics[:3])
+    if frame.height != scan["events"]:
+        return None, f"r4pm read {frame.height:,} events but the file has {scan['events']:,}"
+    if not scan["complete"]:
+        return None, "the file does not end with </log> (truncated?)"
+    if scan["lists"]:
+        return None, "the file has list/container attributes"
+    return frame, ""
+
+
 # ---------------------------------------------------------------------------- lxml robust path
 
 
@@ -185,8 +250,10 @@ class _Columns:
         if not self._rows:
             return
         names = list(self.types)
-        arrays = {"row_no": pa.array([r["row_no"] for r in self._rows], pa.int64()),
-                  "line": pa.array([r["line"] for r in self._rows], pa.int64())}
+        arrays = {
+            "row_no": pa.array([r["row_no"] for r in self._rows], pa.int64()),
+            "line": pa.array([r["line"] for r in self._rows], pa.int64()),
+        }
         for n in names:
             arrays[n] = pa.array([r.get(n) for r in self._rows], pa.string())
         self.batches.append(pa.table(arrays))
@@ -211,6 +278,11 @@ def _iter_lxml(path: Path, label: str, cols: _Columns, progress: ProgressFn | No
             tag = etree.QName(elem).localname
             if action == "start":
                 depth += 1
+                if depth == 1 and tag != "log":
+                    raise InputError(
+                        f"{label} line {elem.sourceline}: the root element is <{tag}>; an XES "
+                        "event log has <log> as its root element"
+                    )
                 if tag == "trace" and depth_trace < 0:
                     depth_trace, trace_events, trace_attrs, trace_kinds = depth, [], {}, {}
                 elif tag == "event" and depth_event < 0:
@@ -285,9 +357,7 @@ def _load_lxml(
         if name == "time:timestamp":
             sql_type = "TIMESTAMPTZ"
         elif sql_type != "VARCHAR":
-            bad = store.sql(
-                f"SELECT count({ident}) - count(TRY_CAST({ident} AS {sql_type})) FROM {text}"
-            ).fetchone()[0]
+            bad = _scalar(store, f"SELECT count({ident}) - count(TRY_CAST({ident} AS {sql_type})) FROM {text}")
             if bad:
                 sql_type = "VARCHAR"
         if sql_type == "VARCHAR":
@@ -305,10 +375,16 @@ def _load_lxml(
             f"WHERE {ts} IS NOT NULL AND TRY_CAST({ts} AS TIMESTAMPTZ) IS NULL ORDER BY row_no"
         )
         quarantined = store.quarantine_rows(
-            {"log_name": log_name, "source": label, "row_no": r["row_no"], "line": r["line"],
-             "column_name": "time:timestamp", "value": r["value"],
-             "reason": f"event at line {r['line']}: cannot read {r['value']!r} as an XES date "
-                       "(expected xs:dateTime such as 2024-03-01T10:15:00.000+03:00)"}
+            {
+                "log_name": log_name,
+                "source": label,
+                "row_no": r["row_no"],
+                "line": r["line"],
+                "column_name": "time:timestamp",
+                "value": r["value"],
+                "reason": f"event at line {r['line']}: cannot read {r['value']!r} as an XES date "
+                "(expected xs:dateTime such as 2024-03-01T10:15:00.000+03:00)",
+            }
             for r in bad_rows
         )
         where = f"WHERE {ts} IS NULL OR TRY_CAST({ts} AS TIMESTAMPTZ) IS NOT NULL"
@@ -374,42 +450,29 @@ def read_xes_raw(
         if is_gzip(p):
             if progress:
                 progress(f"{label}: decompressing")
-            plain = stack.enter_context(decompressed_copy(
-                p, max_bytes=settings.max_decompressed_bytes,
-                max_ratio=settings.max_compression_ratio, suffix=".xes"))
+            plain = stack.enter_context(
+                decompressed_copy(
+                    p, max_bytes=settings.max_decompressed_bytes, max_ratio=settings.max_compression_ratio, suffix=".xes"
+                )
+            )
         check_xml_prolog(plain, name=label)
         table = store.new_name("raw_xes")
         info: dict[str, Any] = {}
         reason = ""
         frame = None
         if engine in ("auto", "r4pm"):
-            scan = scan_xes(plain)
-            try:
-                if progress:
-                    progress(f"{label}: parsing with r4pm")
-                frame, diagnostics = _r4pm_frame(plain)
-            except Exception as exc:  # r4pm signals every parse failure as a plain exception
-                detail = str(exc).replace(str(plain), label)
-                if engine == "r4pm":
-                    raise InputError(f"{label}: r4pm cannot read this XES file: {detail}") from exc
-                reason = f"r4pm rejected the file ({detail})"
-            else:
-                if diagnostics:
-                    reason = "r4pm could not convert some values: " + "; ".join(diagnostics[:3])
-                elif frame.height != scan["events"]:
-                    reason = f"r4pm read {frame.height:,} events but the file has {scan['events']:,}"
-                elif not scan["complete"]:
-                    reason = "the file does not end with </log> (truncated?)"
-                elif scan["lists"]:
-                    reason = "the file has list/container attributes"
+            if progress:
+                progress(f"{label}: parsing with r4pm")
+            frame, reason = _try_r4pm(plain, label, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crmflow-"))))
             if reason and engine == "r4pm":
                 raise InputError(f"{label}: the r4pm engine cannot be trusted on this file: {reason}")
-        if engine == "r4pm" or (engine == "auto" and not reason):
+        as_text: list[str]
+        if frame is not None:
             _load_r4pm(store, table, frame)
             n, quarantined, as_text = int(frame.height), 0, []
             info["engine"] = "r4pm"
         else:
-            del frame
+            frame = None  # free r4pm's copy before the lxml pass
             if progress:
                 progress(f"{label}: parsing with lxml" + (f" ({reason})" if reason else ""))
             n, quarantined, as_text = _load_lxml(store, table, plain, label, log_name, progress)
@@ -418,8 +481,7 @@ def read_xes_raw(
                 info["fallback_reason"] = reason
     info["text_columns"] = as_text
     if "case:concept:name" in store.columns(table):
-        info["cases"] = int(store.sql(
-            f"SELECT count(DISTINCT \"case:concept:name\") FROM {q.table_name(table)}").fetchone()[0])
+        info["cases"] = int(_scalar(store, f'SELECT count(DISTINCT "case:concept:name") FROM {q.table_name(table)}'))
     return RawTable(table=table, source=label, format="xes", rows_read=n, quarantined=quarantined, info=info)
 
 

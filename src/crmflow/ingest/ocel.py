@@ -1,0 +1,478 @@
+"""Read an OCEL 2.0 object-centric event log and flatten it on one object type.
+
+Both layouts of the OCEL 2.0 standard are read:
+
+* **JSON** (``.json``, ``.jsonocel``): ``objectTypes``, ``eventTypes``, ``objects`` and ``events``,
+  each event with ``id``, ``type``, ``time``, ``attributes`` and ``relationships``. Parsed with
+  :mod:`json` after a size check (:data:`MAX_JSON_BYTES`); ``.gz`` goes through the bomb guard.
+* **SQLite** (``.sqlite``, ``.sqlite3``, ``.db``): tables ``event``, ``object``, ``event_object``,
+  ``event_map_type`` and one ``event_<map>`` table per event type with ``ocel_time`` and the
+  attributes. Opened read-only (``mode=ro``) with ``trusted_schema`` off; only these tables are read.
+
+Flattening: every (event, related object of the chosen type) pair becomes one row, in file order
+(events as stored, then the event's relationships as stored), with ``case:concept:name`` = object
+id, ``concept:name`` = event type, ``time:timestamp`` = event time, ``ocel:eid``, ``ocel:type``,
+``ocel:qualifier`` (qualifiers joined with ``; `` if the pair is related twice) and the event
+attributes, typed as declared. Times without an offset are read in ``settings.timezone``; a time
+that cannot be read sends its rows to the quarantine with the value.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from crmflow.errors import InputError, UnsafeInputError
+from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.safety import is_gzip, open_decompressed
+from crmflow.store import queries as q
+from crmflow.store.store import EventStore
+
+#: Largest OCEL JSON file read (decompressed), in bytes: Python's json holds the whole document.
+MAX_JSON_BYTES = 256 * 1024 * 1024
+JSON_SUFFIXES = (".json", ".jsonocel")
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+#: OCEL 2.0 attribute types and the SQL type their values take.
+OCEL_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "time": "TIMESTAMPTZ",
+    "integer": "BIGINT",
+    "float": "DOUBLE",
+    "boolean": "BOOLEAN",
+}
+_SQLITE_DECLARED = (
+    ("INT", "integer"),
+    ("REAL", "float"),
+    ("FLOA", "float"),
+    ("DOUB", "float"),
+    ("NUMERIC", "float"),
+    ("BOOL", "boolean"),
+    ("TIME", "time"),
+    ("DATE", "time"),
+)
+_FIXED = ("case:concept:name", "concept:name", "time:timestamp", "ocel:eid", "ocel:type", "ocel:qualifier")
+_OFFSET = r"(Z|[+-]\d\d(:?\d\d)?)$"
+
+
+@dataclass(frozen=True)
+class OcelParts:
+    """An OCEL 2.0 log as four long tables, independent of the file layout."""
+
+    events: pa.Table  # ord, eid, etype, time (text)
+    attributes: pa.Table  # ord, name, value (text)
+    relations: pa.Table  # ord, rel_ord, oid, qualifier
+    objects: pa.Table  # oid, otype
+    attribute_types: dict[str, set[str]] = field(default_factory=dict)  # name -> OCEL types
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _table(columns: dict[str, tuple[list[Any], pa.DataType]]) -> pa.Table:
+    return pa.table({k: pa.array(v, t) for k, (v, t) in columns.items()})
+
+
+# ---------------------------------------------------------------------------- JSON layout
+
+
+def _load_json(path: Path, label: str, max_bytes: int, store: EventStore) -> Any:
+    too_big = path.stat().st_size > max_bytes  # checked before reading a byte
+    if is_gzip(path) and not too_big:
+        s = store.settings
+        with open_decompressed(path, max_bytes=s.max_decompressed_bytes, max_ratio=s.max_compression_ratio) as fh:
+            data = fh.read(max_bytes + 1)  # never more than one byte past the limit
+        too_big = len(data) > max_bytes
+    elif not too_big:
+        data = path.read_bytes()
+    if too_big:
+        raise UnsafeInputError(
+            f"{label}: refused to read an OCEL JSON file larger than {max_bytes:,} bytes (the whole "
+            "document would have to be held in memory); convert it to the OCEL 2.0 SQLite layout"
+        )
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: the JSON is not valid UTF-8 text ({exc.reason})") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{label} line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from exc
+
+
+def _need(obj: Any, key: str, where: str, label: str, kind: type | tuple[type, ...] = str) -> Any:
+    if not isinstance(obj, dict) or key not in obj or not isinstance(obj[key], kind):
+        raise InputError(f"{label}: {where} has no valid {key!r} (expected as in the OCEL 2.0 JSON layout)")
+    return obj[key]
+
+
+def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int = MAX_JSON_BYTES) -> OcelParts:
+    """Read the OCEL 2.0 JSON layout into :class:`OcelParts` (structure errors name the element)."""
+    doc = _load_json(path, label, max_bytes, store)
+    if isinstance(doc, dict) and ("ocel:events" in doc or "ocel:global-log" in doc):
+        raise InputError(f"{label}: this is OCEL 1.0 JSON; crmflow reads OCEL 2.0 (convert it first)")
+    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
+        raise InputError(f"{label}: no 'events' list at the top level (expected the OCEL 2.0 JSON layout)")
+    types: dict[str, set[str]] = {}
+    for i, et in enumerate(doc.get("eventTypes") or []):
+        for j, a in enumerate(et.get("attributes") or [] if isinstance(et, dict) else []):
+            t = _need(a, "type", f"eventTypes[{i}].attributes[{j}]", label)
+            types.setdefault(_need(a, "name", f"eventTypes[{i}].attributes[{j}]", label), set()).add(t)
+    ev: dict[str, list[Any]] = {"ord": [], "eid": [], "etype": [], "time": []}
+    at: dict[str, list[Any]] = {"ord": [], "name": [], "value": []}
+    rel: dict[str, list[Any]] = {"ord": [], "rel_ord": [], "oid": [], "qualifier": []}
+    for i, e in enumerate(doc["events"]):
+        where = f"events[{i}]"
+        ev["ord"].append(i)
+        ev["eid"].append(_need(e, "id", where, label))
+        ev["etype"].append(_need(e, "type", where, label))
+        ev["time"].append(_text(e.get("time")))
+        for a in e.get("attributes") or []:
+            at["ord"].append(i)
+            at["name"].append(_need(a, "name", f"{where}.attributes", label))
+            at["value"].append(_text(a.get("value")))
+        for k, r in enumerate(e.get("relationships") or []):
+            rel["ord"].append(i)
+            rel["rel_ord"].append(k)
+            rel["oid"].append(_need(r, "objectId", f"{where}.relationships[{k}]", label))
+            rel["qualifier"].append(_text(r.get("qualifier")) if isinstance(r, dict) else None)
+    objs: dict[str, list[Any]] = {"oid": [], "otype": []}
+    for i, o in enumerate(doc.get("objects") or []):
+        objs["oid"].append(_need(o, "id", f"objects[{i}]", label))
+        objs["otype"].append(_need(o, "type", f"objects[{i}]", label))
+    del doc
+    s, i64 = pa.string(), pa.int64()
+    return OcelParts(
+        events=_table({"ord": (ev["ord"], i64), "eid": (ev["eid"], s), "etype": (ev["etype"], s), "time": (ev["time"], s)}),
+        attributes=_table({"ord": (at["ord"], i64), "name": (at["name"], s), "value": (at["value"], s)}),
+        relations=_table(
+            {
+                "ord": (rel["ord"], i64),
+                "rel_ord": (rel["rel_ord"], i64),
+                "oid": (rel["oid"], s),
+                "qualifier": (rel["qualifier"], s),
+            }
+        ),
+        objects=_table({"oid": (objs["oid"], s), "otype": (objs["otype"], s)}),
+        attribute_types=types,
+    )
+
+
+# ---------------------------------------------------------------------------- SQLite layout
+
+
+def _sqlite_type(declared: str) -> str:
+    up = (declared or "").upper()
+    return next((t for key, t in _SQLITE_DECLARED if key in up), "string")
+
+
+def parts_from_sqlite(path: Path, label: str) -> OcelParts:
+    """Read the OCEL 2.0 SQLite layout (read-only) into :class:`OcelParts`."""
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise InputError(f"{label}: this is not an SQLite database (expected the OCEL 2.0 SQLite layout)")
+    uri = "file:" + str(path.resolve()).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(f"{label}: cannot open this SQLite database read-only: {exc}") from exc
+    try:
+        # Views and triggers in a hostile file must not run functions with side effects.
+        con.execute("PRAGMA trusted_schema = OFF")
+        con.execute("PRAGMA query_only = ON")
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        needed = {"event", "object", "event_object", "event_map_type"}
+        if needed - tables:
+            raise InputError(
+                f"{label}: not an OCEL 2.0 SQLite log: missing table(s) {', '.join(sorted(needed - tables))} "
+                f"(found: {', '.join(sorted(tables)) or 'none'})"
+            )
+        events = con.execute("SELECT ocel_id, ocel_type FROM event ORDER BY rowid").fetchall()
+        order = {eid: i for i, (eid, _) in enumerate(events)}
+        times: dict[str, str | None] = {}
+        types: dict[str, set[str]] = {}
+        at: dict[str, list[Any]] = {"ord": [], "name": [], "value": []}
+        for etype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM event_map_type ORDER BY rowid"):
+            tname = f"event_{tmap}"
+            if tname not in tables:
+                raise InputError(f"{label}: event type {etype!r} maps to table {tname!r}, which does not exist")
+            info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
+            attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time")]
+            for name, t in attrs:
+                types.setdefault(name, set()).add(t)
+            cols = ", ".join(q.ident(c) for c in ["ocel_id", "ocel_time", *[a for a, _ in attrs]])
+            for row in con.execute(f"SELECT {cols} FROM {q.ident(tname)} ORDER BY rowid"):
+                eid = row[0]
+                times[eid] = _text(row[1])
+                if eid not in order:
+                    continue
+                for (name, t), value in zip(attrs, row[2:], strict=True):
+                    if value is not None:
+                        at["ord"].append(order[eid])
+                        at["name"].append(name)
+                        value = bool(value) if t == "boolean" and isinstance(value, int) else value
+                        at["value"].append(_text(value))
+        rel = con.execute("SELECT ocel_event_id, ocel_object_id, ocel_qualifier FROM event_object ORDER BY rowid").fetchall()
+        objects = con.execute("SELECT ocel_id, ocel_type FROM object ORDER BY rowid").fetchall()
+    except sqlite3.Error as exc:
+        raise InputError(f"{label}: cannot read this OCEL 2.0 SQLite database: {exc}") from exc
+    finally:
+        con.close()
+    s, i64 = pa.string(), pa.int64()
+    rel_ord: dict[str, int] = {}
+    rel_cols: dict[str, list[Any]] = {"ord": [], "rel_ord": [], "oid": [], "qualifier": []}
+    for eid, oid, qual in rel:
+        if eid not in order:
+            continue
+        rel_ord[eid] = rel_ord.get(eid, -1) + 1
+        rel_cols["ord"].append(order[eid])
+        rel_cols["rel_ord"].append(rel_ord[eid])
+        rel_cols["oid"].append(_text(oid))
+        rel_cols["qualifier"].append(_text(qual))
+    return OcelParts(
+        events=_table(
+            {
+                "ord": (list(range(len(events))), i64),
+                "eid": ([e[0] for e in events], s),
+                "etype": ([e[1] for e in events], s),
+                "time": ([times.get(e[0]) for e in events], s),
+            }
+        ),
+        attributes=_table({"ord": (at["ord"], i64), "name": (at["name"], s), "value": (at["value"], s)}),
+        relations=_table({k: (v, i64 if k in ("ord", "rel_ord") else s) for k, v in rel_cols.items()}),
+        objects=_table({"oid": ([o[0] for o in objects], s), "otype": ([o[1] for o in objects], s)}),
+        attribute_types=types,
+    )
+
+
+# ---------------------------------------------------------------------------- flattening
+
+
+def _registered(store: EventStore, parts: OcelParts) -> dict[str, str]:
+    names = {}
+    for key in ("events", "attributes", "relations", "objects"):
+        names[key] = store.new_name(f"ocel_{key}")
+        store.con.register(names[key], getattr(parts, key))
+    return names
+
+
+def _unregister(store: EventStore, names: Iterable[str]) -> None:
+    for n in names:
+        store.con.unregister(n)
+
+
+def _time_sql(expr: str) -> str:
+    """Text → TIMESTAMPTZ: with an offset as written, without one in the zone given as ``?``."""
+    return (
+        f"CASE WHEN regexp_matches(trim({expr}), '{_OFFSET}') THEN TRY_CAST(trim({expr}) AS TIMESTAMPTZ) "
+        f"ELSE timezone(?, TRY_CAST(trim({expr}) AS TIMESTAMP)) END"
+    )
+
+
+def object_type_counts(store: EventStore, parts: OcelParts) -> dict[str, int]:
+    """Objects per object type, largest first."""
+    view = store.new_name("ocel_objects")
+    store.con.register(view, parts.objects)
+    try:
+        rows = store.sql(f"SELECT otype, count(DISTINCT oid) FROM {view} GROUP BY otype ORDER BY 2 DESC, 1").fetchall()
+    finally:
+        store.con.unregister(view)
+    return {str(t): int(n) for t, n in rows}
+
+
+def _flatten(
+    store: EventStore, parts: OcelParts, object_type: str, label: str, log_name: str, tz: str
+) -> tuple[str, int, int, dict[str, Any]]:
+    v = _registered(store, parts)
+    flat = store.new_name("ocel_flat")
+    table = store.new_name("raw_ocel")
+    try:
+        names = [r[0] for r in store.sql(f"SELECT name FROM {v['attributes']} GROUP BY name ORDER BY min(ord), name").fetchall()]
+        pivot = ", ".join(f"first(value ORDER BY rowid_) FILTER (WHERE name = ?) AS {q.ident(n)}" for n in names)
+        attr_sql = (
+            f"SELECT ord{', ' + pivot if pivot else ''} FROM "
+            f"(SELECT *, row_number() OVER () AS rowid_ FROM {v['attributes']}) GROUP BY ord"
+        )
+        store.sql(
+            f"""CREATE TEMP TABLE {flat} AS
+            WITH rel AS (
+                SELECT r.ord, r.oid, min(r.rel_ord) AS rel_ord,
+                       string_agg(NULLIF(r.qualifier, ''), '; ' ORDER BY r.rel_ord) AS qualifier,
+                       any_value(o.otype) AS otype
+                FROM {v["relations"]} r JOIN (SELECT DISTINCT oid, otype FROM {v["objects"]}) o USING (oid)
+                WHERE o.otype = ? GROUP BY r.ord, r.oid
+            ), attrs AS ({attr_sql})
+            SELECT row_number() OVER (ORDER BY e.ord, rel.rel_ord)::BIGINT AS row_no,
+                   rel.oid AS "case:concept:name", e.etype AS "concept:name", e.time AS time_text,
+                   e.eid AS "ocel:eid", rel.otype AS "ocel:type", rel.qualifier AS "ocel:qualifier",
+                   attrs.* EXCLUDE (ord)
+            FROM {v["events"]} e JOIN rel USING (ord) LEFT JOIN attrs USING (ord)
+            ORDER BY row_no""",
+            [object_type, *names],
+        )
+        dangling = int(
+            store.sql(f"SELECT count(*) FROM {v['relations']} WHERE oid NOT IN (SELECT oid FROM {v['objects']})").fetchall()[0][0]
+        )
+        n_events = parts.events.num_rows
+    finally:
+        _unregister(store, v.values())
+
+    ts = _time_sql("time_text")
+    select = ["row_no", *[q.ident(c) for c in _FIXED[:2]], f'{ts} AS "time:timestamp"', *[q.ident(c) for c in _FIXED[3:]]]
+    params: list[Any] = [tz]
+    as_text = []
+    for n in names:
+        out = f"{n} (attribute)" if n in _FIXED or n in ("row_no", "line") else n
+        kinds = parts.attribute_types.get(n, {"string"})
+        sql_type = OCEL_TYPES.get(next(iter(kinds)), "VARCHAR") if len(kinds) == 1 else "VARCHAR"
+        ident = q.ident(n)
+        if sql_type == "TIMESTAMPTZ":
+            cast, cast_params = _time_sql(ident), [tz]
+        else:
+            cast, cast_params = f"TRY_CAST({ident} AS {sql_type})", []
+        if sql_type != "VARCHAR":
+            bad = store.sql(f"SELECT count({ident}) - count({cast}) FROM {flat}", cast_params).fetchall()[0][0]
+            if bad:
+                sql_type = "VARCHAR"
+                as_text.append(n)
+        if sql_type == "VARCHAR":
+            select.append(f"{ident} AS {q.ident(out)}")
+        else:
+            select.append(f"{cast} AS {q.ident(out)}")
+            params += cast_params
+
+    rows_read = int(store.sql(f"SELECT count(*) FROM {flat}").fetchall()[0][0])
+    bad_rows = store.rows(
+        f'SELECT row_no, "ocel:eid" AS eid, "case:concept:name" AS oid, time_text FROM {flat} '
+        f"WHERE time_text IS NOT NULL AND ({ts}) IS NULL ORDER BY row_no",
+        [tz],
+    )
+    quarantined = store.quarantine_rows(
+        {
+            "log_name": log_name,
+            "source": label,
+            "row_no": r["row_no"],
+            "column_name": "time:timestamp",
+            "value": r["time_text"],
+            "reason": f"event {r['eid']!r} (object {r['oid']!r}): cannot read {r['time_text']!r} as a time "
+            "(expected ISO 8601 such as 2024-03-01T10:15:00Z)",
+        }
+        for r in bad_rows
+    )
+    store.sql(
+        f"CREATE TABLE {q.table_name(table)} AS SELECT {', '.join(select)} FROM {flat} "
+        f"WHERE time_text IS NULL OR ({ts}) IS NOT NULL ORDER BY row_no",
+        [*params, tz],
+    )
+    store.sql(f"DROP TABLE {flat}")
+    info = {"events": n_events, "dangling_relations": dangling, "text_attributes": as_text, "timezone": tz}
+    return table, rows_read, quarantined, info
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def read_ocel_raw(
+    store: EventStore,
+    path: str | Path,
+    *,
+    log_name: str,
+    object_type: str | None,
+    progress: ProgressFn | None = None,
+    max_json_bytes: int = MAX_JSON_BYTES,
+    timezone: str | None = None,
+) -> RawTable:
+    """Load an OCEL 2.0 log (JSON or SQLite) flattened on ``object_type`` into a raw table.
+
+    Parameters
+    ----------
+    store
+        The project store (its settings give the time zone of times without an offset).
+    path
+        ``.json``/``.jsonocel`` (optionally gzip-compressed) or ``.sqlite``/``.sqlite3``/``.db``.
+    log_name
+        The log this source feeds.
+    object_type
+        The object type whose objects become the cases. ``None`` is accepted only when the log
+        has a single object type.
+    progress
+        Called with a short note at each step.
+    max_json_bytes
+        Largest JSON document accepted (decompressed), default :data:`MAX_JSON_BYTES`.
+    timezone
+        Zone of times written without an offset (default: ``settings.timezone``).
+
+    Returns
+    -------
+    RawTable
+        ``format`` ``"ocel-json"`` or ``"ocel-sqlite"``; ``rows_read`` counts (event, object)
+        rows; ``info`` has ``object_type``, ``object_types`` (objects per type), ``events``,
+        ``cases``, ``dangling_relations`` and ``text_attributes``.
+
+    Raises
+    ------
+    InputError
+        Unknown layout, structural errors (naming the element), no or an unknown object type.
+    UnsafeInputError
+        A JSON file above :data:`MAX_JSON_BYTES`, or a decompression bomb.
+    """
+    p = Path(path)
+    label = p.name
+    if not p.is_file():
+        raise InputError(f"{p}: no such file (expected an OCEL 2.0 .jsonocel/.json or .sqlite log)")
+    suffixes = [s.lower() for s in p.suffixes]
+    stem_suffix = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if progress:
+        progress(f"{label}: reading OCEL 2.0")
+    if stem_suffix in JSON_SUFFIXES:
+        parts, fmt = parts_from_json(p, label, store, max_bytes=max_json_bytes), "ocel-json"
+    elif stem_suffix in SQLITE_SUFFIXES:
+        parts, fmt = parts_from_sqlite(p, label), "ocel-sqlite"
+    else:
+        raise InputError(
+            f"{label}: unknown OCEL file type {stem_suffix or '(none)'!r} "
+            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES)})"
+        )
+    counts = object_type_counts(store, parts)
+    listing = ", ".join(f"{t!r} ({n:,} object{'' if n == 1 else 's'})" for t, n in counts.items()) or "none"
+    if object_type is None:
+        if len(counts) != 1:
+            raise InputError(
+                f"{label}: this object-centric log has {len(counts)} object types: {listing}; choose "
+                "the one whose objects are the cases (e.g. --object-type order)"
+            )
+        object_type = next(iter(counts))
+    elif object_type not in counts:
+        raise InputError(f"{label}: there is no object type {object_type!r}; the log has {listing}")
+    if progress:
+        progress(f"{label}: flattening on {object_type!r}")
+    table, rows_read, quarantined, info = _flatten(
+        store, parts, object_type, label, log_name, timezone or store.settings.timezone
+    )
+    info.update(
+        {
+            "object_type": object_type,
+            "object_types": counts,
+            "cases": int(store.sql(f'SELECT count(DISTINCT "case:concept:name") FROM {q.table_name(table)}').fetchall()[0][0]),
+        }
+    )
+    return RawTable(table=table, source=label, format=fmt, rows_read=rows_read, quarantined=quarantined, info=info)
+
+
+__all__ = [
+    "MAX_JSON_BYTES",
+    "OCEL_TYPES",
+    "OcelParts",
+    "object_type_counts",
+    "parts_from_json",
+    "parts_from_sqlite",
+    "read_ocel_raw",
+]
