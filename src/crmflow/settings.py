@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     max_compression_ratio: int = 200
     #: Longest CSV line accepted, in bytes (longer lines are quarantined).
     max_line_bytes: int = 2 * 1024**2
+    #: Largest OCEL 2.0 JSON file accepted, in bytes (it is parsed whole).
+    max_ocel_json_bytes: int = 256 * 1024**2
     #: Timezone of naive timestamps in inputs.
     timezone: str = "UTC"
     #: Language of everything a person reads: ``ru`` or ``en``.

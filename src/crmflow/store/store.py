@@ -37,7 +37,7 @@ class EventStore:
     """A DuckDB database holding event logs, their cases and the quarantine.
 
     >>> store = EventStore()            # in memory
-    >>> store.sql("SELECT 1 + 1").fetchone()[0]
+    >>> store.scalar("SELECT 1 + 1")
     2
     """
 
@@ -70,6 +70,14 @@ class EventStore:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    def scalar(self, query: str, params: Any = None) -> Any:
+        """The single value of a one-row, one-column query.
+
+        Uses ``fetchall`` so the result is consumed: in DuckDB 2.0 an unfinished result blocks the
+        next ``register`` on the same connection.
+        """
+        return self.sql(query, params).fetchall()[0][0]
+
     def arrow(self, query: str, params: Any = None) -> pa.Table:
         return self.sql(query, params).to_arrow_table()
 
@@ -80,11 +88,7 @@ class EventStore:
         return [r[0] for r in self.con.execute(f"DESCRIBE {q.table_name(table)}").fetchall()]
 
     def has_table(self, table: str) -> bool:
-        return bool(
-            self.con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-            ).fetchone()[0]
-        )
+        return bool(self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]))
 
     def close(self) -> None:
         self.con.close()
@@ -229,27 +233,25 @@ class EventLog:
 
     @property
     def n_events(self) -> int:
-        return int(self.store.sql(f"SELECT count(*) FROM {self.events_table}").fetchone()[0])
+        return int(self.store.scalar(f"SELECT count(*) FROM {self.events_table}"))
 
     @property
     def n_cases(self) -> int:
-        return int(self.store.sql(f"SELECT count(*) FROM {self.cases_table}").fetchone()[0])
+        return int(self.store.scalar(f"SELECT count(*) FROM {self.cases_table}"))
 
     @property
     def rows_read(self) -> int:
-        r = self.store.sql("SELECT coalesce(sum(rows_read), 0) FROM ingestions WHERE log_name = ?", [self.origin])
-        return int(r.fetchone()[0])
+        return int(self.store.scalar("SELECT coalesce(sum(rows_read), 0) FROM ingestions WHERE log_name = ?", [self.origin]))
 
     @property
     def quarantined(self) -> int:
-        r = self.store.sql("SELECT count(*) FROM quarantine WHERE log_name = ?", [self.origin])
-        return int(r.fetchone()[0])
+        return int(self.store.scalar("SELECT count(*) FROM quarantine WHERE log_name = ?", [self.origin]))
 
     def summary(self) -> LogSummary:
         s = self.store.rows(q.log_summary(self.name))[0]
         return LogSummary(
             events=int(s["events"]), cases=int(s["cases"]), activities=int(s["activities"]),
-            variants=int(self.store.sql(q.variant_count(self.name)).fetchone()[0]),
+            variants=int(self.store.scalar(q.variant_count(self.name))),
             resources=int(s["resources"]), first_ts=s["first_ts"], last_ts=s["last_ts"],
             rows_read=self.rows_read, quarantined=self.quarantined,
         )
