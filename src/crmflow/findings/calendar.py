@@ -175,9 +175,9 @@ class WorkCalendar(JsonMixin):
             store.con.unregister(f"{name}_src")
         return CalendarTable(calendar=self, table=name, first_day=first, last_day=last)
 
-    def install_for(self, store: EventStore, events_table: str, *, extra: Iterable[datetime] = ()) -> CalendarTable:
-        """Install the day table covering every timestamp of ``events_table`` (plus ``extra``)."""
-        lo, hi = store.sql(fq.local_day_span(events_table, self.timezone)).fetchone()
+    def install_for(self, store: EventStore, log_name: str, *, extra: Iterable[datetime] = ()) -> CalendarTable:
+        """Install the day table covering every timestamp of log ``log_name`` (plus ``extra``)."""
+        lo, hi = store.sql(fq.local_day_span(log_name, self.timezone)).fetchall()[0]
         days = [d for d in (lo, hi) if d is not None] + [self.local_day(t) for t in extra]
         if not days:
             days = [date.today()]

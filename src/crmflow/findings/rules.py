@@ -13,7 +13,9 @@ Rules come from a YAML file (or a dict with the same shape)::
     thresholds: {bottleneck_top: 5, workload_share: 0.5, ping_pong_min: 1}
 
 Durations are ``45s``, ``10m``, ``2h``, ``1d``, ``2w`` or combinations (``1h30m``), or ISO 8601
-(``PT10M``, ``P30D``, ``P1DT2H``). Weekdays are English (``mon``, ``monday``) or Russian
+(``PT10M``, ``P30D``, ``P1DT2H``). In an SLA counted in working time, a day (``d``) is one working
+day of the calendar (``09:00-19:00``: 10 hours) and a week (``w``) the working days of a week; hours,
+minutes and seconds are always literal. Weekdays are English (``mon``, ``monday``) or Russian
 (``пн``, ``понедельник``) names.
 
 Without rules: a UTC 24/7 calendar, no SLAs, ``stuck_after`` 30 days, no stages, and no declared
@@ -21,7 +23,8 @@ end activities. Then the log's own end activities that end at least ``end_activi
 (default 5 %) of the cases count as end activities: an activity that ends a case that rarely is
 more likely where a case was abandoned than where the process is meant to finish.
 
-Severity of every finding is graded by :func:`grade` from the share of cases it affects.
+Each finding module documents its severity rule; most grade the share of cases affected with
+:func:`grade` (high from 20 %, medium from 5 %).
 """
 
 from __future__ import annotations
@@ -43,14 +46,14 @@ from crmflow.jsonable import JsonMixin
 TimeBasis = Literal["working", "calendar"]
 
 _WEEKDAYS: dict[str, int] = {}
-for _i, _names in enumerate((
+for _day, _spellings in enumerate((
     ("mon", "monday", "пн", "понедельник"), ("tue", "tuesday", "вт", "вторник"),
     ("wed", "wednesday", "ср", "среда"), ("thu", "thursday", "чт", "четверг"),
     ("fri", "friday", "пт", "пятница"), ("sat", "saturday", "сб", "суббота"),
     ("sun", "sunday", "вс", "воскресенье"),
 )):
-    for _n in _names:
-        _WEEKDAYS[_n] = _i
+    for _spelling in _spellings:
+        _WEEKDAYS[_spelling] = _day
 
 _UNIT_SECONDS = {"w": 7 * DAY_SECONDS, "d": DAY_SECONDS, "h": 3600, "m": 60, "s": 1}
 _SIMPLE = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])", re.IGNORECASE)
@@ -152,12 +155,18 @@ def grade(case_share: float, *, high: float = 0.20, medium: float = 0.05) -> Sev
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_duration(value: object, key: str) -> float:
+def parse_duration(value: object, key: str, *, day_s: float = DAY_SECONDS, week_s: float | None = None) -> float:
     """Seconds of a duration such as ``10m``, ``1h30m``, ``30d`` or ``PT10M``.
+
+    ``day_s`` and ``week_s`` are the lengths of ``d`` and ``w`` (default 24 h and 7 days); working-time
+    SLAs pass the working day and the working week, so ``1d`` is one working day.
 
     >>> parse_duration("1h30m", "within"), parse_duration("P1DT2H", "within")
     (5400.0, 93600.0)
+    >>> parse_duration("1d2h", "within", day_s=36000, week_s=180000)
+    43200.0
     """
+    units = {**_UNIT_SECONDS, "d": day_s, "w": 7 * day_s if week_s is None else week_s}
     expected = "a duration such as 45s, 10m, 2h, 1d, 1h30m or ISO 8601 PT10M / P30D"
     if not isinstance(value, str) or not value.strip():
         raise RulesError(f"`{key}`: {value!r} is not a duration (expected {expected})")
@@ -165,12 +174,12 @@ def parse_duration(value: object, key: str) -> float:
     m = _ISO.match(text)
     if text[:1] in "pP" and m and any(m.groupdict().values()):
         parts = m.groupdict()
-        return float(sum(float(parts[u]) * _UNIT_SECONDS[u] for u in parts if parts[u]))
+        return float(sum(float(parts[u]) * units[u] for u in parts if parts[u]))
     compact = text.replace(" ", "")
     matches = list(_SIMPLE.finditer(compact))
     if not matches or "".join(x.group(0) for x in matches) != compact:
         raise RulesError(f"`{key}`: cannot read {value!r} as a duration (expected {expected})")
-    return float(sum(float(x.group(1)) * _UNIT_SECONDS[x.group(2).lower()] for x in matches))
+    return float(sum(float(x.group(1)) * units[x.group(2).lower()] for x in matches))
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -251,7 +260,7 @@ def _parse_calendar(value: object) -> WorkCalendar:
     return WorkCalendar(timezone=str(tz), start_s=start, end_s=end, weekdays=weekdays, holidays=country)
 
 
-def _parse_sla(value: object) -> tuple[SlaRule, ...]:
+def _parse_sla(value: object, calendar: WorkCalendar) -> tuple[SlaRule, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -269,12 +278,16 @@ def _parse_sla(value: object) -> tuple[SlaRule, ...]:
             if not isinstance(v, str) or not v.strip():
                 raise RulesError(f"`{where}.{k}`: {v!r} is not an activity name")
         name = str(data.get("name") or f"{frm} -> {to}")
-        within = parse_duration(data["within"], f"{where}.within")
-        if within <= 0:
-            raise RulesError(f"`{where}.within`: {data['within']!r} must be longer than zero")
         basis = data.get("time", "calendar")
         if basis not in ("working", "calendar"):
             raise RulesError(f"`{where}.time`: {basis!r} is not allowed (expected working or calendar)")
+        if basis == "working":
+            day = float(calendar.end_s - calendar.start_s)
+            within = parse_duration(data["within"], f"{where}.within", day_s=day, week_s=day * len(calendar.weekdays))
+        else:
+            within = parse_duration(data["within"], f"{where}.within")
+        if within <= 0:
+            raise RulesError(f"`{where}.within`: {data['within']!r} must be longer than zero")
         if name in {r.name for r in rules}:
             raise RulesError(f"`{where}.name`: {name!r} is used by two SLA rules (names must be unique)")
         rules.append(SlaRule(name, frm.strip(), to.strip(), within, basis))
@@ -332,9 +345,10 @@ def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRul
     if len(set(stages)) != len(stages):
         twice = sorted({s for s in stages if stages.count(s) > 1})
         raise RulesError(f"`stages`: {', '.join(map(repr, twice))} listed twice (each stage once, in order)")
+    calendar = _parse_calendar(data["calendar"]) if data.get("calendar") is not None else WorkCalendar()
     return AuditRules(
-        calendar=_parse_calendar(data["calendar"]) if data.get("calendar") is not None else WorkCalendar(),
-        sla=_parse_sla(data.get("sla")),
+        calendar=calendar,
+        sla=_parse_sla(data.get("sla"), calendar),
         stuck_after_s=parse_duration(data["stuck_after"], "stuck_after")
         if data.get("stuck_after") is not None else 30.0 * DAY_SECONDS,
         end_activities=None if end is None else _names(end, "end_activities"),

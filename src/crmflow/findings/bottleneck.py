@@ -1,0 +1,125 @@
+"""Bottlenecks: where cases wait longest, weighted by how often they wait there.
+
+Waiting time is the time between an event and the next event of its case (``wait_s``). Transitions
+``A -> B`` and activities (the wait *before* ``B``, from any predecessor) are ranked by their total
+waiting time (count × mean); the ``bottleneck_top`` largest of each that hold at least
+``bottleneck_min_share`` of all waiting time become findings. An activity is left out when a
+single reported transition into it already holds 90 % of its waiting time (same finding twice).
+
+Severity: high when the transition or activity holds at least 25 % of all waiting time, medium from
+10 %, low below.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
+from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
+from crmflow.findings.rules import AuditRules
+from crmflow.i18n import text
+from crmflow.store import finding_queries as fq
+from crmflow.store.store import EventLog
+
+#: An activity finding is left out when one reported transition holds this share of its waiting.
+DUPLICATE_SHARE = 0.9
+
+#: How many of the slowest cases are listed with their waiting time in ``Evidence.rows``.
+ROWS_LIMIT = 10
+
+
+def _severity(share: float) -> Severity:
+    return "high" if share >= 0.25 else "medium" if share >= 0.10 else "low"
+
+
+def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+    """Transitions and activities with the largest total waiting time.
+
+    Parameters
+    ----------
+    log
+        The materialised log.
+    rules
+        Audit rules; ``thresholds.bottleneck_top`` and ``thresholds.bottleneck_min_share`` apply.
+    lang
+        Language of titles and descriptions.
+
+    Returns
+    -------
+    list[Finding]
+        Transition findings (key ``"A -> B"``) then activity findings (key ``"-> B"``), each by
+        total waiting time; evidence lists the slowest cases.
+    """
+    store, t = log.store, rules.thresholds
+    total = float(store.rows(fq.total_wait(log.name))[0]["total_s"] or 0.0)
+    if total <= 0 or t.bottleneck_top == 0:
+        return []
+    keep = [
+        r for r in store.rows(fq.transition_waits(log.name), {"top": t.bottleneck_top})
+        if r["total_s"] / total >= t.bottleneck_min_share
+    ]
+    # An activity whose waiting comes (almost) all from one reported transition adds nothing new.
+    into = {r["target"]: max(into_r["total_s"] for into_r in keep if into_r["target"] == r["target"])
+            for r in keep}
+    acts = [
+        r for r in store.rows(fq.activity_waits(log.name), {"top": t.bottleneck_top})
+        if r["total_s"] / total >= t.bottleneck_min_share
+        and into.get(r["target"], 0.0) < DUPLICATE_SHARE * r["total_s"]
+    ]
+    keys = [(r["source"], r["target"]) for r in keep] + [(None, r["target"]) for r in acts]
+    if not keys:
+        return []
+    params = {"src": [k[0] for k in keys], "dst": [k[1] for k in keys]}
+    cases: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    n_cases: dict[tuple[Any, Any], int] = {}
+    found = store.rows(fq.slowest_transition_cases(log.name), {
+        "src": [r["source"] for r in keep], "dst": [r["target"] for r in keep], "limit": EVIDENCE_LIMIT,
+    }) if keep else []
+    if acts:
+        found += store.rows(fq.slowest_activity_cases(log.name), {
+            "dst": [r["target"] for r in acts], "limit": EVIDENCE_LIMIT,
+        })
+    for r in found:
+        cases[(r["src"], r["dst"])] = [
+            {"case_id": c, "wait_s": w} for c, w in zip(r["case_ids"], r["waits"], strict=True)
+        ]
+        n_cases[(r["src"], r["dst"])] = int(r["cases"])
+    people: dict[tuple[Any, Any], list[str]] = defaultdict(list)
+    for r in store.rows(fq.waiting_for_resources(log.name), {**params, "limit": 5}):
+        people[(r["src"], r["dst"])].append(r["resource"])
+
+    out: list[Finding] = []
+    for r, level in [(r, "transition") for r in keep] + [(r, "activity") for r in acts]:
+        src = r["source"] if level == "transition" else None
+        key = (src, r["target"])
+        share = r["total_s"] / total
+        n = n_cases.get(key, 0)
+        words = {
+            "source": src, "target": r["target"], "mean": fmt_duration(r["mean_s"], lang),
+            "share": fmt_share(share, lang), "median": fmt_duration(r["median_s"], lang),
+            "p90": fmt_duration(r["p90_s"], lang), "total": fmt_duration(r["total_s"], lang),
+            "count": r["count"], "cases": n,
+        }
+        slow = cases.get(key, [])
+        out.append(Finding(
+            kind="bottleneck",
+            key=f"{src} -> {r['target']}" if src is not None else f"-> {r['target']}",
+            title=text(MESSAGES, f"bottleneck.{level}.title", lang, **words),
+            description=text(MESSAGES, f"bottleneck.{level}.description", lang, **words),
+            severity=_severity(share),
+            metrics={
+                "level": level, "source": src, "target": r["target"], "count": int(r["count"]),
+                "cases": n, "mean_wait_s": r["mean_s"], "median_wait_s": r["median_s"],
+                "p90_wait_s": r["p90_s"], "max_wait_s": r["max_s"], "total_wait_s": r["total_s"],
+                "share_of_waiting": share,
+            },
+            evidence=Evidence(
+                case_ids=tuple(c["case_id"] for c in slow),
+                case_count=n,
+                resources=tuple(people[key]),
+                activities=tuple(a for a in (src, r["target"]) if a is not None),
+                rows=tuple({"case_id": c["case_id"], "wait_s": c["wait_s"]} for c in slow[:ROWS_LIMIT]),
+            ),
+        ))
+    return out

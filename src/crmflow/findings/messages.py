@@ -1,0 +1,159 @@
+"""Russian and English text of the As-Is findings, and how numbers read in them.
+
+Used through :func:`crmflow.i18n.text`:
+
+>>> from crmflow.i18n import text
+>>> text(MESSAGES, "warn.end_missing", "ru", activity="Оплата")
+'Завершающее действие «Оплата» ни разу не встречается в журнале'
+>>> fmt_duration(5400, "ru"), fmt_duration(5400, "en"), fmt_share(0.256, "ru")
+('1,5 ч', '1.5 h', '25,6 %')
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ----------------------------------------------------------------- bottleneck
+    "bottleneck.transition.title": {
+        "en": "Waiting between “{source}” and “{target}”: {mean} on average, {share} of all waiting time",
+        "ru": "Ожидание между «{source}» и «{target}»: в среднем {mean}, {share} всего времени ожидания",
+    },
+    "bottleneck.transition.description": {
+        "en": "{count} transitions in {cases} cases; median wait {median}, 90 % wait less than {p90}, "
+              "total {total}.",
+        "ru": "{count} переходов в {cases} случаях; медиана ожидания {median}, 90 % ждут меньше {p90}, "
+              "всего {total}.",
+    },
+    "bottleneck.activity.title": {
+        "en": "Waiting before “{target}”: {mean} on average, {share} of all waiting time",
+        "ru": "Ожидание перед «{target}»: в среднем {mean}, {share} всего времени ожидания",
+    },
+    "bottleneck.activity.description": {
+        "en": "{count} times in {cases} cases; median wait {median}, 90 % wait less than {p90}, total {total}.",
+        "ru": "{count} раз в {cases} случаях; медиана ожидания {median}, 90 % ждут меньше {p90}, всего {total}.",
+    },
+    # ----------------------------------------------------------------- rework
+    "rework.repeat.title": {
+        "en": "“{activity}” is repeated in {cases} cases ({extra} extra executions)",
+        "ru": "«{activity}» повторяется в {cases} случаях (лишних выполнений: {extra})",
+    },
+    "rework.repeat.description": {
+        "en": "{share} of the cases with this activity do it more than once; up to {max} times in one case.",
+        "ru": "{share} случаев с этим действием выполняют его больше одного раза; до {max} раз в одном случае.",
+    },
+    "rework.stage_return.title": {
+        "en": "Return from stage “{source}” to the earlier stage “{target}” in {cases} cases",
+        "ru": "Возврат с этапа «{source}» на более ранний этап «{target}» в {cases} случаях",
+    },
+    "rework.stage_return.description": {
+        "en": "{returns} returns; the case goes back in the declared stage order.",
+        "ru": "Возвратов: {returns}; случай идёт назад по заданному порядку этапов.",
+    },
+    # ----------------------------------------------------------------- ping-pong
+    "ping_pong.resource.title": {
+        "en": "Work bounces between {x} and {y} in {cases} cases",
+        "ru": "Работа ходит туда-обратно между {x} и {y} в {cases} случаях",
+    },
+    "ping_pong.role.title": {
+        "en": "Work bounces between the roles {x} and {y} in {cases} cases",
+        "ru": "Работа ходит туда-обратно между ролями {x} и {y} в {cases} случаях",
+    },
+    "ping_pong.description": {
+        "en": "{bounces} times the work went to the other side and came straight back (A → B → A).",
+        "ru": "{bounces} раз работа уходила другой стороне и сразу возвращалась (A → B → A).",
+    },
+    # ----------------------------------------------------------------- workload
+    "workload.title": {
+        "en": "“{activity}”: {share} of the work is done by {resource} (bus factor {bus})",
+        "ru": "«{activity}»: {share} работы выполняет {resource} (фактор автобуса {bus})",
+    },
+    "workload.description": {
+        "en": "{events} events by {resources} resources; {bus} resource(s) handle half of them.",
+        "ru": "{events} событий, исполнителей: {resources}; половину выполняют исполнителей: {bus}.",
+    },
+    # ----------------------------------------------------------------- stuck
+    "stuck.title": {
+        "en": "{count} open cases have had no activity for more than {after}",
+        "ru": "{count} незавершённых случаев без движения дольше {after}",
+    },
+    "stuck.description": {
+        "en": "{share} of the open cases; median time since the last event {median}, the longest {max}. "
+              "Most often stuck after “{activity}”.",
+        "ru": "{share} незавершённых случаев; медиана времени с последнего события {median}, дольше всего "
+              "{max}. Чаще всего застревают после «{activity}».",
+    },
+    # ----------------------------------------------------------------- SLA
+    "sla.title": {
+        "en": "SLA “{name}” violated in {violations} of {checked} cases ({rate})",
+        "ru": "SLA «{name}» нарушен в {violations} из {checked} случаев ({rate})",
+    },
+    "sla.description": {
+        "en": "From “{source}” to “{target}” within {within} ({basis}); {late} were late and {open} are still "
+              "open past the limit. Median {median}, 90 % within {p90}.",
+        "ru": "От «{source}» до «{target}» за {within} ({basis}); {late} с опозданием и {open} ещё открыты "
+              "сверх срока. Медиана {median}, 90 % укладываются в {p90}.",
+    },
+    "sla.basis.working": {"en": "working time", "ru": "рабочее время"},
+    "sla.basis.calendar": {"en": "calendar time", "ru": "календарное время"},
+    # ----------------------------------------------------------------- funnel
+    "funnel.title": {
+        "en": "Biggest funnel drop after “{stage}”: {lost} cases ({rate}) do not reach “{next}”",
+        "ru": "Наибольшая потеря воронки после «{stage}»: {lost} случаев ({rate}) не доходят до «{next}»",
+    },
+    "funnel.description": {
+        "en": "{reached} cases reached “{stage}”; {converted} went on ({conversion}).",
+        "ru": "До «{stage}» дошли {reached} случаев; дальше прошли {converted} ({conversion}).",
+    },
+    # ----------------------------------------------------------------- warnings
+    "warn.sla_missing": {
+        "en": "SLA rule “{name}”: activity “{activity}” never occurs in the log",
+        "ru": "Правило SLA «{name}»: действие «{activity}» ни разу не встречается в журнале",
+    },
+    "warn.end_missing": {
+        "en": "End activity “{activity}” never occurs in the log",
+        "ru": "Завершающее действие «{activity}» ни разу не встречается в журнале",
+    },
+    "warn.stage_missing": {
+        "en": "Stage “{activity}” never occurs in the log",
+        "ru": "Этап «{activity}» ни разу не встречается в журнале",
+    },
+    "warn.auto_end": {
+        "en": "No end activities declared: the activities that end at least {share} of the cases count as "
+              "end activities: {activities}",
+        "ru": "Завершающие действия не заданы: завершающими считаются действия, которыми заканчивается "
+              "не менее {share} случаев: {activities}",
+    },
+    "warn.no_end": {
+        "en": "No end activities declared and none ends at least {share} of the cases: stuck cases are not "
+              "checked (declare end_activities in the rules)",
+        "ru": "Завершающие действия не заданы, и ни одно не завершает хотя бы {share} случаев: зависшие "
+              "случаи не проверяются (укажите end_activities в правилах)",
+    },
+}
+
+_UNITS = {
+    "en": (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)),
+    "ru": (("дн", 86400), ("ч", 3600), ("мин", 60), ("с", 1)),
+}
+
+
+def _number(x: float, lang: str) -> str:
+    s = f"{x:.1f}".rstrip("0").rstrip(".") if abs(x) < 100 else f"{x:.0f}"
+    return s.replace(".", ",") if lang == "ru" else s
+
+
+def fmt_duration(seconds: float | None, lang: str) -> str:
+    """A duration in the largest unit that keeps it at least 1 (``1.5 h``, ``3 дн``)."""
+    if seconds is None:
+        return "—"
+    units = _UNITS.get(lang, _UNITS["en"])
+    for name, size in units:
+        if abs(seconds) >= size:
+            return f"{_number(seconds / size, lang)} {name}"
+    return f"0 {units[-1][0]}"
+
+
+def fmt_share(share: float | None, lang: str) -> str:
+    """A share as a percentage (``25.6%``; Russian ``25,6 %``)."""
+    if share is None:
+        return "—"
+    return f"{_number(share * 100, lang)} %" if lang == "ru" else f"{_number(share * 100, lang)}%"

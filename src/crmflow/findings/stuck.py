@@ -1,0 +1,108 @@
+"""Stuck cases: open cases with no event for longer than ``stuck_after``.
+
+A case is *open* when its last activity is not an end activity. The declared ``end_activities``
+are used; without them, the log's end activities that end at least ``end_activity_share`` (5 %)
+of the cases count as end activities (see :func:`resolve_end_activities`). An open case is
+*stuck* when the time from its last event to the log's end (the last timestamp of the whole log)
+is longer than ``stuck_after``.
+
+Severity: high when at least 20 % of all cases are stuck, medium from 5 %, low below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
+from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
+from crmflow.findings.rules import AuditRules, grade
+from crmflow.i18n import text
+from crmflow.store import finding_queries as fq
+from crmflow.store import queries as q
+from crmflow.store.store import EventLog
+
+
+@dataclass(frozen=True)
+class EndActivities:
+    """The end activities used to decide whether a case is finished."""
+
+    activities: tuple[str, ...]
+    inferred: bool
+
+
+def resolve_end_activities(log: EventLog, rules: AuditRules) -> EndActivities:
+    """The declared end activities, or those that end at least ``end_activity_share`` of the cases."""
+    if rules.end_activities is not None:
+        return EndActivities(rules.end_activities, inferred=False)
+    n = max(log.n_cases, 1)
+    share = rules.thresholds.end_activity_share
+    found = tuple(r["activity"] for r in log.store.rows(q.end_activities(log.name)) if r["count"] / n >= share)
+    return EndActivities(found, inferred=True)
+
+
+def find_stuck_cases(
+    log: EventLog, rules: AuditRules, *, lang: str = "en", ends: EndActivities | None = None,
+) -> list[Finding]:
+    """Open cases idle for longer than ``rules.stuck_after_s`` before the log's end.
+
+    Parameters
+    ----------
+    log
+        The materialised log.
+    rules
+        Audit rules; ``stuck_after`` and ``end_activities`` apply.
+    lang
+        Language of titles and descriptions.
+    ends
+        Pre-resolved end activities (default: :func:`resolve_end_activities`).
+
+    Returns
+    -------
+    list[Finding]
+        One ``stuck_case`` finding (key ``"stuck"``) or none. ``Evidence.rows`` counts the stuck
+        cases by their last activity; the case ids are the longest idle first.
+    """
+    ends = ends or resolve_end_activities(log, rules)
+    if ends.inferred and not ends.activities:
+        return []
+    store = log.store
+    tmp = store.new_name("st")
+    p = {"after": rules.stuck_after_s}
+    store.sql(fq.open_cases_table(log.name, tmp), {"ends": list(ends.activities)})
+    try:
+        s = store.rows(fq.stuck_summary(tmp), p)[0]
+        if not s["stuck"]:
+            return []
+        by_act = store.rows(fq.stuck_by_activity(tmp), {**p, "limit": 20})
+        by_res = store.rows(fq.stuck_by_resource(tmp), {**p, "limit": 5})
+        ids = [r["case_id"] for r in store.rows(fq.stuck_cases(tmp), {**p, "limit": EVIDENCE_LIMIT})]
+    finally:
+        store.sql(fq.drop_table(tmp))
+    n_cases = log.n_cases
+    words = {
+        "count": s["stuck"], "after": fmt_duration(rules.stuck_after_s, lang),
+        "share": fmt_share(s["stuck"] / s["open_cases"], lang), "median": fmt_duration(s["median_idle_s"], lang),
+        "max": fmt_duration(s["max_idle_s"], lang), "activity": by_act[0]["last_activity"],
+    }
+    return [Finding(
+        kind="stuck_case", key="stuck",
+        title=text(MESSAGES, "stuck.title", lang, **words),
+        description=text(MESSAGES, "stuck.description", lang, **words),
+        severity=grade(s["stuck"] / n_cases),
+        metrics={
+            "stuck_cases": int(s["stuck"]), "open_cases": int(s["open_cases"]), "cases": n_cases,
+            "share_of_cases": s["stuck"] / n_cases, "share_of_open": s["stuck"] / s["open_cases"],
+            "stuck_after_s": rules.stuck_after_s, "mean_idle_s": s["mean_idle_s"],
+            "median_idle_s": s["median_idle_s"], "p90_idle_s": s["p90_idle_s"], "max_idle_s": s["max_idle_s"],
+            "median_age_s": s["median_age_s"],
+        },
+        evidence=Evidence(
+            case_ids=tuple(ids), case_count=int(s["stuck"]),
+            resources=tuple(r["resource"] for r in by_res),
+            activities=tuple(r["last_activity"] for r in by_act),
+            rows=tuple(
+                {"last_activity": r["last_activity"], "cases": int(r["cases"]), "median_idle_s": r["median_idle_s"]}
+                for r in by_act
+            ),
+        ),
+    )]

@@ -1,0 +1,479 @@
+"""All log-sized SQL of the As-Is findings, in one place.
+
+Like :mod:`crmflow.store.queries`, each function returns SQL text for one computation over a
+materialised log (``ev_<log>``, ``cs_<log>``); values are bound as ``$name`` parameters. Results are
+summary-sized (per activity, per transition, per rule) or LIMITed evidence lists. Some findings
+first write their per-case occurrences into a temporary table (``CREATE TEMP TABLE``) so that the
+summary and the evidence are read from the same small table instead of scanning the log twice.
+"""
+
+from __future__ import annotations
+
+from crmflow.store.queries import cs, ev, table_name
+
+
+def _lit(value: str) -> str:
+    """A SQL string literal (for timezone names, which cannot be bound inside expressions)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
+# --------------------------------------------------------------------------- working time
+
+
+def local_day_span(log: str, tz: str) -> str:
+    """First and last local calendar day of the log's events."""
+    return (
+        f"SELECT CAST(timezone({_lit(tz)}, min(start_ts)) AS DATE), "
+        f"CAST(timezone({_lit(tz)}, max(end_ts)) AS DATE) FROM {cs(log)}"
+    )
+
+
+def elapsed_seconds(start_expr: str, end_expr: str) -> str:
+    """Elapsed (calendar) seconds between two TIMESTAMPTZ expressions."""
+    return f"((epoch_us({end_expr}) - epoch_us({start_expr})) / 1e6)"
+
+
+def _position(days: str, tz: str, t: str) -> str:
+    return (
+        f"(SELECT d.cum_before + least(greatest(epoch_us({t}) / 1e6 - d.work_start, 0), d.work_len) "
+        f"FROM {table_name(days)} d WHERE d.day = CAST(timezone({_lit(tz)}, {t}) AS DATE))"
+    )
+
+
+def working_seconds(days: str, tz: str, start_expr: str, end_expr: str) -> str:
+    """Working seconds between two TIMESTAMPTZ expressions, using an installed day table.
+
+    ``W(t) = cum_before + clamp(t - work_start, 0, work_len)`` of ``t``'s local day;
+    the result is ``W(end) - W(start)``.
+    """
+    return f"({_position(days, tz, end_expr)} - {_position(days, tz, start_expr)})"
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+def _stats(expr: str) -> str:
+    # No count(DISTINCT case_id) here: it costs more than everything else on 10 M events; the
+    # evidence query of the few reported keys counts their cases.
+    return (
+        f"count(*)::BIGINT AS count, avg({expr}) AS mean_s, "
+        f"median({expr}) AS median_s, quantile_cont({expr}, 0.9) AS p90_s, max({expr}) AS max_s, "
+        f"sum({expr}) AS total_s"
+    )
+
+
+def log_end(log: str) -> str:
+    """The log's last timestamp and its number of cases."""
+    return f"SELECT max(end_ts) AS log_end, count(*)::BIGINT AS cases FROM {cs(log)}"
+
+
+def _top(partition: str, order: str) -> str:
+    return f"row_number() OVER (PARTITION BY {partition} ORDER BY {order})"
+
+
+# --------------------------------------------------------------------------- bottleneck
+
+
+def total_wait(log: str) -> str:
+    return f"SELECT coalesce(sum(wait_s), 0) AS total_s, count(*)::BIGINT AS n FROM {ev(log)} WHERE NOT is_last"
+
+
+def transition_waits(log: str) -> str:
+    """Directly-follows transitions ranked by total waiting time (parameter: top)."""
+    return f"""
+SELECT activity AS source, next_activity AS target, {_stats('wait_s')}
+FROM {ev(log)} WHERE NOT is_last
+GROUP BY ALL ORDER BY total_s DESC, count DESC, source, target LIMIT $top
+"""
+
+
+def activity_waits(log: str) -> str:
+    """Activities ranked by the total waiting time before them (parameter: top)."""
+    return f"""
+SELECT next_activity AS target, {_stats('wait_s')}
+FROM {ev(log)} WHERE NOT is_last
+GROUP BY ALL ORDER BY total_s DESC, count DESC, target LIMIT $top
+"""
+
+
+def slowest_transition_cases(log: str) -> str:
+    """Per transition ``($src[i], $dst[i])``: its exact number of cases and the ``$limit`` cases with
+    the longest wait on it (longest first; ties by case id, descending)."""
+    return f"""
+WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
+pc AS (
+    SELECT k.src, k.dst, e.case_id, max(e.wait_s) AS w
+    FROM {ev(log)} e JOIN k ON e.activity = k.src AND e.next_activity = k.dst
+    WHERE NOT e.is_last GROUP BY ALL
+)
+SELECT src, dst, count(*)::BIGINT AS cases, max_by(case_id, (w, case_id), $limit) AS case_ids,
+       max_by(w, (w, case_id), $limit) AS waits
+FROM pc GROUP BY src, dst
+"""
+
+
+def slowest_activity_cases(log: str) -> str:
+    """Like :func:`slowest_transition_cases` for the wait before each activity in ``$dst``."""
+    return f"""
+WITH pc AS (
+    SELECT next_activity AS dst, case_id, max(wait_s) AS w FROM {ev(log)}
+    WHERE NOT is_last AND next_activity IN (SELECT unnest($dst::VARCHAR[])) GROUP BY ALL
+)
+SELECT NULL::VARCHAR AS src, dst, count(*)::BIGINT AS cases,
+       max_by(case_id, (w, case_id), $limit) AS case_ids, max_by(w, (w, case_id), $limit) AS waits
+FROM pc GROUP BY dst
+"""
+
+
+def waiting_for_resources(log: str) -> str:
+    """Per (source, target) key, the resources of the target events with the most waiting time."""
+    return f"""
+WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
+w AS (
+    SELECT k.src, k.dst, e.next_resource AS resource, sum(e.wait_s) AS total_s
+    FROM {ev(log)} e JOIN k ON e.next_activity = k.dst AND (k.src IS NULL OR e.activity = k.src)
+    WHERE NOT e.is_last AND e.next_resource IS NOT NULL GROUP BY ALL
+)
+SELECT src, dst, resource, total_s FROM (
+    SELECT *, {_top('src, dst', 'total_s DESC, resource')} AS rk FROM w
+) WHERE rk <= $limit ORDER BY src NULLS FIRST, dst, rk
+"""
+
+
+# --------------------------------------------------------------------------- rework
+
+
+def repeats_summary(log: str) -> str:
+    """Per activity: cases with it, cases repeating it, extra executions (parameter: top)."""
+    return f"""
+WITH pc AS (SELECT activity, case_id, count(*)::BIGINT AS n FROM {ev(log)} GROUP BY ALL)
+SELECT activity, count(*)::BIGINT AS cases_with, count(*) FILTER (WHERE n > 1)::BIGINT AS cases,
+       sum(n - 1)::BIGINT AS extra, max(n)::BIGINT AS max_executions
+FROM pc GROUP BY activity HAVING count(*) FILTER (WHERE n > 1) > 0
+ORDER BY cases DESC, extra DESC, activity LIMIT $top
+"""
+
+
+def repeats_table(log: str, tmp: str) -> str:
+    """Per case and activity in ``$acts`` executed more than once: how often (into a temp table)."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+SELECT case_id, activity, count(*)::BIGINT AS n FROM {ev(log)}
+WHERE activity IN (SELECT unnest($acts::VARCHAR[]))
+GROUP BY case_id, activity HAVING count(*) > 1
+"""
+
+
+def activity_case_counts(log: str) -> str:
+    """Cases containing each activity in ``$acts``."""
+    return f"""
+SELECT activity, count(DISTINCT case_id)::BIGINT AS cases FROM {ev(log)}
+WHERE activity IN (SELECT unnest($acts::VARCHAR[])) GROUP BY activity
+"""
+
+
+def repeats_cases(tmp: str) -> str:
+    return f"""
+SELECT activity, case_id, n FROM (
+    SELECT *, {_top('activity', 'n DESC, case_id')} AS rk FROM {table_name(tmp)}
+) WHERE rk <= $limit ORDER BY activity, rk
+"""
+
+
+def repeats_resources(log: str, tmp: str) -> str:
+    """Who executes each repeated activity in the cases that repeat it (most executions first)."""
+    return f"""
+WITH c AS (
+    SELECT e.activity, e.resource, count(*) AS n FROM {ev(log)} e JOIN {table_name(tmp)} t USING (case_id, activity)
+    WHERE e.resource IS NOT NULL GROUP BY ALL
+)
+SELECT activity, resource, n FROM (SELECT *, {_top('activity', 'n DESC, resource')} AS rk FROM c)
+WHERE rk <= $limit ORDER BY activity, rk
+"""
+
+
+def stage_returns_table(log: str, tmp: str) -> str:
+    """Consecutive stage events (other events ignored) going back to an earlier stage ($stages)."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH st AS (
+    SELECT unnest($stages::VARCHAR[]) AS activity, unnest(range(0, len($stages::VARCHAR[]))) AS idx
+), s AS (
+    SELECT e.case_id, e.pos, e.activity, st.idx, e.resource FROM {ev(log)} e JOIN st USING (activity)
+), n AS (
+    SELECT *, lead(activity) OVER w AS next_stage, lead(idx) OVER w AS next_idx,
+           lead(resource) OVER w AS next_resource
+    FROM s WINDOW w AS (PARTITION BY case_id ORDER BY pos)
+)
+SELECT case_id, activity AS from_stage, next_stage AS to_stage, next_resource AS resource
+FROM n WHERE next_idx < idx
+"""
+
+
+def stage_returns_summary(tmp: str) -> str:
+    return f"""
+SELECT from_stage, to_stage, count(*)::BIGINT AS returns, count(DISTINCT case_id)::BIGINT AS cases
+FROM {table_name(tmp)} GROUP BY ALL ORDER BY cases DESC, returns DESC, from_stage, to_stage LIMIT $top
+"""
+
+
+def stage_returns_cases(tmp: str) -> str:
+    return f"""
+WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
+c AS (
+    SELECT k.src, k.dst, t.case_id, count(*) AS n
+    FROM {table_name(tmp)} t JOIN k ON t.from_stage = k.src AND t.to_stage = k.dst GROUP BY ALL
+)
+SELECT src, dst, case_id, n FROM (SELECT *, {_top('src, dst', 'n DESC, case_id')} AS rk FROM c)
+WHERE rk <= $limit ORDER BY src, dst, rk
+"""
+
+
+def stage_returns_resources(tmp: str) -> str:
+    """Who performs the earlier stage a case returns to (most returns first)."""
+    return f"""
+WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
+c AS (
+    SELECT k.src, k.dst, t.resource, count(*) AS n
+    FROM {table_name(tmp)} t JOIN k ON t.from_stage = k.src AND t.to_stage = k.dst
+    WHERE t.resource IS NOT NULL GROUP BY ALL
+)
+SELECT src, dst, resource, n FROM (SELECT *, {_top('src, dst', 'n DESC, resource')} AS rk FROM c)
+WHERE rk <= $limit ORDER BY src, dst, rk
+"""
+
+
+# --------------------------------------------------------------------------- ping-pong
+
+
+def actor_counts(log: str) -> str:
+    """How many events have a resource and a role (to skip or simplify the ping-pong checks)."""
+    return f"SELECT count(*) AS events, count(resource) AS resource, count(role) AS role FROM {ev(log)}"
+
+
+def ping_pong_table(log: str, tmp: str, level: str, *, has_nulls: bool = True) -> str:
+    """Every A -> B -> A bounce between resources (or roles) within a case (into a temp table).
+
+    Events without a resource are skipped (``IGNORE NULLS``): a hand-over goes from an event to the
+    next event with a resource, when that resource differs. A bounce is a hand-over ``A -> B`` whose
+    next hand-over in the case is ``B -> A``; ``activity`` and ``act1`` are the activities at which
+    the two hand-overs happened. Without NULLs the stored successor (``next_resource``) is the next
+    resource, which saves one window pass.
+    """
+    col = {"resource": "resource", "role": "role"}[level]
+    nxt = f"lead({col} IGNORE NULLS) OVER (PARTITION BY case_id ORDER BY pos)" if has_nulls else f"next_{col}"
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH n AS (
+    SELECT case_id, pos, activity, {col} AS actor, {nxt} AS nxt FROM {ev(log)}
+), h AS (
+    SELECT * FROM n WHERE actor IS NOT NULL AND nxt IS NOT NULL AND actor <> nxt
+), s AS (
+    SELECT *, lead(nxt) OVER w AS nxt2, lead(activity) OVER w AS act1
+    FROM h WINDOW w AS (PARTITION BY case_id ORDER BY pos)
+)
+SELECT case_id, least(actor, nxt) AS x, greatest(actor, nxt) AS y, activity, act1
+FROM s WHERE nxt2 = actor
+"""
+
+
+def ping_pong_summary(tmp: str) -> str:
+    return f"""
+SELECT x, y, count(*)::BIGINT AS bounces, count(DISTINCT case_id)::BIGINT AS cases
+FROM {table_name(tmp)} GROUP BY ALL HAVING count(DISTINCT case_id) >= $min
+ORDER BY cases DESC, bounces DESC, x, y LIMIT $top
+"""
+
+
+def ping_pong_total(tmp: str) -> str:
+    return f"SELECT count(DISTINCT case_id)::BIGINT AS cases FROM {table_name(tmp)}"
+
+
+def ping_pong_cases(tmp: str) -> str:
+    return f"""
+WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
+c AS (SELECT t.x, t.y, t.case_id, count(*) AS n FROM {table_name(tmp)} t JOIN k USING (x, y) GROUP BY ALL)
+SELECT x, y, case_id, n FROM (SELECT *, {_top('x, y', 'n DESC, case_id')} AS rk FROM c)
+WHERE rk <= $limit ORDER BY x, y, rk
+"""
+
+
+def ping_pong_activities(tmp: str) -> str:
+    return f"""
+WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
+a AS (
+    SELECT x, y, unnest([activity, act1]) AS activity FROM {table_name(tmp)} JOIN k USING (x, y)
+), c AS (SELECT x, y, activity, count(*) AS n FROM a GROUP BY ALL)
+SELECT x, y, activity, n FROM (SELECT *, {_top('x, y', 'n DESC, activity')} AS rk FROM c)
+WHERE rk <= $limit ORDER BY x, y, rk
+"""
+
+
+# --------------------------------------------------------------------------- workload
+
+
+def workload(log: str) -> str:
+    """Per activity: events with a resource, resources, top resource share and bus factor.
+
+    The bus factor is the least number of resources that together handle at least half of the
+    activity's events.
+    """
+    return f"""
+WITH ar AS (
+    SELECT activity, resource, count(*)::BIGINT AS n FROM {ev(log)}
+    WHERE resource IS NOT NULL GROUP BY ALL
+), r AS (
+    SELECT *, sum(n) OVER (PARTITION BY activity) AS total,
+           {_top('activity', 'n DESC, resource')} AS rk,
+           sum(n) OVER (PARTITION BY activity ORDER BY n DESC, resource
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+    FROM ar
+)
+SELECT activity, any_value(total)::BIGINT AS events, count(*)::BIGINT AS resources,
+       max(n)::DOUBLE / any_value(total) AS top_share,
+       min(rk) FILTER (WHERE 2 * cum >= total)::BIGINT AS bus_factor,
+       list(resource ORDER BY rk) FILTER (WHERE rk <= 5) AS top_resources,
+       list(n ORDER BY rk) FILTER (WHERE rk <= 5) AS top_counts
+FROM r GROUP BY activity ORDER BY events DESC, activity
+"""
+
+
+def workload_cases(log: str) -> str:
+    """Per (activity, resource) key, cases where the resource did the activity (parameters: acts, res)."""
+    return f"""
+WITH k AS (SELECT unnest($acts::VARCHAR[]) AS activity, unnest($res::VARCHAR[]) AS resource),
+c AS (SELECT DISTINCT e.activity, e.case_id FROM {ev(log)} e JOIN k USING (activity, resource))
+SELECT activity, case_id, cases FROM (
+    SELECT *, {_top('activity', 'case_id')} AS rk, count(*) OVER (PARTITION BY activity) AS cases FROM c
+) WHERE rk <= $limit ORDER BY activity, rk
+"""
+
+
+# --------------------------------------------------------------------------- stuck cases
+
+
+def open_cases_table(log: str, tmp: str) -> str:
+    """Cases whose last activity is not an end activity ($ends), with their idle time and age."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH m AS (SELECT max(end_ts) AS log_end FROM {cs(log)})
+SELECT c.case_id, e.activity AS last_activity, e.resource AS last_resource, c.end_ts AS last_ts,
+       (epoch_us(m.log_end) - epoch_us(c.end_ts)) / 1e6 AS idle_s,
+       (epoch_us(m.log_end) - epoch_us(c.start_ts)) / 1e6 AS age_s
+FROM {ev(log)} e JOIN {cs(log)} c USING (case_id), m
+WHERE e.is_last AND e.activity NOT IN (SELECT unnest($ends::VARCHAR[]))
+"""
+
+
+def stuck_summary(tmp: str) -> str:
+    return f"""
+SELECT count(*)::BIGINT AS open_cases, count(*) FILTER (WHERE idle_s > $after)::BIGINT AS stuck,
+       avg(idle_s) FILTER (WHERE idle_s > $after) AS mean_idle_s,
+       median(idle_s) FILTER (WHERE idle_s > $after) AS median_idle_s,
+       quantile_cont(idle_s, 0.9) FILTER (WHERE idle_s > $after) AS p90_idle_s,
+       max(idle_s) FILTER (WHERE idle_s > $after) AS max_idle_s,
+       median(age_s) FILTER (WHERE idle_s > $after) AS median_age_s
+FROM {table_name(tmp)}
+"""
+
+
+def stuck_by_activity(tmp: str) -> str:
+    return f"""
+SELECT last_activity, count(*)::BIGINT AS cases, median(idle_s) AS median_idle_s
+FROM {table_name(tmp)} WHERE idle_s > $after GROUP BY ALL ORDER BY cases DESC, last_activity LIMIT $limit
+"""
+
+
+def stuck_by_resource(tmp: str) -> str:
+    return f"""
+SELECT last_resource AS resource, count(*)::BIGINT AS cases FROM {table_name(tmp)}
+WHERE idle_s > $after AND last_resource IS NOT NULL GROUP BY ALL ORDER BY cases DESC, resource LIMIT $limit
+"""
+
+
+def stuck_cases(tmp: str) -> str:
+    return f"""
+SELECT case_id FROM {table_name(tmp)} WHERE idle_s > $after ORDER BY idle_s DESC, case_id LIMIT $limit
+"""
+
+
+# --------------------------------------------------------------------------- SLA
+
+
+def sla_table(log: str, tmp: str, duration: str, open_duration: str) -> str:
+    """Per case with a ``$from`` event: the first one, the first ``$to`` event after it, durations.
+
+    ``duration`` and ``open_duration`` are SQL expressions over ``from_ts``, ``to_ts`` and ``log_end``
+    (elapsed or working seconds); ``open_s`` is the time from ``from_ts`` to the log's end.
+    """
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH f AS (
+    SELECT case_id, min(pos) AS from_pos, arg_min(ts, pos) AS from_ts FROM {ev(log)}
+    WHERE activity = $from GROUP BY case_id
+), t AS (
+    SELECT f.case_id, arg_min(e.ts, e.pos) AS to_ts
+    FROM f JOIN {ev(log)} e ON e.case_id = f.case_id AND e.pos > f.from_pos
+    WHERE e.activity = $to GROUP BY f.case_id
+), m AS (SELECT max(end_ts) AS log_end FROM {cs(log)}),
+p AS (SELECT f.case_id, f.from_ts, t.to_ts, m.log_end FROM f LEFT JOIN t USING (case_id), m)
+SELECT case_id, from_ts, to_ts,
+       CASE WHEN to_ts IS NOT NULL THEN {duration} END AS actual_s,
+       CASE WHEN to_ts IS NULL THEN {open_duration} END AS open_s
+FROM p
+"""
+
+
+def sla_summary(tmp: str, edges: list[float]) -> str:
+    """Counts, distribution and a histogram (bucket edges ``edges``, last bucket open) of one SLA."""
+    buckets = []
+    for i, lo in enumerate(edges):
+        hi = f" AND actual_s < {_num(edges[i + 1])}" if i + 1 < len(edges) else ""
+        buckets.append(f"count(*) FILTER (WHERE actual_s >= {_num(lo)}{hi})::BIGINT AS b{i}")
+    return f"""
+SELECT count(*)::BIGINT AS checked, count(to_ts)::BIGINT AS completed,
+       count(*) FILTER (WHERE actual_s > $within)::BIGINT AS late,
+       count(*) FILTER (WHERE to_ts IS NULL AND open_s > $within)::BIGINT AS open_breaches,
+       count(*) FILTER (WHERE to_ts IS NULL AND NOT open_s > $within)::BIGINT AS open_within,
+       avg(actual_s) AS mean_s, median(actual_s) AS median_s, quantile_cont(actual_s, 0.9) AS p90_s,
+       max(actual_s) AS max_s, {', '.join(buckets)}
+FROM {table_name(tmp)}
+"""
+
+
+def sla_violations(tmp: str) -> str:
+    return f"""
+SELECT case_id, from_ts, to_ts, coalesce(actual_s, open_s) AS elapsed_s, to_ts IS NULL AS open
+FROM {table_name(tmp)} WHERE actual_s > $within OR (to_ts IS NULL AND open_s > $within)
+ORDER BY elapsed_s DESC, case_id LIMIT $limit
+"""
+
+
+# --------------------------------------------------------------------------- funnel
+
+
+def funnel_table(log: str, tmp: str) -> str:
+    """Per case with a stage event: the furthest stage reached (0-based index in $stages)."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH st AS (
+    SELECT unnest($stages::VARCHAR[]) AS activity, unnest(range(0, len($stages::VARCHAR[]))) AS idx
+)
+SELECT e.case_id, max(st.idx)::BIGINT AS reached FROM {ev(log)} e JOIN st USING (activity) GROUP BY e.case_id
+"""
+
+
+def funnel_counts(tmp: str) -> str:
+    return f"SELECT reached, count(*)::BIGINT AS cases FROM {table_name(tmp)} GROUP BY reached ORDER BY reached"
+
+
+def funnel_cases(tmp: str) -> str:
+    return f"SELECT case_id FROM {table_name(tmp)} WHERE reached = $idx ORDER BY case_id LIMIT $limit"
+
+
+def drop_table(tmp: str) -> str:
+    return f"DROP TABLE IF EXISTS {table_name(tmp)}"
