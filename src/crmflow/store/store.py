@@ -79,6 +79,8 @@ class EventStore:
         return self.sql(query, params).fetchall()[0][0]
 
     def arrow(self, query: str, params: Any = None) -> pa.Table:
+        if params is None:  # the relational API avoids DuckDB's extra-copy warning
+            return self.con.sql(query).to_arrow_table()
         return self.sql(query, params).to_arrow_table()
 
     def new_name(self, prefix: str) -> str:
