@@ -47,8 +47,8 @@ class Utf8File:
 
 
 def _ru_score(text: str) -> float:
-    """Share of letters in ``text`` that are frequent lowercase Russian letters."""
-    letters = [c for c in text if c.isalpha()]
+    """Share of the non-ASCII letters in ``text`` that are frequent lowercase Russian letters."""
+    letters = [c for c in text if ord(c) > 127 and c.isalpha()]
     if not letters:
         return 0.0
     return sum(1 for c in letters if c in _FREQUENT_RU) / len(letters)
@@ -61,6 +61,14 @@ def _valid_utf8(sample: bytes, complete: bool) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """UTF-8 text with a few broken bytes (their lines go to the quarantine, the rest is kept)."""
+    decoded = sample.decode("utf-8", errors="replace")
+    bad = decoded.count("\ufffd")
+    good = sum(1 for c in decoded if ord(c) > 127) - bad
+    return good > 0 and bad <= 0.05 * good
 
 
 def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
@@ -89,18 +97,21 @@ def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if _valid_utf8(sample, complete):
+    if _valid_utf8(sample, complete) or _mostly_utf8(sample):
         return "utf-8"
     # Not UTF-8: a single-byte code page. Cyrillic first, by letter frequencies.
     head = sample[: 1 << 16]
-    if any(b >= 0xC0 for b in head):
-        scores = {enc: _ru_score(head.decode(enc, errors="replace")) for enc in ("cp1251", "koi8_r")}
-        best = max(scores, key=lambda e: scores[e])
-        if scores[best] >= 0.5:
-            return best
+    if not any(b >= 0xC0 for b in head):
+        # No letters outside ASCII, only punctuation such as no-break spaces, dashes and «»,
+        # which sit at the same codes in cp1251 and cp1252.
+        return "cp1251"
+    scores = {enc: _ru_score(head.decode(enc, errors="replace")) for enc in ("cp1251", "koi8_r")}
+    best = max(scores, key=lambda e: scores[e])
+    if scores[best] >= 0.5:
+        return best
     guess = from_bytes(head).best()
-    enc = guess.encoding if guess is not None else "cp1252"
-    return "cp1252" if enc in ("ascii", "utf_8") else enc
+    enc = guess.encoding if guess is not None else "cp1251"
+    return "cp1251" if enc in ("ascii", "utf_8") else enc
 
 
 def ensure_utf8(path: Path, *, encoding: str | None = None) -> Utf8File:

@@ -1,0 +1,187 @@
+"""Excel workbooks (``.xlsx``, ``.xlsm``) into a raw text table.
+
+openpyxl reads the sheet in streaming mode; rows are collected in batches of columns and handed to
+DuckDB as Arrow tables. Cells become text: real dates and times as ISO 8601 (``2024-03-01
+10:00:00``, naive, so staging applies the configured time zone), whole numbers without ``.0``,
+other numbers with Python's shortest repr. The first non-empty row is the header. Empty rows are
+skipped; ``row_no`` is the data row number (sheet row minus the header row) and ``line`` the sheet
+row, so both match what Excel shows. Cells beyond the header's width are kept in ``column_<n>``
+columns only when non-empty.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from crmflow.errors import InputError
+from crmflow.ingest.csv import register_arrow
+from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.store.queries import ident, table_name
+from crmflow.store.store import EventStore
+
+BATCH_ROWS = 50_000
+_RESERVED = ("row_no", "line")
+
+
+def cell_text(value: Any) -> str | None:
+    """One cell as text (None for empty).
+
+    >>> cell_text(datetime(2024, 3, 1, 10, 0))
+    '2024-03-01 10:00:00'
+    >>> cell_text(1234.0), cell_text(0.1), cell_text(True)
+    ('1234', '0.1', 'true')
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value.total_seconds())
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    s = str(value)
+    return s if s.strip() else None
+
+
+def _header(values: tuple[Any, ...]) -> list[str]:
+    out: list[str] = []
+    for i, v in enumerate(values, start=1):
+        name = (cell_text(v) or "").strip() or f"column_{i}"
+        while name.lower() in _RESERVED or name.lower() in {o.lower() for o in out}:
+            name = f"{name}_src"
+        out.append(name)
+    while out and out[-1].startswith("column_"):  # trailing unnamed, possibly formatted-only, cells
+        out.pop()
+    return out
+
+
+def read_excel_raw(
+    store: EventStore,
+    path: str | Path,
+    *,
+    log_name: str,
+    sheet: str | int | None = None,
+    progress: ProgressFn | None = None,
+) -> RawTable:
+    """Load one sheet of a workbook into a raw text table.
+
+    Parameters
+    ----------
+    store
+        Where to load.
+    path
+        ``.xlsx`` / ``.xlsm`` file.
+    log_name
+        The log this source belongs to.
+    sheet
+        Sheet name or 0-based index; the first sheet when None.
+    progress
+        Called with a short description of each step.
+    """
+    from openpyxl import load_workbook
+
+    del log_name
+    p = Path(path)
+    say = progress or (lambda _msg: None)
+    say(f"reading {p.name}")
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise InputError(f"{p.name}: cannot open as an Excel workbook: {exc}") from exc
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb[names[0]]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise InputError(f"{p.name}: no sheet number {sheet}; the sheets are: {', '.join(names)}")
+            ws = wb[names[sheet]]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            raise InputError(f"{p.name}: no sheet named {sheet!r}; the sheets are: {', '.join(names)}")
+        return _load_sheet(store, ws, p.name, say)
+    finally:
+        wb.close()
+
+
+def _load_sheet(store: EventStore, ws: Any, source: str, say: ProgressFn) -> RawTable:
+    rows = ws.iter_rows(values_only=True)
+    header: list[str] | None = None
+    header_row = 0
+    extra: list[str] = []
+    raw = store.new_name("raw_xlsx")
+    batch: list[list[str | None]] = []
+    lines: list[int] = []
+    created = False
+    count = 0
+
+    def flush() -> None:
+        nonlocal created, batch, lines
+        if not batch and created:
+            return
+        assert header is not None
+        cols = header + extra
+        data = {"line": pa.array(lines, pa.int64())}
+        for j, c in enumerate(cols):
+            data[c] = pa.array([r[j] if j < len(r) else None for r in batch], pa.string())
+        view = store.new_name("xlsx_batch")
+        register_arrow(store, view, pa.table(data))
+        sel = ", ".join(ident(c) for c in cols)
+        try:
+            if not created:
+                store.sql(
+                    f"CREATE TABLE {table_name(raw)} AS SELECT (line - {header_row})::BIGINT AS row_no, line, {sel} FROM {view}"
+                )
+                created = True
+            else:
+                have = store.columns(raw)
+                for c in cols[len(have) - 2 :]:
+                    store.sql(f"ALTER TABLE {table_name(raw)} ADD COLUMN {ident(c)} VARCHAR")
+                store.sql(
+                    f"INSERT INTO {table_name(raw)} BY NAME SELECT (line - {header_row})::BIGINT AS row_no, "
+                    f"line, {sel} FROM {view}"
+                )
+        finally:
+            store.con.unregister(view)
+        batch, lines = [], []
+
+    for i, values in enumerate(rows, start=1):
+        texts = [cell_text(v) for v in values]
+        if not any(t is not None for t in texts):
+            continue
+        if header is None:
+            header, header_row = _header(values), i
+            continue
+        while len(texts) > len(header) + len(extra) and texts[-1] is None:
+            texts.pop()
+        while len(texts) > len(header) + len(extra):
+            n = len(header) + len(extra) + 1
+            name = f"column_{n}"
+            while name in header or name in extra:
+                name = f"{name}_src"
+            extra.append(name)
+        batch.append(texts)
+        lines.append(i)
+        count += 1
+        if len(batch) >= BATCH_ROWS:
+            say(f"reading {source}: {count} rows")
+            flush()
+    if header is None:
+        raise InputError(f"{source}: the sheet {ws.title!r} is empty (no header row)")
+    flush()
+    return RawTable(
+        table=raw,
+        source=source,
+        format="xlsx",
+        rows_read=count,
+        info={"sheet": ws.title, "header_row": header_row, "columns": header + extra},
+    )

@@ -1,0 +1,325 @@
+"""From a raw table to a staged table: map, convert, and quarantine what cannot be an event.
+
+One SQL statement computes the canonical columns (``row_no, case_id, activity, ts, resource, role,
+lifecycle``) and the attributes for every raw row, plus the reason a row cannot be an event (no
+case id, no activity, no or unreadable timestamp -- every problem of the row, in words). Rows with a
+reason go to the quarantine, the rest to the staged table; the counts are recorded so that
+``parsed + quarantined = rows read`` is checked for every source.
+
+Text is trimmed and empty text is NULL. A text attribute whose non-empty values are all numbers
+(``1 234,56``, ``1234.5``, ``1,234,567.8``; no leading zeros, at most 15 digits) becomes BIGINT when
+all are whole numbers and DOUBLE otherwise; a single comma is a decimal comma (``1,5`` is 1.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmflow.errors import InputError
+from crmflow.i18n import text
+from crmflow.ingest.columns import ColumnMapping, detect_mapping, field_label, validate_mapping
+from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.timestamps import (
+    TimestampFormat,
+    detect_format,
+    explicit_format,
+    is_text_type,
+    parse_text_expr,
+    typed_expr,
+)
+from crmflow.jsonable import JsonMixin
+from crmflow.store.queries import ident, table_name
+from crmflow.store.schema import DERIVED_COLUMNS, STAGED_COLUMNS
+from crmflow.store.store import EventStore
+
+_RAW_OWN = ("row_no", "line")
+_SPACES = "[ \u00a0\u202f]"
+#: Numbers with optional space/nbsp thousands groups and a decimal point or comma.
+NUMBER_RE = rf"^[+-]?(0|[1-9][0-9]{{0,2}}({_SPACES}[0-9]{{3}})+|[1-9][0-9]*)([.,][0-9]+)?$"
+#: Comma thousands groups: with a decimal point, or at least two groups.
+COMMA_GROUPS_RE = r"^[+-]?[1-9][0-9]{0,2}((,[0-9]{3})+\.[0-9]+|(,[0-9]{3}){2,})$"
+INTEGER_RE = rf"^[+-]?(0|[1-9][0-9]{{0,2}}(({_SPACES}|,)[0-9]{{3}})+|[1-9][0-9]*)$"
+
+_TEXT = {
+    "empty": {
+        "en": "column `{column}` row {row}: empty, but the {field} is required",
+        "ru": "столбец `{column}` строка {row}: пусто, а {field} обязателен",
+    },
+    "bad_date": {
+        "en": "column `{column}` row {row}: cannot read '{value}' as a date (expected {expected})",
+        "ru": "столбец `{column}` строка {row}: не удаётся прочитать '{value}' как дату (ожидается {expected})",
+    },
+    "no_format": {
+        "en": "a date such as dd.mm.yyyy hh:mm or yyyy-mm-dd hh:mm:ss; set timestamp_format in the mapping",
+        "ru": "дата вида дд.мм.гггг чч:мм или гггг-мм-дд чч:мм:сс; задайте timestamp_format в соответствии",
+    },
+    "bad_zone": {
+        "en": "unknown time zone {zone!r}; use a name such as Europe/Moscow or UTC",
+        "ru": "неизвестный часовой пояс {zone!r}; укажите имя вида Europe/Moscow или UTC",
+    },
+}
+
+
+@dataclass(frozen=True)
+class StageResult(JsonMixin):
+    """What staging one source produced."""
+
+    stage: str  # staged view (canonical columns, then attributes); drop with :func:`drop_stage`
+    source: str
+    format: str
+    rows_read: int
+    parsed: int
+    quarantined: int  # including the rows the reader quarantined
+    mapping: dict[str, Any] = field(default_factory=dict)
+    attributes: list[str] = field(default_factory=list)
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _text_expr(col: str, duck_type: str) -> str:
+    c = ident(col)
+    return f"nullif(trim({c}), '')" if is_text_type(duck_type) else f"nullif(trim(CAST({c} AS VARCHAR)), '')"
+
+
+def check_timezone(store: EventStore, tz: str) -> str:
+    """Return ``tz`` if DuckDB knows it, else raise :class:`InputError`."""
+    ok = store.sql("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [tz]).fetchall()[0][0]
+    if not ok:
+        raise InputError(text(_TEXT, "bad_zone", store.settings.lang, zone=tz))
+    return tz
+
+
+def number_expr(v: str) -> str:
+    """SQL turning trimmed text ``v`` (known to be a number) into DOUBLE."""
+    return (
+        f"CASE WHEN regexp_full_match({v}, {_lit(COMMA_GROUPS_RE)}) THEN try_cast(replace({v}, ',', '') AS DOUBLE) "
+        f"ELSE try_cast(replace(regexp_replace({v}, {_lit(_SPACES)}, '', 'g'), ',', '.') AS DOUBLE) END"
+    )
+
+
+def _numeric_columns(store: EventStore, table: str, candidates: list[str]) -> dict[str, str]:
+    """Which text columns hold only numbers: ``{column: 'BIGINT' | 'DOUBLE'}`` (sample first)."""
+    if not candidates:
+        return {}
+
+    def checks(cols: list[str]) -> str:
+        parts = []
+        for c in cols:
+            v = f"nullif(trim({ident(c)}), '')"
+            num = (
+                f"({v} IS NULL OR ((regexp_full_match({v}, {_lit(NUMBER_RE)}) "
+                f"OR regexp_full_match({v}, {_lit(COMMA_GROUPS_RE)})) "
+                f"AND length(regexp_replace({v}, '[^0-9]', '', 'g')) <= 15))"
+            )
+            parts.append(f"count({v}) > 0 AND bool_and({num})")
+            parts.append(f"bool_and({v} IS NULL OR regexp_full_match({v}, {_lit(INTEGER_RE)}))")
+        return ", ".join(parts)
+
+    tn = table_name(table)
+    row = store.sql(f"SELECT {checks(candidates)} FROM (SELECT * FROM {tn} LIMIT 10000)").fetchall()[0]
+    maybe = [c for i, c in enumerate(candidates) if row[2 * i]]
+    if not maybe:
+        return {}
+    row = store.sql(f"SELECT {checks(maybe)} FROM {tn}").fetchall()[0]
+    return {c: ("BIGINT" if row[2 * i + 1] else "DOUBLE") for i, c in enumerate(maybe) if row[2 * i]}
+
+
+def _attribute_names(names: list[str]) -> dict[str, str]:
+    """Source column -> attribute name (columns named like canonical/derived ones get ``_src``)."""
+    taken = {c.lower() for c in (*STAGED_COLUMNS, *DERIVED_COLUMNS, *_RAW_OWN)}
+    out: dict[str, str] = {}
+    for n in names:
+        a = n
+        while a.lower() in taken:  # DuckDB names are case-insensitive
+            a = f"{a}_src"
+        taken.add(a.lower())
+        out[n] = a
+    return out
+
+
+def _reason_sql(template: str, **sql_values: str) -> str:
+    """Fill ``{name}`` placeholders of a literal template with SQL expressions."""
+    out = _lit(template)
+    for k, v in sql_values.items():
+        out = f"replace({out}, '{{{k}}}', {v})"
+    return out
+
+
+def drop_stage(store: EventStore, stage: str) -> None:
+    """Drop a staged view made by :func:`stage_raw` and the work table under it."""
+    store.sql(f"DROP VIEW IF EXISTS {table_name(stage)}")
+    store.sql(f"DROP TABLE IF EXISTS {table_name(stage)}_w")
+
+
+def stage_raw(
+    store: EventStore,
+    raw: RawTable,
+    *,
+    log_name: str,
+    mapping: ColumnMapping | None = None,
+    timezone: str = "UTC",
+    progress: ProgressFn | None = None,
+    row_offset: int = 0,
+) -> StageResult:
+    """Map and convert a raw table into a staged table; quarantine rows that cannot be events.
+
+    Parameters
+    ----------
+    store
+        The store holding ``raw``.
+    raw
+        What a reader loaded.
+    log_name
+        The log the quarantine and ingestion rows belong to.
+    mapping
+        Source column of each field; detected from the header names when None.
+    timezone
+        Zone of naive timestamps (``mapping.timezone`` wins when set).
+    progress
+        Called with a short description of each step.
+    row_offset
+        Added to ``row_no`` in the staged table (to keep numbers unique across sources; the
+        quarantine keeps the source's own numbers).
+
+    Returns
+    -------
+    StageResult
+
+    Raises
+    ------
+    ColumnMappingError
+        A required column is missing (the message lists the columns that exist).
+    """
+    say = progress or (lambda _msg: None)
+    lang = store.settings.lang
+    types = {r[0]: r[1] for r in store.sql(f"DESCRIBE {table_name(raw.table)}").fetchall()}
+    source_cols = [c for c in types if c not in _RAW_OWN]
+    mapping = validate_mapping(mapping or detect_mapping(source_cols), source_cols, source=raw.source, lang=lang)
+    tz = check_timezone(store, mapping.timezone or timezone)
+    say(f"mapping {raw.source}")
+
+    # --- timestamp
+    ts_col = mapping.timestamp
+    assert ts_col is not None  # validated
+    ts_type = types[ts_col]
+    fmt: TimestampFormat | None = None
+    ts_sql = typed_expr(ident(ts_col), ts_type, tz)
+    if ts_sql is None:
+        if mapping.timestamp_format:
+            fmt = explicit_format(mapping.timestamp_format)
+        else:
+            fmt = detect_format(store, raw.table, ts_col, dayfirst=mapping.dayfirst)
+        ts_sql = parse_text_expr(ident(ts_col), fmt, tz)
+    expected = (fmt.label if fmt and fmt.label else text(_TEXT, "no_format", lang)) if fmt else ts_type
+
+    # --- canonical columns
+    canon = {
+        "case_id": mapping.case_id,
+        "activity": mapping.activity,
+        "resource": mapping.resource,
+        "role": mapping.role,
+        "lifecycle": mapping.lifecycle,
+    }
+    select = ["row_no", "line" if "line" in types else "NULL::BIGINT AS line"]
+    for name, col in canon.items():
+        select.append(f"{_text_expr(col, types[col])} AS {name}" if col else f"NULL::VARCHAR AS {name}")
+    select.append(f"({ts_sql})::TIMESTAMPTZ AS ts")
+    select.append(f"{_text_expr(ts_col, ts_type)} AS _ts_raw")
+
+    # --- attributes
+    mapped = set(mapping.columns().values())
+    attr_src = [c for c in source_cols if c not in mapped]
+    names = _attribute_names(attr_src)
+    numeric = _numeric_columns(store, raw.table, [c for c in attr_src if is_text_type(types[c])])
+    for c in attr_src:
+        if c in numeric:
+            v = _text_expr(c, types[c])
+            conv = number_expr(v)
+            expr = f"CAST({conv} AS BIGINT)" if numeric[c] == "BIGINT" else conv
+        elif is_text_type(types[c]):
+            expr = _text_expr(c, types[c])
+        else:
+            expr = ident(c)
+        select.append(f"{expr} AS {ident(names[c])}")
+
+    # --- reasons (every problem of the row)
+    row = "row_no::VARCHAR"
+    problems = []
+    for name in ("case_id", "activity"):
+        col = getattr(mapping, name)
+        t = text(_TEXT, "empty", lang).replace("{column}", col).replace("{field}", field_label(name, lang))
+        problems.append(f"CASE WHEN {name} IS NULL THEN {_reason_sql(t, row=row)} END")
+    t_empty = text(_TEXT, "empty", lang).replace("{column}", ts_col).replace("{field}", field_label("timestamp", lang))
+    t_bad = text(_TEXT, "bad_date", lang).replace("{column}", ts_col).replace("{expected}", expected)
+    problems.append(
+        f"CASE WHEN ts IS NULL AND _ts_raw IS NULL THEN {_reason_sql(t_empty, row=row)} "
+        f"WHEN ts IS NULL THEN {_reason_sql(t_bad, row=row, value='_ts_raw')} END"
+    )
+    bad_cols = (
+        f"concat_ws(', ', CASE WHEN case_id IS NULL THEN {_lit(mapping.case_id or '')} END, "
+        f"CASE WHEN activity IS NULL THEN {_lit(mapping.activity or '')} END, "
+        f"CASE WHEN ts IS NULL THEN {_lit(ts_col)} END)"
+    )
+
+    say(f"converting {raw.source}")
+    stage = store.new_name("stage")
+    work = f"{stage}_w"
+    store.sql(
+        f"CREATE TEMP TABLE {work} AS SELECT *, nullif(concat_ws('; ', {', '.join(problems)}), '') AS _reason, "
+        f"{bad_cols} AS _bad_cols FROM (SELECT {', '.join(select)} FROM {table_name(raw.table)})"
+    )
+    staged_bad = int(store.sql(f"SELECT count(*) FROM {work} WHERE _reason IS NOT NULL").fetchall()[0][0])
+    if staged_bad:
+        store.sql(
+            f"""INSERT INTO quarantine
+            SELECT ?, ?, w.row_no, w.line, w._bad_cols,
+                   CASE WHEN w.ts IS NULL THEN w._ts_raw END, w._reason, to_json(r)::VARCHAR
+            FROM (SELECT * FROM {work} WHERE _reason IS NOT NULL) w
+            JOIN {table_name(raw.table)} r ON r.row_no = w.row_no""",
+            [log_name, raw.source],
+        )
+    # A view over the work table: the good rows are not copied a second time.
+    attrs = [names[c] for c in attr_src]
+    cols = [
+        f"(row_no + {int(row_offset)})::BIGINT AS row_no",
+        "case_id",
+        "activity",
+        "ts",
+        "resource",
+        "role",
+        "lifecycle",
+    ] + [ident(a) for a in attrs]
+    store.sql(f"CREATE TEMP VIEW {stage} AS SELECT {', '.join(cols)} FROM {work} WHERE _reason IS NULL")
+    parsed = int(store.sql(f"SELECT count(*) FROM {work}").fetchall()[0][0]) - staged_bad
+    quarantined = raw.quarantined + staged_bad
+    recorded = {
+        **mapping.as_dict(),
+        "timezone": tz,
+        "timestamp_format": mapping.timestamp_format or (fmt.family.key if fmt and fmt.family else None),
+        "timestamp_format_words": expected,
+        "numeric_attributes": numeric,
+        "renamed_attributes": {c: a for c, a in names.items() if c != a},
+        "info": raw.info,
+    }
+    store.record_ingestion(
+        log_name=log_name,
+        source=raw.source,
+        format=raw.format,
+        rows_read=raw.rows_read,
+        parsed=parsed,
+        quarantined=quarantined,
+        mapping=recorded,
+    )
+    return StageResult(
+        stage=stage,
+        source=raw.source,
+        format=raw.format,
+        rows_read=raw.rows_read,
+        parsed=parsed,
+        quarantined=quarantined,
+        mapping=recorded,
+        attributes=attrs,
+    )

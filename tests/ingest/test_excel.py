@@ -1,0 +1,99 @@
+"""Excel workbooks: cell values as text, sheets, empty rows, and staging of the result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from crmflow.errors import InputError
+from crmflow.ingest.excel import read_excel_raw
+from crmflow.ingest.reader import read_log
+from crmflow.store.store import EventStore
+
+
+def _book(tmp_path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Сделки"
+    ws.append([])  # an empty first row: the header is the first non-empty row
+    ws.append(["ID сделки", "Стадия", "Дата изменения", "Ответственный", "Сумма", None])
+    ws.append([101, "Новая", datetime(2024, 3, 1, 10, 0), "Иванов", 1234.5])
+    ws.append([101, "Счёт", "02.03.2024 11:30", "Петров", 100])
+    ws.append([])
+    ws.append([102, "Новая", datetime(2024, 3, 3, 9, 0), None, None, "лишняя ячейка"])
+    ws.append([None, "Счёт", datetime(2024, 3, 4, 9, 0), "Иванов", 5])
+    other = wb.create_sheet("Справка")
+    other.append(["x"])
+    p = tmp_path / "deals.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_read_excel_raw(tmp_path: Path) -> None:
+    store = EventStore()
+    raw = read_excel_raw(store, _book(tmp_path), log_name="log")
+    assert (raw.rows_read, raw.quarantined, raw.format) == (4, 0, "xlsx")
+    assert raw.info["sheet"] == "Сделки" and raw.info["header_row"] == 2
+    assert raw.info["columns"] == ["ID сделки", "Стадия", "Дата изменения", "Ответственный", "Сумма", "column_6"]
+    rows = store.sql(
+        f'SELECT row_no, line, "ID сделки", "Дата изменения", "Сумма", column_6 FROM {raw.table} ORDER BY row_no'
+    ).fetchall()
+    assert rows == [
+        (1, 3, "101", "2024-03-01 10:00:00", "1234.5", None),
+        (2, 4, "101", "02.03.2024 11:30", "100", None),
+        (4, 6, "102", "2024-03-03 09:00:00", None, "лишняя ячейка"),
+        (5, 7, None, "2024-03-04 09:00:00", "5", None),
+    ]
+
+
+def test_read_log_from_excel(tmp_path: Path) -> None:
+    store = EventStore()
+    log = read_log(_book(tmp_path), store=store, timezone="Europe/Moscow")
+    ing = log.ingestions()[0]
+    # mixed date formats: ISO cells from Excel dates win, the dd.mm text cell is quarantined, as is the row without id
+    assert (ing["rows_read"], ing["parsed"], ing["quarantined"]) == (4, 2, 2)
+    assert ing["mapping"]["resource"] == "Ответственный"
+    ev = store.rows(f'SELECT case_id, ts, resource, "Сумма" FROM {log.events_table} ORDER BY row_no')
+    assert ev[0] == {"case_id": "101", "ts": datetime(2024, 3, 1, 7, tzinfo=UTC), "resource": "Иванов", "Сумма": 1234.5}
+    q = {r["row_no"]: r for r in log.quarantine()}
+    assert q[2]["line"] == 4 and "'02.03.2024 11:30'" in q[2]["reason"]
+    assert q[5]["line"] == 7 and q[5]["column_name"] == "ID сделки"
+
+
+def test_sheet_selection(tmp_path: Path) -> None:
+    p = _book(tmp_path)
+    store = EventStore()
+    assert read_excel_raw(store, p, log_name="log", sheet="Справка").rows_read == 0
+    assert read_excel_raw(store, p, log_name="log", sheet=1).info["sheet"] == "Справка"
+    with pytest.raises(InputError, match="the sheets are: Сделки, Справка"):
+        read_excel_raw(store, p, log_name="log", sheet="Лиды")
+    with pytest.raises(InputError, match="no sheet number 5"):
+        read_excel_raw(store, p, log_name="log", sheet=5)
+
+
+def test_not_a_workbook(tmp_path: Path) -> None:
+    p = tmp_path / "fake.xlsx"
+    p.write_text("not a zip", encoding="utf-8")
+    with pytest.raises(InputError, match="fake.xlsx: cannot open as an Excel workbook"):
+        read_excel_raw(EventStore(), p, log_name="log")
+
+
+def test_many_rows_are_batched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crmflow.ingest.excel as excel
+
+    monkeypatch.setattr(excel, "BATCH_ROWS", 7)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["case", "activity", "timestamp"])
+    for i in range(30):
+        ws.append([f"c{i % 4}", "A" if i % 2 else "B", datetime(2024, 1, 1, i % 24)])
+    ws.append(["c9", "B", datetime(2024, 1, 2), "late extra"])
+    p = tmp_path / "many.xlsx"
+    wb.save(p)
+    store = EventStore()
+    raw = read_excel_raw(store, p, log_name="log")
+    assert raw.rows_read == 31
+    assert store.sql(f"SELECT count(*), count(column_4), max(row_no) FROM {raw.table}").fetchall() == [(31, 1, 31)]

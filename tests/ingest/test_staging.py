@@ -1,0 +1,164 @@
+"""Staging: canonical columns, numbers, typed inputs, and one quarantine row per bad input row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crmflow.errors import ColumnMappingError, InputError
+from crmflow.ingest.columns import ColumnMapping
+from crmflow.ingest.raw import RawTable
+from crmflow.ingest.staging import stage_raw
+from crmflow.store.schema import STAGED_COLUMNS
+from crmflow.store.store import EventStore
+
+
+def _raw(store: EventStore, ddl: str, rows: list[tuple], *, quarantined: int = 0) -> RawTable:
+    store.sql(f"CREATE TABLE raw_t ({ddl})")
+    marks = ", ".join("?" * len(rows[0]))
+    store.con.executemany(f"INSERT INTO raw_t VALUES ({marks})", rows)
+    return RawTable("raw_t", "t.csv", "csv", rows_read=len(rows) + quarantined, quarantined=quarantined)
+
+
+def test_text_staging_numbers_and_trimming() -> None:
+    store = EventStore()
+    raw = _raw(
+        store,
+        'row_no BIGINT, line BIGINT, "Case ID" VARCHAR, "Activity" VARCHAR, "Timestamp" VARCHAR, '
+        '"Сумма" VARCHAR, "Кол-во" VARCHAR, "Телефон" VARCHAR, "Комментарий" VARCHAR, "ts" VARCHAR',
+        [
+            (1, 2, " c1 ", " Новая ", "2024-03-01 10:00", "1 234,56", "3", "0123", "  ", "x"),
+            (2, 3, "c1", "Счёт", "2024-03-01 11:00", "1\u00a0000\u00a0000,5", "1 000", "0456", "ok", "y"),
+            (3, 4, "c2", "Новая", "2024-03-02 09:00", "-7.25", "", "0789", None, "z"),
+            (4, 5, "c2", "Счёт", "2024-03-02 10:00", "1,234,567.5", "12", "0000", "b", "w"),
+        ],
+    )
+    res = stage_raw(store, raw, log_name="log")
+    assert (res.rows_read, res.parsed, res.quarantined) == (4, 4, 0)
+    cols = store.sql(f"DESCRIBE {res.stage}").fetchall()
+    types = {c[0]: c[1] for c in cols}
+    assert [c[0] for c in cols][: len(STAGED_COLUMNS)] == list(STAGED_COLUMNS)
+    assert types["Сумма"] == "DOUBLE" and types["Кол-во"] == "BIGINT"
+    assert types["Телефон"] == "VARCHAR"  # leading zeros: an identifier, not a number
+    assert res.attributes == ["Сумма", "Кол-во", "Телефон", "Комментарий", "ts_src"]  # `ts` is canonical
+    rows = store.sql(f'SELECT case_id, activity, "Сумма", "Кол-во", "Комментарий" FROM {res.stage} ORDER BY row_no').fetchall()
+    assert rows == [
+        ("c1", "Новая", 1234.56, 3, None),
+        ("c1", "Счёт", 1000000.5, 1000, "ok"),
+        ("c2", "Новая", -7.25, None, None),
+        ("c2", "Счёт", 1234567.5, 12, "b"),
+    ]
+    assert res.mapping["numeric_attributes"] == {"Сумма": "DOUBLE", "Кол-во": "BIGINT"}
+    assert res.mapping["renamed_attributes"] == {"ts": "ts_src"}
+
+
+def test_one_quarantine_row_per_bad_row_naming_every_problem() -> None:
+    store = EventStore()
+    raw = _raw(
+        store,
+        "row_no BIGINT, line BIGINT, case_id VARCHAR, activity VARCHAR, timestamp VARCHAR",
+        [
+            (1, 2, "c1", "A", "01.03.2024 10:00"),
+            (2, 3, "", " ", "31.02.2024 10:00"),
+            (3, 4, "c1", "B", None),
+            (4, 5, None, "C", "02.03.2024 10:00"),
+        ],
+        quarantined=2,  # as if the reader had already quarantined two lines
+    )
+    res = stage_raw(store, raw, log_name="log", timezone="Europe/Moscow")
+    assert (res.rows_read, res.parsed, res.quarantined) == (6, 1, 5)
+    q = store.rows("SELECT row_no, line, column_name, value, reason, raw FROM quarantine ORDER BY row_no")
+    assert [r["row_no"] for r in q] == [2, 3, 4]
+    assert q[0]["column_name"] == "case_id, activity, timestamp"
+    assert q[0]["reason"] == (
+        "column `case_id` row 2: empty, but the case id is required; "
+        "column `activity` row 2: empty, but the activity is required; "
+        "column `timestamp` row 2: cannot read '31.02.2024 10:00' as a date (expected dd.mm.yyyy hh:mm)"
+    )
+    assert q[0]["value"] == "31.02.2024 10:00" and '"timestamp":"31.02.2024 10:00"' in q[0]["raw"]
+    assert q[1]["reason"] == "column `timestamp` row 3: empty, but the timestamp is required"
+    assert q[2]["column_name"] == "case_id" and q[2]["line"] == 5
+    (ing,) = store.rows("SELECT rows_read, parsed, quarantined FROM ingestions")
+    assert ing == {"rows_read": 6, "parsed": 1, "quarantined": 5}
+
+
+def test_typed_xes_like_raw_table() -> None:
+    store = EventStore()
+    raw = _raw(
+        store,
+        'row_no BIGINT, "case:concept:name" VARCHAR, "concept:name" VARCHAR, "time:timestamp" TIMESTAMP, '
+        '"org:resource" VARCHAR, "cost" DOUBLE',
+        [(1, "1", "register", datetime(2024, 3, 1, 10), "Pete", 50.0), (2, "1", "decide", None, "Sara", 10.0)],
+    )
+    res = stage_raw(store, raw, log_name="log", timezone="Europe/Moscow")
+    assert (res.parsed, res.quarantined) == (1, 1)
+    (row,) = store.rows(f"SELECT case_id, activity, ts, resource, cost FROM {res.stage}")
+    assert row == {
+        "case_id": "1",
+        "activity": "register",
+        "ts": datetime(2024, 3, 1, 7, tzinfo=UTC),
+        "resource": "Pete",
+        "cost": 50.0,
+    }
+    (q,) = store.rows("SELECT line, reason FROM quarantine")
+    assert q["line"] is None and "time:timestamp" in q["reason"]
+
+
+def test_typed_tz_and_unix_seconds() -> None:
+    store = EventStore()
+    raw = _raw(
+        store,
+        "row_no BIGINT, case_id INTEGER, activity VARCHAR, ts BIGINT",
+        [(1, 7, "A", 1709287200), (2, 7, "B", 1709287260123)],
+    )
+    res = stage_raw(store, raw, log_name="log", mapping=ColumnMapping(case_id="case_id", activity="activity", timestamp="ts"))
+    assert store.sql(f"SELECT case_id, ts FROM {res.stage} ORDER BY row_no").fetchall() == [
+        ("7", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        ("7", datetime(2024, 3, 1, 10, 1, 0, 123000, tzinfo=UTC)),
+    ]
+
+
+def test_mapping_timezone_and_format_win() -> None:
+    store = EventStore()
+    raw = _raw(
+        store,
+        "row_no BIGINT, c VARCHAR, a VARCHAR, t VARCHAR",
+        [(1, "1", "A", "03/01/2024 10:00"), (2, "1", "B", "03/13/2024 10:00")],
+    )
+    m = ColumnMapping(
+        case_id="c", activity="a", timestamp="t", timestamp_format="mm/dd/yyyy hh:mm", timezone="Asia/Yekaterinburg"
+    )
+    res = stage_raw(store, raw, log_name="log", mapping=m, timezone="UTC")
+    assert res.mapping["timezone"] == "Asia/Yekaterinburg"
+    assert [r[0] for r in store.sql(f"SELECT ts FROM {res.stage} ORDER BY row_no").fetchall()] == [
+        datetime(2024, 3, 1, 5, tzinfo=UTC),
+        datetime(2024, 3, 13, 5, tzinfo=UTC),
+    ]
+
+
+def test_dayfirst_false_detects_month_first() -> None:
+    store = EventStore()
+    raw = _raw(store, "row_no BIGINT, c VARCHAR, a VARCHAR, t VARCHAR", [(1, "1", "A", "03/01/2024 10:00")])
+    res = stage_raw(store, raw, log_name="log", mapping=ColumnMapping(case_id="c", activity="a", timestamp="t", dayfirst=False))
+    assert store.sql(f"SELECT ts FROM {res.stage}").fetchall()[0][0] == datetime(2024, 3, 1, 10, tzinfo=UTC)
+
+
+def test_row_offset() -> None:
+    store = EventStore()
+    raw = _raw(store, "row_no BIGINT, c VARCHAR, a VARCHAR, t VARCHAR", [(5, "1", "A", "2024-03-01")])
+    res = stage_raw(store, raw, log_name="log", row_offset=100, mapping=ColumnMapping(case_id="c", activity="a", timestamp="t"))
+    assert store.sql(f"SELECT row_no FROM {res.stage}").fetchall() == [(105,)]
+
+
+def test_errors() -> None:
+    store = EventStore()
+    raw = _raw(store, "row_no BIGINT, c VARCHAR, a VARCHAR, t VARCHAR", [(1, "1", "A", "2024-03-01")])
+    with pytest.raises(ColumnMappingError, match="columns are: `c`, `a`, `t`"):
+        stage_raw(store, raw, log_name="log", mapping=ColumnMapping(case_id="c", activity="a", timestamp="x"))
+    with pytest.raises(ColumnMappingError, match="no column found for case id, activity, timestamp"):
+        stage_raw(store, raw, log_name="log")
+    with pytest.raises(InputError, match="Europe/Mosсow"):  # Cyrillic "с"
+        stage_raw(
+            store, raw, log_name="log", timezone="Europe/Mosсow", mapping=ColumnMapping(case_id="c", activity="a", timestamp="t")
+        )
