@@ -64,6 +64,7 @@ def read_raw(
     log_name: str,
     sheet: str | int | None = None,
     object_type: str | None = None,
+    timezone: str | None = None,
     progress: ProgressFn | None = None,
 ) -> RawTable:
     """Load one source (path or frame) into a raw table with the reader for its type."""
@@ -86,10 +87,13 @@ def read_raw(
     if kind == "parquet":
         from crmflow.ingest.parquet import read_parquet_raw
 
-        return read_parquet_raw(store, path, log_name=log_name, progress=progress)
+        return read_parquet_raw(store, path, log_name=log_name, progress=progress, timezone=timezone)
     from crmflow.ingest.ocel import read_ocel_raw
 
-    return read_ocel_raw(store, path, log_name=log_name, object_type=object_type, progress=progress)
+    return read_ocel_raw(
+        store, path, log_name=log_name, object_type=object_type, progress=progress, timezone=timezone,
+        max_json_bytes=store.settings.max_ocel_json_bytes,
+    )
 
 
 def _mapping(mapping: ColumnMapping | str | Path | None) -> ColumnMapping | None:
@@ -143,7 +147,9 @@ def read_log(
     results: list[StageResult] = []
     offset = 0
     for src in (source, *more_sources):
-        raw = read_raw(store, src, log_name=log_name, sheet=sheet, object_type=object_type, progress=progress)
+        raw = read_raw(
+            store, src, log_name=log_name, sheet=sheet, object_type=object_type, timezone=tz, progress=progress
+        )
         res = stage_raw(store, raw, log_name=log_name, mapping=m, timezone=tz, progress=progress, row_offset=offset)
         top = store.sql(f"SELECT coalesce(max(row_no), 0) FROM {raw.table}").fetchall()[0][0]
         offset += max(int(top), raw.rows_read)
