@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 # Public names -> defining module. Imported on first use so `import crmflow` stays light.
 _EXPORTS = {
-    "AuditResult": "crmflow.audit",
+    "AuditResult": "crmflow.asis",
     "ColumnMapping": "crmflow.ingest.columns",
     "CrmflowError": "crmflow.errors",
     "DirectlyFollowsGraph": "crmflow.mining.dfg",
@@ -28,7 +28,7 @@ _EXPORTS = {
     "HandoverNetwork": "crmflow.mining.handover",
     "VariantTable": "crmflow.mining.variants",
     "activity_statistics": "crmflow.mining.statistics",
-    "audit": "crmflow.audit",
+    "audit": "crmflow.asis",
     "case_duration_stats": "crmflow.mining.durations",
     "detect_findings": "crmflow.findings.detect",
     "discover_dfg": "crmflow.mining.dfg",
@@ -61,7 +61,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crmflow.audit import AuditResult, audit
+    from crmflow.asis import AuditResult, audit
     from crmflow.errors import CrmflowError
     from crmflow.findings.detect import detect_findings
     from crmflow.findings.model import Finding

@@ -143,7 +143,7 @@ def audit(
 
 
 def _run_audit(inputs, *, mapping, rules, out_dir, timezone):  # type: ignore[no-untyped-def]
-    from crmflow.audit import audit as run_audit
+    from crmflow.asis import audit as run_audit
     from crmflow.findings.rules import load_rules
     from crmflow.ingest.reader import read_log
 
