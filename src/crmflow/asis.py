@@ -16,6 +16,7 @@ from typing import Any
 
 from crmflow import __version__
 from crmflow.i18n import check_lang
+from crmflow.ingest.problems import problem_label
 from crmflow.jsonable import to_jsonable
 from crmflow.mining.dfg import discover_dfg
 from crmflow.mining.durations import case_duration_stats
@@ -67,6 +68,36 @@ class AuditResult:
         return AuditOutputs(json_path=json_path, html_path=html_path)
 
 
+_FIELDS = ("case_id", "activity", "timestamp", "resource", "role", "lifecycle")
+
+
+def source_summaries(log: EventLog) -> list[dict[str, Any]]:
+    """Per source: counts, the column mapping (field -> column) and what was detected, in short words."""
+    out = []
+    for ing in log.ingestions():
+        recorded = ing["mapping"] or {}
+        info = dict(recorded.get("info") or {})
+        details: dict[str, Any] = {}
+        for key in ("encoding", "delimiter", "sheet", "engine", "object_type"):
+            if info.get(key) not in (None, ""):
+                details[key] = info[key]
+        if recorded.get("timestamp_format_words"):
+            details["timestamp_format"] = recorded["timestamp_format_words"]
+        if recorded.get("timezone"):
+            details["timezone"] = recorded["timezone"]
+        if recorded.get("numeric_attributes"):
+            details["numeric_columns"] = ", ".join(recorded["numeric_attributes"])
+        if recorded.get("renamed_attributes"):
+            details["renamed_columns"] = ", ".join(f"{a} → {b}" for a, b in recorded["renamed_attributes"].items())
+        out.append({
+            "source": ing["source"], "format": ing["format"], "rows_read": ing["rows_read"],
+            "parsed": ing["parsed"], "quarantined": ing["quarantined"],
+            "mapping": {f: recorded.get(f) for f in _FIELDS},
+            "info": details,
+        })
+    return out
+
+
 def audit(
     source: EventLog | str | Path,
     *,
@@ -93,7 +124,7 @@ def audit(
         from crmflow.ingest.reader import read_log
 
         tz = timezone_name or (audit_rules.calendar.timezone if audit_rules is not None else None)
-        log = read_log(source, mapping=mapping, timezone=tz, progress=step)
+        log = read_log(source, mapping=mapping, timezone=tz, progress=step, lang=lang)
 
     step("mining")
     summary = log.summary()
@@ -104,22 +135,11 @@ def audit(
     found = detect_findings(log, audit_rules, lang=lang)
     step("report")
     found_d = found.to_dict()
-    ingestions = log.ingestions()
     data: dict[str, Any] = {
         "crmflow_version": __version__,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "lang": lang,
-        "input": {
-            "sources": [
-                {
-                    "source": i["source"], "format": i["format"], "rows_read": i["rows_read"],
-                    "parsed": i["parsed"], "quarantined": i["quarantined"],
-                    "mapping": i["mapping"].get("columns", i["mapping"]),
-                    "info": i["mapping"].get("info", {}),
-                }
-                for i in ingestions
-            ]
-        },
+        "input": {"sources": source_summaries(log)},
         "log": {
             "cases": summary.cases, "events": summary.events, "activities": summary.activities,
             "variants": summary.variants, "resources": summary.resources,
@@ -147,7 +167,7 @@ def audit(
         "funnel": found_d["funnel"],
         "quarantine": {
             "count": summary.quarantined,
-            "by_reason": log.quarantine_reasons(),
+            "by_reason": [{**r, "label": problem_label(r["kind"], lang)} for r in log.quarantine_reasons()],
             "sample": log.quarantine(limit=QUARANTINE_SAMPLE),
         },
         "rules": found_d.get("rules"),

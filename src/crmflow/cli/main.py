@@ -14,6 +14,7 @@ from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import check_lang, text
+from crmflow.ingest.problems import problem_label
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=CLI["app_help"]["en"] + " / " + CLI["app_help"]["ru"])
 console = Console(stderr=True)
@@ -64,18 +65,18 @@ def _set_lang(lang: str | None) -> None:
             _fail(exc)
 
 
-def _print_mapping(ingestions: list[dict]) -> None:
-    for ing in ingestions:
-        table = Table(title=f"{t('mapping_title')}: {ing['source']}", title_justify="left")
+def _print_mapping(log) -> None:  # type: ignore[no-untyped-def]
+    from crmflow.asis import source_summaries
+    from crmflow.ingest.columns import field_label
+
+    for src in source_summaries(log):
+        table = Table(title=f"{t('mapping_title')}: {src['source']}", title_justify="left")
         table.add_column(t("field"))
         table.add_column(t("column"))
-        mapping = ing["mapping"].get("columns", ing["mapping"])
-        for field, col in mapping.items():
-            if isinstance(col, str) or col is None:
-                table.add_row(field, col or "—")
-        info = ing["mapping"].get("info", {})
-        for k, v in info.items():
-            table.add_row(f"[dim]{k}[/]", f"[dim]{v}[/]")
+        for field, col in src["mapping"].items():
+            table.add_row(field_label(field, state.lang), col or "—")
+        for k, v in src["info"].items():
+            table.add_row(f"[dim]{t('info_' + k) if 'info_' + k in CLI else k}[/]", f"[dim]{v}[/]")
         out.print(table)
 
 
@@ -99,8 +100,10 @@ def _print_summary(log) -> None:  # type: ignore[no-untyped-def]
         qt.add_column(t("reason"))
         qt.add_column(t("column"))
         qt.add_column(t("rows"), justify="right")
+        qt.add_column(t("example"))
         for r in reasons[:20]:
-            qt.add_row(str(r["reason"]), str(r["column_name"] or "—"), f"{r['rows']:,}")
+            qt.add_row(problem_label(r["kind"], state.lang), str(r["column_name"] or "—"), f"{r['rows']:,}",
+                       f"[dim]{r['reason']}[/]")
         out.print(qt)
 
 
@@ -117,8 +120,8 @@ def inspect(
 
     try:
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
-            log = read_log(*inputs, mapping=mapping, timezone=timezone, progress=step)
-        _print_mapping(log.ingestions())
+            log = read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+        _print_mapping(log)
         _print_summary(log)
     except CrmflowError as exc:
         _fail(exc)
@@ -151,10 +154,10 @@ def _run_audit(inputs, *, mapping, rules, out_dir, timezone):  # type: ignore[no
     tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
     with step_progress(console, total=6, enabled=console.is_terminal) as step:
         step(t("reading", source=", ".join(p.name for p in inputs)))
-        log = read_log(*inputs, mapping=mapping, timezone=tz, progress=step)
+        log = read_log(*inputs, mapping=mapping, timezone=tz, progress=step, lang=state.lang)
         result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)))
         outputs = result.write(out_dir, lang=state.lang)
-    _print_mapping(log.ingestions())
+    _print_mapping(log)
     _print_summary(log)
     _print_findings(result.findings)
     return outputs

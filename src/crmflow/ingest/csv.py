@@ -451,6 +451,7 @@ def _finish(
                 "row_no": num,
                 "line": ln,
                 "reason": text(_TEXT, "unterminated", lang, line=ln),
+                "kind": "csv_unterminated_quote",
                 "raw": t,
             }
             for num, (_, ln, t) in zip(removed_nums, removed, strict=True)
@@ -515,7 +516,8 @@ def _quarantine_rejects(
         f"""INSERT INTO quarantine
         SELECT {_lit(log_name)}, {_lit(source)}, k.row_no, k.phys, any_value(r.column_name),
                NULL, string_agg(DISTINCT CASE {cases} ELSE {template("OTHER")} END, '; '),
-               any_value(ltrim(r.csv_line, chr(13) || chr(10)))
+               any_value(ltrim(r.csv_line, chr(13) || chr(10))),
+               'csv_' || replace(lower(any_value(r.error_type)), ' ', '_')
         FROM {rej} r JOIN {kn} k ON r.line = k.dline
         GROUP BY k.row_no, k.phys"""
     )

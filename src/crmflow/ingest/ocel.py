@@ -362,6 +362,7 @@ def _flatten(
             "row_no": r["row_no"],
             "column_name": "time:timestamp",
             "value": r["time_text"],
+            "kind": "bad_timestamp",
             "reason": f"event {r['eid']!r} (object {r['oid']!r}): cannot read {r['time_text']!r} as a time "
             "(expected ISO 8601 such as 2024-03-01T10:15:00Z)",
         }

@@ -22,6 +22,7 @@ from crmflow.ingest.columns import ColumnMapping, load_mapping_file
 from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
+from crmflow.settings import get_settings
 from crmflow.store.store import EventLog, EventStore
 
 #: File name endings each reader handles (longest first where they overlap).
@@ -112,6 +113,7 @@ def read_log(
     sheet: str | int | None = None,
     object_type: str | None = None,
     progress: ProgressFn | None = None,
+    lang: str | None = None,
 ) -> EventLog:
     """Read one or more sources into one event log.
 
@@ -135,13 +137,18 @@ def read_log(
         OCEL object type whose objects are the cases.
     progress
         Called with a short description of each step.
+    lang
+        Language of the quarantine reasons and messages (``ru``/``en``); the ``CRMFLOW_LANG``
+        setting when None. Used only when a new store is created here.
 
     Returns
     -------
     EventLog
         With its quarantine and ingestion records in the store.
     """
-    store = store if store is not None else EventStore()
+    if store is None:
+        settings = get_settings()
+        store = EventStore(settings=settings.model_copy(update={"lang": lang}) if lang else settings)
     tz = timezone or store.settings.timezone
     m = _mapping(mapping)
     results: list[StageResult] = []

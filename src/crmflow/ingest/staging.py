@@ -276,7 +276,11 @@ def stage_raw(
         store.sql(
             f"""INSERT INTO quarantine
             SELECT ?, ?, w.row_no, w.line, w._bad_cols,
-                   CASE WHEN w.ts IS NULL THEN w._ts_raw END, w._reason, to_json(r)::VARCHAR
+                   CASE WHEN w.ts IS NULL THEN w._ts_raw END, w._reason, to_json(r)::VARCHAR,
+                   concat_ws('+', CASE WHEN w.case_id IS NULL THEN 'missing_case_id' END,
+                             CASE WHEN w.activity IS NULL THEN 'missing_activity' END,
+                             CASE WHEN w.ts IS NULL AND w._ts_raw IS NULL THEN 'missing_timestamp'
+                                  WHEN w.ts IS NULL THEN 'bad_timestamp' END)
             FROM (SELECT * FROM {work} WHERE _reason IS NOT NULL) w
             JOIN {table_name(raw.table)} r ON r.row_no = w.row_no""",
             [log_name, raw.source],

@@ -382,6 +382,7 @@ def _load_lxml(
                 "line": r["line"],
                 "column_name": "time:timestamp",
                 "value": r["value"],
+                "kind": "bad_timestamp",
                 "reason": f"event at line {r['line']}: cannot read {r['value']!r} as an XES date "
                 "(expected xs:dateTime such as 2024-03-01T10:15:00.000+03:00)",
             }

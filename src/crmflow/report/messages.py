@@ -310,6 +310,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "quarantine.by_reason": {"en": "By reason", "ru": "По причинам"},
     "quarantine.sample": {"en": "Sample rows", "ru": "Примеры строк"},
+    "quarantine.example": {"en": "Example (first row)", "ru": "Пример (первая строка)"},
     "warnings.none": {"en": "No warnings.", "ru": "Предупреждений нет."},
     # ----------------------------------------------------------------- metric names
     "metric.count": {"en": "Count", "ru": "Количество"},

@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     column_name VARCHAR,
     value       VARCHAR,
     reason      VARCHAR,    -- what was wrong and what was expected
-    raw         VARCHAR     -- the raw row where available
+    raw         VARCHAR,    -- the raw row where available
+    kind        VARCHAR     -- machine-readable problem, e.g. bad_timestamp, csv_too_many_columns
 )
 """
 

@@ -109,11 +109,11 @@ class EventStore:
         batch = [
             (r.get("log_name"), r.get("source"), r.get("row_no"), r.get("line"), r.get("column_name"),
              None if r.get("value") is None else str(r.get("value")), r.get("reason"),
-             None if r.get("raw") is None else str(r.get("raw")))
+             None if r.get("raw") is None else str(r.get("raw")), r.get("kind"))
             for r in rows
         ]
         if batch:
-            self.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+            self.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         return len(batch)
 
     def record_ingestion(
@@ -267,15 +267,16 @@ class EventLog:
     def quarantine(self, limit: int | None = None) -> list[dict[str, Any]]:
         lim = f" LIMIT {int(limit)}" if limit else ""
         return self.store.rows(
-            "SELECT source, row_no, line, column_name, value, reason, raw FROM quarantine "
+            "SELECT source, row_no, line, column_name, value, reason, kind, raw FROM quarantine "
             f"WHERE log_name = ? ORDER BY source, row_no{lim}", [self.origin],
         )
 
     def quarantine_reasons(self) -> list[dict[str, Any]]:
-        """Quarantined rows counted by reason (for report summaries)."""
+        """Quarantined rows counted by kind of problem and column, with the first row's reason as example."""
         return self.store.rows(
-            "SELECT reason, column_name, count(*)::BIGINT AS rows FROM quarantine WHERE log_name = ? "
-            "GROUP BY ALL ORDER BY rows DESC, reason", [self.origin],
+            "SELECT coalesce(kind, 'other') AS kind, column_name, count(*)::BIGINT AS rows, "
+            "arg_min(reason, row_no) AS reason FROM quarantine WHERE log_name = ? "
+            "GROUP BY ALL ORDER BY rows DESC, kind, column_name", [self.origin],
         )
 
     def to_arrow(self, *, xes_names: bool = True) -> pa.Table:
