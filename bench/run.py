@@ -77,7 +77,7 @@ print(json.dumps({{"seconds": dt, "maxrss_mb": resource.getrusage(resource.RUSAG
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600, cwd=ROOT)
     if res.returncode != 0:
         return {"seconds": float("nan"), "maxrss_mb": float("nan"), "error": res.stderr.strip().splitlines()[-1]}
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return json.loads([ln for ln in res.stdout.splitlines() if ln.startswith("{")][-1])
 
 
 def bench_file(path: Path, ops: list[str], *, pm4py: bool) -> list[dict[str, object]]:

@@ -51,6 +51,7 @@ class EventStore:
         self._tmp = tempfile.TemporaryDirectory(prefix="crmflow-duckdb-")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = true")
+        self.con.execute("SET enable_progress_bar = false")  # progress is ours to show (Rich, in the CLI)
         self.con.execute(f"SET memory_limit = '{self.settings.memory_limit}'")
         self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
         if self.settings.threads > 0:
