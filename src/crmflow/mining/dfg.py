@@ -73,9 +73,7 @@ def discover_dfg(log: EventLog) -> DirectlyFollowsGraph:
         )
         for r in log.store.rows(q.dfg_edges(log.name))
     )
-    acts = log.store.rows(
-        f"SELECT activity, count(*)::BIGINT AS n FROM {log.events_table} GROUP BY activity ORDER BY n DESC, activity"
-    )
+    acts = log.store.rows(q.activity_counts(log.name))
     return DirectlyFollowsGraph(
         edges=edges,
         start_activities=get_start_activities(log),

@@ -41,11 +41,15 @@ class VariantTable(JsonMixin):
 
 
 def get_variants(log: EventLog) -> VariantTable:
-    """The variants of ``log`` (computed from the per-case table, not from the events)."""
+    """The variants of ``log`` (computed from the per-case table, not from the events).
+
+    Variants are grouped as lists of integer activity codes and decoded here, once per variant.
+    """
     rows = log.store.rows(q.variants(log.name))
+    names = log.store.activity_names(log.name)
     vs = tuple(
         Variant(
-            activities=tuple(r["activities"]), count=int(r["count"]),
+            activities=tuple(names[a] for a in r["activities"]), count=int(r["count"]),
             mean_duration_s=float(r["mean_duration_s"]), median_duration_s=float(r["median_duration_s"]),
             min_duration_s=float(r["min_duration_s"]), max_duration_s=float(r["max_duration_s"]),
             example_case_id=str(r["example_case_id"]),

@@ -171,7 +171,7 @@ GROUP BY case_id, activity HAVING count(*) > 1
 def activity_case_counts(log: str) -> str:
     """Cases containing each activity in ``$acts``."""
     return f"""
-SELECT activity, count(DISTINCT case_id)::BIGINT AS cases FROM {ev(log)}
+SELECT activity, count(DISTINCT cid)::BIGINT AS cases FROM {ev(log)}
 WHERE activity IN (SELECT unnest($acts::VARCHAR[])) GROUP BY activity
 """
 
@@ -203,11 +203,11 @@ CREATE TEMP TABLE {table_name(tmp)} AS
 WITH st AS (
     SELECT unnest($stages::VARCHAR[]) AS activity, unnest(range(0, len($stages::VARCHAR[]))) AS idx
 ), s AS (
-    SELECT e.case_id, e.pos, e.activity, st.idx, e.resource FROM {ev(log)} e JOIN st USING (activity)
+    SELECT e.case_id, e.cid, e.pos, e.activity, st.idx, e.resource FROM {ev(log)} e JOIN st USING (activity)
 ), n AS (
     SELECT *, lead(activity) OVER w AS next_stage, lead(idx) OVER w AS next_idx,
            lead(resource) OVER w AS next_resource
-    FROM s WINDOW w AS (PARTITION BY case_id ORDER BY pos)
+    FROM s WINDOW w AS (PARTITION BY cid ORDER BY pos)
 )
 SELECT case_id, activity AS from_stage, next_stage AS to_stage, next_resource AS resource
 FROM n WHERE next_idx < idx
@@ -265,16 +265,16 @@ def ping_pong_table(log: str, tmp: str, level: str, *, has_nulls: bool = True) -
     resource, which saves one window pass.
     """
     col = {"resource": "resource", "role": "role"}[level]
-    nxt = f"lead({col} IGNORE NULLS) OVER (PARTITION BY case_id ORDER BY pos)" if has_nulls else f"next_{col}"
+    nxt = f"lead({col} IGNORE NULLS) OVER (PARTITION BY cid ORDER BY pos)" if has_nulls else f"next_{col}"
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
 WITH n AS (
-    SELECT case_id, pos, activity, {col} AS actor, {nxt} AS nxt FROM {ev(log)}
+    SELECT case_id, cid, pos, activity, {col} AS actor, {nxt} AS nxt FROM {ev(log)}
 ), h AS (
     SELECT * FROM n WHERE actor IS NOT NULL AND nxt IS NOT NULL AND actor <> nxt
 ), s AS (
     SELECT *, lead(nxt) OVER w AS nxt2, lead(activity) OVER w AS act1
-    FROM h WINDOW w AS (PARTITION BY case_id ORDER BY pos)
+    FROM h WINDOW w AS (PARTITION BY cid ORDER BY pos)
 )
 SELECT case_id, least(actor, nxt) AS x, greatest(actor, nxt) AS y, activity, act1
 FROM s WHERE nxt2 = actor

@@ -8,9 +8,13 @@ A materialised log ``<name>`` consists of two tables:
 
 * ``ev_<name>`` -- one row per event, ordered once within each case by ``(ts, row_no)`` (ties keep
   input order, as pm4py does) into ``pos`` (0-based position in the case), with the
-  directly-follows successor precomputed per event (``next_activity``, ``next_resource``,
-  ``next_role``, ``wait_s``) and ``is_last``. ``(case_id, pos)`` is the key of an event;
-* ``cs_<name>`` -- one row per case: events, first and last timestamp, duration, variant.
+  directly-follows successor precomputed per event (``next_activity``, ``next_act``,
+  ``next_resource``, ``next_role``, ``wait_s``) and ``is_last``; ``cid`` and ``act`` are integer
+  codes of the case and the activity (cheap to hash and count). ``(case_id, pos)`` is the key of
+  an event;
+* ``cs_<name>`` -- one row per case: events, first and last timestamp, duration, and the variant as
+  a list of activity codes;
+* ``ac_<name>`` -- the activity dictionary (``activity``, ``act``).
 """
 
 from __future__ import annotations
@@ -45,39 +49,66 @@ def cs(log: str) -> str:
 # --------------------------------------------------------------------------- materialisation
 
 
-def materialize_events(log: str, source_sql: str) -> str:
+def ac(log: str) -> str:
+    return "ac_" + table_name(log)
+
+
+def materialize_activities(log: str, source: str) -> str:
+    """The activity dictionary: each activity name and its integer code (by name order)."""
+    return f"""
+CREATE OR REPLACE TABLE {ac(log)} AS
+SELECT activity, (row_number() OVER (ORDER BY activity) - 1)::INTEGER AS act
+FROM (SELECT DISTINCT activity FROM {source})
+"""
+
+
+def materialize_case_codes(log: str, source: str) -> str:
+    """A temporary case dictionary: each case id and an integer code (hashing ints is cheaper)."""
+    return f"""
+CREATE OR REPLACE TEMP TABLE cd_{table_name(log)} AS
+SELECT case_id, (row_number() OVER () - 1)::INTEGER AS cid FROM (SELECT DISTINCT case_id FROM {source})
+"""
+
+
+def materialize_events(log: str, source: str) -> str:
     """Order each case once and precompute each event's directly-follows successor.
 
-    One window pass (hash-partitioned by case, sorted within cases) -- no global sort: a global
-    ORDER BY would double the cost on 10 M events and nothing needs it.
+    One window pass (hash-partitioned by the integer case code, sorted within cases) -- no global
+    sort: a global ORDER BY would double the cost on 10 M events and nothing needs it.
     """
     return f"""
 CREATE OR REPLACE TABLE {ev(log)} AS
 SELECT (row_number() OVER w - 1)::INTEGER AS pos,
        (lead(row_no) OVER w IS NULL) AS is_last,
        lead(activity) OVER w AS next_activity,
+       lead(a.act) OVER w AS next_act,
        lead(resource) OVER w AS next_resource,
        lead(role) OVER w AS next_role,
        (epoch_us(lead(ts) OVER w) - epoch_us(ts)) / 1e6 AS wait_s,
-       s.*
-FROM ({source_sql}) AS s
-WINDOW w AS (PARTITION BY case_id ORDER BY ts, row_no)
+       c.cid, a.act, s.*
+FROM {source} AS s JOIN cd_{table_name(log)} AS c USING (case_id) JOIN {ac(log)} AS a USING (activity)
+WINDOW w AS (PARTITION BY c.cid ORDER BY ts, row_no)
 """
 
 
 def materialize_cases(log: str) -> str:
-    """One row per case, with its variant (the activity sequence)."""
+    """One row per case, with its variant as a list of activity codes (decode with ``ac_<log>``)."""
     return f"""
 CREATE OR REPLACE TABLE {cs(log)} AS
-SELECT case_id,
+SELECT cid,
+       any_value(case_id) AS case_id,
        count(*)::BIGINT AS n_events,
        min(ts) AS start_ts,
        max(ts) AS end_ts,
        (epoch_us(max(ts)) - epoch_us(min(ts))) / 1e6 AS duration_s,
-       list(activity ORDER BY pos) AS variant
+       list(act ORDER BY pos) AS variant
 FROM {ev(log)}
-GROUP BY case_id
+GROUP BY cid
 """
+
+
+def activity_names(log: str) -> str:
+    return f"SELECT act, activity FROM {ac(log)} ORDER BY act"
 
 
 def staged_select(stage: str, attributes: list[str]) -> str:
@@ -86,7 +117,7 @@ def staged_select(stage: str, attributes: list[str]) -> str:
     return f"SELECT {', '.join(cols)} FROM {table_name(stage)}"
 
 
-def events_as_staged(log: str, attributes: list[str], where: str = "TRUE") -> str:
+def events_as_staged(log: str, attributes: list[str], where: str = "TRUE") -> str:  # noqa: D103
     """A materialised log's events in staged form (for filters that build a new log)."""
     cols = [ident(c) for c in STAGED_COLUMNS] + [ident(a) for a in attributes]
     return f"SELECT {', '.join(cols)} FROM {ev(log)} WHERE {where}"
@@ -97,8 +128,8 @@ def events_as_staged(log: str, attributes: list[str], where: str = "TRUE") -> st
 
 def log_summary(log: str) -> str:
     return f"""
-SELECT count(*) AS events, count(DISTINCT case_id) AS cases,
-       count(DISTINCT activity) AS activities, min(ts) AS first_ts, max(ts) AS last_ts,
+SELECT count(*) AS events, (SELECT count(*) FROM {cs(log)}) AS cases,
+       (SELECT count(*) FROM {ac(log)}) AS activities, min(ts) AS first_ts, max(ts) AS last_ts,
        count(DISTINCT resource) AS resources
 FROM {ev(log)}
 """
@@ -109,36 +140,52 @@ def variant_count(log: str) -> str:
 
 
 def _wait_stats(expr: str = "wait_s") -> str:
+    # one quantile_cont over a list of fractions sorts each group once (median() + another
+    # quantile_cont would sort twice)
     return (
-        f"avg({expr}) AS mean_s, median({expr}) AS median_s, "
-        f"quantile_cont({expr}, 0.9) AS p90_s, min({expr}) AS min_s, max({expr}) AS max_s, "
-        f"sum({expr}) AS total_s"
+        f"avg({expr}) AS mean_s, quantile_cont({expr}, [0.5, 0.9]) AS q_s, min({expr}) AS min_s, "
+        f"max({expr}) AS max_s, sum({expr}) AS total_s"
     )
 
 
+def _split_quantiles() -> str:
+    return "mean_s, q_s[1] AS median_s, q_s[2] AS p90_s, min_s, max_s, total_s"
+
+
 def dfg_edges(log: str) -> str:
-    """Directly-follows pairs with frequency and waiting-time statistics."""
+    """Directly-follows pairs (activity codes) with frequency and waiting-time statistics.
+
+    Grouped on the integer codes (cheaper than on names); names are joined on the few result rows.
+    """
     return f"""
-SELECT activity AS source, next_activity AS target, count(*)::BIGINT AS count,
-       count(DISTINCT case_id)::BIGINT AS cases, {_wait_stats()}
-FROM {ev(log)}
-WHERE NOT is_last
-GROUP BY ALL
+WITH e AS (
+    SELECT act, next_act, count(*)::BIGINT AS count, count(DISTINCT cid)::BIGINT AS cases, {_wait_stats()}
+    FROM {ev(log)} WHERE NOT is_last GROUP BY act, next_act
+)
+SELECT a.activity AS source, b.activity AS target, count, cases, {_split_quantiles()}
+FROM e JOIN {ac(log)} a ON a.act = e.act JOIN {ac(log)} b ON b.act = e.next_act
 ORDER BY count DESC, source, target
 """
 
 
 def start_activities(log: str) -> str:
     return f"""
-SELECT activity, count(*)::BIGINT AS count FROM {ev(log)} WHERE pos = 0
-GROUP BY activity ORDER BY count DESC, activity
+WITH s AS (SELECT act, count(*)::BIGINT AS count FROM {ev(log)} WHERE pos = 0 GROUP BY act)
+SELECT a.activity, s.count FROM s JOIN {ac(log)} a USING (act) ORDER BY count DESC, activity
 """
 
 
 def end_activities(log: str) -> str:
     return f"""
-SELECT activity, count(*)::BIGINT AS count FROM {ev(log)} WHERE is_last
-GROUP BY activity ORDER BY count DESC, activity
+WITH s AS (SELECT act, count(*)::BIGINT AS count FROM {ev(log)} WHERE is_last GROUP BY act)
+SELECT a.activity, s.count FROM s JOIN {ac(log)} a USING (act) ORDER BY count DESC, activity
+"""
+
+
+def activity_counts(log: str) -> str:
+    return f"""
+WITH s AS (SELECT act, count(*)::BIGINT AS n FROM {ev(log)} GROUP BY act)
+SELECT a.activity, s.n FROM s JOIN {ac(log)} a USING (act) ORDER BY n DESC, activity
 """
 
 
@@ -161,36 +208,36 @@ def case_durations(log: str) -> str:
 
 def case_duration_stats(log: str) -> str:
     return f"""
-SELECT count(*) AS cases, avg(duration_s) AS mean_s, median(duration_s) AS median_s,
-       quantile_cont(duration_s, 0.9) AS p90_s, min(duration_s) AS min_s, max(duration_s) AS max_s
-FROM {cs(log)}
+SELECT cases, mean_s, q[1] AS median_s, q[2] AS p90_s, min_s, max_s FROM (
+    SELECT count(*) AS cases, avg(duration_s) AS mean_s, quantile_cont(duration_s, [0.5, 0.9]) AS q,
+           min(duration_s) AS min_s, max(duration_s) AS max_s
+    FROM {cs(log)}
+)
 """
 
 
 def activity_statistics(log: str) -> str:
     """Per activity: events, cases, repeats, resources and the waiting time *before* it."""
     return f"""
-WITH inflow AS (
-    SELECT next_activity AS activity, wait_s FROM {ev(log)} WHERE NOT is_last
-), w AS (
-    SELECT activity, {_wait_stats()} FROM inflow GROUP BY activity
-), a AS (
-    SELECT activity, count(*)::BIGINT AS events, count(DISTINCT case_id)::BIGINT AS cases,
+WITH w AS (
+    SELECT next_act AS act, {_wait_stats()} FROM {ev(log)} WHERE NOT is_last GROUP BY next_act
+), n AS (
+    SELECT act, count(*)::BIGINT AS events, count(DISTINCT cid)::BIGINT AS cases,
            count(DISTINCT resource)::BIGINT AS resources
-    FROM {ev(log)} GROUP BY activity
+    FROM {ev(log)} GROUP BY act
 )
-SELECT a.activity, a.events, a.cases, a.events - a.cases AS repeats, a.resources,
-       w.mean_s AS mean_wait_s, w.median_s AS median_wait_s, w.p90_s AS p90_wait_s,
+SELECT a.activity, n.events, n.cases, n.events - n.cases AS repeats, n.resources,
+       w.mean_s AS mean_wait_s, w.q_s[1] AS median_wait_s, w.q_s[2] AS p90_wait_s,
        w.max_s AS max_wait_s, coalesce(w.total_s, 0) AS total_wait_s
-FROM a LEFT JOIN w USING (activity)
-ORDER BY a.events DESC, a.activity
+FROM n JOIN {ac(log)} a USING (act) LEFT JOIN w USING (act)
+ORDER BY n.events DESC, a.activity
 """
 
 
 def resource_statistics(log: str) -> str:
     return f"""
-SELECT resource, count(*)::BIGINT AS events, count(DISTINCT case_id)::BIGINT AS cases,
-       count(DISTINCT activity)::BIGINT AS activities, min(ts) AS first_ts, max(ts) AS last_ts,
+SELECT resource, count(*)::BIGINT AS events, count(DISTINCT cid)::BIGINT AS cases,
+       count(DISTINCT act)::BIGINT AS activities, min(ts) AS first_ts, max(ts) AS last_ts,
        any_value(role) AS role
 FROM {ev(log)} WHERE resource IS NOT NULL
 GROUP BY resource ORDER BY events DESC, resource
@@ -201,11 +248,14 @@ def handover(log: str, level: str) -> str:
     """Hand-over of work: consecutive events in a case done by different resources (or roles)."""
     col, nxt = {"resource": ("resource", "next_resource"), "role": ("role", "next_role")}[level]
     return f"""
-SELECT {col} AS source, {nxt} AS target, count(*)::BIGINT AS count,
-       count(DISTINCT case_id)::BIGINT AS cases, {_wait_stats()}
-FROM {ev(log)}
-WHERE NOT is_last AND {col} IS NOT NULL AND {nxt} IS NOT NULL AND {col} <> {nxt}
-GROUP BY ALL ORDER BY count DESC, source, target
+WITH h AS (
+    SELECT {col} AS source, {nxt} AS target, count(*)::BIGINT AS count,
+           count(DISTINCT cid)::BIGINT AS cases, {_wait_stats()}
+    FROM {ev(log)}
+    WHERE NOT is_last AND {col} IS NOT NULL AND {nxt} IS NOT NULL AND {col} <> {nxt}
+    GROUP BY ALL
+)
+SELECT source, target, count, cases, {_split_quantiles()} FROM h ORDER BY count DESC, source, target
 """
 
 

@@ -149,9 +149,7 @@ class EventStore:
                 q.ident(a) if a in have else f"NULL AS {q.ident(a)}" for a in attrs
             ]
             parts.append(f"SELECT {', '.join(cols)} FROM {q.table_name(st)}")
-        source_sql = " UNION ALL BY NAME ".join(parts)
-        self.sql(q.materialize_events(log_name, source_sql))
-        self.sql(q.materialize_cases(log_name))
+        self._build(log_name, "(" + " UNION ALL BY NAME ".join(parts) + ")")
         log = EventLog(self, log_name)
         if log.n_events == 0:
             raise EmptyLogError(
@@ -168,8 +166,7 @@ class EventStore:
             f"CREATE TEMP TABLE {stage} AS {q.events_as_staged(parent.name, parent.attributes, where)}",
             params,
         )
-        self.sql(q.materialize_events(name, f"SELECT * FROM {stage}"))
-        self.sql(q.materialize_cases(name))
+        self._build(name, stage)
         self.sql(f"DROP TABLE {stage}")
         self.sql(
             "INSERT INTO ingestions SELECT ?, source, format, rows_read, parsed, quarantined, mapping "
@@ -177,6 +174,18 @@ class EventStore:
             [name, parent.origin],
         )
         return EventLog(self, name, origin=parent.origin)
+
+    def _build(self, log_name: str, source: str) -> None:
+        """Materialise log ``log_name`` from ``source`` (a table name or a parenthesised query)."""
+        self.sql(q.materialize_activities(log_name, source))
+        self.sql(q.materialize_case_codes(log_name, source))
+        self.sql(q.materialize_events(log_name, source))
+        self.sql(f"DROP TABLE cd_{q.table_name(log_name)}")
+        self.sql(q.materialize_cases(log_name))
+
+    def activity_names(self, log_name: str) -> list[str]:
+        """Activity names by code (``names[act]``)."""
+        return [r[1] for r in self.sql(q.activity_names(log_name)).fetchall()]
 
     def log(self, name: str = "log") -> EventLog:
         if not self.has_table(q.ev(name)):
