@@ -10,7 +10,9 @@ these into a readable message without a traceback (``--debug`` shows it)::
     │   ├── UnsafeInputError         XML entities, decompression bombs, oversize lines
     │   └── EmptyLogError            nothing usable was left after ingestion
     ├── RulesError              the rules YAML is invalid (names the key and the fix)
-    └── StoreError              the project store cannot be opened or is inconsistent
+    ├── StoreError              the project store cannot be opened or is inconsistent
+    └── ProcessMapError         the process map could not be drawn
+        └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
 
 Messages are sentences that name the file, row, column and value and say what was expected.
 """
@@ -50,11 +52,21 @@ class StoreError(CrmflowError):
     """The DuckDB project store cannot be opened or is inconsistent."""
 
 
+class ProcessMapError(CrmflowError):
+    """The process map could not be drawn (Graphviz failed or is missing)."""
+
+
+class GraphvizNotFoundError(ProcessMapError):
+    """Graphviz's ``dot`` program is not installed or not on ``PATH``."""
+
+
 __all__ = [
     "ColumnMappingError",
     "CrmflowError",
     "EmptyLogError",
+    "GraphvizNotFoundError",
     "InputError",
+    "ProcessMapError",
     "RulesError",
     "StoreError",
     "UnsafeInputError",

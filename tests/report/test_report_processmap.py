@@ -9,11 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from crmflow.errors import CrmflowError
+from crmflow.errors import CrmflowError, GraphvizNotFoundError
 from crmflow.report.processmap import (
     END,
     START,
-    GraphvizNotFoundError,
     render_process_map,
     select_graph,
 )

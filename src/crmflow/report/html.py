@@ -24,6 +24,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
+from crmflow.errors import ProcessMapError
 from crmflow.i18n import check_lang
 from crmflow.report import charts
 from crmflow.report.messages import (
@@ -34,7 +35,7 @@ from crmflow.report.messages import (
     format_percent,
     t,
 )
-from crmflow.report.processmap import ProcessMapError, render_process_map
+from crmflow.report.processmap import render_process_map
 
 #: Order in which findings are grouped in the report.
 FINDING_KINDS = (

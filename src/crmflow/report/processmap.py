@@ -25,7 +25,7 @@ from typing import Any, Literal
 import graphviz
 from lxml import etree
 
-from crmflow.errors import CrmflowError
+from crmflow.errors import GraphvizNotFoundError, ProcessMapError
 from crmflow.report.messages import format_duration, format_number, format_percent, t
 
 View = Literal["frequency", "performance"]
@@ -40,14 +40,6 @@ _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 #: Node fill by frequency quintile (light → dark) and the text colour that reads on it.
 _FILLS = ("#eef4fb", "#d3e3f4", "#a9c8e8", "#6f9fd0", "#3b6fa8")
 _FONT_COLOURS = ("#1a202c", "#1a202c", "#1a202c", "#ffffff", "#ffffff")
-
-
-class ProcessMapError(CrmflowError):
-    """The process map could not be drawn (Graphviz failed or is missing)."""
-
-
-class GraphvizNotFoundError(ProcessMapError):
-    """Graphviz's ``dot`` program is not installed or not on ``PATH``."""
 
 
 @dataclass(frozen=True)
