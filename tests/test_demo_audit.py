@@ -90,3 +90,11 @@ def test_reports_are_written(demo) -> None:  # type: ignore[no-untyped-def]
     html = Path(outputs.html_path).read_text(encoding="utf-8")
     assert "Договор подписан" in html and "<svg" in html
     assert "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_audit_json_follows_its_schema(demo) -> None:  # type: ignore[no-untyped-def]
+    jsonschema = pytest.importorskip("jsonschema")
+    _data, _result, outputs = demo
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "audit.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads(Path(outputs.json_path).read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)

@@ -13,6 +13,8 @@ Severity: high when at least 20 % of the checked cases violate the rule, medium 
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from crmflow.findings.calendar import CalendarTable
@@ -70,6 +72,14 @@ class SlaResult(JsonMixin):
     histogram: Histogram
     violating_case_ids: tuple[str, ...]
     worst: tuple[SlaViolation, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``audit.json`` layout: ``from``/``to`` (Python keywords here) and a ``stats`` block."""
+        d = super().to_dict()
+        d["from"] = d.pop("from_activity")
+        d["to"] = d.pop("to_activity")
+        d["stats"] = {k: d[k] for k in ("mean_s", "median_s", "p90_s", "max_s")}
+        return d
 
 
 def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = None) -> SlaResult:
