@@ -38,7 +38,7 @@ def test_inspect_prints_mapping_and_counts(bitrix) -> None:  # type: ignore[no-u
     res = runner.invoke(app, ["inspect", str(bitrix.csv_path), "--timezone", "Europe/Moscow"])
     assert res.exit_code == 0, res.output
     assert "Column mapping" in res.output and "cp1251" in res.output
-    assert f"{bitrix.n_data_rows:,}" in res.output
+    assert f"{bitrix.n_data_rows:,}" in res.output  # English: comma thousands
     assert "Quarantined rows by reason" in res.output
 
 

@@ -15,6 +15,8 @@ from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import check_lang, text
 from crmflow.ingest.problems import problem_label
+from crmflow.report.messages import format_number
+from crmflow.report.messages import t as report_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=CLI["app_help"]["en"] + " / " + CLI["app_help"]["ru"])
 console = Console(stderr=True)
@@ -31,6 +33,10 @@ state = _State()
 
 def t(key: str, **kw: object) -> str:
     return text(CLI, key, state.lang, **kw)
+
+
+def _num(value: int) -> str:
+    return format_number(value, state.lang)
 
 
 def _fail(exc: BaseException) -> None:
@@ -86,11 +92,12 @@ def _print_summary(log) -> None:  # type: ignore[no-untyped-def]
     table.add_column()
     table.add_column(justify="right")
     span = f"{s.first_ts:%Y-%m-%d %H:%M} … {s.last_ts:%Y-%m-%d %H:%M} UTC" if s.first_ts else "—"
+    n = _num
     for key, value in [
-        ("cases", f"{s.cases:,}"), ("events", f"{s.events:,}"), ("activities", f"{s.activities:,}"),
-        ("variants", f"{s.variants:,}"), ("resources", f"{s.resources:,}"), ("time_span", span),
-        ("rows_read", f"{s.rows_read:,}"), ("parsed", f"{s.rows_read - s.quarantined:,}"),
-        ("quarantined", f"{s.quarantined:,}"),
+        ("cases", n(s.cases)), ("events", n(s.events)), ("activities", n(s.activities)),
+        ("variants", n(s.variants)), ("resources", n(s.resources)), ("time_span", span),
+        ("rows_read", n(s.rows_read)), ("parsed", n(s.rows_read - s.quarantined)),
+        ("quarantined", n(s.quarantined)),
     ]:
         table.add_row(t(key), value)
     out.print(table)
@@ -102,7 +109,7 @@ def _print_summary(log) -> None:  # type: ignore[no-untyped-def]
         qt.add_column(t("rows"), justify="right")
         qt.add_column(t("example"))
         for r in reasons[:20]:
-            qt.add_row(problem_label(r["kind"], state.lang), str(r["column_name"] or "—"), f"{r['rows']:,}",
+            qt.add_row(problem_label(r["kind"], state.lang), str(r["column_name"] or "—"), _num(r["rows"]),
                        f"[dim]{r['reason']}[/]")
         out.print(qt)
 
@@ -172,7 +179,9 @@ def _print_findings(findings: list[dict]) -> None:
     table.add_column(t("title"))
     colour = {"high": "red", "medium": "yellow", "low": "green"}
     for f in findings[:15]:
-        table.add_row(f"[{colour.get(f['severity'], 'white')}]{f['severity']}[/]", f["kind"], f["title"])
+        sev = report_text(f"severity.{f['severity']}", state.lang)
+        table.add_row(f"[{colour.get(f['severity'], 'white')}]{sev}[/]", report_text(f"kind.{f['kind']}", state.lang),
+                      f["title"])
     out.print(table)
 
 
