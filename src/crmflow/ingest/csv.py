@@ -172,8 +172,12 @@ class _LineScan:
     at: list[int]  # physical line of each requested byte offset
 
 
-def _scan_lines(path: Path, offsets: list[int], max_blank: int = 100_000) -> _LineScan:
-    """Count lines, list empty lines and find the line of each byte offset (sorted), chunk by chunk."""
+def _scan_lines(path: Path, offsets: list[int], max_blank: int = 100_000, *, find_blank: bool = True) -> _LineScan:
+    """Count lines, list empty lines and find the line of each byte offset (sorted), chunk by chunk.
+
+    Looking for empty lines is most of the cost; ``find_blank=False`` skips it (for the common
+    file whose line count already equals its record count, which leaves no room for them).
+    """
     order = sorted(range(len(offsets)), key=lambda i: offsets[i])
     at = [0] * len(offsets)
     oi, base_line, base_pos = 0, 0, 0
@@ -184,7 +188,7 @@ def _scan_lines(path: Path, offsets: list[int], max_blank: int = 100_000) -> _Li
             while oi < len(order) and offsets[order[oi]] < base_pos + len(chunk):
                 at[order[oi]] = base_line + chunk.count(b"\n", 0, offsets[order[oi]] - base_pos) + 1
                 oi += 1
-            if len(blank) <= max_blank:
+            if find_blank and len(blank) <= max_blank:
                 joined = prev_end + chunk
                 for pat in (b"\n\n", b"\n\r\n"):
                     i = joined.find(pat)
@@ -401,8 +405,10 @@ def _finish(
         f"FROM {rej} GROUP BY line ORDER BY line"
     ).fetchall()
     starts = _record_starts(work, [int(r[1]) for r in rejected])
-    scan = _scan_lines(work, starts)
     good = int(store.sql(f"SELECT count(*) FROM {tmp}").fetchall()[0][0])
+    scan = _scan_lines(work, starts, find_blank=False)
+    if scan.lines + len(removed) - header_line != good + len(rejected) + len(removed):
+        scan = _scan_lines(work, starts)  # blank lines or multi-line records: find the blank lines
     removed_lines = sorted(r[1] for r in removed)
     phys = _gap_fill(scan.at, removed_lines)
     blank = _gap_fill([b for b in scan.blank if b > header_line], removed_lines)
