@@ -444,10 +444,14 @@ def _finish(
     else:
         num, src = "(rowid + 1)", tmp
     line_sql = f"({num} + {header_line})" if exact else "NULL"
-    store.sql(f"CREATE TABLE {table_name(raw)} AS SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}")
-    store.sql(f"DROP TABLE {tmp}")
-    if gm:
+    backing: tuple[str, ...] = ()
+    if gm:  # renumbering around excluded rows: worth a table of its own
+        store.sql(f"CREATE TABLE {table_name(raw)} AS SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}")
+        store.sql(f"DROP TABLE {tmp}")
         store.sql(f"DROP TABLE {gm}")
+    else:  # numbers follow the scan order: a view, not a second copy of the file
+        store.sql(f"CREATE VIEW {table_name(raw)} AS SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}")
+        backing = (tmp,)
     quarantined = _quarantine_rejects(store, rej, rejected, rej_nums, phys, dialect, utf8.encoding, log_name, p.name, lang)
     if removed:
         store.quarantine_rows(
@@ -477,6 +481,7 @@ def _finish(
             "columns": list(dialect.header),
             "lines_exact": exact,
         },
+        backing=backing,
     )
 
 

@@ -27,3 +27,13 @@ class RawTable:
     rows_read: int  # records read, including those the reader already quarantined
     quarantined: int = 0  # records the reader already wrote to the quarantine
     info: dict[str, Any] = field(default_factory=dict)  # encoding, delimiter, sheet, object type…
+    #: When ``table`` is a view: the tables under it (dropped with it by :func:`drop_raw`).
+    backing: tuple[str, ...] = ()
+
+
+def drop_raw(store: Any, raw: RawTable) -> None:
+    """Drop a raw table (or view) and whatever it is built on."""
+    kind = "VIEW" if raw.backing else "TABLE"
+    store.sql(f"DROP {kind} IF EXISTS {raw.table}")
+    for table in raw.backing:
+        store.sql(f"DROP TABLE IF EXISTS {table}")

@@ -20,7 +20,7 @@ from typing import Any
 from crmflow.errors import UnsupportedFormatError
 from crmflow.ingest.columns import ColumnMapping, load_mapping_file
 from crmflow.ingest.frames import is_frame, read_frame_raw
-from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
 from crmflow.settings import get_settings
 from crmflow.store.store import EventLog, EventStore
@@ -160,7 +160,7 @@ def read_log(
         res = stage_raw(store, raw, log_name=log_name, mapping=m, timezone=tz, progress=progress, row_offset=offset)
         top = store.sql(f"SELECT coalesce(max(row_no), 0) FROM {raw.table}").fetchall()[0][0]
         offset += max(int(top), raw.rows_read)
-        store.sql(f"DROP TABLE IF EXISTS {raw.table}")
+        drop_raw(store, raw)
         results.append(res)
     if progress:
         progress("building the log")

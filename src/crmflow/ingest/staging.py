@@ -227,7 +227,7 @@ def stage_raw(
     for name, col in canon.items():
         select.append(f"{_text_expr(col, types[col])} AS {name}" if col else f"NULL::VARCHAR AS {name}")
     select.append(f"({ts_sql})::TIMESTAMPTZ AS ts")
-    select.append(f"{_text_expr(ts_col, ts_type)} AS _ts_raw")
+    ts_text = _text_expr(ts_col, ts_type)  # the raw value, read again only for quarantined rows
 
     # --- attributes
     mapped = set(mapping.columns().values())
@@ -267,22 +267,28 @@ def stage_raw(
     say(f"converting {raw.source}")
     stage = store.new_name("stage")
     work = f"{stage}_w"
+    # The work table holds the converted columns and one flag; the reasons are written only for
+    # the (few) bad rows, reading their raw values again -- not as text columns on every row.
     store.sql(
-        f"CREATE TEMP TABLE {work} AS SELECT *, nullif(concat_ws('; ', {', '.join(problems)}), '') AS _reason, "
-        f"{bad_cols} AS _bad_cols FROM (SELECT {', '.join(select)} FROM {table_name(raw.table)})"
+        f"CREATE TEMP TABLE {work} AS SELECT *, (case_id IS NULL OR activity IS NULL OR ts IS NULL) AS _bad "
+        f"FROM (SELECT {', '.join(select)} FROM {table_name(raw.table)})"
     )
-    staged_bad = int(store.sql(f"SELECT count(*) FROM {work} WHERE _reason IS NOT NULL").fetchall()[0][0])
+    staged_bad = int(store.sql(f"SELECT count(*) FROM {work} WHERE _bad").fetchall()[0][0])
     if staged_bad:
         store.sql(
             f"""INSERT INTO quarantine
-            SELECT ?, ?, w.row_no, w.line, w._bad_cols,
-                   CASE WHEN w.ts IS NULL THEN w._ts_raw END, w._reason, to_json(r)::VARCHAR,
-                   concat_ws('+', CASE WHEN w.case_id IS NULL THEN 'missing_case_id' END,
-                             CASE WHEN w.activity IS NULL THEN 'missing_activity' END,
-                             CASE WHEN w.ts IS NULL AND w._ts_raw IS NULL THEN 'missing_timestamp'
-                                  WHEN w.ts IS NULL THEN 'bad_timestamp' END)
-            FROM (SELECT * FROM {work} WHERE _reason IS NOT NULL) w
-            JOIN {table_name(raw.table)} r ON r.row_no = w.row_no""",
+            SELECT ?, ?, row_no, line, {bad_cols}, CASE WHEN ts IS NULL THEN _ts_raw END,
+                   nullif(concat_ws('; ', {', '.join(problems)}), ''), _raw_json,
+                   concat_ws('+', CASE WHEN case_id IS NULL THEN 'missing_case_id' END,
+                             CASE WHEN activity IS NULL THEN 'missing_activity' END,
+                             CASE WHEN ts IS NULL AND _ts_raw IS NULL THEN 'missing_timestamp'
+                                  WHEN ts IS NULL THEN 'bad_timestamp' END)
+            FROM (
+                SELECT w.row_no, w.line, w.case_id, w.activity, w.ts, r._ts_raw, r._raw_json
+                FROM (SELECT row_no, line, case_id, activity, ts FROM {work} WHERE _bad) w
+                JOIN (SELECT row_no AS _rn, {ts_text} AS _ts_raw, to_json(t)::VARCHAR AS _raw_json
+                      FROM {table_name(raw.table)} t) r ON r._rn = w.row_no
+            )""",
             [log_name, raw.source],
         )
     # A view over the work table: the good rows are not copied a second time.
@@ -296,7 +302,7 @@ def stage_raw(
         "role",
         "lifecycle",
     ] + [ident(a) for a in attrs]
-    store.sql(f"CREATE TEMP VIEW {stage} AS SELECT {', '.join(cols)} FROM {work} WHERE _reason IS NULL")
+    store.sql(f"CREATE TEMP VIEW {stage} AS SELECT {', '.join(cols)} FROM {work} WHERE NOT _bad")
     parsed = int(store.sql(f"SELECT count(*) FROM {work}").fetchall()[0][0]) - staged_bad
     quarantined = raw.quarantined + staged_bad
     recorded = {
