@@ -79,7 +79,7 @@ def materialize_events(log: str, source: str) -> str:
     return f"""
 CREATE OR REPLACE TABLE {ev(log)} AS
 SELECT (row_number() OVER w - 1)::INTEGER AS pos,
-       (lead(row_no) OVER w IS NULL) AS is_last,
+       (lead(a.act) OVER w IS NULL) AS is_last,  -- act is never NULL: no extra column to carry
        lead(activity) OVER w AS next_activity,
        lead(a.act) OVER w AS next_act,
        lead(resource) OVER w AS next_resource,
