@@ -54,7 +54,9 @@ XES_TYPES: dict[str, str] = {
     "container": "VARCHAR",
 }
 _LEADING = ("case:concept:name", "concept:name", "time:timestamp", "org:resource", "org:role", "lifecycle:transition")
-_SCAN = re.compile(rb"<(event|list|container|global|trace)[\s/>]")
+#: The tags the fast path counts. Counting the bare prefix may over-count a tag that merely
+#: starts alike (none in XES); an over-count only sends the file to the careful lxml path.
+_TAGS = {tag: (b"<" + tag,) for tag in (b"event", b"list", b"container", b"global", b"trace")}
 _GLOBAL = re.compile(rb"<global\b[^>]*?/>|<global\b.*?</global\s*>", re.S)
 _BATCH = 50_000
 
@@ -77,7 +79,7 @@ def _scalar(store: EventStore, query: str) -> Any:
 def scan_xes(path: str | Path) -> dict[str, Any]:
     """Count the tags the fast path cares about and check the file ends with ``</log>``.
 
-    A byte scan in 1 MiB chunks: bounded memory, no parsing. Tags inside comments are counted
+    A byte scan in 4 MiB chunks: bounded memory, no parsing. Tags inside comments are counted
     too, which can only make the fast path look untrustworthy, never the reverse.
 
     Returns
@@ -86,22 +88,24 @@ def scan_xes(path: str | Path) -> dict[str, Any]:
         ``events``, ``lists`` (list/container attributes), ``globals``, ``first_trace`` (byte
         offset of the first ``<trace``, or -1) and ``complete`` (ends with ``</log>``).
     """
-    counts = {b"event": 0, b"list": 0, b"container": 0, b"global": 0, b"trace": 0}
+    counts = dict.fromkeys(_TAGS, 0)
     first_trace = -1
     overlap = b""
     offset = 0  # file offset of buf[0]
     with open(path, "rb") as fh:
-        while chunk := fh.read(1024 * 1024):
+        while chunk := fh.read(4 * 1024 * 1024):
             buf = overlap + chunk
-            # A tag cut at the chunk edge is matched in the next round thanks to the overlap;
-            # matches wholly inside the overlap were already counted.
-            for m in _SCAN.finditer(buf):
-                if m.end() > len(overlap):
-                    counts[m.group(1)] += 1
-                    if m.group(1) == b"trace" and first_trace < 0:
-                        first_trace = offset + m.start()
-            offset += len(buf) - 16
+            # bytes.count runs at memory speed (a regex over the file was most of the load time).
+            # A tag cut at the chunk edge is found in the next round thanks to the overlap; tags
+            # wholly inside the overlap were counted last round, so they are subtracted.
+            for tag, pats in _TAGS.items():
+                counts[tag] += sum(buf.count(p) - overlap.count(p) for p in pats)
+            if first_trace < 0:
+                hits = [i for i in (buf.find(p) for p in _TAGS[b"trace"]) if i >= 0]
+                if hits:
+                    first_trace = offset + min(hits)
             overlap = buf[-16:]
+            offset += len(buf) - len(overlap)
         fh.seek(max(0, fh.tell() - 4096))
         tail = fh.read()
     tail = re.sub(rb"<!--.*?-->", b"", tail, flags=re.S).rstrip()
