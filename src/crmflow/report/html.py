@@ -118,11 +118,13 @@ def _metric_value(key: str, value: Any, lang: str) -> str:
     """Write a metric by what its name says it is: ``*_s`` a duration, ``share`` a percentage."""
     if value is None:
         return MISSING
+    if isinstance(value, str):  # enumerations (level, type, time basis) have names for people
+        return t(f"value.{key}.{value}", lang) if f"value.{key}.{value}" in MESSAGES else value
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if key.endswith("_s"):
         return format_duration(value, lang)
-    if key in _SHARE_KEYS or key.endswith("_share"):
+    if key in _SHARE_KEYS or key.endswith(("_share", "_rate")) or key.startswith("share_"):
         return format_percent(value, lang)
     if isinstance(value, float) and not value.is_integer():
         return format_number(value, lang, digits=2)
