@@ -91,19 +91,22 @@ def bench_file(path: Path, ops: list[str], *, pm4py: bool) -> list[dict[str, obj
         ours = _child("crmflow", setup, stmt, path)
         theirs: dict[str, float] | None = None
         if pm4py and op in PM4PY:
-            if op == "load":
-                theirs = _child("pm4py", "", load_pm, path)
-            else:
-                theirs = _child("pm4py", load_pm, PM4PY[op][1], path)  # type: ignore[arg-type]
+            setup_pm, stmt_pm = ("", load_pm) if op == "load" else (load_pm, PM4PY[op][1])
+            theirs = _child("pm4py", setup_pm, stmt_pm, path)  # type: ignore[arg-type]
         theirs_pl: dict[str, float] | None = None
         if pm4py and op in PM4PY and op != "load":
             load_pl = _POLARS_FROM_CSV if path.suffix == ".csv" else _POLARS_FROM_XES
             theirs_pl = _child("pm4py", load_pl, PM4PY[op][1], path)  # type: ignore[arg-type]
-        row = {"log": path.name, "operation": op, "crmflow_s": ours["seconds"], "crmflow_rss_mb": ours["maxrss_mb"],
-               "pm4py_s": theirs["seconds"] if theirs else None,
-               "ratio": (theirs["seconds"] / ours["seconds"]) if theirs and ours["seconds"] else None,
-               "pm4py_polars_s": theirs_pl["seconds"] if theirs_pl else None,
-               "ratio_polars": (theirs_pl["seconds"] / ours["seconds"]) if theirs_pl and ours["seconds"] else None}
+        row = {
+            "log": path.name,
+            "operation": op,
+            "crmflow_s": ours["seconds"],
+            "crmflow_rss_mb": ours["maxrss_mb"],
+            "pm4py_s": theirs["seconds"] if theirs else None,
+            "ratio": (theirs["seconds"] / ours["seconds"]) if theirs and ours["seconds"] else None,
+            "pm4py_polars_s": theirs_pl["seconds"] if theirs_pl else None,
+            "ratio_polars": (theirs_pl["seconds"] / ours["seconds"]) if theirs_pl and ours["seconds"] else None,
+        }
         for who, r in (("crmflow", ours), ("pm4py", theirs), ("pm4py_polars", theirs_pl)):
             if r and "error" in r:
                 row[f"{who}_error"] = r["error"]
@@ -128,11 +131,15 @@ def to_markdown(rows: list[dict[str, object]]) -> str:
     def f(x: object, nd: int = 2) -> str:
         return "—" if x is None else f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
-    lines = ["| log | operation | crmflow s | pm4py (pandas) s | ratio | pm4py (polars) s | ratio | crmflow peak RSS MB |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| log | operation | crmflow s | pm4py (pandas) s | ratio | pm4py (polars) s | ratio | crmflow peak RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r['log']} | {r['operation']} | {f(r['crmflow_s'])} | {f(r['pm4py_s'])} | "
-                     f"{f(r['ratio'], 1)}× | {f(r['pm4py_polars_s'])} | {f(r['ratio_polars'], 1)}× | {f(r['crmflow_rss_mb'], 0)} |")
+        lines.append(
+            f"| {r['log']} | {r['operation']} | {f(r['crmflow_s'])} | {f(r['pm4py_s'])} | "
+            f"{f(r['ratio'], 1)}× | {f(r['pm4py_polars_s'])} | {f(r['ratio_polars'], 1)}× | {f(r['crmflow_rss_mb'], 0)} |"
+        )
     return "\n".join(lines)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -217,4 +216,4 @@ def run() -> None:  # pragma: no cover - entry point helper
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run())
+    run()

@@ -45,8 +45,14 @@ CLI: dict[str, dict[str, str]] = {
     "info_engine": {"en": "reader", "ru": "способ чтения"},
     "info_object_type": {"en": "object type", "ru": "тип объекта"},
     "error": {"en": "Error: {message}", "ru": "Ошибка: {message}"},
-    "debug_hint": {"en": "(run with --debug to see the traceback)", "ru": "(запустите с --debug, чтобы увидеть трассировку)"},
-    "demo_generated": {"en": "Generated the Bitrix24-style demo export: {path}", "ru": "Создана демо-выгрузка в стиле Битрикс24: {path}"},
+    "debug_hint": {
+        "en": "(run with --debug to see the traceback)",
+        "ru": "(запустите с --debug, чтобы увидеть трассировку)",
+    },
+    "demo_generated": {
+        "en": "Generated the Bitrix24-style demo export: {path}",
+        "ru": "Создана демо-выгрузка в стиле Битрикс24: {path}",
+    },
     "demo_auditing": {"en": "Auditing {name}", "ru": "Аудит: {name}"},
     "demo_done": {
         "en": "Demo reports:\n  {bitrix}\n  {helpdesk}\nOpen them in a browser.",

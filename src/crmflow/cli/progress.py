@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from crmflow.ingest.raw import ProgressFn
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from crmflow.ingest.raw import ProgressFn
 
 
 @contextmanager

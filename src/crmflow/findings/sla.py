@@ -13,9 +13,8 @@ Severity: high when at least 20 % of the checked cases violate the rule, medium 
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share

@@ -274,7 +274,7 @@ def detect_mapping(columns: list[str]) -> ColumnMapping:
         if f not in chosen and c not in used:
             chosen[f] = c
             used.add(c)
-    return ColumnMapping(**chosen)
+    return ColumnMapping(**chosen)  # type: ignore[arg-type]  # keys are the str fields of FIELDS
 
 
 def validate_mapping(mapping: ColumnMapping, columns: list[str], *, source: str, lang: str = "en") -> ColumnMapping:

@@ -446,11 +446,13 @@ def _finish(
     line_sql = f"({num} + {header_line})" if exact else "NULL"
     backing: tuple[str, ...] = ()
     if gm:  # renumbering around excluded rows: worth a table of its own
-        store.sql(f"CREATE TABLE {table_name(raw)} AS SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}")
+        select = f"SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}"
+        store.sql(f"CREATE TABLE {table_name(raw)} AS {select}")
         store.sql(f"DROP TABLE {tmp}")
         store.sql(f"DROP TABLE {gm}")
     else:  # numbers follow the scan order: a view, not a second copy of the file
-        store.sql(f"CREATE VIEW {table_name(raw)} AS SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}")
+        select = f"SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}"
+        store.sql(f"CREATE VIEW {table_name(raw)} AS {select}")
         backing = (tmp,)
     quarantined = _quarantine_rejects(store, rej, rejected, rej_nums, phys, dialect, utf8.encoding, log_name, p.name, lang)
     if removed:

@@ -65,7 +65,7 @@ def read_frame_raw(store: EventStore, frame: Any, *, log_name: str, source: str 
     """
     del log_name  # a frame has no structural failures to quarantine
     table = frame_to_arrow(frame)
-    names = []
+    names: list[str] = []
     for n in (str(c) for c in table.column_names):
         while n.lower() in _RESERVED or n.lower() in {x.lower() for x in names}:
             n = f"{n}_src"
