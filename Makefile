@@ -35,6 +35,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src/crmflow
 
 bench: setup
 	$(PY) bench/run.py
