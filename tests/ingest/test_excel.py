@@ -97,3 +97,50 @@ def test_many_rows_are_batched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     raw = read_excel_raw(store, p, log_name="log")
     assert raw.rows_read == 31
     assert store.sql(f"SELECT count(*), count(column_4), max(row_no) FROM {raw.table}").fetchall() == [(31, 1, 31)]
+
+
+# --------------------------------------------------------------------------- hostile workbooks
+
+
+def _workbook_with_sheet_xml(path, transform) -> None:  # type: ignore[no-untyped-def]
+    """Write a small valid workbook, then rewrite its first sheet's XML with ``transform``."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["case", "activity", "timestamp"])
+    ws.append(["c1", "A", "2024-01-01 10:00:00"])
+    plain = path.with_suffix(".plain.xlsx")
+    wb.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = transform(data)
+            dst.writestr(item, data)
+
+
+def test_entity_declarations_in_a_workbook_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from crmflow.errors import UnsafeInputError
+    from crmflow.store.store import EventStore
+
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+    path = tmp_path / "laughs.xlsx"
+    _workbook_with_sheet_xml(path, lambda xml: bomb + (xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml))
+    with pytest.raises(UnsafeInputError, match="laughs.xlsx"):
+        read_excel_raw(EventStore(), path, log_name="log")
+
+
+def test_a_workbook_that_inflates_too_far_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from crmflow.errors import UnsafeInputError
+    from crmflow.settings import Settings
+    from crmflow.store.store import EventStore
+
+    path = tmp_path / "bomb.xlsx"
+    # 64 MiB of spaces inside the sheet compresses to well under 1 MiB
+    _workbook_with_sheet_xml(path, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * (64 * 1024**2)))
+    store = EventStore(settings=Settings(max_compression_ratio=20))
+    with pytest.raises(UnsafeInputError, match="decompression bomb"):
+        read_excel_raw(store, path, log_name="log")

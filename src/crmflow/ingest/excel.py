@@ -17,7 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from crmflow.errors import InputError
+from crmflow.errors import InputError, UnsafeInputError
+from crmflow.ingest.safety import check_zip_archive
 from crmflow.ingest.csv import register_arrow
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.store.queries import ident, table_name
@@ -92,9 +93,20 @@ def read_excel_raw(
     p = Path(path)
     say = progress or (lambda _msg: None)
     say(f"reading {p.name}")
+    settings = store.settings
+    check_zip_archive(p, max_bytes=settings.max_decompressed_bytes, max_ratio=settings.max_compression_ratio)
     try:
+        # openpyxl parses the sheet XML with defusedxml when it is installed (it is a dependency):
+        # DTDs and entity declarations are refused.
         wb = load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
+        cause: BaseException | None = exc
+        while cause is not None:  # openpyxl wraps defusedxml's refusal in its own errors
+            if type(cause).__module__.startswith("defusedxml"):
+                raise UnsafeInputError(
+                    f"{p.name}: the workbook's XML declares entities or a DTD; refused ({cause!r})"
+                ) from exc
+            cause = cause.__cause__ or cause.__context__
         raise InputError(f"{p.name}: cannot open as an Excel workbook: {exc}") from exc
     try:
         names = wb.sheetnames

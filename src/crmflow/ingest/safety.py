@@ -308,6 +308,29 @@ def decompressed_copy(path: str | Path, *, max_bytes: int, max_ratio: int, suffi
         tmp.unlink(missing_ok=True)
 
 
+def check_zip_archive(path: str | Path, *, max_bytes: int, max_ratio: int) -> None:
+    """Refuse a ZIP container (``.xlsx``) whose members would inflate past the bomb limits.
+
+    Reads only the central directory (declared sizes); the streaming readers that follow never
+    hold a whole member in memory.
+    """
+    import zipfile
+
+    p = Path(path)
+    try:
+        with zipfile.ZipFile(p) as zf:
+            declared = sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile:
+        return  # not a bomb, just broken: the reader says it cannot open the file
+    limit, why = decompression_limit(p, max_bytes=max_bytes, max_ratio=max_ratio)
+    if declared > limit:
+        raise UnsafeInputError(
+            f"{p.name}: its parts would inflate to {declared:,} bytes, more than {why} "
+            f"({limit:,} bytes); refusing a possible decompression bomb "
+            "(raise CRMFLOW_MAX_DECOMPRESSED_BYTES / CRMFLOW_MAX_COMPRESSION_RATIO if the file is trusted)"
+        )
+
+
 def is_gzip(path: str | Path) -> bool:
     """Whether the file starts with the gzip magic bytes (whatever its name says)."""
     with open(path, "rb") as fh:
