@@ -18,9 +18,9 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import InputError, UnsafeInputError
-from crmflow.ingest.safety import check_zip_archive
 from crmflow.ingest.csv import register_arrow
 from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.safety import check_zip_archive
 from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
 
