@@ -1,0 +1,555 @@
+"""The BPMN 2.0 object model: what CRM processes need, as frozen dataclasses.
+
+A :class:`Definitions` holds processes (each with lanes, flow nodes, sequence flows, data
+objects and annotations), an optional :class:`Collaboration` (pools and message flows),
+the global triggers events refer to (messages, signals, errors, escalations) and the
+diagram interchange (:class:`Diagram` with :class:`Shape` and :class:`Edge`).
+
+Every element keeps what crmflow does not model, so a read→write round trip loses nothing:
+
+* ``extensions``: the children of ``<extensionElements>`` as canonical XML strings
+  (later stages keep RACI roles and SLAs there);
+* ``unmodelled``: other child elements crmflow does not interpret (``ioSpecification``,
+  loop characteristics, data associations…), also as canonical XML strings;
+* ``other_attributes``: attributes crmflow does not interpret, as ``(name, value)`` pairs
+  with the name in Clark notation (``{namespace}local``) when it has a namespace.
+
+>>> a = Task(id="A", name="Qualify lead", kind="userTask")
+>>> end = Event(id="E", position="end")
+>>> p = Process(id="P", nodes=(a, end), flows=(SequenceFlow(id="f", source="A", target="E"),))
+>>> [f.id for f in p.outgoing("A")], p.node("E").trigger
+(['f'], 'none')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal, get_args
+
+from crmflow.errors import CrmflowError
+
+#: Namespace of the BPMN 2.0 semantic model.
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+#: Namespace of BPMN diagram interchange (``BPMNDiagram``, ``BPMNShape``…).
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+#: Namespace of OMG diagram-common types (``Bounds``).
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+#: Namespace of OMG diagram interchange (``waypoint``).
+DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
+#: XML Schema instance namespace (``xsi:type`` of expressions).
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+TaskKind = Literal["task", "userTask", "serviceTask", "sendTask", "receiveTask", "manualTask", "scriptTask", "businessRuleTask"]
+SubProcessKind = Literal["subProcess", "transaction", "adHocSubProcess"]
+GatewayKind = Literal["exclusive", "parallel", "inclusive", "eventBased", "complex"]
+GatewayDirection = Literal["unspecified", "converging", "diverging", "mixed"]
+EventPosition = Literal["start", "intermediateCatch", "intermediateThrow", "end", "boundary"]
+EventDefinitionKind = Literal[
+    "message", "timer", "signal", "error", "escalation", "terminate", "conditional", "link", "cancel", "compensate"
+]
+TimerKind = Literal["timeDuration", "timeDate", "timeCycle"]
+TriggerKind = Literal["message", "signal", "error", "escalation"]
+AssociationDirection = Literal["None", "One", "Both"]
+
+TASK_KINDS: tuple[TaskKind, ...] = get_args(TaskKind)
+SUBPROCESS_KINDS: tuple[SubProcessKind, ...] = get_args(SubProcessKind)
+GATEWAY_KINDS: tuple[GatewayKind, ...] = get_args(GatewayKind)
+GATEWAY_DIRECTIONS: tuple[GatewayDirection, ...] = get_args(GatewayDirection)
+EVENT_POSITIONS: tuple[EventPosition, ...] = get_args(EventPosition)
+EVENT_DEFINITION_KINDS: tuple[EventDefinitionKind, ...] = get_args(EventDefinitionKind)
+TIMER_KINDS: tuple[TimerKind, ...] = get_args(TimerKind)
+TRIGGER_KINDS: tuple[TriggerKind, ...] = get_args(TriggerKind)
+
+#: Which event-definition kinds refer to a global trigger, and through which attribute.
+TRIGGER_REF_ATTRIBUTE: dict[str, str] = {
+    "message": "messageRef",
+    "signal": "signalRef",
+    "error": "errorRef",
+    "escalation": "escalationRef",
+    "compensate": "activityRef",
+}
+
+Attributes = tuple[tuple[str, str], ...]
+
+
+class BpmnError(CrmflowError):
+    """A BPMN model or file is invalid: a dangling reference, a duplicate id, a bad element."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseElement:
+    """What every BPMN element carries besides its own fields."""
+
+    id: str
+    documentation: str = ""
+    extensions: tuple[str, ...] = ()
+    other_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------- flow nodes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task(BaseElement):
+    """An atomic activity; ``kind`` is the BPMN element name (``userTask``, ``serviceTask``…)."""
+
+    name: str = ""
+    kind: TaskKind = "task"
+    default: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallActivity(BaseElement):
+    """An activity that calls a global process or task (``calledElement``)."""
+
+    name: str = ""
+    called_element: str = ""
+    default: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gateway(BaseElement):
+    """A gateway; ``default`` is the id of the outgoing flow taken when no condition holds."""
+
+    name: str = ""
+    kind: GatewayKind = "exclusive"
+    direction: GatewayDirection = "unspecified"
+    default: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventDefinition:
+    """What triggers or results from an event.
+
+    ``ref`` is the id of the global message/signal/error/escalation (or, for ``compensate``,
+    the activity); ``timer`` says which of ``timeDuration``/``timeDate``/``timeCycle`` the
+    ``expression`` holds; ``expression`` is also the condition of a ``conditional`` definition;
+    ``name`` is the name of a ``link``.
+    """
+
+    kind: EventDefinitionKind
+    id: str = ""
+    ref: str | None = None
+    timer: TimerKind | None = None
+    expression: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event(BaseElement):
+    """A start, intermediate, end or boundary event.
+
+    ``attached_to`` is the host activity of a boundary event. ``interrupting`` is
+    ``cancelActivity`` for a boundary event and ``isInterrupting`` for a start event; a
+    non-interrupting boundary timer is how an SLA reminder is drawn.
+    """
+
+    name: str = ""
+    position: EventPosition = "start"
+    definitions: tuple[EventDefinition, ...] = ()
+    attached_to: str | None = None
+    interrupting: bool = True
+
+    @property
+    def trigger(self) -> str:
+        """``"none"``, the kind of the only definition, or ``"multiple"``."""
+        if not self.definitions:
+            return "none"
+        if len(self.definitions) == 1:
+            return self.definitions[0].kind
+        return "multiple"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequenceFlow(BaseElement):
+    """A sequence flow; ``condition`` is the text of its ``conditionExpression`` (None if absent)."""
+
+    name: str = ""
+    source: str
+    target: str
+    condition: str | None = None
+    condition_language: str = ""
+
+
+# ------------------------------------------------------------------------- data and artifacts
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataObject(BaseElement):
+    """A data object (a document, a form, a CRM record)."""
+
+    name: str = ""
+    is_collection: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataObjectReference(BaseElement):
+    """A reference to a data object: what diagrams draw."""
+
+    name: str = ""
+    data_object: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextAnnotation(BaseElement):
+    """A note on the diagram."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Association(BaseElement):
+    """Links an annotation or a data element to another element."""
+
+    source: str
+    target: str
+    direction: AssociationDirection = "None"
+
+
+# ----------------------------------------------------------------------------------- lanes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lane(BaseElement):
+    """A lane (a role or team); ``flow_node_refs`` are the ids of the nodes drawn in it."""
+
+    name: str = ""
+    flow_node_refs: tuple[str, ...] = ()
+    children: LaneSet | None = None
+
+    def all_lanes(self) -> Iterator[Lane]:
+        """This lane and every lane nested in it, depth first."""
+        yield self
+        if self.children is not None:
+            for lane in self.children.lanes:
+                yield from lane.all_lanes()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaneSet(BaseElement):
+    """A set of lanes partitioning the nodes of a process."""
+
+    name: str = ""
+    lanes: tuple[Lane, ...] = ()
+
+
+# ------------------------------------------------------------------------------- containers
+
+
+class _Container:
+    """Queries shared by processes and sub-processes."""
+
+    nodes: tuple[FlowNode, ...]
+    flows: tuple[SequenceFlow, ...]
+    lane_sets: tuple[LaneSet, ...]
+
+    def all_nodes(self) -> Iterator[FlowNode]:
+        """Every flow node, including those inside sub-processes (depth first)."""
+        for node in self.nodes:
+            yield node
+            if isinstance(node, SubProcess):
+                yield from node.all_nodes()
+
+    def all_flows(self) -> Iterator[SequenceFlow]:
+        """Every sequence flow, including those inside sub-processes."""
+        yield from self.flows
+        for node in self.nodes:
+            if isinstance(node, SubProcess):
+                yield from node.all_flows()
+
+    def all_lanes(self) -> Iterator[Lane]:
+        """Every lane of every lane set, nested lanes included."""
+        for lane_set in self.lane_sets:
+            for lane in lane_set.lanes:
+                yield from lane.all_lanes()
+
+    def node(self, node_id: str) -> FlowNode:
+        """The flow node with this id, searched recursively."""
+        for node in self.all_nodes():
+            if node.id == node_id:
+                return node
+        raise BpmnError(f"no flow node with id `{node_id}` in `{getattr(self, 'id', '?')}`")
+
+    def _holder(self, node_id: str) -> _Container | None:
+        if any(n.id == node_id for n in self.nodes):
+            return self
+        for node in self.nodes:
+            if isinstance(node, SubProcess) and (found := node._holder(node_id)) is not None:
+                return found
+        return None
+
+    def incoming(self, node_id: str) -> tuple[SequenceFlow, ...]:
+        """The sequence flows entering a node (searched in the container that holds it)."""
+        holder = self._holder(node_id)
+        if holder is None:
+            raise BpmnError(f"no flow node with id `{node_id}` in `{getattr(self, 'id', '?')}`")
+        return tuple(f for f in holder.flows if f.target == node_id)
+
+    def outgoing(self, node_id: str) -> tuple[SequenceFlow, ...]:
+        """The sequence flows leaving a node (searched in the container that holds it)."""
+        holder = self._holder(node_id)
+        if holder is None:
+            raise BpmnError(f"no flow node with id `{node_id}` in `{getattr(self, 'id', '?')}`")
+        return tuple(f for f in holder.flows if f.source == node_id)
+
+    def boundary_events(self, activity_id: str) -> tuple[Event, ...]:
+        """The boundary events attached to an activity."""
+        return tuple(n for n in self.all_nodes() if isinstance(n, Event) and n.attached_to == activity_id)
+
+    def lane_of(self, node_id: str) -> Lane | None:
+        """The innermost lane whose ``flow_node_refs`` list the node, or None."""
+        found = None
+        for lane in self.all_lanes():
+            if node_id in lane.flow_node_refs:
+                found = lane  # depth-first order: a nested lane comes after its parent
+        return found
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubProcess(BaseElement, _Container):
+    """An activity with its own flow; ``triggered_by_event`` marks an event sub-process."""
+
+    name: str = ""
+    kind: SubProcessKind = "subProcess"
+    triggered_by_event: bool = False
+    default: str | None = None
+    nodes: tuple[FlowNode, ...] = ()
+    flows: tuple[SequenceFlow, ...] = ()
+    lane_sets: tuple[LaneSet, ...] = ()
+    data_objects: tuple[DataObject, ...] = ()
+    data_object_refs: tuple[DataObjectReference, ...] = ()
+    text_annotations: tuple[TextAnnotation, ...] = ()
+    associations: tuple[Association, ...] = ()
+
+
+FlowNode = Task | CallActivity | SubProcess | Gateway | Event
+#: Node types that may host boundary events and carry a default flow.
+ACTIVITY_TYPES = (Task, CallActivity, SubProcess)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Process(BaseElement, _Container):
+    """A process: lanes, flow nodes, sequence flows, data and annotations."""
+
+    name: str = ""
+    is_executable: bool = False
+    lane_sets: tuple[LaneSet, ...] = ()
+    nodes: tuple[FlowNode, ...] = ()
+    flows: tuple[SequenceFlow, ...] = ()
+    data_objects: tuple[DataObject, ...] = ()
+    data_object_refs: tuple[DataObjectReference, ...] = ()
+    text_annotations: tuple[TextAnnotation, ...] = ()
+    associations: tuple[Association, ...] = ()
+
+
+# --------------------------------------------------------------------- collaboration, triggers
+
+
+@dataclass(frozen=True, kw_only=True)
+class Participant(BaseElement):
+    """A pool; ``process_ref`` is the process it contains (None for a black-box pool)."""
+
+    name: str = ""
+    process_ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageFlow(BaseElement):
+    """A message between pools (or their nodes)."""
+
+    name: str = ""
+    source: str
+    target: str
+    message_ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Collaboration(BaseElement):
+    """Pools and the message flows between them."""
+
+    name: str = ""
+    participants: tuple[Participant, ...] = ()
+    message_flows: tuple[MessageFlow, ...] = ()
+    text_annotations: tuple[TextAnnotation, ...] = ()
+    associations: tuple[Association, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventTrigger(BaseElement):
+    """A global message, signal, error or escalation; ``code`` is the error/escalation code."""
+
+    kind: TriggerKind
+    name: str = ""
+    code: str = ""
+
+
+# ------------------------------------------------------------------------ diagram interchange
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A rectangle in diagram coordinates (y grows downwards)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Point:
+    """A waypoint of an edge."""
+
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shape:
+    """The drawing of a node, pool or lane; ``element`` is the id of the BPMN element."""
+
+    id: str
+    element: str
+    bounds: Bounds
+    is_horizontal: bool | None = None
+    is_expanded: bool | None = None
+    is_marker_visible: bool | None = None
+    label: Bounds | None = None
+    other_attributes: Attributes = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Edge:
+    """The drawing of a flow or association."""
+
+    id: str
+    element: str
+    waypoints: tuple[Point, ...] = ()
+    label: Bounds | None = None
+    other_attributes: Attributes = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plane:
+    """The canvas of a diagram; ``element`` is the process or collaboration it draws."""
+
+    id: str
+    element: str | None = None
+    shapes: tuple[Shape, ...] = ()
+    edges: tuple[Edge, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Diagram:
+    """One BPMN diagram (a collapsed sub-process gets a diagram of its own)."""
+
+    id: str
+    name: str = ""
+    plane: Plane
+
+    def shape_for(self, element_id: str) -> Shape | None:
+        """The shape drawing an element, or None."""
+        return next((s for s in self.plane.shapes if s.element == element_id), None)
+
+    def edge_for(self, element_id: str) -> Edge | None:
+        """The edge drawing a flow, or None."""
+        return next((e for e in self.plane.edges if e.element == element_id), None)
+
+
+# -------------------------------------------------------------------------------- definitions
+
+
+@dataclass(frozen=True, kw_only=True)
+class Definitions(BaseElement):
+    """The root of a BPMN document.
+
+    ``namespaces`` are the extra ``(prefix, uri)`` declarations of the root element (Camunda,
+    Signavio…) so a written file keeps their prefixes.
+    """
+
+    target_namespace: str = "http://bpmn.io/schema/bpmn"
+    name: str = ""
+    namespaces: tuple[tuple[str, str], ...] = ()
+    triggers: tuple[EventTrigger, ...] = ()
+    collaboration: Collaboration | None = None
+    processes: tuple[Process, ...] = ()
+    diagrams: tuple[Diagram, ...] = ()
+
+    def elements(self) -> Iterator[BaseElement | Shape | Edge | Plane | Diagram]:
+        """Every element with an id, the DI included, in document order."""
+        yield from self.triggers
+        if self.collaboration is not None:
+            c = self.collaboration
+            yield c
+            yield from c.participants
+            yield from c.message_flows
+            yield from c.text_annotations
+            yield from c.associations
+        for process in self.processes:
+            yield process
+            yield from _container_elements(process)
+        for diagram in self.diagrams:
+            yield diagram
+            yield diagram.plane
+            yield from diagram.plane.shapes
+            yield from diagram.plane.edges
+
+    @cached_property
+    def _index(self) -> dict[str, object]:
+        return {e.id: e for e in self.elements()}
+
+    def find(self, element_id: str) -> object:
+        """The element (semantic or DI) with this id.
+
+        Raises
+        ------
+        BpmnError
+            If no element has that id.
+        """
+        try:
+            return self._index[element_id]
+        except KeyError:
+            raise BpmnError(f"no element with id `{element_id}` in definitions `{self.id}`") from None
+
+    def flow_nodes(self) -> Iterator[FlowNode]:
+        """Every flow node of every process, sub-processes included."""
+        for process in self.processes:
+            yield from process.all_nodes()
+
+    def process(self, process_id: str | None = None) -> Process:
+        """The process with this id, or the only/first executable-or-not process when None."""
+        if process_id is None:
+            if not self.processes:
+                raise BpmnError(f"definitions `{self.id}` contain no process (expected at least one <process>)")
+            return self.processes[0]
+        for process in self.processes:
+            if process.id == process_id:
+                return process
+        raise BpmnError(f"no process with id `{process_id}` in definitions `{self.id}`")
+
+
+def _container_elements(container: Process | SubProcess) -> Iterator[BaseElement]:
+    for lane_set in container.lane_sets:
+        yield lane_set
+        for lane in lane_set.lanes:
+            yield from _lane_elements(lane)
+    for node in container.nodes:
+        yield node
+        if isinstance(node, SubProcess):
+            yield from _container_elements(node)
+    yield from container.flows
+    yield from container.data_objects
+    yield from container.data_object_refs
+    yield from container.text_annotations
+    yield from container.associations
+
+
+def _lane_elements(lane: Lane) -> Iterator[BaseElement]:
+    yield lane
+    if lane.children is not None:
+        yield lane.children
+        for child in lane.children.lanes:
+            yield from _lane_elements(child)

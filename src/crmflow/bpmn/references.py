@@ -1,0 +1,134 @@
+"""Reference integrity of a BPMN model: unique ids, and every reference resolves.
+
+The reader checks a model after reading it and the writer before writing it, so neither
+produces a document that bpmn-js would open with "unresolved reference" warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crmflow.bpmn.model import (
+    ACTIVITY_TYPES,
+    TRIGGER_REF_ATTRIBUTE,
+    Association,
+    BpmnError,
+    Definitions,
+    Edge,
+    Event,
+    Process,
+    Shape,
+    SubProcess,
+)
+
+_RAW_ID = re.compile(r'\sid="([^"]+)"')
+
+
+def check_references(defs: Definitions, *, source: str = "") -> None:
+    """Check ids are unique and every reference resolves; raise :class:`BpmnError` naming the element.
+
+    Parameters
+    ----------
+    defs
+        The model to check.
+    source
+        A file name to put in front of messages.
+
+    Examples
+    --------
+    >>> from crmflow.bpmn.model import SequenceFlow
+    >>> bad = Definitions(id="D", processes=(Process(id="P", flows=(SequenceFlow(id="f", source="a", target="b"),)),))
+    >>> try:
+    ...     check_references(bad)
+    ... except BpmnError as exc:
+    ...     print(exc)
+    sequence flow `f`: sourceRef `a` does not exist (expected the id of a flow node in process `P`)
+    """
+    prefix = f"{source}: " if source else ""
+    seen: dict[str, object] = {}
+    for el in defs.elements():
+        if el.id and el.id in seen:
+            raise BpmnError(f"{prefix}id `{el.id}` is used twice (expected every id to be unique)")
+        seen[el.id] = el
+    known = set(seen)
+    for el in defs.elements():
+        for raw in getattr(el, "unmodelled", ()):
+            known.update(_RAW_ID.findall(raw))
+
+    def need(ok: bool, what: str, attr: str, value: object, expected: str) -> None:
+        if not ok:
+            raise BpmnError(f"{prefix}{what}: {attr} `{value}` does not exist (expected {expected})")
+
+    triggers: dict[str, str] = {t.id: t.kind for t in defs.triggers}
+    for process in defs.processes:
+        _check_container(process, f"process `{process.id}`", known, triggers, need)
+        node_ids = {n.id for n in process.all_nodes()}
+        for lane in process.all_lanes():
+            for ref in lane.flow_node_refs:
+                need(ref in node_ids, f"lane `{lane.id}`", "flowNodeRef", ref, f"a flow node of process `{process.id}`")
+    process_ids = {p.id for p in defs.processes}
+    if defs.collaboration is not None:
+        collab = defs.collaboration
+        for p in collab.participants:
+            if p.process_ref is not None:
+                need(p.process_ref in process_ids, f"participant `{p.id}`", "processRef", p.process_ref, "a process id")
+        for m in collab.message_flows:
+            need(m.source in known, f"message flow `{m.id}`", "sourceRef", m.source, "a pool or flow node id")
+            need(m.target in known, f"message flow `{m.id}`", "targetRef", m.target, "a pool or flow node id")
+            if m.message_ref is not None:
+                need(triggers.get(m.message_ref) == "message", f"message flow `{m.id}`", "messageRef", m.message_ref,
+                     "the id of a <message>")  # fmt: skip
+        for a in collab.associations:
+            _check_association(a, known, need)
+    for diagram in defs.diagrams:
+        plane = diagram.plane
+        if plane.element is not None:
+            need(plane.element in known, f"plane `{plane.id}`", "bpmnElement", plane.element, "a process or collaboration id")
+        drawn: list[Shape | Edge] = [*plane.shapes, *plane.edges]
+        for item in drawn:
+            kind = "shape" if isinstance(item, Shape) else "edge"
+            need(item.element in known, f"{kind} `{item.id}`", "bpmnElement", item.element, "the id of the element drawn")
+
+
+def _check_association(a: Association, known: set[str], need: Any) -> None:
+    need(a.source in known, f"association `{a.id}`", "sourceRef", a.source, "an element id")
+    need(a.target in known, f"association `{a.id}`", "targetRef", a.target, "an element id")
+
+
+def _check_container(container: Process | SubProcess, where: str, known: set[str], triggers: dict[str, str], need: Any) -> None:
+    nodes = {n.id: n for n in container.nodes}
+    expected = f"the id of a flow node in {where}"
+    for f in container.flows:
+        need(f.source in nodes, f"sequence flow `{f.id}`", "sourceRef", f.source, expected)
+        need(f.target in nodes, f"sequence flow `{f.id}`", "targetRef", f.target, expected)
+    for node in container.nodes:
+        what = f"{type(node).__name__.lower()} `{node.id}`"
+        default = getattr(node, "default", None)
+        if default is not None:
+            outgoing = {f.id for f in container.flows if f.source == node.id}
+            need(default in outgoing, what, "default", default, f"one of its outgoing sequence flows {sorted(outgoing)}")
+        if isinstance(node, Event):
+            if node.position == "boundary":
+                host = nodes.get(node.attached_to or "")
+                need(isinstance(host, ACTIVITY_TYPES), what, "attachedToRef", node.attached_to,
+                     f"the id of a task, sub-process or call activity in {where}")  # fmt: skip
+            for d in node.definitions:
+                if d.ref is None:
+                    continue
+                if d.kind == "compensate":
+                    need(d.ref in known, what, TRIGGER_REF_ATTRIBUTE[d.kind], d.ref, "an activity id")
+                else:
+                    need(triggers.get(d.ref) == d.kind, what, TRIGGER_REF_ATTRIBUTE[d.kind], d.ref,
+                         f"the id of a <{d.kind}> in the definitions")  # fmt: skip
+        if isinstance(node, SubProcess):
+            _check_container(node, f"sub-process `{node.id}`", known, triggers, need)
+    for r in container.data_object_refs:
+        if r.data_object is not None:
+            need(r.data_object in known, f"data object reference `{r.id}`", "dataObjectRef", r.data_object,
+                 "the id of a <dataObject>")  # fmt: skip
+    for a in container.associations:
+        _check_association(a, known, need)
+
+
+__all__ = ["check_references"]

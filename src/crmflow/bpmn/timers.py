@@ -1,0 +1,181 @@
+"""ISO 8601 timer expressions of BPMN timer events: durations, dates and repeating cycles.
+
+A timer event holds one of ``timeDuration`` (``PT10M``, ``P1DT2H``), ``timeDate``
+(``2024-05-01T09:00:00+03:00``) or ``timeCycle`` (``R3/PT2H``, ``R/2024-05-01T09:00Z/P1D``).
+SLAs in CRM processes are boundary timers, so lint checks every expression here.
+
+>>> parse_duration("P1DT2H").to_timedelta()
+datetime.timedelta(days=1, seconds=7200)
+>>> c = parse_cycle("R3/PT2H")
+>>> c.repetitions, c.interval.total_seconds()
+(3, 7200.0)
+>>> timer_problem("timeDuration", "10 minutes")
+"timeDuration '10 minutes' is not an ISO 8601 duration (expected e.g. PT10M, P1DT2H or P2W)"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from crmflow.bpmn.model import BpmnError, TimerKind
+
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_DURATION = re.compile(
+    rf"P(?!$)(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
+    rf"(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?"
+)
+_DYNAMIC = re.compile(r"[$#]\{")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An ISO 8601 duration; years and months are calendar units, the rest are fixed."""
+
+    years: float = 0.0
+    months: float = 0.0
+    weeks: float = 0.0
+    days: float = 0.0
+    hours: float = 0.0
+    minutes: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def is_calendar(self) -> bool:
+        """Whether the length depends on the calendar (it has years or months)."""
+        return bool(self.years or self.months)
+
+    def total_seconds(self, *, days_per_month: float = 30.0, days_per_year: float = 365.0) -> float:
+        """The length in seconds, counting a month and a year as the given number of days."""
+        days = self.years * days_per_year + self.months * days_per_month + self.weeks * 7 + self.days
+        return days * 86400 + self.hours * 3600 + self.minutes * 60 + self.seconds
+
+    def to_timedelta(self) -> timedelta:
+        """The exact length; a duration with years or months has none.
+
+        Raises
+        ------
+        BpmnError
+            If the duration has years or months.
+        """
+        if self.is_calendar:
+            raise BpmnError("a duration with years or months has no fixed length (expected weeks, days or less)")
+        return timedelta(seconds=self.total_seconds())
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A repeating interval ``R[n]/…``; ``repetitions`` is None when unbounded."""
+
+    repetitions: int | None
+    interval: Duration | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def is_dynamic(text: str) -> bool:
+    """Whether the expression is evaluated by the engine at run time (``${sla}``, ``#{due}``)."""
+    return bool(_DYNAMIC.search(text))
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse an ISO 8601 duration such as ``PT10M``, ``P1DT2H``, ``P2W`` or ``PT1.5H``.
+
+    Raises
+    ------
+    BpmnError
+        If the text is not a duration; only the last component may have a fraction.
+    """
+    value = text.strip()
+    match = _DURATION.fullmatch(value)
+    if match is None:
+        raise BpmnError(f"{text!r} is not an ISO 8601 duration (expected e.g. PT10M, P1DT2H or P2W)")
+    parts = match.groups()
+    present = [i for i, p in enumerate(parts) if p is not None]
+    if any(("." in parts[i] or "," in parts[i]) for i in present[:-1]):
+        raise BpmnError(f"{text!r}: only the last component of a duration may have a fraction (e.g. PT1H30M, not PT1.5H30M)")
+    numbers = [float(p.replace(",", ".")) if p is not None else 0.0 for p in parts]
+    return Duration(*numbers)
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse an ISO 8601 date or date-time such as ``2024-05-01`` or ``2024-05-01T09:00:00+03:00``.
+
+    Raises
+    ------
+    BpmnError
+        If the text is not an ISO 8601 date-time (a space instead of ``T`` is refused).
+    """
+    value = text.strip()
+    try:
+        if " " in value:
+            raise ValueError(value)
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise BpmnError(f"{text!r} is not an ISO 8601 date-time (expected e.g. 2024-05-01T09:00:00+03:00)") from None
+
+
+def parse_cycle(text: str) -> Cycle:
+    """Parse a repeating interval: ``R3/PT2H``, ``R/P1D``, ``R5/2024-05-01T09:00Z/PT1H``, ``R2/PT1H/2024-06-01``.
+
+    Raises
+    ------
+    BpmnError
+        If the text is not an ISO 8601 repeating interval (cron expressions are refused).
+    """
+    value = text.strip()
+    head, _, rest = value.partition("/")
+    if not re.fullmatch(r"R\d*", head) or not rest:
+        hint = " (cron expressions are not ISO 8601)" if " " in value else ""
+        raise BpmnError(f"{text!r} is not an ISO 8601 repeating interval{hint} (expected e.g. R3/PT2H or R/P1D)")
+    repetitions = int(head[1:]) if len(head) > 1 else None
+    parts = rest.split("/")
+    if len(parts) == 1:
+        return Cycle(repetitions, interval=parse_duration(parts[0]))
+    if len(parts) != 2:
+        raise BpmnError(f"{text!r} has too many parts (expected R[n]/interval, R[n]/start/interval or R[n]/interval/end)")
+    first, second = parts
+    if first.startswith("P") and second.startswith("P"):
+        raise BpmnError(f"{text!r} has two durations (expected a start or end date beside the interval)")
+    if first.startswith("P"):
+        return Cycle(repetitions, interval=parse_duration(first), end=parse_datetime(second))
+    if second.startswith("P"):
+        return Cycle(repetitions, interval=parse_duration(second), start=parse_datetime(first))
+    return Cycle(repetitions, start=parse_datetime(first), end=parse_datetime(second))
+
+
+def parse_timer(kind: TimerKind, text: str) -> Duration | datetime | Cycle:
+    """Parse a timer expression as its kind asks."""
+    if kind == "timeDuration":
+        return parse_duration(text)
+    if kind == "timeDate":
+        return parse_datetime(text)
+    if kind == "timeCycle":
+        return parse_cycle(text)
+    raise BpmnError(f"unknown timer kind {kind!r} (expected timeDuration, timeDate or timeCycle)")
+
+
+def timer_problem(kind: TimerKind, text: str) -> str | None:
+    """What is wrong with a timer expression, or None; engine expressions (``${…}``) pass."""
+    if is_dynamic(text):
+        return None
+    if not text.strip():
+        return f"{kind} is empty (expected an ISO 8601 expression)"
+    try:
+        parse_timer(kind, text)
+    except BpmnError as exc:
+        return f"{kind} {exc}"
+    return None
+
+
+__all__ = [
+    "Cycle",
+    "Duration",
+    "is_dynamic",
+    "parse_cycle",
+    "parse_datetime",
+    "parse_duration",
+    "parse_timer",
+    "timer_problem",
+]
