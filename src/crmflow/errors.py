@@ -11,6 +11,7 @@ these into a readable message without a traceback (``--debug`` shows it)::
     │   └── EmptyLogError            nothing usable was left after ingestion
     ├── RulesError              the rules YAML is invalid (names the key and the fix)
     ├── StoreError              the project store cannot be opened or is inconsistent
+    ├── BpmnError               a BPMN model or file is invalid (names the element id)
     └── ProcessMapError         the process map could not be drawn
         └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
 
@@ -52,6 +53,10 @@ class StoreError(CrmflowError):
     """The DuckDB project store cannot be opened or is inconsistent."""
 
 
+class BpmnError(CrmflowError):
+    """A BPMN model or file is invalid: a dangling reference, a duplicate id, a bad element."""
+
+
 class ProcessMapError(CrmflowError):
     """The process map could not be drawn (Graphviz failed or is missing)."""
 
@@ -61,6 +66,7 @@ class GraphvizNotFoundError(ProcessMapError):
 
 
 __all__ = [
+    "BpmnError",
     "ColumnMappingError",
     "CrmflowError",
     "EmptyLogError",

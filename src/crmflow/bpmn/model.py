@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, get_args
 
-from crmflow.errors import CrmflowError
+from crmflow.errors import BpmnError  # re-exported: the BPMN modules raise it
 
 #: Namespace of the BPMN 2.0 semantic model.
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -72,10 +72,6 @@ TRIGGER_REF_ATTRIBUTE: dict[str, str] = {
 }
 
 Attributes = tuple[tuple[str, str], ...]
-
-
-class BpmnError(CrmflowError):
-    """A BPMN model or file is invalid: a dangling reference, a duplicate id, a bad element."""
 
 
 @dataclass(frozen=True, kw_only=True)
