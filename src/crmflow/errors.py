@@ -12,6 +12,10 @@ these into a readable message without a traceback (``--debug`` shows it)::
     ├── RulesError              the rules YAML is invalid (names the key and the fix)
     ├── StoreError              the project store cannot be opened or is inconsistent
     ├── BpmnError               a BPMN model or file is invalid (names the element id)
+    ├── PetriNetError           (conformance/petrinet.py) a malformed Petri net
+    ├── AlignmentError          (conformance/alignments.py) the model cannot reach its final marking
+    ├── DiscoveryError          (discovery/inductive.py) nothing to discover, bad threshold
+    ├── ProcessTreeError        (discovery/process_tree.py) a malformed process tree
     └── ProcessMapError         the process map could not be drawn
         └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
 
