@@ -63,9 +63,41 @@ class AuditResult:
         out.mkdir(parents=True, exist_ok=True)
         json_path = out / "audit.json"
         json_path.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), encoding="utf-8")
+        if self.data.get("bpmn"):
+            (out / "asis.bpmn").write_text(self.data["bpmn"]["xml"], encoding="utf-8")
         html_path = out / "report.html"
         write_report(self.data, html_path, lang=check_lang(lang or self.data["lang"]))
         return AuditOutputs(json_path=json_path, html_path=html_path)
+
+
+#: Noise threshold of the inductive miner for the As-Is BPMN in the audit.
+ASIS_NOISE = 0.2
+
+
+def asis_bpmn(log: EventLog, *, noise_threshold: float = ASIS_NOISE) -> dict[str, Any] | None:
+    """The As-Is BPMN (inductive miner, lanes by dominant role/resource): XML, SVG and lane names.
+
+    ``None`` when Graphviz (needed for the layout) is missing -- the rest of the audit still runs.
+    """
+    from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
+    from crmflow.bpmn.layout import layout
+    from crmflow.bpmn.render import render_svg
+    from crmflow.bpmn.writer import write_bpmn
+    from crmflow.discovery.inductive import discover_process_tree
+    from crmflow.errors import GraphvizNotFoundError
+
+    lanes = dominant_lanes(log)
+    tree = discover_process_tree(log, noise_threshold=noise_threshold)
+    try:
+        definitions = layout(tree_to_bpmn(tree, process_name="As-Is", lanes=lanes or None))
+    except GraphvizNotFoundError:
+        return None
+    return {
+        "noise_threshold": noise_threshold,
+        "lanes": sorted(set(lanes.values())),
+        "xml": write_bpmn(definitions).decode("utf-8"),
+        "svg": render_svg(definitions),
+    }
 
 
 _FIELDS = ("case_id", "activity", "timestamp", "resource", "role", "lifecycle")
@@ -131,6 +163,8 @@ def audit(
     dfg = discover_dfg(log)
     variants = get_variants(log)
     durations = case_duration_stats(log)
+    step("bpmn")
+    bpmn = asis_bpmn(log)
     step("findings")
     found = detect_findings(log, audit_rules, lang=lang)
     step("report")
@@ -170,6 +204,7 @@ def audit(
             "by_reason": [{**r, "label": problem_label(r["kind"], lang)} for r in log.quarantine_reasons()],
             "sample": log.quarantine(limit=QUARANTINE_SAMPLE),
         },
+        "bpmn": bpmn,
         "rules": found_d.get("rules"),
         "warnings": found_d.get("warnings", []),
     }

@@ -211,6 +211,10 @@ def demo(
         _fail(exc)
 
 
+# The model commands register themselves on `app` (kept in their own module).
+from crmflow.cli import models as _models  # noqa: E402,F401
+
+
 def run() -> None:  # pragma: no cover - entry point helper
     app(prog_name="crmflow")
 

@@ -10,6 +10,7 @@ CLI: dict[str, dict[str, str]] = {
     "reading": {"en": "Reading {source}", "ru": "Чтение {source}"},
     "mining": {"en": "Mining the process", "ru": "Анализ процесса"},
     "findings": {"en": "Detecting findings", "ru": "Поиск проблем"},
+    "bpmn": {"en": "Discovering the As-Is BPMN", "ru": "Построение модели As-Is (BPMN)"},
     "report": {"en": "Writing the report", "ru": "Формирование отчёта"},
     "step": {"en": "{step}", "ru": "{step}"},
     "done": {"en": "Done.", "ru": "Готово."},

@@ -136,6 +136,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.shown_of": {"en": "showing {shown} of {total}", "ru": "показано {shown} из {total}"},
     "section.summary": {"en": "Summary", "ru": "Сводка"},
     "section.map": {"en": "Process map", "ru": "Карта процесса"},
+    "section.bpmn": {"en": "As-Is BPMN with lanes", "ru": "Модель As-Is в BPMN с дорожками"},
+    "bpmn.none": {"en": "No BPMN model was discovered for this audit.", "ru": "Модель BPMN для этого аудита не построена."},
+    "bpmn.intro": {
+        "en": "Discovered with the inductive miner (noise filter {noise}); lanes by each task's dominant role or "
+              "resource: {lanes}. The model is also written as asis.bpmn next to this report (opens in bpmn.io).",
+        "ru": "Построена индуктивным майнером (фильтр шума {noise}); дорожки по основной роли или исполнителю "
+              "каждой задачи: {lanes}. Модель также записана в asis.bpmn рядом с отчётом (открывается в bpmn.io).",
+    },
     "section.variants": {"en": "Variants", "ru": "Варианты"},
     "section.findings": {"en": "Findings", "ru": "Выводы"},
     "section.sla": {"en": "Service levels (SLA)", "ru": "Сроки (SLA)"},

@@ -1,0 +1,449 @@
+"""Drawing a BPMN diagram as SVG (and PNG) from its diagram interchange, without a browser.
+
+:func:`render_svg` draws what the DI of the first diagram places: pools and lanes with their
+names turned upright in a header column, tasks as rounded rectangles with wrapped names (a
+person for user tasks, ``[+]`` for collapsed sub-processes), gateways as diamonds with their
+marker (× exclusive, + parallel, ○ inclusive, a pentagon for event-based, * complex), events as
+circles (a thick ring for end events, a double ring for intermediate and boundary events, dashed
+when non-interrupting, with a clock, envelope, triangle… for the trigger), sequence flows with
+arrowheads (a slash marks the default flow, a small diamond a conditional flow out of an
+activity), message flows dashed, annotations with their bracket. Every text from the model is
+escaped, so a name like ``<script>`` is shown, never run.
+
+:func:`render_png` rasterises that SVG with Typst (PyPI ``typst``), no system library needed.
+
+>>> from crmflow.bpmn.from_tree import tree_to_bpmn
+>>> from crmflow.bpmn.layout import layout
+>>> from crmflow.discovery.process_tree import ProcessTree as T
+>>> svg = render_svg(layout(tree_to_bpmn(T.leaf("<Call>"), process_name="P", lanes={"<Call>": "Sales"})))
+>>> "&lt;Call&gt;" in svg and "<Call>" not in svg
+True
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+from crmflow.bpmn.model import (
+    Association,
+    Bounds,
+    CallActivity,
+    DataObjectReference,
+    Definitions,
+    Edge,
+    Event,
+    Gateway,
+    Lane,
+    MessageFlow,
+    Participant,
+    SequenceFlow,
+    Shape,
+    SubProcess,
+    Task,
+    TextAnnotation,
+)
+from crmflow.errors import BpmnError
+from crmflow.report.charts import esc
+
+_FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
+_INK = "#22303c"
+_LINE = "#3c4a57"
+_TASK_FILL = "#ffffff"
+_POOL_FILL = "#f7f9fb"
+_HEADER_FILL = "#e8eef4"
+_P = "crmflow-bpmn"  # prefix of the marker ids, so several diagrams can share one HTML page
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    """Split a name into lines of at most ``width`` characters (long words are broken).
+
+    >>> wrap_text("Create SW anomaly report", 12)
+    ['Create SW', 'anomaly', 'report']
+    """
+    lines = textwrap.wrap(" ".join(text.split()), width=max(1, width), break_long_words=True, break_on_hyphens=True)
+    return lines or [""]
+
+
+def flow_text(flow: SequenceFlow) -> str:
+    """What is written beside a sequence flow: its name, else its condition in brackets.
+
+    >>> flow_text(SequenceFlow(id="f", source="a", target="b", condition="amount > 1000"))
+    '[amount > 1000]'
+    """
+    return flow.name or (f"[{flow.condition}]" if flow.condition else "")
+
+
+def _text_block(lines: list[str], cx: float, cy: float, size: float = 12, weight: str = "normal") -> str:
+    """Lines of text centred on (cx, cy)."""
+    step = size * 1.2
+    first = cy - step * (len(lines) - 1) / 2 + size * 0.35
+    spans = "".join(
+        f'<tspan x="{cx:.1f}" y="{first + i * step:.1f}">{esc(line)}</tspan>' for i, line in enumerate(lines)
+    )
+    return f'<text text-anchor="middle" font-size="{size}" font-weight="{weight}">{spans}</text>'
+
+
+def _fit(name: str, width: int, max_lines: int) -> list[str]:
+    lines = wrap_text(name, width)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: max(1, width - 1)] + "…"
+    return lines
+
+
+def _vertical_label(text: str, b: Bounds, width: float) -> str:
+    """A name turned upright (reading bottom to top) in a header column of ``b``."""
+    cx, cy = b.x + width / 2, b.y + b.height / 2
+    lines = _fit(text, max(4, int(b.height / 7.5)), 2)
+    return f'<g transform="rotate(-90 {cx:.1f} {cy:.1f})">{_text_block(lines, cx, cy, 12, "600")}</g>'
+
+
+# --------------------------------------------------------------------------------- shapes
+
+
+def _pool(p: Participant, s: Shape) -> str:
+    b = s.bounds
+    return (
+        f'<g class="pool" data-element="{esc(p.id)}"><rect x="{b.x}" y="{b.y}" width="{b.width}" height="{b.height}" '
+        f'fill="{_POOL_FILL}" stroke="{_LINE}" stroke-width="1.5"/>'
+        f'<rect x="{b.x}" y="{b.y}" width="30" height="{b.height}" fill="{_HEADER_FILL}" stroke="{_LINE}" stroke-width="1.5"/>'
+        f"{_vertical_label(p.name, b, 30)}</g>"
+    )
+
+
+def _lane(lane: Lane, s: Shape) -> str:
+    b = s.bounds
+    return (
+        f'<g class="lane" data-element="{esc(lane.id)}"><rect x="{b.x}" y="{b.y}" width="{b.width}" height="{b.height}" '
+        f'fill="none" stroke="{_LINE}"/>'
+        f'<rect x="{b.x}" y="{b.y}" width="30" height="{b.height}" fill="{_HEADER_FILL}" stroke="{_LINE}"/>'
+        f"{_vertical_label(lane.name, b, 30)}</g>"
+    )
+
+
+def _user_icon(x: float, y: float) -> str:
+    return (
+        f'<g fill="none" stroke="{_LINE}" stroke-width="1.2"><circle cx="{x + 8:.1f}" cy="{y + 6:.1f}" r="4"/>'
+        f'<path d="M{x + 1:.1f},{y + 18:.1f} q0,-7 7,-7 q7,0 7,7 z"/></g>'
+    )
+
+
+def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
+    b = s.bounds
+    thick = isinstance(node, CallActivity)
+    parts = [
+        f'<g class="task" data-element="{esc(node.id)}"><title>{esc(node.name)}</title>'
+        f'<rect x="{b.x}" y="{b.y}" width="{b.width}" height="{b.height}" rx="10" fill="{_TASK_FILL}" '
+        f'stroke="{_LINE}" stroke-width="{4 if thick else 1.5}"/>'
+    ]
+    if isinstance(node, Task) and node.kind == "userTask":
+        parts.append(_user_icon(b.x + 5, b.y + 4))
+    if isinstance(node, SubProcess) and not s.is_expanded:
+        mx, my = b.x + b.width / 2, b.y + b.height - 9
+        parts.append(
+            f'<rect x="{mx - 7:.1f}" y="{my - 7:.1f}" width="14" height="14" fill="none" stroke="{_LINE}"/>'
+            f'<path d="M{mx - 4:.1f},{my:.1f}h8M{mx:.1f},{my - 4:.1f}v8" stroke="{_LINE}"/>'
+        )
+    chars = max(4, int((b.width - 10) / 7))
+    lines = _fit(node.name, chars, max(1, int((b.height - 16) / 14.4)))
+    parts.append(_text_block(lines, b.x + b.width / 2, b.y + b.height / 2 + 2))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _gateway(node: Gateway, s: Shape) -> str:
+    b = s.bounds
+    cx, cy, rx, ry = b.x + b.width / 2, b.y + b.height / 2, b.width / 2, b.height / 2
+    k = min(rx, ry)
+    parts = [
+        f'<g class="gateway" data-element="{esc(node.id)}"><title>{esc(node.name or node.kind)}</title>'
+        f'<polygon points="{cx},{b.y} {b.x + b.width},{cy} {cx},{b.y + b.height} {b.x},{cy}" fill="{_TASK_FILL}" '
+        f'stroke="{_LINE}" stroke-width="1.5"/>'
+    ]
+    m = k * 0.36
+    if node.kind == "exclusive" and s.is_marker_visible is not False:
+        parts.append(f'<path d="M{cx - m},{cy - m}L{cx + m},{cy + m}M{cx + m},{cy - m}L{cx - m},{cy + m}" '
+                     f'stroke="{_INK}" stroke-width="4" stroke-linecap="round"/>')  # fmt: skip
+    elif node.kind == "parallel":
+        m = k * 0.48
+        parts.append(f'<path d="M{cx - m},{cy}H{cx + m}M{cx},{cy - m}V{cy + m}" stroke="{_INK}" stroke-width="4"/>')
+    elif node.kind == "inclusive":
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="{k * 0.45:.1f}" fill="none" stroke="{_INK}" stroke-width="3"/>')
+    elif node.kind == "eventBased":
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="{k * 0.5:.1f}" fill="none" stroke="{_INK}"/>'
+                     f'<circle cx="{cx}" cy="{cy}" r="{k * 0.42:.1f}" fill="none" stroke="{_INK}"/>'
+                     f'<polygon points="{_polygon(cx, cy, k * 0.28, 5)}" fill="none" stroke="{_INK}"/>')  # fmt: skip
+    elif node.kind == "complex":
+        m = k * 0.48
+        d = k * 0.34
+        parts.append(f'<path d="M{cx - m},{cy}H{cx + m}M{cx},{cy - m}V{cy + m}M{cx - d},{cy - d}L{cx + d},{cy + d}'
+                     f'M{cx + d},{cy - d}L{cx - d},{cy + d}" stroke="{_INK}" stroke-width="3"/>')  # fmt: skip
+    parts.append(_label(node.name, s.label, b))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _polygon(cx: float, cy: float, r: float, n: int, turn: float = -90) -> str:
+    return " ".join(
+        f"{cx + r * math.cos(math.radians(turn + i * 360 / n)):.1f},{cy + r * math.sin(math.radians(turn + i * 360 / n)):.1f}"
+        for i in range(n)
+    )
+
+
+def _event_marker(kind: str, cx: float, cy: float, r: float, filled: bool) -> str:
+    ink = f'stroke="{_INK}" fill="{_INK if filled else "none"}"'
+    if kind == "timer":
+        ticks = "".join(
+            f'<path d="M{cx + r * 0.5 * math.cos(a):.1f},{cy + r * 0.5 * math.sin(a):.1f}L'
+            f'{cx + r * 0.62 * math.cos(a):.1f},{cy + r * 0.62 * math.sin(a):.1f}" stroke="{_INK}"/>'
+            for a in (math.radians(i * 30) for i in range(12))
+        )
+        return (f'<circle cx="{cx}" cy="{cy}" r="{r * 0.68:.1f}" fill="#fff" stroke="{_INK}" stroke-width="1.5"/>{ticks}'
+                f'<path d="M{cx},{cy}L{cx},{cy - r * 0.45:.1f}M{cx},{cy}L{cx + r * 0.35:.1f},{cy:.1f}" '
+                f'stroke="{_INK}" stroke-width="1.5"/>')  # fmt: skip
+    if kind == "message":
+        w, h = r * 0.9, r * 0.6
+        x, y = cx - w / 2, cy - h / 2
+        return (f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" {ink} stroke-width="1.2"/>'
+                f'<path d="M{x:.1f},{y:.1f}L{cx:.1f},{cy + h * 0.1:.1f}L{x + w:.1f},{y:.1f}" fill="none" '
+                f'stroke="{"#fff" if filled else _INK}" stroke-width="1.2"/>')  # fmt: skip
+    if kind == "signal":
+        return f'<polygon points="{_polygon(cx, cy - r * 0.05, r * 0.5, 3)}" {ink} stroke-width="1.2"/>'
+    if kind == "escalation":
+        return (f'<path d="M{cx},{cy - r * 0.5:.1f}L{cx + r * 0.35:.1f},{cy + r * 0.45:.1f}L{cx},{cy + r * 0.1:.1f}'
+                f'L{cx - r * 0.35:.1f},{cy + r * 0.45:.1f}Z" {ink} stroke-width="1.2"/>')  # fmt: skip
+    if kind == "error":
+        q = r * 0.45
+        return (f'<path d="M{cx - q:.1f},{cy + q:.1f}L{cx - q * 0.5:.1f},{cy - q:.1f}L{cx + q * 0.2:.1f},{cy + q * 0.2:.1f}'
+                f'L{cx + q * 0.5:.1f},{cy - q * 0.6:.1f}L{cx + q:.1f},{cy - q:.1f}L{cx + q * 0.5:.1f},{cy + q:.1f}'
+                f'L{cx - q * 0.2:.1f},{cy - q * 0.2:.1f}Z" {ink} stroke-width="1.2"/>')  # fmt: skip
+    if kind == "terminate":
+        return f'<circle cx="{cx}" cy="{cy}" r="{r * 0.6:.1f}" fill="{_INK}"/>'
+    if kind == "conditional":
+        w = r * 0.7
+        lines = "".join(f"M{cx - w * 0.35:.1f},{cy - w * 0.55 + i * w * 0.37:.1f}h{w * 0.7:.1f}" for i in range(4))
+        return (f'<rect x="{cx - w / 2:.1f}" y="{cy - w * 0.7:.1f}" width="{w:.1f}" height="{w * 1.4:.1f}" fill="none" '
+                f'stroke="{_INK}"/><path d="{lines}" stroke="{_INK}"/>')  # fmt: skip
+    if kind == "link":
+        return (f'<path d="M{cx - r * 0.4:.1f},{cy - r * 0.15:.1f}h{r * 0.4:.1f}v-{r * 0.2:.1f}l{r * 0.4:.1f},{r * 0.35:.1f}'
+                f'l-{r * 0.4:.1f},{r * 0.35:.1f}v-{r * 0.2:.1f}h-{r * 0.4:.1f}Z" {ink}/>')  # fmt: skip
+    return ""
+
+
+def _event(node: Event, s: Shape) -> str:
+    b = s.bounds
+    cx, cy, r = b.x + b.width / 2, b.y + b.height / 2, min(b.width, b.height) / 2
+    dash = ' stroke-dasharray="4 3"' if not node.interrupting and node.position in ("boundary", "start") else ""
+    width = {"end": 4.0, "start": 1.8}.get(node.position, 1.5)
+    parts = [
+        f'<g class="event" data-element="{esc(node.id)}"><title>{esc(node.name or node.position)}</title>'
+        f'<circle cx="{cx}" cy="{cy}" r="{r - width / 2:.1f}" fill="#fff" stroke="{_LINE}" stroke-width="{width}"{dash}/>'
+    ]
+    if node.position in ("intermediateCatch", "intermediateThrow", "boundary"):
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="{r - 4:.1f}" fill="none" stroke="{_LINE}" stroke-width="1.2"{dash}/>')
+    filled = node.position in ("end", "intermediateThrow")
+    for d in node.definitions[:1]:
+        parts.append(_event_marker(d.kind, cx, cy, r, filled))
+    parts.append(_label(node.name, s.label, b))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _label(name: str, label: Bounds | None, b: Bounds) -> str:
+    if not name:
+        return ""
+    box = label or Bounds(b.x + b.width / 2 - 45, b.y + b.height + 4, 90, 14)
+    lines = wrap_text(name, 14)
+    return _text_block(lines, box.x + box.width / 2, box.y + box.height / 2, 11)
+
+
+def _annotation(note: TextAnnotation, s: Shape) -> str:
+    b = s.bounds
+    lines = wrap_text(note.text, 22)
+    spans = "".join(
+        f'<tspan x="{b.x + 8:.1f}" y="{b.y + 16 + i * 14:.1f}">{esc(line)}</tspan>' for i, line in enumerate(lines)
+    )
+    return (
+        f'<g class="annotation" data-element="{esc(note.id)}"><rect x="{b.x}" y="{b.y}" width="{b.width}" '
+        f'height="{b.height}" fill="#fffef5" fill-opacity="0.9" stroke="none"/>'
+        f'<path d="M{b.x + 12},{b.y}H{b.x}V{b.y + b.height}H{b.x + 12}" fill="none" stroke="{_LINE}" stroke-width="1.5"/>'
+        f'<text font-size="11">{spans}</text></g>'
+    )
+
+
+def _data_object(ref: DataObjectReference, s: Shape) -> str:
+    b = s.bounds
+    f = min(10.0, b.width / 3)
+    return (
+        f'<g class="data" data-element="{esc(ref.id)}"><path d="M{b.x},{b.y}H{b.x + b.width - f}L{b.x + b.width},{b.y + f}'
+        f'V{b.y + b.height}H{b.x}Z M{b.x + b.width - f},{b.y}V{b.y + f}H{b.x + b.width}" fill="#fff" stroke="{_LINE}"/>'
+        f"{_label(ref.name, s.label, b)}</g>"
+    )
+
+
+# ---------------------------------------------------------------------------------- edges
+
+
+def _points(e: Edge) -> str:
+    return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in e.waypoints)
+
+
+def _sequence_flow(flow: SequenceFlow, e: Edge, defs: Definitions) -> str:
+    if len(e.waypoints) < 2:
+        return ""
+    try:
+        source = defs.find(flow.source)
+    except BpmnError:
+        source = None
+    slash, marker_start = "", ""
+    if getattr(source, "default", None) == flow.id:
+        (ax, ay), (bx, by) = (e.waypoints[0].x, e.waypoints[0].y), (e.waypoints[1].x, e.waypoints[1].y)
+        length = math.hypot(bx - ax, by - ay) or 1
+        ux, uy = (bx - ax) / length, (by - ay) / length
+        mx, my = ax + ux * 10, ay + uy * 10
+        slash = (f'<path d="M{mx - uy * 6 - ux * 4:.1f},{my + ux * 6 - uy * 4:.1f}L{mx + uy * 6 + ux * 4:.1f},'
+                 f'{my - ux * 6 + uy * 4:.1f}" stroke="{_LINE}" stroke-width="1.5"/>')  # fmt: skip
+    elif flow.condition is not None and not isinstance(source, Gateway):
+        marker_start = f' marker-start="url(#{_P}-cond)"'
+    line = (f'<polyline points="{_points(e)}" fill="none" stroke="{_LINE}" stroke-width="1.5" '
+            f'stroke-linejoin="round" marker-end="url(#{_P}-arrow)"{marker_start}/>')  # fmt: skip
+    text = flow_text(flow)
+    label = ""
+    if text and e.label is not None:
+        label = _text_block(wrap_text(text, 14), e.label.x + e.label.width / 2, e.label.y + e.label.height / 2, 11)
+    return f'<g class="flow" data-element="{esc(flow.id)}"><title>{esc(text)}</title>{line}{slash}{label}</g>'
+
+
+def _defs() -> str:
+    return (
+        "<defs>"
+        f'<marker id="{_P}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+        f'orient="auto-start-reverse" markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10Z" fill="{_LINE}"/></marker>'
+        f'<marker id="{_P}-open" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9" markerHeight="9" orient="auto" '
+        f'markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10Z" fill="#fff" stroke="{_LINE}"/></marker>'
+        f'<marker id="{_P}-circle" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="8" markerHeight="8" '
+        f'markerUnits="userSpaceOnUse"><circle cx="5" cy="5" r="4" fill="#fff" stroke="{_LINE}"/></marker>'
+        f'<marker id="{_P}-cond" viewBox="0 0 16 10" refX="0" refY="5" markerWidth="14" markerHeight="9" orient="auto" '
+        f'markerUnits="userSpaceOnUse"><path d="M0,5L8,0L16,5L8,10Z" fill="#fff" stroke="{_LINE}"/></marker>'
+        "</defs>"
+    )
+
+
+def _extent(shapes: list[Shape], edges: list[Edge]) -> tuple[float, float, float, float]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for s in shapes:
+        for b in (s.bounds, s.label):
+            if b is not None:
+                xs += [b.x, b.x + b.width]
+                ys += [b.y, b.y + b.height]
+    for e in edges:
+        xs += [p.x for p in e.waypoints]
+        ys += [p.y for p in e.waypoints]
+        if e.label is not None:
+            xs += [e.label.x, e.label.x + e.label.width]
+            ys += [e.label.y, e.label.y + e.label.height]
+    if not xs:
+        return 0.0, 0.0, 100.0, 100.0
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def render_svg(definitions: Definitions, *, title: str | None = None) -> str:
+    """Draw the first diagram of a model as a standalone SVG document.
+
+    Parameters
+    ----------
+    definitions
+        A model with diagram interchange (use :func:`crmflow.bpmn.layout.layout` to add it).
+    title
+        The accessible title (``<title>``); the process or pool name by default.
+
+    Returns
+    -------
+    str
+        ``<svg>`` markup, starting with the element itself (embeddable in HTML as is).
+
+    Raises
+    ------
+    BpmnError
+        If the model has no diagram, or a shape draws an element the model does not have.
+    """
+    if not definitions.diagrams:
+        raise BpmnError(f"definitions `{definitions.id}` have no diagram to draw; lay them out first (crmflow.bpmn.layout)")
+    plane = definitions.diagrams[0].plane
+    shapes, edges = list(plane.shapes), list(plane.edges)
+    x0, y0, x1, y1 = _extent(shapes, edges)
+    pad = 20.0
+    w, h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+    name = title or next((p.name for p in definitions.processes if p.name), "") or definitions.name or "BPMN diagram"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn" role="img" viewBox="{x0 - pad:.1f} {y0 - pad:.1f} '
+        f'{w:.1f} {h:.1f}" width="{w:.0f}" height="{h:.0f}" font-family="{_FONT}" fill="{_INK}" aria-label="{esc(name)}">',
+        f"<title>{esc(name)}</title>",
+        _defs(),
+        f'<rect x="{x0 - pad:.1f}" y="{y0 - pad:.1f}" width="{w:.1f}" height="{h:.1f}" fill="#fff"/>',
+    ]
+    containers: list[str] = []
+    nodes: list[str] = []
+    notes: list[str] = []
+    for s in shapes:
+        element = definitions.find(s.element)
+        if isinstance(element, Participant):
+            containers.insert(0, _pool(element, s))
+        elif isinstance(element, Lane):
+            containers.append(_lane(element, s))
+        elif isinstance(element, Task | SubProcess | CallActivity):
+            nodes.append(_activity(element, s))
+        elif isinstance(element, Gateway):
+            nodes.append(_gateway(element, s))
+        elif isinstance(element, Event):
+            nodes.append(_event(element, s))
+        elif isinstance(element, TextAnnotation):
+            notes.append(_annotation(element, s))
+        elif isinstance(element, DataObjectReference):
+            nodes.append(_data_object(element, s))
+    lines = []
+    for e in edges:
+        element = definitions.find(e.element)
+        if isinstance(element, SequenceFlow):
+            lines.append(_sequence_flow(element, e, definitions))
+        elif isinstance(element, MessageFlow) and len(e.waypoints) >= 2:
+            lines.append(f'<polyline class="message" points="{_points(e)}" fill="none" stroke="{_LINE}" stroke-width="1.5" '
+                         f'stroke-dasharray="8 5" marker-start="url(#{_P}-circle)" marker-end="url(#{_P}-open)"/>')  # fmt: skip
+        elif isinstance(element, Association) and len(e.waypoints) >= 2:
+            lines.append(f'<polyline class="association" points="{_points(e)}" fill="none" stroke="{_LINE}" '
+                         f'stroke-dasharray="2 4" stroke-linecap="round"/>')  # fmt: skip
+    out += containers + notes + lines + nodes
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def render_png(definitions: Definitions, path: str | Path, *, ppi: float = 192.0) -> Path:
+    """Draw the first diagram of a model as a PNG file (via :func:`render_svg` and Typst).
+
+    Parameters
+    ----------
+    definitions
+        A model with diagram interchange.
+    path
+        Where to write the PNG.
+    ppi
+        Resolution; 96 draws one SVG pixel (CSS px, 1/96 in) as one PNG pixel, the default 192 doubles it.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    import typst  # imported here: only PNG output needs it
+
+    target = Path(path)
+    source = b'#set page(width: auto, height: auto, margin: 0pt)\n#image(bytes(sys.inputs.svg), format: "svg")\n'
+    typst.compile(source, output=str(target), format="png", ppi=ppi,  # type: ignore[call-overload]
+                  sys_inputs={"svg": render_svg(definitions)})  # fmt: skip
+    return target
+
+
+__all__ = ["flow_text", "render_png", "render_svg", "wrap_text"]

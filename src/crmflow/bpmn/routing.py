@@ -1,0 +1,240 @@
+"""Orthogonal routing of the flows of a laid-out BPMN diagram (used by :mod:`crmflow.bpmn.layout`).
+
+A :class:`Router` knows every shape's box. For each flow it tries routes from the most natural
+to the least (straight; down or up out of a split gateway and into a join; through the free
+vertical channels between layers; around the shapes for flows going back) and takes the first
+that crosses no shape, does not use one side of a shape both for flows in and out, and, when
+possible, does not run along another flow. Every segment is horizontal or vertical.
+
+>>> r = Router({"a": Box(0, 0, 100, 80), "b": Box(150, 0, 250, 80)}, {})
+>>> [(p.x, p.y) for p in r.route("a", "b")]
+[(100, 40.0), (150, 40.0)]
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from crmflow.bpmn.model import Bounds, Event, FlowNode, Gateway, Point
+from crmflow.bpmn.render import wrap_text
+
+LINE_HEIGHT = 14.0
+LABEL_WIDTH = 90.0
+
+
+@dataclass(frozen=True)
+class Box:
+    """A shape's rectangle (y grows downwards)."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def cx(self) -> float:
+        return (self.left + self.right) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    def bounds(self) -> Bounds:
+        return Bounds(self.left, self.top, self.right - self.left, self.bottom - self.top)
+
+
+def _simplify(points: list[tuple[float, float]]) -> list[Point]:
+    """Drop repeated points and the middle of three points on one line."""
+    out: list[tuple[float, float]] = []
+    for p in points:
+        if out and abs(out[-1][0] - p[0]) < 0.01 and abs(out[-1][1] - p[1]) < 0.01:
+            continue
+        if len(out) >= 2:
+            (ax, ay), (bx, by) = out[-2], out[-1]
+            if (abs(ax - bx) < 0.01 and abs(bx - p[0]) < 0.01) or (abs(ay - by) < 0.01 and abs(by - p[1]) < 0.01):
+                out[-1] = p
+                continue
+        out.append(p)
+    return [Point(round(x, 1), round(y, 1)) for x, y in out]
+
+
+class Router:
+    """Orthogonal routes between shape boundaries that avoid the other shapes."""
+
+    def __init__(self, boxes: dict[str, Box], nodes: dict[str, FlowNode]) -> None:
+        self.boxes = boxes
+        self.nodes = nodes
+        merged: list[list[float]] = []
+        for left, right in sorted((b.left, b.right) for b in boxes.values()):
+            if merged and left <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], right)
+            else:
+                merged.append([left, right])
+        # the vertical channels between layers: no shape anywhere in them
+        self.gaps = [(a[1], b[0]) for a, b in zip(merged, merged[1:], strict=False) if b[0] - a[1] >= 12]
+        self.used: Counter[int] = Counter()
+        self.ports: dict[tuple[str, str], set[str]] = defaultdict(set)  # (node, side) -> {"in", "out"}
+        self.segments: list[tuple[tuple[float, float], tuple[float, float], str, str]] = []
+
+    def _overlaps(self, pts: Sequence[tuple[float, float]], source: str, target: str) -> bool:
+        """Whether a segment would run along a segment of another flow (a fork or a merge may share)."""
+        for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
+            for (a1, b1), (a2, b2), src, tgt in self.segments:
+                if src == source or tgt == target:
+                    continue
+                along_x = abs(y1 - y2) < 0.01 and abs(b1 - b2) < 0.01 and abs(y1 - b1) < 5
+                along_y = abs(x1 - x2) < 0.01 and abs(a1 - a2) < 0.01 and abs(x1 - a1) < 5
+                if along_x and min(max(x1, x2), max(a1, a2)) - max(min(x1, x2), min(a1, a2)) > 2:
+                    return True
+                if along_y and min(max(y1, y2), max(b1, b2)) - max(min(y1, y2), min(b1, b2)) > 2:
+                    return True
+        return False
+
+    def _side(self, node: str, x: float, y: float) -> str:
+        b = self.boxes[node]
+        for side, near in (("top", abs(y - b.top)), ("bottom", abs(y - b.bottom)), ("left", abs(x - b.left))):
+            if near < 0.5:
+                return side
+        return "right"
+
+    def _ports_free(self, source: str, target: str, pts: Sequence[tuple[float, float]]) -> bool:
+        """A side of a shape is used for flows going in or for flows going out, never both."""
+        return "in" not in self.ports[(source, self._side(source, *pts[0]))] and (
+            "out" not in self.ports[(target, self._side(target, *pts[-1]))]
+        )
+
+    # -- collision tests ----------------------------------------------------------------------
+
+    def _clear(self, pts: Sequence[tuple[float, float]], skip: set[str]) -> bool:
+        for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
+            lo_x, hi_x, lo_y, hi_y = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+            for key, b in self.boxes.items():
+                if key in skip:
+                    continue
+                if b.left - 4 < hi_x and b.right + 4 > lo_x and b.top - 4 < hi_y and b.bottom + 4 > lo_y:
+                    return False
+        return True
+
+    def _slot(self, gap: int) -> float:
+        a, b = self.gaps[gap]
+        k = self.used[gap]
+        self.used[gap] += 1
+        offset = ((k + 1) // 2) * 8.0 * (1 if k % 2 else -1)
+        return (a + b) / 2 + max(-(b - a) / 2 + 4, min((b - a) / 2 - 4, offset))
+
+    def _channels(self, s: Box, t: Box) -> list[float]:
+        """Heights where a horizontal segment may run between the two shapes, cheapest first."""
+        lo, hi = min(s.left, t.left), max(s.right, t.right)
+        ys = {s.cy, t.cy, s.bottom + 20, s.top - 20, t.bottom + 20, t.top - 20}
+        for b in self.boxes.values():
+            if b.left < hi and b.right > lo:
+                ys.update(y for k in range(4) for y in (b.top - 12 - 7 * k, b.bottom + 12 + 7 * k))
+        return sorted(ys, key=lambda y: (abs(y - s.cy) + abs(y - t.cy), y))[:120]
+
+    # -- routes ------------------------------------------------------------------------------
+
+    def route(self, source: str, target: str) -> list[Point]:
+        """The waypoints of a sequence flow (first on the source's boundary, last on the target's)."""
+        s, t = self.boxes[source], self.boxes[target]
+        src = self.nodes.get(source)
+        skip = {source, target}
+        boundary = isinstance(src, Event) and src.position == "boundary"
+        if isinstance(src, Event) and src.attached_to:
+            skip.add(src.attached_to)
+        fits = [
+            pts for pts in self._candidates(source, target, s, t, boundary)
+            if self._ports_free(source, target, pts) and self._clear(pts, skip)
+        ]
+        chosen = next((pts for pts in fits if not self._overlaps(pts, source, target)), fits[0] if fits else None)
+        if chosen is None:
+            low = max(b.bottom for b in self.boxes.values()) + 20
+            chosen = [(s.cx, s.bottom), (s.cx, low), (t.cx, low), (t.cx, t.bottom)]
+        self.segments += [(a, b, source, target) for a, b in zip(chosen, chosen[1:], strict=False)]
+        self.ports[(source, self._side(source, *chosen[0]))].add("out")
+        self.ports[(target, self._side(target, *chosen[-1]))].add("in")
+        return _simplify(chosen)
+
+    def _candidates(self, source: str, target: str, s: Box, t: Box, boundary: bool) -> Iterable[list[tuple[float, float]]]:
+        if boundary:
+            if t.left > s.cx:
+                yield [(s.cx, s.bottom), (s.cx, t.cy), (t.left, t.cy)]
+        elif t.left >= s.right + 1:
+            if abs(s.cy - t.cy) < 1:
+                yield [(s.right, s.cy), (t.left, s.cy)]
+            if isinstance(self.nodes.get(source), Gateway) and not s.top < t.cy < s.bottom:
+                yield [(s.cx, s.top if t.cy < s.cy else s.bottom), (s.cx, t.cy), (t.left, t.cy)]
+            if isinstance(self.nodes.get(target), Gateway) and not t.top < s.cy < t.bottom:
+                yield [(s.right, s.cy), (t.cx, s.cy), (t.cx, t.top if s.cy < t.cy else t.bottom)]
+            between = [i for i, (a, b) in enumerate(self.gaps) if a >= s.right - 1 and b <= t.left + 1]
+            if between:
+                x1 = self._slot(between[0])
+                x2 = x1 if len(between) == 1 else self._slot(between[-1])
+                if len(between) == 1:
+                    yield [(s.right, s.cy), (x1, s.cy), (x1, t.cy), (t.left, t.cy)]
+                for y in self._channels(s, t):
+                    if isinstance(self.nodes.get(source), Gateway) and not s.top <= y <= s.bottom:
+                        yield [(s.cx, s.top if y < s.cy else s.bottom), (s.cx, y), (x2, y), (x2, t.cy), (t.left, t.cy)]
+                    if isinstance(self.nodes.get(target), Gateway) and not t.top <= y <= t.bottom:
+                        yield [(s.right, s.cy), (x1, s.cy), (x1, y), (t.cx, y), (t.cx, t.top if y < t.cy else t.bottom)]
+                    yield [(s.right, s.cy), (x1, s.cy), (x1, y), (x2, y), (x2, t.cy), (t.left, t.cy)]
+        start_y = s.bottom if boundary else None
+        for y in self._channels(s, t):
+            if s.top - 1 < y < s.bottom + 1 or t.top - 1 < y < t.bottom + 1:
+                continue
+            sy = start_y if start_y is not None else (s.bottom if y > s.cy else s.top)
+            if boundary and y < s.cy:
+                continue
+            yield [(s.cx, sy), (s.cx, y), (t.cx, y), (t.cx, t.bottom if y > t.cy else t.top)]
+
+    def straight(self, a: str, b: str) -> list[Point]:
+        """An association: one vertical or horizontal segment when the shapes face each other, else an elbow."""
+        s, t = self.boxes[a], self.boxes[b]
+        lo, hi = max(s.left, t.left), min(s.right, t.right)
+        if hi - lo > 4:
+            x = (lo + hi) / 2
+            return _simplify([(x, s.bottom), (x, t.top)] if s.cy < t.cy else [(x, s.top), (x, t.bottom)])
+        lo, hi = max(s.top, t.top), min(s.bottom, t.bottom)
+        if hi - lo > 4:
+            y = (lo + hi) / 2
+            return _simplify([(s.right, y), (t.left, y)] if s.cx < t.cx else [(s.left, y), (t.right, y)])
+        return _simplify([(s.right if t.cx > s.cx else s.left, s.cy), (t.cx, s.cy), (t.cx, t.top if t.cy > s.cy else t.bottom)])
+
+    def vertical(self, a: str, b: str) -> list[Point]:
+        """A message flow between pools: down (or up) from one shape to the other."""
+        s, t = self.boxes[a], self.boxes[b]
+        lo, hi = max(s.left, t.left), min(s.right, t.right)
+        down = s.cy < t.cy
+        sy, ty = (s.bottom, t.top) if down else (s.top, t.bottom)
+        if hi - lo > 4:
+            x = (lo + hi) / 2
+            return _simplify([(x, sy), (x, ty)])
+        mid = (sy + ty) / 2
+        return _simplify([(s.cx, sy), (s.cx, mid), (t.cx, mid), (t.cx, ty)])
+
+    def flow_label(self, pts: Sequence[Point], name: str) -> Bounds | None:
+        """Where a flow's name goes: beside the first segment where it covers no shape."""
+        if not name:
+            return None
+        h = len(wrap_text(name, 14)) * LINE_HEIGHT
+        spots: list[Bounds] = []
+        for p, q in zip(pts, pts[1:], strict=False):
+            mx, my = (p.x + q.x) / 2, (p.y + q.y) / 2
+            if abs(p.y - q.y) < 0.01:
+                x = mx - LABEL_WIDTH / 2
+                spots += [Bounds(x, my - h - 4, LABEL_WIDTH, h), Bounds(x, my + 4, LABEL_WIDTH, h)]
+            else:
+                spots += [Bounds(mx + 4, my - h / 2, LABEL_WIDTH, h), Bounds(mx - LABEL_WIDTH - 4, my - h / 2, LABEL_WIDTH, h)]
+        for spot in spots:
+            if all(
+                spot.x + spot.width <= b.left or spot.x >= b.right or spot.y + spot.height <= b.top or spot.y >= b.bottom
+                for b in self.boxes.values()
+            ):
+                return spot
+        return spots[0] if spots else None
+
+
+
+
+__all__ = ["Box", "Router"]

@@ -1,0 +1,175 @@
+"""``crmflow discover | check | lint | render``: process models (BPMN) from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
+from crmflow.cli.progress import step_progress
+from crmflow.errors import CrmflowError
+from crmflow.i18n import text
+
+MSG: dict[str, dict[str, str]] = {
+    "discovered": {"en": "Model written: {path}", "ru": "Модель записана: {path}"},
+    "rendered": {"en": "Diagram written: {path}", "ru": "Диаграмма записана: {path}"},
+    "checked": {"en": "Conformance written: {json} and {html}", "ru": "Соответствие записано: {json} и {html}"},
+    "fitness": {
+        "en": "{method}: log fitness {fitness:.4f}, fitting cases {fit:.1f} %",
+        "ru": "{method}: соответствие журнала {fitness:.4f}, полностью соответствующих случаев {fit:.1f} %",
+    },
+    "lint_ok": {"en": "No errors ({warnings} warnings).", "ru": "Ошибок нет (предупреждений: {warnings})."},
+    "lint_bad": {"en": "{errors} errors, {warnings} warnings.", "ru": "Ошибок: {errors}, предупреждений: {warnings}."},
+    "bad_ext": {
+        "en": "{path}: choose an output ending in .svg or .png",
+        "ru": "{path}: укажите файл с расширением .svg или .png",
+    },
+}
+
+
+def _t(key: str, **kw: object) -> str:
+    return text(MSG, key, state.lang, **kw)
+
+
+def _write_picture(definitions, path: Path) -> None:  # type: ignore[no-untyped-def]
+    from crmflow.bpmn.render import render_png, render_svg
+
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        path.write_text(render_svg(definitions), encoding="utf-8")
+    elif suffix == ".png":
+        render_png(definitions, path)
+    else:
+        raise CrmflowError(_t("bad_ext", path=path))
+
+
+@app.command()
+def discover(
+    inputs: Annotated[list[Path], typer.Argument(help="Event log or CRM export files.", exists=True, dir_okay=False)],
+    out_path: Annotated[Path, typer.Option("--out", help="BPMN file to write.")] = Path("model.bpmn"),
+    svg: Annotated[Path | None, typer.Option("--svg", help="Also draw the diagram (.svg or .png).")] = None,
+    noise: Annotated[float, typer.Option("--noise", help="Inductive-miner noise threshold, 0 ≤ x < 1.")] = 0.2,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Discover the As-Is BPMN (inductive miner), with lanes by each task's dominant role."""
+    _set_lang(lang)
+    from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
+    from crmflow.bpmn.layout import layout
+    from crmflow.bpmn.writer import write_bpmn
+    from crmflow.discovery.inductive import discover_process_tree
+    from crmflow.ingest.reader import read_log
+
+    try:
+        with step_progress(console, total=4, enabled=console.is_terminal) as step:
+            log = read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+            step("discovering")
+            tree = discover_process_tree(log, noise_threshold=noise)
+            step("laying out")
+            definitions = layout(tree_to_bpmn(tree, process_name=inputs[0].stem, lanes=dominant_lanes(log)))
+            out_path.write_bytes(write_bpmn(definitions))
+            if svg is not None:
+                _write_picture(definitions, svg)
+        out.print(_t("discovered", path=out_path))
+        if svg is not None:
+            out.print(_t("rendered", path=svg))
+    except CrmflowError as exc:
+        _fail(exc)
+
+
+@app.command()
+def render(
+    model: Annotated[Path, typer.Argument(help="BPMN file.", exists=True, dir_okay=False)],
+    out_path: Annotated[Path, typer.Option("--out", help="Diagram to write: .svg or .png.")] = Path("model.svg"),
+    lang: LangOpt = None,
+) -> None:
+    """Draw a BPMN file as SVG or PNG (laid out first when it has no diagram)."""
+    _set_lang(lang)
+    from crmflow.bpmn.layout import layout
+    from crmflow.bpmn.reader import read_bpmn
+
+    try:
+        definitions = read_bpmn(model)
+        if not definitions.diagrams:
+            definitions = layout(definitions)
+        _write_picture(definitions, out_path)
+        out.print(_t("rendered", path=out_path))
+    except CrmflowError as exc:
+        _fail(exc)
+
+
+@app.command()
+def lint(
+    model: Annotated[Path, typer.Argument(help="BPMN file.", exists=True, dir_okay=False)],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the problems as JSON.")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Check a BPMN model: structure and soundness. Exit status 0 only when there is no error."""
+    _set_lang(lang)
+    from crmflow.bpmn.lint import lint as run_lint
+    from crmflow.bpmn.reader import read_bpmn
+
+    try:
+        report = run_lint(read_bpmn(model))
+    except CrmflowError as exc:
+        _fail(exc)
+        return
+    table = Table(title=str(model), title_justify="left")
+    for col in ("severity", "code", "elements", "message"):
+        table.add_column(col)
+    colour = {"error": "red", "warning": "yellow"}
+    for p in report.problems:
+        table.add_row(f"[{colour.get(p.severity, 'white')}]{p.severity}[/]", p.code, ", ".join(p.elements),
+                      p.message(state.lang))
+    if report.problems:
+        out.print(table)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if report.ok:
+        out.print(_t("lint_ok", warnings=len(report.warnings)))
+    else:
+        out.print(_t("lint_bad", errors=len(report.errors), warnings=len(report.warnings)))
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    log_path: Annotated[Path, typer.Argument(help="Event log or CRM export.", exists=True, dir_okay=False)],
+    model: Annotated[Path, typer.Argument(help="BPMN model to check against.", exists=True, dir_okay=False)],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for conformance.json and conformance.html.")] = Path("out"),
+    alignments: Annotated[bool, typer.Option("--alignments/--no-alignments", help="Also compute optimal alignments.")] = True,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Conformance of a log to a BPMN model: token replay and alignments, deviations per case and activity."""
+    _set_lang(lang)
+    from crmflow.bpmn.reader import read_bpmn
+    from crmflow.bpmn.to_petri import bpmn_to_petri
+    from crmflow.conformance.report import check_conformance
+    from crmflow.ingest.reader import read_log
+    from crmflow.report.conformance import write_conformance
+
+    try:
+        with step_progress(console, total=4, enabled=console.is_terminal) as step:
+            log = read_log(log_path, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+            step("replaying")
+            report = check_conformance(log, bpmn_to_petri(read_bpmn(model)), alignments=alignments)
+        doc = report.to_dict()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        json_path = out_dir / "conformance.json"
+        json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        html_path = write_conformance(doc, out_dir / "conformance.html", model=model.name, log=log_path.name,
+                                      lang=state.lang)
+        for key, name in (("token_replay", "token replay"), ("alignments", "alignments")):
+            r = doc.get(key)
+            if r:
+                out.print(_t("fitness", method=name, fitness=r["log_fitness"], fit=r["perc_fit_traces"]))
+        out.print(_t("checked", json=json_path, html=html_path))
+    except CrmflowError as exc:
+        _fail(exc)

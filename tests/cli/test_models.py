@@ -1,0 +1,60 @@
+"""`crmflow discover | render | lint | check` on the real logs and models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmflow.bpmn.reader import read_bpmn
+from crmflow.cli.main import app
+from tests.conformance.pm4py_adapter import reference_pair
+from tests.conftest import real
+
+pytest.importorskip("pm4py")
+runner = CliRunner()
+
+
+def test_discover_writes_bpmn_with_lanes_and_a_picture(tmp_path: Path) -> None:
+    model, picture = tmp_path / "hd.bpmn", tmp_path / "hd.svg"
+    res = runner.invoke(app, ["discover", str(real("helpdesk.xes.gz")), "--out", str(model), "--svg", str(picture)])
+    assert res.exit_code == 0, res.output
+    defs = read_bpmn(model)
+    process = defs.process()
+    assert process.all_lanes(), "lanes by dominant resource"
+    assert {n.name for n in process.all_nodes() if getattr(n, "name", None)} >= {"Insert ticket", "Closed"}
+    assert defs.diagrams and picture.read_text(encoding="utf-8").startswith("<svg")
+    res = runner.invoke(app, ["lint", str(model)])
+    assert res.exit_code == 0, res.output
+
+
+def test_render_png(tmp_path: Path) -> None:
+    png = tmp_path / "re.png"
+    res = runner.invoke(app, ["render", str(real("running-example.bpmn")), "--out", str(png)])
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_check_matches_pm4py_fitness(tmp_path: Path) -> None:
+    import pm4py  # test-only (AGPL)
+
+    res = runner.invoke(app, ["check", str(real("running-example.xes")), str(real("running-example.bpmn")),
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "conformance.json").read_text(encoding="utf-8"))
+    plog, net, im, fm = reference_pair(str(real("running-example.bpmn")), str(real("running-example.xes")))
+    theirs = pm4py.fitness_token_based_replay(plog, net, im, fm)
+    assert abs(doc["token_replay"]["log_fitness"] - theirs["log_fitness"]) < 1e-9
+    assert abs(doc["alignments"]["log_fitness"] - pm4py.fitness_alignments(plog, net, im, fm)["log_fitness"]) < 1e-9
+    assert len(doc["token_replay"]["cases"]) == 6
+    html = (tmp_path / "conformance.html").read_text(encoding="utf-8")
+    assert "Token-based replay" in html and "<td>6</td>" in html  # every case is listed
+
+
+def test_lint_fails_on_a_deadlock(tmp_path: Path) -> None:
+    bad = sorted((Path(__file__).resolve().parents[1] / "data" / "bpmn" / "lint").glob("*deadlock*.bpmn"))
+    assert bad, "the lint fixtures include a deadlock"
+    res = runner.invoke(app, ["lint", str(bad[0])])
+    assert res.exit_code == 1
