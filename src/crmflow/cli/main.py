@@ -70,6 +70,13 @@ def _set_lang(lang: str | None) -> None:
             _fail(exc)
 
 
+def read_inputs(inputs: list[Path], *, mapping: Path | None, timezone: str | None, step):  # type: ignore[no-untyped-def]
+    """Read the command's input files into one log, in the chosen language, showing progress."""
+    from crmflow.ingest.reader import read_log
+
+    return read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+
+
 def _print_mapping(log) -> None:  # type: ignore[no-untyped-def]
     from crmflow.asis import source_summaries
     from crmflow.ingest.columns import field_label
@@ -122,11 +129,10 @@ def inspect(
 ) -> None:
     """Print a summary: cases, events, activities, time span, mapping, quarantined rows."""
     _set_lang(lang)
-    from crmflow.ingest.reader import read_log
 
     try:
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
-            log = read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+            log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step)
         _print_mapping(log)
         _print_summary(log)
     except CrmflowError as exc:
@@ -154,13 +160,12 @@ def audit(
 def _run_audit(inputs, *, mapping, rules, out_dir, timezone):  # type: ignore[no-untyped-def]
     from crmflow.asis import audit as run_audit
     from crmflow.findings.rules import load_rules
-    from crmflow.ingest.reader import read_log
 
     audit_rules = load_rules(rules) if rules else None
     tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
     with step_progress(console, total=6, enabled=console.is_terminal) as step:
         step(t("reading", source=", ".join(p.name for p in inputs)))
-        log = read_log(*inputs, mapping=mapping, timezone=tz, progress=step, lang=state.lang)
+        log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step)
         result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)))
         outputs = result.write(out_dir, lang=state.lang)
     _print_mapping(log)

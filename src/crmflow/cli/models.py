@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
+from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, read_inputs, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import text
@@ -63,11 +63,10 @@ def discover(
     from crmflow.bpmn.layout import layout
     from crmflow.bpmn.writer import write_bpmn
     from crmflow.discovery.inductive import discover_process_tree
-    from crmflow.ingest.reader import read_log
 
     try:
         with step_progress(console, total=4, enabled=console.is_terminal) as step:
-            log = read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+            log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step)
             step("discovering")
             tree = discover_process_tree(log, noise_threshold=noise)
             step("laying out")
@@ -152,12 +151,11 @@ def check(
     from crmflow.bpmn.reader import read_bpmn
     from crmflow.bpmn.to_petri import bpmn_to_petri
     from crmflow.conformance.report import check_conformance
-    from crmflow.ingest.reader import read_log
     from crmflow.report.conformance import write_conformance
 
     try:
         with step_progress(console, total=4, enabled=console.is_terminal) as step:
-            log = read_log(log_path, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+            log = read_inputs([log_path], mapping=mapping, timezone=timezone, step=step)
             step("replaying")
             report = check_conformance(log, bpmn_to_petri(read_bpmn(model)), alignments=alignments)
         doc = report.to_dict()
