@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Self
 
 from crmflow.jsonable import JsonMixin
 from crmflow.store import queries as q
@@ -23,6 +24,15 @@ class DfgEdge(JsonMixin):
     min_s: float | None
     max_s: float | None
     total_s: float | None
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> Self:
+        """From a result row of :func:`crmflow.store.queries.dfg_edges` (or ``handover``)."""
+        return cls(
+            source=str(r["source"]), target=str(r["target"]), count=int(r["count"]), cases=int(r["cases"]),
+            mean_s=r["mean_s"], median_s=r["median_s"], p90_s=r["p90_s"], min_s=r["min_s"],
+            max_s=r["max_s"], total_s=r["total_s"],
+        )
 
 
 @dataclass(frozen=True)
@@ -65,14 +75,7 @@ def discover_dfg(log: EventLog) -> DirectlyFollowsGraph:
     >>> log = crmflow.read_log(crmflow.examples.running_example_path())  # doctest: +SKIP
     >>> dfg = crmflow.discover_dfg(log)  # doctest: +SKIP
     """
-    edges = tuple(
-        DfgEdge(
-            source=r["source"], target=r["target"], count=int(r["count"]), cases=int(r["cases"]),
-            mean_s=r["mean_s"], median_s=r["median_s"], p90_s=r["p90_s"], min_s=r["min_s"],
-            max_s=r["max_s"], total_s=r["total_s"],
-        )
-        for r in log.store.rows(q.dfg_edges(log.name))
-    )
+    edges = tuple(DfgEdge.from_row(r) for r in log.store.rows(q.dfg_edges(log.name)))
     acts = log.store.rows(q.activity_counts(log.name))
     return DirectlyFollowsGraph(
         edges=edges,
