@@ -8,7 +8,13 @@ these into a readable message without a traceback (``--debug`` shows it)::
     │   ├── UnsupportedFormatError   no reader for this file type
     │   ├── ColumnMappingError       a required column is missing or ambiguous
     │   ├── UnsafeInputError         XML entities, decompression bombs, oversize lines
-    │   └── EmptyLogError            nothing usable was left after ingestion
+    │   ├── EmptyLogError            nothing usable was left after ingestion
+    │   └── SourceError              a CRM export or API response is not what its adapter expects
+    ├── CrmApiError             (sources/) a CRM API call failed (status, method, what to do)
+    ├── QualityRulesError       the data-quality rules (YAML) are invalid (names the key and the fix)
+    ├── ToBeError               a To-Be definition is invalid (names the file, line and key)
+    ├── ExpressionError         a condition/rule expression cannot be parsed or evaluated
+    ├── PackError               the audit pack cannot be generated (names the document and the cause)
     ├── RulesError              the rules YAML is invalid (names the key and the fix)
     ├── StoreError              the project store cannot be opened or is inconsistent
     ├── BpmnError               a BPMN model or file is invalid (names the element id)
@@ -49,6 +55,30 @@ class EmptyLogError(InputError):
     """No event survived ingestion; every row went to the quarantine."""
 
 
+class SourceError(InputError):
+    """A CRM export or saved API response does not have the shape its adapter expects."""
+
+
+class CrmApiError(CrmflowError):
+    """A live CRM API call failed (HTTP status, method, and what to do about it)."""
+
+
+class QualityRulesError(CrmflowError):
+    """The data-quality rules (YAML) are invalid."""
+
+
+class ToBeError(CrmflowError):
+    """A To-Be definition is invalid: the message names the file, line and key."""
+
+
+class ExpressionError(CrmflowError):
+    """A condition or rule expression cannot be parsed or evaluated (names the position)."""
+
+
+class PackError(CrmflowError):
+    """The audit pack (documents, workbooks, diagrams) cannot be generated."""
+
+
 class RulesError(CrmflowError):
     """The audit rules (YAML) are invalid."""
 
@@ -72,13 +102,19 @@ class GraphvizNotFoundError(ProcessMapError):
 __all__ = [
     "BpmnError",
     "ColumnMappingError",
+    "CrmApiError",
     "CrmflowError",
     "EmptyLogError",
+    "ExpressionError",
     "GraphvizNotFoundError",
     "InputError",
+    "PackError",
     "ProcessMapError",
+    "QualityRulesError",
     "RulesError",
+    "SourceError",
     "StoreError",
+    "ToBeError",
     "UnsafeInputError",
     "UnsupportedFormatError",
 ]

@@ -1,0 +1,1 @@
+"""Data and integration architecture drawn from data: ERD and DFD."""

@@ -1,0 +1,1 @@
+"""To-Be design as code: the definition format, safe expressions, compilation to BPMN."""

@@ -1,0 +1,1 @@
+"""Data quality of CRM entities: validity, completeness, duplicates, consistency, reconciliation."""

@@ -1,0 +1,1 @@
+"""CRM source adapters: vendor exports and API responses into the canonical store."""
