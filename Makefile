@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+BPMNJS := web/bpmnjs
+BPMNJS_STAMP := $(BPMNJS)/node_modules/.installed-$(shell cat $(BPMNJS)/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: demo test setup system-deps lint bench clean
+.PHONY: demo test setup system-deps lint bench screenshots clean
 
 setup: $(STAMP) system-deps
 
@@ -26,6 +28,27 @@ system-deps:
 		echo "WARNING: Graphviz is missing: install it (Debian/Ubuntu: sudo apt-get install graphviz;" \
 		     "macOS: brew install graphviz; Windows: winget install graphviz). Process maps need it."; \
 	fi
+# Debian's Chromium and bpmn-js (npm, pinned by web/bpmnjs/package-lock.json) for the bpmn-js import tests
+# and the docs screenshots. Playwright never downloads a browser of its own: it drives /usr/bin/chromium.
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Chromium (apt-get install chromium)…"; \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) \
+		|| echo "WARNING: could not install Chromium; the bpmn-js import tests will be skipped."; \
+	else \
+		echo "WARNING: Chromium is missing: install it (Debian/Ubuntu: sudo apt-get install chromium)" \
+		     "to run the bpmn-js import tests; they are skipped without it."; \
+	fi
+	@if [ -f $(BPMNJS_STAMP) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		echo "Installing bpmn-js and playwright-core (npm ci in $(BPMNJS))…"; \
+		(cd $(BPMNJS) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+		&& touch $(BPMNJS_STAMP) \
+		|| echo "WARNING: npm ci failed in $(BPMNJS); the bpmn-js import tests will be skipped."; \
+	else \
+		echo "WARNING: Node.js/npm is missing: install it (Debian/Ubuntu: sudo apt-get install nodejs npm)" \
+		     "to run the bpmn-js import tests; they are skipped without it."; \
+	fi
 
 demo: setup
 	$(VENV)/bin/crmflow demo --out out/demo
@@ -39,6 +62,10 @@ lint: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+# The bpmn-js screenshots of docs/bpmn.md (docs/img/asis-*-bpmnjs.png).
+screenshots: setup
+	$(PY) bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmflow import __version__
 from crmflow.i18n import check_lang
@@ -24,6 +24,9 @@ from crmflow.mining.handover import discover_handover
 from crmflow.mining.statistics import activity_statistics, resource_statistics
 from crmflow.mining.variants import get_variants
 from crmflow.store.store import EventLog
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crmflow.bpmn.model import Definitions
 
 #: How many variants the audit document lists (the total is always given).
 TOP_VARIANTS = 50
@@ -74,27 +77,65 @@ class AuditResult:
 ASIS_NOISE = 0.2
 
 
-def asis_bpmn(log: EventLog, *, noise_threshold: float = ASIS_NOISE) -> dict[str, Any] | None:
-    """The As-Is BPMN (inductive miner, lanes by dominant role/resource): XML, SVG and lane names.
+def asis_model(
+    log: EventLog,
+    *,
+    noise_threshold: float = ASIS_NOISE,
+    process_name: str = "As-Is",
+    annotate: bool = True,
+    findings: Any = None,
+    lang: str = "en",
+) -> Definitions:
+    """The As-Is BPMN model of a log, laid out: inductive miner, lanes by dominant role/resource.
+
+    With ``annotate`` the tasks carry frequencies and waiting times, the flows their directly-follows
+    frequencies, and tasks hit by bottleneck or rework findings are flagged with a note
+    (:func:`crmflow.bpmn.annotate.annotate_bpmn`); ``findings`` are those findings (a sequence of
+    ``Finding`` or their dicts), detected here with the default rules when None.
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If Graphviz (needed for the layout) is missing.
+    """
+    from crmflow.bpmn.annotate import annotate_bpmn
+    from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
+    from crmflow.bpmn.layout import layout
+    from crmflow.discovery.inductive import discover_process_tree
+
+    lang = check_lang(lang)
+    lanes = dominant_lanes(log)
+    tree = discover_process_tree(log, noise_threshold=noise_threshold)
+    definitions = tree_to_bpmn(tree, process_name=process_name, lanes=lanes or None)
+    if annotate:
+        if findings is None:
+            from crmflow.findings.detect import detect_findings
+
+            findings = detect_findings(log, lang=lang).findings
+        definitions = annotate_bpmn(definitions, activities=activity_statistics(log), dfg=discover_dfg(log),
+                                    findings=findings, lang=lang)
+    return layout(definitions)
+
+
+def asis_bpmn(
+    log: EventLog, *, noise_threshold: float = ASIS_NOISE, findings: Any = None, lang: str = "en"
+) -> dict[str, Any] | None:
+    """The annotated As-Is BPMN (see :func:`asis_model`) for the audit document: XML, SVG and lane names.
 
     ``None`` when Graphviz (needed for the layout) is missing -- the rest of the audit still runs.
     """
-    from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
-    from crmflow.bpmn.layout import layout
     from crmflow.bpmn.render import render_svg
     from crmflow.bpmn.writer import write_bpmn
-    from crmflow.discovery.inductive import discover_process_tree
     from crmflow.errors import GraphvizNotFoundError
 
-    lanes = dominant_lanes(log)
-    tree = discover_process_tree(log, noise_threshold=noise_threshold)
     try:
-        definitions = layout(tree_to_bpmn(tree, process_name="As-Is", lanes=lanes or None))
+        definitions = asis_model(log, noise_threshold=noise_threshold, findings=findings, lang=lang)
     except GraphvizNotFoundError:
         return None
+    lanes = sorted({lane.name for p in definitions.processes for lane in p.all_lanes()})
     return {
         "noise_threshold": noise_threshold,
-        "lanes": sorted(set(lanes.values())),
+        "lanes": lanes,
         "xml": write_bpmn(definitions).decode("utf-8"),
         "svg": render_svg(definitions),
     }
@@ -138,6 +179,7 @@ def audit(
     timezone_name: str | None = None,
     lang: str = "en",
     progress: StepFn | None = None,
+    quality: Any = None,
 ) -> AuditResult:
     """Audit a log: process map, variants, durations, hand-overs, findings, SLAs, funnel.
 
@@ -163,10 +205,10 @@ def audit(
     dfg = discover_dfg(log)
     variants = get_variants(log)
     durations = case_duration_stats(log)
-    step("bpmn")
-    bpmn = asis_bpmn(log)
     step("findings")
     found = detect_findings(log, audit_rules, lang=lang)
+    step("bpmn")
+    bpmn = asis_bpmn(log, findings=found.findings, lang=lang)
     step("report")
     found_d = found.to_dict()
     data: dict[str, Any] = {
@@ -208,4 +250,8 @@ def audit(
         "rules": found_d.get("rules"),
         "warnings": found_d.get("warnings", []),
     }
+    if quality is not None:  # a quality.json document (or its path): the report includes its summary
+        from crmflow.quality.summary import quality_summary
+
+        data["quality"] = quality_summary(quality)
     return AuditResult(log=log, data=to_jsonable(data))

@@ -9,11 +9,14 @@ these into a readable message without a traceback (``--debug`` shows it)::
     │   ├── ColumnMappingError       a required column is missing or ambiguous
     │   ├── UnsafeInputError         XML entities, decompression bombs, oversize lines
     │   ├── EmptyLogError            nothing usable was left after ingestion
-    │   └── SourceError              a CRM export or API response is not what its adapter expects
+    │   ├── SourceError              a CRM export or API response is not what its adapter expects
+    │   └── ObjectModelError         an object model / integration inventory YAML is invalid (names the key)
     ├── CrmApiError             (sources/) a CRM API call failed (status, method, what to do)
+    │   └── ApiUnreachableError      no HTTP answer at all (connection, timeout); retried
     ├── QualityRulesError       the data-quality rules (YAML) are invalid (names the key and the fix)
     ├── ToBeError               a To-Be definition is invalid (names the file, line and key)
     ├── ExpressionError         a condition/rule expression cannot be parsed or evaluated
+    ├── DurationError           a duration (PT10M, 1h30m) cannot be read
     ├── PackError               the audit pack cannot be generated (names the document and the cause)
     ├── RulesError              the rules YAML is invalid (names the key and the fix)
     ├── StoreError              the project store cannot be opened or is inconsistent
@@ -59,8 +62,16 @@ class SourceError(InputError):
     """A CRM export or saved API response does not have the shape its adapter expects."""
 
 
+class ObjectModelError(InputError):
+    """An object-model or integration-inventory YAML file is invalid (names the file, key and fix)."""
+
+
 class CrmApiError(CrmflowError):
     """A live CRM API call failed (HTTP status, method, and what to do about it)."""
+
+
+class ApiUnreachableError(CrmApiError):
+    """The CRM API gave no HTTP answer (connection refused or reset, timeout)."""
 
 
 class QualityRulesError(CrmflowError):
@@ -73,6 +84,10 @@ class ToBeError(CrmflowError):
 
 class ExpressionError(CrmflowError):
     """A condition or rule expression cannot be parsed or evaluated (names the position)."""
+
+
+class DurationError(CrmflowError):
+    """A duration (``PT10M``, ``1h30m``) cannot be read (names the text and the expected form)."""
 
 
 class PackError(CrmflowError):
@@ -100,14 +115,17 @@ class GraphvizNotFoundError(ProcessMapError):
 
 
 __all__ = [
+    "ApiUnreachableError",
     "BpmnError",
     "ColumnMappingError",
     "CrmApiError",
     "CrmflowError",
+    "DurationError",
     "EmptyLogError",
     "ExpressionError",
     "GraphvizNotFoundError",
     "InputError",
+    "ObjectModelError",
     "PackError",
     "ProcessMapError",
     "QualityRulesError",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,30 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     #: Language of everything a person reads: ``ru`` or ``en``.
     lang: str = "en"
+
+    # --- CRM APIs (``crmflow pull``). Secrets come only from the environment and are never logged.
+    #: Bitrix24 inbound webhook, ``https://<portal>/rest/<user_id>/<secret>/`` (the URL is the secret).
+    bitrix24_webhook_url: SecretStr | None = None
+    #: amoCRM/Kommo account address, e.g. ``https://example.amocrm.ru``.
+    amocrm_base_url: str | None = None
+    #: amoCRM/Kommo long-lived token or OAuth access token.
+    amocrm_token: SecretStr | None = None
+    #: HubSpot API address (change only for tests or a proxy).
+    hubspot_base_url: str = "https://api.hubapi.com"
+    #: HubSpot private-app access token.
+    hubspot_token: SecretStr | None = None
+    #: Salesforce instance, e.g. ``https://example.my.salesforce.com``.
+    salesforce_instance_url: str | None = None
+    #: Salesforce OAuth access token (session id).
+    salesforce_token: SecretStr | None = None
+    #: Salesforce REST API version used for queries.
+    salesforce_api_version: str = "v59.0"
+    #: Attempts per API request on 429 / 5xx / rate-limit answers before giving up.
+    api_max_attempts: int = 6
+    #: Longest wait between attempts, in seconds (a longer ``Retry-After`` is an error).
+    api_max_wait_s: float = 120.0
+    #: HTTP timeout per request, in seconds.
+    api_timeout_s: float = 60.0
 
 
 def get_settings() -> Settings:

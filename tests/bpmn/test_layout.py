@@ -193,3 +193,20 @@ def test_missing_dot_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         layout(tree_to_bpmn(T.leaf("a"), process_name="P"))
+
+
+def test_crafted_model_draws_every_element_with_nested_lanes_indented() -> None:
+    from tests.bpmn.crafted import crafted_model
+
+    d = layout(crafted_model())
+    main, sub = d.diagrams
+    assert sub.plane.element == "Sub"
+    assert {s.element for s in sub.plane.shapes} == {"SubStart", "SubTask", "SubEnd"}
+    assert {e.element for e in sub.plane.edges} == {"SubFlow_1", "SubFlow_2"}
+    front, sales, back = (main.shape_for(x).bounds for x in ("Lane_Front", "Lane_Sales", "Lane_Back"))
+    assert sales.x == front.x + 30 and back.x == front.x  # a child lane starts after its parent's header
+    assert front.y <= sales.y and sales.y + sales.height <= front.y + front.height
+    data = main.shape_for("DataRef_Deal")
+    assert data is not None and data.label is not None and (data.bounds.width, data.bounds.height) == (36, 50)
+    assert main.edge_for("Assoc_Deal") is not None
+    assert read_bpmn(write_bpmn(d)) == d

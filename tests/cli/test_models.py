@@ -58,3 +58,20 @@ def test_lint_fails_on_a_deadlock(tmp_path: Path) -> None:
     assert bad, "the lint fixtures include a deadlock"
     res = runner.invoke(app, ["lint", str(bad[0])])
     assert res.exit_code == 1
+
+
+def test_discover_annotates_by_default_and_not_when_asked(tmp_path: Path) -> None:
+    from crmflow.bpmn.annotate import task_annotation
+
+    annotated, plain = tmp_path / "a.bpmn", tmp_path / "p.bpmn"
+    log = str(real("helpdesk.xes.gz"))
+    res = runner.invoke(app, ["discover", log, "--out", str(annotated), "--lang", "ru"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["discover", log, "--out", str(plain), "--no-annotate"])
+    assert res.exit_code == 0, res.output
+    with_notes, without = read_bpmn(annotated), read_bpmn(plain)
+    closed = next(n for n in with_notes.flow_nodes() if getattr(n, "name", "") == "Closed")
+    assert task_annotation(closed).events == 4574  # events of `Closed` in the helpdesk log
+    assert any(t.text.startswith("⚠ ") for t in with_notes.process().text_annotations)
+    assert "Узкое место" in annotated.read_text(encoding="utf-8")
+    assert all(not n.extensions for n in without.flow_nodes()) and not without.process().text_annotations

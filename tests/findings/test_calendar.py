@@ -129,3 +129,19 @@ def test_sql_equals_python_and_is_additive(a: datetime, b: datetime, c: datetime
     assert 0 <= ab <= b.timestamp() - a.timestamp() + 1e-6
     with EventStore() as store:
         assert _sql_working(store, cal, [(a, b), (a, c)]) == pytest.approx([ab, ac])
+
+
+def test_add_working_seconds_skips_nights_weekends_and_ru_holidays() -> None:
+    cal = WorkCalendar(timezone="Europe/Moscow", start_s=9 * 3600, end_s=18 * 3600, weekdays=(0, 1, 2, 3, 4),
+                       holidays="RU")
+    thu = datetime(2024, 3, 7, 14, 55, tzinfo=UTC)  # Thu 17:55 Moscow; Fri 8 March is a holiday
+    assert cal.add_working_seconds(thu, 600) == datetime(2024, 3, 11, 6, 5, tzinfo=UTC)  # Mon 09:05
+    assert cal.working_seconds(thu, cal.add_working_seconds(thu, 600)) == 600
+    night = datetime(2024, 3, 11, 20, 0, tzinfo=UTC)  # Mon 23:00 Moscow
+    assert cal.add_working_seconds(night, 2 * 3600) == datetime(2024, 3, 12, 8, 0, tzinfo=UTC)  # Tue 11:00
+    assert cal.add_working_seconds(night, 0) == datetime(2024, 3, 12, 6, 0, tzinfo=UTC)  # the next window opens
+    sat_workday = datetime(2024, 4, 27, 5, 0, tzinfo=UTC)  # a transferred working Saturday, 08:00 Moscow
+    assert cal.add_working_seconds(sat_workday, 3600) == datetime(2024, 4, 27, 7, 0, tzinfo=UTC)
+    assert WorkCalendar().add_working_seconds(night, 60) == datetime(2024, 3, 11, 20, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="negative"):
+        cal.add_working_seconds(thu, -1)

@@ -10,8 +10,12 @@ layers and the order of the nodes within them, then places everything itself:
 * **edges** are routed orthogonally between shape boundaries: straight when source and target
   line up, down/up out of a split gateway and into a join, through the free vertical channels
   between layers otherwise, and around the shapes for flows going back (loops);
-* **boundary events** sit on the bottom edge of their host; event and gateway names are placed
-  below their shape, flow names beside a segment where they cover no shape.
+* **boundary events** sit on the bottom edge of their host; event, gateway and data-object names
+  are placed below their shape, flow names beside a segment where they cover no shape;
+* **nested lanes** are indented by one lane header inside their parent, as bpmn.io draws them;
+  text annotations and data-object references are placed beside the node they are associated with;
+* a **collapsed sub-process** with content gets a diagram of its own whose plane is the
+  sub-process (bpmn.io's drill-down), so every element of the model has a shape.
 
 Standard sizes: task 100×80, gateway 50×50, event 36×36.
 
@@ -34,6 +38,7 @@ import graphviz
 
 from crmflow.bpmn.model import (
     Bounds,
+    DataObjectReference,
     Definitions,
     Diagram,
     Edge,
@@ -63,8 +68,15 @@ MARGIN = 40.0  # between the lane header and the first shape, and after the last
 POOL_GAP = 40.0
 
 
-def node_size(node: FlowNode | TextAnnotation) -> tuple[float, float]:
+DATA_SIZE = (36.0, 50.0)
+
+_Item = FlowNode | TextAnnotation | DataObjectReference
+
+
+def node_size(node: _Item) -> tuple[float, float]:
     """The standard width and height of a shape (sub-processes are drawn collapsed)."""
+    if isinstance(node, DataObjectReference):
+        return DATA_SIZE
     if isinstance(node, TextAnnotation):
         lines = wrap_text(node.text, 22)
         return 150.0, max(30.0, LINE_HEIGHT * len(lines) + 12)
@@ -75,9 +87,9 @@ def node_size(node: FlowNode | TextAnnotation) -> tuple[float, float]:
     return TASK_SIZE
 
 
-def _label_lines(node: FlowNode | TextAnnotation) -> int:
-    """Lines of the label drawn below an event or a gateway (0 for anything else)."""
-    if isinstance(node, Event | Gateway) and node.name:
+def _label_lines(node: _Item) -> int:
+    """Lines of the label drawn below an event, a gateway or a data object (0 for anything else)."""
+    if isinstance(node, Event | Gateway | DataObjectReference) and node.name:
         return len(wrap_text(node.name, 14))
     return 0
 
@@ -263,17 +275,18 @@ class _Placed:
     labels: dict[str, Bounds]
 
 
-def _place_process(process: Process, top: float, with_pool: bool) -> _Placed:
+def _place_process(process: Process | SubProcess, top: float, with_pool: bool) -> _Placed:  # noqa: C901
     nodes = {n.id: n for n in process.nodes}
     boundary = [n for n in process.nodes if isinstance(n, Event) and n.position == "boundary" and n.attached_to in nodes]
     main = [n for n in process.nodes if n not in boundary]
-    notes = {t.id: t for t in process.text_annotations}
+    notes: dict[str, TextAnnotation | DataObjectReference] = {t.id: t for t in process.text_annotations}
+    notes |= {r.id: r for r in process.data_object_refs}
     note_host: dict[str, str] = {}
     for a in process.associations:
         for note, other in ((a.target, a.source), (a.source, a.target)):
             if note in notes and other in nodes and note not in note_host:
                 note_host[note] = next((b.attached_to for b in boundary if b.id == other), other) or other
-    items: dict[str, FlowNode | TextAnnotation] = {n.id: n for n in main} | notes
+    items: dict[str, _Item] = {n.id: n for n in main} | notes
 
     lane_list = [lane for ls in process.lane_sets for lane in ls.lanes]
     leaf_of: dict[str, str | None] = {}
@@ -319,8 +332,8 @@ def _place_process(process: Process, top: float, with_pool: bool) -> _Placed:
     bands: list[tuple[Lane | None, list[str]]] = [(lane, groups.get(lane.id, [])) for lane in lane_order]
     if groups.get(None):
         bands.append((None, groups[None]))
-    has_lanes = bool(lane_list)
-    left_edge = (POOL_HEADER if with_pool else 0.0) + (LANE_HEADER if has_lanes else 0.0) + MARGIN
+    depth = {lane.id: d for d, lane in _lane_depths(lane_list)}  # nested lanes are indented by one header each
+    left_edge = (POOL_HEADER if with_pool else 0.0) + LANE_HEADER * (max(depth.values(), default=-1) + 1) + MARGIN
     min_x = min((pos[i][0] - dot_size[i][0] / 2 for i in items), default=0.0)
     boxes: dict[str, Box] = {}
     band_boxes: list[tuple[Lane | None, float, float]] = []
@@ -348,24 +361,28 @@ def _place_process(process: Process, top: float, with_pool: bool) -> _Placed:
             boxes[e.id] = Box(cx - 18, hb.bottom - 18, cx + 18, hb.bottom + 18)
     lane_x = POOL_HEADER if with_pool else 0.0
     placed_lanes: list[tuple[Lane, Box]] = []
-    leaf_box = {lane.id: Box(lane_x, y0, right, y0 + h) for lane, y0, h in band_boxes if lane is not None}
+    leaf_box = {
+        lane.id: Box(lane_x + LANE_HEADER * depth[lane.id], y0, right, y0 + h) for lane, y0, h in band_boxes if lane is not None
+    }
 
     def add(lane: Lane) -> Box | None:
         if lane.id in leaf_box:
             box: Box | None = leaf_box[lane.id]
         else:
             kids = [b for c in (lane.children.lanes if lane.children else ()) if (b := add(c)) is not None]
-            box = Box(lane_x, min(k.top for k in kids), right, max(k.bottom for k in kids)) if kids else None
+            x = lane_x + LANE_HEADER * depth[lane.id]
+            box = Box(x, min(k.top for k in kids), right, max(k.bottom for k in kids)) if kids else None
         if box is not None:
             placed_lanes.append((lane, box))
         return box
 
     for lane in lane_list:
         add(lane)
+    labelled: dict[str, _Item] = {**nodes, **notes}
     labels = {
-        n_id: Bounds(b.cx - LABEL_WIDTH / 2, b.bottom + 4, LABEL_WIDTH, _label_lines(nodes[n_id]) * LINE_HEIGHT)
+        n_id: Bounds(b.cx - LABEL_WIDTH / 2, b.bottom + 4, LABEL_WIDTH, _label_lines(labelled[n_id]) * LINE_HEIGHT)
         for n_id, b in boxes.items()
-        if n_id in nodes and _label_lines(nodes[n_id])
+        if n_id in labelled and _label_lines(labelled[n_id])
     }
     for events in hosted.values():
         for e in events:
@@ -376,8 +393,15 @@ def _place_process(process: Process, top: float, with_pool: bool) -> _Placed:
     return _Placed(boxes, placed_lanes, Box(0.0, top, right, max(y, top + MIN_BAND)), labels)
 
 
+def _lane_depths(lanes: Sequence[Lane], depth: int = 0) -> Iterable[tuple[int, Lane]]:
+    for lane in lanes:
+        yield depth, lane
+        if lane.children is not None:
+            yield from _lane_depths(lane.children.lanes, depth + 1)
+
+
 def _plane_shapes(
-    process: Process, placed: _Placed, participant: str | None
+    process: Process | SubProcess, placed: _Placed, participant: str | None
 ) -> tuple[list[Shape], list[Edge]]:
     shapes: list[Shape] = []
     if participant is not None:
@@ -393,6 +417,9 @@ def _plane_shapes(
         ))  # fmt: skip
     for note in process.text_annotations:
         shapes.append(Shape(id=f"{note.id}_di", element=note.id, bounds=placed.boxes[note.id].bounds()))
+    for ref in process.data_object_refs:
+        shapes.append(Shape(id=f"{ref.id}_di", element=ref.id, bounds=placed.boxes[ref.id].bounds(),
+                            label=placed.labels.get(ref.id)))
     router = Router(placed.boxes, {n.id: n for n in process.nodes})
     drawn = [f for f in process.flows if f.source in placed.boxes and f.target in placed.boxes]
     # forward flows first: they take the natural ports, flows going back route around them
@@ -473,7 +500,22 @@ def layout(definitions: Definitions) -> Definitions:
                 edges.append(Edge(id=f"{m.id}_di", element=m.id, waypoints=tuple(router.vertical(m.source, m.target))))
     plane_element = collab.id if collab is not None else definitions.processes[0].id
     plane = Plane(id="BPMNPlane_1", element=plane_element, shapes=tuple(shapes), edges=tuple(edges))
-    return replace(definitions, diagrams=(Diagram(id="BPMNDiagram_1", plane=plane),))
+    diagrams = [Diagram(id="BPMNDiagram_1", plane=plane)]
+    for process in definitions.processes:
+        diagrams += _subprocess_diagrams(process)
+    return replace(definitions, diagrams=tuple(diagrams))
+
+
+def _subprocess_diagrams(container: Process | SubProcess) -> list[Diagram]:
+    """One diagram per collapsed sub-process with content, as bpmn.io draws them (the plane is the sub-process)."""
+    out: list[Diagram] = []
+    for node in container.nodes:
+        if isinstance(node, SubProcess) and node.nodes:
+            shapes, edges = _plane_shapes(node, _place_process(node, 0.0, False), None)
+            plane = Plane(id=f"BPMNPlane_{node.id}", element=node.id, shapes=tuple(shapes), edges=tuple(edges))
+            out.append(Diagram(id=f"BPMNDiagram_{node.id}", plane=plane))
+            out += _subprocess_diagrams(node)
+    return out
 
 
 __all__ = ["EVENT_SIZE", "GATEWAY_SIZE", "TASK_SIZE", "layout", "node_size"]

@@ -26,6 +26,7 @@ import math
 import textwrap
 from pathlib import Path
 
+from crmflow.bpmn.annotate import flow_frequency, task_annotation
 from crmflow.bpmn.model import (
     Association,
     Bounds,
@@ -53,16 +54,26 @@ _LINE = "#3c4a57"
 _TASK_FILL = "#ffffff"
 _POOL_FILL = "#f7f9fb"
 _HEADER_FILL = "#e8eef4"
+_FLAG = "#c0392b"  # tasks flagged by a bottleneck or rework finding
+_FLAG_MEDIUM = "#d35400"
+_MUTED = "#5d6d7e"
 _P = "crmflow-bpmn"  # prefix of the marker ids, so several diagrams can share one HTML page
 
 
 def wrap_text(text: str, width: int) -> list[str]:
-    """Split a name into lines of at most ``width`` characters (long words are broken).
+    """Split a name into lines of at most ``width`` characters (long words are broken, line breaks kept).
 
     >>> wrap_text("Create SW anomaly report", 12)
     ['Create SW', 'anomaly', 'report']
+    >>> wrap_text("Slow\\nRepeated", 20)
+    ['Slow', 'Repeated']
     """
-    lines = textwrap.wrap(" ".join(text.split()), width=max(1, width), break_long_words=True, break_on_hyphens=True)
+    lines = [
+        line
+        for part in text.splitlines()
+        for line in textwrap.wrap(" ".join(part.split()), width=max(1, width), break_long_words=True,
+                                  break_on_hyphens=True)
+    ]
     return lines or [""]
 
 
@@ -130,14 +141,33 @@ def _user_icon(x: float, y: float) -> str:
     )
 
 
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u2009")  # thin space: readable in Russian and English
+
+
 def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
     b = s.bounds
     thick = isinstance(node, CallActivity)
+    ann = task_annotation(node)
+    tip = node.name
+    if ann.events is not None:
+        tip += f" · n={ann.events} · cases={ann.cases}"
+    if ann.median_wait_s is not None:
+        tip += f" · median wait {ann.median_wait_s / 3600:.1f} h"
+    colour = _FLAG if any(sev == "high" for _kind, sev in ann.findings) else _FLAG_MEDIUM
+    stroke, width = (colour, 3.0) if ann.flagged else (_LINE, 4.0 if thick else 1.5)
     parts = [
-        f'<g class="task" data-element="{esc(node.id)}"><title>{esc(node.name)}</title>'
+        f'<g class="task{" flagged" if ann.flagged else ""}" data-element="{esc(node.id)}"><title>{esc(tip)}</title>'
         f'<rect x="{b.x}" y="{b.y}" width="{b.width}" height="{b.height}" rx="10" fill="{_TASK_FILL}" '
-        f'stroke="{_LINE}" stroke-width="{4 if thick else 1.5}"/>'
+        f'stroke="{stroke}" stroke-width="{width}"/>'
     ]
+    if ann.flagged:  # a badge on the top-right corner
+        parts.append(f'<circle class="badge" cx="{b.x + b.width - 4:.1f}" cy="{b.y + 4:.1f}" r="9" fill="{colour}"/>'
+                     f'<text x="{b.x + b.width - 4:.1f}" y="{b.y + 8.5:.1f}" font-size="13" font-weight="bold" '
+                     f'text-anchor="middle" fill="#fff">!</text>')  # fmt: skip
+    if ann.events is not None:  # the frequency under the name
+        parts.append(f'<text class="frequency" x="{b.x + b.width / 2:.1f}" y="{b.y + b.height - 7:.1f}" font-size="10" '
+                     f'text-anchor="middle" fill="{_MUTED}">n\u2009=\u2009{_count(ann.events)}</text>')  # fmt: skip
     if isinstance(node, Task) and node.kind == "userTask":
         parts.append(_user_icon(b.x + 5, b.y + 4))
     if isinstance(node, SubProcess) and not s.is_expanded:
@@ -147,8 +177,9 @@ def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
             f'<path d="M{mx - 4:.1f},{my:.1f}h8M{mx:.1f},{my - 4:.1f}v8" stroke="{_LINE}"/>'
         )
     chars = max(4, int((b.width - 10) / 7))
-    lines = _fit(node.name, chars, max(1, int((b.height - 16) / 14.4)))
-    parts.append(_text_block(lines, b.x + b.width / 2, b.y + b.height / 2 + 2))
+    room = b.height - 16 - (12 if ann.events is not None else 0)
+    lines = _fit(node.name, chars, max(1, int(room / 14.4)))
+    parts.append(_text_block(lines, b.x + b.width / 2, b.y + b.height / 2 + 2 - (6 if ann.events is not None else 0)))
     parts.append("</g>")
     return "".join(parts)
 
@@ -313,6 +344,14 @@ def _sequence_flow(flow: SequenceFlow, e: Edge, defs: Definitions) -> str:
     label = ""
     if text and e.label is not None:
         label = _text_block(wrap_text(text, 14), e.label.x + e.label.width / 2, e.label.y + e.label.height / 2, 11)
+    elif (count := flow_frequency(flow)) is not None:  # the DFG frequency beside the longest segment
+        a, b = max(zip(e.waypoints, e.waypoints[1:], strict=False),
+                   key=lambda ab: abs(ab[1].x - ab[0].x) + abs(ab[1].y - ab[0].y))
+        horizontal = abs(b.y - a.y) < abs(b.x - a.x)
+        x, y = (a.x + b.x) / 2 + (0 if horizontal else 4), (a.y + b.y) / 2 - (4 if horizontal else 0)
+        label = (f'<text class="frequency" x="{x:.1f}" y="{y:.1f}" font-size="10" fill="{_MUTED}" '
+                 f'text-anchor="{"middle" if horizontal else "start"}">{_count(count)}</text>')
+        text = text or str(count)
     return f'<g class="flow" data-element="{esc(flow.id)}"><title>{esc(text)}</title>{line}{slash}{label}</g>'
 
 

@@ -17,51 +17,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from crmflow import durations
 from crmflow.bpmn.model import BpmnError, TimerKind
+from crmflow.durations import Duration  # re-exported: timers return it
+from crmflow.errors import DurationError
 
-_NUMBER = r"(\d+(?:[.,]\d+)?)"
-_DURATION = re.compile(
-    rf"P(?!$)(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
-    rf"(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?"
-)
 _DYNAMIC = re.compile(r"[$#]\{")
-
-
-@dataclass(frozen=True)
-class Duration:
-    """An ISO 8601 duration; years and months are calendar units, the rest are fixed."""
-
-    years: float = 0.0
-    months: float = 0.0
-    weeks: float = 0.0
-    days: float = 0.0
-    hours: float = 0.0
-    minutes: float = 0.0
-    seconds: float = 0.0
-
-    @property
-    def is_calendar(self) -> bool:
-        """Whether the length depends on the calendar (it has years or months)."""
-        return bool(self.years or self.months)
-
-    def total_seconds(self, *, days_per_month: float = 30.0, days_per_year: float = 365.0) -> float:
-        """The length in seconds, counting a month and a year as the given number of days."""
-        days = self.years * days_per_year + self.months * days_per_month + self.weeks * 7 + self.days
-        return days * 86400 + self.hours * 3600 + self.minutes * 60 + self.seconds
-
-    def to_timedelta(self) -> timedelta:
-        """The exact length; a duration with years or months has none.
-
-        Raises
-        ------
-        BpmnError
-            If the duration has years or months.
-        """
-        if self.is_calendar:
-            raise BpmnError("a duration with years or months has no fixed length (expected weeks, days or less)")
-        return timedelta(seconds=self.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -82,21 +45,17 @@ def is_dynamic(text: str) -> bool:
 def parse_duration(text: str) -> Duration:
     """Parse an ISO 8601 duration such as ``PT10M``, ``P1DT2H``, ``P2W`` or ``PT1.5H``.
 
+    Strict ISO 8601 (upper-case designators, no short forms), read by :mod:`crmflow.durations`.
+
     Raises
     ------
     BpmnError
         If the text is not a duration; only the last component may have a fraction.
     """
-    value = text.strip()
-    match = _DURATION.fullmatch(value)
-    if match is None:
-        raise BpmnError(f"{text!r} is not an ISO 8601 duration (expected e.g. PT10M, P1DT2H or P2W)")
-    parts = match.groups()
-    present = [i for i, p in enumerate(parts) if p is not None]
-    if any(("." in parts[i] or "," in parts[i]) for i in present[:-1]):
-        raise BpmnError(f"{text!r}: only the last component of a duration may have a fraction (e.g. PT1H30M, not PT1.5H30M)")
-    numbers = [float(p.replace(",", ".")) if p is not None else 0.0 for p in parts]
-    return Duration(*numbers)
+    try:
+        return durations.parse_duration(text, short=False)
+    except DurationError as exc:
+        raise BpmnError(str(exc)) from None
 
 
 def parse_datetime(text: str) -> datetime:

@@ -70,11 +70,11 @@ def _set_lang(lang: str | None) -> None:
             _fail(exc)
 
 
-def read_inputs(inputs: list[Path], *, mapping: Path | None, timezone: str | None, step):  # type: ignore[no-untyped-def]
-    """Read the command's input files into one log, in the chosen language, showing progress."""
+def read_inputs(inputs: list[Path], *, mapping: Path | None, timezone: str | None, step, source_kind: str | None = None):  # type: ignore[no-untyped-def]
+    """Read the command's input files (or a project store) into one log, in the chosen language, showing progress."""
     from crmflow.ingest.reader import read_log
 
-    return read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang)
+    return read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang, source_kind=source_kind)
 
 
 def _print_mapping(log) -> None:  # type: ignore[no-untyped-def]
@@ -146,18 +146,24 @@ def audit(
     rules: Annotated[Path | None, typer.Option("--rules", help="Audit rules YAML (calendar, SLAs, stages…).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder for audit.json and report.html.")] = Path("out"),
     timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="CRM source kind of every file (crmflow import --list).")] = None,
+    quality: Annotated[Path | None, typer.Option(
+        "--quality", help="quality.json written by `crmflow quality`: the report includes its summary.", exists=True,
+    )] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Audit the As-Is process: writes OUT/audit.json and OUT/report.html."""
+    """Audit the As-Is process (event logs, CRM exports or a project .duckdb): writes OUT/audit.json and OUT/report.html."""
     _set_lang(lang)
     try:
-        outputs = _run_audit(inputs, mapping=mapping, rules=rules, out_dir=out_dir, timezone=timezone)
+        outputs = _run_audit(
+            inputs, mapping=mapping, rules=rules, out_dir=out_dir, timezone=timezone, source_kind=source, quality=quality
+        )
         out.print(t("written", json=outputs.json_path, html=outputs.html_path))
     except CrmflowError as exc:
         _fail(exc)
 
 
-def _run_audit(inputs, *, mapping, rules, out_dir, timezone):  # type: ignore[no-untyped-def]
+def _run_audit(inputs, *, mapping, rules, out_dir, timezone, source_kind=None, quality=None):  # type: ignore[no-untyped-def]
     from crmflow.asis import audit as run_audit
     from crmflow.findings.rules import load_rules
 
@@ -165,8 +171,8 @@ def _run_audit(inputs, *, mapping, rules, out_dir, timezone):  # type: ignore[no
     tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
     with step_progress(console, total=6, enabled=console.is_terminal) as step:
         step(t("reading", source=", ".join(p.name for p in inputs)))
-        log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step)
-        result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)))
+        log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind)
+        result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)), quality=quality)
         outputs = result.write(out_dir, lang=state.lang)
     _print_mapping(log)
     _print_summary(log)
@@ -221,6 +227,9 @@ from crmflow.cli import models as _models  # noqa: E402,F401
 from crmflow.cli import pack as _pack  # noqa: E402,F401
 from crmflow.cli import quality as _quality  # noqa: E402,F401
 from crmflow.cli import sources as _sources  # noqa: E402,F401
+from crmflow.cli import architecture as _architecture  # noqa: E402,F401
+from crmflow.cli import pull as _pull  # noqa: E402,F401
+from crmflow.cli import design as _design  # noqa: E402,F401
 
 
 def run() -> None:  # pragma: no cover - entry point helper

@@ -53,24 +53,29 @@ def discover(
     out_path: Annotated[Path, typer.Option("--out", help="BPMN file to write.")] = Path("model.bpmn"),
     svg: Annotated[Path | None, typer.Option("--svg", help="Also draw the diagram (.svg or .png).")] = None,
     noise: Annotated[float, typer.Option("--noise", help="Inductive-miner noise threshold, 0 ≤ x < 1.")] = 0.2,
+    annotate: Annotated[bool, typer.Option(
+        "--annotate/--no-annotate",
+        help="Annotate tasks and flows with frequencies and waiting times, and flag bottleneck and rework tasks.",
+    )] = True,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Discover the As-Is BPMN (inductive miner), with lanes by each task's dominant role."""
+    """Discover the As-Is BPMN (inductive miner), with lanes by each task's dominant role.
+
+    By default tasks carry their frequency and waiting time and flows their directly-follows
+    frequency (crmflow extension elements), and bottleneck and rework tasks are flagged with a note.
+    """
     _set_lang(lang)
-    from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
-    from crmflow.bpmn.layout import layout
+    from crmflow.asis import asis_model
     from crmflow.bpmn.writer import write_bpmn
-    from crmflow.discovery.inductive import discover_process_tree
 
     try:
-        with step_progress(console, total=4, enabled=console.is_terminal) as step:
+        with step_progress(console, total=3, enabled=console.is_terminal) as step:
             log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step)
             step("discovering")
-            tree = discover_process_tree(log, noise_threshold=noise)
-            step("laying out")
-            definitions = layout(tree_to_bpmn(tree, process_name=inputs[0].stem, lanes=dominant_lanes(log)))
+            definitions = asis_model(log, noise_threshold=noise, process_name=inputs[0].stem, annotate=annotate,
+                                     lang=state.lang)
             out_path.write_bytes(write_bpmn(definitions))
             if svg is not None:
                 _write_picture(definitions, svg)

@@ -157,6 +157,45 @@ class WorkCalendar(JsonMixin):
         table = {r.day: r for r in self.days(min(d1, d2), max(d1, d2))}
         return _position(table[d2], end) - _position(table[d1], start)
 
+    def add_working_seconds(self, start: datetime, seconds: float, *, max_days: int = 3660) -> datetime:
+        """The instant when ``seconds`` of working time have passed since ``start``.
+
+        An SLA of "10 working minutes" from a lead created on Friday at 17:55 (window 09:00-18:00)
+        is due on Monday at 09:05 — or later when Monday is a holiday.
+
+        >>> from datetime import timezone
+        >>> cal = WorkCalendar(timezone="Europe/Moscow", start_s=9 * 3600, end_s=18 * 3600,
+        ...                    weekdays=(0, 1, 2, 3, 4), holidays="RU")
+        >>> fri = datetime(2024, 3, 1, 14, 55, tzinfo=timezone.utc)      # Fri 17:55 in Moscow
+        >>> cal.add_working_seconds(fri, 600).isoformat()
+        '2024-03-04T06:05:00+00:00'
+
+        Raises
+        ------
+        ValueError
+            If ``seconds`` is negative, or no working time is found within ``max_days`` days.
+        """
+        if seconds < 0:
+            raise ValueError(f"cannot add a negative working time ({seconds} s)")
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        if self.always:
+            return start + timedelta(seconds=seconds)
+        left = float(seconds)
+        day = self.local_day(start)
+        for row in self.days(day, day + timedelta(days=max_days)):
+            if row.work_len <= 0:
+                continue
+            begin = max(row.work_start, start.timestamp())
+            end = row.work_start + row.work_len
+            if begin >= end:
+                continue
+            if begin + left <= end:
+                return datetime.fromtimestamp(begin + left, tz=UTC)
+            left -= end - begin
+        raise ValueError(f"no {seconds} s of working time within {max_days} days after {start.isoformat()} "
+                         "(check the working hours and weekdays)")
+
     def install(self, store: EventStore, first: date, last: date) -> CalendarTable:
         """Write the day table for ``first`` .. ``last`` into the store and return its handle."""
         rows = self.days(first, last)

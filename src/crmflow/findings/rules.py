@@ -38,7 +38,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from crmflow.errors import RulesError
+from crmflow.durations import parse_duration as parse_any_duration
+from crmflow.errors import DurationError, RulesError
 from crmflow.findings.calendar import DAY_SECONDS, WorkCalendar
 from crmflow.findings.model import Severity
 from crmflow.jsonable import JsonMixin
@@ -55,13 +56,6 @@ for _day, _spellings in enumerate((
     for _spelling in _spellings:
         _WEEKDAYS[_spelling] = _day
 
-_UNIT_SECONDS = {"w": 7 * DAY_SECONDS, "d": DAY_SECONDS, "h": 3600, "m": 60, "s": 1}
-_SIMPLE = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])", re.IGNORECASE)
-_ISO = re.compile(
-    r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -166,20 +160,13 @@ def parse_duration(value: object, key: str, *, day_s: float = DAY_SECONDS, week_
     >>> parse_duration("1d2h", "within", day_s=36000, week_s=180000)
     43200.0
     """
-    units = {**_UNIT_SECONDS, "d": day_s, "w": 7 * day_s if week_s is None else week_s}
     expected = "a duration such as 45s, 10m, 2h, 1d, 1h30m or ISO 8601 PT10M / P30D"
     if not isinstance(value, str) or not value.strip():
         raise RulesError(f"`{key}`: {value!r} is not a duration (expected {expected})")
-    text = value.strip()
-    m = _ISO.match(text)
-    if text[:1] in "pP" and m and any(m.groupdict().values()):
-        parts = m.groupdict()
-        return float(sum(float(parts[u]) * units[u] for u in parts if parts[u]))
-    compact = text.replace(" ", "")
-    matches = list(_SIMPLE.finditer(compact))
-    if not matches or "".join(x.group(0) for x in matches) != compact:
-        raise RulesError(f"`{key}`: cannot read {value!r} as a duration (expected {expected})")
-    return float(sum(float(x.group(1)) * units[x.group(2).lower()] for x in matches))
+    try:
+        return parse_any_duration(value).length(day_s=day_s, week_s=week_s)
+    except DurationError:
+        raise RulesError(f"`{key}`: cannot read {value!r} as a duration (expected {expected})") from None
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:

@@ -24,7 +24,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -33,6 +33,9 @@ from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import is_gzip, open_decompressed
 from crmflow.store import queries as q
 from crmflow.store.store import EventStore
+
+if TYPE_CHECKING:
+    from crmflow.store.objects import ObjectCentricLog
 
 #: Largest OCEL JSON file read (decompressed), in bytes: Python's json holds the whole document.
 MAX_JSON_BYTES = 256 * 1024 * 1024
@@ -69,6 +72,17 @@ class OcelParts:
     relations: pa.Table  # ord, rel_ord, oid, qualifier
     objects: pa.Table  # oid, otype
     attribute_types: dict[str, set[str]] = field(default_factory=dict)  # name -> OCEL types
+    #: Object attribute values with their validity time (OCEL 2.0 ``object_changes``): oid, name, value, time.
+    object_values: pa.Table = field(default_factory=lambda: _empty(("oid", "name", "value", "time")))
+    #: Object-to-object relations: source, target, qualifier.
+    o2o: pa.Table = field(default_factory=lambda: _empty(("source", "target", "qualifier")))
+    #: Declared attributes per event type and per object type: type -> [(name, OCEL type)].
+    event_types: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    object_types: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def _empty(names: tuple[str, ...]) -> pa.Table:
+    return pa.table({n: pa.array([], pa.string()) for n in names})
 
 
 def _text(value: Any) -> str | None:
@@ -122,10 +136,15 @@ def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int
     if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
         raise InputError(f"{label}: no 'events' list at the top level (expected the OCEL 2.0 JSON layout)")
     types: dict[str, set[str]] = {}
-    for i, et in enumerate(doc.get("eventTypes") or []):
-        for j, a in enumerate(et.get("attributes") or [] if isinstance(et, dict) else []):
-            t = _need(a, "type", f"eventTypes[{i}].attributes[{j}]", label)
-            types.setdefault(_need(a, "name", f"eventTypes[{i}].attributes[{j}]", label), set()).add(t)
+    declared: dict[str, dict[str, list[tuple[str, str]]]] = {"eventTypes": {}, "objectTypes": {}}
+    for key, decl in declared.items():
+        for i, et in enumerate(doc.get(key) or []):
+            attrs = decl.setdefault(_need(et, "name", f"{key}[{i}]", label), [])
+            for j, a in enumerate(et.get("attributes") or []):
+                t = _need(a, "type", f"{key}[{i}].attributes[{j}]", label)
+                attrs.append((_need(a, "name", f"{key}[{i}].attributes[{j}]", label), t))
+                if key == "eventTypes":
+                    types.setdefault(attrs[-1][0], set()).add(t)
     ev: dict[str, list[Any]] = {"ord": [], "eid": [], "etype": [], "time": []}
     at: dict[str, list[Any]] = {"ord": [], "name": [], "value": []}
     rel: dict[str, list[Any]] = {"ord": [], "rel_ord": [], "oid": [], "qualifier": []}
@@ -145,9 +164,21 @@ def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int
             rel["oid"].append(_need(r, "objectId", f"{where}.relationships[{k}]", label))
             rel["qualifier"].append(_text(r.get("qualifier")) if isinstance(r, dict) else None)
     objs: dict[str, list[Any]] = {"oid": [], "otype": []}
+    values: dict[str, list[Any]] = {"oid": [], "name": [], "value": [], "time": []}
+    o2o: dict[str, list[Any]] = {"source": [], "target": [], "qualifier": []}
     for i, o in enumerate(doc.get("objects") or []):
-        objs["oid"].append(_need(o, "id", f"objects[{i}]", label))
+        oid = _need(o, "id", f"objects[{i}]", label)
+        objs["oid"].append(oid)
         objs["otype"].append(_need(o, "type", f"objects[{i}]", label))
+        for j, a in enumerate(o.get("attributes") or []):
+            values["oid"].append(oid)
+            values["name"].append(_need(a, "name", f"objects[{i}].attributes[{j}]", label))
+            values["value"].append(_text(a.get("value")))
+            values["time"].append(_text(a.get("time")))
+        for k, r in enumerate(o.get("relationships") or []):
+            o2o["source"].append(oid)
+            o2o["target"].append(_need(r, "objectId", f"objects[{i}].relationships[{k}]", label))
+            o2o["qualifier"].append(_text(r.get("qualifier")))
     del doc
     s, i64 = pa.string(), pa.int64()
     return OcelParts(
@@ -163,6 +194,10 @@ def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int
         ),
         objects=_table({"oid": (objs["oid"], s), "otype": (objs["otype"], s)}),
         attribute_types=types,
+        object_values=_table({k: (v, s) for k, v in values.items()}),
+        o2o=_table({k: (v, s) for k, v in o2o.items()}),
+        event_types=declared["eventTypes"],
+        object_types=declared["objectTypes"],
     )
 
 
@@ -199,13 +234,15 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
         order = {eid: i for i, (eid, _) in enumerate(events)}
         times: dict[str, str | None] = {}
         types: dict[str, set[str]] = {}
+        event_types: dict[str, list[tuple[str, str]]] = {}
         at: dict[str, list[Any]] = {"ord": [], "name": [], "value": []}
-        for etype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM event_map_type ORDER BY rowid"):
+        for etype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM event_map_type ORDER BY rowid").fetchall():
             tname = f"event_{tmap}"
             if tname not in tables:
                 raise InputError(f"{label}: event type {etype!r} maps to table {tname!r}, which does not exist")
             info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
             attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time")]
+            event_types[etype] = attrs
             for name, t in attrs:
                 types.setdefault(name, set()).add(t)
             cols = ", ".join(q.ident(c) for c in ["ocel_id", "ocel_time", *[a for a, _ in attrs]])
@@ -222,6 +259,12 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
                         at["value"].append(_text(value))
         rel = con.execute("SELECT ocel_event_id, ocel_object_id, ocel_qualifier FROM event_object ORDER BY rowid").fetchall()
         objects = con.execute("SELECT ocel_id, ocel_type FROM object ORDER BY rowid").fetchall()
+        object_types, values = _sqlite_object_values(con, tables, label)
+        o2o = (
+            con.execute("SELECT ocel_source_id, ocel_target_id, ocel_qualifier FROM object_object ORDER BY rowid").fetchall()
+            if "object_object" in tables
+            else []
+        )
     except sqlite3.Error as exc:
         raise InputError(f"{label}: cannot read this OCEL 2.0 SQLite database: {exc}") from exc
     finally:
@@ -250,7 +293,42 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
         relations=_table({k: (v, i64 if k in ("ord", "rel_ord") else s) for k, v in rel_cols.items()}),
         objects=_table({"oid": ([o[0] for o in objects], s), "otype": ([o[1] for o in objects], s)}),
         attribute_types=types,
+        object_values=_table({k: ([_text(r[i]) for r in values], s) for i, k in enumerate(("oid", "name", "value", "time"))}),
+        o2o=_table({k: ([_text(r[i]) for r in o2o], s) for i, k in enumerate(("source", "target", "qualifier"))}),
+        event_types=event_types,
+        object_types=object_types,
     )
+
+
+def _sqlite_object_values(
+    con: sqlite3.Connection, tables: set[str], label: str
+) -> tuple[dict[str, list[tuple[str, str]]], list[tuple[Any, ...]]]:
+    """Object attribute declarations and values (oid, name, value, time) from ``object_<map>`` tables.
+
+    A row whose ``ocel_changed_field`` is empty gives every attribute's value at its time; a row naming
+    a field gives only that field's new value.
+    """
+    if "object_map_type" not in tables:
+        return {}, []
+    declared: dict[str, list[tuple[str, str]]] = {}
+    values: list[tuple[Any, ...]] = []
+    for otype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM object_map_type ORDER BY rowid").fetchall():
+        tname = f"object_{tmap}"
+        if tname not in tables:
+            raise InputError(f"{label}: object type {otype!r} maps to table {tname!r}, which does not exist")
+        info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
+        attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time", "ocel_changed_field")]
+        declared[otype] = attrs
+        has_changed = any(r[1] == "ocel_changed_field" for r in info)
+        changed = "ocel_changed_field" if has_changed else "NULL"
+        cols = ", ".join(["ocel_id", "ocel_time", changed, *[q.ident(a) for a, _ in attrs]])
+        for row in con.execute(f"SELECT {cols} FROM {q.ident(tname)} ORDER BY rowid").fetchall():
+            for (name, t), value in zip(attrs, row[3:], strict=True):
+                if value is None or (row[2] not in (None, "") and row[2] != name):
+                    continue
+                value = bool(value) if t == "boolean" and isinstance(value, int) else value
+                values.append((row[0], name, value, row[1]))
+    return declared, values
 
 
 # ---------------------------------------------------------------------------- flattening
@@ -468,6 +546,58 @@ def read_ocel_raw(
     return RawTable(table=table, source=label, format=fmt, rows_read=rows_read, quarantined=quarantined, info=info)
 
 
+def read_ocel(
+    path: str | Path,
+    *,
+    store: EventStore | None = None,
+    name: str = "ocel",
+    timezone: str | None = None,
+    max_json_bytes: int | None = None,
+) -> ObjectCentricLog:
+    """Read an OCEL 2.0 log (JSON or SQLite) into the object-centric store, without flattening.
+
+    Parameters
+    ----------
+    path
+        ``.json``/``.jsonocel`` (optionally gzip-compressed) or ``.sqlite``/``.sqlite3``/``.db``.
+    store
+        Where to load it; a new in-memory store when None.
+    name
+        Name of the object-centric log in the store.
+    timezone
+        Zone of times written without an offset (default: ``settings.timezone``).
+    max_json_bytes
+        Largest JSON document accepted (default: ``settings.max_ocel_json_bytes``).
+
+    Returns
+    -------
+    ObjectCentricLog
+        Events, objects, object attribute changes, E2O and O2O relations and declared types.
+        Unreadable event times go to the quarantine (see :meth:`ObjectCentricLog.from_parts`).
+    """
+    from crmflow.store.objects import ObjectCentricLog
+
+    store = store or EventStore()
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file (expected an OCEL 2.0 .jsonocel/.json or .sqlite log)")
+    suffixes = [s.lower() for s in p.suffixes]
+    kind = suffixes[-2] if len(suffixes) > 1 and suffixes[-1] == ".gz" else (suffixes[-1] if suffixes else "")
+    limit = max_json_bytes or store.settings.max_ocel_json_bytes
+    if kind in JSON_SUFFIXES:
+        parts, fmt = parts_from_json(p, p.name, store, max_bytes=limit), "ocel-json"
+    elif kind in SQLITE_SUFFIXES:
+        parts, fmt = parts_from_sqlite(p, p.name), "ocel-sqlite"
+    else:
+        raise InputError(
+            f"{p.name}: unknown OCEL file type {kind or '(none)'!r} "
+            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES)})"
+        )
+    return ObjectCentricLog.from_parts(
+        store, parts, name=name, source=p.name, format=fmt, timezone=timezone or store.settings.timezone
+    )
+
+
 __all__ = [
     "MAX_JSON_BYTES",
     "OCEL_TYPES",
@@ -475,5 +605,6 @@ __all__ = [
     "object_type_counts",
     "parts_from_json",
     "parts_from_sqlite",
+    "read_ocel",
     "read_ocel_raw",
 ]

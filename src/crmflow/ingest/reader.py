@@ -1,5 +1,10 @@
 """``read_log``: one call from files or frames to an :class:`~crmflow.store.store.EventLog`.
 
+A file a CRM source adapter recognises (:mod:`crmflow.sources.registry`: Bitrix24, amoCRM,
+Salesforce, HubSpot exports and saved API responses) is read by that adapter; any other by the
+reader for its type. Dictionaries (stage names, users) are read before the event files of the same
+call. A project store (``.duckdb``, written by ``crmflow import``) is opened as it is.
+
 Each source is read by the reader for its type, staged (mapped, converted, quarantined) and then
 all staged sources are materialised together as one log. ``row_no`` stays unique across sources:
 each source's staged rows are shifted past the previous sources' numbers, while the quarantine
@@ -15,15 +20,18 @@ keeps every source's own row numbers (and its file name).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crmflow.errors import UnsupportedFormatError
+from crmflow.errors import EmptyLogError, UnsupportedFormatError
 from crmflow.ingest.columns import ColumnMapping, load_mapping_file
 from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
 from crmflow.settings import get_settings
 from crmflow.store.store import EventLog, EventStore
+
+if TYPE_CHECKING:
+    from crmflow.sources.registry import SourceAdapter
 
 #: File name endings each reader handles (longest first where they overlap).
 SUPPORTED: dict[str, str] = {
@@ -58,6 +66,18 @@ def format_of(path: str | Path) -> str:
     )
 
 
+def source_adapter(source: Any, source_kind: str | None = None) -> SourceAdapter | None:
+    """The CRM adapter for a path: the one named ``source_kind``, else the one that recognises it."""
+    from crmflow.sources.registry import detect_adapter, get_adapter
+
+    if is_frame(source):
+        return None
+    if source_kind:
+        return get_adapter(source_kind)
+    path = Path(source)
+    return detect_adapter(path) if path.is_file() else None
+
+
 def read_raw(
     store: EventStore,
     source: Any,
@@ -67,11 +87,15 @@ def read_raw(
     object_type: str | None = None,
     timezone: str | None = None,
     progress: ProgressFn | None = None,
+    source_kind: str | None = None,
 ) -> RawTable:
-    """Load one source (path or frame) into a raw table with the reader for its type."""
+    """Load one source (path or frame) into a raw table with its CRM adapter or the reader for its type."""
     if is_frame(source):
         return read_frame_raw(store, source, log_name=log_name)
     path = Path(source)
+    adapter = source_adapter(path, source_kind)
+    if adapter is not None:
+        return adapter.read(store, path, log_name, progress)
     kind = format_of(path)
     if kind == "csv":
         from crmflow.ingest.csv import read_csv_raw
@@ -97,6 +121,23 @@ def read_raw(
     )
 
 
+def canonical_mapping(store: EventStore, raw: RawTable) -> ColumnMapping | None:
+    """The mapping of a raw table an adapter wrote with the canonical XES column names, else None."""
+    cols = set(store.columns(raw.table))
+    if not {"case:concept:name", "concept:name", "time:timestamp"} <= cols:
+        return None
+    return ColumnMapping(
+        case_id="case:concept:name", activity="concept:name", timestamp="time:timestamp",
+        resource="org:resource" if "org:resource" in cols else None,
+        role="org:role" if "org:role" in cols else None,
+        lifecycle="lifecycle:transition" if "lifecycle:transition" in cols else None,
+    )
+
+
+def _is_project(source: Any) -> bool:
+    return isinstance(source, str | Path) and Path(source).suffix.lower() in (".duckdb", ".ddb")
+
+
 def _mapping(mapping: ColumnMapping | str | Path | None) -> ColumnMapping | None:
     if mapping is None or isinstance(mapping, ColumnMapping):
         return mapping
@@ -114,6 +155,7 @@ def read_log(
     object_type: str | None = None,
     progress: ProgressFn | None = None,
     lang: str | None = None,
+    source_kind: str | None = None,
 ) -> EventLog:
     """Read one or more sources into one event log.
 
@@ -140,31 +182,95 @@ def read_log(
     lang
         Language of the quarantine reasons and messages (``ru``/``en``); the ``CRMFLOW_LANG``
         setting when None. Used only when a new store is created here.
+    source_kind
+        Name of the CRM source adapter for every file (``crmflow import --list``); detected per
+        file when None.
 
     Returns
     -------
     EventLog
         With its quarantine and ingestion records in the store.
     """
+    sources = (source, *more_sources)
     if store is None:
         settings = get_settings()
-        store = EventStore(settings=settings.model_copy(update={"lang": lang}) if lang else settings)
+        settings = settings.model_copy(update={"lang": lang}) if lang else settings
+        if len(sources) == 1 and _is_project(source):
+            from crmflow.sources.project import open_project_log
+
+            return open_project_log(source, log_name=log_name, settings=settings)
+        store = EventStore(settings=settings)
+    results = stage_sources(
+        store, sources, log_name=log_name, mapping=mapping, timezone=timezone, sheet=sheet,
+        object_type=object_type, progress=progress, source_kind=source_kind,
+    )
+    return build_log(store, results, log_name=log_name, progress=progress)
+
+
+def stage_sources(
+    store: EventStore,
+    sources: tuple[Any, ...] | list[Any],
+    *,
+    log_name: str = "log",
+    mapping: ColumnMapping | str | Path | None = None,
+    timezone: str | None = None,
+    sheet: str | int | None = None,
+    object_type: str | None = None,
+    progress: ProgressFn | None = None,
+    source_kind: str | None = None,
+) -> list[StageResult]:
+    """Read and stage every source (dictionaries first, recorded but not staged); see :func:`read_log`.
+
+    Returns
+    -------
+    list[StageResult]
+        One per event source, in input order; dictionaries have ``format`` of their adapter and
+        ``stage`` ``""``.
+    """
+    from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
+
     tz = timezone or store.settings.timezone
     m = _mapping(mapping)
+    plan = [(src, source_adapter(src, source_kind)) for src in sources]
+    plan.sort(key=lambda pa: 0 if is_dictionary_adapter(pa[1]) else 1)  # stable: dictionaries first
     results: list[StageResult] = []
     offset = 0
-    for src in (source, *more_sources):
-        raw = read_raw(
-            store, src, log_name=log_name, sheet=sheet, object_type=object_type, timezone=tz, progress=progress
-        )
-        res = stage_raw(store, raw, log_name=log_name, mapping=m, timezone=tz, progress=progress, row_offset=offset)
+    for src, adapter in plan:
+        if adapter is not None:
+            raw = adapter.read(store, Path(src), log_name, progress)
+        else:
+            raw = read_raw(
+                store, src, log_name=log_name, sheet=sheet, object_type=object_type, timezone=tz, progress=progress
+            )
+        if is_dictionary(raw):
+            store.record_ingestion(log_name=log_name, source=raw.source, format=raw.format, rows_read=0, parsed=0,
+                                   quarantined=0, mapping={"info": raw.info})
+            drop_raw(store, raw)
+            results.append(StageResult(stage="", source=raw.source, format=raw.format, rows_read=0, parsed=0,
+                                       quarantined=0, mapping={"info": raw.info}))
+            continue
+        src_mapping = (canonical_mapping(store, raw) if adapter is not None else None) or m
+        res = stage_raw(store, raw, log_name=log_name, mapping=src_mapping, timezone=tz, progress=progress, row_offset=offset)
         top = store.sql(f"SELECT coalesce(max(row_no), 0) FROM {raw.table}").fetchall()[0][0]
         offset += max(int(top), raw.rows_read)
         drop_raw(store, raw)
         results.append(res)
+    return results
+
+
+def build_log(
+    store: EventStore, results: list[StageResult], *, log_name: str = "log", progress: ProgressFn | None = None
+) -> EventLog:
+    """Materialise the staged sources as one log (dictionaries skipped) and drop the stages."""
+    from crmflow.sources.messages import msg
+
+    stages = [r.stage for r in results if r.stage]
+    if not stages:
+        names = ", ".join(r.source for r in results)
+        raise EmptyLogError(msg("only_dictionaries", store.settings.lang, sources=names or "—"))
     if progress:
         progress("building the log")
-    log = store.materialize([r.stage for r in results], log_name=log_name)
-    for r in results:
-        drop_stage(store, r.stage)
+    log = store.materialize(stages, log_name=log_name)
+    for st in stages:
+        drop_stage(store, st)
     return log

@@ -176,7 +176,14 @@ def _context(audit: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "durations": _durations(audit.get("case_durations"), lang),
         "quarantine": dict(audit.get("quarantine") or {"count": 0, "by_reason": [], "sample": []}),
         "warnings": [str(w) for w in audit.get("warnings") or []],
+        "quality": _quality(audit, lang),
     }
+
+
+def _quality(audit: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
+    from crmflow.quality.summary import quality_view
+
+    return quality_view(audit.get("quality"), lang)
 
 
 def sla_compliance(sla: Sequence[Mapping[str, Any]]) -> float | None:

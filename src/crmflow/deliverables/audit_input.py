@@ -1,0 +1,184 @@
+"""The As-Is side of the pack: an audit folder (``audit.json``, ``asis.bpmn``, optional ``quality.json``).
+
+The deliverables read the audit through :class:`AuditInput` only: its findings, the measured
+waiting times per activity, the funnel and the SLA results, and which findings a To-Be step's
+``findings_addressed`` (``kind:subject``) and ``as_is`` activity names refer to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crmflow.errors import PackError
+
+#: Finding kinds an audit can hold (see ``crmflow.findings.model.FindingKind``).
+FINDING_KINDS = ("bottleneck", "rework", "ping_pong", "workload_concentration", "stuck_case", "sla_violation",
+                 "funnel_drop")
+
+#: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``).
+KIND_ALIASES = {"workload": "workload_concentration", "sla": "sla_violation", "funnel": "funnel_drop",
+                "stuck": "stuck_case", "pingpong": "ping_pong"}
+
+
+@dataclass(frozen=True, eq=False)
+class AuditInput:
+    """A loaded As-Is audit.
+
+    ``data`` is the ``audit.json`` document (empty when only quality/journey results were given),
+    ``asis_bpmn`` the discovered model's file (or None), ``quality`` the data-quality results
+    (``quality.json``, :mod:`crmflow.quality`) and ``journey`` the customer journey
+    (``journey.json``, :class:`crmflow.mining.journey.CustomerJourney`) when present.
+    """
+
+    folder: Path | None
+    data: dict[str, Any]
+    asis_bpmn: Path | None = None
+    quality: dict[str, Any] | None = None
+    journey: dict[str, Any] | None = None
+
+    @property
+    def has_log(self) -> bool:
+        """Whether there is an event-log audit (not only quality or journey results)."""
+        return bool(self.data)
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return list(self.data.get("findings") or [])
+
+    @property
+    def name(self) -> str:
+        sources = (self.data.get("input") or {}).get("sources") or []
+        names = [str(s.get("source") or s.get("name") or "") for s in sources if isinstance(s, dict)]
+        return ", ".join(n for n in names if n) or (self.folder.name if self.folder else "audit")
+
+    def activity(self, name: str) -> dict[str, Any] | None:
+        """The audit's statistics of one activity (events, cases, waiting times), or None."""
+        return next((a for a in self.data.get("activities") or [] if a.get("activity") == name), None)
+
+    def funnel_stage(self, name: str) -> dict[str, Any] | None:
+        """The funnel row of a stage (cases reaching it, conversion, lost here), or None."""
+        stages = (self.data.get("funnel") or {}).get("stages") or []
+        return next((s for s in stages if s.get("stage") == name), None)
+
+    def sla_results(self) -> list[dict[str, Any]]:
+        return list(self.data.get("sla") or [])
+
+    def findings_for(self, refs: tuple[str, ...], activities: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The findings a step refers to: by ``kind:subject`` references, else by its As-Is activities.
+
+        A reference matches a finding of that kind whose key is the subject or names it (an
+        activity, a transition end, a stage, a resource or an SLA rule); a bare kind (``rework``)
+        matches every finding of the kind on the step's As-Is activities.
+        """
+        found: list[dict[str, Any]] = []
+        for f in self.findings:
+            subjects = finding_subjects(f)
+            hit = False
+            for ref in refs:
+                kind, _, subject = ref.partition(":")
+                kind = KIND_ALIASES.get(kind.strip(), kind.strip())
+                subject = subject.strip()
+                if kind != f.get("kind"):
+                    continue
+                if subject and (subject == f.get("key") or subject in subjects) or not subject and subjects & set(activities):
+                    hit = True
+            if hit and f not in found:
+                found.append(f)
+        return found
+
+
+def finding_subjects(finding: dict[str, Any]) -> set[str]:
+    """What a finding is about: its key and the activities, stages, resources and rule it names."""
+    m = finding.get("metrics") or {}
+    out = {str(finding.get("key") or "")}
+    for k in ("source", "target", "activity", "stage", "next_stage", "from", "to", "rule", "a", "b", "top_resource",
+              "from_stage", "to_stage"):
+        if m.get(k):
+            out.add(str(m[k]))
+    ev = finding.get("evidence") or {}
+    out.update(str(a) for a in ev.get("activities") or [])
+    out.discard("")
+    return out
+
+
+def load_audit(folder: str | Path) -> AuditInput:
+    """Load an audit folder written by ``crmflow audit`` (``audit.json`` and, if present, ``asis.bpmn``).
+
+    Parameters
+    ----------
+    folder
+        The folder (or the ``audit.json`` file itself).
+
+    Raises
+    ------
+    PackError
+        When there is no ``audit.json`` (the message lists sub-folders that have one, e.g. the
+        ``bitrix24`` and ``helpdesk`` folders of ``crmflow demo``) or it is not an audit document.
+    """
+    path = Path(folder)
+    if path.is_file():
+        path = path.parent
+    audit_json = path / "audit.json"
+    if not audit_json.exists():
+        nested = sorted(p.parent.name for p in path.glob("*/audit.json")) if path.is_dir() else []
+        hint = (f"; choose one of its audits: {', '.join(str(path / n) for n in nested)}" if nested
+                else "; run `crmflow audit … --out DIR` first")
+        raise PackError(f"--audit {path}: no audit.json there{hint}")
+    try:
+        data = json.loads(audit_json.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackError(f"{audit_json}: cannot read the audit document ({exc}); write it again with `crmflow audit`") from exc
+    missing = [k for k in ("findings", "activities", "log") if k not in data] if isinstance(data, dict) else ["object"]
+    if missing:
+        raise PackError(f"{audit_json}: not an audit document (missing {', '.join(missing)}); "
+                        "expected the output of `crmflow audit` (docs/audit.schema.json)")
+    bpmn = path / "asis.bpmn"
+    return AuditInput(folder=path, data=data, asis_bpmn=bpmn if bpmn.exists() else None,
+                      quality=read_optional(path / "quality.json", required=("scores",)),
+                      journey=read_optional(path / "journey.json", required=("stages", "customers")))
+
+
+def read_optional(path: str | Path, *, required: tuple[str, ...]) -> dict[str, Any] | None:
+    """A JSON result next to the audit (``quality.json``, ``journey.json``): None when absent.
+
+    A folder means the file of that name inside it. Raises :class:`PackError` when the file
+    exists but is not JSON or lacks the ``required`` keys.
+    """
+    file = Path(path)
+    if not file.exists():
+        return None
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackError(f"{file}: cannot read it as JSON ({exc})") from exc
+    missing = [k for k in required if not isinstance(doc, dict) or k not in doc]
+    if missing:
+        raise PackError(f"{file}: expected the keys {', '.join(required)} (missing {', '.join(missing)}); "
+                        "write it again with crmflow")
+    return doc
+
+
+def with_extras(audit: AuditInput | None, *, quality: str | Path | None = None,
+                journey: str | Path | None = None) -> AuditInput | None:
+    """Add data-quality and customer-journey results given on their own (a file or the folder holding it)."""
+    if quality is None and journey is None:
+        return audit
+    base = audit or AuditInput(folder=None, data={})
+
+    def locate(value: str | Path, name: str) -> Path:
+        p = Path(value)
+        p = p / name if p.is_dir() else p
+        if not p.exists():
+            raise PackError(f"{value}: no {name} there")
+        return p
+
+    q = read_optional(locate(quality, "quality.json"), required=("scores",)) if quality is not None else base.quality
+    j = read_optional(locate(journey, "journey.json"), required=("stages", "customers")) if journey is not None \
+        else base.journey
+    return AuditInput(folder=base.folder, data=base.data, asis_bpmn=base.asis_bpmn, quality=q, journey=j)
+
+
+__all__ = ["FINDING_KINDS", "KIND_ALIASES", "AuditInput", "finding_subjects", "load_audit", "read_optional", "with_extras"]

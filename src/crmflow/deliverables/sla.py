@@ -1,0 +1,117 @@
+"""SLA policy and checklists: every SLA with its target, escalation chain and the As-Is compliance.
+
+The As-Is compliance is taken from the audit's SLA results when an audit rule has the SLA's id
+(``first_contact`` and ``first-contact`` are the same id).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crmflow.deliverables.audit_input import AuditInput
+from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
+from crmflow.deliverables.messages import t
+from crmflow.design.model import EscalationAction, Sla, TimeSpan, ToBeDefinition
+from crmflow.report.messages import format_duration, format_percent
+
+
+def norm_id(value: str) -> str:
+    """Ids compared loosely: case, ``-`` and ``_`` do not matter."""
+    return value.lower().replace("-", "_").strip()
+
+
+_SPAN = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([smhdw])\s*$")
+_SPAN_UNITS = {"en": {"s": "s", "m": "min", "h": "h", "d": "d", "w": "wk"},
+               "ru": {"s": "с", "m": "мин", "h": "ч", "d": "дн.", "w": "нед."}}
+
+
+def span_text(span: TimeSpan, lang: str) -> str:
+    """A duration as written, with a readable unit (``10m`` → ``10 мин``); other forms are kept."""
+    m = _SPAN.match(span.text)
+    if not m:
+        return span.text
+    return f"{m.group(1)}\u00a0{_SPAN_UNITS['ru' if lang == 'ru' else 'en'][m.group(2)]}"
+
+
+def same_id(a: str, b: str) -> bool:
+    """Loose id match: equal, or one is the other followed by ``_…`` (``first_contact`` ~ ``first-contact-10m``)."""
+    x, y = norm_id(a), norm_id(b)
+    return bool(x and y) and (x == y or x.startswith(y + "_") or y.startswith(x + "_"))
+
+
+def action_text(action: EscalationAction, tobe: ToBeDefinition, lang: str) -> str:
+    """One escalation action in words (``notify: Head of sales``)."""
+    role = tobe.party_name(action.role, lang) if action.role else ""
+    step = ""
+    if action.step:
+        for _p, s in tobe.steps():
+            if s.id == action.step:
+                step = s.name.get(lang)
+        step = step or action.step
+    words = t(f"action.{action.kind}", lang, role=role or t("action.same_role", lang), status=action.status or "",
+              step=step)
+    note = action.note.get(lang)
+    return f"{words} ({note})" if note else words
+
+
+def sla_target(sla: Sla, lang: str) -> str:
+    return t("sla.target", lang, within=span_text(sla.within, lang), basis=t(f"basis.{sla.within.basis}", lang))
+
+
+def audit_sla(audit: AuditInput | None, sla: Sla) -> dict[str, Any] | None:
+    """The audit's result for the same SLA rule, or None."""
+    if audit is None:
+        return None
+    results = audit.sla_results()
+    exact = next((r for r in results if norm_id(str(r.get("name", ""))) == norm_id(sla.id)), None)
+    return exact or next((r for r in results if same_id(str(r.get("name", "")), sla.id)), None)
+
+
+def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
+    """The SLA policy (targets, escalation chains, As-Is compliance) and the checklists of the steps."""
+    rows = []
+    chains: list[Any] = []
+    n_sla = 0
+    for _process, step in tobe.steps():
+        for sla in step.slas:
+            n_sla += 1
+            measured = audit_sla(audit, sla)
+            baseline = (t("sla.baseline", lang, compliance=format_percent(measured.get("compliance"), lang),
+                          cases=measured.get("cases_checked", 0),
+                          median=format_duration(measured.get("median_s"), lang)) if measured else "—")
+            rows.append((step.name.get(lang), sla.name.get(lang) or sla.id, sla_target(sla, lang),
+                         sla.applies_when or t("sla.always", lang), str(len(sla.escalations)), baseline))
+            levels = []
+            for i, level in enumerate(sla.escalations, start=1):
+                acts = "; ".join(action_text(a, tobe, lang) for a in level.actions)
+                levels.append(t("sla.level", lang, n=i, after=span_text(level.after, lang),
+                                basis=t(f"basis.{level.after.basis}", lang), actions=acts))
+            inner: list[Any] = [Paragraph(t("sla.chain_intro", lang, step=step.name.get(lang), target=sla_target(sla, lang)))]
+            if levels:
+                inner.append(BulletList(tuple(levels), ordered=True))
+            if sla.resolved_when:
+                inner.append(Paragraph(t("sla.resolved_when", lang, expr=sla.resolved_when), style="note"))
+            chains.append(Section(title=sla.name.get(lang) or sla.id, blocks=tuple(inner)))
+    cal = tobe.calendar
+    hours = f"{cal.working_hours[0] // 3600:02d}:{cal.working_hours[0] % 3600 // 60:02d}–" \
+            f"{cal.working_hours[1] // 3600:02d}:{cal.working_hours[1] % 3600 // 60:02d}"
+    blocks: list[Any] = [
+        Paragraph(t("sla.intro", lang, n=n_sla, tz=cal.timezone, hours=hours, days=len(cal.weekdays),
+                    holidays=cal.holidays or "—")),
+        Table(header=(t("col.step", lang), t("col.sla", lang), t("col.target", lang), t("col.applies", lang),
+                      t("col.levels", lang), t("col.asis_baseline", lang)),
+              rows=tuple(rows), caption=t("sla.caption", lang)),
+        *chains,
+    ]
+    checklists: list[Any] = []
+    for _process, step in tobe.steps():
+        if step.checklist:
+            checklists += [Section(title=step.name.get(lang),
+                                   blocks=(BulletList(tuple("☐ " + c.get(lang) for c in step.checklist)),))]
+    if checklists:
+        blocks.append(Section(title=t("sla.checklists", lang), blocks=tuple(checklists)))
+    return Section(title=t("sla.title", lang), blocks=tuple(blocks), key="sla")
+
+
+__all__ = ["action_text", "audit_sla", "build_sla_policy", "norm_id", "same_id", "sla_target", "span_text"]

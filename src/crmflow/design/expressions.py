@@ -1,0 +1,512 @@
+"""A small, safe expression language for conditions, data checks and priority rules.
+
+Expressions are parsed once (a LALR grammar, :mod:`lark`) into a tree of frozen dataclasses and
+evaluated against a dict; nothing is ever handed to Python's ``eval``. The language:
+
+* literals: numbers (``100000``, ``0.5``), strings (``"web"``, ``'web'``), ``true``/``false``,
+  ``null``, durations (``PT2H``, ``P1D``, ``10m``, ``1h30m``) and lists (``["web", "phone"]``);
+* field paths: ``deal.amount``, ``lead.source`` (looked up in the context dict, level by level);
+* ``==  !=  <  <=  >  >=``, ``in`` / ``not in``, ``and  or  not``, ``+ - * / %``, parentheses;
+* functions: ``len(x)``, ``lower(s)``, ``upper(s)``, ``is_empty(x)``, ``matches(s, "regex")`` (a
+  bounded pattern), ``now()``, ``working_minutes_since(t)`` (on the definition's calendar).
+
+Inputs are bounded (:data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` levels of nesting) so a
+hostile expression cannot exhaust the parser; errors name the column.
+
+>>> e = parse_expression('deal.amount >= 100000 and lead.source in ["web", "phone"]')
+>>> e.evaluate({"deal": {"amount": 250000}, "lead": {"source": "web"}})
+True
+>>> e.to_feel()
+'deal.amount >= 100000 and list contains(["web", "phone"], lead.source)'
+>>> parse_expression("len(lead.phone) > 0").names()
+('lead.phone',)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from crmflow.design.expression_tree import (
+    Binary,
+    Call,
+    DurationValue,
+    ListOf,
+    Literal,
+    Logical,
+    Node,
+    Path,
+    Unary,
+    Value,
+    children,
+    type_name,
+)
+from crmflow.design.feel import render
+from crmflow.durations import parse_duration
+from crmflow.errors import DurationError, ExpressionError
+
+#: Longest expression accepted, in characters.
+MAX_LENGTH = 2000
+#: Deepest nesting of the expression tree accepted.
+MAX_DEPTH = 48
+#: Longest regular expression accepted by ``matches``, and longest text it is run on.
+MAX_PATTERN = 200
+MAX_MATCH_TEXT = 10_000
+
+_GRAMMAR = r"""
+?start: or_
+?or_: and_ ("or" and_)*          -> or_
+?and_: not_ ("and" not_)*        -> and_
+?not_: "not" not_                -> not_
+     | comparison
+?comparison: sum
+     | sum COMP sum              -> compare
+     | sum "in" sum              -> in_
+     | sum "not" "in" sum        -> not_in
+?sum: term
+     | sum ADD term              -> arith
+?term: unary
+     | term MUL unary            -> arith
+?unary: "-" unary                -> neg
+     | atom
+?atom: NUMBER                    -> number
+     | STRING                    -> string
+     | DURATION                  -> duration
+     | "true"                    -> true
+     | "false"                   -> false
+     | "null"                    -> null
+     | NAME "(" [or_ ("," or_)*] ")" -> call
+     | path
+     | "[" [or_ ("," or_)*] "]"  -> list_
+     | "(" or_ ")"
+path: NAME ("." NAME)*
+COMP: "==" | "!=" | "<=" | ">=" | "<" | ">"
+ADD: "+" | "-"
+MUL: "*" | "/" | "%"
+DURATION.3: /P(?=\d|T\d)(\d+(\.\d+)?[YMWD])*(T(\d+(\.\d+)?[HMS])+)?(?![A-Za-z0-9_])/
+          | /\d+(\.\d+)?[wdhms](\d+(\.\d+)?[wdhms])*(?![A-Za-z0-9_])/
+NUMBER.2: /\d+(\.\d+)?/
+STRING: /"([^"\\\n]|\\.)*"/ | /'([^'\\\n]|\\.)*'/
+NAME: /[A-Za-z_][A-Za-z0-9_]*/
+%import common.WS
+%ignore WS
+"""
+
+_KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(_GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """What evaluation may use besides the data: the current time and working-time arithmetic."""
+
+    now: datetime | None = None
+    working_seconds: Callable[[datetime, datetime], float] | None = None
+
+
+def _col(meta_or_token: Any) -> int:
+    return int(getattr(meta_or_token, "column", 0) or 0)
+
+
+class _Build(Transformer[Token, Node]):
+    def number(self, t: list[Token]) -> Node:
+        text = str(t[0])
+        return Literal(_col(t[0]), float(text) if "." in text else int(text), text)
+
+    def string(self, t: list[Token]) -> Node:
+        raw = str(t[0])[1:-1]
+        # only quotes, backslash, \n and \t are escapes; other backslashes stay (regex patterns keep theirs)
+        value = re.sub(r"\\([\\\"'nt])", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), raw)
+        return Literal(_col(t[0]), value, str(t[0]))
+
+    def duration(self, t: list[Token]) -> Node:
+        text = str(t[0])
+        try:
+            seconds = parse_duration(text).length()
+        except DurationError as exc:
+            raise ExpressionError(f"column {_col(t[0])}: {exc}") from None
+        return Literal(_col(t[0]), DurationValue(seconds), text)
+
+    def true(self, _: list[Token]) -> Node:
+        return Literal(0, True, "true")
+
+    def false(self, _: list[Token]) -> Node:
+        return Literal(0, False, "false")
+
+    def null(self, _: list[Token]) -> Node:
+        return Literal(0, None, "null")
+
+    def path(self, t: list[Token]) -> Node:
+        return Path(_col(t[0]), tuple(str(x) for x in t))
+
+    def list_(self, items: list[Node]) -> Node:
+        return ListOf(items[0].column - 1 if items else 0, tuple(items))
+
+    def call(self, items: list[Any]) -> Node:
+        name = items[0]
+        return Call(_col(name), str(name), tuple(items[1:]))
+
+    def neg(self, items: list[Node]) -> Node:
+        return Unary(items[0].column, "-", items[0])
+
+    def not_(self, items: list[Node]) -> Node:
+        return Unary(items[0].column, "not", items[0])
+
+    def or_(self, items: list[Node]) -> Node:
+        return items[0] if len(items) == 1 else Logical(items[0].column, "or", tuple(items))
+
+    def and_(self, items: list[Node]) -> Node:
+        return items[0] if len(items) == 1 else Logical(items[0].column, "and", tuple(items))
+
+    def compare(self, items: list[Any]) -> Node:
+        return Binary(items[0].column, str(items[1]), items[0], items[2])
+
+    def in_(self, items: list[Node]) -> Node:
+        return Binary(items[0].column, "in", items[0], items[1])
+
+    def not_in(self, items: list[Node]) -> Node:
+        return Binary(items[0].column, "not_in", items[0], items[1])
+
+    def arith(self, items: list[Any]) -> Node:
+        return Binary(items[0].column, str(items[1]), items[0], items[2])
+
+
+FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
+    "len": (1, 1), "lower": (1, 1), "upper": (1, 1), "is_empty": (1, 1), "matches": (2, 2),
+    "now": (0, 0), "working_minutes_since": (1, 1),
+}
+_NESTED_QUANTIFIER = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
+
+
+def _check_pattern(pattern: str, column: int) -> re.Pattern[str]:
+    if len(pattern) > MAX_PATTERN:
+        raise ExpressionError(f"column {column}: the pattern of matches() is longer than {MAX_PATTERN} characters")
+    if _NESTED_QUANTIFIER.search(pattern) or re.search(r"\\[1-9]", pattern):
+        raise ExpressionError(f"column {column}: the pattern {pattern!r} has a repeated group or a back-reference "
+                              "(they can take exponential time; write a simpler pattern)")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ExpressionError(f"column {column}: {pattern!r} is not a valid regular expression: {exc}") from None
+
+
+# ------------------------------------------------------------------------------ the expression
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed expression: evaluate it, list the fields it reads, render it as text or FEEL."""
+
+    source: str
+    tree: Node
+
+    def evaluate(self, data: Mapping[str, Any], *, context: EvalContext | None = None) -> Value:
+        """The value of the expression for ``data`` (nested dicts: ``{"deal": {"amount": 5}}``).
+
+        Raises
+        ------
+        ExpressionError
+            On an unknown field, a type mismatch (``"a" < 5``) or a bad function call, naming the column.
+        """
+        return _Evaluator(self.source, data, context or EvalContext()).eval(self.tree)
+
+    def holds(self, data: Mapping[str, Any], *, context: EvalContext | None = None) -> bool:
+        """Evaluate a condition; it must give a boolean."""
+        value = self.evaluate(data, context=context)
+        if not isinstance(value, bool):
+            raise ExpressionError(f"{self.source!r} gives {type_name(value)} {value!r}, not true/false "
+                                  "(a condition must compare something)")
+        return value
+
+    def names(self) -> tuple[str, ...]:
+        """The field paths the expression reads, in order of first use."""
+        out: list[str] = []
+        stack: list[Node] = [self.tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Path):
+                name = ".".join(node.parts)
+                if name not in out:
+                    out.append(name)
+            stack.extend(reversed(children(node)))
+        return tuple(out)
+
+    def to_text(self) -> str:
+        """The expression in canonical crmflow syntax."""
+        return render(self.tree, feel=False)
+
+    def to_feel(self) -> str:
+        """The expression in DMN FEEL, for a BPMN ``conditionExpression``."""
+        return render(self.tree, feel=True)
+
+
+def _depth(tree: Tree[Token]) -> int:
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if isinstance(node, Tree):
+            stack.extend((c, d + 1) for c in node.children)
+    return deepest
+
+
+def _paren_depth(text: str) -> int:
+    depth = deepest = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]":
+            depth -= 1
+    return deepest
+
+
+@functools.lru_cache(maxsize=2048)
+def parse_expression(text: str) -> Expression:
+    """Parse an expression once (cached); see the module docstring for the language.
+
+    Raises
+    ------
+    ExpressionError
+        If the text is too long or too deep, does not parse (the message names the column and what
+        was expected there), or calls an unknown function.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"an expression must be text, got {type(text).__name__} {text!r}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long (at most {MAX_LENGTH}; split the rule)")
+    if not text.strip():
+        raise ExpressionError("the expression is empty (write a condition such as `deal.amount > 0`)")
+    if _paren_depth(text) > MAX_DEPTH // 2 or len(re.findall(r"\bnot\b|-", text)) > MAX_DEPTH:
+        raise ExpressionError(f"the expression nests too deeply (at most {MAX_DEPTH // 2} levels of brackets)")
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedCharacters as exc:
+        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected character {text[exc.pos_in_stream or 0]!r}"
+                              ) from None
+    except UnexpectedEOF:
+        raise ExpressionError(f"{text!r}: the expression ends too early (something is missing at the end)") from None
+    except UnexpectedToken as exc:
+        expected = sorted(_pretty(e) for e in exc.expected)[:8]
+        what = "end of the expression" if exc.token.type == "$END" else repr(str(exc.token))
+        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected {what} (expected {', '.join(expected)})"
+                              ) from None
+    except UnexpectedInput as exc:  # pragma: no cover - the three above are its subclasses
+        raise ExpressionError(f"{text!r}: column {exc.column}: cannot parse") from None
+    except LarkError as exc:  # pragma: no cover
+        raise ExpressionError(f"{text!r}: cannot parse: {exc}") from None
+    if _depth(tree) > MAX_DEPTH * 3:
+        raise ExpressionError(f"the expression nests too deeply (at most {MAX_DEPTH} levels)")
+    node = _Build().transform(tree)
+    if not isinstance(node, Node):  # a bare token (cannot happen with this grammar)
+        raise ExpressionError(f"{text!r}: cannot parse")
+    levels: list[tuple[Node, int]] = [(node, 1)]
+    while levels:  # evaluation recurses once per level: bound it
+        n, d = levels.pop()
+        if d > MAX_DEPTH * 2:
+            raise ExpressionError(f"the expression nests too deeply (at most {MAX_DEPTH * 2} levels; split the rule)")
+        levels.extend((c, d + 1) for c in children(n))
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call):
+            if n.name not in FUNCTIONS:
+                raise ExpressionError(f"{text!r}: column {n.column}: unknown function `{n.name}` "
+                                      f"(available: {', '.join(sorted(FUNCTIONS))})")
+            lo, hi = FUNCTIONS[n.name]
+            if not lo <= len(n.args) <= hi:
+                raise ExpressionError(f"{text!r}: column {n.column}: `{n.name}` takes {lo} argument(s), "
+                                      f"got {len(n.args)}")
+            if n.name == "matches" and isinstance(n.args[1], Literal) and isinstance(n.args[1].value, str):
+                _check_pattern(n.args[1].value, n.column)
+        if isinstance(n, Path) and n.parts[0] in _KEYWORDS:  # pragma: no cover - the lexer prevents it
+            raise ExpressionError(f"{text!r}: column {n.column}: `{n.parts[0]}` is a keyword")
+        stack.extend(children(n))
+    return Expression(text, node)
+
+
+_PRETTY = {"COMP": "a comparison", "ADD": "+ or -", "MUL": "* / %", "NAME": "a field name", "NUMBER": "a number",
+           "STRING": "a string", "DURATION": "a duration", "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]",
+           "COMMA": ",", "DOT": "."}
+
+
+def _pretty(terminal: str) -> str:
+    return _PRETTY.get(terminal, terminal.lower().removeprefix("__anon_").strip("_") or terminal)
+
+
+# ---------------------------------------------------------------------------------- evaluation
+
+
+class _Evaluator:
+    def __init__(self, source: str, data: Mapping[str, Any], context: EvalContext) -> None:
+        self.source, self.data, self.context = source, data, context
+
+    def fail(self, node: Node, message: str) -> ExpressionError:
+        return ExpressionError(f"{self.source!r}: column {node.column}: {message}")
+
+    def eval(self, node: Node) -> Value:
+        if isinstance(node, Literal):
+            return node.value
+        if isinstance(node, Path):
+            return self.lookup(node)
+        if isinstance(node, ListOf):
+            return [self.eval(i) for i in node.items]
+        if isinstance(node, Unary):
+            if node.op == "not":
+                return not self.boolean(node.operand)
+            v = self.eval(node.operand)
+            if isinstance(v, DurationValue):
+                return DurationValue(-v.seconds)
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise self.fail(node, f"cannot negate {type_name(v)} {v!r}")
+            return -v
+        if isinstance(node, Logical):
+            if node.op == "and":
+                return all(self.boolean(i) for i in node.items)
+            return any(self.boolean(i) for i in node.items)
+        if isinstance(node, Binary):
+            return self.binary(node)
+        if isinstance(node, Call):
+            return self.call(node)
+        raise self.fail(node, "unknown node")  # pragma: no cover
+
+    def boolean(self, node: Node) -> bool:
+        v = self.eval(node)
+        if not isinstance(v, bool):
+            raise self.fail(node, f"expected true/false, got {type_name(v)} {v!r}")
+        return v
+
+    def lookup(self, node: Path) -> Value:
+        cur: Any = self.data
+        for i, part in enumerate(node.parts):
+            if not isinstance(cur, Mapping) or part not in cur:
+                where = ".".join(node.parts[:i]) or "the data"
+                known = sorted(cur)[:12] if isinstance(cur, Mapping) else []
+                raise self.fail(node, f"unknown field `{'.'.join(node.parts)}` (`{part}` is not in {where}; "
+                                      f"known: {', '.join(map(str, known)) or 'none'})")
+            cur = cur[part]
+        if isinstance(cur, tuple):
+            return list(cur)
+        return cur
+
+    def binary(self, node: Binary) -> Value:
+        op = node.op
+        left, right = self.eval(node.left), self.eval(node.right)
+        if op in ("==", "!="):
+            same = _equal(left, right)
+            return same if op == "==" else not same
+        if op in ("in", "not_in"):
+            if isinstance(right, list):
+                found = any(_equal(left, x) for x in right)
+            elif isinstance(right, str) and isinstance(left, str):
+                found = left in right
+            else:
+                raise self.fail(node, f"`in` needs a list or text on the right, got {type_name(right)} {right!r}")
+            return found if op == "in" else not found
+        if op in ("<", "<=", ">", ">="):
+            if not _comparable(left, right):
+                raise self.fail(node, f"cannot compare {type_name(left)} {left!r} with {type_name(right)} {right!r}")
+            return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+        return self.arith(node, left, right)
+
+    def arith(self, node: Binary, left: Value, right: Value) -> Value:
+        op = node.op
+        if _number(left) and _number(right):
+            if op in ("/", "%") and right == 0:
+                raise self.fail(node, "division by zero")
+            return {"+": left + right, "-": left - right, "*": left * right, "/": left / right if right else 0,
+                    "%": left % right if right else 0}[op]
+        if op == "+" and isinstance(left, str) and isinstance(right, str):
+            if len(left) + len(right) > MAX_MATCH_TEXT:
+                raise self.fail(node, f"the joined text is longer than {MAX_MATCH_TEXT} characters")
+            return left + right
+        if isinstance(left, DurationValue) and isinstance(right, DurationValue) and op in "+-":
+            return DurationValue(left.seconds + right.seconds if op == "+" else left.seconds - right.seconds)
+        if isinstance(left, datetime) and isinstance(right, datetime) and op == "-":
+            return DurationValue((_aware(left) - _aware(right)).total_seconds())
+        if isinstance(left, DurationValue) and _number(right) and op in "*/":
+            if op == "/" and right == 0:
+                raise self.fail(node, "division by zero")
+            return DurationValue(left.seconds * right if op == "*" else left.seconds / right)
+        raise self.fail(node, f"cannot apply `{op}` to {type_name(left)} {left!r} and {type_name(right)} {right!r}")
+
+    def call(self, node: Call) -> Value:
+        args = [self.eval(a) for a in node.args]
+        name = node.name
+        if name == "len":
+            if not isinstance(args[0], str | list):
+                raise self.fail(node, f"len() needs text or a list, got {type_name(args[0])}")
+            return len(args[0])
+        if name in ("lower", "upper"):
+            if not isinstance(args[0], str):
+                raise self.fail(node, f"{name}() needs text, got {type_name(args[0])}")
+            return args[0].lower() if name == "lower" else args[0].upper()
+        if name == "is_empty":
+            return args[0] is None or (isinstance(args[0], str | list) and len(args[0]) == 0) or (
+                isinstance(args[0], str) and not args[0].strip())
+        if name == "matches":
+            text, pattern = args
+            if not isinstance(text, str) or not isinstance(pattern, str):
+                raise self.fail(node, "matches() needs text and a pattern")
+            if len(text) > MAX_MATCH_TEXT:
+                raise self.fail(node, f"matches() is run on text of at most {MAX_MATCH_TEXT} characters")
+            return _check_pattern(pattern, node.column).fullmatch(text) is not None
+        if name == "now":
+            return self.context.now or datetime.now(UTC)
+        if name == "working_minutes_since":
+            since = args[0]
+            if isinstance(since, str):
+                try:
+                    since = datetime.fromisoformat(since)
+                except ValueError:
+                    raise self.fail(node, f"{since!r} is not an ISO 8601 date-time") from None
+            if not isinstance(since, datetime):
+                raise self.fail(node, f"working_minutes_since() needs a date-time, got {type_name(since)}")
+            if self.context.working_seconds is None:
+                raise self.fail(node, "working_minutes_since() needs the calendar (evaluate with a context)")
+            return self.context.working_seconds(_aware(since), _aware(self.context.now or datetime.now(UTC))) / 60
+        raise self.fail(node, f"unknown function `{name}`")  # pragma: no cover
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def _number(v: Value) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _equal(a: Value, b: Value) -> bool:
+    if _number(a) and _number(b):
+        return bool(a == b)
+    if type(a) is not type(b) and not (isinstance(a, list) and isinstance(b, list)):
+        return False
+    return bool(a == b)
+
+
+def _comparable(a: Value, b: Value) -> bool:
+    if _number(a) and _number(b):
+        return True
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return (a.tzinfo is None) == (b.tzinfo is None)
+    return type(a) is type(b) and isinstance(a, str | DurationValue)
+
+
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "DurationValue", "EvalContext", "Expression", "parse_expression"]

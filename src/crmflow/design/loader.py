@@ -1,0 +1,307 @@
+"""Loading a To-Be definition: YAML with line marks → JSON Schema → model → semantic checks.
+
+:func:`load_tobe` reads a YAML file, validates it against the published schema
+(``tobe.schema.json``) and the semantic checks (:mod:`crmflow.design.checks`), and returns a
+:class:`~crmflow.design.model.ToBeDefinition`. Every problem names the file, the line and the key
+and says what to write instead::
+
+    incoming_lead.yaml:57: `processes[0].flow[3].raci.A`: step `first_contact` has 2 accountable
+    roles (sales_manager, head_of_sales); a step has exactly one A — keep one, move the others to C or I
+
+The YAML is composed node by node (``yaml.compose``) so that each value keeps its position;
+anchors and aliases are refused (they could expand a small file into a huge one).
+
+>>> from importlib.resources import files
+>>> d = load_tobe(files("crmflow.design") / "examples" / "incoming_lead.yaml")
+>>> d.id, d.processes[0].id
+('incoming_lead', 'lead_processing')
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from crmflow.design.build import build_definition
+from crmflow.design.checks import Problem, check_definition
+from crmflow.design.model import ToBeDefinition
+from crmflow.errors import ToBeError
+
+#: Largest To-Be file read (a definition is a few hundred lines; this bounds a hostile input).
+MAX_BYTES = 2_000_000
+#: How many problems one error message lists.
+MAX_LISTED = 20
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Located:
+    """Plain YAML data and, for each path into it, the 1-based line and column where it is written."""
+
+    data: Any
+    marks: dict[PathKey, tuple[int, int]]
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of ``path`` or of its nearest written ancestor."""
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.marks:
+                return self.marks[path[:n]][0]
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The published JSON Schema of the To-Be format."""
+    return json.loads((files("crmflow.design") / "tobe.schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    """``("processes", 0, "flow")`` → ``processes[0].flow``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+# ----------------------------------------------------------------------------- YAML with marks
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def compose_located(text: str, *, where: str) -> Located:
+    """Parse YAML text into plain data with the position of every key and value.
+
+    Raises
+    ------
+    ToBeError
+        On a YAML syntax error, an alias, a duplicate key or a non-string key.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ToBeError(f"{where}{at}: not valid YAML: {problem} (check indentation and quotes)") from None
+    if root is None:
+        raise ToBeError(f"{where}: the file is empty (expected a To-Be definition starting with `tobe: 1`)")
+    marks: dict[PathKey, tuple[int, int]] = {}
+    seen: set[int] = set()
+
+    def walk(node: yaml.Node, path: PathKey) -> Any:
+        if id(node) in seen:
+            raise ToBeError(f"{where}:{node.start_mark.line + 1}: `{dotted(path)}`: YAML anchors and aliases are not "
+                            "allowed in a To-Be definition (write the value out)")
+        seen.add(id(node))
+        marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise ToBeError(f"{where}:{key_node.start_mark.line + 1}: `<<` merge keys are not allowed "
+                                    "(write the keys out)")
+                key = _CONSTRUCTOR.construct_object(key_node)
+                if not isinstance(key, str):
+                    raise ToBeError(f"{where}:{key_node.start_mark.line + 1}: `{dotted(path)}`: key {key!r} is not "
+                                    "text (quote it)")
+                if key in out:
+                    raise ToBeError(f"{where}:{key_node.start_mark.line + 1}: `{dotted((*path, key))}` is written "
+                                    "twice (keep one)")
+                marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = walk(value_node, (*path, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [walk(child, (*path, i)) for i, child in enumerate(node.value)]
+        value = _CONSTRUCTOR.construct_object(node)
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return str(node.value)  # dates stay as written; the schema says where text is expected
+        return value
+
+    return Located(walk(root, ()), marks)
+
+
+# ----------------------------------------------------------------------------- schema errors
+
+
+def _fix(error: ValidationError) -> str:
+    """A sentence that says what to write instead."""
+    v, inst, sch = error.validator, error.instance, error.validator_value
+    if v == "required":
+        missing = [k for k in sch if isinstance(inst, dict) and k not in inst]
+        return f"missing key `{missing[0] if missing else sch}` (add it)"
+    if v == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in inst if k not in allowed] if isinstance(inst, dict) else []
+        hints = []
+        for key in extra:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hints.append(f"unknown key `{key}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+        return "; ".join(hints) + f"; allowed keys: {', '.join(allowed)}"
+    if v == "enum":
+        close = difflib.get_close_matches(str(inst), [str(x) for x in sch], n=1)
+        hint = f" — did you mean `{close[0]}`?" if close else ""
+        return f"{inst!r} is not allowed{hint} (expected one of: {', '.join(map(str, sch))})"
+    if v == "const":
+        return f"{inst!r} is not allowed (expected {sch!r})"
+    if v == "type":
+        expected = sch if isinstance(sch, str) else " or ".join(sch)
+        return f"{inst!r} has the wrong type (expected {expected})"
+    if v == "pattern":
+        what = error.schema.get("description", f"text matching {sch}")
+        return f"{inst!r} is not valid: {what}"
+    if v == "minItems":
+        return f"the list needs at least {sch} item(s)"
+    if v == "minLength":
+        return "the text is empty (write a value)"
+    if v == "maxLength":
+        return f"the text is longer than {sch} characters"
+    if v == "minProperties":
+        return "write at least one of `ru`, `en`"
+    if v == "oneOf" and isinstance(inst, dict) and "id" in inst:
+        return "say what the node is: add `task: user|service|send|receive|manual|subprocess`, " \
+               "`gateway: exclusive|parallel|inclusive|event_based` or `event: start|intermediate|end` (exactly one)"
+    if v == "oneOf" and error.schema.get("description", "").startswith("A text"):
+        hint = ""
+        if isinstance(inst, dict) and any(value is None for value in inst.values()):
+            hint = "; a comma inside {ru: ..., en: ...} splits the text — put the text in quotes"
+        elif isinstance(inst, bool) or (isinstance(inst, dict) and any(isinstance(v, bool) for v in inst.values())):
+            hint = "; YAML reads Yes/No/On/Off as true/false — put the text in quotes (\"Yes\")"
+        return f"{inst!r} is not a text (write a string or {{ru: ..., en: ...}}{hint})"
+    if v == "oneOf":
+        return f"{inst!r} is not valid here ({error.schema.get('description', 'see the schema')})"
+    return error.message
+
+
+def _error_path(error: ValidationError) -> PathKey:
+    path: PathKey = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            path = (*path, extra[0])
+    return path
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """The most specific errors under ``allOf``/``if-then`` wrappers (``oneOf`` of texts stays whole)."""
+    if error.validator in ("allOf",) and error.context:
+        out: list[ValidationError] = []
+        for sub in error.context:
+            out.extend(_leaves(sub))
+        return out
+    return [error]
+
+
+def schema_problems(located: Located) -> list[tuple[PathKey, str]]:
+    """The schema violations of plain data, as ``(path, sentence)`` in document order."""
+    validator = Draft202012Validator(schema())
+    found: list[tuple[PathKey, str]] = []
+    for error in validator.iter_errors(located.data):
+        for leaf in _leaves(error):
+            found.append((_error_path(leaf), _fix(leaf)))
+    found.sort(key=lambda p: (located.line_of(p[0]) or 0, dotted(p[0])))
+    unique: list[tuple[PathKey, str]] = []
+    for item in found:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
+def _report(where: str, located: Located | None, problems: Sequence[tuple[PathKey, str]], title: str) -> ToBeError:
+    lines = []
+    for path, message in problems[:MAX_LISTED]:
+        line = located.line_of(path) if located is not None else None
+        at = f"{where}:{line}" if line is not None else where
+        lines.append(f"{at}: `{dotted(path)}`: {message}")
+    more = f"\n… and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    return ToBeError(f"{title} ({len(problems)} problem(s)):\n" + "\n".join(lines) + more)
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def load_tobe_data(data: Any, *, where: str = "<definition>", located: Located | None = None,
+                   lang: str = "en") -> ToBeDefinition:
+    """Validate plain data (the YAML shape) and build the definition.
+
+    Raises
+    ------
+    ToBeError
+        Listing every schema or semantic problem with its key (and line, when ``located`` is given).
+    """
+    loc = located if located is not None else Located(data, {})
+    problems = schema_problems(loc)
+    if problems:
+        raise _report(where, located, problems, f"{where} does not follow the To-Be schema")
+    definition = build_definition(data)
+    errors = [p for p in check_definition(definition) if p.severity == "error"]
+    if errors:
+        title = f"{where}: модель To-Be некорректна" if lang == "ru" else f"{where} is not a valid To-Be model"
+        raise _report(where, located, [(p.path, p.message(lang)) for p in errors], title)
+    return definition
+
+
+def read_tobe_text(text: str, *, where: str, lang: str = "en") -> ToBeDefinition:
+    """Load a definition from YAML text (``where`` names it in messages, ``lang`` is their language)."""
+    located = compose_located(text, where=where)
+    return replace(load_tobe_data(located.data, where=where, located=located, lang=lang), source=where)
+
+
+def load_tobe(path: str | Path | Any, *, lang: str = "en") -> ToBeDefinition:
+    """Load and check a To-Be definition file.
+
+    Raises
+    ------
+    ToBeError
+        If the file cannot be read, is too large, is not YAML, breaks the schema or the semantic
+        checks; the message lists each problem as ``file:line: `key`: what to do``.
+    """
+    where = str(path)
+    try:
+        raw = Path(str(path)).read_bytes() if not hasattr(path, "read_bytes") else path.read_bytes()
+    except OSError as exc:
+        raise ToBeError(f"cannot read the To-Be file {where}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise ToBeError(f"{where} is {len(raw):,} bytes; a To-Be definition is at most {MAX_BYTES:,} (split it)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ToBeError(f"{where}: byte {exc.start} is not UTF-8 (save the file as UTF-8)") from None
+    return read_tobe_text(text, where=where, lang=lang)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A loaded definition with its warnings (errors raise instead)."""
+
+    definition: ToBeDefinition
+    warnings: tuple[Problem, ...]
+
+
+def validate_tobe(path: str | Path | Any, *, lang: str = "en") -> Validation:
+    """Load a To-Be file and collect its warnings (e.g. a gateway without a default branch).
+
+    Raises
+    ------
+    ToBeError
+        As :func:`load_tobe`.
+    """
+    definition = load_tobe(path, lang=lang)
+    warnings = tuple(p for p in check_definition(definition) if p.severity == "warning")
+    return Validation(definition=definition, warnings=warnings)
+
+
+__all__ = ["Located", "Problem", "Validation", "compose_located", "dotted", "load_tobe", "load_tobe_data",
+           "read_tobe_text", "schema", "schema_problems", "validate_tobe"]

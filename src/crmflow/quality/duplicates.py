@@ -1,0 +1,256 @@
+"""Duplicate contacts and companies: probabilistic record linkage with explanations and merge proposals.
+
+:func:`find_duplicates` reads an entity table from the store, normalises phones, e-mails, names
+(Cyrillic and Latin spellings meet, typos and swapped first/last names are tolerated), INNs and company
+names (:mod:`crmflow.quality.linkage_prepare`), scores candidate pairs with a Fellegi–Sunter model
+learnt from the data by splink (:mod:`crmflow.quality.linkage_model`), groups pairs at or above the
+threshold into clusters (connected components) and proposes, for each cluster, which record survives
+and which value of each field to keep. The source table is only read.
+
+>>> from crmflow.store.store import EventStore
+>>> store = EventStore()
+>>> _ = store.sql("CREATE TABLE contacts AS SELECT * FROM (VALUES "
+...     "(1, 'Щербаков Юрий', '8 (916) 123-45-67', 'yury@mail.ru'), "
+...     "(2, 'Yuriy Shcherbakov', '+7 916 1234567', NULL), "
+...     "(3, 'Щербаков Юрий', '+7 903 000-11-22', 'other@bk.ru')) t(id, fio, tel, mail)")
+>>> report = find_duplicates(store, "contacts", entity="contact", id_column="id",
+...                          fields=DuplicateFields(name="fio", phone="tel", email="mail"))
+>>> report.clusters
+[['1', '2']]
+>>> report.merges[0].survivor, report.merges[0].merged
+('1', ['2'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from crmflow.errors import QualityRulesError
+from crmflow.i18n import text
+from crmflow.ingest.raw import ProgressFn
+from crmflow.jsonable import JsonMixin
+from crmflow.quality.duplicate_messages import MESSAGES, field_name, level_name
+from crmflow.quality.identifiers import check_inn
+from crmflow.quality.linkage_model import active_fields, run_linkage
+from crmflow.quality.linkage_prepare import DuplicateFields, normalize_phone, prepare_records
+from crmflow.store.store import EventStore
+
+__all__ = ["DuplicateFields", "DuplicatePair", "DuplicateReport", "FieldChoice", "MergeProposal", "find_duplicates"]
+
+#: Default match-probability threshold: a pair at or above it is a duplicate.
+DEFAULT_THRESHOLD = 0.9
+
+
+@dataclass(frozen=True)
+class DuplicatePair(JsonMixin):
+    """Two records judged to be one, with why.
+
+    ``agreements`` maps each compared field to its comparison level (``exact``, ``swapped``,
+    ``typo``, ``same_local_part``, ``surname_only``, ``different``, ``missing``…);
+    ``field_weights`` maps it to its contribution to the match weight (log2 of its Bayes factor).
+    """
+
+    id_a: str
+    id_b: str
+    match_weight: float
+    probability: float
+    agreements: dict[str, str]
+    field_weights: dict[str, float] = field(default_factory=dict)
+
+    def explain(self, lang: str = "en") -> str:
+        """One sentence: which fields agreed, at which level, with which weight."""
+        parts = []
+        for f, level in self.agreements.items():
+            w = self.field_weights.get(f)
+            key = "field" if w is not None and level != "missing" else "field_no_weight"
+            parts.append(text(MESSAGES, key, lang, field=field_name(f, lang), level=level_name(level, lang),
+                              w=w or 0.0))
+        return text(MESSAGES, "pair", lang, a=self.id_a, b=self.id_b, p=f"{self.probability:.1%}",
+                    w=self.match_weight, details="; ".join(parts))
+
+
+@dataclass(frozen=True)
+class FieldChoice(JsonMixin):
+    """The value proposed for one field of the merged record, and the record it comes from."""
+
+    value: Any
+    from_id: str
+
+
+@dataclass(frozen=True)
+class MergeProposal(JsonMixin):
+    """Which record of a cluster survives, why, and the best value of each field."""
+
+    survivor: str
+    merged: list[str]
+    reason_en: str
+    reason_ru: str
+    field_values: dict[str, FieldChoice]
+
+
+@dataclass(frozen=True)
+class DuplicateReport(JsonMixin):
+    """Duplicate clusters of one entity table, the scored pairs behind them and merge proposals."""
+
+    entity: str
+    records: int
+    clusters: list[list[str]]
+    pairs: list[DuplicatePair]
+    merges: list[MergeProposal]
+    threshold: float = DEFAULT_THRESHOLD
+    trained: bool = False
+    prior: float = 0.0
+
+    @property
+    def duplicate_records(self) -> int:
+        """Records that would disappear if every merge were applied."""
+        return sum(len(c) - 1 for c in self.clusters)
+
+
+def _id_key(value: str) -> tuple[int, int, str]:
+    return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _valid(kind: str, value: Any) -> bool:
+    return _filled(value) and _valid_text(kind, str(value))
+
+
+@lru_cache(maxsize=100_000)
+def _valid_text(kind: str, value: str) -> bool:
+    if kind == "phone":
+        return normalize_phone(value) is not None
+    if kind == "email":
+        try:
+            validate_email(value.strip(), check_deliverability=False)
+        except EmailNotValidError:
+            return False
+        return True
+    if kind == "inn":
+        return check_inn(value).valid
+    return True
+
+
+def _stamp(value: Any) -> datetime | str | None:
+    return value if _filled(value) else None
+
+
+def _recency(value: Any) -> tuple[int, str]:
+    stamp = _stamp(value)
+    return (0, "") if stamp is None else (1, stamp.isoformat() if isinstance(stamp, datetime) else str(stamp))
+
+
+def _merge(cluster: list[str], rows: dict[str, dict[str, Any]], compared: list[str]) -> MergeProposal:
+    total = len(compared)
+    filled = {i: sum(_filled(rows[i].get(f)) for f in compared) for i in cluster}
+    best_fill = max(filled.values())
+    candidates = [i for i in cluster if filled[i] == best_fill]
+    reason = "most_complete"
+    if len(candidates) > 1:
+        best_time = max(_recency(rows[i].get("updated_at")) for i in candidates)
+        recent = [i for i in candidates if _recency(rows[i].get("updated_at")) == best_time]
+        reason = "most_recent" if len(recent) == 1 else "smallest_id"
+        candidates = recent
+    survivor = min(candidates, key=_id_key)
+    merged = sorted((i for i in cluster if i != survivor), key=_id_key)
+    stamp = _stamp(rows[survivor].get("updated_at"))
+    args = {"id": survivor, "others": ", ".join(merged), "filled": filled[survivor], "total": total,
+            "updated": stamp.isoformat(sep=" ") if isinstance(stamp, datetime) else str(stamp)}
+    values: dict[str, FieldChoice] = {}
+    for f in compared:
+
+        def rank(i: str, f: str = f) -> tuple[Any, ...]:
+            if f in ("phone", "email", "inn"):  # the valid value of the most recent record; survivor's on a tie
+                return (_valid(f, rows[i].get(f)), _filled(rows[i].get(f)), _recency(rows[i].get("updated_at")),
+                        i == survivor)
+            return (_filled(rows[i].get(f)), i == survivor, _recency(rows[i].get("updated_at")))
+
+        ranked = sorted(cluster, key=rank)
+        pick = ranked[-1]
+        values[f] = FieldChoice(value=rows[pick].get(f), from_id=pick)
+    return MergeProposal(survivor=survivor, merged=merged, reason_en=text(MESSAGES, reason, "en", **args),
+                         reason_ru=text(MESSAGES, reason, "ru", **args), field_values=values)
+
+
+def find_duplicates(
+    store: EventStore, table: str, *, entity: str, id_column: str, fields: DuplicateFields,
+    threshold: float = DEFAULT_THRESHOLD, progress: ProgressFn | None = None,
+) -> DuplicateReport:
+    """Find duplicate records of ``table`` by probabilistic record linkage.
+
+    Parameters
+    ----------
+    store
+        The store holding the entity table (only read).
+    table
+        Name of the entity table (one row per contact or company).
+    entity
+        What a row is (``contact``, ``company``…), carried into the report.
+    id_column
+        The column naming each record; clusters and merges use its values as strings.
+    fields
+        Which columns hold the phone, e-mail, names, INN, company and last-update time.
+    threshold
+        Match probability (0–1) at or above which two records are judged the same.
+    progress
+        Called with the name of each step.
+
+    Returns
+    -------
+    DuplicateReport
+        Clusters (each sorted, sorted), the pairs at or above the threshold with their explanations,
+        and a merge proposal per cluster.
+    """
+    if not 0 < threshold < 1:
+        raise QualityRulesError(f"duplicate threshold {threshold!r} is not a probability: use a value between 0 "
+                                "and 1, e.g. 0.9")
+    step = progress or (lambda _msg: None)
+    step(f"{entity}: normalising phones, e-mails, names, INN")
+    records = prepare_records(store, table, id_column=id_column, fields=fields)
+    mapped = fields.mapped()
+    compared = active_fields(list(mapped))
+    if records.num_rows < 2 or not compared:
+        return DuplicateReport(entity=entity, records=records.num_rows, clusters=[], pairs=[], merges=[],
+                               threshold=threshold)
+    step(f"{entity}: learning the linkage model and scoring pairs")
+    result = run_linkage(records, fields=compared, threshold=threshold)
+    step(f"{entity}: clusters and merge proposals")
+    groups: dict[Any, list[str]] = {}
+    for uid, cid in zip(result.clusters.column("unique_id").to_pylist(),
+                        result.clusters.column("cluster_id").to_pylist(), strict=True):
+        groups.setdefault(cid, []).append(str(uid))
+    clusters = sorted(sorted(g) for g in groups.values())
+    pairs = []
+    for row in result.pairs.to_pylist():
+        a, b = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
+        agreements, weights = {}, {}
+        for f in compared:
+            gamma = row.get(f"gamma_{f}")
+            agreements[f] = "missing" if gamma is None or gamma < 0 else result.levels[f][gamma]
+            w = row.get(f"mw_{f}")
+            if w is not None and agreements[f] != "missing":
+                weights[f] = round(float(w), 3)
+        pairs.append(DuplicatePair(id_a=a, id_b=b, match_weight=round(float(row["match_weight"]), 3),
+                                   probability=float(row["match_probability"]), agreements=agreements,
+                                   field_weights=weights))
+    pairs.sort(key=lambda p: (p.id_a, p.id_b))
+    in_cluster = {i for c in clusters for i in c}
+    raw_cols = [c for c in records.column_names if c.startswith("raw_")]
+    rows: dict[str, dict[str, Any]] = {}
+    ids = records.column("unique_id").to_pylist()
+    columns = {c[4:]: records.column(c).to_pylist() for c in raw_cols}
+    for k, uid in enumerate(ids):
+        if uid in in_cluster:
+            rows[uid] = {f: vals[k] for f, vals in columns.items()}
+    merge_fields = [f for f in mapped if f != "updated_at"]
+    merges = [_merge(c, rows, merge_fields) for c in clusters]
+    return DuplicateReport(entity=entity, records=records.num_rows, clusters=clusters, pairs=pairs, merges=merges,
+                           threshold=threshold, trained=result.trained, prior=result.prior)

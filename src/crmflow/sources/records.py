@@ -1,0 +1,85 @@
+"""Checking one API record: every missing key or unreadable time of it, in one quarantine reason.
+
+>>> from crmflow.sources.rows import EventRows
+>>> rows = EventRows(source="h.json", log_name="log", attributes=())
+>>> chk = RecordCheck(rows, {"OWNER_ID": "5"}, "h.json page 1, record 3", "an item", "en")
+>>> chk.text("OWNER_ID", "missing_case_id"), chk.time("CREATED_TIME"), chk.reject_if_bad(None)
+('5', None, True)
+>>> rows.n_rejected
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from crmflow.sources.messages import msg
+from crmflow.sources.pages import Page, describe
+from crmflow.sources.rows import EventRows, iso_time, text_or_none
+
+ISO_EXPECTED = "ISO 8601 such as 2024-04-25T14:59:11+03:00"
+#: Where a record is: text, or a function making it (called only when the record has a problem).
+Where = str | Callable[[], str]
+
+
+class RecordCheck:
+    """Collects the problems of one record (all of them, in one quarantine reason)."""
+
+    def __init__(self, rows: EventRows, rec: Any, where: Where, expected: str, lang: str) -> None:
+        self.rows, self.rec, self._where, self.expected, self.lang = rows, rec, where, expected, lang
+        self.reasons: list[str] = []
+        self.kinds: list[str] = []
+        self.columns: list[str] = []
+        self.value: Any = None
+
+    @property
+    def where(self) -> str:
+        """Where the record is (formatted only when a problem is reported)."""
+        return self._where if isinstance(self._where, str) else self._where()
+
+    def text(self, key: str, kind: str) -> str | None:
+        if key not in self.rec:
+            self.bad(msg("missing_key", self.lang, where=self.where, key=key, expected=self.expected), kind, key)
+            return None
+        v = text_or_none(self.rec[key])
+        if v is None:
+            self.bad(msg("empty_key", self.lang, where=self.where, key=key, expected=self.expected), kind, key)
+        return v
+
+    def time(self, key: str, parse: Any = iso_time, expected: str = ISO_EXPECTED) -> str | None:
+        if key not in self.rec or text_or_none(self.rec[key]) is None:
+            template = "missing_key" if key not in self.rec else "empty_key"
+            self.bad(msg(template, self.lang, where=self.where, key=key, expected=self.expected), "missing_timestamp", key)
+            return None
+        t = parse(self.rec[key])
+        if t is None:
+            self.bad(msg("bad_time", self.lang, where=self.where, key=key, value=self.rec[key], expected=expected),
+                      "bad_timestamp", key)
+            self.value = self.rec[key]
+        return t
+
+    def bad(self, reason: str, kind: str, column: str) -> None:
+        self.reasons.append(reason)
+        self.kinds.append(kind)
+        self.columns.append(column)
+
+    def reject_if_bad(self, line: int | None) -> bool:
+        if not self.reasons:
+            return False
+        self.rows.reject(reason="; ".join(self.reasons), kind="+".join(self.kinds), column=", ".join(self.columns),
+                         value=self.value, raw=self.rec, line=line)
+        return True
+
+
+def not_object(rows: EventRows, rec: Any, where: Where, lang: str, line: int | None) -> bool:
+    """Quarantine ``rec`` when it is not a JSON object (and say so)."""
+    if isinstance(rec, dict):
+        return False
+    place = where if isinstance(where, str) else where()
+    rows.reject(reason=msg("not_object", lang, where=place, kind=describe(rec)), kind="other", raw=rec, line=line)
+    return True
+
+
+def where_of(source: str, page: Page, i: int, lang: str) -> str:
+    return msg("where_page", lang, source=source, page=page.index, record=i)

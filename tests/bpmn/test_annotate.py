@@ -1,0 +1,125 @@
+"""The annotated As-Is BPMN: frequencies and waiting times from the log, findings flagged on the tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import crmflow
+from crmflow.asis import asis_model
+from crmflow.bpmn.annotate import annotate_bpmn, flow_frequency, task_annotation
+from crmflow.bpmn.from_tree import tree_to_bpmn
+from crmflow.bpmn.model import Task
+from crmflow.bpmn.reader import read_bpmn
+from crmflow.bpmn.render import render_svg
+from crmflow.bpmn.writer import write_bpmn
+from crmflow.demo.bitrix import generate_bitrix_demo
+from crmflow.discovery.process_tree import ProcessTree as T
+from crmflow.errors import BpmnError
+from crmflow.findings.model import Finding
+from crmflow.ingest.reader import read_log
+from crmflow.mining.dfg import discover_dfg
+from crmflow.mining.statistics import activity_statistics
+from crmflow.store import queries as q
+from tests.conftest import make_log, real
+
+
+@pytest.fixture(scope="module")
+def helpdesk():  # type: ignore[no-untyped-def]
+    log = read_log(real("helpdesk.xes.gz"))
+    return log, asis_model(log)
+
+
+def test_helpdesk_tasks_carry_the_logs_activity_counts(helpdesk) -> None:  # type: ignore[no-untyped-def]
+    log, model = helpdesk
+    counted = {r["activity"]: (r["n"], r["cases"]) for r in log.store.rows(
+        f"SELECT activity, count(*) AS n, count(DISTINCT case_id) AS cases FROM {q.ev(log.name)} GROUP BY activity")}
+    tasks = [n for n in model.flow_nodes() if isinstance(n, Task)]
+    assert len(tasks) >= 10
+    for task in tasks:
+        ann = task_annotation(task)
+        assert (ann.events, ann.cases) == counted[task.name], task.name
+        assert ann.median_wait_s is None or ann.median_wait_s >= 0
+    # flows standing for one directly-follows relation carry its frequency
+    successions = {(r["a"], r["b"]): r["n"] for r in log.store.rows(
+        f"SELECT activity AS a, next_activity AS b, count(*) AS n FROM {q.ev(log.name)} "
+        "WHERE next_activity IS NOT NULL GROUP BY ALL")}
+    nodes = {n.id: n for n in model.flow_nodes()}
+    direct = [f for f in model.process().flows
+              if isinstance(nodes[f.source], Task) and isinstance(nodes[f.target], Task)]
+    assert direct
+    for f in direct:
+        assert flow_frequency(f) == successions[(nodes[f.source].name, nodes[f.target].name)]
+    assert sum(flow_frequency(f) is not None for f in model.process().flows) > len(direct)  # through gateways too
+
+
+def test_annotations_survive_write_and_read_and_are_not_doubled(helpdesk) -> None:  # type: ignore[no-untyped-def]
+    log, model = helpdesk
+    again = read_bpmn(write_bpmn(model))
+    assert again == model
+    twice = annotate_bpmn(model, activities=activity_statistics(log), dfg=discover_dfg(log))
+    first = model.process().node("Activity_2")
+    assert twice.process().node("Activity_2").extensions == first.extensions
+    assert [ns for ns in twice.namespaces if ns[0] == "crmflow"] == [ns for ns in model.namespaces if ns[0] == "crmflow"]
+
+
+def test_findings_flag_their_task_with_a_note_in_both_languages() -> None:
+    log = make_log([
+        ("c1", "A", "2024-01-01 10:00", "ann"), ("c1", "B", "2024-01-03 14:00", "bob"),
+        ("c2", "A", "2024-01-02 10:00", "ann"), ("c2", "B", "2024-01-02 11:00", "bob"),
+        ("c2", "B", "2024-01-02 12:00", "bob"),
+    ])
+    model = tree_to_bpmn(T.sequence(T.leaf("A"), T.loop(T.leaf("B"), T.tau())), process_name="P")
+    slow = Finding(kind="bottleneck", key="A -> B", title="", severity="high",
+                   metrics={"level": "transition", "source": "A", "target": "B", "median_wait_s": 187200.0})
+    again = Finding(kind="rework", key="B", title="", severity="medium",
+                    metrics={"type": "repeat", "activity": "B", "cases": 1})
+    minor = Finding(kind="rework", key="A", title="", severity="low", metrics={"type": "repeat", "activity": "A", "cases": 1})
+    stats = activity_statistics(log)
+    notes = {}
+    for lang in ("en", "ru"):
+        d = annotate_bpmn(model, activities=stats, dfg=discover_dfg(log), findings=[slow, again, minor.to_dict()],
+                          lang=lang)
+        b = next(n for n in d.flow_nodes() if getattr(n, "name", "") == "B")
+        a = next(n for n in d.flow_nodes() if getattr(n, "name", "") == "A")
+        assert task_annotation(b).findings == (("bottleneck", "high"), ("rework", "medium"))
+        assert not task_annotation(a).flagged  # low severity is left out by default
+        (note,) = d.process().text_annotations
+        assert any(x.source == b.id and x.target == note.id for x in d.process().associations)
+        notes[lang] = note.text
+    assert notes["en"] == "⚠ Bottleneck: median wait 2.2 d\n⚠ Rework: repeated in 1 cases"
+    assert notes["ru"] == "⚠ Узкое место: медиана ожидания 2,2 дн\n⚠ Переделка: повторяется в 1 случаях"
+    everything = annotate_bpmn(model, activities=stats, findings=[minor], min_severity="low")
+    assert task_annotation(next(n for n in everything.flow_nodes() if getattr(n, "name", "") == "A")).flagged
+    with pytest.raises(BpmnError, match="min_severity"):
+        annotate_bpmn(model, activities=stats, min_severity="urgent")
+
+
+def test_svg_shows_frequencies_and_flags(helpdesk) -> None:  # type: ignore[no-untyped-def]
+    _log, model = helpdesk
+    svg = render_svg(model)
+    flagged = [n for n in model.flow_nodes() if task_annotation(n).flagged]
+    assert flagged
+    for node in flagged:
+        assert f'class="task flagged" data-element="{node.id}"' in svg
+    assert svg.count('class="frequency"') >= sum(1 for n in model.flow_nodes() if isinstance(n, Task))
+
+
+@pytest.fixture(scope="module")
+def bitrix_audit(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    data = generate_bitrix_demo(tmp_path_factory.mktemp("bitrix"))
+    result = crmflow.audit(data.csv_path, rules=data.rules_path, lang="ru")
+    return data, result
+
+
+def test_demo_audit_flags_the_planted_bottleneck_stage(bitrix_audit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data, result = bitrix_audit
+    model = read_bpmn(result.data["bpmn"]["xml"].encode("utf-8"))
+    worst = [n.name for n in model.flow_nodes() if ("bottleneck", "high") in task_annotation(n).findings]
+    assert worst == [data.planted["bottleneck"]["to"]]
+    texts = [t.text for t in model.process().text_annotations]
+    assert any(t.startswith("⚠ Узкое место: медиана ожидания") for t in texts)
+    result.write(tmp_path, lang="ru")
+    assert read_bpmn(tmp_path / "asis.bpmn") == model
+    assert 'class="task flagged"' in result.data["bpmn"]["svg"]
