@@ -101,6 +101,7 @@ def test_pack_writes_every_deliverable(pack_factory, tobe_path: Path, lang: str)
         letters = [c.text for c in row.cells[2:]]
         assert sum("A" in x for x in letters) == 1 and any("R" in x for x in letters)
     assert len(doc.inline_shapes) == 2
+    assert [s.orientation for s in doc.sections] == [0, 1, 0, 1, 0]  # the diagrams on landscape pages
 
     # PDF: the headings are in the outline and in the text, in the pack's language
     titles = _outline_titles(folder / "report.pdf")

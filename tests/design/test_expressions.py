@@ -117,6 +117,12 @@ def test_feel_and_text_rendering() -> None:
     assert parse_expression("a == 1 and b % 2 == 0").to_feel() == "a = 1 and modulo(b, 2) = 0"
 
 
+def test_comparisons_do_not_chain_when_rendered() -> None:
+    """Regression (found by hypothesis): `not (a == a) == a` was written back as `not a == a == a`."""
+    e = parse_expression("not (a == a) == a")
+    assert e.to_text() == "not (a == a) == a" and parse_expression(e.to_text()).to_text() == e.to_text()
+
+
 # ----------------------------------------------------------------------------- hostile input
 
 

@@ -53,3 +53,16 @@ def test_bad_yaml_file(tmp_path: Path) -> None:
 def test_shipped_examples_are_valid(name: str) -> None:
     rules = load_quality_rules(EXAMPLES / name)
     assert rules.entities
+
+
+def test_the_documented_example_is_valid() -> None:
+    import re
+
+    import yaml
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "quality.md").read_text("utf-8")
+    block = re.search(r"```yaml\n(.*?)```", doc, re.S)
+    assert block is not None
+    rules = parse_rules(yaml.safe_load(block.group(1)))
+    assert set(rules.entities) == {"deals", "companies", "payments"}
+    assert rules.date_order and rules.sequences and rules.reconciliation

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -81,6 +82,23 @@ def _table(doc, table: Table) -> None:  # type: ignore[no-untyped-def]
     doc.add_paragraph()
 
 
+def _turn(section, landscape: bool) -> None:  # type: ignore[no-untyped-def]
+    width, height = section.page_width, section.page_height
+    if landscape != (width > height):
+        section.page_width, section.page_height = height, width
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+
+
+def _landscape_picture(doc, block: Image) -> None:  # type: ignore[no-untyped-def]
+    """A wide diagram on a landscape page of its own, then back to portrait."""
+    _turn(doc.add_section(WD_SECTION.NEW_PAGE), True)
+    section = doc.sections[-1]
+    usable = section.page_width - section.left_margin - section.right_margin
+    doc.add_picture(str(block.png), width=usable)
+    doc.add_paragraph(block.caption, style="Caption")
+    _turn(doc.add_section(WD_SECTION.NEW_PAGE), False)
+
+
 def _block(doc, block, level: int) -> None:  # type: ignore[no-untyped-def]
     if isinstance(block, Section):
         doc.add_heading(block.title, level=min(level, 9))
@@ -104,8 +122,11 @@ def _block(doc, block, level: int) -> None:  # type: ignore[no-untyped-def]
     elif isinstance(block, Image):
         if not block.png.exists():
             raise PackError(f"DOCX: the image {block.png} does not exist (render the diagram first)")
-        doc.add_picture(str(block.png), width=Cm(block.width_cm))
-        doc.add_paragraph(block.caption, style="Caption")
+        if block.landscape:
+            _landscape_picture(doc, block)
+        else:
+            doc.add_picture(str(block.png), width=Cm(block.width_cm))
+            doc.add_paragraph(block.caption, style="Caption")
     elif isinstance(block, Code):
         for line in block.text.splitlines() or [""]:
             p = doc.add_paragraph()
@@ -131,6 +152,9 @@ def write_docx(document: Document, path: str | Path) -> Path:
     """
     target = Path(path)
     doc = new_docx()
+    first = doc.sections[0]  # A4 with 2 cm margins, as the PDF
+    first.page_width, first.page_height = Cm(21), Cm(29.7)
+    first.left_margin = first.right_margin = first.top_margin = first.bottom_margin = Cm(2)
     _set_language(doc, document.lang)
     doc.core_properties.title = document.title
     doc.core_properties.subject = document.subtitle

@@ -67,7 +67,8 @@ def _table(table: Table) -> str:
     cols = len(table.header)
     cells = ", ".join(f"[{_text(h)}]" for h in table.header)
     body = ",\n  ".join(", ".join(f"[{_text(c)}]" for c in row) for row in table.rows)
-    grid = (f"#table(columns: {cols}, stroke: 0.4pt + gray, inset: 4pt, fill: (x, y) => if y == 0 {{ luma(225) }},\n"
+    grid = (f"#table(columns: {cols}, stroke: 0.4pt + gray, inset: 4pt, align: left + top,\n"
+            f"  fill: (x, y) => if y == 0 {{ luma(225) }},\n"
             f"  table.header({cells}),\n  {body}\n)")
     if table.caption:
         return f"#figure(kind: table, caption: [{_text(table.caption)}], supplement: none)[\n{grid}\n]\n"

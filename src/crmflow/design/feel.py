@@ -54,7 +54,8 @@ def render(node: Node, *, feel: bool, parent: int = 0) -> str:
         return f"({text})" if prec < parent else text
     assert isinstance(node, Binary)
     prec = _PRECEDENCE[node.op]
-    left, right = sub(node.left, prec), sub(node.right, prec + 1)
+    # comparisons do not chain (`a == b == c` does not parse): a comparison operand in brackets
+    left, right = sub(node.left, prec + 1 if prec == _PRECEDENCE["=="] else prec), sub(node.right, prec + 1)
     if node.op in ("in", "not_in") and feel:
         text = f"list contains({right if right.startswith('[') else sub(node.right, 0)}, {sub(node.left, 0)})"
         if node.op == "not_in":

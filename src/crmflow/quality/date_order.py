@@ -71,7 +71,8 @@ def check_date_order(
                                     f"({e_ent.name}, {l_ent.name}); name the key that links them")
         for ent, col, side in ((e_ent, join[0], "earlier"), (l_ent, join[1], "later")):
             if col not in ent.header:
-                raise QualityRulesError(f"{where_key}.join: column `{col}` is not in {ent.source}")
+                raise QualityRulesError(f"{where_key}.join ({side}): column `{col}` is not in {ent.source}; "
+                                        f"columns: {', '.join(ent.header)}")
         src = (f"{l_ent.table} l JOIN {e_ent.table} e ON trim(CAST(e.{ident(join[0])} AS VARCHAR)) = "
                f"trim(CAST(l.{ident(join[1])} AS VARCHAR))")
         e_date = date_value_sql(f"e.{ident(e_col)}")

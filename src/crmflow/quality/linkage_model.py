@@ -10,8 +10,7 @@ record pairs, ``m`` by expectation maximisation on pairs blocked on phone, on na
 (each EM round learns the fields it did not block on), and the prior by the deterministic-rules
 method. Candidate pairs come from blocking rules (same phone, e-mail, INN, name key, e-mail local
 part, surname plus company, or the first letters of surname and first name plus the patronymic), so
-the cost grows with the number of candidate pairs, not with
-the square of the records.
+the cost grows with the number of candidate pairs, not with the square of the records.
 """
 
 from __future__ import annotations
@@ -189,7 +188,8 @@ def _conflicting_names_sql(levels: dict[str, list[str]]) -> str | None:
 
     Family members share a home phone and colleagues an office line or a company; the independence
     assumption of the model over-counts such agreement, so a pair whose first names are clearly unlike
-    (Jaro–Winkler below 0.8 in either order) is a duplicate only if an e-mail or the INN agrees too.
+    (Jaro–Winkler below 0.8 wherever the surnames line up, in either word order) is a duplicate only
+    if an e-mail or the INN agrees too.
     """
     if "name" not in levels:
         return None
@@ -201,10 +201,14 @@ def _conflicting_names_sql(levels: dict[str, list[str]]) -> str | None:
         rescue.append(f"gamma_email IN ({agree})")
     if "inn" in levels:
         rescue.append(f"gamma_inn = {levels['inn'].index('exact')}")
-    clearly_unlike = " AND ".join(f"jaro_winkler_similarity({a}, {b}) < 0.8" for a, b in
-                                  (("first_k_l", "first_k_r"), ("first_k_l", "last_k_r"), ("last_k_l", "first_k_r")))
-    sql = f"gamma_name IN ({conflict[0]}, {conflict[1]}) AND first_k_l IS NOT NULL AND first_k_r IS NOT NULL " \
-          f"AND {clearly_unlike}"
+    # (surname, surname, first name, first name) as written, and with either record's words swapped
+    orientations = (("last_k_l", "last_k_r", "first_k_l", "first_k_r"),
+                    ("first_k_l", "last_k_r", "last_k_l", "first_k_r"),
+                    ("last_k_l", "first_k_r", "first_k_l", "last_k_r"))
+    same_person = " OR ".join(f"coalesce({_jw(s1, s2)} AND jaro_winkler_similarity({f1}, {f2}) >= 0.8, FALSE)"
+                              for s1, s2, f1, f2 in orientations)
+    sql = (f"gamma_name IN ({conflict[0]}, {conflict[1]}) AND first_k_l IS NOT NULL AND first_k_r IS NOT NULL "
+           f"AND NOT ({same_person})")
     return sql + "".join(f" AND NOT coalesce({r}, FALSE)" for r in rescue)
 
 

@@ -331,10 +331,10 @@ def assess_quality(
         e, lt = loaded[o.earlier.entity], loaded[o.later.entity]
         join = (o.join, o.join) if isinstance(o.join, str) else (
             (o.join.get("earlier", ""), o.join.get("later", "")) if o.join else None)
-        res = check_date_order(store, name=o.name or f"{o.earlier.column} ≤ {o.later.column}",
-                               earlier=(e[0], e[1], o.earlier.column), later=(lt[0], lt[1], o.later.column),
-                               join=join, where_key=f"date_order[{i}]")
-        orders.append({**res.to_dict(), "entity": o.later.entity})
+        order = check_date_order(store, name=o.name or f"{o.earlier.column} ≤ {o.later.column}",
+                                 earlier=(e[0], e[1], o.earlier.column), later=(lt[0], lt[1], o.later.column),
+                                 join=join, where_key=f"date_order[{i}]")
+        orders.append({**order.to_dict(), "entity": o.later.entity})
         next(sec for sec in sections if sec["name"] == o.later.entity)["_dims"].add("consistency")
     recon = []
     for i, rec in enumerate(qr.reconciliation):

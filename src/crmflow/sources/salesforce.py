@@ -190,8 +190,9 @@ def _load_json(store: EventStore, path: Path) -> RawTable:
 
 def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str | None]) -> None:
     for k, v in obj.items():
-        if k == "attributes" and not prefix:
-            out["_type"] = v.get("type") if isinstance(v, dict) else None
+        if k == "attributes":  # {type, url} of the record and of each related record
+            if not prefix:
+                out["_type"] = v.get("type") if isinstance(v, dict) else None
             continue
         name = f"{prefix}{k}"
         if isinstance(v, dict):

@@ -18,6 +18,7 @@ which timestamp columns are events and which columns reference other objects::
         id_prefix: "deal:"          # optional: keeps ids unique across object types
         events:
           - {column: won_at, activity: Win deal, attributes: [amount]}
+          - {column: closed_at, activity: "{stage}"}   # {column}: the activity is the row's value
         references:
           - {column: lead_id, type: lead, qualifier: converted from}
           - {column: manager, type: manager}   # a type without a table: its objects are the values
@@ -32,6 +33,7 @@ hidden. Rows without an id and timestamp cells that cannot be read go to the qua
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,7 +323,7 @@ def _check_columns(store: EventStore, spec: ObjectSpec, raw: RawTable) -> None:
     have = store.columns(raw.table)
     wanted = [spec.id_column, *spec.attributes, *[r.column for r in spec.references]]
     for e in spec.events:
-        wanted += [e.column, *e.attributes, *([e.resource] if e.resource else [])]
+        wanted += [e.column, *activity_columns(e.activity), *e.attributes, *([e.resource] if e.resource else [])]
     missing = [c for c in dict.fromkeys(wanted) if c not in have]
     if missing:
         cols = ", ".join(c for c in have if c not in ("row_no", "line"))
@@ -501,7 +503,8 @@ def _events(
             }
             for r in bad
         )
-        store.sql(f"INSERT INTO {t('events')} SELECT NULL, __eid, ?, __ts FROM {tmp} WHERE __ts IS NOT NULL", [ev.activity])
+        store.sql(f"INSERT INTO {t('events')} SELECT NULL, __eid, {_activity_expr(ev.activity)}, __ts FROM {tmp} "
+                  "WHERE __ts IS NOT NULL")
         attrs = [*ev.attributes] + ([ev.resource] if ev.resource else [])
         for a in attrs:
             store.sql(
@@ -520,6 +523,27 @@ def _events(
     finally:
         store.sql(f"DROP TABLE IF EXISTS {tmp}")
     return n_bad
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def activity_columns(activity: str) -> tuple[str, ...]:
+    """The columns an activity template names (``"{deal_stage}"`` → ``("deal_stage",)``)."""
+    return tuple(_PLACEHOLDER.findall(activity))
+
+
+def _activity_expr(activity: str) -> str:
+    """SQL for an activity text; ``{column}`` placeholders take the row's value (``(empty)`` when blank)."""
+    parts, pos = [], 0
+    for m in _PLACEHOLDER.finditer(activity):
+        if m.start() > pos:
+            parts.append(_lit(activity[pos : m.start()]))
+        parts.append(f"coalesce(NULLIF(trim(CAST({ident(m.group(1))} AS VARCHAR)), ''), '(empty)')")
+        pos = m.end()
+    if pos < len(activity) or not parts:
+        parts.append(_lit(activity[pos:]))
+    return " || ".join(parts)
 
 
 def _reference(

@@ -263,13 +263,22 @@ SELECT DISTINCT oid FROM (
 """
 
 
-def flatten_stage(log: str, stage: str, *, attributes: list[tuple[str, str, str]], resource: str | None) -> str:
+def flatten_stage(
+    log: str,
+    stage: str,
+    *,
+    attributes: list[tuple[str, str, str]],
+    resource: str | None,
+    role: str | tuple[str, str] | None = None,
+) -> str:
     """A staged table (canonical columns + attributes) with one row per (event, object of type ``?``).
 
     An event related to several objects of the type appears in each of their cases; a pair related
     twice (different qualifiers) appears once with the qualifiers joined by ``; ``. ``attributes``
     are (name, SQL type, column name) of the event attributes to carry as columns; ``resource`` is
-    the column name of the one that holds the resource.
+    the column name of the one that holds the resource. ``role`` is likewise an attribute column,
+    or ``(object type, attribute)``: the attribute's value, at the event's time, on the object of
+    that type related to the event (e.g. the regional office of the deal's sales agent).
     """
     cols = []
     for name, sql_type, alias in attributes:
@@ -277,6 +286,19 @@ def flatten_stage(log: str, stage: str, *, attributes: list[tuple[str, str, str]
         cols.append(f"TRY_CAST({pick} AS {sql_type}) AS {ident(alias)}" if sql_type != "VARCHAR" else f"{pick} AS {ident(alias)}")
     pivot = f", {', '.join(cols)}" if cols else ""
     res = f"a.{ident(resource)}" if resource else "NULL"
+    role_cte, role_col, role_join = "", "NULL", ""
+    if isinstance(role, tuple):
+        role_cte = f""", roles AS (
+    SELECT r.eid, max(v.value) AS role FROM {t(log, "e2o")} r
+    JOIN {t(log, "objects")} o ON o.oid = r.oid AND o.otype = {_lit(role[0])}
+    JOIN {t(log, "events")} ev ON ev.eid = r.eid
+    JOIN LATERAL (SELECT value FROM {t(log, "object_values")} x WHERE x.oid = r.oid AND x.name = {_lit(role[1])}
+                  AND x.ts <= ev.ts ORDER BY x.ts DESC, x.ord DESC LIMIT 1) v ON TRUE
+    GROUP BY r.eid
+)"""
+        role_col, role_join = "ro.role", " LEFT JOIN roles ro USING (eid)"
+    elif role:
+        role_col = f"a.{ident(role)}"
     return f"""
 CREATE OR REPLACE TEMP TABLE {table_name(stage)} AS
 WITH rel AS (
@@ -286,13 +308,13 @@ WITH rel AS (
     WHERE o.otype = ? GROUP BY r.eid, r.oid
 ), attrs AS (
     SELECT eid{pivot} FROM {t(log, "event_attributes")} GROUP BY eid
-)
+){role_cte}
 SELECT row_number() OVER (ORDER BY e.ord, rel.rel_ord)::BIGINT AS row_no,
        rel.oid AS case_id, e.activity, e.ts, CAST({res} AS VARCHAR) AS resource,
-       NULL::VARCHAR AS role, NULL::VARCHAR AS lifecycle,
+       CAST({role_col} AS VARCHAR) AS role, NULL::VARCHAR AS lifecycle,
        e.eid AS "ocel:eid", rel.qualifier AS "ocel:qualifier"
        {", " + ", ".join("a." + ident(alias) for _, _, alias in attributes) if attributes else ""}
-FROM {t(log, "events")} e JOIN rel USING (eid) LEFT JOIN attrs a USING (eid)
+FROM {t(log, "events")} e JOIN rel USING (eid) LEFT JOIN attrs a USING (eid){role_join}
 ORDER BY row_no
 """
 

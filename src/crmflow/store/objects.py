@@ -239,7 +239,9 @@ class ObjectCentricLog:
 
     # ------------------------------------------------------------------ flattening
 
-    def flatten(self, object_type: str, *, log_name: str | None = None, resource: str | None = None) -> EventLog:
+    def flatten(
+        self, object_type: str, *, log_name: str | None = None, resource: str | None = None, role: str | None = None
+    ) -> EventLog:
         """The classic event log with the objects of ``object_type`` as cases.
 
         Parameters
@@ -251,6 +253,10 @@ class ObjectCentricLog:
         resource
             Event attribute holding the resource; by default ``org:resource`` or ``resource``
             when the log has one.
+        role
+            Event attribute holding the role, or ``<object type>.<attribute>``: that attribute of the
+            object of the type related to the event, as it was at the event's time (e.g.
+            ``agent.regional_office``: the office of the deal's sales agent). None: no role.
 
         Returns
         -------
@@ -270,9 +276,12 @@ class ObjectCentricLog:
             resource = next((r for r in ("org:resource", "resource") if r in names), None)
         elif resource not in names:
             raise InputError(f"{self.name}: there is no event attribute {resource!r} (have: {', '.join(names) or 'none'})")
+        role_ref = self._role(role, names, types) if role else None
         stage = self.store.new_name("stage_ocel")
         self.store.sql(
-            oq.flatten_stage(self.name, stage, attributes=attrs, resource=names.get(resource) if resource else None),
+            oq.flatten_stage(
+                self.name, stage, attributes=attrs, resource=names.get(resource) if resource else None, role=role_ref
+            ),
             [object_type],
         )
         n = int(self.store.scalar(f"SELECT count(*) FROM {stage}"))
@@ -284,12 +293,35 @@ class ObjectCentricLog:
             rows_read=n,
             parsed=n,
             quarantined=0,
-            mapping={"object_type": object_type, "resource": resource},
+            mapping={"object_type": object_type, "resource": resource, "role": role},
         )
         try:
             return self.store.materialize([stage], log_name=name)
         finally:
             self.store.sql(f"DROP TABLE IF EXISTS {stage}")
+
+    def _role(self, role: str, names: dict[str, str], types: dict[str, int]) -> str | tuple[str, str]:
+        if role in names:
+            return names[role]
+        otype, dot, attr = role.partition(".")
+        if not dot or otype not in types:
+            raise InputError(
+                f"{self.name}: role {role!r} is neither an event attribute ({', '.join(names) or 'none'}) nor "
+                f"<object type>.<attribute> with one of the object types {', '.join(types)}"
+            )
+        has = self.store.scalar(
+            f"SELECT count(*) FROM {self.table('object_values')} v JOIN {self.table('objects')} o USING (oid) "
+            "WHERE o.otype = ? AND v.name = ?",
+            [otype, attr],
+        )
+        if not has:
+            have = [r[0] for r in self.store.sql(
+                f"SELECT DISTINCT v.name FROM {self.table('object_values')} v JOIN {self.table('objects')} o USING (oid) "
+                "WHERE o.otype = ? ORDER BY 1", [otype]).fetchall()]
+            raise InputError(
+                f"{self.name}: objects of type {otype!r} have no attribute {attr!r} (have: {', '.join(have) or 'none'})"
+            )
+        return (otype, attr)
 
     def _flat_attributes(self) -> list[tuple[str, str, str]]:
         rows = self.store.sql(
