@@ -34,3 +34,21 @@ def test_user_text_is_never_evaluated() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         assert not calls & {"eval", "exec"}, path
+
+
+def test_object_centric_and_architecture_entry_points_are_public() -> None:
+    # name -> the module that defines it (the lazy loader must hand out the real object)
+    expected = {
+        "ObjectCentricLog": "crmflow.store.objects",
+        "audit_objects": "crmflow.asis_objects",
+        "audit_tables": "crmflow.asis_objects",
+        "build_object_log": "crmflow.store.object_model",
+        "discover_customer_journey": "crmflow.mining.journey",
+        "discover_dfd": "crmflow.architecture.dfd",
+        "infer_erd": "crmflow.architecture.erd",
+        "read_ocel": "crmflow.ingest.ocel",
+        "write_ocel": "crmflow.store.ocel_export",
+    }
+    for name, module in expected.items():
+        assert name in crmflow.__all__, name
+        assert getattr(crmflow, name).__module__ == module, name

@@ -6,6 +6,10 @@ Three lines from a file to an audit::
     log = crmflow.read_log("deals.csv")          # CSV/TSV, XLSX, XES(.gz), Parquet, OCEL 2.0
     crmflow.audit(log, rules="rules.yaml").write("out/")
 
+Plain CRM tables (a deal table with engage and close dates…) are audited through an object model::
+
+    crmflow.audit_tables(["sales_pipeline.csv", "sales_teams.csv"], model="objects.yaml", case="deal")
+
 Mining functions are named like pm4py's verbs and return typed, JSON-serialisable results.
 """
 
@@ -26,11 +30,17 @@ _EXPORTS = {
     "EventStore": "crmflow.store.store",
     "Finding": "crmflow.findings.model",
     "HandoverNetwork": "crmflow.mining.handover",
+    "ObjectCentricLog": "crmflow.store.objects",
     "VariantTable": "crmflow.mining.variants",
     "activity_statistics": "crmflow.mining.statistics",
     "audit": "crmflow.asis",
+    "audit_objects": "crmflow.asis_objects",
+    "audit_tables": "crmflow.asis_objects",
+    "build_object_log": "crmflow.store.object_model",
     "case_duration_stats": "crmflow.mining.durations",
     "detect_findings": "crmflow.findings.detect",
+    "discover_customer_journey": "crmflow.mining.journey",
+    "discover_dfd": "crmflow.architecture.dfd",
     "discover_dfg": "crmflow.mining.dfg",
     "discover_handover": "crmflow.mining.handover",
     "filter_attribute_values": "crmflow.mining.filters",
@@ -42,9 +52,12 @@ _EXPORTS = {
     "get_end_activities": "crmflow.mining.dfg",
     "get_start_activities": "crmflow.mining.dfg",
     "get_variants": "crmflow.mining.variants",
+    "infer_erd": "crmflow.architecture.erd",
     "load_rules": "crmflow.findings.rules",
     "read_log": "crmflow.ingest.reader",
+    "read_ocel": "crmflow.ingest.ocel",
     "resource_statistics": "crmflow.mining.statistics",
+    "write_ocel": "crmflow.store.ocel_export",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -61,12 +74,16 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from crmflow.architecture.dfd import discover_dfd
+    from crmflow.architecture.erd import infer_erd
     from crmflow.asis import AuditResult, audit
+    from crmflow.asis_objects import audit_objects, audit_tables
     from crmflow.errors import CrmflowError
     from crmflow.findings.detect import detect_findings
     from crmflow.findings.model import Finding
     from crmflow.findings.rules import load_rules
     from crmflow.ingest.columns import ColumnMapping
+    from crmflow.ingest.ocel import read_ocel
     from crmflow.ingest.reader import read_log
     from crmflow.mining.dfg import DirectlyFollowsGraph, discover_dfg, get_end_activities, get_start_activities
     from crmflow.mining.durations import case_duration_stats, get_all_case_durations, get_case_durations
@@ -77,7 +94,11 @@ if TYPE_CHECKING:  # pragma: no cover
         filter_variants_top_k,
     )
     from crmflow.mining.handover import HandoverNetwork, discover_handover
+    from crmflow.mining.journey import discover_customer_journey
     from crmflow.mining.statistics import activity_statistics, resource_statistics
     from crmflow.mining.variants import VariantTable, get_variants
+    from crmflow.store.object_model import build_object_log
+    from crmflow.store.objects import ObjectCentricLog
+    from crmflow.store.ocel_export import write_ocel
     from crmflow.store.schema import EventLogSchema
     from crmflow.store.store import EventLog, EventStore

@@ -36,23 +36,6 @@ from crmflow.store.queries import ident
 #: At most this many segment values are listed (largest first); the rest are summed in ``other``.
 TOP_SEGMENTS = 50
 
-#: Russian and English labels of the object summary (CLI and documents).
-MESSAGES: dict[str, dict[str, str]] = {
-    "title": {"en": "Objects of type {otype} (case notion)", "ru": "Объекты типа {otype} (понятие кейса)"},
-    "segment": {"en": "{attribute}", "ru": "{attribute}"},
-    "objects": {"en": "Objects", "ru": "Объектов"},
-    "cases": {"en": "With events", "ru": "С событиями"},
-    "without_events": {"en": "No dated event", "ru": "Без датированных событий"},
-    "all": {"en": "(all)", "ru": "(все)"},
-    "empty": {"en": "(empty)", "ru": "(пусто)"},
-    "other": {"en": "(other values)", "ru": "(прочие значения)"},
-    "orphans": {
-        "en": "{otype}.{column} → {target}: {orphans} id(s) name no {target} (e.g. {sample})",
-        "ru": "{otype}.{column} → {target}: {orphans} идентификатор(ов) не найдено среди {target} (напр. {sample})",
-    },
-}
-
-
 @dataclass(frozen=True)
 class SegmentRow(JsonMixin):
     """One value of the segment attribute: objects, cases and stage reach."""
@@ -249,14 +232,37 @@ def audit_tables(
         raise InputError(f"--case {case!r}: the object model declares no object type {case!r} (declared: {declared})")
     tz = timezone_name or (audit_rules.calendar.timezone if rules is not None else None)
     build = build_object_log(m, inputs, timezone=tz, progress=step)
-    log = build.log.flatten(case, role=role)
-    result = audit(log, rules=audit_rules, lang=lang, progress=step, quality=quality)
-    summary = case_object_summary(
-        build.log, object_type=case, stages=audit_rules.stages, segment=segment, role=role, build=build
-    )
+    return audit_objects(build.log, case=case, role=role, segment=segment, rules=audit_rules, lang=lang,
+                         progress=step, quality=quality, build=build)
+
+
+def audit_objects(
+    ocl: ObjectCentricLog,
+    *,
+    case: str,
+    role: str | None = None,
+    segment: str | None = None,
+    rules: Any = None,
+    lang: str = "en",
+    progress: Callable[[str], None] | None = None,
+    quality: Any = None,
+    build: ObjectLogBuild | None = None,
+) -> AuditResult:
+    """Audit an object-centric log (OCEL 2.0 or built from tables) flattened on object type ``case``.
+
+    The parameters are those of :func:`audit_tables`; ``build`` is the table build's result (its
+    reference checks and counts go into ``data["objects"]``). Returns the audit with
+    ``data["objects"]`` (a :class:`CaseObjectSummary`).
+    """
+    from crmflow.findings.rules import AuditRules, load_rules
+
+    audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else AuditRules()
+    log = ocl.flatten(case, role=role)
+    result = audit(log, rules=audit_rules, lang=lang, progress=progress, quality=quality)
+    summary = case_object_summary(ocl, object_type=case, stages=audit_rules.stages, segment=segment, role=role, build=build)
     data = dict(result.data)
     data["objects"] = to_jsonable(summary.to_dict())
     return AuditResult(log=log, data=data)
 
 
-__all__ = ["MESSAGES", "TOP_SEGMENTS", "CaseObjectSummary", "SegmentRow", "audit_tables", "case_object_summary"]
+__all__ = ["TOP_SEGMENTS", "CaseObjectSummary", "SegmentRow", "audit_objects", "audit_tables", "case_object_summary"]

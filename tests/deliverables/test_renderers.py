@@ -116,6 +116,7 @@ def test_xlsx_is_formatted(tmp_path: Path) -> None:
     assert ws.data_validations.dataValidation[0].formula1 == '"новый,готово"'
     rules = [r for rng in ws.conditional_formatting for r in rng.rules]
     assert len(rules) == len(RACI_COLOURS)
+    assert rules[0].formula == ['ISNUMBER(SEARCH("A",B2))'] and rules[0].stopIfTrue
     assert ws.column_dimensions["A"].width >= 10
 
 

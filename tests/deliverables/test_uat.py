@@ -96,3 +96,13 @@ def test_one_line_keeps_gherkin_structure() -> None:
     assert one_line("a\nb  c") == "a b c"
     assert one_line("# not a comment") == "\\# not a comment"
     assert one_line("@tag") == "\\@tag"
+
+
+def test_asyncapi_golden() -> None:
+    from crmflow.deliverables.asyncapi import asyncapi_yaml
+
+    text = asyncapi_yaml(load_tobe(MINI), lang="en")
+    golden = GOLDEN / "mini_tobe.asyncapi.yaml"
+    if UPDATE:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), "run with CRMFLOW_UPDATE_GOLDEN=1 after a deliberate change"

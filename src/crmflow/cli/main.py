@@ -150,11 +150,29 @@ def audit(
     quality: Annotated[Path | None, typer.Option(
         "--quality", help="quality.json written by `crmflow quality`: the report includes its summary.", exists=True,
     )] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Object model YAML: the inputs are plain CRM tables (see docs/real-data.md).", exists=True,
+        dir_okay=False,
+    )] = None,
+    case: Annotated[str | None, typer.Option("--case", help="With --model: the object type of the cases (e.g. deal).")] = None,
+    role: Annotated[str | None, typer.Option(
+        "--role", help="With --model: event attribute or <object type>.<attribute> giving the role (e.g. agent.manager).",
+    )] = None,
+    segment: Annotated[str | None, typer.Option(
+        "--segment", help="With --model: attribute of the case objects to break the funnel down by (e.g. origin).",
+    )] = None,
     lang: LangOpt = None,
 ) -> None:
     """Audit the As-Is process (event logs, CRM exports or a project .duckdb): writes OUT/audit.json and OUT/report.html."""
     _set_lang(lang)
     try:
+        if model is not None or case or role or segment:
+            from crmflow.cli.audit_tables import run_table_audit
+
+            outputs = run_table_audit(inputs, model=model, case=case, role=role, segment=segment, rules=rules,
+                                      out_dir=out_dir, timezone=timezone, quality=quality, mapping=mapping, source=source)
+            out.print(t("written", json=outputs.json_path, html=outputs.html_path))
+            return
         outputs = _run_audit(
             inputs, mapping=mapping, rules=rules, out_dir=out_dir, timezone=timezone, source_kind=source, quality=quality
         )

@@ -15,7 +15,7 @@ import yaml
 
 from crmflow.deliverables.document import Paragraph, Section, Table
 from crmflow.deliverables.messages import t
-from crmflow.design.model import EventType, PayloadField, ToBeDefinition
+from crmflow.design.model import EventType, PayloadField, Text, ToBeDefinition
 
 ASYNCAPI_VERSION = "3.0.0"
 #: JSON Schema for each payload type of the To-Be format.
@@ -65,8 +65,6 @@ def catalogue(tobe: ToBeDefinition) -> list[EventType]:
             for name in getattr(node, "publishes", ()):
                 if name not in known:
                     known.add(name)
-                    from crmflow.design.model import Text
-
                     events.append(EventType(name=name, description=Text.of(name)))
     return events
 
@@ -89,17 +87,21 @@ def build_asyncapi(tobe: ToBeDefinition, *, lang: str) -> dict[str, Any]:
             "messages": {k: {"$ref": f"#/components/messages/{k}"}},
             "x-crmflow-published-by": publishers(tobe, ev.name),
         }
-        ref = {"$ref": f"#/channels/{k}"}
-        msg = [{"$ref": f"#/channels/{k}/messages/{k}"}]
+        def ref(k: str = k) -> dict[str, str]:  # a new mapping each time: no YAML anchors in the output
+            return {"$ref": f"#/channels/{k}"}
+
+        def msg(k: str = k) -> list[dict[str, str]]:
+            return [{"$ref": f"#/channels/{k}/messages/{k}"}]
+
         producer = ev.producer or "crm"
         operations[f"send_{k}"] = {
-            "action": "send", "channel": ref, "messages": msg,
+            "action": "send", "channel": ref(), "messages": msg(),
             "summary": t("api.send", lang, party=tobe.party_name(producer, lang), event=ev.name),
             "x-crmflow-party": producer,
         }
         for consumer in ev.consumers:
             operations[f"receive_{k}_{key(consumer)}"] = {
-                "action": "receive", "channel": ref, "messages": msg,
+                "action": "receive", "channel": ref(), "messages": msg(),
                 "summary": t("api.receive", lang, party=tobe.party_name(consumer, lang), event=ev.name),
                 "x-crmflow-party": consumer,
             }

@@ -86,7 +86,9 @@ def build_comparison(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
         blocks.append(Paragraph(t("cmp.no_audit", lang), style="note"))
     for process in tobe.processes:
         rows = []
-        for c in sorted((c for c in changes if c.process == process.id), key=lambda c: c.lane):
+        order = {tobe.party_name(r, lang): i for i, r in enumerate(process.lanes)}
+        mine = [c for c in changes if c.process == process.id]  # flow order, grouped by lane in drawing order
+        for c in sorted(mine, key=lambda c: order.get(c.lane, len(order))):
             rows.append((c.lane, c.step, t(f"cmp.kind.{c.kind}", lang), ", ".join(c.as_is) or "—",
                          c.change or "—", "; ".join(c.findings) or "—"))
         inner: list[Any] = [Table(

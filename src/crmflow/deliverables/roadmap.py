@@ -12,6 +12,10 @@ Scoring (also printed in the plan):
 * **score** = impact / effort; items are taken in score order (ties: higher impact first) and
   scheduled on two parallel work streams, each taking ``effort × 5`` working days; those that end
   by day 60 are the quick wins.
+
+The pilot (the first process, one team) starts after the last quick win, the scale-out after the
+pilot; each takes :data:`PHASE_DAYS`. Training: every role that is R, A or C on a critical task
+(one with an SOP) is trained on that SOP.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ SEVERITY_IMPACT = {"high": 3, "medium": 2, "low": 1}
 QUICK_WIN_DAYS = 60
 STREAMS = 2
 DAYS_PER_EFFORT = 5
+#: Length of the pilot and of the scale-out phase, in days.
+PHASE_DAYS = 60
 #: Metrics that measure how much of the process a finding touches (the first present one is used).
 REACH_METRICS = ("violation_rate", "share_of_waiting", "drop_rate", "top_share", "share_of_open", "share_of_cases")
 
@@ -122,7 +128,7 @@ def build_roadmap(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang
     else:
         blocks.append(Paragraph(t("plan.quick_intro", lang, n=len(wins), total=len(items), days=QUICK_WIN_DAYS)))
         blocks.append(Table(
-            header=(t("plan.col.rank", lang), t("col.findings", lang), t("plan.col.impact", lang),
+            header=(t("plan.col.rank", lang), t("plan.col.finding", lang), t("plan.col.impact", lang),
                     t("plan.col.effort", lang), t("plan.col.score", lang), t("plan.col.days", lang),
                     t("plan.col.steps", lang)),
             rows=tuple((str(i.rank), i.title, str(i.impact), str(i.effort), f"{i.score:.2f}",
@@ -133,10 +139,10 @@ def build_roadmap(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang
     first = tobe.processes[0] if tobe.processes else None
     phases = [
         (t("plan.phase.quick", lang), f"0–{QUICK_WIN_DAYS}", t("plan.phase.quick_what", lang, n=len(wins))),
-        (t("plan.phase.pilot", lang), f"{pilot_start}–{pilot_start + 59}",
+        (t("plan.phase.pilot", lang), f"{pilot_start}–{pilot_start + PHASE_DAYS - 1}",
          t("plan.phase.pilot_what", lang, process=first.name.get(lang) if first else "—",
            lanes=len(first.lanes) if first else 0, steps=len(first.steps) if first else 0)),
-        (t("plan.phase.scale", lang), f"{pilot_start + 60}–{pilot_start + 119}",
+        (t("plan.phase.scale", lang), f"{pilot_start + PHASE_DAYS}–{pilot_start + 2 * PHASE_DAYS - 1}",
          t("plan.phase.scale_what", lang, n=len(tobe.processes),
            steps=sum(len(p.steps) for p in tobe.processes))),
     ]
@@ -156,7 +162,7 @@ def roadmap_sheets(tobe: ToBeDefinition, audit: AuditInput | None, *, lang: str)
     yes, no = t("plan.yes", lang), t("plan.no", lang)
     return (
         Sheet(name=t("plan.sheet", lang), header=(
-            t("plan.col.rank", lang), t("col.kind", lang), t("col.findings", lang), t("plan.col.severity", lang),
+            t("plan.col.rank", lang), t("col.kind", lang), t("plan.col.finding", lang), t("plan.col.severity", lang),
             t("plan.col.impact", lang), t("plan.col.effort", lang), t("plan.col.score", lang),
             t("plan.col.start", lang), t("plan.col.end", lang), t("plan.col.quick", lang), t("plan.col.steps", lang)),
             rows=tuple((i.rank, i.kind, i.title, i.severity, i.impact, i.effort, i.score, i.start_day, i.end_day,
@@ -168,4 +174,4 @@ def roadmap_sheets(tobe: ToBeDefinition, audit: AuditInput | None, *, lang: str)
     )
 
 
-__all__ = ["BASE_EFFORT", "PlanItem", "build_roadmap", "impact", "plan_items", "roadmap_sheets", "training"]
+__all__ = ["BASE_EFFORT", "PHASE_DAYS", "PlanItem", "build_roadmap", "impact", "plan_items", "roadmap_sheets", "training"]

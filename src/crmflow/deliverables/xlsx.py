@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook as XlWorkbook
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -20,7 +20,7 @@ from crmflow.deliverables.document import Sheet, Workbook
 HEADER_FILL = PatternFill("solid", start_color="1F4E79", end_color="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 #: Fill colour of each RACI letter.
-RACI_COLOURS = {"R": "C6EFCE", "A": "FFC7CE", "C": "FFEB9C", "I": "DDEBF7"}
+RACI_COLOURS = {"A": "FFC7CE", "R": "C6EFCE", "C": "FFEB9C", "I": "DDEBF7"}
 #: Excel's limit on a sheet name.
 SHEET_NAME_MAX = 31
 _BAD_SHEET_CHARS = set("[]:*?/\\")
@@ -72,9 +72,11 @@ def _write_sheet(ws, sheet: Sheet) -> None:  # type: ignore[no-untyped-def]
             ws.add_data_validation(dv)
             dv.add(rng)
         if name in sheet.raci:
+            # A cell may hold several letters ("RA"): the first matching rule, in RACI_COLOURS order, colours it.
             for letter_value, colour in RACI_COLOURS.items():
                 fill = PatternFill("solid", start_color=colour, end_color=colour)
-                ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=[f'"{letter_value}"'], fill=fill))
+                rule = FormulaRule(formula=[f'ISNUMBER(SEARCH("{letter_value}",{letter}2))'], fill=fill, stopIfTrue=True)
+                ws.conditional_formatting.add(rng, rule)
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str) and "\n" in cell.value)

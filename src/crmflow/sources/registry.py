@@ -51,7 +51,8 @@ class SourceAdapter:
     detect
         ``detect(path, head)`` is true when the file (name, first :data:`HEAD_BYTES` bytes) has this shape.
     read
-        ``read(store, path, label, progress)`` loads the file as a raw table of canonical event columns.
+        ``read(store, path, label, progress)`` loads the file as a raw table of canonical event columns;
+        ``label`` is the log the quarantine rows belong to (the source is named by ``path.name``).
     """
 
     name: str
