@@ -10,7 +10,9 @@ import pytest
 from crmflow.demo.contacts import generate_companies, generate_contacts
 from crmflow.errors import ColumnMappingError, QualityRulesError
 from crmflow.quality.duplicates import DuplicateFields, DuplicateReport, find_duplicates
+from crmflow.quality.linkage_prepare import normalize_email, normalize_phone, split_full_name
 from crmflow.store.store import EventStore
+from tests.conftest import real
 
 FIELDS = DuplicateFields(phone="phone", email="email", first_name="first_name", last_name="last_name",
                          middle_name="middle_name", inn="inn", company="company", updated_at="updated_at")
@@ -210,3 +212,48 @@ def test_generator_is_deterministic_and_plants_hard_negatives() -> None:
     for row in a.rows:
         by_name.setdefault((row["last_name"], row["first_name"]), set()).add(a.truth[row["id"]])
     assert any(len(p) > 1 for p in by_name.values())
+
+
+def test_real_accounts_have_no_duplicates() -> None:
+    """85 distinct company names of the Maven CRM data set: nothing may be merged."""
+    store = EventStore()
+    path = real("maven-crm-sales-opportunities/accounts.csv")
+    store.sql(f"CREATE TABLE accounts AS SELECT * FROM read_csv('{path}')")
+    report = find_duplicates(store, "accounts", entity="company", id_column="account",
+                             fields=DuplicateFields(company="account"))
+    assert report.records == 85
+    assert report.clusters == [] and report.pairs == [] and report.merges == []
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (" Ivan.Petrov+crm@GMail.com ", "ivanpetrov@gmail.com"), ("i.v.a.n@googlemail.com", "ivan@gmail.com"),
+    ("Anna+shop@ya.ru", "anna@yandex.ru"), ("ivan.petrov+x@mail.ru", "ivan.petrov+x@mail.ru"),
+    ("not an e-mail", None), ("@mail.ru", None), ("ivan@localhost", None), (None, None),
+])  # fmt: skip
+def test_email_normalisation(raw: str | None, expected: str | None) -> None:
+    assert normalize_email(raw) == expected
+
+
+def test_phone_normalisation_and_name_split() -> None:
+    variants = ("8 (916) 123-45-67", "+7 916 1234567", "79161234567", "8-916-123-45-67", "9161234567")
+    assert {normalize_phone(v) for v in variants} == {"+79161234567"}
+    assert normalize_phone("123") is None and normalize_phone("") is None
+    assert split_full_name("Иванова Мария Петровна") == ("Иванова", "Мария", "Петровна")
+    assert split_full_name("Мария Петровна Иванова") == ("Мария", "Иванова", "Петровна")
+    assert split_full_name("Ivanov") == ("Ivanov", None, None)
+    assert split_full_name(None) == (None, None, None)
+
+
+def test_clusters_partition_the_ids() -> None:
+    demo = generate_contacts(n_records=600, seed=8)
+    store = EventStore()
+    demo.load(store, "contacts")
+    report = find_duplicates(store, "contacts", entity="contact", id_column="id", fields=FIELDS)
+    ids = [i for c in report.clusters for i in c]
+    assert len(ids) == len(set(ids))
+    assert all(c == sorted(c) and len(c) > 1 for c in report.clusters)
+    assert report.clusters == sorted(report.clusters)
+    assert set(ids) <= {str(r["id"]) for r in demo.rows}
+    assert [sorted([m.survivor, *m.merged]) for m in report.merges] == report.clusters
+    assert all(p.probability >= report.threshold for p in report.pairs)
+    assert {i for p in report.pairs for i in (p.id_a, p.id_b)} == set(ids)
