@@ -19,6 +19,8 @@ from crmflow.quality.transliterate import company_key, name_key, transliterate
     ("Евгений", "Yevgeniy", "Evgeny", "Evgenii"),
     ("Жуков", "Zhukov"),
     ("Семён", "Semyon", "Semen"),
+    ("Майоров", "Maiorov", "Mayorov", "Majorov"),
+    ("Артём", "Artyom", "Artem", "Artjom"),
     ("Сергеевич", "Sergeevich", "Sergeyevich"),
 ])  # fmt: skip
 def test_spellings_of_one_name_share_a_key(spellings: tuple[str, ...]) -> None:
@@ -49,3 +51,14 @@ def test_company_key_drops_legal_forms_and_quotes() -> None:
     assert company_key("ООО «Ромашка»") == company_key('"Romashka" LLC') == company_key("Ромашка, ооо") == "romawka"
     assert company_key("АО Вектор") == company_key("Вектор") != company_key("Вектор Плюс")
     assert company_key(None) is None
+
+
+def test_every_generated_name_meets_its_latin_spellings() -> None:
+    """Every first name, patronymic and surname the demo generator uses, in its three Latin systems."""
+    from crmflow.demo import contacts
+
+    names = [n for triple in contacts._MALE for n in triple] + list(contacts._FEMALE)
+    names += [root + suffix for root in contacts._SURNAME_ROOTS for suffix in ("", "ов", "ский")]
+    apart = {n: [contacts._latin(n, system) for system in contacts._SYSTEMS] for n in names}
+    apart = {n: latin for n, latin in apart.items() if len({name_key(n), *map(name_key, latin)}) > 1}
+    assert apart == {}

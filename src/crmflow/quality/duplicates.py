@@ -37,7 +37,7 @@ from crmflow.jsonable import JsonMixin
 from crmflow.quality.duplicate_messages import MESSAGES, field_name, level_name
 from crmflow.quality.identifiers import check_inn
 from crmflow.quality.linkage_model import active_fields, run_linkage
-from crmflow.quality.linkage_prepare import DuplicateFields, normalize_phone, prepare_records
+from crmflow.quality.linkage_prepare import DuplicateFields, normalize_phone, read_records
 from crmflow.store.store import EventStore
 
 __all__ = ["DuplicateFields", "DuplicatePair", "DuplicateReport", "FieldChoice", "MergeProposal", "find_duplicates"]
@@ -214,14 +214,14 @@ def find_duplicates(
                                 "and 1, e.g. 0.9")
     step = progress or (lambda _msg: None)
     step(f"{entity}: normalising phones, e-mails, names, INN")
-    records = prepare_records(store, table, id_column=id_column, fields=fields)
+    records = read_records(store, table, id_column=id_column, fields=fields)
     mapped = fields.mapped()
     compared = active_fields(list(mapped))
     if records.num_rows < 2 or not compared:
         return DuplicateReport(entity=entity, records=records.num_rows, clusters=[], pairs=[], merges=[],
                                threshold=threshold)
     step(f"{entity}: learning the linkage model and scoring pairs")
-    result = run_linkage(records, fields=compared, threshold=threshold)
+    result = run_linkage(records, fields=compared, threshold=threshold, settings=store.settings)
     step(f"{entity}: clusters and merge proposals")
     groups: dict[Any, list[str]] = {}
     for uid, cid in zip(result.clusters.column("unique_id").to_pylist(),

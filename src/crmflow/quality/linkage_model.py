@@ -16,12 +16,16 @@ the cost grows with the number of candidate pairs, not with the square of the re
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from crmflow.quality.linkage_prepare import build_records
+from crmflow.settings import Settings, get_settings
 
 __all__ = ["COMPARISONS", "MIN_RECORDS_TO_TRAIN", "LinkageResult", "Level", "run_linkage"]
 
@@ -212,23 +216,26 @@ def _conflicting_names_sql(levels: dict[str, list[str]]) -> str | None:
     return sql + "".join(f" AND NOT coalesce({r}, FALSE)" for r in rescue)
 
 
-def run_linkage(records: pa.Table, *, fields: list[str], threshold: float) -> LinkageResult:
-    """Score candidate pairs of ``records`` (from :func:`prepare_records`) and cluster them at ``threshold``.
+def run_linkage(raw: pa.Table, *, fields: list[str], threshold: float, settings: Settings | None = None) -> LinkageResult:
+    """Normalise ``raw`` (from :func:`read_records`), score candidate pairs and cluster them at ``threshold``.
 
-    Runs in a private in-memory DuckDB database, so the project store is never written to.
+    Runs in a private in-memory DuckDB database (with the store's memory limit and threads), so the
+    project store is never written to.
     """
     from splink import DuckDBAPI, Linker
 
     logging.getLogger("splink").setLevel(logging.ERROR)
-    n = records.num_rows
-    prior = min(0.5, 0.1 / max(1, n - 1))  # ≈ one record in twenty has one duplicate, before learning
-    keys = records.select([c for c in records.column_names if not c.startswith("raw_")])
+    settings = settings or get_settings()
     con = duckdb.connect(":memory:")
+    spill = tempfile.TemporaryDirectory(prefix="crmflow-linkage-")
     try:
         con.execute("SET enable_progress_bar = false")
-        con.register("crmflow_records_view", keys)
-        con.execute("CREATE TABLE crmflow_records AS SELECT * FROM crmflow_records_view")
-        con.unregister("crmflow_records_view")
+        con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+        con.execute(f"SET temp_directory = '{spill.name}'")
+        if settings.threads > 0:
+            con.execute(f"SET threads = {int(settings.threads)}")
+        n = build_records(con, raw, table="crmflow_records")
+        prior = min(0.5, 0.1 / max(1, n - 1))  # ≈ one record in twenty has one duplicate, before learning
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register("crmflow_records", table_name="crmflow_records_input")
         linker = Linker(sdf, _settings(fields, prior), log_level=None)
@@ -257,3 +264,4 @@ def run_linkage(records: pa.Table, *, fields: list[str], threshold: float) -> Li
         return LinkageResult(pairs=pairs, clusters=cluster_table, levels=levels, trained=trained, prior=prior)
     finally:
         con.close()
+        spill.cleanup()

@@ -19,11 +19,13 @@ linkage model compares:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from crmflow.errors import ColumnMappingError
@@ -33,7 +35,7 @@ from crmflow.quality.transliterate import company_key, name_key
 from crmflow.store.queries import ident
 from crmflow.store.store import EventStore
 
-__all__ = ["DuplicateFields", "normalize_email", "normalize_phone", "prepare_records", "split_full_name"]
+__all__ = ["DuplicateFields", "build_records", "normalize_email", "normalize_phone", "read_records", "split_full_name"]
 
 _GMAIL = {"gmail.com", "googlemail.com"}
 _YANDEX = {"yandex.ru", "ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua"}
@@ -120,30 +122,17 @@ def split_full_name(value: str | None) -> tuple[str | None, str | None, str | No
     return words[0], " ".join(words[1:]), middle
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _inn(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
-        return None
-    return check_inn(text).normalized
-
-
 #: Columns of the prepared table that the linkage model compares.
 KEY_COLUMNS = ("phone_n", "email_n", "email_local", "email_digits", "inn_n", "first_k", "last_k", "middle_k",
                "name_full_k", "company_k")  # fmt: skip
 
+_NAME_PARTS = ("last_name", "first_name", "middle_name", "name")
 
-def prepare_records(store: EventStore, table: str, *, id_column: str, fields: DuplicateFields) -> pa.Table:
-    """Read ``table`` and return one normalised row per record (``unique_id`` plus the key columns).
 
-    The raw values are kept as ``raw_<field>`` for explanations and merge proposals. The source
-    table is only read.
+def read_records(store: EventStore, table: str, *, id_column: str, fields: DuplicateFields) -> pa.Table:
+    """Read the id and the mapped columns of ``table`` (``unique_id``, ``raw_<field>``), checking them.
+
+    The source table is only read.
 
     Raises
     ------
@@ -164,56 +153,86 @@ def prepare_records(store: EventStore, table: str, *, id_column: str, fields: Du
         raise ColumnMappingError(
             "duplicate detection needs at least one of the phone, e-mail, INN, name or company columns"
         )
-    select = ", ".join([f"CAST({ident(id_column)} AS VARCHAR) AS unique_id"]
-                       + [f"{ident(c)} AS {ident('raw_' + f)}" for f, c in mapped.items()])
-    raw = store.arrow(f"SELECT {select} FROM {ident(table)}")
-    ids = raw.column("unique_id").to_pylist()
-    missing = [i for i, v in enumerate(ids) if v is None or not str(v).strip()]
-    if missing:
+    uid = f"NULLIF(trim(CAST({ident(id_column)} AS VARCHAR)), '')"
+    empty = store.rows(f"SELECT count(*) AS n, min(rn) AS first FROM (SELECT {uid} AS uid, row_number() OVER () AS rn "
+                       f"FROM {ident(table)}) WHERE uid IS NULL")[0]
+    if empty["n"]:
         raise ColumnMappingError(
-            f"column `{id_column}` of table `{table}` is empty in {len(missing)} row(s) (first at row "
-            f"{missing[0] + 1}); every record needs an id to be named in clusters and merges"
+            f"column `{id_column}` of table `{table}` is empty in {empty['n']} row(s) (first at row {empty['first']}); "
+            "every record needs an id to be named in clusters and merges"
         )
-    if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        dup = next(v for v in ids if v in seen or seen.add(v))  # type: ignore[func-returns-value]
+    repeated = store.rows(f"SELECT {uid} AS uid FROM {ident(table)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1")
+    if repeated:
         raise ColumnMappingError(
-            f"column `{id_column}` of table `{table}` repeats the id {dup!r}; choose a column that names each "
-            "record once"
+            f"column `{id_column}` of table `{table}` repeats the id {repeated[0]['uid']!r}; choose a column that "
+            "names each record once"
         )
-    n = len(ids)
+    select = ", ".join([f"{uid} AS unique_id"] + [f"{ident(c)} AS {ident('raw_' + f)}" for f, c in mapped.items()])
+    return store.arrow(f"SELECT {select} FROM {ident(table)}")
 
-    def col(field: str) -> list[Any]:
-        return raw.column("raw_" + field).to_pylist() if field in mapped else [None] * n
 
-    phones = [normalize_phone(_text(v)) for v in col("phone")]
-    emails = [normalize_email(_text(v)) for v in col("email")]
-    lasts, firsts, middles = col("last_name"), col("first_name"), col("middle_name")
-    full = col("name")
-    last_k, first_k, middle_k = [], [], []
-    for i in range(n):
-        last, first, middle = _text(lasts[i]), _text(firsts[i]), _text(middles[i])
-        if last is None and first is None and full[i] is not None:
-            last, first, m = split_full_name(_text(full[i]))
-            middle = middle or m
-        last_k.append(name_key(last))
-        first_k.append(name_key(first))
-        middle_k.append(name_key(middle))
-    name_full = [" ".join(sorted(k for k in (a, b) if k)) or None for a, b in zip(last_k, first_k, strict=True)]
-    out: dict[str, Any] = {
-        "unique_id": ids,
-        "phone_n": phones,
-        "email_n": emails,
-        "email_local": [e.split("@")[0] if e else None for e in emails],
-        "email_digits": [re.sub(r"\D", "", e) if e else None for e in emails],
-        "inn_n": [_inn(v) for v in col("inn")],
-        "first_k": first_k,
-        "last_k": last_k,
-        "middle_k": middle_k,
-        "name_full_k": name_full,
-        "company_k": [company_key(_text(v)) for v in col("company")],
-    }
-    table_out = pa.table({k: pa.array(v, type=pa.string()) for k, v in out.items()})
-    for f in mapped:
-        table_out = table_out.append_column("raw_" + f, raw.column("raw_" + f))
-    return table_out
+def _text_sql(column: str) -> str:
+    return f"NULLIF(trim(CAST({ident(column)} AS VARCHAR)), '')"
+
+
+def _mapping(con: duckdb.DuckDBPyConnection, name: str, values: list[Any], keys: dict[str, list[Any]]) -> None:
+    con.register(name, pa.table({"v": pa.array(values, type=pa.string()),
+                                 **{k: pa.array(v, type=pa.string()) for k, v in keys.items()}}))
+
+
+def _name_keys(last: str | None, first: str | None, middle: str | None, full: str | None) -> tuple[str | None, ...]:
+    if last is None and first is None and full is not None:
+        last, first, m = split_full_name(full)
+        middle = middle or m
+    last_k, first_k, middle_k = name_key(last), name_key(first), name_key(middle)
+    both = " ".join(sorted(k for k in (last_k, first_k) if k)) or None
+    return last_k, first_k, middle_k, both
+
+
+def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str = "crmflow_records") -> int:
+    """Create ``table`` in ``con``: ``unique_id`` plus the key columns of :data:`KEY_COLUMNS`.
+
+    Each *distinct* raw value is normalised once in Python (libphonenumber, the name key); the
+    per-record table is built by joins in DuckDB. Returns the number of records.
+    """
+    con.register("crmflow_raw", raw)
+    have = {c[4:] for c in raw.column_names if c.startswith("raw_")}
+
+    def distinct(field: str) -> list[str]:
+        col = "raw_" + field
+        return [r[0] for r in con.sql(f"SELECT DISTINCT {_text_sql(col)} FROM crmflow_raw "
+                                      f"WHERE {_text_sql(col)} IS NOT NULL").fetchall()]
+
+    joins, cols = [], []
+    for field, key, fn in (("phone", "phone_n", normalize_phone), ("email", "email_n", normalize_email),
+                           ("inn", "inn_n", lambda v: check_inn(v).normalized), ("company", "company_k", company_key)):
+        if field in have:
+            values = distinct(field)
+            _mapping(con, f"map_{field}", values, {key: [fn(v) for v in values]})
+            joins.append(f"LEFT JOIN map_{field} ON map_{field}.v = {_text_sql('raw_' + field)}")
+            cols.append(f"map_{field}.{key}")
+        else:
+            cols.append(f"NULL::VARCHAR AS {key}")
+    parts = [p for p in _NAME_PARTS if p in have]
+    if parts:
+        name_sql = "concat_ws(chr(31), " + ", ".join(
+            f"coalesce({_text_sql('raw_' + p)}, chr(0))" if p in have else "chr(0)" for p in _NAME_PARTS) + ")"
+        combos = con.sql("SELECT DISTINCT " + ", ".join(
+            f"{_text_sql('raw_' + p)}" if p in have else "NULL::VARCHAR" for p in _NAME_PARTS) + " FROM crmflow_raw"
+        ).fetchall()
+        computed = [_name_keys(*c) for c in combos]
+        _mapping(con, "map_name", ["\x1f".join("\x00" if v is None else v for v in c) for c in combos],
+                 {k: [row[i] for row in computed] for i, k in enumerate(("last_k", "first_k", "middle_k", "name_full_k"))})
+        joins.append(f"LEFT JOIN map_name ON map_name.v = {name_sql}")
+        cols += ["map_name.last_k", "map_name.first_k", "map_name.middle_k", "map_name.name_full_k"]
+    else:
+        cols += [f"NULL::VARCHAR AS {k}" for k in ("last_k", "first_k", "middle_k", "name_full_k")]
+    con.execute(
+        f"CREATE TABLE {table} AS SELECT unique_id, {', '.join(cols)}, "
+        "split_part(email_n, '@', 1) AS email_local, regexp_replace(email_n, '[^0-9]', '', 'g') AS email_digits "
+        f"FROM crmflow_raw {' '.join(joins)}"
+    )
+    for name in ("crmflow_raw", *(f"map_{f}" for f in ("phone", "email", "inn", "company", "name"))):
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+    return int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])

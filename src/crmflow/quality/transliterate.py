@@ -12,7 +12,8 @@ both into one phonetic key:
   ``kh``, ``ts``/``tz``/``cz``) become single letters, so every system's spelling of Щ, Ш, Ч, Ж, Х, Ц
   ends up the same;
 * iotated vowels and ``й``/``ы`` fold onto ``i`` (``ya``/``ia``/``ja`` → ``ia``, ``yu``/``iu``/``ju`` →
-  ``iu``, ``yo``/``jo``/``ё`` → ``e``, ``ye``/``je`` → ``e``, ``y``/``j`` → ``i``), ``x`` → ``ks``,
+  ``iu``, ``yo``/``jo``/``ё`` → ``e`` but ``io`` after a vowel — *Mayorov* is Майоров —, ``ye``/``je``
+  → ``e``, ``y``/``j`` → ``i``), ``x`` → ``ks``,
   ``w`` → ``v``, ``ph`` → ``f``, ``ck`` → ``k``;
 * doubled letters collapse (``Iuliia`` → ``iulia``, ``Yurii`` → ``iuri``) and anything that is not a
   letter is dropped.
@@ -65,6 +66,7 @@ _NOT_LETTER = re.compile(r"[^a-zA-Z]+")
 _DOUBLE = re.compile(r"(.)\1+")
 # After folding, x/w/q/j/y no longer occur: they name the hushing sounds in the key.
 _PLACEHOLDERS = str.maketrans({"S": "w", "C": "q", "Z": "x"})
+_AFTER_VOWEL_YO = re.compile(r"(?<=[aeiouy])[yj]o")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
@@ -122,7 +124,10 @@ def name_key(text: str | None) -> str | None:
     for raw in re.split(r"[\s\-_.,;/]+", text.strip().lower().replace("ё", "е")):
         if not raw:
             continue
-        word = "".join(_KEY_CYR.get(c, c) for c in raw) if _CYRILLIC.search(raw) else _strip_accents(raw)
+        if _CYRILLIC.search(raw):
+            word = "".join(_KEY_CYR.get(c, c) for c in raw)
+        else:  # after a vowel, "yo"/"jo" is й + о (Mayorov), elsewhere ё (Fyodor)
+            word = _AFTER_VOWEL_YO.sub("io", _strip_accents(raw))
         word = _FOLD_RE.sub(lambda m: _FOLD_MAP[m.group(0)], word)
         word = _NOT_LETTER.sub("", word)
         word = _DOUBLE.sub(r"\1", word.translate(_PLACEHOLDERS))
