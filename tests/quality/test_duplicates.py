@@ -10,7 +10,7 @@ import pytest
 from crmflow.demo.contacts import generate_companies, generate_contacts
 from crmflow.errors import ColumnMappingError, QualityRulesError
 from crmflow.quality.duplicates import DuplicateFields, DuplicateReport, find_duplicates
-from crmflow.quality.linkage_prepare import normalize_email, normalize_phone, split_full_name
+from crmflow.quality.linkage_prepare import normalize_email, normalize_inn, normalize_phone, split_full_name
 from crmflow.store.store import EventStore
 from tests.conftest import real
 
@@ -257,3 +257,29 @@ def test_clusters_partition_the_ids() -> None:
     assert [sorted([m.survivor, *m.merged]) for m in report.merges] == report.clusters
     assert all(p.probability >= report.threshold for p in report.pairs)
     assert {i for p in report.pairs for i in (p.id_a, p.id_b)} == set(ids)
+
+
+def test_inn_kept_as_a_number_still_links() -> None:
+    """Excel drops the leading zero of a Bashkortostan INN; the text copy keeps it."""
+    assert normalize_inn("0274062111") == normalize_inn("274062111") == normalize_inn("274062111.0") == "0274062111"
+    assert normalize_inn("1234567890") is None and normalize_inn("12") is None
+    store = EventStore()
+    store.sql("CREATE TABLE a AS SELECT * FROM (VALUES (1, 'ООО «Башнефть-Сервис»', '0274062111'), "
+              "(2, 'Bashneft-Servis', '274062111'), (3, 'ООО Уфа-Сервис', '7707083893')) v(id, name, inn)")
+    report = find_duplicates(store, "a", entity="company", id_column="id",
+                             fields=DuplicateFields(company="name", inn="inn"))
+    assert report.clusters == [["1", "2"]]
+    assert report.pairs[0].agreements == {"inn": "exact", "company": "exact"}
+
+
+def test_text_update_times_are_read_as_dates() -> None:
+    """``dd.mm.yyyy`` text: 02.03.2024 is later than 28.02.2024 although it sorts first as text."""
+    store = EventStore()
+    store.sql("CREATE TABLE t AS SELECT * FROM (VALUES "
+              "(1, 'Орлов Павел', '+7 916 333-22-11', '28.02.2024 10:00'), "
+              "(2, 'Pavel Orlov', '89163332211', '02.03.2024 09:00')) v(id, fio, tel, changed)")
+    report = find_duplicates(store, "t", entity="contact", id_column="id",
+                             fields=DuplicateFields(name="fio", phone="tel", updated_at="changed"))
+    assert report.clusters == [["1", "2"]]
+    assert report.merges[0].survivor == "2"
+    assert "2024-03-02 09:00" in report.merges[0].reason_en

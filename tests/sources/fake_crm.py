@@ -59,8 +59,9 @@ class FakeCrm:
     faults: list[Fault] = field(default_factory=list)
     url: str = ""
 
-    def fault(self, path_contains: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None,
-              body: Any = None) -> None:
+    def fault(
+        self, path_contains: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None, body: Any = None
+    ) -> None:
         """Answer the next ``times`` requests whose path contains ``path_contains`` with ``status``."""
         self.faults.append(Fault(path_contains, status, headers or {}, body, times))
 
@@ -73,15 +74,19 @@ class FakeCrm:
             return 401, {}, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}
         if self.recording.get("bearer") and headers.get("authorization") != f"Bearer {self.secret}":
             return 401, {}, {"message": "Authentication credentials not found", "category": "INVALID_AUTHENTICATION"}
-        path = parts.path[len(prefix):] if prefix != "/" else parts.path
+        path = parts.path[len(prefix) :] if prefix != "/" else parts.path
         for f in self.faults:
             if f.times > 0 and f.path_contains in parts.path:
                 f.times -= 1
                 return f.status, f.headers, f.body
         for ex in self.recording["exchanges"]:
             req = ex["request"]
-            if req["method"] == method and req["path"] == path and _contains(query, req.get("query", {})) \
-                    and _contains(body, req.get("json", {}) if req.get("json") is not None else body):
+            if (
+                req["method"] == method
+                and req["path"] == path
+                and _contains(query, req.get("query", {}))
+                and _contains(body, req.get("json", {}) if req.get("json") is not None else body)
+            ):
                 resp = ex["response"]
                 return resp.get("status", 200), resp.get("headers", {}), resp.get("body")
         return 404, {}, {"error": "NOT_RECORDED", "path": path, "query": query, "body": body}
@@ -93,8 +98,7 @@ def _handler(fake: FakeCrm) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else None
-            status, headers, payload = fake.answer(self.command, self.path, body,
-                                                   {k.lower(): v for k, v in self.headers.items()})
+            status, headers, payload = fake.answer(self.command, self.path, body, {k.lower(): v for k, v in self.headers.items()})
             data = b"" if payload is None else json.dumps(payload).replace("{base}", fake.url).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

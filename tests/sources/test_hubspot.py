@@ -52,8 +52,11 @@ def test_property_history_gives_every_stage_entry_with_names() -> None:
     raw = read_deals(store, DATA / "deals-history.json", "log")
     ev = _events(store, raw.table)
     assert ev["10001"] == [
-        ("Appointment Scheduled", "Anna Smirnova"), ("Qualified To Buy", "Anna Smirnova"),
-        ("Presentation Scheduled", "Anna Smirnova"), ("Contract Sent", "Boris Ivanov"), ("Closed Won", "Boris Ivanov"),
+        ("Appointment Scheduled", "Anna Smirnova"),
+        ("Qualified To Buy", "Anna Smirnova"),
+        ("Presentation Scheduled", "Anna Smirnova"),
+        ("Contract Sent", "Boris Ivanov"),
+        ("Closed Won", "Boris Ivanov"),
     ]
     # a workflow moved the deal: no user, so no resource (the owner did not do it)
     assert ev["10002"][-1] == ("Closed Lost", None)
@@ -101,12 +104,12 @@ def test_read_log_nothing_lost_and_names_from_the_store(tmp_path: Path) -> None:
     shutil.copy(DATA / "deals-history.json", alone)
     store = EventStore()
     without = read_deals(store, alone, "log")
-    assert store.scalar(f"SELECT min(\"concept:name\") FROM {without.table}") == "3206386938"  # ids only
+    assert store.scalar(f'SELECT min("concept:name") FROM {without.table}') == "3206386938"  # ids only
     adapter = detect_adapter(DATA / "pipelines.json")
     assert adapter is not None
     adapter.read(store, DATA / "pipelines.json", "log", None)
     named = read_deals(store, alone, "log")
-    assert store.scalar(f"SELECT min(\"concept:name\") FROM {named.table}") == "Appointment Scheduled"
+    assert store.scalar(f'SELECT min("concept:name") FROM {named.table}') == "Appointment Scheduled"
 
 
 def test_parse_time_forms() -> None:
@@ -132,8 +135,9 @@ def test_list_of_pages_is_read_whole(tmp_path: Path) -> None:
 
 def test_ui_csv_export_with_date_entered_columns() -> None:
     log = read_log(DATA / "deals-export.csv", timezone="Europe/Moscow")
-    rows = log.store.sql(f"SELECT case_id, activity, strftime(ts, '%d %H:%M'), resource, pipeline FROM {log.events_table} "
-                         "ORDER BY case_id, pos").fetchall()
+    rows = log.store.sql(
+        f"SELECT case_id, activity, strftime(ts, '%d %H:%M'), resource, pipeline FROM {log.events_table} ORDER BY case_id, pos"
+    ).fetchall()
     assert rows[:3] == [
         ("30001", "Appointment Scheduled", "01 09:00", "Anna Smirnova", "Sales Pipeline"),  # Moscow wall clock -> UTC
         ("30001", "Qualified To Buy", "04 10:30", "Anna Smirnova", "Sales Pipeline"),

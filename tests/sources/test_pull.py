@@ -115,8 +115,12 @@ def test_salesforce_follows_next_records_url(tmp_path: Path) -> None:
 def test_429_waits_retry_after_then_retries(tmp_path: Path) -> None:
     t = FakeTime()
     with serve("hubspot/deals", secret=TOKEN) as crm:
-        crm.fault("/crm/v3/objects/deals", 429, headers={"Retry-After": "7"},
-                  body={"status": "error", "message": "You have reached your secondly limit.", "category": "RATE_LIMITS"})
+        crm.fault(
+            "/crm/v3/objects/deals",
+            429,
+            headers={"Retry-After": "7"},
+            body={"status": "error", "message": "You have reached your secondly limit.", "category": "RATE_LIMITS"},
+        )
         res = pull("hubspot", "deals", out_dir=tmp_path, client=_client("hubspot", crm.url, t))
     assert res.complete and res.records == 3
     assert res.retries == 1 and res.requests == 3
@@ -284,8 +288,10 @@ def test_token_never_in_files_logs_or_errors(tmp_path: Path, caplog: pytest.LogC
 
 def test_next_link_to_another_host_is_refused(tmp_path: Path) -> None:
     t = FakeTime()
-    with serve("amocrm/events", secret=TOKEN) as crm, \
-            pytest.raises(CrmApiError, match="refusing to send the credentials to https://evil.example.com"):
+    with (
+        serve("amocrm/events", secret=TOKEN) as crm,
+        pytest.raises(CrmApiError, match="refusing to send the credentials to https://evil.example.com"),
+    ):
         pull("amocrm", "leads", out_dir=tmp_path, client=_client("amocrm", crm.url, t))
     assert len(crm.seen) == 1
 
@@ -300,8 +306,7 @@ def test_missing_credentials_name_the_variable(tmp_path: Path) -> None:
 def test_memory_transport_and_non_json_answer() -> None:
     t = FakeTime()
     transport = MemoryTransport(lambda r: HttpResponse(200, {}, b"<html>login</html>"))
-    client = ApiClient(vendor="hubspot", base_url="https://api.example", transport=transport, clock=t.clock,
-                       sleep=t.sleep)
+    client = ApiClient(vendor="hubspot", base_url="https://api.example", transport=transport, clock=t.clock, sleep=t.sleep)
     with pytest.raises(CrmApiError, match="not JSON"):
         client.get_json("/crm/v3/owners")
     assert transport.requests[0].url == "https://api.example/crm/v3/owners"
@@ -326,8 +331,9 @@ def test_pulled_pages_are_read_by_the_adapters(tmp_path: Path) -> None:
         adapter = detect_adapter(page)
         assert adapter is not None, page
         raw = adapter.read(store, page, "log", None)
-        for case, act in store.sql(f'SELECT "case:concept:name", "concept:name" FROM {raw.table} '
-                                   'ORDER BY "time:timestamp"').fetchall():
+        for case, act in store.sql(
+            f'SELECT "case:concept:name", "concept:name" FROM {raw.table} ORDER BY "time:timestamp"'
+        ).fetchall():
             stages.setdefault(case, []).append(act)
     assert stages["1"] == ["Appointment Scheduled", "Qualified To Buy", "Closed Won"]
     assert stages["0065g00000AbCdEAAV"] == ["Prospecting", "Qualification", "Closed Won"]
@@ -358,8 +364,7 @@ def test_api_errors_in_russian(tmp_path: Path) -> None:
     t = FakeTime()
     with serve("salesforce/opportunityhistory", secret=TOKEN) as crm:
         crm.fault("/query", 401, body=[{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
-        client = make_client("salesforce", settings=_settings("salesforce", crm.url, lang="ru"), clock=t.clock,
-                             sleep=t.sleep)
+        client = make_client("salesforce", settings=_settings("salesforce", crm.url, lang="ru"), clock=t.clock, sleep=t.sleep)
         with pytest.raises(CrmApiError) as err:
             pull("salesforce", "OpportunityHistory", out_dir=tmp_path, client=client, settings=Settings(lang="ru"))
     assert "отклонён с HTTP 401 (INVALID_SESSION_ID: Session expired or invalid)" in str(err.value)

@@ -10,7 +10,8 @@ from crmflow.errors import SourceError
 from crmflow.ingest.reader import read_log
 from crmflow.settings import Settings
 from crmflow.sources.registry import detect_adapter, get_adapter
-from crmflow.sources.salesforce import read_opportunity_history, sf_id18
+from crmflow.sources.salesforce import read_opportunity_history
+from crmflow.sources.salesforce_ids import sf_id18
 from crmflow.store.store import EventStore
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "crm" / "salesforce"
@@ -59,8 +60,14 @@ def test_opportunity_history_stage_changes_and_quarantine() -> None:
     assert ev[OPP["AbCdE"]] == ["Prospecting", "Qualification", "Proposal/Price Quote", "Closed Won"]
     assert ev[OPP["FgHiJ"]] == ["Prospecting", "Qualification", "Closed Lost"]
     # written with 15-character ids: normalised to 18 so they join the other exports
-    assert ev[OPP["KlMnO"]] == ["Prospecting", "Qualification", "Proposal/Price Quote", "Qualification",
-                                "Proposal/Price Quote", "Closed Won"]
+    assert ev[OPP["KlMnO"]] == [
+        "Prospecting",
+        "Qualification",
+        "Proposal/Price Quote",
+        "Qualification",
+        "Proposal/Price Quote",
+        "Closed Won",
+    ]
     q = _quarantine(store)
     assert {k: v[0] for k, v in q.items()} == {
         3: "not_a_stage_change",  # only the Amount changed
@@ -80,8 +87,9 @@ def test_read_log_counts_every_row_and_keeps_attributes() -> None:
     log = read_log(DATA / "OpportunityHistory.csv", DATA / "OpportunityHistory.query.json")
     assert log.rows_read == 25 and log.n_events + log.quarantined == 25 and log.quarantined == 7
     assert log.n_cases == 6
-    row = log.store.rows(f"SELECT resource, entity, amount FROM {log.events_table} WHERE activity = 'Closed Won' "
-                         "ORDER BY ts LIMIT 1")[0]
+    row = log.store.rows(
+        f"SELECT resource, entity, amount FROM {log.events_table} WHERE activity = 'Closed Won' ORDER BY ts LIMIT 1"
+    )[0]
     assert row == {"resource": sf_id18("0055g00000PeTrB"), "entity": "opportunity", "amount": 12000}
     # the JSON page: +0300 offsets converted to UTC
     ts = log.store.scalar(f"SELECT max(ts) FROM {log.events_table} WHERE case_id = ?", [OPP["UvWxY"]])
@@ -116,8 +124,13 @@ def test_tasks_and_events_link_to_the_opportunity() -> None:
         f"SELECT activity, entity, subject FROM {log.events_table} WHERE case_id = ? ORDER BY ts", [OPP["AbCdE"]]
     )
     assert [(a["activity"], a["entity"]) for a in acts] == [
-        ("Prospecting", "opportunity"), ("Call", "task"), ("Qualification", "opportunity"),
-        ("Event", "event"), ("Proposal/Price Quote", "opportunity"), ("Email", "task"), ("Closed Won", "opportunity"),
+        ("Prospecting", "opportunity"),
+        ("Call", "task"),
+        ("Qualification", "opportunity"),
+        ("Event", "event"),
+        ("Proposal/Price Quote", "opportunity"),
+        ("Email", "task"),
+        ("Closed Won", "opportunity"),
     ]
     # the ISO-8859-1 export is decoded, not mangled
     assert acts[1]["subject"] == "Llamada de presentación"
@@ -130,8 +143,9 @@ def test_tasks_and_events_link_to_the_opportunity() -> None:
 def test_missing_columns_and_bad_json_are_clear_errors(tmp_path: Path) -> None:
     bad = tmp_path / "OpportunityHistory.csv"
     bad.write_text("OpportunityId,StageName\n0065g00000AbCdE,Prospecting\n", encoding="utf-8")
-    with pytest.raises(SourceError, match="needs the columns `OpportunityId`, `StageName`, `CreatedDate`; "
-                                          "it has `OpportunityId`, `StageName`"):
+    with pytest.raises(
+        SourceError, match="needs the columns `OpportunityId`, `StageName`, `CreatedDate`; it has `OpportunityId`, `StageName`"
+    ):
         read_opportunity_history(EventStore(), bad, "log")
     broken = tmp_path / "q.json"
     broken.write_text('{"records": [', encoding="utf-8")
@@ -145,3 +159,24 @@ def test_reasons_in_russian() -> None:
     reasons = dict(store.sql("SELECT row_no, reason FROM quarantine").fetchall())
     assert reasons[17].startswith("столбец `CreatedDate` строка 17: не удаётся прочитать '31/02/2024 10:00'")
     assert "стадия не изменилась" in reasons[3]
+
+
+def test_regression_large_utf8_export_is_not_taken_for_cp1252(tmp_path: Path) -> None:
+    """A UTF-8 export larger than the 1 MB sample was decoded as cp1252 when the sample ended on a
+    multi-byte letter: every Cyrillic row was quarantined as invalid encoding."""
+    path = tmp_path / "OpportunityHistory.csv"
+    opp = OPP["AbCdE"]
+    lines = ['"Id","OpportunityId","CreatedById","CreatedDate","StageName","Amount"']
+    for i in range(12000):
+        stage = ("Квалификация", "Переговоры")[i % 2]
+        lines.append(
+            f'"{sf_id18(f"0085g{i:010d}")}","{opp}","","2024-03-01 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:'
+            f'{i % 60:02d}","{stage}","1"'
+        )
+    for shift in range(4):  # move the 1 MB sample's end across every byte of a two-byte letter and beyond
+        data = ("\n".join(lines).replace('"1"', '"1' + "0" * shift + '"', 1) + "\n").encode("utf-8")
+        assert len(data) > 1 << 20
+        path.write_bytes(data)
+        store = EventStore()
+        raw = read_opportunity_history(store, path, "log")
+        assert raw.quarantined == 0 and raw.info["encoding"] == "utf-8"

@@ -18,6 +18,7 @@ from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import InputError
 from crmflow.i18n import text
+from crmflow.report.messages import format_number, format_percent
 
 MSG: dict[str, dict[str, str]] = {
     "need_case": {
@@ -109,9 +110,13 @@ def _print_objects(summary: dict[str, Any]) -> None:
     for seg in summary["segments"]:
         label = _t("other") if seg["other"] else seg["value"] or _t("empty")
         rows.append((label, seg["objects"], seg["cases"], seg["reached"]))
+    lang = state.lang
     for label, objects, cases, reached in rows:
-        cells = [f"{n:,} ({n / objects:.1%})" if objects else f"{n:,}" for n in reached]
-        table.add_row(label, f"{objects:,}", f"{cases:,}", *cells)
+        cells = [
+            f"{format_number(n, lang)} ({format_percent(n / objects, lang)})" if objects else format_number(n, lang)
+            for n in reached
+        ]
+        table.add_row(label, format_number(objects, lang), format_number(cases, lang), *cells)
     out.print(table)
     for ref in summary["references"]:
         if ref["orphans"]:

@@ -217,25 +217,35 @@ def _print_findings(findings: list[dict]) -> None:
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
     lang: LangOpt = None,
+    tobe: Annotated[str, typer.Option("--tobe", help="To-Be of the pack: incoming_lead | b2b_deal.")] = "incoming_lead",
 ) -> None:
-    """Generate a Bitrix24-style export and audit it and the shipped helpdesk log."""
+    """The whole job on demo data: two audits, data quality, journey, ERD, DFD, the audit pack, index.html."""
     _set_lang(lang)
-    from importlib.resources import files
+    import time
 
-    from crmflow.demo.bitrix import generate_bitrix_demo
+    from rich.markup import escape
+
+    from crmflow.demo.messages import t as dt
+    from crmflow.demo.pipeline import DEMO_STEPS, run_demo
+
+    def written(o) -> None:  # type: ignore[no-untyped-def]
+        out.print(f"[green]✓[/] {escape(o.label)}: {escape(str(o.path))}", highlight=False)
 
     try:
-        data = generate_bitrix_demo(out_dir / "data")
-        out.print(t("demo_generated", path=data.csv_path))
-        rules = Path(str(files("crmflow.demo") / "rules_bitrix.yaml"))
-        out.print(t("demo_auditing", name="Bitrix24"))
-        bitrix = _run_audit([data.csv_path], mapping=None, rules=rules, out_dir=out_dir / "bitrix24", timezone=None)
-        helpdesk = Path(str(files("crmflow.demo") / "data" / "helpdesk.xes.gz"))
-        out.print(t("demo_auditing", name="helpdesk.xes.gz"))
+        started = time.perf_counter()
+        with step_progress(console, total=DEMO_STEPS, enabled=console.is_terminal) as step:
+            result = run_demo(out_dir, lang=state.lang, tobe=tobe, progress=step, on_output=written)
+        _print_findings(list(result.findings))
+        table = Table(title=dt("summary.title", state.lang), title_justify="left")
+        for key in ("summary.what", "summary.path", "summary.found", "summary.seconds"):
+            table.add_column(dt(key, state.lang), justify="right" if key == "summary.seconds" else "left",
+                             overflow="fold")
+        for o in result.outputs:
+            table.add_row(escape(o.label), escape(str(o.path)), escape(o.detail), f"{result.seconds.get(o.key, 0):.1f}")
+        out.print(table)
         out.print(f"[dim]{t('helpdesk_attr')}[/]")
-        hd_rules = Path(str(files("crmflow.demo") / "rules_helpdesk.yaml"))
-        hd = _run_audit([helpdesk], mapping=None, rules=hd_rules, out_dir=out_dir / "helpdesk", timezone=None)
-        out.print(t("demo_done", bitrix=bitrix.html_path.resolve(), helpdesk=hd.html_path.resolve()))
+        out.print(dt("summary.total", state.lang, seconds=f"{time.perf_counter() - started:.1f}"))
+        out.print(f"[bold]{escape(dt('open_first', state.lang, path=result.index_path.resolve()))}[/]", highlight=False)
     except CrmflowError as exc:
         _fail(exc)
 

@@ -58,13 +58,33 @@ def pull(
                 raise CrmflowError(_t("bad_param", value=p))
             params[key] = value
         with step_progress(console, 1) as step:
-            res = pull_resource(vendor, resource, out_dir=out_dir, since=since, state_path=state_file, params=params,
-                                max_pages=max_pages, progress=step)
+            res = pull_resource(
+                vendor,
+                resource,
+                out_dir=out_dir,
+                since=since,
+                state_path=state_file,
+                params=params,
+                max_pages=max_pages,
+                progress=step,
+            )
     except CrmflowError as exc:
         _fail(exc)
         return
-    out.print(_t("done", vendor=res.vendor, resource=res.resource, records=res.records, pages=res.pages, out=out_dir,
-                 resumed=_t("resumed") if res.resumed else "", watermark=res.watermark or "—", retries=res.retries,
-                 waited=res.waited_s), highlight=False)
+    out.print(
+        _t(
+            "done",
+            vendor=res.vendor,
+            resource=res.resource,
+            records=res.records,
+            pages=res.pages,
+            out=out_dir,
+            resumed=_t("resumed") if res.resumed else "",
+            watermark=res.watermark or "—",
+            retries=res.retries,
+            waited=res.waited_s,
+        ),
+        highlight=False,
+    )
     if not res.complete:
         out.print(_t("partial", pages=res.pages), highlight=False)

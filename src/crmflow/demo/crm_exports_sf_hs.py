@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crmflow.demo.crm_exports import DealSet
-from crmflow.sources.salesforce import sf_id18
+from crmflow.sources.salesforce_ids import sf_id18
 
 __all__ = [
     "HubSpotExport",
@@ -74,8 +74,22 @@ def write_salesforce_exports(deals: DealSet, folder: str | Path, *, seed: int = 
     n = 0
     with hist.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        w.writerow(["Id", "OpportunityId", "CreatedById", "CreatedDate", "StageName", "Amount", "ExpectedRevenue",
-                    "CloseDate", "Probability", "ForecastCategory", "SystemModstamp", "IsDeleted"])
+        w.writerow(
+            [
+                "Id",
+                "OpportunityId",
+                "CreatedById",
+                "CreatedDate",
+                "StageName",
+                "Amount",
+                "ExpectedRevenue",
+                "CloseDate",
+                "Probability",
+                "ForecastCategory",
+                "SystemModstamp",
+                "IsDeleted",
+            ]
+        )
         for d in deals.deals:
             amount = 10_000 * rng.randint(1, 50)
             for i, m in enumerate(d.moves):
@@ -87,20 +101,59 @@ def write_salesforce_exports(deals: DealSet, folder: str | Path, *, seed: int = 
                     if change:
                         amount += 5_000
                     ts = at.strftime("%Y-%m-%d %H:%M:%S")
-                    w.writerow([sf_id18("0085g" + _b62(n, 10)), opportunity_id(d.deal_id), _user_id(m.user_id), ts,
-                                m.stage.name, amount, amount * prob // 100, close, prob,
-                                {"S": "Closed", "F": "Omitted"}.get(m.stage.semantic, "Pipeline"), ts, 0])
+                    w.writerow(
+                        [
+                            sf_id18("0085g" + _b62(n, 10)),
+                            opportunity_id(d.deal_id),
+                            _user_id(m.user_id),
+                            ts,
+                            m.stage.name,
+                            amount,
+                            amount * prob // 100,
+                            close,
+                            prob,
+                            {"S": "Closed", "F": "Omitted"}.get(m.stage.semantic, "Pipeline"),
+                            ts,
+                            0,
+                        ]
+                    )
     tasks = out / "Task.csv"
     with tasks.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        w.writerow(["Id", "WhoId", "WhatId", "Subject", "Status", "OwnerId", "IsClosed", "CreatedDate",
-                    "CompletedDateTime", "TaskSubtype", "CallType"])
+        w.writerow(
+            [
+                "Id",
+                "WhoId",
+                "WhatId",
+                "Subject",
+                "Status",
+                "OwnerId",
+                "IsClosed",
+                "CreatedDate",
+                "CompletedDateTime",
+                "TaskSubtype",
+                "CallType",
+            ]
+        )
         for k, d in enumerate(deals.deals, start=1):
             first = d.moves[0]
             done = first.at.replace(microsecond=0)
             ts = done.strftime("%Y-%m-%d %H:%M:%S")
-            w.writerow([sf_id18("00T5g" + _b62(k, 10)), "", opportunity_id(d.deal_id), "Первый звонок", "Completed",
-                        _user_id(first.user_id), 1, ts, ts, "Call", "Outbound"])
+            w.writerow(
+                [
+                    sf_id18("00T5g" + _b62(k, 10)),
+                    "",
+                    opportunity_id(d.deal_id),
+                    "Первый звонок",
+                    "Completed",
+                    _user_id(first.user_id),
+                    1,
+                    ts,
+                    ts,
+                    "Call",
+                    "Outbound",
+                ]
+            )
     return SalesforceExport(opportunity_history=hist, tasks=tasks)
 
 
@@ -122,18 +175,32 @@ def write_hubspot_exports(deals: DealSet, folder: str | Path, *, page_size: int 
     for d in deals.deals:
         last = d.moves[-1]
         history = [
-            {"value": stage_ids[m.stage.code], "timestamp": m.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-             "sourceType": "CRM_UI", "sourceId": f"userId:{m.user_id}", "updatedByUserId": m.user_id}
+            {
+                "value": stage_ids[m.stage.code],
+                "timestamp": m.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "sourceType": "CRM_UI",
+                "sourceId": f"userId:{m.user_id}",
+                "updatedByUserId": m.user_id,
+            }
             for m in reversed(d.moves)
         ]
-        records.append({
-            "id": str(d.deal_id),
-            "properties": {"dealname": f"Сделка {d.deal_id}", "dealstage": stage_ids[last.stage.code],
-                           "pipeline": pipeline_id, "createdate": history[-1]["timestamp"],
-                           "hs_lastmodifieddate": history[0]["timestamp"], "hubspot_owner_id": str(d.moves[0].user_id)},
-            "propertiesWithHistory": {"dealstage": history},
-            "createdAt": history[-1]["timestamp"], "updatedAt": history[0]["timestamp"], "archived": False,
-        })
+        records.append(
+            {
+                "id": str(d.deal_id),
+                "properties": {
+                    "dealname": f"Сделка {d.deal_id}",
+                    "dealstage": stage_ids[last.stage.code],
+                    "pipeline": pipeline_id,
+                    "createdate": history[-1]["timestamp"],
+                    "hs_lastmodifieddate": history[0]["timestamp"],
+                    "hubspot_owner_id": str(d.moves[0].user_id),
+                },
+                "propertiesWithHistory": {"dealstage": history},
+                "createdAt": history[-1]["timestamp"],
+                "updatedAt": history[0]["timestamp"],
+                "archived": False,
+            }
+        )
     pages = []
     for k, start in enumerate(range(0, max(len(records), 1), page_size), start=1):
         page: dict[str, object] = {"results": records[start : start + page_size]}
@@ -143,16 +210,55 @@ def write_hubspot_exports(deals: DealSet, folder: str | Path, *, page_size: int 
         path.write_text(json.dumps(page, ensure_ascii=False, indent=1), encoding="utf-8")
         pages.append(path)
     pipelines = out / "pipelines.json"
-    pipelines.write_text(json.dumps({"results": [{
-        "id": pipeline_id, "label": "Продажи", "displayOrder": 1, "archived": False,
-        "stages": [{"id": stage_ids[s.code], "label": s.name, "displayOrder": i, "archived": False,
-                    "metadata": {"isClosed": str(s.semantic != "P").lower(),
-                                 "probability": {"S": "1.0", "F": "0.0"}.get(s.semantic, "0.5")}}
-                   for i, s in enumerate(deals.stages)],
-    }]}, ensure_ascii=False, indent=1), encoding="utf-8")
+    pipelines.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "id": pipeline_id,
+                        "label": "Продажи",
+                        "displayOrder": 1,
+                        "archived": False,
+                        "stages": [
+                            {
+                                "id": stage_ids[s.code],
+                                "label": s.name,
+                                "displayOrder": i,
+                                "archived": False,
+                                "metadata": {
+                                    "isClosed": str(s.semantic != "P").lower(),
+                                    "probability": {"S": "1.0", "F": "0.0"}.get(s.semantic, "0.5"),
+                                },
+                            }
+                            for i, s in enumerate(deals.stages)
+                        ],
+                    }
+                ]
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     owners = out / "owners.json"
-    owners.write_text(json.dumps({"results": [
-        {"id": str(uid), "userId": uid, "email": f"user{uid}@example.com", "firstName": name.split()[-1],
-         "lastName": name.split()[0], "archived": False} for uid, name in sorted(users.items())
-    ]}, ensure_ascii=False, indent=1), encoding="utf-8")
+    owners.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "id": str(uid),
+                        "userId": uid,
+                        "email": f"user{uid}@example.com",
+                        "firstName": name.split()[-1],
+                        "lastName": name.split()[0],
+                        "archived": False,
+                    }
+                    for uid, name in sorted(users.items())
+                ]
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     return HubSpotExport(deals=pages, pipelines=pipelines, owners=owners)

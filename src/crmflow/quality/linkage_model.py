@@ -142,6 +142,8 @@ def _settings(fields: list[str], prior: float) -> dict[str, Any]:
         comparisons.append({"output_column_name": f, "comparison_levels": lv,
                             "comparison_description": f})  # fmt: skip
     blocks = [rule for f, rule in _BLOCKS if f in fields]
+    if "company" in fields and "name" not in fields:  # a company table: its name is the name
+        blocks.append("l.company_k = r.company_k")
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
@@ -167,9 +169,7 @@ def _train(linker: Any, fields: list[str], n: int) -> None:
     if "email" in fields:
         rules.append("l.email_n = r.email_n")
     for rule in rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, fix_u_probabilities=True
-        )
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
     # the prior from pairs that are almost surely duplicates; the rules find ~80 % of them (docs)
     sure = [rule for f, rule in _SURE if f in fields]
     if sure:

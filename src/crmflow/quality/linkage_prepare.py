@@ -1,7 +1,9 @@
 """Normalisation before record linkage: one comparable row per CRM record.
 
-The entity table is read once (only the mapped columns) and every value is turned into the key the
-linkage model compares:
+:func:`read_records` reads the id and the mapped columns of the entity table once (checking that
+every record has one id); :func:`build_records` turns every *distinct* value into the key the
+linkage model compares (in Python: libphonenumber, the name key) and builds the per-record key table
+by joins in DuckDB:
 
 * phone → E.164 with libphonenumber and the Russian ``8``/``+7`` conventions
   (:func:`crmflow.quality.phones.check_phone`); an invalid phone is treated as missing;
@@ -13,7 +15,8 @@ linkage model compares:
 * names → :func:`crmflow.quality.transliterate.name_key` per part; a single full-name column is split
   into surname, first name and patronymic (a word ending like a patronymic is the patronymic, the
   rest is read in the Russian order «Фамилия Имя»; swapped orders are handled by the comparison);
-* INN → its digits when it has 10 or 12 of them (:func:`crmflow.quality.identifiers.check_inn`);
+* INN → its digits when it is a valid INN (:func:`crmflow.quality.identifiers.check_inn`), with a
+  leading zero lost by Excel restored;
 * company → :func:`crmflow.quality.transliterate.company_key` (legal forms and quotes dropped).
 """
 
@@ -28,14 +31,16 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from crmflow.errors import ColumnMappingError
+from crmflow.errors import ColumnMappingError, InputError
+from crmflow.ingest.timestamps import detect_format, parse_text_expr, typed_expr
 from crmflow.quality.identifiers import check_inn
 from crmflow.quality.phones import check_phone
 from crmflow.quality.transliterate import company_key, name_key
 from crmflow.store.queries import ident
 from crmflow.store.store import EventStore
 
-__all__ = ["DuplicateFields", "build_records", "normalize_email", "normalize_phone", "read_records", "split_full_name"]
+__all__ = ["DuplicateFields", "build_records", "normalize_email", "normalize_inn", "normalize_phone", "read_records",
+           "split_full_name"]
 
 _GMAIL = {"gmail.com", "googlemail.com"}
 _YANDEX = {"yandex.ru", "ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua"}
@@ -96,6 +101,26 @@ def normalize_email(value: str | None) -> str | None:
     elif domain in _YANDEX:
         local, domain = local.split("+", 1)[0], "yandex.ru"
     return f"{local}@{domain}" if local else None
+
+
+def normalize_inn(value: str | None) -> str | None:
+    """The digits of a valid INN, else ``None``.
+
+    An INN kept as a number (Excel) loses its leading zero (regions 01–09): a 9- or 11-digit value is
+    tried again with the zero restored.
+
+    >>> normalize_inn("7707083893"), normalize_inn("274062111"), normalize_inn("1234567890")
+    ('7707083893', '0274062111', None)
+    """
+    if value is None:
+        return None
+    check = check_inn(str(value))
+    if check.valid:
+        return check.normalized
+    digits = str(value).strip().removesuffix(".0")
+    if digits.isdigit() and len(digits) in (9, 11):
+        return check_inn("0" + digits).normalized
+    return None
 
 
 def split_full_name(value: str | None) -> tuple[str | None, str | None, str | None]:
@@ -167,8 +192,25 @@ def read_records(store: EventStore, table: str, *, id_column: str, fields: Dupli
             f"column `{id_column}` of table `{table}` repeats the id {repeated[0]['uid']!r}; choose a column that "
             "names each record once"
         )
-    select = ", ".join([f"{uid} AS unique_id"] + [f"{ident(c)} AS {ident('raw_' + f)}" for f, c in mapped.items()])
-    return store.arrow(f"SELECT {select} FROM {ident(table)}")
+    types = dict(store.sql(f"SELECT column_name, column_type FROM (DESCRIBE {ident(table)})").fetchall())
+    select = [f"{uid} AS unique_id"]
+    for f, c in mapped.items():
+        expr = _timestamp_sql(store, table, c, types[c]) if f == "updated_at" else ident(c)
+        select.append(f"{expr} AS {ident('raw_' + f)}")
+    return store.arrow(f"SELECT {', '.join(select)} FROM {ident(table)}")
+
+
+def _timestamp_sql(store: EventStore, table: str, column: str, duck_type: str) -> str:
+    """``updated_at`` as TIMESTAMPTZ, also from text such as ``31.01.2024 10:00`` (NULL where unreadable)."""
+    tz = store.settings.timezone
+    typed = typed_expr(ident(column), duck_type, tz)
+    if typed is not None:
+        return typed
+    try:
+        fmt = detect_format(store, table, column)
+    except (ValueError, InputError):  # a table name the detector does not take: ISO text only
+        return f"TRY_CAST({ident(column)} AS TIMESTAMPTZ)"
+    return parse_text_expr(ident(column), fmt, tz)
 
 
 def _text_sql(column: str) -> str:
@@ -205,7 +247,7 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
 
     joins, cols = [], []
     for field, key, fn in (("phone", "phone_n", normalize_phone), ("email", "email_n", normalize_email),
-                           ("inn", "inn_n", lambda v: check_inn(v).normalized), ("company", "company_k", company_key)):
+                           ("inn", "inn_n", normalize_inn), ("company", "company_k", company_key)):
         if field in have:
             values = distinct(field)
             _mapping(con, f"map_{field}", values, {key: [fn(v) for v in values]})

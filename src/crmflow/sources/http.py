@@ -138,8 +138,11 @@ class HttpxTransport:
     def send(self, request: HttpRequest) -> HttpResponse:
         try:
             r = self._client.request(
-                request.method, request.url, params=list(request.params) or None,
-                json=request.json_body, headers=dict(request.headers),
+                request.method,
+                request.url,
+                params=list(request.params) or None,
+                json=request.json_body,
+                headers=dict(request.headers),
             )
         except httpx.TransportError as exc:
             raise ApiUnreachableError(type(exc).__name__) from None  # the exception text may hold the URL
@@ -288,9 +291,7 @@ class ApiClient:
         """GET ``path`` and return its JSON (None for an empty answer such as amoCRM's 204)."""
         return self.request_json("GET", path, params=params)
 
-    def request_json(
-        self, method: str, path: str, *, params: Sequence[tuple[str, str]] = (), json_body: Any = None
-    ) -> Any:
+    def request_json(self, method: str, path: str, *, params: Sequence[tuple[str, str]] = (), json_body: Any = None) -> Any:
         """Send one request, retrying what can be retried, and return the JSON answer.
 
         Raises
@@ -300,8 +301,7 @@ class ApiClient:
             tries, asked to wait longer than ``max_wait_s``, or answered with something not JSON.
         """
         url = self.url(path)
-        req = HttpRequest(method.upper(), url, tuple((str(k), str(v)) for k, v in params), json_body,
-                          tuple(self.headers.items()))
+        req = HttpRequest(method.upper(), url, tuple((str(k), str(v)) for k, v in params), json_body, tuple(self.headers.items()))
         shown = self.redact(f"{req.method} {urlsplit(url).path}")
         last = "no answer"
         for attempt in range(1, self.max_attempts + 1):
@@ -359,5 +359,12 @@ class ApiClient:
             key = f"auth_{self.vendor}" if f"auth_{self.vendor}" in _TEXT else "auth_other"
         else:
             key = "not_found" if resp.status == 404 else "bad_request"
-        return self.redact(self._t("refused", request=shown, status=resp.status,
-                                   detail=f" ({detail})" if detail else "", hint=text(_TEXT, key, self.lang)))
+        return self.redact(
+            self._t(
+                "refused",
+                request=shown,
+                status=resp.status,
+                detail=f" ({detail})" if detail else "",
+                hint=text(_TEXT, key, self.lang),
+            )
+        )

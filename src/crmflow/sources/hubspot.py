@@ -44,14 +44,11 @@ from crmflow.errors import SourceError
 from crmflow.i18n import text
 from crmflow.ingest.csv import register_arrow
 from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.sources.hubspot_names import Names, is_json, load_page, register_dictionaries, results, str_or_none
 from crmflow.sources.registry import SourceAdapter, register
 from crmflow.store.store import EventStore
 
 _TEXT = {
-    "bad_json": {
-        "en": "{source}: not a HubSpot API response ({error}); expected an object with `results`",
-        "ru": "{source}: не ответ API HubSpot ({error}); ожидается объект с `results`",
-    },
     "no_history": {
         "en": "deal {deal}: no stage history; pull deals with propertiesWithHistory=dealstage or the "
         "hs_v2_date_entered_<stage> properties",
@@ -91,120 +88,30 @@ _TEXT = {
 }
 
 _ENTERED = re.compile(r"^hs(?:_v2)?_date_entered_(.+)$")
-_ACTIVITY_PREFIX = {"hs_call_": "Call", "hs_email_": "Email", "hs_meeting_": "Meeting", "hs_task_": "Task",
-                    "hs_note_": "Note"}
-_V1_TYPES = {"CALL": "Call", "EMAIL": "Email", "INCOMING_EMAIL": "Email", "FORWARDED_EMAIL": "Email",
-             "MEETING": "Meeting", "NOTE": "Note", "TASK": "Task"}
-_COLUMNS = ("case:concept:name", "concept:name", "time:timestamp", "org:resource", "entity", "pipeline",
-            "stage_id", "amount", "source_type", "direction", "status", "object_id")
-
-
-#: Store tables of the HubSpot dictionaries (kept in a project store, like the other vendors' ones).
-STAGE_TABLE = "src_dict_hubspot_stage"
-OWNER_TABLE = "src_dict_hubspot_owner"
-
-
-def _pipeline_rows(doc: Any) -> list[tuple[str, str, str, str, int]]:
-    rows = []
-    for pl in _results(doc):
-        pid = str(pl.get("id"))
-        for i, st in enumerate(pl.get("stages") or []):
-            if isinstance(st, dict) and st.get("id") is not None:
-                rows.append((pid, str(pl.get("label") or pid), str(st["id"]), str(st.get("label") or st["id"]),
-                             int(st.get("displayOrder") or i)))
-    return rows
-
-
-def _owner_rows(doc: Any) -> list[tuple[str | None, str | None, str]]:
-    rows = []
-    for o in _results(doc):
-        name = " ".join(str(x) for x in (o.get("firstName"), o.get("lastName")) if x) or o.get("email")
-        if name:
-            rows.append((_str(o.get("id")), _str(o.get("userId")), str(name)))
-    return rows
-
-
-@dataclass(frozen=True)
-class Names:
-    """Labels for ids: from the project store's HubSpot dictionaries and ``pipelines*.json`` /
-    ``owners*.json`` files next to the file being read (the files win)."""
-
-    stages: dict[str, str]
-    pipelines: dict[str, str]
-    owners: dict[str, str]  # owner id -> name
-    users: dict[str, str]  # user id -> name
-
-    @classmethod
-    def find(cls, store: EventStore, path: Path) -> Names:
-        """Collect the names (missing or unreadable dictionaries give none)."""
-        stage_rows: list[tuple[Any, ...]] = []
-        owner_rows: list[tuple[Any, ...]] = []
-        if store.has_table(STAGE_TABLE):
-            stage_rows += store.sql(f"SELECT * FROM {STAGE_TABLE}").fetchall()
-        if store.has_table(OWNER_TABLE):
-            owner_rows += store.sql(f"SELECT * FROM {OWNER_TABLE}").fetchall()
-        for p in sorted(path.parent.glob("pipelines*.json")):
-            stage_rows += _pipeline_rows(_load_quiet(p))
-        for p in sorted(path.parent.glob("owners*.json")):
-            owner_rows += _owner_rows(_load_quiet(p))
-        return cls(
-            stages={r[2]: r[3] for r in stage_rows}, pipelines={r[0]: r[1] for r in stage_rows},
-            owners={r[0]: r[2] for r in owner_rows if r[0]}, users={r[1]: r[2] for r in owner_rows if r[1]},
-        )
-
-
-def _save(store: EventStore, table: str, columns: str, key: int, rows: list[tuple[Any, ...]]) -> None:
-    """Add or replace rows by their key column (position ``key``)."""
-    store.sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-    key_name = columns.split(",")[key].split()[0]
-    for r in rows:
-        store.sql(f"DELETE FROM {table} WHERE {key_name} = ?", [r[key]])
-        store.sql(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in r)})", list(r))
-
-
-def read_pipelines(store: EventStore, path: Path, label: str, progress: ProgressFn | None = None) -> RawTable:
-    """Load a ``/crm/v3/pipelines/deals`` answer as the stage dictionary (no events)."""
-    from crmflow.sources.dictionaries import dictionary_raw
-
-    path = Path(path)
-    rows = _pipeline_rows(_load(path, store.settings.lang))
-    if not rows:
-        raise SourceError(text(_TEXT, "bad_json", store.settings.lang, source=path.name, error="no pipeline stages"))
-    _save(store, STAGE_TABLE, "pipeline_id VARCHAR, pipeline VARCHAR, stage_id VARCHAR, name VARCHAR, sort BIGINT",
-          2, rows)
-    return dictionary_raw(store, source=path.name, format="hubspot-pipelines-json", dictionary="hubspot_stage",
-                          entries=len(rows))
-
-
-def read_owners(store: EventStore, path: Path, label: str, progress: ProgressFn | None = None) -> RawTable:
-    """Load a ``/crm/v3/owners`` answer as the owner/user dictionary (no events)."""
-    from crmflow.sources.dictionaries import dictionary_raw
-
-    path = Path(path)
-    rows = _owner_rows(_load(path, store.settings.lang))
-    _save(store, OWNER_TABLE, "owner_id VARCHAR, user_id VARCHAR, name VARCHAR", 0, rows)
-    return dictionary_raw(store, source=path.name, format="hubspot-owners-json", dictionary="hubspot_owner",
-                          entries=len(rows))
-
-
-def _load_quiet(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
-        return None
-
-
-def _results(doc: Any) -> list[dict[str, Any]]:
-    """The records of a page, of a list of pages, or of a plain list of records."""
-    if isinstance(doc, list):
-        if doc and all(isinstance(p, dict) and isinstance(p.get("results"), list) for p in doc):
-            return [r for p in doc for r in _results(p)]
-        return [r for r in doc if isinstance(r, dict)]
-    if isinstance(doc, dict):
-        for key in ("results", "deals"):
-            if isinstance(doc.get(key), list):
-                return [r for r in doc[key] if isinstance(r, dict)]
-    return []
+_ACTIVITY_PREFIX = {"hs_call_": "Call", "hs_email_": "Email", "hs_meeting_": "Meeting", "hs_task_": "Task", "hs_note_": "Note"}
+_V1_TYPES = {
+    "CALL": "Call",
+    "EMAIL": "Email",
+    "INCOMING_EMAIL": "Email",
+    "FORWARDED_EMAIL": "Email",
+    "MEETING": "Meeting",
+    "NOTE": "Note",
+    "TASK": "Task",
+}
+_COLUMNS = (
+    "case:concept:name",
+    "concept:name",
+    "time:timestamp",
+    "org:resource",
+    "entity",
+    "pipeline",
+    "stage_id",
+    "amount",
+    "source_type",
+    "direction",
+    "status",
+    "object_id",
+)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -241,44 +148,48 @@ class _Item:
     raw: Any = None
 
 
-def _load(path: Path, lang: str) -> Any:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(text(_TEXT, "bad_json", lang, source=path.name, error=exc)) from exc
-    if not isinstance(doc, dict | list):
-        raise SourceError(text(_TEXT, "bad_json", lang, source=path.name, error="top level is not an object"))
-    return doc
-
-
-def _str(v: Any) -> str | None:
-    return None if v is None or v == "" else str(v)
-
-
 def _deal_items(deal: dict[str, Any], index: int, names: Names, lang: str) -> Iterator[_Item]:
-    deal_id = _str(deal.get("id") or deal.get("dealId"))
+    deal_id = str_or_none(deal.get("id") or deal.get("dealId"))
     props = deal.get("properties") or {}
     if deal_id is None:
-        yield _Item(None, ("missing_case_id", "id", text(_TEXT, "no_id", lang, index=index, path=f"results[{index}]"),
-                           None), deal)
+        yield _Item(
+            None, ("missing_case_id", "id", text(_TEXT, "no_id", lang, index=index, path=f"results[{index}]"), None), deal
+        )
         return
 
     def prop(name: str) -> Any:
         v = props.get(name)
         return v.get("value") if isinstance(v, dict) else v  # legacy v1 wraps values
 
-    pipeline_id = _str(prop("pipeline"))
-    base = {"case:concept:name": deal_id, "entity": "deal", "amount": _str(prop("amount")),
-            "pipeline": names.pipelines.get(pipeline_id or "", pipeline_id), "object_id": deal_id}
-    owner = _str(prop("hubspot_owner_id"))
+    pipeline_id = str_or_none(prop("pipeline"))
+    base = {
+        "case:concept:name": deal_id,
+        "entity": "deal",
+        "amount": str_or_none(prop("amount")),
+        "pipeline": names.pipelines.get(pipeline_id or "", pipeline_id),
+        "object_id": deal_id,
+    }
+    owner = str_or_none(prop("hubspot_owner_id"))
     history = (deal.get("propertiesWithHistory") or {}).get("dealstage")
     v1 = props.get("dealstage", {}).get("versions") if isinstance(props.get("dealstage"), dict) else None
     if history:
-        entries = [(f"propertiesWithHistory.dealstage[{i}]", v.get("value"), v.get("timestamp"),
-                    v.get("updatedByUserId"), v.get("sourceType")) for i, v in enumerate(history) if isinstance(v, dict)]
+        entries = [
+            (
+                f"propertiesWithHistory.dealstage[{i}]",
+                v.get("value"),
+                v.get("timestamp"),
+                v.get("updatedByUserId"),
+                v.get("sourceType"),
+            )
+            for i, v in enumerate(history)
+            if isinstance(v, dict)
+        ]
     elif v1:
-        entries = [(f"properties.dealstage.versions[{i}]", v.get("value"), v.get("timestamp"),
-                    v.get("updatedByUserId"), v.get("source")) for i, v in enumerate(v1) if isinstance(v, dict)]
+        entries = [
+            (f"properties.dealstage.versions[{i}]", v.get("value"), v.get("timestamp"), v.get("updatedByUserId"), v.get("source"))
+            for i, v in enumerate(v1)
+            if isinstance(v, dict)
+        ]
     else:
         entries = []
         for k in props:
@@ -291,14 +202,18 @@ def _deal_items(deal: dict[str, Any], index: int, names: Names, lang: str) -> It
             unique.setdefault(str(e[1]), e)
         entries = list(unique.values())
     if not entries:
-        yield _Item(None, ("no_stage_history", "propertiesWithHistory",
-                           text(_TEXT, "no_history", lang, deal=deal_id), None), deal)
+        yield _Item(
+            None, ("no_stage_history", "propertiesWithHistory", text(_TEXT, "no_history", lang, deal=deal_id), None), deal
+        )
         return
     for path, stage, when, user, source in entries:
         ts = parse_time(when)
         if stage in (None, ""):
-            yield _Item(None, ("missing_activity", path, text(_TEXT, "no_stage", lang, deal=deal_id, path=path), None),
-                        {"deal": deal_id, path: stage})
+            yield _Item(
+                None,
+                ("missing_activity", path, text(_TEXT, "no_stage", lang, deal=deal_id, path=path), None),
+                {"deal": deal_id, path: stage},
+            )
             continue
         if ts is None:
             kind = "missing_timestamp" if when in (None, "") else "bad_timestamp"
@@ -306,15 +221,23 @@ def _deal_items(deal: dict[str, Any], index: int, names: Names, lang: str) -> It
             reason = text(_TEXT, key, lang, entity="deal", deal=deal_id, path=path, value=when)
             yield _Item(None, (kind, path, reason, when), {"deal": deal_id, path: when})
             continue
-        user_s = _str(user)
+        user_s = str_or_none(user)
         # A recorded change names its user (none for workflows and imports); calculated stage times name
         # nobody, so the deal owner stands in.
         if source == "CALCULATED":
             resource = names.owners.get(owner or "", owner)
         else:
             resource = names.users.get(user_s, user_s) if user_s else None
-        yield _Item({**base, "concept:name": names.stages.get(str(stage), str(stage)), "time:timestamp": ts,
-                     "org:resource": resource, "stage_id": str(stage), "source_type": _str(source)})
+        yield _Item(
+            {
+                **base,
+                "concept:name": names.stages.get(str(stage), str(stage)),
+                "time:timestamp": ts,
+                "org:resource": resource,
+                "stage_id": str(stage),
+                "source_type": str_or_none(source),
+            }
+        )
 
 
 def _activity_kind(obj: dict[str, Any], props: dict[str, Any], fallback: str) -> str:
@@ -330,29 +253,27 @@ def _activity_items(obj: dict[str, Any], index: int, names: Names, lang: str, fa
     eng = obj.get("engagement") if isinstance(obj.get("engagement"), dict) else None
     props = obj.get("properties") or {}
     if eng is not None:  # legacy v1
-        oid, when, owner = _str(eng.get("id")), eng.get("timestamp"), _str(eng.get("ownerId"))
+        oid, when, owner = str_or_none(eng.get("id")), eng.get("timestamp"), str_or_none(eng.get("ownerId"))
         assoc = obj.get("associations") or {}
         deals, contacts = assoc.get("dealIds") or [], assoc.get("contactIds") or []
         meta = obj.get("metadata") or {}
-        direction, status = None, _str(meta.get("status"))
+        direction, status = None, str_or_none(meta.get("status"))
         path = f"results[{index}].engagement.timestamp"
     else:
-        oid, when, owner = _str(obj.get("id")), props.get("hs_timestamp"), _str(props.get("hubspot_owner_id"))
+        oid, when, owner = str_or_none(obj.get("id")), props.get("hs_timestamp"), str_or_none(props.get("hubspot_owner_id"))
         assoc = obj.get("associations") or {}
         deals = [r.get("id") for r in (assoc.get("deals") or {}).get("results", []) if isinstance(r, dict)]
         contacts = [r.get("id") for r in (assoc.get("contacts") or {}).get("results", []) if isinstance(r, dict)]
-        direction = _str(props.get("hs_call_direction") or props.get("hs_email_direction"))
-        status = _str(props.get("hs_call_status") or props.get("hs_task_status") or props.get("hs_meeting_outcome"))
+        direction = str_or_none(props.get("hs_call_direction") or props.get("hs_email_direction"))
+        status = str_or_none(props.get("hs_call_status") or props.get("hs_task_status") or props.get("hs_meeting_outcome"))
         path = f"results[{index}].properties.hs_timestamp"
     kind = _activity_kind(obj, props, fallback)
     if oid is None:
-        yield _Item(None, ("missing_case_id", "id", text(_TEXT, "no_id", lang, index=index, path=f"results[{index}]"),
-                           None), obj)
+        yield _Item(None, ("missing_case_id", "id", text(_TEXT, "no_id", lang, index=index, path=f"results[{index}]"), None), obj)
         return
-    case = _str(deals[0]) if deals else _str(contacts[0]) if contacts else None
+    case = str_or_none(deals[0]) if deals else str_or_none(contacts[0]) if contacts else None
     if case is None:
-        yield _Item(None, ("missing_case_id", "associations", text(_TEXT, "no_link", lang, entity=kind, deal=oid),
-                           None), obj)
+        yield _Item(None, ("missing_case_id", "associations", text(_TEXT, "no_link", lang, entity=kind, deal=oid), None), obj)
         return
     ts = parse_time(when)
     if ts is None:
@@ -360,22 +281,41 @@ def _activity_items(obj: dict[str, Any], index: int, names: Names, lang: str, fa
         key = "no_ts" if k == "missing_timestamp" else "bad_ts"
         yield _Item(None, (k, path, text(_TEXT, key, lang, entity=kind, deal=oid, path=path, value=when), when), obj)
         return
-    yield _Item({"case:concept:name": case, "concept:name": kind, "time:timestamp": ts,
-                 "org:resource": names.owners.get(owner or "", owner), "entity": "deal" if deals else "contact",
-                 "direction": direction, "status": status, "object_id": oid, "source_type": kind.upper()})
+    yield _Item(
+        {
+            "case:concept:name": case,
+            "concept:name": kind,
+            "time:timestamp": ts,
+            "org:resource": names.owners.get(owner or "", owner),
+            "entity": "deal" if deals else "contact",
+            "direction": direction,
+            "status": status,
+            "object_id": oid,
+            "source_type": kind.upper(),
+        }
+    )
 
 
-def _finish(store: EventStore, items: list[_Item], *, path: Path, log_name: str, fmt: str, info: dict[str, Any]
-            ) -> RawTable:
+def _finish(store: EventStore, items: list[_Item], *, path: Path, log_name: str, fmt: str, info: dict[str, Any]) -> RawTable:
     rows: dict[str, list[Any]] = {c: [] for c in ("row_no", *_COLUMNS)}
     bad = []
     for n, item in enumerate(items, start=1):
         if item.row is None:
             assert item.problem is not None
             kind, column, reason, value = item.problem
-            bad.append({"log_name": log_name, "source": path.name, "row_no": n, "line": None, "column_name": column,
-                        "value": value, "reason": reason, "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
-                        "kind": kind})
+            bad.append(
+                {
+                    "log_name": log_name,
+                    "source": path.name,
+                    "row_no": n,
+                    "line": None,
+                    "column_name": column,
+                    "value": value,
+                    "reason": reason,
+                    "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
+                    "kind": kind,
+                }
+            )
             continue
         rows["row_no"].append(n)
         for c in _COLUMNS:
@@ -396,11 +336,17 @@ def read_deals(store: EventStore, path: Path, label: str, progress: ProgressFn |
     lang = store.settings.lang
     if progress:
         progress(f"reading {path.name}")
-    deals = _results(_load(path, lang))
+    deals = results(load_page(path, lang))
     names = Names.find(store, path)
     items = [it for i, d in enumerate(deals) for it in _deal_items(d, i, names, lang)]
-    return _finish(store, items, path=path, log_name=label, fmt="hubspot-deals-json",
-                   info={"deals": len(deals), "stage_names": bool(names.stages), "owner_names": bool(names.owners)})
+    return _finish(
+        store,
+        items,
+        path=path,
+        log_name=label,
+        fmt="hubspot-deals-json",
+        info={"deals": len(deals), "stage_names": bool(names.stages), "owner_names": bool(names.owners)},
+    )
 
 
 def read_engagements(store: EventStore, path: Path, label: str, progress: ProgressFn | None = None) -> RawTable:
@@ -409,14 +355,26 @@ def read_engagements(store: EventStore, path: Path, label: str, progress: Progre
     lang = store.settings.lang
     if progress:
         progress(f"reading {path.name}")
-    objs = _results(_load(path, lang))
+    objs = results(load_page(path, lang))
     names = Names.find(store, path)
     stem = path.name.lower()
-    fallback = next((k for p, k in (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("task", "Task"),
-                                    ("note", "Note")) if p in stem), "Activity")
+    fallback = next(
+        (
+            k
+            for p, k in (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("task", "Task"), ("note", "Note"))
+            if p in stem
+        ),
+        "Activity",
+    )
     items = [it for i, o in enumerate(objs) for it in _activity_items(o, i, names, lang, fallback)]
-    return _finish(store, items, path=path, log_name=label, fmt="hubspot-engagements-json",
-                   info={"objects": len(objs), "owner_names": bool(names.owners)})
+    return _finish(
+        store,
+        items,
+        path=path,
+        log_name=label,
+        fmt="hubspot-engagements-json",
+        info={"objects": len(objs), "owner_names": bool(names.owners)},
+    )
 
 
 _DATE_ENTERED = re.compile(r"^date entered\s+(.+)$", re.IGNORECASE)
@@ -463,86 +421,95 @@ def read_deals_csv(store: EventStore, path: Path, label: str, progress: Progress
         return f"nullif(trim({ident(c)}), '')" if c else "NULL"
 
     parts = [
-        f"SELECT row_no AS deal_row, line, {k} AS k, {val(case)} AS \"case:concept:name\", {lit(st)} AS \"concept:name\", "
-        f"{val(c)} AS \"time:timestamp\", {val(owner)} AS \"org:resource\", 'deal' AS entity, {lit(pl)} AS pipeline, "
+        f'SELECT row_no AS deal_row, line, {k} AS k, {val(case)} AS "case:concept:name", {lit(st)} AS "concept:name", '
+        f'{val(c)} AS "time:timestamp", {val(owner)} AS "org:resource", \'deal\' AS entity, {lit(pl)} AS pipeline, '
         f"{val(amount)} AS amount FROM {raw.table} WHERE {val(c)} IS NOT NULL"
         for k, (c, (st, pl)) in enumerate(stages)
     ]
     out = store.new_name("hs_csv")
-    store.sql(f"CREATE TEMP TABLE {out} AS SELECT row_number() OVER (ORDER BY deal_row, k) AS row_no, * EXCLUDE (deal_row, k) "
-              f"FROM ({' UNION ALL '.join(parts)}) ORDER BY row_no")
+    store.sql(
+        f"CREATE TEMP TABLE {out} AS SELECT row_number() OVER (ORDER BY deal_row, k) AS row_no, * EXCLUDE (deal_row, k) "
+        f"FROM ({' UNION ALL '.join(parts)}) ORDER BY row_no"
+    )
     entries = int(store.scalar(f"SELECT count(*) FROM {out}"))
     cells = " AND ".join(f"{val(c)} IS NULL" for c, _ in stages)
-    empty = store.rows(f"SELECT row_no, line, {val(case)} AS deal, to_json(t)::VARCHAR AS raw FROM {raw.table} t "
-                       f"WHERE {cells} ORDER BY row_no")
-    store.quarantine_rows([
-        {"log_name": label, "source": path.name, "row_no": entries + i, "line": r["line"], "column_name": "Date entered",
-         "reason": text(_TEXT, "no_history_csv", lang, deal=r["deal"] or "?", line=r["line"] or r["row_no"]),
-         "raw": r["raw"], "kind": "no_stage_history"}
-        for i, r in enumerate(empty, start=1)
-    ])
+    empty = store.rows(
+        f"SELECT row_no, line, {val(case)} AS deal, to_json(t)::VARCHAR AS raw FROM {raw.table} t WHERE {cells} ORDER BY row_no"
+    )
+    store.quarantine_rows(
+        [
+            {
+                "log_name": label,
+                "source": path.name,
+                "row_no": entries + i,
+                "line": r["line"],
+                "column_name": "Date entered",
+                "reason": text(_TEXT, "no_history_csv", lang, deal=r["deal"] or "?", line=r["line"] or r["row_no"]),
+                "raw": r["raw"],
+                "kind": "no_stage_history",
+            }
+            for i, r in enumerate(empty, start=1)
+        ]
+    )
     info = {**raw.info, "deals": int(store.scalar(f"SELECT count(*) FROM {raw.table}")), "stage_columns": len(stages)}
     rows_read, quarantined = entries + len(empty) + raw.quarantined, len(empty) + raw.quarantined
     drop_raw(store, raw)
-    return RawTable(table=out, source=path.name, format="hubspot-deals-csv", rows_read=rows_read,
-                    quarantined=quarantined, info=info)
+    return RawTable(
+        table=out, source=path.name, format="hubspot-deals-csv", rows_read=rows_read, quarantined=quarantined, info=info
+    )
 
 
 def _detect_deals_csv(path: Path, head: bytes) -> bool:
     if path.suffix.lower() != ".csv":
         return False
     first = head.decode("utf-8-sig", errors="replace").splitlines()[:1]
-    return bool(first) and "date entered" in first[0].lower() and ("record id" in first[0].lower()
-                                                                  or "deal id" in first[0].lower())
-
-
-def _is_json(path: Path, head: bytes) -> bool:
-    return path.suffix.lower() == ".json" and head.lstrip()[:1] in (b"{", b"[")
+    return (
+        bool(first) and "date entered" in first[0].lower() and ("record id" in first[0].lower() or "deal id" in first[0].lower())
+    )
 
 
 def _detect_deals(path: Path, head: bytes) -> bool:
-    return _is_json(path, head) and (
-        b"hs_v2_date_entered_" in head or b"hs_date_entered_" in head or b'"propertiesWithHistory"' in head
+    return is_json(path, head) and (
+        b"hs_v2_date_entered_" in head
+        or b"hs_date_entered_" in head
+        or b'"propertiesWithHistory"' in head
         or (b'"dealstage"' in head and b'"versions"' in head)
     )
 
 
 def _detect_engagements(path: Path, head: bytes) -> bool:
-    return _is_json(path, head) and not _detect_deals(path, head) and (
-        b'"hs_timestamp"' in head or (b'"engagement"' in head and b'"associations"' in head)
+    return (
+        is_json(path, head)
+        and not _detect_deals(path, head)
+        and (b'"hs_timestamp"' in head or (b'"engagement"' in head and b'"associations"' in head))
     )
 
 
-def _register_dictionaries() -> None:
-    from crmflow.sources.dictionaries import register_dictionary
-
-    register_dictionary(SourceAdapter(
-        name="hubspot-pipelines-json", vendor="hubspot",
-        description="HubSpot deal pipelines (/crm/v3/pipelines/deals): names of stages and pipelines",
-        detect=lambda p, h: _is_json(p, h) and b'"stages"' in h and b'"displayOrder"' in h and b'"_embedded"' not in h,
-        read=read_pipelines,
-    ))
-    register_dictionary(SourceAdapter(
-        name="hubspot-owners-json", vendor="hubspot",
-        description="HubSpot owners (/crm/v3/owners): names of owners and users",
-        detect=lambda p, h: _is_json(p, h) and b'"userId"' in h and b'"firstName"' in h and b'"dealstage"' not in h,
-        read=read_owners,
-    ))
-
-
-_register_dictionaries()
-register(SourceAdapter(
-    name="hubspot-deals-json", vendor="hubspot",
-    description="HubSpot deals (API v3/v1 JSON): stage history or hs_v2_date_entered_* stage times",
-    detect=_detect_deals, read=read_deals,
-))
-register(SourceAdapter(
-    name="hubspot-deals-csv", vendor="hubspot",
-    description="HubSpot deals exported from the UI (CSV with `Date entered …` columns)",
-    detect=_detect_deals_csv, read=read_deals_csv,
-))
-register(SourceAdapter(
-    name="hubspot-engagements-json", vendor="hubspot",
-    description="HubSpot calls, e-mails, meetings, tasks, notes (API v3 objects or v1 engagements JSON)",
-    detect=_detect_engagements, read=read_engagements,
-))
+register_dictionaries()
+register(
+    SourceAdapter(
+        name="hubspot-deals-json",
+        vendor="hubspot",
+        description="HubSpot deals (API v3/v1 JSON): stage history or hs_v2_date_entered_* stage times",
+        detect=_detect_deals,
+        read=read_deals,
+    )
+)
+register(
+    SourceAdapter(
+        name="hubspot-deals-csv",
+        vendor="hubspot",
+        description="HubSpot deals exported from the UI (CSV with `Date entered …` columns)",
+        detect=_detect_deals_csv,
+        read=read_deals_csv,
+    )
+)
+register(
+    SourceAdapter(
+        name="hubspot-engagements-json",
+        vendor="hubspot",
+        description="HubSpot calls, e-mails, meetings, tasks, notes (API v3 objects or v1 engagements JSON)",
+        detect=_detect_engagements,
+        read=read_engagements,
+    )
+)

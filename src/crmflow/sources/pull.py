@@ -104,8 +104,12 @@ def _iso(ts: datetime) -> str:
 
 
 def make_client(
-    vendor: str, *, settings: Settings | None = None, transport: Transport | None = None,
-    clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None,
+    vendor: str,
+    *,
+    settings: Settings | None = None,
+    transport: Transport | None = None,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> ApiClient:
     """An :class:`ApiClient` for ``vendor`` with the address and credentials from the settings.
 
@@ -124,8 +128,9 @@ def make_client(
     headers: dict[str, str] = {}
     secrets: list[str] = []
     if vendor == "bitrix24":
-        hook = need(s.bitrix24_webhook_url, "CRMFLOW_BITRIX24_WEBHOOK_URL",
-                    "https://<portal>.bitrix24.ru/rest/<user_id>/<secret>/").get_secret_value()
+        hook = need(
+            s.bitrix24_webhook_url, "CRMFLOW_BITRIX24_WEBHOOK_URL", "https://<portal>.bitrix24.ru/rest/<user_id>/<secret>/"
+        ).get_secret_value()
         base = hook if hook.endswith("/") else hook + "/"
         secrets += [hook, base, *[p for p in base.rstrip("/").split("/")[-1:] if len(p) >= 6]]
     elif vendor == "amocrm":
@@ -151,8 +156,17 @@ def make_client(
         extra["clock"] = clock
     if sleep is not None:
         extra["sleep"] = sleep
-    return ApiClient(vendor=vendor, base_url=base, transport=transport, headers=headers, secrets=secrets,
-                     max_attempts=s.api_max_attempts, max_wait_s=s.api_max_wait_s, lang=s.lang, **extra)
+    return ApiClient(
+        vendor=vendor,
+        base_url=base,
+        transport=transport,
+        headers=headers,
+        secrets=secrets,
+        max_attempts=s.api_max_attempts,
+        max_wait_s=s.api_max_wait_s,
+        lang=s.lang,
+        **extra,
+    )
 
 
 def pull(
@@ -228,8 +242,18 @@ def pull(
     if resumed:
         assert state is not None
         if since_dt is not None and state.since != _iso(since_dt):
-            raise CrmApiError(text(TEXT, "unfinished", s.lang, vendor=vendor, resource=resource, page=state.page_no + 1,
-                                   since=state.since or "—", path=spath))
+            raise CrmApiError(
+                text(
+                    TEXT,
+                    "unfinished",
+                    s.lang,
+                    vendor=vendor,
+                    resource=resource,
+                    page=state.page_no + 1,
+                    since=state.since or "—",
+                    path=spath,
+                )
+            )
     else:
         lower = since_dt or (parse_time(state.watermark) if state and state.watermark else None)
         state = state or _State(vendor=vendor, resource=resource, params=extra)
@@ -279,8 +303,18 @@ def pull(
         if progress:
             progress(f"{vendor} {resource}: page {pages}, {len(keep)} records")
     return PullResult(
-        vendor=vendor, resource=resource, pages=pages, records=written, files=files, since=state.since,
-        watermark=state.watermark, resumed=resumed, complete=state.done, state_path=str(spath),
-        skipped_duplicates=skipped, requests=cl.stats.requests, retries=cl.stats.retries,
+        vendor=vendor,
+        resource=resource,
+        pages=pages,
+        records=written,
+        files=files,
+        since=state.since,
+        watermark=state.watermark,
+        resumed=resumed,
+        complete=state.done,
+        state_path=str(spath),
+        skipped_duplicates=skipped,
+        requests=cl.stats.requests,
+        retries=cl.stats.retries,
         waited_s=round(cl.stats.waited_s, 3),
     )

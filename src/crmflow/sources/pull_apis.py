@@ -122,8 +122,9 @@ class PageApi:
 
     def fetch(self, client: ApiClient, cursor: Cursor) -> Any:
         """Send the cursor's request and return the page."""
-        return client.request_json(cursor["method"], cursor["path"], params=[tuple(p) for p in cursor.get("params", [])],
-                                   json_body=cursor.get("json"))
+        return client.request_json(
+            cursor["method"], cursor["path"], params=[tuple(p) for p in cursor.get("params", [])], json_body=cursor.get("json")
+        )
 
     def records(self, doc: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
@@ -260,16 +261,40 @@ class AmoApi(PageApi):
 _ENGAGEMENTS = ("calls", "emails", "meetings", "tasks", "notes")
 #: HubSpot CRM objects and the properties pulled for each.
 HUBSPOT_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "deals": ("dealname", "dealstage", "pipeline", "amount", "closedate", "createdate", "hs_lastmodifieddate",
-              "hubspot_owner_id", "hs_is_closed", "hs_is_closed_won"),
-    "contacts": ("firstname", "lastname", "email", "phone", "lifecyclestage", "createdate", "lastmodifieddate",
-                 "hubspot_owner_id"),
+    "deals": (
+        "dealname",
+        "dealstage",
+        "pipeline",
+        "amount",
+        "closedate",
+        "createdate",
+        "hs_lastmodifieddate",
+        "hubspot_owner_id",
+        "hs_is_closed",
+        "hs_is_closed_won",
+    ),
+    "contacts": (
+        "firstname",
+        "lastname",
+        "email",
+        "phone",
+        "lifecyclestage",
+        "createdate",
+        "lastmodifieddate",
+        "hubspot_owner_id",
+    ),
     "companies": ("name", "domain", "createdate", "hs_lastmodifieddate", "hubspot_owner_id"),
-    "calls": ("hs_timestamp", "hs_call_direction", "hs_call_status", "hs_call_duration", "hs_call_disposition",
-              "hubspot_owner_id", "hs_lastmodifieddate"),
+    "calls": (
+        "hs_timestamp",
+        "hs_call_direction",
+        "hs_call_status",
+        "hs_call_duration",
+        "hs_call_disposition",
+        "hubspot_owner_id",
+        "hs_lastmodifieddate",
+    ),
     "emails": ("hs_timestamp", "hs_email_direction", "hs_email_status", "hubspot_owner_id", "hs_lastmodifieddate"),
-    "meetings": ("hs_timestamp", "hs_meeting_outcome", "hs_meeting_start_time", "hubspot_owner_id",
-                 "hs_lastmodifieddate"),
+    "meetings": ("hs_timestamp", "hs_meeting_outcome", "hs_meeting_start_time", "hubspot_owner_id", "hs_lastmodifieddate"),
     "tasks": ("hs_timestamp", "hs_task_status", "hs_task_type", "hubspot_owner_id", "hs_lastmodifieddate"),
     "notes": ("hs_timestamp", "hubspot_owner_id", "hs_lastmodifieddate"),
 }
@@ -299,8 +324,9 @@ class HubSpotApi(PageApi):
             params += [[k, v] for k, v in self.params.items()]
             return {"method": "GET", "path": f"/crm/v3/objects/{self.resource}", "params": params}
         body = {
-            "filterGroups": [{"filters": [{"propertyName": self.modified, "operator": "GTE",
-                                           "value": str(int(since.timestamp() * 1000))}]}],
+            "filterGroups": [
+                {"filters": [{"propertyName": self.modified, "operator": "GTE", "value": str(int(since.timestamp() * 1000))}]}
+            ],
             "sorts": [{"propertyName": self.modified, "direction": "ASCENDING"}],
             "properties": list(HUBSPOT_PROPERTIES[self.resource]),
             "limit": 100,
@@ -314,21 +340,31 @@ class HubSpotApi(PageApi):
         # Search answers carry neither property history nor associations: read the page's records again.
         ids = [{"id": str(r["id"])} for r in doc["results"] if isinstance(r, dict) and r.get("id") is not None]
         if self.resource == "deals":
-            full = client.request_json("POST", "/crm/v3/objects/deals/batch/read", json_body={
-                "inputs": ids, "properties": list(HUBSPOT_PROPERTIES["deals"]), "propertiesWithHistory": ["dealstage"]})
+            full = client.request_json(
+                "POST",
+                "/crm/v3/objects/deals/batch/read",
+                json_body={
+                    "inputs": ids,
+                    "properties": list(HUBSPOT_PROPERTIES["deals"]),
+                    "propertiesWithHistory": ["dealstage"],
+                },
+            )
             by_id = {str(r.get("id")): r for r in (full or {}).get("results", []) if isinstance(r, dict)}
             doc = {**doc, "results": [by_id.get(str(r.get("id")), r) for r in doc["results"]]}
         elif self.resource in _ENGAGEMENTS:
             for target in ("deals", "contacts"):
-                links = client.request_json("POST", f"/crm/v4/associations/{self.resource}/{target}/batch/read",
-                                            json_body={"inputs": ids})
+                links = client.request_json(
+                    "POST", f"/crm/v4/associations/{self.resource}/{target}/batch/read", json_body={"inputs": ids}
+                )
                 for row in (links or {}).get("results", []):
-                    rec = next((r for r in doc["results"] if str(r.get("id")) == str((row.get("from") or {}).get("id"))),
-                               None)
+                    rec = next((r for r in doc["results"] if str(r.get("id")) == str((row.get("from") or {}).get("id"))), None)
                     if rec is not None:
                         rec.setdefault("associations", {})[target] = {
-                            "results": [{"id": str(t.get("toObjectId")), "type": f"{self.resource[:-1]}_to_{target[:-1]}"}
-                                        for t in row.get("to", [])]}
+                            "results": [
+                                {"id": str(t.get("toObjectId")), "type": f"{self.resource[:-1]}_to_{target[:-1]}"}
+                                for t in row.get("to", [])
+                            ]
+                        }
         return doc
 
     def records(self, doc: Any) -> list[dict[str, Any]]:
@@ -355,29 +391,107 @@ class HubSpotApi(PageApi):
 
 #: Salesforce objects: (time field of the incremental filter, fields queried).
 SALESFORCE_RESOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "OpportunityHistory": ("CreatedDate", ("Id", "OpportunityId", "CreatedById", "CreatedDate", "StageName", "Amount",
-                                           "ExpectedRevenue", "CloseDate", "Probability", "ForecastCategory",
-                                           "SystemModstamp", "IsDeleted")),
-    "OpportunityFieldHistory": ("CreatedDate", ("Id", "OpportunityId", "CreatedById", "CreatedDate", "Field",
-                                                "DataType", "OldValue", "NewValue", "IsDeleted")),
-    "LeadHistory": ("CreatedDate", ("Id", "LeadId", "CreatedById", "CreatedDate", "Field", "DataType", "OldValue",
-                                    "NewValue", "IsDeleted")),
-    "Task": ("SystemModstamp", ("Id", "WhoId", "WhatId", "Subject", "ActivityDate", "Status", "Priority", "OwnerId",
-                                "IsClosed", "CreatedDate", "CompletedDateTime", "TaskSubtype", "Type", "CallType",
-                                "CallDurationInSeconds", "CallDisposition", "SystemModstamp")),
-    "Event": ("SystemModstamp", ("Id", "WhoId", "WhatId", "Subject", "StartDateTime", "EndDateTime",
-                                 "DurationInMinutes", "IsAllDayEvent", "ActivityDateTime", "ActivityDate", "OwnerId",
-                                 "CreatedDate", "EventSubtype", "SystemModstamp")),
-    "Opportunity": ("SystemModstamp", ("Id", "Name", "StageName", "Amount", "CloseDate", "IsClosed", "IsWon",
-                                       "OwnerId", "AccountId", "CreatedDate", "SystemModstamp")),
-    "Lead": ("SystemModstamp", ("Id", "Status", "LeadSource", "OwnerId", "IsConverted", "ConvertedDate",
-                                "ConvertedOpportunityId", "CreatedDate", "SystemModstamp")),
+    "OpportunityHistory": (
+        "CreatedDate",
+        (
+            "Id",
+            "OpportunityId",
+            "CreatedById",
+            "CreatedDate",
+            "StageName",
+            "Amount",
+            "ExpectedRevenue",
+            "CloseDate",
+            "Probability",
+            "ForecastCategory",
+            "SystemModstamp",
+            "IsDeleted",
+        ),
+    ),
+    "OpportunityFieldHistory": (
+        "CreatedDate",
+        ("Id", "OpportunityId", "CreatedById", "CreatedDate", "Field", "DataType", "OldValue", "NewValue", "IsDeleted"),
+    ),
+    "LeadHistory": (
+        "CreatedDate",
+        ("Id", "LeadId", "CreatedById", "CreatedDate", "Field", "DataType", "OldValue", "NewValue", "IsDeleted"),
+    ),
+    "Task": (
+        "SystemModstamp",
+        (
+            "Id",
+            "WhoId",
+            "WhatId",
+            "Subject",
+            "ActivityDate",
+            "Status",
+            "Priority",
+            "OwnerId",
+            "IsClosed",
+            "CreatedDate",
+            "CompletedDateTime",
+            "TaskSubtype",
+            "Type",
+            "CallType",
+            "CallDurationInSeconds",
+            "CallDisposition",
+            "SystemModstamp",
+        ),
+    ),
+    "Event": (
+        "SystemModstamp",
+        (
+            "Id",
+            "WhoId",
+            "WhatId",
+            "Subject",
+            "StartDateTime",
+            "EndDateTime",
+            "DurationInMinutes",
+            "IsAllDayEvent",
+            "ActivityDateTime",
+            "ActivityDate",
+            "OwnerId",
+            "CreatedDate",
+            "EventSubtype",
+            "SystemModstamp",
+        ),
+    ),
+    "Opportunity": (
+        "SystemModstamp",
+        (
+            "Id",
+            "Name",
+            "StageName",
+            "Amount",
+            "CloseDate",
+            "IsClosed",
+            "IsWon",
+            "OwnerId",
+            "AccountId",
+            "CreatedDate",
+            "SystemModstamp",
+        ),
+    ),
+    "Lead": (
+        "SystemModstamp",
+        (
+            "Id",
+            "Status",
+            "LeadSource",
+            "OwnerId",
+            "IsConverted",
+            "ConvertedDate",
+            "ConvertedOpportunityId",
+            "CreatedDate",
+            "SystemModstamp",
+        ),
+    ),
 }
 
 
 class SalesforceApi(PageApi):
-    def __init__(self, resource: str, params: Mapping[str, str], lang: str = "en", *, api_version: str = "v59.0"
-                 ) -> None:
+    def __init__(self, resource: str, params: Mapping[str, str], lang: str = "en", *, api_version: str = "v59.0") -> None:
         super().__init__(resource, params, lang)
         if resource not in SALESFORCE_RESOURCES:
             raise _unknown("salesforce", resource, SALESFORCE_RESOURCES, lang)
@@ -410,9 +524,7 @@ class SalesforceApi(PageApi):
         return {"method": "GET", "path": parts.path, "params": [list(p) for p in parse_qsl(parts.query)]}
 
 
-def build_api(
-    vendor: str, resource: str, params: Mapping[str, str], *, api_version: str = "v59.0", lang: str = "en"
-) -> PageApi:
+def build_api(vendor: str, resource: str, params: Mapping[str, str], *, api_version: str = "v59.0", lang: str = "en") -> PageApi:
     """The :class:`PageApi` of ``vendor``'s ``resource``."""
     if vendor == "bitrix24":
         return BitrixApi(resource, params, lang)

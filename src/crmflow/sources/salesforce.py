@@ -31,6 +31,7 @@ History rows that are not stage events (an Amount or CloseDate change, a tracked
 the stage) are counted in the quarantine too (kind ``not_a_stage_change`` / ``not_a_stage_field``),
 so that parsed + quarantined = rows read.
 
+>>> from crmflow.sources.salesforce_ids import sf_id18
 >>> sf_id18("0065g00000ABcDe")
 '0065g00000ABcDeAAL'
 """
@@ -39,25 +40,20 @@ from __future__ import annotations
 
 import csv as pycsv
 import io
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
 
 from crmflow.errors import SourceError
 from crmflow.i18n import text
-from crmflow.ingest.csv import read_csv_raw, register_arrow
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.sources.registry import SourceAdapter, register
+from crmflow.sources.salesforce_files import load_export
+from crmflow.sources.salesforce_ids import id18_sql as _id18_sql
+from crmflow.sources.salesforce_ids import id_ok_sql as _id_ok_sql
 from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
-
-_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_ID_CHARS = "[A-Za-z0-9]"
 
 _TEXT = {
     "bad_id": {
@@ -72,8 +68,7 @@ _TEXT = {
     },
     "no_link": {
         "en": "columns `WhatId`/`WhoId` row {row}: both empty; the activity belongs to no opportunity, lead or contact",
-        "ru": "столбцы `WhatId`/`WhoId` строка {row}: оба пусты; активность не связана ни со сделкой, ни с лидом, "
-        "ни с контактом",
+        "ru": "столбцы `WhatId`/`WhoId` строка {row}: оба пусты; активность не связана ни со сделкой, ни с лидом, ни с контактом",
     },
     "no_stage": {
         "en": "column `{column}` row {row}: empty, but the stage is required",
@@ -90,8 +85,7 @@ _TEXT = {
         "ru": "столбец `{column}` строка {row}: пусто, а дата обязательна",
     },
     "same_stage": {
-        "en": "row {row}: stage unchanged ('{value}'); only Amount, Probability or CloseDate changed, "
-        "which is not a stage event",
+        "en": "row {row}: stage unchanged ('{value}'); only Amount, Probability or CloseDate changed, which is not a stage event",
         "ru": "строка {row}: стадия не изменилась ('{value}'); изменились только сумма, вероятность или дата "
         "закрытия — это не событие смены стадии",
     },
@@ -103,44 +97,7 @@ _TEXT = {
         "en": "{source}: a Salesforce {kind} export needs the columns {needed}; it has {columns}",
         "ru": "{source}: выгрузке Salesforce {kind} нужны столбцы {needed}; в файле есть {columns}",
     },
-    "bad_json": {
-        "en": "{source}: not a Salesforce query result ({error}); expected an object with `records`",
-        "ru": "{source}: не результат запроса Salesforce ({error}); ожидается объект с `records`",
-    },
 }
-
-
-def sf_id18(sf_id: str) -> str:
-    """The 18-character form of a 15-character Salesforce id (18-character ids are returned as they are)."""
-    if len(sf_id) != 15:
-        return sf_id
-    suffix = ""
-    for k in range(3):
-        n = sum(1 << i for i, ch in enumerate(sf_id[5 * k : 5 * k + 5]) if "A" <= ch <= "Z")
-        suffix += _ALPHABET[n]
-    return sf_id + suffix
-
-
-def _suffix_sql(x: str) -> str:
-    parts = []
-    for k in range(3):
-        bits = " + ".join(
-            f"(CASE WHEN regexp_full_match(substr({x}, {5 * k + i + 1}, 1), '[A-Z]') THEN {1 << i} ELSE 0 END)"
-            for i in range(5)
-        )
-        parts.append(f"substr('{_ALPHABET}', ({bits}) + 1, 1)")
-    return " || ".join(parts)
-
-
-def _id_ok_sql(x: str) -> str:
-    return (
-        f"(regexp_full_match({x}, '{_ID_CHARS}{{15}}') OR (regexp_full_match({x}, '{_ID_CHARS}{{18}}') "
-        f"AND substr({x}, 16, 3) = {_suffix_sql(f'substr({x}, 1, 15)')}))"
-    )
-
-
-def _id18_sql(x: str) -> str:
-    return f"CASE WHEN length({x}) = 15 THEN {x} || {_suffix_sql(x)} ELSE {x} END"
 
 
 def _lit(s: str) -> str:
@@ -152,97 +109,6 @@ def _reason(template: str, **sql_values: str) -> str:
     for k, v in sql_values.items():
         out = f"replace({out}, '{{{k}}}', coalesce({v}, ''))"
     return out
-
-
-# ---------------------------------------------------------------------------------------- loading
-
-
-def _load_json(store: EventStore, path: Path) -> RawTable:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-        if isinstance(doc, list) and doc and all(isinstance(p, dict) and "records" in p for p in doc):
-            records = [r for p in doc for r in p["records"]]  # a list of query pages
-        else:
-            records = doc["records"] if isinstance(doc, dict) else doc
-        if not isinstance(records, list):
-            raise TypeError("`records` is not a list")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise SourceError(text(_TEXT, "bad_json", store.settings.lang, source=path.name, error=exc)) from exc
-    columns: dict[str, list[str | None]] = {}
-    for i, rec in enumerate(records):
-        flat: dict[str, str | None] = {}
-        if isinstance(rec, dict):
-            _flatten(rec, "", flat)
-        for k in flat:
-            columns.setdefault(k, [None] * i)
-        for k, col in columns.items():
-            col.append(flat.get(k))
-    data: dict[str, Any] = {"row_no": pa.array(range(1, len(records) + 1), pa.int64())}
-    for k, col in columns.items():
-        if k.lower() not in ("row_no", "line"):
-            data[k] = pa.array(col, pa.string())
-    tmp, table = store.new_name("sf_arrow"), store.new_name("sf_json")
-    register_arrow(store, tmp, pa.table(data))
-    store.sql(f"CREATE TEMP TABLE {table} AS SELECT * FROM {tmp}")
-    store.con.unregister(tmp)
-    return RawTable(table=table, source=path.name, format="salesforce-json", rows_read=len(records))
-
-
-def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, str | None]) -> None:
-    for k, v in obj.items():
-        if k == "attributes":  # {type, url} of the record and of each related record
-            if not prefix:
-                out["_type"] = v.get("type") if isinstance(v, dict) else None
-            continue
-        name = f"{prefix}{k}"
-        if isinstance(v, dict):
-            _flatten(v, f"{name}.", out)
-        elif isinstance(v, bool):
-            out[name] = "true" if v else "false"
-        elif v is None or isinstance(v, str):
-            out[name] = v
-        else:
-            out[name] = json.dumps(v) if isinstance(v, list) else str(v)
-
-
-_LATIN = re.compile(r"[A-Za-z]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-
-
-def latin_or_none(sample: bytes, *, complete: bool = True) -> str | None:
-    """``cp1252`` when a non-UTF-8 sample is Western European text, else None (let the CSV reader decide).
-
-    Salesforce exports are often ISO-8859-1/cp1252 (Spanish, French, German orgs); the shared detector
-    leans to cp1251, which turns ``presentación`` into ``presentaciуn``. In cp1251 such words mix Latin
-    and Cyrillic letters, which real Russian text does not.
-
-    >>> latin_or_none("Llamada de presentación".encode("cp1252"))
-    'cp1252'
-    >>> latin_or_none("Звонок клиенту".encode("cp1251")) is None
-    True
-    """
-    try:
-        (sample if complete else sample[:-3]).decode("utf-8")  # a sample may end inside a character
-        return None
-    except UnicodeDecodeError:
-        pass
-    mixed = pure = 0
-    for word in sample.decode("cp1251", errors="replace").split():
-        if _CYRILLIC.search(word):
-            if _LATIN.search(word):
-                mixed += 1
-            else:
-                pure += 1
-    return "cp1252" if mixed > pure else None
-
-
-def _load(store: EventStore, path: Path, log_name: str, progress: ProgressFn | None) -> RawTable:
-    if path.suffix.lower() == ".json":
-        return _load_json(store, path)
-    with path.open("rb") as fh:
-        sample = fh.read(1 << 20)
-        encoding = latin_or_none(sample, complete=fh.read(1) == b"")
-    return read_csv_raw(store, path, log_name=log_name, progress=progress, encoding=encoding)
 
 
 # ---------------------------------------------------------------------------------------- shaping
@@ -281,8 +147,15 @@ def _require(cols: _Cols, needed: tuple[str, ...], kind: str, source: str, lang:
     missing = [n for n in needed if not cols.has(n)]
     if missing:
         raise SourceError(
-            text(_TEXT, "missing_columns", lang, source=source, kind=kind, needed=", ".join(f"`{n}`" for n in needed),
-                 columns=", ".join(f"`{c}`" for c in cols.names))
+            text(
+                _TEXT,
+                "missing_columns",
+                lang,
+                source=source,
+                kind=kind,
+                needed=", ".join(f"`{n}`" for n in needed),
+                columns=", ".join(f"`{c}`" for c in cols.names),
+            )
         )
 
 
@@ -290,13 +163,23 @@ def _id_checks(cols: _Cols, column: str, lang: str, *, required: bool = True) ->
     v = cols(column)
     name = cols.name(column)
     checks = [
-        _Check("bad_case_id", name, f"({v} IS NOT NULL AND NOT {_id_ok_sql(v)})",
-               _reason(text(_TEXT, "bad_id", lang, column=name, row="{row}", value="{value}"), row="row_no::VARCHAR",
-                       value=v), v),
+        _Check(
+            "bad_case_id",
+            name,
+            f"({v} IS NOT NULL AND NOT {_id_ok_sql(v)})",
+            _reason(text(_TEXT, "bad_id", lang, column=name, row="{row}", value="{value}"), row="row_no::VARCHAR", value=v),
+            v,
+        ),
     ]
     if required:
-        checks.append(_Check("missing_case_id", name, f"({v} IS NULL)",
-                             _reason(text(_TEXT, "no_id", lang, column=name, row="{row}"), row="row_no::VARCHAR")))
+        checks.append(
+            _Check(
+                "missing_case_id",
+                name,
+                f"({v} IS NULL)",
+                _reason(text(_TEXT, "no_id", lang, column=name, row="{row}"), row="row_no::VARCHAR"),
+            )
+        )
     return checks
 
 
@@ -304,11 +187,19 @@ def _ts_checks(cols: _Cols, ts_columns: tuple[str, ...], lang: str) -> list[_Che
     v = cols(*ts_columns)
     name = "/".join(cols.name(c) for c in ts_columns if cols.has(c)) or ts_columns[0]
     return [
-        _Check("missing_timestamp", name, f"({v} IS NULL)",
-               _reason(text(_TEXT, "no_ts", lang, column=name, row="{row}"), row="row_no::VARCHAR")),
-        _Check("bad_timestamp", name, f"({v} IS NOT NULL AND try_cast({v} AS TIMESTAMPTZ) IS NULL)",
-               _reason(text(_TEXT, "bad_ts", lang, column=name, row="{row}", value="{value}"), row="row_no::VARCHAR",
-                       value=v), v),
+        _Check(
+            "missing_timestamp",
+            name,
+            f"({v} IS NULL)",
+            _reason(text(_TEXT, "no_ts", lang, column=name, row="{row}"), row="row_no::VARCHAR"),
+        ),
+        _Check(
+            "bad_timestamp",
+            name,
+            f"({v} IS NOT NULL AND try_cast({v} AS TIMESTAMPTZ) IS NULL)",
+            _reason(text(_TEXT, "bad_ts", lang, column=name, row="{row}", value="{value}"), row="row_no::VARCHAR", value=v),
+            v,
+        ),
     ]
 
 
@@ -367,27 +258,27 @@ def _build(
     rows_read, quarantined = raw.rows_read, raw.quarantined + bad
     drop_raw(store, raw)
     return RawTable(
-        table=out, source=raw.source, format=raw.format if raw.format != "csv" else "salesforce-csv",
-        rows_read=rows_read, quarantined=quarantined, info={**raw.info, "salesforce": kind},
+        table=out,
+        source=raw.source,
+        format=raw.format if raw.format != "csv" else "salesforce-csv",
+        rows_read=rows_read,
+        quarantined=quarantined,
+        info={**raw.info, "salesforce": kind},
     )
 
 
 def _stage_change_post(lang: str) -> Callable[[str], str]:
     """Mark rows whose stage equals the previous good row of the same record."""
-    reason = _reason(text(_TEXT, "same_stage", lang, row="{row}", value="{value}"), row="row_no::VARCHAR",
-                     value='"concept:name"')
+    reason = _reason(text(_TEXT, "same_stage", lang, row="{row}", value="{value}"), row="row_no::VARCHAR", value='"concept:name"')
 
     def post(base: str) -> str:
-        prev = (
-            'lag("concept:name") OVER (PARTITION BY "case:concept:name", _kind = \'\' '
-            'ORDER BY "time:timestamp", row_no)'
-        )
+        prev = 'lag("concept:name") OVER (PARTITION BY "case:concept:name", _kind = \'\' ORDER BY "time:timestamp", row_no)'
         return (
             f"SELECT * EXCLUDE (_prev) REPLACE ("
             f"CASE WHEN _kind = '' AND _prev = \"concept:name\" THEN 'not_a_stage_change' ELSE _kind END AS _kind, "
             f"CASE WHEN _kind = '' AND _prev = \"concept:name\" THEN {reason} ELSE _reason END AS _reason, "
             f"CASE WHEN _kind = '' AND _prev = \"concept:name\" THEN 'StageName' ELSE _col END AS _col, "
-            f"CASE WHEN _kind = '' AND _prev = \"concept:name\" THEN \"concept:name\" ELSE _value END AS _value"
+            f'CASE WHEN _kind = \'\' AND _prev = "concept:name" THEN "concept:name" ELSE _value END AS _value'
             f") FROM (SELECT *, {prev} AS _prev FROM {base})"
         )
 
@@ -398,15 +289,13 @@ def _ts(cols: _Cols, *names: str) -> str:
     return f"try_cast({cols(*names)} AS TIMESTAMPTZ)"
 
 
-def read_opportunity_history(
-    store: EventStore, path: Path, label: str, progress: ProgressFn | None = None
-) -> RawTable:
+def read_opportunity_history(store: EventStore, path: Path, label: str, progress: ProgressFn | None = None) -> RawTable:
     """Read an ``OpportunityHistory`` export: one event per stage entered.
 
     ``label`` is the log the quarantine rows belong to.
     """
     lang = store.settings.lang
-    raw = _load(store, Path(path), label, progress)
+    raw = load_export(store, Path(path), label, progress)
     cols = _Cols([c for c in store.columns(raw.table) if c not in ("row_no", "line")])
     _require(cols, ("OpportunityId", "StageName", "CreatedDate"), "OpportunityHistory", raw.source, lang)
     stage = cols("StageName")
@@ -424,21 +313,25 @@ def read_opportunity_history(
     }
     checks = [
         *_id_checks(cols, "OpportunityId", lang),
-        _Check("missing_activity", cols.name("StageName"), f"({stage} IS NULL)",
-               _reason(text(_TEXT, "no_stage", lang, column=cols.name("StageName"), row="{row}"),
-                       row="row_no::VARCHAR")),
+        _Check(
+            "missing_activity",
+            cols.name("StageName"),
+            f"({stage} IS NULL)",
+            _reason(text(_TEXT, "no_stage", lang, column=cols.name("StageName"), row="{row}"), row="row_no::VARCHAR"),
+        ),
         *_ts_checks(cols, ("CreatedDate",), lang),
     ]
     if cols.has("IsDeleted"):
         select["is_deleted"] = cols("IsDeleted")
-    return _build(store, raw, log_name=label, kind="OpportunityHistory", select=select, checks=checks,
-                  post=_stage_change_post(lang))
+    return _build(
+        store, raw, log_name=label, kind="OpportunityHistory", select=select, checks=checks, post=_stage_change_post(lang)
+    )
 
 
 def read_field_history(store: EventStore, path: Path, label: str, progress: ProgressFn | None = None) -> RawTable:
     """Read an ``OpportunityFieldHistory`` or ``LeadHistory`` export: stage (``Status``) changes as events."""
     lang = store.settings.lang
-    raw = _load(store, Path(path), label, progress)
+    raw = load_export(store, Path(path), label, progress)
     cols = _Cols([c for c in store.columns(raw.table) if c not in ("row_no", "line")])
     lead = cols.has("LeadId") and not cols.has("OpportunityId")
     key = "LeadId" if lead else "OpportunityId"
@@ -463,12 +356,19 @@ def read_field_history(store: EventStore, path: Path, label: str, progress: Prog
     relevant = f"({stage_field} OR lower({field}) IN ('created', 'leadconverted'))"
     checks = [
         *_id_checks(cols, key, lang),
-        _Check("not_a_stage_field", cols.name("Field"), f"(NOT coalesce({relevant}, false))",
-               _reason(text(_TEXT, "other_field", lang, row="{row}", value="{value}"), row="row_no::VARCHAR",
-                       value=field), field),
-        _Check("missing_activity", cols.name("NewValue"), f"({stage_field} AND {new} IS NULL)",
-               _reason(text(_TEXT, "no_stage", lang, column=cols.name("NewValue"), row="{row}"),
-                       row="row_no::VARCHAR")),
+        _Check(
+            "not_a_stage_field",
+            cols.name("Field"),
+            f"(NOT coalesce({relevant}, false))",
+            _reason(text(_TEXT, "other_field", lang, row="{row}", value="{value}"), row="row_no::VARCHAR", value=field),
+            field,
+        ),
+        _Check(
+            "missing_activity",
+            cols.name("NewValue"),
+            f"({stage_field} AND {new} IS NULL)",
+            _reason(text(_TEXT, "no_stage", lang, column=cols.name("NewValue"), row="{row}"), row="row_no::VARCHAR"),
+        ),
         *_ts_checks(cols, ("CreatedDate",), lang),
     ]
     same = _stage_change_post(lang)
@@ -477,12 +377,12 @@ def read_field_history(store: EventStore, path: Path, label: str, progress: Prog
         # The `created` row enters the first stage: the OldValue of the record's first stage change.
         first_old = (
             "first_value(CASE WHEN \"concept:name\" <> '<created>' THEN old_value END IGNORE NULLS) OVER "
-            "(PARTITION BY \"case:concept:name\", _kind = '' ORDER BY \"time:timestamp\", row_no "
+            '(PARTITION BY "case:concept:name", _kind = \'\' ORDER BY "time:timestamp", row_no '
             "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
         )
         named = (
             f"SELECT * REPLACE (CASE WHEN \"concept:name\" = '<created>' THEN coalesce({first_old}, 'Created') "
-            f"ELSE \"concept:name\" END AS \"concept:name\") FROM {base}"
+            f'ELSE "concept:name" END AS "concept:name") FROM {base}'
         )
         return same(f"({named})")
 
@@ -491,7 +391,7 @@ def read_field_history(store: EventStore, path: Path, label: str, progress: Prog
 
 def _read_activity(store: EventStore, path: Path, label: str, progress: ProgressFn | None, *, event: bool) -> RawTable:
     lang = store.settings.lang
-    raw = _load(store, Path(path), label, progress)
+    raw = load_export(store, Path(path), label, progress)
     cols = _Cols([c for c in store.columns(raw.table) if c not in ("row_no", "line")])
     kind = "Event" if event else "Task"
     ts_cols = ("StartDateTime", "ActivityDateTime", "ActivityDate") if event else ("CompletedDateTime", "CreatedDate")
@@ -501,9 +401,7 @@ def _read_activity(store: EventStore, path: Path, label: str, progress: Progress
     what, who = cols("WhatId"), cols("WhoId")
     link = f"coalesce({what}, {who})"
     link_col = "WhatId" if cols.has("WhatId") else "WhoId"
-    activity = f"coalesce({cols('EventSubtype')}, 'Event')" if event else (
-        f"coalesce({cols('TaskSubtype', 'Type')}, 'Task')"
-    )
+    activity = f"coalesce({cols('EventSubtype')}, 'Event')" if event else (f"coalesce({cols('TaskSubtype', 'Type')}, 'Task')")
     select = {
         "case:concept:name": _id18_sql(link),
         "concept:name": activity,
@@ -514,17 +412,30 @@ def _read_activity(store: EventStore, path: Path, label: str, progress: Progress
         "linked_to": f"CASE WHEN {what} IS NOT NULL THEN 'what' ELSE 'who' END",
         "subject": cols("Subject"),
     }
-    extra = ("EndDateTime", "DurationInMinutes", "IsAllDayEvent") if event else (
-        "Status", "Priority", "IsClosed", "ActivityDate", "CallType", "CallDurationInSeconds", "CallDisposition")
+    extra = (
+        ("EndDateTime", "DurationInMinutes", "IsAllDayEvent")
+        if event
+        else ("Status", "Priority", "IsClosed", "ActivityDate", "CallType", "CallDurationInSeconds", "CallDisposition")
+    )
     for c in extra:
         if cols.has(c):
             select[re.sub(r"(?<!^)(?=[A-Z])", "_", c).lower()] = cols(c)
     checks = [
-        _Check("missing_case_id", "WhatId/WhoId", f"({link} IS NULL)",
-               _reason(text(_TEXT, "no_link", lang, row="{row}"), row="row_no::VARCHAR")),
-        _Check("bad_case_id", link_col, f"({link} IS NOT NULL AND NOT {_id_ok_sql(link)})",
-               _reason(text(_TEXT, "bad_id", lang, column=link_col, row="{row}", value="{value}"),
-                       row="row_no::VARCHAR", value=link), link),
+        _Check(
+            "missing_case_id",
+            "WhatId/WhoId",
+            f"({link} IS NULL)",
+            _reason(text(_TEXT, "no_link", lang, row="{row}"), row="row_no::VARCHAR"),
+        ),
+        _Check(
+            "bad_case_id",
+            link_col,
+            f"({link} IS NOT NULL AND NOT {_id_ok_sql(link)})",
+            _reason(
+                text(_TEXT, "bad_id", lang, column=link_col, row="{row}", value="{value}"), row="row_no::VARCHAR", value=link
+            ),
+            link,
+        ),
         *_ts_checks(cols, ts_cols, lang),
     ]
     return _build(store, raw, log_name=label, kind=kind, select=select, checks=checks)
@@ -571,35 +482,55 @@ def _detector(sobject: str, columns: Callable[[set[str]], bool]) -> Callable[[Pa
     return detect
 
 
-register(SourceAdapter(
-    name="salesforce-opportunity-history", vendor="salesforce",
-    description="Salesforce OpportunityHistory (CSV export or REST query JSON): stage changes",
-    detect=_detector("OpportunityHistory", lambda h: {"opportunityid", "stagename", "createddate"} <= h
-                     and "field" not in h),
-    read=read_opportunity_history,
-))
-register(SourceAdapter(
-    name="salesforce-opportunity-field-history", vendor="salesforce",
-    description="Salesforce OpportunityFieldHistory (CSV or JSON): Field = StageName changes",
-    detect=_detector("OpportunityFieldHistory", lambda h: {"opportunityid", "field", "newvalue"} <= h),
-    read=read_field_history,
-))
-register(SourceAdapter(
-    name="salesforce-lead-history", vendor="salesforce",
-    description="Salesforce LeadHistory (CSV or JSON): Field = Status changes",
-    detect=_detector("LeadHistory", lambda h: {"leadid", "field", "newvalue"} <= h),
-    read=read_field_history,
-))
-register(SourceAdapter(
-    name="salesforce-task", vendor="salesforce",
-    description="Salesforce Task (CSV or JSON): calls, e-mails, tasks linked by WhatId/WhoId",
-    detect=_detector("Task", lambda h: {"id", "createddate"} <= h and bool({"whatid", "whoid"} & h)
-                     and bool({"tasksubtype", "completeddatetime", "calltype"} & h)),
-    read=read_task,
-))
-register(SourceAdapter(
-    name="salesforce-event", vendor="salesforce",
-    description="Salesforce Event (CSV or JSON): meetings linked by WhatId/WhoId",
-    detect=_detector("Event", lambda h: {"id", "startdatetime"} <= h and bool({"whatid", "whoid"} & h)),
-    read=read_event,
-))
+register(
+    SourceAdapter(
+        name="salesforce-opportunity-history",
+        vendor="salesforce",
+        description="Salesforce OpportunityHistory (CSV export or REST query JSON): stage changes",
+        detect=_detector("OpportunityHistory", lambda h: {"opportunityid", "stagename", "createddate"} <= h and "field" not in h),
+        read=read_opportunity_history,
+    )
+)
+register(
+    SourceAdapter(
+        name="salesforce-opportunity-field-history",
+        vendor="salesforce",
+        description="Salesforce OpportunityFieldHistory (CSV or JSON): Field = StageName changes",
+        detect=_detector("OpportunityFieldHistory", lambda h: {"opportunityid", "field", "newvalue"} <= h),
+        read=read_field_history,
+    )
+)
+register(
+    SourceAdapter(
+        name="salesforce-lead-history",
+        vendor="salesforce",
+        description="Salesforce LeadHistory (CSV or JSON): Field = Status changes",
+        detect=_detector("LeadHistory", lambda h: {"leadid", "field", "newvalue"} <= h),
+        read=read_field_history,
+    )
+)
+register(
+    SourceAdapter(
+        name="salesforce-task",
+        vendor="salesforce",
+        description="Salesforce Task (CSV or JSON): calls, e-mails, tasks linked by WhatId/WhoId",
+        detect=_detector(
+            "Task",
+            lambda h: (
+                {"id", "createddate"} <= h
+                and bool({"whatid", "whoid"} & h)
+                and bool({"tasksubtype", "completeddatetime", "calltype"} & h)
+            ),
+        ),
+        read=read_task,
+    )
+)
+register(
+    SourceAdapter(
+        name="salesforce-event",
+        vendor="salesforce",
+        description="Salesforce Event (CSV or JSON): meetings linked by WhatId/WhoId",
+        detect=_detector("Event", lambda h: {"id", "startdatetime"} <= h and bool({"whatid", "whoid"} & h)),
+        read=read_event,
+    )
+)

@@ -35,7 +35,10 @@ SQL_TYPES: dict[str, str] = {
     "float": "DOUBLE",
     "boolean": "BOOLEAN",
 }
-_RESERVED = set(STAGED_COLUMNS) | set(DERIVED_COLUMNS) | {"ocel:eid", "ocel:qualifier"}
+#: Names a flattened attribute column may not take (``to_arrow`` writes the canonical columns under their XES names).
+_RESERVED = set(STAGED_COLUMNS) | set(DERIVED_COLUMNS) | {"ocel:eid", "ocel:qualifier"} | {
+    "case:concept:name", "concept:name", "time:timestamp", "org:resource", "org:role", "lifecycle:transition"
+}
 
 
 @dataclass(frozen=True)

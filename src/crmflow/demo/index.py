@@ -1,0 +1,112 @@
+"""``index.html`` of the demo: one offline page linking every result (jinja2, autoescaped).
+
+Links are relative to the demo folder, so it can be moved or zipped; the diagrams (ERD, DFD) are
+shown inline from their own SVG files; nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jinja2 import Environment, select_autoescape
+
+from crmflow import __version__
+from crmflow.demo.messages import t
+
+#: The index's sections, in order.
+GROUPS = ("audits", "quality", "architecture", "pack", "data")
+
+
+@dataclass(frozen=True)
+class DemoOutput:
+    """One result of the demo: what it is, the file to open, a one-line summary and related files.
+
+    Attributes
+    ----------
+    key
+        Which step wrote it (``bitrix_audit``, ``quality``, ``erd`` …).
+    group
+        Its section of the index (one of :data:`GROUPS`).
+    label, detail
+        What it is and what it found, in the demo's language.
+    path
+        The file to open.
+    extras
+        Related files as ``(label, path)``.
+    """
+
+    key: str
+    group: str
+    label: str
+    detail: str
+    path: Path
+    extras: tuple[tuple[str, Path], ...] = ()
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1100px;
+       padding: 0 1rem; color: #1d2733; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { border-bottom: 1px solid #d5dbe3; padding-bottom: .2rem; }
+.lead { color: #44505c; } a { color: #1f4e79; } .card { margin: .8rem 0 1.2rem; }
+.card a.main { font-weight: 600; font-size: 1.05rem; } .detail { color: #44505c; margin: .2rem 0; }
+.extras { font-size: .9rem; color: #6b7785; } code { background: #f2f4f7; padding: 0 .3rem; }
+figure { margin: .5rem 0 1.5rem; } figure img { max-width: 100%; border: 1px solid #d5dbe3; background: #fff; }
+footer { margin-top: 3rem; color: #6b7785; font-size: .85rem; }
+</style>
+</head>
+<body>
+<h1>{{ title }}</h1>
+<p class="lead">{{ lead }}</p>
+{% for group in groups %}{% if items[group] %}
+<section id="{{ group }}">
+<h2>{{ headings[group] }}</h2>
+{% for o in items[group] %}<div class="card">
+<a class="main" href="{{ o.href }}">{{ o.label }}</a> <code>{{ o.href }}</code>
+<p class="detail">{{ o.detail }}</p>
+{% if o.extras %}<p class="extras">{{ also }}: {% for label, href in o.extras %}<a href="{{ href }}">{{ label }}</a>{% if not loop.last %} · {% endif %}{% endfor %}</p>{% endif %}
+{% if o.href.endswith(".svg") %}<figure><a href="{{ o.href }}"><img src="{{ o.href }}" alt="{{ o.label }}"></a></figure>{% endif %}
+</div>
+{% endfor %}</section>
+{% endif %}{% endfor %}
+<footer>{{ footer }}</footer>
+</body>
+</html>
+"""
+
+
+def _rel(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+
+
+def write_demo_index(out_dir: str | Path, outputs: list[DemoOutput] | tuple[DemoOutput, ...], *, lang: str) -> Path:
+    """Write ``out_dir/index.html`` linking ``outputs`` (grouped by section) and return its path."""
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    items: dict[str, list[dict[str, object]]] = {g: [] for g in GROUPS}
+    for o in outputs:
+        items.setdefault(o.group, []).append({
+            "label": o.label, "detail": o.detail, "href": _rel(o.path, root),
+            "extras": [(label, _rel(p, root)) for label, p in o.extras],
+        })
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    html = env.from_string(_TEMPLATE).render(
+        lang=lang, title=t("html.title", lang), lead=t("html.lead", lang), groups=GROUPS, items=items,
+        headings={g: t(f"html.section.{g}", lang) for g in GROUPS}, also=t("html.also", lang),
+        footer=t("html.footer", lang, version=__version__,
+                 when=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+    )
+    path = root / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+__all__ = ["GROUPS", "DemoOutput", "write_demo_index"]
