@@ -114,7 +114,7 @@ def asis_model(
             findings = detect_findings(log, lang=lang).findings
         definitions = annotate_bpmn(definitions, activities=activity_statistics(log), dfg=discover_dfg(log),
                                     findings=findings, lang=lang)
-    return layout(definitions)
+    return layout(definitions, lane_order="flow")  # discovered lanes have no given order
 
 
 def asis_bpmn(

@@ -33,11 +33,13 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import graphviz
 
 from crmflow.bpmn.model import (
     Bounds,
+    Collaboration,
     DataObjectReference,
     Definitions,
     Diagram,
@@ -52,7 +54,7 @@ from crmflow.bpmn.model import (
     SubProcess,
     TextAnnotation,
 )
-from crmflow.bpmn.render import flow_text, wrap_text
+from crmflow.bpmn.render import flow_text, header_span, wrap_text
 from crmflow.bpmn.routing import LABEL_WIDTH, LINE_HEIGHT, Box, Router
 from crmflow.errors import BpmnError, GraphvizNotFoundError
 
@@ -63,6 +65,8 @@ POOL_HEADER = 30.0  # the pool's name column
 LANE_HEADER = 30.0  # each lane's name column
 BAND_PAD = 40.0  # room above and below the nodes of a band, for flows going round them
 MIN_BAND = 140.0
+EMPTY_BAND = 60.0  # a lane without flow nodes (taller if its name needs it)
+BLACK_BOX = 60.0  # a black-box pool (taller if its name needs it)
 ROW_GAP = 30.0
 MARGIN = 40.0  # between the lane header and the first shape, and after the last
 POOL_GAP = 40.0
@@ -152,15 +156,18 @@ def _dot_positions(
 # ------------------------------------------------------------------------- placement
 
 
-def _leaf_lanes(lanes: Sequence[Lane], mean_y: dict[str, float]) -> list[Lane]:
-    """Leaf lanes top to bottom: siblings by the mean height of their nodes, children under parents."""
+def _leaf_lanes(lanes: Sequence[Lane], mean_y: dict[str, float] | None) -> list[Lane]:
+    """Leaf lanes top to bottom, children under their parent.
+
+    Siblings keep the model's order, or with ``mean_y`` are sorted by the mean height of their nodes.
+    """
 
     def key(lane: Lane) -> float:
-        ys = [mean_y[r] for sub in lane.all_lanes() for r in sub.flow_node_refs if r in mean_y]
+        ys = [mean_y[r] for sub in lane.all_lanes() for r in sub.flow_node_refs if r in mean_y] if mean_y else []
         return sum(ys) / len(ys) if ys else float("inf")
 
     out: list[Lane] = []
-    for lane in sorted(lanes, key=key):
+    for lane in sorted(lanes, key=key) if mean_y is not None else lanes:
         if lane.children is not None and lane.children.lanes:
             out.extend(_leaf_lanes(lane.children.lanes, mean_y))
         else:
@@ -275,7 +282,9 @@ class _Placed:
     labels: dict[str, Bounds]
 
 
-def _place_process(process: Process | SubProcess, top: float, with_pool: bool) -> _Placed:  # noqa: C901
+def _place_process(  # noqa: C901
+    process: Process | SubProcess, top: float, with_pool: bool, *, by_flow: bool = False, pool_name: str = ""
+) -> _Placed:
     nodes = {n.id: n for n in process.nodes}
     boundary = [n for n in process.nodes if isinstance(n, Event) and n.position == "boundary" and n.attached_to in nodes]
     main = [n for n in process.nodes if n not in boundary]
@@ -328,7 +337,7 @@ def _place_process(process: Process | SubProcess, top: float, with_pool: bool) -
         ys = {i: -y for i, y in ys.items()}  # mirrored, so the process starts in the upper lanes
 
     xs = {i: (pos[i][0] - dot_size[i][0] / 2, pos[i][0] + dot_size[i][0] / 2) for i in items}
-    lane_order = _leaf_lanes(lane_list, ys)
+    lane_order = _leaf_lanes(lane_list, ys if by_flow else None)
     bands: list[tuple[Lane | None, list[str]]] = [(lane, groups.get(lane.id, [])) for lane in lane_order]
     if groups.get(None):
         bands.append((None, groups[None]))
@@ -341,7 +350,10 @@ def _place_process(process: Process | SubProcess, top: float, with_pool: bool) -
     y = top
     for lane, members in bands:
         offsets, content = _pack_rows(members, ys, xs, ext)
-        height = max(MIN_BAND, content + 2 * BAND_PAD)
+        # a lane without nodes stays in the model and is drawn as a narrow band, just tall enough for its name
+        height = max(MIN_BAND, content + 2 * BAND_PAD) if members else EMPTY_BAND
+        if lane is not None:
+            height = max(height, header_span(lane.name))
         start = y + (height - content) / 2
         for m in members:
             w, h = node_size(items[m])
@@ -352,6 +364,10 @@ def _place_process(process: Process | SubProcess, top: float, with_pool: bool) -
         for m in members:
             band_of[m] = (y, y + height)
         y += height
+    if with_pool and band_boxes and y - top < header_span(pool_name):  # room for the pool's name
+        lane0, y0, h0 = band_boxes[-1]
+        band_boxes[-1] = (lane0, y0, h0 + header_span(pool_name) - (y - top))
+        y = top + header_span(pool_name)
     _straighten(boxes, ext, band_of, edges)
     right = max((b.right for b in boxes.values()), default=left_edge) + MARGIN
     for host, events in hosted.items():
@@ -437,15 +453,20 @@ def _plane_shapes(
     return shapes, edges
 
 
-def layout(definitions: Definitions) -> Definitions:
+def layout(definitions: Definitions, *, lane_order: Literal["model", "flow"] = "model") -> Definitions:
     """Add diagram interchange to a model (its diagrams are replaced by one new diagram).
 
     Parameters
     ----------
     definitions
         The model. With a collaboration, each participant's process is drawn as a pool (pools stacked
-        top to bottom, black-box pools as empty bands) and message flows are routed between them;
-        without one, each process is drawn on its own (with its lanes, if any).
+        top to bottom, black-box pools as empty bands tall enough for their name) and message flows are
+        routed between them; without one, each process is drawn on its own (with its lanes, if any).
+        Text annotations of the collaboration are placed beside the element they are associated with.
+    lane_order
+        ``"model"`` (default) draws the lanes top to bottom in the order of the model's lane sets, as
+        the author gave them; ``"flow"`` sorts sibling lanes by where Graphviz put their nodes (fewer
+        crossings; for discovered As-Is models, whose lanes have no meaningful order).
 
     Returns
     -------
@@ -475,12 +496,15 @@ def layout(definitions: Definitions) -> Definitions:
         drawn = [(p, None) for p in definitions.processes]
     width = 0.0
     black_boxes: list[tuple[str, float]] = []
+    names = {p.id: p.name for p in collab.participants} if collab is not None else {}
     for process, participant in drawn:
         if process is None:
-            black_boxes.append((participant or "", top))
-            top += 60.0 + POOL_GAP
+            height = max(BLACK_BOX, header_span(names.get(participant or "", "")))
+            black_boxes.append((participant or "", top, height))
+            top += height + POOL_GAP
             continue
-        placed = _place_process(process, top, participant is not None)
+        placed = _place_process(process, top, participant is not None, by_flow=lane_order == "flow",
+                                pool_name=names.get(participant or "", ""))  # fmt: skip
         s, e = _plane_shapes(process, placed, participant)
         shapes += s
         edges += e
@@ -489,8 +513,8 @@ def layout(definitions: Definitions) -> Definitions:
             all_boxes[participant] = placed.pool
         width = max(width, placed.pool.right)
         top = placed.pool.bottom + POOL_GAP
-    for participant, y in black_boxes:
-        box = Box(0.0, y, max(width, 400.0), y + 60.0)
+    for participant, y, height in black_boxes:
+        box = Box(0.0, y, max(width, 400.0), y + height)
         all_boxes[participant] = box
         shapes.append(Shape(id=f"{participant}_di", element=participant, bounds=box.bounds(), is_horizontal=True))
     if collab is not None:
@@ -498,12 +522,86 @@ def layout(definitions: Definitions) -> Definitions:
         for m in collab.message_flows:
             if m.source in all_boxes and m.target in all_boxes:
                 edges.append(Edge(id=f"{m.id}_di", element=m.id, waypoints=tuple(router.vertical(m.source, m.target))))
+        s, e = _collaboration_notes(collab, all_boxes, shapes, edges)
+        shapes += s
+        edges += e
     plane_element = collab.id if collab is not None else definitions.processes[0].id
     plane = Plane(id="BPMNPlane_1", element=plane_element, shapes=tuple(shapes), edges=tuple(edges))
     diagrams = [Diagram(id="BPMNDiagram_1", plane=plane)]
     for process in definitions.processes:
         diagrams += _subprocess_diagrams(process)
     return replace(definitions, diagrams=tuple(diagrams))
+
+
+def _note_spot(size: tuple[float, float], target: Box, taken: list[Box], pools: list[Box]) -> Box:
+    """A free place for an annotation near ``target``: above right, above, below right, below, right, left."""
+    w, h = size
+    spots = [
+        Box(target.right + 20, target.top - h - 20, target.right + 20 + w, target.top - 20),
+        Box(target.cx - w / 2, target.top - h - 24, target.cx + w / 2, target.top - 24),
+        Box(target.right + 20, target.bottom + 20, target.right + 20 + w, target.bottom + 20 + h),
+        Box(target.cx - w / 2, target.bottom + 24, target.cx + w / 2, target.bottom + 24 + h),
+        Box(target.right + 20, target.cy - h / 2, target.right + 20 + w, target.cy + h / 2),
+        Box(target.left - 20 - w, target.cy - h / 2, target.left - 20, target.cy + h / 2),
+    ]
+
+    def free(b: Box) -> bool:
+        return all(b.right + 6 <= o.left or b.left >= o.right + 6 or b.bottom + 6 <= o.top or b.top >= o.bottom + 6
+                   for o in taken)  # fmt: skip
+
+    def crosses_pool_edge(b: Box) -> bool:
+        return any(not (b.bottom <= p.top or b.top >= p.bottom) and not (p.top <= b.top and b.bottom <= p.bottom)
+                   for p in pools)  # fmt: skip
+
+    return next((b for b in spots if free(b) and not crosses_pool_edge(b)), next((b for b in spots if free(b)), spots[0]))
+
+
+def _collaboration_notes(
+    collab: Collaboration, boxes: dict[str, Box], shapes: list[Shape], edges: list[Edge]
+) -> tuple[list[Shape], list[Edge]]:
+    """Shapes for the collaboration's text annotations near their associated element, and the associations."""
+    if not collab.text_annotations:
+        return [], []
+    flow_mid: dict[str, Box] = {}
+    for e in edges:  # an annotation on a message or sequence flow sits by the middle of the flow
+        if len(e.waypoints) >= 2:
+            a, b = e.waypoints[len(e.waypoints) // 2 - 1], e.waypoints[len(e.waypoints) // 2]
+            mx, my = (a.x + b.x) / 2, (a.y + b.y) / 2
+            flow_mid[e.element] = Box(mx - 1, my - 1, mx + 1, my + 1)
+    pools = [boxes[p.id] for p in collab.participants if p.id in boxes]
+    pool_ids = {p.id for p in collab.participants}
+    taken = [b for k, b in boxes.items() if k not in pool_ids]
+    for shape in shapes:
+        if shape.label is not None:
+            lab = shape.label
+            taken.append(Box(lab.x, lab.y, lab.x + lab.width, lab.y + lab.height))
+    notes = {t.id: t for t in collab.text_annotations}
+    target_of: dict[str, str] = {}
+    for a in collab.associations:
+        for note, other in ((a.source, a.target), (a.target, a.source)):
+            if note in notes and note not in target_of and (other in boxes or other in flow_mid):
+                target_of[note] = other
+    out_shapes: list[Shape] = []
+    placed: dict[str, Box] = {}
+    bottom = max((b.bottom for b in boxes.values()), default=0.0)
+    for note in collab.text_annotations:
+        size = node_size(note)
+        target = target_of.get(note.id)
+        if target is None:  # not associated: below everything, one after another
+            left = max((b.right for b in placed.values() if b.top >= bottom), default=0.0) + (20 if placed else 0)
+            box = Box(left, bottom + 30, left + size[0], bottom + 30 + size[1])
+        else:
+            box = _note_spot(size, boxes.get(target) or flow_mid[target], taken, pools)
+        placed[note.id] = box
+        taken.append(box)
+        out_shapes.append(Shape(id=f"{note.id}_di", element=note.id, bounds=box.bounds()))
+    router = Router({**boxes, **placed, **flow_mid}, {})
+    out_edges = [
+        Edge(id=f"{a.id}_di", element=a.id, waypoints=tuple(router.straight(a.source, a.target)))
+        for a in collab.associations
+        if {a.source, a.target} <= set(router.boxes)
+    ]
+    return out_shapes, out_edges
 
 
 def _subprocess_diagrams(container: Process | SubProcess) -> list[Diagram]:

@@ -1,8 +1,11 @@
 """Drawing a BPMN diagram as SVG (and PNG) from its diagram interchange, without a browser.
 
 :func:`render_svg` draws what the DI of the first diagram places: pools and lanes with their
-names turned upright in a header column, tasks as rounded rectangles with wrapped names (a
-person for user tasks, ``[+]`` for collapsed sub-processes), gateways as diamonds with their
+names turned upright in a header column, tasks as rounded rectangles with wrapped names and the
+marker of their type in the top-left corner (person: user, cogs: service, filled envelope: send,
+open envelope: receive, hand: manual, table: business rule, scroll: script), ``[+]`` for
+collapsed sub-processes and call activities and the loop / multi-instance (``|||`` parallel,
+``≡`` sequential) marker at the bottom, gateways as diamonds with their
 marker (× exclusive, + parallel, ○ inclusive, a pentagon for event-based, * complex), events as
 circles (a thick ring for end events, a double ring for intermediate and boundary events, dashed
 when non-interrupting, with a clock, envelope, triangle… for the trigger), sequence flows with
@@ -23,6 +26,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from pathlib import Path
 
@@ -104,10 +108,27 @@ def _fit(name: str, width: int, max_lines: int) -> list[str]:
     return lines
 
 
+_HEADER_CHAR = 7.5  # width of one character of a pool or lane name (12 px, semi-bold)
+_HEADER_PAD = 16.0
+
+
+def header_span(name: str) -> float:
+    """The height a pool or lane needs for its name upright in the header column, in two lines at most.
+
+    >>> header_span("Website and request forms")
+    113.5
+    """
+    words = name.split()
+    for chars in range(max(4, max((len(w) for w in words), default=0)), len(name) + 1):
+        if len(wrap_text(name, chars)) <= 2:
+            return chars * _HEADER_CHAR + _HEADER_PAD
+    return max(4, len(name)) * _HEADER_CHAR + _HEADER_PAD
+
+
 def _vertical_label(text: str, b: Bounds, width: float) -> str:
     """A name turned upright (reading bottom to top) in a header column of ``b``."""
     cx, cy = b.x + width / 2, b.y + b.height / 2
-    lines = _fit(text, max(4, int(b.height / 7.5)), 2)
+    lines = _fit(text, max(4, int((b.height - _HEADER_PAD) / _HEADER_CHAR)), 2)
     return f'<g transform="rotate(-90 {cx:.1f} {cy:.1f})">{_text_block(lines, cx, cy, 12, "600")}</g>'
 
 
@@ -134,11 +155,90 @@ def _lane(lane: Lane, s: Shape) -> str:
     )
 
 
-def _user_icon(x: float, y: float) -> str:
-    return (
-        f'<g fill="none" stroke="{_LINE}" stroke-width="1.2"><circle cx="{x + 8:.1f}" cy="{y + 6:.1f}" r="4"/>'
-        f'<path d="M{x + 1:.1f},{y + 18:.1f} q0,-7 7,-7 q7,0 7,7 z"/></g>'
-    )
+def _envelope(x: float, y: float, filled: bool) -> str:
+    fill, fold = (_INK, "#fff") if filled else ("#fff", _LINE)
+    return (f'<rect x="{x + 1:.1f}" y="{y + 3:.1f}" width="17" height="12" fill="{fill}" stroke="{_LINE}" stroke-width="1.2"/>'
+            f'<path d="M{x + 1:.1f},{y + 3:.1f}L{x + 9.5:.1f},{y + 10:.1f}L{x + 18:.1f},{y + 3:.1f}" fill="none" '
+            f'stroke="{fold}" stroke-width="1.2"/>')  # fmt: skip
+
+
+def _gear(cx: float, cy: float, r: float) -> str:
+    """A cog wheel: eight teeth around a ring."""
+    pts = []
+    for i in range(32):
+        a = math.radians(i * 360 / 32 - 90 + 360 / 64)
+        rr = r if i % 4 in (1, 2) else r * 0.74
+        pts.append(f"{cx + rr * math.cos(a):.1f},{cy + rr * math.sin(a):.1f}")
+    return (f'<polygon points="{" ".join(pts)}" fill="#fff" stroke="{_LINE}" stroke-width="1.1"/>'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r * 0.32:.1f}" fill="none" stroke="{_LINE}" stroke-width="1.1"/>')
+
+
+def _task_icon(kind: str, x: float, y: float) -> str:
+    """The BPMN marker of a task type in the top-left corner (empty for a plain task)."""
+    body = ""
+    if kind == "userTask":
+        body = (f'<circle cx="{x + 8:.1f}" cy="{y + 6:.1f}" r="4" fill="none"/>'
+                f'<path d="M{x + 1:.1f},{y + 18:.1f} q0,-7 7,-7 q7,0 7,7 z" fill="none"/>')  # fmt: skip
+    elif kind == "serviceTask":  # two cogs, as bpmn.io draws it
+        body = _gear(x + 7, y + 7, 6.5) + _gear(x + 12, y + 12, 6.5)
+    elif kind in ("sendTask", "receiveTask"):
+        body = _envelope(x, y, kind == "sendTask")
+    elif kind == "manualTask":  # a hand, palm down, fingers to the right
+        body = (f'<path d="M{x + 1:.1f},{y + 8:.1f}q3,-4 8,-4h9q1.5,1.5 0,3h-7h8q1.5,1.5 0,3h-8h7q1.5,1.5 0,3h-7h5'
+                f'q1.5,1.5 0,3h-9q-5,0 -6,-4z" fill="#fff" stroke-linejoin="round"/>')  # fmt: skip
+    elif kind == "businessRuleTask":  # a table with a header row and a key column
+        body = (f'<rect x="{x + 1:.1f}" y="{y + 3:.1f}" width="18" height="13" fill="#fff"/>'
+                f'<rect x="{x + 1:.1f}" y="{y + 3:.1f}" width="18" height="4" fill="{_LINE}"/>'
+                f'<path d="M{x + 1:.1f},{y + 11.5:.1f}h18M{x + 6:.1f},{y + 7:.1f}v9" fill="none"/>')  # fmt: skip
+    elif kind == "scriptTask":  # a scroll with lines of text
+        body = (f'<path d="M{x + 4:.1f},{y + 1:.1f}h12q-4,4.5 0,9q4,4.5 0,9h-12q4,-4.5 0,-9q-4,-4.5 0,-9z" fill="#fff"/>'
+                f'<path d="M{x + 5:.1f},{y + 5:.1f}h7M{x + 6.5:.1f},{y + 8:.1f}h7M{x + 6.5:.1f},{y + 12:.1f}h7'
+                f'M{x + 5:.1f},{y + 15:.1f}h7" fill="none"/>')  # fmt: skip
+    if not body:
+        return ""
+    return f'<g class="marker {kind}" stroke="{_LINE}" stroke-width="1.2">{body}</g>'
+
+
+def loop_kind(node: Task | SubProcess | CallActivity) -> str | None:
+    """``loop``, ``parallel`` or ``sequential`` (multi-instance) from the activity's loop characteristics.
+
+    >>> loop_kind(Task(id="t", unmodelled=('<bpmn:standardLoopCharacteristics xmlns:bpmn="x"/>',)))
+    'loop'
+    """
+    for xml in node.unmodelled:
+        head = xml.split(">", 1)[0]
+        if "standardLoopCharacteristics" in head:
+            return "loop"
+        if "multiInstanceLoopCharacteristics" in head:
+            return "sequential" if re.search(r"""isSequential=["']true["']""", head) else "parallel"
+    return None
+
+
+def _bottom_markers(node: Task | SubProcess | CallActivity, s: Shape, y: float) -> str:
+    """Loop / multi-instance and collapsed sub-process markers, centred side by side above ``y``."""
+    marks: list[str] = []
+    loop = loop_kind(node)
+    if loop is not None:
+        marks.append(loop)
+    if isinstance(node, SubProcess | CallActivity) and not s.is_expanded:
+        marks.append("collapsed")
+    b = s.bounds
+    out = []
+    for i, mark in enumerate(marks):
+        mx, my = b.x + b.width / 2 + (i - (len(marks) - 1) / 2) * 18, y - 8
+        if mark == "collapsed":
+            out.append(f'<g class="marker collapsed"><rect x="{mx - 7:.1f}" y="{my - 7:.1f}" width="14" height="14" '
+                       f'fill="none" stroke="{_LINE}"/><path d="M{mx - 4:.1f},{my:.1f}h8M{mx:.1f},{my - 4:.1f}v8" '
+                       f'stroke="{_LINE}"/></g>')  # fmt: skip
+        elif mark == "loop":
+            out.append(f'<g class="marker loop" fill="none" stroke="{_LINE}" stroke-width="1.3">'
+                       f'<path d="M{mx - 3.5:.1f},{my + 5.5:.1f}A6,6 0 1 1 {mx + 3.5:.1f},{my + 5.5:.1f}"/>'
+                       f'<path d="M{mx - 3.5:.1f},{my + 1.5:.1f}v4h-4"/></g>')  # fmt: skip
+        else:
+            bars = (f"M{mx - 5 + 5 * k:.1f},{my - 6:.1f}v12" for k in range(3)) if mark == "parallel" else (
+                f"M{mx - 6:.1f},{my - 5 + 5 * k:.1f}h12" for k in range(3))
+            out.append(f'<path class="marker {mark}" d="{"".join(bars)}" stroke="{_LINE}" stroke-width="2"/>')
+    return "".join(out)
 
 
 def _count(n: int) -> str:
@@ -168,14 +268,9 @@ def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
     if ann.events is not None:  # the frequency under the name
         parts.append(f'<text class="frequency" x="{b.x + b.width / 2:.1f}" y="{b.y + b.height - 7:.1f}" font-size="10" '
                      f'text-anchor="middle" fill="{_MUTED}">n\u2009=\u2009{_count(ann.events)}</text>')  # fmt: skip
-    if isinstance(node, Task) and node.kind == "userTask":
-        parts.append(_user_icon(b.x + 5, b.y + 4))
-    if isinstance(node, SubProcess) and not s.is_expanded:
-        mx, my = b.x + b.width / 2, b.y + b.height - 9
-        parts.append(
-            f'<rect x="{mx - 7:.1f}" y="{my - 7:.1f}" width="14" height="14" fill="none" stroke="{_LINE}"/>'
-            f'<path d="M{mx - 4:.1f},{my:.1f}h8M{mx:.1f},{my - 4:.1f}v8" stroke="{_LINE}"/>'
-        )
+    if isinstance(node, Task):
+        parts.append(_task_icon(node.kind, b.x + 5, b.y + 4))
+    parts.append(_bottom_markers(node, s, b.y + b.height - 2 - (12 if ann.events is not None else 0)))
     chars = max(4, int((b.width - 10) / 7))
     room = b.height - 16 - (12 if ann.events is not None else 0)
     lines = _fit(node.name, chars, max(1, int(room / 14.4)))
@@ -485,4 +580,4 @@ def render_png(definitions: Definitions, path: str | Path, *, ppi: float = 192.0
     return target
 
 
-__all__ = ["flow_text", "render_png", "render_svg", "wrap_text"]
+__all__ = ["flow_text", "header_span", "loop_kind", "render_png", "render_svg", "wrap_text"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
@@ -72,8 +72,10 @@ footer { margin-top: 3rem; color: #6b7785; font-size: .85rem; }
 {% for o in items[group] %}<div class="card">
 <a class="main" href="{{ o.href }}">{{ o.label }}</a> <code>{{ o.href }}</code>
 <p class="detail">{{ o.detail }}</p>
-{% if o.extras %}<p class="extras">{{ also }}: {% for label, href in o.extras %}<a href="{{ href }}">{{ label }}</a>{% if not loop.last %} · {% endif %}{% endfor %}</p>{% endif %}
-{% if o.href.endswith(".svg") %}<figure><a href="{{ o.href }}"><img src="{{ o.href }}" alt="{{ o.label }}"></a></figure>{% endif %}
+{% if o.extras %}<p class="extras">{{ also }}: {% for label, href in o.extras %}<a href="{{ href }}">{{ label }}</a>
+{%- if not loop.last %} · {% endif %}{% endfor %}</p>{% endif %}
+{% if o.href.endswith(".svg") %}<figure><a href="{{ o.href }}"><img src="{{ o.href }}" alt="{{ o.label }}"></a>
+</figure>{% endif %}
 </div>
 {% endfor %}</section>
 {% endif %}{% endfor %}
@@ -93,16 +95,24 @@ def write_demo_index(out_dir: str | Path, outputs: list[DemoOutput] | tuple[Demo
     root.mkdir(parents=True, exist_ok=True)
     items: dict[str, list[dict[str, object]]] = {g: [] for g in GROUPS}
     for o in outputs:
-        items.setdefault(o.group, []).append({
-            "label": o.label, "detail": o.detail, "href": _rel(o.path, root),
-            "extras": [(label, _rel(p, root)) for label, p in o.extras],
-        })
+        items.setdefault(o.group, []).append(
+            {
+                "label": o.label,
+                "detail": o.detail,
+                "href": _rel(o.path, root),
+                "extras": [(label, _rel(p, root)) for label, p in o.extras],
+            }
+        )
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     html = env.from_string(_TEMPLATE).render(
-        lang=lang, title=t("html.title", lang), lead=t("html.lead", lang), groups=GROUPS, items=items,
-        headings={g: t(f"html.section.{g}", lang) for g in GROUPS}, also=t("html.also", lang),
-        footer=t("html.footer", lang, version=__version__,
-                 when=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        lang=lang,
+        title=t("html.title", lang),
+        lead=t("html.lead", lang),
+        groups=GROUPS,
+        items=items,
+        headings={g: t(f"html.section.{g}", lang) for g in GROUPS},
+        also=t("html.also", lang),
+        footer=t("html.footer", lang, version=__version__, when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
     )
     path = root / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -77,8 +77,14 @@ class DemoResult:
 def _audit_detail(data: dict[str, Any], lang: str) -> str:
     log = data.get("log") or {}
     found = data.get("findings") or []
-    return t("out.audit.detail", lang, cases=log.get("cases", 0), events=log.get("events", 0), findings=len(found),
-             high=sum(1 for f in found if f.get("severity") == "high"))
+    return t(
+        "out.audit.detail",
+        lang,
+        cases=log.get("cases", 0),
+        events=log.get("events", 0),
+        findings=len(found),
+        high=sum(1 for f in found if f.get("severity") == "high"),
+    )
 
 
 def run_demo(
@@ -149,27 +155,56 @@ def run_demo(
     started = time.perf_counter()
     step(t("step.bitrix_data", lang))
     bitrix = generate_bitrix_demo(data_dir, n_deals=n_deals)
-    emit(DemoOutput("bitrix_data", "data", t("out.bitrix_data", lang), t(
-        "out.bitrix_data.detail", lang, rows=bitrix.n_data_rows, deals=bitrix.n_deals,
-        broken=len(bitrix.planted["broken_rows"])), bitrix.csv_path,
-        ((t("link.truth", lang), bitrix.ground_truth_path), (t("link.rules", lang), bitrix.rules_path))), started)
+    emit(
+        DemoOutput(
+            "bitrix_data",
+            "data",
+            t("out.bitrix_data", lang),
+            t(
+                "out.bitrix_data.detail",
+                lang,
+                rows=bitrix.n_data_rows,
+                deals=bitrix.n_deals,
+                broken=len(bitrix.planted["broken_rows"]),
+            ),
+            bitrix.csv_path,
+            ((t("link.truth", lang), bitrix.ground_truth_path), (t("link.rules", lang), bitrix.rules_path)),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     step(t("step.bitrix_audit", lang))
     bitrix_audit = audit(bitrix.csv_path, rules=bitrix.rules_path, lang=lang)
     written = bitrix_audit.write(folder / "bitrix24", lang=lang)
-    emit(DemoOutput("bitrix_audit", "audits", t("out.bitrix_audit", lang), _audit_detail(bitrix_audit.data, lang),
-                    written.html_path, ((t("link.audit_json", lang), written.json_path),
-                                        (t("link.asis_bpmn", lang), folder / "bitrix24" / "asis.bpmn"))), started)
+    emit(
+        DemoOutput(
+            "bitrix_audit",
+            "audits",
+            t("out.bitrix_audit", lang),
+            _audit_detail(bitrix_audit.data, lang),
+            written.html_path,
+            ((t("link.audit_json", lang), written.json_path), (t("link.asis_bpmn", lang), folder / "bitrix24" / "asis.bpmn")),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     step(t("step.helpdesk_audit", lang))
     helpdesk = Path(str(demo_pkg / "data" / "helpdesk.xes.gz"))
     hd_audit = audit(helpdesk, rules=Path(str(demo_pkg / "rules_helpdesk.yaml")), lang=lang)
     written = hd_audit.write(folder / "helpdesk", lang=lang)
-    emit(DemoOutput("helpdesk_audit", "audits", t("out.helpdesk_audit", lang), _audit_detail(hd_audit.data, lang),
-                    written.html_path, ((t("link.audit_json", lang), written.json_path),
-                                        (t("link.asis_bpmn", lang), folder / "helpdesk" / "asis.bpmn"))), started)
+    emit(
+        DemoOutput(
+            "helpdesk_audit",
+            "audits",
+            t("out.helpdesk_audit", lang),
+            _audit_detail(hd_audit.data, lang),
+            written.html_path,
+            ((t("link.audit_json", lang), written.json_path), (t("link.asis_bpmn", lang), folder / "helpdesk" / "asis.bpmn")),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     step(t("step.quality", lang))
@@ -179,10 +214,24 @@ def run_demo(
     q = report.data
     inns = sum(len((e.get("validity") or {}).get("inn", {}).get("invalid_ids") or []) for e in q["entities"])
     clusters = sum(len((e.get("duplicates") or {}).get("clusters") or []) for e in q["entities"])
-    emit(DemoOutput("quality", "quality", t("out.quality", lang), t(
-        "out.quality.detail", lang, records=sum(int(e["records"]) for e in q["entities"]),
-        phones=len(q["validity"]["phone"]["invalid_ids"]), inns=inns, clusters=clusters), q_out.html_path,
-        ((t("link.quality_json", lang), q_out.json_path), (t("link.truth", lang), records.ground_truth_path))), started)
+    emit(
+        DemoOutput(
+            "quality",
+            "quality",
+            t("out.quality", lang),
+            t(
+                "out.quality.detail",
+                lang,
+                records=sum(int(e["records"]) for e in q["entities"]),
+                phones=len(q["validity"]["phone"]["invalid_ids"]),
+                inns=inns,
+                clusters=clusters,
+            ),
+            q_out.html_path,
+            ((t("link.quality_json", lang), q_out.json_path), (t("link.truth", lang), records.ground_truth_path)),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     step(t("step.journey", lang))
@@ -190,42 +239,84 @@ def run_demo(
     tables = list(journeys.tables.values())
     run = journey_from_tables(tables, model=journeys.model, out_dir=folder / "journey")
     j = run.journey
-    emit(DemoOutput("journey", "architecture", t("out.journey", lang), t(
-        "out.journey.detail", lang, customers=j.customers,
-        stages=" → ".join(f"{s.name} {s.reached}" for s in j.stages)), run.outputs["journey"],
-        ((t("link.ocel", lang), run.outputs["ocel"]),)), started)
+    emit(
+        DemoOutput(
+            "journey",
+            "architecture",
+            t("out.journey", lang),
+            t("out.journey.detail", lang, customers=j.customers, stages=" → ".join(f"{s.name} {s.reached}" for s in j.stages)),
+            run.outputs["journey"],
+            ((t("link.ocel", lang), run.outputs["ocel"]),),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     step(t("step.erd", lang))
     erd = infer_erd(tables)
     erd_paths = write_erd(erd, folder / "architecture", lang=lang)
-    emit(DemoOutput("erd", "architecture", t("out.erd", lang), t(
-        "out.erd.detail", lang, entities=len(erd.entities), relations=len(erd.relations),
-        orphans=sum(r.orphans for r in erd.relations)), erd_paths["svg"],
-        ((t("link.erd_mmd", lang), erd_paths["mermaid"]), ("erd.json", erd_paths["json"]))), started)
+    emit(
+        DemoOutput(
+            "erd",
+            "architecture",
+            t("out.erd", lang),
+            t(
+                "out.erd.detail",
+                lang,
+                entities=len(erd.entities),
+                relations=len(erd.relations),
+                orphans=sum(r.orphans for r in erd.relations),
+            ),
+            erd_paths["svg"],
+            ((t("link.erd_mmd", lang), erd_paths["mermaid"]), ("erd.json", erd_paths["json"])),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     step(t("step.dfd", lang))
     inventory = Path(str(files("crmflow.architecture") / "examples" / "inventory.yaml"))
     dfd = discover_dfd(inventory, [run.build.log])
     dfd_paths = write_dfd(dfd, folder / "architecture", lang=lang)
-    emit(DemoOutput("dfd", "architecture", t("out.dfd", lang), t(
-        "out.dfd.detail", lang, flows=len(dfd.flows), undocumented=len(dfd.undocumented),
-        not_seen=len(dfd.not_seen)), dfd_paths["svg"], (("dfd.json", dfd_paths["json"]),)), started)
+    emit(
+        DemoOutput(
+            "dfd",
+            "architecture",
+            t("out.dfd", lang),
+            t("out.dfd.detail", lang, flows=len(dfd.flows), undocumented=len(dfd.undocumented), not_seen=len(dfd.not_seen)),
+            dfd_paths["svg"],
+            (("dfd.json", dfd_paths["json"]),),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     example = Path(str(files("crmflow.design") / "examples" / f"{tobe}.yaml"))
     step(t("step.pack", lang, tobe=example.name))
-    pack = build_pack(example, out_dir=folder / "pack", audit=folder / "bitrix24", quality=folder / "quality",
-                      journey=run.outputs["journey"], lang=lang)
-    emit(DemoOutput("pack", "pack", pack.document.title, t(
-        "out.pack.detail", lang, files=len(pack.files), coverage=f"{pack.coverage_percent:.1f}"),
-        pack.path("index.html"), ((t("link.report_pdf", lang), pack.path("report.pdf")),
-                                  (t("link.report_docx", lang), pack.path("report.docx")))), started)
+    pack = build_pack(
+        example,
+        out_dir=folder / "pack",
+        audit=folder / "bitrix24",
+        quality=folder / "quality",
+        journey=run.outputs["journey"],
+        lang=lang,
+    )
+    emit(
+        DemoOutput(
+            "pack",
+            "pack",
+            pack.document.title,
+            t("out.pack.detail", lang, files=len(pack.files), coverage=f"{pack.coverage_percent:.1f}"),
+            pack.path("index.html"),
+            ((t("link.report_pdf", lang), pack.path("report.pdf")), (t("link.report_docx", lang), pack.path("report.docx"))),
+        ),
+        started,
+    )
 
     started = time.perf_counter()
     step(t("step.index", lang))
     index = write_demo_index(folder, outputs, lang=lang)
     emit(DemoOutput("index", "index", t("out.index", lang), "", index), started)
-    return DemoResult(folder=folder, index_path=index, outputs=tuple(outputs), seconds=seconds,
-                      findings=tuple(bitrix_audit.findings))
+    return DemoResult(
+        folder=folder, index_path=index, outputs=tuple(outputs), seconds=seconds, findings=tuple(bitrix_audit.findings)
+    )

@@ -52,11 +52,18 @@ BAD_EMAILS = ("ivanov@", "olga@@mail.ru", "petrov mail.ru", "anna.smirnova@mail"
 #: INNs with a wrong check digit or length.
 BAD_INNS = ("7707083894", "12345", "770708389301", "77070838930", "5024051234", "0000000000")
 
-_DEAL_HEADER = ("ID", "Название сделки", "ID компании", "Стадия сделки", "Сумма", "Дата создания", "Дата закрытия",
-                "Ответственный")
+_DEAL_HEADER = (
+    "ID",
+    "Название сделки",
+    "ID компании",
+    "Стадия сделки",
+    "Сумма",
+    "Дата создания",
+    "Дата закрытия",
+    "Ответственный",
+)
 _MANAGERS = ("Иванова Мария", "Петров Сергей", "Кузнецова Анна", "Соколов Дмитрий", "Смирнов Алексей", "Волкова Ольга")
-_TITLES = ("Поставка оборудования", "Лицензии 1С", "Внедрение CRM", "Сервисный договор", "Обучение персонала",
-           "Аренда серверов")
+_TITLES = ("Поставка оборудования", "Лицензии 1С", "Внедрение CRM", "Сервисный договор", "Обучение персонала", "Аренда серверов")
 _AMOUNT_STAGES = set(STAGES[3:8])  # Коммерческое предложение … Оплата получена need an amount
 _CLOSED_STAGES = (STAGES[7], STAGES[8])  # Оплата получена, Сделка проиграна
 
@@ -91,15 +98,15 @@ class QualityDemo:
         return [self.files["contacts"], self.files["companies"], self.files["deals"]]
 
 
-def _singletons(data: ContactSet, rng: random.Random, k: int, *, needs: str | None = None,
-                taken: set[int] | None = None) -> list[dict[str, Any]]:
+def _singletons(
+    data: ContactSet, rng: random.Random, k: int, *, needs: str | None = None, taken: set[int] | None = None
+) -> list[dict[str, Any]]:
     """``k`` records outside any duplicate cluster (with a value in ``needs``), none already taken."""
     sizes: dict[int, int] = {}
     for eid in data.truth.values():
         sizes[eid] = sizes.get(eid, 0) + 1
     used = taken if taken is not None else set()
-    pool = [r for r in data.rows if sizes[data.truth[r["id"]]] == 1 and r["id"] not in used
-            and (needs is None or r.get(needs))]
+    pool = [r for r in data.rows if sizes[data.truth[r["id"]]] == 1 and r["id"] not in used and (needs is None or r.get(needs))]
     chosen = rng.sample(pool, k)
     used.update(r["id"] for r in chosen)
     return chosen
@@ -125,9 +132,18 @@ def _deals(rng: random.Random, company_ids: list[int], n: int) -> tuple[list[lis
         stage = rng.choice(STAGES)
         created = start + timedelta(days=rng.randrange(150), minutes=rng.randrange(600))
         closed = created + timedelta(days=rng.randrange(1, 40)) if stage in _CLOSED_STAGES else None
-        rows.append([str(deal_id), f"{rng.choice(_TITLES)} №{deal_id}", str(rng.choice(company_ids)), stage,
-                     _money(rng.randrange(20, 3000) * 1000), created.strftime("%d.%m.%Y %H:%M"),
-                     closed.strftime("%d.%m.%Y %H:%M") if closed else "", rng.choice(_MANAGERS)])
+        rows.append(
+            [
+                str(deal_id),
+                f"{rng.choice(_TITLES)} №{deal_id}",
+                str(rng.choice(company_ids)),
+                stage,
+                _money(rng.randrange(20, 3000) * 1000),
+                created.strftime("%d.%m.%Y %H:%M"),
+                closed.strftime("%d.%m.%Y %H:%M") if closed else "",
+                rng.choice(_MANAGERS),
+            ]
+        )
     planted: dict[str, list[int]] = {}
     order = list(range(n))
     rng.shuffle(order)
@@ -150,8 +166,9 @@ def _deals(rng: random.Random, company_ids: list[int], n: int) -> tuple[list[lis
     return rows, {k: sorted(v) for k, v in planted.items()}
 
 
-def generate_quality_demo(out_dir: str | Path, *, n_contacts: int = 500, n_companies: int = 200, n_deals: int = 240,
-                          seed: int = 11) -> QualityDemo:
+def generate_quality_demo(
+    out_dir: str | Path, *, n_contacts: int = 500, n_companies: int = 200, n_deals: int = 240, seed: int = 11
+) -> QualityDemo:
     """Write the demo contacts, companies and deals with planted problems, and their rules.
 
     Parameters

@@ -22,6 +22,19 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "csv_unterminated_quote": {"en": "quote never closed", "ru": "незакрытая кавычка"},
     "csv_line_size_over_maximum": {"en": "line too long", "ru": "слишком длинная строка"},
     "csv_invalid_encoding": {"en": "bytes not in the file's encoding", "ru": "байты не в кодировке файла"},
+    # CRM adapters (sources/): records that are read and kept here with a reason instead of becoming events
+    "missing_key": {"en": "record lacks a required key", "ru": "в записи нет обязательного ключа"},
+    "bad_id": {"en": "invalid record id", "ru": "неверный ID записи"},
+    "duplicate_id": {"en": "repeated record id", "ru": "повторяющийся ID записи"},
+    "no_stage_history": {"en": "deal without stage history", "ru": "сделка без истории стадий"},
+    "not_a_stage_change": {
+        "en": "history row without a stage change (skipped)",
+        "ru": "строка истории без смены стадии (пропущена)",
+    },
+    "not_a_stage_field": {
+        "en": "history of another field than the stage (skipped)",
+        "ru": "история другого поля, не стадии (пропущена)",
+    },
     "other": {"en": "other problem", "ru": "другая проблема"},
 }
 
