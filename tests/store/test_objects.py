@@ -193,6 +193,23 @@ def test_round_trip_is_identity(tmp_path_factory: pytest.TempPathFactory, doc: d
     jsonschema.validate(to_ocel_json(b), SCHEMA)
 
 
+def test_negative_zero_survives_the_sqlite_round_trip(tmp_path: Path) -> None:
+    # found by hypothesis: SQLite stores -0.0 as 0, so the JSON import now reads -0.0 as 0.0 too
+    doc = {
+        "objectTypes": [{"name": "t", "attributes": [{"name": "a0", "type": "float"}]}],
+        "eventTypes": [{"name": "E0", "attributes": []}],
+        "objects": [{"id": "o1", "type": "t", "attributes": [{"name": "a0", "time": "1970-01-01T00:00:00Z", "value": -0.0}]}],
+        "events": [],
+    }
+    src = tmp_path / "in.jsonocel"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    store = EventStore()
+    a = read_ocel(src, store=store, name="a")
+    b = read_ocel(write_ocel(a, tmp_path / "out.sqlite"), store=store, name="b")
+    assert a.snapshot() == b.snapshot()
+    assert a.snapshot()["object_values"][0][2] == "0.0"
+
+
 def test_empty_log_is_created_empty() -> None:
     ocl = ObjectCentricLog.create(EventStore(), name="empty")
     assert ocl.counts().events == 0 and ocl.object_types() == {}

@@ -50,11 +50,13 @@ from crmflow.bpmn.model import (
     Lane,
     Plane,
     Process,
+    SequenceFlow,
     Shape,
     SubProcess,
     TextAnnotation,
 )
-from crmflow.bpmn.render import flow_text, header_span, wrap_text
+from crmflow.bpmn.annotate import flow_frequency
+from crmflow.bpmn.render import count_text, flow_text, header_span, wrap_text
 from crmflow.bpmn.routing import LABEL_WIDTH, LINE_HEIGHT, Box, Router
 from crmflow.errors import BpmnError, GraphvizNotFoundError
 
@@ -416,6 +418,12 @@ def _lane_depths(lanes: Sequence[Lane], depth: int = 0) -> Iterable[tuple[int, L
             yield from _lane_depths(lane.children.lanes, depth + 1)
 
 
+def _edge_text(flow: SequenceFlow) -> str:
+    """What is written beside a flow: its name or condition, else its directly-follows frequency (As-Is)."""
+    count = flow_frequency(flow)
+    return flow_text(flow) or (count_text(count) if count is not None else "")
+
+
 def _plane_shapes(
     process: Process | SubProcess, placed: _Placed, participant: str | None
 ) -> tuple[list[Shape], list[Edge]]:
@@ -436,7 +444,7 @@ def _plane_shapes(
     for ref in process.data_object_refs:
         shapes.append(Shape(id=f"{ref.id}_di", element=ref.id, bounds=placed.boxes[ref.id].bounds(),
                             label=placed.labels.get(ref.id)))
-    router = Router(placed.boxes, {n.id: n for n in process.nodes})
+    router = Router(placed.boxes, {n.id: n for n in process.nodes}, placed.labels.values())
     drawn = [f for f in process.flows if f.source in placed.boxes and f.target in placed.boxes]
     # forward flows first: they take the natural ports, flows going back route around them
     routes = {
@@ -444,7 +452,7 @@ def _plane_shapes(
         for f in sorted(drawn, key=lambda f: placed.boxes[f.target].cx <= placed.boxes[f.source].cx)
     }
     edges = [
-        Edge(id=f"{f.id}_di", element=f.id, waypoints=tuple(routes[f.id]), label=router.flow_label(routes[f.id], flow_text(f)))
+        Edge(id=f"{f.id}_di", element=f.id, waypoints=tuple(routes[f.id]), label=router.flow_label(routes[f.id], _edge_text(f)))
         for f in drawn
     ]
     for a in process.associations:

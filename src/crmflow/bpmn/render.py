@@ -241,7 +241,8 @@ def _bottom_markers(node: Task | SubProcess | CallActivity, s: Shape, y: float) 
     return "".join(out)
 
 
-def _count(n: int) -> str:
+def count_text(n: int) -> str:
+    """A count with thin-space thousands (readable in Russian and English)."""
     return f"{n:,}".replace(",", "\u2009")  # thin space: readable in Russian and English
 
 
@@ -267,7 +268,7 @@ def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
                      f'text-anchor="middle" fill="#fff">!</text>')  # fmt: skip
     if ann.events is not None:  # the frequency under the name
         parts.append(f'<text class="frequency" x="{b.x + b.width / 2:.1f}" y="{b.y + b.height - 7:.1f}" font-size="10" '
-                     f'text-anchor="middle" fill="{_MUTED}">n\u2009=\u2009{_count(ann.events)}</text>')  # fmt: skip
+                     f'text-anchor="middle" fill="{_MUTED}">n\u2009=\u2009{count_text(ann.events)}</text>')  # fmt: skip
     if isinstance(node, Task):
         parts.append(_task_icon(node.kind, b.x + 5, b.y + 4))
     parts.append(_bottom_markers(node, s, b.y + b.height - 2 - (12 if ann.events is not None else 0)))
@@ -437,15 +438,20 @@ def _sequence_flow(flow: SequenceFlow, e: Edge, defs: Definitions) -> str:
             f'stroke-linejoin="round" marker-end="url(#{_P}-arrow)"{marker_start}/>')  # fmt: skip
     text = flow_text(flow)
     label = ""
+    count = flow_frequency(flow)
     if text and e.label is not None:
         label = _text_block(wrap_text(text, 14), e.label.x + e.label.width / 2, e.label.y + e.label.height / 2, 11)
-    elif (count := flow_frequency(flow)) is not None:  # the DFG frequency beside the longest segment
+    elif count is not None and e.label is not None:  # the DFG frequency where the layout put the label
+        label = (f'<text class="frequency" x="{e.label.x + e.label.width / 2:.1f}" y="{e.label.y + e.label.height / 2 + 3.5:.1f}" '
+                 f'font-size="10" fill="{_MUTED}" text-anchor="middle">{count_text(count)}</text>')
+        text = str(count)
+    elif count is not None:  # the DFG frequency beside the longest segment
         a, b = max(zip(e.waypoints, e.waypoints[1:], strict=False),
                    key=lambda ab: abs(ab[1].x - ab[0].x) + abs(ab[1].y - ab[0].y))
         horizontal = abs(b.y - a.y) < abs(b.x - a.x)
         x, y = (a.x + b.x) / 2 + (0 if horizontal else 4), (a.y + b.y) / 2 - (4 if horizontal else 0)
         label = (f'<text class="frequency" x="{x:.1f}" y="{y:.1f}" font-size="10" fill="{_MUTED}" '
-                 f'text-anchor="{"middle" if horizontal else "start"}">{_count(count)}</text>')
+                 f'text-anchor="{"middle" if horizontal else "start"}">{count_text(count)}</text>')
         text = text or str(count)
     return f'<g class="flow" data-element="{esc(flow.id)}"><title>{esc(text)}</title>{line}{slash}{label}</g>'
 
@@ -580,4 +586,4 @@ def render_png(definitions: Definitions, path: str | Path, *, ppi: float = 192.0
     return target
 
 
-__all__ = ["flow_text", "header_span", "loop_kind", "render_png", "render_svg", "wrap_text"]
+__all__ = ["count_text", "flow_text", "header_span", "loop_kind", "render_png", "render_svg", "wrap_text"]

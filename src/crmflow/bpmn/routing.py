@@ -22,6 +22,7 @@ from crmflow.bpmn.render import wrap_text
 
 LINE_HEIGHT = 14.0
 LABEL_WIDTH = 90.0
+CHAR_WIDTH = 6.2  # of an 11 px label character
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,10 @@ def _simplify(points: list[tuple[float, float]]) -> list[Point]:
 class Router:
     """Orthogonal routes between shape boundaries that avoid the other shapes."""
 
-    def __init__(self, boxes: dict[str, Box], nodes: dict[str, FlowNode]) -> None:
+    def __init__(self, boxes: dict[str, Box], nodes: dict[str, FlowNode], labels: Iterable[Bounds] = ()) -> None:
         self.boxes = boxes
         self.nodes = nodes
+        self.labels = list(labels)  # label boxes already placed: flow labels keep clear of them
         merged: list[list[float]] = []
         for left, right in sorted((b.left, b.right) for b in boxes.values()):
             if merged and left <= merged[-1][1] + 1:
@@ -214,27 +216,48 @@ class Router:
         return _simplify([(s.cx, sy), (s.cx, mid), (t.cx, mid), (t.cx, ty)])
 
     def flow_label(self, pts: Sequence[Point], name: str) -> Bounds | None:
-        """Where a flow's name goes: beside the first segment where it covers no shape."""
+        """Where a flow's name (a condition or a frequency) goes: beside the flow, as near its start as it can.
+
+        Spots are tried along the segments from the source (a condition belongs at the gateway's exit),
+        first just after each segment's start, then at its middle, on both sides. The first spot that
+        covers no shape and no label placed so far (:attr:`labels`) and crosses no flow wins; failing
+        that the first that covers no shape or label, then the first that covers no shape. The chosen
+        spot is added to :attr:`labels`.
+        """
         if not name:
             return None
-        h = len(wrap_text(name, 14)) * LINE_HEIGHT
+        lines = wrap_text(name, 14)
+        h = len(lines) * LINE_HEIGHT
+        w = min(LABEL_WIDTH, max(len(line) for line in lines) * CHAR_WIDTH + 8)
         spots: list[Bounds] = []
         for p, q in zip(pts, pts[1:], strict=False):
             mx, my = (p.x + q.x) / 2, (p.y + q.y) / 2
             if abs(p.y - q.y) < 0.01:
-                x = mx - LABEL_WIDTH / 2
-                spots += [Bounds(x, my - h - 4, LABEL_WIDTH, h), Bounds(x, my + 4, LABEL_WIDTH, h)]
+                x0 = p.x + 8 if q.x > p.x else p.x - 8 - w
+                for x in (x0, mx - w / 2):
+                    spots += [Bounds(x, p.y - h - 3, w, h), Bounds(x, p.y + 3, w, h)]
             else:
-                spots += [Bounds(mx + 4, my - h / 2, LABEL_WIDTH, h), Bounds(mx - LABEL_WIDTH - 4, my - h / 2, LABEL_WIDTH, h)]
-        for spot in spots:
-            if all(
-                spot.x + spot.width <= b.left or spot.x >= b.right or spot.y + spot.height <= b.top or spot.y >= b.bottom
-                for b in self.boxes.values()
-            ):
-                return spot
-        return spots[0] if spots else None
+                y0 = p.y + 8 if q.y > p.y else p.y - 8 - h
+                for y in (y0, my - h / 2):
+                    spots += [Bounds(p.x + 5, y, w, h), Bounds(p.x - 5 - w, y, w, h)]
+        if not spots:
+            return None
 
+        def hits(spot: Bounds, boxes: Iterable[Bounds]) -> int:
+            return sum(spot.x < b.x + b.width and b.x < spot.x + spot.width and spot.y < b.y + b.height
+                       and b.y < spot.y + spot.height for b in boxes)  # fmt: skip
 
+        shapes = [b.bounds() for b in self.boxes.values()]
+        lines_drawn = [
+            Bounds(min(a[0], b[0]) - 1, min(a[1], b[1]) - 1, abs(a[0] - b[0]) + 2, abs(a[1] - b[1]) + 2)
+            for a, b, _s, _t in self.segments
+        ]
+        best = min(
+            range(len(spots)),
+            key=lambda i: (hits(spots[i], shapes), hits(spots[i], self.labels), hits(spots[i], lines_drawn) > 0, i),
+        )
+        self.labels.append(spots[best])
+        return spots[best]
 
 
 __all__ = ["Box", "Router"]

@@ -90,6 +90,8 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value == 0.0:
+        return "0.0"  # -0.0 is 0.0; SQLite cannot even store the sign, so JSON and SQLite agree
     return str(value)
 
 
