@@ -269,13 +269,15 @@ def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
     if ann.events is not None:  # the frequency under the name
         parts.append(f'<text class="frequency" x="{b.x + b.width / 2:.1f}" y="{b.y + b.height - 7:.1f}" font-size="10" '
                      f'text-anchor="middle" fill="{_MUTED}">n\u2009=\u2009{count_text(ann.events)}</text>')  # fmt: skip
-    if isinstance(node, Task):
-        parts.append(_task_icon(node.kind, b.x + 5, b.y + 4))
-    parts.append(_bottom_markers(node, s, b.y + b.height - 2 - (12 if ann.events is not None else 0)))
-    chars = max(4, int((b.width - 10) / 7))
-    room = b.height - 16 - (12 if ann.events is not None else 0)
-    lines = _fit(node.name, chars, max(1, int(room / 14.4)))
-    parts.append(_text_block(lines, b.x + b.width / 2, b.y + b.height / 2 + 2 - (6 if ann.events is not None else 0)))
+    icon = _task_icon(node.kind, b.x + 5, b.y + 4) if isinstance(node, Task) else ""
+    markers = _bottom_markers(node, s, b.y + b.height - 2 - (12 if ann.events is not None else 0))
+    parts += [icon, markers]
+    # the name goes between the icon (top-left) and the frequency and markers (bottom): centred, moved down
+    # under the icon only when it is tall enough to reach it
+    top, bottom = b.y + (21 if icon else 6), b.y + b.height - 6 - (12 if ann.events is not None else 0) - (14 if markers else 0)
+    lines = _fit(node.name, max(4, int((b.width - 10) / 7)), max(1, int((bottom - top) / 14.4)))
+    cy = max((b.y + 6 + bottom) / 2, top + len(lines) * 7.2)
+    parts.append(_text_block(lines, b.x + b.width / 2, cy))
     parts.append("</g>")
     return "".join(parts)
 
