@@ -113,3 +113,40 @@ def test_annotated_demo_audit_model_imports_cleanly(tmp_path: Path) -> None:
     assert b"crmflow:statistics" in path.read_bytes()
     (result,) = import_into_bpmnjs([(path, tmp_path / "demo.png")])
     assert_clean(result, min_elements=sum(1 for _ in model.flow_nodes()) + len(model.process().text_annotations))
+
+
+def test_collaboration_notes_empty_lane_and_loop_markers_import_cleanly(tmp_path: Path) -> None:
+    from crmflow.bpmn.model import (
+        Association,
+        Collaboration,
+        Definitions,
+        Event,
+        Lane,
+        LaneSet,
+        MessageFlow,
+        Participant,
+        Process,
+        SequenceFlow,
+        Task,
+        TextAnnotation,
+    )
+
+    loop = '<bpmn:standardLoopCharacteristics xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
+    nodes = (Event(id="S"), Task(id="A", name="Send the offer", kind="sendTask", unmodelled=(loop,)),
+             Event(id="E", position="end"))
+    p = Process(id="P", nodes=nodes,
+                flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")),
+                lane_sets=(LaneSet(id="LS", lanes=(Lane(id="L1", name="Sales", flow_node_refs=("S", "A", "E")),
+                                                   Lane(id="L2", name="Nobody works here"))),))
+    collab = Collaboration(
+        id="C", participants=(Participant(id="Us", name="Company", process_ref="P"),
+                              Participant(id="Web", name="Website and request forms")),
+        message_flows=(MessageFlow(id="m", source="A", target="Web"),),
+        text_annotations=(TextAnnotation(id="T1", text="Within 10 minutes"), TextAnnotation(id="T2", text="Outside")),
+        associations=(Association(id="a1", source="T1", target="A"), Association(id="a2", source="T2", target="Web")),
+    )
+    path = tmp_path / "collab.bpmn"
+    path.write_bytes(write_bpmn(layout(Definitions(id="D", collaboration=collab, processes=(p,)))))
+    (result,) = import_into_bpmnjs([(path, tmp_path / "collab.png")])
+    # 2 pools, 2 lanes, 3 nodes, 2 flows, 1 message flow, 2 annotations, 2 associations
+    assert_clean(result, min_elements=14)

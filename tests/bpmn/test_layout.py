@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from dataclasses import replace
 
 import pytest
 
@@ -10,19 +12,24 @@ import crmflow
 from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
 from crmflow.bpmn.layout import EVENT_SIZE, GATEWAY_SIZE, TASK_SIZE, layout
 from crmflow.bpmn.model import (
+    Association,
     Bounds,
     Collaboration,
     Definitions,
     Event,
     EventDefinition,
     Gateway,
+    Lane,
+    LaneSet,
     MessageFlow,
     Participant,
     Process,
     SequenceFlow,
     Task,
+    TextAnnotation,
 )
 from crmflow.bpmn.reader import read_bpmn
+from crmflow.bpmn.render import header_span, render_svg
 from crmflow.bpmn.writer import write_bpmn
 from crmflow.discovery.inductive import discover_process_tree
 from crmflow.discovery.process_tree import ProcessTree as T
@@ -210,3 +217,131 @@ def test_crafted_model_draws_every_element_with_nested_lanes_indented() -> None:
     assert data is not None and data.label is not None and (data.bounds.width, data.bounds.height) == (36, 50)
     assert main.edge_for("Assoc_Deal") is not None
     assert read_bpmn(write_bpmn(d)) == d
+
+
+def _two_lane_model(*, lanes: tuple[Lane, ...]) -> Definitions:
+    """S → A (lane "Top") → B (lane "Bottom") → E, with the lanes in the order given."""
+    nodes = (Event(id="S"), Task(id="A", name="First"), Task(id="B", name="Second"), Event(id="E", position="end"))
+    flows = (SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="B"),
+             SequenceFlow(id="f3", source="B", target="E"))
+    p = Process(id="P", nodes=nodes, flows=flows, lane_sets=(LaneSet(id="LS", lanes=lanes),))
+    pool = Participant(id="Pool", name="Company", process_ref="P")
+    return Definitions(id="D", processes=(p,), collaboration=Collaboration(id="C", participants=(pool,)))
+
+
+def _lane_tops(d: Definitions) -> list[str]:
+    dia = d.diagrams[0]
+    return [lane.id for lane in sorted(d.process().all_lanes(), key=lambda lane: dia.shape_for(lane.id).bounds.y)]
+
+
+def test_lanes_keep_the_model_order() -> None:
+    # the flow starts in the lane the model lists last
+    lanes = (Lane(id="L_early", name="Listed first", flow_node_refs=("B", "E")),
+             Lane(id="L_late", name="Listed last", flow_node_refs=("S", "A")))
+    assert _lane_tops(layout(_two_lane_model(lanes=lanes))) == ["L_early", "L_late"]
+    assert _lane_tops(layout(_two_lane_model(lanes=lanes[::-1]))) == ["L_late", "L_early"]
+    check_invariants(layout(_two_lane_model(lanes=lanes)))
+    assert _lane_tops(layout(_two_lane_model(lanes=lanes), lane_order="flow")) in (["L_early", "L_late"], ["L_late", "L_early"])
+
+
+def test_an_empty_lane_is_kept_and_drawn_narrow_with_its_whole_name() -> None:
+    lanes = (Lane(id="L1", name="Sales", flow_node_refs=("S", "A", "B", "E")), Lane(id="L2", name="Nobody"),
+             Lane(id="L3", name="Nobody at all, but with a very long name"))
+    d = layout(_two_lane_model(lanes=lanes))
+    dia = d.diagrams[0]
+    full, empty, long_empty = (dia.shape_for(x).bounds for x in ("L1", "L2", "L3"))
+    assert empty.height < full.height and empty.height == max(60.0, header_span("Nobody")), "a narrow band"
+    assert long_empty.height >= header_span("Nobody at all, but with a very long name") > 60.0
+    svg = render_svg(d)
+    assert ">Nobody at all, but<" in svg and ">with a very long name<" in svg and "…" not in svg
+
+
+def test_black_box_pool_is_tall_enough_for_its_name() -> None:
+    name = "Website and request forms"
+    p = Process(id="P", nodes=(Event(id="S"), Event(id="E", position="end")),
+                flows=(SequenceFlow(id="f", source="S", target="E"),))
+    collab = Collaboration(id="C", participants=(Participant(id="Us", name="Sales", process_ref="P"),
+                                                 Participant(id="Web", name=name)))
+    d = layout(Definitions(id="D", collaboration=collab, processes=(p,)))
+    web = d.diagrams[0].shape_for("Web").bounds
+    assert web.height >= header_span(name) > 60.0
+    svg = render_svg(d)
+    assert "Website and request forms" in " ".join(re.findall(r">([^<>]+)</tspan>", svg)) and "…" not in svg
+
+
+def test_collaboration_annotations_sit_next_to_their_target() -> None:
+    p = Process(id="P", nodes=(Event(id="S"), Task(id="A", name="Call", kind="sendTask"), Event(id="E", position="end")),
+                flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")))
+    collab = Collaboration(
+        id="C", participants=(Participant(id="Us", name="Sales", process_ref="P"), Participant(id="Web", name="Website")),
+        message_flows=(MessageFlow(id="m", source="A", target="Web"),),
+        text_annotations=(TextAnnotation(id="T1", text="Within 10 minutes"), TextAnnotation(id="T2", text="External party"),
+                          TextAnnotation(id="T3", text="Not associated")),
+        associations=(Association(id="a1", source="T1", target="A"), Association(id="a2", source="Web", target="T2")),
+    )
+    d = layout(Definitions(id="D", collaboration=collab, processes=(p,)))
+    dia = d.diagrams[0]
+    shapes = {s.element: s.bounds for s in dia.plane.shapes}
+    assert {"T1", "T2", "T3"} <= set(shapes)
+    for note, target in (("T1", "A"), ("T2", "Web")):
+        n, t = shapes[note], shapes[target]
+        gap_x = max(t.x - (n.x + n.width), n.x - (t.x + t.width), 0)
+        gap_y = max(t.y - (n.y + n.height), n.y - (t.y + t.height), 0)
+        assert gap_x <= 40 and gap_y <= 40, f"{note} is far from {target}"
+    for a in ("a1", "a2"):
+        edge = dia.edge_for(a)
+        assert edge is not None and len(edge.waypoints) >= 2
+    for note in ("T1", "T2", "T3"):
+        assert not any(overlap(shapes[note], shapes[k]) for k in ("S", "A", "E", "T1", "T2", "T3") if k != note)
+    assert read_bpmn(write_bpmn(d)) == d
+
+
+def _label_collisions(d: Definitions) -> list[str]:
+    """Every label box (of a shape or a flow) that covers a flow node's, annotation's or data object's box."""
+    plane = d.diagrams[0].plane
+    containers = {p.id for p in d.collaboration.participants} if d.collaboration else set()
+    containers |= {lane.id for p in d.processes for lane in p.all_lanes()}
+    boxes = {s.element: s.bounds for s in plane.shapes if s.element not in containers}
+    labels = [(s.element, s.label) for s in plane.shapes if s.label is not None]
+    labels += [(e.element, e.label) for e in plane.edges if e.label is not None]
+    return [f"label of {owner} covers {other}" for owner, lab in labels for other, box in boxes.items()
+            if overlap(lab, box)]  # fmt: skip
+
+
+TOBE_EXAMPLES = ["incoming_lead", "b2b_deal", "contractor_registration", "service_ticket", "order_payment"]
+
+
+@pytest.mark.parametrize("example", TOBE_EXAMPLES)
+def test_tobe_examples_labels_cover_no_node_and_lanes_keep_their_order(example: str) -> None:
+    from importlib.resources import files
+
+    from crmflow.design.compile import compile_tobe
+    from crmflow.design.loader import load_tobe
+
+    definition = load_tobe(files("crmflow.design") / "examples" / f"{example}.yaml")
+    d = compile_tobe(definition, lang="en").definitions
+    assert _label_collisions(d) == []
+    dia = d.diagrams[0]
+    for p in d.processes:
+        given = [lane.id for ls in p.lane_sets for lane in ls.lanes]
+        assert _lane_tops(replace(d, processes=(p,))) == given or sorted(
+            given, key=lambda x: dia.shape_for(x).bounds.y) == given  # fmt: skip
+    names = [lab for e in dia.plane.edges if (lab := e.label) is not None]
+    assert names, "the examples have named or conditional flows"
+    message_flows = {m.id for m in d.collaboration.message_flows}
+    assert message_flows
+    for e in dia.plane.edges:
+        if e.element in message_flows:  # e.g. the start event's name is not written across its message flow
+            for a, b in zip(e.waypoints, e.waypoints[1:], strict=False):
+                segment = Bounds(min(a.x, b.x), min(a.y, b.y), abs(a.x - b.x) + 0.1, abs(a.y - b.y) + 0.1)
+                assert not [s.element for s in dia.plane.shapes if s.label is not None and overlap(s.label, segment)]
+
+
+@pytest.mark.parametrize("name", ["helpdesk.xes.gz", "bpic2012.xes.gz"])
+def test_asis_labels_cover_no_node(name: str) -> None:
+    from crmflow.asis import asis_model
+
+    d = asis_model(crmflow.read_log(real(name)))
+    assert _label_collisions(d) == []
+    freq = [e for e in d.diagrams[0].plane.edges if e.label is not None]
+    assert freq, "flow frequencies get a label box"

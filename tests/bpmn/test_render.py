@@ -119,3 +119,33 @@ def test_png_is_written(tmp_path) -> None:
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     root = _parse(render_svg(d))
     assert (width, height) == pytest.approx((float(root.get("width")), float(root.get("height"))), abs=2)
+
+
+KINDS = ["userTask", "serviceTask", "sendTask", "receiveTask", "manualTask", "scriptTask", "businessRuleTask"]
+
+
+def test_every_task_type_has_its_marker_and_loops_are_marked() -> None:
+    from crmflow.bpmn.model import SubProcess
+
+    loop = '<bpmn:standardLoopCharacteristics xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
+    multi = ('<bpmn:multiInstanceLoopCharacteristics xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+             'isSequential="{}"/>')
+    nodes = [Event(id="S"), *(Task(id=k, name=k, kind=k) for k in KINDS), Task(id="plain", name="plain"),
+             Task(id="L", name="again", unmodelled=(loop,)), Task(id="MP", name="each", unmodelled=(multi.format("false"),)),
+             SubProcess(id="MS", name="one by one", unmodelled=(multi.format("true"),)), Event(id="E", position="end")]
+    flows = [SequenceFlow(id=f"f{i}", source=a.id, target=b.id) for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False))]
+    root = _parse(render_svg(layout(Definitions(id="D", processes=(Process(id="P", nodes=tuple(nodes), flows=tuple(flows)),)))))
+
+    def markers(element: str) -> list[str]:
+        (g,) = root.findall(f".//{{*}}g[@data-element='{element}']")
+        return [m.get("class") for m in g.iter() if (m.get("class") or "").startswith("marker ")]
+
+    for kind in KINDS:
+        assert markers(kind) == [f"marker {kind}"], kind
+    assert markers("plain") == []
+    assert markers("L") == ["marker loop"]
+    assert markers("MP") == ["marker parallel"]
+    assert markers("MS") == ["marker sequential", "marker collapsed"]
+    send = root.find(".//{*}g[@class='marker sendTask']/{*}rect")
+    receive = root.find(".//{*}g[@class='marker receiveTask']/{*}rect")
+    assert send.get("fill") != "#fff" and receive.get("fill") == "#fff", "send: filled envelope, receive: open"

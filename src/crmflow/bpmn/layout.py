@@ -3,15 +3,19 @@
 :func:`layout` asks Graphviz (``dot -Tjson``, ``rankdir=LR``, one cluster per lane) for the
 layers and the order of the nodes within them, then places everything itself:
 
-* **lanes** become horizontal bands, ordered by the mean height Graphviz gave their nodes
-  (nested lanes stay together under their parent); inside a band the distinct node heights
+* **lanes** become horizontal bands in the model's order (``lane_order="flow"``, for discovered
+  As-Is models, orders sibling lanes by the mean height Graphviz gave their nodes instead; nested
+  lanes stay together under their parent); a lane without flow nodes is kept as a narrow band, and
+  every band and pool is tall enough for its name in the header; inside a band the distinct node heights
   are packed into rows just far enough apart for the shapes and their labels, so every node
   lies inside its lane's band and no two shapes overlap;
 * **edges** are routed orthogonally between shape boundaries: straight when source and target
   line up, down/up out of a split gateway and into a join, through the free vertical channels
   between layers otherwise, and around the shapes for flows going back (loops);
-* **boundary events** sit on the bottom edge of their host; event, gateway and data-object names
-  are placed below their shape, flow names beside a segment where they cover no shape;
+* **boundary events** sit on the bottom edge of their host (several events' names one under the
+  other); event, gateway and data-object names are placed below their shape (above or beside it when
+  a flow runs there), flow names and As-Is frequencies beside the flow near its start where they
+  cover no shape and no other label;
 * **nested lanes** are indented by one lane header inside their parent, as bpmn.io draws them;
   text annotations and data-object references are placed beside the node they are associated with;
 * a **collapsed sub-process** with content gets a diagram of its own whose plane is the
@@ -37,9 +41,9 @@ from typing import Literal
 
 import graphviz
 
+from crmflow.bpmn.annotate import flow_frequency
 from crmflow.bpmn.model import (
     Bounds,
-    Collaboration,
     DataObjectReference,
     Definitions,
     Diagram,
@@ -55,9 +59,8 @@ from crmflow.bpmn.model import (
     SubProcess,
     TextAnnotation,
 )
-from crmflow.bpmn.annotate import flow_frequency
 from crmflow.bpmn.render import count_text, flow_text, header_span, wrap_text
-from crmflow.bpmn.routing import LABEL_WIDTH, LINE_HEIGHT, Box, Router
+from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Router, place_collaboration_notes
 from crmflow.errors import BpmnError, GraphvizNotFoundError
 
 TASK_SIZE = (100.0, 80.0)
@@ -315,8 +318,10 @@ def _place_process(  # noqa: C901
     for item, obj in items.items():
         w, h = node_size(obj)
         below = h / 2 + _label_lines(obj) * LINE_HEIGHT + (6 if _label_lines(obj) else 0)
-        if hosted.get(item):
-            below = max(below, h / 2 + EVENT_SIZE[1] / 2 + max(_label_lines(b) for b in hosted[item]) * LINE_HEIGHT + 4)
+        if hosted.get(item):  # the boundary events' labels, stacked when there are several
+            stack = sum(_label_lines(b) * LINE_HEIGHT + 3 for b in hosted[item]) if len(hosted[item]) > 1 else max(
+                _label_lines(b) * LINE_HEIGHT for b in hosted[item])
+            below = max(below, h / 2 + EVENT_SIZE[1] / 2 + stack + 4)
         ext[item] = (h / 2, below)
         dot_size[item] = (max(w, LABEL_WIDTH) if _label_lines(obj) else w, h / 2 + below)
 
@@ -403,11 +408,17 @@ def _place_process(  # noqa: C901
         if n_id in labelled and _label_lines(labelled[n_id])
     }
     for events in hosted.values():
-        for e in events:
-            if e.id in labels:  # below the event, shifted left under the host if it would reach a neighbour
-                eb, lab = boxes[e.id], labels[e.id]
-                spots = [replace(lab, x=x) for x in (eb.cx - LABEL_WIDTH / 2, eb.right - LABEL_WIDTH, eb.left - LABEL_WIDTH / 2)]
-                labels[e.id] = next((sp for sp in spots if not any(_covers(sp, o) for o in boxes.values())), spots[1])
+        named = [e for e in events if e.id in labels]
+        if len(named) == 1:  # below the event, shifted left under the host if it would reach a neighbour
+            eb, lab = boxes[named[0].id], labels[named[0].id]
+            spots = [replace(lab, x=x) for x in (eb.cx - LABEL_WIDTH / 2, eb.right - LABEL_WIDTH, eb.left - LABEL_WIDTH / 2)]
+            labels[named[0].id] = next((sp for sp in spots if not any(_covers(sp, o) for o in boxes.values())), spots[1])
+        label_top = max((boxes[e.id].bottom for e in named), default=0.0) + 4
+        for e in named if len(named) > 1 else ():  # several: one under the other, each centred on its event
+            lines = wrap_text(e.name, 14)
+            w = min(LABEL_WIDTH, max(len(line) for line in lines) * CHAR_WIDTH + 2)
+            labels[e.id] = Bounds(boxes[e.id].cx - w / 2, label_top, w, len(lines) * LINE_HEIGHT)
+            label_top += len(lines) * LINE_HEIGHT + 3
     return _Placed(boxes, placed_lanes, Box(0.0, top, right, max(y, top + MIN_BAND)), labels)
 
 
@@ -427,6 +438,19 @@ def _edge_text(flow: SequenceFlow) -> str:
 def _plane_shapes(
     process: Process | SubProcess, placed: _Placed, participant: str | None
 ) -> tuple[list[Shape], list[Edge]]:
+    nodes = {n.id: n for n in process.nodes}
+    router = Router(placed.boxes, nodes)
+    drawn = [f for f in process.flows if f.source in placed.boxes and f.target in placed.boxes]
+    # forward flows first: they take the natural ports, flows going back route around them
+    routes = {
+        f.id: router.route(f.source, f.target)
+        for f in sorted(drawn, key=lambda f: placed.boxes[f.target].cx <= placed.boxes[f.source].cx)
+    }
+    labels = dict(placed.labels)
+    for key, lab in placed.labels.items():  # off the flows just routed (boundary events keep their stack)
+        if not (isinstance(n := nodes.get(key), Event) and n.position == "boundary"):
+            labels[key] = router.node_label(key, lab, [o for k, o in labels.items() if k != key])
+    router.labels = list(labels.values())
     shapes: list[Shape] = []
     if participant is not None:
         shapes.append(Shape(id=f"{participant}_di", element=participant, bounds=placed.pool.bounds(), is_horizontal=True))
@@ -435,7 +459,7 @@ def _plane_shapes(
     for node in process.nodes:
         box = placed.boxes[node.id]
         shapes.append(Shape(
-            id=f"{node.id}_di", element=node.id, bounds=box.bounds(), label=placed.labels.get(node.id),
+            id=f"{node.id}_di", element=node.id, bounds=box.bounds(), label=labels.get(node.id),
             is_expanded=False if isinstance(node, SubProcess) else None,
             is_marker_visible=True if isinstance(node, Gateway) and node.kind == "exclusive" else None,
         ))  # fmt: skip
@@ -443,14 +467,7 @@ def _plane_shapes(
         shapes.append(Shape(id=f"{note.id}_di", element=note.id, bounds=placed.boxes[note.id].bounds()))
     for ref in process.data_object_refs:
         shapes.append(Shape(id=f"{ref.id}_di", element=ref.id, bounds=placed.boxes[ref.id].bounds(),
-                            label=placed.labels.get(ref.id)))
-    router = Router(placed.boxes, {n.id: n for n in process.nodes}, placed.labels.values())
-    drawn = [f for f in process.flows if f.source in placed.boxes and f.target in placed.boxes]
-    # forward flows first: they take the natural ports, flows going back route around them
-    routes = {
-        f.id: router.route(f.source, f.target)
-        for f in sorted(drawn, key=lambda f: placed.boxes[f.target].cx <= placed.boxes[f.source].cx)
-    }
+                            label=labels.get(ref.id)))
     edges = [
         Edge(id=f"{f.id}_di", element=f.id, waypoints=tuple(routes[f.id]), label=router.flow_label(routes[f.id], _edge_text(f)))
         for f in drawn
@@ -503,7 +520,7 @@ def layout(definitions: Definitions, *, lane_order: Literal["model", "flow"] = "
     else:
         drawn = [(p, None) for p in definitions.processes]
     width = 0.0
-    black_boxes: list[tuple[str, float]] = []
+    black_boxes: list[tuple[str, float, float]] = []
     names = {p.id: p.name for p in collab.participants} if collab is not None else {}
     for process, participant in drawn:
         if process is None:
@@ -530,7 +547,9 @@ def layout(definitions: Definitions, *, lane_order: Literal["model", "flow"] = "
         for m in collab.message_flows:
             if m.source in all_boxes and m.target in all_boxes:
                 edges.append(Edge(id=f"{m.id}_di", element=m.id, waypoints=tuple(router.vertical(m.source, m.target))))
-        s, e = _collaboration_notes(collab, all_boxes, shapes, edges)
+        shapes = _labels_off_message_flows(shapes, edges, {m.id for m in collab.message_flows}, all_boxes)
+        sizes = {t.id: node_size(t) for t in collab.text_annotations}
+        s, e = place_collaboration_notes(collab, sizes, all_boxes, shapes, edges)
         shapes += s
         edges += e
     plane_element = collab.id if collab is not None else definitions.processes[0].id
@@ -541,75 +560,25 @@ def layout(definitions: Definitions, *, lane_order: Literal["model", "flow"] = "
     return replace(definitions, diagrams=tuple(diagrams))
 
 
-def _note_spot(size: tuple[float, float], target: Box, taken: list[Box], pools: list[Box]) -> Box:
-    """A free place for an annotation near ``target``: above right, above, below right, below, right, left."""
-    w, h = size
-    spots = [
-        Box(target.right + 20, target.top - h - 20, target.right + 20 + w, target.top - 20),
-        Box(target.cx - w / 2, target.top - h - 24, target.cx + w / 2, target.top - 24),
-        Box(target.right + 20, target.bottom + 20, target.right + 20 + w, target.bottom + 20 + h),
-        Box(target.cx - w / 2, target.bottom + 24, target.cx + w / 2, target.bottom + 24 + h),
-        Box(target.right + 20, target.cy - h / 2, target.right + 20 + w, target.cy + h / 2),
-        Box(target.left - 20 - w, target.cy - h / 2, target.left - 20, target.cy + h / 2),
-    ]
-
-    def free(b: Box) -> bool:
-        return all(b.right + 6 <= o.left or b.left >= o.right + 6 or b.bottom + 6 <= o.top or b.top >= o.bottom + 6
-                   for o in taken)  # fmt: skip
-
-    def crosses_pool_edge(b: Box) -> bool:
-        return any(not (b.bottom <= p.top or b.top >= p.bottom) and not (p.top <= b.top and b.bottom <= p.bottom)
-                   for p in pools)  # fmt: skip
-
-    return next((b for b in spots if free(b) and not crosses_pool_edge(b)), next((b for b in spots if free(b)), spots[0]))
-
-
-def _collaboration_notes(
-    collab: Collaboration, boxes: dict[str, Box], shapes: list[Shape], edges: list[Edge]
-) -> tuple[list[Shape], list[Edge]]:
-    """Shapes for the collaboration's text annotations near their associated element, and the associations."""
-    if not collab.text_annotations:
-        return [], []
-    flow_mid: dict[str, Box] = {}
-    for e in edges:  # an annotation on a message or sequence flow sits by the middle of the flow
-        if len(e.waypoints) >= 2:
-            a, b = e.waypoints[len(e.waypoints) // 2 - 1], e.waypoints[len(e.waypoints) // 2]
-            mx, my = (a.x + b.x) / 2, (a.y + b.y) / 2
-            flow_mid[e.element] = Box(mx - 1, my - 1, mx + 1, my + 1)
-    pools = [boxes[p.id] for p in collab.participants if p.id in boxes]
-    pool_ids = {p.id for p in collab.participants}
-    taken = [b for k, b in boxes.items() if k not in pool_ids]
-    for shape in shapes:
-        if shape.label is not None:
-            lab = shape.label
-            taken.append(Box(lab.x, lab.y, lab.x + lab.width, lab.y + lab.height))
-    notes = {t.id: t for t in collab.text_annotations}
-    target_of: dict[str, str] = {}
-    for a in collab.associations:
-        for note, other in ((a.source, a.target), (a.target, a.source)):
-            if note in notes and note not in target_of and (other in boxes or other in flow_mid):
-                target_of[note] = other
-    out_shapes: list[Shape] = []
-    placed: dict[str, Box] = {}
-    bottom = max((b.bottom for b in boxes.values()), default=0.0)
-    for note in collab.text_annotations:
-        size = node_size(note)
-        target = target_of.get(note.id)
-        if target is None:  # not associated: below everything, one after another
-            left = max((b.right for b in placed.values() if b.top >= bottom), default=0.0) + (20 if placed else 0)
-            box = Box(left, bottom + 30, left + size[0], bottom + 30 + size[1])
-        else:
-            box = _note_spot(size, boxes.get(target) or flow_mid[target], taken, pools)
-        placed[note.id] = box
-        taken.append(box)
-        out_shapes.append(Shape(id=f"{note.id}_di", element=note.id, bounds=box.bounds()))
-    router = Router({**boxes, **placed, **flow_mid}, {})
-    out_edges = [
-        Edge(id=f"{a.id}_di", element=a.id, waypoints=tuple(router.straight(a.source, a.target)))
-        for a in collab.associations
-        if {a.source, a.target} <= set(router.boxes)
-    ]
-    return out_shapes, out_edges
+def _labels_off_message_flows(
+    shapes: list[Shape], edges: list[Edge], message_flows: set[str], boxes: dict[str, Box]
+) -> list[Shape]:
+    """Move the labels a message flow runs through (message flows are routed after the pools' labels)."""
+    pools = {s.element for s in shapes if s.is_horizontal}
+    router = Router({k: b for k, b in boxes.items() if k not in pools}, {})
+    router.segments = [((a.x, a.y), (b.x, b.y), e.element, "")
+                       for e in edges for a, b in zip(e.waypoints, e.waypoints[1:], strict=False)]
+    crossing = [Bounds(min(a.x, b.x) - 1, min(a.y, b.y) - 1, abs(a.x - b.x) + 2, abs(a.y - b.y) + 2)
+                for e in edges if e.element in message_flows for a, b in zip(e.waypoints, e.waypoints[1:], strict=False)]
+    labels = [s.label for s in shapes if s.label is not None] + [e.label for e in edges if e.label is not None]
+    out = []
+    for s in shapes:
+        lab = s.label
+        if lab is not None and s.element in router.boxes and any(_covers(lab, Box(c.x, c.y, c.x + c.width, c.y + c.height))
+                                                                  for c in crossing):  # fmt: skip
+            s = replace(s, label=router.node_label(s.element, lab, [o for o in labels if o is not lab]))
+        out.append(s)
+    return out
 
 
 def _subprocess_diagrams(container: Process | SubProcess) -> list[Diagram]:

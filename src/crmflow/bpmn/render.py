@@ -274,10 +274,13 @@ def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
     parts += [icon, markers]
     # the name goes between the icon (top-left) and the frequency and markers (bottom): centred, moved down
     # under the icon only when it is tall enough to reach it
-    top, bottom = b.y + (21 if icon else 6), b.y + b.height - 6 - (12 if ann.events is not None else 0) - (14 if markers else 0)
+    top, bottom = b.y + (23 if icon else 6), b.y + b.height - 6 - (12 if ann.events is not None else 0) - (14 if markers else 0)
+    size = 12.0
     lines = _fit(node.name, max(4, int((b.width - 10) / 7)), max(1, int((bottom - top) / 14.4)))
-    cy = max((b.y + 6 + bottom) / 2, top + len(lines) * 7.2)
-    parts.append(_text_block(lines, b.x + b.width / 2, cy))
+    if lines[-1].endswith("…"):  # a long name: one point smaller before it is cut
+        size, lines = 11.0, _fit(node.name, max(4, int((b.width - 10) / 6.4)), max(1, int((bottom - top) / 13.2)))
+    cy = max((b.y + 6 + bottom) / 2, top + len(lines) * size * 0.6)
+    parts.append(_text_block(lines, b.x + b.width / 2, cy, size))
     parts.append("</g>")
     return "".join(parts)
 
@@ -444,8 +447,9 @@ def _sequence_flow(flow: SequenceFlow, e: Edge, defs: Definitions) -> str:
     if text and e.label is not None:
         label = _text_block(wrap_text(text, 14), e.label.x + e.label.width / 2, e.label.y + e.label.height / 2, 11)
     elif count is not None and e.label is not None:  # the DFG frequency where the layout put the label
-        label = (f'<text class="frequency" x="{e.label.x + e.label.width / 2:.1f}" y="{e.label.y + e.label.height / 2 + 3.5:.1f}" '
-                 f'font-size="10" fill="{_MUTED}" text-anchor="middle">{count_text(count)}</text>')
+        lx, ly = e.label.x + e.label.width / 2, e.label.y + e.label.height / 2 + 3.5
+        label = (f'<text class="frequency" x="{lx:.1f}" y="{ly:.1f}" font-size="10" fill="{_MUTED}" '
+                 f'text-anchor="middle">{count_text(count)}</text>')
         text = str(count)
     elif count is not None:  # the DFG frequency beside the longest segment
         a, b = max(zip(e.waypoints, e.waypoints[1:], strict=False),

@@ -6,6 +6,13 @@ vertical channels between layers; around the shapes for flows going back) and ta
 that crosses no shape, does not use one side of a shape both for flows in and out, and, when
 possible, does not run along another flow. Every segment is horizontal or vertical.
 
+Labels are placed once the flows are routed: a gateway's or event's name below its shape unless a
+flow crosses it there (then above or beside it, :meth:`Router.node_label`); a flow's name,
+condition or As-Is frequency beside the flow as near its start as possible, covering no shape and
+no other label and, where it can, crossing no flow (:meth:`Router.flow_label`). Text annotations
+of a collaboration go next to the element they are associated with
+(:func:`place_collaboration_notes`).
+
 >>> r = Router({"a": Box(0, 0, 100, 80), "b": Box(150, 0, 250, 80)}, {})
 >>> [(p.x, p.y) for p in r.route("a", "b")]
 [(100, 40.0), (150, 40.0)]
@@ -17,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from crmflow.bpmn.model import Bounds, Event, FlowNode, Gateway, Point
+from crmflow.bpmn.model import Bounds, Collaboration, Edge, Event, FlowNode, Gateway, Point, Shape
 from crmflow.bpmn.render import wrap_text
 
 LINE_HEIGHT = 14.0
@@ -215,6 +222,36 @@ class Router:
         mid = (sy + ty) / 2
         return _simplify([(s.cx, sy), (s.cx, mid), (t.cx, mid), (t.cx, ty)])
 
+    def _best_spot(self, spots: Sequence[Bounds], others: Sequence[Bounds]) -> int:
+        """The index of the spot covering fewest shapes, then fewest other labels, then crossing no flow."""
+
+        def hits(spot: Bounds, boxes: Iterable[Bounds]) -> int:
+            return sum(spot.x < b.x + b.width and b.x < spot.x + spot.width and spot.y < b.y + b.height
+                       and b.y < spot.y + spot.height for b in boxes)  # fmt: skip
+
+        shapes = [b.bounds() for b in self.boxes.values()]
+        lines_drawn = [
+            Bounds(min(a[0], b[0]) - 1, min(a[1], b[1]) - 1, abs(a[0] - b[0]) + 2, abs(a[1] - b[1]) + 2)
+            for a, b, _s, _t in self.segments
+        ]
+        return min(
+            range(len(spots)),
+            key=lambda i: (hits(spots[i], shapes), hits(spots[i], others), hits(spots[i], lines_drawn) > 0, i),
+        )
+
+    def node_label(self, node: str, label: Bounds, others: Sequence[Bounds]) -> Bounds:
+        """A gateway's or event's label moved off the flows: below its shape as given, else above or beside it."""
+        b, w, h = self.boxes[node], label.width, label.height
+        spots = [
+            label,
+            Bounds(b.cx - w / 2, b.top - 4 - h, w, h),
+            Bounds(b.right + 2, b.bottom + 2, w, h),
+            Bounds(b.right + 2, b.top - 2 - h, w, h),
+            Bounds(b.left - 2 - w, b.bottom + 2, w, h),
+            Bounds(b.left - 2 - w, b.top - 2 - h, w, h),
+        ]
+        return spots[self._best_spot(spots, others)]
+
     def flow_label(self, pts: Sequence[Point], name: str) -> Bounds | None:
         """Where a flow's name (a condition or a frequency) goes: beside the flow, as near its start as it can.
 
@@ -228,7 +265,7 @@ class Router:
             return None
         lines = wrap_text(name, 14)
         h = len(lines) * LINE_HEIGHT
-        w = min(LABEL_WIDTH, max(len(line) for line in lines) * CHAR_WIDTH + 8)
+        w = min(LABEL_WIDTH, max(len(line) for line in lines) * CHAR_WIDTH + 2)
         spots: list[Bounds] = []
         for p, q in zip(pts, pts[1:], strict=False):
             mx, my = (p.x + q.x) / 2, (p.y + q.y) / 2
@@ -242,22 +279,87 @@ class Router:
                     spots += [Bounds(p.x + 5, y, w, h), Bounds(p.x - 5 - w, y, w, h)]
         if not spots:
             return None
-
-        def hits(spot: Bounds, boxes: Iterable[Bounds]) -> int:
-            return sum(spot.x < b.x + b.width and b.x < spot.x + spot.width and spot.y < b.y + b.height
-                       and b.y < spot.y + spot.height for b in boxes)  # fmt: skip
-
-        shapes = [b.bounds() for b in self.boxes.values()]
-        lines_drawn = [
-            Bounds(min(a[0], b[0]) - 1, min(a[1], b[1]) - 1, abs(a[0] - b[0]) + 2, abs(a[1] - b[1]) + 2)
-            for a, b, _s, _t in self.segments
-        ]
-        best = min(
-            range(len(spots)),
-            key=lambda i: (hits(spots[i], shapes), hits(spots[i], self.labels), hits(spots[i], lines_drawn) > 0, i),
-        )
+        best = self._best_spot(spots, self.labels)
         self.labels.append(spots[best])
         return spots[best]
 
 
-__all__ = ["Box", "Router"]
+def _note_spot(size: tuple[float, float], target: Box, taken: list[Box], pools: list[Box]) -> Box:
+    """A free place for an annotation near ``target``: above right, above, below right, below, right, left."""
+    w, h = size
+    spots = [
+        Box(target.right + 20, target.top - h - 20, target.right + 20 + w, target.top - 20),
+        Box(target.cx - w / 2, target.top - h - 24, target.cx + w / 2, target.top - 24),
+        Box(target.right + 20, target.bottom + 20, target.right + 20 + w, target.bottom + 20 + h),
+        Box(target.cx - w / 2, target.bottom + 24, target.cx + w / 2, target.bottom + 24 + h),
+        Box(target.right + 20, target.cy - h / 2, target.right + 20 + w, target.cy + h / 2),
+        Box(target.left - 20 - w, target.cy - h / 2, target.left - 20, target.cy + h / 2),
+    ]
+
+    def free(b: Box) -> bool:
+        return all(b.right + 6 <= o.left or b.left >= o.right + 6 or b.bottom + 6 <= o.top or b.top >= o.bottom + 6
+                   for o in taken)  # fmt: skip
+
+    def crosses_pool_edge(b: Box) -> bool:
+        return any(not (b.bottom <= p.top or b.top >= p.bottom) and not (p.top <= b.top and b.bottom <= p.bottom)
+                   for p in pools)  # fmt: skip
+
+    return next((b for b in spots if free(b) and not crosses_pool_edge(b)), next((b for b in spots if free(b)), spots[0]))
+
+
+def place_collaboration_notes(
+    collab: Collaboration, sizes: dict[str, tuple[float, float]], boxes: dict[str, Box], shapes: list[Shape],
+    edges: list[Edge],
+) -> tuple[list[Shape], list[Edge]]:
+    """Shapes for the collaboration's text annotations, and its associations (used by :mod:`crmflow.bpmn.layout`).
+
+    An annotation associated with a shape (a pool, a flow node) or a flow goes into the first free spot
+    beside it (:func:`_note_spot`) that covers no shape or label and stays inside or outside each pool;
+    one without an association goes below the diagram. ``sizes`` are the annotations' sizes, ``boxes``
+    every shape placed so far, ``shapes`` and ``edges`` the diagram so far (for label and flow positions).
+    """
+    if not collab.text_annotations:
+        return [], []
+    flow_mid: dict[str, Box] = {}
+    for e in edges:  # an annotation on a message or sequence flow sits by the middle of the flow
+        if len(e.waypoints) >= 2:
+            p0, p1 = e.waypoints[len(e.waypoints) // 2 - 1], e.waypoints[len(e.waypoints) // 2]
+            mx, my = (p0.x + p1.x) / 2, (p0.y + p1.y) / 2
+            flow_mid[e.element] = Box(mx - 1, my - 1, mx + 1, my + 1)
+    pools = [boxes[p.id] for p in collab.participants if p.id in boxes]
+    pool_ids = {p.id for p in collab.participants}
+    taken = [b for k, b in boxes.items() if k not in pool_ids]
+    for shape in shapes:
+        if shape.label is not None:
+            lab = shape.label
+            taken.append(Box(lab.x, lab.y, lab.x + lab.width, lab.y + lab.height))
+    notes = {t.id: t for t in collab.text_annotations}
+    target_of: dict[str, str] = {}
+    for a in collab.associations:
+        for end, other in ((a.source, a.target), (a.target, a.source)):
+            if end in notes and end not in target_of and (other in boxes or other in flow_mid):
+                target_of[end] = other
+    out_shapes: list[Shape] = []
+    placed: dict[str, Box] = {}
+    bottom = max((b.bottom for b in boxes.values()), default=0.0)
+    for note in collab.text_annotations:
+        size = sizes[note.id]
+        target = target_of.get(note.id)
+        if target is None:  # not associated: below everything, one after another
+            left = max((b.right for b in placed.values() if b.top >= bottom), default=0.0) + (20 if placed else 0)
+            box = Box(left, bottom + 30, left + size[0], bottom + 30 + size[1])
+        else:
+            box = _note_spot(size, boxes.get(target) or flow_mid[target], taken, pools)
+        placed[note.id] = box
+        taken.append(box)
+        out_shapes.append(Shape(id=f"{note.id}_di", element=note.id, bounds=box.bounds()))
+    router = Router({**boxes, **placed, **flow_mid}, {})
+    out_edges = [
+        Edge(id=f"{a.id}_di", element=a.id, waypoints=tuple(router.straight(a.source, a.target)))
+        for a in collab.associations
+        if {a.source, a.target} <= set(router.boxes)
+    ]
+    return out_shapes, out_edges
+
+
+__all__ = ["Box", "Router", "place_collaboration_notes"]

@@ -177,6 +177,33 @@ def _context(audit: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "quarantine": dict(audit.get("quarantine") or {"count": 0, "by_reason": [], "sample": []}),
         "warnings": [str(w) for w in audit.get("warnings") or []],
         "quality": _quality(audit, lang),
+        "objects": _objects(audit.get("objects"), lang),
+    }
+
+
+def _objects(objects: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """The CRM-objects section: objects without events, stage reach overall and per segment, orphans."""
+    if not objects:
+        return None
+    total = int(objects.get("objects") or 0)
+    without = int(objects.get("without_events") or 0)
+    stages = [str(s) for s in objects.get("stages") or []]
+    reached = [int(n) for n in objects.get("reached") or []]
+    segments = [
+        dict(seg, label=t("objects.other", lang) if seg.get("other") else (seg.get("value") or t("objects.blank", lang)))
+        for seg in objects.get("segments") or []
+    ]
+    return {
+        "intro": t("objects.intro", lang, type=str(objects.get("object_type") or MISSING), objects=format_number(total, lang),
+                   cases=format_number(objects.get("cases") or 0, lang), without=format_number(without, lang),
+                   share=format_percent(without / total if total else 0, lang)),  # fmt: skip
+        "role": t("objects.role", lang, role=str(objects["role"])) if objects.get("role") else "",
+        "stages": [{"stage": s, "reached": n, "share": n / total if total else None}
+                   for s, n in zip(stages, reached, strict=False)],
+        "segment": objects.get("segment"),
+        "stage_names": stages,
+        "segments": segments,
+        "references": [dict(r) for r in objects.get("references") or []],
     }
 
 

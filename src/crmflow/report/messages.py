@@ -144,6 +144,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Построена индуктивным майнером (фильтр шума {noise}); дорожки по основной роли или исполнителю "
               "каждой задачи: {lanes}. Модель также записана в asis.bpmn рядом с отчётом (открывается в bpmn.io).",
     },
+    "bpmn.legend": {
+        "en": "How to read it: n = the number of events of a task (under its name) and, beside a flow, how often one "
+              "step directly followed the other. A task with a red border and a “!” badge is hit by a high-severity "
+              "finding, an orange one by a medium-severity finding: a bottleneck (long waiting before the task) or "
+              "rework (the task repeated within a case); the note linked to it says which and how much.",
+        "ru": "Как читать: n — число событий задачи (под её названием), а число у стрелки — сколько раз один шаг "
+              "непосредственно следовал за другим. Задача с красной рамкой и значком «!» отмечена выводом высокой "
+              "важности, с оранжевой — средней: узкое место (долгое ожидание перед задачей) или переделка (задача "
+              "повторяется в одном случае); связанная с ней заметка говорит, что именно и сколько.",
+    },
+    "section.objects": {"en": "CRM objects", "ru": "Объекты CRM"},
+    "objects.intro": {
+        "en": "Cases are the {type} objects of the CRM tables: {objects} objects, of which {cases} have at least one "
+              "dated event. {without} objects ({share}) have no event at all, so the mining above cannot see them.",
+        "ru": "Случаи — объекты «{type}» из таблиц CRM: всего {objects}, из них {cases} имеют хотя бы одно событие с "
+              "датой. У {without} объектов ({share}) событий нет совсем, поэтому анализ выше их не видит.",
+    },
+    "objects.role": {"en": "Roles taken from: {role}.", "ru": "Роли взяты из: {role}."},
+    "objects.reach": {"en": "Stage reach", "ru": "Достижение этапов"},
+    "objects.reach_intro": {
+        "en": "How many objects reached each stage of the rules (or a later one).",
+        "ru": "Сколько объектов дошли до каждого этапа правил (или дальше).",
+    },
+    "objects.segments": {"en": "Stage reach by {segment}", "ru": "Достижение этапов по атрибуту {segment}"},
+    "objects.other": {"en": "other values", "ru": "прочие значения"},
+    "objects.blank": {"en": "(empty)", "ru": "(пусто)"},
+    "objects.references": {"en": "References between tables", "ru": "Ссылки между таблицами"},
+    "objects.references_intro": {
+        "en": "Orphans are reference values that name no object: the link is lost in the data.",
+        "ru": "«Сироты» — значения ссылок, которые не указывают ни на один объект: связь в данных потеряна.",
+    },
+    "col.stage": {"en": "Stage", "ru": "Этап"},
+    "col.objects": {"en": "Objects", "ru": "Объекты"},
+    "col.without_events": {"en": "Without events", "ru": "Без событий"},
+    "col.conversion": {"en": "Conversion", "ru": "Конверсия"},
+    "col.reference": {"en": "Reference", "ru": "Ссылка"},
+    "col.relations": {"en": "Links", "ru": "Связи"},
+    "col.orphans": {"en": "Orphans", "ru": "Сироты"},
+    "col.orphan_sample": {"en": "Examples", "ru": "Примеры"},
     "section.variants": {"en": "Variants", "ru": "Варианты"},
     "section.findings": {"en": "Findings", "ru": "Выводы"},
     "section.sla": {"en": "Service levels (SLA)", "ru": "Сроки (SLA)"},
