@@ -132,3 +132,17 @@ def test_index_escapes_crm_text() -> None:
                         files=[PackFile("documents", "<b>x</b>", "report.docx")], lang="ru")
     assert "<script>alert" not in html and "&lt;script&gt;" in html and "a &amp; b" in html
     assert 'href="report.docx"' in html and "http" not in html.split("<body>")[1].split("<footer>")[0]
+
+
+def test_control_characters_in_crm_text_do_not_break_docx_or_xlsx(tmp_path: Path) -> None:
+    # Excel exports carry \x0b for line breaks; python-docx and openpyxl refused the whole pack on them.
+    bad = "Сделка\x0bVIP\x00\x1f"
+    doc = Document(title=bad, subtitle="s", lang="ru",
+                   sections=(Section(title=bad, blocks=(Paragraph(bad), BulletList((bad,)),
+                                                        Table(header=("a",), rows=((bad,),)))),))
+    docx_path = write_docx(doc, tmp_path / "r.docx")
+    texts = [p.text for p in read_docx(str(docx_path)).paragraphs]
+    assert "Сделка VIP  " in texts
+    book = Workbook(name="w", sheets=(Sheet(name="s", header=("a",), rows=((bad,), ("=1+1",))),))
+    ws = load_workbook(write_xlsx(book, tmp_path / "w.xlsx")).active
+    assert ws["A2"].value == "Сделка VIP  " and ws["A3"].data_type == "s"

@@ -206,3 +206,20 @@ def test_canonical_text_parses_back_to_the_same_tree(text: str) -> None:
 def test_arbitrary_text_only_ever_raises_expression_errors(text: str) -> None:
     with contextlib.suppress(ExpressionError):
         parse_expression(text).evaluate(CONTEXT)
+
+
+@pytest.mark.parametrize("pattern", ["((a+))+$", "(?:(?:a)+)+b", "(a|a)*$", "(a|aa)+$", "(x+x+)+y", "(.*a){20}"])
+def test_matches_refuses_redos_hidden_in_nested_groups_or_alternation(pattern: str) -> None:
+    # These bypassed the old one-level check and took seconds on 26 characters (exponential backtracking).
+    with pytest.raises(ExpressionError, match="exponential time"):
+        parse_expression(f'matches(x, "{pattern}")')
+
+
+def test_matches_limits_the_text_of_a_pattern_with_several_open_repeats() -> None:
+    # Three open-ended repeats backtrack in about n**3 steps: the text is bounded so that stays small.
+    # (`.*a.*a.*x` on 10,000 characters did not finish in a minute.)
+    e = parse_expression('matches(x, "a*b*c*")')
+    assert e.evaluate({"x": "a" * 400}) is True
+    with pytest.raises(ExpressionError, match="at most 464 characters"):
+        e.evaluate({"x": "a" * 10_000})
+    assert parse_expression('matches(x, "[0-9]{10}|[0-9]{12}")').evaluate({"x": "1" * 12}) is True

@@ -222,3 +222,10 @@ def test_explicit_timezone_for_times_without_offset(tmp_path: Path) -> None:
     )
     first = raw_store.sql(f'SELECT "time:timestamp" FROM {raw.table} WHERE row_no = 1').fetchall()[0][0]
     assert first.isoformat() == "2024-03-01T05:00:00+00:00" and raw.info["timezone"] == "Asia/Yekaterinburg"
+
+
+def test_deeply_nested_json_is_a_clear_error_not_a_recursion_crash(tmp_path: Path) -> None:
+    p = tmp_path / "deep.jsonocel"
+    p.write_text('{"objectTypes": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(UnsafeInputError, match="nested too deeply"):
+        read_ocel_raw(EventStore(), p, log_name="log", object_type="order")

@@ -103,3 +103,16 @@ def test_unsupported_file(tmp_path: Path) -> None:
     p.write_bytes(b"x")
     with pytest.raises(InputError, match="a.docx: no reader"):
         load_entity(EventStore(), p, name="a")
+
+
+def test_json_entity_file_above_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    # The JSON loader read any size into memory; it now honours CRMFLOW_MAX_OCEL_JSON_BYTES like the OCEL reader.
+    from crmflow.errors import UnsafeInputError
+    from crmflow.settings import Settings
+
+    p = tmp_path / "contacts.json"
+    p.write_text(json.dumps([{"ID": i, "Телефон": "+7 900 000-00-00"} for i in range(50)]), encoding="utf-8")
+    store = EventStore(settings=Settings(max_ocel_json_bytes=500))
+    with pytest.raises(UnsafeInputError, match="more than the limit of 500 bytes"):
+        load_entity(store, p, name="contacts")
+    assert load_entity(EventStore(), p, name="contacts").rows == 50

@@ -66,3 +66,14 @@ def test_the_documented_example_is_valid() -> None:
     rules = parse_rules(yaml.safe_load(block.group(1)))
     assert set(rules.entities) == {"deals", "companies", "payments"}
     assert rules.date_order and rules.sequences and rules.reconciliation
+
+
+def test_rules_file_with_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
+    # Nested aliases load as shared lists; any code that walks them visits 10**k values ("billion laughs").
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 5)]
+    lines += ["entities:", "  contacts:", "    required: *a4"]  # 10**5 values; each level more multiplies by 10
+    p = tmp_path / "rules.yaml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(QualityRulesError, match=r"rules\.yaml: not valid YAML at line 2, .*aliases .* are not allowed"):
+        load_quality_rules(p)

@@ -149,3 +149,15 @@ def test_ui_csv_export_with_date_entered_columns() -> None:
     assert q["bad_timestamp"]["line"] == 4 and "'31.04.2024 10:00'" in q["bad_timestamp"]["reason"]
     assert q["no_stage_history"]["line"] == 5 and "deal 30004" in q["no_stage_history"]["reason"]
     assert log.rows_read == 9 and log.n_events == 7 and log.quarantined == 2
+
+
+def test_deal_page_above_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Saved HubSpot pages were read whole whatever their size; they now have the JSON page limit.
+    from crmflow.errors import UnsafeInputError
+
+    p = tmp_path / "deals.json"
+    p.write_text(json.dumps({"results": [{"id": str(i), "properties": {"dealstage": "x" * 100}} for i in range(20)]}),
+                 encoding="utf-8")
+    monkeypatch.setenv("CRMFLOW_MAX_OCEL_JSON_BYTES", "300")
+    with pytest.raises(UnsafeInputError, match="limit"):
+        read_deals(EventStore(), p, "log")

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from crmflow.architecture.dot import dot_string, html_text, render_dot_svg
 from crmflow.errors import ObjectModelError
 from crmflow.i18n import text
@@ -35,6 +33,7 @@ from crmflow.jsonable import JsonMixin
 from crmflow.store.objects import ObjectCentricLog
 from crmflow.store.queries import ident
 from crmflow.store.store import EventLog
+from crmflow.yamlfile import read_yaml
 
 SystemKind = Literal["external", "process", "store"]
 FlowStatus = Literal["confirmed", "undocumented", "not_seen", "not_checkable"]
@@ -225,14 +224,7 @@ def parse_inventory(doc: Any, *, label: str = "inventory") -> Inventory:
 def load_inventory(path: str | Path) -> Inventory:
     """Read an integration-inventory YAML file (safe loader)."""
     p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ObjectModelError(f"{p}: cannot read the inventory: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise ObjectModelError(f"{p.name}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    doc = read_yaml(p, what="integration inventory", error=ObjectModelError)
     return parse_inventory(doc, label=p.name)
 
 

@@ -49,6 +49,7 @@ from crmflow.bpmn.reader import canonical_xml, document_nsmap
 from crmflow.findings.messages import fmt_duration
 from crmflow.findings.model import Finding
 from crmflow.i18n import check_lang, text
+from crmflow.ingest.safety import safe_xml_parser
 from crmflow.mining.dfg import DirectlyFollowsGraph
 from crmflow.mining.statistics import ActivityStats
 
@@ -271,7 +272,7 @@ def _attr(el: etree._Element, name: str) -> float | None:
 def _crmflow_elements(extensions: Iterable[str]) -> Iterable[etree._Element]:
     for raw in extensions:
         if CRMFLOW_NS in raw:
-            el = etree.fromstring(raw)
+            el = etree.fromstring(raw, parser=safe_xml_parser())  # the model may come from anywhere, not only our reader
             if isinstance(el.tag, str) and el.tag.startswith(f"{{{CRMFLOW_NS}}}"):
                 yield el
 

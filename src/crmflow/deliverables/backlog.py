@@ -174,9 +174,22 @@ def backlog_csv(tobe: ToBeDefinition, *, lang: str, tracker: str = "jira") -> st
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for rec in backlog_records(tobe, lang):
-        writer.writerow([rec["id"], rec["parent"], rec["type"], rec["summary"], rec["description"], rec["priority"],
-                         rec["labels"]])
+        writer.writerow([csv_cell(rec[k]) for k in ("id", "parent", "type", "summary", "description", "priority",
+                                                    "labels")])
     return buf.getvalue()
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` safe for a spreadsheet that opens the CSV: a leading formula character gets a ``'`` before it.
+
+    >>> print(csv_cell("=1+1"), csv_cell("Call back"))
+    '=1+1 Call back
+    """
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def write_backlog_csv(tobe: ToBeDefinition, folder: Path, *, lang: str) -> list[Path]:
@@ -204,5 +217,5 @@ def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
     )
 
 
-__all__ = ["JIRA_COLUMNS", "YOUTRACK_COLUMNS", "Requirement", "Story", "backlog_csv", "backlog_records",
-           "backlog_sheets", "build_backlog", "requirements", "stories", "write_backlog_csv"]
+__all__ = ["FORMULA_STARTS", "JIRA_COLUMNS", "YOUTRACK_COLUMNS", "Requirement", "Story", "backlog_csv", "backlog_records",
+           "backlog_sheets", "build_backlog", "csv_cell", "requirements", "stories", "write_backlog_csv"]

@@ -7,7 +7,10 @@ PNG (python-docx cannot embed SVG).
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
+from typing import Any
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -21,6 +24,20 @@ from crmflow.errors import PackError
 
 #: The built-in style of every table (header row shaded, banded rows).
 TABLE_STYLE = "Light Grid Accent 1"
+#: Characters XML 1.0 cannot hold (CRM text exported from Excel carries \x0b line breaks); python-docx refuses them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """``value`` (text, a tuple or a document block) with the characters XML cannot hold replaced by spaces."""
+    if isinstance(value, str):
+        return _NOT_XML.sub(" ", value)
+    if isinstance(value, tuple):
+        return tuple(_xml_safe(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _xml_safe(getattr(value, f.name))  # type: ignore[misc]
+                                             for f in dataclasses.fields(value) if f.init})
+    return value
 
 
 def _toc(doc, title: str) -> None:  # type: ignore[no-untyped-def]
@@ -151,6 +168,7 @@ def write_docx(document: Document, path: str | Path) -> Path:
         Where to write.
     """
     target = Path(path)
+    document = _xml_safe(document)
     doc = new_docx()
     first = doc.sections[0]  # A4 with 2 cm margins, as the PDF
     first.page_width, first.page_height = Cm(21), Cm(29.7)

@@ -26,6 +26,26 @@ def one_line(value: str) -> str:
     return ("\\" + flat) if flat[:1] in ("#", "@", "|") else flat
 
 
+#: Keywords that open a block when a line starts with ``keyword:`` (Cucumber's ``ru`` and ``en`` dialects).
+BLOCK_KEYWORDS = frozenset({
+    "Функция", "Функционал", "Функциональность", "Свойство", "Предыстория", "Контекст", "Сценарий", "Пример",
+    "Структура сценария", "Шаблон сценария", "Примеры", "Правило", "Feature", "Business Need", "Ability",
+    "Background", "Scenario", "Example", "Scenario Outline", "Scenario Template", "Examples", "Scenarios", "Rule",
+})
+
+
+def description_line(value: str) -> str:
+    """A free-text line under ``Feature:``: as :func:`one_line`, and a leading ``Scenario:``-like keyword
+    (which Gherkin would read as a new block) is escaped.
+
+    >>> print(description_line("Scenario: approve everything"))
+    \\Scenario: approve everything
+    """
+    flat = one_line(value)
+    head = flat.split(":", 1)[0].strip() if ":" in flat else ""
+    return ("\\" + flat) if head in BLOCK_KEYWORDS else flat
+
+
 def tag(value: str) -> str:
     """A Gherkin tag: no spaces or ``@``."""
     return "@" + re.sub(r"[^\w.\-:/>]+", "_", value)
@@ -48,7 +68,7 @@ def feature_text(tobe: ToBeDefinition, process: Process, suite: UatSuite, *, lan
     kw = KEYWORDS[lang]
     lines = [f"# language: {lang}", f"{kw['feature']}: {one_line(process.name.get(lang))}"]
     if process.description:
-        lines.append("  " + one_line(process.description.get(lang)))
+        lines.append("  " + description_line(process.description.get(lang)))
     for scenario in suite.scenarios:
         if scenario.process == process.id:
             lines.append("")
@@ -86,4 +106,4 @@ def parse_feature(text: str) -> dict[str, object]:
     return {"language": lang, "feature": feature, "scenarios": scenarios}
 
 
-__all__ = ["KEYWORDS", "feature_text", "one_line", "parse_feature", "scenario_text", "tag"]
+__all__ = ["BLOCK_KEYWORDS", "KEYWORDS", "description_line", "feature_text", "one_line", "parse_feature", "scenario_text", "tag"]

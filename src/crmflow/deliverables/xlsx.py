@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook as XlWorkbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -46,7 +47,7 @@ def _width(values: list[object]) -> float:
 
 
 def _write_sheet(ws, sheet: Sheet) -> None:  # type: ignore[no-untyped-def]
-    ws.append(list(sheet.header))
+    ws.append([_cell(h) for h in sheet.header])
     for row in sheet.rows:
         ws.append([_cell(v) for v in row])
     ncols = len(sheet.header)
@@ -83,7 +84,9 @@ def _write_sheet(ws, sheet: Sheet) -> None:  # type: ignore[no-untyped-def]
 
 
 def _cell(value: str | int | float | None) -> str | int | float | None:
-    # Never let CRM text become a formula in Excel.
+    # Never let CRM text become a formula in Excel, nor its control characters (\x0b from Excel) break the file.
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
         return "'" + value if value[:1] == "=" else value
     return value

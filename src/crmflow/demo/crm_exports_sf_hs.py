@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crmflow.demo.crm_exports import DealSet
+from crmflow.sources.salesforce import OPPORTUNITY_HISTORY_FIELDS
 from crmflow.sources.salesforce_ids import sf_id18
 
 __all__ = [
@@ -74,22 +75,7 @@ def write_salesforce_exports(deals: DealSet, folder: str | Path, *, seed: int = 
     n = 0
     with hist.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        w.writerow(
-            [
-                "Id",
-                "OpportunityId",
-                "CreatedById",
-                "CreatedDate",
-                "StageName",
-                "Amount",
-                "ExpectedRevenue",
-                "CloseDate",
-                "Probability",
-                "ForecastCategory",
-                "SystemModstamp",
-                "IsDeleted",
-            ]
-        )
+        w.writerow(OPPORTUNITY_HISTORY_FIELDS)
         for d in deals.deals:
             amount = 10_000 * rng.randint(1, 50)
             for i, m in enumerate(d.moves):

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jinja2 import Environment, select_autoescape
-
 from crmflow import __version__
+from crmflow.deliverables.html import render_page
 from crmflow.demo.messages import t
 
 #: The index's sections, in order.
@@ -46,25 +45,13 @@ class DemoOutput:
     extras: tuple[tuple[str, Path], ...] = ()
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1100px;
-       padding: 0 1rem; color: #1d2733; }
-h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { border-bottom: 1px solid #d5dbe3; padding-bottom: .2rem; }
-.lead { color: #44505c; } a { color: #1f4e79; } .card { margin: .8rem 0 1.2rem; }
-.card a.main { font-weight: 600; font-size: 1.05rem; } .detail { color: #44505c; margin: .2rem 0; }
-.extras { font-size: .9rem; color: #6b7785; } code { background: #f2f4f7; padding: 0 .3rem; }
-figure { margin: .5rem 0 1.5rem; } figure img { max-width: 100%; border: 1px solid #d5dbe3; background: #fff; }
-footer { margin-top: 3rem; color: #6b7785; font-size: .85rem; }
-</style>
-</head>
-<body>
-<h1>{{ title }}</h1>
+_TEMPLATE = """{% extends "page.html" %}
+{% block style %}
+.card { margin: .8rem 0 1.2rem; } .card a.main { font-weight: 600; font-size: 1.05rem; }
+.detail { color: #44505c; margin: .2rem 0; } .extras { font-size: .9rem; color: #6b7785; }
+figure { margin: .5rem 0 1.5rem; }
+{% endblock %}
+{% block body %}
 <p class="lead">{{ lead }}</p>
 {% for group in groups %}{% if items[group] %}
 <section id="{{ group }}">
@@ -79,9 +66,7 @@ footer { margin-top: 3rem; color: #6b7785; font-size: .85rem; }
 </div>
 {% endfor %}</section>
 {% endif %}{% endfor %}
-<footer>{{ footer }}</footer>
-</body>
-</html>
+{% endblock %}
 """
 
 
@@ -103,8 +88,8 @@ def write_demo_index(out_dir: str | Path, outputs: list[DemoOutput] | tuple[Demo
                 "extras": [(label, _rel(p, root)) for label, p in o.extras],
             }
         )
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    html = env.from_string(_TEMPLATE).render(
+    html = render_page(
+        _TEMPLATE,
         lang=lang,
         title=t("html.title", lang),
         lead=t("html.lead", lang),

@@ -128,7 +128,7 @@ def run_demo(
     """
     from crmflow.architecture.dfd import discover_dfd, write_dfd
     from crmflow.architecture.erd import infer_erd, write_erd
-    from crmflow.asis import audit
+    from crmflow.asis import AuditResult, audit
     from crmflow.deliverables.pack import build_pack
     from crmflow.demo.bitrix import generate_bitrix_demo
     from crmflow.demo.journeys import generate_journeys
@@ -173,38 +173,27 @@ def run_demo(
         started,
     )
 
-    started = time.perf_counter()
-    step(t("step.bitrix_audit", lang))
-    bitrix_audit = audit(bitrix.csv_path, rules=bitrix.rules_path, lang=lang)
-    written = bitrix_audit.write(folder / "bitrix24", lang=lang)
-    emit(
-        DemoOutput(
-            "bitrix_audit",
-            "audits",
-            t("out.bitrix_audit", lang),
-            _audit_detail(bitrix_audit.data, lang),
-            written.html_path,
-            ((t("link.audit_json", lang), written.json_path), (t("link.asis_bpmn", lang), folder / "bitrix24" / "asis.bpmn")),
-        ),
-        started,
-    )
+    def audit_step(key: str, log: Path, rules: Path, sub: str) -> AuditResult:
+        started = time.perf_counter()
+        step(t(f"step.{key}", lang))
+        result = audit(log, rules=rules, lang=lang)
+        written = result.write(folder / sub, lang=lang)
+        emit(
+            DemoOutput(
+                key,
+                "audits",
+                t(f"out.{key}", lang),
+                _audit_detail(result.data, lang),
+                written.html_path,
+                ((t("link.audit_json", lang), written.json_path), (t("link.asis_bpmn", lang), folder / sub / "asis.bpmn")),
+            ),
+            started,
+        )
+        return result
 
-    started = time.perf_counter()
-    step(t("step.helpdesk_audit", lang))
+    bitrix_audit = audit_step("bitrix_audit", bitrix.csv_path, bitrix.rules_path, "bitrix24")
     helpdesk = Path(str(demo_pkg / "data" / "helpdesk.xes.gz"))
-    hd_audit = audit(helpdesk, rules=Path(str(demo_pkg / "rules_helpdesk.yaml")), lang=lang)
-    written = hd_audit.write(folder / "helpdesk", lang=lang)
-    emit(
-        DemoOutput(
-            "helpdesk_audit",
-            "audits",
-            t("out.helpdesk_audit", lang),
-            _audit_detail(hd_audit.data, lang),
-            written.html_path,
-            ((t("link.audit_json", lang), written.json_path), (t("link.asis_bpmn", lang), folder / "helpdesk" / "asis.bpmn")),
-        ),
-        started,
-    )
+    audit_step("helpdesk_audit", helpdesk, Path(str(demo_pkg / "rules_helpdesk.yaml")), "helpdesk")
 
     started = time.perf_counter()
     step(t("step.quality", lang))

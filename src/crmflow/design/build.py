@@ -122,8 +122,7 @@ def time_span(text: Any, basis: TimeBasis, calendar: CalendarSpec, *, key: str =
     """A :class:`TimeSpan` from a written duration; working days/weeks follow the calendar."""
     try:
         duration = parse_duration(str(text))
-        day = calendar.working_day_seconds if basis == "working" else 86400
-        seconds = duration.length(day_s=day, week_s=day * len(calendar.weekdays) if basis == "working" else None)
+        seconds = work_calendar(calendar).working_length(duration) if basis == "working" else duration.length()
         iso = iso_duration(duration.length())
     except DurationError as exc:
         raise ToBeError(f"`{key}`: {exc}") from None

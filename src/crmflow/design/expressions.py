@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from re import _constants as _sre_c  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree
@@ -186,19 +188,59 @@ FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
     "len": (1, 1), "lower": (1, 1), "upper": (1, 1), "is_empty": (1, 1), "matches": (2, 2),
     "now": (0, 0), "working_minutes_since": (1, 1),
 }
-_NESTED_QUANTIFIER = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
+#: Backtracking budget of ``matches``: with ``k`` open-ended repeats a pattern can take about ``n**k`` steps on
+#: ``n`` characters, so the text is limited to ``MATCH_STEPS ** (1/k)`` characters (and to :data:`MAX_MATCH_TEXT`).
+MATCH_STEPS = 10**8
+_REPEATS = (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT)
 
 
-def _check_pattern(pattern: str, column: int) -> re.Pattern[str]:
+def _open_repeats(items: Any, *, pattern: str, column: int, in_repeat: bool = False) -> int:
+    """How many variable-length repeats ``items`` (a parsed pattern) holds; refuse the shapes that backtrack
+    exponentially: a variable repeat or an alternation inside a repeat, and back-references."""
+    count = 0
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, sub = av
+            variable = low != high
+            if in_repeat and variable:
+                raise ExpressionError(f"column {column}: the pattern {pattern!r} has a repeated group that holds "
+                                      "another repeat (it can take exponential time; write a simpler pattern)")
+            count += variable + _open_repeats(sub, pattern=pattern, column=column, in_repeat=in_repeat or high > 1)
+        elif op is _sre_c.BRANCH:
+            if in_repeat:
+                raise ExpressionError(f"column {column}: the pattern {pattern!r} has a repeated group with "
+                                      "alternatives `|` (it can take exponential time; use a character class "
+                                      "[...] or write the alternatives out)")
+            count += sum(_open_repeats(b, pattern=pattern, column=column, in_repeat=in_repeat) for b in av[1])
+        elif op is _sre_c.SUBPATTERN:
+            count += _open_repeats(av[3], pattern=pattern, column=column, in_repeat=in_repeat)
+        elif op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+            count += _open_repeats(av[1], pattern=pattern, column=column, in_repeat=in_repeat)
+        elif op is _sre_c.ATOMIC_GROUP:
+            count += _open_repeats(av, pattern=pattern, column=column, in_repeat=in_repeat)
+        elif op in (_sre_c.GROUPREF, _sre_c.GROUPREF_EXISTS):
+            raise ExpressionError(f"column {column}: the pattern {pattern!r} has a back-reference "
+                                  "(it can take exponential time; write a simpler pattern)")
+    return count
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    max_text: int  # longest text it is run on
+
+
+@functools.lru_cache(maxsize=256)
+def _check_pattern(pattern: str, column: int) -> _Pattern:
     if len(pattern) > MAX_PATTERN:
         raise ExpressionError(f"column {column}: the pattern of matches() is longer than {MAX_PATTERN} characters")
-    if _NESTED_QUANTIFIER.search(pattern) or re.search(r"\\[1-9]", pattern):
-        raise ExpressionError(f"column {column}: the pattern {pattern!r} has a repeated group or a back-reference "
-                              "(they can take exponential time; write a simpler pattern)")
     try:
-        return re.compile(pattern)
+        regex = re.compile(pattern)
+        parsed = _sre_parser.parse(pattern)
     except re.error as exc:
         raise ExpressionError(f"column {column}: {pattern!r} is not a valid regular expression: {exc}") from None
+    k = _open_repeats(parsed, pattern=pattern, column=column)
+    return _Pattern(regex, MAX_MATCH_TEXT if k <= 1 else min(MAX_MATCH_TEXT, int(MATCH_STEPS ** (1 / k))))
 
 
 # ------------------------------------------------------------------------------ the expression
@@ -465,9 +507,11 @@ class _Evaluator:
             text, pattern = args
             if not isinstance(text, str) or not isinstance(pattern, str):
                 raise self.fail(node, "matches() needs text and a pattern")
-            if len(text) > MAX_MATCH_TEXT:
-                raise self.fail(node, f"matches() is run on text of at most {MAX_MATCH_TEXT} characters")
-            return _check_pattern(pattern, node.column).fullmatch(text) is not None
+            checked = _check_pattern(pattern, node.column)
+            if len(text) > checked.max_text:
+                raise self.fail(node, f"matches() with the pattern {pattern!r} is run on text of at most "
+                                      f"{checked.max_text} characters (got {len(text)})")
+            return checked.regex.fullmatch(text) is not None
         if name == "now":
             return self.context.now or datetime.now(UTC)
         if name == "working_minutes_since":

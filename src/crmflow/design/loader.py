@@ -36,6 +36,7 @@ from crmflow.design.build import build_definition
 from crmflow.design.checks import Problem, check_definition
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
+from crmflow.yamlfile import YAML_HINT, YamlProblem
 
 #: Largest To-Be file read (a definition is a few hundred lines; this bounds a hostile input).
 MAX_BYTES = 2_000_000
@@ -91,10 +92,9 @@ def compose_located(text: str, *, where: str) -> Located:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ToBeError(f"{where}{at}: not valid YAML: {problem} (check indentation and quotes)") from None
+        bad = YamlProblem.of(exc)
+        at = f":{bad.line}" if bad.line is not None else ""
+        raise ToBeError(f"{where}{at}: not valid YAML: {bad.problem} ({YAML_HINT})") from None
     if root is None:
         raise ToBeError(f"{where}: the file is empty (expected a To-Be definition starting with `tobe: 1`)")
     marks: dict[PathKey, tuple[int, int]] = {}

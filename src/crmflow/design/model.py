@@ -535,10 +535,6 @@ class CalendarSpec:
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: str | None = "RU"
 
-    @property
-    def working_day_seconds(self) -> int:
-        return self.working_hours[1] - self.working_hours[0]
-
 
 @dataclass(frozen=True, kw_only=True)
 class ToBeDefinition:

@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from crmflow.durations import DAY_SECONDS, Duration
 from crmflow.jsonable import JsonMixin
 from crmflow.store import finding_queries as fq
 
@@ -51,7 +52,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from crmflow.store.store import EventStore
 
 ALL_DAYS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
-DAY_SECONDS = 86400
 
 
 @functools.lru_cache(maxsize=64)
@@ -109,6 +109,24 @@ class WorkCalendar(JsonMixin):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def working_length(self, duration: Duration) -> float:
+        """Seconds of a written duration counted in this calendar's working time.
+
+        A day (``1d``) is one working day (``end_s - start_s``) and a week (``1w``) the working
+        days of a week; hours, minutes and seconds are literal.
+
+        >>> from crmflow.durations import parse_duration
+        >>> WorkCalendar(start_s=9 * 3600, end_s=18 * 3600, weekdays=(0, 1, 2, 3, 4)).working_length(parse_duration("1w1d"))
+        194400.0
+
+        Raises
+        ------
+        DurationError
+            If the duration has years or months.
+        """
+        day = float(self.end_s - self.start_s)
+        return duration.length(day_s=day, week_s=day * len(self.weekdays))
 
     def local_day(self, t: datetime) -> date:
         """The local calendar day of an instant (naive datetimes are read as UTC)."""
@@ -207,11 +225,7 @@ class WorkCalendar(JsonMixin):
             "work_len": pa.array([r.work_len for r in rows], pa.float64()),
             "cum_before": pa.array([r.cum_before for r in rows], pa.float64()),
         })
-        store.con.register(f"{name}_src", arrow)
-        try:
-            store.sql(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_src")
-        finally:
-            store.con.unregister(f"{name}_src")
+        store.temp_table_from_arrow(name, arrow)
         return CalendarTable(calendar=self, table=name, first_day=first, last_day=last)
 
     def install_for(self, store: EventStore, log_name: str, *, extra: Iterable[datetime] = ()) -> CalendarTable:

@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from crmflow.durations import DAY_SECONDS, SHORT_EXPECTED
 from crmflow.durations import parse_duration as parse_any_duration
 from crmflow.errors import DurationError, RulesError
-from crmflow.findings.calendar import DAY_SECONDS, WorkCalendar
+from crmflow.findings.calendar import WorkCalendar
 from crmflow.findings.model import Severity
 from crmflow.jsonable import JsonMixin
+from crmflow.yamlfile import read_yaml
 
 TimeBasis = Literal["working", "calendar"]
 
@@ -149,24 +149,24 @@ def grade(case_share: float, *, high: float = 0.20, medium: float = 0.05) -> Sev
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_duration(value: object, key: str, *, day_s: float = DAY_SECONDS, week_s: float | None = None) -> float:
+def parse_duration(value: object, key: str, *, working: WorkCalendar | None = None) -> float:
     """Seconds of a duration such as ``10m``, ``1h30m``, ``30d`` or ``PT10M``.
 
-    ``day_s`` and ``week_s`` are the lengths of ``d`` and ``w`` (default 24 h and 7 days); working-time
-    SLAs pass the working day and the working week, so ``1d`` is one working day.
+    ``d`` and ``w`` are 24 h and 7 days; working-time SLAs pass their calendar as ``working``, so
+    ``1d`` is one working day and ``1w`` a working week (:meth:`WorkCalendar.working_length`).
 
     >>> parse_duration("1h30m", "within"), parse_duration("P1DT2H", "within")
     (5400.0, 93600.0)
-    >>> parse_duration("1d2h", "within", day_s=36000, week_s=180000)
+    >>> parse_duration("1d2h", "within", working=WorkCalendar(start_s=9 * 3600, end_s=19 * 3600))
     43200.0
     """
-    expected = "a duration such as 45s, 10m, 2h, 1d, 1h30m or ISO 8601 PT10M / P30D"
     if not isinstance(value, str) or not value.strip():
-        raise RulesError(f"`{key}`: {value!r} is not a duration (expected {expected})")
+        raise RulesError(f"`{key}`: {value!r} is not a duration ({SHORT_EXPECTED})")
     try:
-        return parse_any_duration(value).length(day_s=day_s, week_s=week_s)
+        duration = parse_any_duration(value)
+        return duration.length() if working is None else working.working_length(duration)
     except DurationError:
-        raise RulesError(f"`{key}`: cannot read {value!r} as a duration (expected {expected})") from None
+        raise RulesError(f"`{key}`: cannot read {value!r} as a duration ({SHORT_EXPECTED})") from None
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -268,11 +268,7 @@ def _parse_sla(value: object, calendar: WorkCalendar) -> tuple[SlaRule, ...]:
         basis = data.get("time", "calendar")
         if basis not in ("working", "calendar"):
             raise RulesError(f"`{where}.time`: {basis!r} is not allowed (expected working or calendar)")
-        if basis == "working":
-            day = float(calendar.end_s - calendar.start_s)
-            within = parse_duration(data["within"], f"{where}.within", day_s=day, week_s=day * len(calendar.weekdays))
-        else:
-            within = parse_duration(data["within"], f"{where}.within")
+        within = parse_duration(data["within"], f"{where}.within", working=calendar if basis == "working" else None)
         if within <= 0:
             raise RulesError(f"`{where}.within`: {data['within']!r} must be longer than zero")
         if name in {r.name for r in rules}:
@@ -315,14 +311,7 @@ def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRul
         return AuditRules()
     if isinstance(source, str | Path):
         path = Path(source)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise RulesError(f"cannot read the rules file {path}: {exc.strerror or exc}") from exc
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise RulesError(f"the rules file {path} is not valid YAML at{at}: {exc}") from exc
+        raw = read_yaml(path, what="rules file", error=RulesError)
         data = {} if raw is None else _mapping(raw, f"the rules file {path}")
     else:
         data = _mapping(source, "rules")

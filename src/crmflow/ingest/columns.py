@@ -19,11 +19,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from crmflow.errors import ColumnMappingError, InputError
 from crmflow.i18n import text
 from crmflow.store.schema import EventLogSchema
+from crmflow.yamlfile import read_yaml
 
 FIELDS: tuple[str, ...] = ("case_id", "activity", "timestamp", "resource", "role", "lifecycle")
 REQUIRED: tuple[str, ...] = ("case_id", "activity", "timestamp")
@@ -358,12 +357,7 @@ def load_mapping_file(path: str | Path) -> ColumnMapping:
         timezone: Europe/Moscow
     """
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InputError(f"cannot read the mapping file {p}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ColumnMappingError(f"{p.name}: not valid YAML: {exc}") from exc
+    data = read_yaml(p, what="mapping file", error=ColumnMappingError, read_error=InputError)
     if not isinstance(data, dict):
         raise ColumnMappingError(f"{p.name}: expected keys such as `case_id: ID сделки`, found {type(data).__name__}")
     return mapping_from_dict(data, source=p.name)

@@ -89,13 +89,6 @@ class Dialect:
     skip: int  # physical lines before the header (a ``sep=;`` line)
 
 
-def register_arrow(store: EventStore, name: str, table: pa.Table) -> None:
-    """Make an Arrow table visible to SQL as ``name`` (finishing any pending result first:
-    DuckDB 2 refuses to register while a result is only partly fetched)."""
-    store.sql("SELECT 1").fetchall()
-    store.con.register(name, table)
-
-
 def _delim_name(d: str) -> str:
     return {"\t": "tab", ";": "`;`", ",": "`,`", "|": "`|`"}.get(d, f"`{d}`")
 
@@ -429,7 +422,7 @@ def _finish(
     gm = None
     if excluded:
         ex = store.new_name("csv_ex")
-        register_arrow(store, ex, pa.table({"r": pa.array(excluded, pa.int64())}))
+        store.register_arrow(ex, pa.table({"r": pa.array(excluded, pa.int64())}))
         gm = store.new_name("csv_gm")
         # The i-th excluded number r_i has g_i = r_i - i good rows before it: good row k is
         # numbered k + (how many excluded numbers have g_i < k).
@@ -510,7 +503,7 @@ def _quarantine_rejects(
         }
     )
     kn = store.new_name("csv_keys")
-    register_arrow(store, kn, keys)
+    store.register_arrow(kn, keys)
 
     def template(key: str) -> str:
         t = text(_TEXT, key, lang)

@@ -18,7 +18,6 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import InputError, UnsafeInputError
-from crmflow.ingest.csv import register_arrow
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import check_zip_archive
 from crmflow.store.queries import ident, table_name
@@ -146,7 +145,7 @@ def _load_sheet(store: EventStore, ws: Any, source: str, say: ProgressFn) -> Raw
         for j, c in enumerate(cols):
             data[c] = pa.array([r[j] if j < len(r) else None for r in batch], pa.string())
         view = store.new_name("xlsx_batch")
-        register_arrow(store, view, pa.table(data))
+        store.register_arrow(view, pa.table(data))
         sel = ", ".join(ident(c) for c in cols)
         try:
             if not created:

@@ -17,7 +17,6 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import InputError
-from crmflow.ingest.csv import register_arrow
 from crmflow.ingest.raw import RawTable
 from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
@@ -71,12 +70,8 @@ def read_frame_raw(store: EventStore, frame: Any, *, log_name: str, source: str 
             n = f"{n}_src"
         names.append(n)
     table = table.rename_columns(names)
-    view, tmp, raw = store.new_name("frame_in"), store.new_name("frame_tmp"), store.new_name("raw_frame")
-    register_arrow(store, view, table)
-    try:
-        store.sql(f"CREATE TEMP TABLE {tmp} AS SELECT * FROM {view}")
-    finally:
-        store.con.unregister(view)
+    tmp, raw = store.new_name("frame_tmp"), store.new_name("raw_frame")
+    store.temp_table_from_arrow(tmp, table)
     cols = ", ".join(ident(n) for n in names)
     store.sql(f"CREATE TABLE {table_name(raw)} AS SELECT (rowid + 1)::BIGINT AS row_no, {cols} FROM {tmp}")
     store.sql(f"DROP TABLE {tmp}")

@@ -122,6 +122,8 @@ def _load_json(path: Path, label: str, max_bytes: int, store: EventStore) -> Any
         raise InputError(f"{label}: the JSON is not valid UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{label} line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from exc
+    except RecursionError:  # arrays or objects nested thousands deep: no OCEL log looks like that
+        raise UnsafeInputError(f"{label}: the JSON is nested too deeply to be an OCEL 2.0 log") from None
 
 
 def _need(obj: Any, key: str, where: str, label: str, kind: type | tuple[type, ...] = str) -> Any:

@@ -18,7 +18,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from crmflow.ingest.csv import register_arrow
 from crmflow.quality.entities import EntitySpec, EntityTable
 from crmflow.quality.score import record_issues
 from crmflow.store.queries import ident
@@ -78,7 +77,7 @@ def check_matrix(
     if bad:
         names = [f"c{i}" for i in range(len(columns))]
         t = store.new_name("qm")
-        register_arrow(store, t, pa.table({n: pa.array([c.values[i] for c in bad], pa.string())
+        store.register_arrow(t, pa.table({n: pa.array([c.values[i] for c in bad], pa.string())
                                            for i, n in enumerate(names)}))
         tmp = store.new_name("qmt")
         store.sql(f"CREATE TEMP TABLE {tmp} AS SELECT * FROM {t}")
@@ -150,7 +149,7 @@ def check_sequences(
     cond = ""
     if bad:
         t = store.new_name("qs")
-        register_arrow(store, t, pa.table({"a": [x[0] for x in bad], "b": [x[1] for x in bad]}))
+        store.register_arrow(t, pa.table({"a": [x[0] for x in bad], "b": [x[1] for x in bad]}))
         tmp = store.new_name("qst")
         store.sql(f"CREATE TEMP TABLE {tmp} AS SELECT * FROM {t}")
         store.con.unregister(t)

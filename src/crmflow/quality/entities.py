@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from crmflow.errors import InputError, UnsupportedFormatError
+from crmflow.errors import InputError, UnsafeInputError, UnsupportedFormatError
 from crmflow.ingest.columns import normalize
 from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
@@ -170,7 +170,11 @@ class EntityTable:
                 "encoding": self.info.get("encoding"), "delimiter": self.info.get("delimiter")}
 
 
-def _json_records(path: Path) -> list[dict[str, Any]]:
+def _json_records(path: Path, *, max_bytes: int) -> list[dict[str, Any]]:
+    size = path.stat().st_size
+    if size > max_bytes:  # the whole document is held in memory: refuse before reading a byte
+        raise UnsafeInputError(f"{path.name}: {size:,} bytes is more than the limit of {max_bytes:,} bytes for a JSON "
+                               "entity file (CRMFLOW_MAX_OCEL_JSON_BYTES); save the records as CSV or Parquet")
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -236,7 +240,8 @@ def load_entity(
             raise InputError(f"{path}: no such file")
         suffix = path.name.lower()
         if suffix.endswith(".json"):
-            raw = read_frame_raw(store, _json_table(_json_records(path)), log_name=log_name, source=path.name)
+            records = _json_records(path, max_bytes=store.settings.max_ocel_json_bytes)
+            raw = read_frame_raw(store, _json_table(records), log_name=log_name, source=path.name)
             raw = RawTable(table=raw.table, source=path.name, format="json", rows_read=raw.rows_read, info=raw.info)
         elif suffix.endswith((".csv", ".tsv", ".txt")):
             # The format readers themselves: an entity list is a table, never an adapter's event log.

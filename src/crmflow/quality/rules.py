@@ -19,11 +19,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crmflow.errors import QualityRulesError
 from crmflow.quality.entities import KINDS
+from crmflow.yamlfile import read_yaml
 
 
 class _Model(BaseModel):
@@ -239,10 +239,5 @@ def parse_rules(doc: Any, *, source: str = "rules", base_dir: Path | None = None
 def load_quality_rules(path: str | Path) -> QualityRules:
     """Read and validate a rules YAML file."""
     p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise QualityRulesError(f"{p}: cannot read the rules file: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise QualityRulesError(f"{p.name}: not valid YAML: {exc}") from exc
+    doc = read_yaml(p, what="quality rules file", error=QualityRulesError)
     return parse_rules(doc, source=p.name, base_dir=p.resolve().parent)

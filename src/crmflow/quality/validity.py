@@ -21,7 +21,6 @@ from typing import Any
 import pyarrow as pa
 from email_validator import EmailNotValidError, validate_email
 
-from crmflow.ingest.csv import register_arrow
 from crmflow.quality.entities import EntitySpec, EntityTable
 from crmflow.quality.identifiers import check_inn, check_kpp, check_ogrn
 from crmflow.quality.phones import check_phone
@@ -280,7 +279,7 @@ def check_column_values(
                 "detail": pa.array([j.detail for j in judged], pa.string()),
             })
             view = store.new_name("qva")
-            register_arrow(store, view, arrow)
+            store.register_arrow(view, arrow)
             store.sql(f"CREATE TEMP TABLE {verdicts} AS SELECT * FROM {view}")
             store.con.unregister(view)
         joined = f"{distinct} d JOIN {verdicts} j USING (v)"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,8 @@ from crmflow.errors import SourceError
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources import dictionaries
 from crmflow.sources.messages import msg
-from crmflow.sources.pages import Page, describe, has_keys, head_text, is_page, json_like, load_pages
-from crmflow.sources.records import RecordCheck, not_object, where_of
+from crmflow.sources.pages import Page, has_keys, head_text, is_page, json_like, store_pages
+from crmflow.sources.records import checked_records, dictionary_records
 from crmflow.sources.registry import SourceAdapter, register
 from crmflow.sources.rows import EventRows, text_or_none, unix_time
 from crmflow.store.store import EventStore
@@ -133,18 +132,13 @@ def read_events(store: EventStore, path: Path, log_name: str, progress: Progress
     """``/api/v4/events`` pages → events; stage changes named per pipeline."""
     label = Path(path).name
     lang = store.settings.lang
-    if progress:
-        progress(f"{label}: amoCRM events")
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path, progress=progress, what="amoCRM events")
     names = AmoNames(store)
     good: list[dict[str, Any]] = []
     rows = EventRows(source=label, log_name=log_name, attributes=_ATTRS_EVENT)
     first_before: dict[str, tuple[int, tuple[int | None, int | None]]] = {}  # case -> (time, status before)
-    for page, i, rec in _records(pages, source=label, collection="events", expected=_EXPECT_EVENT, lang=lang):
-        where = partial(where_of, label, page, i, lang)
-        if not_object(rows, rec, where, lang, page.line):
-            continue
-        chk = RecordCheck(rows, rec, where, _EXPECT_EVENT, lang)
+    records = _records(pages, source=label, collection="events", expected=_EXPECT_EVENT, lang=lang)
+    for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_EVENT, lang=lang):
         etype = chk.text("type", "missing_activity")
         eid = chk.text("entity_id", "missing_case_id")
         etyp = chk.text("entity_type", "missing_case_id")
@@ -193,16 +187,11 @@ def read_leads(store: EventStore, path: Path, log_name: str, progress: ProgressF
     """``/api/v4/leads`` pages → each lead's creation and, when closed, its final stage."""
     label = Path(path).name
     lang = store.settings.lang
-    if progress:
-        progress(f"{label}: amoCRM leads")
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path, progress=progress, what="amoCRM leads")
     names = AmoNames(store)
     rows = EventRows(source=label, log_name=log_name, attributes=_ATTRS_LEAD)
-    for page, i, rec in _records(pages, source=label, collection="leads", expected=_EXPECT_LEAD, lang=lang):
-        where = partial(where_of, label, page, i, lang)
-        if not_object(rows, rec, where, lang, page.line):
-            continue
-        chk = RecordCheck(rows, rec, where, _EXPECT_LEAD, lang)
+    records = _records(pages, source=label, collection="leads", expected=_EXPECT_LEAD, lang=lang)
+    for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_LEAD, lang=lang):
         lid = chk.text("id", "missing_case_id")
         status = chk.text("status_id", "missing_activity")
         created = chk.time("created_at", parse=unix_time, expected=_UNIX)
@@ -229,16 +218,11 @@ def read_contacts(store: EventStore, path: Path, log_name: str, progress: Progre
     """``/api/v4/contacts`` pages → one "contact created" event per contact."""
     label = Path(path).name
     lang = store.settings.lang
-    if progress:
-        progress(f"{label}: amoCRM contacts")
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path, progress=progress, what="amoCRM contacts")
     names = AmoNames(store)
     rows = EventRows(source=label, log_name=log_name, attributes=("entity", "responsible", "record_id"))
-    for page, i, rec in _records(pages, source=label, collection="contacts", expected=_EXPECT_CONTACT, lang=lang):
-        where = partial(where_of, label, page, i, lang)
-        if not_object(rows, rec, where, lang, page.line):
-            continue
-        chk = RecordCheck(rows, rec, where, _EXPECT_CONTACT, lang)
+    records = _records(pages, source=label, collection="contacts", expected=_EXPECT_CONTACT, lang=lang)
+    for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_CONTACT, lang=lang):
         cid = chk.text("id", "missing_case_id")
         created = chk.time("created_at", parse=unix_time, expected=_UNIX)
         if chk.reject_if_bad(page.line):
@@ -258,12 +242,10 @@ def read_pipelines(store: EventStore, path: Path, log_name: str, progress: Progr
     """``/api/v4/leads/pipelines`` → the stage dictionary, keyed by (pipeline id, status id)."""
     label = Path(path).name
     lang = store.settings.lang
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path)
     entries = []
-    for page, i, rec in _records(pages, source=label, collection="pipelines", expected=_EXPECT_PIPELINE, lang=lang):
-        where = where_of(label, page, i, lang)
-        if not isinstance(rec, dict):
-            raise SourceError(msg("not_object", lang, where=where, kind=describe(rec)))
+    records = _records(pages, source=label, collection="pipelines", expected=_EXPECT_PIPELINE, lang=lang)
+    for where, rec in dictionary_records(records, source=label, lang=lang):
         pid = _int(rec.get("id"))
         if pid is None:
             raise _dict_error(lang, where, "id", _EXPECT_PIPELINE, "id" in rec)
@@ -288,12 +270,10 @@ def read_users(store: EventStore, path: Path, log_name: str, progress: ProgressF
     """``/api/v4/users`` → the user dictionary (``created_by`` ids become names)."""
     label = Path(path).name
     lang = store.settings.lang
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path)
     entries = []
-    for page, i, rec in _records(pages, source=label, collection="users", expected=_EXPECT_USER, lang=lang):
-        where = where_of(label, page, i, lang)
-        if not isinstance(rec, dict):
-            raise SourceError(msg("not_object", lang, where=where, kind=describe(rec)))
+    records = _records(pages, source=label, collection="users", expected=_EXPECT_USER, lang=lang)
+    for where, rec in dictionary_records(records, source=label, lang=lang):
         uid = _int(rec.get("id"))
         if uid is None or not text_or_none(rec.get("name")):
             key = "id" if uid is None else "name"

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,8 @@ from crmflow.errors import SourceError
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources import dictionaries
 from crmflow.sources.messages import msg
-from crmflow.sources.pages import Page, describe, has_keys, head_text, is_page, json_like, load_pages
-from crmflow.sources.records import RecordCheck, not_object, where_of
+from crmflow.sources.pages import Page, has_keys, head_text, is_page, json_like, store_pages
+from crmflow.sources.records import checked_records, dictionary_records
 from crmflow.sources.registry import SourceAdapter, register
 from crmflow.sources.rows import EventRows, iso_time, text_or_none
 from crmflow.store.store import EventStore
@@ -124,16 +123,11 @@ def read_stagehistory(store: EventStore, path: Path, log_name: str, progress: Pr
     """``crm.stagehistory.list`` pages → one event per entry into a stage."""
     label = Path(path).name
     lang = store.settings.lang
-    if progress:
-        progress(f"{label}: Bitrix24 stage history")
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path, progress=progress, what="Bitrix24 stage history")
     names = StageNames(store)
     rows = EventRows(source=label, log_name=log_name, attributes=_ATTRS_STAGE)
-    for page, i, rec in _records(pages, source=label, items=True, expected=_EXPECT_HISTORY, lang=lang):
-        where = partial(where_of, label, page, i, lang)
-        if not_object(rows, rec, where, lang, page.line):
-            continue
-        chk = RecordCheck(rows, rec, where, _EXPECT_HISTORY, lang)
+    records = _records(pages, source=label, items=True, expected=_EXPECT_HISTORY, lang=lang)
+    for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_HISTORY, lang=lang):
         owner = chk.text("OWNER_ID", "missing_case_id")
         stage_key = "STATUS_ID" if "STATUS_ID" in rec and "STAGE_ID" not in rec else "STAGE_ID"
         stage = chk.text(stage_key, "missing_activity")
@@ -163,19 +157,14 @@ def read_stagehistory(store: EventStore, path: Path, log_name: str, progress: Pr
 def _read_list(store: EventStore, path: Path, log_name: str, progress: ProgressFn | None, *, entity: str) -> RawTable:
     label = Path(path).name
     lang = store.settings.lang
-    if progress:
-        progress(f"{label}: Bitrix24 {entity} list")
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path, progress=progress, what=f"Bitrix24 {entity} list")
     names = StageNames(store)
     deal = entity == "deal"
     expected = _EXPECT_DEAL if deal else _EXPECT_LEAD
     stage_key, closed_key = ("STAGE_ID", "CLOSEDATE") if deal else ("STATUS_ID", "DATE_CLOSED")
     rows = EventRows(source=label, log_name=log_name, attributes=_ATTRS_LIST)
-    for page, i, rec in _records(pages, source=label, items=False, expected=expected, lang=lang):
-        where = partial(where_of, label, page, i, lang)
-        if not_object(rows, rec, where, lang, page.line):
-            continue
-        chk = RecordCheck(rows, rec, where, expected, lang)
+    records = _records(pages, source=label, items=False, expected=expected, lang=lang)
+    for page, rec, chk in checked_records(rows, records, source=label, expected=expected, lang=lang):
         rid = chk.text("ID", "missing_case_id")
         stage = chk.text(stage_key, "missing_activity")
         created = chk.time("DATE_CREATE")
@@ -234,15 +223,10 @@ def read_activities(store: EventStore, path: Path, log_name: str, progress: Prog
     """``crm.activity.list`` pages → one event per activity, by its responsible user."""
     label = Path(path).name
     lang = store.settings.lang
-    if progress:
-        progress(f"{label}: Bitrix24 activities")
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path, progress=progress, what="Bitrix24 activities")
     rows = EventRows(source=label, log_name=log_name, attributes=_ATTRS_ACTIVITY)
-    for page, i, rec in _records(pages, source=label, items=False, expected=_EXPECT_ACTIVITY, lang=lang):
-        where = partial(where_of, label, page, i, lang)
-        if not_object(rows, rec, where, lang, page.line):
-            continue
-        chk = RecordCheck(rows, rec, where, _EXPECT_ACTIVITY, lang)
+    records = _records(pages, source=label, items=False, expected=_EXPECT_ACTIVITY, lang=lang)
+    for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_ACTIVITY, lang=lang):
         owner = chk.text("OWNER_ID", "missing_case_id")
         otype = chk.text("OWNER_TYPE_ID", "missing_case_id")
         ts = chk.time("START_TIME") if text_or_none(rec.get("START_TIME")) else chk.time("CREATED")
@@ -263,14 +247,10 @@ def read_statuses(store: EventStore, path: Path, log_name: str, progress: Progre
     """``crm.status.list`` pages → the stage dictionary in the store (no events)."""
     label = Path(path).name
     lang = store.settings.lang
-    if progress:
-        progress(f"{label}: Bitrix24 stages")
-    pages = load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=lang)
+    pages = store_pages(store, path, progress=progress, what="Bitrix24 stages")
     entries = []
-    for page, i, rec in _records(pages, source=label, items=False, expected=_EXPECT_STATUS, lang=lang):
-        where = where_of(label, page, i, lang)
-        if not isinstance(rec, dict):
-            raise SourceError(msg("not_object", lang, where=where, kind=describe(rec)))
+    records = _records(pages, source=label, items=False, expected=_EXPECT_STATUS, lang=lang)
+    for where, rec in dictionary_records(records, source=label, lang=lang):
         for key in ("ENTITY_ID", "STATUS_ID", "NAME"):
             if text_or_none(rec.get(key)) is None:
                 template = "missing_key" if key not in rec else "empty_key"

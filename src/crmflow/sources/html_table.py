@@ -28,11 +28,12 @@ from lxml import etree
 from crmflow.errors import SourceError, UnsafeInputError
 from crmflow.ingest.raw import RawTable
 from crmflow.sources.messages import msg
-from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
 
 #: Largest HTML export read (bytes).
 MAX_HTML_BYTES = 256 * 1024**2
+#: Widest header accepted (Excel's own column limit); a wider ``colspan`` header is not an export.
+MAX_COLUMNS = 16_384
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 
 
@@ -64,12 +65,15 @@ class HtmlTable:
 
     header: list[str]
     rows: list[tuple[int, int | None, list[str | None]]]  # (row_no, line, cells)
-    bad: list[tuple[int, int | None, list[str | None]]] = field(default_factory=list)
+    bad: list[tuple[int, int | None, list[str | None], int]] = field(default_factory=list)  # …, width
     encoding_note: str = ""
 
 
-def _cells(tr: Any) -> list[str | None]:
+def _cells(tr: Any, limit: int) -> tuple[list[str | None], int]:
+    """The row's cell values and its width after ``colspan``; the empty cells a ``colspan`` stands for are
+    kept only up to ``limit`` entries, so a tiny ``<td colspan=1000>`` cannot blow up memory."""
     out: list[str | None] = []
+    width = 0
     for cell in tr:
         if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
             continue
@@ -78,8 +82,10 @@ def _cells(tr: Any) -> list[str | None]:
             span = max(1, min(int(cell.get("colspan", "1")), 1000))
         except ValueError:
             span = 1
-        out.extend([value] + [None] * (span - 1))
-    return out
+        width += span
+        out.append(value)
+        out.extend([None] * max(0, min(span - 1, limit - len(out))))
+    return out, width
 
 
 def _unique(names: list[str | None]) -> list[str]:
@@ -116,12 +122,19 @@ def parse_html_table(path: str | Path, *, max_bytes: int = MAX_HTML_BYTES, lang:
     if not trs:
         raise SourceError(msg("not_html_table", lang, source=p.name))
     head_at = next((i for i, tr in enumerate(trs) if any(c.tag == "th" for c in tr if isinstance(c.tag, str))), 0)
-    header = _unique(_cells(trs[head_at]))
+    names, width = _cells(trs[head_at], MAX_COLUMNS)
+    if width > MAX_COLUMNS:
+        raise SourceError(msg("html_too_wide", lang, source=p.name, line=trs[head_at].sourceline, found=width,
+                              limit=MAX_COLUMNS))
+    header = _unique(names)
     rows: list[tuple[int, int | None, list[str | None]]] = []
-    bad: list[tuple[int, int | None, list[str | None]]] = []
+    bad: list[tuple[int, int | None, list[str | None], int]] = []
     for n, tr in enumerate(trs[head_at + 1 :], start=1):
-        cells = _cells(tr)
-        (rows if len(cells) == len(header) else bad).append((n, tr.sourceline, cells))
+        cells, width = _cells(tr, len(header))
+        if width == len(header):
+            rows.append((n, tr.sourceline, cells))
+        else:
+            bad.append((n, tr.sourceline, cells, width))
     return HtmlTable(header=header, rows=rows, bad=bad)
 
 
@@ -134,20 +147,15 @@ def read_html_table_raw(store: EventStore, path: str | Path, *, source: str, log
     schema = pa.schema([("row_no", pa.int64()), ("line", pa.int64())] + [(h, pa.string()) for h in t.header])
     tbl = pa.table(cols, schema=schema)
     name = store.new_name("raw_html")
-    view = f"{name}_arrow"
-    store.con.register(view, tbl)
-    try:
-        store.sql(f"CREATE TEMP TABLE {table_name(name)} AS SELECT * FROM {ident(view)}")
-    finally:
-        store.con.unregister(view)
+    store.temp_table_from_arrow(name, tbl)
     quarantined = store.quarantine_rows(
         {
             "log_name": log_name, "source": source, "row_no": n, "line": line,
-            "reason": msg("html_row_width", lang, source=source, row=n, line=line, found=len(cells), expected=len(t.header)),
+            "reason": msg("html_row_width", lang, source=source, row=n, line=line, found=width, expected=len(t.header)),
             "raw": " | ".join(c or "" for c in cells),
-            "kind": "csv_missing_columns" if len(cells) < len(t.header) else "csv_too_many_columns",
+            "kind": "csv_missing_columns" if width < len(t.header) else "csv_too_many_columns",
         }
-        for n, line, cells in t.bad
+        for n, line, cells, width in t.bad
     )
     return RawTable(
         table=name, source=source, format="html-table", rows_read=len(t.rows) + len(t.bad), quarantined=quarantined,

@@ -39,6 +39,8 @@ from crmflow.i18n import text
 
 log = logging.getLogger("crmflow.sources.http")
 
+#: Largest API answer read (bytes): a page is a few MB; this bounds a wrong address or a hostile server.
+MAX_RESPONSE_BYTES = 256 * 1024**2
 #: Least time between two requests to one vendor, in seconds (their documented rate limits).
 MIN_INTERVAL_S: dict[str, float] = {"bitrix24": 0.5, "amocrm": 1 / 7, "hubspot": 0.1, "salesforce": 0.0}
 
@@ -132,21 +134,33 @@ class Transport(Protocol):
 class HttpxTransport:
     """The real network, through one ``httpx.Client`` (redirects are not followed)."""
 
-    def __init__(self, *, timeout_s: float = 60.0, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, *, timeout_s: float = 60.0, client: httpx.Client | None = None, max_bytes: int = MAX_RESPONSE_BYTES
+    ) -> None:
         self._client = client or httpx.Client(timeout=timeout_s, follow_redirects=False)
+        self.max_bytes = max_bytes
 
     def send(self, request: HttpRequest) -> HttpResponse:
         try:
-            r = self._client.request(
+            with self._client.stream(
                 request.method,
                 request.url,
                 params=list(request.params) or None,
                 json=request.json_body,
                 headers=dict(request.headers),
-            )
+            ) as r:
+                body = bytearray()
+                for chunk in r.iter_bytes():  # read in chunks so an endless answer stops at the limit
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise CrmApiError(  # no URL here: a Bitrix24 webhook path is the secret
+                            f"the answer is larger than {self.max_bytes:,} bytes; ask for smaller pages "
+                            "(a lower page size or limit parameter)"
+                        )
+                headers = {k.lower(): v for k, v in r.headers.items()}
         except httpx.TransportError as exc:
             raise ApiUnreachableError(type(exc).__name__) from None  # the exception text may hold the URL
-        return HttpResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.content)
+        return HttpResponse(r.status_code, headers, bytes(body))
 
     def close(self) -> None:
         self._client.close()
@@ -314,6 +328,8 @@ class ApiClient:
                 log.warning("%s: %s, attempt %d/%d", shown, last, attempt, self.max_attempts)
                 self._backoff(attempt, None, shown)
                 continue
+            except CrmApiError as exc:  # the transport refused the answer (too large): not worth a retry
+                raise CrmApiError(self.redact(f"{self.vendor}: {shown}: {exc}")) from None
             self.stats.statuses.append(resp.status)
             log.info("%s -> %d", shown, resp.status)
             payload = self._payload(resp, shown)

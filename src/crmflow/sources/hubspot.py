@@ -42,7 +42,6 @@ import pyarrow as pa
 
 from crmflow.errors import SourceError
 from crmflow.i18n import text
-from crmflow.ingest.csv import register_arrow
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources.hubspot_names import Names, is_json, load_page, register_dictionaries, results, str_or_none
 from crmflow.sources.registry import SourceAdapter, register
@@ -148,6 +147,13 @@ class _Item:
     raw: Any = None
 
 
+def _time_problem(when: Any, *, entity: str, record: str, path: str, lang: str, raw: Any) -> _Item:
+    """The quarantine item for a record whose time at ``path`` is missing or unreadable."""
+    kind = "missing_timestamp" if when in (None, "") else "bad_timestamp"
+    key = "no_ts" if kind == "missing_timestamp" else "bad_ts"
+    return _Item(None, (kind, path, text(_TEXT, key, lang, entity=entity, deal=record, path=path, value=when), when), raw)
+
+
 def _deal_items(deal: dict[str, Any], index: int, names: Names, lang: str) -> Iterator[_Item]:
     deal_id = str_or_none(deal.get("id") or deal.get("dealId"))
     props = deal.get("properties") or {}
@@ -216,10 +222,7 @@ def _deal_items(deal: dict[str, Any], index: int, names: Names, lang: str) -> It
             )
             continue
         if ts is None:
-            kind = "missing_timestamp" if when in (None, "") else "bad_timestamp"
-            key = "no_ts" if kind == "missing_timestamp" else "bad_ts"
-            reason = text(_TEXT, key, lang, entity="deal", deal=deal_id, path=path, value=when)
-            yield _Item(None, (kind, path, reason, when), {"deal": deal_id, path: when})
+            yield _time_problem(when, entity="deal", record=deal_id, path=path, lang=lang, raw={"deal": deal_id, path: when})
             continue
         user_s = str_or_none(user)
         # A recorded change names its user (none for workflows and imports); calculated stage times name
@@ -277,9 +280,7 @@ def _activity_items(obj: dict[str, Any], index: int, names: Names, lang: str, fa
         return
     ts = parse_time(when)
     if ts is None:
-        k = "missing_timestamp" if when in (None, "") else "bad_timestamp"
-        key = "no_ts" if k == "missing_timestamp" else "bad_ts"
-        yield _Item(None, (k, path, text(_TEXT, key, lang, entity=kind, deal=oid, path=path, value=when), when), obj)
+        yield _time_problem(when, entity=kind, record=oid, path=path, lang=lang, raw=obj)
         return
     yield _Item(
         {
@@ -323,10 +324,8 @@ def _finish(store: EventStore, items: list[_Item], *, path: Path, log_name: str,
     store.quarantine_rows(bad)
     types = {"row_no": pa.int64(), "time:timestamp": pa.timestamp("us", tz="UTC")}
     table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in rows.items()})
-    tmp, out = store.new_name("hs_arrow"), store.new_name("hs_events")
-    register_arrow(store, tmp, table)
-    store.sql(f"CREATE TEMP TABLE {out} AS SELECT * FROM {tmp}")
-    store.con.unregister(tmp)
+    out = store.new_name("hs_events")
+    store.temp_table_from_arrow(out, table)
     return RawTable(table=out, source=path.name, format=fmt, rows_read=len(items), quarantined=len(bad), info=info)
 
 

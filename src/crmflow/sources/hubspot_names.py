@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmflow.errors import SourceError
+from crmflow.errors import SourceError, UnsafeInputError
 from crmflow.i18n import text
 from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.sources.pages import read_text
 from crmflow.sources.registry import SourceAdapter
 from crmflow.store.store import EventStore
 
@@ -57,7 +58,7 @@ def results(doc: Any) -> list[dict[str, Any]]:
 def load_page(path: Path, lang: str) -> Any:
     """The JSON of a saved API answer (an object or a list), or a clear :class:`SourceError`."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        doc = json.loads(read_text(path, lang=lang))  # size-checked before it is read
     except (ValueError, UnicodeDecodeError) as exc:
         raise SourceError(text(_TEXT, "bad_json", lang, source=path.name, error=exc)) from exc
     if not isinstance(doc, dict | list):
@@ -101,13 +102,13 @@ def _load_quiet(path: Path) -> Any:
     """A dictionary file's JSON, or None; parsed once per file version (every page of a pull reads it)."""
     try:
         return _parsed(str(path), path.stat().st_mtime_ns)
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnsafeInputError):
         return None
 
 
 @functools.lru_cache(maxsize=16)
 def _parsed(path: str, _mtime_ns: int) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    return json.loads(read_text(Path(path)))
 
 
 @dataclass(frozen=True)

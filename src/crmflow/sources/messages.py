@@ -59,6 +59,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{source}: {size:,} bytes is more than the limit of {limit:,} bytes for an HTML table export",
         "ru": "{source}: {size:,} байт больше предела {limit:,} байт для выгрузки HTML-таблицы",
     },
+    "html_too_wide": {
+        "en": "{source} line {line}: the header row is {found:,} cells wide (colspan); an export has at most {limit:,} "
+        "columns",
+        "ru": "{source} строка файла {line}: строка заголовка шириной {found:,} ячеек (colspan); в выгрузке не больше "
+        "{limit:,} столбцов",
+    },
     "html_row_width": {
         "en": "{source} row {row} (line {line}): {found} cells, the header has {expected}",
         "ru": "{source} строка {row} (строка файла {line}): ячеек {found}, в заголовке {expected}",

@@ -23,11 +23,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmflow.errors import SourceError, UnsafeInputError
 from crmflow.settings import get_settings
 from crmflow.sources.messages import msg
+
+if TYPE_CHECKING:
+    from crmflow.ingest.raw import ProgressFn
+    from crmflow.store.store import EventStore
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ def load_pages(path: str | Path, *, max_bytes: int | None = None, lang: str = "e
     body = read_text(p, max_bytes=max_bytes, lang=lang)
     try:
         doc = json.loads(body)
+    except RecursionError:  # nested thousands deep: not an API answer
+        raise SourceError(msg("bad_json", lang, source=p.name, error="nested too deeply")) from None
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -76,6 +82,18 @@ def load_pages(path: str | Path, *, max_bytes: int | None = None, lang: str = "e
     return [Page(index=1, line=None, body=doc)]
 
 
+def store_pages(
+    store: EventStore, path: str | Path, *, progress: ProgressFn | None = None, what: str | None = None
+) -> list[Page]:
+    """:func:`load_pages` within the store's size limit and in its language; ``what`` is reported first.
+
+    ``what`` (``"amoCRM leads"``) goes to ``progress`` as ``file: what`` before the file is read.
+    """
+    if progress and what:
+        progress(f"{Path(path).name}: {what}")
+    return load_pages(path, max_bytes=store.settings.max_ocel_json_bytes, lang=store.settings.lang)
+
+
 def _json_lines(p: Path, body: str, lang: str) -> list[Page]:
     pages: list[Page] = []
     for n, raw in enumerate(body.splitlines(), start=1):
@@ -83,6 +101,8 @@ def _json_lines(p: Path, body: str, lang: str) -> list[Page]:
             continue
         try:
             pages.append(Page(index=len(pages) + 1, line=n, body=json.loads(raw)))
+        except RecursionError:
+            raise SourceError(msg("bad_json", lang, source=p.name, error=f"line {n}: nested too deeply")) from None
         except json.JSONDecodeError as exc:
             raise SourceError(msg("bad_json", lang, source=p.name, error=f"line {n}, column {exc.colno}: {exc.msg}")) from None
     return pages

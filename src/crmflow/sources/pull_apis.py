@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 from crmflow.errors import CrmApiError
 from crmflow.i18n import text
 from crmflow.sources.http import ApiClient
+from crmflow.sources.salesforce import OPPORTUNITY_HISTORY_FIELDS
 
 VENDORS = ("bitrix24", "amocrm", "hubspot", "salesforce")
 
@@ -391,23 +392,7 @@ class HubSpotApi(PageApi):
 
 #: Salesforce objects: (time field of the incremental filter, fields queried).
 SALESFORCE_RESOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "OpportunityHistory": (
-        "CreatedDate",
-        (
-            "Id",
-            "OpportunityId",
-            "CreatedById",
-            "CreatedDate",
-            "StageName",
-            "Amount",
-            "ExpectedRevenue",
-            "CloseDate",
-            "Probability",
-            "ForecastCategory",
-            "SystemModstamp",
-            "IsDeleted",
-        ),
-    ),
+    "OpportunityHistory": ("CreatedDate", OPPORTUNITY_HISTORY_FIELDS),
     "OpportunityFieldHistory": (
         "CreatedDate",
         ("Id", "OpportunityId", "CreatedById", "CreatedDate", "Field", "DataType", "OldValue", "NewValue", "IsDeleted"),

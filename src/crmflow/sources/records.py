@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 
+from crmflow.errors import SourceError
 from crmflow.sources.messages import msg
 from crmflow.sources.pages import Page, describe
 from crmflow.sources.rows import EventRows, iso_time, text_or_none
@@ -79,6 +81,39 @@ def not_object(rows: EventRows, rec: Any, where: Where, lang: str, line: int | N
     place = where if isinstance(where, str) else where()
     rows.reject(reason=msg("not_object", lang, where=place, kind=describe(rec)), kind="other", raw=rec, line=line)
     return True
+
+
+def checked_records(
+    rows: EventRows, records: Iterable[tuple[Page, int, Any]], *, source: str, expected: str, lang: str
+) -> Iterator[tuple[Page, Any, RecordCheck]]:
+    """Each record that is a JSON object, with a :class:`RecordCheck`; the others go to quarantine.
+
+    ``records`` are ``(page, number on the page, record)``; ``expected`` describes a good record.
+    """
+    for page, i, rec in records:
+        where = partial(where_of, source, page, i, lang)
+        if not_object(rows, rec, where, lang, page.line):
+            continue
+        yield page, rec, RecordCheck(rows, rec, where, expected, lang)
+
+
+def dictionary_records(
+    records: Iterable[tuple[Page, int, Any]], *, source: str, lang: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each record of a dictionary file (stages, users) with where it is.
+
+    A dictionary must be whole, so a record that is not a JSON object stops the read.
+
+    Raises
+    ------
+    SourceError
+        At the first record that is not an object (the message says where it is and what it is).
+    """
+    for page, i, rec in records:
+        where = where_of(source, page, i, lang)
+        if not isinstance(rec, dict):
+            raise SourceError(msg("not_object", lang, where=where, kind=describe(rec)))
+        yield where, rec
 
 
 def where_of(source: str, page: Page, i: int, lang: str) -> str:

@@ -24,7 +24,6 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.ingest.raw import RawTable
-from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
 
 CASE, ACTIVITY, TIME, RESOURCE = "case:concept:name", "concept:name", "time:timestamp", "org:resource"
@@ -139,12 +138,7 @@ class EventRows:
         )
         tbl = pa.table({k: pa.array(v, type=schema.field(k).type) for k, v in self._cols.items()}, schema=schema)
         name = store.new_name("raw_src")
-        view = f"{name}_arrow"
-        store.con.register(view, tbl)
-        try:
-            store.sql(f"CREATE TEMP TABLE {table_name(name)} AS SELECT * FROM {ident(view)} ORDER BY row_no")
-        finally:
-            store.con.unregister(view)
+        store.temp_table_from_arrow(name, tbl, order_by="row_no")
         quarantined = store.quarantine_rows(self._rejects)
         return RawTable(
             table=name, source=self.source, format=format, rows_read=self._n, quarantined=quarantined,

@@ -208,6 +208,21 @@ def _resource(cols: _Cols, column: str) -> str:
     return f"CASE WHEN {_id_ok_sql(v)} THEN {_id18_sql(v)} ELSE {v} END"
 
 
+#: The fields of an ``OpportunityHistory`` row, in the order of a Data Export (and of ``crmflow pull``).
+OPPORTUNITY_HISTORY_FIELDS: tuple[str, ...] = (
+    "Id",
+    "OpportunityId",
+    "CreatedById",
+    "CreatedDate",
+    "StageName",
+    "Amount",
+    "ExpectedRevenue",
+    "CloseDate",
+    "Probability",
+    "ForecastCategory",
+    "SystemModstamp",
+    "IsDeleted",
+)
 #: Canonical output columns, in order; attributes follow.
 CANONICAL = ("case:concept:name", "concept:name", "time:timestamp", "org:resource")
 

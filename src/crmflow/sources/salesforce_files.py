@@ -17,8 +17,9 @@ import pyarrow as pa
 
 from crmflow.errors import SourceError
 from crmflow.i18n import text
-from crmflow.ingest.csv import read_csv_raw, register_arrow
+from crmflow.ingest.csv import read_csv_raw
 from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.sources.pages import read_text
 from crmflow.store.store import EventStore
 
 _TEXT = {
@@ -31,7 +32,7 @@ _TEXT = {
 
 def _load_json(store: EventStore, path: Path) -> RawTable:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        doc = json.loads(read_text(path, max_bytes=store.settings.max_ocel_json_bytes, lang=store.settings.lang))
         if isinstance(doc, list) and doc and all(isinstance(p, dict) and "records" in p for p in doc):
             records = [r for p in doc for r in p["records"]]  # a list of query pages
         else:
@@ -53,10 +54,8 @@ def _load_json(store: EventStore, path: Path) -> RawTable:
     for k, col in columns.items():
         if k.lower() not in ("row_no", "line"):
             data[k] = pa.array(col, pa.string())
-    tmp, table = store.new_name("sf_arrow"), store.new_name("sf_json")
-    register_arrow(store, tmp, pa.table(data))
-    store.sql(f"CREATE TEMP TABLE {table} AS SELECT * FROM {tmp}")
-    store.con.unregister(tmp)
+    table = store.new_name("sf_json")
+    store.temp_table_from_arrow(table, pa.table(data))
     return RawTable(table=table, source=path.name, format="salesforce-json", rows_read=len(records))
 
 

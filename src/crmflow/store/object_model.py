@@ -39,8 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from crmflow.errors import ObjectModelError
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.ingest.timestamps import detect_format, parse_text_expr
@@ -48,6 +46,7 @@ from crmflow.store import object_queries as oq
 from crmflow.store.objects import ObjectCentricLog, _declarations
 from crmflow.store.queries import ident
 from crmflow.store.store import EventStore
+from crmflow.yamlfile import read_yaml
 
 
 @dataclass(frozen=True)
@@ -228,14 +227,7 @@ def parse_object_model(doc: Any, *, label: str = "object model", base_dir: Path 
 def load_object_model(path: str | Path) -> ObjectModel:
     """Read an object-model YAML file (safe loader)."""
     p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ObjectModelError(f"{p}: cannot read the object model: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise ObjectModelError(f"{p.name}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    doc = read_yaml(p, what="object model", error=ObjectModelError)
     return parse_object_model(doc, label=p.name, base_dir=p.parent)
 
 

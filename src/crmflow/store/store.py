@@ -87,6 +87,31 @@ class EventStore:
     def new_name(self, prefix: str) -> str:
         return f"{prefix}_{next(_counter)}_{id(self) % 100000}"
 
+    def register_arrow(self, name: str, data: pa.Table) -> None:
+        """Make an Arrow table visible to SQL as the view ``name`` (``con.unregister`` it when done).
+
+        Any pending result is finished first: DuckDB 2 refuses to register while a result is only
+        partly fetched.
+        """
+        self.sql("SELECT 1").fetchall()
+        self.con.register(name, data)
+
+    def temp_table_from_arrow(self, name: str, data: pa.Table, *, order_by: str | None = None) -> None:
+        """Copy an Arrow table into a new temporary table ``name`` (an internal name: :meth:`new_name`).
+
+        >>> store = EventStore()
+        >>> store.temp_table_from_arrow("t_1", pa.table({"x": [2, 1]}), order_by="x")
+        >>> store.rows("SELECT x FROM t_1")
+        [{'x': 1}, {'x': 2}]
+        """
+        view = f"{q.table_name(name)}_arrow"
+        self.register_arrow(view, data)
+        try:
+            order = f" ORDER BY {order_by}" if order_by else ""
+            self.sql(f"CREATE TEMP TABLE {name} AS SELECT * FROM {q.ident(view)}{order}")
+        finally:
+            self.con.unregister(view)
+
     def columns(self, table: str) -> list[str]:
         return [r[0] for r in self.con.execute(f"DESCRIBE {q.table_name(table)}").fetchall()]
 

@@ -1,0 +1,43 @@
+"""The one safe YAML file reader: data back, or an error naming the file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmflow.errors import InputError, QualityRulesError, RulesError
+from crmflow.yamlfile import read_yaml
+
+
+def test_reads_plain_data_with_or_without_bom(tmp_path: Path) -> None:
+    p = tmp_path / "m.yaml"
+    p.write_text("\ufeffcase_id: ID сделки\nstages: [a, b]\n", encoding="utf-8")
+    assert read_yaml(p, what="mapping file", error=RulesError) == {"case_id": "ID сделки", "stages": ["a", "b"]}
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    assert read_yaml(empty, what="mapping file", error=RulesError) is None
+
+
+def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    p = tmp_path / "rules.yaml"
+    p.write_text("sla:\n  - {from: A, to: B\nstuck_after: 30d\n", encoding="utf-8")
+    with pytest.raises(QualityRulesError, match=r"rules\.yaml: not valid YAML at line 3, column \d+: .*indentation") as e:
+        read_yaml(p, what="rules file", error=QualityRulesError)
+    assert e.value.__cause__ is None
+
+
+def test_no_python_objects_from_tags(tmp_path: Path) -> None:
+    p = tmp_path / "evil.yaml"
+    p.write_text("x: !!python/object/apply:os.system ['echo hi']\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=r"evil\.yaml: not valid YAML at line 1"):
+        read_yaml(p, what="rules file", error=RulesError)
+
+
+def test_unreadable_file_uses_the_read_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"cannot read the mapping file .*missing\.yaml"):
+        read_yaml(tmp_path / "missing.yaml", what="mapping file", error=QualityRulesError, read_error=InputError)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: Стадия".encode("cp1251"))
+    with pytest.raises(RulesError, match=r"latin\.yaml: byte 6 is not UTF-8 \(save the rules file as UTF-8\)"):
+        read_yaml(latin, what="rules file", error=RulesError)
