@@ -137,6 +137,15 @@ def test_pack_links_measured_findings_and_baselines(demo: tuple[Path, str]) -> N
     assert len(measured) >= 3
     first = next(s for s in audit["funnel"]["stages"] if s["stage"] == "Первый контакт")
     assert any(f"{first['lost_here']} из {first['cases']}" in r[5] for r in rows)
+    # ... and shows the measured customer journey at the stages the To-Be maps to it (measured_stage)
+    journey = {s["name"]: s for s in json.loads((out / "journey" / "journey.json").read_text(encoding="utf-8"))["stages"]}
+    by_stage = {r[0]: r for r in rows}
+    for stage, name, prev in (("Заявка", "Lead", None), ("Квалификация", "Deal", "Lead"), ("Решение", "Won", "Deal")):
+        m, row = journey[name], by_stage[stage]
+        entered = journey[prev]["reached"] if prev else m["reached"] + m["dropped"]
+        assert row[7].startswith(f"{name}: {m['reached']} (") and "конверсия" in row[7], row
+        assert row[5].replace("\u00a0", " ").startswith(f"{m['dropped']} из {entered} ("), row
+    assert by_stage["Первый контакт"][7] == "—"  # no measured stage: the Bitrix24 funnel measures it
     # the KPI dashboard shows the As-Is baseline computed from the audit
     kpis = load_workbook(out / "pack" / "workbooks" / "roadmap.xlsx")["KPI"]
     by_formula = {r[2]: r for r in kpis.iter_rows(min_row=2, values_only=True)}
@@ -174,3 +183,19 @@ def test_unknown_tobe_is_a_clear_error(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "--tobe nope" in res.output and "incoming_lead, b2b_deal" in res.output
     assert not (tmp_path / "d").exists()
+
+
+def test_erd_finds_every_journey_relation_despite_the_dirty_key(demo: tuple[Path, str]) -> None:
+    out, _ = demo
+    erd = json.loads((out / "architecture" / "erd.json").read_text(encoding="utf-8"))
+    assert {(r["child"], r["child_column"], r["parent"]) for r in erd["relations"]} == {
+        ("deals", "lead_id", "leads"),
+        ("invoices", "deal_id", "deals"),
+        ("payments", "invoice_id", "invoices"),
+        ("tickets", "deal_id", "deals"),
+    }
+    (finding,) = erd["key_findings"]
+    deals = next(e for e in erd["entities"] if e["name"] == "deals")
+    assert (finding["entity"], finding["column"], finding["empty_rows"]) == ("deals", "deal_id", 1)
+    assert finding["empty_sample"] == [deals["rows"]]  # the planted row, the last of deals.csv
+    assert "Качество ключей" in (out / "architecture" / "erd.svg").read_text(encoding="utf-8")

@@ -93,3 +93,80 @@ def test_store_tables_and_errors() -> None:
         infer_erd([])
     with pytest.raises(InputError, match="both named 'a'"):
         infer_erd([("a", "t_a"), ("a", "t_b")], store=store)
+
+
+def test_demo_journey_tables_dirty_key(tmp_path: Path) -> None:
+    """Regression: one deal row without an id hid invoices → deals and tickets → deals."""
+    from crmflow.demo.journeys import generate_journeys
+
+    demo = generate_journeys(tmp_path / "crm", customers=400, seed=7)
+    erd = infer_erd(list(demo.tables.values()))
+    got = {(r.child, r.child_column): (r.parent, r.parent_column) for r in erd.relations}
+    assert got == {
+        ("deals", "lead_id"): ("leads", "lead_id"),
+        ("invoices", "deal_id"): ("deals", "deal_id"),
+        ("payments", "invoice_id"): ("invoices", "invoice_id"),
+        ("tickets", "deal_id"): ("deals", "deal_id"),
+    }
+    deals = erd.entity("deals")
+    assert deals.primary_key == "deal_id" and "deal_id" not in deals.key_candidates
+    q = deals.key_quality
+    assert q is not None and (q.empty_rows, q.duplicate_values, q.violations) == (demo.rows_without_id, 0, 1)
+    # the planted row is the last data row of deals.csv (line = row + 1 for the header)
+    assert q.empty_sample == (deals.rows,) and q.empty_lines == (deals.rows + 1,)
+    assert q.share == pytest.approx((deals.rows - 1) / deals.rows)
+    assert [e.key_quality for e in erd.entities if e.name != "deals"] == [None] * 4
+    lead = erd.relation("deals", "lead_id")
+    assert lead is not None and lead.orphan_sample == demo.orphan_deal_leads
+    doc = json.loads(erd.to_json())
+    assert [(f["entity"], f["column"], f["empty_rows"], f["violations"]) for f in doc["key_findings"]] == [
+        ("deals", "deal_id", 1, 1)
+    ]
+    assert doc["settings"]["key_min_share"] == 0.99
+    assert "%% key deals.deal_id: 1 row(s) without an id" in erd.to_mermaid()
+    paths = write_erd(erd, tmp_path / "out", lang="ru")
+    svg = paths["svg"].read_text(encoding="utf-8")
+    assert "Качество ключей" in svg and f"строк без идентификатора: 1, строка {deals.rows}" in svg
+    # a strict threshold gives the old behaviour back: no deal key, the two relations lost
+    strict = infer_erd(list(demo.tables.values()), key_min_share=1.0)
+    assert strict.entity("deals").primary_key != "deal_id" and strict.relation("invoices", "deal_id") is None
+    assert not strict.key_findings
+
+
+def test_duplicate_ids_reported_with_rows(tmp_path: Path) -> None:
+    ids = [f"C{i:03d}" for i in range(1, 201)]
+    ids[150] = "C007"  # written twice: rows 7 and 151
+    ids[199] = None  # type: ignore[call-overload]
+    pq.write_table(pa.table({"client_id": ids, "email": [f"u{i}@x.ru" for i in range(200)]}), tmp_path / "clients.parquet")
+    pq.write_table(
+        pa.table({"order_id": ["o1", "o2", "o3"], "client_id": ["C001", "C007", "C200"]}), tmp_path / "orders.parquet"
+    )
+    erd = infer_erd([tmp_path / "clients.parquet", tmp_path / "orders.parquet"])
+    clients = erd.entity("clients")
+    # e-mail is strictly unique, but the id-like near key wins: 198 ids tell 99 % of 200 rows apart
+    assert clients.primary_key == "client_id" and clients.key_candidates == ("email",)
+    q = clients.key_quality
+    assert q is not None
+    assert (q.empty_rows, q.empty_sample, q.duplicate_values, q.duplicate_rows) == (1, (200,), 1, 2)
+    assert [(d.value, d.rows) for d in q.duplicate_sample] == [("C007", (7, 151))]
+    assert q.share == pytest.approx(198 / 200) and q.violations == 3
+    r = erd.relation("orders", "client_id")
+    assert r is not None and (r.parent, r.orphans, r.orphan_sample) == ("clients", 1, ("C200",))
+    svg = write_erd(erd, tmp_path / "out")["svg"].read_text(encoding="utf-8")
+    assert "C007 (7, 151)" in svg and "1 row(s) without an id: row 200" in svg
+    # asking for 99.5 %: the id is no longer the key, and the relation is not claimed
+    stricter = infer_erd([tmp_path / "clients.parquet", tmp_path / "orders.parquet"], key_min_share=0.995)
+    assert stricter.entity("clients").primary_key == "email" and stricter.relation("orders", "client_id") is None
+
+
+def test_near_key_needs_an_id_name_and_store_rows() -> None:
+    store = EventStore()
+    # `code` is 99.5 % unique but not id-like: never a key; `ID` is, and store rows are numbered by position
+    vals = ", ".join(f"('{i}', 'k{i}')" for i in range(1, 200))
+    store.sql(f"CREATE TABLE t_c AS SELECT * FROM (VALUES {vals}, ('5', NULL)) v(\"ID\", code)")
+    erd = infer_erd([("c", "t_c")], store=store)
+    e = erd.entity("c")
+    assert e.primary_key == "ID" and e.key_quality is not None
+    assert [(d.value, d.rows, d.lines) for d in e.key_quality.duplicate_sample] == [("5", (5, 200), ())]
+    with pytest.raises(InputError, match="key_min_share"):
+        infer_erd([("c", "t_c")], store=store, key_min_share=0)

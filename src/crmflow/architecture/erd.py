@@ -3,7 +3,10 @@
 Given several tables (CSV/TSV, XLSX, Parquet files, or tables already in the store),
 :func:`infer_erd` profiles every column in SQL (rows, empty values, distinct values, type), picks
 each table's primary key among its *candidate keys* (unique and never empty; names with ``id`` or
-the table's own name preferred), and finds foreign keys by **inclusion dependencies**: the distinct
+the table's own name preferred) and its *near keys* (an id-like name, unique and filled for at
+least ``key_min_share`` of the rows: real exports always have a few rows without an id or with an
+id written twice; those rows are reported as a :class:`~crmflow.architecture.erd_keys.KeyQuality`
+finding, see :mod:`crmflow.architecture.erd_keys`), and finds foreign keys by **inclusion dependencies**: the distinct
 values of a column that appear among another table's key values. A column whose name points at the
 key (``account`` → ``accounts.account``, ``lead_id`` → ``leads.lead_id``) is accepted from
 ``min_coverage_named`` of its values on; without such a hint only text columns with at least
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from crmflow.architecture.dot import dot_string, html_text, render_dot_svg
+from crmflow.architecture.erd_keys import KeyQuality, id_like, key_quality, key_score, near_key, singular, tokens
 from crmflow.errors import InputError
 from crmflow.i18n import text
 from crmflow.ingest.raw import RawTable, drop_raw
@@ -40,6 +44,16 @@ MSG: dict[str, dict[str, str]] = {
     "title": {"en": "Entities and relations found in the data", "ru": "Сущности и связи, найденные в данных"},
     "orphans": {"en": "{n} orphan value(s), {rows} row(s)", "ru": "висячих значений: {n}, строк: {rows}"},
     "rows": {"en": "{n} rows", "ru": "строк: {n}"},
+    "keys_title": {"en": "Data quality of the keys", "ru": "Качество ключей"},
+    "key_empty": {"en": "{n} row(s) without an id: row {rows}", "ru": "строк без идентификатора: {n}, строка {rows}"},
+    "key_dups": {
+        "en": "{n} id(s) written more than once ({rows} rows): {sample}",
+        "ru": "идентификаторов, записанных повторно: {n} (строк: {rows}): {sample}",
+    },
+    "key_share": {
+        "en": "key kept: {share} of rows have their own id",
+        "ru": "ключ принят: у {share} строк свой идентификатор",
+    },
 }
 
 
@@ -65,6 +79,7 @@ class Entity(JsonMixin):
     columns: tuple[ColumnProfile, ...]
     primary_key: str | None
     key_candidates: tuple[str, ...]
+    key_quality: KeyQuality | None = None  # rows that break a primary key accepted as a near key
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,18 @@ class Erd(JsonMixin):
     relations: tuple[Relation, ...]
     settings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def key_findings(self) -> tuple[KeyQuality, ...]:
+        """The data-quality findings on primary keys (rows without an id, ids written twice)."""
+        return tuple(e.key_quality for e in self.entities if e.key_quality is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        d["key_findings"] = [
+            {**k.to_dict(), "violations": k.violations} for k in self.key_findings
+        ]
+        return d
+
     def entity(self, name: str) -> Entity:
         return next(e for e in self.entities if e.name == name)
 
@@ -146,6 +173,13 @@ class Erd(JsonMixin):
                 mark = f" {', '.join(keys)}" if keys else ""
                 lines.append(f'        {c.type} {_mid(c.name)}{mark} "{_mstr(c.name)}"')
             lines.append("    }")
+        for k in self.key_findings:
+            dups = ", ".join(f"{d.value} rows {'/'.join(map(str, d.rows))}" for d in k.duplicate_sample)
+            lines.append(
+                f"    %% key {_mstr(k.entity)}.{_mstr(k.column)}: {k.empty_rows} row(s) without an id"
+                f"{' (row ' + ', '.join(map(str, k.empty_sample)) + ')' if k.empty_sample else ''}, "
+                f"{k.duplicate_values} id(s) written twice{' (' + _mstr(dups) + ')' if dups else ''}"
+            )
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
@@ -215,34 +249,11 @@ def _duck_kind(duck: str) -> ColumnType:
     return "string"
 
 
-def _singular(name: str) -> str:
-    n = name.lower()
-    for suffix, repl in (("ies", "y"), ("ses", "s"), ("s", "")):
-        if n.endswith(suffix) and len(n) > len(suffix) + 1:
-            return n[: -len(suffix)] + repl
-    return n
-
-
-def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(r"[^a-z0-9а-яё]+", name.lower()) if t]
-
-
-def _key_score(entity: str, column: str, position: int) -> tuple[int, int]:
-    toks = _tokens(column)
-    ent = _singular(_tokens(entity)[-1] if _tokens(entity) else entity)
-    score = 0
-    if "id" in toks or column.lower().endswith("id"):
-        score += 3
-    if ent in toks or column.lower() == ent:
-        score += 3
-    return score, -position
-
-
 def _named(child_col: str, parent: str, parent_col: str) -> bool:
     """Does the child column's name point at the parent key?"""
     c = child_col.lower()
     p = parent_col.lower()
-    ent = _singular(_tokens(parent)[-1]) if _tokens(parent) else parent.lower()
+    ent = singular(tokens(parent)[-1]) if tokens(parent) else parent.lower()
     return c == p or c in (f"{ent}_id", f"{ent}id", ent) or (p.endswith("id") and c.endswith(p))
 
 
@@ -255,6 +266,7 @@ def infer_erd(
     store: EventStore | None = None,
     min_coverage: float = 0.95,
     min_coverage_named: float = 0.5,
+    key_min_share: float = 0.99,
     sample: int = 10,
 ) -> Erd:
     """Infer entities, keys and relations from tables.
@@ -271,8 +283,13 @@ def infer_erd(
         unnamed foreign key.
     min_coverage_named
         The same for a column whose name points at the key (the rest are reported as orphans).
+    key_min_share
+        Share of rows an id-like column must tell apart (distinct non-empty ids / rows) to be
+        taken as the primary key although some rows have no id or share one; those rows are
+        reported in :attr:`Entity.key_quality` and :attr:`Erd.key_findings`. ``1.0`` accepts only
+        keys that are unique and never empty.
     sample
-        Orphan values listed per relation.
+        Orphan values listed per relation (and rows listed per key finding).
 
     Returns
     -------
@@ -282,6 +299,8 @@ def infer_erd(
 
     if not tables:
         raise InputError("give at least one table to infer an ERD from")
+    if not 0.0 < key_min_share <= 1.0:
+        raise InputError(f"key_min_share must be a share in (0, 1], e.g. 0.99; got {key_min_share!r}")
     store = store or EventStore()
     loaded: list[tuple[str, str, str, RawTable | None]] = []  # entity, source, table, raw
     try:
@@ -301,7 +320,20 @@ def infer_erd(
             cols = [c for c in types if owned is None or c not in ("row_no", "line")]
             prof = _profile(store, table, cols, types)
             cands = [c.name for c in prof if c.key_candidate]
-            pk = max(cands, key=lambda c: _key_score(name, c, cols.index(c))) if cands else None
+            pk = _primary_key(name, prof, cols, key_min_share)
+            quality = (
+                key_quality(
+                    store,
+                    entity=name,
+                    table=table,
+                    column=pk,
+                    numbered=owned is not None,
+                    has_lines=owned is not None and "line" in types,
+                    sample=sample,
+                )
+                if pk is not None and pk not in cands
+                else None
+            )
             entities.append(
                 Entity(
                     name=name,
@@ -310,6 +342,7 @@ def infer_erd(
                     columns=tuple(prof),
                     primary_key=pk,
                     key_candidates=tuple(cands),
+                    key_quality=quality,
                 )
             )
         tables_of = {name: table for name, _, table, _ in loaded}
@@ -321,8 +354,25 @@ def infer_erd(
     return Erd(
         entities=tuple(entities),
         relations=tuple(relations),
-        settings={"min_coverage": min_coverage, "min_coverage_named": min_coverage_named},
+        settings={"min_coverage": min_coverage, "min_coverage_named": min_coverage_named, "key_min_share": key_min_share},
     )
+
+
+def _primary_key(entity: str, prof: list[ColumnProfile], cols: list[str], min_share: float) -> str | None:
+    """The best-named candidate key; an id-like near key competes, losing ties to a strict key."""
+    options: list[tuple[tuple[int, bool, int], str]] = []
+    for c in prof:
+        strict = c.key_candidate
+        near = (
+            not strict
+            and c.type in _KEY_TYPES
+            and id_like(c.name)
+            and near_key(rows=c.rows, filled=c.rows - c.empty, distinct=c.distinct, min_share=min_share)
+        )
+        if strict or near:
+            score, pos = key_score(entity, c.name, cols.index(c.name))
+            options.append(((score, strict, pos), c.name))
+    return max(options)[1] if options else None
 
 
 def _relations(
@@ -453,6 +503,8 @@ def erd_dot(erd: Erd, *, lang: str = "en") -> str:
         ]
         for c in e.columns:
             mark = "PK" if c.name == e.primary_key else ("FK" if (e.name, c.name) in fks else "")
+            if mark == "PK" and e.key_quality is not None:
+                mark = '<font color="#b00020">PK ⚠</font>'
             rows.append(
                 f'<tr><td port="{html_text(_mid(c.name))}" align="left">{html_text(c.name)}</td>'
                 f'<td align="left"><font color="#555555">{html_text(c.type)}</font></td>'
@@ -473,8 +525,29 @@ def erd_dot(erd: Erd, *, lang: str = "en") -> str:
             f"  {ids[r.parent]} -> {ids[r.child]} [arrowtail={tail}, arrowhead={head}, color={dot_string(colour)}, "
             f"fontcolor={dot_string(colour)}, label={dot_string(label)}];"
         )
+    if erd.key_findings:
+        lines.append(f"  legend [label=<{_key_legend(erd, lang)}>];")
     lines.append("}")
     return "\n".join(lines)
+
+
+def _key_legend(erd: Erd, lang: str) -> str:
+    """An HTML-like table listing the broken rows of near keys (every value escaped)."""
+    rows = [f'<tr><td bgcolor="#f8d7da" align="left"><b>{html_text(text(MSG, "keys_title", lang))}</b></td></tr>']
+    for k in erd.key_findings:
+        items = [f"<b>{html_text(k.entity)}.{html_text(k.column)}</b>"]
+        if k.empty_rows:
+            sample = ", ".join(map(str, k.empty_sample)) + ("…" if k.empty_rows > len(k.empty_sample) else "")
+            items.append(html_text(text(MSG, "key_empty", lang, n=k.empty_rows, rows=sample)))
+        if k.duplicate_values:
+            dups = "; ".join(f"{d.value} ({', '.join(map(str, d.rows))})" for d in k.duplicate_sample)
+            dups += "…" if k.duplicate_values > len(k.duplicate_sample) else ""
+            items.append(html_text(text(MSG, "key_dups", lang, n=k.duplicate_values, rows=k.duplicate_rows, sample=dups)))
+        items.append(html_text(text(MSG, "key_share", lang, share=f"{k.share:.1%}")))
+        br = '<br align="left"/>'
+        rows.append(f'<tr><td align="left">{br.join(items)}{br}</td></tr>')
+    return f'<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>'
+
 
 
 def render_erd_svg(erd: Erd, *, lang: str = "en") -> str:

@@ -1,10 +1,22 @@
-"""The Customer Journey Map: stages, touchpoints, channels, waiting and drop-off, pain points.
+"""The Customer Journey Map: stages, touchpoints, channels, reach, waiting and drop-off, pain points.
 
 Stages and touchpoints come from the To-Be (``journey_stages``, each step's ``journey_stage``,
-``touchpoint`` and ``channel``). Waiting times and drop-offs are measured from the audit: the
-median wait before the step's As-Is activities (``activities[].median_wait_s``) and the funnel's
-losses at those activities (``funnel.stages[].lost_here`` of ``cases``). Pain points are the audit
-findings about the stage's As-Is activities. Without an audit these columns say "not measured".
+``touchpoint`` and ``channel``). The numbers come from measurements, in this order:
+
+1. the **measured customer journey** (``journey.json``, a
+   :class:`crmflow.mining.journey.CustomerJourney`): the stage named by the To-Be stage's
+   ``measured_stage``, else the measured stage whose name equals the To-Be stage's id or its
+   Russian or English name (case-insensitively), else one sharing an As-Is activity. The row then
+   shows the customers reaching the stage (share of all customers, conversion from the previous
+   stage), the drop-offs, the time to reach it (median days from the previous stage and from the
+   first event, with the 90th percentile) and the measured channels;
+2. otherwise the **event-log audit**: the median wait before the step's As-Is activities
+   (``activities[].median_wait_s``) and the funnel's losses at those activities
+   (``funnel.stages[].lost_here`` of ``cases``).
+
+Pain points are the audit findings about the stage's As-Is activities. Without measurements these
+columns say "not measured". A ``measured_stage`` that the given journey does not have is an error
+(:func:`check_measured_stages`, run by the pack before anything is written), never a silent blank.
 """
 
 from __future__ import annotations
@@ -16,64 +28,186 @@ from crmflow.deliverables.audit_input import AuditInput, finding_subjects
 from crmflow.deliverables.document import Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import JourneyStage, Process, ToBeDefinition
+from crmflow.errors import PackError
+from crmflow.i18n import text
 from crmflow.report.messages import format_duration, format_percent
+
+_DAY = 86400.0
+MSG: dict[str, dict[str, str]] = {
+    "reach": {"en": "Customers reaching (measured journey)", "ru": "Дошли клиентов (измеренный путь)"},
+    "reach_cell": {
+        "en": "{stage}: {reached} ({share} of customers), conversion {conversion}",
+        "ru": "{stage}: {reached} ({share} клиентов), конверсия {conversion}",
+    },
+    "reach_time": {
+        "en": "reached in {median} from the first event (p90 {p90})",
+        "ru": "достигнут за {median} от первого события (p90 {p90})",
+    },
+    "reach_prev_p90": {"en": "from the previous stage p90 {p90}", "ru": "от предыдущего этапа p90 {p90}"},
+    "reach_skipped": {
+        "en": "{n} reached it skipping an earlier stage",
+        "ru": "{n} дошли, минуя предыдущий этап",
+    },
+    "unknown_stage": {
+        "en": "To-Be process `{process}`, journey stage `{stage}`: measured_stage `{measured}` is not a stage of the "
+        "customer journey (journey.json has: {known}); fix `measured_stage` or remove it to match by name",
+        "ru": "Процесс To-Be `{process}`, этап пути `{stage}`: measured_stage `{measured}` нет среди этапов пути "
+        "клиента (в journey.json: {known}); исправьте `measured_stage` или удалите его, чтобы сопоставить по имени",
+    },
+}
 
 
 @dataclass(frozen=True)
 class StageMeasure:
-    """What the audit measured for one journey stage."""
+    """What was measured for one journey stage (the audit's funnel or the measured customer journey).
 
-    wait_median_s: float | None  # the longest median wait before one of the stage's As-Is activities
-    reached: int | None  # cases that reached the stage's first funnel stage
-    lost: int | None  # cases lost at the stage's funnel stages
+    ``reached`` / ``lost`` are the population entering the stage and those lost there (the
+    drop-off column). From a measured journey also: ``measured_stage`` (its name there),
+    ``customers`` reaching it, their ``share`` of all customers, the ``conversion`` from the
+    previous stage, ``skipped`` (reached it without an earlier stage), the time to reach it from
+    the first event (``from_start_*``) and the 90th percentile from the previous stage.
+    """
+
+    wait_median_s: float | None  # audit: longest median wait before an As-Is activity; journey: from previous stage
+    reached: int | None  # cases/customers entering the stage
+    lost: int | None  # cases/customers lost at the stage
     pain_points: tuple[str, ...]
     channels: tuple[str, ...] = ()  # measured channels with customer counts (from the customer journey)
     source: str = "audit"  # "audit" (event-log funnel) or "journey" (customer journey across objects)
+    measured_stage: str | None = None
+    customers: int | None = None
+    share: float | None = None
+    conversion: float | None = None
+    skipped: int = 0
+    from_start_median_s: float | None = None
+    from_start_p90_s: float | None = None
+    from_previous_p90_s: float | None = None
 
 
-def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | None, lang: str) -> StageMeasure:
+def _seconds(block: Any, key: str) -> float | None:
+    value = block.get(key) if isinstance(block, dict) else None
+    return float(value) * _DAY if value is not None else None
+
+
+def _pains(process: Process, stage: JourneyStage, audit: AuditInput) -> tuple[str, ...]:
     steps = [s for s in process.steps if s.journey_stage == stage.id]
-    activities = [a for s in steps for a in s.as_is]
-    if audit is None:
-        return StageMeasure(None, None, None, ())
-    measured = journey_stage(audit.journey, stage.id, (stage.name.ru, stage.name.en), activities)
-    stats = [audit.activity(x) for x in activities]
-    waits: list[float] = [float(a["median_wait_s"]) for a in stats if a and a.get("median_wait_s") is not None]
-    funnel = [f for f in (audit.funnel_stage(x) for x in activities) if f]
-    pains = []
+    activities = {a for s in steps for a in s.as_is}
+    pains: list[str] = []
     for f in audit.findings:
-        if finding_subjects(f) & set(activities) and f.get("severity") in ("high", "medium"):
+        if finding_subjects(f) & activities and f.get("severity") in ("high", "medium"):
             pains.append(str(f.get("title")))
     for s in steps:
         for f in audit.findings_for(s.findings_addressed, s.as_is):
             if str(f.get("title")) not in pains:
                 pains.append(str(f.get("title")))
+    return tuple(pains)
+
+
+def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | None, lang: str) -> StageMeasure:
+    """The numbers of one To-Be journey stage: from the measured journey when it has the stage, else the audit."""
+    if audit is None:
+        return StageMeasure(None, None, None, ())
+    steps = [s for s in process.steps if s.journey_stage == stage.id]
+    activities = [a for s in steps for a in s.as_is]
+    pains = _pains(process, stage, audit)
+    measured = journey_stage(audit.journey, stage, activities, process=process.id, lang=lang)
     if measured is not None:
-        days = (measured.get("days_from_previous") or {}).get("median")
+        reached, dropped = int(measured.get("reached") or 0), int(measured.get("dropped") or 0)
+        start, prev = measured.get("days_from_start"), measured.get("days_from_previous")
         return StageMeasure(
-            wait_median_s=float(days) * 86400 if days is not None else None,
-            reached=int(measured.get("reached") or 0) + int(measured.get("dropped") or 0),
-            lost=int(measured.get("dropped") or 0), pain_points=tuple(pains),
+            wait_median_s=_seconds(prev, "median"),
+            reached=reached + dropped,
+            lost=dropped,
+            pain_points=pains,
             channels=tuple(f"{c.get('channel') or '?'}: {c.get('customers')}" for c in measured.get("channels") or []),
             source="journey",
+            measured_stage=str(measured.get("name")),
+            customers=reached,
+            share=measured.get("share"),
+            conversion=measured.get("conversion"),
+            skipped=int(measured.get("skipped") or 0),
+            from_start_median_s=_seconds(start, "median"),
+            from_start_p90_s=_seconds(start, "p90"),
+            from_previous_p90_s=_seconds(prev, "p90"),
         )
+    stats = [audit.activity(x) for x in activities]
+    waits: list[float] = [float(a["median_wait_s"]) for a in stats if a and a.get("median_wait_s") is not None]
+    funnel = [f for f in (audit.funnel_stage(x) for x in activities) if f]
     return StageMeasure(
         wait_median_s=max(waits) if waits else None,
         reached=int(funnel[0]["cases"]) if funnel else None,
         lost=sum(int(f.get("lost_here") or 0) for f in funnel) if funnel else None,
-        pain_points=tuple(pains),
+        pain_points=pains,
     )
 
 
-def journey_stage(journey: dict[str, Any] | None, stage_id: str, names: tuple[str, ...],
-                  activities: list[str]) -> dict[str, Any] | None:
-    """The customer-journey stage for a To-Be journey stage: same id or name, else shared activities."""
-    if not journey:
+def _stages(journey: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [s for s in (journey or {}).get("stages") or [] if isinstance(s, dict)]
+
+
+def journey_stage(
+    journey: dict[str, Any] | None,
+    stage: JourneyStage,
+    activities: list[str],
+    *,
+    process: str = "?",
+    lang: str = "en",
+) -> dict[str, Any] | None:
+    """The measured customer-journey stage shown for a To-Be journey stage, or None.
+
+    The To-Be stage's ``measured_stage`` when given (exact name, else case-insensitive; a name the
+    journey does not have raises :class:`~crmflow.errors.PackError`), else the measured stage named
+    like the stage's id or its ru/en name (case-insensitive), else one sharing an As-Is activity.
+    """
+    stages = _stages(journey)
+    if not stages:
         return None
-    stages = [s for s in journey.get("stages") or [] if isinstance(s, dict)]
-    wanted = {stage_id.lower(), *(n.lower() for n in names if n)}
-    by_name = next((s for s in stages if str(s.get("name", "")).lower() in wanted), None)
+
+    def key(value: object) -> str:
+        return " ".join(str(value).split()).casefold()
+
+    if stage.measured_stage:
+        want = stage.measured_stage
+        hit = next((s for s in stages if s.get("name") == want), None) or next(
+            (s for s in stages if key(s.get("name", "")) == key(want)), None
+        )
+        if hit is None:
+            known = ", ".join(str(s.get("name")) for s in stages)
+            raise PackError(text(MSG, "unknown_stage", lang, process=process, stage=stage.id, measured=want, known=known))
+        return hit
+    wanted = {key(n) for n in (stage.id, stage.name.ru, stage.name.en) if n}
+    by_name = next((s for s in stages if key(s.get("name", "")) in wanted), None)
     return by_name or next((s for s in stages if set(s.get("activities") or []) & set(activities)), None)
+
+
+def check_measured_stages(tobe: ToBeDefinition, journey: dict[str, Any] | None, *, lang: str) -> None:
+    """Raise :class:`~crmflow.errors.PackError` when a ``measured_stage`` is not in the measured journey.
+
+    Without a measured journey there is nothing to check (the CJM falls back to the audit).
+    """
+    if not _stages(journey):
+        return
+    for process in tobe.processes:
+        for stage in process.journey_stages:
+            if stage.measured_stage:
+                journey_stage(journey, stage, [], process=process.id, lang=lang)
+
+
+def _reach_cell(m: StageMeasure, lang: str) -> str:
+    if m.source != "journey" or m.customers is None:
+        return "—"
+    na = t("cjm.not_measured", lang)
+    parts = [text(MSG, "reach_cell", lang, stage=m.measured_stage, reached=m.customers,
+                  share=format_percent(m.share, lang) if m.share is not None else na,
+                  conversion=format_percent(m.conversion, lang) if m.conversion is not None else na)]
+    if m.from_start_median_s is not None:
+        parts.append(text(MSG, "reach_time", lang, median=format_duration(m.from_start_median_s, lang),
+                          p90=format_duration(m.from_start_p90_s, lang)))
+    if m.from_previous_p90_s is not None:
+        parts.append(text(MSG, "reach_prev_p90", lang, p90=format_duration(m.from_previous_p90_s, lang)))
+    if m.skipped:
+        parts.append(text(MSG, "reach_skipped", lang, n=m.skipped))
+    return "; ".join(parts)
 
 
 def journey_rows(tobe: ToBeDefinition, process: Process, audit: AuditInput | None, lang: str) -> list[tuple[str, ...]]:
@@ -94,20 +228,21 @@ def journey_rows(tobe: ToBeDefinition, process: Process, audit: AuditInput | Non
             format_duration(m.wait_median_s, lang) if m.wait_median_s is not None else not_measured,
             drop,
             "; ".join(m.pain_points) or "—",
+            _reach_cell(m, lang),
         ))
     return rows
 
 
 def _channels() -> set[str]:
-    from crmflow.deliverables.messages import MSG
+    from crmflow.deliverables.messages import MSG as DELIVERABLE_MSG
 
-    return {k for k in MSG if k.startswith("channel.")}
+    return {k for k in DELIVERABLE_MSG if k.startswith("channel.")}
 
 
 def build_journey(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
     """The CJM: one table per process that defines journey stages."""
     header = (t("cjm.stage", lang), t("cjm.touchpoints", lang), t("cjm.channels", lang), t("cjm.steps", lang),
-              t("cjm.wait", lang), t("cjm.dropoff", lang), t("cjm.pain", lang))
+              t("cjm.wait", lang), t("cjm.dropoff", lang), t("cjm.pain", lang), text(MSG, "reach", lang))
     intro = t("cjm.intro", lang)
     if audit is not None and audit.has_log:
         intro += " " + t("cjm.from_audit", lang, name=audit.name)
@@ -126,4 +261,5 @@ def build_journey(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang
     return Section(title=t("cjm.title", lang), blocks=tuple(blocks), key="cjm")
 
 
-__all__ = ["StageMeasure", "build_journey", "journey_rows", "measure_stage"]
+__all__ = ["MSG", "StageMeasure", "build_journey", "check_measured_stages", "journey_rows", "journey_stage",
+           "measure_stage"]

@@ -29,6 +29,7 @@ from crmflow.deliverables.document import Document, Paragraph, Workbook
 from crmflow.deliverables.docx import write_docx
 from crmflow.deliverables.gherkin import feature_text
 from crmflow.deliverables.html import PackFile, write_index
+from crmflow.deliverables.journey import check_measured_stages
 from crmflow.deliverables.kpi import kpi_sheet
 from crmflow.deliverables.messages import t
 from crmflow.deliverables.pdf import write_pdf
@@ -146,7 +147,8 @@ def build_pack(
     Raises
     ------
     PackError
-        When the To-Be is missing, its RACI is invalid, it cannot be compiled, or a document cannot be written.
+        When the To-Be is missing, its RACI is invalid, a journey stage's ``measured_stage`` is not in
+        ``journey.json``, the To-Be cannot be compiled, or a document cannot be written.
     ToBeError
         When the To-Be file is invalid (from the loader: file, line and key).
     """
@@ -159,6 +161,7 @@ def build_pack(
     loaded = with_extras(audit if isinstance(audit, AuditInput) or audit is None else load_audit(audit),
                          quality=quality, journey=journey)
     log_audit = loaded if loaded is not None and loaded.has_log else None
+    check_measured_stages(definition, loaded.journey if loaded is not None else None, lang=lang)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     files: list[PackFile] = []

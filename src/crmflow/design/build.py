@@ -242,7 +242,8 @@ def build_definition(data: Data) -> ToBeDefinition:
         processes.append(Process(
             id=p["id"], name=_text(p["name"]), description=_text(p.get("description")), owner=_opt(p.get("owner")),
             lanes=_ids(p["lanes"]) if "lanes" in p else _lanes_in_use(flow),
-            journey_stages=tuple(JourneyStage(id=s["id"], name=_text(s["name"]), description=_text(s.get("description")))
+            journey_stages=tuple(JourneyStage(id=s["id"], name=_text(s["name"]), description=_text(s.get("description")),
+                                              measured_stage=_opt(s.get("measured_stage")))
                                  for s in p.get("journey_stages", ())),
             flow=flow, rules=_rules(p.get("rules")),
         ))
@@ -352,7 +353,8 @@ def dump_process(p: Process) -> Data:
     """One process in the YAML shape."""
     return _clean({
         "id": p.id, "name": _t(p.name), "description": _t(p.description), "owner": p.owner, "lanes": list(p.lanes),
-        "journey_stages": [_clean({"id": s.id, "name": _t(s.name), "description": _t(s.description)})
+        "journey_stages": [_clean({"id": s.id, "name": _t(s.name), "description": _t(s.description),
+                                   "measured_stage": s.measured_stage})
                            for s in p.journey_stages],
         "rules": _dump_rules(p.rules), "flow": [dump_node(n) for n in p.flow],
     })

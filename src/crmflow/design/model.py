@@ -421,11 +421,16 @@ FlowNode = Step | Gateway | FlowEvent
 
 @dataclass(frozen=True, kw_only=True)
 class JourneyStage:
-    """A stage of the customer journey (CJM column): awareness, request, contract, payment…"""
+    """A stage of the customer journey (CJM column): awareness, request, contract, payment…
+
+    ``measured_stage`` names the stage of a measured customer journey (``journey.json``, e.g.
+    ``Lead`` or ``Won``) that this stage corresponds to; without it the CJM matches by id or name.
+    """
 
     id: str
     name: Text
     description: Text = EMPTY
+    measured_stage: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
