@@ -23,7 +23,7 @@ MSG: dict[str, dict[str, str]] = {
 
 @app.command()
 def pack(
-    tobe: Annotated[Path, typer.Option("--tobe", help="To-Be definition (YAML).", exists=True, dir_okay=False)],
+    tobe: Annotated[Path, typer.Option("--tobe", help="To-Be definition (YAML, or a BPMN drawn in bpmn.io, Camunda, Signavio, Bizagi).", exists=True, dir_okay=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the pack into.")] = Path("out/pack"),
     audit: Annotated[Path | None, typer.Option("--audit", help="As-Is audit folder (crmflow audit --out).",
                                                exists=True)] = None,

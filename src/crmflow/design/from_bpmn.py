@@ -2,20 +2,21 @@
 
 :func:`bpmn_to_tobe` reads the ``crmflow`` extension elements a compiled model carries
 (:mod:`crmflow.design.extensions`) and rebuilds exactly the definition it was compiled from. A BPMN
-drawn elsewhere (bpmn.io, Camunda Modeler) without those extensions becomes a definition too:
+drawn elsewhere (bpmn.io, Camunda Modeler, Signavio, Bizagi) without those extensions becomes a
+definition too (:func:`derive_tobe` also returns the warnings); ``docs/tobe.md`` ("Using a drawn BPMN
+as the To-Be") lists what maps to what:
 
-* each lane → a role (id = lane id, name = lane name), each pool's process → a process;
-* each task → a step in the lane it is drawn in (``userTask`` → ``user``, ``serviceTask``/``scriptTask``/
-  ``businessRuleTask`` → ``service``, ``sendTask``/``receiveTask``/``manualTask`` alike, plain ``task`` →
-  ``user``, call activity and sub-process → ``subprocess``), with R and A = its lane's role (review them);
-* gateways → gateways whose branches carry the flows' conditions (they must be written in the crmflow
-  expression language) and the default flow; events → events (message, timer, signal, error,
-  escalation, terminate);
-* a boundary timer on a task → an SLA of the step (its ISO 8601 duration, interrupting or not) whose
-  escalation moves to the node the timer's flow leads to; other boundary events are refused (the
-  error names them).
+* each pool with a process → a process (named after the pool); an empty (black-box) pool → an
+  external role; each lane → a role, the innermost lane of nested lanes is the step's role;
+* each task → a step in its lane with R and A = that role (review them); documentation and text
+  annotations → the step description; data objects and data stores → inputs/outputs;
+* gateways → gateways; conditions in JUEL, FEEL or plain text → the crmflow expression language when
+  simple, otherwise the documented decision ``decision == "<branch>"`` and a warning;
+* boundary timers → SLAs (cycles → repeated reminders); other boundary events → exception paths;
+  expanded sub-processes are flattened (see :mod:`crmflow.design.from_bpmn_flow`);
+* message flows → catalogue events published by the sending step and consumed by the receiver's role.
 
-Extension elements a drawn node does carry (``<crmflow:node>``) win over what is derived.
+What cannot be represented is a warning naming the element; only an unusable model is refused.
 
 >>> from importlib.resources import files
 >>> from crmflow.design.loader import load_tobe
@@ -28,165 +29,34 @@ True
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from crmflow.bpmn.model import (
-    ACTIVITY_TYPES,
-    Definitions,
-    Event,
-    FlowNode,
-    Gateway,
-    Process,
-    Task,
-)
+from crmflow.bpmn.model import Definitions
 from crmflow.design import extensions as ext
-from crmflow.design.expressions import parse_expression
+from crmflow.design.checks import Problem, check_definition
+from crmflow.design.from_bpmn_flow import FlowDeriver, safe_id
 from crmflow.design.loader import load_tobe_data
 from crmflow.design.model import ToBeDefinition
-from crmflow.errors import ExpressionError, ToBeError
-
-_STEP_KIND = {"task": "user", "userTask": "user", "serviceTask": "service", "scriptTask": "service",
-              "businessRuleTask": "service", "sendTask": "send", "receiveTask": "receive", "manualTask": "manual"}
-_ID = re.compile(r"[^A-Za-z0-9_.-]")
+from crmflow.errors import BpmnError, ToBeError
 
 
-def _safe_id(value: str) -> str:
-    out = _ID.sub("_", value) or "x"
-    return out if re.match(r"[A-Za-z_]", out) else f"_{out}"
+@dataclass(frozen=True)
+class DrawnToBe:
+    """A definition derived from a BPMN with the warnings about what was approximated or dropped."""
+
+    definition: ToBeDefinition
+    warnings: tuple[Problem, ...]
 
 
-class _Deriver:
-    """Derives the YAML shape of one process drawn without crmflow extensions."""
+class _Warnings:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
 
-    def __init__(self, defs: Definitions, process: Process, roles: dict[str, dict[str, Any]]) -> None:
-        self.defs, self.p, self.roles = defs, process, roles
-        self.where = f"process `{process.id}`"
-
-    def lane(self, node_id: str) -> str | None:
-        lane = self.p.lane_of(node_id)
-        if lane is None:
-            return None
-        role = _safe_id(lane.id)
-        self.roles.setdefault(role, {"id": role, "name": lane.name or lane.id})
-        return role
-
-    def condition(self, flow_id: str, text: str) -> str:
-        source = text.strip()
-        if source.startswith(("${", "#{")) and source.endswith("}"):  # JUEL (Camunda, Activiti): map its operators
-            source = source[2:-1]
-            source = re.sub(r"&&", " and ", source)
-            source = re.sub(r"\|\|", " or ", source)
-            source = re.sub(r"!(?!=)", " not ", source)
-        try:
-            parse_expression(source)
-        except ExpressionError as exc:
-            raise ToBeError(f"{self.where}: the condition of sequence flow `{flow_id}` is not in the crmflow expression "
-                            f"language ({exc}); rewrite it, e.g. `deal.amount > 100000`") from None
-        return source
-
-    def node(self, n: FlowNode) -> dict[str, Any] | None:
-        lane = self.lane(n.id)
-        name = getattr(n, "name", "") or n.id
-        out = self.p.outgoing(n.id)
-        if isinstance(n, ACTIVITY_TYPES):
-            kind = _STEP_KIND.get(n.kind, "user") if isinstance(n, Task) else "subprocess"
-            if lane is None:
-                lane = self.lane_fallback()
-            data: dict[str, Any] = {"id": n.id, "task": kind, "name": name, "lane": lane,
-                                    "raci": {"R": [lane], "A": [lane]}}
-            if n.documentation:
-                data["description"] = n.documentation
-            slas = []
-            for be in self.p.boundary_events(n.id):
-                timer = next((d for d in be.definitions if d.kind == "timer" and d.timer == "timeDuration"), None)
-                if timer is None:
-                    raise ToBeError(f"{self.where}: boundary event `{be.id}` on `{n.id}` is not a duration timer; only "
-                                    "boundary timers (SLAs) can be read without crmflow extensions")
-                sla: dict[str, Any] = {"id": _safe_id(be.id), "name": be.name or be.id, "within": timer.expression,
-                                       "time": "calendar", "interrupting": be.interrupting}
-                after = self.p.outgoing(be.id)
-                if after:  # the drawn path after the timer: continue there when the SLA is missed
-                    sla["escalations"] = [{"after": "PT0S", "actions": [{"action": "move_to", "step": after[0].target}]}]
-                slas.append(sla)
-            if slas:
-                data["sla"] = slas
-            if len(out) > 1:
-                raise ToBeError(f"{self.where}: `{n.id}` has {len(out)} outgoing flows; draw a gateway after it")
-            if out:
-                data["next"] = out[0].target
-            return data
-        if isinstance(n, Gateway):
-            kind = {"eventBased": "event_based", "complex": "inclusive"}.get(n.kind, n.kind)
-            g: dict[str, Any] = {"id": n.id, "gateway": kind}
-            if getattr(n, "name", ""):
-                g["name"] = n.name
-            if lane:
-                g["lane"] = lane
-            if len(out) > 1:
-                branches = []
-                for f in out:
-                    branch: dict[str, Any] = {"to": f.target}
-                    if f.name:
-                        branch["name"] = f.name
-                    if f.id == n.default:
-                        branch["default"] = True
-                    elif f.condition:
-                        branch["when"] = self.condition(f.id, f.condition)
-                    branches.append(branch)
-                g["branches"] = branches
-            elif out:
-                g["next"] = out[0].target
-            return g
-        if isinstance(n, Event):
-            if n.position == "boundary":
-                return None
-            position = {"intermediateCatch": "intermediate", "intermediateThrow": "intermediate"}.get(n.position, n.position)
-            e: dict[str, Any] = {"id": n.id, "event": position}
-            if n.name:
-                e["name"] = n.name
-            if lane:
-                e["lane"] = lane
-            if n.position == "intermediateThrow":
-                e["throw"] = True
-            if n.definitions:
-                d = n.definitions[0]
-                if d.kind in ("message", "timer", "signal", "error", "escalation", "terminate"):
-                    e["trigger"] = d.kind
-                if d.kind == "message":
-                    e["message"] = self.trigger_name(d.ref)
-                elif d.kind == "timer":
-                    e["timer"] = d.expression
-                    e["time"] = "calendar"
-                elif d.kind in ("signal", "error", "escalation"):
-                    e["ref"] = self.trigger_name(d.ref)
-            if out and n.position != "end":
-                e["next"] = out[0].target
-            return e
-        raise ToBeError(f"{self.where}: `{n.id}` ({type(n).__name__}) cannot be part of a To-Be definition")
-
-    def trigger_name(self, ref: str | None) -> str:
-        trigger = next((t for t in self.defs.triggers if t.id == ref), None)
-        return (trigger.name if trigger is not None and trigger.name else ref) or "unnamed"
-
-    def lane_fallback(self) -> str:
-        role = f"{_safe_id(self.p.id)}_performer"
-        self.roles.setdefault(role, {"id": role, "name": "Performer"})
-        return role
-
-    def process(self) -> dict[str, Any]:
-        flow = []
-        for n in self.p.nodes:
-            for b in (e for e in self.p.boundary_events(n.id) if len(self.p.outgoing(e.id)) > 1):
-                raise ToBeError(f"{self.where}: boundary event `{b.id}` has several outgoing flows; draw a gateway after it")
-            data = self.node(n)
-            if data is not None:
-                flow.append(data)
-        # the flow list gives no implicit successors: end events stay last
-        flow.sort(key=lambda d: d.get("event") == "end")
-        out: dict[str, Any] = {"id": _safe_id(self.p.id), "name": self.p.name or self.p.id, "flow": flow}
-        if self.p.documentation:
-            out["description"] = self.p.documentation
-        return out
+    def __call__(self, code: str, element: str, **params: object) -> None:
+        self.items.append(Problem(code, ("bpmn", element), element,
+                                  (("element", element), *((k, str(v)) for k, v in params.items())), "warning"))
 
 
 def _recover(defs: Definitions, head: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +71,119 @@ def _recover(defs: Definitions, head: dict[str, Any]) -> dict[str, Any]:
     return {**head, "processes": processes}
 
 
+def _pool_names(defs: Definitions) -> dict[str, str]:
+    if defs.collaboration is None:
+        return {}
+    return {p.process_ref: p.name for p in defs.collaboration.participants if p.process_ref and p.name}
+
+
+def _catalogue(defs: Definitions, processes: list[dict[str, Any]], roles: dict[str, dict[str, Any]],
+               owners: dict[str, tuple[dict[str, Any] | None, str | None]], warn: _Warnings) -> list[dict[str, Any]]:
+    """Catalogue events from message events and message flows (publisher and consumers)."""
+    events: dict[str, dict[str, Any]] = {}
+
+    def event(title: str) -> dict[str, Any]:
+        name = _event_name(title)
+        return events.setdefault(name, {"name": name, "description": title})
+
+    for p in processes:
+        for n in p["flow"]:
+            if n.get("message"):
+                n["message"] = event(n["message"])["name"]
+    if defs.collaboration is None:
+        return list(events.values())
+    pools = {pt.id: pt for pt in defs.collaboration.participants}
+    triggers = {t.id: t.name for t in defs.triggers}
+
+    def party(ref: str) -> str | None:
+        if ref in owners:
+            return owners[ref][1]
+        pool = pools.get(ref)
+        if pool is None:
+            return None
+        role = safe_id(pool.id)
+        if role not in roles:
+            roles[role] = {"id": role, "name": pool.name or pool.id, "kind": "external"}
+        return role
+
+    for mf in defs.collaboration.message_flows:
+        source_node = owners.get(mf.source, (None, None))[0]
+        target_node = owners.get(mf.target, (None, None))[0]
+        title = mf.name or triggers.get(mf.message_ref or "", "") or (
+            f"{(source_node or {}).get('name', mf.source)} message")
+        e = event(title)
+        producer, consumer = party(mf.source), party(mf.target)
+        if producer and "producer" not in e:
+            e["producer"] = producer
+        if consumer and consumer not in e.setdefault("consumers", []):
+            e["consumers"].append(consumer)
+        if source_node is not None and ("task" in source_node or source_node.get("throw")
+                                        or source_node.get("event") == "end"):
+            published = source_node.setdefault("publishes", [])
+            if e["name"] not in published:
+                published.append(e["name"])
+        if target_node is not None and "event" in target_node and target_node.get("trigger", "none") == "none" \
+                and not target_node.get("throw") and target_node.get("event") != "end":
+            target_node["trigger"], target_node["message"] = "message", e["name"]
+        if (mf.source not in owners and mf.source not in pools) or (mf.target not in owners and mf.target not in pools):
+            warn("bpmn.message_flow_end", mf.id)
+    return list(events.values())
+
+
+def derive_tobe(definitions: Definitions, *, name: str | None = None, title: str = "") -> DrawnToBe:
+    """The To-Be definition of a BPMN model and the warnings about what the drawing could not say.
+
+    A model compiled by crmflow (with ``<crmflow:tobe>``) is recovered exactly and has no warnings.
+    ``name`` names the model in messages (a path); ``title`` is the definition's name when the
+    BPMN has none (default: the first process's name).
+
+    Raises
+    ------
+    ToBeError
+        If the model is unusable (no process with nodes), or the derived definition fails the To-Be
+        checks; the message names the element.
+    """
+    where = name or definitions.name or definitions.id
+    head = ext.find(definitions.extensions, "tobe")
+    if head is not None:
+        return DrawnToBe(load_tobe_data(_recover(definitions, head), where=where), ())
+    processes = [p for p in definitions.processes if p.nodes]
+    if not processes:
+        raise ToBeError(f"{where}: the BPMN has no process with nodes to read as a To-Be (draw at least a start "
+                        "event, a task and an end event in a pool)")
+    warn = _Warnings()
+    roles: dict[str, dict[str, Any]] = {}
+    pools = _pool_names(definitions)
+    data_processes = []
+    owners: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+    participants = definitions.collaboration.participants if definitions.collaboration else ()
+    for p in processes:
+        deriver = FlowDeriver(definitions, p, roles, warn, name=pools.get(p.id, ""))
+        derived = deriver.process()
+        data_processes.append(derived)
+        for node in derived["flow"]:
+            owners[node["id"]] = (node, node.get("lane"))
+        first_lane = next((n["lane"] for n in derived["flow"] if n.get("lane")), None)
+        for pt in participants:
+            if pt.process_ref == p.id:  # a message to the pool itself: its first lane's role
+                owners[pt.id] = (None, first_lane or deriver.lane_fallback())
+    if len({d["id"] for d in data_processes}) < len(data_processes):
+        raise ToBeError(f"{where}: two processes have the same id after cleaning; rename one")
+    events = _catalogue(definitions, data_processes, roles, owners, warn)
+    data: dict[str, Any] = {
+        "tobe": 1,
+        "id": safe_id(definitions.id or "drawn"),
+        "name": definitions.name or title or data_processes[0]["name"] or where,
+        "roles": list(roles.values()) or [{"id": "performer", "name": "Performer"}],
+        "processes": data_processes,
+    }
+    if events:
+        data["events"] = events
+    definition = load_tobe_data(data, where=where)
+    checks = tuple(p for p in check_definition(definition) if p.severity == "warning")
+    return DrawnToBe(definition, tuple(warn.items) + checks)
+
+
 def bpmn_to_tobe(definitions: Definitions, *, name: str | None = None) -> ToBeDefinition:
     """The To-Be definition of a BPMN model (compiled by crmflow, or drawn elsewhere).
 
@@ -210,30 +193,27 @@ def bpmn_to_tobe(definitions: Definitions, *, name: str | None = None) -> ToBeDe
         If the model cannot be read as a To-Be (the message names the element), or the derived
         definition fails the To-Be checks.
     """
-    where = name or definitions.name or definitions.id
-    head = ext.find(definitions.extensions, "tobe")
-    if head is not None:
-        return load_tobe_data(_recover(definitions, head), where=where)
-    processes = [p for p in definitions.processes if p.nodes]
-    if not processes:
-        raise ToBeError(f"{where}: the BPMN has no process with nodes to read as a To-Be")
-    roles: dict[str, dict[str, Any]] = {}
-    data_processes = [_Deriver(definitions, p, roles).process() for p in processes]
-    data = {
-        "tobe": 1,
-        "id": _safe_id(definitions.id),
-        "name": definitions.name or where,
-        "roles": list(roles.values()) or [{"id": "performer", "name": "Performer"}],
-        "processes": data_processes,
-    }
-    messages = sorted({n.get("message") for p in data_processes for n in p["flow"] if n.get("message")})
-    if messages:
-        data["events"] = [{"name": _event_name(m), "description": m} for m in messages]
-        for p in data_processes:
-            for n in p["flow"]:
-                if n.get("message"):
-                    n["message"] = _event_name(n["message"])
-    return load_tobe_data(data, where=where)
+    return derive_tobe(definitions, name=name).definition
+
+
+def read_tobe_bpmn(path: str | Path) -> DrawnToBe:
+    """Read a ``.bpmn`` file as the To-Be (see :func:`derive_tobe`); the definition's ``source`` is the path.
+
+    Raises
+    ------
+    ToBeError
+        If the file is not a readable BPMN (the reader's message is kept) or cannot be a To-Be.
+    """
+    from crmflow.bpmn.reader import read_bpmn
+
+    try:
+        defs = read_bpmn(Path(path))
+    except BpmnError as exc:
+        raise ToBeError(f"{path}: cannot read the BPMN ({exc})") from None
+    except OSError as exc:
+        raise ToBeError(f"cannot read the To-Be file {path}: {exc.strerror or exc}") from None
+    result = derive_tobe(defs, name=str(path), title=Path(path).stem)
+    return DrawnToBe(replace(result.definition, source=str(path)), result.warnings)
 
 
 def _event_name(message: str) -> str:
@@ -244,4 +224,4 @@ def _event_name(message: str) -> str:
     return f"message.{words[0] if words else 'received'}"
 
 
-__all__ = ["bpmn_to_tobe"]
+__all__ = ["DrawnToBe", "bpmn_to_tobe", "derive_tobe", "read_tobe_bpmn"]

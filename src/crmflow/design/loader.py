@@ -269,6 +269,10 @@ def load_tobe(path: str | Path | Any, *, lang: str = "en") -> ToBeDefinition:
         checks; the message lists each problem as ``file:line: `key`: what to do``.
     """
     where = str(path)
+    if where.lower().endswith(".bpmn"):  # a BPMN (compiled by crmflow or drawn elsewhere) is a To-Be too
+        from crmflow.design.from_bpmn import read_tobe_bpmn
+
+        return read_tobe_bpmn(where).definition
     try:
         raw = Path(str(path)).read_bytes() if not hasattr(path, "read_bytes") else path.read_bytes()
     except OSError as exc:
@@ -298,6 +302,11 @@ def validate_tobe(path: str | Path | Any, *, lang: str = "en") -> Validation:
     ToBeError
         As :func:`load_tobe`.
     """
+    if str(path).lower().endswith(".bpmn"):  # warnings also say what the drawing could not express
+        from crmflow.design.from_bpmn import read_tobe_bpmn
+
+        drawn = read_tobe_bpmn(str(path))
+        return Validation(definition=drawn.definition, warnings=drawn.warnings)
     definition = load_tobe(path, lang=lang)
     warnings = tuple(p for p in check_definition(definition) if p.severity == "warning")
     return Validation(definition=definition, warnings=warnings)
