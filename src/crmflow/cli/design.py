@@ -12,6 +12,8 @@ from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import text
 
+TOBE_HELP = "To-Be definition: YAML, or a BPMN drawn in bpmn.io, Camunda Modeler, Signavio or Bizagi."
+
 MSG: dict[str, dict[str, str]] = {
     "help": {"en": "To-Be definitions: validate a YAML file, compile it to BPMN.",
              "ru": "Целевые модели (To-Be): проверить YAML, собрать BPMN."},
@@ -42,7 +44,7 @@ def _t(key: str, **kw: object) -> str:
 
 @tobe_app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help="To-Be definition (YAML, or a BPMN drawn in bpmn.io, Camunda, Signavio, Bizagi).", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help=TOBE_HELP, dir_okay=False)],
     lang: LangOpt = None,
 ) -> None:
     """Check a To-Be definition: the schema (with line numbers), references, RACI, reachability, gateways."""
@@ -64,7 +66,7 @@ def validate(
 
 @tobe_app.command("compile")
 def compile_(
-    file: Annotated[Path, typer.Argument(help="To-Be definition (YAML, or a BPMN drawn in bpmn.io, Camunda, Signavio, Bizagi).", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help=TOBE_HELP, dir_okay=False)],
     out_path: Annotated[Path, typer.Option("--out", help="BPMN file to write.")] = Path("model.bpmn"),
     svg: Annotated[Path | None, typer.Option("--svg", help="Also draw the diagram as SVG.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="Also draw the diagram as PNG.")] = None,

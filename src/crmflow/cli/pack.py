@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from crmflow.cli.design import TOBE_HELP
 from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
@@ -23,7 +24,7 @@ MSG: dict[str, dict[str, str]] = {
 
 @app.command()
 def pack(
-    tobe: Annotated[Path, typer.Option("--tobe", help="To-Be definition (YAML, or a BPMN drawn in bpmn.io, Camunda, Signavio, Bizagi).", exists=True, dir_okay=False)],
+    tobe: Annotated[Path, typer.Option("--tobe", help=TOBE_HELP, exists=True, dir_okay=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the pack into.")] = Path("out/pack"),
     audit: Annotated[Path | None, typer.Option("--audit", help="As-Is audit folder (crmflow audit --out).",
                                                exists=True)] = None,
