@@ -14,6 +14,7 @@ these into a readable message without a traceback (``--debug`` shows it)::
     ├── CrmApiError             (sources/) a CRM API call failed (status, method, what to do)
     │   └── ApiUnreachableError      no HTTP answer at all (connection, timeout); retried
     ├── QualityRulesError       the data-quality rules (YAML) are invalid (names the key and the fix)
+    │   └── DuplicateDetectionError  (quality/linkage_model.py) the linkage model could not score the table
     ├── ToBeError               a To-Be definition is invalid (names the file, line and key)
     ├── ExpressionError         a condition/rule expression cannot be parsed or evaluated
     ├── DurationError           a duration (PT10M, 1h30m) cannot be read
@@ -76,6 +77,10 @@ class ApiUnreachableError(CrmApiError):
 
 class QualityRulesError(CrmflowError):
     """The data-quality rules (YAML) are invalid."""
+
+
+class DuplicateDetectionError(QualityRulesError):
+    """Duplicate detection could not score an entity table (the message says why and what to change)."""
 
 
 class ToBeError(CrmflowError):

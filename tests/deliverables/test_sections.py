@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,11 @@ from crmflow.deliverables.raci import raci_problems, raci_rows
 from crmflow.deliverables.roadmap import QUICK_WIN_DAYS, impact, plan_items, training
 from crmflow.deliverables.sipoc import sipoc_rows
 from crmflow.deliverables.sla import same_id, span_text
-from crmflow.design.loader import load_tobe
-from crmflow.design.model import Kpi, Text
+from crmflow.deliverables.sop import build_sops, documented_decision
+from crmflow.design.loader import load_tobe, read_tobe_text
+from crmflow.design.model import Gateway, Kpi, Sop, Step, Text
 from tests.deliverables.conftest import MINI
+from tests.design.conftest import DOCUMENTED_BRANCHES
 
 
 def _finding(kind: str, key: str, severity: str, **metrics: object) -> dict:
@@ -135,6 +138,53 @@ def test_backlog_has_a_requirement_per_step_sla_rule_and_event(tobe) -> None:  #
     assert story.priority == "High" and any("Проверить дубль" in c for c in story.criteria)
     csv_text = backlog_csv(tobe, lang="en", tracker="jira")
     assert csv_text.splitlines()[0] == "Issue ID,Parent,Issue Type,Summary,Description,Priority,Labels"
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_frd_has_a_rule_per_branch_with_a_documented_condition(lang: str) -> None:
+    tobe = read_tobe_text(DOCUMENTED_BRANCHES, where="vip.yaml")
+    reqs = requirements(tobe, lang)
+    documented = [r for r in reqs if r.source == "rule"]
+    assert [r.id for r in reqs] == [f"FR-p-{i:03d}" for i in range(1, 6)]  # 3 tasks, then the 2 documented branches
+    if lang == "en":
+        assert [r.text for r in documented] == [
+            "At “VIP customer?” the branch to “Approve” (decision == \"VIP\") follows the documented condition: "
+            "“The customer is on the sales VIP list”.",
+            "At “VIP customer?” the branch to “Send” (the default branch) follows the documented condition: "
+            "“${customerService.isVip(deal) == false}”."]
+    else:
+        assert documented[0].text == ("На шлюзе «VIP-клиент?» ветка к «Согласовать» (decision == \"VIP\") следует "
+                                      "документированному условию: «Клиент в VIP-списке отдела продаж».")
+        assert "ветка по умолчанию" in documented[1].text
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_sop_shows_the_documented_decision_after_its_step(lang: str) -> None:
+    tobe = read_tobe_text(DOCUMENTED_BRANCHES, where="vip.yaml")
+    process = tobe.processes[0]
+    call = process.node("call")
+    assert isinstance(call, Step)
+    sop = Sop(purpose=Text.of("Reach the customer"), trigger=Text.of("A new deal"), steps=(Text.of("Call"),))
+    critical = replace(call, sop=sop)
+    tobe = replace(tobe, processes=(replace(process, flow=tuple(critical if n.id == "call" else n
+                                                                 for n in process.flow)),))
+    tables = [b for _lvl, b in walk(build_sops(tobe, lang=lang)) if isinstance(b, Table)]
+    decision = tables[-1]
+    assert decision.header == (("Branch", "Condition", "Documented condition") if lang == "en"
+                                else ("Ветка", "Условие", "Документированное условие"))
+    vip_text = "The customer is on the sales VIP list" if lang == "en" else "Клиент в VIP-списке отдела продаж"
+    default = "the default branch" if lang == "en" else "ветка по умолчанию"
+    assert decision.rows == (("VIP", 'decision == "VIP"', vip_text),
+                             ("Отправить" if lang == "ru" else "Send", default, "${customerService.isVip(deal) == false}"))
+    approve = process.node("approve")
+    assert isinstance(approve, Step)
+    assert documented_decision(process, approve, lang) is None  # a task, not a gateway, follows it
+    # the same gateway without documented conditions gets no such table
+    gateway = process.node("vip")
+    assert isinstance(gateway, Gateway)
+    bare = replace(gateway, branches=tuple(replace(br, description=Text()) for br in gateway.branches))
+    plain = replace(process, flow=tuple(bare if n.id == "vip" else n for n in process.flow))
+    assert documented_decision(plain, call, lang) is None
 
 
 def test_sipoc_rows_follow_inputs_and_outputs(tobe) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,9 @@ import pytest
 from crmflow.deliverables.gherkin import KEYWORDS, feature_text, one_line, parse_feature
 from crmflow.deliverables.tobe_bpmn import compile_definitions, compiled_targets
 from crmflow.deliverables.uat import build_uat, coverage, uat_targets
-from crmflow.design.loader import load_tobe
+from crmflow.design.loader import load_tobe, read_tobe_text
 from tests.deliverables.conftest import EXAMPLES, MINI
+from tests.design.conftest import DOCUMENTED_BRANCHES
 
 GOLDEN = Path(__file__).parent / "golden"
 #: Set CRMFLOW_UPDATE_GOLDEN=1 to rewrite the golden feature files after a deliberate change.
@@ -78,6 +79,26 @@ def test_feature_files_parse_and_use_the_language_keywords(lang: str) -> None:
     if UPDATE:
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8"), "run with CRMFLOW_UPDATE_GOLDEN=1 after a deliberate change"
+
+
+@pytest.mark.parametrize(("lang", "documented"), [
+    ("en", "VIP: the condition decision == \"VIP\" holds — documented condition: “The customer is on the sales VIP list”"),
+    ("ru", "VIP: выполняется условие decision == \"VIP\" — документированное условие: «Клиент в VIP-списке отдела "
+           "продаж»"),
+])
+def test_path_scenarios_show_the_documented_condition_next_to_the_decision(lang: str, documented: str) -> None:
+    tobe = read_tobe_text(DOCUMENTED_BRANCHES, where="vip.yaml")
+    suite = build_uat(tobe, lang=lang)
+    whens = [text for s in suite.scenarios if s.kind == "path" for word, text in s.steps if word == "when"]
+    assert documented in whens
+    assert any(w.endswith("${customerService.isVip(deal) == false}" + ("»" if lang == "ru" else "”")) for w in whens)
+    feature = feature_text(tobe, tobe.processes[0], suite, lang=lang)
+    assert documented in feature and parse_feature(feature)["language"] == lang
+
+
+def test_path_scenarios_without_a_documented_condition_are_unchanged() -> None:
+    whens = [text for s in build_uat(load_tobe(MINI), lang="en").scenarios for _w, text in s.steps]
+    assert not any("documented condition" in w for w in whens)
 
 
 def test_escalation_scenarios_walk_the_chain_in_order() -> None:

@@ -18,7 +18,7 @@ from crmflow.design.loader import load_tobe, read_tobe_text
 from crmflow.design.model import EscalationAction, Sla
 from crmflow.errors import ToBeError
 from tests.conftest import ROOT
-from tests.design.conftest import EXAMPLE_NAMES, GOLDEN, example
+from tests.design.conftest import DOCUMENTED_BRANCHES, EXAMPLE_NAMES, GOLDEN, example
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
@@ -103,6 +103,27 @@ def test_gateway_conditions_are_feel_with_a_default_flow() -> None:
     assert flows["create_deal"].condition == 'lead.qualification = "qualified"'
     assert flows["create_deal"].condition_language.endswith("/FEEL/")
     assert gw.default == flows["disqualify"].id and flows["disqualify"].condition is None
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_branch_description_is_the_flow_documentation_and_round_trips(lang: str) -> None:
+    d = read_tobe_text(DOCUMENTED_BRANCHES, where="vip.yaml")
+    compiled = compile_tobe(d, lang=lang)
+    assert compiled.lint.ok and all(s.sound for s in compiled.soundness)
+    flows = {f.id: f for f in compiled.definitions.process().outgoing("vip")}
+    ru, en = "Клиент в VIP-списке отдела продаж", "The customer is on the sales VIP list"
+    expected = ru if lang == "ru" else en
+    assert flows["Flow_vip_approve"].documentation == expected
+    assert flows["Flow_vip_approve"].condition == 'decision = "VIP"'
+    default = flows["Flow_vip_send"]  # it leads into the join the compiler puts in front of `send`
+    assert default.documentation == "${customerService.isVip(deal) == false}" and default.condition is None
+    xml = write_bpmn(compiled.definitions)
+    assert f"<bpmn:documentation>{expected}</bpmn:documentation>".encode() in xml
+    assert ru.encode() in xml and en.encode() in xml  # the other language is in <crmflow:node>
+    back = bpmn_to_tobe(read_bpmn(xml))
+    assert back == d  # both languages come back from <crmflow:node>, not only the compiled one
+    gw = back.processes[0].node("vip")
+    assert gw is not None and gw.branches[0].description.ru == "Клиент в VIP-списке отдела продаж"
 
 
 def test_raci_sla_and_rules_are_in_extension_elements() -> None:

@@ -15,7 +15,7 @@ from crmflow.design.compile import build_bpmn, compile_tobe
 from crmflow.design.from_bpmn import bpmn_to_tobe, derive_tobe, read_tobe_bpmn
 from crmflow.design.from_bpmn_conditions import translate_condition
 from crmflow.design.loader import load_tobe, validate_tobe
-from crmflow.design.model import FlowEvent, Gateway, Step, ToBeDefinition
+from crmflow.design.model import FlowEvent, Gateway, Step, Text, ToBeDefinition
 from crmflow.errors import ToBeError
 from tests.conftest import ROOT, real
 from tests.design.conftest import EXAMPLE_NAMES, example
@@ -202,12 +202,92 @@ def test_consultant_mix_maps_every_element() -> None:
     assert steps["Cust_Send"].publishes == ("quote.requested",)
     codes = _codes(path)
     assert codes["bpmn.condition_kept"] == ["F_Vip"]
+    assert size.branches[1].description == Text.of("${customerService.isVip(deal)}")  # the drawn text is kept
     assert codes["bpmn.implicit_split"] == ["Task_Send"]
     assert codes["bpmn.boundary_non_interrupting"] == ["B_Price"]
     assert codes["bpmn.boundary_timer_path"] == ["B_Deadline"]
     assert codes["bpmn.call_activity"] == ["Call_Billing"]
     assert codes["bpmn.annotation_dropped"] == ["Gw_Size"]
     assert codes["bpmn.no_incoming"] == ["Cust_Wait"]
+
+
+DOCUMENTED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+             id="Defs_Doc" targetNamespace="http://bpmn.io/schema/bpmn">
+  <process id="Proc_Doc" name="Quote" isExecutable="false">
+    <startEvent id="S" />
+    <userTask id="T_Check" name="Check the customer" />
+    <boundaryEvent id="B_Blocked" name="Blocked" attachedToRef="T_Check">
+      <conditionalEventDefinition><condition xsi:type="tFormalExpression">Account is blocked in 1C</condition>
+      </conditionalEventDefinition>
+    </boundaryEvent>
+    <exclusiveGateway id="G_Vip" name="VIP?" default="F_Other" />
+    <userTask id="T_Approve" name="Approve" />
+    <parallelGateway id="G_Fork" />
+    <userTask id="T_Send" name="Send" />
+    <userTask id="T_Log" name="Log" />
+    <userTask id="T_Unblock" name="Unblock" />
+    <endEvent id="E" />
+    <endEvent id="E2" />
+    <endEvent id="E3" />
+    <textAnnotation id="Note_Vip"><text>Ask the head of sales when unsure</text></textAnnotation>
+    <association id="A1" sourceRef="Note_Vip" targetRef="F_Vip" />
+    <sequenceFlow id="F0" sourceRef="S" targetRef="T_Check" />
+    <sequenceFlow id="F1" sourceRef="T_Check" targetRef="G_Vip" />
+    <sequenceFlow id="F_Vip" name="VIP" sourceRef="G_Vip" targetRef="T_Approve">
+      <documentation>Top-20 customers by revenue</documentation>
+      <conditionExpression xsi:type="tFormalExpression">${customerService.isVip(deal)}</conditionExpression>
+    </sequenceFlow>
+    <sequenceFlow id="F_Big" name="Big" sourceRef="G_Vip" targetRef="T_Approve">
+      <documentation>Deals above the approval limit</documentation>
+      <conditionExpression xsi:type="tFormalExpression">${deal.amount &gt; 100000}</conditionExpression>
+    </sequenceFlow>
+    <sequenceFlow id="F_Other" sourceRef="G_Vip" targetRef="G_Fork"><documentation>Everyone else</documentation>
+    </sequenceFlow>
+    <sequenceFlow id="F2" sourceRef="T_Approve" targetRef="G_Fork" />
+    <sequenceFlow id="F_Send" sourceRef="G_Fork" targetRef="T_Send">
+      <conditionExpression xsi:type="tFormalExpression">${email != null}</conditionExpression>
+    </sequenceFlow>
+    <sequenceFlow id="F_Log" sourceRef="G_Fork" targetRef="T_Log" />
+    <sequenceFlow id="F3" sourceRef="T_Send" targetRef="E" />
+    <sequenceFlow id="F4" sourceRef="T_Log" targetRef="E2" />
+    <sequenceFlow id="F5" sourceRef="B_Blocked" targetRef="T_Unblock" />
+    <sequenceFlow id="F6" sourceRef="T_Unblock" targetRef="E3" />
+  </process>
+</definitions>
+"""
+
+
+def test_untranslated_conditions_documentation_and_notes_become_branch_descriptions() -> None:
+    drawn = derive_tobe(read_bpmn(DOCUMENTED))
+    d = drawn.definition
+    vip = _node(d, "G_Vip")
+    assert isinstance(vip, Gateway)
+    by_flow = dict(zip(["F_Vip", "F_Big", "F_Other"], vip.branches, strict=True))
+    # untranslated: the documented decision, and the drawn text kept with the flow's documentation and note
+    assert by_flow["F_Vip"].condition == 'decision == "VIP"'
+    assert by_flow["F_Vip"].description == Text.of(
+        "Top-20 customers by revenue\n\nAsk the head of sales when unsure\n\n${customerService.isVip(deal)}")
+    # translated: the expression, the documentation alone (the condition is not repeated)
+    assert by_flow["F_Big"].condition == "deal.amount > 100000"
+    assert by_flow["F_Big"].description == Text.of("Deals above the approval limit")
+    assert by_flow["F_Other"].default and by_flow["F_Other"].description == Text.of("Everyone else")
+    fork = _node(d, "G_Fork")
+    assert isinstance(fork, Gateway) and fork.kind == "parallel"
+    assert [b.description for b in fork.branches] == [Text.of("${email != null}"), Text()]  # dropped, not lost
+    exceptions = _node(d, "T_Check_exceptions")
+    assert isinstance(exceptions, Gateway)
+    blocked = exceptions.branches[1]
+    assert blocked.condition == 'exception == "Blocked"'
+    assert blocked.description == Text.of("Account is blocked in 1C")
+    kept = [(w.element, w.params) for w in drawn.warnings if w.code == "bpmn.condition_kept"]
+    assert [element for element, _ in kept] == ["B_Blocked", "F_Vip"]
+    assert dict(kept[0][1])["gateway"] == "T_Check_exceptions"
+    assert [w.element for w in drawn.warnings if w.code == "bpmn.condition_dropped"] == ["F_Send"]
+    _compiles_and_round_trips(d)
+    # compiled, each documented condition is the documentation of its flow
+    flows = {f.id: f for f in compile_tobe(d, layout=False).definitions.process().flows}
+    assert flows["Flow_G_Vip_T_Approve"].documentation.endswith("${customerService.isVip(deal)}")
 
 
 def test_edge_cases_are_warned_about_not_refused() -> None:

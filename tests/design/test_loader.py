@@ -9,9 +9,10 @@ import pytest
 from crmflow.design.build import build_definition, dump_definition
 from crmflow.design.checks import check_definition, iter_raci_problems
 from crmflow.design.loader import load_tobe, read_tobe_text, validate_tobe
+from crmflow.design.model import Gateway, Text
 from crmflow.errors import ToBeError
 from tests.conftest import ROOT
-from tests.design.conftest import EXAMPLE_NAMES, EXAMPLES, example
+from tests.design.conftest import DOCUMENTED_BRANCHES, EXAMPLE_NAMES, EXAMPLES, example
 
 MINIMAL = """\
 tobe: 1
@@ -128,6 +129,29 @@ def test_gateway_without_default_and_incomplete_conditions() -> None:
 """)
     message = _error(text)
     assert "gateway `gw` has no default branch and branch(es) `done2` have no condition" in message
+
+
+def test_branch_description_is_a_text_that_survives_dump_and_build() -> None:
+    d = read_tobe_text(DOCUMENTED_BRANCHES, where="t.yaml")
+    gw = d.processes[0].node("vip")
+    assert isinstance(gw, Gateway)
+    documented, default = gw.branches
+    assert documented.condition == 'decision == "VIP"'
+    assert documented.description == Text(ru="Клиент в VIP-списке отдела продаж", en="The customer is on the sales VIP list")
+    assert default.default and default.description == Text.of("${customerService.isVip(deal) == false}")
+    dumped = dump_definition(d)["processes"][0]["flow"][2]["branches"]
+    assert dumped[0]["description"] == {"ru": "Клиент в VIP-списке отдела продаж",
+                                        "en": "The customer is on the sales VIP list"}
+    assert "description" in dumped[1]
+    assert build_definition(dump_definition(d)) == d
+    plain = read_tobe_text(MINIMAL, where="t.yaml")  # a branch without one dumps no key
+    assert all("description" not in b for n in dump_definition(plain)["processes"][0]["flow"] for b in n.get("branches", ()))
+
+
+def test_branch_description_must_be_a_text() -> None:
+    message = _error(DOCUMENTED_BRANCHES.replace('description: "${customerService.isVip(deal) == false}"',
+                                                 "description: [not, a, text]"))
+    assert "t.yaml:21" in message and "`processes[0].flow[2].branches[1].description`" in message
 
 
 def test_gateway_without_default_is_a_warning(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,16 @@ def test_volvo_closed_problems() -> None:
     assert (raw.rows_read, raw.quarantined, raw.info["delimiter"], raw.info["encoding"]) == (6660, 0, ",", "utf-8")
     first = store.rows(f'SELECT row_no, line, "Case ID", "Activity" FROM {raw.table} WHERE row_no = 1')
     assert first == [{"row_no": 1, "line": 2, "Case ID": "1-109135791", "Activity": "Queued-Awaiting Assignment"}]
+
+
+@pytest.mark.parametrize(("seed", "stage"), [(0, "Invalid Input Error"), (5, "no header line could be split")])
+def test_binary_file_named_csv_is_a_clear_input_error(tmp_path: Path, seed: int, stage: str) -> None:
+    # Regression: a binary file named .csv ended in a traceback instead of an InputError — from DuckDB's parser
+    # (the retry after the line-end repair was not guarded; seed 0) or from Python's csv module while the
+    # header was sniffed (stray CR bytes; seed 5).
+    junk = tmp_path / "export.csv"
+    junk.write_bytes(random.Random(seed).randbytes(3000))
+    with pytest.raises(InputError, match=r"export\.csv: cannot be read as CSV \(.*\); expected a text export") as info:
+        read_csv_raw(EventStore(), junk, log_name="log")
+    assert stage in str(info.value)
+    assert "crmflow-lf-" not in str(info.value) and "\n" not in str(info.value)

@@ -89,7 +89,7 @@ def test_explanations_name_the_agreeing_fields(crafted: EventStore) -> None:
     assert pairs["c09", "c10"].agreements["inn"] == "exact"
     en, ru = swapped.explain("en"), swapped.explain("ru")
     assert "c01" in en and "phone agrees" in en and "swapped" in en
-    assert "телефон совпадает" in ru and "переставлены" in ru
+    assert "телефон: совпадает" in ru and "переставлены" in ru
 
 
 def test_merge_proposals_choose_survivor_and_fields(crafted: EventStore) -> None:

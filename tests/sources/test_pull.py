@@ -173,7 +173,7 @@ def test_resume_after_api_failure_mid_pull_has_no_duplicate_and_no_gap(tmp_path:
         crm.fault("crm.stagehistory.list", 500, times=4)  # page 2 fails every attempt
         with pytest.raises(CrmApiError, match="failed 4 times"):
             pull("bitrix24", "crm.stagehistory.list", out_dir=tmp_path, client=client)
-        state = json.loads((tmp_path / "crm.stagehistory.list.state.json").read_text())
+        state = json.loads((tmp_path / "crm.stagehistory.list.pullstate").read_text())
         assert state["cursor"]["json"]["start"] == 3 and not state["done"]
         res = pull("bitrix24", "crm.stagehistory.list", out_dir=tmp_path, client=client)
     assert res.resumed and res.complete and res.records == 5

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
@@ -17,7 +18,23 @@ from crmflow.ingest.problems import problem_label
 from crmflow.report.messages import format_number
 from crmflow.report.messages import t as report_text
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=CLI["app_help"]["en"] + " / " + CLI["app_help"]["ru"])
+
+class _Commands(TyperGroup):
+    """The command group; a file-system error in any command ends as a one-line error, like the others."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context; typer keeps its click private
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:  # an output path that is a file, a missing folder, no permission…
+            if state.debug:
+                raise
+            reason = exc.strerror or str(exc)
+            _fail(CrmflowError(t("os_error", path=exc.filename, reason=reason) if exc.filename else reason))
+            raise  # not reached: _fail exits
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
+                  help=CLI["app_help"]["en"] + " / " + CLI["app_help"]["ru"])
 console = Console(stderr=True)
 out = Console()
 
@@ -51,7 +68,7 @@ LangOpt = Annotated[str | None, typer.Option("--lang", help="ru | en: language o
 
 @app.callback()
 def main(
-    lang: Annotated[str, typer.Option("--lang", help="ru | en")] = "en",
+    lang: Annotated[str, typer.Option("--lang", help="ru | en: language of everything printed and written.")] = "en",
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """crmflow: audit CRM processes from the CRM's own data."""

@@ -28,6 +28,12 @@ MSG: dict[str, dict[str, str]] = {
         "en": "{path}: choose an output ending in .svg or .png",
         "ru": "{path}: укажите файл с расширением .svg или .png",
     },
+    "method.token_replay": {"en": "token replay", "ru": "воспроизведение фишек"},
+    "method.alignments": {"en": "alignments", "ru": "выравнивания"},
+    "bad_noise": {
+        "en": "--noise {value}: the noise threshold must be at least 0 and below 1 (e.g. 0.2)",
+        "ru": "--noise {value}: порог шума должен быть не меньше 0 и меньше 1 (например, 0.2)",
+    },
 }
 
 
@@ -71,6 +77,11 @@ def discover(
     from crmflow.bpmn.writer import write_bpmn
 
     try:
+        # Checked before the log is read: a wrong option should not cost a whole discovery.
+        if not 0 <= noise < 1:
+            raise CrmflowError(_t("bad_noise", value=noise))
+        if svg is not None and svg.suffix.lower() not in (".svg", ".png"):
+            raise CrmflowError(_t("bad_ext", path=svg))
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
             log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step)
             step("discovering")
@@ -169,10 +180,10 @@ def check(
         json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
         html_path = write_conformance(doc, out_dir / "conformance.html", model=model.name, log=log_path.name,
                                       lang=state.lang)
-        for key, name in (("token_replay", "token replay"), ("alignments", "alignments")):
+        for key in ("token_replay", "alignments"):
             r = doc.get(key)
             if r:
-                out.print(_t("fitness", method=name, fitness=r["log_fitness"], fit=r["perc_fit_traces"]))
+                out.print(_t("fitness", method=_t(f"method.{key}"), fitness=r["log_fitness"], fit=r["perc_fit_traces"]))
         out.print(_t("checked", json=json_path, html=html_path))
     except CrmflowError as exc:
         _fail(exc)

@@ -41,7 +41,7 @@ def pull(
     resource: Annotated[str, typer.Argument(help="crm.stagehistory.list, events, deals, OpportunityHistory, …")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder of the page files (and the state file).")],
     since: Annotated[str | None, typer.Option("--since", help="Only records changed at/after this ISO time.")] = None,
-    state_file: Annotated[Path | None, typer.Option("--state", help="State file (default OUT/<resource>.state.json).")] = None,
+    state_file: Annotated[Path | None, typer.Option("--state", help="State file (default OUT/<resource>.pullstate).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="Extra request parameter KEY=VALUE (repeatable).")] = None,
     max_pages: Annotated[int | None, typer.Option("--max-pages", help="Stop after this many pages.")] = None,
     lang: LangOpt = None,

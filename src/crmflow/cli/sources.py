@@ -20,10 +20,10 @@ MSG: dict[str, dict[str, str]] = {
     "rows_read": {"en": "Rows read", "ru": "Прочитано строк"},
     "events": {"en": "Events", "ru": "События"},
     "quarantined": {"en": "Quarantined", "ru": "В карантине"},
-    "dictionary": {"en": "dictionary: {n} entries", "ru": "справочник: {n} записей"},
+    "dictionary": {"en": "dictionary: {n} entries", "ru": "справочник, записей: {n}"},
     "total": {
         "en": "{events} events in {cases} cases. Audit it with: crmflow audit {project}",
-        "ru": "{events} событий в {cases} кейсах. Аудит: crmflow audit {project}",
+        "ru": "Событий: {events}, кейсов: {cases}. Аудит: crmflow audit {project}",
     },
     "only_dicts": {
         "en": "Only dictionaries were imported; they stay in {project} for the next import of event files.",

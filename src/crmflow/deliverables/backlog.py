@@ -1,5 +1,6 @@
-"""The requirements backlog: BRD (goals, scope, stakeholders), FRD (a requirement per step and rule),
-user stories with acceptance criteria, and CSV files for Jira and YouTrack import.
+"""The requirements backlog: BRD (goals, scope, stakeholders), FRD (a requirement per step and rule,
+and per gateway branch with a documented condition), user stories with acceptance criteria, and CSV
+files for Jira and YouTrack import.
 
 Ids are stable and derived from the model: ``FR-<process>-<n>`` for requirements, ``US-<process>-<step>``
 for stories, ``EP-<process>`` for a process epic.
@@ -65,6 +66,7 @@ def requirements(tobe: ToBeDefinition, lang: str) -> list[Requirement]:
             for ev in step.publishes:
                 items.append((step.id, "event", t("frd.event", lang, step=step.name.get(lang), event=ev)))
         items += [(None, "rule", r) for r in _rule_texts(tobe, process.rules, lang, where=process.name.get(lang))]
+        items += [(None, "rule", r) for r in _branch_texts(process, lang)]
         for i, (step_id, source, text) in enumerate(items, start=1):
             out.append(Requirement(f"FR-{process.id}-{i:03d}", process.id, step_id, source, text))
     return out
@@ -82,6 +84,23 @@ def _rule_texts(tobe: ToBeDefinition, rules, lang: str, *, where: str) -> list[s
                      roles=roles))
     for p in rules.priorities:
         out.append(t("frd.priority", lang, where=where, expr=p.when, priority=p.priority))
+    return out
+
+
+def _branch_texts(process: Process, lang: str) -> list[str]:
+    """A rule per gateway branch with a documented condition (the words next to the expression)."""
+    def name(node_id: str) -> str:
+        node = process.node(node_id)
+        return (node.name.get(lang) or node.id) if node is not None else node_id
+
+    out = []
+    for gw in process.gateways:
+        for b in gw.branches:
+            if not b.description:
+                continue
+            expr = b.condition or t("frd.branch_default" if b.default else "frd.branch_parallel", lang)
+            out.append(t("frd.branch", lang, gateway=gw.name.get(lang) or gw.id, target=name(b.target), expr=expr,
+                         text=" ".join(b.description.get(lang).split())))
     return out
 
 

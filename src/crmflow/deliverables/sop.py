@@ -1,7 +1,9 @@
 """Standard operating procedures for the critical steps (the steps with an ``sop``).
 
 Each SOP lists purpose, trigger, roles (from the step's RACI), the procedure, checks (the SOP's own
-and the step's data checks and mandatory fields), exceptions, the SLA and the KPIs it serves.
+and the step's data checks and mandatory fields), exceptions, the SLA and the KPIs it serves, and —
+when the gateway right after the step has branches with a documented condition — that decision with
+each branch's condition and its documented words.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.deliverables.sla import sla_target
-from crmflow.design.model import Process, Step, ToBeDefinition
+from crmflow.design.model import Gateway, Process, Step, ToBeDefinition
 
 
 def kpi_target(tobe: ToBeDefinition, kpi_id: str, lang: str) -> str:
@@ -32,11 +34,26 @@ def rule_checks(step: Step, lang: str) -> list[str]:
     return out
 
 
+def documented_decision(process: Process, step: Step, lang: str) -> Table | None:
+    """The gateway right after ``step`` as a table (branch, condition, documented condition), when a branch
+    of it has a documented condition; else None."""
+    gateway = next((n for n in (process.node(i) for i in process.successors(step.id)) if isinstance(n, Gateway)), None)
+    if gateway is None or not any(b.description for b in gateway.branches):
+        return None
+    rows = []
+    for b in gateway.branches:
+        target = process.node(b.target)
+        name = b.name.get(lang) or (target.name.get(lang) or target.id if target is not None else b.target)
+        condition = b.condition or t("frd.branch_default" if b.default else "frd.branch_parallel", lang)
+        rows.append((name, condition, " ".join(b.description.get(lang).split()) or "—"))
+    return Table(header=(t("sop.branch", lang), t("sop.condition", lang), t("sop.documented", lang)), rows=tuple(rows))
+
+
 def critical_steps(tobe: ToBeDefinition) -> list[tuple[Process, Step]]:
     return [(p, s) for p, s in tobe.steps() if s.sop is not None]
 
 
-def sop_section(tobe: ToBeDefinition, step: Step, lang: str) -> Section:
+def sop_section(tobe: ToBeDefinition, step: Step, lang: str, *, process: Process | None = None) -> Section:
     sop = step.sop
     assert sop is not None
     raci = step.raci
@@ -62,6 +79,8 @@ def sop_section(tobe: ToBeDefinition, step: Step, lang: str) -> Section:
         blocks += [Paragraph(t("sop.exceptions", lang), style="lead"),
                    Table(header=(t("sop.when", lang), t("sop.action", lang)),
                          rows=tuple((e.when.get(lang), e.action.get(lang)) for e in sop.exceptions))]
+    if process is not None and (decision := documented_decision(process, step, lang)) is not None:
+        blocks += [Paragraph(t("sop.decision", lang), style="lead"), decision]
     return Section(title=t("sop.heading", lang, step=step.name.get(lang)), blocks=tuple(blocks), key=f"sop-{step.id}")
 
 
@@ -69,8 +88,8 @@ def build_sops(tobe: ToBeDefinition, audit: object = None, *, lang: str) -> Sect
     """One SOP per critical step."""
     steps = critical_steps(tobe)
     blocks: list[Any] = [Paragraph(t("sop.intro", lang, n=len(steps)))]
-    blocks += [sop_section(tobe, s, lang) for _p, s in steps]
+    blocks += [sop_section(tobe, s, lang, process=p) for p, s in steps]
     return Section(title=t("sop.title", lang), blocks=tuple(blocks), key="sop")
 
 
-__all__ = ["build_sops", "critical_steps", "kpi_target", "rule_checks", "sop_section"]
+__all__ = ["build_sops", "critical_steps", "documented_decision", "kpi_target", "rule_checks", "sop_section"]

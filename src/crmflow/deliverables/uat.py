@@ -242,6 +242,8 @@ def _path_steps(tobe: ToBeDefinition, process: Process, path: list[str], lang: s
                 cond = t("uat.condition", lang, expr=branch.condition)
             else:
                 cond = t("uat.choice", lang, name=branch.name.get(lang) or _node_name(process, b, lang))
+            if documented := " ".join(branch.description.get(lang).split()):
+                cond += t("uat.documented", lang, text=documented)
             label = branch.name.get(lang)
             steps.append(("when", (f"{label}: " if label else "") + cond))
         elif isinstance(node, FlowEvent):

@@ -212,7 +212,8 @@ def _node(data: Data, calendar: CalendarSpec, where: str) -> FlowNode:
         return Gateway(
             id=data["id"], kind=data["gateway"], name=_text(data.get("name")), lane=_opt(data.get("lane")),
             branches=tuple(Branch(target=b["to"], condition=b.get("when"), name=_text(b.get("name")),
-                                  default=bool(b.get("default", False))) for b in data.get("branches", ())),
+                                  default=bool(b.get("default", False)), description=_text(b.get("description")))
+                           for b in data.get("branches", ())),
             next=_opt(data.get("next")),
         )
     timer = None
@@ -337,7 +338,8 @@ def dump_node(node: FlowNode) -> Data:
     if isinstance(node, Gateway):
         return _clean({
             "id": node.id, "gateway": node.kind, "name": _t(node.name), "lane": node.lane,
-            "branches": [_clean({"to": b.target, "when": b.condition, "name": _t(b.name), "default": b.default or None})
+            "branches": [_clean({"to": b.target, "when": b.condition, "name": _t(b.name), "default": b.default or None,
+                                 "description": _t(b.description)})
                          for b in node.branches],
             "next": node.next,
         })

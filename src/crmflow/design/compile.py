@@ -9,7 +9,8 @@
   without a lane goes to the lane of the node before it (or after it);
 * steps → ``userTask``/``serviceTask``/``sendTask``/``receiveTask``/``manualTask``, a ``subprocess``
   step → a call activity; gateways with ``conditionExpression`` (FEEL, from the expression
-  language) and default flows; a node with several incoming flows gets an exclusive join in front;
+  language), the branch's ``description`` as the flow's ``documentation``, and default flows; a
+  node with several incoming flows gets an exclusive join in front;
 * each SLA → a boundary timer (``timeDuration`` ISO 8601; interrupting or not) followed by its
   escalation chain: a timer per level (``after``), then a task per action (retry → user task,
   reassign → user task in the new role's lane, notify → send task, mark status → service task), a
@@ -116,7 +117,7 @@ class _ProcessCompiler:
         return self.d.party_name(role, self.lang) if role else ""
 
     def flow(self, source: str, target: str, *, name: str = "", condition: str | None = None,
-             extensions: tuple[str, ...] = ()) -> str:
+             documentation: str = "", extensions: tuple[str, ...] = ()) -> str:
         base = f"Flow_{source}_{target}"
         fid, n = base, 1
         while fid in self.flow_ids:
@@ -124,7 +125,8 @@ class _ProcessCompiler:
             fid = f"{base}_{n}"
         self.flow_ids.add(fid)
         self.flows.append(SequenceFlow(id=fid, source=source, target=target, name=name, condition=condition,
-                                       condition_language=FEEL if condition else "", extensions=extensions))
+                                       condition_language=FEEL if condition else "", documentation=documentation,
+                                       extensions=extensions))
         return fid
 
     # -------------------------------------------------------------------------- nodes
@@ -249,7 +251,8 @@ class _ProcessCompiler:
             if isinstance(n, Gateway) and n.branches:
                 for b in n.branches:
                     cond = None if b.default or b.condition is None else parse_expression(b.condition).to_feel()
-                    fid = self.flow(n.id, b.target, name=b.name.get(self.lang), condition=cond)
+                    fid = self.flow(n.id, b.target, name=b.name.get(self.lang), condition=cond,
+                                    documentation=b.description.get(self.lang))
                     if b.default:
                         self.defaults[n.id] = fid
             else:

@@ -10,6 +10,8 @@ it approximates or drops (:mod:`crmflow.design.from_bpmn` documents the mapping)
   boundary event (message, error, escalation, signal, conditional, a date) is an **exception path**: an
   exclusive gateway ``<step>_exceptions`` after the step whose branch ``exception == "<name>"`` leads
   where the boundary event's flow leads;
+* a condition that cannot be translated (and a parallel flow's dropped one) is kept as the branch's
+  ``description``, with the flow's ``documentation`` and associated text annotations;
 * implicit BPMN behaviour is made explicit: several outgoing flows of a task → a split gateway,
   a node without outgoing flow → an end event, a node without incoming flow → started with the
   process (a parallel fork after the start event), link events → a jump.
@@ -144,11 +146,12 @@ class FlowDeriver:
         if leaving:
             self.passthrough.update(e.id for e in ends)
         self.flows = [f if f.target != sub.id else SequenceFlow(id=f.id, name=f.name, source=f.source, target=start.id,
-                                                                 condition=f.condition) for f in self.flows]
+                                                                 condition=f.condition, documentation=f.documentation)
+                      for f in self.flows]
         self.flows = [f for f in self.flows if f.source != sub.id]
         for e in ends if leaving else ():
-            self.flows += [SequenceFlow(id=f.id, name=f.name, source=e.id, target=f.target, condition=f.condition)
-                           for f in leaving]
+            self.flows += [SequenceFlow(id=f.id, name=f.name, source=e.id, target=f.target, condition=f.condition,
+                                        documentation=f.documentation) for f in leaving]
         self.subs[sub.id] = ends[0].id if leaving and ends else sub.id
         self.sub_names[self.subs[sub.id]] = prefix + (sub.name or sub.id)
         if any(_local(u.tag).endswith("LoopCharacteristics") for u in _xml_children(sub.unmodelled)):
@@ -209,8 +212,12 @@ class FlowDeriver:
             branch: dict[str, Any] = {"to": f.target}
             if f.name:
                 branch["name"] = f.name
-            if conditional:
-                branch["when"] = self.condition(f, split) if f.condition else "true"
+            if conditional and f.condition:
+                self.condition(f, split, branch)
+            else:
+                if conditional:
+                    branch["when"] = "true"
+                self.describe(branch, f)
             branches.append(branch)
         self.extra.append({"id": split, "gateway": "inclusive" if conditional else kind, "branches": branches})
         self.warn("bpmn.implicit_split", node_id, count=len(out))
@@ -224,12 +231,21 @@ class FlowDeriver:
             self.warn("bpmn.implicit_end", node_id)
         return end
 
-    def condition(self, f: SequenceFlow, gateway: str) -> str:
+    def condition(self, f: SequenceFlow, gateway: str, branch: dict[str, Any]) -> None:
+        """The branch's ``when`` from the flow's condition; an untranslated one stays as its ``description``."""
         label = f.name or self.node_name(f.target)
         c = translate_condition(f.condition or "", label=label)
         if not c.translated:
             self.warn("bpmn.condition_kept", f.id, gateway=gateway, condition=f.condition, expression=c.expression)
-        return c.expression
+        branch["when"] = c.expression
+        self.describe(branch, f, kept=None if c.translated else c.original)
+
+    def describe(self, branch: dict[str, Any], f: SequenceFlow, *, kept: str | None = None) -> None:
+        """The branch's ``description``: the flow's documentation, its annotations and a ``kept`` condition text."""
+        parts = [f.documentation.strip(), *self.notes.get(f.id, []), (kept or "").strip()]
+        texts = list(dict.fromkeys(x for x in parts if x))
+        if texts:
+            branch["description"] = "\n\n".join(texts)
 
     # ------------------------------------------------------------------ nodes
 
@@ -349,15 +365,21 @@ class FlowDeriver:
         if target is None:
             self.warn("bpmn.boundary_no_path", be.id, kind=kind)
             return None
-        when = f'exception == "{_label(label)}"'
+        branch: dict[str, Any] = {"to": target, "name": be.name or label, "when": f'exception == "{_label(label)}"'}
         if d is not None and d.kind == "conditional" and d.expression:
             c = translate_condition(d.expression, label=label)
-            when = c.expression if c.translated else when
+            if c.translated:
+                branch["when"] = c.expression
+            else:
+                branch["description"] = d.expression.strip()
+                gateway = f"{safe_id(self.entry_exit(be.attached_to or be.id))}_exceptions"
+                self.warn("bpmn.condition_kept", be.id, gateway=gateway, condition=d.expression.strip(),
+                          expression=branch["when"])
         if not be.interrupting:
             self.warn("bpmn.boundary_non_interrupting", be.id, kind=kind)
         if d is not None and d.kind == "timer":
             self.warn("bpmn.boundary_timer_path", be.id, timer=d.expression.strip())
-        return {"to": target, "name": be.name or label, "when": when}
+        return branch
 
     def gateway(self, n: Gateway) -> dict[str, Any]:
         kind = {"eventBased": "event_based", "complex": "inclusive"}.get(n.kind, n.kind)
@@ -384,12 +406,15 @@ class FlowDeriver:
             if kind in ("parallel", "event_based"):
                 if f.condition:
                     self.warn("bpmn.condition_dropped", f.id, node=n.id, condition=f.condition)
+                self.describe(branch, f, kept=f.condition)
             elif f.id == n.default or (implicit_default and f is bare[0]):
                 branch["default"] = True
+                self.describe(branch, f)
             elif f.condition:
-                branch["when"] = self.condition(f, n.id)
+                self.condition(f, n.id, branch)
             else:
                 branch["when"] = translate_condition("", label=f.name or self.node_name(f.target)).expression
+                self.describe(branch, f)
             branches.append(branch)
         if kind in ("exclusive", "inclusive") and bare and not implicit_default:
             self.warn("bpmn.decision", n.id, branches=", ".join(f"`{f.id}`" for f in bare))

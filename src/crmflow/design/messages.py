@@ -142,9 +142,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "bpmn.condition_kept": {
         "en": "`{element}`: the condition `{condition}` of a branch of `{gateway}` cannot be translated; it is kept as the "
-              "documented decision `{expression}` — write the rule in the crmflow expression language",
+              "documented decision `{expression}` with the text as the branch's `description` — write the rule in the "
+              "crmflow expression language",
         "ru": "`{element}`: условие `{condition}` ветки шлюза `{gateway}` не переводится; оно сохранено как решение "
-              "`{expression}` — запишите правило на языке выражений crmflow",
+              "`{expression}`, а текст — как `description` ветки; запишите правило на языке выражений crmflow",
     },
     "bpmn.decision": {
         "en": "`{element}`: branches {branches} have no condition; each became a documented decision "

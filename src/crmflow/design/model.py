@@ -369,12 +369,18 @@ class Step:
 
 @dataclass(frozen=True, kw_only=True)
 class Branch:
-    """An outgoing branch of a gateway: to ``target`` when ``condition`` holds (or as the default)."""
+    """An outgoing branch of a gateway: to ``target`` when ``condition`` holds (or as the default).
+
+    ``description`` is the condition in words as the business documents it; for a branch derived
+    from a drawn BPMN whose condition could not be translated it is the drawn text, next to the
+    documented decision ``decision == "<branch>"`` in ``condition``.
+    """
 
     target: str
     condition: str | None = None
     name: Text = EMPTY
     default: bool = False
+    description: Text = EMPTY
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -134,6 +134,15 @@ def sniff_dialect(sample: str, *, delimiter: str | None = None, source: str = "f
     lines = [ln for ln in lines if ln.strip()]
     if not lines:
         raise InputError(f"{source}: the file is empty (no header line)")
+    try:
+        return _sniff(sample, lines, delimiter=delimiter, skip=skip)
+    except (pycsv.Error, StopIteration) as exc:  # stray CR/NUL bytes: not a text export
+        raise InputError(f"{source}: cannot be read as CSV (no header line could be split: {exc or 'no fields'}); "
+                         "expected a text export with a header line and one record per line — is it a binary "
+                         "file or a workbook saved with the wrong extension?") from exc
+
+
+def _sniff(sample: str, lines: list[str], *, delimiter: str | None, skip: int) -> Dialect:
     if delimiter is None:
         body = lines[1:50] if len(lines) > 2 else lines[1:]
         best: tuple[float, int, int] | None = None
@@ -295,6 +304,13 @@ def _read_into(store: EventStore, path: Path, dialect: Dialect, table: str, reje
     )
 
 
+def _unreadable(path: Path, exc: duckdb.Error) -> InputError:
+    """The parser's verdict in one line (its full text names a temporary copy and parser settings)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"{path.name}: cannot be read as CSV ({first}); expected a text export with a header line "
+                      "and one record per line — is it a binary file or a workbook saved with the wrong extension?")
+
+
 def read_csv_raw(
     store: EventStore,
     path: str | Path,
@@ -347,12 +363,15 @@ def read_csv_raw(
             except duckdb.InvalidInputException as exc:
                 # DuckDB's strict parser gives up on files mixing \r\n and \n line ends.
                 if normalized:
-                    raise InputError(f"{p.name}: cannot be read as CSV: {exc}") from exc
+                    raise _unreadable(p, exc) from exc
                 fixed = _lf_copy(work)
                 if work != utf8.path:
                     work.unlink(missing_ok=True)
                 work, normalized = fixed, True
-                _read_into(store, work, dialect, tmp, rej)
+                try:
+                    _read_into(store, work, dialect, tmp, rej)
+                except duckdb.InvalidInputException as again:  # not a line-end problem: not a CSV at all
+                    raise _unreadable(p, again) from again
             swallow = store.sql(
                 f"SELECT line, min(least(line_byte_position, coalesce(byte_position, line_byte_position))) "
                 f"FROM {rej} WHERE error_type = 'UNQUOTED VALUE' "

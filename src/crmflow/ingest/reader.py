@@ -8,7 +8,9 @@ call. A project store (``.duckdb``, written by ``crmflow import``) is opened as 
 Each source is read by the reader for its type, staged (mapped, converted, quarantined) and then
 all staged sources are materialised together as one log. ``row_no`` stays unique across sources:
 each source's staged rows are shifted past the previous sources' numbers, while the quarantine
-keeps every source's own row numbers (and its file name).
+keeps every source's own row numbers (and its file name). Consecutive page files of one CRM adapter
+that can read several at once (HubSpot's one-file-per-page pulls) are read into one raw table and
+staged once.
 
 >>> import pyarrow as pa
 >>> t = pa.table({"case:concept:name": ["1", "1"], "concept:name": ["A", "B"],
@@ -225,7 +227,8 @@ def stage_sources(
     -------
     list[StageResult]
         One per event source, in input order; dictionaries have ``format`` of their adapter and
-        ``stage`` ``""``.
+        ``stage`` ``""``. Consecutive files of an adapter with ``read_many`` (HubSpot page files) are
+        one source, named ``first … last (N files)``.
     """
     from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
 
@@ -235,10 +238,13 @@ def stage_sources(
     plan.sort(key=lambda pa: 0 if is_dictionary_adapter(pa[1]) else 1)  # stable: dictionaries first
     results: list[StageResult] = []
     offset = 0
-    for src, adapter in plan:
-        if adapter is not None:
-            raw = adapter.read(store, Path(src), log_name, progress)
+    for group, adapter in _group_files(plan):
+        if adapter is not None and len(group) > 1 and adapter.read_many is not None:
+            raw = adapter.read_many(store, [Path(g) for g in group], log_name, progress)
+        elif adapter is not None:
+            raw = adapter.read(store, Path(group[0]), log_name, progress)
         else:
+            src = group[0]
             raw = read_raw(
                 store, src, log_name=log_name, sheet=sheet, object_type=object_type, timezone=tz, progress=progress
             )
@@ -256,6 +262,21 @@ def stage_sources(
         drop_raw(store, raw)
         results.append(res)
     return results
+
+
+def _group_files(plan: list[tuple[Any, SourceAdapter | None]]) -> list[tuple[list[Any], SourceAdapter | None]]:
+    """Consecutive files of one adapter that reads several at once (``read_many``) as one group; others alone.
+
+    Staging has a fixed cost per source; HubSpot pulls give one file per page (hundreds), so they are
+    read into one raw table and staged once.
+    """
+    groups: list[tuple[list[Any], SourceAdapter | None]] = []
+    for src, adapter in plan:
+        if groups and adapter is not None and adapter.read_many is not None and groups[-1][1] is adapter:
+            groups[-1][0].append(src)
+        else:
+            groups.append(([src], adapter))
+    return groups
 
 
 def build_log(

@@ -31,26 +31,72 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{a} and {b} are probably one record (probability {p}, match weight {w:+.1f}): {details}",
         "ru": "{a} и {b} — вероятно, одна запись (вероятность {p}, вес совпадения {w:+.1f}): {details}",
     },
-    "field": {"en": "{field} {level} ({w:+.1f})", "ru": "{field} {level} ({w:+.1f})"},
-    "field_no_weight": {"en": "{field} {level}", "ru": "{field} {level}"},
+    "field": {"en": "{field} {level} ({w:+.1f})", "ru": "{field}: {level} ({w:+.1f})"},
+    "field_no_weight": {"en": "{field} {level}", "ru": "{field}: {level}"},
     "most_complete": {
-        "en": "{id} survives: it has the most fields filled ({filled} of {total}); {others} merge into it.",
-        "ru": "Остаётся {id}: у неё больше всего заполненных полей ({filled} из {total}); {others} "
-              "объединяются с ней.",
+        "en": "{id} survives: it has the most fields filled ({filled} of {total}); the others ({others}) merge into it.",
+        "ru": "Остаётся {id}: у неё больше всего заполненных полей ({filled} из {total}); остальные "
+              "({others}) объединяются с ней.",
     },
     "most_recent": {
         "en": "{id} survives: as complete as the others ({filled} of {total} fields) and updated most "
-              "recently ({updated}); {others} merge into it.",
+              "recently ({updated}); the others ({others}) merge into it.",
         "ru": "Остаётся {id}: заполнена не хуже других ({filled} из {total} полей) и обновлялась последней "
-              "({updated}); {others} объединяются с ней.",
+              "({updated}); остальные ({others}) объединяются с ней.",
     },
     "smallest_id": {
         "en": "{id} survives: the records are equally complete ({filled} of {total} fields) and equally "
-              "recent, so the smallest id is kept; {others} merge into it.",
+              "recent, so the smallest id is kept; the others ({others}) merge into it.",
         "ru": "Остаётся {id}: записи заполнены одинаково ({filled} из {total} полей) и одинаково свежие, "
-              "поэтому сохраняется наименьший id; {others} объединяются с ней.",
+              "поэтому сохраняется наименьший id; остальные ({others}) объединяются с ней.",
+    },
+    "frequent_values": {
+        "en": "{n} value(s) were left out of the search: placeholders (treated as empty) and values shared by more "
+              "than {k} records (a phone or e-mail that many contacts share identifies nobody), see the table.",
+        "ru": "Значений, исключённых из поиска: {n} — заглушки (считаются пустыми) и значения, общие более чем для "
+              "{k} записей (телефон или e-mail, общий для многих контактов, никого не идентифицирует); см. таблицу.",
+    },
+    "pair_budget": {
+        "en": "Candidate pairs were kept under the bound of {budget:,}: the most frequent keys were not used to find "
+              "pairs ({pairs:,} pairs at most were compared).",
+        "ru": "Число пар-кандидатов ограничено {budget:,}: самые частые ключи не использовались для поиска пар "
+              "(сравнено не более {pairs:,} пар).",
+    },
+    "training_failed": {
+        "en": "The linkage model could not be trained on this table ({error}); the generic starting values were "
+              "used, so review the clusters more carefully.",
+        "ru": "Модель сопоставления не удалось обучить на этой таблице ({error}); использованы общие начальные "
+              "значения — проверьте кластеры внимательнее.",
     },
 }
+
+#: Labels of the table of left-out values in the quality report.
+REPORT: dict[str, dict[str, str]] = {
+    "frequent.title": {"en": "Values left out of the duplicate search", "ru": "Значения, исключённые из поиска дублей"},
+    "frequent.key": {"en": "key", "ru": "ключ"},
+    "frequent.value": {"en": "value", "ru": "значение"},
+    "frequent.records": {"en": "records", "ru": "записей"},
+    "frequent.reason": {"en": "why", "ru": "почему"},
+    "frequent.more": {"en": "… and {n} more", "ru": "… и ещё {n}"},
+    "pairs": {"en": "Candidate pairs compared: at most {pairs} (bound {budget}).",
+              "ru": "Сравнено пар-кандидатов: не более {pairs} (предел {budget})."},
+    "reason.placeholder": {"en": "placeholder, treated as empty", "ru": "заглушка, считается пустым"},
+    "reason.frequent": {"en": "shared by more than {k} records: not used to find pairs (a phone, e-mail or INN "
+                              "not as agreement either)",
+                        "ru": "общее для более чем {k} записей: не используется для поиска пар (телефон, e-mail "
+                              "или ИНН — и как совпадение)"},
+    "reason.pair_budget": {"en": "dropped to bound the candidate pairs", "ru": "исключено, чтобы ограничить число пар"},
+    "key.mailbox": {"en": "mailbox name", "ru": "имя ящика"},
+    "key.surname_company": {"en": "surname · company", "ru": "фамилия · компания"},
+    "key.name_prefix": {"en": "name initials · patronymic", "ru": "начало ФИО · отчество"},
+}
+
+
+def report_text(key: str, lang: str, **kw: object) -> str:
+    """A label of the quality report's duplicate section; field names for ``key.<field>``."""
+    if key.startswith("key.") and key not in REPORT:
+        return field_name(key[4:], lang)
+    return text(REPORT, key, lang, **kw)
 
 
 def field_name(field: str, lang: str) -> str:

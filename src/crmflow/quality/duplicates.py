@@ -7,6 +7,13 @@ learnt from the data by splink (:mod:`crmflow.quality.linkage_model`), groups pa
 threshold into clusters (connected components) and proposes, for each cluster, which record survives
 and which value of each field to keep. The source table is only read.
 
+Real CRMs are full of shared values — placeholder phones (``+7 000 000-00-00``), an office line,
+``info@company.ru``. Placeholders are treated as empty, a key shared by more than ``max_key_records``
+records is neither blocked on nor (phone, e-mail, INN) counted as agreement, and the candidate pairs
+are kept under ``max_pairs_per_record`` × records; what was left out is listed in
+:attr:`DuplicateReport.frequent_values`, and a model that could not be trained falls back to the
+starting values with a warning.
+
 >>> from crmflow.store.store import EventStore
 >>> store = EventStore()
 >>> _ = store.sql("CREATE TABLE contacts AS SELECT * FROM (VALUES "
@@ -36,14 +43,20 @@ from crmflow.ingest.raw import ProgressFn
 from crmflow.jsonable import JsonMixin
 from crmflow.quality.duplicate_messages import MESSAGES, field_name, level_name
 from crmflow.quality.identifiers import check_inn
+from crmflow.quality.linkage_blocking import FrequentValue
 from crmflow.quality.linkage_model import active_fields, run_linkage
 from crmflow.quality.linkage_prepare import DuplicateFields, normalize_phone, read_records
 from crmflow.store.store import EventStore
 
-__all__ = ["DuplicateFields", "DuplicatePair", "DuplicateReport", "FieldChoice", "MergeProposal", "find_duplicates"]
+__all__ = ["DuplicateFields", "DuplicatePair", "DuplicateReport", "DuplicateWarning", "FieldChoice", "FrequentValue",
+           "MergeProposal", "find_duplicates"]
 
 #: Default match-probability threshold: a pair at or above it is a duplicate.
 DEFAULT_THRESHOLD = 0.9
+#: Default cap: a key value (phone, e-mail, name…) shared by more records is not used to find pairs.
+DEFAULT_MAX_KEY_RECORDS = 50
+#: Default bound of the candidate pairs, per record of the table.
+DEFAULT_MAX_PAIRS_PER_RECORD = 50
 
 
 @dataclass(frozen=True)
@@ -94,8 +107,23 @@ class MergeProposal(JsonMixin):
 
 
 @dataclass(frozen=True)
+class DuplicateWarning(JsonMixin):
+    """Something the consultant should know about this run (``code``: ``frequent_values``,
+    ``pair_budget``, ``training_failed``), in English and Russian."""
+
+    code: str
+    en: str
+    ru: str
+
+
+@dataclass(frozen=True)
 class DuplicateReport(JsonMixin):
-    """Duplicate clusters of one entity table, the scored pairs behind them and merge proposals."""
+    """Duplicate clusters of one entity table, the scored pairs behind them and merge proposals.
+
+    ``frequent_values`` lists (the 100 largest of) the ``frequent_values_total`` values left out of
+    the linkage — placeholders, keys shared by more than ``max_key_records`` records, keys dropped to
+    keep the ``candidate_pairs`` (an upper bound of the pairs scored) under ``pair_budget``.
+    """
 
     entity: str
     records: int
@@ -105,6 +133,12 @@ class DuplicateReport(JsonMixin):
     threshold: float = DEFAULT_THRESHOLD
     trained: bool = False
     prior: float = 0.0
+    frequent_values: list[FrequentValue] = field(default_factory=list)
+    frequent_values_total: int = 0
+    candidate_pairs: int = 0
+    pair_budget: int = 0
+    max_key_records: int = DEFAULT_MAX_KEY_RECORDS
+    warnings: list[DuplicateWarning] = field(default_factory=list)
 
     @property
     def duplicate_records(self) -> int:
@@ -182,7 +216,8 @@ def _merge(cluster: list[str], rows: dict[str, dict[str, Any]], compared: list[s
 
 def find_duplicates(
     store: EventStore, table: str, *, entity: str, id_column: str, fields: DuplicateFields,
-    threshold: float = DEFAULT_THRESHOLD, progress: ProgressFn | None = None,
+    threshold: float = DEFAULT_THRESHOLD, max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
+    max_pairs_per_record: int = DEFAULT_MAX_PAIRS_PER_RECORD, progress: ProgressFn | None = None,
 ) -> DuplicateReport:
     """Find duplicate records of ``table`` by probabilistic record linkage.
 
@@ -200,6 +235,12 @@ def find_duplicates(
         Which columns hold the phone, e-mail, names, INN, company and last-update time.
     threshold
         Match probability (0–1) at or above which two records are judged the same.
+    max_key_records
+        A phone, e-mail, INN, name… shared by more records is not used to find pairs (and a shared
+        phone, e-mail or INN is not counted as agreement); it is listed in ``frequent_values``.
+    max_pairs_per_record
+        The candidate pairs are kept under this many × records: the keys with most records are dropped
+        first until the estimate fits.
     progress
         Called with the name of each step.
 
@@ -207,11 +248,23 @@ def find_duplicates(
     -------
     DuplicateReport
         Clusters (each sorted, sorted), the pairs at or above the threshold with their explanations,
-        and a merge proposal per cluster.
+        a merge proposal per cluster, the values left out and warnings.
+
+    Raises
+    ------
+    QualityRulesError
+        On a threshold or cap out of range.
+    DuplicateDetectionError
+        If the pairs cannot be scored (a subclass of QualityRulesError).
     """
     if not 0 < threshold < 1:
         raise QualityRulesError(f"duplicate threshold {threshold!r} is not a probability: use a value between 0 "
                                 "and 1, e.g. 0.9")
+    for name, value, least in (("max_key_records", max_key_records, 2), ("max_pairs_per_record",
+                                                                         max_pairs_per_record, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise QualityRulesError(f"duplicate detection: {name} = {value!r} must be a whole number of at least "
+                                    f"{least}, e.g. 50")
     step = progress or (lambda _msg: None)
     step(f"{entity}: normalising phones, e-mails, names, INN")
     records = read_records(store, table, id_column=id_column, fields=fields)
@@ -221,7 +274,8 @@ def find_duplicates(
         return DuplicateReport(entity=entity, records=records.num_rows, clusters=[], pairs=[], merges=[],
                                threshold=threshold)
     step(f"{entity}: learning the linkage model and scoring pairs")
-    result = run_linkage(records, fields=compared, threshold=threshold, settings=store.settings)
+    result = run_linkage(records, fields=compared, threshold=threshold, settings=store.settings,
+                         max_key_records=max_key_records, max_pairs_per_record=max_pairs_per_record)
     step(f"{entity}: clusters and merge proposals")
     groups: dict[Any, list[str]] = {}
     for uid, cid in zip(result.clusters.column("unique_id").to_pylist(),
@@ -252,5 +306,15 @@ def find_duplicates(
             rows[uid] = {f: vals[k] for f, vals in columns.items()}
     merge_fields = [f for f in mapped if f != "updated_at"]
     merges = [_merge(c, rows, merge_fields) for c in clusters]
+    plan = result.plan
+    args = {"n": plan.frequent_total if plan else 0, "k": max_key_records,
+            "pairs": plan.candidate_pairs if plan else 0, "budget": plan.pair_budget if plan else 0,
+            "error": result.training_error or ""}
+    warnings = [DuplicateWarning(code=c, en=text(MESSAGES, c, "en", **args), ru=text(MESSAGES, c, "ru", **args))
+                for c in result.warnings]
     return DuplicateReport(entity=entity, records=records.num_rows, clusters=clusters, pairs=pairs, merges=merges,
-                           threshold=threshold, trained=result.trained, prior=result.prior)
+                           threshold=threshold, trained=result.trained, prior=result.prior,
+                           frequent_values=result.frequent, frequent_values_total=plan.frequent_total if plan else 0,
+                           candidate_pairs=plan.candidate_pairs if plan else 0,
+                           pair_budget=plan.pair_budget if plan else 0, max_key_records=max_key_records,
+                           warnings=warnings)

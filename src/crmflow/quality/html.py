@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 
 from crmflow.i18n import check_lang
+from crmflow.quality.duplicate_messages import report_text
 from crmflow.quality.messages import t
 from crmflow.report.messages import MISSING, format_number, format_percent
 
@@ -29,6 +30,7 @@ def _environment(lang: str) -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(
         t=lambda key, **kw: t(key, lang, **kw),
+        dt=lambda key, **kw: report_text(key, lang, **kw),  # the duplicate section's own labels
         num=lambda v, digits=0: format_number(v, lang, digits=digits) if isinstance(v, int | float) else MISSING,
         pct=lambda v: format_percent(v, lang) if isinstance(v, int | float) else MISSING,
         lang=lang, IDS_SHOWN=IDS_SHOWN, MISSING=MISSING,

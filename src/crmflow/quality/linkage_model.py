@@ -10,7 +10,12 @@ record pairs, ``m`` by expectation maximisation on pairs blocked on phone, on na
 (each EM round learns the fields it did not block on), and the prior by the deterministic-rules
 method. Candidate pairs come from blocking rules (same phone, e-mail, INN, name key, e-mail local
 part, surname plus company, or the first letters of surname and first name plus the patronymic), so
-the cost grows with the number of candidate pairs, not with the square of the records.
+the cost grows with the number of candidate pairs, not with the square of the records; keys shared by
+too many records and the total of candidate pairs are capped (:mod:`crmflow.quality.linkage_blocking`).
+
+If splink cannot train on the data (too few candidate pairs, all of them alike…), the starting values
+are used and :attr:`LinkageResult.warnings` says so; a failure while scoring raises
+:class:`crmflow.errors.DuplicateDetectionError`, never a raw splink exception.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from crmflow.errors import DuplicateDetectionError
+from crmflow.quality.linkage_blocking import BlockingPlan, FrequentValue, plan_blocking
 from crmflow.quality.linkage_prepare import build_records
 from crmflow.settings import Settings, get_settings
 
@@ -93,18 +100,6 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], str, tuple[Level, ...]]] = {
     )),
 }  # fmt: skip
 
-_BLOCKS: tuple[tuple[str, str], ...] = (
-    ("phone", "l.phone_n = r.phone_n"),
-    ("email", "l.email_n = r.email_n"),
-    ("inn", "l.inn_n = r.inn_n"),
-    ("name", "l.name_full_k = r.name_full_k"),
-    ("email", "l.email_local = r.email_local AND length(l.email_local) >= 6"),
-    ("company", "l.last_k = r.last_k AND l.company_k = r.company_k"),
-    # names with a typo after the first letters, when the patronymic agrees
-    ("middle_name", "substr(l.last_k, 1, 3) = substr(r.last_k, 1, 3) AND substr(l.first_k, 1, 3) = "
-                    "substr(r.first_k, 1, 3) AND l.middle_k = r.middle_k"),
-)
-
 
 #: Pairs that are duplicates almost surely, used to estimate the prior (their share of all duplicates
 #: is :data:`PRIOR_RULES_RECALL`).
@@ -125,6 +120,13 @@ class LinkageResult:
     levels: dict[str, list[str]]  # field → level names, index = gamma value (best last); -1 = missing
     trained: bool
     prior: float
+    plan: BlockingPlan | None = None
+    warnings: tuple[str, ...] = ()  # codes of duplicate_messages.MESSAGES, e.g. "training_failed"
+    training_error: str | None = None
+
+    @property
+    def frequent(self) -> list[FrequentValue]:
+        return self.plan.frequent if self.plan else []
 
 
 def active_fields(mapped: Sequence[str]) -> list[str]:
@@ -132,7 +134,7 @@ def active_fields(mapped: Sequence[str]) -> list[str]:
     return [f for f, (needs, _, _) in COMPARISONS.items() if any(n in mapped for n in needs)]
 
 
-def _settings(fields: list[str], prior: float) -> dict[str, Any]:
+def _settings(fields: list[str], prior: float, blocks: list[str]) -> dict[str, Any]:
     comparisons = []
     for f in fields:
         _, null_sql, levels = COMPARISONS[f]
@@ -141,9 +143,6 @@ def _settings(fields: list[str], prior: float) -> dict[str, Any]:
                for x in levels]
         comparisons.append({"output_column_name": f, "comparison_levels": lv,
                             "comparison_description": f})  # fmt: skip
-    blocks = [rule for f, rule in _BLOCKS if f in fields]
-    if "company" in fields and "name" not in fields:  # a company table: its name is the name
-        blocks.append("l.company_k = r.company_k")
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
@@ -156,18 +155,13 @@ def _settings(fields: list[str], prior: float) -> dict[str, Any]:
     }
 
 
-def _train(linker: Any, fields: list[str], n: int) -> None:
+def _train(linker: Any, fields: list[str], n: int, plan: BlockingPlan) -> None:
     # one pass over a seeded sample; splink's chunked early-stopping mode took 27 of 45 s on 30 k records
     linker.training.estimate_u_using_random_sampling(
         max_pairs=min(U_SAMPLE_PAIRS, n * (n - 1) / 2), seed=7, num_chunks=1, min_count_per_level=None
     )
-    rules = []
-    if "phone" in fields:
-        rules.append("l.phone_n = r.phone_n")
-    if "name" in fields:
-        rules.append("l.name_full_k = r.name_full_k")
-    if "email" in fields:
-        rules.append("l.email_n = r.email_n")
+    # blocked on the capped keys, and only on rules that make pairs (EM cannot learn from none)
+    rules = [r for r in (plan.training_rule(name) for name in ("phone", "name", "email") if name in fields) if r]
     for rule in rules:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
     # the prior from pairs that are almost surely duplicates; the rules find ~80 % of them (docs)
@@ -216,13 +210,30 @@ def _conflicting_names_sql(levels: dict[str, list[str]]) -> str | None:
     return sql + "".join(f" AND NOT coalesce({r}, FALSE)" for r in rescue)
 
 
-def run_linkage(raw: pa.Table, *, fields: list[str], threshold: float, settings: Settings | None = None) -> LinkageResult:
+def _describe(exc: BaseException) -> str:
+    """``Type: first line`` of the innermost cause (splink wraps DuckDB's error in a long SQL dump)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    lines = [x for x in str(exc).splitlines() if x.strip()]
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
+def run_linkage(raw: pa.Table, *, fields: list[str], threshold: float, settings: Settings | None = None,
+                max_key_records: int = 50, max_pairs_per_record: int = 50) -> LinkageResult:
     """Normalise ``raw`` (from :func:`read_records`), score candidate pairs and cluster them at ``threshold``.
 
     Runs in a private in-memory DuckDB database (with the store's memory limit and threads), so the
-    project store is never written to.
+    project store is never written to. Key values shared by more than ``max_key_records`` records are
+    not blocked on, and the estimated candidate pairs are kept under ``max_pairs_per_record`` × records
+    (:func:`crmflow.quality.linkage_blocking.plan_blocking`).
+
+    Raises
+    ------
+    DuplicateDetectionError
+        If splink fails to score the pairs (training failures fall back to the starting values).
     """
     from splink import DuckDBAPI, Linker
+    from splink.internals.exceptions import SplinkException
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     settings = settings or get_settings()
@@ -235,33 +246,62 @@ def run_linkage(raw: pa.Table, *, fields: list[str], threshold: float, settings:
         if settings.threads > 0:
             con.execute(f"SET threads = {int(settings.threads)}")
         n = build_records(con, raw, table="crmflow_records")
+        plan = plan_blocking(con, table="crmflow_records", fields=fields, max_key_records=max_key_records,
+                             max_pairs=max_pairs_per_record * n)
         prior = min(0.5, 0.1 / max(1, n - 1))  # ≈ one record in twenty has one duplicate, before learning
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register("crmflow_records", table_name="crmflow_records_input")
-        linker = Linker(sdf, _settings(fields, prior), log_level=None)
+        blocks = list(plan.rules.values())
+
+        def linker_with(p: float) -> Any:
+            return Linker(sdf, _settings(fields, p, blocks), log_level=None)
+
+        linker = linker_with(prior)
         trained = n >= MIN_RECORDS_TO_TRAIN
+        warnings: list[str] = []
+        training_error = None
         if trained:
-            _train(linker, fields, n)
-            learnt = float(linker._settings_obj._probability_two_random_records_match)
-            if 0 < learnt < 1:
-                prior = learnt
-            else:  # no sure pair in the data: keep the starting prior
-                linker._settings_obj._probability_two_random_records_match = prior
+            try:
+                _train(linker, fields, n, plan)
+                learnt = float(linker._settings_obj._probability_two_random_records_match)
+            except (SplinkException, duckdb.Error, ArithmeticError, ValueError) as exc:
+                # e.g. EM with too few or only identical pairs: score with the generic starting values
+                trained, training_error = False, _describe(exc)
+                warnings.append("training_failed")
+                linker = linker_with(prior)
+            else:
+                if 0 < learnt < 1:
+                    prior = learnt
+                else:  # no sure pair in the data: keep the starting prior
+                    linker._settings_obj._probability_two_random_records_match = prior
         levels = _level_names(linker)
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
-        veto = _conflicting_names_sql(levels)
-        if veto:
-            predictions = predictions.query_sql(f"SELECT * FROM {{this}} WHERE NOT ({veto})")
-        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=threshold
-        )
-        pairs = predictions.as_pyarrow_table()
+        try:
+            predictions = linker.inference.predict(threshold_match_probability=threshold)
+            veto = _conflicting_names_sql(levels)
+            if veto:
+                predictions = predictions.query_sql(f"SELECT * FROM {{this}} WHERE NOT ({veto})")
+            clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predictions, threshold_match_probability=threshold
+            )
+            pairs = predictions.as_pyarrow_table()
+        except (SplinkException, duckdb.Error) as exc:
+            raise DuplicateDetectionError(
+                f"duplicate detection could not score the {plan.candidate_pairs:,} candidate pairs of {n:,} records "
+                f"({_describe(exc)}); lower max_key_records "
+                "or max_pairs_per_record under `duplicates:` in the quality rules, or raise the memory limit "
+                "(CRMFLOW_MEMORY_LIMIT)"
+            ) from exc
+        if plan.frequent_total:
+            warnings.append("frequent_values")
+        if any(v.reason == "pair_budget" for v in plan.frequent):
+            warnings.append("pair_budget")
         con.register("all_clusters", clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]))
         cluster_table = con.sql(
             "SELECT unique_id, cluster_id FROM all_clusters WHERE cluster_id IN "
             "(SELECT cluster_id FROM all_clusters GROUP BY cluster_id HAVING count(*) > 1)"
         ).to_arrow_table()
-        return LinkageResult(pairs=pairs, clusters=cluster_table, levels=levels, trained=trained, prior=prior)
+        return LinkageResult(pairs=pairs, clusters=cluster_table, levels=levels, trained=trained, prior=prior,
+                             plan=plan, warnings=tuple(warnings), training_error=training_error)
     finally:
         con.close()
         spill.cleanup()

@@ -18,6 +18,10 @@ by joins in DuckDB:
 * INN → its digits when it is a valid INN (:func:`crmflow.quality.identifiers.check_inn`), with a
   leading zero lost by Excel restored;
 * company → :func:`crmflow.quality.transliterate.company_key` (legal forms and quotes dropped).
+
+A *placeholder* — a value typed only because the CRM demanded one (``+7 000 000-00-00``,
+``89999999999``, ``0``, ``-``, ``нет``, ``n/a``, ``test@test.ru``…, see :func:`is_placeholder`) — is
+treated as empty, and the records holding each one are counted in the table ``crmflow_placeholders``.
 """
 
 from __future__ import annotations
@@ -39,11 +43,25 @@ from crmflow.quality.transliterate import company_key, name_key
 from crmflow.store.queries import ident
 from crmflow.store.store import EventStore
 
-__all__ = ["DuplicateFields", "build_records", "normalize_email", "normalize_inn", "normalize_phone", "read_records",
-           "split_full_name"]
+__all__ = ["DuplicateFields", "build_records", "is_placeholder", "normalize_email", "normalize_inn", "normalize_phone",
+           "read_records", "split_full_name"]
 
 _GMAIL = {"gmail.com", "googlemail.com"}
 _YANDEX = {"yandex.ru", "ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua"}
+#: Words CRMs are filled with when the real value is unknown (any field, compared lower-cased, spaces squeezed).
+PLACEHOLDER_WORDS = frozenset({
+    "0", "-", "--", "—", "–", ".", "?", "n/a", "n\\a", "na", "nan", "none", "null", "nil", "no", "not", "нет",
+    "не указан", "не указана", "не указано", "неизвестно", "неизвестен", "не известно", "unknown", "test", "тест",
+    "x", "xx", "xxx", "х", "хх", "ххх", "клиент", "новый клиент", "client", "customer", "покупатель", "контакт",
+    "без имени", "noname", "no name", "частное лицо", "физ лицо", "физлицо", "физ. лицо", "физическое лицо",
+})  # fmt: skip
+#: Mailbox names that say "no e-mail", and domains reserved for examples and tests.
+PLACEHOLDER_MAILBOXES = frozenset({"test", "no", "none", "noemail", "no-email", "no_email", "nomail", "no-mail",
+                                   "no_mail", "net", "нет", "null", "xxx", "unknown"})
+PLACEHOLDER_DOMAINS = frozenset({"test.ru", "test.com", "example.com", "example.org", "example.net", "example.ru",
+                                 "no.ru", "none.ru", "nomail.ru", "noemail.ru"})
+_RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
+_SEQUENCES = ("0123456789", "1234567890", "9876543210")
 _PATRONYMIC = re.compile(r"(вич|вна|ична|инична|ич|vich|vna|ichna|inichna|ich)$", re.IGNORECASE)
 
 
@@ -68,6 +86,39 @@ class DuplicateFields:
     def mapped(self) -> dict[str, str]:
         """Logical field → column, for the fields that are mapped."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def is_placeholder(kind: str, value: str | None) -> bool:
+    """Whether ``value`` of a ``kind`` field (phone, email, inn, a name part, company) is a placeholder.
+
+    Any field: a word of :data:`PLACEHOLDER_WORDS`, or only punctuation. Phone and INN: no digits,
+    one digit repeated (``+7 000 000-00-00`` and ``89999999999`` — the national part after ``+7``/``8``
+    — ``1111111111``) or a run such as ``1234567890``. E-mail: a mailbox of
+    :data:`PLACEHOLDER_MAILBOXES` or one character repeated (``1@1.ru``), a domain of
+    :data:`PLACEHOLDER_DOMAINS` or a reserved top-level domain (``.test``, ``.example``, ``.invalid``).
+
+    >>> [is_placeholder("phone", v) for v in ("+7 000 000-00-00", "89999999999", "0", "+7 916 123-45-67")]
+    [True, True, True, False]
+    >>> is_placeholder("email", "test@test.ru"), is_placeholder("name", "нет"), is_placeholder("name", "Анна")
+    (True, True, False)
+    """
+    if value is None:
+        return False
+    text = " ".join(str(value).lower().split())
+    if not text:
+        return False
+    if text in PLACEHOLDER_WORDS or not any(ch.isalnum() for ch in text):
+        return True
+    if kind in ("phone", "inn"):
+        digits = re.sub(r"\D", "", text)
+        if len(digits) == 11 and digits[0] in "78":
+            digits = digits[1:]
+        return not digits or len(set(digits)) == 1 or any(digits in s or s in digits for s in _SEQUENCES)
+    if kind == "email":
+        local, _, domain = text.rpartition("@")
+        return (local in PLACEHOLDER_MAILBOXES or len(set(local)) == 1 or domain in PLACEHOLDER_DOMAINS
+                or domain.rsplit(".", 1)[-1] in _RESERVED_TLDS)
+    return False
 
 
 @lru_cache(maxsize=200_000)
@@ -245,12 +296,23 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
         return [r[0] for r in con.sql(f"SELECT DISTINCT {_text_sql(col)} FROM crmflow_raw "
                                       f"WHERE {_text_sql(col)} IS NOT NULL").fetchall()]
 
+    placeholders: list[tuple[str, str]] = []
+
+    def keep(field: str, value: str | None) -> str | None:
+        if is_placeholder(field, value):
+            placeholders.append((field, str(value)))
+            return None
+        return value
+
+    for part in (p for p in _NAME_PARTS if p in have):
+        for v in distinct(part):
+            keep(part, v)
     joins, cols = [], []
     for field, key, fn in (("phone", "phone_n", normalize_phone), ("email", "email_n", normalize_email),
                            ("inn", "inn_n", normalize_inn), ("company", "company_k", company_key)):
         if field in have:
             values = distinct(field)
-            _mapping(con, f"map_{field}", values, {key: [fn(v) for v in values]})
+            _mapping(con, f"map_{field}", values, {key: [None if keep(field, v) is None else fn(v) for v in values]})
             joins.append(f"LEFT JOIN map_{field} ON map_{field}.v = {_text_sql('raw_' + field)}")
             cols.append(f"map_{field}.{key}")
         else:
@@ -262,7 +324,7 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
         combos = con.sql("SELECT DISTINCT " + ", ".join(
             f"{_text_sql('raw_' + p)}" if p in have else "NULL::VARCHAR" for p in _NAME_PARTS) + " FROM crmflow_raw"
         ).fetchall()
-        computed = [_name_keys(*c) for c in combos]
+        computed = [_name_keys(*(None if is_placeholder("name", v) else v for v in c)) for c in combos]
         _mapping(con, "map_name", ["\x1f".join("\x00" if v is None else v for v in c) for c in combos],
                  {k: [row[i] for row in computed] for i, k in enumerate(("last_k", "first_k", "middle_k", "name_full_k"))})
         joins.append(f"LEFT JOIN map_name ON map_name.v = {name_sql}")
@@ -274,7 +336,12 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
         "split_part(email_n, '@', 1) AS email_local, regexp_replace(email_n, '[^0-9]', '', 'g') AS email_digits "
         f"FROM crmflow_raw {' '.join(joins)}"
     )
-    for name in ("crmflow_raw", *(f"map_{f}" for f in ("phone", "email", "inn", "company", "name"))):
+    _mapping(con, "map_placeholder", [v for _, v in placeholders], {"field": [f for f, _ in placeholders]})
+    con.execute("CREATE OR REPLACE TABLE crmflow_placeholders (field VARCHAR, value VARCHAR, records BIGINT)")
+    for field in sorted({f for f, _ in placeholders}):
+        con.execute(f"INSERT INTO crmflow_placeholders SELECT ?, v, count(*) FROM crmflow_raw JOIN map_placeholder "
+                    f"ON field = ? AND v = {_text_sql('raw_' + field)} GROUP BY v", [field, field])
+    for name in ("crmflow_raw", "map_placeholder", *(f"map_{f}" for f in ("phone", "email", "inn", "company", "name"))):
         with contextlib.suppress(duckdb.Error):
             con.unregister(name)
     return int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])

@@ -73,6 +73,10 @@ class DuplicateRule(_Model):
     """``duplicates:`` — record linkage on this entity (on by default when name/phone/e-mail columns exist)."""
 
     enabled: bool = True
+    #: a phone, e-mail, INN, name… shared by more records is not used to find duplicates (and is reported)
+    max_key_records: int = Field(default=50, ge=2)
+    #: the candidate pairs are kept under this many × records (the most frequent keys are dropped first)
+    max_pairs_per_record: int = Field(default=50, ge=1)
 
 
 class EntityRules(_Model):

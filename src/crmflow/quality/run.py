@@ -29,7 +29,7 @@ from crmflow.quality.date_order import check_date_order
 from crmflow.quality.entities import VALIDATED, EntitySpec, EntityTable, detect_spec, load_entity, quarantine_of
 from crmflow.quality.reconciliation import reconcile
 from crmflow.quality.references import check_reference
-from crmflow.quality.rules import EntityRules, QualityRules, load_quality_rules, parse_rules
+from crmflow.quality.rules import DuplicateRule, EntityRules, QualityRules, load_quality_rules, parse_rules
 from crmflow.quality.score import DIMENSIONS, entity_score, record_id_list
 from crmflow.quality.validity import ValidityCheck, ValidityOptions, check_column_values
 from crmflow.store.store import EventStore
@@ -163,7 +163,8 @@ def _check_columns(name: str, er: EntityRules, spec: EntitySpec, ent: EntityTabl
         need(f"references[{i}].column", r.column)
 
 
-def _duplicates(store: EventStore, ent: EntityTable, spec: EntitySpec, step: StepFn) -> dict[str, Any]:
+def _duplicates(store: EventStore, ent: EntityTable, spec: EntitySpec, step: StepFn,
+                rule: DuplicateRule | None = None) -> dict[str, Any]:
     empty = {"available": False, "applicable": False, "clusters": [], "pairs": [], "merges": []}
     if not any(spec.of(k) for k in LINKAGE_KINDS if k != "company"):
         return empty
@@ -178,7 +179,9 @@ def _duplicates(store: EventStore, ent: EntityTable, spec: EntitySpec, step: Ste
     if updated and "updated_at" in names:
         kw["updated_at"] = updated[0]  # the most recently updated record survives a merge
     report = dup.find_duplicates(store, ent.table, entity=ent.name, id_column=spec.id_column or "row_no",
-                                 fields=field_cls(**kw), progress=step)
+                                 fields=field_cls(**kw), progress=step,
+                                 **({"max_key_records": rule.max_key_records,
+                                     "max_pairs_per_record": rule.max_pairs_per_record} if rule else {}))
     d = to_jsonable(report)
     if not isinstance(d, dict):
         d = dict(getattr(report, "__dict__", {}))
@@ -284,7 +287,7 @@ def assess_quality(
         dup = {"available": False, "applicable": False, "clusters": [], "pairs": [], "merges": []}
         if duplicates and enabled:
             step(f"duplicates in {name}")
-            dup = _duplicates(store, ent, spec, step)
+            dup = _duplicates(store, ent, spec, step, None if isinstance(er.duplicates, bool) else er.duplicates)
             if dup.get("available"):
                 dims.add("uniqueness")
         sections.append({

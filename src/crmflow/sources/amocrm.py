@@ -28,7 +28,7 @@ from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources import dictionaries
 from crmflow.sources.messages import msg
 from crmflow.sources.pages import Page, has_keys, head_text, is_page, json_like, store_pages
-from crmflow.sources.records import checked_records, dictionary_records
+from crmflow.sources.records import RecordCheck, checked_records, dictionary_records
 from crmflow.sources.registry import SourceAdapter, register
 from crmflow.sources.rows import EventRows, text_or_none, unix_time
 from crmflow.store.store import EventStore
@@ -128,59 +128,84 @@ def _status_of(values: Any) -> tuple[int | None, int | None]:
     return None, None
 
 
+def checked_event(chk: RecordCheck, rec: Any, line: int | None, lang: str) -> dict[str, Any] | None:
+    """The fields of one ``/api/v4/events`` record, or None when it went to the quarantine."""
+    etype = chk.text("type", "missing_activity")
+    eid = chk.text("entity_id", "missing_case_id")
+    etyp = chk.text("entity_type", "missing_case_id")
+    ts = chk.time("created_at", parse=unix_time, expected=_UNIX)
+    pipeline_id, status_id = _status_of(rec.get("value_after"))
+    if etype == "lead_status_changed" and status_id is None:
+        chk.bad(msg("missing_key", lang, where=chk.where, key="value_after[0].lead_status.id",
+                     expected="lead_status_changed with value_after [{lead_status: {id, pipeline_id}}]"),
+                 "missing_activity", "value_after")
+    if chk.reject_if_bad(line):
+        return None
+    assert etype is not None and eid is not None and etyp is not None and ts is not None
+    entity, case = entity_case(etyp, eid)
+    before: tuple[int | None, int | None] = (None, None)
+    t = 0
+    if etype == "lead_status_changed":
+        before = _status_of(rec.get("value_before"))
+        t = int(rec["created_at"]) if _int(rec["created_at"]) is not None else 0
+    return {"type": etype, "entity": entity, "case": case, "ts": ts, "t": t, "pipeline_id": pipeline_id,
+            "status_id": status_id, "before": before}  # fmt: skip
+
+
+def event_activity(names: AmoNames, etype: str, pipeline_id: int | None, status_id: int | None, lang: str) -> str:
+    """The activity of an event: the stage entered, or the event's name."""
+    if etype in ("lead_status_changed", "lead_added") and status_id is not None:
+        return names.stage(pipeline_id, status_id)
+    if etype == "lead_added":
+        return msg("deal_created", lang)
+    if etype in _EVENT_NAMES:
+        return msg(_EVENT_NAMES[etype], lang)
+    if etype.endswith("_note_added"):
+        return msg("note", lang)
+    return etype
+
+
 def read_events(store: EventStore, path: Path, log_name: str, progress: ProgressFn | None = None) -> RawTable:
-    """``/api/v4/events`` pages → events; stage changes named per pipeline."""
+    """``/api/v4/events`` pages → events; stage changes named per pipeline.
+
+    Read by DuckDB (:mod:`crmflow.sources.amocrm_scan`); a file it cannot read goes through the Python reader.
+    """
+    from crmflow.sources.amocrm_scan import read_events_in_engine
+
     label = Path(path).name
     lang = store.settings.lang
-    pages = store_pages(store, path, progress=progress, what="amoCRM events")
+    if progress:
+        progress(f"{label}: amoCRM events")
     names = AmoNames(store)
-    good: list[dict[str, Any]] = []
     rows = EventRows(source=label, log_name=log_name, attributes=_ATTRS_EVENT)
+    fast = read_events_in_engine(store, path, rows, names)
+    if fast is not None:
+        return fast
+    pages = store_pages(store, path)
+    good: list[dict[str, Any]] = []
     first_before: dict[str, tuple[int, tuple[int | None, int | None]]] = {}  # case -> (time, status before)
     records = _records(pages, source=label, collection="events", expected=_EXPECT_EVENT, lang=lang)
     for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_EVENT, lang=lang):
-        etype = chk.text("type", "missing_activity")
-        eid = chk.text("entity_id", "missing_case_id")
-        etyp = chk.text("entity_type", "missing_case_id")
-        ts = chk.time("created_at", parse=unix_time, expected=_UNIX)
-        pipeline_id, status_id = _status_of(rec.get("value_after"))
-        if etype == "lead_status_changed" and status_id is None:
-            chk.bad(msg("missing_key", lang, where=chk.where, key="value_after[0].lead_status.id",
-                         expected="lead_status_changed with value_after [{lead_status: {id, pipeline_id}}]"),
-                     "missing_activity", "value_after")
-        if chk.reject_if_bad(page.line):
+        ev = checked_event(chk, rec, page.line, lang)
+        if ev is None:
             continue
-        assert etype is not None and eid is not None and etyp is not None and ts is not None
-        entity, case = entity_case(etyp, eid)
-        if etype == "lead_status_changed":
-            before = _status_of(rec.get("value_before"))
-            t = int(rec["created_at"]) if _int(rec["created_at"]) is not None else 0
+        if ev["type"] == "lead_status_changed":
+            case, t = ev["case"], ev["t"]
             if case not in first_before or t < first_before[case][0]:
-                first_before[case] = (t, before)
-        good.append({"no": rows.take_no(), "page": page, "rec": rec, "type": etype, "entity": entity, "case": case, "ts": ts,
-                     "pipeline_id": pipeline_id, "status_id": status_id})  # fmt: skip
+                first_before[case] = (t, ev["before"])
+        good.append({**ev, "no": rows.take_no(), "page": page, "rec": rec})
     for g in good:
         etype, rec = g["type"], g["rec"]
         pipeline_id, status_id = g["pipeline_id"], g["status_id"]
         if etype == "lead_added" and status_id is None and g["case"] in first_before:
             pipeline_id, status_id = first_before[g["case"]][1]
-        if etype in ("lead_status_changed", "lead_added") and status_id is not None:
-            activity = names.stage(pipeline_id, status_id)
-        elif etype == "lead_added":
-            activity = msg("deal_created", lang)
-        elif etype in _EVENT_NAMES:
-            activity = msg(_EVENT_NAMES[etype], lang)
-        elif etype.endswith("_note_added"):
-            activity = msg("note", lang)
-        else:
-            activity = etype
         rows.event(
-            case=g["case"], activity=activity, time=g["ts"], resource=names.user_name(rec.get("created_by")),
-            line=g["page"].line, row_no=g["no"], entity=g["entity"], event_type=etype, pipeline=names.pipeline_name(pipeline_id),
-            status_id=status_id, stage_semantic=semantic(status_id) if status_id is not None else None,
-            record_id=rec.get("id"),
+            case=g["case"], activity=event_activity(names, etype, pipeline_id, status_id, lang), time=g["ts"],
+            resource=names.user_name(rec.get("created_by")), line=g["page"].line, row_no=g["no"], entity=g["entity"],
+            event_type=etype, pipeline=names.pipeline_name(pipeline_id), status_id=status_id,
+            stage_semantic=semantic(status_id) if status_id is not None else None, record_id=rec.get("id"),
         )
-    return rows.to_raw(store, format="amocrm-events", info={"pages": len(pages)})
+    return rows.to_raw(store, format="amocrm-events", info={"pages": len(pages), "engine": "python"})
 
 
 def read_leads(store: EventStore, path: Path, log_name: str, progress: ProgressFn | None = None) -> RawTable:

@@ -26,12 +26,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from crmflow.errors import SourceError
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources import dictionaries
+from crmflow.sources.json_scan import Fields, ScannedRecords, finish_events, flatten, leftover_records, scan_records
 from crmflow.sources.messages import msg
 from crmflow.sources.pages import Page, has_keys, head_text, is_page, json_like, store_pages
-from crmflow.sources.records import checked_records, dictionary_records
+from crmflow.sources.records import RecordCheck, checked_leftovers, checked_records, dictionary_records
 from crmflow.sources.registry import SourceAdapter, register
 from crmflow.sources.rows import EventRows, iso_time, text_or_none
 from crmflow.store.store import EventStore
@@ -119,39 +122,117 @@ def _records(pages: list[Page], *, source: str, items: bool, expected: str, lang
 # ---------------------------------------------------------------------------- readers
 
 
+def _history_event(rows: EventRows, page: Page, rec: Any, chk: RecordCheck, names: StageNames, row_no: int | None) -> None:
+    """One stage-history record → an event, or the quarantine with every problem it has."""
+    owner = chk.text("OWNER_ID", "missing_case_id")
+    stage_key = "STATUS_ID" if "STATUS_ID" in rec and "STAGE_ID" not in rec else "STAGE_ID"
+    stage = chk.text(stage_key, "missing_activity")
+    ts = chk.time("CREATED_TIME")
+    if chk.reject_if_bad(page.line):
+        return
+    assert owner is not None and stage is not None and ts is not None
+    category = text_or_none(rec.get("CATEGORY_ID"))
+    entity = "deal" if stage_key == "STAGE_ID" else "lead"
+    name, semantic = _stage_name(names, entity, stage, category, rec.get(stage_key[:-2] + "SEMANTIC_ID"))
+    rows.event(
+        case=case_id(entity, owner), activity=name, time=ts, line=page.line, row_no=row_no, entity=entity,
+        pipeline=category, stage_id=stage, stage_semantic=semantic, history_type=_history_type(rec.get("TYPE_ID")),
+        record_id=rec.get("ID"),
+    )
+
+
+def _stage_name(names: StageNames, entity: str, stage: str, category: str | None, semantic_id: Any) -> tuple[str, str]:
+    """(name, semantics) of a deal stage or lead status; the record's own semantic id wins."""
+    name, semantics = names.deal_stage(stage, category) if entity == "deal" else names.lead_status(stage)
+    return name, _semantic(semantic_id) or _semantic(semantics) or "P"
+
+
+def _history_type(value: Any) -> str | None:
+    htype = text_or_none(value)
+    return HISTORY_TYPES.get(int(htype), htype) if htype and htype.isdigit() else htype
+
+
+_RECORD_PATHS = ("$.result", "$.result.items")
+_OPTIONAL = ("CATEGORY_ID", "STAGE_SEMANTIC_ID", "STATUS_SEMANTIC_ID", "TYPE_ID", "ID")
+_PAGE_KEYS = ("result", "_embedded", "_page", "total", "next")
+
+
 def read_stagehistory(store: EventStore, path: Path, log_name: str, progress: ProgressFn | None = None) -> RawTable:
-    """``crm.stagehistory.list`` pages → one event per entry into a stage."""
+    """``crm.stagehistory.list`` pages → one event per entry into a stage.
+
+    Read by DuckDB (:mod:`crmflow.sources.json_scan`); a file it cannot read goes through the Python reader.
+    """
     label = Path(path).name
     lang = store.settings.lang
-    pages = store_pages(store, path, progress=progress, what="Bitrix24 stage history")
+    if progress:
+        progress(f"{label}: Bitrix24 stage history")
+    scan = scan_records(store, path, record_paths=_RECORD_PATHS, page_keys=_PAGE_KEYS)
     names = StageNames(store)
     rows = EventRows(source=label, log_name=log_name, attributes=_ATTRS_STAGE)
-    records = _records(pages, source=label, items=True, expected=_EXPECT_HISTORY, lang=lang)
-    for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_HISTORY, lang=lang):
-        owner = chk.text("OWNER_ID", "missing_case_id")
-        stage_key = "STATUS_ID" if "STATUS_ID" in rec and "STAGE_ID" not in rec else "STAGE_ID"
-        stage = chk.text(stage_key, "missing_activity")
-        ts = chk.time("CREATED_TIME")
-        if chk.reject_if_bad(page.line):
-            continue
-        assert owner is not None and stage is not None and ts is not None
-        category = text_or_none(rec.get("CATEGORY_ID"))
-        if stage_key == "STAGE_ID":
-            entity = "deal"
-            name, semantics = names.deal_stage(stage, category)
-            semantic = _semantic(rec.get("STAGE_SEMANTIC_ID")) or _semantic(semantics)
-        else:
-            entity = "lead"
-            name, semantics = names.lead_status(stage)
-            semantic = _semantic(rec.get("STATUS_SEMANTIC_ID")) or _semantic(semantics)
-        htype = text_or_none(rec.get("TYPE_ID"))
-        rows.event(
-            case=case_id(entity, owner), activity=name, time=ts, line=page.line, entity=entity, pipeline=category,
-            stage_id=stage, stage_semantic=semantic or "P",
-            history_type=HISTORY_TYPES.get(int(htype), htype) if htype and htype.isdigit() else htype,
-            record_id=rec.get("ID"),
-        )
-    return rows.to_raw(store, format="bitrix24-stagehistory", info={"pages": len(pages)})
+    if scan is None:
+        pages = store_pages(store, path)
+        records = _records(pages, source=label, items=True, expected=_EXPECT_HISTORY, lang=lang)
+        for page, rec, chk in checked_records(rows, records, source=label, expected=_EXPECT_HISTORY, lang=lang):
+            _history_event(rows, page, rec, chk, names, None)
+        return rows.to_raw(store, format="bitrix24-stagehistory", info={"pages": len(pages), "engine": "python"})
+    return _history_in_engine(store, scan, rows, names, label=label, lang=lang)
+
+
+def _history_in_engine(
+    store: EventStore, scan: ScannedRecords, rows: EventRows, names: StageNames, *, label: str, lang: str
+) -> RawTable:
+    f = Fields(("OWNER_ID", "STATUS_ID", "STAGE_ID", "CREATED_TIME", *_OPTIONAL))
+    lead = f"({f.exists('STATUS_ID')} AND NOT {f.exists('STAGE_ID')})"
+    stage = f"CASE WHEN {lead} THEN {f.text('STATUS_ID')} ELSE {f.text('STAGE_ID')} END"
+    optional = [f.optional(k) for k in _OPTIONAL]
+    plain = " AND ".join([
+        "rtype = 'OBJECT'", f"{f.text('OWNER_ID')} IS NOT NULL", f"({stage}) IS NOT NULL",
+        f"{f.iso_time('CREATED_TIME')} IS NOT NULL", *(ok for _, ok in optional),
+    ])  # fmt: skip
+    cat, sem_deal, sem_lead, htype, rid = (v for v, _ in optional)
+    flat = flatten(store, scan, f, plain=plain, columns={
+        "owner": f.text("OWNER_ID"), "lead": lead, "stage": stage, "category": cat,
+        "sem": f"CASE WHEN {lead} THEN {sem_lead} ELSE {sem_deal} END", "htype": htype, "rid": rid,
+        "ts": f.iso_time("CREATED_TIME"),
+    })  # fmt: skip
+    good = store.new_name("bx_good")
+    store.sql(f"CREATE TEMP VIEW {good} AS SELECT * FROM {flat} WHERE plain")
+    # names and semantics for the few distinct stages, history types in Python (the dictionary logic is there)
+    combos = store.rows(f"SELECT DISTINCT lead, stage, category, sem FROM {good}")
+    named = [_stage_name(names, "lead" if r["lead"] else "deal", r["stage"], r["category"], r["sem"]) for r in combos]
+    stage_map = pa.table({
+        "lead": pa.array([r["lead"] for r in combos], pa.bool_()),
+        **{c: pa.array([r[c] for r in combos], pa.string()) for c in ("stage", "category", "sem")},
+        "name": pa.array([n for n, _ in named], pa.string()), "semantic": pa.array([m for _, m in named], pa.string()),
+    })  # fmt: skip
+    types = [r["htype"] for r in store.rows(f"SELECT DISTINCT htype FROM {good}")]
+    type_map = pa.table({
+        "htype": pa.array(types, pa.string()),
+        "history_type": pa.array([_history_type(t) for t in types], pa.string()),
+    })  # fmt: skip
+    sm, tm = store.new_name("bx_stages"), store.new_name("bx_types")
+    store.temp_table_from_arrow(sm, stage_map)
+    store.temp_table_from_arrow(tm, type_map)
+    select = (
+        f"SELECT g.row_no, g.line, CASE WHEN g.lead THEN 'lead:' || g.owner ELSE g.owner END AS \"case:concept:name\", "
+        f"m.name AS \"concept:name\", g.ts AS \"time:timestamp\", NULL::VARCHAR AS \"org:resource\", "
+        f"CASE WHEN g.lead THEN 'lead' ELSE 'deal' END AS entity, g.category AS pipeline, g.stage AS stage_id, "
+        f"m.semantic AS stage_semantic, t.history_type, g.rid AS record_id FROM {good} g "
+        f"JOIN {sm} m ON m.lead = g.lead AND m.stage = g.stage AND m.category IS NOT DISTINCT FROM g.category "
+        f"AND m.sem IS NOT DISTINCT FROM g.sem LEFT JOIN {tm} t ON t.htype IS NOT DISTINCT FROM g.htype"
+    )
+    leftovers = leftover_records(store, scan, flat, source=label, lang=lang)
+    for row_no, page, rec, chk in checked_leftovers(rows, leftovers, source=label, expected=_EXPECT_HISTORY, lang=lang):
+        _history_event(rows, page, rec, chk, names, row_no)
+    table, quarantined = finish_events(store, scan, select=select, leftovers=rows)
+    store.sql(f"DROP VIEW {good}")
+    for t in (flat, sm, tm):
+        store.sql(f"DROP TABLE {t}")
+    return RawTable(
+        table=table, source=label, format="bitrix24-stagehistory", rows_read=scan.records, quarantined=quarantined,
+        info={"pages": scan.pages, "engine": "duckdb", "canonical": True, "events": scan.records - quarantined,
+              "rejected_records": quarantined, "checked_in_python": rows.n_events + quarantined},
+    )
 
 
 def _read_list(store: EventStore, path: Path, log_name: str, progress: ProgressFn | None, *, entity: str) -> RawTable:

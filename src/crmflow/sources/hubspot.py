@@ -297,83 +297,127 @@ def _activity_items(obj: dict[str, Any], index: int, names: Names, lang: str, fa
     )
 
 
-def _finish(store: EventStore, items: list[_Item], *, path: Path, log_name: str, fmt: str, info: dict[str, Any]) -> RawTable:
+def _finish(
+    store: EventStore, files: list[tuple[Path, list[_Item]]], *, log_name: str, fmt: str, info: dict[str, Any]
+) -> RawTable:
+    """One raw table for the items of one or more files; each file's problems go to the quarantine.
+
+    ``row_no`` runs on across the files (unique in the raw table); a quarantine row keeps its file's
+    name and its number within that file.
+    """
     rows: dict[str, list[Any]] = {c: [] for c in ("row_no", *_COLUMNS)}
     bad = []
-    for n, item in enumerate(items, start=1):
-        if item.row is None:
-            assert item.problem is not None
-            kind, column, reason, value = item.problem
-            bad.append(
-                {
-                    "log_name": log_name,
-                    "source": path.name,
-                    "row_no": n,
-                    "line": None,
-                    "column_name": column,
-                    "value": value,
-                    "reason": reason,
-                    "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
-                    "kind": kind,
-                }
-            )
-            continue
-        rows["row_no"].append(n)
-        for c in _COLUMNS:
-            rows[c].append(item.row.get(c))
+    offset = 0
+    for path, items in files:
+        for n, item in enumerate(items, start=1):
+            if item.row is None:
+                assert item.problem is not None
+                kind, column, reason, value = item.problem
+                bad.append(
+                    {
+                        "log_name": log_name,
+                        "source": path.name,
+                        "row_no": n,
+                        "line": None,
+                        "column_name": column,
+                        "value": value,
+                        "reason": reason,
+                        "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
+                        "kind": kind,
+                    }
+                )
+                continue
+            rows["row_no"].append(offset + n)
+            row = item.row
+            for c in _COLUMNS:
+                rows[c].append(row.get(c))
+        offset += len(items)
     store.quarantine_rows(bad)
     types = {"row_no": pa.int64(), "time:timestamp": pa.timestamp("us", tz="UTC")}
     table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in rows.items()})
     out = store.new_name("hs_events")
     store.temp_table_from_arrow(out, table)
-    return RawTable(table=out, source=path.name, format=fmt, rows_read=len(items), quarantined=len(bad), info=info)
+    return RawTable(table=out, source=_label(files), format=fmt, rows_read=offset, quarantined=len(bad), info=info)
+
+
+def _label(files: list[tuple[Path, Any]]) -> str:
+    """The source name of one file, or of several read as one (``deals.00001.json … deals.00202.json (202 files)``)."""
+    if len(files) == 1:
+        return files[0][0].name
+    return f"{files[0][0].name} … {files[-1][0].name} ({len(files)} files)"
+
+
+class _NamesByFolder:
+    """:meth:`Names.find` once per folder of a multi-file read (the dictionaries lie next to the pages)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._found: dict[Path, Names] = {}
+
+    def __call__(self, path: Path) -> Names:
+        folder = path.resolve().parent
+        if folder not in self._found:
+            self._found[folder] = Names.find(self.store, path)
+        return self._found[folder]
 
 
 def read_deals(store: EventStore, path: Path, label: str, progress: ProgressFn | None = None) -> RawTable:
     """Read a page of HubSpot deals: one event per stage entry (``label`` = the log of the quarantine rows)."""
-    path = Path(path)
+    return read_deals_many(store, [Path(path)], label, progress)
+
+
+def read_deals_many(store: EventStore, paths: list[Path], label: str, progress: ProgressFn | None = None) -> RawTable:
+    """Read HubSpot deal pages (one or more files) as one raw table, staged once."""
     lang = store.settings.lang
-    if progress:
-        progress(f"reading {path.name}")
-    deals = results(load_page(path, lang))
-    names = Names.find(store, path)
-    items = [it for i, d in enumerate(deals) for it in _deal_items(d, i, names, lang)]
-    return _finish(
-        store,
-        items,
-        path=path,
-        log_name=label,
-        fmt="hubspot-deals-json",
-        info={"deals": len(deals), "stage_names": bool(names.stages), "owner_names": bool(names.owners)},
-    )
+    names_of = _NamesByFolder(store)
+    files, n_deals, stage_names, owner_names = [], 0, False, False
+    for path in map(Path, paths):
+        if progress:
+            progress(f"reading {path.name}")
+        deals = results(load_page(path, lang, max_bytes=store.settings.max_ocel_json_bytes))
+        names = names_of(path)
+        files.append((path, [it for i, d in enumerate(deals) for it in _deal_items(d, i, names, lang)]))
+        n_deals += len(deals)
+        stage_names, owner_names = stage_names or bool(names.stages), owner_names or bool(names.owners)
+    info: dict[str, Any] = {"deals": n_deals, "stage_names": stage_names, "owner_names": owner_names}
+    if len(files) > 1:
+        info["files"] = [p.name for p, _ in files]
+    return _finish(store, files, log_name=label, fmt="hubspot-deals-json", info=info)
 
 
 def read_engagements(store: EventStore, path: Path, label: str, progress: ProgressFn | None = None) -> RawTable:
     """Read a page of HubSpot calls, e-mails, meetings, tasks or notes (v3 objects or legacy engagements)."""
-    path = Path(path)
+    return read_engagements_many(store, [Path(path)], label, progress)
+
+
+def read_engagements_many(
+    store: EventStore, paths: list[Path], label: str, progress: ProgressFn | None = None
+) -> RawTable:
+    """Read HubSpot engagement pages (one or more files) as one raw table, staged once."""
     lang = store.settings.lang
-    if progress:
-        progress(f"reading {path.name}")
-    objs = results(load_page(path, lang))
-    names = Names.find(store, path)
-    stem = path.name.lower()
-    fallback = next(
-        (
-            k
-            for p, k in (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("task", "Task"), ("note", "Note"))
-            if p in stem
-        ),
-        "Activity",
-    )
-    items = [it for i, o in enumerate(objs) for it in _activity_items(o, i, names, lang, fallback)]
-    return _finish(
-        store,
-        items,
-        path=path,
-        log_name=label,
-        fmt="hubspot-engagements-json",
-        info={"objects": len(objs), "owner_names": bool(names.owners)},
-    )
+    names_of = _NamesByFolder(store)
+    files, n_objects, owner_names = [], 0, False
+    for path in map(Path, paths):
+        if progress:
+            progress(f"reading {path.name}")
+        objs = results(load_page(path, lang, max_bytes=store.settings.max_ocel_json_bytes))
+        names = names_of(path)
+        stem = path.name.lower()
+        fallback = next(
+            (
+                k
+                for p, k in (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("task", "Task"), ("note", "Note"))
+                if p in stem
+            ),
+            "Activity",
+        )
+        files.append((path, [it for i, o in enumerate(objs) for it in _activity_items(o, i, names, lang, fallback)]))
+        n_objects += len(objs)
+        owner_names = owner_names or bool(names.owners)
+    info: dict[str, Any] = {"objects": n_objects, "owner_names": owner_names}
+    if len(files) > 1:
+        info["files"] = [p.name for p, _ in files]
+    return _finish(store, files, log_name=label, fmt="hubspot-engagements-json", info=info)
 
 
 _DATE_ENTERED = re.compile(r"^date entered\s+(.+)$", re.IGNORECASE)
@@ -492,6 +536,7 @@ register(
         description="HubSpot deals (API v3/v1 JSON): stage history or hs_v2_date_entered_* stage times",
         detect=_detect_deals,
         read=read_deals,
+        read_many=read_deals_many,
     )
 )
 register(
@@ -510,5 +555,6 @@ register(
         description="HubSpot calls, e-mails, meetings, tasks, notes (API v3 objects or v1 engagements JSON)",
         detect=_detect_engagements,
         read=read_engagements,
+        read_many=read_engagements_many,
     )
 )

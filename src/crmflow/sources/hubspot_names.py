@@ -55,10 +55,10 @@ def results(doc: Any) -> list[dict[str, Any]]:
     return []
 
 
-def load_page(path: Path, lang: str) -> Any:
+def load_page(path: Path, lang: str, *, max_bytes: int | None = None) -> Any:
     """The JSON of a saved API answer (an object or a list), or a clear :class:`SourceError`."""
     try:
-        doc = json.loads(read_text(path, lang=lang))  # size-checked before it is read
+        doc = json.loads(read_text(path, max_bytes=max_bytes, lang=lang))  # size-checked before it is read
     except (ValueError, UnicodeDecodeError) as exc:
         raise SourceError(text(_TEXT, "bad_json", lang, source=path.name, error=exc)) from exc
     if not isinstance(doc, dict | list):

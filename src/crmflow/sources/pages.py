@@ -45,15 +45,21 @@ class Page:
 
 def read_text(path: Path, *, max_bytes: int | None = None, lang: str = "en") -> str:
     """The file as text (UTF-8, BOM tolerated), refusing files above ``max_bytes``."""
-    limit = max_bytes if max_bytes is not None else get_settings().max_ocel_json_bytes
-    size = path.stat().st_size
-    if size > limit:
-        raise UnsafeInputError(msg("too_big", lang, source=path.name, size=size, limit=limit))
+    check_size(path, max_bytes=max_bytes, lang=lang)
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1251")  # Windows tools sometimes re-save JSON in the ANSI code page
+
+
+def check_size(path: Path, *, max_bytes: int | None = None, lang: str = "en") -> int:
+    """The file's size in bytes; :class:`UnsafeInputError` above ``max_bytes`` (default: the setting)."""
+    limit = max_bytes if max_bytes is not None else get_settings().max_ocel_json_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise UnsafeInputError(msg("too_big", lang, source=path.name, size=size, limit=limit))
+    return size
 
 
 def load_pages(path: str | Path, *, max_bytes: int | None = None, lang: str = "en") -> list[Page]:

@@ -4,7 +4,7 @@
 ``_links.next``, HubSpot ``paging.next.after``, Salesforce ``nextRecordsUrl``) and writes every page,
 as the API answered it, to ``OUT/<resource>.<nnnnn>.json`` -- the files the source adapters read.
 
-State. After each page a small JSON state file (default ``OUT/<resource>.state.json``) records the
+State. After each page a small JSON state file (default ``OUT/<resource>.pullstate``) records the
 request for the next page, the page number and the *watermark*: the latest record time seen and the
 ids of the records at that time. The page is written before the state, both atomically, so:
 
@@ -199,7 +199,7 @@ def pull(
         Only records changed at or after this time (ISO 8601; naive = UTC). Default: the watermark of
         the last finished pull, or everything.
     state_path
-        The state file; ``OUT/<resource>.state.json`` by default.
+        The state file; ``OUT/<resource>.pullstate`` by default.
     params
         Extra request parameters (e.g. ``entityTypeId=1`` for Bitrix24 lead stage history).
     max_pages
@@ -226,7 +226,7 @@ def pull(
         raise CrmApiError(text(TEXT, "unknown_vendor", s.lang, vendor=vendor, known=", ".join(VENDORS)))
     out = Path(out_dir)
     slug = _slug(resource)
-    spath = Path(state_path) if state_path else out / f"{slug}.state.json"
+    spath = Path(state_path) if state_path else out / f"{slug}.pullstate"
     extra = {str(k): str(v) for k, v in (params or {}).items()}
     api: PageApi = build_api(vendor, resource, extra, api_version=s.salesforce_api_version, lang=s.lang)
     since_dt = parse_time(since) if since is not None else None

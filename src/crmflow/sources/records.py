@@ -28,8 +28,11 @@ Where = str | Callable[[], str]
 class RecordCheck:
     """Collects the problems of one record (all of them, in one quarantine reason)."""
 
-    def __init__(self, rows: EventRows, rec: Any, where: Where, expected: str, lang: str) -> None:
+    def __init__(
+        self, rows: EventRows, rec: Any, where: Where, expected: str, lang: str, *, row_no: int | None = None
+    ) -> None:
         self.rows, self.rec, self._where, self.expected, self.lang = rows, rec, where, expected, lang
+        self.row_no = row_no  # set when the record's number is known (records checked out of order)
         self.reasons: list[str] = []
         self.kinds: list[str] = []
         self.columns: list[str] = []
@@ -70,17 +73,29 @@ class RecordCheck:
         if not self.reasons:
             return False
         self.rows.reject(reason="; ".join(self.reasons), kind="+".join(self.kinds), column=", ".join(self.columns),
-                         value=self.value, raw=self.rec, line=line)
+                         value=self.value, raw=self.rec, line=line, row_no=self.row_no)
         return True
 
 
-def not_object(rows: EventRows, rec: Any, where: Where, lang: str, line: int | None) -> bool:
+def not_object(rows: EventRows, rec: Any, where: Where, lang: str, line: int | None, row_no: int | None = None) -> bool:
     """Quarantine ``rec`` when it is not a JSON object (and say so)."""
     if isinstance(rec, dict):
         return False
     place = where if isinstance(where, str) else where()
-    rows.reject(reason=msg("not_object", lang, where=place, kind=describe(rec)), kind="other", raw=rec, line=line)
+    rows.reject(reason=msg("not_object", lang, where=place, kind=describe(rec)), kind="other", raw=rec, line=line,
+                row_no=row_no)
     return True
+
+
+def checked_leftovers(
+    rows: EventRows, records: Iterable[tuple[int, Page, int, Any]], *, source: str, expected: str, lang: str
+) -> Iterator[tuple[int, Page, Any, RecordCheck]]:
+    """:func:`checked_records` for records numbered already (``(row_no, page, number on the page, record)``)."""
+    for row_no, page, i, rec in records:
+        where = partial(where_of, source, page, i, lang)
+        if not_object(rows, rec, where, lang, page.line, row_no):
+            continue
+        yield row_no, page, rec, RecordCheck(rows, rec, where, expected, lang, row_no=row_no)
 
 
 def checked_records(

@@ -34,6 +34,7 @@ VENDOR_MODULES = (
 
 DetectFn = Callable[[Path, bytes], bool]
 ReadFn = Callable[["EventStore", Path, str, "ProgressFn | None"], RawTable]
+ReadManyFn = Callable[["EventStore", list[Path], str, "ProgressFn | None"], RawTable]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ class SourceAdapter:
     read
         ``read(store, path, label, progress)`` loads the file as a raw table of canonical event columns;
         ``label`` is the log the quarantine rows belong to (the source is named by ``path.name``).
+    read_many
+        ``read_many(store, paths, label, progress)`` loads several files of this shape (HubSpot's page
+        files) as *one* raw table, so that they are staged once; ``row_no`` runs on across the files and
+        each quarantine row keeps its file's name. None: every file is read and staged on its own.
     """
 
     name: str
@@ -60,6 +65,7 @@ class SourceAdapter:
     description: str
     detect: DetectFn
     read: ReadFn
+    read_many: ReadManyFn | None = None
 
 
 _ADAPTERS: dict[str, SourceAdapter] = {}

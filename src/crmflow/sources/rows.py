@@ -113,15 +113,16 @@ class EventRows:
 
     def reject(
         self, *, reason: str, kind: str, column: str | None = None, value: Any = None, raw: Any = None,
-        line: int | None = None,
+        line: int | None = None, row_no: int | None = None,
     ) -> None:
         """Send one record to the quarantine with ``reason`` (which names the page and record)."""
-        self._n += 1
+        if row_no is None:
+            row_no = self.take_no()
         self._rejects.append(
             {
                 "log_name": self.log_name,
                 "source": self.source,
-                "row_no": self._n,
+                "row_no": row_no,
                 "line": line,
                 "column_name": column,
                 "value": None if value is None else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)),
@@ -131,15 +132,22 @@ class EventRows:
             }
         )
 
-    def to_raw(self, store: EventStore, *, format: str, info: dict[str, Any]) -> RawTable:
-        """Write the events as a raw table and the rejects to the quarantine."""
+    def to_arrow(self) -> pa.Table:
+        """The events: ``row_no``, ``line``, the canonical columns and the attributes (text)."""
         schema = pa.schema(
             [("row_no", pa.int64()), ("line", pa.int64())] + [(c, pa.string()) for c in (*CANONICAL, *self.attributes)]
         )
-        tbl = pa.table({k: pa.array(v, type=schema.field(k).type) for k, v in self._cols.items()}, schema=schema)
+        return pa.table({k: pa.array(v, type=schema.field(k).type) for k, v in self._cols.items()}, schema=schema)
+
+    def quarantine(self, store: EventStore) -> int:
+        """Write the rejected records to the store's quarantine; return how many."""
+        return store.quarantine_rows(self._rejects)
+
+    def to_raw(self, store: EventStore, *, format: str, info: dict[str, Any]) -> RawTable:
+        """Write the events as a raw table and the rejects to the quarantine."""
         name = store.new_name("raw_src")
-        store.temp_table_from_arrow(name, tbl, order_by="row_no")
-        quarantined = store.quarantine_rows(self._rejects)
+        store.temp_table_from_arrow(name, self.to_arrow(), order_by="row_no")
+        quarantined = self.quarantine(store)
         return RawTable(
             table=name, source=self.source, format=format, rows_read=self._n, quarantined=quarantined,
             info={**info, "canonical": True, "events": self.n_events, "rejected_records": quarantined},
