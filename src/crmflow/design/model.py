@@ -31,6 +31,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from crmflow.design.catalogue import PAYLOAD_TYPES as PAYLOAD_TYPES
+from crmflow.design.catalogue import EventType as EventType
+from crmflow.design.catalogue import PayloadField as PayloadField
+from crmflow.design.catalogue import PayloadType as PayloadType
+from crmflow.design.text import EMPTY as EMPTY
+from crmflow.design.text import Text as Text
+
 StepKind = Literal["user", "service", "send", "receive", "manual", "subprocess"]
 GatewayKind = Literal["exclusive", "parallel", "inclusive", "event_based"]
 EventPosition = Literal["start", "intermediate", "end"]
@@ -41,7 +48,6 @@ RoutingStrategy = Literal["round_robin", "least_loaded", "skill_based", "territo
 KpiDirection = Literal["at_least", "at_most"]
 RoleKind = Literal["internal", "external"]
 CheckSeverity = Literal["error", "warning"]
-PayloadType = Literal["string", "integer", "number", "boolean", "datetime", "date", "duration", "object", "array"]
 
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 GATEWAY_KINDS: tuple[GatewayKind, ...] = get_args(GatewayKind)
@@ -49,31 +55,8 @@ EVENT_POSITIONS: tuple[EventPosition, ...] = get_args(EventPosition)
 EVENT_TRIGGERS: tuple[EventTrigger, ...] = get_args(EventTrigger)
 ESCALATION_ACTIONS: tuple[EscalationActionKind, ...] = get_args(EscalationActionKind)
 ROUTING_STRATEGIES: tuple[RoutingStrategy, ...] = get_args(RoutingStrategy)
-PAYLOAD_TYPES: tuple[PayloadType, ...] = get_args(PayloadType)
 
 
-@dataclass(frozen=True)
-class Text:
-    """A text in Russian and English; :meth:`get` falls back to the other language when one is empty."""
-
-    ru: str = ""
-    en: str = ""
-
-    @classmethod
-    def of(cls, value: str) -> Text:
-        """The same text in both languages (names of systems, codes)."""
-        return cls(ru=value, en=value)
-
-    def get(self, lang: str) -> str:
-        """The text in ``lang`` (``"ru"`` or ``"en"``), else the other language, else ``""``."""
-        first, second = (self.ru, self.en) if lang == "ru" else (self.en, self.ru)
-        return first or second
-
-    def __bool__(self) -> bool:
-        return bool(self.ru or self.en)
-
-
-EMPTY = Text()
 
 
 # ------------------------------------------------------------------------------ organisation
@@ -488,30 +471,6 @@ class Process:
 
 
 # ------------------------------------------------------------------------------ catalogue, KPIs
-
-
-@dataclass(frozen=True, kw_only=True)
-class PayloadField:
-    """A field of an event's payload."""
-
-    name: str
-    type: PayloadType = "string"
-    required: bool = True
-    description: Text = EMPTY
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventType:
-    """An event of the integration bus catalogue (``lead.created``): payload, producer, consumers.
-
-    ``producer`` and ``consumers`` are system or role ids.
-    """
-
-    name: str
-    description: Text
-    payload: tuple[PayloadField, ...] = ()
-    producer: str | None = None
-    consumers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,15 +20,15 @@ that cannot be read sends its rows to the quarantine with the value.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from crmflow.errors import InputError, UnsafeInputError
+from crmflow.ingest.ocel_parts import OcelParts, _table, _text
+from crmflow.ingest.ocel_sqlite import parts_from_sqlite
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import is_gzip, open_decompressed
 from crmflow.store import queries as q
@@ -49,54 +49,8 @@ OCEL_TYPES: dict[str, str] = {
     "float": "DOUBLE",
     "boolean": "BOOLEAN",
 }
-_SQLITE_DECLARED = (
-    ("INT", "integer"),
-    ("REAL", "float"),
-    ("FLOA", "float"),
-    ("DOUB", "float"),
-    ("NUMERIC", "float"),
-    ("BOOL", "boolean"),
-    ("TIME", "time"),
-    ("DATE", "time"),
-)
 _FIXED = ("case:concept:name", "concept:name", "time:timestamp", "ocel:eid", "ocel:type", "ocel:qualifier")
 _OFFSET = r"(Z|[+-]\d\d(:?\d\d)?)$"
-
-
-@dataclass(frozen=True)
-class OcelParts:
-    """An OCEL 2.0 log as four long tables, independent of the file layout."""
-
-    events: pa.Table  # ord, eid, etype, time (text)
-    attributes: pa.Table  # ord, name, value (text)
-    relations: pa.Table  # ord, rel_ord, oid, qualifier
-    objects: pa.Table  # oid, otype
-    attribute_types: dict[str, set[str]] = field(default_factory=dict)  # name -> OCEL types
-    #: Object attribute values with their validity time (OCEL 2.0 ``object_changes``): oid, name, value, time.
-    object_values: pa.Table = field(default_factory=lambda: _empty(("oid", "name", "value", "time")))
-    #: Object-to-object relations: source, target, qualifier.
-    o2o: pa.Table = field(default_factory=lambda: _empty(("source", "target", "qualifier")))
-    #: Declared attributes per event type and per object type: type -> [(name, OCEL type)].
-    event_types: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    object_types: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-
-
-def _empty(names: tuple[str, ...]) -> pa.Table:
-    return pa.table({n: pa.array([], pa.string()) for n in names})
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value == 0.0:
-        return "0.0"  # -0.0 is 0.0; SQLite cannot even store the sign, so JSON and SQLite agree
-    return str(value)
-
-
-def _table(columns: dict[str, tuple[list[Any], pa.DataType]]) -> pa.Table:
-    return pa.table({k: pa.array(v, t) for k, (v, t) in columns.items()})
 
 
 # ---------------------------------------------------------------------------- JSON layout
@@ -203,136 +157,6 @@ def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int
         event_types=declared["eventTypes"],
         object_types=declared["objectTypes"],
     )
-
-
-# ---------------------------------------------------------------------------- SQLite layout
-
-
-def _sqlite_type(declared: str) -> str:
-    up = (declared or "").upper()
-    return next((t for key, t in _SQLITE_DECLARED if key in up), "string")
-
-
-def parts_from_sqlite(path: Path, label: str) -> OcelParts:
-    """Read the OCEL 2.0 SQLite layout (read-only) into :class:`OcelParts`."""
-    with open(path, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise InputError(f"{label}: this is not an SQLite database (expected the OCEL 2.0 SQLite layout)")
-    uri = "file:" + str(path.resolve()).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
-    try:
-        con = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as exc:
-        raise InputError(f"{label}: cannot open this SQLite database read-only: {exc}") from exc
-    try:
-        # Views and triggers in a hostile file must not run functions with side effects.
-        con.execute("PRAGMA trusted_schema = OFF")
-        con.execute("PRAGMA query_only = ON")
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        needed = {"event", "object", "event_object", "event_map_type"}
-        if needed - tables:
-            raise InputError(
-                f"{label}: not an OCEL 2.0 SQLite log: missing table(s) {', '.join(sorted(needed - tables))} "
-                f"(found: {', '.join(sorted(tables)) or 'none'})"
-            )
-        events = con.execute("SELECT ocel_id, ocel_type FROM event ORDER BY rowid").fetchall()
-        order = {eid: i for i, (eid, _) in enumerate(events)}
-        times: dict[str, str | None] = {}
-        types: dict[str, set[str]] = {}
-        event_types: dict[str, list[tuple[str, str]]] = {}
-        at: dict[str, list[Any]] = {"ord": [], "name": [], "value": []}
-        for etype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM event_map_type ORDER BY rowid").fetchall():
-            tname = f"event_{tmap}"
-            if tname not in tables:
-                raise InputError(f"{label}: event type {etype!r} maps to table {tname!r}, which does not exist")
-            info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
-            attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time")]
-            event_types[etype] = attrs
-            for name, t in attrs:
-                types.setdefault(name, set()).add(t)
-            cols = ", ".join(q.ident(c) for c in ["ocel_id", "ocel_time", *[a for a, _ in attrs]])
-            for row in con.execute(f"SELECT {cols} FROM {q.ident(tname)} ORDER BY rowid"):
-                eid = row[0]
-                times[eid] = _text(row[1])
-                if eid not in order:
-                    continue
-                for (name, t), value in zip(attrs, row[2:], strict=True):
-                    if value is not None:
-                        at["ord"].append(order[eid])
-                        at["name"].append(name)
-                        value = bool(value) if t == "boolean" and isinstance(value, int) else value
-                        at["value"].append(_text(value))
-        rel = con.execute("SELECT ocel_event_id, ocel_object_id, ocel_qualifier FROM event_object ORDER BY rowid").fetchall()
-        objects = con.execute("SELECT ocel_id, ocel_type FROM object ORDER BY rowid").fetchall()
-        object_types, values = _sqlite_object_values(con, tables, label)
-        o2o = (
-            con.execute("SELECT ocel_source_id, ocel_target_id, ocel_qualifier FROM object_object ORDER BY rowid").fetchall()
-            if "object_object" in tables
-            else []
-        )
-    except sqlite3.Error as exc:
-        raise InputError(f"{label}: cannot read this OCEL 2.0 SQLite database: {exc}") from exc
-    finally:
-        con.close()
-    s, i64 = pa.string(), pa.int64()
-    rel_ord: dict[str, int] = {}
-    rel_cols: dict[str, list[Any]] = {"ord": [], "rel_ord": [], "oid": [], "qualifier": []}
-    for eid, oid, qual in rel:
-        if eid not in order:
-            continue
-        rel_ord[eid] = rel_ord.get(eid, -1) + 1
-        rel_cols["ord"].append(order[eid])
-        rel_cols["rel_ord"].append(rel_ord[eid])
-        rel_cols["oid"].append(_text(oid))
-        rel_cols["qualifier"].append(_text(qual))
-    return OcelParts(
-        events=_table(
-            {
-                "ord": (list(range(len(events))), i64),
-                "eid": ([e[0] for e in events], s),
-                "etype": ([e[1] for e in events], s),
-                "time": ([times.get(e[0]) for e in events], s),
-            }
-        ),
-        attributes=_table({"ord": (at["ord"], i64), "name": (at["name"], s), "value": (at["value"], s)}),
-        relations=_table({k: (v, i64 if k in ("ord", "rel_ord") else s) for k, v in rel_cols.items()}),
-        objects=_table({"oid": ([o[0] for o in objects], s), "otype": ([o[1] for o in objects], s)}),
-        attribute_types=types,
-        object_values=_table({k: ([_text(r[i]) for r in values], s) for i, k in enumerate(("oid", "name", "value", "time"))}),
-        o2o=_table({k: ([_text(r[i]) for r in o2o], s) for i, k in enumerate(("source", "target", "qualifier"))}),
-        event_types=event_types,
-        object_types=object_types,
-    )
-
-
-def _sqlite_object_values(
-    con: sqlite3.Connection, tables: set[str], label: str
-) -> tuple[dict[str, list[tuple[str, str]]], list[tuple[Any, ...]]]:
-    """Object attribute declarations and values (oid, name, value, time) from ``object_<map>`` tables.
-
-    A row whose ``ocel_changed_field`` is empty gives every attribute's value at its time; a row naming
-    a field gives only that field's new value.
-    """
-    if "object_map_type" not in tables:
-        return {}, []
-    declared: dict[str, list[tuple[str, str]]] = {}
-    values: list[tuple[Any, ...]] = []
-    for otype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM object_map_type ORDER BY rowid").fetchall():
-        tname = f"object_{tmap}"
-        if tname not in tables:
-            raise InputError(f"{label}: object type {otype!r} maps to table {tname!r}, which does not exist")
-        info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
-        attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time", "ocel_changed_field")]
-        declared[otype] = attrs
-        has_changed = any(r[1] == "ocel_changed_field" for r in info)
-        changed = "ocel_changed_field" if has_changed else "NULL"
-        cols = ", ".join(["ocel_id", "ocel_time", changed, *[q.ident(a) for a, _ in attrs]])
-        for row in con.execute(f"SELECT {cols} FROM {q.ident(tname)} ORDER BY rowid").fetchall():
-            for (name, t), value in zip(attrs, row[3:], strict=True):
-                if value is None or (row[2] not in (None, "") and row[2] != name):
-                    continue
-                value = bool(value) if t == "boolean" and isinstance(value, int) else value
-                values.append((row[0], name, value, row[1]))
-    return declared, values
 
 
 # ---------------------------------------------------------------------------- flattening
