@@ -100,9 +100,9 @@ def test_pack_refuses_an_unknown_measured_stage(tmp_path: Path, measured: tuple[
 def test_pain_points_cell_shows_the_most_severe_three_and_counts_the_rest() -> None:
     # regression: every ping-pong pair of the demo audit used to fill one CJM cell, and the PDF
     # table overflowed its page (figures now break across pages too)
-    from crmflow.deliverables.journey import MAX_PAINS_SHOWN, _pain_cell
+    from crmflow.deliverables.audit_input import MAX_FINDINGS_SHOWN, findings_cell
 
-    pains = tuple(f"finding {i}" for i in range(MAX_PAINS_SHOWN + 5))
-    assert _pain_cell(pains, "en") == "finding 0; finding 1; finding 2; + 5 more in the findings"
-    assert _pain_cell(pains, "ru").endswith("и ещё 5 в находках аудита")
-    assert _pain_cell((), "ru") == "—"
+    pains = tuple(f"finding {i}" for i in range(MAX_FINDINGS_SHOWN + 5))
+    assert findings_cell(pains, "en") == "finding 0; finding 1; finding 2; + 5 more in the findings"
+    assert findings_cell(pains, "ru").endswith("и ещё 5 в находках аудита")
+    assert findings_cell((), "ru") == "—"

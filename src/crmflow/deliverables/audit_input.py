@@ -104,6 +104,30 @@ def finding_subjects(finding: dict[str, Any]) -> set[str]:
     return out
 
 
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+#: Findings named in one table cell; the rest are counted ("+ 5 more in the findings").
+MAX_FINDINGS_SHOWN = 3
+_MORE = {"en": "+ {n} more in the findings", "ru": "и ещё {n} в находках аудита"}
+
+
+def by_severity(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings most severe first, keeping the audit's order within a severity."""
+    return sorted(findings, key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity")), len(_SEVERITY_ORDER)))
+
+
+def findings_cell(labels: tuple[str, ...] | list[str], lang: str) -> str:
+    """At most :data:`MAX_FINDINGS_SHOWN` labels for one table cell, the rest counted.
+
+    >>> findings_cell(["a", "b", "c", "d", "e"], "en")
+    'a; b; c; + 2 more in the findings'
+    """
+    shown = "; ".join(labels[:MAX_FINDINGS_SHOWN])
+    rest = len(labels) - MAX_FINDINGS_SHOWN
+    if rest > 0:
+        shown += "; " + (_MORE["ru"] if lang == "ru" else _MORE["en"]).format(n=rest)
+    return shown or "—"
+
+
 def load_audit(folder: str | Path) -> AuditInput:
     """Load an audit folder written by ``crmflow audit`` (``audit.json`` and, if present, ``asis.bpmn``).
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from crmflow.deliverables.audit_input import AuditInput
+from crmflow.deliverables.audit_input import AuditInput, by_severity, findings_cell
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import Step, ToBeDefinition
@@ -50,7 +50,9 @@ def step_changes(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> l
     out = []
     for process, step in tobe.steps():
         if audit is not None:
-            findings = tuple(finding_label(f, lang) for f in audit.findings_for(step.findings_addressed, step.as_is))
+            findings = tuple(
+                finding_label(f, lang) for f in by_severity(list(audit.findings_for(step.findings_addressed, step.as_is)))
+            )
         else:
             findings = step.findings_addressed
         out.append(StepChange(process=process.id, lane=tobe.party_name(step.lane, lang), step=step.name.get(lang),
@@ -90,7 +92,7 @@ def build_comparison(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
         mine = [c for c in changes if c.process == process.id]  # flow order, grouped by lane in drawing order
         for c in sorted(mine, key=lambda c: order.get(c.lane, len(order))):
             rows.append((c.lane, c.step, t(f"cmp.kind.{c.kind}", lang), ", ".join(c.as_is) or "—",
-                         c.change or "—", "; ".join(c.findings) or "—"))
+                         c.change or "—", findings_cell(c.findings, lang)))
         inner: list[Any] = [Table(
             header=(t("col.lane", lang), t("col.step", lang), t("col.change_kind", lang), t("col.as_is", lang),
                     t("col.change", lang), t("col.findings", lang)),

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crmflow.deliverables.audit_input import AuditInput, finding_subjects
+from crmflow.deliverables.audit_input import AuditInput, by_severity, finding_subjects, findings_cell
 from crmflow.deliverables.document import Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import JourneyStage, Process, ToBeDefinition
@@ -35,7 +35,6 @@ from crmflow.report.messages import format_duration, format_percent
 _DAY = 86400.0
 MSG: dict[str, dict[str, str]] = {
     "reach": {"en": "Customers reaching (measured journey)", "ru": "Дошли клиентов (измеренный путь)"},
-    "more": {"en": "+ {n} more in the findings", "ru": "и ещё {n} в находках аудита"},
     "reach_cell": {
         "en": "{stage}: {reached} ({share} of customers), conversion {conversion}",
         "ru": "{stage}: {reached} ({share} клиентов), конверсия {conversion}",
@@ -99,22 +98,7 @@ def _pains(process: Process, stage: JourneyStage, audit: AuditInput) -> tuple[st
             found.append(f)
     for s in steps:
         found.extend(audit.findings_for(s.findings_addressed, s.as_is))
-    # most severe first (stable: the audit's own order within a severity), each title once
-    found.sort(key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity")), len(_SEVERITY_ORDER)))
-    return tuple(dict.fromkeys(str(f.get("title")) for f in found))
-
-
-_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-#: Pain points shown per stage in the map; the rest are counted ("+ 5 more").
-MAX_PAINS_SHOWN = 3
-
-
-def _pain_cell(pains: tuple[str, ...], lang: str) -> str:
-    shown = "; ".join(pains[:MAX_PAINS_SHOWN])
-    rest = len(pains) - MAX_PAINS_SHOWN
-    if rest > 0:
-        shown += f"; {text(MSG, 'more', lang, n=rest)}"
-    return shown or "—"
+    return tuple(dict.fromkeys(str(f.get("title")) for f in by_severity(found)))
 
 
 def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | None, lang: str) -> StageMeasure:
@@ -241,7 +225,7 @@ def journey_rows(tobe: ToBeDefinition, process: Process, audit: AuditInput | Non
             ", ".join(s.name.get(lang) for s in steps) or "—",
             format_duration(m.wait_median_s, lang) if m.wait_median_s is not None else not_measured,
             drop,
-            _pain_cell(m.pain_points, lang),
+            findings_cell(m.pain_points, lang),
             _reach_cell(m, lang),
         ))
     return rows
