@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, read_inputs, state
+from crmflow.cli.main import LangOpt, MappingOpt, TimezoneOpt, _fail, _set_lang, app, console, out, read_inputs, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import text
@@ -101,8 +101,8 @@ def dfd(
         Path | None, typer.Option("--model", help="Object model YAML: read INPUTs as CRM tables.", exists=True, dir_okay=False)
     ] = None,
     attribute: Annotated[str | None, typer.Option("--attribute", help="Event attribute naming the producing system.")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML (event logs).")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    mapping: MappingOpt = None,
+    timezone: TimezoneOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Draw the data-flow diagram: the inventory checked against the systems seen in the data."""

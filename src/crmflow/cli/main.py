@@ -64,6 +64,10 @@ def _fail(exc: BaseException) -> None:
 
 
 LangOpt = Annotated[str | None, typer.Option("--lang", help="ru | en: language of everything printed and written.")]
+MappingOpt = Annotated[
+    Path | None, typer.Option("--mapping", help="Column mapping YAML (event logs; CRM exports are mapped by their adapter).")
+]
+TimezoneOpt = Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")]
 
 
 @app.callback()
@@ -140,8 +144,8 @@ def _print_summary(log) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 def inspect(
     inputs: Annotated[list[Path], typer.Argument(help="Event log or CRM export files.", exists=True, dir_okay=False)],
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    mapping: MappingOpt = None,
+    timezone: TimezoneOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Print a summary: cases, events, activities, time span, mapping, quarantined rows."""
@@ -159,10 +163,10 @@ def inspect(
 @app.command()
 def audit(
     inputs: Annotated[list[Path], typer.Argument(help="Event log or CRM export files.", exists=True, dir_okay=False)],
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
+    mapping: MappingOpt = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Audit rules YAML (calendar, SLAs, stages…).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder for audit.json and report.html.")] = Path("out"),
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    timezone: TimezoneOpt = None,
     source: Annotated[str | None, typer.Option("--source", help="CRM source kind of every file (crmflow import --list).")] = None,
     quality: Annotated[Path | None, typer.Option(
         "--quality", help="quality.json written by `crmflow quality`: the report includes its summary.", exists=True,

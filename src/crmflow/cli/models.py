@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, read_inputs, state
+from crmflow.cli.main import LangOpt, MappingOpt, TimezoneOpt, _fail, _set_lang, app, console, out, read_inputs, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import text
@@ -63,8 +63,8 @@ def discover(
         "--annotate/--no-annotate",
         help="Annotate tasks and flows with frequencies and waiting times, and flag bottleneck and rework tasks.",
     )] = True,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    mapping: MappingOpt = None,
+    timezone: TimezoneOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Discover the As-Is BPMN (inductive miner), with lanes by each task's dominant role.
@@ -158,8 +158,8 @@ def check(
     model: Annotated[Path, typer.Argument(help="BPMN model to check against.", exists=True, dir_okay=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for conformance.json and conformance.html.")] = Path("out"),
     alignments: Annotated[bool, typer.Option("--alignments/--no-alignments", help="Also compute optimal alignments.")] = True,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML.")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    mapping: MappingOpt = None,
+    timezone: TimezoneOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Conformance of a log to a BPMN model: token replay and alignments, deviations per case and activity."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crmflow.cli.main import LangOpt, _fail, _num, _set_lang, app, console, out, state  # noqa: F401  (commands register on it)
+from crmflow.cli.main import LangOpt, MappingOpt, TimezoneOpt, _fail, _num, _set_lang, app, console, out, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import text
@@ -68,8 +68,8 @@ def import_(
     source: Annotated[str | None, typer.Option("--source", help="Source kind for every file (see --list).")] = None,
     log_name: Annotated[str, typer.Option("--log", help="Name of the log in the project.")] = "log",
     list_kinds: Annotated[bool, typer.Option("--list", help="List the source kinds and exit.")] = False,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="Column mapping YAML (plain event logs).")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")] = None,
+    mapping: MappingOpt = None,
+    timezone: TimezoneOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Import CRM exports (Bitrix24, amoCRM/Kommo, Salesforce, HubSpot…) into a project store."""
