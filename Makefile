@@ -58,6 +58,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src/crmflow
 
 bench: setup

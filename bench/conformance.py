@@ -69,10 +69,10 @@ def scaled(n_events: int) -> None:
     path = scaled_csv(n_events)
     label = f"scaled {n_events / 1e6:g} M events"
     log, ours = once(lambda: crmflow.read_log(path))
-    df, theirs = once(lambda: pm4py.format_dataframe(
-        pd.read_csv(path), case_id="case_id", activity_key="activity", timestamp_key="timestamp"))
-    print(row(f"load CSV, {label} ({log.summary().cases} cases, {log.summary().variants} variants)", ours, theirs),
-          flush=True)
+    df, theirs = once(
+        lambda: pm4py.format_dataframe(pd.read_csv(path), case_id="case_id", activity_key="activity", timestamp_key="timestamp")
+    )
+    print(row(f"load CSV, {label} ({log.summary().cases} cases, {log.summary().variants} variants)", ours, theirs), flush=True)
     for noise in (0.0, 0.2):
         ours = best(lambda n=noise: discover_petri_net(log, noise_threshold=n))
         _, theirs = once(lambda n=noise: pm4py.discover_petri_net_inductive(df, noise_threshold=n))

@@ -22,8 +22,16 @@ import subprocess
 import sys
 import time
 
-CONTACT_FIELDS = dict(phone="phone", email="email", first_name="first_name", last_name="last_name",
-                      middle_name="middle_name", inn="inn", company="company", updated_at="updated_at")
+CONTACT_FIELDS = dict(
+    phone="phone",
+    email="email",
+    first_name="first_name",
+    last_name="last_name",
+    middle_name="middle_name",
+    inn="inn",
+    company="company",
+    updated_at="updated_at",
+)
 COMPANY_FIELDS = dict(company="name", inn="inn", phone="phone", email="email", updated_at="updated_at")
 
 
@@ -35,7 +43,7 @@ def _crowd(demo: object, share: float, seed: int) -> None:
     singles = [r for r in demo.rows if r["id"] not in in_cluster]  # type: ignore[attr-defined]
     random.Random(seed).shuffle(singles)
     shared, office = int(share * len(demo.rows)), int(share * len(demo.rows) / 4)  # type: ignore[attr-defined]
-    for k, row in enumerate(singles[:shared + office]):
+    for k, row in enumerate(singles[: shared + office]):
         row["phone"] = "8 (800) 555-35-35" if k < shared else "+7 (495) 926-11-00"
 
 
@@ -55,11 +63,21 @@ def run_one(kind: str, n: int, seed: int, crowd: float = 0.0) -> dict[str, objec
     seconds = time.perf_counter() - start
     score = demo.score(report.clusters)
     return {
-        "kind": kind, "records": n, "seed": seed, "precision": score.precision, "recall": score.recall,
-        "f1": score.f1, "true_pairs": score.true_pairs, "predicted_pairs": score.predicted_pairs,
-        "clusters": len(report.clusters), "true_clusters": len(demo.true_clusters()), "seconds": seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "prior": report.prior,
-        "candidate_pairs": report.candidate_pairs, "pair_budget": report.pair_budget,
+        "kind": kind,
+        "records": n,
+        "seed": seed,
+        "precision": score.precision,
+        "recall": score.recall,
+        "f1": score.f1,
+        "true_pairs": score.true_pairs,
+        "predicted_pairs": score.predicted_pairs,
+        "clusters": len(report.clusters),
+        "true_clusters": len(demo.true_clusters()),
+        "seconds": seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "prior": report.prior,
+        "candidate_pairs": report.candidate_pairs,
+        "pair_budget": report.pair_budget,
         "largest_cluster": max((len(c) for c in report.clusters), default=0),
     }
 
@@ -69,8 +87,9 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--companies", type=int, nargs="*", default=[10_000])
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--crowd", type=float, default=0.0,
-                        help="share of the records (outside true clusters) given one shared phone")
+    parser.add_argument(
+        "--crowd", type=float, default=0.0, help="share of the records (outside true clusters) given one shared phone"
+    )
     parser.add_argument("--one", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -82,12 +101,19 @@ def main() -> None:
     print("| set | records | true pairs | precision | recall | F1 | time, s | peak RSS, MB | candidate pairs |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind, n in runs:
-        out = subprocess.run([sys.executable, __file__, "--one", kind, str(n), "--seed", str(args.seed),
-                              "--crowd", str(args.crowd)], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", kind, str(n), "--seed", str(args.seed), "--crowd", str(args.crowd)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         label = kind_label[kind] + (f", {args.crowd:.0%} share a phone" if args.crowd else "")
-        print(f"| {label} | {r['records']:,} | {r['true_pairs']:,} | {r['precision']:.3f} | {r['recall']:.3f} | "
-              f"{r['f1']:.3f} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} |", flush=True)
+        print(
+            f"| {label} | {r['records']:,} | {r['true_pairs']:,} | {r['precision']:.3f} | {r['recall']:.3f} | "
+            f"{r['f1']:.3f} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

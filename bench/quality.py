@@ -20,20 +20,23 @@ import pyarrow as pa
 
 def contacts(rows: int, distinct: int, seed: int = 7) -> pa.Table:
     rnd = random.Random(seed)
-    phones = [f"8 (9{rnd.randint(10, 99)}) {rnd.randint(100, 999)}-{rnd.randint(10, 99)}-{rnd.randint(10, 99)}"
-              for _ in range(distinct)] + ["12345", "8916abc4567"]
+    phones = [
+        f"8 (9{rnd.randint(10, 99)}) {rnd.randint(100, 999)}-{rnd.randint(10, 99)}-{rnd.randint(10, 99)}" for _ in range(distinct)
+    ] + ["12345", "8916abc4567"]
     emails = [f"user{i}@mail.ru" for i in range(distinct)] + ["bad@", "x@@y.ru"]
     inns = ["7707083893", "7736207543", "500100732259", "1234567895"]
     dates = [f"{rnd.randint(1, 28):02d}.{rnd.randint(1, 12):02d}.20{rnd.randint(10, 24)}" for _ in range(2000)]
     pick = rnd.choices
-    return pa.table({
-        "ID": [str(i) for i in range(rows)],
-        "Телефон": pick(phones, k=rows),
-        "E-mail": pick(emails, k=rows),
-        "ИНН": pick(inns, k=rows),
-        "Дата создания": pick(dates, k=rows),
-        "Сумма": [f"{rnd.randint(0, 10**6)},{rnd.randint(0, 99):02d}" for _ in range(rows)],
-    })
+    return pa.table(
+        {
+            "ID": [str(i) for i in range(rows)],
+            "Телефон": pick(phones, k=rows),
+            "E-mail": pick(emails, k=rows),
+            "ИНН": pick(inns, k=rows),
+            "Дата создания": pick(dates, k=rows),
+            "Сумма": [f"{rnd.randint(0, 10**6)},{rnd.randint(0, 99):02d}" for _ in range(rows)],
+        }
+    )
 
 
 def main() -> None:
@@ -48,8 +51,7 @@ def main() -> None:
     doc = assess_quality([table], duplicates=False).data
     took = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    judged = sum(c["distinct"] for k in ("phone", "email", "inn", "date", "amount")
-                 for c in doc["validity"][k]["by_column"])
+    judged = sum(c["distinct"] for k in ("phone", "email", "inn", "date", "amount") for c in doc["validity"][k]["by_column"])
     print(f"rows {a.rows:,}  values judged {judged:,}  assess_quality {took:.2f} s  peak RSS {rss:.0f} MB")
     for k in ("phone", "email", "inn", "date", "amount"):
         v = doc["validity"][k]

@@ -53,8 +53,7 @@ def main() -> int:
         status = 0
         for name, result in zip(LOGS, json.loads(done.stdout), strict=True):
             if not result["ok"] or result["warnings"] or result["missing"]:
-                print(f"{name}: bpmn-js did not import it cleanly: {json.dumps(result, ensure_ascii=False)}",
-                      file=sys.stderr)
+                print(f"{name}: bpmn-js did not import it cleanly: {json.dumps(result, ensure_ascii=False)}", file=sys.stderr)
                 status = 1
                 continue
             target = IMG / f"asis-{name}-bpmnjs.png"

@@ -34,26 +34,25 @@ def make_log(events: list[tuple], *, store: EventStore | None = None, name: str 
         "CREATE OR REPLACE TABLE stage_t (row_no BIGINT, case_id VARCHAR, activity VARCHAR, ts TIMESTAMPTZ, "
         "resource VARCHAR, role VARCHAR, lifecycle VARCHAR)"
     )
-    store.con.executemany(
-        "INSERT INTO stage_t VALUES (?, ?, ?, CAST(? AS TIMESTAMP) AT TIME ZONE 'UTC', ?, ?, NULL)", rows
-    )
-    store.record_ingestion(log_name=name, source="test", format="test", rows_read=len(rows), parsed=len(rows),
-                           quarantined=0)
+    store.con.executemany("INSERT INTO stage_t VALUES (?, ?, ?, CAST(? AS TIMESTAMP) AT TIME ZONE 'UTC', ?, ?, NULL)", rows)
+    store.record_ingestion(log_name=name, source="test", format="test", rows_read=len(rows), parsed=len(rows), quarantined=0)
     return store.materialize(["stage_t"], log_name=name)
 
 
 @pytest.fixture
 def tiny_log() -> EventLog:
     """Three cases; c2 has a tie (B and C at the same time, B first in input)."""
-    return make_log([
-        ("c1", "A", "2024-01-01 10:00", "ann"),
-        ("c1", "B", "2024-01-01 11:00", "bob"),
-        ("c1", "C", "2024-01-01 13:00", "ann"),
-        ("c2", "A", "2024-01-02 09:00", "ann"),
-        ("c2", "B", "2024-01-02 10:00", "bob"),
-        ("c2", "C", "2024-01-02 10:00", "bob"),
-        ("c3", "A", "2024-01-03 09:00", "cat"),
-        ("c3", "C", "2024-01-03 09:30", "ann"),
-        ("c3", "B", "2024-01-03 12:00", "bob"),
-        ("c3", "B", "2024-01-03 12:30", "bob"),
-    ])
+    return make_log(
+        [
+            ("c1", "A", "2024-01-01 10:00", "ann"),
+            ("c1", "B", "2024-01-01 11:00", "bob"),
+            ("c1", "C", "2024-01-01 13:00", "ann"),
+            ("c2", "A", "2024-01-02 09:00", "ann"),
+            ("c2", "B", "2024-01-02 10:00", "bob"),
+            ("c2", "C", "2024-01-02 10:00", "bob"),
+            ("c3", "A", "2024-01-03 09:00", "cat"),
+            ("c3", "C", "2024-01-03 09:30", "ann"),
+            ("c3", "B", "2024-01-03 12:00", "bob"),
+            ("c3", "B", "2024-01-03 12:30", "bob"),
+        ]
+    )

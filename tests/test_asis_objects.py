@@ -50,8 +50,12 @@ def test_activity_template_role_and_segments(tables: tuple[list[Path], Path]) ->
     result = audit_tables(inputs, model=model, case="deal", role="agent.team", segment="channel", rules=RULES)
     events = result.log.to_arrow().to_pandas()
     by_case = {c: list(g["concept:name"]) for c, g in events.groupby("case:concept:name")}
-    assert by_case == {"d1": ["Open", "Close: Won"], "d2": ["Open", "Close: Lost"], "d3": ["Open", "Close: (empty)"],
-                       "d4": ["Open"]}
+    assert by_case == {
+        "d1": ["Open", "Close: Won"],
+        "d2": ["Open", "Close: Lost"],
+        "d3": ["Open", "Close: (empty)"],
+        "d4": ["Open"],
+    }
     roles = dict(zip(events["org:resource"], events["org:role"], strict=True))
     assert roles == {"ann": "North", "bob": "South"}
     objects = result.data["objects"]

@@ -67,8 +67,13 @@ def test_planted_problems_are_found(demo) -> None:  # type: ignore[no-untyped-de
     p = data.planted
     top = _findings(result, "bottleneck")[0]
     assert (top["metrics"]["source"], top["metrics"]["target"]) == (p["bottleneck"]["from"], p["bottleneck"]["to"])
-    back = [f for f in _findings(result, "rework") if f["metrics"].get("type") != "repeat"
-            and f["metrics"].get("from") == p["rework"]["from"] or f["key"] == f"{p['rework']['from']} -> {p['rework']['to']}"]
+    back = [
+        f
+        for f in _findings(result, "rework")
+        if f["metrics"].get("type") != "repeat"
+        and f["metrics"].get("from") == p["rework"]["from"]
+        or f["key"] == f"{p['rework']['from']} -> {p['rework']['to']}"
+    ]
     assert back, "the return Переговоры -> Коммерческое предложение is reported"
     assert set(back[0]["evidence"]["case_ids"]) == {str(i) for i in p["rework"]["deal_ids"]}
     bounced = set().union(*(set(f["evidence"]["case_ids"]) for f in _findings(result, "ping_pong")))

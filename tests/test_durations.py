@@ -12,9 +12,17 @@ from crmflow.errors import DurationError
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("10m", Duration(minutes=10)), ("1h30m", Duration(hours=1, minutes=30)), ("1h 30m", Duration(hours=1, minutes=30)),
-     ("2w", Duration(weeks=2)), ("1.5h", Duration(hours=1.5)), ("PT10M", Duration(minutes=10)),
-     ("pt45s", Duration(seconds=45)), ("P1DT2H", Duration(days=1, hours=2)), ("P1M", Duration(months=1))],
+    [
+        ("10m", Duration(minutes=10)),
+        ("1h30m", Duration(hours=1, minutes=30)),
+        ("1h 30m", Duration(hours=1, minutes=30)),
+        ("2w", Duration(weeks=2)),
+        ("1.5h", Duration(hours=1.5)),
+        ("PT10M", Duration(minutes=10)),
+        ("pt45s", Duration(seconds=45)),
+        ("P1DT2H", Duration(days=1, hours=2)),
+        ("P1M", Duration(months=1)),
+    ],
 )
 def test_short_and_iso_forms(text: str, expected: Duration) -> None:
     assert parse_duration(text) == expected

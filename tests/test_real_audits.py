@@ -69,7 +69,11 @@ def _cli(tmp: Path, args: list[str]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def maven() -> dict[str, Any]:
     return audit_tables(
-        _maven(), model=DEMO / "maven-objects.yaml", case="deal", role="agent.manager", segment="deal_stage",
+        _maven(),
+        model=DEMO / "maven-objects.yaml",
+        case="deal",
+        role="agent.manager",
+        segment="deal_stage",
         rules=DEMO / "rules_maven.yaml",
     ).data
 
@@ -90,8 +94,12 @@ def test_maven_counts_follow_the_table(maven: dict[str, Any], maven_pd: pd.DataF
     assert maven["log"]["events"] == int(engaged.sum() + 2 * closed.sum())
     counts = _activity_counts(maven)
     outcome = p.loc[closed, "deal_stage"].value_counts()
-    assert counts == {"Engage": int(engaged.sum()), "Close": int(closed.sum()), "Won": int(outcome["Won"]),
-                      "Lost": int(outcome["Lost"])}
+    assert counts == {
+        "Engage": int(engaged.sum()),
+        "Close": int(closed.sum()),
+        "Won": int(outcome["Won"]),
+        "Lost": int(outcome["Lost"]),
+    }
     assert (counts["Won"], counts["Lost"]) == (4238, 2473)
     assert maven["log"]["resources"] == p.loc[engaged, "sales_agent"].nunique()
     assert _edge(maven, "Engage", "Close") == int(closed.sum())
@@ -105,8 +113,11 @@ def test_maven_counts_follow_the_table(maven: dict[str, Any], maven_pd: pd.DataF
 def test_maven_funnel_objects_and_orphans(maven: dict[str, Any], maven_pd: pd.DataFrame) -> None:
     p = maven_pd
     funnel = {s["stage"]: s["cases"] for s in maven["funnel"]["stages"]}
-    assert funnel == {"Engage": int(p["engage"].notna().sum()), "Close": int(p["close"].notna().sum()),
-                      "Won": int((p["deal_stage"] == "Won").sum())}
+    assert funnel == {
+        "Engage": int(p["engage"].notna().sum()),
+        "Close": int(p["close"].notna().sum()),
+        "Won": int((p["deal_stage"] == "Won").sum()),
+    }
     objects = maven["objects"]
     assert (objects["objects"], objects["cases"], objects["without_events"]) == (len(p), 8300, 500)
     by_stage = {s["value"]: s for s in objects["segments"]}
@@ -150,8 +161,23 @@ def test_maven_roles_are_the_agents_managers(maven_pd: pd.DataFrame) -> None:
 
 def test_maven_cli_gives_the_same_audit(tmp_path: Path, maven: dict[str, Any]) -> None:
     files_ = [str(f) for f in _maven()]
-    data = _cli(tmp_path, ["audit", *files_, "--model", str(DEMO / "maven-objects.yaml"), "--case", "deal",
-                           "--role", "agent.manager", "--segment", "deal_stage", "--rules", str(DEMO / "rules_maven.yaml")])
+    data = _cli(
+        tmp_path,
+        [
+            "audit",
+            *files_,
+            "--model",
+            str(DEMO / "maven-objects.yaml"),
+            "--case",
+            "deal",
+            "--role",
+            "agent.manager",
+            "--segment",
+            "deal_stage",
+            "--rules",
+            str(DEMO / "rules_maven.yaml"),
+        ],
+    )
     for key in ("log", "funnel", "dfg", "objects", "sla"):
         assert data[key] == maven[key], key
     assert (tmp_path / "report.html").stat().st_size > 0
@@ -214,8 +240,21 @@ def test_olist_order_anomaly_and_variants(olist: dict[str, Any]) -> None:
 
 
 def test_olist_cli(tmp_path: Path, olist: dict[str, Any]) -> None:
-    data = _cli(tmp_path, ["audit", *map(str, _olist()), "--model", str(OLIST_MODEL), "--case", "mql",
-                           "--segment", "origin", "--rules", str(DEMO / "rules_olist.yaml")])
+    data = _cli(
+        tmp_path,
+        [
+            "audit",
+            *map(str, _olist()),
+            "--model",
+            str(OLIST_MODEL),
+            "--case",
+            "mql",
+            "--segment",
+            "origin",
+            "--rules",
+            str(DEMO / "rules_olist.yaml"),
+        ],
+    )
     for key in ("log", "funnel", "dfg", "objects"):
         assert data[key] == olist[key], key
 
@@ -245,7 +284,7 @@ def test_bpic_log_dfg_and_variants(bpic: dict[str, Any], bpic_pd: pd.DataFrame) 
     assert _edge(bpic, "Accepted-In Progress", "Completed-Closed") == edges[("Accepted-In Progress", "Completed-Closed")]
     assert len(bpic["dfg"]) == len(edges)
     variants = Counter(tuple(v) for v in df.groupby("Case ID")["Activity"].agg(list))
-    (top, n), = variants.most_common(1)
+    ((top, n),) = variants.most_common(1)
     assert (tuple(bpic["variants"][0]["activities"]), bpic["variants"][0]["count"]) == (top, n)
     assert bpic["variants_total"] == len(variants)
     assert bpic["bpmn"] is None or set(bpic["bpmn"]["lanes"]) <= set(df["org:group"])
@@ -264,8 +303,11 @@ def test_bpic_rework_ping_pong_and_sla(bpic: dict[str, Any], bpic_pd: pd.DataFra
         runs = [g for i, g in enumerate(seq) if i == 0 or g != seq[i - 1]]
         bounced = {frozenset((runs[i], runs[i + 1])) for i in range(len(runs) - 2) if runs[i] == runs[i + 2]}
         pairs.update(bounced)
-    role_pp = {frozenset((f["metrics"]["a"], f["metrics"]["b"])): f["metrics"]["cases"]
-               for f in bpic["findings"] if f["kind"] == "ping_pong" and f["metrics"]["level"] == "role"}
+    role_pp = {
+        frozenset((f["metrics"]["a"], f["metrics"]["b"])): f["metrics"]["cases"]
+        for f in bpic["findings"]
+        if f["kind"] == "ping_pong" and f["metrics"]["level"] == "role"
+    }
     assert role_pp
     for pair, cases in role_pp.items():
         assert pairs[pair] == cases
@@ -286,8 +328,10 @@ def test_bpic_rework_ping_pong_and_sla(bpic: dict[str, Any], bpic_pd: pd.DataFra
 
 
 def test_bpic_cli(tmp_path: Path, bpic: dict[str, Any]) -> None:
-    data = _cli(tmp_path, ["audit", str(_bpic()), "--mapping", str(DEMO / "bpic2013-mapping.yaml"),
-                           "--rules", str(DEMO / "rules_bpic2013.yaml")])
+    data = _cli(
+        tmp_path,
+        ["audit", str(_bpic()), "--mapping", str(DEMO / "bpic2013-mapping.yaml"), "--rules", str(DEMO / "rules_bpic2013.yaml")],
+    )
     for key in ("log", "dfg", "sla", "variants_total"):
         assert data[key] == bpic[key], key
     assert data["input"]["sources"][0]["mapping"]["activity"] == "Activity"

@@ -112,8 +112,9 @@ def asis_model(
             from crmflow.findings.detect import detect_findings
 
             findings = detect_findings(log, lang=lang).findings
-        definitions = annotate_bpmn(definitions, activities=activity_statistics(log), dfg=discover_dfg(log),
-                                    findings=findings, lang=lang)
+        definitions = annotate_bpmn(
+            definitions, activities=activity_statistics(log), dfg=discover_dfg(log), findings=findings, lang=lang
+        )
     return layout(definitions, lane_order="flow")  # discovered lanes have no given order
 
 
@@ -162,12 +163,17 @@ def source_summaries(log: EventLog) -> list[dict[str, Any]]:
             details["numeric_columns"] = ", ".join(recorded["numeric_attributes"])
         if recorded.get("renamed_attributes"):
             details["renamed_columns"] = ", ".join(f"{a} → {b}" for a, b in recorded["renamed_attributes"].items())
-        out.append({
-            "source": ing["source"], "format": ing["format"], "rows_read": ing["rows_read"],
-            "parsed": ing["parsed"], "quarantined": ing["quarantined"],
-            "mapping": {f: recorded.get(f) for f in _FIELDS},
-            "info": details,
-        })
+        out.append(
+            {
+                "source": ing["source"],
+                "format": ing["format"],
+                "rows_read": ing["rows_read"],
+                "parsed": ing["parsed"],
+                "quarantined": ing["quarantined"],
+                "mapping": {f: recorded.get(f) for f in _FIELDS},
+                "info": details,
+            }
+        )
     return out
 
 
@@ -217,10 +223,15 @@ def audit(
         "lang": lang,
         "input": {"sources": source_summaries(log)},
         "log": {
-            "cases": summary.cases, "events": summary.events, "activities": summary.activities,
-            "variants": summary.variants, "resources": summary.resources,
-            "start": summary.first_ts, "end": summary.last_ts,
-            "rows_read": summary.rows_read, "quarantined": summary.quarantined,
+            "cases": summary.cases,
+            "events": summary.events,
+            "activities": summary.activities,
+            "variants": summary.variants,
+            "resources": summary.resources,
+            "start": summary.first_ts,
+            "end": summary.last_ts,
+            "rows_read": summary.rows_read,
+            "quarantined": summary.quarantined,
         },
         "dfg": [e.to_dict() for e in dfg.edges],
         "start_activities": dfg.start_activities,
@@ -230,8 +241,12 @@ def audit(
         "variants": [v.to_dict() for v in variants.top(TOP_VARIANTS)],
         "variants_total": len(variants),
         "case_durations": {
-            "cases": durations.cases, "mean_s": durations.mean_s, "median_s": durations.median_s,
-            "p90_s": durations.p90_s, "min_s": durations.min_s, "max_s": durations.max_s,
+            "cases": durations.cases,
+            "mean_s": durations.mean_s,
+            "median_s": durations.median_s,
+            "p90_s": durations.p90_s,
+            "min_s": durations.min_s,
+            "max_s": durations.max_s,
             "histogram": {"edges_s": list(durations.histogram_edges_s), "counts": list(durations.histogram_counts)},
         },
         "handover": {

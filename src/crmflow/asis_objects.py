@@ -36,6 +36,7 @@ from crmflow.store.queries import ident
 #: At most this many segment values are listed (largest first); the rest are summed in ``other``.
 TOP_SEGMENTS = 50
 
+
 @dataclass(frozen=True)
 class SegmentRow(JsonMixin):
     """One value of the segment attribute: objects, cases and stage reach."""
@@ -115,9 +116,14 @@ def case_object_summary(
         raise InputError(f"{ocl.name}: there is no object type {object_type!r}; the log has {listing}")
     store, t = ocl.store, ocl.table
     if segment is not None:
-        have = [r[0] for r in store.sql(
-            f"SELECT DISTINCT v.name FROM {t('object_values')} v JOIN {t('objects')} o USING (oid) "
-            "WHERE o.otype = ? ORDER BY 1", [object_type]).fetchall()]
+        have = [
+            r[0]
+            for r in store.sql(
+                f"SELECT DISTINCT v.name FROM {t('object_values')} v JOIN {t('objects')} o USING (oid) "
+                "WHERE o.otype = ? ORDER BY 1",
+                [object_type],
+            ).fetchall()
+        ]
         if segment not in have:
             raise InputError(
                 f"{ocl.name}: objects of type {object_type!r} have no attribute {segment!r} to segment by "
@@ -133,10 +139,10 @@ def case_object_summary(
     reach = "".join(f", count(*) FILTER (WHERE ev.furthest >= {k + 1})::BIGINT AS {ident(f'r{k}')}" for k in range(len(stages)))
     rows = store.rows(
         f"""
-WITH obj AS (SELECT oid FROM {t('objects')} WHERE otype = ?),
+WITH obj AS (SELECT oid FROM {t("objects")} WHERE otype = ?),
 ev AS (
     SELECT r.oid, max(list_position({stage_list}, e.activity)) AS furthest
-    FROM {t('e2o')} r JOIN {t('events')} e USING (eid) JOIN obj USING (oid) GROUP BY r.oid
+    FROM {t("e2o")} r JOIN {t("events")} e USING (eid) JOIN obj USING (oid) GROUP BY r.oid
 )
 SELECT coalesce(NULLIF({seg}, ''), '') AS value, count(*)::BIGINT AS objects, count(ev.oid)::BIGINT AS cases{reach}
 FROM obj LEFT JOIN ev USING (oid) GROUP BY 1 ORDER BY objects DESC, value
@@ -149,8 +155,13 @@ FROM obj LEFT JOIN ev USING (oid) GROUP BY 1 ORDER BY objects DESC, value
         cases = sum(int(r["cases"]) for r in rs)
         reached = tuple(sum(int(r[f"r{k}"]) for r in rs) for k in range(len(stages)))
         return SegmentRow(
-            value=value, objects=objects, cases=cases, without_events=objects - cases, reached=reached,
-            conversion=reached[-1] / objects if reached and objects else None, other=other,
+            value=value,
+            objects=objects,
+            cases=cases,
+            without_events=objects - cases,
+            reached=reached,
+            conversion=reached[-1] / objects if reached and objects else None,
+            other=other,
         )
 
     listed = [row(str(r["value"]), [r]) for r in rows[:TOP_SEGMENTS]]
@@ -163,11 +174,18 @@ FROM obj LEFT JOIN ev USING (oid) GROUP BY 1 ORDER BY objects DESC, value
         [ocl.name],
     )
     return CaseObjectSummary(
-        object_type=object_type, role=role, segment=segment,
-        objects=total.objects, cases=total.cases, without_events=total.without_events,
-        stages=tuple(stages), reached=total.reached,
-        segments=tuple(listed) if segment is not None else (), segments_total=len(rows) if segment is not None else 0,
-        object_types=types, counts=ocl.counts().to_dict(),
+        object_type=object_type,
+        role=role,
+        segment=segment,
+        objects=total.objects,
+        cases=total.cases,
+        without_events=total.without_events,
+        stages=tuple(stages),
+        reached=total.reached,
+        segments=tuple(listed) if segment is not None else (),
+        segments_total=len(rows) if segment is not None else 0,
+        object_types=types,
+        counts=ocl.counts().to_dict(),
         references=tuple(r.to_dict() for r in build.references) if build else (),
         rows_read=build.rows_read if build else 0,
         rows_without_id=build.rows_without_id if build else 0,
@@ -232,8 +250,17 @@ def audit_tables(
         raise InputError(f"--case {case!r}: the object model declares no object type {case!r} (declared: {declared})")
     tz = timezone_name or (audit_rules.calendar.timezone if rules is not None else None)
     build = build_object_log(m, inputs, timezone=tz, progress=step)
-    return audit_objects(build.log, case=case, role=role, segment=segment, rules=audit_rules, lang=lang,
-                         progress=step, quality=quality, build=build)
+    return audit_objects(
+        build.log,
+        case=case,
+        role=role,
+        segment=segment,
+        rules=audit_rules,
+        lang=lang,
+        progress=step,
+        quality=quality,
+        build=build,
+    )
 
 
 def audit_objects(

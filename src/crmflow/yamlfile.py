@@ -36,7 +36,8 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases (&name, *name) are not allowed (write the value out)", event.start_mark)
+                None, None, "anchors and aliases (&name, *name) are not allowed (write the value out)", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 
@@ -91,8 +92,9 @@ def read_yaml(
     p = Path(path)
     try:
         if p.stat().st_size > MAX_YAML_BYTES:
-            raise (read_error or error)(f"{p}: {p.stat().st_size:,} bytes is more than the {MAX_YAML_BYTES:,} bytes a "
-                                        f"{what} may have")
+            raise (read_error or error)(
+                f"{p}: {p.stat().st_size:,} bytes is more than the {MAX_YAML_BYTES:,} bytes a {what} may have"
+            )
         text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise (read_error or error)(f"cannot read the {what} {p}: {exc.strerror or exc}") from exc

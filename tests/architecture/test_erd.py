@@ -138,9 +138,7 @@ def test_duplicate_ids_reported_with_rows(tmp_path: Path) -> None:
     ids[150] = "C007"  # written twice: rows 7 and 151
     ids[199] = None  # type: ignore[call-overload]
     pq.write_table(pa.table({"client_id": ids, "email": [f"u{i}@x.ru" for i in range(200)]}), tmp_path / "clients.parquet")
-    pq.write_table(
-        pa.table({"order_id": ["o1", "o2", "o3"], "client_id": ["C001", "C007", "C200"]}), tmp_path / "orders.parquet"
-    )
+    pq.write_table(pa.table({"order_id": ["o1", "o2", "o3"], "client_id": ["C001", "C007", "C200"]}), tmp_path / "orders.parquet")
     erd = infer_erd([tmp_path / "clients.parquet", tmp_path / "orders.parquet"])
     clients = erd.entity("clients")
     # e-mail is strictly unique, but the id-like near key wins: 198 ids tell 99 % of 200 rows apart

@@ -60,7 +60,15 @@ def import_into_bpmnjs(models: list[tuple[Path, Path | None]], *, timeout: float
     if done.returncode != 0:
         raise RuntimeError(f"bpmn-js check failed (exit {done.returncode}): {done.stderr.strip()}")
     return [
-        Import(ok=r["ok"], error=r["error"], warnings=r["warnings"], missing=r["missing"], shapes=r["shapes"],
-               elements=r["elements"], page_errors=r["page_errors"], png=Path(r["png"]) if r["png"] else None)
+        Import(
+            ok=r["ok"],
+            error=r["error"],
+            warnings=r["warnings"],
+            missing=r["missing"],
+            shapes=r["shapes"],
+            elements=r["elements"],
+            page_errors=r["page_errors"],
+            png=Path(r["png"]) if r["png"] else None,
+        )
         for r in json.loads(done.stdout)
     ]

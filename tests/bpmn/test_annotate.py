@@ -33,8 +33,12 @@ def helpdesk():  # type: ignore[no-untyped-def]
 
 def test_helpdesk_tasks_carry_the_logs_activity_counts(helpdesk) -> None:  # type: ignore[no-untyped-def]
     log, model = helpdesk
-    counted = {r["activity"]: (r["n"], r["cases"]) for r in log.store.rows(
-        f"SELECT activity, count(*) AS n, count(DISTINCT case_id) AS cases FROM {q.ev(log.name)} GROUP BY activity")}
+    counted = {
+        r["activity"]: (r["n"], r["cases"])
+        for r in log.store.rows(
+            f"SELECT activity, count(*) AS n, count(DISTINCT case_id) AS cases FROM {q.ev(log.name)} GROUP BY activity"
+        )
+    }
     tasks = [n for n in model.flow_nodes() if isinstance(n, Task)]
     assert len(tasks) >= 10
     for task in tasks:
@@ -42,12 +46,15 @@ def test_helpdesk_tasks_carry_the_logs_activity_counts(helpdesk) -> None:  # typ
         assert (ann.events, ann.cases) == counted[task.name], task.name
         assert ann.median_wait_s is None or ann.median_wait_s >= 0
     # flows standing for one directly-follows relation carry its frequency
-    successions = {(r["a"], r["b"]): r["n"] for r in log.store.rows(
-        f"SELECT activity AS a, next_activity AS b, count(*) AS n FROM {q.ev(log.name)} "
-        "WHERE next_activity IS NOT NULL GROUP BY ALL")}
+    successions = {
+        (r["a"], r["b"]): r["n"]
+        for r in log.store.rows(
+            f"SELECT activity AS a, next_activity AS b, count(*) AS n FROM {q.ev(log.name)} "
+            "WHERE next_activity IS NOT NULL GROUP BY ALL"
+        )
+    }
     nodes = {n.id: n for n in model.flow_nodes()}
-    direct = [f for f in model.process().flows
-              if isinstance(nodes[f.source], Task) and isinstance(nodes[f.target], Task)]
+    direct = [f for f in model.process().flows if isinstance(nodes[f.source], Task) and isinstance(nodes[f.target], Task)]
     assert direct
     for f in direct:
         assert flow_frequency(f) == successions[(nodes[f.source].name, nodes[f.target].name)]
@@ -65,22 +72,29 @@ def test_annotations_survive_write_and_read_and_are_not_doubled(helpdesk) -> Non
 
 
 def test_findings_flag_their_task_with_a_note_in_both_languages() -> None:
-    log = make_log([
-        ("c1", "A", "2024-01-01 10:00", "ann"), ("c1", "B", "2024-01-03 14:00", "bob"),
-        ("c2", "A", "2024-01-02 10:00", "ann"), ("c2", "B", "2024-01-02 11:00", "bob"),
-        ("c2", "B", "2024-01-02 12:00", "bob"),
-    ])
+    log = make_log(
+        [
+            ("c1", "A", "2024-01-01 10:00", "ann"),
+            ("c1", "B", "2024-01-03 14:00", "bob"),
+            ("c2", "A", "2024-01-02 10:00", "ann"),
+            ("c2", "B", "2024-01-02 11:00", "bob"),
+            ("c2", "B", "2024-01-02 12:00", "bob"),
+        ]
+    )
     model = tree_to_bpmn(T.sequence(T.leaf("A"), T.loop(T.leaf("B"), T.tau())), process_name="P")
-    slow = Finding(kind="bottleneck", key="A -> B", title="", severity="high",
-                   metrics={"level": "transition", "source": "A", "target": "B", "median_wait_s": 187200.0})
-    again = Finding(kind="rework", key="B", title="", severity="medium",
-                    metrics={"type": "repeat", "activity": "B", "cases": 1})
+    slow = Finding(
+        kind="bottleneck",
+        key="A -> B",
+        title="",
+        severity="high",
+        metrics={"level": "transition", "source": "A", "target": "B", "median_wait_s": 187200.0},
+    )
+    again = Finding(kind="rework", key="B", title="", severity="medium", metrics={"type": "repeat", "activity": "B", "cases": 1})
     minor = Finding(kind="rework", key="A", title="", severity="low", metrics={"type": "repeat", "activity": "A", "cases": 1})
     stats = activity_statistics(log)
     notes = {}
     for lang in ("en", "ru"):
-        d = annotate_bpmn(model, activities=stats, dfg=discover_dfg(log), findings=[slow, again, minor.to_dict()],
-                          lang=lang)
+        d = annotate_bpmn(model, activities=stats, dfg=discover_dfg(log), findings=[slow, again, minor.to_dict()], lang=lang)
         b = next(n for n in d.flow_nodes() if getattr(n, "name", "") == "B")
         a = next(n for n in d.flow_nodes() if getattr(n, "name", "") == "A")
         assert task_annotation(b).findings == (("bottleneck", "high"), ("rework", "medium"))

@@ -94,8 +94,9 @@ def test_the_check_sees_a_missing_shape_and_a_broken_reference(tmp_path: Path) -
     plane = model.diagrams[0].plane
     without_task = replace(plane, shapes=tuple(s for s in plane.shapes if s.element != "Task_task"))
     dropped = tmp_path / "dropped.bpmn"
-    dropped.write_bytes(write_bpmn(replace(model, diagrams=(replace(model.diagrams[0], plane=without_task),
-                                                            *model.diagrams[1:]))))
+    dropped.write_bytes(
+        write_bpmn(replace(model, diagrams=(replace(model.diagrams[0], plane=without_task), *model.diagrams[1:])))
+    )
     broken = tmp_path / "broken.bpmn"
     broken.write_bytes(write_bpmn(model).replace(b'bpmnElement="Flow_1"', b'bpmnElement="Flow_nowhere"'))
     missing, warned = import_into_bpmnjs([(dropped, None), (broken, None)])
@@ -132,15 +133,28 @@ def test_collaboration_notes_empty_lane_and_loop_markers_import_cleanly(tmp_path
     )
 
     loop = '<bpmn:standardLoopCharacteristics xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
-    nodes = (Event(id="S"), Task(id="A", name="Send the offer", kind="sendTask", unmodelled=(loop,)),
-             Event(id="E", position="end"))
-    p = Process(id="P", nodes=nodes,
-                flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")),
-                lane_sets=(LaneSet(id="LS", lanes=(Lane(id="L1", name="Sales", flow_node_refs=("S", "A", "E")),
-                                                   Lane(id="L2", name="Nobody works here"))),))
+    nodes = (
+        Event(id="S"),
+        Task(id="A", name="Send the offer", kind="sendTask", unmodelled=(loop,)),
+        Event(id="E", position="end"),
+    )
+    p = Process(
+        id="P",
+        nodes=nodes,
+        flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")),
+        lane_sets=(
+            LaneSet(
+                id="LS",
+                lanes=(Lane(id="L1", name="Sales", flow_node_refs=("S", "A", "E")), Lane(id="L2", name="Nobody works here")),
+            ),
+        ),
+    )
     collab = Collaboration(
-        id="C", participants=(Participant(id="Us", name="Company", process_ref="P"),
-                              Participant(id="Web", name="Website and request forms")),
+        id="C",
+        participants=(
+            Participant(id="Us", name="Company", process_ref="P"),
+            Participant(id="Web", name="Website and request forms"),
+        ),
         message_flows=(MessageFlow(id="m", source="A", target="Web"),),
         text_annotations=(TextAnnotation(id="T1", text="Within 10 minutes"), TextAnnotation(id="T2", text="Outside")),
         associations=(Association(id="a1", source="T1", target="A"), Association(id="a2", source="T2", target="Web")),

@@ -20,9 +20,7 @@ from tests.conftest import make_log, real
 
 
 def _kinds(d):
-    return Counter(
-        f"{n.kind}-{n.direction}" if isinstance(n, Gateway) else type(n).__name__ for n in d.process().nodes
-    )
+    return Counter(f"{n.kind}-{n.direction}" if isinstance(n, Gateway) else type(n).__name__ for n in d.process().nodes)
 
 
 def _edges(d):
@@ -114,18 +112,20 @@ def test_annotations_are_associated_with_their_tasks():
 
 
 def test_dominant_lanes_prefers_roles_then_resources():
-    log = make_log([
-        ("c1", "A", "2024-01-01 10:00", "ann", "sales"),
-        ("c1", "B", "2024-01-01 11:00", "bob"),
-        ("c2", "A", "2024-01-02 10:00", "cat", "support"),
-        ("c2", "B", "2024-01-02 11:00", "cat"),
-        ("c3", "A", "2024-01-03 10:00", "dan", "sales"),
-        ("c3", "B", "2024-01-03 11:00", "bob"),
-        ("c3", "C", "2024-01-03 12:00", None),
-        ("c4", "A", "2024-01-04 10:00", "eve"),  # no role: does not count for A, which has roles
-        ("c4", "A", "2024-01-04 11:00", "eve"),
-        ("c4", "A", "2024-01-04 12:00", "eve"),
-    ])
+    log = make_log(
+        [
+            ("c1", "A", "2024-01-01 10:00", "ann", "sales"),
+            ("c1", "B", "2024-01-01 11:00", "bob"),
+            ("c2", "A", "2024-01-02 10:00", "cat", "support"),
+            ("c2", "B", "2024-01-02 11:00", "cat"),
+            ("c3", "A", "2024-01-03 10:00", "dan", "sales"),
+            ("c3", "B", "2024-01-03 11:00", "bob"),
+            ("c3", "C", "2024-01-03 12:00", None),
+            ("c4", "A", "2024-01-04 10:00", "eve"),  # no role: does not count for A, which has roles
+            ("c4", "A", "2024-01-04 11:00", "eve"),
+            ("c4", "A", "2024-01-04 12:00", "eve"),
+        ]
+    )
     assert dominant_lanes(log) == {"A": "sales", "B": "bob"}
 
 

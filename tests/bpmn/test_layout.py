@@ -77,7 +77,7 @@ def check_invariants(d: Definitions) -> None:
     ids = sorted(drawn)
     hosts = {n.id: n.attached_to for n in p.nodes if isinstance(n, Event) and n.attached_to}
     for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
+        for b in ids[i + 1 :]:
             if hosts.get(a) == b or hosts.get(b) == a:
                 continue
             assert not overlap(shapes[a].bounds, shapes[b].bounds), f"{a} overlaps {b}"
@@ -90,7 +90,7 @@ def check_invariants(d: Definitions) -> None:
             assert band.x <= s.x and s.x + s.width <= band.x + band.width
     leaf = [shapes[lane.id].bounds for lane in lanes if lane.children is None]
     for i, a in enumerate(leaf):
-        for b in leaf[i + 1:]:
+        for b in leaf[i + 1 :]:
             assert not overlap(a, b), "lanes are disjoint bands"
     if d.collaboration is not None and lanes:
         pool = shapes[d.collaboration.participants[0].id].bounds
@@ -145,8 +145,14 @@ def test_boundary_timer_sits_on_its_host_and_labels_do_not_cover_shapes() -> Non
     nodes = (
         Event(id="S", name="Lead <b>in</b>"),
         Task(id="A", name="Call back", kind="userTask"),
-        Event(id="T", name="SLA 2 days", position="boundary", attached_to="A", interrupting=False,
-              definitions=(EventDefinition(kind="timer", timer="timeDuration", expression="P2D"),)),
+        Event(
+            id="T",
+            name="SLA 2 days",
+            position="boundary",
+            attached_to="A",
+            interrupting=False,
+            definitions=(EventDefinition(kind="timer", timer="timeDuration", expression="P2D"),),
+        ),
         Task(id="R", name="Remind manager"),
         Gateway(id="G", name="Reached?", kind="exclusive", direction="diverging"),
         Event(id="E1", name="Won", position="end"),
@@ -154,10 +160,12 @@ def test_boundary_timer_sits_on_its_host_and_labels_do_not_cover_shapes() -> Non
         Event(id="E3", position="end"),
     )
     flows = (
-        SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="G"),
+        SequenceFlow(id="f1", source="S", target="A"),
+        SequenceFlow(id="f2", source="A", target="G"),
         SequenceFlow(id="f3", source="G", target="E1", name="yes"),
         SequenceFlow(id="f4", source="G", target="E2", condition="reached == false"),
-        SequenceFlow(id="f5", source="T", target="R"), SequenceFlow(id="f6", source="R", target="E3"),
+        SequenceFlow(id="f5", source="T", target="R"),
+        SequenceFlow(id="f6", source="R", target="E3"),
     )
     d = layout(Definitions(id="D", processes=(Process(id="P", nodes=nodes, flows=flows),)))
     check_invariants(d)
@@ -173,11 +181,16 @@ def test_boundary_timer_sits_on_its_host_and_labels_do_not_cover_shapes() -> Non
 
 
 def test_pools_black_box_and_message_flow() -> None:
-    p = Process(id="P", nodes=(Event(id="S"), Task(id="A", name="Send offer", kind="sendTask"), Event(id="E", position="end")),
-                flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")))
-    collab = Collaboration(id="C", participants=(Participant(id="Us", name="Sales", process_ref="P"),
-                                                 Participant(id="Client", name="Client")),
-                           message_flows=(MessageFlow(id="m", source="A", target="Client"),))
+    p = Process(
+        id="P",
+        nodes=(Event(id="S"), Task(id="A", name="Send offer", kind="sendTask"), Event(id="E", position="end")),
+        flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")),
+    )
+    collab = Collaboration(
+        id="C",
+        participants=(Participant(id="Us", name="Sales", process_ref="P"), Participant(id="Client", name="Client")),
+        message_flows=(MessageFlow(id="m", source="A", target="Client"),),
+    )
     d = layout(Definitions(id="D", collaboration=collab, processes=(p,)))
     dia = d.diagrams[0]
     us, client = dia.shape_for("Us").bounds, dia.shape_for("Client").bounds
@@ -222,8 +235,11 @@ def test_crafted_model_draws_every_element_with_nested_lanes_indented() -> None:
 def _two_lane_model(*, lanes: tuple[Lane, ...]) -> Definitions:
     """S → A (lane "Top") → B (lane "Bottom") → E, with the lanes in the order given."""
     nodes = (Event(id="S"), Task(id="A", name="First"), Task(id="B", name="Second"), Event(id="E", position="end"))
-    flows = (SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="B"),
-             SequenceFlow(id="f3", source="B", target="E"))
+    flows = (
+        SequenceFlow(id="f1", source="S", target="A"),
+        SequenceFlow(id="f2", source="A", target="B"),
+        SequenceFlow(id="f3", source="B", target="E"),
+    )
     p = Process(id="P", nodes=nodes, flows=flows, lane_sets=(LaneSet(id="LS", lanes=lanes),))
     pool = Participant(id="Pool", name="Company", process_ref="P")
     return Definitions(id="D", processes=(p,), collaboration=Collaboration(id="C", participants=(pool,)))
@@ -236,8 +252,10 @@ def _lane_tops(d: Definitions) -> list[str]:
 
 def test_lanes_keep_the_model_order() -> None:
     # the flow starts in the lane the model lists last
-    lanes = (Lane(id="L_early", name="Listed first", flow_node_refs=("B", "E")),
-             Lane(id="L_late", name="Listed last", flow_node_refs=("S", "A")))
+    lanes = (
+        Lane(id="L_early", name="Listed first", flow_node_refs=("B", "E")),
+        Lane(id="L_late", name="Listed last", flow_node_refs=("S", "A")),
+    )
     assert _lane_tops(layout(_two_lane_model(lanes=lanes))) == ["L_early", "L_late"]
     assert _lane_tops(layout(_two_lane_model(lanes=lanes[::-1]))) == ["L_late", "L_early"]
     check_invariants(layout(_two_lane_model(lanes=lanes)))
@@ -245,8 +263,11 @@ def test_lanes_keep_the_model_order() -> None:
 
 
 def test_an_empty_lane_is_kept_and_drawn_narrow_with_its_whole_name() -> None:
-    lanes = (Lane(id="L1", name="Sales", flow_node_refs=("S", "A", "B", "E")), Lane(id="L2", name="Nobody"),
-             Lane(id="L3", name="Nobody at all, but with a very long name"))
+    lanes = (
+        Lane(id="L1", name="Sales", flow_node_refs=("S", "A", "B", "E")),
+        Lane(id="L2", name="Nobody"),
+        Lane(id="L3", name="Nobody at all, but with a very long name"),
+    )
     d = layout(_two_lane_model(lanes=lanes))
     dia = d.diagrams[0]
     full, empty, long_empty = (dia.shape_for(x).bounds for x in ("L1", "L2", "L3"))
@@ -258,10 +279,12 @@ def test_an_empty_lane_is_kept_and_drawn_narrow_with_its_whole_name() -> None:
 
 def test_black_box_pool_is_tall_enough_for_its_name() -> None:
     name = "Website and request forms"
-    p = Process(id="P", nodes=(Event(id="S"), Event(id="E", position="end")),
-                flows=(SequenceFlow(id="f", source="S", target="E"),))
-    collab = Collaboration(id="C", participants=(Participant(id="Us", name="Sales", process_ref="P"),
-                                                 Participant(id="Web", name=name)))
+    p = Process(
+        id="P", nodes=(Event(id="S"), Event(id="E", position="end")), flows=(SequenceFlow(id="f", source="S", target="E"),)
+    )
+    collab = Collaboration(
+        id="C", participants=(Participant(id="Us", name="Sales", process_ref="P"), Participant(id="Web", name=name))
+    )
     d = layout(Definitions(id="D", collaboration=collab, processes=(p,)))
     web = d.diagrams[0].shape_for("Web").bounds
     assert web.height >= header_span(name) > 60.0
@@ -270,13 +293,20 @@ def test_black_box_pool_is_tall_enough_for_its_name() -> None:
 
 
 def test_collaboration_annotations_sit_next_to_their_target() -> None:
-    p = Process(id="P", nodes=(Event(id="S"), Task(id="A", name="Call", kind="sendTask"), Event(id="E", position="end")),
-                flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")))
+    p = Process(
+        id="P",
+        nodes=(Event(id="S"), Task(id="A", name="Call", kind="sendTask"), Event(id="E", position="end")),
+        flows=(SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="E")),
+    )
     collab = Collaboration(
-        id="C", participants=(Participant(id="Us", name="Sales", process_ref="P"), Participant(id="Web", name="Website")),
+        id="C",
+        participants=(Participant(id="Us", name="Sales", process_ref="P"), Participant(id="Web", name="Website")),
         message_flows=(MessageFlow(id="m", source="A", target="Web"),),
-        text_annotations=(TextAnnotation(id="T1", text="Within 10 minutes"), TextAnnotation(id="T2", text="External party"),
-                          TextAnnotation(id="T3", text="Not associated")),
+        text_annotations=(
+            TextAnnotation(id="T1", text="Within 10 minutes"),
+            TextAnnotation(id="T2", text="External party"),
+            TextAnnotation(id="T3", text="Not associated"),
+        ),
         associations=(Association(id="a1", source="T1", target="A"), Association(id="a2", source="Web", target="T2")),
     )
     d = layout(Definitions(id="D", collaboration=collab, processes=(p,)))

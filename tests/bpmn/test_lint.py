@@ -97,11 +97,16 @@ def test_a_loop_without_exit() -> None:
 
 def test_implicit_merge_boundary_misuse_and_missing_end() -> None:
     nodes = (
-        Event(id="S"), Task(id="A"), Task(id="B"), Task(id="C"),
+        Event(id="S"),
+        Task(id="A"),
+        Task(id="B"),
+        Task(id="C"),
         Event(id="Orphan", position="boundary", attached_to="S"),
     )
-    flows = tuple(SequenceFlow(id=f"f{i}", source=a, target=b)
-                  for i, (a, b) in enumerate([("S", "A"), ("S", "B"), ("A", "C"), ("B", "C"), ("A", "Orphan")]))
+    flows = tuple(
+        SequenceFlow(id=f"f{i}", source=a, target=b)
+        for i, (a, b) in enumerate([("S", "A"), ("S", "B"), ("A", "C"), ("B", "C"), ("A", "Orphan")])
+    )
     report = lint(Definitions(id="D", processes=(Process(id="P", nodes=nodes, flows=flows),)))
     codes = report.codes()
     assert "implicit-merge" in codes and "boundary-host" in codes and "boundary-incoming" in codes
@@ -116,8 +121,15 @@ def test_every_message_has_both_languages_and_names_its_elements() -> None:
     for key, entry in MESSAGES.items():
         assert set(entry) == {"en", "ru"}, key
         assert entry["en"] != entry["ru"], key
-    for name in ["deadlock.bpmn", "lack_of_sync.bpmn", "missing_default.bpmn", "dead_task.bpmn", "bad_timer.bpmn",
-                 "outside_lane.bpmn", "livelock.bpmn"]:
+    for name in [
+        "deadlock.bpmn",
+        "lack_of_sync.bpmn",
+        "missing_default.bpmn",
+        "dead_task.bpmn",
+        "bad_timer.bpmn",
+        "outside_lane.bpmn",
+        "livelock.bpmn",
+    ]:
         for p in run(name).problems:
             assert p.elements and all(f"`{e}`" in p.message_en for e in p.elements[:2]), p
             assert p.message("ru") == p.message_ru and p.message("en") == p.message_en

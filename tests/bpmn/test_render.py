@@ -79,14 +79,19 @@ def test_markers_for_gateways_events_default_and_condition() -> None:
         Gateway(id="X", kind="exclusive", direction="diverging", default="f3"),
         Gateway(id="P", kind="parallel", direction="diverging"),
         Gateway(id="O", kind="inclusive", direction="converging"),
-        Task(id="B", name="B"), Task(id="C", name="C"),
+        Task(id="B", name="B"),
+        Task(id="C", name="C"),
         Event(id="E", position="end", definitions=(EventDefinition(kind="terminate"),)),
     )
     flows = (
-        SequenceFlow(id="f1", source="S", target="A"), SequenceFlow(id="f2", source="A", target="X"),
-        SequenceFlow(id="f3", source="X", target="P"), SequenceFlow(id="f4", source="X", target="O", condition="vip"),
-        SequenceFlow(id="f5", source="P", target="B"), SequenceFlow(id="f6", source="P", target="C"),
-        SequenceFlow(id="f7", source="B", target="O"), SequenceFlow(id="f8", source="C", target="O"),
+        SequenceFlow(id="f1", source="S", target="A"),
+        SequenceFlow(id="f2", source="A", target="X"),
+        SequenceFlow(id="f3", source="X", target="P"),
+        SequenceFlow(id="f4", source="X", target="O", condition="vip"),
+        SequenceFlow(id="f5", source="P", target="B"),
+        SequenceFlow(id="f6", source="P", target="C"),
+        SequenceFlow(id="f7", source="B", target="O"),
+        SequenceFlow(id="f8", source="C", target="O"),
         SequenceFlow(id="f9", source="O", target="E"),
     )
     svg = render_svg(layout(Definitions(id="D", processes=(Process(id="Pr", name="M", nodes=nodes, flows=flows),))))
@@ -128,11 +133,16 @@ def test_every_task_type_has_its_marker_and_loops_are_marked() -> None:
     from crmflow.bpmn.model import SubProcess
 
     loop = '<bpmn:standardLoopCharacteristics xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
-    multi = ('<bpmn:multiInstanceLoopCharacteristics xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-             'isSequential="{}"/>')
-    nodes = [Event(id="S"), *(Task(id=k, name=k, kind=k) for k in KINDS), Task(id="plain", name="plain"),
-             Task(id="L", name="again", unmodelled=(loop,)), Task(id="MP", name="each", unmodelled=(multi.format("false"),)),
-             SubProcess(id="MS", name="one by one", unmodelled=(multi.format("true"),)), Event(id="E", position="end")]
+    multi = '<bpmn:multiInstanceLoopCharacteristics xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" isSequential="{}"/>'
+    nodes = [
+        Event(id="S"),
+        *(Task(id=k, name=k, kind=k) for k in KINDS),
+        Task(id="plain", name="plain"),
+        Task(id="L", name="again", unmodelled=(loop,)),
+        Task(id="MP", name="each", unmodelled=(multi.format("false"),)),
+        SubProcess(id="MS", name="one by one", unmodelled=(multi.format("true"),)),
+        Event(id="E", position="end"),
+    ]
     flows = [SequenceFlow(id=f"f{i}", source=a.id, target=b.id) for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False))]
     root = _parse(render_svg(layout(Definitions(id="D", processes=(Process(id="P", nodes=tuple(nodes), flows=tuple(flows)),)))))
 

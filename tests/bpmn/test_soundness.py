@@ -65,18 +65,33 @@ def test_an_unreachable_task_is_dead() -> None:
 
 
 def test_parallel_branches_ending_separately_complete_properly() -> None:
-    nodes = (Event(id="S"), Gateway(id="g", kind="parallel"), Task(id="A"), Task(id="B"),
-             Event(id="E1", position="end"), Event(id="E2", position="end"))
-    flows = tuple(SequenceFlow(id=f"f{i}", source=a, target=b)
-                  for i, (a, b) in enumerate([("S", "g"), ("g", "A"), ("g", "B"), ("A", "E1"), ("B", "E2")]))
+    nodes = (
+        Event(id="S"),
+        Gateway(id="g", kind="parallel"),
+        Task(id="A"),
+        Task(id="B"),
+        Event(id="E1", position="end"),
+        Event(id="E2", position="end"),
+    )
+    flows = tuple(
+        SequenceFlow(id=f"f{i}", source=a, target=b)
+        for i, (a, b) in enumerate([("S", "g"), ("g", "A"), ("g", "B"), ("A", "E1"), ("B", "E2")])
+    )
     rep = check_soundness(Definitions(id="D", processes=(Process(id="P", nodes=nodes, flows=flows),)))
     assert rep.sound
 
 
 def test_leftover_work_at_the_end_is_improper_completion() -> None:
     # branch A reaches the end while branch B waits at a parallel join whose other input (C) never comes
-    nodes = (Event(id="S"), Gateway(id="g", kind="parallel"), Task(id="A"), Task(id="B"), Task(id="C"),
-             Gateway(id="j", kind="parallel"), Event(id="E", position="end"))
+    nodes = (
+        Event(id="S"),
+        Gateway(id="g", kind="parallel"),
+        Task(id="A"),
+        Task(id="B"),
+        Task(id="C"),
+        Gateway(id="j", kind="parallel"),
+        Event(id="E", position="end"),
+    )
     pairs = [("S", "g"), ("g", "A"), ("g", "B"), ("A", "E"), ("B", "j"), ("C", "j"), ("j", "E")]
     flows = tuple(SequenceFlow(id=f"f{i}", source=a, target=b) for i, (a, b) in enumerate(pairs))
     rep = check_soundness(Definitions(id="D", processes=(Process(id="P", nodes=nodes, flows=flows),)))
@@ -85,8 +100,15 @@ def test_leftover_work_at_the_end_is_improper_completion() -> None:
 
 
 def test_a_parallel_split_in_a_loop_is_unbounded() -> None:
-    nodes = (Event(id="S"), Gateway(id="m"), Gateway(id="g", kind="parallel"), Task(id="A"), Task(id="B"),
-             Gateway(id="w", kind="parallel"), Event(id="E", position="end"))
+    nodes = (
+        Event(id="S"),
+        Gateway(id="m"),
+        Gateway(id="g", kind="parallel"),
+        Task(id="A"),
+        Task(id="B"),
+        Gateway(id="w", kind="parallel"),
+        Event(id="E", position="end"),
+    )
     # g forks A and B; A loops back to m (and g again) while B waits at w, which needs a token from each
     pairs = [("S", "m"), ("m", "g"), ("g", "A"), ("g", "B"), ("A", "m"), ("B", "w"), ("A", "w"), ("w", "E")]
     flows = tuple(SequenceFlow(id=f"f{i}", source=a, target=b) for i, (a, b) in enumerate(pairs))
@@ -106,8 +128,12 @@ def test_the_state_limit_is_flagged() -> None:
 def test_a_long_model_with_rework_loops_is_checked_in_full() -> None:
     """Regression: the reduction and the exploration once grew cubically (35 s for 300 tasks)."""
     n = 300
-    nodes = (Event(id="S"), *(Task(id=f"T{i}", name=f"Step {i}") for i in range(n)),
-             *(Gateway(id=f"G{i}") for i in range(n)), Event(id="E", position="end"))
+    nodes = (
+        Event(id="S"),
+        *(Task(id=f"T{i}", name=f"Step {i}") for i in range(n)),
+        *(Gateway(id=f"G{i}") for i in range(n)),
+        Event(id="E", position="end"),
+    )
     pairs = [("S", "T0")]
     for i in range(n):  # after each step: go on, or redo the previous step
         pairs += [(f"T{i}", f"G{i}"), (f"G{i}", f"T{i + 1}" if i + 1 < n else "E"), (f"G{i}", f"T{max(i - 1, 0)}")]

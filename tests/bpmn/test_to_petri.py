@@ -34,8 +34,14 @@ def chain(*nodes, flows) -> Definitions:
 
 
 def test_exclusive_split_is_a_choice_and_parallel_split_runs_both() -> None:
-    nodes = (Event(id="S"), Gateway(id="x"), Task(id="A", name="Call"), Task(id="B", name="Mail"), Gateway(id="m"),
-             Event(id="E", position="end"))
+    nodes = (
+        Event(id="S"),
+        Gateway(id="x"),
+        Task(id="A", name="Call"),
+        Task(id="B", name="Mail"),
+        Gateway(id="m"),
+        Event(id="E", position="end"),
+    )
     flows = [("S", "x"), ("x", "A"), ("x", "B"), ("A", "m"), ("B", "m"), ("m", "E")]
     xor = bpmn_to_petri(chain(*nodes, flows=flows))
     assert fits(xor, ("Call",), ("Mail",), ("Call", "Mail")) == [True, True, False]
@@ -45,8 +51,14 @@ def test_exclusive_split_is_a_choice_and_parallel_split_runs_both() -> None:
 
 
 def test_a_task_without_a_name_is_labelled_with_its_id_and_events_are_silent() -> None:
-    d = chain(Event(id="S"), Task(id="T1"), Event(id="I", position="intermediateThrow"), Task(id="T2", name="Close"),
-              Event(id="E", position="end"), flows=[("S", "T1"), ("T1", "I"), ("I", "T2"), ("T2", "E")])
+    d = chain(
+        Event(id="S"),
+        Task(id="T1"),
+        Event(id="I", position="intermediateThrow"),
+        Task(id="T2", name="Close"),
+        Event(id="E", position="end"),
+        flows=[("S", "T1"), ("T1", "I"), ("I", "T2"), ("T2", "E")],
+    )
     net = bpmn_to_petri(d)
     assert sorted(t.label for t in net.transitions if t.label) == ["Close", "T1"]
     assert fits(net, ("T1", "Close")) == [True]
@@ -67,13 +79,13 @@ def test_subprocess_boundary_events_and_inclusive_gateways() -> None:
     happy = ("Qualify lead", "Call the client", "Send e-mail", "Draft offer", "Approve offer")
     assert fits(
         net,
-        happy,                                                   # inclusive: both branches
+        happy,  # inclusive: both branches
         ("Qualify lead", "Send e-mail", "Draft offer", "Approve offer"),  # inclusive: one branch
-        ("Remind manager", "Qualify lead"),                      # non-interrupting SLA, then the rejection default
-        ("Qualify lead", "Remind manager"),                      # the reminder runs in parallel with the host
+        ("Remind manager", "Qualify lead"),  # non-interrupting SLA, then the rejection default
+        ("Qualify lead", "Remind manager"),  # the reminder runs in parallel with the host
         ("Qualify lead", "Call the client", "Record lost reason"),  # interrupting error boundary on the sub-process
-        ("Qualify lead", "Draft offer"),                         # skipping the contact step is not allowed
-        ("Remind manager", "Remind manager", "Qualify lead"),    # the SLA branch forks at most once
+        ("Qualify lead", "Draft offer"),  # skipping the contact step is not allowed
+        ("Remind manager", "Remind manager", "Qualify lead"),  # the SLA branch forks at most once
     ) == [True, True, True, True, True, False, False]
 
 
@@ -134,4 +146,5 @@ def test_on_a_perturbed_log_our_net_replays_like_pm4pys_net(model: str, log: str
         a, b = fn(noisy, ours), fn(noisy, theirs)
         assert a.log_fitness < 1.0
         assert (a.log_fitness, a.average_trace_fitness, a.perc_fit_traces) == pytest.approx(
-            (b.log_fitness, b.average_trace_fitness, b.perc_fit_traces), abs=1e-9)
+            (b.log_fitness, b.average_trace_fitness, b.perc_fit_traces), abs=1e-9
+        )

@@ -22,8 +22,9 @@ def bitrix(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
 
 def test_audit_writes_json_and_html(bitrix, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "audit"
-    res = runner.invoke(app, ["--lang", "ru", "audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path),
-                              "--out", str(out)])
+    res = runner.invoke(
+        app, ["--lang", "ru", "audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path), "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
     assert doc["lang"] == "ru"

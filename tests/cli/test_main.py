@@ -17,11 +17,14 @@ def _oneline(output: str) -> str:
     return " ".join(output.split())
 
 
-@pytest.mark.parametrize("command", [
-    ["audit", "{log}", "--out", "{file}"],
-    ["erd", "{csv}", "--out", "{file}"],
-    ["render", "{bpmn}", "--out", "{missing}/x.svg"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "{log}", "--out", "{file}"],
+        ["erd", "{csv}", "--out", "{file}"],
+        ["render", "{bpmn}", "--out", "{missing}/x.svg"],
+    ],
+)
 def test_output_path_problems_are_one_line_errors(tmp_path: Path, command: list[str]) -> None:
     # Regression: `--out` naming an existing file (FileExistsError) or a picture in a missing folder
     # (FileNotFoundError) ended in a Python traceback without --debug.
@@ -29,8 +32,13 @@ def test_output_path_problems_are_one_line_errors(tmp_path: Path, command: list[
     blocker.write_text("x", encoding="utf-8")
     csv = tmp_path / "t.csv"
     csv.write_text("id,name\n1,a\n2,b\n", encoding="utf-8")
-    values = {"{log}": str(real("running-example.xes")), "{file}": str(blocker), "{csv}": str(csv),
-              "{bpmn}": str(real("running-example.bpmn")), "{missing}": str(tmp_path / "nowhere")}
+    values = {
+        "{log}": str(real("running-example.xes")),
+        "{file}": str(blocker),
+        "{csv}": str(csv),
+        "{bpmn}": str(real("running-example.bpmn")),
+        "{missing}": str(tmp_path / "nowhere"),
+    }
     args = []
     for arg in command:
         for key, value in values.items():

@@ -40,8 +40,9 @@ def test_render_png(tmp_path: Path) -> None:
 def test_check_matches_pm4py_fitness(tmp_path: Path) -> None:
     import pm4py  # test-only (AGPL)
 
-    res = runner.invoke(app, ["check", str(real("running-example.xes")), str(real("running-example.bpmn")),
-                              "--out", str(tmp_path)])
+    res = runner.invoke(
+        app, ["check", str(real("running-example.xes")), str(real("running-example.bpmn")), "--out", str(tmp_path)]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "conformance.json").read_text(encoding="utf-8"))
     plog, net, im, fm = reference_pair(str(real("running-example.bpmn")), str(real("running-example.xes")))
@@ -77,11 +78,14 @@ def test_discover_annotates_by_default_and_not_when_asked(tmp_path: Path) -> Non
     assert all(not n.extensions for n in without.flow_nodes()) and not without.process().text_annotations
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--noise", "2"], "--noise 2.0: the noise threshold must be at least 0 and below 1"),
-    (["--noise", "-0.1"], "--noise -0.1: the noise threshold must be at least 0 and below 1"),
-    (["--svg", "picture.jpg"], "picture.jpg: choose an output ending in .svg or .png"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--noise", "2"], "--noise 2.0: the noise threshold must be at least 0 and below 1"),
+        (["--noise", "-0.1"], "--noise -0.1: the noise threshold must be at least 0 and below 1"),
+        (["--svg", "picture.jpg"], "picture.jpg: choose an output ending in .svg or .png"),
+    ],
+)
 def test_discover_refuses_bad_options_before_writing_anything(tmp_path: Path, args: list[str], expected: str) -> None:
     # Regression: `--noise 2` failed after the whole log was read, naming the library's `noise_threshold`;
     # `--svg picture.jpg` failed only after asis.bpmn had been written.
@@ -94,16 +98,19 @@ def test_discover_refuses_bad_options_before_writing_anything(tmp_path: Path, ar
 
 
 def test_discover_noise_message_in_russian(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["--lang", "ru", "discover", str(real("running-example.xes")), "--noise", "1",
-                              "--out", str(tmp_path / "m.bpmn")])
+    res = runner.invoke(
+        app, ["--lang", "ru", "discover", str(real("running-example.xes")), "--noise", "1", "--out", str(tmp_path / "m.bpmn")]
+    )
     assert res.exit_code == 2
     assert "порог шума должен быть не меньше 0 и меньше 1" in " ".join(res.output.split())
 
 
 def test_check_names_the_methods_in_russian(tmp_path: Path) -> None:
     # Regression: `--lang ru check` printed "token replay: соответствие журнала …" with the English method name.
-    res = runner.invoke(app, ["--lang", "ru", "check", str(real("running-example.xes")),
-                              str(real("running-example.bpmn")), "--out", str(tmp_path)])
+    res = runner.invoke(
+        app,
+        ["--lang", "ru", "check", str(real("running-example.xes")), str(real("running-example.bpmn")), "--out", str(tmp_path)],
+    )
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert any(line.startswith("воспроизведение фишек: соответствие журнала") for line in lines), res.output

@@ -85,10 +85,15 @@ def test_log_numbers_are_weighted_by_variant_counts() -> None:
 
 
 def test_per_case_verdicts_carry_the_case_ids() -> None:
-    log = make_log([
-        ("c1", "A", "2024-01-01 10:00", "r"), ("c1", "B", "2024-01-01 11:00", "r"), ("c1", "C", "2024-01-01 12:00", "r"),
-        ("c2", "A", "2024-01-01 10:00", "r"), ("c2", "C", "2024-01-01 11:00", "r"),
-    ])
+    log = make_log(
+        [
+            ("c1", "A", "2024-01-01 10:00", "r"),
+            ("c1", "B", "2024-01-01 11:00", "r"),
+            ("c1", "C", "2024-01-01 12:00", "r"),
+            ("c2", "A", "2024-01-01 10:00", "r"),
+            ("c2", "C", "2024-01-01 11:00", "r"),
+        ]
+    )
     rep = check_conformance(log, sequence())
     assert [(c.case_id, c.is_fit) for c in rep.token_replay_cases] == [("c1", True), ("c2", False)]
     assert [(c.case_id, c.is_fit) for c in rep.alignment_cases] == [("c1", True), ("c2", False)]

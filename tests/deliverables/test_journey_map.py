@@ -58,14 +58,17 @@ def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[dict[str, 
     tobe = load_tobe(INCOMING)
     process = tobe.processes[0]
     assert {s.id: s.measured_stage for s in process.journey_stages} == {
-        "request": "Lead", "contact": None, "qualification": "Deal", "outcome": "Won"}
+        "request": "Lead",
+        "contact": None,
+        "qualification": "Deal",
+        "outcome": "Won",
+    }
     audit = AuditInput(folder=None, data={}, journey=journey)
     by_id = {s.id: measure_stage(process, s, audit, "en") for s in process.journey_stages}
     truth = demo.truth
     for sid, name, prev in (("request", "Lead", None), ("qualification", "Deal", "Lead"), ("outcome", "Won", "Deal")):
         m = by_id[sid]
-        assert (m.source, m.measured_stage, m.customers, m.lost) == ("journey", name, truth[name].reached,
-                                                                       truth[name].dropped)
+        assert (m.source, m.measured_stage, m.customers, m.lost) == ("journey", name, truth[name].reached, truth[name].dropped)
         assert m.reached == (truth[prev].reached if prev else demo.customers)
         assert m.from_start_median_s == pytest.approx(truth[name].days_from_start[1] * 86400)
         assert m.from_start_p90_s == pytest.approx(truth[name].days_from_start[2] * 86400)
@@ -81,8 +84,10 @@ def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[dict[str, 
     assert contact[7] == "—" and contact[4] == t("cjm.not_measured", "ru")
     assert qualification[4] != t("cjm.not_measured", "ru") and "p90" in qualification[7]
     with pytest.raises(PackError, match="lead_processing.*`outcome`.*`Closed`"):
-        bad = replace(process, journey_stages=tuple(
-            replace(s, measured_stage="Closed") if s.id == "outcome" else s for s in process.journey_stages))
+        bad = replace(
+            process,
+            journey_stages=tuple(replace(s, measured_stage="Closed") if s.id == "outcome" else s for s in process.journey_stages),
+        )
         check_measured_stages(replace(tobe, processes=(bad,)), journey, lang="en")
     check_measured_stages(tobe, None, lang="en")  # no measured journey: nothing to check
 

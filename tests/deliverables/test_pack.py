@@ -26,8 +26,21 @@ from tests.deliverables.conftest import EXAMPLES, MINI
 CASES = [pytest.param(p, lang, id=f"{p.stem}-{lang}") for p in [*EXAMPLES, MINI] for lang in ("ru", "en")]
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|XXX|FIXME|lorem|ipsum)\b", re.IGNORECASE)
 #: The report's top-level sections, in order.
-SECTIONS = ("doc.summary", "doc.diagrams", "cmp.title", "raci.title", "sla.title", "sop.title", "sipoc.title",
-            "cjm.title", "kpi.title", "backlog.title", "uat.title", "plan.title", "api.section")
+SECTIONS = (
+    "doc.summary",
+    "doc.diagrams",
+    "cmp.title",
+    "raci.title",
+    "sla.title",
+    "sop.title",
+    "sipoc.title",
+    "cjm.title",
+    "kpi.title",
+    "backlog.title",
+    "uat.title",
+    "plan.title",
+    "api.section",
+)
 
 
 def _pdf_text(path: Path) -> str:
@@ -64,8 +77,9 @@ def _all_text(result: PackResult) -> dict[str, str]:
             texts[rel] = _pdf_text(f)
         elif f.suffix == ".xlsx":
             wb = load_workbook(f)
-            texts[rel] = "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-                                   for v in row if v is not None)
+            texts[rel] = "\n".join(
+                str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+            )
     return texts
 
 
@@ -75,17 +89,33 @@ def test_pack_writes_every_deliverable(pack_factory, tobe_path: Path, lang: str)
     tobe = load_tobe(tobe_path)
     folder = result.folder
     steps = [s for _p, s in tobe.steps()]
-    expected = {"index.html", "report.docx", "report.pdf", "asyncapi.yaml", "backlog_jira.csv", "backlog_youtrack.csv",
-                "bpmn/tobe.bpmn", "bpmn/asis.bpmn", "diagrams/tobe.svg", "diagrams/tobe.png", "diagrams/asis.svg",
-                "diagrams/asis.png", "workbooks/raci.xlsx", "workbooks/backlog.xlsx", "workbooks/uat.xlsx",
-                "workbooks/roadmap.xlsx", *(f"uat/{p.id}.feature" for p in tobe.processes)}
+    expected = {
+        "index.html",
+        "report.docx",
+        "report.pdf",
+        "asyncapi.yaml",
+        "backlog_jira.csv",
+        "backlog_youtrack.csv",
+        "bpmn/tobe.bpmn",
+        "bpmn/asis.bpmn",
+        "diagrams/tobe.svg",
+        "diagrams/tobe.png",
+        "diagrams/asis.svg",
+        "diagrams/asis.png",
+        "workbooks/raci.xlsx",
+        "workbooks/backlog.xlsx",
+        "workbooks/uat.xlsx",
+        "workbooks/roadmap.xlsx",
+        *(f"uat/{p.id}.feature" for p in tobe.processes),
+    }
     written = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert expected <= written
 
     # UAT: 100 % of the compiled model's branches and escalation levels, and of the rules
     cov = result.uat.coverage
-    assert cov.totals["branch"] == sum(len(g.branches) for p in tobe.processes for g in p.gateways if len(g.branches) > 1) \
-        + 2 * sum(1 for t_ in result.uat.targets if t_.id.endswith("_resolved->yes"))
+    assert cov.totals["branch"] == sum(
+        len(g.branches) for p in tobe.processes for g in p.gateways if len(g.branches) > 1
+    ) + 2 * sum(1 for t_ in result.uat.targets if t_.id.endswith("_resolved->yes"))
     assert cov.totals["escalation"] >= sum(1 for s in steps for sla in s.slas)
     assert cov.percent("branch") == 100.0 and cov.percent("escalation") == 100.0 and cov.percent("rule") == 100.0
     assert cov.uncovered == ()
@@ -175,9 +205,14 @@ def test_pack_without_audit_says_so(tmp_path: Path) -> None:
 
 def test_a_task_with_two_accountable_roles_is_rejected(tmp_path: Path) -> None:
     broken = tmp_path / "two_a.yaml"
-    broken.write_text(MINI.read_text(encoding="utf-8").replace("raci: {R: expert, A: lead}, journey_stage: answer, next: join}",
-                                                               "raci: {R: expert, A: [lead, expert]}, next: join}", 1),
-                      encoding="utf-8")
+    broken.write_text(
+        MINI.read_text(encoding="utf-8").replace(
+            "raci: {R: expert, A: lead}, journey_stage: answer, next: join}",
+            "raci: {R: expert, A: [lead, expert]}, next: join}",
+            1,
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ToBeError, match="A"):
         build_pack(broken, out_dir=tmp_path / "out", lang="en")
     assert not (tmp_path / "out" / "report.docx").exists()
@@ -190,8 +225,10 @@ def test_a_definition_built_in_code_is_checked_too(tmp_path: Path) -> None:
 
     tobe = load_tobe(MINI)
     process = tobe.processes[0]
-    flow = tuple(replace(n, raci=Raci(responsible=("agent",), accountable=("lead", "expert"))) if n.id == "resolve" else n
-                 for n in process.flow)
+    flow = tuple(
+        replace(n, raci=Raci(responsible=("agent",), accountable=("lead", "expert"))) if n.id == "resolve" else n
+        for n in process.flow
+    )
     broken = replace(tobe, processes=(replace(process, flow=flow),))
     with pytest.raises(PackError, match="resolve"):
         build_pack(broken, out_dir=tmp_path, lang="ru")
@@ -210,12 +247,12 @@ def test_missing_inputs_are_clear_errors(tmp_path: Path, demo_audit: Path) -> No
 
 
 def test_cli_pack(tmp_path: Path, demo_audit: Path) -> None:
-    res = CliRunner().invoke(app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit), "--out", str(tmp_path),
-                                   "--lang", "ru"])
+    res = CliRunner().invoke(
+        app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit), "--out", str(tmp_path), "--lang", "ru"]
+    )
     assert res.exit_code == 0, res.output
     assert "Пакет аудита записан" in res.output and "покрытие 100.0 %" in res.output
-    res = CliRunner().invoke(app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit.parent), "--out",
-                                   str(tmp_path)])
+    res = CliRunner().invoke(app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit.parent), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "no audit.json there" in res.output
 
 
@@ -256,23 +293,50 @@ def test_quality_and_journey_results_are_used(tmp_path: Path, demo_audit: Path) 
     from crmflow.quality.run import assess_quality
 
     contacts = tmp_path / "contacts.csv"
-    contacts.write_text("id,name,phone,email\n1,Иван Петров,+79161234567,ivan@example.ru\n"
-                        "2,Иван Петров,89161234567,ivan@example.ru\n3,Анна,123,not-an-email\n4,,+79031112233,\n",
-                        encoding="utf-8")
+    contacts.write_text(
+        "id,name,phone,email\n1,Иван Петров,+79161234567,ivan@example.ru\n"
+        "2,Иван Петров,89161234567,ivan@example.ru\n3,Анна,123,not-an-email\n4,,+79031112233,\n",
+        encoding="utf-8",
+    )
     assess_quality([contacts], lang="en").write(tmp_path / "quality")
 
     def stage(name: str, reached: int, dropped: int, days: float) -> JourneyStage:
-        return JourneyStage(name=name, object_types=("ticket",), activities=(), reached=reached, share=None,
-                            conversion=None, dropped=dropped, dropped_sample=(), skipped=0,
-                            days_from_start=Percentiles(reached, days, days), days_from_previous=Percentiles(reached, days, days),
-                            touchpoints=Percentiles(reached, 1, 2), channels=(ChannelCount("email", reached),))
+        return JourneyStage(
+            name=name,
+            object_types=("ticket",),
+            activities=(),
+            reached=reached,
+            share=None,
+            conversion=None,
+            dropped=dropped,
+            dropped_sample=(),
+            skipped=0,
+            days_from_start=Percentiles(reached, days, days),
+            days_from_previous=Percentiles(reached, days, days),
+            touchpoints=Percentiles(reached, 1, 2),
+            channels=(ChannelCount("email", reached),),
+        )
 
-    journey = CustomerJourney(log="tickets", anchor_type="client", customers=100, ordered=True, channel_attribute="origin",
-                              via_events=False, max_depth=3, stages=(stage("Request", 90, 10, 0.5), stage("Answer", 60, 30, 2.0)))
+    journey = CustomerJourney(
+        log="tickets",
+        anchor_type="client",
+        customers=100,
+        ordered=True,
+        channel_attribute="origin",
+        via_events=False,
+        max_depth=3,
+        stages=(stage("Request", 90, 10, 0.5), stage("Answer", 60, 30, 2.0)),
+    )
     (tmp_path / "journey.json").write_text(journey.to_json(), encoding="utf-8")
 
-    result = build_pack(MINI, out_dir=tmp_path / "pack", audit=demo_audit, quality=tmp_path / "quality",
-                        journey=tmp_path / "journey.json", lang="en")
+    result = build_pack(
+        MINI,
+        out_dir=tmp_path / "pack",
+        audit=demo_audit,
+        quality=tmp_path / "quality",
+        journey=tmp_path / "journey.json",
+        lang="en",
+    )
     doc = read_docx(str(result.folder / "report.docx"))
     quality = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == "Entity")
     assert [c.text for c in quality.rows[1].cells[:4]] == ["contacts", "4", "2", "50%"]

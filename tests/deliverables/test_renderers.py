@@ -38,25 +38,38 @@ def png(tmp_path: Path) -> Path:
 
     path = tmp_path / "pic.png"
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><text x="2" y="15">Ёж</text></svg>'
-    typst.compile(b'#set page(width: auto, height: auto, margin: 0pt)\n#image(bytes(sys.inputs.svg), format: "svg")\n',
-                  output=str(path), format="png", sys_inputs={"svg": svg})
+    typst.compile(
+        b'#set page(width: auto, height: auto, margin: 0pt)\n#image(bytes(sys.inputs.svg), format: "svg")\n',
+        output=str(path),
+        format="png",
+        sys_inputs={"svg": svg},
+    )
     return path
 
 
 @pytest.fixture
 def document(png: Path) -> Document:
-    return Document(title="Отчёт", subtitle=NASTY, lang="ru", toc_title="Содержание", sections=(
-        Section(title="Матрица RACI", blocks=(
-            Paragraph(NASTY),
-            BulletList(("первый", NASTY)),
-            Table(header=("Задача", "Роль"), rows=(("Звонок", "R"), (NASTY, "A")), caption="Таблица 1"),
-            Image(png=png, caption="Схема"),
-            PageBreak(),
-            Code("# language: ru\nФункция: тест"),
-            Section(title="Подраздел", blocks=(Paragraph("второй уровень"),)),
-        )),
-        Section(title="Политика SLA", blocks=(Paragraph("10 минут"),)),
-    ))
+    return Document(
+        title="Отчёт",
+        subtitle=NASTY,
+        lang="ru",
+        toc_title="Содержание",
+        sections=(
+            Section(
+                title="Матрица RACI",
+                blocks=(
+                    Paragraph(NASTY),
+                    BulletList(("первый", NASTY)),
+                    Table(header=("Задача", "Роль"), rows=(("Звонок", "R"), (NASTY, "A")), caption="Таблица 1"),
+                    Image(png=png, caption="Схема"),
+                    PageBreak(),
+                    Code("# language: ru\nФункция: тест"),
+                    Section(title="Подраздел", blocks=(Paragraph("второй уровень"),)),
+                ),
+            ),
+            Section(title="Политика SLA", blocks=(Paragraph("10 минут"),)),
+        ),
+    )
 
 
 def test_table_rows_must_match_the_header() -> None:
@@ -104,9 +117,13 @@ def test_docx_has_headings_toc_tables_and_images(document: Document, tmp_path: P
 
 
 def test_xlsx_is_formatted(tmp_path: Path) -> None:
-    sheet = Sheet(name="RACI: роли/задачи [1]", header=("Задача", "Оператор", "Статус"),
-                  rows=(("Звонок", "R", "новый"), ("=SUM(A1)", "A", "готово")),
-                  raci=("Оператор",), choices={"Статус": ("новый", "готово")})
+    sheet = Sheet(
+        name="RACI: роли/задачи [1]",
+        header=("Задача", "Оператор", "Статус"),
+        rows=(("Звонок", "R", "новый"), ("=SUM(A1)", "A", "готово")),
+        raci=("Оператор",),
+        choices={"Статус": ("новый", "готово")},
+    )
     path = write_xlsx(Workbook(name="t", sheets=(sheet,)), tmp_path / "t.xlsx")
     wb = load_workbook(path)
     ws = wb.worksheets[0]
@@ -128,8 +145,9 @@ def test_sheet_titles_are_unique_and_short() -> None:
 
 
 def test_index_escapes_crm_text() -> None:
-    html = render_index(title="<script>alert(1)</script>", summary=["a & b"],
-                        files=[PackFile("documents", "<b>x</b>", "report.docx")], lang="ru")
+    html = render_index(
+        title="<script>alert(1)</script>", summary=["a & b"], files=[PackFile("documents", "<b>x</b>", "report.docx")], lang="ru"
+    )
     assert "<script>alert" not in html and "&lt;script&gt;" in html and "a &amp; b" in html
     assert 'href="report.docx"' in html and "http" not in html.split("<body>")[1].split("<footer>")[0]
 
@@ -137,9 +155,12 @@ def test_index_escapes_crm_text() -> None:
 def test_control_characters_in_crm_text_do_not_break_docx_or_xlsx(tmp_path: Path) -> None:
     # Excel exports carry \x0b for line breaks; python-docx and openpyxl refused the whole pack on them.
     bad = "Сделка\x0bVIP\x00\x1f"
-    doc = Document(title=bad, subtitle="s", lang="ru",
-                   sections=(Section(title=bad, blocks=(Paragraph(bad), BulletList((bad,)),
-                                                        Table(header=("a",), rows=((bad,),)))),))
+    doc = Document(
+        title=bad,
+        subtitle="s",
+        lang="ru",
+        sections=(Section(title=bad, blocks=(Paragraph(bad), BulletList((bad,)), Table(header=("a",), rows=((bad,),)))),),
+    )
     docx_path = write_docx(doc, tmp_path / "r.docx")
     texts = [p.text for p in read_docx(str(docx_path)).paragraphs]
     assert "Сделка VIP  " in texts

@@ -28,31 +28,50 @@ from tests.design.conftest import DOCUMENTED_BRANCHES
 
 
 def _finding(kind: str, key: str, severity: str, **metrics: object) -> dict:
-    return {"kind": kind, "key": key, "title": f"{kind} {key}", "severity": severity, "metrics": metrics,
-            "evidence": {"activities": [m for m in (metrics.get("activity"),) if m]}}
+    return {
+        "kind": kind,
+        "key": key,
+        "title": f"{kind} {key}",
+        "severity": severity,
+        "metrics": metrics,
+        "evidence": {"activities": [m for m in (metrics.get("activity"),) if m]},
+    }
 
 
-AUDIT = AuditInput(folder=None, data={
-    "input": {"sources": [{"source": "crm.csv"}]},
-    "log": {"cases": 200, "events": 900, "activities": 4},
-    "activities": [
-        {"activity": "Первый контакт", "median_wait_s": 600.0},
-        {"activity": "Квалификация", "median_wait_s": 7200.0},
-        {"activity": "Счёт", "median_wait_s": None},
-    ],
-    "funnel": {"stages": [{"stage": "Первый контакт", "cases": 180, "lost_here": 18},
-                          {"stage": "Квалификация", "cases": 150, "lost_here": 30}]},
-    "case_durations": {"median_s": 172800.0, "p90_s": 400000.0},
-    "sla": [{"name": "first-contact", "compliance": 0.8, "cases_checked": 200, "median_s": 300.0}],
-    "findings": [
-        _finding("sla_violation", "first-contact", "high", rule="first-contact", violation_rate=0.2),
-        _finding("bottleneck", "Первый контакт -> Квалификация", "medium", source="Первый контакт",
-                 target="Квалификация", share_of_waiting=0.35),
-        _finding("rework", "Квалификация", "low", activity="Квалификация", cases=12, share_of_cases=0.06),
-        _finding("stuck_case", "stuck", "low", stuck_cases=10, share_of_open=0.5),
-        _finding("funnel_drop", "Квалификация -> Счёт", "medium", stage="Квалификация", drop_rate=0.2),
-    ],
-})
+AUDIT = AuditInput(
+    folder=None,
+    data={
+        "input": {"sources": [{"source": "crm.csv"}]},
+        "log": {"cases": 200, "events": 900, "activities": 4},
+        "activities": [
+            {"activity": "Первый контакт", "median_wait_s": 600.0},
+            {"activity": "Квалификация", "median_wait_s": 7200.0},
+            {"activity": "Счёт", "median_wait_s": None},
+        ],
+        "funnel": {
+            "stages": [
+                {"stage": "Первый контакт", "cases": 180, "lost_here": 18},
+                {"stage": "Квалификация", "cases": 150, "lost_here": 30},
+            ]
+        },
+        "case_durations": {"median_s": 172800.0, "p90_s": 400000.0},
+        "sla": [{"name": "first-contact", "compliance": 0.8, "cases_checked": 200, "median_s": 300.0}],
+        "findings": [
+            _finding("sla_violation", "first-contact", "high", rule="first-contact", violation_rate=0.2),
+            _finding(
+                "bottleneck",
+                "Первый контакт -> Квалификация",
+                "medium",
+                source="Первый контакт",
+                target="Квалификация",
+                share_of_waiting=0.35,
+            ),
+            _finding("rework", "Квалификация", "low", activity="Квалификация", cases=12, share_of_cases=0.06),
+            _finding("stuck_case", "stuck", "low", stuck_cases=10, share_of_open=0.5),
+            _finding("funnel_drop", "Квалификация -> Счёт", "medium", stage="Квалификация", drop_rate=0.2),
+        ],
+    },
+)
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +142,11 @@ def test_roadmap_scoring_is_documented_and_deterministic(tobe) -> None:  # type:
     assert (sla.start_day, sla.end_day) == (0, 5)
     assert all(i.quick_win == (i.end_day <= QUICK_WIN_DAYS) for i in items)
     assert items == plan_items(tobe, AUDIT, "en")
-    assert training(tobe, "en") == [("Agent", "Take the ticket", "R"), ("Shift lead", "Take the ticket", "A"),
-                                    ("Expert", "Take the ticket", "C")]
+    assert training(tobe, "en") == [
+        ("Agent", "Take the ticket", "R"),
+        ("Shift lead", "Take the ticket", "A"),
+        ("Expert", "Take the ticket", "C"),
+    ]
 
 
 def test_backlog_has_a_requirement_per_step_sla_rule_and_event(tobe) -> None:  # type: ignore[no-untyped-def]
@@ -148,13 +170,16 @@ def test_frd_has_a_rule_per_branch_with_a_documented_condition(lang: str) -> Non
     assert [r.id for r in reqs] == [f"FR-p-{i:03d}" for i in range(1, 6)]  # 3 tasks, then the 2 documented branches
     if lang == "en":
         assert [r.text for r in documented] == [
-            "At “VIP customer?” the branch to “Approve” (decision == \"VIP\") follows the documented condition: "
+            'At “VIP customer?” the branch to “Approve” (decision == "VIP") follows the documented condition: '
             "“The customer is on the sales VIP list”.",
             "At “VIP customer?” the branch to “Send” (the default branch) follows the documented condition: "
-            "“${customerService.isVip(deal) == false}”."]
+            "“${customerService.isVip(deal) == false}”.",
+        ]
     else:
-        assert documented[0].text == ("На шлюзе «VIP-клиент?» ветка к «Согласовать» (decision == \"VIP\") следует "
-                                      "документированному условию: «Клиент в VIP-списке отдела продаж».")
+        assert documented[0].text == (
+            'На шлюзе «VIP-клиент?» ветка к «Согласовать» (decision == "VIP") следует '
+            "документированному условию: «Клиент в VIP-списке отдела продаж»."
+        )
         assert "ветка по умолчанию" in documented[1].text
 
 
@@ -166,16 +191,18 @@ def test_sop_shows_the_documented_decision_after_its_step(lang: str) -> None:
     assert isinstance(call, Step)
     sop = Sop(purpose=Text.of("Reach the customer"), trigger=Text.of("A new deal"), steps=(Text.of("Call"),))
     critical = replace(call, sop=sop)
-    tobe = replace(tobe, processes=(replace(process, flow=tuple(critical if n.id == "call" else n
-                                                                 for n in process.flow)),))
+    tobe = replace(tobe, processes=(replace(process, flow=tuple(critical if n.id == "call" else n for n in process.flow)),))
     tables = [b for _lvl, b in walk(build_sops(tobe, lang=lang)) if isinstance(b, Table)]
     decision = tables[-1]
-    assert decision.header == (("Branch", "Condition", "Documented condition") if lang == "en"
-                                else ("Ветка", "Условие", "Документированное условие"))
+    assert decision.header == (
+        ("Branch", "Condition", "Documented condition") if lang == "en" else ("Ветка", "Условие", "Документированное условие")
+    )
     vip_text = "The customer is on the sales VIP list" if lang == "en" else "Клиент в VIP-списке отдела продаж"
     default = "the default branch" if lang == "en" else "ветка по умолчанию"
-    assert decision.rows == (("VIP", 'decision == "VIP"', vip_text),
-                             ("Отправить" if lang == "ru" else "Send", default, "${customerService.isVip(deal) == false}"))
+    assert decision.rows == (
+        ("VIP", 'decision == "VIP"', vip_text),
+        ("Отправить" if lang == "ru" else "Send", default, "${customerService.isVip(deal) == false}"),
+    )
     approve = process.node("approve")
     assert isinstance(approve, Step)
     assert documented_decision(process, approve, lang) is None  # a task, not a gateway, follows it

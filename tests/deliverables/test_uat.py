@@ -51,8 +51,10 @@ def test_a_bpmn_branch_the_generator_does_not_know_is_uncovered() -> None:
     defs = compile_definitions(tobe, lang="en").definitions
     process = defs.processes[0]
     extra = Gateway(id="extra_gw", direction="diverging")
-    flows = (SequenceFlow(id="f_x1", source="extra_gw", target="resolve"),
-             SequenceFlow(id="f_x2", source="extra_gw", target="escalate"))
+    flows = (
+        SequenceFlow(id="f_x1", source="extra_gw", target="resolve"),
+        SequenceFlow(id="f_x2", source="extra_gw", target="escalate"),
+    )
     patched = replace(defs, processes=(replace(process, nodes=(*process.nodes, extra), flows=(*process.flows, *flows)),))
     suite = build_uat(tobe, lang="en", targets=compiled_targets(patched, tobe))
     assert suite.coverage.percent("branch") < 100.0
@@ -81,11 +83,13 @@ def test_feature_files_parse_and_use_the_language_keywords(lang: str) -> None:
     assert text == golden.read_text(encoding="utf-8"), "run with CRMFLOW_UPDATE_GOLDEN=1 after a deliberate change"
 
 
-@pytest.mark.parametrize(("lang", "documented"), [
-    ("en", "VIP: the condition decision == \"VIP\" holds — documented condition: “The customer is on the sales VIP list”"),
-    ("ru", "VIP: выполняется условие decision == \"VIP\" — документированное условие: «Клиент в VIP-списке отдела "
-           "продаж»"),
-])
+@pytest.mark.parametrize(
+    ("lang", "documented"),
+    [
+        ("en", 'VIP: the condition decision == "VIP" holds — documented condition: “The customer is on the sales VIP list”'),
+        ("ru", 'VIP: выполняется условие decision == "VIP" — документированное условие: «Клиент в VIP-списке отдела продаж»'),
+    ],
+)
 def test_path_scenarios_show_the_documented_condition_next_to_the_decision(lang: str, documented: str) -> None:
     tobe = read_tobe_text(DOCUMENTED_BRANCHES, where="vip.yaml")
     suite = build_uat(tobe, lang=lang)

@@ -18,14 +18,17 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", default=False,
-                     help="Rewrite the golden files of tests/design instead of comparing with them.")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite the golden files of tests/design instead of comparing with them.",
+    )
 
 
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getoption("--update-golden", default=False)) or os.environ.get(
-        "CRMFLOW_UPDATE_GOLDEN") == "1"
+    return bool(request.config.getoption("--update-golden", default=False)) or os.environ.get("CRMFLOW_UPDATE_GOLDEN") == "1"
 
 
 def example(name: str) -> Path:

@@ -24,9 +24,13 @@ def test_validate_an_example() -> None:
 def test_validate_reports_two_accountable_roles_with_the_line(tmp_path: Path) -> None:
     text = example("incoming_lead").read_text(encoding="utf-8")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("raci: {R: sales_manager, A: head_of_sales, C: [marketing]}",
-                                "raci: {R: sales_manager, A: [head_of_sales, sales_manager], C: [marketing]}"),
-                   encoding="utf-8")
+    bad.write_text(
+        text.replace(
+            "raci: {R: sales_manager, A: head_of_sales, C: [marketing]}",
+            "raci: {R: sales_manager, A: [head_of_sales, sales_manager], C: [marketing]}",
+        ),
+        encoding="utf-8",
+    )
     line = next(i for i, s in enumerate(bad.read_text(encoding="utf-8").splitlines(), 1) if "A: [head_of_sales" in s)
     result = runner.invoke(app, ["--lang", "ru", "tobe", "validate", str(bad)])
     assert result.exit_code == 2
@@ -37,8 +41,22 @@ def test_validate_reports_two_accountable_roles_with_the_line(tmp_path: Path) ->
 
 def test_compile_writes_bpmn_svg_and_png(tmp_path: Path) -> None:
     out, svg, png = tmp_path / "lead.bpmn", tmp_path / "lead.svg", tmp_path / "lead.png"
-    result = runner.invoke(app, ["tobe", "compile", str(example("incoming_lead")), "--out", str(out),
-                                 "--svg", str(svg), "--png", str(png), "--lang", "ru"])
+    result = runner.invoke(
+        app,
+        [
+            "tobe",
+            "compile",
+            str(example("incoming_lead")),
+            "--out",
+            str(out),
+            "--svg",
+            str(svg),
+            "--png",
+            str(png),
+            "--lang",
+            "ru",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "BPMN записан" in result.output and "корректен: да" in " ".join(result.output.split())
     assert bpmn_to_tobe(read_bpmn(out)) == load_tobe(example("incoming_lead"))

@@ -79,9 +79,14 @@ def test_sla_chain_of_the_lead_process() -> None:
         chain.append((type(p.node(nxt)).__name__, p.node(nxt).name))
         node = nxt
     assert chain == [
-        ("Event", "Retry after 2 hours"), ("Task", "Retry: Contact the lead"), ("Gateway", "Resolved?"),
-        ("Event", "Retry on the next working day"), ("Task", "Retry: Contact the lead"), ("Gateway", "Resolved?"),
-        ("Task", "Set status: unreachable"), ("Task", "Notify: Head of sales"),
+        ("Event", "Retry after 2 hours"),
+        ("Task", "Retry: Contact the lead"),
+        ("Gateway", "Resolved?"),
+        ("Event", "Retry on the next working day"),
+        ("Task", "Retry: Contact the lead"),
+        ("Gateway", "Resolved?"),
+        ("Task", "Set status: unreachable"),
+        ("Task", "Notify: Head of sales"),
         ("Event", "Escalated: First contact within 10 working minutes"),
     ]
     waits = [n for n in p.nodes if isinstance(n, Event) and n.id.endswith("_wait")]
@@ -129,7 +134,7 @@ def test_branch_description_is_the_flow_documentation_and_round_trips(lang: str)
 def test_raci_sla_and_rules_are_in_extension_elements() -> None:
     xml = write_bpmn(build_bpmn(load_tobe(example("incoming_lead")))).decode("utf-8")
     assert 'xmlns:crmflow="https://crmflow.dev/schema/bpmn/1"' in xml
-    assert "<crmflow:raci>" in xml and "<crmflow:sla crmflow:t=\"list\">" in xml
+    assert "<crmflow:raci>" in xml and '<crmflow:sla crmflow:t="list">' in xml
     assert 'strategy="skill_based"' in xml and "resolved_when" in xml
 
 
@@ -160,9 +165,17 @@ def test_unsound_definition_fails_before_anything_is_generated() -> None:
     d = load_tobe(example("b2b_deal"))
     p = d.processes[0]
     review = p.node("legal_review")
-    sla = Sla(id="legal_slow", name=review.name, within=review.slas[0].within,  # type: ignore[union-attr]
-              escalations=(replace(review.slas[0].escalations[0],  # type: ignore[union-attr]
-                                   actions=(EscalationAction(kind="notify", role="head_of_sales"),)),))
+    sla = Sla(
+        id="legal_slow",
+        name=review.name,
+        within=review.slas[0].within,  # type: ignore[union-attr]
+        escalations=(
+            replace(
+                review.slas[0].escalations[0],  # type: ignore[union-attr]
+                actions=(EscalationAction(kind="notify", role="head_of_sales"),),
+            ),
+        ),
+    )
     flow = tuple(replace(n, slas=(sla,)) if n.id == "legal_review" else n for n in p.flow)
     bad = replace(d, processes=(replace(p, flow=flow),))
     with pytest.raises(ToBeError) as info:
@@ -173,8 +186,13 @@ def test_unsound_definition_fails_before_anything_is_generated() -> None:
 
 
 def test_gateway_and_event_lanes_follow_their_neighbours() -> None:
-    text = (example("incoming_lead").read_text(encoding="utf-8")
-            .replace("        name: {ru: \"Лид квалифицирован?\", en: \"Lead qualified?\"}\n        lane: sales_manager\n",
-                     "        name: {ru: \"Лид квалифицирован?\", en: \"Lead qualified?\"}\n"))
+    text = (
+        example("incoming_lead")
+        .read_text(encoding="utf-8")
+        .replace(
+            '        name: {ru: "Лид квалифицирован?", en: "Lead qualified?"}\n        lane: sales_manager\n',
+            '        name: {ru: "Лид квалифицирован?", en: "Lead qualified?"}\n',
+        )
+    )
     p = build_bpmn(read_tobe_text(text, where="x.yaml")).process()
     assert p.lane_of("qualified").id == "lead_processing_lane_sales_manager"  # type: ignore[union-attr]

@@ -53,22 +53,26 @@ def _compiles_and_round_trips(d: ToBeDefinition) -> None:
 # ----------------------------------------------------------------------------- conditions
 
 
-@pytest.mark.parametrize(("drawn", "expected"), [
-    ("${deal.amount > 1000 && lead.vip}", "deal.amount > 1000 and lead.vip"),
-    ("#{amount gt 5 or status eq 'new'}", "amount > 5 or status == 'new'"),
-    ("${!approved}", "not approved"),
-    ('= ticket.priority = "high"', 'ticket.priority == "high"'),
-    ("channel = 'phone'", "channel == 'phone'"),
-    ("score >= 3 and region != 'RU'", "score >= 3 and region != 'RU'"),
-    ('${note eq "a &&  b"}', 'note == "a &&  b"'),  # operators and spaces inside strings stay as written
-])
+@pytest.mark.parametrize(
+    ("drawn", "expected"),
+    [
+        ("${deal.amount > 1000 && lead.vip}", "deal.amount > 1000 and lead.vip"),
+        ("#{amount gt 5 or status eq 'new'}", "amount > 5 or status == 'new'"),
+        ("${!approved}", "not approved"),
+        ('= ticket.priority = "high"', 'ticket.priority == "high"'),
+        ("channel = 'phone'", "channel == 'phone'"),
+        ("score >= 3 and region != 'RU'", "score >= 3 and region != 'RU'"),
+        ('${note eq "a &&  b"}', 'note == "a &&  b"'),  # operators and spaces inside strings stay as written
+    ],
+)
 def test_simple_conditions_are_translated(drawn: str, expected: str) -> None:
     c = translate_condition(drawn)
     assert c.translated and c.expression == expected and c.original == drawn
 
 
-@pytest.mark.parametrize("drawn", ["${customerService.isVip(deal)}", "Customer is VIP", "=some function(x)",
-                                   "__import__('os').system('x')", ""])
+@pytest.mark.parametrize(
+    "drawn", ["${customerService.isVip(deal)}", "Customer is VIP", "=some function(x)", "__import__('os').system('x')", ""]
+)
 def test_other_conditions_become_documented_decisions(drawn: str) -> None:
     c = translate_condition(drawn, label='Yes, "VIP"')
     assert not c.translated
@@ -107,7 +111,9 @@ def test_signavio_sub_process_is_flattened_and_the_error_boundary_is_an_exceptio
     gate = _node(d, "sid-sub-end_exceptions")
     assert isinstance(gate, Gateway)
     assert [(b.target, b.default, b.condition) for b in gate.branches] == [
-        ("sid-end", True, None), ("sid-escalate", False, 'exception == "CRM down"')]
+        ("sid-end", True, None),
+        ("sid-escalate", False, 'exception == "CRM down"'),
+    ]
     inclusive = _node(d, "sid-or")
     assert isinstance(inclusive, Gateway) and inclusive.kind == "inclusive"
     assert [(b.condition, b.default) for b in inclusive.branches] == [("channel == 'phone'", False), (None, True)]
@@ -141,8 +147,11 @@ def test_bizagi_nested_lanes_pools_cycles_and_event_gateway() -> None:
     deadline = _node(d, "Catch_Deadline")
     assert isinstance(deadline, FlowEvent) and deadline.trigger == "none"  # a date is not a duration
     codes = _codes(DATA / "bizagi_order.bpmn")
-    assert codes == {"bpmn.timer_dropped": ["Catch_Deadline"], "bpmn.implicit_end": ["Task_Weekly"],
-                     "bpmn.no_incoming": ["Task_Weekly"]}
+    assert codes == {
+        "bpmn.timer_dropped": ["Catch_Deadline"],
+        "bpmn.implicit_end": ["Task_Weekly"],
+        "bpmn.no_incoming": ["Task_Weekly"],
+    }
     fork = _node(d, "Start_Order_fork")  # the unconnected task starts with the process
     assert isinstance(fork, Gateway) and fork.kind == "parallel"
     assert {b.target for b in fork.branches} == {"Split", "Task_Weekly"}
@@ -171,16 +180,17 @@ def test_consultant_mix_maps_every_element() -> None:
     send_ex = _node(d, "Task_Send_exceptions")
     assert isinstance(send_ex, Gateway)
     assert [(b.target, b.condition) for b in send_ex.branches] == [
-        ("Task_Send_split", None), ("Link_Out", 'exception == "Customer cancelled"'),
-        ("End_Lost", 'exception == "Quarter end"')]
+        ("Task_Send_split", None),
+        ("Link_Out", 'exception == "Customer cancelled"'),
+        ("End_Lost", 'exception == "Quarter end"'),
+    ]
     credit_ex = _node(d, "Task_Credit_exceptions")
     assert isinstance(credit_ex, Gateway)
     assert credit_ex.branches[1].condition == 'exception == "Credit check failed"'  # the error's name
     # conditions: JUEL translated, a method call kept as a documented decision, FEEL translated
     size = _node(d, "Gw_Size")
     assert isinstance(size, Gateway)
-    assert [b.condition for b in size.branches] == ["deal.amount >= 100000 and not deal.framework",
-                                                    'decision == "VIP"', None]
+    assert [b.condition for b in size.branches] == ["deal.amount >= 100000 and not deal.framework", 'decision == "VIP"', None]
     docs = _node(d, "Gw_Docs")
     assert isinstance(docs, Gateway) and docs.kind == "inclusive"
     assert docs.branches[0].condition == "deal.needs_nda == true"
@@ -267,7 +277,8 @@ def test_untranslated_conditions_documentation_and_notes_become_branch_descripti
     # untranslated: the documented decision, and the drawn text kept with the flow's documentation and note
     assert by_flow["F_Vip"].condition == 'decision == "VIP"'
     assert by_flow["F_Vip"].description == Text.of(
-        "Top-20 customers by revenue\n\nAsk the head of sales when unsure\n\n${customerService.isVip(deal)}")
+        "Top-20 customers by revenue\n\nAsk the head of sales when unsure\n\n${customerService.isVip(deal)}"
+    )
     # translated: the expression, the documentation alone (the condition is not repeated)
     assert by_flow["F_Big"].condition == "deal.amount > 100000"
     assert by_flow["F_Big"].description == Text.of("Deals above the approval limit")
@@ -310,11 +321,18 @@ def test_edge_cases_are_warned_about_not_refused() -> None:
     hourly = _node(d, "W_Hourly")
     assert isinstance(hourly, FlowEvent) and hourly.timer is not None and hourly.timer.seconds == 3600
     assert _codes(path) == {
-        "bpmn.subprocess_kept": ["S_Timed"], "bpmn.event_subprocess": ["S_Event"], "bpmn.loop": ["T_Call"],
-        "bpmn.unbounded_cycle": ["B_Nag"], "bpmn.boundary_non_interrupting": ["B_Hot"],
-        "bpmn.boundary_no_path": ["B_Silent"], "bpmn.complex_gateway": ["G_Complex", "G_Join"],
-        "bpmn.timer_cycle_event": ["W_Hourly"], "bpmn.condition_dropped": ["F5"],
-        "bpmn.implicit_start": ["Proc_Edge"], "bpmn.no_incoming": ["T_Call"]}
+        "bpmn.subprocess_kept": ["S_Timed"],
+        "bpmn.event_subprocess": ["S_Event"],
+        "bpmn.loop": ["T_Call"],
+        "bpmn.unbounded_cycle": ["B_Nag"],
+        "bpmn.boundary_non_interrupting": ["B_Hot"],
+        "bpmn.boundary_no_path": ["B_Silent"],
+        "bpmn.complex_gateway": ["G_Complex", "G_Join"],
+        "bpmn.timer_cycle_event": ["W_Hourly"],
+        "bpmn.condition_dropped": ["F5"],
+        "bpmn.implicit_start": ["Proc_Edge"],
+        "bpmn.no_incoming": ["T_Call"],
+    }
 
 
 def test_warnings_are_in_russian_and_english_and_name_the_element() -> None:

@@ -118,7 +118,9 @@ def test_unreachable_step_and_dead_end() -> None:
 
 
 def test_gateway_without_default_and_incomplete_conditions() -> None:
-    text = MINIMAL.replace("      - {id: done, event: end}\n", """\
+    text = MINIMAL.replace(
+        "      - {id: done, event: end}\n",
+        """\
       - id: gw
         gateway: exclusive
         branches:
@@ -126,7 +128,8 @@ def test_gateway_without_default_and_incomplete_conditions() -> None:
           - {to: done2}
       - {id: done, event: end}
       - {id: done2, event: end}
-""")
+""",
+    )
     message = _error(text)
     assert "gateway `gw` has no default branch and branch(es) `done2` have no condition" in message
 
@@ -140,8 +143,7 @@ def test_branch_description_is_a_text_that_survives_dump_and_build() -> None:
     assert documented.description == Text(ru="Клиент в VIP-списке отдела продаж", en="The customer is on the sales VIP list")
     assert default.default and default.description == Text.of("${customerService.isVip(deal) == false}")
     dumped = dump_definition(d)["processes"][0]["flow"][2]["branches"]
-    assert dumped[0]["description"] == {"ru": "Клиент в VIP-списке отдела продаж",
-                                        "en": "The customer is on the sales VIP list"}
+    assert dumped[0]["description"] == {"ru": "Клиент в VIP-списке отдела продаж", "en": "The customer is on the sales VIP list"}
     assert "description" in dumped[1]
     assert build_definition(dump_definition(d)) == d
     plain = read_tobe_text(MINIMAL, where="t.yaml")  # a branch without one dumps no key
@@ -149,13 +151,16 @@ def test_branch_description_is_a_text_that_survives_dump_and_build() -> None:
 
 
 def test_branch_description_must_be_a_text() -> None:
-    message = _error(DOCUMENTED_BRANCHES.replace('description: "${customerService.isVip(deal) == false}"',
-                                                 "description: [not, a, text]"))
+    message = _error(
+        DOCUMENTED_BRANCHES.replace('description: "${customerService.isVip(deal) == false}"', "description: [not, a, text]")
+    )
     assert "t.yaml:21" in message and "`processes[0].flow[2].branches[1].description`" in message
 
 
 def test_gateway_without_default_is_a_warning(tmp_path: Path) -> None:
-    text = MINIMAL.replace("      - {id: done, event: end}\n", """\
+    text = MINIMAL.replace(
+        "      - {id: done, event: end}\n",
+        """\
       - id: gw
         gateway: exclusive
         branches:
@@ -163,7 +168,8 @@ def test_gateway_without_default_is_a_warning(tmp_path: Path) -> None:
           - {to: done2, when: "deal.amount <= 100"}
       - {id: done, event: end}
       - {id: done2, event: end}
-""")
+""",
+    )
     path = tmp_path / "w.yaml"
     path.write_text(text, encoding="utf-8")
     result = validate_tobe(path)
@@ -172,12 +178,15 @@ def test_gateway_without_default_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_bad_expression_is_reported_with_its_column() -> None:
-    text = MINIMAL.replace("        raci: {R: sdr, A: head}\n", """\
+    text = MINIMAL.replace(
+        "        raci: {R: sdr, A: head}\n",
+        """\
         raci: {R: sdr, A: head}
         rules:
           checks:
             - {id: c, expression: "deal.amount >> 5", message: x}
-""")
+""",
+    )
     message = _error(text)
     assert "t.yaml:19: `processes[0].flow[1].rules.checks[0].expression`" in message and "column 14" in message
 
@@ -236,7 +245,9 @@ def test_semantic_messages_in_russian() -> None:
 
 
 def test_escalation_checks() -> None:
-    text = MINIMAL.replace("        raci: {R: sdr, A: head}\n", """\
+    text = MINIMAL.replace(
+        "        raci: {R: sdr, A: head}\n",
+        """\
         raci: {R: sdr, A: head}
         sla:
           - id: s
@@ -248,7 +259,8 @@ def test_escalation_checks() -> None:
                 actions:
                   - {action: move_to, step: done}
                   - {action: notify}
-""")
+""",
+    )
     message = _error(text)
     assert "SLA `s` has `resolved_when`/`resume_at` but is not interrupting" in message
     assert "`move_to` may only be the last action" in message

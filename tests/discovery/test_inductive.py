@@ -34,22 +34,25 @@ def mine(log: dict[tuple[str, ...], int], noise: float = 0.0) -> str:
 # -- hand-checked logs, one per cut and fall-through -------------------------------------------
 
 
-@pytest.mark.parametrize("log, expected", [
-    ({("a", "b", "c"): 1, ("a", "c", "b"): 1}, "->( 'a', +( 'b', 'c' ) )"),
-    ({("a", "b"): 1, ("a", "c"): 1}, "->( 'a', X( 'b', 'c' ) )"),
-    ({("a", "b"): 3, ("c", "d"): 2}, "X( ->( 'a', 'b' ), ->( 'c', 'd' ) )"),
-    ({("a",): 1, ("a", "b", "a"): 1, ("a", "b", "a", "b", "a"): 1}, "*( 'a', 'b' )"),
-    ({("a", "b"): 1, ("a", "b", "a", "b"): 1, ("a", "b", "a", "b", "a", "b"): 1}, "*( ->( 'a', 'b' ), tau )"),
-    ({("a", "b", "c", "d"): 1, ("a", "c", "b", "d"): 1, ("a", "d"): 1}, "->( 'a', X( tau, +( 'b', 'c' ) ), 'd' )"),
-    ({(): 1, ("a",): 4}, "X( tau, 'a' )"),
-    ({("a",): 1, ("a", "a"): 1}, "*( 'a', tau )"),
-    ({(): 2}, "tau"),
-    ({("a", "b", "c"): 1, ("c", "b", "a"): 1, ("b", "a", "c"): 1, ("a", "c", "b"): 1}, "+( 'a', 'c', 'b' )"),
-    # no cut: 'a' occurs once in every trace and runs in parallel with the rest
-    ({("a", "b", "c"): 1, ("b", "a", "c"): 1, ("c", "a"): 1}, "+( 'a', ->( X( tau, 'b' ), 'c' ) )"),
-    # strict sequence cut: the skippable middle block keeps its neighbour instead of splitting off
-    ({("a", "b", "c"): 1, ("a", "c"): 1, ("b", "c"): 1}, "->( X( tau, 'a' ), X( tau, 'b' ), 'c' )"),
-])
+@pytest.mark.parametrize(
+    "log, expected",
+    [
+        ({("a", "b", "c"): 1, ("a", "c", "b"): 1}, "->( 'a', +( 'b', 'c' ) )"),
+        ({("a", "b"): 1, ("a", "c"): 1}, "->( 'a', X( 'b', 'c' ) )"),
+        ({("a", "b"): 3, ("c", "d"): 2}, "X( ->( 'a', 'b' ), ->( 'c', 'd' ) )"),
+        ({("a",): 1, ("a", "b", "a"): 1, ("a", "b", "a", "b", "a"): 1}, "*( 'a', 'b' )"),
+        ({("a", "b"): 1, ("a", "b", "a", "b"): 1, ("a", "b", "a", "b", "a", "b"): 1}, "*( ->( 'a', 'b' ), tau )"),
+        ({("a", "b", "c", "d"): 1, ("a", "c", "b", "d"): 1, ("a", "d"): 1}, "->( 'a', X( tau, +( 'b', 'c' ) ), 'd' )"),
+        ({(): 1, ("a",): 4}, "X( tau, 'a' )"),
+        ({("a",): 1, ("a", "a"): 1}, "*( 'a', tau )"),
+        ({(): 2}, "tau"),
+        ({("a", "b", "c"): 1, ("c", "b", "a"): 1, ("b", "a", "c"): 1, ("a", "c", "b"): 1}, "+( 'a', 'c', 'b' )"),
+        # no cut: 'a' occurs once in every trace and runs in parallel with the rest
+        ({("a", "b", "c"): 1, ("b", "a", "c"): 1, ("c", "a"): 1}, "+( 'a', ->( X( tau, 'b' ), 'c' ) )"),
+        # strict sequence cut: the skippable middle block keeps its neighbour instead of splitting off
+        ({("a", "b", "c"): 1, ("a", "c"): 1, ("b", "c"): 1}, "->( X( tau, 'a' ), X( tau, 'b' ), 'c' )"),
+    ],
+)
 def test_hand_checked_logs(log: dict[tuple[str, ...], int], expected: str) -> None:
     assert mine(log) == expected
     net = discover_petri_net(log)
@@ -79,23 +82,30 @@ def test_imf_drops_rare_empty_traces_but_keeps_frequent_ones() -> None:
 
 
 def test_accepts_an_event_log_and_a_variant_table() -> None:
-    log = make_log([
-        ("c1", "A", "2024-01-01 10:00", "ann"), ("c1", "B", "2024-01-01 11:00", "bob"),
-        ("c2", "A", "2024-01-02 10:00", "ann"), ("c2", "C", "2024-01-02 11:00", "bob"),
-    ])
+    log = make_log(
+        [
+            ("c1", "A", "2024-01-01 10:00", "ann"),
+            ("c1", "B", "2024-01-01 11:00", "bob"),
+            ("c2", "A", "2024-01-02 10:00", "ann"),
+            ("c2", "C", "2024-01-02 11:00", "bob"),
+        ]
+    )
     expected = "->( 'A', X( 'B', 'C' ) )"
     assert str(discover_process_tree(log)) == expected
     assert str(discover_process_tree(crmflow.get_variants(log))) == expected
 
 
-@pytest.mark.parametrize("log, noise, message", [
-    ({}, 0.0, "without cases"),
-    ({("a",): 0}, 0.0, "without cases"),
-    ({("a",): 1}, 1.0, r"noise_threshold must be in \[0, 1\)"),
-    ({("a",): 1}, -0.1, "noise_threshold"),
-    ({"ab": 1}, 0.0, "a tuple"),
-    ({("a",): -1}, 0.0, "negative count"),
-])
+@pytest.mark.parametrize(
+    "log, noise, message",
+    [
+        ({}, 0.0, "without cases"),
+        ({("a",): 0}, 0.0, "without cases"),
+        ({("a",): 1}, 1.0, r"noise_threshold must be in \[0, 1\)"),
+        ({("a",): 1}, -0.1, "noise_threshold"),
+        ({"ab": 1}, 0.0, "a tuple"),
+        ({("a",): -1}, 0.0, "negative count"),
+    ],
+)
 def test_invalid_input_is_refused(log: dict[Any, int], noise: float, message: str) -> None:
     with pytest.raises(DiscoveryError, match=message):
         discover_process_tree(log, noise_threshold=noise)
@@ -103,9 +113,7 @@ def test_invalid_input_is_refused(log: dict[Any, int], noise: float, message: st
 
 # -- invariants ---------------------------------------------------------------------------------
 
-logs = st.dictionaries(
-    st.lists(st.sampled_from("abcde"), max_size=7).map(tuple), st.integers(1, 20), min_size=1, max_size=8
-)
+logs = st.dictionaries(st.lists(st.sampled_from("abcde"), max_size=7).map(tuple), st.integers(1, 20), min_size=1, max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
@@ -186,8 +194,7 @@ def test_fitness_not_lower_than_pm4py(name: str, noise: float, capsys: pytest.Ca
     prec_o = pm4py.precision_token_based_replay(df, *ours)
     prec_t = pm4py.precision_token_based_replay(df, *theirs)
     with capsys.disabled():
-        print(f"\n{name} noise={noise}: fitness {fit_o:.4f} vs pm4py {fit_t:.4f}; "
-              f"precision {prec_o:.4f} vs pm4py {prec_t:.4f}")
+        print(f"\n{name} noise={noise}: fitness {fit_o:.4f} vs pm4py {fit_t:.4f}; precision {prec_o:.4f} vs pm4py {prec_t:.4f}")
     assert fit_o >= fit_t - 1e-9
     if noise == 0.0:
         assert fit_o == pytest.approx(1.0, abs=1e-3)  # token replay is a heuristic on silent steps

@@ -162,17 +162,22 @@ def test_constructors_flatten_and_simplify() -> None:
 
 def test_to_dict_is_nested_json() -> None:
     t = ProcessTree.loop(A, ProcessTree.xor(B, TAU))
-    assert t.to_dict() == {"operator": "loop", "children": [
-        {"label": "a"}, {"operator": "xor", "children": [{"label": "b"}, {"label": None}]}]}
+    assert t.to_dict() == {
+        "operator": "loop",
+        "children": [{"label": "a"}, {"operator": "xor", "children": [{"label": "b"}, {"label": None}]}],
+    }
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"operator": "loop", "children": (A, B, C)}, "exactly two"),
-    ({"operator": "choice", "children": (A, B)}, "unknown operator"),
-    ({"label": "a", "children": (B,)}, "cannot have children"),
-    ({"operator": "xor", "label": "a", "children": (B,)}, "cannot carry a label"),
-    ({"operator": "sequence"}, "at least one child"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"operator": "loop", "children": (A, B, C)}, "exactly two"),
+        ({"operator": "choice", "children": (A, B)}, "unknown operator"),
+        ({"label": "a", "children": (B,)}, "cannot have children"),
+        ({"operator": "xor", "label": "a", "children": (B,)}, "cannot carry a label"),
+        ({"operator": "sequence"}, "at least one child"),
+    ],
+)
 def test_malformed_trees_are_refused(kwargs: dict, message: str) -> None:
     with pytest.raises(ProcessTreeError, match=message):
         ProcessTree(**kwargs)
@@ -188,14 +193,19 @@ def test_net_is_a_workflow_net_with_silent_routing() -> None:
     assert not any(src in post for post in net.post) and not any(sink in pre for pre in net.pre)
 
 
-@pytest.mark.parametrize("tree, expected", [
-    (ProcessTree.sequence(A, ProcessTree.parallel(B, C)), {("a", "b", "c"), ("a", "c", "b")}),
-    (ProcessTree.sequence(A, ProcessTree.xor(B, TAU)), {("a",), ("a", "b")}),
-    (ProcessTree.loop(A, B), {("a",), ("a", "b", "a"), ("a", "b", "a", "b", "a")}),
-    (ProcessTree.loop(A, TAU), {("a",) * n for n in range(1, 6)}),
-    (ProcessTree.loop(TAU, ProcessTree.xor(A, B)),  # the flower model: any sequence of a and b
-     {t for n in range(6) for t in itertools.product("ab", repeat=n)}),
-])
+@pytest.mark.parametrize(
+    "tree, expected",
+    [
+        (ProcessTree.sequence(A, ProcessTree.parallel(B, C)), {("a", "b", "c"), ("a", "c", "b")}),
+        (ProcessTree.sequence(A, ProcessTree.xor(B, TAU)), {("a",), ("a", "b")}),
+        (ProcessTree.loop(A, B), {("a",), ("a", "b", "a"), ("a", "b", "a", "b", "a")}),
+        (ProcessTree.loop(A, TAU), {("a",) * n for n in range(1, 6)}),
+        (
+            ProcessTree.loop(TAU, ProcessTree.xor(A, B)),  # the flower model: any sequence of a and b
+            {t for n in range(6) for t in itertools.product("ab", repeat=n)},
+        ),
+    ],
+)
 def test_small_nets_accept_exactly_the_tree_language(tree: ProcessTree, expected: Lang) -> None:
     net = to_petri_net(tree)
     assert language(net, 5) == expected == tree_language(tree, 5)
@@ -207,8 +217,11 @@ def _trees(depth: int) -> st.SearchStrategy[ProcessTree]:
     if depth == 0:
         return leaves
     sub = _trees(depth - 1)
-    ops = st.builds(lambda op, kids: ProcessTree(operator=op, children=tuple(kids)),
-                    st.sampled_from(["sequence", "xor", "parallel"]), st.lists(sub, min_size=1, max_size=3))
+    ops = st.builds(
+        lambda op, kids: ProcessTree(operator=op, children=tuple(kids)),
+        st.sampled_from(["sequence", "xor", "parallel"]),
+        st.lists(sub, min_size=1, max_size=3),
+    )
     loops = st.builds(ProcessTree.loop, sub, sub)
     return st.one_of(leaves, ops, loops)
 

@@ -14,7 +14,10 @@ def _lit(v: object) -> str:
 
 
 def make_log(
-    events: Sequence[tuple], *, store: EventStore | None = None, log_name: str = "log",
+    events: Sequence[tuple],
+    *,
+    store: EventStore | None = None,
+    log_name: str = "log",
 ) -> EventLog:
     """A log from ``(case, activity, ts[, resource[, role]])`` tuples, in row order.
 

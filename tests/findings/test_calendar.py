@@ -29,13 +29,13 @@ def moscow() -> WorkCalendar:
 @pytest.mark.parametrize(
     ("start", "end", "expected"),
     [
-        (msk(2024, 3, 1, 18, 50), msk(2024, 3, 4, 9, 5), 15 * 60),        # Fri evening -> Mon morning
-        (msk(2024, 3, 2, 12, 0), msk(2024, 3, 4, 9, 9), 9 * 60),          # lead on Saturday
-        (msk(2024, 3, 5, 20, 0), msk(2024, 3, 6, 8, 0), 0),               # a night
-        (msk(2024, 3, 5, 18, 0), msk(2024, 3, 6, 10, 0), 2 * 3600),       # across a night
+        (msk(2024, 3, 1, 18, 50), msk(2024, 3, 4, 9, 5), 15 * 60),  # Fri evening -> Mon morning
+        (msk(2024, 3, 2, 12, 0), msk(2024, 3, 4, 9, 9), 9 * 60),  # lead on Saturday
+        (msk(2024, 3, 5, 20, 0), msk(2024, 3, 6, 8, 0), 0),  # a night
+        (msk(2024, 3, 5, 18, 0), msk(2024, 3, 6, 10, 0), 2 * 3600),  # across a night
         (msk(2024, 3, 5, 10, 0), msk(2024, 3, 5, 10, 0), 0),
-        (msk(2024, 3, 4, 9, 0), msk(2024, 3, 11, 9, 0), 4 * 10 * 3600),   # a week with 8 March off
-        (msk(2024, 3, 4, 10, 0), msk(2024, 3, 4, 9, 0), -3600),           # reversed: negative
+        (msk(2024, 3, 4, 9, 0), msk(2024, 3, 11, 9, 0), 4 * 10 * 3600),  # a week with 8 March off
+        (msk(2024, 3, 4, 10, 0), msk(2024, 3, 4, 9, 0), -3600),  # reversed: negative
         # New Year holidays 2024-01-01..08: Fri 29 Dec 18:00 -> Tue 9 Jan 10:00 = 1 h + 1 h
         (msk(2023, 12, 29, 18, 0), msk(2024, 1, 9, 10, 0), 2 * 3600),
         # 27 Apr 2024 was a working Saturday; 29-30 Apr days off, 1 May a holiday:
@@ -58,7 +58,7 @@ def test_without_holidays_the_may_days_are_working() -> None:
 def test_working_days_of_russia(moscow: WorkCalendar) -> None:
     d = datetime(2024, 1, 1).date()
     assert [moscow.is_working_day(d + timedelta(days=i)) for i in range(10)] == [False] * 8 + [True, True]
-    assert moscow.is_working_day(datetime(2024, 4, 27).date())   # transferred working Saturday
+    assert moscow.is_working_day(datetime(2024, 4, 27).date())  # transferred working Saturday
     assert not moscow.is_working_day(datetime(2024, 4, 29).date())
     assert not moscow.is_working_day(datetime(2024, 4, 28).date())  # an ordinary Sunday
 
@@ -75,7 +75,7 @@ def test_berlin_offset_change_inside_a_span() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "expected_h"),
     [
-        ((2024, 3, 30), (2024, 4, 1), 23 + 22),   # spring: Sunday's 01:00-24:00 lasts 22 real hours
+        ((2024, 3, 30), (2024, 4, 1), 23 + 22),  # spring: Sunday's 01:00-24:00 lasts 22 real hours
         ((2024, 10, 26), (2024, 10, 28), 23 + 24),  # autumn: Sunday's 01:00-24:00 lasts 24 real hours
     ],
 )
@@ -115,7 +115,9 @@ def test_sql_matches_the_hand_computed_values(moscow: WorkCalendar) -> None:
 
 
 instants = st.datetimes(
-    min_value=datetime(2023, 12, 20), max_value=datetime(2024, 5, 15), timezones=st.just(UTC),
+    min_value=datetime(2023, 12, 20),
+    max_value=datetime(2024, 5, 15),
+    timezones=st.just(UTC),
 )
 
 
@@ -132,8 +134,7 @@ def test_sql_equals_python_and_is_additive(a: datetime, b: datetime, c: datetime
 
 
 def test_add_working_seconds_skips_nights_weekends_and_ru_holidays() -> None:
-    cal = WorkCalendar(timezone="Europe/Moscow", start_s=9 * 3600, end_s=18 * 3600, weekdays=(0, 1, 2, 3, 4),
-                       holidays="RU")
+    cal = WorkCalendar(timezone="Europe/Moscow", start_s=9 * 3600, end_s=18 * 3600, weekdays=(0, 1, 2, 3, 4), holidays="RU")
     thu = datetime(2024, 3, 7, 14, 55, tzinfo=UTC)  # Thu 17:55 Moscow; Fri 8 March is a holiday
     assert cal.add_working_seconds(thu, 600) == datetime(2024, 3, 11, 6, 5, tzinfo=UTC)  # Mon 09:05
     assert cal.working_seconds(thu, cal.add_working_seconds(thu, 600)) == 600

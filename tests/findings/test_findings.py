@@ -22,13 +22,18 @@ from tests.findings.logs import make_log
 
 @pytest.fixture
 def waits_log():
-    return make_log([
-        ("c1", "A", "2024-03-01 09:00", "u1"), ("c1", "B", "2024-03-01 10:00", "u2"),
-        ("c1", "C", "2024-03-01 10:30", "u3"),
-        ("c2", "A", "2024-03-01 09:00", "u1"), ("c2", "B", "2024-03-01 12:00", "u4"),
-        ("c2", "C", "2024-03-01 12:10", "u3"),
-        ("c3", "A", "2024-03-01 09:00", "u1"), ("c3", "C", "2024-03-01 09:20", "u3"),
-    ])
+    return make_log(
+        [
+            ("c1", "A", "2024-03-01 09:00", "u1"),
+            ("c1", "B", "2024-03-01 10:00", "u2"),
+            ("c1", "C", "2024-03-01 10:30", "u3"),
+            ("c2", "A", "2024-03-01 09:00", "u1"),
+            ("c2", "B", "2024-03-01 12:00", "u4"),
+            ("c2", "C", "2024-03-01 12:10", "u3"),
+            ("c3", "A", "2024-03-01 09:00", "u1"),
+            ("c3", "C", "2024-03-01 09:20", "u3"),
+        ]
+    )
 
 
 def test_bottleneck_ranks_by_total_wait(waits_log) -> None:
@@ -55,7 +60,7 @@ def test_bottleneck_ranks_by_total_wait(waits_log) -> None:
 
 def test_bottleneck_min_share_and_language(waits_log) -> None:
     found = find_bottlenecks(waits_log, load_rules({"thresholds": {"bottleneck_min_share": 0.1}}), lang="ru")
-    assert [f.key for f in found] == ["A -> B", "B -> C", "-> C"]   # A -> C holds 6.7 %
+    assert [f.key for f in found] == ["A -> B", "B -> C", "-> C"]  # A -> C holds 6.7 %
     assert found[0].title == "Ожидание между «A» и «B»: в среднем 2 ч, 80 % всего времени ожидания"
 
 
@@ -84,7 +89,7 @@ def test_rework_repeats_and_stage_returns(rework_log) -> None:
     # c1: A B (X ignored) A B C -> one return from B to A; c2's B B is not a return
     assert back.key == "B -> A" and back.metrics["type"] == "stage_return"
     assert (back.metrics["cases"], back.metrics["returns"]) == (1, 1) and back.evidence.case_ids == ("c1",)
-    assert back.evidence.resources == ("c1-u1",)   # A after X was done by the 4th event's resource
+    assert back.evidence.resources == ("c1-u1",)  # A after X was done by the 4th event's resource
 
 
 def test_rework_without_stages_and_min_share(rework_log) -> None:
@@ -98,20 +103,22 @@ def test_rework_without_stages_and_min_share(rework_log) -> None:
 
 def test_ping_pong_between_resources_and_roles() -> None:
     role = {"u1": "sales", "u2": "support", "u3": "sales", None: None}
-    seqs = {"c1": ["u1", "u2", "u1", "u2"], "c2": ["u1", "u1", "u2", "u1"], "c3": ["u1", "u2", "u3"],
-            "c4": ["u3", None, "u2", "u3"]}
-    rows = [
-        (c, f"T{i}", f"2024-03-01 {9 + i:02d}:00", r, role[r]) for c, rs in seqs.items() for i, r in enumerate(rs)
-    ]
+    seqs = {
+        "c1": ["u1", "u2", "u1", "u2"],
+        "c2": ["u1", "u1", "u2", "u1"],
+        "c3": ["u1", "u2", "u3"],
+        "c4": ["u3", None, "u2", "u3"],
+    }
+    rows = [(c, f"T{i}", f"2024-03-01 {9 + i:02d}:00", r, role[r]) for c, rs in seqs.items() for i, r in enumerate(rs)]
     log = make_log(rows)
     found = find_ping_pong(log, load_rules(None))
     by_key = {f.key: f for f in found}
     assert list(by_key) == ["resource: u1 <-> u2", "resource: u2 <-> u3", "role: sales <-> support"]
     u12 = by_key["resource: u1 <-> u2"]
-    assert (u12.metrics["cases"], u12.metrics["bounces"]) == (2, 3)   # c1: ABAB = 2 bounces, c2: 1
+    assert (u12.metrics["cases"], u12.metrics["bounces"]) == (2, 3)  # c1: ABAB = 2 bounces, c2: 1
     assert u12.evidence.case_ids == ("c1", "c2") and u12.evidence.resources == ("u1", "u2")
-    assert u12.severity == "high"   # 2 of 4 cases
-    u23 = by_key["resource: u2 <-> u3"]   # c4: the event without a resource is skipped
+    assert u12.severity == "high"  # 2 of 4 cases
+    u23 = by_key["resource: u2 <-> u3"]  # c4: the event without a resource is skipped
     assert (u23.metrics["cases"], u23.metrics["bounces"]) == (1, 1) and u23.evidence.case_ids == ("c4",)
     roles = by_key["role: sales <-> support"]  # c1: 2, c2, c3, c4: 1 each
     assert (roles.metrics["cases"], roles.metrics["bounces"]) == (4, 5)
@@ -122,18 +129,28 @@ def test_ping_pong_between_resources_and_roles() -> None:
 @pytest.mark.parametrize("level", ["resource", "role"])
 def test_ping_pong_shortcut_without_nulls_gives_the_same_bounces(level: str) -> None:
     seqs = {"c1": "u1 u2 u1 u2 u3 u2", "c2": "u1 u1 u2 u2 u1 u3", "c3": "u3 u1 u3 u3 u1"}
-    log = make_log([(c, f"T{i}", f"2024-03-01 {9 + i:02d}:00", r, "x" if r == "u3" else "y")
-                    for c, rs in seqs.items() for i, r in enumerate(rs.split())])
+    log = make_log(
+        [
+            (c, f"T{i}", f"2024-03-01 {9 + i:02d}:00", r, "x" if r == "u3" else "y")
+            for c, rs in seqs.items()
+            for i, r in enumerate(rs.split())
+        ]
+    )
     tables = []
     for has_nulls in (True, False):
         tmp = log.store.new_name("pp")
         log.store.sql(fq.ping_pong_table(log.name, tmp, level, has_nulls=has_nulls))
         tables.append(log.store.rows(f"SELECT * FROM {tmp} ORDER BY ALL"))
     assert tables[0] == tables[1]
-    if level == "resource":   # c1: 1-2-1, 2-1-2, 2-3-2; c2: 1-2-1; c3: 3-1-3, 1-3-1
+    if level == "resource":  # c1: 1-2-1, 2-1-2, 2-3-2; c2: 1-2-1; c3: 3-1-3, 1-3-1
         assert [(r["case_id"], r["x"], r["y"]) for r in tables[0]] == [
-            ("c1", "u1", "u2"), ("c1", "u1", "u2"), ("c1", "u2", "u3"), ("c2", "u1", "u2"),
-            ("c3", "u1", "u3"), ("c3", "u1", "u3")]
+            ("c1", "u1", "u2"),
+            ("c1", "u1", "u2"),
+            ("c1", "u2", "u3"),
+            ("c2", "u1", "u2"),
+            ("c3", "u1", "u3"),
+            ("c3", "u1", "u3"),
+        ]
 
 
 # --------------------------------------------------------------------------- workload
@@ -144,8 +161,7 @@ def test_workload_concentration_and_bus_factor() -> None:
     b_res = ["u1", "u2"] * 3 + ["u3", "u4"] * 2
     rows = []
     for i in range(10):
-        rows += [(f"c{i}", "A", f"2024-03-01 {9 + i:02d}:00", a_res[i]),
-                 (f"c{i}", "B", f"2024-03-01 {9 + i:02d}:30", b_res[i])]
+        rows += [(f"c{i}", "A", f"2024-03-01 {9 + i:02d}:00", a_res[i]), (f"c{i}", "B", f"2024-03-01 {9 + i:02d}:30", b_res[i])]
     log = make_log(rows)
     found = find_workload_concentration(log, load_rules({"thresholds": {"workload_min_events": 5}}))
     assert [f.key for f in found] == ["A"]
@@ -157,7 +173,7 @@ def test_workload_concentration_and_bus_factor() -> None:
     loose = find_workload_concentration(log, load_rules({"thresholds": {"workload_min_events": 5, "workload_share": 0.3}}))
     b = {f.key: f for f in loose}["B"]
     assert b.metrics["top_share"] == pytest.approx(0.3) and b.metrics["bus_factor"] == 2
-    assert find_workload_concentration(log, load_rules(None)) == []   # 10 events < 20: not frequent
+    assert find_workload_concentration(log, load_rules(None)) == []  # 10 events < 20: not frequent
 
 
 # --------------------------------------------------------------------------- stuck
@@ -165,12 +181,17 @@ def test_workload_concentration_and_bus_factor() -> None:
 
 @pytest.fixture
 def stuck_log():
-    return make_log([
-        ("c1", "A", "2024-01-01"), ("c1", "End", "2024-01-05"),
-        ("c2", "A", "2024-01-01"), ("c2", "B", "2024-01-10", "bob"),
-        ("c3", "A", "2024-03-01", "ann"),
-        ("c4", "A", "2024-03-20"), ("c4", "End", "2024-04-01"),
-    ])
+    return make_log(
+        [
+            ("c1", "A", "2024-01-01"),
+            ("c1", "End", "2024-01-05"),
+            ("c2", "A", "2024-01-01"),
+            ("c2", "B", "2024-01-10", "bob"),
+            ("c3", "A", "2024-03-01", "ann"),
+            ("c4", "A", "2024-03-20"),
+            ("c4", "End", "2024-04-01"),
+        ]
+    )
 
 
 def test_stuck_cases(stuck_log) -> None:
@@ -182,14 +203,15 @@ def test_stuck_cases(stuck_log) -> None:
     assert f.metrics["max_idle_s"] == 82 * day and f.metrics["median_idle_s"] == (82 + 31) / 2 * day
     assert f.evidence.case_ids == ("c2", "c3") and f.evidence.case_count == 2
     assert set(f.evidence.activities) == {"A", "B"} and set(f.evidence.resources) == {"ann", "bob"}
-    assert find_stuck_cases(stuck_log, load_rules({"end_activities": ["End"], "stuck_after": "32d"}))[0] \
-        .evidence.case_ids == ("c2",)
+    assert find_stuck_cases(stuck_log, load_rules({"end_activities": ["End"], "stuck_after": "32d"}))[0].evidence.case_ids == (
+        "c2",
+    )
     assert find_stuck_cases(stuck_log, load_rules({"end_activities": ["End"], "stuck_after": "90d"})) == []
 
 
 def test_end_activities_inferred_from_the_log(stuck_log) -> None:
     ends = resolve_end_activities(stuck_log, load_rules({"thresholds": {"end_activity_share": 0.3}}))
-    assert ends.activities == ("End",) and ends.inferred     # End ends 2 of 4 cases, A and B 1 each
+    assert ends.activities == ("End",) and ends.inferred  # End ends 2 of 4 cases, A and B 1 each
     assert resolve_end_activities(stuck_log, load_rules(None)).activities == ("End", "A", "B")
     report = detect_findings(stuck_log, load_rules({"thresholds": {"end_activity_share": 0.3}}))
     assert report.end_activities == ("End",) and report.end_activities_inferred
@@ -204,8 +226,7 @@ def test_funnel() -> None:
     paths = {"c1": "S1 S2 S3 S4", "c2": "S1 S2", "c3": "S1 S3", "c4": "S1", "c5": "S1 S2", "c6": "X"}
     rows = [(c, a, f"2024-03-01 {9 + i:02d}:00") for c, p in paths.items() for i, a in enumerate(p.split())]
     result, (f,) = measure_funnel(make_log(rows), load_rules({"stages": ["S1", "S2", "S3", "S4"]}))
-    assert [(s.stage, s.cases, s.lost_here) for s in result.stages] == [
-        ("S1", 5, 1), ("S2", 4, 2), ("S3", 2, 1), ("S4", 1, 0)]
+    assert [(s.stage, s.cases, s.lost_here) for s in result.stages] == [("S1", 5, 1), ("S2", 4, 2), ("S3", 2, 1), ("S4", 1, 0)]
     assert [s.share_of_start for s in result.stages] == [1.0, 0.8, 0.4, 0.2]
     assert [s.conversion_from_previous for s in result.stages] == [None, 0.8, 0.5, 0.5]
     assert (result.cases_in_funnel, result.cases_without_stage) == (5, 1)
@@ -219,15 +240,20 @@ def test_funnel() -> None:
 
 
 def test_report_is_sorted_json_and_bilingual(waits_log) -> None:
-    rules = load_rules({"stages": ["A", "B", "C"], "end_activities": ["C", "Z"],
-                        "sla": [{"name": "fast", "from": "A", "to": "C", "within": "1h"}]})
+    rules = load_rules(
+        {
+            "stages": ["A", "B", "C"],
+            "end_activities": ["C", "Z"],
+            "sla": [{"name": "fast", "from": "A", "to": "C", "within": "1h"}],
+        }
+    )
     report = detect_findings(waits_log, rules)
     order = {"high": 0, "medium": 1, "low": 2}
     keys = [(order[f.severity], -f.evidence.case_count) for f in report.findings]
     assert keys == sorted(keys)
     assert report.warnings == ("End activity “Z” never occurs in the log",)
     (sla,) = report.sla
-    assert (sla.cases_checked, sla.violations, sla.late) == (3, 2, 2)   # 90 and 70 min late, c3 20 min
+    assert (sla.cases_checked, sla.violations, sla.late) == (3, 2, 2)  # 90 and 70 min late, c3 20 min
     assert report.funnel is not None and [s.cases for s in report.funnel.stages] == [3, 3, 3]
     data = json.loads(json.dumps(report.to_dict()))
     assert data["rules"]["sla"][0]["within_s"] == 3600 and data["sla"][0]["histogram"]["counts"]

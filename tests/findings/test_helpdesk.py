@@ -12,8 +12,15 @@ from crmflow.store.store import EventStore
 from tests.conftest import real
 
 RULES = {
-    "sla": [{"name": "take-in-charge", "from": "Assign seriousness", "to": "Take in charge ticket",
-             "within": "1d", "time": "calendar"}],
+    "sla": [
+        {
+            "name": "take-in-charge",
+            "from": "Assign seriousness",
+            "to": "Take in charge ticket",
+            "within": "1d",
+            "time": "calendar",
+        }
+    ],
     "end_activities": ["Closed"],
     "stuck_after": "30d",
     "stages": ["Assign seriousness", "Take in charge ticket", "Resolve ticket", "Closed"],
@@ -33,7 +40,7 @@ def helpdesk():
         "NULL::VARCHAR AS role, NULL::VARCHAR AS lifecycle FROM hd_src"
     )
     log = store.materialize(["hd"], log_name="helpdesk")
-    pdf = log.to_pandas(xes_names=False)   # sorted by case and time, ties in input order
+    pdf = log.to_pandas(xes_names=False)  # sorted by case and time, ties in input order
     return log, pdf
 
 
@@ -49,8 +56,7 @@ def test_helpdesk_findings(helpdesk) -> None:
     ev = ev.assign(pos=ev.groupby("case_id").cumcount())
     log_end = ev["ts"].max()
     frm = ev[ev.activity == "Assign seriousness"].groupby("case_id").first()[["pos", "ts"]]
-    to = ev[ev.activity == "Take in charge ticket"].merge(frm, left_on="case_id", right_index=True,
-                                                         suffixes=("", "_from"))
+    to = ev[ev.activity == "Take in charge ticket"].merge(frm, left_on="case_id", right_index=True, suffixes=("", "_from"))
     first_to = to[to.pos > to.pos_from].groupby("case_id").ts.min()
     took = (first_to - frm.loc[first_to.index, "ts"]).dt.total_seconds()
     open_ids = frm.index.difference(first_to.index)

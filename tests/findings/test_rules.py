@@ -33,8 +33,13 @@ def test_example_file(tmp_path: Path) -> None:
     assert r.calendar.weekdays == (0, 1, 2, 3, 4) and r.calendar.holidays == "RU"
     first, proposal, pay = r.sla
     assert (first.name, first.from_activity, first.to_activity, first.within_s, first.time) == (
-        "first-contact", "Lead created", "First contact attempt", 600.0, "working")
-    assert proposal.within_s == 2 * 10 * 3600          # two working days of 10 hours
+        "first-contact",
+        "Lead created",
+        "First contact attempt",
+        600.0,
+        "working",
+    )
+    assert proposal.within_s == 2 * 10 * 3600  # two working days of 10 hours
     assert (pay.name, pay.within_s, pay.time) == ("Contract signed -> Payment received", 30 * 86400.0, "calendar")
     assert r.stuck_after_s == 30 * 86400
     assert r.end_activities == ("Deal lost", "Payment received")
@@ -52,9 +57,21 @@ def test_defaults() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("45s", 45), ("10m", 600), ("2h", 7200), ("1d", 86400), ("30d", 2592000), ("1h30m", 5400),
-     ("1h 30m", 5400), ("1.5h", 5400), ("2w", 14 * 86400), ("PT10M", 600), ("P30D", 2592000),
-     ("P1DT2H30M", 95400), ("pt45s", 45)],
+    [
+        ("45s", 45),
+        ("10m", 600),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("30d", 2592000),
+        ("1h30m", 5400),
+        ("1h 30m", 5400),
+        ("1.5h", 5400),
+        ("2w", 14 * 86400),
+        ("PT10M", 600),
+        ("P30D", 2592000),
+        ("P1DT2H30M", 95400),
+        ("pt45s", 45),
+    ],
 )
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text, "within") == seconds
@@ -91,11 +108,15 @@ def test_no_holidays(value: object) -> None:
         ({"sla": [{"from": "A", "to": "B"}]}, ["`sla[0]`", "`within`"]),
         ({"sla": [{"from": "A", "to": "B", "within": "soon"}]}, ["`sla[0].within`", "'soon'", "10m"]),
         ({"sla": [{"from": "A", "to": "B", "within": "0m"}]}, ["`sla[0].within`", "longer than zero"]),
-        ({"sla": [{"from": "A", "to": "B", "within": "1h", "time": "business"}]},
-         ["`sla[0].time`", "'business'", "working or calendar"]),
+        (
+            {"sla": [{"from": "A", "to": "B", "within": "1h", "time": "business"}]},
+            ["`sla[0].time`", "'business'", "working or calendar"],
+        ),
         ({"sla": [{"from": "A", "to": "B", "within": "1h", "limit": 3}]}, ["`sla[0].limit`", "within"]),
-        ({"sla": [{"from": "A", "to": "B", "within": "1h"}, {"from": "A", "to": "B", "within": "2h"}]},
-         ["`sla[1].name`", "unique"]),
+        (
+            {"sla": [{"from": "A", "to": "B", "within": "1h"}, {"from": "A", "to": "B", "within": "2h"}]},
+            ["`sla[1].name`", "unique"],
+        ),
         ({"sla": [{"from": 5, "to": "B", "within": "1h"}]}, ["`sla[0].from`", "5"]),
         ({"end_activities": "Closed"}, ["`end_activities`", "list", "'Closed'"]),
         ({"stages": ["A", "B", "A"]}, ["`stages`", "'A'", "twice"]),
@@ -127,10 +148,13 @@ def test_file_errors(tmp_path: Path) -> None:
 
 def test_activities_missing_from_the_log_are_warnings() -> None:
     log = make_log([("c1", "Lead created", "2024-03-01 09:00"), ("c1", "Won", "2024-03-01 10:00")])
-    r = load_rules({
-        "sla": [{"name": "first-contact", "from": "Lead created", "to": "First contact", "within": "10m"}],
-        "end_activities": ["Won", "Lost"], "stages": ["Lead created", "Qualified", "Won"],
-    })
+    r = load_rules(
+        {
+            "sla": [{"name": "first-contact", "from": "Lead created", "to": "First contact", "within": "10m"}],
+            "end_activities": ["Won", "Lost"],
+            "stages": ["Lead created", "Qualified", "Won"],
+        }
+    )
     assert check_rules(log, r) == [
         "SLA rule “first-contact”: activity “First contact” never occurs in the log",
         "End activity “Lost” never occurs in the log",

@@ -9,30 +9,43 @@ from crmflow.findings.rules import load_rules
 from crmflow.findings.sla import measure_sla, sla_finding
 from tests.findings.logs import make_log
 
-CAL = {"timezone": "Europe/Moscow", "working_hours": "09:00-19:00", "weekdays": ["mon", "tue", "wed", "thu", "fri"],
-       "holidays": "RU"}
+CAL = {
+    "timezone": "Europe/Moscow",
+    "working_hours": "09:00-19:00",
+    "weekdays": ["mon", "tue", "wed", "thu", "fri"],
+    "holidays": "RU",
+}
 LEAD, CONTACT = "Lead created", "First contact"
 
 
 @pytest.fixture
 def leads():
-    return make_log([
-        ("c1", LEAD, "2024-03-01 18:50+03"), ("c1", CONTACT, "2024-03-04 09:05+03"),     # Fri -> Mon: 15 min
-        ("c2", LEAD, "2024-03-02 12:00+03"), ("c2", CONTACT, "2024-03-04 09:09+03"),     # Sat -> Mon: 9 min
-        ("c3", LEAD, "2023-12-29 18:55+03"), ("c3", CONTACT, "2024-01-09 09:04+03"),     # New Year: 5 + 4 min
-        ("c4", LEAD, "2024-03-05 10:00+03"), ("c4", LEAD, "2024-03-05 10:20+03"),
-        ("c4", CONTACT, "2024-03-05 10:30+03"),                                           # first lead: 30 min
-        ("c5", CONTACT, "2024-03-05 09:00+03"), ("c5", LEAD, "2024-03-05 09:30+03"),
-        ("c5", CONTACT, "2024-03-05 09:35+03"),                                           # contact after: 5 min
-        ("c6", LEAD, "2024-03-06 09:00+03"),                                              # open: 3 h by the end
-        ("c7", LEAD, "2024-03-06 11:55+03"), ("c7", "Note", "2024-03-06 12:00+03"),      # open: 5 min
-        ("c8", CONTACT, "2024-03-06 10:00+03"),                                           # no lead: not checked
-    ])
+    return make_log(
+        [
+            ("c1", LEAD, "2024-03-01 18:50+03"),
+            ("c1", CONTACT, "2024-03-04 09:05+03"),  # Fri -> Mon: 15 min
+            ("c2", LEAD, "2024-03-02 12:00+03"),
+            ("c2", CONTACT, "2024-03-04 09:09+03"),  # Sat -> Mon: 9 min
+            ("c3", LEAD, "2023-12-29 18:55+03"),
+            ("c3", CONTACT, "2024-01-09 09:04+03"),  # New Year: 5 + 4 min
+            ("c4", LEAD, "2024-03-05 10:00+03"),
+            ("c4", LEAD, "2024-03-05 10:20+03"),
+            ("c4", CONTACT, "2024-03-05 10:30+03"),  # first lead: 30 min
+            ("c5", CONTACT, "2024-03-05 09:00+03"),
+            ("c5", LEAD, "2024-03-05 09:30+03"),
+            ("c5", CONTACT, "2024-03-05 09:35+03"),  # contact after: 5 min
+            ("c6", LEAD, "2024-03-06 09:00+03"),  # open: 3 h by the end
+            ("c7", LEAD, "2024-03-06 11:55+03"),
+            ("c7", "Note", "2024-03-06 12:00+03"),  # open: 5 min
+            ("c8", CONTACT, "2024-03-06 10:00+03"),  # no lead: not checked
+        ]
+    )
 
 
 def _rules(time: str, within: str = "10m"):
-    return load_rules({"calendar": CAL, "sla": [{"name": "first-contact", "from": LEAD, "to": CONTACT,
-                                                  "within": within, "time": time}]})
+    return load_rules(
+        {"calendar": CAL, "sla": [{"name": "first-contact", "from": LEAD, "to": CONTACT, "within": within, "time": time}]}
+    )
 
 
 def test_working_time_sla(leads) -> None:
@@ -45,8 +58,7 @@ def test_working_time_sla(leads) -> None:
     assert r.p90_s == pytest.approx(1440)
     assert r.histogram.edges_s == (0, 300, 600, 1200, 3000, 6000) and r.histogram.counts == (0, 3, 1, 1, 0)
     assert r.violating_case_ids == ("c6", "c4", "c1")
-    assert [(w.case_id, w.elapsed_s, w.open) for w in r.worst] == [
-        ("c6", 10800, True), ("c4", 1800, False), ("c1", 900, False)]
+    assert [(w.case_id, w.elapsed_s, w.open) for w in r.worst] == [("c6", 10800, True), ("c4", 1800, False), ("c1", 900, False)]
     (f,) = [f for f in report.findings if f.kind == "sla_violation"]
     assert f.key == "first-contact" and f.severity == "high" and f.evidence.case_count == 3
     assert f.title == "SLA “first-contact” violated in 3 of 7 cases (42.9%)"

@@ -45,8 +45,12 @@ def test_statistics_and_handover(tiny_log: EventLog) -> None:
 
 
 def test_results_are_json_serialisable(tiny_log: EventLog) -> None:
-    for result in (crmflow.discover_dfg(tiny_log), crmflow.get_variants(tiny_log),
-                   crmflow.discover_handover(tiny_log, level="role"), crmflow.case_duration_stats(tiny_log)):
+    for result in (
+        crmflow.discover_dfg(tiny_log),
+        crmflow.get_variants(tiny_log),
+        crmflow.discover_handover(tiny_log, level="role"),
+        crmflow.case_duration_stats(tiny_log),
+    ):
         json.dumps(result.to_dict())
 
 

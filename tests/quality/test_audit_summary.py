@@ -23,8 +23,12 @@ def test_audit_carries_the_summary(contacts_csv: Path, tmp_path: Path) -> None:
     result = audit(log, quality=q.json_path, lang="ru")
     s = result.data["quality"]
     jsonschema.validate(result.data, AUDIT_SCHEMA)
-    assert s["primary"] == {"name": "contacts", "invalid": {"phone": 2, "email": 2, "inn": 2, "date": 2, "amount": 1},
-                            "missing": 3, "duplicate_clusters": 0}
+    assert s["primary"] == {
+        "name": "contacts",
+        "invalid": {"phone": 2, "email": 2, "inn": 2, "date": 2, "amount": 1},
+        "missing": 3,
+        "duplicate_clusters": 0,
+    }
     assert s["entities"][0]["failing_records"] == 7
     page = result.write(tmp_path / "a", lang="ru").html_path.read_text("utf-8")
     assert 'id="quality"' in page and "Качество данных" in page and "Телефоны — ошибочно" in page

@@ -41,7 +41,8 @@ def test_sequence_rule_from_yaml_scores_its_entity(write, tmp_path) -> None:  # 
     rules.write_text(
         "entities:\n  deals: {id: deal_id}\n"
         "sequences:\n  - {name: no jump, log: history.csv, entity: deals, forbidden: [[New, Won]]}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     d = assess_quality([deals], rules=rules, duplicates=False).data
     seq = d["consistency"]["sequences"][0]
     assert seq["violating_case_ids"] == ["d2", "d4"]
@@ -51,13 +52,20 @@ def test_sequence_rule_from_yaml_scores_its_entity(write, tmp_path) -> None:  # 
 
 def test_date_order_within_and_across_entities(write) -> None:  # type: ignore[no-untyped-def]
     leads = write("leads.csv", "lead_id,created\nL1,01.03.2024\nL2,10.03.2024\nL3,\nL4,05.03.2024\n")
-    deals = write("deals.csv", "deal_id,lead_id,opened,closed\nD1,L1,02.03.2024,05.03.2024\n"
-                               "D2,L2,09.03.2024 23:00,08.03.2024\nD3,L3,01.03.2024,\nD4,L4,05.03.2024 08:00,06.03.2024\n")
+    deals = write(
+        "deals.csv",
+        "deal_id,lead_id,opened,closed\nD1,L1,02.03.2024,05.03.2024\n"
+        "D2,L2,09.03.2024 23:00,08.03.2024\nD3,L3,01.03.2024,\nD4,L4,05.03.2024 08:00,06.03.2024\n",
+    )
     rules = {
         "entities": {"deals": {"id": "deal_id"}, "leads": {"id": "lead_id"}},
         "date_order": [
-            {"name": "opened after lead", "earlier": {"entity": "leads", "column": "created"},
-             "later": {"entity": "deals", "column": "opened"}, "join": {"earlier": "lead_id", "later": "lead_id"}},
+            {
+                "name": "opened after lead",
+                "earlier": {"entity": "leads", "column": "created"},
+                "later": {"entity": "deals", "column": "opened"},
+                "join": {"earlier": "lead_id", "later": "lead_id"},
+            },
             {"earlier": {"entity": "deals", "column": "opened"}, "later": {"entity": "deals", "column": "closed"}},
         ],
     }

@@ -14,8 +14,16 @@ from crmflow.quality.linkage_prepare import normalize_email, normalize_inn, norm
 from crmflow.store.store import EventStore
 from tests.conftest import real
 
-FIELDS = DuplicateFields(phone="phone", email="email", first_name="first_name", last_name="last_name",
-                         middle_name="middle_name", inn="inn", company="company", updated_at="updated_at")
+FIELDS = DuplicateFields(
+    phone="phone",
+    email="email",
+    first_name="first_name",
+    last_name="last_name",
+    middle_name="middle_name",
+    inn="inn",
+    company="company",
+    updated_at="updated_at",
+)
 
 # id, last, first, middle, phone, email, company, inn, updated
 CRAFTED = [
@@ -51,10 +59,13 @@ CRAFTED = [
 @pytest.fixture
 def crafted() -> EventStore:
     store = EventStore()
-    store.sql("CREATE TABLE contacts (id VARCHAR, last_name VARCHAR, first_name VARCHAR, middle_name VARCHAR, "
-              "phone VARCHAR, email VARCHAR, company VARCHAR, inn VARCHAR, updated_at TIMESTAMP)")
-    store.con.executemany("INSERT INTO contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          [(*r[:8], datetime.fromisoformat(r[8])) for r in CRAFTED])
+    store.sql(
+        "CREATE TABLE contacts (id VARCHAR, last_name VARCHAR, first_name VARCHAR, middle_name VARCHAR, "
+        "phone VARCHAR, email VARCHAR, company VARCHAR, inn VARCHAR, updated_at TIMESTAMP)"
+    )
+    store.con.executemany(
+        "INSERT INTO contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(*r[:8], datetime.fromisoformat(r[8])) for r in CRAFTED]
+    )
     return store
 
 
@@ -81,7 +92,8 @@ def test_explanations_name_the_agreeing_fields(crafted: EventStore) -> None:
     assert swapped.field_weights["phone"] > 0 and swapped.field_weights["name"] > 0
     assert swapped.probability >= 0.9
     assert swapped.match_weight == pytest.approx(
-        sum(swapped.field_weights.values()) + (swapped.match_weight - sum(swapped.field_weights.values())))
+        sum(swapped.field_weights.values()) + (swapped.match_weight - sum(swapped.field_weights.values()))
+    )
     latin = pairs["c03", "c04"]
     assert latin.agreements["name"] == "exact"  # the transliteration key makes them equal
     assert latin.agreements["email"] == "exact"  # gmail dots and +tag ignored
@@ -109,18 +121,20 @@ def test_merge_proposals_choose_survivor_and_fields(crafted: EventStore) -> None
 
 def test_survivor_ties_go_to_most_recent_then_smallest_id() -> None:
     store = EventStore()
-    store.sql("CREATE TABLE t AS SELECT * FROM (VALUES "
-              "(7, 'Иванов', '+7 916 222-33-44', TIMESTAMP '2024-01-01'), "
-              "(3, 'Ivanov', '89162223344', TIMESTAMP '2024-06-01'), "
-              "(9, 'Иванов', '+79162223344', TIMESTAMP '2024-06-01')) v(id, fio, tel, upd)")
-    report = find_duplicates(store, "t", entity="contact", id_column="id",
-                             fields=DuplicateFields(name="fio", phone="tel", updated_at="upd"))
+    store.sql(
+        "CREATE TABLE t AS SELECT * FROM (VALUES "
+        "(7, 'Иванов', '+7 916 222-33-44', TIMESTAMP '2024-01-01'), "
+        "(3, 'Ivanov', '89162223344', TIMESTAMP '2024-06-01'), "
+        "(9, 'Иванов', '+79162223344', TIMESTAMP '2024-06-01')) v(id, fio, tel, upd)"
+    )
+    report = find_duplicates(
+        store, "t", entity="contact", id_column="id", fields=DuplicateFields(name="fio", phone="tel", updated_at="upd")
+    )
     assert report.clusters == [["3", "7", "9"]]
     merge = report.merges[0]
     assert (merge.survivor, merge.merged) == ("3", ["7", "9"])
     assert "smallest id" in merge.reason_en
-    report = find_duplicates(store, "t", entity="contact", id_column="id",
-                             fields=DuplicateFields(name="fio", phone="tel"))
+    report = find_duplicates(store, "t", entity="contact", id_column="id", fields=DuplicateFields(name="fio", phone="tel"))
     assert report.merges[0].survivor == "3"
 
 
@@ -142,12 +156,13 @@ def test_report_is_json_serialisable(crafted: EventStore) -> None:
 
 def test_full_name_column_is_split() -> None:
     store = EventStore()
-    store.sql("CREATE TABLE t AS SELECT * FROM (VALUES "
-              "(1, 'Сергеев Павел Андреевич', 'pavel.sergeev@mail.ru'), "
-              "(2, 'Pavel Sergeev', 'Pavel.Sergeev@mail.ru'), "
-              "(3, 'Сергеев Павел Олегович', 'p.sergeev.84@bk.ru')) v(id, fio, mail)")
-    report = find_duplicates(store, "t", entity="contact", id_column="id",
-                             fields=DuplicateFields(name="fio", email="mail"))
+    store.sql(
+        "CREATE TABLE t AS SELECT * FROM (VALUES "
+        "(1, 'Сергеев Павел Андреевич', 'pavel.sergeev@mail.ru'), "
+        "(2, 'Pavel Sergeev', 'Pavel.Sergeev@mail.ru'), "
+        "(3, 'Сергеев Павел Олегович', 'p.sergeev.84@bk.ru')) v(id, fio, mail)"
+    )
+    report = find_duplicates(store, "t", entity="contact", id_column="id", fields=DuplicateFields(name="fio", email="mail"))
     assert report.clusters == [["1", "2"]]
 
 
@@ -161,8 +176,7 @@ def test_bad_input_is_named() -> None:
     with pytest.raises(ColumnMappingError, match="table `nope`"):
         find_duplicates(store, "nope", entity="contact", id_column="id", fields=DuplicateFields(name="fio"))
     with pytest.raises(QualityRulesError, match="between 0 and 1"):
-        find_duplicates(store, "t", entity="contact", id_column="id", fields=DuplicateFields(name="fio"),
-                        threshold=90)
+        find_duplicates(store, "t", entity="contact", id_column="id", fields=DuplicateFields(name="fio"), threshold=90)
 
 
 def test_generated_contacts_reach_precision_and_recall() -> None:
@@ -170,8 +184,7 @@ def test_generated_contacts_reach_precision_and_recall() -> None:
     store = EventStore()
     demo.load(store, "contacts")
     steps: list[str] = []
-    report = find_duplicates(store, "contacts", entity="contact", id_column="id", fields=FIELDS,
-                             progress=steps.append)
+    report = find_duplicates(store, "contacts", entity="contact", id_column="id", fields=FIELDS, progress=steps.append)
     assert report.trained
     score = demo.score(report.clusters)
     assert score.precision >= 0.95, score
@@ -183,9 +196,13 @@ def test_generated_companies_reach_precision_and_recall() -> None:
     demo = generate_companies(n_records=1500, seed=5)
     store = EventStore()
     demo.load(store, "companies")
-    report = find_duplicates(store, "companies", entity="company", id_column="id",
-                             fields=DuplicateFields(company="name", inn="inn", phone="phone", email="email",
-                                                    updated_at="updated_at"))
+    report = find_duplicates(
+        store,
+        "companies",
+        entity="company",
+        id_column="id",
+        fields=DuplicateFields(company="name", inn="inn", phone="phone", email="email", updated_at="updated_at"),
+    )
     score = demo.score(report.clusters)
     assert score.precision >= 0.95, score
     assert score.recall >= 0.95, score
@@ -219,8 +236,7 @@ def test_real_accounts_have_no_duplicates() -> None:
     store = EventStore()
     path = real("maven-crm-sales-opportunities/accounts.csv")
     store.sql(f"CREATE TABLE accounts AS SELECT * FROM read_csv('{path}')")
-    report = find_duplicates(store, "accounts", entity="company", id_column="account",
-                             fields=DuplicateFields(company="account"))
+    report = find_duplicates(store, "accounts", entity="company", id_column="account", fields=DuplicateFields(company="account"))
     assert report.records == 85
     assert report.clusters == [] and report.pairs == [] and report.merges == []
 
@@ -264,10 +280,11 @@ def test_inn_kept_as_a_number_still_links() -> None:
     assert normalize_inn("0274062111") == normalize_inn("274062111") == normalize_inn("274062111.0") == "0274062111"
     assert normalize_inn("1234567890") is None and normalize_inn("12") is None
     store = EventStore()
-    store.sql("CREATE TABLE a AS SELECT * FROM (VALUES (1, 'ООО «Башнефть-Сервис»', '0274062111'), "
-              "(2, 'Bashneft-Servis', '274062111'), (3, 'ООО Уфа-Сервис', '7707083893')) v(id, name, inn)")
-    report = find_duplicates(store, "a", entity="company", id_column="id",
-                             fields=DuplicateFields(company="name", inn="inn"))
+    store.sql(
+        "CREATE TABLE a AS SELECT * FROM (VALUES (1, 'ООО «Башнефть-Сервис»', '0274062111'), "
+        "(2, 'Bashneft-Servis', '274062111'), (3, 'ООО Уфа-Сервис', '7707083893')) v(id, name, inn)"
+    )
+    report = find_duplicates(store, "a", entity="company", id_column="id", fields=DuplicateFields(company="name", inn="inn"))
     assert report.clusters == [["1", "2"]]
     assert report.pairs[0].agreements == {"inn": "exact", "company": "exact"}
 
@@ -275,11 +292,14 @@ def test_inn_kept_as_a_number_still_links() -> None:
 def test_text_update_times_are_read_as_dates() -> None:
     """``dd.mm.yyyy`` text: 02.03.2024 is later than 28.02.2024 although it sorts first as text."""
     store = EventStore()
-    store.sql("CREATE TABLE t AS SELECT * FROM (VALUES "
-              "(1, 'Орлов Павел', '+7 916 333-22-11', '28.02.2024 10:00'), "
-              "(2, 'Pavel Orlov', '89163332211', '02.03.2024 09:00')) v(id, fio, tel, changed)")
-    report = find_duplicates(store, "t", entity="contact", id_column="id",
-                             fields=DuplicateFields(name="fio", phone="tel", updated_at="changed"))
+    store.sql(
+        "CREATE TABLE t AS SELECT * FROM (VALUES "
+        "(1, 'Орлов Павел', '+7 916 333-22-11', '28.02.2024 10:00'), "
+        "(2, 'Pavel Orlov', '89163332211', '02.03.2024 09:00')) v(id, fio, tel, changed)"
+    )
+    report = find_duplicates(
+        store, "t", entity="contact", id_column="id", fields=DuplicateFields(name="fio", phone="tel", updated_at="changed")
+    )
     assert report.clusters == [["1", "2"]]
     assert report.merges[0].survivor == "2"
     assert "2024-03-02 09:00" in report.merges[0].reason_en

@@ -12,8 +12,16 @@ from crmflow.quality.duplicates import DuplicateFields, DuplicateReport, find_du
 from crmflow.quality.linkage_prepare import is_placeholder
 from crmflow.store.store import EventStore
 
-FIELDS = DuplicateFields(phone="phone", email="email", first_name="first_name", last_name="last_name",
-                         middle_name="middle_name", inn="inn", company="company", updated_at="updated_at")
+FIELDS = DuplicateFields(
+    phone="phone",
+    email="email",
+    first_name="first_name",
+    last_name="last_name",
+    middle_name="middle_name",
+    inn="inn",
+    company="company",
+    updated_at="updated_at",
+)
 SHARED = "8 (800) 555-35-35"  # a number typed into 2,000 contacts: not a digit pattern, only the cap catches it
 OFFICE = "+7 (495) 926-11-00"  # an office line on 500 contacts
 
@@ -68,8 +76,7 @@ def test_frequent_values_are_reported_with_counts(crowded: tuple[ContactSet, Dup
     assert {w.code for w in report.warnings} >= {"frequent_values"}
     assert "50" in report.warnings[0].en and "50" in report.warnings[0].ru
     d = report.to_dict()
-    assert d["frequent_values"][0] == {"key": "phone", "value": "+78005553535", "records": 2000,
-                                       "reason": "frequent"}
+    assert d["frequent_values"][0] == {"key": "phone", "value": "+78005553535", "records": 2000, "reason": "frequent"}
 
 
 def test_candidate_pairs_stay_under_the_bound(crowded: tuple[ContactSet, DuplicateReport]) -> None:
@@ -88,13 +95,13 @@ def test_pair_budget_drops_the_largest_keys_first() -> None:
         row["phone"] = f"+7 (495) 926-11-0{k % 3}"
     store = _load(demo)
     free = find_duplicates(store, "contacts", entity="contact", id_column="id", fields=FIELDS)
-    tight = find_duplicates(store, "contacts", entity="contact", id_column="id", fields=FIELDS,
-                            max_pairs_per_record=2)
+    tight = find_duplicates(store, "contacts", entity="contact", id_column="id", fields=FIELDS, max_pairs_per_record=2)
     assert free.candidate_pairs > 2000 >= tight.candidate_pairs
     assert tight.pair_budget == 2000
     dropped = [v for v in tight.frequent_values if v.reason == "pair_budget"]
     assert dropped and min(v.records for v in dropped) >= max(
-        (v.records for v in free.frequent_values if v.reason != "placeholder" and v not in dropped), default=0)
+        (v.records for v in free.frequent_values if v.reason != "placeholder" and v not in dropped), default=0
+    )
     assert "pair_budget" in {w.code for w in tight.warnings}
     assert "2,000" in next(w.en for w in tight.warnings if w.code == "pair_budget")
 
@@ -104,11 +111,17 @@ def test_all_records_share_one_phone_gives_a_clear_report() -> None:
     store = EventStore()
     store.sql("CREATE TABLE contacts (id INTEGER, last_name VARCHAR, first_name VARCHAR, phone VARCHAR)")
     surnames = [f"Фамилия{chr(0x430 + i)}{chr(0x430 + j)}" for i in range(20) for j in range(20)]
-    store.con.executemany("INSERT INTO contacts VALUES (?, ?, ?, ?)",
-                          [(i, rng.choice(surnames), rng.choice(["Анна", "Иван", "Олег", "Мария"]),
-                            "+7 916 123-45-67") for i in range(1000)])
-    report = find_duplicates(store, "contacts", entity="contact", id_column="id",
-                             fields=DuplicateFields(phone="phone", last_name="last_name", first_name="first_name"))
+    store.con.executemany(
+        "INSERT INTO contacts VALUES (?, ?, ?, ?)",
+        [(i, rng.choice(surnames), rng.choice(["Анна", "Иван", "Олег", "Мария"]), "+7 916 123-45-67") for i in range(1000)],
+    )
+    report = find_duplicates(
+        store,
+        "contacts",
+        entity="contact",
+        id_column="id",
+        fields=DuplicateFields(phone="phone", last_name="last_name", first_name="first_name"),
+    )
     assert report.records == 1000
     assert report.frequent_values[0].key == "phone"
     assert report.frequent_values[0].records == 1000
@@ -122,10 +135,13 @@ def test_all_records_share_one_phone_gives_a_clear_report() -> None:
 
 def test_identical_records_give_no_splink_exception() -> None:
     store = EventStore()
-    store.sql("CREATE TABLE contacts AS SELECT i AS id, 'Петров Иван' AS fio, '+7 916 123-45-67' AS tel, "
-              "'ivan@mail.ru' AS mail FROM range(900) t(i)")
-    report = find_duplicates(store, "contacts", entity="contact", id_column="id",
-                             fields=DuplicateFields(name="fio", phone="tel", email="mail"))
+    store.sql(
+        "CREATE TABLE contacts AS SELECT i AS id, 'Петров Иван' AS fio, '+7 916 123-45-67' AS tel, "
+        "'ivan@mail.ru' AS mail FROM range(900) t(i)"
+    )
+    report = find_duplicates(
+        store, "contacts", entity="contact", id_column="id", fields=DuplicateFields(name="fio", phone="tel", email="mail")
+    )
     assert report.clusters == []
     assert {(v.key, v.records) for v in report.frequent_values} >= {("phone", 900), ("email", 900), ("name", 900)}
     assert report.candidate_pairs == 0
@@ -133,8 +149,10 @@ def test_identical_records_give_no_splink_exception() -> None:
 
 def test_caps_are_configurable() -> None:
     store = EventStore()
-    store.sql("CREATE TABLE contacts AS SELECT * FROM (VALUES (1, 'Петров Иван', '+7 916 123-45-67'), "
-              "(2, 'Petrov Ivan', '8 916 123 45 67'), (3, 'Сидоров Олег', '+7 916 123-45-67')) t(id, fio, tel)")
+    store.sql(
+        "CREATE TABLE contacts AS SELECT * FROM (VALUES (1, 'Петров Иван', '+7 916 123-45-67'), "
+        "(2, 'Petrov Ivan', '8 916 123 45 67'), (3, 'Сидоров Олег', '+7 916 123-45-67')) t(id, fio, tel)"
+    )
     fields = DuplicateFields(name="fio", phone="tel")
     assert find_duplicates(store, "contacts", entity="contact", id_column="id", fields=fields).clusters == [["1", "2"]]
     capped = find_duplicates(store, "contacts", entity="contact", id_column="id", fields=fields, max_key_records=2)
@@ -163,14 +181,19 @@ def test_real_values_are_not_placeholders(kind: str, value: str) -> None:
 
 def test_placeholders_are_empty_not_evidence() -> None:
     store = EventStore()
-    store.sql("CREATE TABLE contacts AS SELECT * FROM (VALUES (1, 'Петров Иван', '+7 000 000-00-00', 'test@test.ru'), "
-              "(2, 'Петров Иван', '+7 000 000-00-00', 'test@test.ru')) t(id, fio, tel, mail)")
-    report = find_duplicates(store, "contacts", entity="contact", id_column="id",
-                             fields=DuplicateFields(name="fio", phone="tel", email="mail"))
+    store.sql(
+        "CREATE TABLE contacts AS SELECT * FROM (VALUES (1, 'Петров Иван', '+7 000 000-00-00', 'test@test.ru'), "
+        "(2, 'Петров Иван', '+7 000 000-00-00', 'test@test.ru')) t(id, fio, tel, mail)"
+    )
+    report = find_duplicates(
+        store, "contacts", entity="contact", id_column="id", fields=DuplicateFields(name="fio", phone="tel", email="mail")
+    )
     # two records only: the name alone decides (the prior is high); the placeholders add no evidence
     assert [(p.agreements["phone"], p.agreements["email"]) for p in report.pairs] == [("missing", "missing")]
     assert {(v.key, v.value, v.records, v.reason) for v in report.frequent_values} == {
-        ("phone", "+7 000 000-00-00", 2, "placeholder"), ("email", "test@test.ru", 2, "placeholder")}
+        ("phone", "+7 000 000-00-00", 2, "placeholder"),
+        ("email", "test@test.ru", 2, "placeholder"),
+    }
 
 
 def test_training_failure_falls_back_to_starting_values(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -222,8 +245,9 @@ SHARED_CSV = """ID;Фамилия;Имя;Телефон;E-mail
 """
 
 
-@pytest.mark.parametrize(("lang", "label"), [("ru", "Значения, исключённые из поиска дублей"),
-                                             ("en", "Values left out of the duplicate search")])
+@pytest.mark.parametrize(
+    ("lang", "label"), [("ru", "Значения, исключённые из поиска дублей"), ("en", "Values left out of the duplicate search")]
+)
 def test_quality_report_shows_frequent_values(tmp_path, lang: str, label: str) -> None:  # type: ignore[no-untyped-def]
     import json
     from pathlib import Path

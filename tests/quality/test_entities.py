@@ -15,26 +15,79 @@ from crmflow.quality.run import assess_quality
 from crmflow.store.store import EventStore
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (["ID", "Имя", "Фамилия", "Рабочий телефон", "Мобильный телефон", "E-mail", "ИНН", "Дата создания"],
-     {"id": "ID", "phone": ("Рабочий телефон", "Мобильный телефон"), "email": ("E-mail",), "inn": ("ИНН",),
-      "date": ("Дата создания",), "first_name": ("Имя",), "last_name": ("Фамилия",)}),
-    (["ID", "NAME", "LAST_NAME", "PHONE", "EMAIL", "DATE_CREATE", "STAGE_ID", "OPPORTUNITY", "COMPANY_TITLE"],
-     {"id": "ID", "first_name": ("NAME",), "last_name": ("LAST_NAME",), "phone": ("PHONE",), "email": ("EMAIL",),
-      "date": ("DATE_CREATE",), "stage": ("STAGE_ID",), "amount": ("OPPORTUNITY",), "company": ("COMPANY_TITLE",)}),
-    (["Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "CreatedDate"],
-     {"id": "Id", "phone": ("Phone", "MobilePhone"), "email": ("Email",), "date": ("CreatedDate",)}),
-    (["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Create Date", "Deal Stage", "Amount"],
-     {"id": "Record ID", "phone": ("Phone Number",), "email": ("Email",), "date": ("Create Date",),
-      "stage": ("Deal Stage",), "amount": ("Amount",)}),
-    (["ID", "Название сделки", "Бюджет ", "Этап сделки", "Полное имя контакта", "Компания контакта",
-      "Рабочий телефон (контакт)", "Рабочий email (контакт)", "Дата создания сделки"],
-     {"id": "ID", "amount": ("Бюджет ",), "stage": ("Этап сделки",), "name": ("Полное имя контакта",),
-      "company": ("Компания контакта",), "phone": ("Рабочий телефон (контакт)",),
-      "email": ("Рабочий email (контакт)",), "date": ("Дата создания сделки",)}),
-    (["ИНН", "КПП", "ОГРН", "Название компании"], {"id": None, "inn": ("ИНН",), "kpp": ("КПП",), "ogrn": ("ОГРН",),
-                                                  "company": ("Название компании",)}),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            ["ID", "Имя", "Фамилия", "Рабочий телефон", "Мобильный телефон", "E-mail", "ИНН", "Дата создания"],
+            {
+                "id": "ID",
+                "phone": ("Рабочий телефон", "Мобильный телефон"),
+                "email": ("E-mail",),
+                "inn": ("ИНН",),
+                "date": ("Дата создания",),
+                "first_name": ("Имя",),
+                "last_name": ("Фамилия",),
+            },
+        ),
+        (
+            ["ID", "NAME", "LAST_NAME", "PHONE", "EMAIL", "DATE_CREATE", "STAGE_ID", "OPPORTUNITY", "COMPANY_TITLE"],
+            {
+                "id": "ID",
+                "first_name": ("NAME",),
+                "last_name": ("LAST_NAME",),
+                "phone": ("PHONE",),
+                "email": ("EMAIL",),
+                "date": ("DATE_CREATE",),
+                "stage": ("STAGE_ID",),
+                "amount": ("OPPORTUNITY",),
+                "company": ("COMPANY_TITLE",),
+            },
+        ),
+        (
+            ["Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "CreatedDate"],
+            {"id": "Id", "phone": ("Phone", "MobilePhone"), "email": ("Email",), "date": ("CreatedDate",)},
+        ),
+        (
+            ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Create Date", "Deal Stage", "Amount"],
+            {
+                "id": "Record ID",
+                "phone": ("Phone Number",),
+                "email": ("Email",),
+                "date": ("Create Date",),
+                "stage": ("Deal Stage",),
+                "amount": ("Amount",),
+            },
+        ),
+        (
+            [
+                "ID",
+                "Название сделки",
+                "Бюджет ",
+                "Этап сделки",
+                "Полное имя контакта",
+                "Компания контакта",
+                "Рабочий телефон (контакт)",
+                "Рабочий email (контакт)",
+                "Дата создания сделки",
+            ],
+            {
+                "id": "ID",
+                "amount": ("Бюджет ",),
+                "stage": ("Этап сделки",),
+                "name": ("Полное имя контакта",),
+                "company": ("Компания контакта",),
+                "phone": ("Рабочий телефон (контакт)",),
+                "email": ("Рабочий email (контакт)",),
+                "date": ("Дата создания сделки",),
+            },
+        ),
+        (
+            ["ИНН", "КПП", "ОГРН", "Название компании"],
+            {"id": None, "inn": ("ИНН",), "kpp": ("КПП",), "ogrn": ("ОГРН",), "company": ("Название компании",)},
+        ),
+    ],
+)
 def test_detects_columns_in_vendor_naming(header: list[str], expected: dict[str, object]) -> None:
     spec = detect_spec("e", header)
     assert spec.id_column == expected.pop("id")
@@ -59,10 +112,13 @@ def test_cp1251_with_broken_rows_loses_nothing(tmp_path: Path) -> None:
 
 
 def test_json_api_page_and_bitrix_multifields(tmp_path: Path) -> None:
-    page = {"result": [
-        {"ID": "1", "NAME": "Иван", "PHONE": [{"VALUE": "8 (916) 123-45-67", "VALUE_TYPE": "WORK"}], "EMAIL": "a@b.ru"},
-        {"ID": "2", "NAME": "Олег", "PHONE": [{"VALUE": "123", "VALUE_TYPE": "WORK"}], "EMAIL": "bad@"},
-    ], "total": 2}
+    page = {
+        "result": [
+            {"ID": "1", "NAME": "Иван", "PHONE": [{"VALUE": "8 (916) 123-45-67", "VALUE_TYPE": "WORK"}], "EMAIL": "a@b.ru"},
+            {"ID": "2", "NAME": "Олег", "PHONE": [{"VALUE": "123", "VALUE_TYPE": "WORK"}], "EMAIL": "bad@"},
+        ],
+        "total": 2,
+    }
     p = tmp_path / "contacts.json"
     p.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
     d = assess_quality([p], duplicates=False).data
@@ -88,8 +144,10 @@ def test_xlsx_and_parquet(tmp_path: Path) -> None:
     ws.append([2, 7707083894, "+7 701 234 56 78"])
     xlsx = tmp_path / "companies.xlsx"
     wb.save(xlsx)
-    pq.write_table(pa.table({"id": ["a", "b"], "inn": ["500100732259", "123456789037"], "amount": [10.5, -1.0]}),
-                   tmp_path / "clients.parquet")
+    pq.write_table(
+        pa.table({"id": ["a", "b"], "inn": ["500100732259", "123456789037"], "amount": [10.5, -1.0]}),
+        tmp_path / "clients.parquet",
+    )
     d = assess_quality([xlsx, tmp_path / "clients.parquet"], duplicates=False).data
     assert d["primary"] == "companies"
     assert d["validity"]["inn"]["invalid_ids"] == ["2"]

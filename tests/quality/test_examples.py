@@ -38,8 +38,12 @@ HISTORY = """ID сделки;Стадия;Дата
 
 def test_rules_deals_example(tmp_path: Path) -> None:
     files = []
-    for name, content in (("deals.csv", DEALS), ("companies.csv", COMPANIES), ("payments.csv", PAYMENTS),
-                          ("stage_history.csv", HISTORY)):
+    for name, content in (
+        ("deals.csv", DEALS),
+        ("companies.csv", COMPANIES),
+        ("payments.csv", PAYMENTS),
+        ("stage_history.csv", HISTORY),
+    ):
         (tmp_path / name).write_bytes(content.encode("cp1251"))
         files.append(tmp_path / name)
     doc = assess_quality(files, rules=RULES, duplicates=False).data

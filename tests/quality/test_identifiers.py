@@ -5,16 +5,24 @@ import pytest
 from crmflow.quality.identifiers import check_inn, check_kpp, check_ogrn
 
 
-@pytest.mark.parametrize("inn", ["7707083893", "7736207543", "1234567894", "123456789047", "500100732259",
-                                 "7707083893.0", " 7707083893 "])
+@pytest.mark.parametrize(
+    "inn", ["7707083893", "7736207543", "1234567894", "123456789047", "500100732259", "7707083893.0", " 7707083893 "]
+)
 def test_valid_inn(inn: str) -> None:
     assert check_inn(inn).valid
 
 
-@pytest.mark.parametrize(("inn", "reason"), [
-    ("1234567895", "checksum"), ("123456789037", "checksum"), ("7707083894", "checksum"),
-    ("0000000000", "all_zeros"), ("77070838", "wrong_length"), ("77070838AB", "not_digits"),
-])
+@pytest.mark.parametrize(
+    ("inn", "reason"),
+    [
+        ("1234567895", "checksum"),
+        ("123456789037", "checksum"),
+        ("7707083894", "checksum"),
+        ("0000000000", "all_zeros"),
+        ("77070838", "wrong_length"),
+        ("77070838AB", "not_digits"),
+    ],
+)
 def test_invalid_inn(inn: str, reason: str) -> None:
     c = check_inn(inn)
     assert (c.valid, c.reason) == (False, reason)

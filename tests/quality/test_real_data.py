@@ -20,7 +20,8 @@ def maven():  # type: ignore[no-untyped-def]
         "validity": {"min_date": "2016-01-01", "as_of": "2018-01-01"},
         "entities": {
             "deals": {
-                "source": "sales_pipeline.csv", "id": "opportunity_id",
+                "source": "sales_pipeline.csv",
+                "id": "opportunity_id",
                 "required": ["sales_agent", "product", "account"],
                 "stages": {
                     "Won": {"required": ["close_value", "close_date", "engage_date"]},
@@ -35,21 +36,37 @@ def maven():  # type: ignore[no-untyped-def]
                 ],
             },
             "products": {"source": "products.csv", "id": "product"},
-            "accounts": {"source": "accounts.csv", "id": "account", "references": [
-                {"column": "subsidiary_of", "entity": "accounts", "key": "account"}]},
+            "accounts": {
+                "source": "accounts.csv",
+                "id": "account",
+                "references": [{"column": "subsidiary_of", "entity": "accounts", "key": "account"}],
+            },
             "teams": {"source": "sales_teams.csv", "id": "sales_agent"},
         },
-        "reconciliation": [{
-            "name": "won close_value vs list price",
-            "left": {"entity": "deals", "amount": "close_value", "date": "close_date", "by": "sales_agent",
-                     "where": {"deal_stage": "Won"}},
-            "right": {"entity": "deals", "date": "close_date", "by": "sales_agent", "where": {"deal_stage": "Won"},
-                      "lookup": {"entity": "products", "column": "product", "key": "product", "value": "sales_price"}},
-            "period": "month",
-            "tolerance": {"relative": 0.05},
-        }],
-        "date_order": [{"earlier": {"entity": "deals", "column": "engage_date"},
-                        "later": {"entity": "deals", "column": "close_date"}}],
+        "reconciliation": [
+            {
+                "name": "won close_value vs list price",
+                "left": {
+                    "entity": "deals",
+                    "amount": "close_value",
+                    "date": "close_date",
+                    "by": "sales_agent",
+                    "where": {"deal_stage": "Won"},
+                },
+                "right": {
+                    "entity": "deals",
+                    "date": "close_date",
+                    "by": "sales_agent",
+                    "where": {"deal_stage": "Won"},
+                    "lookup": {"entity": "products", "column": "product", "key": "product", "value": "sales_price"},
+                },
+                "period": "month",
+                "tolerance": {"relative": 0.05},
+            }
+        ],
+        "date_order": [
+            {"earlier": {"entity": "deals", "column": "engage_date"}, "later": {"entity": "deals", "column": "close_date"}}
+        ],
     }
     files = [root / "sales_pipeline.csv", root / "products.csv", root / "accounts.csv", root / "sales_teams.csv"]
     doc = assess_quality(files, rules=rules).data
@@ -122,15 +139,30 @@ def test_olist_closed_deals_vs_mqls() -> None:
     rules = {
         "validity": {"min_date": "2017-01-01", "as_of": "2019-01-01"},
         "entities": {
-            "deals": {"source": deals_f.name, "id": "mql_id",
-                      "required": ["business_segment", "lead_type", "business_type"],
-                      "references": [{"column": "mql_id", "entity": "mqls", "key": "mql_id"}]},
+            "deals": {
+                "source": deals_f.name,
+                "id": "mql_id",
+                "required": ["business_segment", "lead_type", "business_type"],
+                "references": [{"column": "mql_id", "entity": "mqls", "key": "mql_id"}],
+            },
             "mqls": {"source": mqls_f.name, "id": "mql_id", "required": ["origin"]},
         },
-        "reconciliation": [{"name": "closed deals vs MQLs", "period": "none",
-                            "left": {"entity": "mqls", "key": "mql_id"}, "right": {"entity": "deals", "key": "mql_id"}}],
-        "date_order": [{"name": "won after first contact", "earlier": {"entity": "mqls", "column": "first_contact_date"},
-                        "later": {"entity": "deals", "column": "won_date"}, "join": "mql_id"}],
+        "reconciliation": [
+            {
+                "name": "closed deals vs MQLs",
+                "period": "none",
+                "left": {"entity": "mqls", "key": "mql_id"},
+                "right": {"entity": "deals", "key": "mql_id"},
+            }
+        ],
+        "date_order": [
+            {
+                "name": "won after first contact",
+                "earlier": {"entity": "mqls", "column": "first_contact_date"},
+                "later": {"entity": "deals", "column": "won_date"},
+                "join": "mql_id",
+            }
+        ],
     }
     doc = assess_quality([deals_f, mqls_f], rules=rules).data
     validate(doc)
@@ -159,15 +191,36 @@ def test_olist_closed_deals_vs_mqls() -> None:
 def test_bpic2013_status_matrix_and_sequences() -> None:
     path = real("bpic2013-volvo-itsm/BPI_Challenge_2013_closed_problems.csv")
     rules = {
-        "entities": {"problems": {
-            "source": path.name, "id": "Case ID", "duplicates": False, "required": ["Resource", "product"],
-            "matrices": [{"name": "status × sub-status", "columns": ["concept:name", "lifecycle:transition"],
-                          "allowed": [["Queued", "Awaiting Assignment"], ["Accepted", "In Progress"],
-                                      ["Accepted", "Assigned"], ["Accepted", "Wait"], ["Completed", "Closed"],
-                                      ["Completed", "Cancelled"]]}],
-        }},
-        "sequences": [{"name": "no work after completion", "log": str(path), "entity": "problems",
-                       "forbidden": [["Completed", "Accepted"], ["Completed", "Queued"]]}],
+        "entities": {
+            "problems": {
+                "source": path.name,
+                "id": "Case ID",
+                "duplicates": False,
+                "required": ["Resource", "product"],
+                "matrices": [
+                    {
+                        "name": "status × sub-status",
+                        "columns": ["concept:name", "lifecycle:transition"],
+                        "allowed": [
+                            ["Queued", "Awaiting Assignment"],
+                            ["Accepted", "In Progress"],
+                            ["Accepted", "Assigned"],
+                            ["Accepted", "Wait"],
+                            ["Completed", "Closed"],
+                            ["Completed", "Cancelled"],
+                        ],
+                    }
+                ],
+            }
+        },
+        "sequences": [
+            {
+                "name": "no work after completion",
+                "log": str(path),
+                "entity": "problems",
+                "forbidden": [["Completed", "Accepted"], ["Completed", "Queued"]],
+            }
+        ],
     }
     doc = assess_quality([path], rules=rules).data
     validate(doc)

@@ -7,8 +7,14 @@ from tests.quality.conftest import DEALS, PAYMENTS
 
 RECON = {
     "name": "won deals vs payments",
-    "left": {"entity": "deals", "amount": "amount", "date": "close_date", "by": "manager", "key": "deal_id",
-             "where": {"stage": "Won"}},
+    "left": {
+        "entity": "deals",
+        "amount": "amount",
+        "date": "close_date",
+        "by": "manager",
+        "key": "deal_id",
+        "where": {"stage": "Won"},
+    },
     "right": {"entity": "payments", "amount": "amount", "date": "paid_at", "by": "manager", "key": "deal_id"},
     "period": "month",
     "tolerance": {"absolute": 0.01},
@@ -17,8 +23,7 @@ RECON = {
 
 def _run(write, **changes):  # type: ignore[no-untyped-def]
     deals, payments = write("deals.csv", DEALS), write("payments.csv", PAYMENTS)
-    rules = {"entities": {"deals": {"id": "deal_id"}, "payments": {"id": "payment_id"}},
-             "reconciliation": [{**RECON, **changes}]}
+    rules = {"entities": {"deals": {"id": "deal_id"}, "payments": {"id": "payment_id"}}, "reconciliation": [{**RECON, **changes}]}
     return assess_quality([deals, payments], rules=rules, duplicates=False).data["reconciliation"][0]
 
 
@@ -27,8 +32,11 @@ def test_totals_periods_groups_and_one_sided_keys(write) -> None:  # type: ignor
     assert (r["left_total"], r["right_total"], r["difference"], r["matches"]) == (275000.0, 250000.0, 25000.0, False)
     assert (r["left_records"], r["right_records"]) == (5, 5)
     periods = {p["period"]: (p["left"], p["right"], p["differs"]) for p in r["by_period"]}
-    assert periods == {"2024-01": (150000.0, 150000.0, False), "2024-02": (125000.0, 30000.0, True),
-                       "2024-03": (0.0, 70000.0, True)}
+    assert periods == {
+        "2024-01": (150000.0, 150000.0, False),
+        "2024-02": (125000.0, 30000.0, True),
+        "2024-03": (0.0, 70000.0, True),
+    }
     groups = {g["group"]: (g["left"], g["right"], g["differs"]) for g in r["by_group"]}
     assert groups == {"Иванов": (170000.0, 170000.0, False), "Петров": (105000.0, 80000.0, True)}
     cells = {(c["period"], c["group"]): c["difference"] for c in r["cells"]}

@@ -13,17 +13,24 @@ from crmflow.quality.run import assess_quality
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "crmflow" / "quality" / "examples"
 
 
-@pytest.mark.parametrize(("doc", "message"), [
-    ({"entities": {"d": {"requird": ["x"]}}}, "key `entities.d.requird`: unknown key; allowed here: columns"),
-    ({"entities": {"d": {"stages": {"Won": {"requierd": []}}}}},
-     "key `entities.d.stages.Won.requierd`: unknown key; allowed here: empty, required"),
-    ({"entities": {"d": {"columns": {"phon": "x"}}}}, "unknown column kind `phon`; use one of phone"),
-    ({"reconciliation": [{"name": "x", "left": {"entity": "a"}, "right": {"entity": "b"}, "period": "week"}]},
-     "key `reconciliation[0].period`"),
-    ({"sequences": [{"log": "h.csv", "forbidden": [["New"]]}]}, "each transition is a pair [from, to]"),
-    ({"validity": {"max_future_days": -1}}, "key `validity.max_future_days`"),
-    ([1, 2], "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"entities": {"d": {"requird": ["x"]}}}, "key `entities.d.requird`: unknown key; allowed here: columns"),
+        (
+            {"entities": {"d": {"stages": {"Won": {"requierd": []}}}}},
+            "key `entities.d.stages.Won.requierd`: unknown key; allowed here: empty, required",
+        ),
+        ({"entities": {"d": {"columns": {"phon": "x"}}}}, "unknown column kind `phon`; use one of phone"),
+        (
+            {"reconciliation": [{"name": "x", "left": {"entity": "a"}, "right": {"entity": "b"}, "period": "week"}]},
+            "key `reconciliation[0].period`",
+        ),
+        ({"sequences": [{"log": "h.csv", "forbidden": [["New"]]}]}, "each transition is a pair [from, to]"),
+        ({"validity": {"max_future_days": -1}}, "key `validity.max_future_days`"),
+        ([1, 2], "expected a mapping"),
+    ],
+)
 def test_errors_name_the_key(doc: object, message: str) -> None:
     with pytest.raises(QualityRulesError, match=None) as err:
         parse_rules(doc)
@@ -35,11 +42,15 @@ def test_columns_are_checked_against_the_file(contacts_csv: Path) -> None:
     with pytest.raises(QualityRulesError, match=msg):
         assess_quality([contacts_csv], rules={"entities": {"contacts": {"required": ["Отчество"]}}})
     with pytest.raises(QualityRulesError, match=r"matrices\[0\]\.allowed\[0\]: 1 values for 2 columns"):
-        assess_quality([contacts_csv], rules={"entities": {"contacts": {
-            "matrices": [{"columns": ["Стадия", "Компания"], "allowed": [["Новый"]]}]}}})
+        assess_quality(
+            [contacts_csv],
+            rules={"entities": {"contacts": {"matrices": [{"columns": ["Стадия", "Компания"], "allowed": [["Новый"]]}]}}},
+        )
     with pytest.raises(QualityRulesError, match=r"references\[0\]\.entity: no entity `products`"):
-        assess_quality([contacts_csv], rules={"entities": {"contacts": {
-            "references": [{"column": "Компания", "entity": "products", "key": "name"}]}}})
+        assess_quality(
+            [contacts_csv],
+            rules={"entities": {"contacts": {"references": [{"column": "Компания", "entity": "products", "key": "name"}]}}},
+        )
 
 
 def test_bad_yaml_file(tmp_path: Path) -> None:

@@ -34,9 +34,16 @@ def test_document_follows_the_schema(contacts_csv: Path, write) -> None:  # type
     from tests.quality.test_reconciliation import RECON
 
     paths = [contacts_csv, write("orders.csv", ORDERS), write("deals.csv", DEALS), write("payments.csv", PAYMENTS)]
-    rules = {**RULES, "entities": {**RULES["entities"], "orders": {"matrices": [MATRIX]},
-                                   "deals": {"id": "deal_id"}, "payments": {"id": "payment_id"}},
-             "reconciliation": [RECON]}
+    rules = {
+        **RULES,
+        "entities": {
+            **RULES["entities"],
+            "orders": {"matrices": [MATRIX]},
+            "deals": {"id": "deal_id"},
+            "payments": {"id": "payment_id"},
+        },
+        "reconciliation": [RECON],
+    }
     doc = assess_quality(paths, rules=rules).data
     validate(doc)
     assert [e["name"] for e in doc["entities"]] == ["contacts", "orders", "deals", "payments"]
@@ -83,8 +90,9 @@ def test_command_writes_both_files(contacts_csv: Path, tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(json.dumps(RULES, ensure_ascii=False), encoding="utf-8")  # JSON is YAML
     out = tmp_path / "q"
-    res = CliRunner().invoke(app, ["quality", str(contacts_csv), "--rules", str(rules), "--out", str(out),
-                                   "--lang", "ru", "--no-duplicates"])
+    res = CliRunner().invoke(
+        app, ["quality", str(contacts_csv), "--rules", str(rules), "--out", str(out), "--lang", "ru", "--no-duplicates"]
+    )
     assert res.exit_code == 0, res.output
     assert "Отчёт о качестве записан" in res.output
     doc = json.loads((out / "quality.json").read_text("utf-8"))

@@ -80,14 +80,46 @@ def test_amount_parsing() -> None:
     assert parse_amount("сто") is None
 
 
-@pytest.mark.parametrize("value", ["1 250 000,50 руб.", "19999.99", "12abc", "1,250,000.75", "-10", "1\u00a0250,5 ₽",
-                                   "inf", "1.250.000", "1e3", "  7 ", "+5,5", ",5", "$100", "сто"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1 250 000,50 руб.",
+        "19999.99",
+        "12abc",
+        "1,250,000.75",
+        "-10",
+        "1\u00a0250,5 ₽",
+        "inf",
+        "1.250.000",
+        "1e3",
+        "  7 ",
+        "+5,5",
+        ",5",
+        "$100",
+        "сто",
+    ],
+)
 def test_sql_and_python_read_amounts_alike(value: str) -> None:
     assert EventStore().scalar(f"SELECT {amount_value_sql('$v')}", {"v": value}) == parse_amount(value)
 
 
-@pytest.mark.parametrize("value", ["31.12.2024 10:00", "31.02.2024", "2024-01-01T10:00:00Z", "2006-01-12 01:19:42.000",
-                                   "2024-01-01", "01/02/2024", "2024/03/05", "05.03.24", "2024-01-01 garbage",
-                                   "2024-01-01 10:00:00+03:00", "2024-1-5", "вчера", "31.12.2024 10:00:59"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "31.12.2024 10:00",
+        "31.02.2024",
+        "2024-01-01T10:00:00Z",
+        "2006-01-12 01:19:42.000",
+        "2024-01-01",
+        "01/02/2024",
+        "2024/03/05",
+        "05.03.24",
+        "2024-01-01 garbage",
+        "2024-01-01 10:00:00+03:00",
+        "2024-1-5",
+        "вчера",
+        "31.12.2024 10:00:59",
+    ],
+)
 def test_sql_and_python_read_dates_alike(value: str) -> None:
     assert EventStore().scalar(f"SELECT {date_value_sql('$v')}", {"v": value}) == parse_date(value)

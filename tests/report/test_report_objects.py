@@ -15,26 +15,65 @@ SAMPLE = Path(__file__).with_name("sample_audit.json")
 EVIL = "<script>alert(1)</script>"
 
 OBJECTS = {
-    "object_type": "deal", "role": "deal.owner", "segment": "source",
-    "objects": 1200, "cases": 1000, "without_events": 200,
-    "stages": ["New", "Qualified", "Won"], "reached": [1000, 600, 150],
+    "object_type": "deal",
+    "role": "deal.owner",
+    "segment": "source",
+    "objects": 1200,
+    "cases": 1000,
+    "without_events": 200,
+    "stages": ["New", "Qualified", "Won"],
+    "reached": [1000, 600, 150],
     "segments": [
-        {"value": "web", "objects": 800, "cases": 700, "without_events": 100, "reached": [700, 450, 120],
-         "conversion": 0.15, "other": False},
-        {"value": EVIL, "objects": 300, "cases": 250, "without_events": 50, "reached": [250, 120, 25],
-         "conversion": 25 / 300, "other": False},
-        {"value": "", "objects": 100, "cases": 50, "without_events": 50, "reached": [50, 30, 5],
-         "conversion": 0.05, "other": True},
+        {
+            "value": "web",
+            "objects": 800,
+            "cases": 700,
+            "without_events": 100,
+            "reached": [700, 450, 120],
+            "conversion": 0.15,
+            "other": False,
+        },
+        {
+            "value": EVIL,
+            "objects": 300,
+            "cases": 250,
+            "without_events": 50,
+            "reached": [250, 120, 25],
+            "conversion": 25 / 300,
+            "other": False,
+        },
+        {
+            "value": "",
+            "objects": 100,
+            "cases": 50,
+            "without_events": 50,
+            "reached": [50, 30, 5],
+            "conversion": 0.05,
+            "other": True,
+        },
     ],
     "segments_total": 60,
     "references": [
-        {"object_type": "deal", "column": "contact_id", "target_type": "contact", "relations": 1150, "orphans": 50,
-         "orphan_sample": ["C-404", EVIL]},
+        {
+            "object_type": "deal",
+            "column": "contact_id",
+            "target_type": "contact",
+            "relations": 1150,
+            "orphans": 50,
+            "orphan_sample": ["C-404", EVIL],
+        },
     ],
 }
 QUALITY = {
-    "entities": [{"name": "contact", "records": 10, "failing_records": 2, "overall": 0.8,
-                  "dimensions": {"validity": 0.9, "completeness": 0.8, "uniqueness": 1.0, "consistency": 0.7}}],
+    "entities": [
+        {
+            "name": "contact",
+            "records": 10,
+            "failing_records": 2,
+            "overall": 0.8,
+            "dimensions": {"validity": 0.9, "completeness": 0.8, "uniqueness": 1.0, "consistency": 0.7},
+        }
+    ],
     "primary": {"name": "contact", "invalid": {"phone": 2}, "missing": 1, "duplicate_clusters": 1},
     "consistency": {"matrix_violations": 0, "reference_orphans": 0, "sequence_violating_cases": 0},
     "reconciliation": [],
@@ -55,8 +94,10 @@ def _tree(audit: dict, lang: str):
 
 
 def _rows(tree, table_class: str) -> list[list[str]]:
-    return [[c.text_content().replace("\xa0", " ").strip() for c in tr.xpath("./td")]
-            for tr in tree.xpath(f'//table[contains(@class, "{table_class}")]/tbody/tr')]
+    return [
+        [c.text_content().replace("\xa0", " ").strip() for c in tr.xpath("./td")]
+        for tr in tree.xpath(f'//table[contains(@class, "{table_class}")]/tbody/tr')
+    ]
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -96,10 +137,13 @@ def test_without_objects_or_quality_there_is_no_section_and_no_contents_entry(au
     assert tree.xpath('//nav//a[@href="#warnings"]')
 
 
-@pytest.mark.parametrize(("lang", "words"), [
-    ("en", ["n = the number of events", "red border", "orange", "bottleneck", "rework"]),
-    ("ru", ["n — число событий", "красной рамкой", "оранжевой", "узкое место", "переделка"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["n = the number of events", "red border", "orange", "bottleneck", "rework"]),
+        ("ru", ["n — число событий", "красной рамкой", "оранжевой", "узкое место", "переделка"]),
+    ],
+)
 def test_bpmn_section_explains_the_annotations(audit, lang, words):
     (legend,) = _tree(audit, lang).xpath('//section[@id="bpmn"]/p[@class="legend"]')
     text = legend.text_content()

@@ -224,7 +224,10 @@ def test_real_workbook_named_xls(tmp_path: Path) -> None:
     assert detect_adapter(p).name == "bitrix24-ui-xlsx-as-xls"  # type: ignore[union-attr]
     log = read_log(p, timezone="Europe/Moscow")
     assert {(e["case_id"], e["activity"]) for e in _events(log)} == {
-        ("37", "Deal created"), ("37", "Сделка успешна"), ("38", "Deal created")}
+        ("37", "Deal created"),
+        ("37", "Сделка успешна"),
+        ("38", "Deal created"),
+    }
     assert log.ingestions()[0]["source"] == "deals.xls"
 
 

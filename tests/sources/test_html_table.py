@@ -15,8 +15,7 @@ def test_colspan_bomb_rows_stay_small_and_keep_their_true_width(tmp_path: Path) 
     # Each 30-byte row claimed 1000 cells, materialised as 1000 list entries: ~270x the file in memory.
     p = tmp_path / "bomb.xls"
     rows = "".join(f'<tr><td colspan="1000">r{i}</td></tr>' for i in range(2000))
-    p.write_text(f"<table><tr><th>ID</th><th>Стадия</th></tr><tr><td>1</td><td>Новая</td></tr>{rows}</table>",
-                 encoding="utf-8")
+    p.write_text(f"<table><tr><th>ID</th><th>Стадия</th></tr><tr><td>1</td><td>Новая</td></tr>{rows}</table>", encoding="utf-8")
     t = parse_html_table(p)
     assert t.rows == [(1, 1, ["1", "Новая"])]
     assert len(t.bad) == 2000

@@ -25,8 +25,7 @@ def _endless(request: httpx.Request) -> httpx.Response:
 def test_huge_answer_is_refused_at_the_limit_without_showing_the_webhook() -> None:
     transport = HttpxTransport(client=httpx.Client(transport=httpx.MockTransport(_endless)), max_bytes=100_000)
     base = f"https://portal.bitrix24.ru/rest/1/{SECRET}/"
-    client = ApiClient(vendor="bitrix24", base_url=base, transport=transport, secrets=[base, SECRET],
-                       sleep=lambda _s: None)
+    client = ApiClient(vendor="bitrix24", base_url=base, transport=transport, secrets=[base, SECRET], sleep=lambda _s: None)
     with pytest.raises(CrmApiError, match="larger than 100,000 bytes") as info:
         client.request_json("POST", "crm.deal.list.json", json_body={"start": 0})
     assert SECRET not in str(info.value) and "crm.deal.list.json" in str(info.value)

@@ -156,8 +156,9 @@ def test_deal_page_above_the_size_limit_is_refused(tmp_path: Path, monkeypatch: 
     from crmflow.errors import UnsafeInputError
 
     p = tmp_path / "deals.json"
-    p.write_text(json.dumps({"results": [{"id": str(i), "properties": {"dealstage": "x" * 100}} for i in range(20)]}),
-                 encoding="utf-8")
+    p.write_text(
+        json.dumps({"results": [{"id": str(i), "properties": {"dealstage": "x" * 100}} for i in range(20)]}), encoding="utf-8"
+    )
     monkeypatch.setenv("CRMFLOW_MAX_OCEL_JSON_BYTES", "300")
     with pytest.raises(UnsafeInputError, match="limit"):
         read_deals(EventStore(), p, "log")

@@ -187,8 +187,10 @@ def test_query_json_above_the_size_limit_is_refused(tmp_path: Path) -> None:
     from crmflow.errors import UnsafeInputError
 
     p = tmp_path / "OpportunityHistory.json"
-    rows = ",".join('{"OpportunityId": "006000000000001", "StageName": "Prospecting", '
-                    '"CreatedDate": "2024-01-01T00:00:00.000+0000"}' for _ in range(20))
+    rows = ",".join(
+        '{"OpportunityId": "006000000000001", "StageName": "Prospecting", "CreatedDate": "2024-01-01T00:00:00.000+0000"}'
+        for _ in range(20)
+    )
     p.write_text('{"totalSize": 20, "done": true, "records": [' + rows + "]}", encoding="utf-8")
     with pytest.raises(UnsafeInputError, match="limit"):
         read_opportunity_history(EventStore(settings=Settings(max_ocel_json_bytes=300)), p, "log")

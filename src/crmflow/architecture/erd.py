@@ -148,9 +148,7 @@ class Erd(JsonMixin):
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
-        d["key_findings"] = [
-            {**k.to_dict(), "violations": k.violations} for k in self.key_findings
-        ]
+        d["key_findings"] = [{**k.to_dict(), "violations": k.violations} for k in self.key_findings]
         return d
 
     def entity(self, name: str) -> Entity:
@@ -547,7 +545,6 @@ def _key_legend(erd: Erd, lang: str) -> str:
         br = '<br align="left"/>'
         rows.append(f'<tr><td align="left">{br.join(items)}{br}</td></tr>')
     return f'<table border="0" cellborder="1" cellspacing="0">{"".join(rows)}</table>'
-
 
 
 def render_erd_svg(erd: Erd, *, lang: str = "en") -> str:

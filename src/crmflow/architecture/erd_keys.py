@@ -139,9 +139,7 @@ def key_quality(
     empty, dup_values, dup_rows, rows = (int(head[k]) for k in ("empty", "dup_values", "dup_rows", "rows"))
     if not empty and not dup_values:
         return None
-    empties = store.sql(
-        f"SELECT {row_no} AS r, {line} AS l FROM {table} WHERE {v} IS NULL ORDER BY r LIMIT {n}"
-    ).fetchall()
+    empties = store.sql(f"SELECT {row_no} AS r, {line} AS l FROM {table} WHERE {v} IS NULL ORDER BY r LIMIT {n}").fetchall()
     dups = store.sql(
         f"""SELECT v, list(r ORDER BY r) AS rs, list(l ORDER BY r) AS ls FROM
             (SELECT {v} AS v, {row_no} AS r, {line} AS l FROM {table}) k

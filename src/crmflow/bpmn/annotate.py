@@ -148,8 +148,10 @@ def _flags(
         if kind not in FLAGGING_KINDS or _SEVERITY_RANK.get(severity, 0) < _SEVERITY_RANK[min_severity]:
             continue
         if kind == "bottleneck" and m.get("target"):
-            activity, note = str(m["target"]), text(MESSAGES, "bottleneck", lang,
-                                                    median=fmt_duration(m.get("median_wait_s"), lang))
+            activity, note = (
+                str(m["target"]),
+                text(MESSAGES, "bottleneck", lang, median=fmt_duration(m.get("median_wait_s"), lang)),
+            )
         elif kind == "rework" and m.get("type") == "repeat" and m.get("activity"):
             activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=m.get("cases"))
         elif kind == "rework" and m.get("type") == "stage_return" and m.get("to_stage"):
@@ -212,8 +214,11 @@ def annotate_bpmn(
 
 
 def _annotate_process(
-    p: Process, nsmap: dict[str | None, str], stats: Mapping[str, ActivityStats],
-    dfg: DirectlyFollowsGraph | None, flags: Mapping[str, list[tuple[str, str, str, str]]],
+    p: Process,
+    nsmap: dict[str | None, str],
+    stats: Mapping[str, ActivityStats],
+    dfg: DirectlyFollowsGraph | None,
+    flags: Mapping[str, list[tuple[str, str, str, str]]],
 ) -> Process:
     nodes: list[FlowNode] = []
     notes = [t for t in p.text_annotations if not t.id.startswith("crmflow_note_")]
@@ -225,10 +230,20 @@ def _annotate_process(
         ext = list(_strip(node.extensions))
         s = stats.get(node.name)
         if s is not None:
-            ext.append(_ext(nsmap, "statistics", {
-                "events": s.events, "cases": s.cases, "repeats": s.repeats, "medianWaitS": s.median_wait_s,
-                "meanWaitS": s.mean_wait_s, "p90WaitS": s.p90_wait_s,
-            }))
+            ext.append(
+                _ext(
+                    nsmap,
+                    "statistics",
+                    {
+                        "events": s.events,
+                        "cases": s.cases,
+                        "repeats": s.repeats,
+                        "medianWaitS": s.median_wait_s,
+                        "meanWaitS": s.mean_wait_s,
+                        "p90WaitS": s.p90_wait_s,
+                    },
+                )
+            )
         hits = flags.get(node.name, [])
         for kind, severity, key, _note in hits:
             ext.append(_ext(nsmap, "finding", {"kind": kind, "severity": severity, "key": key}))
@@ -302,5 +317,10 @@ def flow_frequency(flow: SequenceFlow) -> int | None:
 
 
 __all__ = [
-    "CRMFLOW_NS", "FLAGGING_KINDS", "TaskAnnotation", "annotate_bpmn", "flow_frequency", "task_annotation",
+    "CRMFLOW_NS",
+    "FLAGGING_KINDS",
+    "TaskAnnotation",
+    "annotate_bpmn",
+    "flow_frequency",
+    "task_annotation",
 ]

@@ -180,9 +180,7 @@ def _lane_of_nodes(
     for n in nodes:
         if n.id in result:
             continue
-        looks_back = (isinstance(n, Gateway) and n.direction == "diverging") or (
-            isinstance(n, Event) and n.position == "end"
-        )
+        looks_back = (isinstance(n, Gateway) and n.direction == "diverging") or (isinstance(n, Event) and n.position == "end")
         first, second = (pred, succ) if looks_back else (succ, pred)
         (d1, lane1), (d2, lane2) = nearest(n.id, first), nearest(n.id, second)
         result[n.id] = (lane1 if d1 <= d2 else lane2) or fallback
@@ -274,8 +272,13 @@ def tree_to_bpmn(
             id="Collaboration_1", participants=(Participant(id="Participant_1", name=process_name, process_ref="Process_1"),)
         )
     process = Process(
-        id="Process_1", name=process_name, nodes=tuple(nodes), flows=tuple(b.flows), lane_sets=lane_sets,
-        text_annotations=tuple(notes), associations=tuple(links),
+        id="Process_1",
+        name=process_name,
+        nodes=tuple(nodes),
+        flows=tuple(b.flows),
+        lane_sets=lane_sets,
+        text_annotations=tuple(notes),
+        associations=tuple(links),
     )
     return Definitions(id="Definitions_1", collaboration=collaboration, processes=(process,))
 

@@ -245,7 +245,9 @@ def _pack_rows(
 
 
 def _straighten(
-    boxes: dict[str, Box], ext: dict[str, tuple[float, float]], band_of: dict[str, tuple[float, float]],
+    boxes: dict[str, Box],
+    ext: dict[str, tuple[float, float]],
+    band_of: dict[str, tuple[float, float]],
     edges: list[tuple[str, str]],
 ) -> None:
     """Line up a gateway or event with a neighbour a little above or below it, where nothing is in the way.
@@ -319,8 +321,11 @@ def _place_process(  # noqa: C901
         w, h = node_size(obj)
         below = h / 2 + _label_lines(obj) * LINE_HEIGHT + (6 if _label_lines(obj) else 0)
         if hosted.get(item):  # the boundary events' labels, stacked when there are several
-            stack = sum(_label_lines(b) * LINE_HEIGHT + 3 for b in hosted[item]) if len(hosted[item]) > 1 else max(
-                _label_lines(b) * LINE_HEIGHT for b in hosted[item])
+            stack = (
+                sum(_label_lines(b) * LINE_HEIGHT + 3 for b in hosted[item])
+                if len(hosted[item]) > 1
+                else max(_label_lines(b) * LINE_HEIGHT for b in hosted[item])
+            )
             below = max(below, h / 2 + EVENT_SIZE[1] / 2 + stack + 4)
         ext[item] = (h / 2, below)
         dot_size[item] = (max(w, LABEL_WIDTH) if _label_lines(obj) else w, h / 2 + below)
@@ -435,9 +440,7 @@ def _edge_text(flow: SequenceFlow) -> str:
     return flow_text(flow) or (count_text(count) if count is not None else "")
 
 
-def _plane_shapes(
-    process: Process | SubProcess, placed: _Placed, participant: str | None
-) -> tuple[list[Shape], list[Edge]]:
+def _plane_shapes(process: Process | SubProcess, placed: _Placed, participant: str | None) -> tuple[list[Shape], list[Edge]]:
     nodes = {n.id: n for n in process.nodes}
     router = Router(placed.boxes, nodes)
     drawn = [f for f in process.flows if f.source in placed.boxes and f.target in placed.boxes]
@@ -466,8 +469,7 @@ def _plane_shapes(
     for note in process.text_annotations:
         shapes.append(Shape(id=f"{note.id}_di", element=note.id, bounds=placed.boxes[note.id].bounds()))
     for ref in process.data_object_refs:
-        shapes.append(Shape(id=f"{ref.id}_di", element=ref.id, bounds=placed.boxes[ref.id].bounds(),
-                            label=labels.get(ref.id)))
+        shapes.append(Shape(id=f"{ref.id}_di", element=ref.id, bounds=placed.boxes[ref.id].bounds(), label=labels.get(ref.id)))
     edges = [
         Edge(id=f"{f.id}_di", element=f.id, waypoints=tuple(routes[f.id]), label=router.flow_label(routes[f.id], _edge_text(f)))
         for f in drawn
@@ -566,10 +568,15 @@ def _labels_off_message_flows(
     """Move the labels a message flow runs through (message flows are routed after the pools' labels)."""
     pools = {s.element for s in shapes if s.is_horizontal}
     router = Router({k: b for k, b in boxes.items() if k not in pools}, {})
-    router.segments = [((a.x, a.y), (b.x, b.y), e.element, "")
-                       for e in edges for a, b in zip(e.waypoints, e.waypoints[1:], strict=False)]
-    crossing = [Bounds(min(a.x, b.x) - 1, min(a.y, b.y) - 1, abs(a.x - b.x) + 2, abs(a.y - b.y) + 2)
-                for e in edges if e.element in message_flows for a, b in zip(e.waypoints, e.waypoints[1:], strict=False)]
+    router.segments = [
+        ((a.x, a.y), (b.x, b.y), e.element, "") for e in edges for a, b in zip(e.waypoints, e.waypoints[1:], strict=False)
+    ]
+    crossing = [
+        Bounds(min(a.x, b.x) - 1, min(a.y, b.y) - 1, abs(a.x - b.x) + 2, abs(a.y - b.y) + 2)
+        for e in edges
+        if e.element in message_flows
+        for a, b in zip(e.waypoints, e.waypoints[1:], strict=False)
+    ]
     labels = [s.label for s in shapes if s.label is not None] + [e.label for e in edges if e.label is not None]
     out = []
     for s in shapes:

@@ -60,8 +60,13 @@ from crmflow.jsonable import JsonMixin
 Severity = Literal["error", "warning"]
 
 _SOUNDNESS_CODES = {
-    "deadlock": "deadlock", "improper_completion": "improper-completion", "livelock": "livelock",
-    "unsafe": "unsafe", "unbounded": "unbounded", "dead": "dead", "state_limit": "state-limit",
+    "deadlock": "deadlock",
+    "improper_completion": "improper-completion",
+    "livelock": "livelock",
+    "unsafe": "unsafe",
+    "unbounded": "unbounded",
+    "dead": "dead",
+    "state_limit": "state-limit",
 }
 
 
@@ -105,8 +110,11 @@ class LintReport(JsonMixin):
         return [p.code for p in self.problems]
 
     def to_dict(self) -> dict[str, object]:
-        return {"ok": self.ok, "problems": [p.to_dict() for p in self.problems],
-                "soundness": [s.to_dict() for s in self.soundness]}
+        return {
+            "ok": self.ok,
+            "problems": [p.to_dict() for p in self.problems],
+            "soundness": [s.to_dict() for s in self.soundness],
+        }
 
 
 class _ProcessLint:
@@ -124,8 +132,9 @@ class _ProcessLint:
 
     def add(self, severity: Severity, code: str, elements: tuple[str, ...], key: str, **kw: object) -> None:
         en, ru = both(key, **kw)
-        self.problems.append(LintProblem(severity=severity, code=code, process_id=self.process.id, elements=elements,
-                                         message_en=en, message_ru=ru))
+        self.problems.append(
+            LintProblem(severity=severity, code=code, process_id=self.process.id, elements=elements, message_en=en, message_ru=ru)
+        )
 
     # ------------------------------------------------------------------ reachability
 
@@ -184,23 +193,48 @@ class _ProcessLint:
             conditional = [f.id for f in outs if f.condition is not None and f.id != default]
             plain = [f.id for f in outs if f.condition is None and f.id != default]
             if conditional and default is None:
-                self.add("warning", "missing-default", (node.id, *conditional), "gateway.no_default",
-                         gateway=node.id, flows=ids(conditional))
+                self.add(
+                    "warning",
+                    "missing-default",
+                    (node.id, *conditional),
+                    "gateway.no_default",
+                    gateway=node.id,
+                    flows=ids(conditional),
+                )
             if conditional and plain:
-                self.add("warning", "unconditioned-branch", (node.id, *plain), "gateway.unconditioned_branch",
-                         gateway=node.id, flows=ids(plain))
+                self.add(
+                    "warning",
+                    "unconditioned-branch",
+                    (node.id, *plain),
+                    "gateway.unconditioned_branch",
+                    gateway=node.id,
+                    flows=ids(plain),
+                )
             flow = next((f for f in outs if f.id == default and f.condition is not None), None)
             if flow is not None:
-                self.add("warning", "default-with-condition", (node.id, flow.id), "gateway.default_condition",
-                         gateway=node.id, flow=flow.id)
+                self.add(
+                    "warning",
+                    "default-with-condition",
+                    (node.id, flow.id),
+                    "gateway.default_condition",
+                    gateway=node.id,
+                    flow=flow.id,
+                )
 
     def merges(self) -> None:
         for node in self.nodes.values():
             incoming = self.inc[node.id]
             if isinstance(node, ACTIVITY_TYPES) and len(incoming) > 1:
                 flows = [f.id for f in incoming]
-                self.add("warning", "implicit-merge", (node.id, *flows), "merge.implicit",
-                         node=node.id, count=len(flows), flows=ids(flows))
+                self.add(
+                    "warning",
+                    "implicit-merge",
+                    (node.id, *flows),
+                    "merge.implicit",
+                    node=node.id,
+                    count=len(flows),
+                    flows=ids(flows),
+                )
         for node in self.nodes.values():
             if isinstance(node, Gateway) and node.kind == "parallel" and len(self.out[node.id]) > 1:
                 self._parallel_branches(node)
@@ -228,8 +262,15 @@ class _ProcessLint:
         for merge, by_flow in sorted(reached.items()):
             if len(set(by_flow.values())) > 1 and len(by_flow) > 1:
                 flows = sorted(by_flow)
-                self.add("error", "parallel-into-exclusive", (split.id, merge, *flows), "merge.parallel_into_exclusive",
-                         split=split.id, join=merge, flows=ids(flows))
+                self.add(
+                    "error",
+                    "parallel-into-exclusive",
+                    (split.id, merge, *flows),
+                    "merge.parallel_into_exclusive",
+                    split=split.id,
+                    join=merge,
+                    flows=ids(flows),
+                )
 
     # ------------------------------------------------------------------ events and lanes
 
@@ -250,12 +291,25 @@ class _ProcessLint:
             if node.attached_to is None:
                 self.add("error", "boundary-host", (node.id,), "boundary.no_host", event=node.id)
             elif not isinstance(host, ACTIVITY_TYPES):
-                self.add("error", "boundary-host", (node.id, node.attached_to), "boundary.bad_host",
-                         event=node.id, host=node.attached_to)
+                self.add(
+                    "error",
+                    "boundary-host",
+                    (node.id, node.attached_to),
+                    "boundary.bad_host",
+                    event=node.id,
+                    host=node.attached_to,
+                )
             if self.inc[node.id]:
                 flows = [f.id for f in self.inc[node.id]]
-                self.add("error", "boundary-incoming", (node.id, *flows), "boundary.incoming",
-                         event=node.id, flows=ids(flows), host=node.attached_to or "?")
+                self.add(
+                    "error",
+                    "boundary-incoming",
+                    (node.id, *flows),
+                    "boundary.incoming",
+                    event=node.id,
+                    flows=ids(flows),
+                    host=node.attached_to or "?",
+                )
 
     def lanes(self) -> None:
         def walk(container: Process | SubProcess) -> None:
@@ -285,8 +339,16 @@ class _ProcessLint:
             if sp.code == "dead" and set(sp.elements) & self.unreachable:
                 continue
             severity: Severity = "warning" if sp.code == "state_limit" else "error"
-            self.problems.append(LintProblem(severity=severity, code=_SOUNDNESS_CODES[sp.code], process_id=self.process.id,
-                                             elements=sp.elements, message_en=sp.message_en, message_ru=sp.message_ru))
+            self.problems.append(
+                LintProblem(
+                    severity=severity,
+                    code=_SOUNDNESS_CODES[sp.code],
+                    process_id=self.process.id,
+                    elements=sp.elements,
+                    message_en=sp.message_en,
+                    message_ru=sp.message_ru,
+                )
+            )
         return report
 
 

@@ -75,8 +75,7 @@ def wrap_text(text: str, width: int) -> list[str]:
     lines = [
         line
         for part in text.splitlines()
-        for line in textwrap.wrap(" ".join(part.split()), width=max(1, width), break_long_words=True,
-                                  break_on_hyphens=True)
+        for line in textwrap.wrap(" ".join(part.split()), width=max(1, width), break_long_words=True, break_on_hyphens=True)
     ]
     return lines or [""]
 
@@ -94,9 +93,7 @@ def _text_block(lines: list[str], cx: float, cy: float, size: float = 12, weight
     """Lines of text centred on (cx, cy)."""
     step = size * 1.2
     first = cy - step * (len(lines) - 1) / 2 + size * 0.35
-    spans = "".join(
-        f'<tspan x="{cx:.1f}" y="{first + i * step:.1f}">{esc(line)}</tspan>' for i, line in enumerate(lines)
-    )
+    spans = "".join(f'<tspan x="{cx:.1f}" y="{first + i * step:.1f}">{esc(line)}</tspan>' for i, line in enumerate(lines))
     return f'<text text-anchor="middle" font-size="{size}" font-weight="{weight}">{spans}</text>'
 
 
@@ -169,8 +166,10 @@ def _gear(cx: float, cy: float, r: float) -> str:
         a = math.radians(i * 360 / 32 - 90 + 360 / 64)
         rr = r if i % 4 in (1, 2) else r * 0.74
         pts.append(f"{cx + rr * math.cos(a):.1f},{cy + rr * math.sin(a):.1f}")
-    return (f'<polygon points="{" ".join(pts)}" fill="#fff" stroke="{_LINE}" stroke-width="1.1"/>'
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r * 0.32:.1f}" fill="none" stroke="{_LINE}" stroke-width="1.1"/>')
+    return (
+        f'<polygon points="{" ".join(pts)}" fill="#fff" stroke="{_LINE}" stroke-width="1.1"/>'
+        f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r * 0.32:.1f}" fill="none" stroke="{_LINE}" stroke-width="1.1"/>'
+    )
 
 
 def _task_icon(kind: str, x: float, y: float) -> str:
@@ -235,8 +234,11 @@ def _bottom_markers(node: Task | SubProcess | CallActivity, s: Shape, y: float) 
                        f'<path d="M{mx - 3.5:.1f},{my + 5.5:.1f}A6,6 0 1 1 {mx + 3.5:.1f},{my + 5.5:.1f}"/>'
                        f'<path d="M{mx - 3.5:.1f},{my + 1.5:.1f}v4h-4"/></g>')  # fmt: skip
         else:
-            bars = (f"M{mx - 5 + 5 * k:.1f},{my - 6:.1f}v12" for k in range(3)) if mark == "parallel" else (
-                f"M{mx - 6:.1f},{my - 5 + 5 * k:.1f}h12" for k in range(3))
+            bars = (
+                (f"M{mx - 5 + 5 * k:.1f},{my - 6:.1f}v12" for k in range(3))
+                if mark == "parallel"
+                else (f"M{mx - 6:.1f},{my - 5 + 5 * k:.1f}h12" for k in range(3))
+            )
             out.append(f'<path class="marker {mark}" d="{"".join(bars)}" stroke="{_LINE}" stroke-width="2"/>')
     return "".join(out)
 
@@ -394,9 +396,7 @@ def _label(name: str, label: Bounds | None, b: Bounds) -> str:
 def _annotation(note: TextAnnotation, s: Shape) -> str:
     b = s.bounds
     lines = wrap_text(note.text, 22)
-    spans = "".join(
-        f'<tspan x="{b.x + 8:.1f}" y="{b.y + 16 + i * 14:.1f}">{esc(line)}</tspan>' for i, line in enumerate(lines)
-    )
+    spans = "".join(f'<tspan x="{b.x + 8:.1f}" y="{b.y + 16 + i * 14:.1f}">{esc(line)}</tspan>' for i, line in enumerate(lines))
     return (
         f'<g class="annotation" data-element="{esc(note.id)}"><rect x="{b.x}" y="{b.y}" width="{b.width}" '
         f'height="{b.height}" fill="#fffef5" fill-opacity="0.9" stroke="none"/>'
@@ -448,16 +448,21 @@ def _sequence_flow(flow: SequenceFlow, e: Edge, defs: Definitions) -> str:
         label = _text_block(wrap_text(text, 14), e.label.x + e.label.width / 2, e.label.y + e.label.height / 2, 11)
     elif count is not None and e.label is not None:  # the DFG frequency where the layout put the label
         lx, ly = e.label.x + e.label.width / 2, e.label.y + e.label.height / 2 + 3.5
-        label = (f'<text class="frequency" x="{lx:.1f}" y="{ly:.1f}" font-size="10" fill="{_MUTED}" '
-                 f'text-anchor="middle">{count_text(count)}</text>')
+        label = (
+            f'<text class="frequency" x="{lx:.1f}" y="{ly:.1f}" font-size="10" fill="{_MUTED}" '
+            f'text-anchor="middle">{count_text(count)}</text>'
+        )
         text = str(count)
     elif count is not None:  # the DFG frequency beside the longest segment
-        a, b = max(zip(e.waypoints, e.waypoints[1:], strict=False),
-                   key=lambda ab: abs(ab[1].x - ab[0].x) + abs(ab[1].y - ab[0].y))
+        a, b = max(
+            zip(e.waypoints, e.waypoints[1:], strict=False), key=lambda ab: abs(ab[1].x - ab[0].x) + abs(ab[1].y - ab[0].y)
+        )
         horizontal = abs(b.y - a.y) < abs(b.x - a.x)
         x, y = (a.x + b.x) / 2 + (0 if horizontal else 4), (a.y + b.y) / 2 - (4 if horizontal else 0)
-        label = (f'<text class="frequency" x="{x:.1f}" y="{y:.1f}" font-size="10" fill="{_MUTED}" '
-                 f'text-anchor="{"middle" if horizontal else "start"}">{count_text(count)}</text>')
+        label = (
+            f'<text class="frequency" x="{x:.1f}" y="{y:.1f}" font-size="10" fill="{_MUTED}" '
+            f'text-anchor="{"middle" if horizontal else "start"}">{count_text(count)}</text>'
+        )
         text = text or str(count)
     return f'<g class="flow" data-element="{esc(flow.id)}"><title>{esc(text)}</title>{line}{slash}{label}</g>'
 

@@ -153,7 +153,8 @@ class Router:
         if isinstance(src, Event) and src.attached_to:
             skip.add(src.attached_to)
         fits = [
-            pts for pts in self._candidates(source, target, s, t, boundary)
+            pts
+            for pts in self._candidates(source, target, s, t, boundary)
             if self._ports_free(source, target, pts) and self._clear(pts, skip)
         ]
         chosen = next((pts for pts in fits if not self._overlaps(pts, source, target)), fits[0] if fits else None)
@@ -308,7 +309,10 @@ def _note_spot(size: tuple[float, float], target: Box, taken: list[Box], pools: 
 
 
 def place_collaboration_notes(
-    collab: Collaboration, sizes: dict[str, tuple[float, float]], boxes: dict[str, Box], shapes: list[Shape],
+    collab: Collaboration,
+    sizes: dict[str, tuple[float, float]],
+    boxes: dict[str, Box],
+    shapes: list[Shape],
     edges: list[Edge],
 ) -> tuple[list[Shape], list[Edge]]:
     """Shapes for the collaboration's text annotations, and its associations (used by :mod:`crmflow.bpmn.layout`).

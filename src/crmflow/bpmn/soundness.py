@@ -97,8 +97,14 @@ class SoundnessReport(JsonMixin):
     @property
     def sound(self) -> bool:
         """True when every property holds and the whole state space was explored."""
-        return bool(self.complete and self.option_to_complete and self.proper_completion
-                    and self.no_dead_transitions and self.safe and self.bounded)
+        return bool(
+            self.complete
+            and self.option_to_complete
+            and self.proper_completion
+            and self.no_dead_transitions
+            and self.safe
+            and self.bounded
+        )
 
 
 class _Explorer:
@@ -149,7 +155,7 @@ class _Explorer:
             for t in self.enabled(m):
                 n = self.net.fire(m, t)
                 if n[self.sink] > 1 and self.cap:  # ends reached in parallel: one token says "ended"
-                    n = n[: self.sink] + (1,) + n[self.sink + 1:]
+                    n = n[: self.sink] + (1,) + n[self.sink + 1 :]
                 self.fired.add(t)
                 out.append((t, n))
                 if n in self.parent:
@@ -269,12 +275,18 @@ def check_workflow_net(wf: WorkflowNet, *, max_states: int = 200_000, terminate:
         no_dead = not dead_elements
     if not x.complete:
         en, ru = both("sound.state_limit", process=wf.process_id, states=max_states)
-        problems.append(SoundnessProblem(code="state_limit", elements=(wf.process_id,), path=(), marking={},
-                                         message_en=en, message_ru=ru))
+        problems.append(
+            SoundnessProblem(code="state_limit", elements=(wf.process_id,), path=(), marking={}, message_en=en, message_ru=ru)
+        )
     return SoundnessReport(
-        process_id=wf.process_id, states=len(x.parent), complete=x.complete,
-        option_to_complete=option, proper_completion=(not leftovers) if x.complete or leftovers else None,
-        no_dead_transitions=no_dead, safe=not unsafe, bounded=False if x.unbounded else (True if x.complete else None),
+        process_id=wf.process_id,
+        states=len(x.parent),
+        complete=x.complete,
+        option_to_complete=option,
+        proper_completion=(not leftovers) if x.complete or leftovers else None,
+        no_dead_transitions=no_dead,
+        safe=not unsafe,
+        bounded=False if x.unbounded else (True if x.complete else None),
         problems=tuple(problems),
     )
 
@@ -302,8 +314,10 @@ def check_soundness(definitions: Definitions, process_id: str | None = None, *, 
         If the process has no start or no end event (there is no workflow net to check).
     """
     process = definitions.process(process_id)
-    terminate = any(isinstance(n, Event) and n.position == "end" and any(d.kind == "terminate" for d in n.definitions)
-                    for n in process.all_nodes())
+    terminate = any(
+        isinstance(n, Event) and n.position == "end" and any(d.kind == "terminate" for d in n.definitions)
+        for n in process.all_nodes()
+    )
     return check_workflow_net(bpmn_to_workflow_net(definitions, process.id), max_states=max_states, terminate=terminate)
 
 

@@ -95,8 +95,9 @@ class WorkflowNet(JsonMixin):
         return {
             "process_id": self.process_id,
             "places": list(n.places),
-            "transitions": [{"name": t.name, "label": t.label, "element": self.transition_elements.get(t.name)}
-                            for t in n.transitions],
+            "transitions": [
+                {"name": t.name, "label": t.label, "element": self.transition_elements.get(t.name)} for t in n.transitions
+            ],
             "arcs": [[n.places[p], t.name] for i, t in enumerate(n.transitions) for p in n.pre[i]]
             + [[t.name, n.places[p]] for i, t in enumerate(n.transitions) for p in n.post[i]],
         }
@@ -120,8 +121,9 @@ class _Builder:
             self.places[name] = (*self.places[name], element)
         return name
 
-    def transition(self, name: str, label: str | None, element: str, pre: list[str], post: list[str], *,
-                   node: bool = True) -> str:
+    def transition(
+        self, name: str, label: str | None, element: str, pre: list[str], post: list[str], *, node: bool = True
+    ) -> str:
         if name in self.labels:
             raise BpmnError(f"element id `{element}` clashes with a generated name `{name}`; rename the element")
         self.labels[name] = label
@@ -209,11 +211,15 @@ class _Builder:
             places=places,
             transitions=[Transition(t, self.labels[t]) for t in names],
             arcs=[(p, t) for t in names for p in self.pre[t]] + [(t, p) for t in names for p in self.post[t]],
-            initial={SOURCE: 1}, final={SINK: 1},
+            initial={SOURCE: 1},
+            final={SINK: 1},
         )
         return WorkflowNet(
-            process_id=process_id, net=net, transition_elements=dict(self.origin),
-            place_elements={p: self.places[p] for p in places}, transition_steps=dict(self.steps),
+            process_id=process_id,
+            net=net,
+            transition_elements=dict(self.origin),
+            place_elements={p: self.places[p] for p in places},
+            transition_steps=dict(self.steps),
         )
 
 
@@ -354,8 +360,13 @@ class _Translator:
 
     def _inclusive_bypasses(self) -> None:
         """Let each branch of an inclusive/complex split be skipped up to the nearest such join."""
-        joins = {n for n, node in self.nodes.items() if _is_join_like(node) and node.kind != "parallel"  # type: ignore[union-attr]
-                 and len(self.inc[n]) > 1}
+        joins = {
+            n
+            for n, node in self.nodes.items()
+            if _is_join_like(node)
+            and node.kind != "parallel"  # type: ignore[union-attr]
+            and len(self.inc[n]) > 1
+        }
         for node in self.nodes.values():
             if not (isinstance(node, Gateway) and node.kind in ("inclusive", "complex") and len(self.out[node.id]) > 1):
                 continue
@@ -406,8 +417,7 @@ def bpmn_to_workflow_net(definitions: Definitions, process_id: str | None = None
     missing = [kind for kind in ("start", "end") if not any(e.position == kind for e in top)]
     if missing:
         raise BpmnError(
-            f"process `{process.id}` has no {' and no '.join(missing)} event; add one so the workflow net has "
-            "a source and a sink"
+            f"process `{process.id}` has no {' and no '.join(missing)} event; add one so the workflow net has a source and a sink"
         )
     return _Translator(process).run()
 

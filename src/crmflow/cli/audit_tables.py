@@ -52,8 +52,9 @@ def _t(key: str, **kw: object) -> str:
     return text(MSG, key, state.lang, **kw)
 
 
-def check_table_options(*, model: Path | None, case: str | None, role: str | None, segment: str | None,
-                        mapping: Path | None, source: str | None) -> None:
+def check_table_options(
+    *, model: Path | None, case: str | None, role: str | None, segment: str | None, mapping: Path | None, source: str | None
+) -> None:
     """Errors for option combinations that cannot work (in the CLI's language)."""
     if model is None:
         for option, value in (("--case", case), ("--role", role), ("--segment", segment)):
@@ -70,9 +71,18 @@ def check_table_options(*, model: Path | None, case: str | None, role: str | Non
 
 
 def run_table_audit(
-    inputs: list[Path], *, model: Path | None, case: str | None, role: str | None, segment: str | None,
-    rules: Path | None, out_dir: Path, timezone: str | None, quality: Path | None,
-    mapping: Path | None = None, source: str | None = None,
+    inputs: list[Path],
+    *,
+    model: Path | None,
+    case: str | None,
+    role: str | None,
+    segment: str | None,
+    rules: Path | None,
+    out_dir: Path,
+    timezone: str | None,
+    quality: Path | None,
+    mapping: Path | None = None,
+    source: str | None = None,
 ) -> AuditOutputs:
     """Audit the tables, write audit.json and report.html, print the summaries."""
     from crmflow.asis_objects import audit_tables
@@ -89,8 +99,18 @@ def run_table_audit(
             else:
                 step(_t("building", note=msg))
 
-        result = audit_tables(inputs, model=model, case=case, role=role, segment=segment, rules=rules,
-                              timezone_name=timezone, lang=state.lang, progress=note, quality=quality)
+        result = audit_tables(
+            inputs,
+            model=model,
+            case=case,
+            role=role,
+            segment=segment,
+            rules=rules,
+            timezone_name=timezone,
+            lang=state.lang,
+            progress=note,
+            quality=quality,
+        )
         outputs = result.write(out_dir, lang=state.lang)
     _print_summary(result.log)
     _print_objects(result.data["objects"])
@@ -120,5 +140,13 @@ def _print_objects(summary: dict[str, Any]) -> None:
     out.print(table)
     for ref in summary["references"]:
         if ref["orphans"]:
-            out.print(_t("orphans", otype=ref["object_type"], column=ref["column"], target=ref["target_type"],
-                         n=ref["orphans"], sample=", ".join(ref["orphan_sample"][:3])))
+            out.print(
+                _t(
+                    "orphans",
+                    otype=ref["object_type"],
+                    column=ref["column"],
+                    target=ref["target_type"],
+                    n=ref["orphans"],
+                    sample=", ".join(ref["orphan_sample"][:3]),
+                )
+            )

@@ -15,20 +15,22 @@ from crmflow.i18n import text
 TOBE_HELP = "To-Be definition: YAML, or a BPMN drawn in bpmn.io, Camunda Modeler, Signavio or Bizagi."
 
 MSG: dict[str, dict[str, str]] = {
-    "help": {"en": "To-Be definitions: validate a YAML file, compile it to BPMN.",
-             "ru": "Целевые модели (To-Be): проверить YAML, собрать BPMN."},
+    "help": {
+        "en": "To-Be definitions: validate a YAML file, compile it to BPMN.",
+        "ru": "Целевые модели (To-Be): проверить YAML, собрать BPMN.",
+    },
     "valid": {
         "en": "{path}: valid — {processes} process(es), {steps} steps, {roles} roles, {slas} SLAs, {events} events, "
-              "{warnings} warning(s).",
+        "{warnings} warning(s).",
         "ru": "{path}: корректен — процессов: {processes}, шагов: {steps}, ролей: {roles}, SLA: {slas}, событий: "
-              "{events}, предупреждений: {warnings}.",
+        "{events}, предупреждений: {warnings}.",
     },
     "warning": {"en": "warning: {message}", "ru": "предупреждение: {message}"},
     "compiled": {
         "en": "BPMN written: {path} ({nodes} nodes, {flows} flows; lint: {lint_errors} errors, {lint_warnings} warnings; "
-              "sound: {sound})",
+        "sound: {sound})",
         "ru": "BPMN записан: {path} (узлов: {nodes}, потоков: {flows}; проверка: ошибок {lint_errors}, предупреждений "
-              "{lint_warnings}; корректен: {sound})",
+        "{lint_warnings}; корректен: {sound})",
     },
     "picture": {"en": "Diagram written: {path}", "ru": "Диаграмма записана: {path}"},
     "yes": {"en": "yes", "ru": "да"},
@@ -59,9 +61,20 @@ def validate(
     d = result.definition
     for problem in result.warnings:
         console.print(_t("warning", message=problem.message(state.lang)), markup=False, highlight=False)
-    out.print(_t("valid", path=file, processes=len(d.processes), steps=sum(1 for _ in d.steps()), roles=len(d.roles),
-                 slas=sum(len(s.slas) for _, s in d.steps()), events=len(d.events), warnings=len(result.warnings)),
-              markup=False, highlight=False)
+    out.print(
+        _t(
+            "valid",
+            path=file,
+            processes=len(d.processes),
+            steps=sum(1 for _ in d.steps()),
+            roles=len(d.roles),
+            slas=sum(len(s.slas) for _, s in d.steps()),
+            events=len(d.events),
+            warnings=len(result.warnings),
+        ),
+        markup=False,
+        highlight=False,
+    )
 
 
 @tobe_app.command("compile")
@@ -84,9 +97,18 @@ def compile_(
         _fail(exc)
         return
     defs = result.model.definitions
-    out.print(_t("compiled", path=result.bpmn, nodes=sum(1 for _ in defs.flow_nodes()),
-                 flows=sum(len(tuple(p.all_flows())) for p in defs.processes),
-                 lint_errors=len(result.model.lint.errors), lint_warnings=len(result.model.lint.warnings),
-                 sound=_t("yes")), markup=False, highlight=False)
+    out.print(
+        _t(
+            "compiled",
+            path=result.bpmn,
+            nodes=sum(1 for _ in defs.flow_nodes()),
+            flows=sum(len(tuple(p.all_flows())) for p in defs.processes),
+            lint_errors=len(result.model.lint.errors),
+            lint_warnings=len(result.model.lint.warnings),
+            sound=_t("yes"),
+        ),
+        markup=False,
+        highlight=False,
+    )
     for picture in result.pictures:
         out.print(_t("picture", path=picture), markup=False, highlight=False)

@@ -33,8 +33,9 @@ class _Commands(TyperGroup):
             raise  # not reached: _fail exits
 
 
-app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
-                  help=CLI["app_help"]["en"] + " / " + CLI["app_help"]["ru"])
+app = typer.Typer(
+    cls=_Commands, add_completion=False, no_args_is_help=True, help=CLI["app_help"]["en"] + " / " + CLI["app_help"]["ru"]
+)
 console = Console(stderr=True)
 out = Console()
 
@@ -121,9 +122,14 @@ def _print_summary(log) -> None:  # type: ignore[no-untyped-def]
     span = f"{s.first_ts:%Y-%m-%d %H:%M} … {s.last_ts:%Y-%m-%d %H:%M} UTC" if s.first_ts else "—"
     n = _num
     for key, value in [
-        ("cases", n(s.cases)), ("events", n(s.events)), ("activities", n(s.activities)),
-        ("variants", n(s.variants)), ("resources", n(s.resources)), ("time_span", span),
-        ("rows_read", n(s.rows_read)), ("parsed", n(s.rows_read - s.quarantined)),
+        ("cases", n(s.cases)),
+        ("events", n(s.events)),
+        ("activities", n(s.activities)),
+        ("variants", n(s.variants)),
+        ("resources", n(s.resources)),
+        ("time_span", span),
+        ("rows_read", n(s.rows_read)),
+        ("parsed", n(s.rows_read - s.quarantined)),
         ("quarantined", n(s.quarantined)),
     ]:
         table.add_row(t(key), value)
@@ -136,8 +142,9 @@ def _print_summary(log) -> None:  # type: ignore[no-untyped-def]
         qt.add_column(t("rows"), justify="right")
         qt.add_column(t("example"))
         for r in reasons[:20]:
-            qt.add_row(problem_label(r["kind"], state.lang), str(r["column_name"] or "—"), _num(r["rows"]),
-                       f"[dim]{r['reason']}[/]")
+            qt.add_row(
+                problem_label(r["kind"], state.lang), str(r["column_name"] or "—"), _num(r["rows"]), f"[dim]{r['reason']}[/]"
+            )
         out.print(qt)
 
 
@@ -168,20 +175,38 @@ def audit(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder for audit.json and report.html.")] = Path("out"),
     timezone: TimezoneOpt = None,
     source: Annotated[str | None, typer.Option("--source", help="CRM source kind of every file (crmflow import --list).")] = None,
-    quality: Annotated[Path | None, typer.Option(
-        "--quality", help="quality.json written by `crmflow quality`: the report includes its summary.", exists=True,
-    )] = None,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="Object model YAML: the inputs are plain CRM tables (see docs/real-data.md).", exists=True,
-        dir_okay=False,
-    )] = None,
+    quality: Annotated[
+        Path | None,
+        typer.Option(
+            "--quality",
+            help="quality.json written by `crmflow quality`: the report includes its summary.",
+            exists=True,
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Object model YAML: the inputs are plain CRM tables (see docs/real-data.md).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     case: Annotated[str | None, typer.Option("--case", help="With --model: the object type of the cases (e.g. deal).")] = None,
-    role: Annotated[str | None, typer.Option(
-        "--role", help="With --model: event attribute or <object type>.<attribute> giving the role (e.g. agent.manager).",
-    )] = None,
-    segment: Annotated[str | None, typer.Option(
-        "--segment", help="With --model: attribute of the case objects to break the funnel down by (e.g. origin).",
-    )] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="With --model: event attribute or <object type>.<attribute> giving the role (e.g. agent.manager).",
+        ),
+    ] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            "--segment",
+            help="With --model: attribute of the case objects to break the funnel down by (e.g. origin).",
+        ),
+    ] = None,
     lang: LangOpt = None,
 ) -> None:
     """Audit the As-Is process (event logs, CRM exports or a project .duckdb): writes OUT/audit.json and OUT/report.html."""
@@ -190,8 +215,19 @@ def audit(
         if model is not None or case or role or segment:
             from crmflow.cli.audit_tables import run_table_audit
 
-            outputs = run_table_audit(inputs, model=model, case=case, role=role, segment=segment, rules=rules,
-                                      out_dir=out_dir, timezone=timezone, quality=quality, mapping=mapping, source=source)
+            outputs = run_table_audit(
+                inputs,
+                model=model,
+                case=case,
+                role=role,
+                segment=segment,
+                rules=rules,
+                out_dir=out_dir,
+                timezone=timezone,
+                quality=quality,
+                mapping=mapping,
+                source=source,
+            )
             out.print(t("written", json=outputs.json_path, html=outputs.html_path))
             return
         outputs = _run_audit(
@@ -229,8 +265,7 @@ def _print_findings(findings: list[dict]) -> None:
     colour = {"high": "red", "medium": "yellow", "low": "green"}
     for f in findings[:15]:
         sev = report_text(f"severity.{f['severity']}", state.lang)
-        table.add_row(f"[{colour.get(f['severity'], 'white')}]{sev}[/]", report_text(f"kind.{f['kind']}", state.lang),
-                      f["title"])
+        table.add_row(f"[{colour.get(f['severity'], 'white')}]{sev}[/]", report_text(f"kind.{f['kind']}", state.lang), f["title"])
     out.print(table)
 
 
@@ -259,8 +294,7 @@ def demo(
         _print_findings(list(result.findings))
         table = Table(title=dt("summary.title", state.lang), title_justify="left")
         for key in ("summary.what", "summary.path", "summary.found", "summary.seconds"):
-            table.add_column(dt(key, state.lang), justify="right" if key == "summary.seconds" else "left",
-                             overflow="fold")
+            table.add_column(dt(key, state.lang), justify="right" if key == "summary.seconds" else "left", overflow="fold")
         for o in result.outputs:
             table.add_row(escape(o.label), escape(str(o.path)), escape(o.detail), f"{result.seconds.get(o.key, 0):.1f}")
         out.print(table)

@@ -48,9 +48,9 @@ CLI: dict[str, dict[str, str]] = {
     "error": {"en": "Error: {message}", "ru": "Ошибка: {message}"},
     "os_error": {
         "en": "{path}: {reason} (check the path: an output folder cannot be an existing file, and the folder "
-              "a file is written into must exist and be writable)",
+        "a file is written into must exist and be writable)",
         "ru": "{path}: {reason} (проверьте путь: папка результатов не может быть существующим файлом, а папка, "
-              "в которую пишется файл, должна существовать и быть доступной для записи)",
+        "в которую пишется файл, должна существовать и быть доступной для записи)",
     },
     "debug_hint": {
         "en": "(run with --debug to see the traceback)",

@@ -59,10 +59,13 @@ def discover(
     out_path: Annotated[Path, typer.Option("--out", help="BPMN file to write.")] = Path("model.bpmn"),
     svg: Annotated[Path | None, typer.Option("--svg", help="Also draw the diagram (.svg or .png).")] = None,
     noise: Annotated[float, typer.Option("--noise", help="Inductive-miner noise threshold, 0 ≤ x < 1.")] = 0.2,
-    annotate: Annotated[bool, typer.Option(
-        "--annotate/--no-annotate",
-        help="Annotate tasks and flows with frequencies and waiting times, and flag bottleneck and rework tasks.",
-    )] = True,
+    annotate: Annotated[
+        bool,
+        typer.Option(
+            "--annotate/--no-annotate",
+            help="Annotate tasks and flows with frequencies and waiting times, and flag bottleneck and rework tasks.",
+        ),
+    ] = True,
     mapping: MappingOpt = None,
     timezone: TimezoneOpt = None,
     lang: LangOpt = None,
@@ -85,8 +88,7 @@ def discover(
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
             log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step)
             step("discovering")
-            definitions = asis_model(log, noise_threshold=noise, process_name=inputs[0].stem, annotate=annotate,
-                                     lang=state.lang)
+            definitions = asis_model(log, noise_threshold=noise, process_name=inputs[0].stem, annotate=annotate, lang=state.lang)
             out_path.write_bytes(write_bpmn(definitions))
             if svg is not None:
                 _write_picture(definitions, svg)
@@ -139,8 +141,7 @@ def lint(
         table.add_column(col)
     colour = {"error": "red", "warning": "yellow"}
     for p in report.problems:
-        table.add_row(f"[{colour.get(p.severity, 'white')}]{p.severity}[/]", p.code, ", ".join(p.elements),
-                      p.message(state.lang))
+        table.add_row(f"[{colour.get(p.severity, 'white')}]{p.severity}[/]", p.code, ", ".join(p.elements), p.message(state.lang))
     if report.problems:
         out.print(table)
     if json_out is not None:
@@ -178,8 +179,7 @@ def check(
         out_dir.mkdir(parents=True, exist_ok=True)
         json_path = out_dir / "conformance.json"
         json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-        html_path = write_conformance(doc, out_dir / "conformance.html", model=model.name, log=log_path.name,
-                                      lang=state.lang)
+        html_path = write_conformance(doc, out_dir / "conformance.html", model=model.name, log=log_path.name, lang=state.lang)
         for key in ("token_replay", "alignments"):
             r = doc.get(key)
             if r:

@@ -26,12 +26,13 @@ MSG: dict[str, dict[str, str]] = {
 def pack(
     tobe: Annotated[Path, typer.Option("--tobe", help=TOBE_HELP, exists=True, dir_okay=False)],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the pack into.")] = Path("out/pack"),
-    audit: Annotated[Path | None, typer.Option("--audit", help="As-Is audit folder (crmflow audit --out).",
-                                               exists=True)] = None,
-    quality: Annotated[Path | None, typer.Option("--quality", help="quality.json (crmflow quality), if not in --audit.",
-                                                 exists=True)] = None,
-    journey: Annotated[Path | None, typer.Option("--journey", help="journey.json (customer journey), if not in --audit.",
-                                                 exists=True)] = None,
+    audit: Annotated[Path | None, typer.Option("--audit", help="As-Is audit folder (crmflow audit --out).", exists=True)] = None,
+    quality: Annotated[
+        Path | None, typer.Option("--quality", help="quality.json (crmflow quality), if not in --audit.", exists=True)
+    ] = None,
+    journey: Annotated[
+        Path | None, typer.Option("--journey", help="journey.json (customer journey), if not in --audit.", exists=True)
+    ] = None,
     lang: LangOpt = None,
 ) -> None:
     """Generate the audit pack: DOCX, PDF, XLSX, BPMN, diagrams, Gherkin, backlog CSV, AsyncAPI, index.html."""
@@ -40,11 +41,21 @@ def pack(
 
     try:
         with step_progress(console, total=PACK_STEPS, enabled=console.is_terminal) as step:
-            result = build_pack(tobe, out_dir=out_dir, audit=audit, lang=state.lang, quality=quality, journey=journey,
-                                progress=step)
+            result = build_pack(
+                tobe, out_dir=out_dir, audit=audit, lang=state.lang, quality=quality, journey=journey, progress=step
+            )
         cov = result.uat.coverage
         out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.files) + 1))
-        out.print(text(MSG, "coverage", state.lang, scenarios=len(result.uat.scenarios), percent=cov.percent(),
-                       covered=sum(cov.covered.values()), targets=sum(cov.totals.values())))
+        out.print(
+            text(
+                MSG,
+                "coverage",
+                state.lang,
+                scenarios=len(result.uat.scenarios),
+                percent=cov.percent(),
+                covered=sum(cov.covered.values()),
+                targets=sum(cov.totals.values()),
+            )
+        )
     except CrmflowError as exc:
         _fail(exc)

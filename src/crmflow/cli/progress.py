@@ -18,8 +18,13 @@ def step_progress(console: Console, total: int, *, enabled: bool = True) -> Iter
         yield lambda _msg: None
         return
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console, transient=False,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as bar:
         task = bar.add_task("…", total=total)
         started = False
@@ -36,4 +41,3 @@ def step_progress(console: Console, total: int, *, enabled: bool = True) -> Iter
 
         yield step
         bar.update(task, completed=bar.tasks[0].total, description="✓")
-

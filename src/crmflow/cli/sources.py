@@ -86,8 +86,14 @@ def import_(
             raise CrmflowError(_t("need_into"))
         with step_progress(console, total=2 * len(sources) + 1, enabled=console.is_terminal) as step:
             result = import_sources(
-                list(sources), into=into, source_kind=source, log_name=log_name, mapping=mapping, timezone=timezone,
-                lang=state.lang, progress=step,
+                list(sources),
+                into=into,
+                source_kind=source,
+                log_name=log_name,
+                mapping=mapping,
+                timezone=timezone,
+                lang=state.lang,
+                progress=step,
             )
     except CrmflowError as exc:
         _fail(exc)

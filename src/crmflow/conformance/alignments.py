@@ -217,8 +217,17 @@ class _Aligner:
         status, cost, path, expanded = self.search(trace)
         if status != "optimal":
             return VariantAlignment(
-                activities=trace, count=count, status=status, moves=None, deviations=0, silent_moves=0,
-                fitness=float("nan"), is_fit=False, inserted={}, skipped={}, expanded_states=expanded,
+                activities=trace,
+                count=count,
+                status=status,
+                moves=None,
+                deviations=0,
+                silent_moves=0,
+                fitness=float("nan"),
+                is_fit=False,
+                inserted={},
+                skipped={},
+                expanded_states=expanded,
             )
         names = [t.name for t in self.net.transitions]
         moves: list[Move] = []
@@ -237,9 +246,17 @@ class _Aligner:
         denominator = len(trace) + worst // DEVIATION_COST
         fitness = 1 - deviations / denominator if denominator > 0 else 0.0
         return VariantAlignment(
-            activities=trace, count=count, status=status, moves=tuple(moves), deviations=deviations,
-            silent_moves=cost % DEVIATION_COST, fitness=fitness, is_fit=fitness == 1.0,
-            inserted=inserted, skipped=skipped, expanded_states=expanded,
+            activities=trace,
+            count=count,
+            status=status,
+            moves=tuple(moves),
+            deviations=deviations,
+            silent_moves=cost % DEVIATION_COST,
+            fitness=fitness,
+            is_fit=fitness == 1.0,
+            inserted=inserted,
+            skipped=skipped,
+            expanded_states=expanded,
         )
 
 
@@ -290,7 +307,9 @@ def summarise(variants: tuple[VariantAlignment, ...], worst: int) -> AlignmentRe
         log_fitness=(1.0 - cost / bwc if bwc > 0 else 0.0) if cases else 0.0,
         average_trace_fitness=sum(v.fitness * v.count for v in done) / cases if cases else 0.0,
         perc_fit_traces=100.0 * fit / cases if cases else 0.0,
-        cases=cases, fitting_cases=fit, best_worst_cost=worst // DEVIATION_COST,
+        cases=cases,
+        fitting_cases=fit,
+        best_worst_cost=worst // DEVIATION_COST,
         unaligned_variants=len(variants) - len(done),
         activities=aggregate_deviations((v.count, v.inserted, v.skipped, {}) for v in done),
         variants=variants,

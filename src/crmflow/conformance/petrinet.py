@@ -91,10 +91,14 @@ class PetriNet:
             else:
                 raise PetriNetError(f"arc {a!r} -> {b!r} must join a place and a transition of the net")
         return cls(
-            places=pl, transitions=tr,
-            pre=tuple(tuple(sorted(x)) for x in pre), post=tuple(tuple(sorted(x)) for x in post),
-            initial_marking=cls._marking(initial, pidx, len(pl)), final_marking=cls._marking(final, pidx, len(pl)),
-            place_index=pidx, transition_index=tidx,
+            places=pl,
+            transitions=tr,
+            pre=tuple(tuple(sorted(x)) for x in pre),
+            post=tuple(tuple(sorted(x)) for x in post),
+            initial_marking=cls._marking(initial, pidx, len(pl)),
+            final_marking=cls._marking(final, pidx, len(pl)),
+            place_index=pidx,
+            transition_index=tidx,
         )
 
     @staticmethod

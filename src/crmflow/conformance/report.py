@@ -79,9 +79,7 @@ def case_ids_by_variant(log: EventLog) -> dict[tuple[str, ...], list[str]]:
     from crmflow.store import queries as q
 
     names = log.store.activity_names(log.name)
-    rows = log.store.sql(
-        f"SELECT variant, list(case_id ORDER BY case_id) FROM {q.cs(log.name)} GROUP BY variant"
-    ).fetchall()
+    rows = log.store.sql(f"SELECT variant, list(case_id ORDER BY case_id) FROM {q.cs(log.name)} GROUP BY variant").fetchall()
     return {tuple(names[a] for a in codes): [str(c) for c in cases] for codes, cases in rows}
 
 
@@ -145,9 +143,7 @@ class ConformanceReport(JsonMixin):
         return out
 
 
-def check_conformance(
-    log: EventLog, net: PetriNet, *, alignments: bool = True, max_states: int = 1_000_000
-) -> ConformanceReport:
+def check_conformance(log: EventLog, net: PetriNet, *, alignments: bool = True, max_states: int = 1_000_000) -> ConformanceReport:
     """Replay ``log`` on ``net`` with token replay and (unless ``alignments=False``) optimal alignments.
 
     Both run once per variant; the verdicts are then expanded to every case id of the log.

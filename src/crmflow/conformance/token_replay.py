@@ -300,9 +300,18 @@ class _Replayer:
         produced += dp
         fitness = 0.5 * (1 - missing / consumed) + 0.5 * (1 - remaining / produced) if consumed and produced else 1.0
         return VariantReplay(
-            activities=trace, count=count, fitness=fitness, is_fit=is_fit, missing=missing, consumed=consumed,
-            remaining=remaining, produced=produced, missing_by_activity=by_activity, missing_at_end=missing_end,
-            remaining_by_place={self.places[p]: k for p, k in left}, not_in_model=unknown,
+            activities=trace,
+            count=count,
+            fitness=fitness,
+            is_fit=is_fit,
+            missing=missing,
+            consumed=consumed,
+            remaining=remaining,
+            produced=produced,
+            missing_by_activity=by_activity,
+            missing_at_end=missing_end,
+            remaining_by_place={self.places[p]: k for p, k in left},
+            not_in_model=unknown,
         )
 
 
@@ -346,9 +355,13 @@ def summarise(variants: tuple[VariantReplay, ...]) -> TokenReplayResult:
         log_fitness=0.5 * (1 - m / c) + 0.5 * (1 - r / p) if ok else 0.0,
         average_trace_fitness=sum(v.fitness * v.count for v in variants) / cases if ok else 0.0,
         perc_fit_traces=100.0 * fit / cases if ok else 0.0,
-        cases=cases, fitting_cases=fit, missing=m, consumed=c, remaining=r, produced=p,
+        cases=cases,
+        fitting_cases=fit,
+        missing=m,
+        consumed=c,
+        remaining=r,
+        produced=p,
         activities=aggregate_deviations((v.count, v.not_in_model, {}, v.missing_by_activity) for v in variants),
         remaining_by_place=dict(sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))),
         variants=variants,
     )
-

@@ -20,10 +20,15 @@ from crmflow.design.model import EventType, PayloadField, Text, ToBeDefinition
 ASYNCAPI_VERSION = "3.0.0"
 #: JSON Schema for each payload type of the To-Be format.
 PAYLOAD_SCHEMA: dict[str, dict[str, str]] = {
-    "string": {"type": "string"}, "integer": {"type": "integer"}, "number": {"type": "number"},
-    "boolean": {"type": "boolean"}, "datetime": {"type": "string", "format": "date-time"},
-    "date": {"type": "string", "format": "date"}, "duration": {"type": "string", "format": "duration"},
-    "object": {"type": "object"}, "array": {"type": "array"},
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "duration": {"type": "string", "format": "duration"},
+    "object": {"type": "object"},
+    "array": {"type": "array"},
 }
 
 
@@ -79,14 +84,19 @@ def build_asyncapi(tobe: ToBeDefinition, *, lang: str) -> dict[str, Any]:
         k = key(ev.name)
         schemas[f"{k}_payload"] = payload_schema(ev.payload, lang)
         messages[k] = {
-            "name": ev.name, "title": ev.name, "summary": ev.description.get(lang),
-            "contentType": "application/json", "payload": {"$ref": f"#/components/schemas/{k}_payload"},
+            "name": ev.name,
+            "title": ev.name,
+            "summary": ev.description.get(lang),
+            "contentType": "application/json",
+            "payload": {"$ref": f"#/components/schemas/{k}_payload"},
         }
         channels[k] = {
-            "address": ev.name, "description": ev.description.get(lang),
+            "address": ev.name,
+            "description": ev.description.get(lang),
             "messages": {k: {"$ref": f"#/components/messages/{k}"}},
             "x-crmflow-published-by": publishers(tobe, ev.name),
         }
+
         def ref(k: str = k) -> dict[str, str]:  # a new mapping each time: no YAML anchors in the output
             return {"$ref": f"#/channels/{k}"}
 
@@ -95,20 +105,27 @@ def build_asyncapi(tobe: ToBeDefinition, *, lang: str) -> dict[str, Any]:
 
         producer = ev.producer or "crm"
         operations[f"send_{k}"] = {
-            "action": "send", "channel": ref(), "messages": msg(),
+            "action": "send",
+            "channel": ref(),
+            "messages": msg(),
             "summary": t("api.send", lang, party=tobe.party_name(producer, lang), event=ev.name),
             "x-crmflow-party": producer,
         }
         for consumer in ev.consumers:
             operations[f"receive_{k}_{key(consumer)}"] = {
-                "action": "receive", "channel": ref(), "messages": msg(),
+                "action": "receive",
+                "channel": ref(),
+                "messages": msg(),
                 "summary": t("api.receive", lang, party=tobe.party_name(consumer, lang), event=ev.name),
                 "x-crmflow-party": consumer,
             }
     return {
         "asyncapi": ASYNCAPI_VERSION,
-        "info": {"title": t("api.title", lang, name=tobe.name.get(lang)), "version": str(tobe.version),
-                 "description": tobe.description.get(lang) or tobe.name.get(lang)},
+        "info": {
+            "title": t("api.title", lang, name=tobe.name.get(lang)),
+            "version": str(tobe.version),
+            "description": tobe.description.get(lang) or tobe.name.get(lang),
+        },
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,
@@ -124,17 +141,44 @@ def build_event_section(tobe: ToBeDefinition, audit: object = None, *, lang: str
     """The event catalogue as a table (the full contract is ``asyncapi.yaml``)."""
     rows = []
     for ev in catalogue(tobe):
-        rows.append((ev.name, ev.description.get(lang), tobe.party_name(ev.producer or "crm", lang),
-                     ", ".join(tobe.party_name(c, lang) for c in ev.consumers) or "—",
-                     ", ".join(f"{f.name}: {f.type}{'' if f.required else '?'}" for f in ev.payload) or "—",
-                     ", ".join(publishers(tobe, ev.name)) or "—"))
-    return Section(title=t("api.section", lang), key="events", blocks=(
-        Paragraph(t("api.intro", lang, n=len(rows))),
-        Table(header=(t("api.col.event", lang), t("api.col.description", lang), t("api.col.producer", lang),
-                      t("api.col.consumers", lang), t("api.col.payload", lang), t("api.col.published_by", lang)),
-              rows=tuple(rows), caption=t("api.caption", lang)),
-    ))
+        rows.append(
+            (
+                ev.name,
+                ev.description.get(lang),
+                tobe.party_name(ev.producer or "crm", lang),
+                ", ".join(tobe.party_name(c, lang) for c in ev.consumers) or "—",
+                ", ".join(f"{f.name}: {f.type}{'' if f.required else '?'}" for f in ev.payload) or "—",
+                ", ".join(publishers(tobe, ev.name)) or "—",
+            )
+        )
+    return Section(
+        title=t("api.section", lang),
+        key="events",
+        blocks=(
+            Paragraph(t("api.intro", lang, n=len(rows))),
+            Table(
+                header=(
+                    t("api.col.event", lang),
+                    t("api.col.description", lang),
+                    t("api.col.producer", lang),
+                    t("api.col.consumers", lang),
+                    t("api.col.payload", lang),
+                    t("api.col.published_by", lang),
+                ),
+                rows=tuple(rows),
+                caption=t("api.caption", lang),
+            ),
+        ),
+    )
 
 
-__all__ = ["ASYNCAPI_VERSION", "asyncapi_yaml", "build_asyncapi", "build_event_section", "catalogue", "key",
-           "payload_schema", "publishers"]
+__all__ = [
+    "ASYNCAPI_VERSION",
+    "asyncapi_yaml",
+    "build_asyncapi",
+    "build_event_section",
+    "catalogue",
+    "key",
+    "payload_schema",
+    "publishers",
+]

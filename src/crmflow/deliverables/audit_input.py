@@ -15,12 +15,16 @@ from typing import Any
 from crmflow.errors import PackError
 
 #: Finding kinds an audit can hold (see ``crmflow.findings.model.FindingKind``).
-FINDING_KINDS = ("bottleneck", "rework", "ping_pong", "workload_concentration", "stuck_case", "sla_violation",
-                 "funnel_drop")
+FINDING_KINDS = ("bottleneck", "rework", "ping_pong", "workload_concentration", "stuck_case", "sla_violation", "funnel_drop")
 
 #: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``).
-KIND_ALIASES = {"workload": "workload_concentration", "sla": "sla_violation", "funnel": "funnel_drop",
-                "stuck": "stuck_case", "pingpong": "ping_pong"}
+KIND_ALIASES = {
+    "workload": "workload_concentration",
+    "sla": "sla_violation",
+    "funnel": "funnel_drop",
+    "stuck": "stuck_case",
+    "pingpong": "ping_pong",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,8 +98,21 @@ def finding_subjects(finding: dict[str, Any]) -> set[str]:
     """What a finding is about: its key and the activities, stages, resources and rule it names."""
     m = finding.get("metrics") or {}
     out = {str(finding.get("key") or "")}
-    for k in ("source", "target", "activity", "stage", "next_stage", "from", "to", "rule", "a", "b", "top_resource",
-              "from_stage", "to_stage"):
+    for k in (
+        "source",
+        "target",
+        "activity",
+        "stage",
+        "next_stage",
+        "from",
+        "to",
+        "rule",
+        "a",
+        "b",
+        "top_resource",
+        "from_stage",
+        "to_stage",
+    ):
         if m.get(k):
             out.add(str(m[k]))
     ev = finding.get("evidence") or {}
@@ -148,8 +165,11 @@ def load_audit(folder: str | Path) -> AuditInput:
     audit_json = path / "audit.json"
     if not audit_json.exists():
         nested = sorted(p.parent.name for p in path.glob("*/audit.json")) if path.is_dir() else []
-        hint = (f"; choose one of its audits: {', '.join(str(path / n) for n in nested)}" if nested
-                else "; run `crmflow audit … --out DIR` first")
+        hint = (
+            f"; choose one of its audits: {', '.join(str(path / n) for n in nested)}"
+            if nested
+            else "; run `crmflow audit … --out DIR` first"
+        )
         raise PackError(f"--audit {path}: no audit.json there{hint}")
     try:
         data = json.loads(audit_json.read_text(encoding="utf-8"))
@@ -157,12 +177,18 @@ def load_audit(folder: str | Path) -> AuditInput:
         raise PackError(f"{audit_json}: cannot read the audit document ({exc}); write it again with `crmflow audit`") from exc
     missing = [k for k in ("findings", "activities", "log") if k not in data] if isinstance(data, dict) else ["object"]
     if missing:
-        raise PackError(f"{audit_json}: not an audit document (missing {', '.join(missing)}); "
-                        "expected the output of `crmflow audit` (docs/audit.schema.json)")
+        raise PackError(
+            f"{audit_json}: not an audit document (missing {', '.join(missing)}); "
+            "expected the output of `crmflow audit` (docs/audit.schema.json)"
+        )
     bpmn = path / "asis.bpmn"
-    return AuditInput(folder=path, data=data, asis_bpmn=bpmn if bpmn.exists() else None,
-                      quality=read_optional(path / "quality.json", required=("scores",)),
-                      journey=read_optional(path / "journey.json", required=("stages", "customers")))
+    return AuditInput(
+        folder=path,
+        data=data,
+        asis_bpmn=bpmn if bpmn.exists() else None,
+        quality=read_optional(path / "quality.json", required=("scores",)),
+        journey=read_optional(path / "journey.json", required=("stages", "customers")),
+    )
 
 
 def read_optional(path: str | Path, *, required: tuple[str, ...]) -> dict[str, Any] | None:
@@ -180,13 +206,15 @@ def read_optional(path: str | Path, *, required: tuple[str, ...]) -> dict[str, A
         raise PackError(f"{file}: cannot read it as JSON ({exc})") from exc
     missing = [k for k in required if not isinstance(doc, dict) or k not in doc]
     if missing:
-        raise PackError(f"{file}: expected the keys {', '.join(required)} (missing {', '.join(missing)}); "
-                        "write it again with crmflow")
+        raise PackError(
+            f"{file}: expected the keys {', '.join(required)} (missing {', '.join(missing)}); write it again with crmflow"
+        )
     return doc
 
 
-def with_extras(audit: AuditInput | None, *, quality: str | Path | None = None,
-                journey: str | Path | None = None) -> AuditInput | None:
+def with_extras(
+    audit: AuditInput | None, *, quality: str | Path | None = None, journey: str | Path | None = None
+) -> AuditInput | None:
     """Add data-quality and customer-journey results given on their own (a file or the folder holding it)."""
     if quality is None and journey is None:
         return audit
@@ -200,8 +228,7 @@ def with_extras(audit: AuditInput | None, *, quality: str | Path | None = None,
         return p
 
     q = read_optional(locate(quality, "quality.json"), required=("scores",)) if quality is not None else base.quality
-    j = read_optional(locate(journey, "journey.json"), required=("stages", "customers")) if journey is not None \
-        else base.journey
+    j = read_optional(locate(journey, "journey.json"), required=("stages", "customers")) if journey is not None else base.journey
     return AuditInput(folder=base.folder, data=base.data, asis_bpmn=base.asis_bpmn, quality=q, journey=j)
 
 

@@ -57,11 +57,21 @@ def requirements(tobe: ToBeDefinition, lang: str) -> list[Requirement]:
         items: list[tuple[str | None, str, str]] = []
         for step in process.steps:
             systems = ", ".join(tobe.party_name(s, lang) for s in step.systems) or t("backlog.crm", lang)
-            items.append((step.id, "step", t("frd.step", lang, step=step.name.get(lang), systems=systems,
-                                             role=tobe.party_name(step.lane, lang))))
+            items.append(
+                (
+                    step.id,
+                    "step",
+                    t("frd.step", lang, step=step.name.get(lang), systems=systems, role=tobe.party_name(step.lane, lang)),
+                )
+            )
             for sla in step.slas:
-                items.append((step.id, "sla", t("frd.sla", lang, step=step.name.get(lang), target=sla_target(sla, lang),
-                                                levels=len(sla.escalations))))
+                items.append(
+                    (
+                        step.id,
+                        "sla",
+                        t("frd.sla", lang, step=step.name.get(lang), target=sla_target(sla, lang), levels=len(sla.escalations)),
+                    )
+                )
             items += [(step.id, "rule", r) for r in _rule_texts(tobe, step.rules, lang, where=step.name.get(lang))]
             for ev in step.publishes:
                 items.append((step.id, "event", t("frd.event", lang, step=step.name.get(lang), event=ev)))
@@ -80,8 +90,7 @@ def _rule_texts(tobe: ToBeDefinition, rules, lang: str, *, where: str) -> list[s
         out.append(t("frd.check", lang, where=where, expr=c.expression, message=c.message.get(lang)))
     if rules.routing is not None:
         roles = ", ".join(tobe.party_name(r, lang) for r in rules.routing.roles) or "—"
-        out.append(t("frd.routing", lang, where=where, strategy=t(f"routing.{rules.routing.strategy}", lang),
-                     roles=roles))
+        out.append(t("frd.routing", lang, where=where, strategy=t(f"routing.{rules.routing.strategy}", lang), roles=roles))
     for p in rules.priorities:
         out.append(t("frd.priority", lang, where=where, expr=p.when, priority=p.priority))
     return out
@@ -89,6 +98,7 @@ def _rule_texts(tobe: ToBeDefinition, rules, lang: str, *, where: str) -> list[s
 
 def _branch_texts(process: Process, lang: str) -> list[str]:
     """A rule per gateway branch with a documented condition (the words next to the expression)."""
+
     def name(node_id: str) -> str:
         node = process.node(node_id)
         return (node.name.get(lang) or node.id) if node is not None else node_id
@@ -99,8 +109,16 @@ def _branch_texts(process: Process, lang: str) -> list[str]:
             if not b.description:
                 continue
             expr = b.condition or t("frd.branch_default" if b.default else "frd.branch_parallel", lang)
-            out.append(t("frd.branch", lang, gateway=gw.name.get(lang) or gw.id, target=name(b.target), expr=expr,
-                         text=" ".join(b.description.get(lang).split())))
+            out.append(
+                t(
+                    "frd.branch",
+                    lang,
+                    gateway=gw.name.get(lang) or gw.id,
+                    target=name(b.target),
+                    expr=expr,
+                    text=" ".join(b.description.get(lang).split()),
+                )
+            )
     return out
 
 
@@ -119,9 +137,15 @@ def story_for(tobe: ToBeDefinition, process: Process, step: Step, lang: str) -> 
         criteria += [t("story.ac_kpi", lang, kpi=kpi_target(tobe, k, lang)) for k in step.sop.kpis]
     if not criteria:
         criteria.append(t("story.ac_done", lang, step=step.name.get(lang)))
-    return Story(id=f"US-{process.id}-{step.id}", process=process.id, step=step.id, role=role,
-                 text=t("story.text", lang, role=role, step=step.name.get(lang), benefit=benefit),
-                 criteria=tuple(criteria), priority="High" if step.sop is not None or step.slas else "Medium")
+    return Story(
+        id=f"US-{process.id}-{step.id}",
+        process=process.id,
+        step=step.id,
+        role=role,
+        text=t("story.text", lang, role=role, step=step.name.get(lang), benefit=benefit),
+        criteria=tuple(criteria),
+        priority="High" if step.sop is not None or step.slas else "Medium",
+    )
 
 
 def stories(tobe: ToBeDefinition, lang: str) -> list[Story]:
@@ -132,8 +156,9 @@ def build_backlog(tobe: ToBeDefinition, audit: object = None, *, lang: str) -> S
     """BRD, FRD and user stories as one section."""
     goals = [p.description.get(lang) or p.name.get(lang) for p in tobe.processes]
     goals += [kpi_target(tobe, k.id, lang) for k in tobe.kpis]
-    in_scope = [t("brd.scope_process", lang, process=p.name.get(lang), steps=len(p.steps), lanes=len(p.lanes))
-                for p in tobe.processes]
+    in_scope = [
+        t("brd.scope_process", lang, process=p.name.get(lang), steps=len(p.steps), lanes=len(p.lanes)) for p in tobe.processes
+    ]
     systems = ", ".join(s.name.get(lang) for s in tobe.systems) or "—"
     stake_rows = []
     for role in tobe.roles:
@@ -141,26 +166,45 @@ def build_backlog(tobe: ToBeDefinition, audit: object = None, *, lang: str) -> S
         r = sum(1 for _p, s in tobe.steps() if role.id in s.raci.responsible)
         owner = [p.name.get(lang) for p in tobe.processes if p.owner == role.id]
         stake_rows.append((role.name.get(lang), t(f"role.{role.kind}", lang), str(a), str(r), ", ".join(owner) or "—"))
-    brd = Section(title=t("brd.title", lang), blocks=(
-        Paragraph(tobe.description.get(lang) or tobe.name.get(lang)),
-        Paragraph(t("brd.goals", lang), style="lead"), BulletList(tuple(goals)),
-        Paragraph(t("brd.scope", lang), style="lead"), BulletList(tuple(in_scope)),
-        Paragraph(t("brd.systems", lang, systems=systems)),
-        Paragraph(t("brd.stakeholders", lang), style="lead"),
-        Table(header=(t("col.role", lang), t("col.kind", lang), t("brd.col_a", lang), t("brd.col_r", lang),
-                      t("brd.col_owner", lang)), rows=tuple(stake_rows)),
-    ))
+    brd = Section(
+        title=t("brd.title", lang),
+        blocks=(
+            Paragraph(tobe.description.get(lang) or tobe.name.get(lang)),
+            Paragraph(t("brd.goals", lang), style="lead"),
+            BulletList(tuple(goals)),
+            Paragraph(t("brd.scope", lang), style="lead"),
+            BulletList(tuple(in_scope)),
+            Paragraph(t("brd.systems", lang, systems=systems)),
+            Paragraph(t("brd.stakeholders", lang), style="lead"),
+            Table(
+                header=(
+                    t("col.role", lang),
+                    t("col.kind", lang),
+                    t("brd.col_a", lang),
+                    t("brd.col_r", lang),
+                    t("brd.col_owner", lang),
+                ),
+                rows=tuple(stake_rows),
+            ),
+        ),
+    )
     reqs = requirements(tobe, lang)
-    frd = Section(title=t("frd.title", lang), blocks=(
-        Paragraph(t("frd.intro", lang, n=len(reqs))),
-        Table(header=(t("col.id", lang), t("col.source", lang), t("col.requirement", lang)),
-              rows=tuple((r.id, t(f"frd.source.{r.source}", lang), r.text) for r in reqs)),
-    ))
+    frd = Section(
+        title=t("frd.title", lang),
+        blocks=(
+            Paragraph(t("frd.intro", lang, n=len(reqs))),
+            Table(
+                header=(t("col.id", lang), t("col.source", lang), t("col.requirement", lang)),
+                rows=tuple((r.id, t(f"frd.source.{r.source}", lang), r.text) for r in reqs),
+            ),
+        ),
+    )
     story_blocks: list[Any] = []
     for s in stories(tobe, lang):
         story_blocks += [Paragraph(f"{s.id}. {s.text}", style="lead"), BulletList(s.criteria)]
-    us = Section(title=t("story.title", lang), blocks=(Paragraph(t("story.intro", lang, n=len(stories(tobe, lang)))),
-                                                     *story_blocks))
+    us = Section(
+        title=t("story.title", lang), blocks=(Paragraph(t("story.intro", lang, n=len(stories(tobe, lang)))), *story_blocks)
+    )
     return Section(title=t("backlog.title", lang), blocks=(brd, frd, us), key="backlog")
 
 
@@ -173,16 +217,43 @@ def backlog_records(tobe: ToBeDefinition, lang: str) -> list[dict[str, str]]:
     """Epics (one per process), stories (one per step) and requirements as tracker records."""
     out = []
     for p in tobe.processes:
-        out.append({"id": f"EP-{p.id}", "parent": "", "type": "Epic", "summary": p.name.get(lang),
-                    "description": p.description.get(lang), "priority": "High", "labels": label(p.id)})
+        out.append(
+            {
+                "id": f"EP-{p.id}",
+                "parent": "",
+                "type": "Epic",
+                "summary": p.name.get(lang),
+                "description": p.description.get(lang),
+                "priority": "High",
+                "labels": label(p.id),
+            }
+        )
     for s in stories(tobe, lang):
         desc = s.text + "\n\n" + t("story.ac", lang) + ":\n" + "\n".join(f"- {c}" for c in s.criteria)
-        out.append({"id": s.id, "parent": f"EP-{s.process}", "type": "Story", "summary": s.text[:250],
-                    "description": desc, "priority": s.priority, "labels": label(s.process)})
+        out.append(
+            {
+                "id": s.id,
+                "parent": f"EP-{s.process}",
+                "type": "Story",
+                "summary": s.text[:250],
+                "description": desc,
+                "priority": s.priority,
+                "labels": label(s.process),
+            }
+        )
     for r in requirements(tobe, lang):
         parent = f"US-{r.process}-{r.step}" if r.step else f"EP-{r.process}"
-        out.append({"id": r.id, "parent": parent, "type": "Task", "summary": r.text[:250], "description": r.text,
-                    "priority": "Medium", "labels": label(r.process)})
+        out.append(
+            {
+                "id": r.id,
+                "parent": parent,
+                "type": "Task",
+                "summary": r.text[:250],
+                "description": r.text,
+                "priority": "Medium",
+                "labels": label(r.process),
+            }
+        )
     return out
 
 
@@ -193,8 +264,7 @@ def backlog_csv(tobe: ToBeDefinition, *, lang: str, tracker: str = "jira") -> st
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for rec in backlog_records(tobe, lang):
-        writer.writerow([csv_cell(rec[k]) for k in ("id", "parent", "type", "summary", "description", "priority",
-                                                    "labels")])
+        writer.writerow([csv_cell(rec[k]) for k in ("id", "parent", "type", "summary", "description", "priority", "labels")])
     return buf.getvalue()
 
 
@@ -225,16 +295,47 @@ def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
     st = stories(tobe, lang)
     reqs = requirements(tobe, lang)
     return (
-        Sheet(name=t("story.sheet", lang), header=(t("col.id", lang), t("col.process", lang), t("col.role", lang),
-                                                   t("story.col", lang), t("story.ac", lang), t("col.priority", lang)),
-              rows=tuple((s.id, s.process, s.role, s.text, "\n".join(s.criteria), s.priority) for s in st),
-              choices={t("col.priority", lang): ("High", "Medium", "Low")}, widths=(26, 14, 20, 60, 70, 10)),
-        Sheet(name=t("frd.sheet", lang), header=(t("col.id", lang), t("col.process", lang), t("col.step", lang),
-                                                 t("col.source", lang), t("col.requirement", lang)),
-              rows=tuple((r.id, r.process, r.step or "", t(f"frd.source.{r.source}", lang), r.text) for r in reqs),
-              widths=(20, 14, 18, 14, 90)),
+        Sheet(
+            name=t("story.sheet", lang),
+            header=(
+                t("col.id", lang),
+                t("col.process", lang),
+                t("col.role", lang),
+                t("story.col", lang),
+                t("story.ac", lang),
+                t("col.priority", lang),
+            ),
+            rows=tuple((s.id, s.process, s.role, s.text, "\n".join(s.criteria), s.priority) for s in st),
+            choices={t("col.priority", lang): ("High", "Medium", "Low")},
+            widths=(26, 14, 20, 60, 70, 10),
+        ),
+        Sheet(
+            name=t("frd.sheet", lang),
+            header=(
+                t("col.id", lang),
+                t("col.process", lang),
+                t("col.step", lang),
+                t("col.source", lang),
+                t("col.requirement", lang),
+            ),
+            rows=tuple((r.id, r.process, r.step or "", t(f"frd.source.{r.source}", lang), r.text) for r in reqs),
+            widths=(20, 14, 18, 14, 90),
+        ),
     )
 
 
-__all__ = ["FORMULA_STARTS", "JIRA_COLUMNS", "YOUTRACK_COLUMNS", "Requirement", "Story", "backlog_csv", "backlog_records",
-           "backlog_sheets", "build_backlog", "csv_cell", "requirements", "stories", "write_backlog_csv"]
+__all__ = [
+    "FORMULA_STARTS",
+    "JIRA_COLUMNS",
+    "YOUTRACK_COLUMNS",
+    "Requirement",
+    "Story",
+    "backlog_csv",
+    "backlog_records",
+    "backlog_sheets",
+    "build_backlog",
+    "csv_cell",
+    "requirements",
+    "stories",
+    "write_backlog_csv",
+]

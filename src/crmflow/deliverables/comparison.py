@@ -55,9 +55,17 @@ def step_changes(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> l
             )
         else:
             findings = step.findings_addressed
-        out.append(StepChange(process=process.id, lane=tobe.party_name(step.lane, lang), step=step.name.get(lang),
-                              kind=change_kind(step), as_is=step.as_is, change=step.change.get(lang),
-                              findings=findings))
+        out.append(
+            StepChange(
+                process=process.id,
+                lane=tobe.party_name(step.lane, lang),
+                step=step.name.get(lang),
+                kind=change_kind(step),
+                as_is=step.as_is,
+                change=step.change.get(lang),
+                findings=findings,
+            )
+        )
     return out
 
 
@@ -82,8 +90,19 @@ def build_comparison(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
     changes = step_changes(tobe, audit, lang)
     counts = {k: sum(1 for c in changes if c.kind == k) for k in ("new", "changed", "kept")}
     addressed = sum(1 for c in changes if c.findings)
-    blocks: list[Any] = [Paragraph(t("cmp.intro", lang, steps=len(changes), new=counts["new"],
-                                     changed=counts["changed"], kept=counts["kept"], addressed=addressed))]
+    blocks: list[Any] = [
+        Paragraph(
+            t(
+                "cmp.intro",
+                lang,
+                steps=len(changes),
+                new=counts["new"],
+                changed=counts["changed"],
+                kept=counts["kept"],
+                addressed=addressed,
+            )
+        )
+    ]
     if audit is None:
         blocks.append(Paragraph(t("cmp.no_audit", lang), style="note"))
     for process in tobe.processes:
@@ -91,12 +110,30 @@ def build_comparison(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
         order = {tobe.party_name(r, lang): i for i, r in enumerate(process.lanes)}
         mine = [c for c in changes if c.process == process.id]  # flow order, grouped by lane in drawing order
         for c in sorted(mine, key=lambda c: order.get(c.lane, len(order))):
-            rows.append((c.lane, c.step, t(f"cmp.kind.{c.kind}", lang), ", ".join(c.as_is) or "—",
-                         c.change or "—", findings_cell(c.findings, lang)))
-        inner: list[Any] = [Table(
-            header=(t("col.lane", lang), t("col.step", lang), t("col.change_kind", lang), t("col.as_is", lang),
-                    t("col.change", lang), t("col.findings", lang)),
-            rows=tuple(rows), caption=t("cmp.caption", lang, process=process.name.get(lang)))]
+            rows.append(
+                (
+                    c.lane,
+                    c.step,
+                    t(f"cmp.kind.{c.kind}", lang),
+                    ", ".join(c.as_is) or "—",
+                    c.change or "—",
+                    findings_cell(c.findings, lang),
+                )
+            )
+        inner: list[Any] = [
+            Table(
+                header=(
+                    t("col.lane", lang),
+                    t("col.step", lang),
+                    t("col.change_kind", lang),
+                    t("col.as_is", lang),
+                    t("col.change", lang),
+                    t("col.findings", lang),
+                ),
+                rows=tuple(rows),
+                caption=t("cmp.caption", lang, process=process.name.get(lang)),
+            )
+        ]
         blocks.append(Section(title=process.name.get(lang), blocks=tuple(inner)))
     if audit is not None:
         removed = removed_activities(tobe, audit)

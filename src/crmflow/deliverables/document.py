@@ -44,8 +44,9 @@ class Table:
     def __post_init__(self) -> None:
         for i, row in enumerate(self.rows, start=1):
             if len(row) != len(self.header):
-                raise PackError(f"table {self.caption or self.header!r}: row {i} has {len(row)} cells, "
-                                f"the header has {len(self.header)}")
+                raise PackError(
+                    f"table {self.caption or self.header!r}: row {i} has {len(row)} cells, the header has {len(self.header)}"
+                )
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,17 @@ def plain_text(document: Document) -> str:
 
 
 __all__ = [
-    "Block", "BulletList", "Code", "Document", "Image", "PageBreak", "Paragraph", "Section", "Sheet", "Table",
-    "Workbook", "plain_text", "walk",
+    "Block",
+    "BulletList",
+    "Code",
+    "Document",
+    "Image",
+    "PageBreak",
+    "Paragraph",
+    "Section",
+    "Sheet",
+    "Table",
+    "Workbook",
+    "plain_text",
+    "walk",
 ]

@@ -35,8 +35,14 @@ def _xml_safe(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(_xml_safe(v) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{f.name: _xml_safe(getattr(value, f.name))  # type: ignore[misc]
-                                             for f in dataclasses.fields(value) if f.init})
+        return dataclasses.replace(
+            value,
+            **{
+                f.name: _xml_safe(getattr(value, f.name))  # type: ignore[misc]
+                for f in dataclasses.fields(value)
+                if f.init
+            },
+        )
     return value
 
 

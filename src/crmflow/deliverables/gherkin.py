@@ -13,10 +13,8 @@ from crmflow.design.model import Process, ToBeDefinition
 
 #: Gherkin keywords per language (Cucumber's ``ru`` and ``en`` dialects).
 KEYWORDS: dict[str, dict[str, str]] = {
-    "ru": {"feature": "Функция", "scenario": "Сценарий", "given": "Дано", "when": "Когда", "then": "Тогда",
-           "and": "И"},
-    "en": {"feature": "Feature", "scenario": "Scenario", "given": "Given", "when": "When", "then": "Then",
-           "and": "And"},
+    "ru": {"feature": "Функция", "scenario": "Сценарий", "given": "Дано", "when": "Когда", "then": "Тогда", "and": "И"},
+    "en": {"feature": "Feature", "scenario": "Scenario", "given": "Given", "when": "When", "then": "Then", "and": "And"},
 }
 
 
@@ -27,11 +25,33 @@ def one_line(value: str) -> str:
 
 
 #: Keywords that open a block when a line starts with ``keyword:`` (Cucumber's ``ru`` and ``en`` dialects).
-BLOCK_KEYWORDS = frozenset({
-    "Функция", "Функционал", "Функциональность", "Свойство", "Предыстория", "Контекст", "Сценарий", "Пример",
-    "Структура сценария", "Шаблон сценария", "Примеры", "Правило", "Feature", "Business Need", "Ability",
-    "Background", "Scenario", "Example", "Scenario Outline", "Scenario Template", "Examples", "Scenarios", "Rule",
-})
+BLOCK_KEYWORDS = frozenset(
+    {
+        "Функция",
+        "Функционал",
+        "Функциональность",
+        "Свойство",
+        "Предыстория",
+        "Контекст",
+        "Сценарий",
+        "Пример",
+        "Структура сценария",
+        "Шаблон сценария",
+        "Примеры",
+        "Правило",
+        "Feature",
+        "Business Need",
+        "Ability",
+        "Background",
+        "Scenario",
+        "Example",
+        "Scenario Outline",
+        "Scenario Template",
+        "Examples",
+        "Scenarios",
+        "Rule",
+    }
+)
 
 
 def description_line(value: str) -> str:
@@ -53,8 +73,10 @@ def tag(value: str) -> str:
 
 def scenario_text(scenario: Scenario, lang: str) -> list[str]:
     kw = KEYWORDS[lang]
-    lines = ["  " + " ".join([tag(scenario.kind), tag(scenario.id), *(tag(c) for c in scenario.covers)]),
-             f"  {kw['scenario']}: {one_line(scenario.name)}"]
+    lines = [
+        "  " + " ".join([tag(scenario.kind), tag(scenario.id), *(tag(c) for c in scenario.covers)]),
+        f"  {kw['scenario']}: {one_line(scenario.name)}",
+    ]
     previous = ""
     for word, body in scenario.steps:
         keyword = kw["and"] if word == previous else kw[word]

@@ -195,12 +195,27 @@ def _reach_cell(m: StageMeasure, lang: str) -> str:
     if m.source != "journey" or m.customers is None:
         return "—"
     na = t("cjm.not_measured", lang)
-    parts = [text(MSG, "reach_cell", lang, stage=m.measured_stage, reached=m.customers,
-                  share=format_percent(m.share, lang) if m.share is not None else na,
-                  conversion=format_percent(m.conversion, lang) if m.conversion is not None else na)]
+    parts = [
+        text(
+            MSG,
+            "reach_cell",
+            lang,
+            stage=m.measured_stage,
+            reached=m.customers,
+            share=format_percent(m.share, lang) if m.share is not None else na,
+            conversion=format_percent(m.conversion, lang) if m.conversion is not None else na,
+        )
+    ]
     if m.from_start_median_s is not None:
-        parts.append(text(MSG, "reach_time", lang, median=format_duration(m.from_start_median_s, lang),
-                          p90=format_duration(m.from_start_p90_s, lang)))
+        parts.append(
+            text(
+                MSG,
+                "reach_time",
+                lang,
+                median=format_duration(m.from_start_median_s, lang),
+                p90=format_duration(m.from_start_p90_s, lang),
+            )
+        )
     if m.from_previous_p90_s is not None:
         parts.append(text(MSG, "reach_prev_p90", lang, p90=format_duration(m.from_previous_p90_s, lang)))
     if m.skipped:
@@ -214,20 +229,33 @@ def journey_rows(tobe: ToBeDefinition, process: Process, audit: AuditInput | Non
         steps = [s for s in process.steps if s.journey_stage == stage.id]
         m = measure_stage(process, stage, audit, lang)
         not_measured = t("cjm.not_measured", lang)
-        drop = (t("cjm.drop", lang, lost=m.lost, reached=m.reached, share=format_percent(m.lost / m.reached, lang))
-                if m.lost is not None and m.reached else not_measured)
-        rows.append((
-            stage.name.get(lang),
-            "; ".join(dict.fromkeys(s.touchpoint.get(lang) for s in steps if s.touchpoint)) or "—",
-            (", ".join(dict.fromkeys(t(f"channel.{s.channel}", lang) if f"channel.{s.channel}" in _channels()
-                                     else str(s.channel) for s in steps if s.channel)) or "—")
-            + (f" ({t('cjm.measured', lang)}: {', '.join(m.channels)})" if m.channels else ""),
-            ", ".join(s.name.get(lang) for s in steps) or "—",
-            format_duration(m.wait_median_s, lang) if m.wait_median_s is not None else not_measured,
-            drop,
-            findings_cell(m.pain_points, lang),
-            _reach_cell(m, lang),
-        ))
+        drop = (
+            t("cjm.drop", lang, lost=m.lost, reached=m.reached, share=format_percent(m.lost / m.reached, lang))
+            if m.lost is not None and m.reached
+            else not_measured
+        )
+        rows.append(
+            (
+                stage.name.get(lang),
+                "; ".join(dict.fromkeys(s.touchpoint.get(lang) for s in steps if s.touchpoint)) or "—",
+                (
+                    ", ".join(
+                        dict.fromkeys(
+                            t(f"channel.{s.channel}", lang) if f"channel.{s.channel}" in _channels() else str(s.channel)
+                            for s in steps
+                            if s.channel
+                        )
+                    )
+                    or "—"
+                )
+                + (f" ({t('cjm.measured', lang)}: {', '.join(m.channels)})" if m.channels else ""),
+                ", ".join(s.name.get(lang) for s in steps) or "—",
+                format_duration(m.wait_median_s, lang) if m.wait_median_s is not None else not_measured,
+                drop,
+                findings_cell(m.pain_points, lang),
+                _reach_cell(m, lang),
+            )
+        )
     return rows
 
 
@@ -239,8 +267,16 @@ def _channels() -> set[str]:
 
 def build_journey(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
     """The CJM: one table per process that defines journey stages."""
-    header = (t("cjm.stage", lang), t("cjm.touchpoints", lang), t("cjm.channels", lang), t("cjm.steps", lang),
-              t("cjm.wait", lang), t("cjm.dropoff", lang), t("cjm.pain", lang), text(MSG, "reach", lang))
+    header = (
+        t("cjm.stage", lang),
+        t("cjm.touchpoints", lang),
+        t("cjm.channels", lang),
+        t("cjm.steps", lang),
+        t("cjm.wait", lang),
+        t("cjm.dropoff", lang),
+        t("cjm.pain", lang),
+        text(MSG, "reach", lang),
+    )
     intro = t("cjm.intro", lang)
     if audit is not None and audit.has_log:
         intro += " " + t("cjm.from_audit", lang, name=audit.name)
@@ -252,12 +288,19 @@ def build_journey(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang
     for process in tobe.processes:
         if not process.journey_stages:
             continue
-        blocks.append(Section(title=process.name.get(lang), blocks=(
-            Table(header=header, rows=tuple(journey_rows(tobe, process, audit, lang)),
-                  caption=t("cjm.caption", lang, process=process.name.get(lang))),
-        )))
+        blocks.append(
+            Section(
+                title=process.name.get(lang),
+                blocks=(
+                    Table(
+                        header=header,
+                        rows=tuple(journey_rows(tobe, process, audit, lang)),
+                        caption=t("cjm.caption", lang, process=process.name.get(lang)),
+                    ),
+                ),
+            )
+        )
     return Section(title=t("cjm.title", lang), blocks=tuple(blocks), key="cjm")
 
 
-__all__ = ["MSG", "StageMeasure", "build_journey", "check_measured_stages", "journey_rows", "journey_stage",
-           "measure_stage"]
+__all__ = ["MSG", "StageMeasure", "build_journey", "check_measured_stages", "journey_rows", "journey_stage", "measure_stage"]

@@ -26,10 +26,28 @@ from crmflow.deliverables.messages import t
 from crmflow.deliverables.sla import same_id
 from crmflow.design.model import Kpi, ToBeDefinition
 
-_UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "с": 1.0, "min": 60.0, "мин": 60.0, "m": 60.0, "h": 3600.0, "ч": 3600.0,
-                 "d": 86400.0, "д": 86400.0, "дн": 86400.0}
-_MEASURES = ("sla_compliance", "conversion", "median_wait", "median_case_duration", "p90_case_duration", "rework_share",
-             "stuck_share")
+_UNIT_SECONDS = {
+    "s": 1.0,
+    "sec": 1.0,
+    "с": 1.0,
+    "min": 60.0,
+    "мин": 60.0,
+    "m": 60.0,
+    "h": 3600.0,
+    "ч": 3600.0,
+    "d": 86400.0,
+    "д": 86400.0,
+    "дн": 86400.0,
+}
+_MEASURES = (
+    "sla_compliance",
+    "conversion",
+    "median_wait",
+    "median_case_duration",
+    "p90_case_duration",
+    "rework_share",
+    "stuck_share",
+)
 _CALL = re.compile(r"^\s*(\w+)\s*(?:\((.*)\))?\s*$", re.S)
 
 
@@ -76,14 +94,20 @@ def baseline(kpi: Kpi, audit: AuditInput | None, lang: str) -> Baseline:
         if not act or act.get("median_wait_s") is None:
             return Baseline(None, t("kpi.no_activity", lang, activity=arg))
         value = _duration(float(act["median_wait_s"]), kpi)
-        return Baseline(value, t("kpi.from_wait", lang, activity=arg)) if value is not None else Baseline(
-            None, t("kpi.bad_unit", lang, unit=kpi.unit))
+        return (
+            Baseline(value, t("kpi.from_wait", lang, activity=arg))
+            if value is not None
+            else Baseline(None, t("kpi.bad_unit", lang, unit=kpi.unit))
+        )
     if name in ("median_case_duration", "p90_case_duration"):
         cd = audit.data.get("case_durations") or {}
         seconds = cd.get("median_s" if name.startswith("median") else "p90_s")
         value = _duration(float(seconds), kpi) if seconds is not None else None
-        return Baseline(value, t("kpi.from_durations", lang)) if value is not None else Baseline(
-            None, t("kpi.bad_unit", lang, unit=kpi.unit))
+        return (
+            Baseline(value, t("kpi.from_durations", lang))
+            if value is not None
+            else Baseline(None, t("kpi.bad_unit", lang, unit=kpi.unit))
+        )
     if name == "rework_share":
         cases = int((audit.data.get("log") or {}).get("cases") or 0)
         hits = [f for f in audit.findings if f.get("kind") == "rework" and (f.get("metrics") or {}).get("activity") == arg]
@@ -117,29 +141,55 @@ def kpi_rows(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> list[
             met = b.value >= kpi.target if kpi.direction == "at_least" else b.value <= kpi.target
             gap = t("kpi.met" if met else "kpi.gap", lang, delta=_fmt(abs(kpi.target - b.value)))
         process = next((p.name.get(lang) for p in tobe.processes if p.id == kpi.process), "—")
-        rows.append((kpi.name.get(lang), kpi.definition.get(lang), kpi.formula or "—", kpi.unit or "—",
-                     f"{sign} {kpi.target:g}", _fmt(b.value), gap, b.reason, kpi.source, process))
+        rows.append(
+            (
+                kpi.name.get(lang),
+                kpi.definition.get(lang),
+                kpi.formula or "—",
+                kpi.unit or "—",
+                f"{sign} {kpi.target:g}",
+                _fmt(b.value),
+                gap,
+                b.reason,
+                kpi.source,
+                process,
+            )
+        )
     return rows
 
 
 def _header(lang: str) -> tuple[str, ...]:
-    return (t("kpi.col.kpi", lang), t("kpi.col.definition", lang), t("kpi.col.formula", lang), t("kpi.col.unit", lang),
-            t("kpi.col.target", lang), t("kpi.col.baseline", lang), t("kpi.col.gap", lang), t("kpi.col.how", lang),
-            t("kpi.col.source", lang), t("col.process", lang))
+    return (
+        t("kpi.col.kpi", lang),
+        t("kpi.col.definition", lang),
+        t("kpi.col.formula", lang),
+        t("kpi.col.unit", lang),
+        t("kpi.col.target", lang),
+        t("kpi.col.baseline", lang),
+        t("kpi.col.gap", lang),
+        t("kpi.col.how", lang),
+        t("kpi.col.source", lang),
+        t("col.process", lang),
+    )
 
 
 def build_kpis(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
     rows = kpi_rows(tobe, audit, lang)
     measured = sum(1 for r in rows if r[5] != "—")
-    return Section(title=t("kpi.title", lang), key="kpi", blocks=(
-        Paragraph(t("kpi.intro", lang, n=len(rows), measured=measured)),
-        Table(header=_header(lang)[:8], rows=tuple(r[:8] for r in rows), caption=t("kpi.caption", lang)),
-    ))
+    return Section(
+        title=t("kpi.title", lang),
+        key="kpi",
+        blocks=(
+            Paragraph(t("kpi.intro", lang, n=len(rows), measured=measured)),
+            Table(header=_header(lang)[:8], rows=tuple(r[:8] for r in rows), caption=t("kpi.caption", lang)),
+        ),
+    )
 
 
 def kpi_sheet(tobe: ToBeDefinition, audit: AuditInput | None, *, lang: str) -> Sheet:
-    return Sheet(name="KPI", header=_header(lang), rows=tuple(kpi_rows(tobe, audit, lang)),
-                 widths=(30, 50, 30, 8, 10, 10, 18, 40, 12, 24))
+    return Sheet(
+        name="KPI", header=_header(lang), rows=tuple(kpi_rows(tobe, audit, lang)), widths=(30, 50, 30, 8, 10, 10, 18, 40, 12, 24)
+    )
 
 
 __all__ = ["Baseline", "baseline", "build_kpis", "kpi_rows", "kpi_sheet"]

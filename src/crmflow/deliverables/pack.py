@@ -78,8 +78,9 @@ def _load(tobe: ToBeDefinition | str | Path, lang: str) -> ToBeDefinition:
     return load_tobe(path)
 
 
-def _diagrams(tobe: ToBeDefinition, audit: AuditInput | None, folder: Path, lang: str,
-              files: list[PackFile], targets: list[Target]) -> list[Diagram]:
+def _diagrams(
+    tobe: ToBeDefinition, audit: AuditInput | None, folder: Path, lang: str, files: list[PackFile], targets: list[Target]
+) -> list[Diagram]:
     """Compile and draw the To-Be, copy and draw the As-Is; ``targets`` receives the compiled model's UAT targets."""
     from crmflow.bpmn.reader import read_bpmn
     from crmflow.bpmn.render import render_png, render_svg
@@ -110,8 +111,10 @@ def _diagrams(tobe: ToBeDefinition, audit: AuditInput | None, folder: Path, lang
         svg.write_text(render_svg(definitions), encoding="utf-8")
         render_png(definitions, png)
         caption = t("doc.asis_caption", lang)
-        files += [PackFile("diagrams", caption, "diagrams/asis.svg"),
-                  PackFile("diagrams", caption + " (PNG)", "diagrams/asis.png")]
+        files += [
+            PackFile("diagrams", caption, "diagrams/asis.svg"),
+            PackFile("diagrams", caption + " (PNG)", "diagrams/asis.png"),
+        ]
         out.append(Diagram(png=png, svg=svg, caption=caption))
     return out
 
@@ -158,8 +161,9 @@ def build_pack(
     definition = _load(tobe, lang)
     check_raci(definition, lang=lang)
     step(t("progress.audit", lang))
-    loaded = with_extras(audit if isinstance(audit, AuditInput) or audit is None else load_audit(audit),
-                         quality=quality, journey=journey)
+    loaded = with_extras(
+        audit if isinstance(audit, AuditInput) or audit is None else load_audit(audit), quality=quality, journey=journey
+    )
     log_audit = loaded if loaded is not None and loaded.has_log else None
     check_measured_stages(definition, loaded.journey if loaded is not None else None, lang=lang)
     folder = Path(out_dir)
@@ -182,16 +186,23 @@ def build_pack(
     document = build_report(definition, loaded, suite, lang=lang, diagrams=tuple(diagrams))
     write_docx(document, folder / "report.docx")
     write_pdf(document, folder / "report.pdf", root=folder)
-    files[:0] = [PackFile("documents", t("file.report_docx", lang), "report.docx"),
-                 PackFile("documents", t("file.report_pdf", lang), "report.pdf")]
+    files[:0] = [
+        PackFile("documents", t("file.report_docx", lang), "report.docx"),
+        PackFile("documents", t("file.report_pdf", lang), "report.pdf"),
+    ]
 
     step(t("progress.books", lang))
     books: list[tuple[str, Workbook]] = [
         ("raci", Workbook(name="RACI", sheets=(raci_sheet(definition, lang=lang),))),
         ("backlog", Workbook(name="Backlog", sheets=backlog_sheets(definition, lang=lang))),
         ("uat", Workbook(name="UAT", sheets=(uat_sheet(suite, lang=lang),))),
-        ("roadmap", Workbook(name="Roadmap", sheets=(*roadmap_sheets(definition, log_audit, lang=lang),
-                                                       kpi_sheet(definition, log_audit, lang=lang)))),
+        (
+            "roadmap",
+            Workbook(
+                name="Roadmap",
+                sheets=(*roadmap_sheets(definition, log_audit, lang=lang), kpi_sheet(definition, log_audit, lang=lang)),
+            ),
+        ),
     ]
     for name, book in books:
         write_xlsx(book, folder / "workbooks" / f"{name}.xlsx")
@@ -205,10 +216,16 @@ def build_pack(
     step(t("progress.index", lang))
     cov = suite.coverage
     summary: list[str] = [b.text for b in document.sections[0].blocks if isinstance(b, Paragraph)]
-    summary.append(t("html.coverage", lang, percent=f"{cov.percent():.1f}", covered=sum(cov.covered.values()),
-                     targets=sum(cov.totals.values())))
-    write_index(folder, title=t("html.title", lang, name=definition.name.get(lang)), summary=summary, files=files,
-                lang=lang)
+    summary.append(
+        t(
+            "html.coverage",
+            lang,
+            percent=f"{cov.percent():.1f}",
+            covered=sum(cov.covered.values()),
+            targets=sum(cov.totals.values()),
+        )
+    )
+    write_index(folder, title=t("html.title", lang, name=definition.name.get(lang)), summary=summary, files=files, lang=lang)
     return PackResult(folder=folder, files=tuple(files), document=document, uat=suite, lang=lang)
 
 

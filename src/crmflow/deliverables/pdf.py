@@ -68,9 +68,11 @@ def _table(table: Table) -> str:
     cols = len(table.header)
     cells = ", ".join(f"[{_text(h)}]" for h in table.header)
     body = ",\n  ".join(", ".join(f"[{_text(c)}]" for c in row) for row in table.rows)
-    grid = (f"#table(columns: {cols}, stroke: 0.4pt + gray, inset: 4pt, align: left + top,\n"
-            f"  fill: (x, y) => if y == 0 {{ luma(225) }},\n"
-            f"  table.header({cells}),\n  {body}\n)")
+    grid = (
+        f"#table(columns: {cols}, stroke: 0.4pt + gray, inset: 4pt, align: left + top,\n"
+        f"  fill: (x, y) => if y == 0 {{ luma(225) }},\n"
+        f"  table.header({cells}),\n  {body}\n)"
+    )
     if table.caption:
         return f"#figure(kind: table, caption: [{_text(table.caption)}], supplement: none)[\n{grid}\n]\n"
     return grid + "\n"
@@ -83,7 +85,7 @@ def _block(block, level: int, root: Path) -> str:  # type: ignore[no-untyped-def
         return "\n".join(parts)
     if isinstance(block, Paragraph):
         if block.style == "note":
-            return f"#text(style: \"italic\", fill: luma(90))[{_text(block.text)}]\n"
+            return f'#text(style: "italic", fill: luma(90))[{_text(block.text)}]\n'
         if block.style == "lead":
             return f"#text(size: 12pt)[{_text(block.text)}]\n"
         return _text(block.text) + "\n"
@@ -98,10 +100,14 @@ def _block(block, level: int, root: Path) -> str:  # type: ignore[no-untyped-def
         except ValueError as exc:
             raise PackError(f"PDF: the image {block.png} is outside the pack folder {root}") from exc
         if block.landscape:  # a wide diagram gets a page of its own, turned sideways
-            return (f"#page(flipped: true)[#figure(image({typst_string(rel.as_posix())}, width: 100%, height: 85%, "
-                    f"fit: \"contain\"), caption: [{_text(block.caption)}])]\n")
-        return (f"#figure(image({typst_string(rel.as_posix())}, width: {min(block.width_cm, 17.0):.1f}cm), "
-                f"caption: [{_text(block.caption)}])\n")
+            return (
+                f"#page(flipped: true)[#figure(image({typst_string(rel.as_posix())}, width: 100%, height: 85%, "
+                f'fit: "contain"), caption: [{_text(block.caption)}])]\n'
+            )
+        return (
+            f"#figure(image({typst_string(rel.as_posix())}, width: {min(block.width_cm, 17.0):.1f}cm), "
+            f"caption: [{_text(block.caption)}])\n"
+        )
     if isinstance(block, Code):
         return f"#block(fill: luma(245), inset: 6pt, width: 100%, raw({typst_string(block.text)}, block: true))\n"
     if isinstance(block, PageBreak):
@@ -112,8 +118,10 @@ def _block(block, level: int, root: Path) -> str:  # type: ignore[no-untyped-def
 def typst_source(document: Document, *, root: Path) -> str:
     """The Typst markup of ``document`` (images are referenced relative to ``root``)."""
     head = _PREAMBLE.format(
-        title=typst_string(document.title), lang="ru" if document.lang == "ru" else "en",
-        title_markup=_text(document.title), subtitle_markup=_text(document.subtitle),
+        title=typst_string(document.title),
+        lang="ru" if document.lang == "ru" else "en",
+        title_markup=_text(document.title),
+        subtitle_markup=_text(document.subtitle),
         toc_title=f"[{_text(document.toc_title)}]",
     )
     return head + "\n".join(_block(s, 1, root) for s in document.sections)

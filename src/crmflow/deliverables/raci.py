@@ -96,8 +96,13 @@ def raci_sheet(tobe: ToBeDefinition, *, lang: str) -> Sheet:
     header, rows = raci_rows(tobe, lang)
     role_cols = tuple(header[2:])
     combos = ("R", "A", "RA", "C", "I", "")
-    return Sheet(name=t("raci.sheet", lang), header=tuple(header), rows=tuple(tuple(r) for r in rows),
-                 raci=role_cols, choices={c: tuple(x for x in combos if x) for c in role_cols})
+    return Sheet(
+        name=t("raci.sheet", lang),
+        header=tuple(header),
+        rows=tuple(tuple(r) for r in rows),
+        raci=role_cols,
+        choices={c: tuple(x for x in combos if x) for c in role_cols},
+    )
 
 
 __all__ = ["LETTERS", "RaciProblem", "build_raci", "check_raci", "raci_problems", "raci_rows", "raci_sheet"]

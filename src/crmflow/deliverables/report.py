@@ -49,10 +49,19 @@ def summary_section(tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSu
     if audit is not None and audit.has_log:
         log = audit.data.get("log") or {}
         high = sum(1 for f in audit.findings if f.get("severity") == "high")
-        blocks.append(Paragraph(t("doc.audit_text", lang, cases=format_number(log.get("cases"), lang),
-                                  events=format_number(log.get("events"), lang),
-                                  activities=format_number(log.get("activities"), lang),
-                                  findings=len(audit.findings), high=high)))
+        blocks.append(
+            Paragraph(
+                t(
+                    "doc.audit_text",
+                    lang,
+                    cases=format_number(log.get("cases"), lang),
+                    events=format_number(log.get("events"), lang),
+                    activities=format_number(log.get("activities"), lang),
+                    findings=len(audit.findings),
+                    high=high,
+                )
+            )
+        )
     if audit is not None and audit.quality:
         blocks.append(quality_section(audit.quality, lang))
     return Section(title=t("doc.summary", lang), blocks=tuple(blocks), key="summary")
@@ -63,17 +72,29 @@ def quality_section(quality: dict[str, Any], lang: str) -> Section:
     rows = []
     for sc in quality.get("scores") or []:
         dims = sc.get("dimensions") or {}
-        rows.append((str(sc.get("entity")), format_number(sc.get("records"), lang),
-                     format_number(sc.get("failing_records"), lang), format_percent(sc.get("overall"), lang),
-                     *(format_percent(dims.get(d), lang) for d in ("validity", "completeness", "uniqueness", "consistency"))))
-    header = tuple(t(f"q.{k}", lang) for k in ("entity", "records", "failing", "overall", "validity", "completeness",
-                                               "uniqueness", "consistency"))
-    return Section(title=t("doc.quality", lang), key="quality", blocks=(
-        Paragraph(t("doc.quality_text", lang, n=len(rows))), Table(header=header, rows=tuple(rows))))
+        rows.append(
+            (
+                str(sc.get("entity")),
+                format_number(sc.get("records"), lang),
+                format_number(sc.get("failing_records"), lang),
+                format_percent(sc.get("overall"), lang),
+                *(format_percent(dims.get(d), lang) for d in ("validity", "completeness", "uniqueness", "consistency")),
+            )
+        )
+    header = tuple(
+        t(f"q.{k}", lang)
+        for k in ("entity", "records", "failing", "overall", "validity", "completeness", "uniqueness", "consistency")
+    )
+    return Section(
+        title=t("doc.quality", lang),
+        key="quality",
+        blocks=(Paragraph(t("doc.quality_text", lang, n=len(rows))), Table(header=header, rows=tuple(rows))),
+    )
 
 
-def build_report(tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSuite, *, lang: str,
-                 diagrams: tuple[Diagram, ...] = ()) -> Document:
+def build_report(
+    tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSuite, *, lang: str, diagrams: tuple[Diagram, ...] = ()
+) -> Document:
     """The whole report: summary, diagrams, comparison, RACI, SLAs, SOPs, SIPOC, CJM, KPIs, backlog, UAT, plan, events."""
     sections = [summary_section(tobe, audit, suite, lang)]
     log_audit = audit if audit is not None and audit.has_log else None  # quality/journey alone are not a log
@@ -95,10 +116,21 @@ def build_report(tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSuite
         build_roadmap(tobe, log_audit, lang=lang),
         build_event_section(tobe, log_audit, lang=lang),
     ]
-    subtitle = t("doc.subtitle", lang, source=Path(tobe.source).name if tobe.source else tobe.id, version=tobe.version,
-                 audit=log_audit.name if log_audit is not None else t("doc.no_audit", lang), crmflow=__version__)
-    return Document(title=t("doc.title", lang, name=tobe.name.get(lang)), subtitle=subtitle, lang=lang,
-                    sections=tuple(sections), toc_title=t("doc.toc", lang))
+    subtitle = t(
+        "doc.subtitle",
+        lang,
+        source=Path(tobe.source).name if tobe.source else tobe.id,
+        version=tobe.version,
+        audit=log_audit.name if log_audit is not None else t("doc.no_audit", lang),
+        crmflow=__version__,
+    )
+    return Document(
+        title=t("doc.title", lang, name=tobe.name.get(lang)),
+        subtitle=subtitle,
+        lang=lang,
+        sections=tuple(sections),
+        toc_title=t("doc.toc", lang),
+    )
 
 
 __all__ = ["Diagram", "build_report", "quality_section", "summary_section"]

@@ -30,8 +30,15 @@ from crmflow.deliverables.sop import critical_steps
 from crmflow.design.model import ToBeDefinition
 
 #: Effort of fixing a finding of each kind before automation (1 = a setting, 5 = a project).
-BASE_EFFORT = {"sla_violation": 2, "stuck_case": 1, "ping_pong": 2, "workload_concentration": 3, "bottleneck": 3,
-               "rework": 3, "funnel_drop": 4}
+BASE_EFFORT = {
+    "sla_violation": 2,
+    "stuck_case": 1,
+    "ping_pong": 2,
+    "workload_concentration": 3,
+    "bottleneck": 3,
+    "rework": 3,
+    "funnel_drop": 4,
+}
 SEVERITY_IMPACT = {"high": 3, "medium": 2, "low": 1}
 QUICK_WIN_DAYS = 60
 STREAMS = 2
@@ -95,9 +102,21 @@ def plan_items(tobe: ToBeDefinition, audit: AuditInput, lang: str) -> list[PlanI
         start = streams[lane]
         end = start + effort * DAYS_PER_EFFORT
         streams[lane] = end
-        out.append(PlanItem(rank=rank, kind=str(f.get("kind")), key=str(f.get("key")), title=str(f.get("title")),
-                            severity=str(f.get("severity")), impact=imp, effort=effort, score=round(imp / effort, 2),
-                            start_day=start, end_day=end, addressed_by=steps))
+        out.append(
+            PlanItem(
+                rank=rank,
+                kind=str(f.get("kind")),
+                key=str(f.get("key")),
+                title=str(f.get("title")),
+                severity=str(f.get("severity")),
+                impact=imp,
+                effort=effort,
+                score=round(imp / effort, 2),
+                start_day=start,
+                end_day=end,
+                addressed_by=steps,
+            )
+        )
     return out
 
 
@@ -119,41 +138,81 @@ def training(tobe: ToBeDefinition, lang: str) -> list[tuple[str, str, str]]:
 
 def build_roadmap(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
     """Quick wins from the audit, then pilot, scale-out and training."""
-    blocks: list[Any] = [Paragraph(t("plan.scoring", lang, days=QUICK_WIN_DAYS, streams=STREAMS,
-                                     per=DAYS_PER_EFFORT), style="note")]
+    blocks: list[Any] = [
+        Paragraph(t("plan.scoring", lang, days=QUICK_WIN_DAYS, streams=STREAMS, per=DAYS_PER_EFFORT), style="note")
+    ]
     items = plan_items(tobe, audit, lang) if audit is not None else []
     wins = [i for i in items if i.quick_win]
     if audit is None:
         blocks.append(Paragraph(t("plan.no_audit", lang)))
     else:
         blocks.append(Paragraph(t("plan.quick_intro", lang, n=len(wins), total=len(items), days=QUICK_WIN_DAYS)))
-        blocks.append(Table(
-            header=(t("plan.col.rank", lang), t("plan.col.finding", lang), t("plan.col.impact", lang),
-                    t("plan.col.effort", lang), t("plan.col.score", lang), t("plan.col.days", lang),
-                    t("plan.col.steps", lang)),
-            rows=tuple((str(i.rank), i.title, str(i.impact), str(i.effort), f"{i.score:.2f}",
-                        f"{i.start_day}–{i.end_day}", ", ".join(i.addressed_by) or "—") for i in wins),
-            caption=t("plan.quick_caption", lang)))
+        blocks.append(
+            Table(
+                header=(
+                    t("plan.col.rank", lang),
+                    t("plan.col.finding", lang),
+                    t("plan.col.impact", lang),
+                    t("plan.col.effort", lang),
+                    t("plan.col.score", lang),
+                    t("plan.col.days", lang),
+                    t("plan.col.steps", lang),
+                ),
+                rows=tuple(
+                    (
+                        str(i.rank),
+                        i.title,
+                        str(i.impact),
+                        str(i.effort),
+                        f"{i.score:.2f}",
+                        f"{i.start_day}–{i.end_day}",
+                        ", ".join(i.addressed_by) or "—",
+                    )
+                    for i in wins
+                ),
+                caption=t("plan.quick_caption", lang),
+            )
+        )
     last = max([i.end_day for i in wins], default=0)
     pilot_start = max(last, QUICK_WIN_DAYS) + 1
     first = tobe.processes[0] if tobe.processes else None
     phases = [
         (t("plan.phase.quick", lang), f"0–{QUICK_WIN_DAYS}", t("plan.phase.quick_what", lang, n=len(wins))),
-        (t("plan.phase.pilot", lang), f"{pilot_start}–{pilot_start + PHASE_DAYS - 1}",
-         t("plan.phase.pilot_what", lang, process=first.name.get(lang) if first else "—",
-           lanes=len(first.lanes) if first else 0, steps=len(first.steps) if first else 0)),
-        (t("plan.phase.scale", lang), f"{pilot_start + PHASE_DAYS}–{pilot_start + 2 * PHASE_DAYS - 1}",
-         t("plan.phase.scale_what", lang, n=len(tobe.processes),
-           steps=sum(len(p.steps) for p in tobe.processes))),
+        (
+            t("plan.phase.pilot", lang),
+            f"{pilot_start}–{pilot_start + PHASE_DAYS - 1}",
+            t(
+                "plan.phase.pilot_what",
+                lang,
+                process=first.name.get(lang) if first else "—",
+                lanes=len(first.lanes) if first else 0,
+                steps=len(first.steps) if first else 0,
+            ),
+        ),
+        (
+            t("plan.phase.scale", lang),
+            f"{pilot_start + PHASE_DAYS}–{pilot_start + 2 * PHASE_DAYS - 1}",
+            t("plan.phase.scale_what", lang, n=len(tobe.processes), steps=sum(len(p.steps) for p in tobe.processes)),
+        ),
     ]
-    blocks.append(Section(title=t("plan.phases", lang), blocks=(
-        Table(header=(t("plan.col.phase", lang), t("plan.col.days", lang), t("plan.col.what", lang)),
-              rows=tuple(phases)),)))
+    blocks.append(
+        Section(
+            title=t("plan.phases", lang),
+            blocks=(
+                Table(header=(t("plan.col.phase", lang), t("plan.col.days", lang), t("plan.col.what", lang)), rows=tuple(phases)),
+            ),
+        )
+    )
     train = training(tobe, lang)
-    blocks.append(Section(title=t("plan.training", lang), blocks=(
-        Paragraph(t("plan.training_intro", lang, roles=len(train), sops=len(critical_steps(tobe)))),
-        Table(header=(t("col.role", lang), t("plan.col.sops", lang), t("plan.col.letters", lang)), rows=tuple(train)),
-    )))
+    blocks.append(
+        Section(
+            title=t("plan.training", lang),
+            blocks=(
+                Paragraph(t("plan.training_intro", lang, roles=len(train), sops=len(critical_steps(tobe)))),
+                Table(header=(t("col.role", lang), t("plan.col.sops", lang), t("plan.col.letters", lang)), rows=tuple(train)),
+            ),
+        )
+    )
     return Section(title=t("plan.title", lang), blocks=tuple(blocks), key="roadmap")
 
 
@@ -161,16 +220,44 @@ def roadmap_sheets(tobe: ToBeDefinition, audit: AuditInput | None, *, lang: str)
     items = plan_items(tobe, audit, lang) if audit is not None else []
     yes, no = t("plan.yes", lang), t("plan.no", lang)
     return (
-        Sheet(name=t("plan.sheet", lang), header=(
-            t("plan.col.rank", lang), t("col.kind", lang), t("plan.col.finding", lang), t("plan.col.severity", lang),
-            t("plan.col.impact", lang), t("plan.col.effort", lang), t("plan.col.score", lang),
-            t("plan.col.start", lang), t("plan.col.end", lang), t("plan.col.quick", lang), t("plan.col.steps", lang)),
-            rows=tuple((i.rank, i.kind, i.title, i.severity, i.impact, i.effort, i.score, i.start_day, i.end_day,
-                        yes if i.quick_win else no, ", ".join(i.addressed_by)) for i in items),
-            widths=(7, 22, 70, 10, 9, 9, 9, 9, 9, 10, 40)),
-        Sheet(name=t("plan.training", lang), header=(t("col.role", lang), t("plan.col.sops", lang),
-                                                     t("plan.col.letters", lang)),
-              rows=tuple(training(tobe, lang))),
+        Sheet(
+            name=t("plan.sheet", lang),
+            header=(
+                t("plan.col.rank", lang),
+                t("col.kind", lang),
+                t("plan.col.finding", lang),
+                t("plan.col.severity", lang),
+                t("plan.col.impact", lang),
+                t("plan.col.effort", lang),
+                t("plan.col.score", lang),
+                t("plan.col.start", lang),
+                t("plan.col.end", lang),
+                t("plan.col.quick", lang),
+                t("plan.col.steps", lang),
+            ),
+            rows=tuple(
+                (
+                    i.rank,
+                    i.kind,
+                    i.title,
+                    i.severity,
+                    i.impact,
+                    i.effort,
+                    i.score,
+                    i.start_day,
+                    i.end_day,
+                    yes if i.quick_win else no,
+                    ", ".join(i.addressed_by),
+                )
+                for i in items
+            ),
+            widths=(7, 22, 70, 10, 9, 9, 9, 9, 9, 10, 40),
+        ),
+        Sheet(
+            name=t("plan.training", lang),
+            header=(t("col.role", lang), t("plan.col.sops", lang), t("plan.col.letters", lang)),
+            rows=tuple(training(tobe, lang)),
+        ),
     )
 
 

@@ -23,9 +23,15 @@ def sipoc_rows(tobe: ToBeDefinition, process: Process, lang: str) -> list[tuple[
     for step in process.steps:
         suppliers = _ordered([tobe.party_name(i.supplier, lang) for i in step.inputs if i.supplier])
         customers = _ordered([tobe.party_name(o.customer, lang) for o in step.outputs if o.customer])
-        rows.append((", ".join(suppliers) or "—", "; ".join(_io(i, lang) for i in step.inputs) or "—",
-                     step.name.get(lang), "; ".join(_io(o, lang) for o in step.outputs) or "—",
-                     ", ".join(customers) or "—"))
+        rows.append(
+            (
+                ", ".join(suppliers) or "—",
+                "; ".join(_io(i, lang) for i in step.inputs) or "—",
+                step.name.get(lang),
+                "; ".join(_io(o, lang) for o in step.outputs) or "—",
+                ", ".join(customers) or "—",
+            )
+        )
     return rows
 
 
@@ -36,12 +42,21 @@ def build_sipoc(tobe: ToBeDefinition, audit: object = None, *, lang: str) -> Sec
     for process in tobe.processes:
         suppliers = _ordered([tobe.party_name(i.supplier, lang) for s in process.steps for i in s.inputs if i.supplier])
         customers = _ordered([tobe.party_name(o.customer, lang) for s in process.steps for o in s.outputs if o.customer])
-        blocks.append(Section(title=process.name.get(lang), blocks=(
-            Paragraph(t("sipoc.summary", lang, suppliers=", ".join(suppliers) or "—",
-                        customers=", ".join(customers) or "—")),
-            Table(header=header, rows=tuple(sipoc_rows(tobe, process, lang)),
-                  caption=t("sipoc.caption", lang, process=process.name.get(lang))),
-        )))
+        blocks.append(
+            Section(
+                title=process.name.get(lang),
+                blocks=(
+                    Paragraph(
+                        t("sipoc.summary", lang, suppliers=", ".join(suppliers) or "—", customers=", ".join(customers) or "—")
+                    ),
+                    Table(
+                        header=header,
+                        rows=tuple(sipoc_rows(tobe, process, lang)),
+                        caption=t("sipoc.caption", lang, process=process.name.get(lang)),
+                    ),
+                ),
+            )
+        )
     return Section(title=t("sipoc.title", lang), blocks=tuple(blocks), key="sipoc")
 
 

@@ -22,8 +22,10 @@ def norm_id(value: str) -> str:
 
 
 _SPAN = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([smhdw])\s*$")
-_SPAN_UNITS = {"en": {"s": "s", "m": "min", "h": "h", "d": "d", "w": "wk"},
-               "ru": {"s": "с", "m": "мин", "h": "ч", "d": "дн.", "w": "нед."}}
+_SPAN_UNITS = {
+    "en": {"s": "s", "m": "min", "h": "h", "d": "d", "w": "wk"},
+    "ru": {"s": "с", "m": "мин", "h": "ч", "d": "дн.", "w": "нед."},
+}
 
 
 def span_text(span: TimeSpan, lang: str) -> str:
@@ -49,8 +51,7 @@ def action_text(action: EscalationAction, tobe: ToBeDefinition, lang: str) -> st
             if s.id == action.step:
                 step = s.name.get(lang)
         step = step or action.step
-    words = t(f"action.{action.kind}", lang, role=role or t("action.same_role", lang), status=action.status or "",
-              step=step)
+    words = t(f"action.{action.kind}", lang, role=role or t("action.same_role", lang), status=action.status or "", step=step)
     note = action.note.get(lang)
     return f"{words} ({note})" if note else words
 
@@ -77,16 +78,40 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
         for sla in step.slas:
             n_sla += 1
             measured = audit_sla(audit, sla)
-            baseline = (t("sla.baseline", lang, compliance=format_percent(measured.get("compliance"), lang),
-                          cases=measured.get("cases_checked", 0),
-                          median=format_duration(measured.get("median_s"), lang)) if measured else "—")
-            rows.append((step.name.get(lang), sla.name.get(lang) or sla.id, sla_target(sla, lang),
-                         sla.applies_when or t("sla.always", lang), str(len(sla.escalations)), baseline))
+            baseline = (
+                t(
+                    "sla.baseline",
+                    lang,
+                    compliance=format_percent(measured.get("compliance"), lang),
+                    cases=measured.get("cases_checked", 0),
+                    median=format_duration(measured.get("median_s"), lang),
+                )
+                if measured
+                else "—"
+            )
+            rows.append(
+                (
+                    step.name.get(lang),
+                    sla.name.get(lang) or sla.id,
+                    sla_target(sla, lang),
+                    sla.applies_when or t("sla.always", lang),
+                    str(len(sla.escalations)),
+                    baseline,
+                )
+            )
             levels = []
             for i, level in enumerate(sla.escalations, start=1):
                 acts = "; ".join(action_text(a, tobe, lang) for a in level.actions)
-                levels.append(t("sla.level", lang, n=i, after=span_text(level.after, lang),
-                                basis=t(f"basis.{level.after.basis}", lang), actions=acts))
+                levels.append(
+                    t(
+                        "sla.level",
+                        lang,
+                        n=i,
+                        after=span_text(level.after, lang),
+                        basis=t(f"basis.{level.after.basis}", lang),
+                        actions=acts,
+                    )
+                )
             inner: list[Any] = [Paragraph(t("sla.chain_intro", lang, step=step.name.get(lang), target=sla_target(sla, lang)))]
             if levels:
                 inner.append(BulletList(tuple(levels), ordered=True))
@@ -94,21 +119,34 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
                 inner.append(Paragraph(t("sla.resolved_when", lang, expr=sla.resolved_when), style="note"))
             chains.append(Section(title=sla.name.get(lang) or sla.id, blocks=tuple(inner)))
     cal = tobe.calendar
-    hours = f"{cal.working_hours[0] // 3600:02d}:{cal.working_hours[0] % 3600 // 60:02d}–" \
-            f"{cal.working_hours[1] // 3600:02d}:{cal.working_hours[1] % 3600 // 60:02d}"
+    hours = (
+        f"{cal.working_hours[0] // 3600:02d}:{cal.working_hours[0] % 3600 // 60:02d}–"
+        f"{cal.working_hours[1] // 3600:02d}:{cal.working_hours[1] % 3600 // 60:02d}"
+    )
     blocks: list[Any] = [
-        Paragraph(t("sla.intro", lang, n=n_sla, tz=cal.timezone, hours=hours, days=len(cal.weekdays),
-                    holidays=cal.holidays or "—")),
-        Table(header=(t("col.step", lang), t("col.sla", lang), t("col.target", lang), t("col.applies", lang),
-                      t("col.levels", lang), t("col.asis_baseline", lang)),
-              rows=tuple(rows), caption=t("sla.caption", lang)),
+        Paragraph(
+            t("sla.intro", lang, n=n_sla, tz=cal.timezone, hours=hours, days=len(cal.weekdays), holidays=cal.holidays or "—")
+        ),
+        Table(
+            header=(
+                t("col.step", lang),
+                t("col.sla", lang),
+                t("col.target", lang),
+                t("col.applies", lang),
+                t("col.levels", lang),
+                t("col.asis_baseline", lang),
+            ),
+            rows=tuple(rows),
+            caption=t("sla.caption", lang),
+        ),
         *chains,
     ]
     checklists: list[Any] = []
     for _process, step in tobe.steps():
         if step.checklist:
-            checklists += [Section(title=step.name.get(lang),
-                                   blocks=(BulletList(tuple("☐ " + c.get(lang) for c in step.checklist)),))]
+            checklists += [
+                Section(title=step.name.get(lang), blocks=(BulletList(tuple("☐ " + c.get(lang) for c in step.checklist)),))
+            ]
     if checklists:
         blocks.append(Section(title=t("sla.checklists", lang), blocks=tuple(checklists)))
     return Section(title=t("sla.title", lang), blocks=tuple(blocks), key="sla")

@@ -62,13 +62,16 @@ def sop_section(tobe: ToBeDefinition, step: Step, lang: str, *, process: Process
         if ids:
             roles.append(f"{t('raci.letter.' + letter, lang)}: {', '.join(tobe.party_name(r, lang) for r in ids)}")
     blocks: list[Any] = [
-        Table(header=(t("sop.field", lang), t("sop.value", lang)), rows=(
-            (t("sop.purpose", lang), sop.purpose.get(lang)),
-            (t("sop.trigger", lang), sop.trigger.get(lang)),
-            (t("sop.roles", lang), "; ".join(roles) or "—"),
-            (t("sop.sla", lang), "; ".join(f"{s.name.get(lang) or s.id}: {sla_target(s, lang)}" for s in step.slas) or "—"),
-            (t("sop.kpis", lang), "; ".join(kpi_target(tobe, k, lang) for k in sop.kpis) or "—"),
-        )),
+        Table(
+            header=(t("sop.field", lang), t("sop.value", lang)),
+            rows=(
+                (t("sop.purpose", lang), sop.purpose.get(lang)),
+                (t("sop.trigger", lang), sop.trigger.get(lang)),
+                (t("sop.roles", lang), "; ".join(roles) or "—"),
+                (t("sop.sla", lang), "; ".join(f"{s.name.get(lang) or s.id}: {sla_target(s, lang)}" for s in step.slas) or "—"),
+                (t("sop.kpis", lang), "; ".join(kpi_target(tobe, k, lang) for k in sop.kpis) or "—"),
+            ),
+        ),
         Paragraph(t("sop.procedure", lang), style="lead"),
         BulletList(tuple(s.get(lang) for s in sop.steps), ordered=True),
     ]
@@ -76,9 +79,13 @@ def sop_section(tobe: ToBeDefinition, step: Step, lang: str, *, process: Process
     if checks:
         blocks += [Paragraph(t("sop.checks", lang), style="lead"), BulletList(tuple(checks))]
     if sop.exceptions:
-        blocks += [Paragraph(t("sop.exceptions", lang), style="lead"),
-                   Table(header=(t("sop.when", lang), t("sop.action", lang)),
-                         rows=tuple((e.when.get(lang), e.action.get(lang)) for e in sop.exceptions))]
+        blocks += [
+            Paragraph(t("sop.exceptions", lang), style="lead"),
+            Table(
+                header=(t("sop.when", lang), t("sop.action", lang)),
+                rows=tuple((e.when.get(lang), e.action.get(lang)) for e in sop.exceptions),
+            ),
+        ]
     if process is not None and (decision := documented_decision(process, step, lang)) is not None:
         blocks += [Paragraph(t("sop.decision", lang), style="lead"), decision]
     return Section(title=t("sop.heading", lang, step=step.name.get(lang)), blocks=tuple(blocks), key=f"sop-{step.id}")

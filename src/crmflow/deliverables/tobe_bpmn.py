@@ -48,12 +48,17 @@ def compiled_targets(definitions: Definitions, tobe: ToBeDefinition, lang: str =
                         out.append(Target("branch", f"branch:{node.id}->{target}", bp.id, f.name or target))
                     elif m is not None:
                         answer = "no" if node.default == f.id or f.condition is None else "yes"
-                        out.append(Target("branch", resolved_id(m["sla"], int(m["level"]), answer), bp.id,
-                                          f"{node.name}: {f.name or answer}"))
+                        out.append(
+                            Target(
+                                "branch",
+                                resolved_id(m["sla"], int(m["level"]), answer),
+                                bp.id,
+                                f"{node.name}: {f.name or answer}",
+                            )
+                        )
                     else:
                         out.append(Target("branch", f"branch:{node.id}->{f.target}", bp.id, f.name or f.target))
-            if isinstance(node, Event) and node.position == "boundary" and node.attached_to \
-                    and node.id.endswith("_timer"):
+            if isinstance(node, Event) and node.position == "boundary" and node.attached_to and node.id.endswith("_timer"):
                 sla = node.id[: -len("_timer")]
                 levels = set()
                 for other in nodes:

@@ -133,17 +133,35 @@ def uat_targets(tobe: ToBeDefinition, lang: str = "en") -> list[Target]:
         for gw in process.gateways:
             if len(gw.branches) > 1:
                 for b in gw.branches:
-                    out.append(Target("branch", branch_id(gw, b.target), process.id,
-                                      f"{gw.name.get(lang) or gw.id} → {_node_name(process, b.target, lang)}"))
+                    out.append(
+                        Target(
+                            "branch",
+                            branch_id(gw, b.target),
+                            process.id,
+                            f"{gw.name.get(lang) or gw.id} → {_node_name(process, b.target, lang)}",
+                        )
+                    )
         for step in process.steps:
             for sla in step.slas:
                 for level in range(1, max(len(sla.escalations), 1) + 1):
-                    out.append(Target("escalation", escalation_id(step, sla.id, level), process.id,
-                                      f"{sla.name.get(lang) or sla.id} #{level}"))
+                    out.append(
+                        Target(
+                            "escalation",
+                            escalation_id(step, sla.id, level),
+                            process.id,
+                            f"{sla.name.get(lang) or sla.id} #{level}",
+                        )
+                    )
                 for level in resolved_levels(process, step, sla):
                     for answer in ("yes", "no"):
-                        out.append(Target("branch", resolved_id(sla.id, level, answer), process.id,
-                                          f"{sla.name.get(lang) or sla.id} #{level}: {answer}"))
+                        out.append(
+                            Target(
+                                "branch",
+                                resolved_id(sla.id, level, answer),
+                                process.id,
+                                f"{sla.name.get(lang) or sla.id} #{level}: {answer}",
+                            )
+                        )
         for tid, _step, kind, _rule in rule_targets(process):
             out.append(Target("rule", tid, process.id, tid.split("/", 1)[1] if "/" in tid else kind))
     return out
@@ -218,8 +236,7 @@ def _path_steps(tobe: ToBeDefinition, process: Process, path: list[str], lang: s
             done.discard(a)
             published += node.publishes
         elif isinstance(node, Step):
-            steps.append(("when", t("uat.when_step", lang, role=tobe.party_name(node.lane, lang),
-                                    step=node.name.get(lang))))
+            steps.append(("when", t("uat.when_step", lang, role=tobe.party_name(node.lane, lang), step=node.name.get(lang))))
             published += node.publishes
         elif isinstance(node, Gateway) and len(node.branches) > 1 and b is not None:
             if node.kind == "parallel":
@@ -229,8 +246,17 @@ def _path_steps(tobe: ToBeDefinition, process: Process, path: list[str], lang: s
                 for br in node.branches:  # every branch runs: name the first task of each
                     first_task = process.node(br.target)
                     if isinstance(first_task, Step):
-                        steps.append(("when", t("uat.when_step", lang, role=tobe.party_name(first_task.lane, lang),
-                                                step=first_task.name.get(lang))))
+                        steps.append(
+                            (
+                                "when",
+                                t(
+                                    "uat.when_step",
+                                    lang,
+                                    role=tobe.party_name(first_task.lane, lang),
+                                    step=first_task.name.get(lang),
+                                ),
+                            )
+                        )
                         done.add(first_task.id)
                 continue
             branch = next((br for br in node.branches if br.target == b), None)
@@ -277,10 +303,17 @@ def _path_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> list[S
                 break
     for i, path in enumerate(paths, start=1):
         end = _node_name(process, path[-1], lang)
-        out.append(Scenario(id=f"{process.id}-path-{i}", process=process.id, kind="path",
-                            name=t("uat.path_name", lang, n=i, end=end),
-                            steps=tuple(_path_steps(tobe, process, path, lang)),
-                            covers=tuple(sorted(_branches_on(process, path))), path=tuple(path)))
+        out.append(
+            Scenario(
+                id=f"{process.id}-path-{i}",
+                process=process.id,
+                kind="path",
+                name=t("uat.path_name", lang, n=i, end=end),
+                steps=tuple(_path_steps(tobe, process, path, lang)),
+                covers=tuple(sorted(_branches_on(process, path))),
+                path=tuple(path),
+            )
+        )
     return out
 
 
@@ -292,10 +325,17 @@ def _escalation_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> 
             levels = sla.escalations or ()
             for k in range(1, max(len(levels), 1) + 1):
                 steps: list[tuple[StepWord, str]] = [
-                    ("given", t("uat.given_at_step", lang, step=step.name.get(lang),
-                                role=tobe.party_name(step.lane, lang))),
-                    ("given", t("uat.given_sla", lang, sla=sla.name.get(lang) or sla.id, within=span_text(sla.within, lang),
-                                basis=t(f"basis.{sla.within.basis}", lang))),
+                    ("given", t("uat.given_at_step", lang, step=step.name.get(lang), role=tobe.party_name(step.lane, lang))),
+                    (
+                        "given",
+                        t(
+                            "uat.given_sla",
+                            lang,
+                            sla=sla.name.get(lang) or sla.id,
+                            within=span_text(sla.within, lang),
+                            basis=t(f"basis.{sla.within.basis}", lang),
+                        ),
+                    ),
                 ]
                 if sla.applies_when:
                     steps.append(("given", t("uat.condition", lang, expr=sla.applies_when)))
@@ -304,33 +344,69 @@ def _escalation_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> 
                     steps.append(("when", t("uat.when_level_failed", lang, n=j, after=span_text(level.after, lang))))
                 if levels:
                     level = levels[k - 1]
-                    steps.append(("when", t("uat.when_elapsed", lang, after=span_text(level.after, lang),
-                                            basis=t(f"basis.{level.after.basis}", lang))))
+                    steps.append(
+                        (
+                            "when",
+                            t(
+                                "uat.when_elapsed",
+                                lang,
+                                after=span_text(level.after, lang),
+                                basis=t(f"basis.{level.after.basis}", lang),
+                            ),
+                        )
+                    )
                     for action in level.actions:
                         steps.append(("then", action_text(action, tobe, lang)))
                 else:
                     steps.append(("then", t("uat.then_breach_recorded", lang, sla=sla.name.get(lang) or sla.id)))
                 asked = resolved_levels(process, step, sla)
                 covers = [escalation_id(step, sla.id, k)] + [resolved_id(sla.id, j, "no") for j in asked if j < k]
-                out.append(Scenario(id=f"{process.id}-{step.id}-{sla.id}-{k}", process=process.id, kind="escalation",
-                                    name=t("uat.escalation_name", lang, sla=sla.name.get(lang) or sla.id, n=k),
-                                    steps=tuple(steps), covers=tuple(covers), path=tuple(prefix)))
+                out.append(
+                    Scenario(
+                        id=f"{process.id}-{step.id}-{sla.id}-{k}",
+                        process=process.id,
+                        kind="escalation",
+                        name=t("uat.escalation_name", lang, sla=sla.name.get(lang) or sla.id, n=k),
+                        steps=tuple(steps),
+                        covers=tuple(covers),
+                        path=tuple(prefix),
+                    )
+                )
                 if k in asked:
                     resume = sla.resume_at or next(iter(process.successors(step.id)), "")
-                    ok = [*steps, ("when", t("uat.condition", lang, expr=sla.resolved_when)),
-                          ("then", t("uat.then_resumes", lang, step=_node_name(process, resume, lang)))]
-                    out.append(Scenario(id=f"{process.id}-{step.id}-{sla.id}-{k}-resolved", process=process.id,
-                                        kind="escalation",
-                                        name=t("uat.resolved_name", lang, sla=sla.name.get(lang) or sla.id, n=k),
-                                        steps=tuple(ok), covers=(resolved_id(sla.id, k, "yes"),), path=tuple(prefix)))
+                    ok = [
+                        *steps,
+                        ("when", t("uat.condition", lang, expr=sla.resolved_when)),
+                        ("then", t("uat.then_resumes", lang, step=_node_name(process, resume, lang))),
+                    ]
+                    out.append(
+                        Scenario(
+                            id=f"{process.id}-{step.id}-{sla.id}-{k}-resolved",
+                            process=process.id,
+                            kind="escalation",
+                            name=t("uat.resolved_name", lang, sla=sla.name.get(lang) or sla.id, n=k),
+                            steps=tuple(ok),
+                            covers=(resolved_id(sla.id, k, "yes"),),
+                            path=tuple(prefix),
+                        )
+                    )
                     if k == max(asked) and k == len(levels):
-                        failed = [*steps, ("when", t("uat.condition_false", lang, expr=sla.resolved_when)),
-                                  ("then", t("uat.then_escalated", lang, sla=sla.name.get(lang) or sla.id))]
-                        out.append(Scenario(id=f"{process.id}-{step.id}-{sla.id}-{k}-unresolved", process=process.id,
-                                            kind="escalation",
-                                            name=t("uat.unresolved_name", lang, sla=sla.name.get(lang) or sla.id),
-                                            steps=tuple(failed), covers=(resolved_id(sla.id, k, "no"),),
-                                            path=tuple(prefix)))
+                        failed = [
+                            *steps,
+                            ("when", t("uat.condition_false", lang, expr=sla.resolved_when)),
+                            ("then", t("uat.then_escalated", lang, sla=sla.name.get(lang) or sla.id)),
+                        ]
+                        out.append(
+                            Scenario(
+                                id=f"{process.id}-{step.id}-{sla.id}-{k}-unresolved",
+                                process=process.id,
+                                kind="escalation",
+                                name=t("uat.unresolved_name", lang, sla=sla.name.get(lang) or sla.id),
+                                steps=tuple(failed),
+                                covers=(resolved_id(sla.id, k, "no"),),
+                                path=tuple(prefix),
+                            )
+                        )
     return out
 
 
@@ -342,36 +418,46 @@ def _rule_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> list[S
         if kind == "mandatory":
             mf, field_name = rule
             stage = _node_name(process, mf.stage, lang)
-            steps = [("given", t("uat.given_record_at", lang, stage=stage)),
-                     ("given", t("uat.given_field_empty", lang, field=field_name)),
-                     ("when", t("uat.when_leave", lang, stage=stage)),
-                     ("then", t("uat.then_blocked", lang)),
-                     ("then", t("uat.then_names_field", lang, field=field_name))]
+            steps = [
+                ("given", t("uat.given_record_at", lang, stage=stage)),
+                ("given", t("uat.given_field_empty", lang, field=field_name)),
+                ("when", t("uat.when_leave", lang, stage=stage)),
+                ("then", t("uat.then_blocked", lang)),
+                ("then", t("uat.then_names_field", lang, field=field_name)),
+            ]
             name = t("uat.rule_mandatory", lang, field=field_name, stage=stage)
         elif kind == "check":
-            steps = [("given", t("uat.given_record_at", lang, stage=where)),
-                     ("given", t("uat.given_check_fails", lang, expr=rule.expression)),
-                     ("when", t("uat.when_save", lang)),
-                     ("then", t("uat.then_blocked" if rule.severity == "error" else "uat.then_warned", lang)),
-                     ("then", t("uat.then_message", lang, message=rule.message.get(lang)))]
+            steps = [
+                ("given", t("uat.given_record_at", lang, stage=where)),
+                ("given", t("uat.given_check_fails", lang, expr=rule.expression)),
+                ("when", t("uat.when_save", lang)),
+                ("then", t("uat.then_blocked" if rule.severity == "error" else "uat.then_warned", lang)),
+                ("then", t("uat.then_message", lang, message=rule.message.get(lang))),
+            ]
             name = t("uat.rule_check", lang, id=rule.id)
         elif kind == "priority":
-            steps = [("given", t("uat.given_condition_holds", lang, expr=rule.when)),
-                     ("when", t("uat.when_arrives", lang, stage=where)),
-                     ("then", t("uat.then_priority", lang, priority=rule.priority))]
+            steps = [
+                ("given", t("uat.given_condition_holds", lang, expr=rule.when)),
+                ("when", t("uat.when_arrives", lang, stage=where)),
+                ("then", t("uat.then_priority", lang, priority=rule.priority)),
+            ]
             name = t("uat.rule_priority", lang, priority=rule.priority, stage=where)
         else:
             roles = ", ".join(tobe.party_name(r, lang) for r in rule.roles) or (
-                tobe.party_name(step.lane, lang) if step is not None else "—")
+                tobe.party_name(step.lane, lang) if step is not None else "—"
+            )
             params = ", ".join(f"{k}={v}" for k, v in rule.parameters)
-            steps = [("given", t("uat.given_roles", lang, roles=roles)),
-                     ("when", t("uat.when_arrives", lang, stage=where)),
-                     ("then", t("uat.then_routed", lang, strategy=t(f"routing.{rule.strategy}", lang)))]
+            steps = [
+                ("given", t("uat.given_roles", lang, roles=roles)),
+                ("when", t("uat.when_arrives", lang, stage=where)),
+                ("then", t("uat.then_routed", lang, strategy=t(f"routing.{rule.strategy}", lang))),
+            ]
             if params:
                 steps.append(("then", t("uat.then_params", lang, params=params)))
             name = t("uat.rule_routing", lang, stage=where)
-        out.append(Scenario(id=f"{process.id}-rule-{n}", process=process.id, kind="rule", name=name,
-                            steps=tuple(steps), covers=(tid,)))
+        out.append(
+            Scenario(id=f"{process.id}-rule-{n}", process=process.id, kind="rule", name=name, steps=tuple(steps), covers=(tid,))
+        )
     return out
 
 
@@ -411,22 +497,31 @@ def build_uat(tobe: ToBeDefinition, *, lang: str, targets: list[Target] | None =
 def build_uat_section(tobe: ToBeDefinition, suite: UatSuite, *, lang: str, files: dict[str, str] | None = None) -> Section:
     """The UAT section: coverage by kind, the scenario list, and the feature files it was written to."""
     cov = suite.coverage
-    rows = tuple((t(f"uat.kind.{k}", lang), str(cov.totals[k]), str(cov.covered[k]), f"{cov.percent(k):.1f} %")
-                 for k in ("branch", "escalation", "rule"))
+    rows = tuple(
+        (t(f"uat.kind.{k}", lang), str(cov.totals[k]), str(cov.covered[k]), f"{cov.percent(k):.1f} %")
+        for k in ("branch", "escalation", "rule")
+    )
     total = sum(cov.totals.values())
     rows += ((t("uat.kind.all", lang), str(total), str(sum(cov.covered.values())), f"{cov.percent():.1f} %"),)
     blocks: list[Any] = [
         Paragraph(t("uat.intro", lang, n=len(suite.scenarios), targets=total, percent=f"{cov.percent():.1f}")),
-        Table(header=(t("uat.col.kind", lang), t("uat.col.targets", lang), t("uat.col.covered", lang),
-                      t("uat.col.percent", lang)), rows=rows, caption=t("uat.coverage_caption", lang)),
+        Table(
+            header=(t("uat.col.kind", lang), t("uat.col.targets", lang), t("uat.col.covered", lang), t("uat.col.percent", lang)),
+            rows=rows,
+            caption=t("uat.coverage_caption", lang),
+        ),
     ]
     if cov.uncovered:
         blocks += [Paragraph(t("uat.uncovered", lang, n=len(cov.uncovered))), BulletList(cov.uncovered)]
     by_kind = {k: sum(1 for s in suite.scenarios if s.kind == k) for k in ("path", "escalation", "rule")}
     blocks.append(Paragraph(t("uat.by_kind", lang, **by_kind)))
-    blocks.append(Table(header=(t("uat.col.id", lang), t("uat.col.kind", lang), t("uat.col.scenario", lang)),
-                        rows=tuple((s.id, t(f"uat.skind.{s.kind}", lang), s.name) for s in suite.scenarios),
-                        caption=t("uat.list_caption", lang)))
+    blocks.append(
+        Table(
+            header=(t("uat.col.id", lang), t("uat.col.kind", lang), t("uat.col.scenario", lang)),
+            rows=tuple((s.id, t(f"uat.skind.{s.kind}", lang), s.name) for s in suite.scenarios),
+            caption=t("uat.list_caption", lang),
+        )
+    )
     if files:
         blocks.append(BulletList(tuple(f"{name}: {path}" for name, path in files.items())))
     return Section(title=t("uat.title", lang), blocks=tuple(blocks), key="uat")
@@ -440,14 +535,35 @@ def uat_sheet(suite: UatSuite, *, lang: str) -> Sheet:
     rows = []
     for s in suite.scenarios:
         body = "\n".join(f"{KEYWORDS[lang][w]} {text}" for w, text in s.steps)
-        rows.append((s.id, s.process, t(f"uat.skind.{s.kind}", lang), s.name, body, ", ".join(s.covers),
-                     statuses[0], ""))
-    header = (t("uat.col.id", lang), t("col.process", lang), t("uat.col.kind", lang), t("uat.col.scenario", lang),
-              t("uat.col.steps", lang), t("uat.col.covers", lang), t("uat.col.status", lang),
-              t("uat.col.comment", lang))
-    return Sheet(name="UAT", header=header, rows=tuple(rows), choices={header[6]: statuses},
-                 widths=(28, 14, 14, 40, 70, 40, 14, 30))
+        rows.append((s.id, s.process, t(f"uat.skind.{s.kind}", lang), s.name, body, ", ".join(s.covers), statuses[0], ""))
+    header = (
+        t("uat.col.id", lang),
+        t("col.process", lang),
+        t("uat.col.kind", lang),
+        t("uat.col.scenario", lang),
+        t("uat.col.steps", lang),
+        t("uat.col.covers", lang),
+        t("uat.col.status", lang),
+        t("uat.col.comment", lang),
+    )
+    return Sheet(
+        name="UAT", header=header, rows=tuple(rows), choices={header[6]: statuses}, widths=(28, 14, 14, 40, 70, 40, 14, 30)
+    )
 
 
-__all__ = ["Coverage", "Scenario", "Target", "UatSuite", "branch_id", "build_uat", "build_uat_section", "coverage",
-           "escalation_id", "resolved_id", "resolved_levels", "rule_targets", "uat_sheet", "uat_targets"]
+__all__ = [
+    "Coverage",
+    "Scenario",
+    "Target",
+    "UatSuite",
+    "branch_id",
+    "build_uat",
+    "build_uat_section",
+    "coverage",
+    "escalation_id",
+    "resolved_id",
+    "resolved_levels",
+    "rule_targets",
+    "uat_sheet",
+    "uat_targets",
+]

@@ -41,8 +41,7 @@ def sheet_title(name: str, taken: set[str]) -> str:
 
 
 def _width(values: list[object]) -> float:
-    longest = max((max((len(line) for line in str(v).splitlines()), default=0) for v in values if v is not None),
-                  default=8)
+    longest = max((max((len(line) for line in str(v).splitlines()), default=0) for v in values if v is not None), default=8)
     return float(min(max(longest + 2, 8), 60))
 
 

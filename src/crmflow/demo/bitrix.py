@@ -214,9 +214,7 @@ def generate_bitrix_demo(
     return BitrixDemo(csv_path, rules_path, gt_path, n_deals, seed, len(lines), len(rows), planted)
 
 
-def _make_deals(
-    rng: np.random.Generator, cal: WorkingCalendar, n: int, start: date, export_at: datetime
-) -> list[_Deal]:
+def _make_deals(rng: np.random.Generator, cal: WorkingCalendar, n: int, start: date, export_at: datetime) -> list[_Deal]:
     first = datetime.combine(start, time(0))
     span = (export_at - timedelta(days=2) - first).total_seconds()
     created: list[tuple[datetime, bool]] = []
@@ -322,14 +320,10 @@ def _field(value: str) -> str:
     return value
 
 
-def _insert_broken(
-    rng: np.random.Generator, rows: list[list[str]], n_broken: int
-) -> tuple[list[str], list[dict[str, Any]]]:
+def _insert_broken(rng: np.random.Generator, rows: list[list[str]], n_broken: int) -> tuple[list[str], list[dict[str, Any]]]:
     """Interleave ``n_broken`` broken rows with the valid ones; number all rows in file order."""
     total = len(rows) + n_broken
-    kinds = [BROKEN_KINDS[j % 5] for j in range(max(n_broken - 1, 0))] + (
-        ["unterminated_quote"] if n_broken else []
-    )
+    kinds = [BROKEN_KINDS[j % 5] for j in range(max(n_broken - 1, 0))] + (["unterminated_quote"] if n_broken else [])
     spots: list[int] = []
     if n_broken:  # the unterminated quote must come last: it swallows everything after it
         spots = sorted(int(p) for p in rng.choice(total - 1, size=n_broken - 1, replace=False))
@@ -442,27 +436,50 @@ def _ground_truth(cal: WorkingCalendar, deals: Sequence[_Deal], events: Sequence
         "export_end": end.isoformat(),
         "funnel": {s: sum(1 for evs in by_deal.values() if any(e.stage == s for e in evs)) for s in STAGES},
         "outcomes": {"won": last[WON], "lost": last[LOST], "open": len(open_ids)},
-        "bottleneck": {"transition": bottleneck, "from": CONTRACT, "to": INVOICE, "department": "Бухгалтерия",
-                       **(medians(bottleneck) if bottleneck in transitions else {"n": 0})},  # fmt: skip
+        "bottleneck": {
+            "transition": bottleneck,
+            "from": CONTRACT,
+            "to": INVOICE,
+            "department": "Бухгалтерия",
+            **(medians(bottleneck) if bottleneck in transitions else {"n": 0}),
+        },  # fmt: skip
         "transitions": {k: medians(k) for k in sorted(transitions)},
         "sla_first_contact": {
-            "from": NEW, "to": FIRST, "within_working_minutes": 10,
+            "from": NEW,
+            "to": FIRST,
+            "within_working_minutes": 10,
             "n_measured": sum(1 for evs in by_deal.values() if any(e.stage == FIRST for e in evs)),
-            "breaches_working": fc_breach_w, "breaches_calendar": fc_breach_c,
-            "offhours_ok": fc_offhours_ok, "ok_working_only": fc_ok_working_only,
-            "breaches_if_holidays_ignored": fc_holiday, "pending": fc_pending,
+            "breaches_working": fc_breach_w,
+            "breaches_calendar": fc_breach_c,
+            "offhours_ok": fc_offhours_ok,
+            "ok_working_only": fc_ok_working_only,
+            "breaches_if_holidays_ignored": fc_holiday,
+            "pending": fc_pending,
             "created_off_hours": [d.id for d in deals if d.off_hours],
         },  # fmt: skip
-        "sla_invoice": {"from": CONTRACT, "to": INVOICE, "within_working_minutes": 600,
-                        "n_measured": inv_measured, "breaches_working": inv_breach},  # fmt: skip
+        "sla_invoice": {
+            "from": CONTRACT,
+            "to": INVOICE,
+            "within_working_minutes": 600,
+            "n_measured": inv_measured,
+            "breaches_working": inv_breach,
+        },  # fmt: skip
         "rework": {"from": NEGO, "to": OFFER, "deal_ids": rework_ids, "n_transitions": n_rework},
         "ping_pong": {"deal_ids": [p["deal_id"] for p in ping], "pairs": ping},
-        "workload": {"stage": NEGO, "manager": top, "count": top_n, "total": sum(nego.values()),
-                     "share": round(top_n / max(sum(nego.values()), 1), 4), "by_manager": dict(nego)},  # fmt: skip
-        "stuck": {"after_days": _STUCK_DAYS, "deal_ids": stuck_ids,
-                  "max_gap_days_not_stuck": round(max((g for d, g in gaps_open.items() if d not in stuck_ids),
-                                                      default=0.0), 3),
-                  "min_gap_days_stuck": round(min((gaps_open[d] for d in stuck_ids), default=0.0), 3)},  # fmt: skip
+        "workload": {
+            "stage": NEGO,
+            "manager": top,
+            "count": top_n,
+            "total": sum(nego.values()),
+            "share": round(top_n / max(sum(nego.values()), 1), 4),
+            "by_manager": dict(nego),
+        },  # fmt: skip
+        "stuck": {
+            "after_days": _STUCK_DAYS,
+            "deal_ids": stuck_ids,
+            "max_gap_days_not_stuck": round(max((g for d, g in gaps_open.items() if d not in stuck_ids), default=0.0), 3),
+            "min_gap_days_stuck": round(min((gaps_open[d] for d in stuck_ids), default=0.0), 3),
+        },  # fmt: skip
         "open_deal_ids": open_ids,
     }
 

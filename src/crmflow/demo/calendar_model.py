@@ -59,9 +59,7 @@ class WorkingCalendar:
     timezone: str = "Europe/Moscow"
 
     @classmethod
-    def russian(
-        cls, *, years: Iterable[int], opens: time = time(9, 0), closes: time = time(19, 0)
-    ) -> WorkingCalendar:
+    def russian(cls, *, years: Iterable[int], opens: time = time(9, 0), closes: time = time(19, 0)) -> WorkingCalendar:
         """Build a Moscow Mon-Fri calendar with the Russian public holidays of ``years``.
 
         Parameters

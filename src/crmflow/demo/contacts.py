@@ -121,7 +121,7 @@ _SYSTEMS = (
 _NEIGHBOURS = {}
 for _row in ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "qwertyuiop", "asdfghjkl", "zxcvbnm"):
     for _i, _c in enumerate(_row):
-        _NEIGHBOURS[_c] = _row[max(0, _i - 1):_i] + _row[_i + 1:_i + 2]
+        _NEIGHBOURS[_c] = _row[max(0, _i - 1) : _i] + _row[_i + 1 : _i + 2]
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,9 @@ class ContactSet:
         precision = hits / len(predicted) if predicted else 1.0
         recall = hits / len(true) if true else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return LinkageScore(precision=precision, recall=recall, f1=f1, true_pairs=len(true),
-                            predicted_pairs=len(predicted), correct_pairs=hits)
+        return LinkageScore(
+            precision=precision, recall=recall, f1=f1, true_pairs=len(true), predicted_pairs=len(predicted), correct_pairs=hits
+        )
 
 
 def inn10(rng: random.Random) -> str:
@@ -221,13 +222,13 @@ def _typo(rng: random.Random, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)  # people rarely mistype the first letter
     kind = rng.choice(("insert", "delete", "swap", "neighbour"))
     if kind == "delete":
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     if kind == "swap":
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     near = _NEIGHBOURS.get(word[i].lower()) or word[i]
     if kind == "insert":
         return word[:i] + rng.choice(near) + word[i:]
-    return word[:i] + rng.choice(near) + word[i + 1:]
+    return word[:i] + rng.choice(near) + word[i + 1 :]
 
 
 def _female_surname(root: str, suffix: str) -> str:
@@ -267,9 +268,16 @@ class _People:
     def __init__(self, rng: random.Random, n_companies: int) -> None:
         self.rng = rng
         self.used_phones: set[str] = set()
-        self.companies = [(f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_WORDS)}"
-                           if rng.random() < 0.6 else rng.choice(_COMPANY_WORDS),
-                           rng.choice(_FORMS), inn10(rng)) for _ in range(n_companies)]
+        self.companies = [
+            (
+                f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_WORDS)}"
+                if rng.random() < 0.6
+                else rng.choice(_COMPANY_WORDS),
+                rng.choice(_FORMS),
+                inn10(rng),
+            )
+            for _ in range(n_companies)
+        ]
         self.start = datetime(2022, 1, 1)
 
     def phone(self) -> str:
@@ -282,8 +290,16 @@ class _People:
     def email(self, first: str, last: str, company: tuple[str, str, str] | None) -> str:
         rng = self.rng
         f, ln = (_latin(x, rng.choice(_SYSTEMS)).lower() for x in (first, last))
-        local = rng.choice((f"{f}.{ln}", f"{f[0]}.{ln}", f"{ln}.{f}", f"{ln}{rng.randrange(100)}",
-                            f"{f}{ln[0]}{rng.randrange(1970, 2005)}", f"{f}_{ln}{rng.randrange(10)}"))
+        local = rng.choice(
+            (
+                f"{f}.{ln}",
+                f"{f[0]}.{ln}",
+                f"{ln}.{f}",
+                f"{ln}{rng.randrange(100)}",
+                f"{f}{ln[0]}{rng.randrange(1970, 2005)}",
+                f"{f}_{ln}{rng.randrange(10)}",
+            )
+        )
         local = local.replace("'", "")
         if company is not None and rng.random() < 0.35:
             domain = _latin(company[0].split()[0], _SYSTEMS[0]).lower() + ".ru"
@@ -291,8 +307,9 @@ class _People:
             domain = rng.choice(_MAIL)
         return f"{local}{rng.randrange(1000)}@{domain}"
 
-    def person(self, *, last: str | None = None, female: bool | None = None, first: str | None = None,
-               phone: str | None = None) -> dict[str, Any]:
+    def person(
+        self, *, last: str | None = None, female: bool | None = None, first: str | None = None, phone: str | None = None
+    ) -> dict[str, Any]:
         rng = self.rng
         female = rng.random() < 0.5 if female is None else female
         father = rng.choice(_MALE)
@@ -355,8 +372,9 @@ def _duplicate(rng: random.Random, p: dict[str, Any], people: _People) -> dict[s
     return r
 
 
-def generate_contacts(*, n_records: int = 2000, seed: int = 42, duplicate_share: float = 0.3,
-                      hard_negative_share: float = 0.1) -> ContactSet:
+def generate_contacts(
+    *, n_records: int = 2000, seed: int = 42, duplicate_share: float = 0.3, hard_negative_share: float = 0.1
+) -> ContactSet:
     """Generate ``n_records`` contacts with known duplicate clusters.
 
     Parameters
@@ -437,8 +455,7 @@ def generate_companies(*, n_records: int = 1000, seed: int = 42, duplicate_share
     used_domains: set[str] = set()
     cid = 0
     while len(records) < n_records:
-        word = f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_WORDS)}" if rng.random() < 0.7 else \
-            rng.choice(_COMPANY_WORDS)
+        word = f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_WORDS)}" if rng.random() < 0.7 else rng.choice(_COMPANY_WORDS)
         if rng.random() < 0.3:
             word = f"{word}-{rng.choice(('М', 'Центр', 'Юг', 'Север', 'Плюс', 'Групп', 'Трейд', 'Сервис'))}"
         form = rng.choice(_FORMS)

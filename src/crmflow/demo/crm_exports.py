@@ -285,10 +285,19 @@ def write_amocrm_exports(deals: DealSet, folder: str | Path, *, page_size: int =
                                                                                       page_size=page_size)),
                   encoding="utf-8")  # fmt: skip
     pl = out / "amocrm_pipelines.json"
-    pl.write_text(json.dumps(amo_pages("pipelines", amo_pipeline_records(deals))[0], ensure_ascii=False, indent=1),
-                  encoding="utf-8")
+    pl.write_text(
+        json.dumps(amo_pages("pipelines", amo_pipeline_records(deals))[0], ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     us = out / "amocrm_users.json"
-    users = [{"id": uid, "name": name, "email": f"user{uid}@example.ru", "lang": "ru",
-              "rights": {"leads": {"view": "A", "edit": "A"}, "is_admin": False, "is_active": True}} for uid, name in USERS]
+    users = [
+        {
+            "id": uid,
+            "name": name,
+            "email": f"user{uid}@example.ru",
+            "lang": "ru",
+            "rights": {"leads": {"view": "A", "edit": "A"}, "is_admin": False, "is_active": True},
+        }
+        for uid, name in USERS
+    ]
     us.write_text(json.dumps(amo_pages("users", users)[0], ensure_ascii=False, indent=1), encoding="utf-8")
     return AmoExport(events=ev, pipelines=pl, users=us)

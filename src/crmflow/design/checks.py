@@ -58,8 +58,16 @@ def raci_problems(step: Step, path: PathKey) -> list[Problem]:
     """RACI of one step: exactly one A, at least one R."""
     out = []
     if len(step.raci.accountable) != 1:
-        out.append(_p("raci.accountable_count", (*path, "raci", "A"), step.id, step=step.id,
-                      count=len(step.raci.accountable), roles=", ".join(step.raci.accountable) or "-"))
+        out.append(
+            _p(
+                "raci.accountable_count",
+                (*path, "raci", "A"),
+                step.id,
+                step=step.id,
+                count=len(step.raci.accountable),
+                roles=", ".join(step.raci.accountable) or "-",
+            )
+        )
     if not step.raci.responsible:
         out.append(_p("raci.no_responsible", (*path, "raci", "R"), step.id, step=step.id))
     return out
@@ -105,8 +113,13 @@ class _Checker:
         self.duplicates(self.processes, "process", [("processes", i, "id") for i in range(len(self.processes))])
         node_ids = [(n.id, ("processes", i, "flow", j, "id")) for i, p in enumerate(d.processes) for j, n in enumerate(p.flow)]
         self.duplicates([n for n, _ in node_ids], "node", [p for _, p in node_ids])
-        sla_ids = [(s.id, ("processes", i, "flow", j, "sla", k, "id")) for i, p in enumerate(d.processes)
-                   for j, n in enumerate(p.flow) if isinstance(n, Step) for k, s in enumerate(n.slas)]
+        sla_ids = [
+            (s.id, ("processes", i, "flow", j, "sla", k, "id"))
+            for i, p in enumerate(d.processes)
+            for j, n in enumerate(p.flow)
+            if isinstance(n, Step)
+            for k, s in enumerate(n.slas)
+        ]
         self.duplicates([s for s, _ in sla_ids], "SLA", [p for _, p in sla_ids])
         parties = self.roles + self.systems
         for i, e in enumerate(d.events):
@@ -145,8 +158,17 @@ class _Checker:
             at = (*path, "flow", j)
             self.ref(node.lane, self.roles, "lane role", (*at, "lane"), node.id)
             if node.lane is not None and node.lane not in p.lanes and node.lane in self.roles:
-                self.problems.append(_p("unknown_ref", (*at, "lane"), node.id, what="lane", ref=node.lane,
-                                        known=", ".join(p.lanes), hint=" among the process's `lanes`"))
+                self.problems.append(
+                    _p(
+                        "unknown_ref",
+                        (*at, "lane"),
+                        node.id,
+                        what="lane",
+                        ref=node.lane,
+                        known=", ".join(p.lanes),
+                        hint=" among the process's `lanes`",
+                    )
+                )
             self.ref(node.next, nodes, "next node", (*at, "next"), node.id, hint=f" in process `{p.id}`")
             if isinstance(node, Step):
                 self.step(node, at, p, nodes, steps, stages)
@@ -158,8 +180,12 @@ class _Checker:
 
     def step(self, s: Step, at: PathKey, p: Process, nodes: list[str], steps: list[str], stages: list[str]) -> None:
         self.problems.extend(raci_problems(s, at))
-        for letter, roles in (("R", s.raci.responsible), ("A", s.raci.accountable), ("C", s.raci.consulted),
-                              ("I", s.raci.informed)):
+        for letter, roles in (
+            ("R", s.raci.responsible),
+            ("A", s.raci.accountable),
+            ("C", s.raci.consulted),
+            ("I", s.raci.informed),
+        ):
             for r in roles:
                 self.ref(r, self.roles, "role", (*at, "raci", letter), s.id)
         parties = self.roles + self.systems
@@ -169,8 +195,14 @@ class _Checker:
                 self.ref(io.customer, parties, "customer", (*at, key, k, "customer"), s.id)
         for sys in s.systems:
             self.ref(sys, self.systems, "system", (*at, "systems"), s.id)
-        self.ref(s.journey_stage, stages, "journey stage", (*at, "journey_stage"), s.id,
-                 hint=f" in `journey_stages` of process `{p.id}`")
+        self.ref(
+            s.journey_stage,
+            stages,
+            "journey stage",
+            (*at, "journey_stage"),
+            s.id,
+            hint=f" in `journey_stages` of process `{p.id}`",
+        )
         for ev in s.publishes:
             self.ref(ev, self.events, "event", (*at, "publishes"), s.id, hint=" in the event catalogue (`events:`)")
         if s.sop is not None:
@@ -220,8 +252,9 @@ class _Checker:
                 self.problems.append(_p("gateway.default_condition", (*at, "branches", k, "when"), g.id, gateway=g.id))
         bare = [b.target for b in g.branches if not b.default and not b.condition]
         if not defaults and bare:
-            self.problems.append(_p("gateway.incomplete", (*at, "branches"), g.id, gateway=g.id,
-                                    branches=", ".join(f"`{t}`" for t in bare)))
+            self.problems.append(
+                _p("gateway.incomplete", (*at, "branches"), g.id, gateway=g.id, branches=", ".join(f"`{t}`" for t in bare))
+            )
         elif not defaults:
             self.problems.append(_p("gateway.no_default", (*at, "branches"), g.id, "warning", gateway=g.id))
 
@@ -239,7 +272,8 @@ class _Checker:
         for sla_step in p.steps:  # escalation paths lead to these nodes too
             for sla in sla_step.slas:
                 extra = [a.step for lv in sla.escalations for a in lv.actions if a.step] + (
-                    [sla.resume_at] if sla.resume_at else [])
+                    [sla.resume_at] if sla.resume_at else []
+                )
                 succ[sla_step.id] = succ[sla_step.id] + tuple(t for t in extra if t in ids)
         starts = [n.id for n in p.flow if isinstance(n, FlowEvent) and n.position == "start"]
         if not starts:
@@ -251,8 +285,7 @@ class _Checker:
                 self.problems.append(_p("unreachable", (*path, "flow", j, "id"), n.id, process=p.id, node=n.id))
         last = p.flow[-1]
         if not (isinstance(last, FlowEvent) and last.position == "end") and not succ[last.id]:
-            self.problems.append(_p("dead_end", (*path, "flow", len(p.flow) - 1, "id"), last.id, process=p.id,
-                                    node=last.id))
+            self.problems.append(_p("dead_end", (*path, "flow", len(p.flow) - 1, "id"), last.id, process=p.id, node=last.id))
             return
         ends = {n.id for n in p.flow if isinstance(n, FlowEvent) and n.position == "end"}
         pred: dict[str, list[str]] = {n: [] for n in ids}

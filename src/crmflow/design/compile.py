@@ -76,8 +76,13 @@ from crmflow.errors import ToBeError
 from crmflow.i18n import text
 
 FEEL = "https://www.omg.org/spec/DMN/20191111/FEEL/"
-_TASK_KIND: dict[str, TaskKind] = {"user": "userTask", "service": "serviceTask", "send": "sendTask",
-                                   "receive": "receiveTask", "manual": "manualTask"}
+_TASK_KIND: dict[str, TaskKind] = {
+    "user": "userTask",
+    "service": "serviceTask",
+    "send": "sendTask",
+    "receive": "receiveTask",
+    "manual": "manualTask",
+}
 _LABELS = {
     "retry": {"en": "Retry: {step}", "ru": "Повтор: {step}"},
     "reassign": {"en": "{step} ({role})", "ru": "{step} ({role})"},
@@ -116,17 +121,34 @@ class _ProcessCompiler:
     def role_name(self, role: str | None) -> str:
         return self.d.party_name(role, self.lang) if role else ""
 
-    def flow(self, source: str, target: str, *, name: str = "", condition: str | None = None,
-             documentation: str = "", extensions: tuple[str, ...] = ()) -> str:
+    def flow(
+        self,
+        source: str,
+        target: str,
+        *,
+        name: str = "",
+        condition: str | None = None,
+        documentation: str = "",
+        extensions: tuple[str, ...] = (),
+    ) -> str:
         base = f"Flow_{source}_{target}"
         fid, n = base, 1
         while fid in self.flow_ids:
             n += 1
             fid = f"{base}_{n}"
         self.flow_ids.add(fid)
-        self.flows.append(SequenceFlow(id=fid, source=source, target=target, name=name, condition=condition,
-                                       condition_language=FEEL if condition else "", documentation=documentation,
-                                       extensions=extensions))
+        self.flows.append(
+            SequenceFlow(
+                id=fid,
+                source=source,
+                target=target,
+                name=name,
+                condition=condition,
+                condition_language=FEEL if condition else "",
+                documentation=documentation,
+                extensions=extensions,
+            )
+        )
         return fid
 
     # -------------------------------------------------------------------------- nodes
@@ -141,13 +163,19 @@ class _ProcessCompiler:
             return Task(id=n.id, name=name, kind=_TASK_KIND[n.kind], documentation=doc, extensions=extension)
         if isinstance(n, Gateway):
             kind = "eventBased" if n.kind == "event_based" else n.kind
-            return BpmnGateway(id=n.id, name=name, kind=kind, direction="diverging" if n.branches else "converging",
-                               extensions=extension)
+            return BpmnGateway(
+                id=n.id, name=name, kind=kind, direction="diverging" if n.branches else "converging", extensions=extension
+            )
         return self.event(n, name, extension)
 
     def event(self, n: FlowEvent, name: str, extension: tuple[str, ...]) -> Event:
-        position: EventPosition = "start" if n.position == "start" else "end" if n.position == "end" else (
-            "intermediateThrow" if n.throw else "intermediateCatch")
+        position: EventPosition = (
+            "start"
+            if n.position == "start"
+            else "end"
+            if n.position == "end"
+            else ("intermediateThrow" if n.throw else "intermediateCatch")
+        )
         definitions: tuple[EventDefinition, ...] = ()
         if n.trigger == "message" and n.message:
             definitions = (EventDefinition(kind="message", id=f"{n.id}_def", ref=_message_id(n.message)),)
@@ -169,22 +197,33 @@ class _ProcessCompiler:
         lane = step.lane
         sla_name = sla.name.get(self.lang)
         doc = f"applies when: {sla.applies_when}" if sla.applies_when else ""
-        timer = Event(id=f"{base}_timer", name=sla_name, position="boundary", attached_to=step.id,
-                      interrupting=sla.interrupting, documentation=doc,
-                      definitions=(EventDefinition(kind="timer", id=f"{base}_timer_def", timer="timeDuration",
-                                                   expression=sla.within.iso),),
-                      extensions=self.generated(f"{base}_timer", step, sla, "timer"))
+        timer = Event(
+            id=f"{base}_timer",
+            name=sla_name,
+            position="boundary",
+            attached_to=step.id,
+            interrupting=sla.interrupting,
+            documentation=doc,
+            definitions=(EventDefinition(kind="timer", id=f"{base}_timer_def", timer="timeDuration", expression=sla.within.iso),),
+            extensions=self.generated(f"{base}_timer", step, sla, "timer"),
+        )
         self.add(timer, lane)
         prev = timer.id
         resume = sla.resume_at or after_step
         ended = False
         for k, level in enumerate(sla.escalations):
             if level.after.seconds > 0:
-                wait = Event(id=f"{base}_l{k + 1}_wait", name=level.name.get(self.lang) or self.label(
-                    "wait", after=level.after.text), position="intermediateCatch",
-                    definitions=(EventDefinition(kind="timer", id=f"{base}_l{k + 1}_wait_def", timer="timeDuration",
-                                                 expression=level.after.iso),),
-                    extensions=self.generated(f"{base}_l{k + 1}_wait", step, sla, "wait"))
+                wait = Event(
+                    id=f"{base}_l{k + 1}_wait",
+                    name=level.name.get(self.lang) or self.label("wait", after=level.after.text),
+                    position="intermediateCatch",
+                    definitions=(
+                        EventDefinition(
+                            kind="timer", id=f"{base}_l{k + 1}_wait_def", timer="timeDuration", expression=level.after.iso
+                        ),
+                    ),
+                    extensions=self.generated(f"{base}_l{k + 1}_wait", step, sla, "wait"),
+                )
                 self.add(wait, lane)
                 self.flow(prev, wait.id)
                 prev = wait.id
@@ -198,19 +237,26 @@ class _ProcessCompiler:
                 self.flow(prev, node.id)
                 prev = node.id
                 if action.kind in ("retry", "reassign") and sla.resolved_when and resume is not None:
-                    gw = BpmnGateway(id=f"{base}_l{k + 1}_resolved", name=self.label("resolved"), kind="exclusive",
-                                     direction="diverging", extensions=self.generated("", step, sla, "resolved"))
+                    gw = BpmnGateway(
+                        id=f"{base}_l{k + 1}_resolved",
+                        name=self.label("resolved"),
+                        kind="exclusive",
+                        direction="diverging",
+                        extensions=self.generated("", step, sla, "resolved"),
+                    )
                     self.add(gw, lane)
                     self.flow(prev, gw.id)
-                    self.flow(gw.id, resume, name=self.label("yes"),
-                              condition=parse_expression(sla.resolved_when).to_feel())
+                    self.flow(gw.id, resume, name=self.label("yes"), condition=parse_expression(sla.resolved_when).to_feel())
                     prev = gw.id
             if ended:
                 break
         if not ended:
-            end = Event(id=f"{base}_end", position="end",
-                        name=self.label("escalated" if sla.escalations else "breached", sla=sla_name),
-                        extensions=self.generated(f"{base}_end", step, sla, "end"))
+            end = Event(
+                id=f"{base}_end",
+                position="end",
+                name=self.label("escalated" if sla.escalations else "breached", sla=sla_name),
+                extensions=self.generated(f"{base}_end", step, sla, "end"),
+            )
             self.add(end, lane)
             fid = self.flow(prev, end.id, name=self.label("no") if prev.endswith("_resolved") else "")
             if prev.endswith("_resolved"):
@@ -225,16 +271,30 @@ class _ProcessCompiler:
         gen = self.generated(node_id, step, sla, a.kind)
         doc = a.note.get(self.lang)
         if a.kind == "retry":
-            return Task(id=node_id, name=self.label("retry", step=step_name), kind="userTask", documentation=doc,
-                        extensions=gen)
+            return Task(id=node_id, name=self.label("retry", step=step_name), kind="userTask", documentation=doc, extensions=gen)
         if a.kind == "reassign":
-            return Task(id=node_id, name=self.label("reassign", step=step_name, role=self.role_name(a.role)),
-                        kind="userTask", documentation=doc, extensions=gen)
+            return Task(
+                id=node_id,
+                name=self.label("reassign", step=step_name, role=self.role_name(a.role)),
+                kind="userTask",
+                documentation=doc,
+                extensions=gen,
+            )
         if a.kind == "notify":
-            return Task(id=node_id, name=self.label("notify", role=self.role_name(a.role)), kind="sendTask",
-                        documentation=doc, extensions=gen)
-        return Task(id=node_id, name=self.label("mark_status", status=a.status or ""), kind="serviceTask",
-                    documentation=doc, extensions=gen)
+            return Task(
+                id=node_id,
+                name=self.label("notify", role=self.role_name(a.role)),
+                kind="sendTask",
+                documentation=doc,
+                extensions=gen,
+            )
+        return Task(
+            id=node_id,
+            name=self.label("mark_status", status=a.status or ""),
+            kind="serviceTask",
+            documentation=doc,
+            extensions=gen,
+        )
 
     def add(self, node: FlowNode, lane: str | None) -> None:
         self.nodes.append(node)
@@ -251,8 +311,9 @@ class _ProcessCompiler:
             if isinstance(n, Gateway) and n.branches:
                 for b in n.branches:
                     cond = None if b.default or b.condition is None else parse_expression(b.condition).to_feel()
-                    fid = self.flow(n.id, b.target, name=b.name.get(self.lang), condition=cond,
-                                    documentation=b.description.get(self.lang))
+                    fid = self.flow(
+                        n.id, b.target, name=b.name.get(self.lang), condition=cond, documentation=b.description.get(self.lang)
+                    )
                     if b.default:
                         self.defaults[n.id] = fid
             else:
@@ -266,14 +327,20 @@ class _ProcessCompiler:
         self.place_unlaned()
         nodes = [self.with_default(n) for n in self.nodes]
         lanes = tuple(
-            Lane(id=f"{p.id}_lane_{role}", name=self.role_name(role),
-                 flow_node_refs=tuple(n.id for n in nodes if self.lane_of.get(n.id) == role))
+            Lane(
+                id=f"{p.id}_lane_{role}",
+                name=self.role_name(role),
+                flow_node_refs=tuple(n.id for n in nodes if self.lane_of.get(n.id) == role),
+            )
             for role in p.lanes
         )
         return Process(
-            id=p.id, name=p.name.get(self.lang), documentation=p.description.get(self.lang),
+            id=p.id,
+            name=p.name.get(self.lang),
+            documentation=p.description.get(self.lang),
             lane_sets=(LaneSet(id=f"{p.id}_lanes", lanes=lanes),) if lanes else (),
-            nodes=tuple(nodes), flows=tuple(self.flows),
+            nodes=tuple(nodes),
+            flows=tuple(self.flows),
             extensions=(ext.encode("process", {k: v for k, v in dump_process(p).items() if k != "flow"}),),
         )
 
@@ -290,8 +357,12 @@ class _ProcessCompiler:
             is_join = isinstance(node, BpmnGateway) and node.direction == "converging"
             if len(incoming) < 2 or is_join:
                 continue
-            join = BpmnGateway(id=f"{node.id}_join", kind="exclusive", direction="converging",
-                               extensions=(ext.encode("generated", {"join": node.id}),))
+            join = BpmnGateway(
+                id=f"{node.id}_join",
+                kind="exclusive",
+                direction="converging",
+                extensions=(ext.encode("generated", {"join": node.id}),),
+            )
             self.nodes.insert(self.nodes.index(by_id[node.id]), join)
             if node.id in self.lane_of:
                 self.lane_of[join.id] = self.lane_of[node.id]
@@ -332,16 +403,19 @@ def _triggers(d: ToBeDefinition) -> tuple[EventTrigger, ...]:
                 out[_message_id(e.message)] = EventTrigger(id=_message_id(e.message), kind="message", name=e.message)
             elif e.trigger in ("signal", "error", "escalation") and e.ref:
                 tid = _trigger_id(e.trigger, e.ref)
-                out[tid] = EventTrigger(id=tid, kind=e.trigger, name=e.ref,  # type: ignore[arg-type]
-                                        code=e.ref if e.trigger in ("error", "escalation") else "")
+                out[tid] = EventTrigger(
+                    id=tid,
+                    kind=e.trigger,
+                    name=e.ref,  # type: ignore[arg-type]
+                    code=e.ref if e.trigger in ("error", "escalation") else "",
+                )
     return tuple(out.values())
 
 
 def build_bpmn(definition: ToBeDefinition, *, lang: str = "en") -> Definitions:
     """The BPMN model of a definition, without layout and without checks (see :func:`compile_tobe`)."""
     processes = tuple(_ProcessCompiler(definition, p, lang).compile() for p in definition.processes)
-    participants = [Participant(id=f"Participant_{p.id}", name=p.name.get(lang), process_ref=p.id)
-                    for p in definition.processes]
+    participants = [Participant(id=f"Participant_{p.id}", name=p.name.get(lang), process_ref=p.id) for p in definition.processes]
     message_flows: list[MessageFlow] = []
     black_boxes: dict[str, Participant] = {}
     for p in definition.processes:
@@ -354,18 +428,29 @@ def build_bpmn(definition: ToBeDefinition, *, lang: str = "en") -> Definitions:
             if producer is None or (role is not None and role.kind != "external"):
                 continue
             if producer not in black_boxes:
-                black_boxes[producer] = Participant(id=f"Participant_{producer}",
-                                                    name=definition.party_name(producer, lang))
-            message_flows.append(MessageFlow(id=f"MessageFlow_{e.id}", name=e.message,
-                                             source=black_boxes[producer].id, target=e.id,
-                                             message_ref=_message_id(e.message)))
-    collaboration = Collaboration(id=f"Collaboration_{definition.id}", name=definition.name.get(lang),
-                                  participants=(*participants, *black_boxes.values()),
-                                  message_flows=tuple(message_flows))
+                black_boxes[producer] = Participant(id=f"Participant_{producer}", name=definition.party_name(producer, lang))
+            message_flows.append(
+                MessageFlow(
+                    id=f"MessageFlow_{e.id}",
+                    name=e.message,
+                    source=black_boxes[producer].id,
+                    target=e.id,
+                    message_ref=_message_id(e.message),
+                )
+            )
+    collaboration = Collaboration(
+        id=f"Collaboration_{definition.id}",
+        name=definition.name.get(lang),
+        participants=(*participants, *black_boxes.values()),
+        message_flows=tuple(message_flows),
+    )
     return Definitions(
-        id=f"Definitions_{definition.id}", name=definition.name.get(lang),
-        namespaces=((ext.PREFIX, ext.CRMFLOW_NS),), triggers=_triggers(definition),
-        collaboration=collaboration, processes=processes,
+        id=f"Definitions_{definition.id}",
+        name=definition.name.get(lang),
+        namespaces=((ext.PREFIX, ext.CRMFLOW_NS),),
+        triggers=_triggers(definition),
+        collaboration=collaboration,
+        processes=processes,
         extensions=(ext.encode("tobe", dump_head(definition)),),
     )
 
@@ -393,12 +478,14 @@ def compile_tobe(definition: ToBeDefinition, *, lang: str = "en", layout: bool =
     sound = tuple(check_soundness(bpmn, p.id) for p in bpmn.processes if p.nodes)
     problems: list[str] = []
     for line in [f"{p.code} ({', '.join(p.elements)}): {p.message(lang_)}" for p in report.errors] + [
-            f"{q.code} ({', '.join(q.elements)}): {q.message(lang_)}" for s in sound if not s.sound for q in s.problems]:
+        f"{q.code} ({', '.join(q.elements)}): {q.message(lang_)}" for s in sound if not s.sound for q in s.problems
+    ]:
         if line not in problems:  # lint runs the soundness check too
             problems.append(line)
     if problems:
-        raise ToBeError(text(MESSAGES, "compile.unsound", lang_, source=definition.source or definition.id,
-                             problems="; ".join(problems)))
+        raise ToBeError(
+            text(MESSAGES, "compile.unsound", lang_, source=definition.source or definition.id, problems="; ".join(problems))
+        )
     if layout:
         from crmflow.bpmn.layout import layout as lay_out
 
@@ -415,8 +502,9 @@ class CompiledFiles:
     pictures: tuple[Path, ...]
 
 
-def compile_file(source: str | Path, *, out: str | Path, svg: str | Path | None = None, png: str | Path | None = None,
-                 lang: str = "en") -> CompiledFiles:
+def compile_file(
+    source: str | Path, *, out: str | Path, svg: str | Path | None = None, png: str | Path | None = None, lang: str = "en"
+) -> CompiledFiles:
     """Load a To-Be YAML file, compile it (checked and laid out) and write the BPMN and diagrams.
 
     Raises

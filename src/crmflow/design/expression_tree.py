@@ -103,5 +103,17 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-__all__ = ["Binary", "Call", "DurationValue", "ListOf", "Literal", "Logical", "Node", "Path", "Unary", "Value",
-           "children", "type_name"]
+__all__ = [
+    "Binary",
+    "Call",
+    "DurationValue",
+    "ListOf",
+    "Literal",
+    "Logical",
+    "Node",
+    "Path",
+    "Unary",
+    "Value",
+    "children",
+    "type_name",
+]

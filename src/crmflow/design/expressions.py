@@ -185,8 +185,13 @@ class _Build(Transformer[Token, Node]):
 
 
 FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
-    "len": (1, 1), "lower": (1, 1), "upper": (1, 1), "is_empty": (1, 1), "matches": (2, 2),
-    "now": (0, 0), "working_minutes_since": (1, 1),
+    "len": (1, 1),
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "is_empty": (1, 1),
+    "matches": (2, 2),
+    "now": (0, 0),
+    "working_minutes_since": (1, 1),
 }
 #: Backtracking budget of ``matches``: with ``k`` open-ended repeats a pattern can take about ``n**k`` steps on
 #: ``n`` characters, so the text is limited to ``MATCH_STEPS ** (1/k)`` characters (and to :data:`MAX_MATCH_TEXT`).
@@ -203,14 +208,18 @@ def _open_repeats(items: Any, *, pattern: str, column: int, in_repeat: bool = Fa
             low, high, sub = av
             variable = low != high
             if in_repeat and variable:
-                raise ExpressionError(f"column {column}: the pattern {pattern!r} has a repeated group that holds "
-                                      "another repeat (it can take exponential time; write a simpler pattern)")
+                raise ExpressionError(
+                    f"column {column}: the pattern {pattern!r} has a repeated group that holds "
+                    "another repeat (it can take exponential time; write a simpler pattern)"
+                )
             count += variable + _open_repeats(sub, pattern=pattern, column=column, in_repeat=in_repeat or high > 1)
         elif op is _sre_c.BRANCH:
             if in_repeat:
-                raise ExpressionError(f"column {column}: the pattern {pattern!r} has a repeated group with "
-                                      "alternatives `|` (it can take exponential time; use a character class "
-                                      "[...] or write the alternatives out)")
+                raise ExpressionError(
+                    f"column {column}: the pattern {pattern!r} has a repeated group with "
+                    "alternatives `|` (it can take exponential time; use a character class "
+                    "[...] or write the alternatives out)"
+                )
             count += sum(_open_repeats(b, pattern=pattern, column=column, in_repeat=in_repeat) for b in av[1])
         elif op is _sre_c.SUBPATTERN:
             count += _open_repeats(av[3], pattern=pattern, column=column, in_repeat=in_repeat)
@@ -219,8 +228,10 @@ def _open_repeats(items: Any, *, pattern: str, column: int, in_repeat: bool = Fa
         elif op is _sre_c.ATOMIC_GROUP:
             count += _open_repeats(av, pattern=pattern, column=column, in_repeat=in_repeat)
         elif op in (_sre_c.GROUPREF, _sre_c.GROUPREF_EXISTS):
-            raise ExpressionError(f"column {column}: the pattern {pattern!r} has a back-reference "
-                                  "(it can take exponential time; write a simpler pattern)")
+            raise ExpressionError(
+                f"column {column}: the pattern {pattern!r} has a back-reference "
+                "(it can take exponential time; write a simpler pattern)"
+            )
     return count
 
 
@@ -267,8 +278,9 @@ class Expression:
         """Evaluate a condition; it must give a boolean."""
         value = self.evaluate(data, context=context)
         if not isinstance(value, bool):
-            raise ExpressionError(f"{self.source!r} gives {type_name(value)} {value!r}, not true/false "
-                                  "(a condition must compare something)")
+            raise ExpressionError(
+                f"{self.source!r} gives {type_name(value)} {value!r}, not true/false (a condition must compare something)"
+            )
         return value
 
     def names(self) -> tuple[str, ...]:
@@ -341,15 +353,13 @@ def parse_expression(text: str) -> Expression:
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
-        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected character {text[exc.pos_in_stream or 0]!r}"
-                              ) from None
+        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected character {text[exc.pos_in_stream or 0]!r}") from None
     except UnexpectedEOF:
         raise ExpressionError(f"{text!r}: the expression ends too early (something is missing at the end)") from None
     except UnexpectedToken as exc:
         expected = sorted(_pretty(e) for e in exc.expected)[:8]
         what = "end of the expression" if exc.token.type == "$END" else repr(str(exc.token))
-        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected {what} (expected {', '.join(expected)})"
-                              ) from None
+        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected {what} (expected {', '.join(expected)})") from None
     except UnexpectedInput as exc:  # pragma: no cover - the three above are its subclasses
         raise ExpressionError(f"{text!r}: column {exc.column}: cannot parse") from None
     except LarkError as exc:  # pragma: no cover
@@ -370,12 +380,12 @@ def parse_expression(text: str) -> Expression:
         n = stack.pop()
         if isinstance(n, Call):
             if n.name not in FUNCTIONS:
-                raise ExpressionError(f"{text!r}: column {n.column}: unknown function `{n.name}` "
-                                      f"(available: {', '.join(sorted(FUNCTIONS))})")
+                raise ExpressionError(
+                    f"{text!r}: column {n.column}: unknown function `{n.name}` (available: {', '.join(sorted(FUNCTIONS))})"
+                )
             lo, hi = FUNCTIONS[n.name]
             if not lo <= len(n.args) <= hi:
-                raise ExpressionError(f"{text!r}: column {n.column}: `{n.name}` takes {lo} argument(s), "
-                                      f"got {len(n.args)}")
+                raise ExpressionError(f"{text!r}: column {n.column}: `{n.name}` takes {lo} argument(s), got {len(n.args)}")
             if n.name == "matches" and isinstance(n.args[1], Literal) and isinstance(n.args[1].value, str):
                 _check_pattern(n.args[1].value, n.column)
         if isinstance(n, Path) and n.parts[0] in _KEYWORDS:  # pragma: no cover - the lexer prevents it
@@ -384,9 +394,21 @@ def parse_expression(text: str) -> Expression:
     return Expression(text, node)
 
 
-_PRETTY = {"COMP": "a comparison", "ADD": "+ or -", "MUL": "* / %", "NAME": "a field name", "NUMBER": "a number",
-           "STRING": "a string", "DURATION": "a duration", "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]",
-           "COMMA": ",", "DOT": "."}
+_PRETTY = {
+    "COMP": "a comparison",
+    "ADD": "+ or -",
+    "MUL": "* / %",
+    "NAME": "a field name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "DURATION": "a duration",
+    "LPAR": "(",
+    "RPAR": ")",
+    "LSQB": "[",
+    "RSQB": "]",
+    "COMMA": ",",
+    "DOT": ".",
+}
 
 
 def _pretty(terminal: str) -> str:
@@ -441,8 +463,11 @@ class _Evaluator:
             if not isinstance(cur, Mapping) or part not in cur:
                 where = ".".join(node.parts[:i]) or "the data"
                 known = sorted(cur)[:12] if isinstance(cur, Mapping) else []
-                raise self.fail(node, f"unknown field `{'.'.join(node.parts)}` (`{part}` is not in {where}; "
-                                      f"known: {', '.join(map(str, known)) or 'none'})")
+                raise self.fail(
+                    node,
+                    f"unknown field `{'.'.join(node.parts)}` (`{part}` is not in {where}; "
+                    f"known: {', '.join(map(str, known)) or 'none'})",
+                )
             cur = cur[part]
         if isinstance(cur, tuple):
             return list(cur)
@@ -473,8 +498,13 @@ class _Evaluator:
         if _number(left) and _number(right):
             if op in ("/", "%") and right == 0:
                 raise self.fail(node, "division by zero")
-            return {"+": left + right, "-": left - right, "*": left * right, "/": left / right if right else 0,
-                    "%": left % right if right else 0}[op]
+            return {
+                "+": left + right,
+                "-": left - right,
+                "*": left * right,
+                "/": left / right if right else 0,
+                "%": left % right if right else 0,
+            }[op]
         if op == "+" and isinstance(left, str) and isinstance(right, str):
             if len(left) + len(right) > MAX_MATCH_TEXT:
                 raise self.fail(node, f"the joined text is longer than {MAX_MATCH_TEXT} characters")
@@ -501,16 +531,22 @@ class _Evaluator:
                 raise self.fail(node, f"{name}() needs text, got {type_name(args[0])}")
             return args[0].lower() if name == "lower" else args[0].upper()
         if name == "is_empty":
-            return args[0] is None or (isinstance(args[0], str | list) and len(args[0]) == 0) or (
-                isinstance(args[0], str) and not args[0].strip())
+            return (
+                args[0] is None
+                or (isinstance(args[0], str | list) and len(args[0]) == 0)
+                or (isinstance(args[0], str) and not args[0].strip())
+            )
         if name == "matches":
             text, pattern = args
             if not isinstance(text, str) or not isinstance(pattern, str):
                 raise self.fail(node, "matches() needs text and a pattern")
             checked = _check_pattern(pattern, node.column)
             if len(text) > checked.max_text:
-                raise self.fail(node, f"matches() with the pattern {pattern!r} is run on text of at most "
-                                      f"{checked.max_text} characters (got {len(text)})")
+                raise self.fail(
+                    node,
+                    f"matches() with the pattern {pattern!r} is run on text of at most "
+                    f"{checked.max_text} characters (got {len(text)})",
+                )
             return checked.regex.fullmatch(text) is not None
         if name == "now":
             return self.context.now or datetime.now(UTC)

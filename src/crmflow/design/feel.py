@@ -12,8 +12,25 @@ from crmflow.durations import iso_duration
 
 # ------------------------------------------------------------------------------------ rendering
 
-_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "in": 4, "not_in": 4,
-               "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "neg": 7}
+_PRECEDENCE = {
+    "or": 1,
+    "and": 2,
+    "not": 3,
+    "==": 4,
+    "!=": 4,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "in": 4,
+    "not_in": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "%": 6,
+    "neg": 7,
+}
 _FEEL_CALLS = {"len": "string length", "lower": "lower case", "upper": "upper case", "matches": "matches", "now": "now"}
 
 
@@ -35,10 +52,10 @@ def render(node: Node, *, feel: bool, parent: int = 0) -> str:
     if isinstance(node, Call):
         if feel and node.name == "is_empty":
             x = sub(node.args[0], 4)
-            out = f"({x} = null or {x} = \"\")"
+            out = f'({x} = null or {x} = "")'
             return out
         if feel and node.name == "working_minutes_since":
-            return f"(now() - {sub(node.args[0], 5)}) / duration(\"PT1M\")"
+            return f'(now() - {sub(node.args[0], 5)}) / duration("PT1M")'
         name = _FEEL_CALLS.get(node.name, node.name) if feel else node.name
         return f"{name}(" + ", ".join(sub(a, 0) for a in node.args) + ")"
     if isinstance(node, Unary):

@@ -55,8 +55,11 @@ class _Warnings:
         self.items: list[Problem] = []
 
     def __call__(self, code: str, element: str, **params: object) -> None:
-        self.items.append(Problem(code, ("bpmn", element), element,
-                                  (("element", element), *((k, str(v)) for k, v in params.items())), "warning"))
+        self.items.append(
+            Problem(
+                code, ("bpmn", element), element, (("element", element), *((k, str(v)) for k, v in params.items())), "warning"
+            )
+        )
 
 
 def _recover(defs: Definitions, head: dict[str, Any]) -> dict[str, Any]:
@@ -64,8 +67,10 @@ def _recover(defs: Definitions, head: dict[str, Any]) -> dict[str, Any]:
     for p in defs.processes:
         data = ext.find(p.extensions, "process")
         if data is None:
-            raise ToBeError(f"process `{p.id}` has no <crmflow:process> extension although the definitions have "
-                            "<crmflow:tobe>; the file was edited outside crmflow — remove <crmflow:tobe> to read it as a drawing")
+            raise ToBeError(
+                f"process `{p.id}` has no <crmflow:process> extension although the definitions have "
+                "<crmflow:tobe>; the file was edited outside crmflow — remove <crmflow:tobe> to read it as a drawing"
+            )
         flow = [node for n in p.nodes if (node := ext.find(n.extensions, "node")) is not None]
         processes.append({**data, "flow": flow})
     return {**head, "processes": processes}
@@ -77,8 +82,13 @@ def _pool_names(defs: Definitions) -> dict[str, str]:
     return {p.process_ref: p.name for p in defs.collaboration.participants if p.process_ref and p.name}
 
 
-def _catalogue(defs: Definitions, processes: list[dict[str, Any]], roles: dict[str, dict[str, Any]],
-               owners: dict[str, tuple[dict[str, Any] | None, str | None]], warn: _Warnings) -> list[dict[str, Any]]:
+def _catalogue(
+    defs: Definitions,
+    processes: list[dict[str, Any]],
+    roles: dict[str, dict[str, Any]],
+    owners: dict[str, tuple[dict[str, Any] | None, str | None]],
+    warn: _Warnings,
+) -> list[dict[str, Any]]:
     """Catalogue events from message events and message flows (publisher and consumers)."""
     events: dict[str, dict[str, Any]] = {}
 
@@ -109,21 +119,24 @@ def _catalogue(defs: Definitions, processes: list[dict[str, Any]], roles: dict[s
     for mf in defs.collaboration.message_flows:
         source_node = owners.get(mf.source, (None, None))[0]
         target_node = owners.get(mf.target, (None, None))[0]
-        title = mf.name or triggers.get(mf.message_ref or "", "") or (
-            f"{(source_node or {}).get('name', mf.source)} message")
+        title = mf.name or triggers.get(mf.message_ref or "", "") or (f"{(source_node or {}).get('name', mf.source)} message")
         e = event(title)
         producer, consumer = party(mf.source), party(mf.target)
         if producer and "producer" not in e:
             e["producer"] = producer
         if consumer and consumer not in e.setdefault("consumers", []):
             e["consumers"].append(consumer)
-        if source_node is not None and ("task" in source_node or source_node.get("throw")
-                                        or source_node.get("event") == "end"):
+        if source_node is not None and ("task" in source_node or source_node.get("throw") or source_node.get("event") == "end"):
             published = source_node.setdefault("publishes", [])
             if e["name"] not in published:
                 published.append(e["name"])
-        if target_node is not None and "event" in target_node and target_node.get("trigger", "none") == "none" \
-                and not target_node.get("throw") and target_node.get("event") != "end":
+        if (
+            target_node is not None
+            and "event" in target_node
+            and target_node.get("trigger", "none") == "none"
+            and not target_node.get("throw")
+            and target_node.get("event") != "end"
+        ):
             target_node["trigger"], target_node["message"] = "message", e["name"]
         if (mf.source not in owners and mf.source not in pools) or (mf.target not in owners and mf.target not in pools):
             warn("bpmn.message_flow_end", mf.id)
@@ -149,8 +162,10 @@ def derive_tobe(definitions: Definitions, *, name: str | None = None, title: str
         return DrawnToBe(load_tobe_data(_recover(definitions, head), where=where), ())
     processes = [p for p in definitions.processes if p.nodes]
     if not processes:
-        raise ToBeError(f"{where}: the BPMN has no process with nodes to read as a To-Be (draw at least a start "
-                        "event, a task and an end event in a pool)")
+        raise ToBeError(
+            f"{where}: the BPMN has no process with nodes to read as a To-Be (draw at least a start "
+            "event, a task and an end event in a pool)"
+        )
     warn = _Warnings()
     roles: dict[str, dict[str, Any]] = {}
     pools = _pool_names(definitions)

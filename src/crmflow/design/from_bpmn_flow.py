@@ -41,8 +41,16 @@ from crmflow.bpmn.timers import parse_cycle, parse_duration
 from crmflow.design.from_bpmn_conditions import translate_condition
 from crmflow.errors import BpmnError
 
-_STEP_KIND = {"task": "user", "userTask": "user", "serviceTask": "service", "scriptTask": "service",
-              "businessRuleTask": "service", "sendTask": "send", "receiveTask": "receive", "manualTask": "manual"}
+_STEP_KIND = {
+    "task": "user",
+    "userTask": "user",
+    "serviceTask": "service",
+    "scriptTask": "service",
+    "businessRuleTask": "service",
+    "sendTask": "send",
+    "receiveTask": "receive",
+    "manualTask": "manual",
+}
 _ID = re.compile(r"[^A-Za-z0-9_.-]")
 _TRIGGERS = ("message", "timer", "signal", "error", "escalation", "terminate")
 #: Reminders written for an unbounded timer cycle (``R/P1D``).
@@ -78,8 +86,9 @@ def _label(text: str) -> str:
 class FlowDeriver:
     """Derives the YAML shape of one drawn process; ``warn(code, element, **params)`` collects warnings."""
 
-    def __init__(self, defs: Definitions, process: Process, roles: dict[str, dict[str, Any]], warn: Warn,
-                 *, name: str = "") -> None:
+    def __init__(
+        self, defs: Definitions, process: Process, roles: dict[str, dict[str, Any]], warn: Warn, *, name: str = ""
+    ) -> None:
         self.defs, self.p, self.roles, self.warn = defs, process, roles, warn
         self.name = process.name or name or process.id
         self.nodes: list[tuple[FlowNode, str]] = []  # (node, name prefix)
@@ -123,8 +132,9 @@ class FlowDeriver:
             if isinstance(node, SubProcess) and node.triggered_by_event:
                 self.warn("bpmn.event_subprocess", node.id, name=node.name or node.id)
                 continue
-            starts = [n for n in node.nodes if isinstance(n, Event) and n.position == "start"] \
-                if isinstance(node, SubProcess) else []
+            starts = (
+                [n for n in node.nodes if isinstance(n, Event) and n.position == "start"] if isinstance(node, SubProcess) else []
+            )
             if isinstance(node, SubProcess) and len(starts) == 1 and not starts[0].definitions:
                 self._open(node, starts[0], prefix)
                 continue
@@ -135,8 +145,11 @@ class FlowDeriver:
     def _open(self, sub: SubProcess, start: Event, prefix: str) -> None:
         """Flatten an expanded sub-process into the parent flow."""
         inner_prefix = f"{prefix}{sub.name or sub.id}: "
-        ends = [n for n in sub.nodes if isinstance(n, Event) and n.position == "end"
-                and (not n.definitions or n.definitions[0].kind == "terminate")]
+        ends = [
+            n
+            for n in sub.nodes
+            if isinstance(n, Event) and n.position == "end" and (not n.definitions or n.definitions[0].kind == "terminate")
+        ]
         before = len(self.nodes)
         self._flatten(sub, inner_prefix)
         for node, _ in self.nodes[before:]:
@@ -145,13 +158,22 @@ class FlowDeriver:
         leaving = [f for f in self.flows if f.source == sub.id]
         if leaving:
             self.passthrough.update(e.id for e in ends)
-        self.flows = [f if f.target != sub.id else SequenceFlow(id=f.id, name=f.name, source=f.source, target=start.id,
-                                                                 condition=f.condition, documentation=f.documentation)
-                      for f in self.flows]
+        self.flows = [
+            f
+            if f.target != sub.id
+            else SequenceFlow(
+                id=f.id, name=f.name, source=f.source, target=start.id, condition=f.condition, documentation=f.documentation
+            )
+            for f in self.flows
+        ]
         self.flows = [f for f in self.flows if f.source != sub.id]
         for e in ends if leaving else ():
-            self.flows += [SequenceFlow(id=f.id, name=f.name, source=e.id, target=f.target, condition=f.condition,
-                                        documentation=f.documentation) for f in leaving]
+            self.flows += [
+                SequenceFlow(
+                    id=f.id, name=f.name, source=e.id, target=f.target, condition=f.condition, documentation=f.documentation
+                )
+                for f in leaving
+            ]
         self.subs[sub.id] = ends[0].id if leaving and ends else sub.id
         self.sub_names[self.subs[sub.id]] = prefix + (sub.name or sub.id)
         if any(_local(u.tag).endswith("LoopCharacteristics") for u in _xml_children(sub.unmodelled)):
@@ -252,8 +274,13 @@ class FlowDeriver:
     def activity(self, n: Task | CallActivity | SubProcess, prefix: str) -> list[dict[str, Any]]:
         lane = self.lane(n.id) or self.lane_fallback()
         kind = _STEP_KIND.get(n.kind, "user") if isinstance(n, Task) else "subprocess"
-        data: dict[str, Any] = {"id": n.id, "task": kind, "name": prefix + (n.name or n.id), "lane": lane,
-                                "raci": {"R": [lane], "A": [lane]}}
+        data: dict[str, Any] = {
+            "id": n.id,
+            "task": kind,
+            "name": prefix + (n.name or n.id),
+            "lane": lane,
+            "raci": {"R": [lane], "A": [lane]},
+        }
         description = [n.documentation] if n.documentation else []
         description += self.notes.get(n.id, [])
         for be in self.attached.get(n.id, []):  # a note on a boundary timer speaks about the step
@@ -276,19 +303,25 @@ class FlowDeriver:
             data["sla"] = slas
         return self.continued(data, n.id, lane, skip=frozenset(s["id"] for s in slas))
 
-    def continued(self, data: dict[str, Any], node_id: str, lane: str | None, *,
-                  skip: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    def continued(
+        self, data: dict[str, Any], node_id: str, lane: str | None, *, skip: frozenset[str] = frozenset()
+    ) -> list[dict[str, Any]]:
         """``data`` with its ``next``, and the exception gateway of its other boundary events."""
         normal = self.next_of(node_id) or self.end_for(node_id)
-        exceptions = [exc for be in self.attached.get(node_id, []) if safe_id(be.id) not in skip
-                      and (exc := self.exception(be)) is not None]
+        exceptions = [
+            exc for be in self.attached.get(node_id, []) if safe_id(be.id) not in skip and (exc := self.exception(be)) is not None
+        ]
         if not exceptions:
             data["next"] = normal
             return [data]
         gid = f"{safe_id(node_id)}_exceptions"
         title = self.sub_names.get(node_id) or data.get("name", node_id)
-        gateway: dict[str, Any] = {"id": gid, "gateway": "exclusive", "name": f"Exceptions: {title}",
-                                   "branches": [{"to": normal, "default": True}, *exceptions]}
+        gateway: dict[str, Any] = {
+            "id": gid,
+            "gateway": "exclusive",
+            "name": f"Exceptions: {title}",
+            "branches": [{"to": normal, "default": True}, *exceptions],
+        }
         if lane:
             gateway["lane"] = lane
         data["next"] = gid
@@ -339,11 +372,16 @@ class FlowDeriver:
             return None
         if within.total_seconds() <= 0:
             return None
-        sla: dict[str, Any] = {"id": safe_id(be.id), "name": be.name or be.id, "within": within_text,
-                               "time": "calendar", "interrupting": be.interrupting}
+        sla: dict[str, Any] = {
+            "id": safe_id(be.id),
+            "name": be.name or be.id,
+            "within": within_text,
+            "time": "calendar",
+            "interrupting": be.interrupting,
+        }
         levels: list[dict[str, Any]] = [
-            {"after": "PT0S" if k == 0 else within_text, "actions": [{"action": "notify", "role": lane}]}
-            for k in range(repeat)]
+            {"after": "PT0S" if k == 0 else within_text, "actions": [{"action": "notify", "role": lane}]} for k in range(repeat)
+        ]
         path = self.next_of(be.id, kind="parallel")
         if path is not None:
             if levels:
@@ -373,8 +411,9 @@ class FlowDeriver:
             else:
                 branch["description"] = d.expression.strip()
                 gateway = f"{safe_id(self.entry_exit(be.attached_to or be.id))}_exceptions"
-                self.warn("bpmn.condition_kept", be.id, gateway=gateway, condition=d.expression.strip(),
-                          expression=branch["when"])
+                self.warn(
+                    "bpmn.condition_kept", be.id, gateway=gateway, condition=d.expression.strip(), expression=branch["when"]
+                )
         if not be.interrupting:
             self.warn("bpmn.boundary_non_interrupting", be.id, kind=kind)
         if d is not None and d.kind == "timer":
@@ -396,8 +435,13 @@ class FlowDeriver:
             g["next"] = nxt
             return g
         bare = [f for f in out if not f.condition and f.id != n.default]
-        implicit_default = (kind in ("exclusive", "inclusive") and n.default is None and len(bare) == 1
-                            and len(out) > 1 and any(f.condition for f in out))
+        implicit_default = (
+            kind in ("exclusive", "inclusive")
+            and n.default is None
+            and len(bare) == 1
+            and len(out) > 1
+            and any(f.condition for f in out)
+        )
         branches = []
         for f in out:
             branch: dict[str, Any] = {"to": f.target}
@@ -427,8 +471,11 @@ class FlowDeriver:
         lane = self.lane(n.id)
         name = prefix + n.name if n.name else ""
         if n.id in self.passthrough:
-            e: dict[str, Any] = {"id": n.id, "event": "intermediate",
-                                 "name": name or prefix + ("start" if n.position == "start" else "end")}
+            e: dict[str, Any] = {
+                "id": n.id,
+                "event": "intermediate",
+                "name": name or prefix + ("start" if n.position == "start" else "end"),
+            }
             if lane:
                 e["lane"] = lane
             return self.continued(e, n.id, lane)
@@ -460,9 +507,18 @@ class FlowDeriver:
         if n.position == "end":
             return [e]
         if d is not None and d.kind == "link" and n.position == "intermediateThrow":
-            catch = next((c for c, _ in self.nodes if isinstance(c, Event) and c.position == "intermediateCatch"
-                          and c.definitions and c.definitions[0].kind == "link"
-                          and c.definitions[0].name == d.name), None)
+            catch = next(
+                (
+                    c
+                    for c, _ in self.nodes
+                    if isinstance(c, Event)
+                    and c.position == "intermediateCatch"
+                    and c.definitions
+                    and c.definitions[0].kind == "link"
+                    and c.definitions[0].name == d.name
+                ),
+                None,
+            )
             if catch is not None:
                 e["next"] = catch.id
                 return [e]

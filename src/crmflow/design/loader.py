@@ -102,23 +102,28 @@ def compose_located(text: str, *, where: str) -> Located:
 
     def walk(node: yaml.Node, path: PathKey) -> Any:
         if id(node) in seen:
-            raise ToBeError(f"{where}:{node.start_mark.line + 1}: `{dotted(path)}`: YAML anchors and aliases are not "
-                            "allowed in a To-Be definition (write the value out)")
+            raise ToBeError(
+                f"{where}:{node.start_mark.line + 1}: `{dotted(path)}`: YAML anchors and aliases are not "
+                "allowed in a To-Be definition (write the value out)"
+            )
         seen.add(id(node))
         marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise ToBeError(f"{where}:{key_node.start_mark.line + 1}: `<<` merge keys are not allowed "
-                                    "(write the keys out)")
+                    raise ToBeError(
+                        f"{where}:{key_node.start_mark.line + 1}: `<<` merge keys are not allowed (write the keys out)"
+                    )
                 key = _CONSTRUCTOR.construct_object(key_node)
                 if not isinstance(key, str):
-                    raise ToBeError(f"{where}:{key_node.start_mark.line + 1}: `{dotted(path)}`: key {key!r} is not "
-                                    "text (quote it)")
+                    raise ToBeError(
+                        f"{where}:{key_node.start_mark.line + 1}: `{dotted(path)}`: key {key!r} is not text (quote it)"
+                    )
                 if key in out:
-                    raise ToBeError(f"{where}:{key_node.start_mark.line + 1}: `{dotted((*path, key))}` is written "
-                                    "twice (keep one)")
+                    raise ToBeError(
+                        f"{where}:{key_node.start_mark.line + 1}: `{dotted((*path, key))}` is written twice (keep one)"
+                    )
                 marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = walk(value_node, (*path, key))
             return out
@@ -170,14 +175,16 @@ def _fix(error: ValidationError) -> str:
     if v == "minProperties":
         return "write at least one of `ru`, `en`"
     if v == "oneOf" and isinstance(inst, dict) and "id" in inst:
-        return "say what the node is: add `task: user|service|send|receive|manual|subprocess`, " \
-               "`gateway: exclusive|parallel|inclusive|event_based` or `event: start|intermediate|end` (exactly one)"
+        return (
+            "say what the node is: add `task: user|service|send|receive|manual|subprocess`, "
+            "`gateway: exclusive|parallel|inclusive|event_based` or `event: start|intermediate|end` (exactly one)"
+        )
     if v == "oneOf" and error.schema.get("description", "").startswith("A text"):
         hint = ""
         if isinstance(inst, dict) and any(value is None for value in inst.values()):
             hint = "; a comma inside {ru: ..., en: ...} splits the text — put the text in quotes"
         elif isinstance(inst, bool) or (isinstance(inst, dict) and any(isinstance(v, bool) for v in inst.values())):
-            hint = "; YAML reads Yes/No/On/Off as true/false — put the text in quotes (\"Yes\")"
+            hint = '; YAML reads Yes/No/On/Off as true/false — put the text in quotes ("Yes")'
         return f"{inst!r} is not a text (write a string or {{ru: ..., en: ...}}{hint})"
     if v == "oneOf":
         return f"{inst!r} is not valid here ({error.schema.get('description', 'see the schema')})"
@@ -232,8 +239,7 @@ def _report(where: str, located: Located | None, problems: Sequence[tuple[PathKe
 # ----------------------------------------------------------------------------- entry points
 
 
-def load_tobe_data(data: Any, *, where: str = "<definition>", located: Located | None = None,
-                   lang: str = "en") -> ToBeDefinition:
+def load_tobe_data(data: Any, *, where: str = "<definition>", located: Located | None = None, lang: str = "en") -> ToBeDefinition:
     """Validate plain data (the YAML shape) and build the definition.
 
     Raises
@@ -312,5 +318,16 @@ def validate_tobe(path: str | Path | Any, *, lang: str = "en") -> Validation:
     return Validation(definition=definition, warnings=warnings)
 
 
-__all__ = ["Located", "Problem", "Validation", "compose_located", "dotted", "load_tobe", "load_tobe_data",
-           "read_tobe_text", "schema", "schema_problems", "validate_tobe"]
+__all__ = [
+    "Located",
+    "Problem",
+    "Validation",
+    "compose_located",
+    "dotted",
+    "load_tobe",
+    "load_tobe_data",
+    "read_tobe_text",
+    "schema",
+    "schema_problems",
+    "validate_tobe",
+]

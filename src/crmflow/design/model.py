@@ -57,8 +57,6 @@ ESCALATION_ACTIONS: tuple[EscalationActionKind, ...] = get_args(EscalationAction
 ROUTING_STRATEGIES: tuple[RoutingStrategy, ...] = get_args(RoutingStrategy)
 
 
-
-
 # ------------------------------------------------------------------------------ organisation
 
 
@@ -247,8 +245,7 @@ class Raci:
     def letters(self, role: str) -> str:
         """The RACI letters of ``role`` on this step (``"RA"``, ``"C"``, ``""``)."""
         out = ""
-        for letter, roles in (("R", self.responsible), ("A", self.accountable),
-                              ("C", self.consulted), ("I", self.informed)):
+        for letter, roles in (("R", self.responsible), ("A", self.accountable), ("C", self.consulted), ("I", self.informed)):
             if role in roles:
                 out += letter
         return out

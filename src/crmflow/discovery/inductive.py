@@ -187,8 +187,7 @@ def _sequence_cut(dfg: _Dfg) -> Groups | None:
                 if j != i:
                     bits |= (1 << j) | reach[j]
         reach[i] = bits
-    links = [(str(i), str(j)) for i in range(k) for j in range(i + 1, k)
-             if not (reach[i] >> j) & 1 and not (reach[j] >> i) & 1]
+    links = [(str(i), str(j)) for i in range(k) for j in range(i + 1, k) if not (reach[i] >> j) & 1 and not (reach[j] >> i) & 1]
     merged = _components([str(i) for i in range(k)], links)
     if len(merged) < 2:
         return None
@@ -215,8 +214,12 @@ def _strict(groups: Groups, dfg: _Dfg) -> Groups | None:
         last_to[i] = max(last_to[i], j)
         for p in range(i + 1, j):
             jumps_over[p] = True
-    skippable = [jumps_over[p] or any(groups[q] & dfg.start.keys() for q in range(p + 1, k))
-                 or any(groups[q] & dfg.end.keys() for q in range(p)) for p in range(k)]
+    skippable = [
+        jumps_over[p]
+        or any(groups[q] & dfg.start.keys() for q in range(p + 1, k))
+        or any(groups[q] & dfg.end.keys() for q in range(p))
+        for p in range(k)
+    ]
     merged = [set(g) for g in groups]
     for p in range(k):
         if not skippable[p]:
@@ -239,7 +242,7 @@ def _parallel_cut(dfg: _Dfg) -> Groups | None:
     """Components of the negated DFG; every group must hold a start and an end activity."""
     acts = sorted(dfg.activities)
     e = dfg.edges
-    links = [(a, b) for i, a in enumerate(acts) for b in acts[i + 1:] if (a, b) not in e or (b, a) not in e]
+    links = [(a, b) for i, a in enumerate(acts) for b in acts[i + 1 :] if (a, b) not in e or (b, a) not in e]
     groups = _components(acts, links)
     good = [g for g in groups if g & dfg.start.keys() and g & dfg.end.keys()]
     bad = [g for g in groups if g not in good]
@@ -422,8 +425,7 @@ class _Miner:
         if op == "loop":
             redo = ProcessTree.xor(*children[1:])
             return ProcessTree.loop(children[0], redo)
-        return {"xor": ProcessTree.xor, "sequence": ProcessTree.sequence,
-                "parallel": ProcessTree.parallel}[op](*children)
+        return {"xor": ProcessTree.xor, "sequence": ProcessTree.sequence, "parallel": ProcessTree.parallel}[op](*children)
 
     def _fall_through(self, log: Log, dfg: _Dfg) -> ProcessTree:
         acts = sorted(dfg.activities)
@@ -505,8 +507,9 @@ def _as_variants(log_or_variants: LogLike) -> Log:
         out: Log = {}
         for trace, n in log_or_variants.items():
             if isinstance(trace, str):
-                raise DiscoveryError(f"a variant must be a sequence of activities, got the string {trace!r}; "
-                                     "write it as a tuple, e.g. ('a', 'b')")
+                raise DiscoveryError(
+                    f"a variant must be a sequence of activities, got the string {trace!r}; write it as a tuple, e.g. ('a', 'b')"
+                )
             if int(n) < 0:
                 raise DiscoveryError(f"variant {tuple(trace)!r} has a negative count ({n})")
             if n:

@@ -246,8 +246,7 @@ def to_petri_net(tree: ProcessTree) -> PetriNet:
     b = _NetBuilder()
     source, sink = b.place("source"), b.place("sink")
     b.block(tree, source, sink)
-    return PetriNet.build(places=b.places, transitions=b.transitions, arcs=b.arcs,
-                          initial={source: 1}, final={sink: 1})
+    return PetriNet.build(places=b.places, transitions=b.transitions, arcs=b.arcs, initial={source: 1}, final={sink: 1})
 
 
 __all__ = ["OPERATORS", "Operator", "ProcessTree", "ProcessTreeError", "to_petri_net"]

@@ -56,16 +56,16 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> l
     if total <= 0 or t.bottleneck_top == 0:
         return []
     keep = [
-        r for r in store.rows(fq.transition_waits(log.name), {"top": t.bottleneck_top})
+        r
+        for r in store.rows(fq.transition_waits(log.name), {"top": t.bottleneck_top})
         if r["total_s"] / total >= t.bottleneck_min_share
     ]
     # An activity whose waiting comes (almost) all from one reported transition adds nothing new.
-    into = {r["target"]: max(into_r["total_s"] for into_r in keep if into_r["target"] == r["target"])
-            for r in keep}
+    into = {r["target"]: max(into_r["total_s"] for into_r in keep if into_r["target"] == r["target"]) for r in keep}
     acts = [
-        r for r in store.rows(fq.activity_waits(log.name), {"top": t.bottleneck_top})
-        if r["total_s"] / total >= t.bottleneck_min_share
-        and into.get(r["target"], 0.0) < DUPLICATE_SHARE * r["total_s"]
+        r
+        for r in store.rows(fq.activity_waits(log.name), {"top": t.bottleneck_top})
+        if r["total_s"] / total >= t.bottleneck_min_share and into.get(r["target"], 0.0) < DUPLICATE_SHARE * r["total_s"]
     ]
     keys = [(r["source"], r["target"]) for r in keep] + [(None, r["target"]) for r in acts]
     if not keys:
@@ -73,17 +73,28 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> l
     params = {"src": [k[0] for k in keys], "dst": [k[1] for k in keys]}
     cases: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     n_cases: dict[tuple[Any, Any], int] = {}
-    found = store.rows(fq.slowest_transition_cases(log.name), {
-        "src": [r["source"] for r in keep], "dst": [r["target"] for r in keep], "limit": EVIDENCE_LIMIT,
-    }) if keep else []
+    found = (
+        store.rows(
+            fq.slowest_transition_cases(log.name),
+            {
+                "src": [r["source"] for r in keep],
+                "dst": [r["target"] for r in keep],
+                "limit": EVIDENCE_LIMIT,
+            },
+        )
+        if keep
+        else []
+    )
     if acts:
-        found += store.rows(fq.slowest_activity_cases(log.name), {
-            "dst": [r["target"] for r in acts], "limit": EVIDENCE_LIMIT,
-        })
+        found += store.rows(
+            fq.slowest_activity_cases(log.name),
+            {
+                "dst": [r["target"] for r in acts],
+                "limit": EVIDENCE_LIMIT,
+            },
+        )
     for r in found:
-        cases[(r["src"], r["dst"])] = [
-            {"case_id": c, "wait_s": w} for c, w in zip(r["case_ids"], r["waits"], strict=True)
-        ]
+        cases[(r["src"], r["dst"])] = [{"case_id": c, "wait_s": w} for c, w in zip(r["case_ids"], r["waits"], strict=True)]
         n_cases[(r["src"], r["dst"])] = int(r["cases"])
     people: dict[tuple[Any, Any], list[str]] = defaultdict(list)
     for r in store.rows(fq.waiting_for_resources(log.name), {**params, "limit": 5}):
@@ -96,30 +107,44 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> l
         share = r["total_s"] / total
         n = n_cases.get(key, 0)
         words = {
-            "source": src, "target": r["target"], "mean": fmt_duration(r["mean_s"], lang),
-            "share": fmt_share(share, lang), "median": fmt_duration(r["median_s"], lang),
-            "p90": fmt_duration(r["p90_s"], lang), "total": fmt_duration(r["total_s"], lang),
-            "count": r["count"], "cases": n,
+            "source": src,
+            "target": r["target"],
+            "mean": fmt_duration(r["mean_s"], lang),
+            "share": fmt_share(share, lang),
+            "median": fmt_duration(r["median_s"], lang),
+            "p90": fmt_duration(r["p90_s"], lang),
+            "total": fmt_duration(r["total_s"], lang),
+            "count": r["count"],
+            "cases": n,
         }
         slow = cases.get(key, [])
-        out.append(Finding(
-            kind="bottleneck",
-            key=f"{src} -> {r['target']}" if src is not None else f"-> {r['target']}",
-            title=text(MESSAGES, f"bottleneck.{level}.title", lang, **words),
-            description=text(MESSAGES, f"bottleneck.{level}.description", lang, **words),
-            severity=_severity(share),
-            metrics={
-                "level": level, "source": src, "target": r["target"], "count": int(r["count"]),
-                "cases": n, "mean_wait_s": r["mean_s"], "median_wait_s": r["median_s"],
-                "p90_wait_s": r["p90_s"], "max_wait_s": r["max_s"], "total_wait_s": r["total_s"],
-                "share_of_waiting": share,
-            },
-            evidence=Evidence(
-                case_ids=tuple(c["case_id"] for c in slow),
-                case_count=n,
-                resources=tuple(people[key]),
-                activities=tuple(a for a in (src, r["target"]) if a is not None),
-                rows=tuple({"case_id": c["case_id"], "wait_s": c["wait_s"]} for c in slow[:ROWS_LIMIT]),
-            ),
-        ))
+        out.append(
+            Finding(
+                kind="bottleneck",
+                key=f"{src} -> {r['target']}" if src is not None else f"-> {r['target']}",
+                title=text(MESSAGES, f"bottleneck.{level}.title", lang, **words),
+                description=text(MESSAGES, f"bottleneck.{level}.description", lang, **words),
+                severity=_severity(share),
+                metrics={
+                    "level": level,
+                    "source": src,
+                    "target": r["target"],
+                    "count": int(r["count"]),
+                    "cases": n,
+                    "mean_wait_s": r["mean_s"],
+                    "median_wait_s": r["median_s"],
+                    "p90_wait_s": r["p90_s"],
+                    "max_wait_s": r["max_s"],
+                    "total_wait_s": r["total_s"],
+                    "share_of_waiting": share,
+                },
+                evidence=Evidence(
+                    case_ids=tuple(c["case_id"] for c in slow),
+                    case_count=n,
+                    resources=tuple(people[key]),
+                    activities=tuple(a for a in (src, r["target"]) if a is not None),
+                    rows=tuple({"case_id": c["case_id"], "wait_s": c["wait_s"]} for c in slow[:ROWS_LIMIT]),
+                ),
+            )
+        )
     return out

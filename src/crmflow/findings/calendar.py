@@ -101,10 +101,7 @@ class WorkCalendar(JsonMixin):
     @property
     def always(self) -> bool:
         """True when every second is working time (working time equals elapsed time)."""
-        return (
-            self.start_s == 0 and self.end_s == DAY_SECONDS
-            and set(self.weekdays) == set(ALL_DAYS) and self.holidays is None
-        )
+        return self.start_s == 0 and self.end_s == DAY_SECONDS and set(self.weekdays) == set(ALL_DAYS) and self.holidays is None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -211,20 +208,24 @@ class WorkCalendar(JsonMixin):
             if begin + left <= end:
                 return datetime.fromtimestamp(begin + left, tz=UTC)
             left -= end - begin
-        raise ValueError(f"no {seconds} s of working time within {max_days} days after {start.isoformat()} "
-                         "(check the working hours and weekdays)")
+        raise ValueError(
+            f"no {seconds} s of working time within {max_days} days after {start.isoformat()} "
+            "(check the working hours and weekdays)"
+        )
 
     def install(self, store: EventStore, first: date, last: date) -> CalendarTable:
         """Write the day table for ``first`` .. ``last`` into the store and return its handle."""
         rows = self.days(first, last)
         name = store.new_name("wcal")
-        arrow = pa.table({
-            "day": pa.array([r.day for r in rows], pa.date32()),
-            "is_working": pa.array([r.is_working for r in rows], pa.bool_()),
-            "work_start": pa.array([r.work_start for r in rows], pa.float64()),
-            "work_len": pa.array([r.work_len for r in rows], pa.float64()),
-            "cum_before": pa.array([r.cum_before for r in rows], pa.float64()),
-        })
+        arrow = pa.table(
+            {
+                "day": pa.array([r.day for r in rows], pa.date32()),
+                "is_working": pa.array([r.is_working for r in rows], pa.bool_()),
+                "work_start": pa.array([r.work_start for r in rows], pa.float64()),
+                "work_len": pa.array([r.work_len for r in rows], pa.float64()),
+                "cum_before": pa.array([r.cum_before for r in rows], pa.float64()),
+            }
+        )
         store.temp_table_from_arrow(name, arrow)
         return CalendarTable(calendar=self, table=name, first_day=first, last_day=last)
 

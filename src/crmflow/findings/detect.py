@@ -123,6 +123,11 @@ def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str
 
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], -f.evidence.case_count, f.kind, f.key))
     return FindingsReport(
-        findings=tuple(findings), sla=tuple(sla), funnel=funnel, warnings=tuple(warnings),
-        end_activities=ends.activities, end_activities_inferred=ends.inferred, rules=rules.echo(),
+        findings=tuple(findings),
+        sla=tuple(sla),
+        funnel=funnel,
+        warnings=tuple(warnings),
+        end_activities=ends.activities,
+        end_activities_inferred=ends.inferred,
+        rules=rules.echo(),
     )

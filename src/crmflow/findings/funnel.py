@@ -68,14 +68,16 @@ def measure_funnel(log: EventLog, rules: AuditRules, *, lang: str = "en") -> tup
         result = FunnelResult(
             stages=tuple(
                 FunnelStage(
-                    stage=name, cases=reach[k],
+                    stage=name,
+                    cases=reach[k],
                     share_of_start=reach[k] / reach[0] if reach[0] else None,
                     conversion_from_previous=(reach[k] / reach[k - 1] if reach[k - 1] else None) if k else None,
                     lost_here=reach[k] - reach[k + 1] if k + 1 < len(stages) else 0,
                 )
                 for k, name in enumerate(stages)
             ),
-            cases_in_funnel=total, cases_without_stage=log.n_cases - total,
+            cases_in_funnel=total,
+            cases_without_stage=log.n_cases - total,
         )
         drops = [(s.lost_here, -k) for k, s in enumerate(result.stages) if s.lost_here > 0]
         if not drops:
@@ -87,17 +89,28 @@ def measure_funnel(log: EventLog, rules: AuditRules, *, lang: str = "en") -> tup
     here, nxt = result.stages[k], result.stages[k + 1]
     drop = here.lost_here / here.cases
     words = {
-        "stage": here.stage, "next": nxt.stage, "lost": here.lost_here, "rate": fmt_share(drop, lang),
-        "reached": here.cases, "converted": nxt.cases, "conversion": fmt_share(1 - drop, lang),
+        "stage": here.stage,
+        "next": nxt.stage,
+        "lost": here.lost_here,
+        "rate": fmt_share(drop, lang),
+        "reached": here.cases,
+        "converted": nxt.cases,
+        "conversion": fmt_share(1 - drop, lang),
     }
     finding = Finding(
-        kind="funnel_drop", key=f"{here.stage} -> {nxt.stage}",
+        kind="funnel_drop",
+        key=f"{here.stage} -> {nxt.stage}",
         title=text(MESSAGES, "funnel.title", lang, **words),
         description=text(MESSAGES, "funnel.description", lang, **words),
         severity=_severity(drop),
         metrics={
-            "stage": here.stage, "next_stage": nxt.stage, "reached": here.cases, "converted": nxt.cases,
-            "lost": here.lost_here, "drop_rate": drop, "share_of_start_lost": here.lost_here / result.stages[0].cases,
+            "stage": here.stage,
+            "next_stage": nxt.stage,
+            "reached": here.cases,
+            "converted": nxt.cases,
+            "lost": here.lost_here,
+            "drop_rate": drop,
+            "share_of_start_lost": here.lost_here / result.stages[0].cases,
         },
         evidence=Evidence(case_ids=tuple(ids), case_count=here.lost_here, activities=(here.stage, nxt.stage)),
     )

@@ -18,10 +18,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Ожидание между «{source}» и «{target}»: в среднем {mean}, {share} всего времени ожидания",
     },
     "bottleneck.transition.description": {
-        "en": "{count} transitions in {cases} cases; median wait {median}, 90 % wait less than {p90}, "
-              "total {total}.",
-        "ru": "{count} переходов в {cases} случаях; медиана ожидания {median}, 90 % ждут меньше {p90}, "
-              "всего {total}.",
+        "en": "{count} transitions in {cases} cases; median wait {median}, 90 % wait less than {p90}, total {total}.",
+        "ru": "{count} переходов в {cases} случаях; медиана ожидания {median}, 90 % ждут меньше {p90}, всего {total}.",
     },
     "bottleneck.activity.title": {
         "en": "Waiting before “{target}”: {mean} on average, {share} of all waiting time",
@@ -77,9 +75,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "stuck.description": {
         "en": "{share} of the open cases; median time since the last event {median}, the longest {max}. "
-              "Most often stuck after “{activity}”.",
+        "Most often stuck after “{activity}”.",
         "ru": "{share} незавершённых случаев; медиана времени с последнего события {median}, дольше всего "
-              "{max}. Чаще всего застревают после «{activity}».",
+        "{max}. Чаще всего застревают после «{activity}».",
     },
     # ----------------------------------------------------------------- SLA
     "sla.title": {
@@ -88,9 +86,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "sla.description": {
         "en": "From “{source}” to “{target}” within {within} ({basis}); {late} were late and {open} are still "
-              "open past the limit. Median {median}, 90 % within {p90}.",
+        "open past the limit. Median {median}, 90 % within {p90}.",
         "ru": "От «{source}» до «{target}» за {within} ({basis}); {late} с опозданием и {open} ещё открыты "
-              "сверх срока. Медиана {median}, 90 % укладываются в {p90}.",
+        "сверх срока. Медиана {median}, 90 % укладываются в {p90}.",
     },
     "sla.basis.working": {"en": "working time", "ru": "рабочее время"},
     "sla.basis.calendar": {"en": "calendar time", "ru": "календарное время"},
@@ -118,15 +116,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "warn.auto_end": {
         "en": "No end activities declared: the activities that end at least {share} of the cases count as "
-              "end activities: {activities}",
+        "end activities: {activities}",
         "ru": "Завершающие действия не заданы: завершающими считаются действия, которыми заканчивается "
-              "не менее {share} случаев: {activities}",
+        "не менее {share} случаев: {activities}",
     },
     "warn.no_end": {
         "en": "No end activities declared and none ends at least {share} of the cases: stuck cases are not "
-              "checked (declare end_activities in the rules)",
+        "checked (declare end_activities in the rules)",
         "ru": "Завершающие действия не заданы, и ни одно не завершает хотя бы {share} случаев: зависшие "
-              "случаи не проверяются (укажите end_activities в правилах)",
+        "случаи не проверяются (укажите end_activities в правилах)",
     },
 }
 

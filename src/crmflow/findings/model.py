@@ -8,7 +8,12 @@ from typing import Any, Literal
 from crmflow.jsonable import JsonMixin
 
 FindingKind = Literal[
-    "bottleneck", "rework", "ping_pong", "workload_concentration", "stuck_case", "sla_violation",
+    "bottleneck",
+    "rework",
+    "ping_pong",
+    "workload_concentration",
+    "stuck_case",
+    "sla_violation",
     "funnel_drop",
 ]
 Severity = Literal["high", "medium", "low"]

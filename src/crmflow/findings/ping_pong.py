@@ -25,7 +25,11 @@ Level = Literal["resource", "role"]
 
 
 def find_ping_pong(
-    log: EventLog, rules: AuditRules, *, lang: str = "en", levels: tuple[Level, ...] = ("resource", "role"),
+    log: EventLog,
+    rules: AuditRules,
+    *,
+    lang: str = "en",
+    levels: tuple[Level, ...] = ("resource", "role"),
 ) -> list[Finding]:
     """Pairs of resources (and roles) that bounce work back and forth within cases.
 
@@ -49,13 +53,19 @@ def find_ping_pong(
     counts = log.store.rows(fq.actor_counts(log.name))[0]
     out: list[Finding] = []
     for level in levels:
-        if counts[level]:   # a log without roles has nothing to check at the role level
+        if counts[level]:  # a log without roles has nothing to check at the role level
             out += _level(log, rules, level, n_cases, lang, has_nulls=counts[level] < counts["events"])
     return out
 
 
 def _level(
-    log: EventLog, rules: AuditRules, level: Level, n_cases: int, lang: str, *, has_nulls: bool,
+    log: EventLog,
+    rules: AuditRules,
+    level: Level,
+    n_cases: int,
+    lang: str,
+    *,
+    has_nulls: bool,
 ) -> list[Finding]:
     store, t = log.store, rules.thresholds
     if t.ping_pong_top == 0:
@@ -79,19 +89,28 @@ def _level(
     for p in pairs:
         key = (p["x"], p["y"])
         words = {"x": key[0], "y": key[1], "cases": p["cases"], "bounces": p["bounces"]}
-        out.append(Finding(
-            kind="ping_pong", key=f"{level}: {key[0]} <-> {key[1]}",
-            title=text(MESSAGES, f"ping_pong.{level}.title", lang, **words),
-            description=text(MESSAGES, "ping_pong.description", lang, **words),
-            severity=grade(p["cases"] / n_cases),
-            metrics={
-                "level": level, "a": key[0], "b": key[1], "cases": int(p["cases"]),
-                "bounces": int(p["bounces"]), "share_of_cases": p["cases"] / n_cases,
-            },
-            evidence=Evidence(
-                case_ids=tuple(c["case_id"] for c in cases[key]), case_count=int(p["cases"]),
-                resources=key if level == "resource" else (), activities=tuple(acts[key]),
-                rows=tuple({"case_id": c["case_id"], "bounces": int(c["n"])} for c in cases[key][:10]),
-            ),
-        ))
+        out.append(
+            Finding(
+                kind="ping_pong",
+                key=f"{level}: {key[0]} <-> {key[1]}",
+                title=text(MESSAGES, f"ping_pong.{level}.title", lang, **words),
+                description=text(MESSAGES, "ping_pong.description", lang, **words),
+                severity=grade(p["cases"] / n_cases),
+                metrics={
+                    "level": level,
+                    "a": key[0],
+                    "b": key[1],
+                    "cases": int(p["cases"]),
+                    "bounces": int(p["bounces"]),
+                    "share_of_cases": p["cases"] / n_cases,
+                },
+                evidence=Evidence(
+                    case_ids=tuple(c["case_id"] for c in cases[key]),
+                    case_count=int(p["cases"]),
+                    resources=key if level == "resource" else (),
+                    activities=tuple(acts[key]),
+                    rows=tuple({"case_id": c["case_id"], "bounces": int(c["n"])} for c in cases[key][:10]),
+                ),
+            )
+        )
     return out

@@ -51,8 +51,7 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[F
 def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[Finding]:
     store, t = log.store, rules.thresholds
     top = [
-        r for r in store.rows(fq.repeats_summary(log.name), {"top": t.rework_top})
-        if r["cases"] / n_cases >= t.rework_min_share
+        r for r in store.rows(fq.repeats_summary(log.name), {"top": t.rework_top}) if r["cases"] / n_cases >= t.rework_min_share
     ]
     if not top:
         return []
@@ -72,25 +71,38 @@ def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[
         a = r["activity"]
         share_of_with = r["cases"] / r["cases_with"]
         words = {
-            "activity": a, "cases": r["cases"], "extra": r["extra"], "max": r["max_executions"],
+            "activity": a,
+            "cases": r["cases"],
+            "extra": r["extra"],
+            "max": r["max_executions"],
             "share": fmt_share(share_of_with, lang),
         }
-        out.append(Finding(
-            kind="rework", key=a,
-            title=text(MESSAGES, "rework.repeat.title", lang, **words),
-            description=text(MESSAGES, "rework.repeat.description", lang, **words),
-            severity=grade(r["cases"] / n_cases),
-            metrics={
-                "type": "repeat", "activity": a, "cases": int(r["cases"]), "extra_executions": int(r["extra"]),
-                "max_executions": int(r["max_executions"]), "cases_with_activity": int(r["cases_with"]),
-                "share_of_cases": r["cases"] / n_cases, "share_of_cases_with_activity": share_of_with,
-            },
-            evidence=Evidence(
-                case_ids=tuple(c["case_id"] for c in cases[a]), case_count=int(r["cases"]),
-                resources=tuple(people[a]), activities=(a,),
-                rows=tuple({"case_id": c["case_id"], "executions": int(c["n"])} for c in cases[a][:10]),
-            ),
-        ))
+        out.append(
+            Finding(
+                kind="rework",
+                key=a,
+                title=text(MESSAGES, "rework.repeat.title", lang, **words),
+                description=text(MESSAGES, "rework.repeat.description", lang, **words),
+                severity=grade(r["cases"] / n_cases),
+                metrics={
+                    "type": "repeat",
+                    "activity": a,
+                    "cases": int(r["cases"]),
+                    "extra_executions": int(r["extra"]),
+                    "max_executions": int(r["max_executions"]),
+                    "cases_with_activity": int(r["cases_with"]),
+                    "share_of_cases": r["cases"] / n_cases,
+                    "share_of_cases_with_activity": share_of_with,
+                },
+                evidence=Evidence(
+                    case_ids=tuple(c["case_id"] for c in cases[a]),
+                    case_count=int(r["cases"]),
+                    resources=tuple(people[a]),
+                    activities=(a,),
+                    rows=tuple({"case_id": c["case_id"], "executions": int(c["n"])} for c in cases[a][:10]),
+                ),
+            )
+        )
     return out
 
 
@@ -102,7 +114,8 @@ def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, lang: str) ->
     store.sql(fq.stage_returns_table(log.name, tmp), {"stages": list(rules.stages)})
     try:
         top = [
-            r for r in store.rows(fq.stage_returns_summary(tmp), {"top": t.rework_top})
+            r
+            for r in store.rows(fq.stage_returns_summary(tmp), {"top": t.rework_top})
             if r["cases"] / n_cases >= t.rework_min_share
         ]
         if not top:
@@ -120,18 +133,27 @@ def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, lang: str) ->
     for r in top:
         key = (r["from_stage"], r["to_stage"])
         words = {"source": key[0], "target": key[1], "cases": r["cases"], "returns": r["returns"]}
-        out.append(Finding(
-            kind="rework", key=f"{key[0]} -> {key[1]}",
-            title=text(MESSAGES, "rework.stage_return.title", lang, **words),
-            description=text(MESSAGES, "rework.stage_return.description", lang, **words),
-            severity=grade(r["cases"] / n_cases),
-            metrics={
-                "type": "stage_return", "from_stage": key[0], "to_stage": key[1],
-                "cases": int(r["cases"]), "returns": int(r["returns"]), "share_of_cases": r["cases"] / n_cases,
-            },
-            evidence=Evidence(
-                case_ids=tuple(c["case_id"] for c in cases[key]), case_count=int(r["cases"]),
-                resources=tuple(people[key]), activities=key,
-            ),
-        ))
+        out.append(
+            Finding(
+                kind="rework",
+                key=f"{key[0]} -> {key[1]}",
+                title=text(MESSAGES, "rework.stage_return.title", lang, **words),
+                description=text(MESSAGES, "rework.stage_return.description", lang, **words),
+                severity=grade(r["cases"] / n_cases),
+                metrics={
+                    "type": "stage_return",
+                    "from_stage": key[0],
+                    "to_stage": key[1],
+                    "cases": int(r["cases"]),
+                    "returns": int(r["returns"]),
+                    "share_of_cases": r["cases"] / n_cases,
+                },
+                evidence=Evidence(
+                    case_ids=tuple(c["case_id"] for c in cases[key]),
+                    case_count=int(r["cases"]),
+                    resources=tuple(people[key]),
+                    activities=key,
+                ),
+            )
+        )
     return out

@@ -47,12 +47,17 @@ from crmflow.yamlfile import read_yaml
 TimeBasis = Literal["working", "calendar"]
 
 _WEEKDAYS: dict[str, int] = {}
-for _day, _spellings in enumerate((
-    ("mon", "monday", "пн", "понедельник"), ("tue", "tuesday", "вт", "вторник"),
-    ("wed", "wednesday", "ср", "среда"), ("thu", "thursday", "чт", "четверг"),
-    ("fri", "friday", "пт", "пятница"), ("sat", "saturday", "сб", "суббота"),
-    ("sun", "sunday", "вс", "воскресенье"),
-)):
+for _day, _spellings in enumerate(
+    (
+        ("mon", "monday", "пн", "понедельник"),
+        ("tue", "tuesday", "вт", "вторник"),
+        ("wed", "wednesday", "ср", "среда"),
+        ("thu", "thursday", "чт", "четверг"),
+        ("fri", "friday", "пт", "пятница"),
+        ("sat", "saturday", "сб", "суббота"),
+        ("sun", "sunday", "вс", "воскресенье"),
+    )
+):
     for _spelling in _spellings:
         _WEEKDAYS[_spelling] = _day
 
@@ -119,8 +124,7 @@ class AuditRules(JsonMixin):
         return {
             "calendar": self.calendar.describe(),
             "sla": [
-                {"name": r.name, "from": r.from_activity, "to": r.to_activity, "within_s": r.within_s,
-                 "time": r.time}
+                {"name": r.name, "from": r.from_activity, "to": r.to_activity, "within_s": r.within_s, "time": r.time}
                 for r in self.sla
             ],
             "stuck_after_s": self.stuck_after_s,
@@ -172,9 +176,7 @@ def parse_duration(value: object, key: str, *, working: WorkCalendar | None = No
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
     for k in data:
         if k not in allowed:
-            raise RulesError(
-                f"unknown key `{where}{k}` in the rules; allowed keys: {', '.join(allowed)}"
-            )
+            raise RulesError(f"unknown key `{where}{k}` in the rules; allowed keys: {', '.join(allowed)}")
 
 
 def _mapping(value: object, key: str) -> Mapping[str, Any]:
@@ -198,24 +200,21 @@ def _parse_calendar(value: object) -> WorkCalendar:
     try:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise RulesError(
-            f"`calendar.timezone`: unknown timezone {tz!r} (expected an IANA name such as Europe/Moscow)"
-        ) from exc
+        raise RulesError(f"`calendar.timezone`: unknown timezone {tz!r} (expected an IANA name such as Europe/Moscow)") from exc
     start, end = 0, DAY_SECONDS
     hours = data.get("working_hours")
     if hours is not None:
         m = _HOURS.match(str(hours)) if isinstance(hours, str) else None
         if not m:
             raise RulesError(
-                f"`calendar.working_hours`: cannot read {hours!r} (expected a quoted \"HH:MM-HH:MM\" "
-                "such as \"09:00-19:00\")"
+                f'`calendar.working_hours`: cannot read {hours!r} (expected a quoted "HH:MM-HH:MM" such as "09:00-19:00")'
             )
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
         if m1 >= 60 or m2 >= 60 or not 0 <= start < end <= DAY_SECONDS:
             raise RulesError(
                 f"`calendar.working_hours`: {hours!r} is not a window within one day (expected start "
-                "before end, between 00:00 and 24:00, e.g. \"09:00-19:00\")"
+                'before end, between 00:00 and 24:00, e.g. "09:00-19:00")'
             )
     weekdays = tuple(range(7))
     if data.get("weekdays") is not None:
@@ -326,7 +325,8 @@ def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRul
         calendar=calendar,
         sla=_parse_sla(data.get("sla"), calendar),
         stuck_after_s=parse_duration(data["stuck_after"], "stuck_after")
-        if data.get("stuck_after") is not None else 30.0 * DAY_SECONDS,
+        if data.get("stuck_after") is not None
+        else 30.0 * DAY_SECONDS,
         end_activities=None if end is None else _names(end, "end_activities"),
         stages=stages,
         thresholds=_parse_thresholds(data["thresholds"]) if data.get("thresholds") is not None else Thresholds(),

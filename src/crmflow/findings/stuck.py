@@ -41,7 +41,11 @@ def resolve_end_activities(log: EventLog, rules: AuditRules) -> EndActivities:
 
 
 def find_stuck_cases(
-    log: EventLog, rules: AuditRules, *, lang: str = "en", ends: EndActivities | None = None,
+    log: EventLog,
+    rules: AuditRules,
+    *,
+    lang: str = "en",
+    ends: EndActivities | None = None,
 ) -> list[Finding]:
     """Open cases idle for longer than ``rules.stuck_after_s`` before the log's end.
 
@@ -80,29 +84,42 @@ def find_stuck_cases(
         store.sql(fq.drop_table(tmp))
     n_cases = log.n_cases
     words = {
-        "count": s["stuck"], "after": fmt_duration(rules.stuck_after_s, lang),
-        "share": fmt_share(s["stuck"] / s["open_cases"], lang), "median": fmt_duration(s["median_idle_s"], lang),
-        "max": fmt_duration(s["max_idle_s"], lang), "activity": by_act[0]["last_activity"],
+        "count": s["stuck"],
+        "after": fmt_duration(rules.stuck_after_s, lang),
+        "share": fmt_share(s["stuck"] / s["open_cases"], lang),
+        "median": fmt_duration(s["median_idle_s"], lang),
+        "max": fmt_duration(s["max_idle_s"], lang),
+        "activity": by_act[0]["last_activity"],
     }
-    return [Finding(
-        kind="stuck_case", key="stuck",
-        title=text(MESSAGES, "stuck.title", lang, **words),
-        description=text(MESSAGES, "stuck.description", lang, **words),
-        severity=grade(s["stuck"] / n_cases),
-        metrics={
-            "stuck_cases": int(s["stuck"]), "open_cases": int(s["open_cases"]), "cases": n_cases,
-            "share_of_cases": s["stuck"] / n_cases, "share_of_open": s["stuck"] / s["open_cases"],
-            "stuck_after_s": rules.stuck_after_s, "mean_idle_s": s["mean_idle_s"],
-            "median_idle_s": s["median_idle_s"], "p90_idle_s": s["p90_idle_s"], "max_idle_s": s["max_idle_s"],
-            "median_age_s": s["median_age_s"],
-        },
-        evidence=Evidence(
-            case_ids=tuple(ids), case_count=int(s["stuck"]),
-            resources=tuple(r["resource"] for r in by_res),
-            activities=tuple(r["last_activity"] for r in by_act),
-            rows=tuple(
-                {"last_activity": r["last_activity"], "cases": int(r["cases"]), "median_idle_s": r["median_idle_s"]}
-                for r in by_act
+    return [
+        Finding(
+            kind="stuck_case",
+            key="stuck",
+            title=text(MESSAGES, "stuck.title", lang, **words),
+            description=text(MESSAGES, "stuck.description", lang, **words),
+            severity=grade(s["stuck"] / n_cases),
+            metrics={
+                "stuck_cases": int(s["stuck"]),
+                "open_cases": int(s["open_cases"]),
+                "cases": n_cases,
+                "share_of_cases": s["stuck"] / n_cases,
+                "share_of_open": s["stuck"] / s["open_cases"],
+                "stuck_after_s": rules.stuck_after_s,
+                "mean_idle_s": s["mean_idle_s"],
+                "median_idle_s": s["median_idle_s"],
+                "p90_idle_s": s["p90_idle_s"],
+                "max_idle_s": s["max_idle_s"],
+                "median_age_s": s["median_age_s"],
+            },
+            evidence=Evidence(
+                case_ids=tuple(ids),
+                case_count=int(s["stuck"]),
+                resources=tuple(r["resource"] for r in by_res),
+                activities=tuple(r["last_activity"] for r in by_act),
+                rows=tuple(
+                    {"last_activity": r["last_activity"], "cases": int(r["cases"]), "median_idle_s": r["median_idle_s"]}
+                    for r in by_act
+                ),
             ),
-        ),
-    )]
+        )
+    ]

@@ -50,7 +50,8 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
     """
     store, t = log.store, rules.thresholds
     rows = [
-        r for r in store.rows(fq.workload(log.name))
+        r
+        for r in store.rows(fq.workload(log.name))
         if r["events"] >= t.workload_min_events and r["top_share"] >= t.workload_share
     ]
     if not rows:
@@ -68,26 +69,39 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
     for r in rows:
         a, top = r["activity"], r["top_resources"][0]
         words = {
-            "activity": a, "share": fmt_share(r["top_share"], lang), "resource": top,
-            "bus": r["bus_factor"], "events": r["events"], "resources": r["resources"],
+            "activity": a,
+            "share": fmt_share(r["top_share"], lang),
+            "resource": top,
+            "bus": r["bus_factor"],
+            "events": r["events"],
+            "resources": r["resources"],
         }
-        out.append(Finding(
-            kind="workload_concentration", key=a,
-            title=text(MESSAGES, "workload.title", lang, **words),
-            description=text(MESSAGES, "workload.description", lang, **words),
-            severity=_severity(r["top_share"], t.workload_share, with_act.get(a, 0) / n_cases),
-            metrics={
-                "activity": a, "events": int(r["events"]), "resources": int(r["resources"]),
-                "top_resource": top, "top_share": r["top_share"], "bus_factor": int(r["bus_factor"]),
-                "cases_with_activity": int(with_act.get(a, 0)),
-            },
-            evidence=Evidence(
-                case_ids=tuple(cases[a]), case_count=counts.get(a, 0),
-                resources=tuple(r["top_resources"]), activities=(a,),
-                rows=tuple(
-                    {"resource": p, "events": int(n), "share": n / r["events"]}
-                    for p, n in zip(r["top_resources"], r["top_counts"], strict=True)
+        out.append(
+            Finding(
+                kind="workload_concentration",
+                key=a,
+                title=text(MESSAGES, "workload.title", lang, **words),
+                description=text(MESSAGES, "workload.description", lang, **words),
+                severity=_severity(r["top_share"], t.workload_share, with_act.get(a, 0) / n_cases),
+                metrics={
+                    "activity": a,
+                    "events": int(r["events"]),
+                    "resources": int(r["resources"]),
+                    "top_resource": top,
+                    "top_share": r["top_share"],
+                    "bus_factor": int(r["bus_factor"]),
+                    "cases_with_activity": int(with_act.get(a, 0)),
+                },
+                evidence=Evidence(
+                    case_ids=tuple(cases[a]),
+                    case_count=counts.get(a, 0),
+                    resources=tuple(r["top_resources"]),
+                    activities=(a,),
+                    rows=tuple(
+                        {"resource": p, "events": int(n), "share": n / r["events"]}
+                        for p, n in zip(r["top_resources"], r["top_counts"], strict=True)
+                    ),
                 ),
-            ),
-        ))
+            )
+        )
     return out

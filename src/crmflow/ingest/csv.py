@@ -137,9 +137,11 @@ def sniff_dialect(sample: str, *, delimiter: str | None = None, source: str = "f
     try:
         return _sniff(sample, lines, delimiter=delimiter, skip=skip)
     except (pycsv.Error, StopIteration) as exc:  # stray CR/NUL bytes: not a text export
-        raise InputError(f"{source}: cannot be read as CSV (no header line could be split: {exc or 'no fields'}); "
-                         "expected a text export with a header line and one record per line — is it a binary "
-                         "file or a workbook saved with the wrong extension?") from exc
+        raise InputError(
+            f"{source}: cannot be read as CSV (no header line could be split: {exc or 'no fields'}); "
+            "expected a text export with a header line and one record per line — is it a binary "
+            "file or a workbook saved with the wrong extension?"
+        ) from exc
 
 
 def _sniff(sample: str, lines: list[str], *, delimiter: str | None, skip: int) -> Dialect:
@@ -307,8 +309,10 @@ def _read_into(store: EventStore, path: Path, dialect: Dialect, table: str, reje
 def _unreadable(path: Path, exc: duckdb.Error) -> InputError:
     """The parser's verdict in one line (its full text names a temporary copy and parser settings)."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return InputError(f"{path.name}: cannot be read as CSV ({first}); expected a text export with a header line "
-                      "and one record per line — is it a binary file or a workbook saved with the wrong extension?")
+    return InputError(
+        f"{path.name}: cannot be read as CSV ({first}); expected a text export with a header line "
+        "and one record per line — is it a binary file or a workbook saved with the wrong extension?"
+    )
 
 
 def read_csv_raw(

@@ -102,9 +102,7 @@ def read_excel_raw(
         cause: BaseException | None = exc
         while cause is not None:  # openpyxl wraps defusedxml's refusal in its own errors
             if type(cause).__module__.startswith("defusedxml"):
-                raise UnsafeInputError(
-                    f"{p.name}: the workbook's XML declares entities or a DTD; refused ({cause!r})"
-                ) from exc
+                raise UnsafeInputError(f"{p.name}: the workbook's XML declares entities or a DTD; refused ({cause!r})") from exc
             cause = cause.__cause__ or cause.__context__
         raise InputError(f"{p.name}: cannot open as an Excel workbook: {exc}") from exc
     try:

@@ -118,7 +118,12 @@ def read_raw(
     from crmflow.ingest.ocel import read_ocel_raw
 
     return read_ocel_raw(
-        store, path, log_name=log_name, object_type=object_type, progress=progress, timezone=timezone,
+        store,
+        path,
+        log_name=log_name,
+        object_type=object_type,
+        progress=progress,
+        timezone=timezone,
         max_json_bytes=store.settings.max_ocel_json_bytes,
     )
 
@@ -129,7 +134,9 @@ def canonical_mapping(store: EventStore, raw: RawTable) -> ColumnMapping | None:
     if not {"case:concept:name", "concept:name", "time:timestamp"} <= cols:
         return None
     return ColumnMapping(
-        case_id="case:concept:name", activity="concept:name", timestamp="time:timestamp",
+        case_id="case:concept:name",
+        activity="concept:name",
+        timestamp="time:timestamp",
         resource="org:resource" if "org:resource" in cols else None,
         role="org:role" if "org:role" in cols else None,
         lifecycle="lifecycle:transition" if "lifecycle:transition" in cols else None,
@@ -203,8 +210,15 @@ def read_log(
             return open_project_log(source, log_name=log_name, settings=settings)
         store = EventStore(settings=settings)
     results = stage_sources(
-        store, sources, log_name=log_name, mapping=mapping, timezone=timezone, sheet=sheet,
-        object_type=object_type, progress=progress, source_kind=source_kind,
+        store,
+        sources,
+        log_name=log_name,
+        mapping=mapping,
+        timezone=timezone,
+        sheet=sheet,
+        object_type=object_type,
+        progress=progress,
+        source_kind=source_kind,
     )
     return build_log(store, results, log_name=log_name, progress=progress)
 
@@ -245,15 +259,29 @@ def stage_sources(
             raw = adapter.read(store, Path(group[0]), log_name, progress)
         else:
             src = group[0]
-            raw = read_raw(
-                store, src, log_name=log_name, sheet=sheet, object_type=object_type, timezone=tz, progress=progress
-            )
+            raw = read_raw(store, src, log_name=log_name, sheet=sheet, object_type=object_type, timezone=tz, progress=progress)
         if is_dictionary(raw):
-            store.record_ingestion(log_name=log_name, source=raw.source, format=raw.format, rows_read=0, parsed=0,
-                                   quarantined=0, mapping={"info": raw.info})
+            store.record_ingestion(
+                log_name=log_name,
+                source=raw.source,
+                format=raw.format,
+                rows_read=0,
+                parsed=0,
+                quarantined=0,
+                mapping={"info": raw.info},
+            )
             drop_raw(store, raw)
-            results.append(StageResult(stage="", source=raw.source, format=raw.format, rows_read=0, parsed=0,
-                                       quarantined=0, mapping={"info": raw.info}))
+            results.append(
+                StageResult(
+                    stage="",
+                    source=raw.source,
+                    format=raw.format,
+                    rows_read=0,
+                    parsed=0,
+                    quarantined=0,
+                    mapping={"info": raw.info},
+                )
+            )
             continue
         src_mapping = (canonical_mapping(store, raw) if adapter is not None else None) or m
         res = stage_raw(store, raw, log_name=log_name, mapping=src_mapping, timezone=tz, progress=progress, row_offset=offset)

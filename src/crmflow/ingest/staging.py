@@ -278,7 +278,7 @@ def stage_raw(
         store.sql(
             f"""INSERT INTO quarantine
             SELECT ?, ?, row_no, line, {bad_cols}, CASE WHEN ts IS NULL THEN _ts_raw END,
-                   nullif(concat_ws('; ', {', '.join(problems)}), ''), _raw_json,
+                   nullif(concat_ws('; ', {", ".join(problems)}), ''), _raw_json,
                    concat_ws('+', CASE WHEN case_id IS NULL THEN 'missing_case_id' END,
                              CASE WHEN activity IS NULL THEN 'missing_activity' END,
                              CASE WHEN ts IS NULL AND _ts_raw IS NULL THEN 'missing_timestamp'

@@ -29,9 +29,16 @@ class DfgEdge(JsonMixin):
     def from_row(cls, r: dict[str, Any]) -> Self:
         """From a result row of :func:`crmflow.store.queries.dfg_edges` (or ``handover``)."""
         return cls(
-            source=str(r["source"]), target=str(r["target"]), count=int(r["count"]), cases=int(r["cases"]),
-            mean_s=r["mean_s"], median_s=r["median_s"], p90_s=r["p90_s"], min_s=r["min_s"],
-            max_s=r["max_s"], total_s=r["total_s"],
+            source=str(r["source"]),
+            target=str(r["target"]),
+            count=int(r["count"]),
+            cases=int(r["cases"]),
+            mean_s=r["mean_s"],
+            median_s=r["median_s"],
+            p90_s=r["p90_s"],
+            min_s=r["min_s"],
+            max_s=r["max_s"],
+            total_s=r["total_s"],
         )
 
 

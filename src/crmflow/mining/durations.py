@@ -42,11 +42,16 @@ def case_duration_stats(log: EventLog, *, bins: int = 20) -> DurationStats:
     edges: tuple[float, ...] = ()
     counts: tuple[int, ...] = ()
     if s["cases"] and s["max_s"] is not None and s["max_s"] > 0:
-        edges, counts = histogram(log, f"SELECT duration_s AS v FROM {log.cases_table}", bins=bins,
-                                  lo=0.0, hi=float(s["max_s"]))
+        edges, counts = histogram(log, f"SELECT duration_s AS v FROM {log.cases_table}", bins=bins, lo=0.0, hi=float(s["max_s"]))
     return DurationStats(
-        cases=int(s["cases"]), mean_s=s["mean_s"], median_s=s["median_s"], p90_s=s["p90_s"],
-        min_s=s["min_s"], max_s=s["max_s"], histogram_edges_s=edges, histogram_counts=counts,
+        cases=int(s["cases"]),
+        mean_s=s["mean_s"],
+        median_s=s["median_s"],
+        p90_s=s["p90_s"],
+        min_s=s["min_s"],
+        max_s=s["max_s"],
+        histogram_edges_s=edges,
+        histogram_counts=counts,
     )
 
 

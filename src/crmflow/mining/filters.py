@@ -29,8 +29,11 @@ def _column(log: EventLog, attribute: str) -> str:
 
 
 def filter_time_range(
-    log: EventLog, start: datetime | str, end: datetime | str,
-    *, mode: Literal["contained", "intersecting", "started", "completed", "events"] = "contained",
+    log: EventLog,
+    start: datetime | str,
+    end: datetime | str,
+    *,
+    mode: Literal["contained", "intersecting", "started", "completed", "events"] = "contained",
 ) -> EventLog:
     """Keep cases (or, with ``mode="events"``, events) within ``[start, end]``.
 
@@ -45,8 +48,12 @@ def filter_time_range(
 
 
 def filter_attribute_values(
-    log: EventLog, attribute: str, values: Iterable[object],
-    *, level: Literal["case", "event"] = "case", retain: bool = True,
+    log: EventLog,
+    attribute: str,
+    values: Iterable[object],
+    *,
+    level: Literal["case", "event"] = "case",
+    retain: bool = True,
 ) -> EventLog:
     """Keep (or drop, with ``retain=False``) events or whole cases by attribute values.
 
@@ -72,6 +79,4 @@ def filter_variants_top_k(log: EventLog, k: int) -> EventLog:
 
 def filter_case_performance(log: EventLog, min_s: float = 0.0, max_s: float = float("inf")) -> EventLog:
     """Keep cases whose duration (first to last event) is within ``[min_s, max_s]`` seconds."""
-    return log.store.derive(
-        log, f"case_id IN ({q.cases_by_duration(log.name)})", {"min_s": min_s, "max_s": min(max_s, 1e18)}
-    )
+    return log.store.derive(log, f"case_id IN ({q.cases_by_duration(log.name)})", {"min_s": min_s, "max_s": min(max_s, 1e18)})

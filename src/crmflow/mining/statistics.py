@@ -44,9 +44,15 @@ def activity_statistics(log: EventLog) -> tuple[ActivityStats, ...]:
     """Statistics per activity, most frequent first."""
     return tuple(
         ActivityStats(
-            activity=r["activity"], events=int(r["events"]), cases=int(r["cases"]),
-            repeats=int(r["repeats"]), resources=int(r["resources"]), mean_wait_s=r["mean_wait_s"],
-            median_wait_s=r["median_wait_s"], p90_wait_s=r["p90_wait_s"], max_wait_s=r["max_wait_s"],
+            activity=r["activity"],
+            events=int(r["events"]),
+            cases=int(r["cases"]),
+            repeats=int(r["repeats"]),
+            resources=int(r["resources"]),
+            mean_wait_s=r["mean_wait_s"],
+            median_wait_s=r["median_wait_s"],
+            p90_wait_s=r["p90_wait_s"],
+            max_wait_s=r["max_wait_s"],
             total_wait_s=float(r["total_wait_s"]),
         )
         for r in log.store.rows(q.activity_statistics(log.name))
@@ -57,8 +63,13 @@ def resource_statistics(log: EventLog) -> tuple[ResourceStats, ...]:
     """Statistics per resource (events without a resource are not counted), busiest first."""
     return tuple(
         ResourceStats(
-            resource=str(r["resource"]), events=int(r["events"]), cases=int(r["cases"]),
-            activities=int(r["activities"]), first_ts=r["first_ts"], last_ts=r["last_ts"], role=r["role"],
+            resource=str(r["resource"]),
+            events=int(r["events"]),
+            cases=int(r["cases"]),
+            activities=int(r["activities"]),
+            first_ts=r["first_ts"],
+            last_ts=r["last_ts"],
+            role=r["role"],
         )
         for r in log.store.rows(q.resource_statistics(log.name))
     )

@@ -51,9 +51,12 @@ class VariantTable:
         names = self.names
         return tuple(
             Variant(
-                activities=tuple(names[a] for a in r["activities"]), count=int(r["count"]),
-                mean_duration_s=float(r["mean_duration_s"]), median_duration_s=float(r["median_duration_s"]),
-                min_duration_s=float(r["min_duration_s"]), max_duration_s=float(r["max_duration_s"]),
+                activities=tuple(names[a] for a in r["activities"]),
+                count=int(r["count"]),
+                mean_duration_s=float(r["mean_duration_s"]),
+                median_duration_s=float(r["median_duration_s"]),
+                min_duration_s=float(r["min_duration_s"]),
+                max_duration_s=float(r["max_duration_s"]),
                 example_case_id=str(r["example_case_id"]),
             )
             for r in rows.to_pylist()

@@ -92,9 +92,7 @@ def check_completeness(
         scope = "TRUE"
         if stage is not None and stage_col is not None:
             scope = f"trim(CAST({ident(stage_col)} AS VARCHAR)) = {_lit(stage)}"
-        row = store.sql(
-            f"SELECT count(*), count(*) FILTER (WHERE {where_bad}) FROM {entity.table} WHERE {scope}"
-        ).fetchall()[0]
+        row = store.sql(f"SELECT count(*), count(*) FILTER (WHERE {where_bad}) FROM {entity.table} WHERE {scope}").fetchall()[0]
         ids_sql = f"SELECT {id_sql} FROM {entity.table} WHERE {scope} AND {where_bad}"
         ids = [r[0] for r in store.sql(f"SELECT DISTINCT * FROM ({ids_sql}) ORDER BY 1").fetchall()]
         rules.append(CompletenessRule(kind, col, stage, int(row[0]), int(row[1]), ids))
@@ -122,6 +120,5 @@ def check_completeness(
         exprs = ", ".join(f"count(*) FILTER (WHERE NOT {_blank(c)})" for c in entity.header)
         counts = store.sql(f"SELECT {exprs} FROM {entity.table}").fetchall()[0]
         for c, n in zip(entity.header, counts, strict=True):
-            fills.append(ColumnFill(c, int(n), entity.rows - int(n),
-                                    round(int(n) / entity.rows, 6) if entity.rows else None))
+            fills.append(ColumnFill(c, int(n), entity.rows - int(n), round(int(n) / entity.rows, 6) if entity.rows else None))
     return CompletenessReport(rules=rules, missing_ids=union(missing_q), stage_empty_ids=union(empty_q), columns=fills)

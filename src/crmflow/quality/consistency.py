@@ -51,8 +51,10 @@ class MatrixResult:
 
 def _matches(values: tuple[str | None, ...], allowed: list[list[str | None]]) -> bool:
     return any(
-        all(a == "*" or (a is None and v is None) or (a is not None and v is not None and str(a) == v)
-            for a, v in zip(pattern, values, strict=True))
+        all(
+            a == "*" or (a is None and v is None) or (a is not None and v is not None and str(a) == v)
+            for a, v in zip(pattern, values, strict=True)
+        )
         for pattern in allowed
     )
 
@@ -68,17 +70,14 @@ def check_matrix(
 ) -> MatrixResult:
     """Check the combinations of ``columns`` against the ``allowed`` list (each a list of values)."""
     vals = [f"nullif(trim(CAST({ident(c)} AS VARCHAR)), '')" for c in columns]
-    combos = store.sql(
-        f"SELECT {', '.join(vals)}, count(*) FROM {entity.table} GROUP BY ALL ORDER BY count(*) DESC"
-    ).fetchall()
+    combos = store.sql(f"SELECT {', '.join(vals)}, count(*) FROM {entity.table} GROUP BY ALL ORDER BY count(*) DESC").fetchall()
     judged = [Combination(list(r[:-1]), int(r[-1]), _matches(tuple(r[:-1]), allowed)) for r in combos]
     bad = [c for c in judged if not c.allowed]
     ids: list[str] = []
     if bad:
         names = [f"c{i}" for i in range(len(columns))]
         t = store.new_name("qm")
-        store.register_arrow(t, pa.table({n: pa.array([c.values[i] for c in bad], pa.string())
-                                           for i, n in enumerate(names)}))
+        store.register_arrow(t, pa.table({n: pa.array([c.values[i] for c in bad], pa.string()) for i, n in enumerate(names)}))
         tmp = store.new_name("qmt")
         store.sql(f"CREATE TEMP TABLE {tmp} AS SELECT * FROM {t}")
         store.con.unregister(t)
@@ -86,8 +85,14 @@ def check_matrix(
         ids_sql = f"SELECT {entity.id_sql(spec)} FROM {entity.table} WHERE EXISTS (SELECT 1 FROM {tmp} b WHERE {cond})"
         ids = [r[0] for r in store.sql(f"SELECT DISTINCT * FROM ({ids_sql}) ORDER BY 1").fetchall()]
         record_issues(store, entity=entity.name, dimension="consistency", check=f"matrix:{name}", ids_sql=ids_sql)
-    return MatrixResult(name=name, columns=list(columns), combinations=judged, checked=entity.rows,
-                        violations=sum(c.rows for c in bad), violation_ids=ids)
+    return MatrixResult(
+        name=name,
+        columns=list(columns),
+        combinations=judged,
+        checked=entity.rows,
+        violations=sum(c.rows for c in bad),
+        violation_ids=ids,
+    )
 
 
 @dataclass(frozen=True)
@@ -154,14 +159,30 @@ def check_sequences(
         store.sql(f"CREATE TEMP TABLE {tmp} AS SELECT * FROM {t}")
         store.con.unregister(t)
         cond = f"FROM {ev} e JOIN {tmp} p ON e.activity = p.a AND e.next_activity = p.b WHERE NOT e.is_last"
-        per_pair = {(r[0], r[1]): r[2] for r in store.sql(
-            f"SELECT p.a, p.b, list(DISTINCT e.case_id ORDER BY e.case_id)[1:{CASE_IDS}] {cond} GROUP BY ALL"
-        ).fetchall()}
-        violations = [TransitionViolation(a, b, rule, n, c, [str(x) for x in per_pair.get((a, b), [])])
-                      for a, b, rule, n, c in bad]
+        per_pair = {
+            (r[0], r[1]): r[2]
+            for r in store.sql(
+                f"SELECT p.a, p.b, list(DISTINCT e.case_id ORDER BY e.case_id)[1:{CASE_IDS}] {cond} GROUP BY ALL"
+            ).fetchall()
+        }
+        violations = [
+            TransitionViolation(a, b, rule, n, c, [str(x) for x in per_pair.get((a, b), [])]) for a, b, rule, n, c in bad
+        ]
     case_ids = [str(r[0]) for r in store.sql(f"SELECT DISTINCT e.case_id {cond} ORDER BY 1").fetchall()] if bad else []
     if bad and entity is not None:
-        record_issues(store, entity=entity, dimension="consistency", check=f"sequence:{name}",
-                      ids_sql=f"SELECT DISTINCT CAST(e.case_id AS VARCHAR) {cond}")
-    return SequenceResult(name=name, log=log.name, cases=log.n_cases, transitions=sum(int(p[2]) for p in pairs),
-                          violating_cases=len(case_ids), violations=violations, violating_case_ids=case_ids)
+        record_issues(
+            store,
+            entity=entity,
+            dimension="consistency",
+            check=f"sequence:{name}",
+            ids_sql=f"SELECT DISTINCT CAST(e.case_id AS VARCHAR) {cond}",
+        )
+    return SequenceResult(
+        name=name,
+        log=log.name,
+        cases=log.n_cases,
+        transitions=sum(int(p[2]) for p in pairs),
+        violating_cases=len(case_ids),
+        violations=violations,
+        violating_case_ids=case_ids,
+    )

@@ -59,22 +59,28 @@ def check_date_order(
     (e_ent, _, e_col), (l_ent, l_spec, l_col) = earlier, later
     for ent, col, side in ((e_ent, e_col, "earlier"), (l_ent, l_col, "later")):
         if col not in ent.header:
-            raise QualityRulesError(f"{where_key}.{side}.column: column `{col}` is not in {ent.source}; "
-                                    f"columns: {', '.join(ent.header)}")
+            raise QualityRulesError(
+                f"{where_key}.{side}.column: column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}"
+            )
     later_id = l_ent.id_sql(l_spec, alias="l")
     if e_ent.table == l_ent.table and join is None:
         src = f"{l_ent.table} l"
         e_date = date_value_sql(f"l.{ident(e_col)}")
     else:
         if join is None:
-            raise QualityRulesError(f"{where_key}.join: the two dates are in different entities "
-                                    f"({e_ent.name}, {l_ent.name}); name the key that links them")
+            raise QualityRulesError(
+                f"{where_key}.join: the two dates are in different entities "
+                f"({e_ent.name}, {l_ent.name}); name the key that links them"
+            )
         for ent, col, side in ((e_ent, join[0], "earlier"), (l_ent, join[1], "later")):
             if col not in ent.header:
-                raise QualityRulesError(f"{where_key}.join ({side}): column `{col}` is not in {ent.source}; "
-                                        f"columns: {', '.join(ent.header)}")
-        src = (f"{l_ent.table} l JOIN {e_ent.table} e ON trim(CAST(e.{ident(join[0])} AS VARCHAR)) = "
-               f"trim(CAST(l.{ident(join[1])} AS VARCHAR))")
+                raise QualityRulesError(
+                    f"{where_key}.join ({side}): column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}"
+                )
+        src = (
+            f"{l_ent.table} l JOIN {e_ent.table} e ON trim(CAST(e.{ident(join[0])} AS VARCHAR)) = "
+            f"trim(CAST(l.{ident(join[1])} AS VARCHAR))"
+        )
         e_date = date_value_sql(f"e.{ident(e_col)}")
     l_date = date_value_sql(f"l.{ident(l_col)}")
     pairs = f"SELECT {later_id} AS id, {e_date} AS a, {l_date} AS b FROM {src}"
@@ -82,10 +88,23 @@ def check_date_order(
     bad = f"SELECT * FROM ({pairs}) WHERE b::DATE < a::DATE"
     ids = [r[0] for r in store.sql(f"SELECT DISTINCT id FROM ({bad}) ORDER BY 1").fetchall()]
     n = int(store.scalar(f"SELECT count(*) FROM ({bad})"))
-    examples = store.rows(f"SELECT id, CAST(a AS VARCHAR) AS earlier, CAST(b AS VARCHAR) AS later FROM ({bad}) "
-                          f"ORDER BY id LIMIT {EXAMPLES}")
+    examples = store.rows(
+        f"SELECT id, CAST(a AS VARCHAR) AS earlier, CAST(b AS VARCHAR) AS later FROM ({bad}) ORDER BY id LIMIT {EXAMPLES}"
+    )
     if ids:
-        record_issues(store, entity=l_ent.name, dimension="consistency", check=f"date_order:{name}",
-                      ids_sql=f"SELECT DISTINCT id FROM ({bad})")
-    return DateOrderResult(name=name, earlier=f"{e_ent.name}.{e_col}", later=f"{l_ent.name}.{l_col}",
-                           checked=checked, violations=n, violation_ids=ids, examples=examples)
+        record_issues(
+            store,
+            entity=l_ent.name,
+            dimension="consistency",
+            check=f"date_order:{name}",
+            ids_sql=f"SELECT DISTINCT id FROM ({bad})",
+        )
+    return DateOrderResult(
+        name=name,
+        earlier=f"{e_ent.name}.{e_col}",
+        later=f"{l_ent.name}.{l_col}",
+        checked=checked,
+        violations=n,
+        violation_ids=ids,
+        examples=examples,
+    )

@@ -36,37 +36,37 @@ MESSAGES: dict[str, dict[str, str]] = {
     "most_complete": {
         "en": "{id} survives: it has the most fields filled ({filled} of {total}); the others ({others}) merge into it.",
         "ru": "Остаётся {id}: у неё больше всего заполненных полей ({filled} из {total}); остальные "
-              "({others}) объединяются с ней.",
+        "({others}) объединяются с ней.",
     },
     "most_recent": {
         "en": "{id} survives: as complete as the others ({filled} of {total} fields) and updated most "
-              "recently ({updated}); the others ({others}) merge into it.",
+        "recently ({updated}); the others ({others}) merge into it.",
         "ru": "Остаётся {id}: заполнена не хуже других ({filled} из {total} полей) и обновлялась последней "
-              "({updated}); остальные ({others}) объединяются с ней.",
+        "({updated}); остальные ({others}) объединяются с ней.",
     },
     "smallest_id": {
         "en": "{id} survives: the records are equally complete ({filled} of {total} fields) and equally "
-              "recent, so the smallest id is kept; the others ({others}) merge into it.",
+        "recent, so the smallest id is kept; the others ({others}) merge into it.",
         "ru": "Остаётся {id}: записи заполнены одинаково ({filled} из {total} полей) и одинаково свежие, "
-              "поэтому сохраняется наименьший id; остальные ({others}) объединяются с ней.",
+        "поэтому сохраняется наименьший id; остальные ({others}) объединяются с ней.",
     },
     "frequent_values": {
         "en": "{n} value(s) were left out of the search: placeholders (treated as empty) and values shared by more "
-              "than {k} records (a phone or e-mail that many contacts share identifies nobody), see the table.",
+        "than {k} records (a phone or e-mail that many contacts share identifies nobody), see the table.",
         "ru": "Значений, исключённых из поиска: {n} — заглушки (считаются пустыми) и значения, общие более чем для "
-              "{k} записей (телефон или e-mail, общий для многих контактов, никого не идентифицирует); см. таблицу.",
+        "{k} записей (телефон или e-mail, общий для многих контактов, никого не идентифицирует); см. таблицу.",
     },
     "pair_budget": {
         "en": "Candidate pairs were kept under the bound of {budget:,}: the most frequent keys were not used to find "
-              "pairs ({pairs:,} pairs at most were compared).",
+        "pairs ({pairs:,} pairs at most were compared).",
         "ru": "Число пар-кандидатов ограничено {budget:,}: самые частые ключи не использовались для поиска пар "
-              "(сравнено не более {pairs:,} пар).",
+        "(сравнено не более {pairs:,} пар).",
     },
     "training_failed": {
         "en": "The linkage model could not be trained on this table ({error}); the generic starting values were "
-              "used, so review the clusters more carefully.",
+        "used, so review the clusters more carefully.",
         "ru": "Модель сопоставления не удалось обучить на этой таблице ({error}); использованы общие начальные "
-              "значения — проверьте кластеры внимательнее.",
+        "значения — проверьте кластеры внимательнее.",
     },
 }
 
@@ -78,13 +78,15 @@ REPORT: dict[str, dict[str, str]] = {
     "frequent.records": {"en": "records", "ru": "записей"},
     "frequent.reason": {"en": "why", "ru": "почему"},
     "frequent.more": {"en": "… and {n} more", "ru": "… и ещё {n}"},
-    "pairs": {"en": "Candidate pairs compared: at most {pairs} (bound {budget}).",
-              "ru": "Сравнено пар-кандидатов: не более {pairs} (предел {budget})."},
+    "pairs": {
+        "en": "Candidate pairs compared: at most {pairs} (bound {budget}).",
+        "ru": "Сравнено пар-кандидатов: не более {pairs} (предел {budget}).",
+    },
     "reason.placeholder": {"en": "placeholder, treated as empty", "ru": "заглушка, считается пустым"},
-    "reason.frequent": {"en": "shared by more than {k} records: not used to find pairs (a phone, e-mail or INN "
-                              "not as agreement either)",
-                        "ru": "общее для более чем {k} записей: не используется для поиска пар (телефон, e-mail "
-                              "или ИНН — и как совпадение)"},
+    "reason.frequent": {
+        "en": "shared by more than {k} records: not used to find pairs (a phone, e-mail or INN not as agreement either)",
+        "ru": "общее для более чем {k} записей: не используется для поиска пар (телефон, e-mail или ИНН — и как совпадение)",
+    },
     "reason.pair_budget": {"en": "dropped to bound the candidate pairs", "ru": "исключено, чтобы ограничить число пар"},
     "key.mailbox": {"en": "mailbox name", "ru": "имя ящика"},
     "key.surname_company": {"en": "surname · company", "ru": "фамилия · компания"},

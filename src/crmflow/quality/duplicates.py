@@ -48,8 +48,16 @@ from crmflow.quality.linkage_model import active_fields, run_linkage
 from crmflow.quality.linkage_prepare import DuplicateFields, normalize_phone, read_records
 from crmflow.store.store import EventStore
 
-__all__ = ["DuplicateFields", "DuplicatePair", "DuplicateReport", "DuplicateWarning", "FieldChoice", "FrequentValue",
-           "MergeProposal", "find_duplicates"]
+__all__ = [
+    "DuplicateFields",
+    "DuplicatePair",
+    "DuplicateReport",
+    "DuplicateWarning",
+    "FieldChoice",
+    "FrequentValue",
+    "MergeProposal",
+    "find_duplicates",
+]
 
 #: Default match-probability threshold: a pair at or above it is a duplicate.
 DEFAULT_THRESHOLD = 0.9
@@ -81,10 +89,17 @@ class DuplicatePair(JsonMixin):
         for f, level in self.agreements.items():
             w = self.field_weights.get(f)
             key = "field" if w is not None and level != "missing" else "field_no_weight"
-            parts.append(text(MESSAGES, key, lang, field=field_name(f, lang), level=level_name(level, lang),
-                              w=w or 0.0))
-        return text(MESSAGES, "pair", lang, a=self.id_a, b=self.id_b, p=f"{self.probability:.1%}",
-                    w=self.match_weight, details="; ".join(parts))
+            parts.append(text(MESSAGES, key, lang, field=field_name(f, lang), level=level_name(level, lang), w=w or 0.0))
+        return text(
+            MESSAGES,
+            "pair",
+            lang,
+            a=self.id_a,
+            b=self.id_b,
+            p=f"{self.probability:.1%}",
+            w=self.match_weight,
+            details="; ".join(parts),
+        )
 
 
 @dataclass(frozen=True)
@@ -196,28 +211,44 @@ def _merge(cluster: list[str], rows: dict[str, dict[str, Any]], compared: list[s
     survivor = min(candidates, key=_id_key)
     merged = sorted((i for i in cluster if i != survivor), key=_id_key)
     stamp = _stamp(rows[survivor].get("updated_at"))
-    args = {"id": survivor, "others": ", ".join(merged), "filled": filled[survivor], "total": total,
-            "updated": stamp.isoformat(sep=" ") if isinstance(stamp, datetime) else str(stamp)}
+    args = {
+        "id": survivor,
+        "others": ", ".join(merged),
+        "filled": filled[survivor],
+        "total": total,
+        "updated": stamp.isoformat(sep=" ") if isinstance(stamp, datetime) else str(stamp),
+    }
     values: dict[str, FieldChoice] = {}
     for f in compared:
 
         def rank(i: str, f: str = f) -> tuple[Any, ...]:
             if f in ("phone", "email", "inn"):  # the valid value of the most recent record; survivor's on a tie
-                return (_valid(f, rows[i].get(f)), _filled(rows[i].get(f)), _recency(rows[i].get("updated_at")),
-                        i == survivor)
+                return (_valid(f, rows[i].get(f)), _filled(rows[i].get(f)), _recency(rows[i].get("updated_at")), i == survivor)
             return (_filled(rows[i].get(f)), i == survivor, _recency(rows[i].get("updated_at")))
 
         ranked = sorted(cluster, key=rank)
         pick = ranked[-1]
         values[f] = FieldChoice(value=rows[pick].get(f), from_id=pick)
-    return MergeProposal(survivor=survivor, merged=merged, reason_en=text(MESSAGES, reason, "en", **args),
-                         reason_ru=text(MESSAGES, reason, "ru", **args), field_values=values)
+    return MergeProposal(
+        survivor=survivor,
+        merged=merged,
+        reason_en=text(MESSAGES, reason, "en", **args),
+        reason_ru=text(MESSAGES, reason, "ru", **args),
+        field_values=values,
+    )
 
 
 def find_duplicates(
-    store: EventStore, table: str, *, entity: str, id_column: str, fields: DuplicateFields,
-    threshold: float = DEFAULT_THRESHOLD, max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
-    max_pairs_per_record: int = DEFAULT_MAX_PAIRS_PER_RECORD, progress: ProgressFn | None = None,
+    store: EventStore,
+    table: str,
+    *,
+    entity: str,
+    id_column: str,
+    fields: DuplicateFields,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
+    max_pairs_per_record: int = DEFAULT_MAX_PAIRS_PER_RECORD,
+    progress: ProgressFn | None = None,
 ) -> DuplicateReport:
     """Find duplicate records of ``table`` by probabilistic record linkage.
 
@@ -258,28 +289,33 @@ def find_duplicates(
         If the pairs cannot be scored (a subclass of QualityRulesError).
     """
     if not 0 < threshold < 1:
-        raise QualityRulesError(f"duplicate threshold {threshold!r} is not a probability: use a value between 0 "
-                                "and 1, e.g. 0.9")
-    for name, value, least in (("max_key_records", max_key_records, 2), ("max_pairs_per_record",
-                                                                         max_pairs_per_record, 1)):
+        raise QualityRulesError(f"duplicate threshold {threshold!r} is not a probability: use a value between 0 and 1, e.g. 0.9")
+    for name, value, least in (("max_key_records", max_key_records, 2), ("max_pairs_per_record", max_pairs_per_record, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise QualityRulesError(f"duplicate detection: {name} = {value!r} must be a whole number of at least "
-                                    f"{least}, e.g. 50")
+            raise QualityRulesError(
+                f"duplicate detection: {name} = {value!r} must be a whole number of at least {least}, e.g. 50"
+            )
     step = progress or (lambda _msg: None)
     step(f"{entity}: normalising phones, e-mails, names, INN")
     records = read_records(store, table, id_column=id_column, fields=fields)
     mapped = fields.mapped()
     compared = active_fields(list(mapped))
     if records.num_rows < 2 or not compared:
-        return DuplicateReport(entity=entity, records=records.num_rows, clusters=[], pairs=[], merges=[],
-                               threshold=threshold)
+        return DuplicateReport(entity=entity, records=records.num_rows, clusters=[], pairs=[], merges=[], threshold=threshold)
     step(f"{entity}: learning the linkage model and scoring pairs")
-    result = run_linkage(records, fields=compared, threshold=threshold, settings=store.settings,
-                         max_key_records=max_key_records, max_pairs_per_record=max_pairs_per_record)
+    result = run_linkage(
+        records,
+        fields=compared,
+        threshold=threshold,
+        settings=store.settings,
+        max_key_records=max_key_records,
+        max_pairs_per_record=max_pairs_per_record,
+    )
     step(f"{entity}: clusters and merge proposals")
     groups: dict[Any, list[str]] = {}
-    for uid, cid in zip(result.clusters.column("unique_id").to_pylist(),
-                        result.clusters.column("cluster_id").to_pylist(), strict=True):
+    for uid, cid in zip(
+        result.clusters.column("unique_id").to_pylist(), result.clusters.column("cluster_id").to_pylist(), strict=True
+    ):
         groups.setdefault(cid, []).append(str(uid))
     clusters = sorted(sorted(g) for g in groups.values())
     pairs = []
@@ -292,9 +328,16 @@ def find_duplicates(
             w = row.get(f"mw_{f}")
             if w is not None and agreements[f] != "missing":
                 weights[f] = round(float(w), 3)
-        pairs.append(DuplicatePair(id_a=a, id_b=b, match_weight=round(float(row["match_weight"]), 3),
-                                   probability=float(row["match_probability"]), agreements=agreements,
-                                   field_weights=weights))
+        pairs.append(
+            DuplicatePair(
+                id_a=a,
+                id_b=b,
+                match_weight=round(float(row["match_weight"]), 3),
+                probability=float(row["match_probability"]),
+                agreements=agreements,
+                field_weights=weights,
+            )
+        )
     pairs.sort(key=lambda p: (p.id_a, p.id_b))
     in_cluster = {i for c in clusters for i in c}
     raw_cols = [c for c in records.column_names if c.startswith("raw_")]
@@ -307,14 +350,29 @@ def find_duplicates(
     merge_fields = [f for f in mapped if f != "updated_at"]
     merges = [_merge(c, rows, merge_fields) for c in clusters]
     plan = result.plan
-    args = {"n": plan.frequent_total if plan else 0, "k": max_key_records,
-            "pairs": plan.candidate_pairs if plan else 0, "budget": plan.pair_budget if plan else 0,
-            "error": result.training_error or ""}
-    warnings = [DuplicateWarning(code=c, en=text(MESSAGES, c, "en", **args), ru=text(MESSAGES, c, "ru", **args))
-                for c in result.warnings]
-    return DuplicateReport(entity=entity, records=records.num_rows, clusters=clusters, pairs=pairs, merges=merges,
-                           threshold=threshold, trained=result.trained, prior=result.prior,
-                           frequent_values=result.frequent, frequent_values_total=plan.frequent_total if plan else 0,
-                           candidate_pairs=plan.candidate_pairs if plan else 0,
-                           pair_budget=plan.pair_budget if plan else 0, max_key_records=max_key_records,
-                           warnings=warnings)
+    args = {
+        "n": plan.frequent_total if plan else 0,
+        "k": max_key_records,
+        "pairs": plan.candidate_pairs if plan else 0,
+        "budget": plan.pair_budget if plan else 0,
+        "error": result.training_error or "",
+    }
+    warnings = [
+        DuplicateWarning(code=c, en=text(MESSAGES, c, "en", **args), ru=text(MESSAGES, c, "ru", **args)) for c in result.warnings
+    ]
+    return DuplicateReport(
+        entity=entity,
+        records=records.num_rows,
+        clusters=clusters,
+        pairs=pairs,
+        merges=merges,
+        threshold=threshold,
+        trained=result.trained,
+        prior=result.prior,
+        frequent_values=result.frequent,
+        frequent_values_total=plan.frequent_total if plan else 0,
+        candidate_pairs=plan.candidate_pairs if plan else 0,
+        pair_budget=plan.pair_budget if plan else 0,
+        max_key_records=max_key_records,
+        warnings=warnings,
+    )

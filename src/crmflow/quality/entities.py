@@ -33,8 +33,18 @@ from crmflow.store.store import EventStore
 
 #: What a column can hold, in the order the report lists them.
 KINDS: tuple[str, ...] = (
-    "phone", "email", "inn", "kpp", "ogrn", "date", "amount", "stage",
-    "name", "first_name", "last_name", "company",
+    "phone",
+    "email",
+    "inn",
+    "kpp",
+    "ogrn",
+    "date",
+    "amount",
+    "stage",
+    "name",
+    "first_name",
+    "last_name",
+    "company",
 )
 #: The kinds validated value by value (see :mod:`crmflow.quality.validity`).
 VALIDATED: tuple[str, ...] = ("phone", "email", "inn", "kpp", "ogrn", "date", "amount")
@@ -42,20 +52,66 @@ VALIDATED: tuple[str, ...] = ("phone", "email", "inn", "kpp", "ogrn", "date", "a
 #: Header words (normalised) that say what a column holds; a column is matched on its whole
 #: normalised name first, then on its words.
 _EXACT: dict[str, set[str]] = {
-    "phone": {"phone", "телефон", "tel", "mobile", "mobilephone", "workphone", "homephone", "phonenumber",
-              "рабочийтелефон", "мобильныйтелефон", "домашнийтелефон", "телефонконтакта", "hsphone"},
-    "email": {"email", "почта", "электроннаяпочта", "emailaddress", "рабочийemail", "личныйemail", "mail",
-              "workemail", "hsemail"},
+    "phone": {
+        "phone",
+        "телефон",
+        "tel",
+        "mobile",
+        "mobilephone",
+        "workphone",
+        "homephone",
+        "phonenumber",
+        "рабочийтелефон",
+        "мобильныйтелефон",
+        "домашнийтелефон",
+        "телефонконтакта",
+        "hsphone",
+    },
+    "email": {
+        "email",
+        "почта",
+        "электроннаяпочта",
+        "emailaddress",
+        "рабочийemail",
+        "личныйemail",
+        "mail",
+        "workemail",
+        "hsemail",
+    },
     "inn": {"инн", "inn", "иннкомпании", "companyinn", "иннорганизации", "taxid"},
     "kpp": {"кпп", "kpp"},
     "ogrn": {"огрн", "огрнип", "ogrn", "ogrnip"},
-    "stage": {"стадия", "этап", "статус", "stage", "status", "dealstage", "stagename", "stageid",
-              "стадиясделки", "этапсделки", "статуссделки", "статуслида", "leadstatus", "pipelinestage"},
+    "stage": {
+        "стадия",
+        "этап",
+        "статус",
+        "stage",
+        "status",
+        "dealstage",
+        "stagename",
+        "stageid",
+        "стадиясделки",
+        "этапсделки",
+        "статуссделки",
+        "статуслида",
+        "leadstatus",
+        "pipelinestage",
+    },
     "first_name": {"имя", "firstname", "first", "givenname"},
     "last_name": {"фамилия", "lastname", "last", "surname", "familyname"},
     "name": {"фио", "fullname", "name", "полноеимя", "полноеимяконтакта", "contactname", "контакт", "имяконтакта"},
-    "company": {"компания", "company", "companyname", "account", "accountname", "организация",
-                "компанияконтакта", "названиекомпании", "organization", "companytitle"},
+    "company": {
+        "компания",
+        "company",
+        "companyname",
+        "account",
+        "accountname",
+        "организация",
+        "компанияконтакта",
+        "названиекомпании",
+        "organization",
+        "companytitle",
+    },
 }
 _WORDS: dict[str, set[str]] = {
     "phone": {"phone", "телефон", "mobile"},
@@ -65,8 +121,7 @@ _WORDS: dict[str, set[str]] = {
     "ogrn": {"огрн", "огрнип", "ogrn", "ogrnip"},
     "date": {"дата", "date", "datetime", "timestamp", "createdate", "closedate", "createddate", "closeddate"},
     "stage": {"status", "статус", "stage", "стадия", "этап"},
-    "amount": {"сумма", "бюджет", "amount", "budget", "opportunity", "revenue", "value", "price", "стоимость",
-               "цена", "выручка"},
+    "amount": {"сумма", "бюджет", "amount", "budget", "opportunity", "revenue", "value", "price", "стоимость", "цена", "выручка"},
 }
 _ID_EXACT = {"id", "ид", "recordid", "hsobjectid", "идентификатор", "№"}
 
@@ -82,8 +137,9 @@ def _kind_of(name: str) -> str | None:
         if n in names:
             return kind
     words = _words(name)
-    if n.endswith(("date", "дата")) or (len(words) > 1 and words[-1] == "at"
-                                        and words[-2] in {"created", "updated", "closed", "paid", "won"}):
+    if n.endswith(("date", "дата")) or (
+        len(words) > 1 and words[-1] == "at" and words[-2] in {"created", "updated", "closed", "paid", "won"}
+    ):
         return "date"
     for kind, names in _WORDS.items():
         if any(w in names for w in words):
@@ -106,12 +162,12 @@ class EntitySpec:
         return self.columns.get(kind, ())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "id_column": self.id_column,
-                "columns": {k: list(v) for k, v in self.columns.items() if v}}
+        return {"name": self.name, "id_column": self.id_column, "columns": {k: list(v) for k, v in self.columns.items() if v}}
 
 
-def detect_spec(name: str, header: list[str], *, id_column: str | None = None,
-                overrides: dict[str, tuple[str, ...]] | None = None) -> EntitySpec:
+def detect_spec(
+    name: str, header: list[str], *, id_column: str | None = None, overrides: dict[str, tuple[str, ...]] | None = None
+) -> EntitySpec:
     """Detect an entity's columns from its header; ``overrides`` (kind → columns) win.
 
     The id is ``id_column`` when given, else a column named ``ID``/``Record ID``/…, else the first
@@ -165,16 +221,25 @@ class EntityTable:
         return f"coalesce(nullif(trim(CAST({a}{ident(spec.id_column)} AS VARCHAR)), ''), '#' || {a}row_no)"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "format": self.format, "rows": self.rows,
-                "rows_read": self.rows_read, "quarantined": self.quarantined,
-                "encoding": self.info.get("encoding"), "delimiter": self.info.get("delimiter")}
+        return {
+            "name": self.name,
+            "source": self.source,
+            "format": self.format,
+            "rows": self.rows,
+            "rows_read": self.rows_read,
+            "quarantined": self.quarantined,
+            "encoding": self.info.get("encoding"),
+            "delimiter": self.info.get("delimiter"),
+        }
 
 
 def _json_records(path: Path, *, max_bytes: int) -> list[dict[str, Any]]:
     size = path.stat().st_size
     if size > max_bytes:  # the whole document is held in memory: refuse before reading a byte
-        raise UnsafeInputError(f"{path.name}: {size:,} bytes is more than the limit of {max_bytes:,} bytes for a JSON "
-                               "entity file (CRMFLOW_MAX_OCEL_JSON_BYTES); save the records as CSV or Parquet")
+        raise UnsafeInputError(
+            f"{path.name}: {size:,} bytes is more than the limit of {max_bytes:,} bytes for a JSON "
+            "entity file (CRMFLOW_MAX_OCEL_JSON_BYTES); save the records as CSV or Parquet"
+        )
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -188,8 +253,10 @@ def _json_records(path: Path, *, max_bytes: int) -> list[dict[str, Any]]:
             lists = [v for v in doc.values() if isinstance(v, list)]
             doc = lists[0] if len(lists) == 1 else doc
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
-        raise InputError(f"{path.name}: expected a JSON list of records (objects), "
-                         "or an object holding one such list under `result`, `items` or `data`")
+        raise InputError(
+            f"{path.name}: expected a JSON list of records (objects), "
+            "or an object holding one such list under `result`, `items` or `data`"
+        )
     return doc
 
 
@@ -258,18 +325,29 @@ def load_entity(
             raw = read_parquet_raw(store, path, log_name=log_name, progress=progress)
         else:
             raise UnsupportedFormatError(
-                f"{path.name}: no reader for this entity file; use .csv, .tsv, .txt, .xlsx, .parquet or .json")
+                f"{path.name}: no reader for this entity file; use .csv, .tsv, .txt, .xlsx, .parquet or .json"
+            )
     table = store.new_name("qe")
     store.sql(f"CREATE TABLE {table_name(table)} AS SELECT * FROM {raw.table}")
     drop_raw(store, raw)
     header = [c for c in store.columns(table) if c not in ("row_no", "line")]
     rows = int(store.scalar(f"SELECT count(*) FROM {table}"))
-    return EntityTable(name=name, source=raw.source, format=raw.format, table=table, header=header, rows=rows,
-                       rows_read=raw.rows_read, quarantined=raw.quarantined, info=dict(raw.info))
+    return EntityTable(
+        name=name,
+        source=raw.source,
+        format=raw.format,
+        table=table,
+        header=header,
+        rows=rows,
+        rows_read=raw.rows_read,
+        quarantined=raw.quarantined,
+        info=dict(raw.info),
+    )
 
 
 def quarantine_of(store: EventStore, entity: EntityTable, *, limit: int = 50) -> list[dict[str, Any]]:
     """The entity's quarantined lines (line, reason, raw text), first ``limit``."""
     return store.rows(
-        "SELECT row_no, line, reason, raw, kind FROM quarantine WHERE log_name = ? AND source = ? "
-        "ORDER BY row_no LIMIT ?", [f"quality:{entity.name}", entity.source, limit])
+        "SELECT row_no, line, reason, raw, kind FROM quarantine WHERE log_name = ? AND source = ? ORDER BY row_no LIMIT ?",
+        [f"quality:{entity.name}", entity.source, limit],
+    )

@@ -26,14 +26,15 @@ IDS_SHOWN = 30
 
 
 def _environment(lang: str) -> Environment:
-    env = Environment(loader=PackageLoader("crmflow.quality", "templates"), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("crmflow.quality", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(
         t=lambda key, **kw: t(key, lang, **kw),
         dt=lambda key, **kw: report_text(key, lang, **kw),  # the duplicate section's own labels
         num=lambda v, digits=0: format_number(v, lang, digits=digits) if isinstance(v, int | float) else MISSING,
         pct=lambda v: format_percent(v, lang) if isinstance(v, int | float) else MISSING,
-        lang=lang, IDS_SHOWN=IDS_SHOWN, MISSING=MISSING,
+        lang=lang,
+        IDS_SHOWN=IDS_SHOWN,
+        MISSING=MISSING,
     )
     return env
 

@@ -57,8 +57,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("mailbox", "email", ("{s}email_local",), where="length({s}email_local) >= 6", evidence="email_local"),
     BlockingRule("surname_company", "company", ("{s}last_k", "{s}company_k")),
     # names with a typo after the first letters, when the patronymic agrees
-    BlockingRule("name_prefix", "middle_name", ("substr({s}last_k, 1, 3)", "substr({s}first_k, 1, 3)",
-                                                "{s}middle_k")),
+    BlockingRule("name_prefix", "middle_name", ("substr({s}last_k, 1, 3)", "substr({s}first_k, 1, 3)", "{s}middle_k")),
 )
 #: A company table (no person name): the company name is the name.
 COMPANY_RULE = BlockingRule("company", "company", ("{s}company_k",))
@@ -125,8 +124,9 @@ def _plain_sql(rule: BlockingRule) -> str:
     return " AND ".join(same + ([rule.where.format(s="l.")] if rule.where != "TRUE" else []))
 
 
-def plan_blocking(con: duckdb.DuckDBPyConnection, *, table: str, fields: list[str], max_key_records: int,
-                  max_pairs: int) -> BlockingPlan:
+def plan_blocking(
+    con: duckdb.DuckDBPyConnection, *, table: str, fields: list[str], max_key_records: int, max_pairs: int
+) -> BlockingPlan:
     """Cap frequent keys and the pair total of the blocking rules on ``table``; return the plan.
 
     ``table`` is the prepared record table of :func:`crmflow.quality.linkage_prepare.build_records`
@@ -136,8 +136,11 @@ def plan_blocking(con: duckdb.DuckDBPyConnection, *, table: str, fields: list[st
     rules = active_rules(fields)
     con.execute("CREATE OR REPLACE TEMP TABLE crmflow_keys (rule VARCHAR, value VARCHAR, records BIGINT)")
     for r in rules:
-        con.execute(f"INSERT INTO crmflow_keys SELECT ?, k, count(*) FROM (SELECT {_key_sql(r)} AS k FROM {table}) "
-                    "WHERE k IS NOT NULL GROUP BY ALL HAVING count(*) > 1", [r.name])
+        con.execute(
+            f"INSERT INTO crmflow_keys SELECT ?, k, count(*) FROM (SELECT {_key_sql(r)} AS k FROM {table}) "
+            "WHERE k IS NOT NULL GROUP BY ALL HAVING count(*) > 1",
+            [r.name],
+        )
     # keys over the cap, then the largest remaining keys while the estimated total is over the budget
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE crmflow_dropped AS
@@ -148,8 +151,7 @@ def plan_blocking(con: duckdb.DuckDBPyConnection, *, table: str, fields: list[st
         UNION ALL
         SELECT rule, value, records, 'pair_budget' FROM ranked WHERE total - before > {max_pairs} AND pairs > 0
     """)  # fmt: skip
-    dropped = dict(con.execute("SELECT rule, bool_or(reason = 'pair_budget') FROM crmflow_dropped "
-                               "GROUP BY rule").fetchall())
+    dropped = dict(con.execute("SELECT rule, bool_or(reason = 'pair_budget') FROM crmflow_dropped GROUP BY rule").fetchall())
     # a frequent identifier is emptied, which also unblocks it; any other drop needs a key column
     keyed = [r for r in rules if r.name in dropped and (r.evidence is None or dropped[r.name])]
     if keyed:
@@ -160,21 +162,36 @@ def plan_blocking(con: duckdb.DuckDBPyConnection, *, table: str, fields: list[st
         con.execute(f"CREATE OR REPLACE TABLE {table} AS WITH {cte} SELECT {table}.*, {keys} FROM {table} {joins}")
     for r in rules:
         if r.evidence and r.name in dropped:
-            con.execute(f"UPDATE {table} SET {r.evidence} = NULL WHERE {r.evidence} IN "
-                        f"(SELECT value FROM crmflow_dropped WHERE rule = ? AND reason = 'frequent')", [r.name])
+            con.execute(
+                f"UPDATE {table} SET {r.evidence} = NULL WHERE {r.evidence} IN "
+                f"(SELECT value FROM crmflow_dropped WHERE rule = ? AND reason = 'frequent')",
+                [r.name],
+            )
     pairs_by_rule = {r.name: 0 for r in rules}
     for name, pairs in con.execute(
         "SELECT rule, sum(records * (records - 1) // 2) FROM crmflow_keys k WHERE NOT EXISTS "
         "(SELECT 1 FROM crmflow_dropped d WHERE d.rule = k.rule AND d.value = k.value) GROUP BY rule"
     ).fetchall():
         pairs_by_rule[name] = int(pairs)
-    left_out = ("SELECT rule AS key, value, records, reason FROM crmflow_dropped UNION ALL "
-                "SELECT field, value, records, 'placeholder' FROM crmflow_placeholders")
+    left_out = (
+        "SELECT rule AS key, value, records, reason FROM crmflow_dropped UNION ALL "
+        "SELECT field, value, records, 'placeholder' FROM crmflow_placeholders"
+    )
     total = int(con.execute(f"SELECT count(*) FROM ({left_out})").fetchall()[0][0])
-    frequent = [FrequentValue(key=k, value=v, records=int(n), reason=why) for k, v, n, why in con.execute(
-        f"SELECT * FROM ({left_out}) ORDER BY records DESC, key, value LIMIT {FREQUENT_SHOWN}").fetchall()]
+    frequent = [
+        FrequentValue(key=k, value=v, records=int(n), reason=why)
+        for k, v, n, why in con.execute(
+            f"SELECT * FROM ({left_out}) ORDER BY records DESC, key, value LIMIT {FREQUENT_SHOWN}"
+        ).fetchall()
+    ]
     blocks = {r.name: f"l.blk_{r.name} = r.blk_{r.name}" if r in keyed else _plain_sql(r) for r in rules}
     training = {r.name: f"{_plain_sql(r)} AND {blocks[r.name]}" if r in keyed else blocks[r.name] for r in rules}
-    return BlockingPlan(rules=blocks, training_rules=training,
-                        pairs_by_rule=pairs_by_rule, candidate_pairs=sum(pairs_by_rule.values()),
-                        pair_budget=max_pairs, frequent=frequent, frequent_total=total)
+    return BlockingPlan(
+        rules=blocks,
+        training_rules=training,
+        pairs_by_rule=pairs_by_rule,
+        candidate_pairs=sum(pairs_by_rule.values()),
+        pair_budget=max_pairs,
+        frequent=frequent,
+        frequent_total=total,
+    )

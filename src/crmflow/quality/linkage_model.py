@@ -139,8 +139,7 @@ def _settings(fields: list[str], prior: float, blocks: list[str]) -> dict[str, A
     for f in fields:
         _, null_sql, levels = COMPARISONS[f]
         lv: list[dict[str, Any]] = [{"sql_condition": null_sql, "label_for_charts": "missing", "is_null_level": True}]
-        lv += [{"sql_condition": x.sql, "label_for_charts": x.name, "m_probability": x.m, "u_probability": x.u}
-               for x in levels]
+        lv += [{"sql_condition": x.sql, "label_for_charts": x.name, "m_probability": x.m, "u_probability": x.u} for x in levels]
         comparisons.append({"output_column_name": f, "comparison_levels": lv,
                             "comparison_description": f})  # fmt: skip
     return {
@@ -200,13 +199,18 @@ def _conflicting_names_sql(levels: dict[str, list[str]]) -> str | None:
     if "inn" in levels:
         rescue.append(f"gamma_inn = {levels['inn'].index('exact')}")
     # (surname, surname, first name, first name) as written, and with either record's words swapped
-    orientations = (("last_k_l", "last_k_r", "first_k_l", "first_k_r"),
-                    ("first_k_l", "last_k_r", "last_k_l", "first_k_r"),
-                    ("last_k_l", "first_k_r", "first_k_l", "last_k_r"))
-    same_person = " OR ".join(f"coalesce({_jw(s1, s2)} AND jaro_winkler_similarity({f1}, {f2}) >= 0.8, FALSE)"
-                              for s1, s2, f1, f2 in orientations)
-    sql = (f"gamma_name IN ({conflict[0]}, {conflict[1]}) AND first_k_l IS NOT NULL AND first_k_r IS NOT NULL "
-           f"AND NOT ({same_person})")
+    orientations = (
+        ("last_k_l", "last_k_r", "first_k_l", "first_k_r"),
+        ("first_k_l", "last_k_r", "last_k_l", "first_k_r"),
+        ("last_k_l", "first_k_r", "first_k_l", "last_k_r"),
+    )
+    same_person = " OR ".join(
+        f"coalesce({_jw(s1, s2)} AND jaro_winkler_similarity({f1}, {f2}) >= 0.8, FALSE)" for s1, s2, f1, f2 in orientations
+    )
+    sql = (
+        f"gamma_name IN ({conflict[0]}, {conflict[1]}) AND first_k_l IS NOT NULL AND first_k_r IS NOT NULL "
+        f"AND NOT ({same_person})"
+    )
     return sql + "".join(f" AND NOT coalesce({r}, FALSE)" for r in rescue)
 
 
@@ -218,8 +222,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
-def run_linkage(raw: pa.Table, *, fields: list[str], threshold: float, settings: Settings | None = None,
-                max_key_records: int = 50, max_pairs_per_record: int = 50) -> LinkageResult:
+def run_linkage(
+    raw: pa.Table,
+    *,
+    fields: list[str],
+    threshold: float,
+    settings: Settings | None = None,
+    max_key_records: int = 50,
+    max_pairs_per_record: int = 50,
+) -> LinkageResult:
     """Normalise ``raw`` (from :func:`read_records`), score candidate pairs and cluster them at ``threshold``.
 
     Runs in a private in-memory DuckDB database (with the store's memory limit and threads), so the
@@ -246,8 +257,9 @@ def run_linkage(raw: pa.Table, *, fields: list[str], threshold: float, settings:
         if settings.threads > 0:
             con.execute(f"SET threads = {int(settings.threads)}")
         n = build_records(con, raw, table="crmflow_records")
-        plan = plan_blocking(con, table="crmflow_records", fields=fields, max_key_records=max_key_records,
-                             max_pairs=max_pairs_per_record * n)
+        plan = plan_blocking(
+            con, table="crmflow_records", fields=fields, max_key_records=max_key_records, max_pairs=max_pairs_per_record * n
+        )
         prior = min(0.5, 0.1 / max(1, n - 1))  # ≈ one record in twenty has one duplicate, before learning
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register("crmflow_records", table_name="crmflow_records_input")
@@ -300,8 +312,16 @@ def run_linkage(raw: pa.Table, *, fields: list[str], threshold: float, settings:
             "SELECT unique_id, cluster_id FROM all_clusters WHERE cluster_id IN "
             "(SELECT cluster_id FROM all_clusters GROUP BY cluster_id HAVING count(*) > 1)"
         ).to_arrow_table()
-        return LinkageResult(pairs=pairs, clusters=cluster_table, levels=levels, trained=trained, prior=prior,
-                             plan=plan, warnings=tuple(warnings), training_error=training_error)
+        return LinkageResult(
+            pairs=pairs,
+            clusters=cluster_table,
+            levels=levels,
+            trained=trained,
+            prior=prior,
+            plan=plan,
+            warnings=tuple(warnings),
+            training_error=training_error,
+        )
     finally:
         con.close()
         spill.cleanup()

@@ -43,8 +43,16 @@ from crmflow.quality.transliterate import company_key, name_key
 from crmflow.store.queries import ident
 from crmflow.store.store import EventStore
 
-__all__ = ["DuplicateFields", "build_records", "is_placeholder", "normalize_email", "normalize_inn", "normalize_phone",
-           "read_records", "split_full_name"]
+__all__ = [
+    "DuplicateFields",
+    "build_records",
+    "is_placeholder",
+    "normalize_email",
+    "normalize_inn",
+    "normalize_phone",
+    "read_records",
+    "split_full_name",
+]
 
 _GMAIL = {"gmail.com", "googlemail.com"}
 _YANDEX = {"yandex.ru", "ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua"}
@@ -56,10 +64,38 @@ PLACEHOLDER_WORDS = frozenset({
     "без имени", "noname", "no name", "частное лицо", "физ лицо", "физлицо", "физ. лицо", "физическое лицо",
 })  # fmt: skip
 #: Mailbox names that say "no e-mail", and domains reserved for examples and tests.
-PLACEHOLDER_MAILBOXES = frozenset({"test", "no", "none", "noemail", "no-email", "no_email", "nomail", "no-mail",
-                                   "no_mail", "net", "нет", "null", "xxx", "unknown"})
-PLACEHOLDER_DOMAINS = frozenset({"test.ru", "test.com", "example.com", "example.org", "example.net", "example.ru",
-                                 "no.ru", "none.ru", "nomail.ru", "noemail.ru"})
+PLACEHOLDER_MAILBOXES = frozenset(
+    {
+        "test",
+        "no",
+        "none",
+        "noemail",
+        "no-email",
+        "no_email",
+        "nomail",
+        "no-mail",
+        "no_mail",
+        "net",
+        "нет",
+        "null",
+        "xxx",
+        "unknown",
+    }
+)
+PLACEHOLDER_DOMAINS = frozenset(
+    {
+        "test.ru",
+        "test.com",
+        "example.com",
+        "example.org",
+        "example.net",
+        "example.ru",
+        "no.ru",
+        "none.ru",
+        "nomail.ru",
+        "noemail.ru",
+    }
+)
 _RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
 _SEQUENCES = ("0123456789", "1234567890", "9876543210")
 _PATRONYMIC = re.compile(r"(вич|вна|ична|инична|ич|vich|vna|ichna|inichna|ich)$", re.IGNORECASE)
@@ -116,8 +152,12 @@ def is_placeholder(kind: str, value: str | None) -> bool:
         return not digits or len(set(digits)) == 1 or any(digits in s or s in digits for s in _SEQUENCES)
     if kind == "email":
         local, _, domain = text.rpartition("@")
-        return (local in PLACEHOLDER_MAILBOXES or len(set(local)) == 1 or domain in PLACEHOLDER_DOMAINS
-                or domain.rsplit(".", 1)[-1] in _RESERVED_TLDS)
+        return (
+            local in PLACEHOLDER_MAILBOXES
+            or len(set(local)) == 1
+            or domain in PLACEHOLDER_DOMAINS
+            or domain.rsplit(".", 1)[-1] in _RESERVED_TLDS
+        )
     return False
 
 
@@ -226,12 +266,12 @@ def read_records(store: EventStore, table: str, *, id_column: str, fields: Dupli
                 + ", ".join(f"`{c}`" for c in present)
             )
     if not ({"phone", "email", "inn", "name", "last_name", "first_name", "company"} & mapped.keys()):
-        raise ColumnMappingError(
-            "duplicate detection needs at least one of the phone, e-mail, INN, name or company columns"
-        )
+        raise ColumnMappingError("duplicate detection needs at least one of the phone, e-mail, INN, name or company columns")
     uid = f"NULLIF(trim(CAST({ident(id_column)} AS VARCHAR)), '')"
-    empty = store.rows(f"SELECT count(*) AS n, min(rn) AS first FROM (SELECT {uid} AS uid, row_number() OVER () AS rn "
-                       f"FROM {ident(table)}) WHERE uid IS NULL")[0]
+    empty = store.rows(
+        f"SELECT count(*) AS n, min(rn) AS first FROM (SELECT {uid} AS uid, row_number() OVER () AS rn "
+        f"FROM {ident(table)}) WHERE uid IS NULL"
+    )[0]
     if empty["n"]:
         raise ColumnMappingError(
             f"column `{id_column}` of table `{table}` is empty in {empty['n']} row(s) (first at row {empty['first']}); "
@@ -269,8 +309,9 @@ def _text_sql(column: str) -> str:
 
 
 def _mapping(con: duckdb.DuckDBPyConnection, name: str, values: list[Any], keys: dict[str, list[Any]]) -> None:
-    con.register(name, pa.table({"v": pa.array(values, type=pa.string()),
-                                 **{k: pa.array(v, type=pa.string()) for k, v in keys.items()}}))
+    con.register(
+        name, pa.table({"v": pa.array(values, type=pa.string()), **{k: pa.array(v, type=pa.string()) for k, v in keys.items()}})
+    )
 
 
 def _name_keys(last: str | None, first: str | None, middle: str | None, full: str | None) -> tuple[str | None, ...]:
@@ -293,8 +334,10 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
 
     def distinct(field: str) -> list[str]:
         col = "raw_" + field
-        return [r[0] for r in con.sql(f"SELECT DISTINCT {_text_sql(col)} FROM crmflow_raw "
-                                      f"WHERE {_text_sql(col)} IS NOT NULL").fetchall()]
+        return [
+            r[0]
+            for r in con.sql(f"SELECT DISTINCT {_text_sql(col)} FROM crmflow_raw WHERE {_text_sql(col)} IS NOT NULL").fetchall()
+        ]
 
     placeholders: list[tuple[str, str]] = []
 
@@ -308,8 +351,12 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
         for v in distinct(part):
             keep(part, v)
     joins, cols = [], []
-    for field, key, fn in (("phone", "phone_n", normalize_phone), ("email", "email_n", normalize_email),
-                           ("inn", "inn_n", normalize_inn), ("company", "company_k", company_key)):
+    for field, key, fn in (
+        ("phone", "phone_n", normalize_phone),
+        ("email", "email_n", normalize_email),
+        ("inn", "inn_n", normalize_inn),
+        ("company", "company_k", company_key),
+    ):
         if field in have:
             values = distinct(field)
             _mapping(con, f"map_{field}", values, {key: [None if keep(field, v) is None else fn(v) for v in values]})
@@ -319,14 +366,23 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
             cols.append(f"NULL::VARCHAR AS {key}")
     parts = [p for p in _NAME_PARTS if p in have]
     if parts:
-        name_sql = "concat_ws(chr(31), " + ", ".join(
-            f"coalesce({_text_sql('raw_' + p)}, chr(0))" if p in have else "chr(0)" for p in _NAME_PARTS) + ")"
-        combos = con.sql("SELECT DISTINCT " + ", ".join(
-            f"{_text_sql('raw_' + p)}" if p in have else "NULL::VARCHAR" for p in _NAME_PARTS) + " FROM crmflow_raw"
+        name_sql = (
+            "concat_ws(chr(31), "
+            + ", ".join(f"coalesce({_text_sql('raw_' + p)}, chr(0))" if p in have else "chr(0)" for p in _NAME_PARTS)
+            + ")"
+        )
+        combos = con.sql(
+            "SELECT DISTINCT "
+            + ", ".join(f"{_text_sql('raw_' + p)}" if p in have else "NULL::VARCHAR" for p in _NAME_PARTS)
+            + " FROM crmflow_raw"
         ).fetchall()
         computed = [_name_keys(*(None if is_placeholder("name", v) else v for v in c)) for c in combos]
-        _mapping(con, "map_name", ["\x1f".join("\x00" if v is None else v for v in c) for c in combos],
-                 {k: [row[i] for row in computed] for i, k in enumerate(("last_k", "first_k", "middle_k", "name_full_k"))})
+        _mapping(
+            con,
+            "map_name",
+            ["\x1f".join("\x00" if v is None else v for v in c) for c in combos],
+            {k: [row[i] for row in computed] for i, k in enumerate(("last_k", "first_k", "middle_k", "name_full_k"))},
+        )
         joins.append(f"LEFT JOIN map_name ON map_name.v = {name_sql}")
         cols += ["map_name.last_k", "map_name.first_k", "map_name.middle_k", "map_name.name_full_k"]
     else:
@@ -339,8 +395,11 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
     _mapping(con, "map_placeholder", [v for _, v in placeholders], {"field": [f for f, _ in placeholders]})
     con.execute("CREATE OR REPLACE TABLE crmflow_placeholders (field VARCHAR, value VARCHAR, records BIGINT)")
     for field in sorted({f for f, _ in placeholders}):
-        con.execute(f"INSERT INTO crmflow_placeholders SELECT ?, v, count(*) FROM crmflow_raw JOIN map_placeholder "
-                    f"ON field = ? AND v = {_text_sql('raw_' + field)} GROUP BY v", [field, field])
+        con.execute(
+            f"INSERT INTO crmflow_placeholders SELECT ?, v, count(*) FROM crmflow_raw JOIN map_placeholder "
+            f"ON field = ? AND v = {_text_sql('raw_' + field)} GROUP BY v",
+            [field, field],
+        )
     for name in ("crmflow_raw", "map_placeholder", *(f"map_{f}" for f in ("phone", "email", "inn", "company", "name"))):
         with contextlib.suppress(duckdb.Error):
             con.unregister(name)

@@ -16,9 +16,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "section.inputs": {"en": "Inputs", "ru": "Исходные данные"},
     "score_formula": {
         "en": "Score = share of records that pass every applicable check; a dimension's score = share of records "
-              "with no issue in that dimension. “—”: no check of that dimension applied.",
+        "with no issue in that dimension. “—”: no check of that dimension applied.",
         "ru": "Оценка = доля записей, прошедших все применимые проверки; оценка измерения = доля записей без "
-              "замечаний в этом измерении. «—»: проверок этого измерения не было.",
+        "замечаний в этом измерении. «—»: проверок этого измерения не было.",
     },
     "dim.overall": {"en": "Overall", "ru": "Итого"},
     "dim.validity": {"en": "Validity", "ru": "Корректность"},
@@ -102,8 +102,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reason.too_old": {"en": "too old", "ru": "слишком давно"},
     "reason.negative": {"en": "negative", "ru": "отрицательная"},
     "sum.matrix": {"en": "Status-matrix violations (rows)", "ru": "Нарушения матриц статусов (строк)"},
-    "sum.reference": {"en": "Values missing from the referenced entity (rows)",
-                      "ru": "Значения, которых нет в связанной сущности (строк)"},
+    "sum.reference": {
+        "en": "Values missing from the referenced entity (rows)",
+        "ru": "Значения, которых нет в связанной сущности (строк)",
+    },
     "sum.sequence": {"en": "Cases with forbidden stage transitions", "ru": "Случаи с запрещёнными переходами стадий"},
     "sum.date_order": {"en": "Records with dates in the wrong order", "ru": "Записи с нарушенным порядком дат"},
     "date_order": {"en": "Date order “{name}”", "ru": "Порядок дат «{name}»"},

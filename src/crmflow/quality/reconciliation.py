@@ -31,6 +31,7 @@ from crmflow.store.store import EventStore
 #: How many differences and one-sided keys are listed (the counts are exact).
 LISTED = 500
 
+
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -90,33 +91,42 @@ class ReconciliationResult:
         return asdict(self)
 
 
-def _side_table(store: EventStore, side: ReconSide, entities: dict[str, EntityTable], period: str,
-                where_key: str) -> tuple[str, list[dict[str, Any]]]:
+def _side_table(
+    store: EventStore, side: ReconSide, entities: dict[str, EntityTable], period: str, where_key: str
+) -> tuple[str, list[dict[str, Any]]]:
     """Materialise one side as (period, grp, amount, key, raw_amount) rows; return the lookup misses."""
     if side.entity not in entities:
         raise QualityRulesError(f"{where_key}.entity: no entity `{side.entity}`; entities: {', '.join(entities)}")
     ent = entities[side.entity]
-    for key, col in (("amount", side.amount), ("date", side.date), ("by", side.by), ("key", side.key),
-                     *((f"where.{c}", c) for c in side.where)):
+    for key, col in (
+        ("amount", side.amount),
+        ("date", side.date),
+        ("by", side.by),
+        ("key", side.key),
+        *((f"where.{c}", c) for c in side.where),
+    ):
         if col is not None and col not in ent.header:
-            raise QualityRulesError(f"{where_key}.{key}: column `{col}` is not in {ent.source}; "
-                                    f"columns: {', '.join(ent.header)}")
+            raise QualityRulesError(f"{where_key}.{key}: column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}")
     join, misses_sql = "", None
     if side.lookup is not None:
         lk = side.lookup
         missing = [k for k in ("entity", "column", "key", "value") if k not in lk]
         if missing or lk["entity"] not in entities:
-            raise QualityRulesError(f"{where_key}.lookup: expected keys entity, column, key, value with an "
-                                    f"existing entity; missing {', '.join(missing) or lk.get('entity')}")
+            raise QualityRulesError(
+                f"{where_key}.lookup: expected keys entity, column, key, value with an "
+                f"existing entity; missing {', '.join(missing) or lk.get('entity')}"
+            )
         other = entities[lk["entity"]]
         for k in ("key", "value"):
             if lk[k] not in other.header:
                 raise QualityRulesError(f"{where_key}.lookup.{k}: column `{lk[k]}` is not in {other.source}")
         if lk["column"] not in ent.header:
             raise QualityRulesError(f"{where_key}.lookup.column: column `{lk['column']}` is not in {ent.source}")
-        join = (f"LEFT JOIN (SELECT trim(CAST({ident(lk['key'])} AS VARCHAR)) AS lk_key, "
-                f"any_value({ident(lk['value'])}) AS lk_value FROM {other.table} GROUP BY 1) l "
-                f"ON {_text(lk['column'])} = l.lk_key")
+        join = (
+            f"LEFT JOIN (SELECT trim(CAST({ident(lk['key'])} AS VARCHAR)) AS lk_key, "
+            f"any_value({ident(lk['value'])}) AS lk_value FROM {other.table} GROUP BY 1) l "
+            f"ON {_text(lk['column'])} = l.lk_key"
+        )
         raw_amount = "l.lk_value"
         misses_sql = f"l.lk_key IS NULL AND {_text(lk['column'])} IS NOT NULL"
     elif side.amount is not None:
@@ -143,12 +153,14 @@ def _side_table(store: EventStore, side: ReconSide, entities: dict[str, EntityTa
     if misses_sql and side.lookup is not None:
         misses = store.rows(
             f"SELECT {_text(side.lookup['column'])} AS value, count(*) AS rows FROM {ent.table} s {join} "
-            f"WHERE {where} AND {misses_sql} GROUP BY 1 ORDER BY rows DESC, value LIMIT 50")
+            f"WHERE {where} AND {misses_sql} GROUP BY 1 ORDER BY rows DESC, value LIMIT 50"
+        )
     return table, misses
 
 
-def reconcile(store: EventStore, rule: ReconciliationRule, entities: dict[str, EntityTable], *,
-              where_key: str = "reconciliation") -> ReconciliationResult:
+def reconcile(
+    store: EventStore, rule: ReconciliationRule, entities: dict[str, EntityTable], *, where_key: str = "reconciliation"
+) -> ReconciliationResult:
     """Compare the two sides of ``rule`` (see the module docstring)."""
     lt, lmiss = _side_table(store, rule.left, entities, rule.period, f"{where_key}.left")
     rt, rmiss = _side_table(store, rule.right, entities, rule.period, f"{where_key}.right")
@@ -174,8 +186,18 @@ def reconcile(store: EventStore, rule: ReconciliationRule, entities: dict[str, E
             group = r[len(keys) - 1] if "grp" in keys else None
             left, right = float(r[len(keys)]), float(r[len(keys) + 1])
             bad = abs(left - right) > max(tol.absolute, tol.relative * max(abs(left), abs(right)))
-            out.append(Difference(period, group, round(left, 6), round(right, 6), round(left - right, 6),
-                                  int(r[len(keys) + 2]), int(r[len(keys) + 3]), bad))
+            out.append(
+                Difference(
+                    period,
+                    group,
+                    round(left, 6),
+                    round(right, 6),
+                    round(left - right, 6),
+                    int(r[len(keys) + 2]),
+                    int(r[len(keys) + 3]),
+                    bad,
+                )
+            )
         return out
 
     def one(table: str, q: str) -> Any:
@@ -195,19 +217,29 @@ def reconcile(store: EventStore, rule: ReconciliationRule, entities: dict[str, E
     diff = left_total - right_total
     limit = max(tol.absolute, tol.relative * max(abs(left_total), abs(right_total)))
     result = ReconciliationResult(
-        name=rule.name, period=rule.period, left_total=round(left_total, 6), right_total=round(right_total, 6),
-        difference=round(diff, 6), matches=abs(diff) <= limit,
-        left_records=int(one(lt, "SELECT count(*) FROM {t}")), right_records=int(one(rt, "SELECT count(*) FROM {t}")),
+        name=rule.name,
+        period=rule.period,
+        left_total=round(left_total, 6),
+        right_total=round(right_total, 6),
+        difference=round(diff, 6),
+        matches=abs(diff) <= limit,
+        left_records=int(one(lt, "SELECT count(*) FROM {t}")),
+        right_records=int(one(rt, "SELECT count(*) FROM {t}")),
         unreadable_amounts={
             "left": int(one(lt, "SELECT count(*) FROM {t} WHERE amount IS NULL AND has_amount")),
             "right": int(one(rt, "SELECT count(*) FROM {t} WHERE amount IS NULL AND has_amount")),
         },
-        undated={"left": int(one(lt, "SELECT count(*) FROM {t} WHERE period IS NULL")),
-                 "right": int(one(rt, "SELECT count(*) FROM {t} WHERE period IS NULL"))},
+        undated={
+            "left": int(one(lt, "SELECT count(*) FROM {t} WHERE period IS NULL")),
+            "right": int(one(rt, "SELECT count(*) FROM {t} WHERE period IS NULL")),
+        },
         by_period=compare(["period"], only_diff=False),
         by_group=compare(["grp"], only_diff=False) if (rule.left.by or rule.right.by) else [],
         cells=compare(["period", "grp"]) if (rule.left.by or rule.right.by) else [],
-        only_left=only_l, only_right=only_r, only_left_count=n_l, only_right_count=n_r,
+        only_left=only_l,
+        only_right=only_r,
+        only_left_count=n_l,
+        only_right_count=n_r,
         lookup_unmatched={k: v for k, v in (("left", lmiss), ("right", rmiss)) if v},
     )
     store.sql(f"DROP TABLE {lt}")

@@ -52,10 +52,23 @@ def check_reference(
     ids = [r[0] for r in store.sql(f"SELECT DISTINCT * FROM ({ids_sql}) ORDER BY 1").fetchall()]
     values = store.rows(
         f"SELECT {val} AS value, count(*) AS rows FROM {entity.table} WHERE {orphan} "
-        f"GROUP BY 1 ORDER BY rows DESC, value LIMIT {EXAMPLES}")
+        f"GROUP BY 1 ORDER BY rows DESC, value LIMIT {EXAMPLES}"
+    )
     orphans = int(store.scalar(f"SELECT count(*) FROM {entity.table} WHERE {orphan}"))
     if ids:
-        record_issues(store, entity=entity.name, dimension="consistency",
-                      check=f"reference:{column}->{target.name}.{target_key}", ids_sql=ids_sql)
-    return ReferenceResult(column=column, target_entity=target.name, target_key=target_key, checked=checked,
-                           orphans=orphans, orphan_ids=ids, missing_values=values)
+        record_issues(
+            store,
+            entity=entity.name,
+            dimension="consistency",
+            check=f"reference:{column}->{target.name}.{target_key}",
+            ids_sql=ids_sql,
+        )
+    return ReferenceResult(
+        column=column,
+        target_entity=target.name,
+        target_key=target_key,
+        checked=checked,
+        orphans=orphans,
+        orphan_ids=ids,
+        missing_values=values,
+    )

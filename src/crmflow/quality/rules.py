@@ -219,8 +219,9 @@ def parse_rules(doc: Any, *, source: str = "rules", base_dir: Path | None = None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise QualityRulesError(f"{source}: expected a mapping with keys such as `entities`, `validity`; "
-                                f"got {type(doc).__name__}")
+        raise QualityRulesError(
+            f"{source}: expected a mapping with keys such as `entities`, `validity`; got {type(doc).__name__}"
+        )
     if "base_dir" in doc:
         raise QualityRulesError(f"{source}: key `base_dir`: unknown key")
     try:

@@ -107,8 +107,10 @@ def _plan(inputs: list[Any], rules: QualityRules) -> list[tuple[str, Any, Entity
             if not p.is_absolute() and rules.base_dir is not None:
                 p = rules.base_dir / p
             if not p.exists():
-                raise QualityRulesError(f"entities.{name}.source: `{er.source}` is neither an input nor a file "
-                                        f"(looked for {p}); give the file as INPUT or fix the path")
+                raise QualityRulesError(
+                    f"entities.{name}.source: `{er.source}` is neither an input nor a file "
+                    f"(looked for {p}); give the file as INPUT or fix the path"
+                )
             planned.append((name, p, er))
             continue
         if found is not None:
@@ -138,7 +140,8 @@ def _check_columns(name: str, er: EntityRules, spec: EntitySpec, ent: EntityTabl
     def need(key: str, col: str | None) -> None:
         if col is not None and col not in header:
             raise QualityRulesError(
-                f"entities.{name}.{key}: column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}")
+                f"entities.{name}.{key}: column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}"
+            )
 
     need("id", er.id)
     for kind, cols in er.columns.items():
@@ -150,21 +153,26 @@ def _check_columns(name: str, er: EntityRules, spec: EntitySpec, ent: EntityTabl
         for c in [*sr.required, *sr.empty]:
             need(f"stages.{stage}", c)
     if er.stages and not spec.of("stage"):
-        raise QualityRulesError(f"entities.{name}.stages: {ent.source} has no stage column that could be detected; "
-                                "name it under `columns: {stage: <column>}`")
+        raise QualityRulesError(
+            f"entities.{name}.stages: {ent.source} has no stage column that could be detected; "
+            "name it under `columns: {stage: <column>}`"
+        )
     for i, m in enumerate(er.matrices):
         for c in m.columns:
             need(f"matrices[{i}].columns", c)
         for j, row in enumerate(m.allowed):
             if len(row) != len(m.columns):
-                raise QualityRulesError(f"entities.{name}.matrices[{i}].allowed[{j}]: {len(row)} values for "
-                                        f"{len(m.columns)} columns; give one value per column (`*` = any)")
+                raise QualityRulesError(
+                    f"entities.{name}.matrices[{i}].allowed[{j}]: {len(row)} values for "
+                    f"{len(m.columns)} columns; give one value per column (`*` = any)"
+                )
     for i, r in enumerate(er.references):
         need(f"references[{i}].column", r.column)
 
 
-def _duplicates(store: EventStore, ent: EntityTable, spec: EntitySpec, step: StepFn,
-                rule: DuplicateRule | None = None) -> dict[str, Any]:
+def _duplicates(
+    store: EventStore, ent: EntityTable, spec: EntitySpec, step: StepFn, rule: DuplicateRule | None = None
+) -> dict[str, Any]:
     empty = {"available": False, "applicable": False, "clusters": [], "pairs": [], "merges": []}
     if not any(spec.of(k) for k in LINKAGE_KINDS if k != "company"):
         return empty
@@ -178,10 +186,15 @@ def _duplicates(store: EventStore, ent: EntityTable, spec: EntitySpec, step: Ste
     updated = [c for c in spec.of("date") if any(w in c.lower() for w in ("измен", "modif", "updat", "редакт"))]
     if updated and "updated_at" in names:
         kw["updated_at"] = updated[0]  # the most recently updated record survives a merge
-    report = dup.find_duplicates(store, ent.table, entity=ent.name, id_column=spec.id_column or "row_no",
-                                 fields=field_cls(**kw), progress=step,
-                                 **({"max_key_records": rule.max_key_records,
-                                     "max_pairs_per_record": rule.max_pairs_per_record} if rule else {}))
+    report = dup.find_duplicates(
+        store,
+        ent.table,
+        entity=ent.name,
+        id_column=spec.id_column or "row_no",
+        fields=field_cls(**kw),
+        progress=step,
+        **({"max_key_records": rule.max_key_records, "max_pairs_per_record": rule.max_pairs_per_record} if rule else {}),
+    )
     d = to_jsonable(report)
     if not isinstance(d, dict):
         d = dict(getattr(report, "__dict__", {}))
@@ -192,8 +205,7 @@ def _duplicates(store: EventStore, ent: EntityTable, spec: EntitySpec, step: Ste
     if not merged:  # every member of a cluster but its first is a duplicate
         merged = [i for c in clusters for i in c[1:]]
     record_id_list(store, entity=ent.name, dimension="uniqueness", check="duplicate", ids=sorted(set(merged)))
-    return {**d, "available": True, "applicable": True, "clusters": clusters,
-            "duplicate_ids": sorted(set(merged)), "fields": kw}
+    return {**d, "available": True, "applicable": True, "clusters": clusters, "duplicate_ids": sorted(set(merged)), "fields": kw}
 
 
 def assess_quality(
@@ -236,15 +248,23 @@ def assess_quality(
     if not plan:
         raise InputError("no entity to assess: give at least one input file or name sources in the rules")
     v = qr.validity
-    options = ValidityOptions(default_region=v.default_region, min_date=v.min_date, max_future_days=v.max_future_days,
-                              as_of=v.as_of, allow_negative_amounts=v.allow_negative_amounts)
+    options = ValidityOptions(
+        default_region=v.default_region,
+        min_date=v.min_date,
+        max_future_days=v.max_future_days,
+        as_of=v.as_of,
+        allow_negative_amounts=v.allow_negative_amounts,
+    )
     loaded: dict[str, tuple[EntityTable, EntitySpec, EntityRules]] = {}
     for name, src, er in plan:
         step(f"loading {name}")
         ent = load_entity(store, src, name=name, progress=step)
         overrides = {k: tuple(c) for k, c in er.columns.items()}
-        spec = (detect_spec(name, ent.header, id_column=er.id, overrides=overrides) if er.detect
-                else EntitySpec(name=name, id_column=er.id, columns=overrides))
+        spec = (
+            detect_spec(name, ent.header, id_column=er.id, overrides=overrides)
+            if er.detect
+            else EntitySpec(name=name, id_column=er.id, columns=overrides)
+        )
         _check_columns(name, er, spec, ent)
         loaded[name] = (ent, spec, er)
     tables = {n: t[0] for n, t in loaded.items()}
@@ -270,18 +290,20 @@ def assess_quality(
         refs = []
         for i, r in enumerate(er.references):
             if r.entity not in tables:
-                raise QualityRulesError(f"entities.{name}.references[{i}].entity: no entity `{r.entity}`; "
-                                        f"entities: {', '.join(tables)}")
+                raise QualityRulesError(
+                    f"entities.{name}.references[{i}].entity: no entity `{r.entity}`; entities: {', '.join(tables)}"
+                )
             if r.key not in tables[r.entity].header:
-                raise QualityRulesError(f"entities.{name}.references[{i}].key: column `{r.key}` is not in "
-                                        f"{tables[r.entity].source}")
-            refs.append(check_reference(store, ent, spec, column=r.column, target=tables[r.entity],
-                                        target_key=r.key).to_dict())
+                raise QualityRulesError(
+                    f"entities.{name}.references[{i}].key: column `{r.key}` is not in {tables[r.entity].source}"
+                )
+            refs.append(check_reference(store, ent, spec, column=r.column, target=tables[r.entity], target_key=r.key).to_dict())
             dims.add("consistency")
         matrices = []
         for i, m in enumerate(er.matrices):
-            matrices.append(check_matrix(store, ent, spec, name=m.name or f"matrix {i + 1}", columns=m.columns,
-                                         allowed=m.allowed).to_dict())
+            matrices.append(
+                check_matrix(store, ent, spec, name=m.name or f"matrix {i + 1}", columns=m.columns, allowed=m.allowed).to_dict()
+            )
             dims.add("consistency")
         enabled = er.duplicates if isinstance(er.duplicates, bool) else er.duplicates.enabled
         dup = {"available": False, "applicable": False, "clusters": [], "pairs": [], "merges": []}
@@ -290,14 +312,27 @@ def assess_quality(
             dup = _duplicates(store, ent, spec, step, None if isinstance(er.duplicates, bool) else er.duplicates)
             if dup.get("available"):
                 dims.add("uniqueness")
-        sections.append({
-            "name": name, "source": ent.source, "format": ent.format, "id_column": spec.id_column,
-            "records": ent.rows, "rows_read": ent.rows_read, "quarantined": ent.quarantined,
-            "quarantine_sample": quarantine_of(store, ent), "encoding": ent.info.get("encoding"),
-            "delimiter": ent.info.get("delimiter"), "spec": spec.to_dict(), "validity": validity,
-            "completeness": comp.to_dict(), "references": refs, "matrices": matrices, "duplicates": dup,
-            "_dims": dims,
-        })
+        sections.append(
+            {
+                "name": name,
+                "source": ent.source,
+                "format": ent.format,
+                "id_column": spec.id_column,
+                "records": ent.rows,
+                "rows_read": ent.rows_read,
+                "quarantined": ent.quarantined,
+                "quarantine_sample": quarantine_of(store, ent),
+                "encoding": ent.info.get("encoding"),
+                "delimiter": ent.info.get("delimiter"),
+                "spec": spec.to_dict(),
+                "validity": validity,
+                "completeness": comp.to_dict(),
+                "references": refs,
+                "matrices": matrices,
+                "duplicates": dup,
+                "_dims": dims,
+            }
+        )
     sequences = []
     for i, s in enumerate(qr.sequences):
         step("sequences")
@@ -310,8 +345,9 @@ def assess_quality(
         if not p.is_absolute() and qr.base_dir is not None and not p.exists():
             p = qr.base_dir / p
         if not p.exists():
-            raise QualityRulesError(f"sequences[{i}].log: no file `{s.log}` (neither an INPUT nor a path relative "
-                                    "to the rules file)")
+            raise QualityRulesError(
+                f"sequences[{i}].log: no file `{s.log}` (neither an INPUT nor a path relative to the rules file)"
+            )
         mapping = None
         if s.mapping:
             mapping = Path(s.mapping) if Path(s.mapping).is_absolute() or qr.base_dir is None else qr.base_dir / s.mapping
@@ -329,14 +365,23 @@ def assess_quality(
         step("date order")
         for side in ("earlier", "later"):
             if getattr(o, side).entity not in loaded:
-                raise QualityRulesError(f"date_order[{i}].{side}.entity: no entity `{getattr(o, side).entity}`; "
-                                        f"entities: {', '.join(loaded)}")
+                raise QualityRulesError(
+                    f"date_order[{i}].{side}.entity: no entity `{getattr(o, side).entity}`; entities: {', '.join(loaded)}"
+                )
         e, lt = loaded[o.earlier.entity], loaded[o.later.entity]
-        join = (o.join, o.join) if isinstance(o.join, str) else (
-            (o.join.get("earlier", ""), o.join.get("later", "")) if o.join else None)
-        order = check_date_order(store, name=o.name or f"{o.earlier.column} ≤ {o.later.column}",
-                                 earlier=(e[0], e[1], o.earlier.column), later=(lt[0], lt[1], o.later.column),
-                                 join=join, where_key=f"date_order[{i}]")
+        join = (
+            (o.join, o.join)
+            if isinstance(o.join, str)
+            else ((o.join.get("earlier", ""), o.join.get("later", "")) if o.join else None)
+        )
+        order = check_date_order(
+            store,
+            name=o.name or f"{o.earlier.column} ≤ {o.later.column}",
+            earlier=(e[0], e[1], o.earlier.column),
+            later=(lt[0], lt[1], o.later.column),
+            join=join,
+            where_key=f"date_order[{i}]",
+        )
         orders.append({**order.to_dict(), "entity": o.later.entity})
         next(sec for sec in sections if sec["name"] == o.later.entity)["_dims"].add("consistency")
     recon = []

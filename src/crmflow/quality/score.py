@@ -51,8 +51,7 @@ def record_id_list(store: EventStore, *, entity: str, dimension: str, check: str
     """Record ids computed outside SQL (duplicate clusters)."""
     ensure_issues_table(store)
     if ids:
-        store.con.executemany("INSERT INTO quality_issues VALUES (?, ?, ?, ?)",
-                              [(entity, dimension, check, i) for i in ids])
+        store.con.executemany("INSERT INTO quality_issues VALUES (?, ?, ?, ?)", [(entity, dimension, check, i) for i in ids])
 
 
 @dataclass(frozen=True)
@@ -67,9 +66,14 @@ class EntityScore:
     failing_by_dimension: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entity": self.entity, "records": self.records, "failing_records": self.failing,
-                "overall": self.overall, "dimensions": dict(self.dimensions),
-                "failing_by_dimension": dict(self.failing_by_dimension)}
+        return {
+            "entity": self.entity,
+            "records": self.records,
+            "failing_records": self.failing,
+            "overall": self.overall,
+            "dimensions": dict(self.dimensions),
+            "failing_by_dimension": dict(self.failing_by_dimension),
+        }
 
 
 def entity_score(store: EventStore, *, entity: str, records: int, dimensions: tuple[str, ...]) -> EntityScore:
@@ -85,14 +89,23 @@ def entity_score(store: EventStore, *, entity: str, records: int, dimensions: tu
         The dimensions that had at least one check (the others score ``None``).
     """
     ensure_issues_table(store)
-    per_dim = {r["dimension"]: int(r["n"]) for r in store.rows(
-        "SELECT dimension, count(DISTINCT record_id) AS n FROM quality_issues WHERE entity = ? GROUP BY dimension",
-        [entity])}
+    per_dim = {
+        r["dimension"]: int(r["n"])
+        for r in store.rows(
+            "SELECT dimension, count(DISTINCT record_id) AS n FROM quality_issues WHERE entity = ? GROUP BY dimension", [entity]
+        )
+    }
     failing = int(store.scalar("SELECT count(DISTINCT record_id) FROM quality_issues WHERE entity = ?", [entity]))
 
     def share(bad: int) -> float | None:
         return None if records == 0 else round(1 - min(bad, records) / records, 6)
 
     dims = {d: (share(per_dim.get(d, 0)) if d in dimensions else None) for d in DIMENSIONS}
-    return EntityScore(entity=entity, records=records, failing=failing, overall=share(failing), dimensions=dims,
-                       failing_by_dimension={d: per_dim.get(d, 0) for d in DIMENSIONS if d in dimensions})
+    return EntityScore(
+        entity=entity,
+        records=records,
+        failing=failing,
+        overall=share(failing),
+        dimensions=dims,
+        failing_by_dimension={d: per_dim.get(d, 0) for d in DIMENSIONS if d in dimensions},
+    )

@@ -33,8 +33,9 @@ def load_quality_document(path: str | Path) -> dict[str, Any]:
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{p}: cannot read the quality document: {exc}; run `crmflow quality … --out DIR` "
-                         "and pass DIR/quality.json") from exc
+        raise InputError(
+            f"{p}: cannot read the quality document: {exc}; run `crmflow quality … --out DIR` and pass DIR/quality.json"
+        ) from exc
     if not isinstance(doc, dict) or "entities" not in doc:
         raise InputError(f"{p}: not a quality.json document (no `entities`); run `crmflow quality` to write one")
     return doc
@@ -48,16 +49,23 @@ def quality_summary(doc: dict[str, Any] | str | Path) -> dict[str, Any]:
     return {
         "generated_at": d.get("generated_at"),
         "entities": [
-            {"name": e.get("name"), "source": e.get("source"), "records": (e.get("score") or {}).get("records"),
-             "failing_records": (e.get("score") or {}).get("failing_records"),
-             "overall": (e.get("score") or {}).get("overall"),
-             "dimensions": (e.get("score") or {}).get("dimensions") or {}}
+            {
+                "name": e.get("name"),
+                "source": e.get("source"),
+                "records": (e.get("score") or {}).get("records"),
+                "failing_records": (e.get("score") or {}).get("failing_records"),
+                "overall": (e.get("score") or {}).get("overall"),
+                "dimensions": (e.get("score") or {}).get("dimensions") or {},
+            }
             for e in d.get("entities") or []
         ],
         "primary": {
             "name": d.get("primary"),
-            "invalid": {k: int(validity[k].get("invalid") or 0) for k in _CHECKS
-                        if isinstance(validity.get(k), dict) and validity[k].get("applicable")},
+            "invalid": {
+                k: int(validity[k].get("invalid") or 0)
+                for k in _CHECKS
+                if isinstance(validity.get(k), dict) and validity[k].get("applicable")
+            },
             "missing": len((d.get("completeness") or {}).get("missing_ids") or []),
             "duplicate_clusters": len((d.get("duplicates") or {}).get("clusters") or []),
         },
@@ -68,8 +76,13 @@ def quality_summary(doc: dict[str, Any] | str | Path) -> dict[str, Any]:
             "date_order_violations": sum(len(o.get("violation_ids") or []) for o in cons.get("date_order") or []),
         },
         "reconciliation": [
-            {"name": r.get("name"), "matches": bool(r.get("matches")), "difference": r.get("difference"),
-             "left_total": r.get("left_total"), "right_total": r.get("right_total")}
+            {
+                "name": r.get("name"),
+                "matches": bool(r.get("matches")),
+                "difference": r.get("difference"),
+                "left_total": r.get("left_total"),
+                "right_total": r.get("right_total"),
+            }
             for r in d.get("reconciliation") or []
         ],
     }
@@ -81,24 +94,35 @@ def quality_view(summary: dict[str, Any] | None, lang: str) -> dict[str, Any] | 
         return None
     dims = ("validity", "completeness", "uniqueness", "consistency")
     primary = summary.get("primary") or {}
-    facts = [(t(f"kind.{k}", lang) + " — " + t("col.invalid", lang).lower(), format_number(v, lang))
-             for k, v in (primary.get("invalid") or {}).items()]
-    facts.append((t("section.completeness", lang) + " — " + t("col.missing", lang).lower(),
-                  format_number(primary.get("missing") or 0, lang)))
+    facts = [
+        (t(f"kind.{k}", lang) + " — " + t("col.invalid", lang).lower(), format_number(v, lang))
+        for k, v in (primary.get("invalid") or {}).items()
+    ]
+    facts.append(
+        (
+            t("section.completeness", lang) + " — " + t("col.missing", lang).lower(),
+            format_number(primary.get("missing") or 0, lang),
+        )
+    )
     facts.append((t("section.duplicates", lang), format_number(primary.get("duplicate_clusters") or 0, lang)))
     c = summary.get("consistency") or {}
-    for key, label in (("matrix_violations", "sum.matrix"), ("reference_orphans", "sum.reference"),
-                       ("sequence_violating_cases", "sum.sequence"), ("date_order_violations", "sum.date_order")):
+    for key, label in (
+        ("matrix_violations", "sum.matrix"),
+        ("reference_orphans", "sum.reference"),
+        ("sequence_violating_cases", "sum.sequence"),
+        ("date_order_violations", "sum.date_order"),
+    ):
         if c.get(key):
             facts.append((t(label, lang), format_number(c[key], lang)))
     return {
         "title": t("title", lang),
         "formula": t("score_formula", lang),
-        "headers": [t("col.entity", lang), t("col.records", lang), t("dim.overall", lang)]
-        + [t(f"dim.{d}", lang) for d in dims],
-        "rows": [[e.get("name") or "", format_number(e.get("records"), lang), format_percent(e.get("overall"), lang)]
-                 + [format_percent((e.get("dimensions") or {}).get(d), lang) for d in dims]
-                 for e in summary.get("entities") or []],
+        "headers": [t("col.entity", lang), t("col.records", lang), t("dim.overall", lang)] + [t(f"dim.{d}", lang) for d in dims],
+        "rows": [
+            [e.get("name") or "", format_number(e.get("records"), lang), format_percent(e.get("overall"), lang)]
+            + [format_percent((e.get("dimensions") or {}).get(d), lang) for d in dims]
+            for e in summary.get("entities") or []
+        ],
         "facts_title": f"{primary.get('name') or ''}",
         "facts": facts,
         "reconciliation": [

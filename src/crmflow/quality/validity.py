@@ -54,9 +54,19 @@ class Verdict:
 
 
 _DATE_FORMATS = (
-    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-    "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
-    "%Y/%m/%d", "%d.%m.%y",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%Y/%m/%d",
+    "%d.%m.%y",
 )
 _CURRENCY = re.compile(r"(руб\.?|р\.|₽|rub|usd|eur|kzt|тг|₸|\$|€)", re.IGNORECASE)
 
@@ -115,6 +125,7 @@ def _judge(kind: str, options: ValidityOptions) -> Callable[[str], Verdict]:
         def run(v: str) -> Verdict:
             c = check(v)
             return Verdict(c.valid, c.reason, c.normalized)
+
         return run
 
     def when(v: str) -> Verdict:
@@ -136,8 +147,13 @@ def _judge(kind: str, options: ValidityOptions) -> Callable[[str], Verdict]:
         return Verdict(True, None, repr(a))
 
     return {
-        "phone": phone, "email": email, "inn": ident_check(check_inn), "kpp": ident_check(check_kpp),
-        "ogrn": ident_check(check_ogrn), "date": when, "amount": amount,
+        "phone": phone,
+        "email": email,
+        "inn": ident_check(check_inn),
+        "kpp": ident_check(check_kpp),
+        "ogrn": ident_check(check_ogrn),
+        "date": when,
+        "amount": amount,
     }[kind]
 
 
@@ -190,8 +206,16 @@ class ValidityCheck:
 SQL_KINDS = ("date", "amount")
 
 #: (``%d.%m.%y`` first: ``%Y`` would read ``24`` as the year 24.)
-_SQL_DATE_FORMATS = ("%d.%m.%y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S",
-                     "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y/%m/%d")
+_SQL_DATE_FORMATS = (
+    "%d.%m.%y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y/%m/%d",
+)
 
 
 def _lit(value: str) -> str:
@@ -200,20 +224,27 @@ def _lit(value: str) -> str:
 
 def amount_value_sql(expr: str) -> str:
     """SQL reading a text amount exactly as :func:`parse_amount` does (NULL when unreadable)."""
-    v = (f"regexp_replace(lower(CAST({expr} AS VARCHAR)), "
-         "'(руб\\.?|р\\.|₽|rub|usd|eur|kzt|тг|₸|\\$|€|\\s|\u00a0|\u202f)', '', 'g')")
-    num = (f"CASE WHEN regexp_full_match({v}, '[+-]?\\d+,\\d+') THEN replace({v}, ',', '.') "
-           f"WHEN regexp_full_match({v}, '[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') THEN replace({v}, ',', '') "
-           f"ELSE {v} END")
-    return (f"CASE WHEN regexp_full_match({num}, '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?') "
-            f"THEN TRY_CAST({num} AS DOUBLE) END")
+    v = (
+        f"regexp_replace(lower(CAST({expr} AS VARCHAR)), "
+        "'(руб\\.?|р\\.|₽|rub|usd|eur|kzt|тг|₸|\\$|€|\\s|\u00a0|\u202f)', '', 'g')"
+    )
+    num = (
+        f"CASE WHEN regexp_full_match({v}, '[+-]?\\d+,\\d+') THEN replace({v}, ',', '.') "
+        f"WHEN regexp_full_match({v}, '[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') THEN replace({v}, ',', '') "
+        f"ELSE {v} END"
+    )
+    return (
+        f"CASE WHEN regexp_full_match({num}, '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?') THEN TRY_CAST({num} AS DOUBLE) END"
+    )
 
 
 def date_value_sql(expr: str) -> str:
     """SQL reading a text date as :func:`parse_date` does: ISO 8601, ``dd.mm.yyyy[ hh:mm[:ss]]``, ``dd/mm/yyyy``."""
     v = f"trim(CAST({expr} AS VARCHAR))"
-    iso = (f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d\\d?-\\d\\d?([T ]\\d\\d?:\\d\\d(:\\d\\d)?"
-           f"(\\.\\d+)?)?([+-]\\d\\d(:?\\d\\d)?|Z)?') THEN TRY_CAST(replace(left({v}, 19), 'T', ' ') AS TIMESTAMP) END")
+    iso = (
+        f"CASE WHEN regexp_full_match({v}, '\\d{{4}}-\\d\\d?-\\d\\d?([T ]\\d\\d?:\\d\\d(:\\d\\d)?"
+        f"(\\.\\d+)?)?([+-]\\d\\d(:?\\d\\d)?|Z)?') THEN TRY_CAST(replace(left({v}, 19), 'T', ' ') AS TIMESTAMP) END"
+    )
     parts = [iso] + [f"try_strptime({v}, {_lit(f)})" for f in _SQL_DATE_FORMATS]
     return f"coalesce({', '.join(parts)})"
 
@@ -223,17 +254,21 @@ def _sql_verdicts(kind: str, options: ValidityOptions, distinct: str, table: str
     if kind == "amount":
         a = amount_value_sql("v")
         neg = "FALSE" if options.allow_negative_amounts else "a < 0"
-        return (f"CREATE TEMP TABLE {table} AS SELECT v, a IS NOT NULL AND NOT ({neg}) AS valid, "
-                f"CASE WHEN a IS NULL THEN 'not_a_number' WHEN {neg} THEN 'negative' END AS reason, "
-                f"CAST(a AS VARCHAR) AS normalized, NULL::VARCHAR AS detail FROM (SELECT v, {a} AS a FROM {distinct})")
+        return (
+            f"CREATE TEMP TABLE {table} AS SELECT v, a IS NOT NULL AND NOT ({neg}) AS valid, "
+            f"CASE WHEN a IS NULL THEN 'not_a_number' WHEN {neg} THEN 'negative' END AS reason, "
+            f"CAST(a AS VARCHAR) AS normalized, NULL::VARCHAR AS detail FROM (SELECT v, {a} AS a FROM {distinct})"
+        )
     today = options.as_of or datetime.now(UTC).date()
     latest = (today + timedelta(days=options.max_future_days)).isoformat()
     d = date_value_sql("v")
-    return (f"CREATE TEMP TABLE {table} AS SELECT v, "
-            f"d IS NOT NULL AND d::DATE <= DATE '{latest}' AND d::DATE >= DATE '{options.min_date.isoformat()}' AS valid, "
-            f"CASE WHEN d IS NULL THEN 'unparseable' WHEN d::DATE > DATE '{latest}' THEN 'in_future' "
-            f"WHEN d::DATE < DATE '{options.min_date.isoformat()}' THEN 'too_old' END AS reason, "
-            f"strftime(d, '%Y-%m-%dT%H:%M:%S') AS normalized, NULL::VARCHAR AS detail FROM (SELECT v, {d} AS d FROM {distinct})")
+    return (
+        f"CREATE TEMP TABLE {table} AS SELECT v, "
+        f"d IS NOT NULL AND d::DATE <= DATE '{latest}' AND d::DATE >= DATE '{options.min_date.isoformat()}' AS valid, "
+        f"CASE WHEN d IS NULL THEN 'unparseable' WHEN d::DATE > DATE '{latest}' THEN 'in_future' "
+        f"WHEN d::DATE < DATE '{options.min_date.isoformat()}' THEN 'too_old' END AS reason, "
+        f"strftime(d, '%Y-%m-%dT%H:%M:%S') AS normalized, NULL::VARCHAR AS detail FROM (SELECT v, {d} AS d FROM {distinct})"
+    )
 
 
 def check_column_values(
@@ -264,20 +299,25 @@ def check_column_values(
     for col in columns:
         val = f"nullif(trim(CAST({ident(col)} AS VARCHAR)), '')"
         distinct, verdicts = store.new_name("qd"), store.new_name("qvd")
-        store.sql(f"CREATE TEMP TABLE {distinct} AS SELECT v, count(*)::BIGINT AS n FROM "
-                  f"(SELECT {val} AS v FROM {entity.table}) WHERE v IS NOT NULL GROUP BY v")
+        store.sql(
+            f"CREATE TEMP TABLE {distinct} AS SELECT v, count(*)::BIGINT AS n FROM "
+            f"(SELECT {val} AS v FROM {entity.table}) WHERE v IS NOT NULL GROUP BY v"
+        )
         if kind in SQL_KINDS:
             store.sql(_sql_verdicts(kind, opts, distinct, verdicts))
         else:
             judge = _judge(kind, opts)
             values = [r[0] for r in store.sql(f"SELECT v FROM {distinct}").fetchall()]
             judged = [judge(v) for v in values]
-            arrow = pa.table({
-                "v": pa.array(values, pa.string()), "valid": pa.array([j.valid for j in judged], pa.bool_()),
-                "reason": pa.array([j.reason for j in judged], pa.string()),
-                "normalized": pa.array([j.normalized for j in judged], pa.string()),
-                "detail": pa.array([j.detail for j in judged], pa.string()),
-            })
+            arrow = pa.table(
+                {
+                    "v": pa.array(values, pa.string()),
+                    "valid": pa.array([j.valid for j in judged], pa.bool_()),
+                    "reason": pa.array([j.reason for j in judged], pa.string()),
+                    "normalized": pa.array([j.normalized for j in judged], pa.string()),
+                    "detail": pa.array([j.detail for j in judged], pa.string()),
+                }
+            )
             view = store.new_name("qva")
             store.register_arrow(view, arrow)
             store.sql(f"CREATE TEMP TABLE {verdicts} AS SELECT * FROM {view}")
@@ -285,7 +325,8 @@ def check_column_values(
         joined = f"{distinct} d JOIN {verdicts} j USING (v)"
         n_distinct, valid, invalid = store.sql(
             f"SELECT count(*), coalesce(sum(n) FILTER (WHERE valid), 0), coalesce(sum(n) FILTER (WHERE NOT valid), 0) "
-            f"FROM {joined}").fetchall()[0]
+            f"FROM {joined}"
+        ).fetchall()[0]
         valid, invalid = int(valid), int(invalid)
         empty = entity.rows - valid - invalid
         by_column.append(ColumnCounts(col, valid + invalid, valid, invalid, empty, int(n_distinct)))
@@ -294,8 +335,9 @@ def check_column_values(
         for reason, n in store.sql(f"SELECT reason, sum(n) FROM {joined} WHERE NOT valid GROUP BY 1").fetchall():
             by_reason[reason or "invalid"] = by_reason.get(reason or "invalid", 0) + int(n)
         if kind == "phone":
-            for region, n in store.sql(f"SELECT detail, sum(n) FROM {joined} WHERE valid AND detail IS NOT NULL "
-                                       "GROUP BY 1").fetchall():
+            for region, n in store.sql(
+                f"SELECT detail, sum(n) FROM {joined} WHERE valid AND detail IS NOT NULL GROUP BY 1"
+            ).fetchall():
                 regions[region] = regions.get(region, 0) + int(n)
         for v, reason, norm, detail, n in store.sql(
             f"SELECT v, reason, normalized, detail, n FROM {joined} WHERE NOT valid ORDER BY n DESC, v LIMIT {EXAMPLES}"
@@ -308,8 +350,9 @@ def check_column_values(
             ).fetchall():
                 normalized.append(ValueExample(col, v, None, norm, int(n), detail))
         if invalid:
-            bad_queries.append(f"SELECT {id_sql} AS i FROM {entity.table} WHERE {val} IN "
-                               f"(SELECT v FROM {verdicts} WHERE NOT valid)")
+            bad_queries.append(
+                f"SELECT {id_sql} AS i FROM {entity.table} WHERE {val} IN (SELECT v FROM {verdicts} WHERE NOT valid)"
+            )
     invalid_ids: list[str] = []
     if bad_queries:
         union = " UNION ".join(bad_queries)
@@ -318,7 +361,13 @@ def check_column_values(
     examples.sort(key=lambda e: (-e.rows, e.column, e.value))
     normalized.sort(key=lambda e: (-e.rows, e.column, e.value))
     return ValidityCheck(
-        kind=kind, columns=list(columns), invalid_ids=invalid_ids, by_reason=dict(sorted(by_reason.items())),
-        by_column=by_column, examples=examples[:EXAMPLES], normalized_examples=normalized[:5],
-        regions=dict(sorted(regions.items())), **total,
+        kind=kind,
+        columns=list(columns),
+        invalid_ids=invalid_ids,
+        by_reason=dict(sorted(by_reason.items())),
+        by_column=by_column,
+        examples=examples[:EXAMPLES],
+        normalized_examples=normalized[:5],
+        regions=dict(sorted(regions.items())),
+        **total,
     )

@@ -80,7 +80,10 @@ def render_conformance(doc: Mapping[str, Any], *, model: str, log: str, lang: st
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     template = env.from_string(_TEMPLATE)
     return template.render(
-        doc=doc, model=model, log=log, lang=lang,
+        doc=doc,
+        model=model,
+        log=log,
+        lang=lang,
         t=lambda key: text(TEXT, key, lang),
         pct=lambda v: format_percent(v, lang) if v is not None else "—",
         num=lambda v: format_number(v, lang),

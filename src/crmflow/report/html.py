@@ -194,12 +194,19 @@ def _objects(objects: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | N
         for seg in objects.get("segments") or []
     ]
     return {
-        "intro": t("objects.intro", lang, type=str(objects.get("object_type") or MISSING), objects=format_number(total, lang),
-                   cases=format_number(objects.get("cases") or 0, lang), without=format_number(without, lang),
-                   share=format_percent(without / total if total else 0, lang)),  # fmt: skip
+        "intro": t(
+            "objects.intro",
+            lang,
+            type=str(objects.get("object_type") or MISSING),
+            objects=format_number(total, lang),
+            cases=format_number(objects.get("cases") or 0, lang),
+            without=format_number(without, lang),
+            share=format_percent(without / total if total else 0, lang),
+        ),  # fmt: skip
         "role": t("objects.role", lang, role=str(objects["role"])) if objects.get("role") else "",
-        "stages": [{"stage": s, "reached": n, "share": n / total if total else None}
-                   for s, n in zip(stages, reached, strict=False)],
+        "stages": [
+            {"stage": s, "reached": n, "share": n / total if total else None} for s, n in zip(stages, reached, strict=False)
+        ],
         "segment": objects.get("segment"),
         "stage_names": stages,
         "segments": segments,

@@ -140,26 +140,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bpmn.none": {"en": "No BPMN model was discovered for this audit.", "ru": "Модель BPMN для этого аудита не построена."},
     "bpmn.intro": {
         "en": "Discovered with the inductive miner (noise filter {noise}); lanes by each task's dominant role or "
-              "resource: {lanes}. The model is also written as asis.bpmn next to this report (opens in bpmn.io).",
+        "resource: {lanes}. The model is also written as asis.bpmn next to this report (opens in bpmn.io).",
         "ru": "Построена индуктивным майнером (фильтр шума {noise}); дорожки по основной роли или исполнителю "
-              "каждой задачи: {lanes}. Модель также записана в asis.bpmn рядом с отчётом (открывается в bpmn.io).",
+        "каждой задачи: {lanes}. Модель также записана в asis.bpmn рядом с отчётом (открывается в bpmn.io).",
     },
     "bpmn.legend": {
         "en": "How to read it: n = the number of events of a task (under its name) and, beside a flow, how often one "
-              "step directly followed the other. A task with a red border and a “!” badge is hit by a high-severity "
-              "finding, an orange one by a medium-severity finding: a bottleneck (long waiting before the task) or "
-              "rework (the task repeated within a case); the note linked to it says which and how much.",
+        "step directly followed the other. A task with a red border and a “!” badge is hit by a high-severity "
+        "finding, an orange one by a medium-severity finding: a bottleneck (long waiting before the task) or "
+        "rework (the task repeated within a case); the note linked to it says which and how much.",
         "ru": "Как читать: n — число событий задачи (под её названием), а число у стрелки — сколько раз один шаг "
-              "непосредственно следовал за другим. Задача с красной рамкой и значком «!» отмечена выводом высокой "
-              "важности, с оранжевой — средней: узкое место (долгое ожидание перед задачей) или переделка (задача "
-              "повторяется в одном случае); связанная с ней заметка говорит, что именно и сколько.",
+        "непосредственно следовал за другим. Задача с красной рамкой и значком «!» отмечена выводом высокой "
+        "важности, с оранжевой — средней: узкое место (долгое ожидание перед задачей) или переделка (задача "
+        "повторяется в одном случае); связанная с ней заметка говорит, что именно и сколько.",
     },
     "section.objects": {"en": "CRM objects", "ru": "Объекты CRM"},
     "objects.intro": {
         "en": "Cases are the {type} objects of the CRM tables: {objects} objects, of which {cases} have at least one "
-              "dated event. {without} objects ({share}) have no event at all, so the mining above cannot see them.",
+        "dated event. {without} objects ({share}) have no event at all, so the mining above cannot see them.",
         "ru": "Случаи — объекты «{type}» из таблиц CRM: всего {objects}, из них {cases} имеют хотя бы одно событие с "
-              "датой. У {without} объектов ({share}) событий нет совсем, поэтому анализ выше их не видит.",
+        "датой. У {without} объектов ({share}) событий нет совсем, поэтому анализ выше их не видит.",
     },
     "objects.role": {"en": "Roles taken from: {role}.", "ru": "Роли взяты из: {role}."},
     "objects.reach": {"en": "Stage reach", "ru": "Достижение этапов"},

@@ -136,9 +136,17 @@ def checked_event(chk: RecordCheck, rec: Any, line: int | None, lang: str) -> di
     ts = chk.time("created_at", parse=unix_time, expected=_UNIX)
     pipeline_id, status_id = _status_of(rec.get("value_after"))
     if etype == "lead_status_changed" and status_id is None:
-        chk.bad(msg("missing_key", lang, where=chk.where, key="value_after[0].lead_status.id",
-                     expected="lead_status_changed with value_after [{lead_status: {id, pipeline_id}}]"),
-                 "missing_activity", "value_after")
+        chk.bad(
+            msg(
+                "missing_key",
+                lang,
+                where=chk.where,
+                key="value_after[0].lead_status.id",
+                expected="lead_status_changed with value_after [{lead_status: {id, pipeline_id}}]",
+            ),
+            "missing_activity",
+            "value_after",
+        )
     if chk.reject_if_bad(line):
         return None
     assert etype is not None and eid is not None and etyp is not None and ts is not None
@@ -200,10 +208,18 @@ def read_events(store: EventStore, path: Path, log_name: str, progress: Progress
         if etype == "lead_added" and status_id is None and g["case"] in first_before:
             pipeline_id, status_id = first_before[g["case"]][1]
         rows.event(
-            case=g["case"], activity=event_activity(names, etype, pipeline_id, status_id, lang), time=g["ts"],
-            resource=names.user_name(rec.get("created_by")), line=g["page"].line, row_no=g["no"], entity=g["entity"],
-            event_type=etype, pipeline=names.pipeline_name(pipeline_id), status_id=status_id,
-            stage_semantic=semantic(status_id) if status_id is not None else None, record_id=rec.get("id"),
+            case=g["case"],
+            activity=event_activity(names, etype, pipeline_id, status_id, lang),
+            time=g["ts"],
+            resource=names.user_name(rec.get("created_by")),
+            line=g["page"].line,
+            row_no=g["no"],
+            entity=g["entity"],
+            event_type=etype,
+            pipeline=names.pipeline_name(pipeline_id),
+            status_id=status_id,
+            stage_semantic=semantic(status_id) if status_id is not None else None,
+            record_id=rec.get("id"),
         )
     return rows.to_raw(store, format="amocrm-events", info={"pages": len(pages), "engine": "python"})
 
@@ -227,15 +243,27 @@ def read_leads(store: EventStore, path: Path, log_name: str, progress: ProgressF
         pipeline_id, status_id = _int(rec.get("pipeline_id")), _int(status)
         stage = names.stage(pipeline_id, status_id) if status_id is not None else status
         common = {
-            "entity": "lead", "pipeline": names.pipeline_name(pipeline_id), "stage": stage, "status_id": status,
-            "stage_semantic": semantic(status_id), "amount": rec.get("price"),
-            "responsible": names.user_name(rec.get("responsible_user_id")), "record_id": lid,
+            "entity": "lead",
+            "pipeline": names.pipeline_name(pipeline_id),
+            "stage": stage,
+            "status_id": status,
+            "stage_semantic": semantic(status_id),
+            "amount": rec.get("price"),
+            "responsible": names.user_name(rec.get("responsible_user_id")),
+            "record_id": lid,
         }
-        rows.event(case=lid, activity=msg("deal_created", lang), time=created, resource=names.user_name(rec.get("created_by")),
-                   line=page.line, **common)
+        rows.event(
+            case=lid,
+            activity=msg("deal_created", lang),
+            time=created,
+            resource=names.user_name(rec.get("created_by")),
+            line=page.line,
+            **common,
+        )
         if closed is not None:
-            rows.event(case=lid, activity=stage, time=closed, resource=names.user_name(rec.get("updated_by")), line=page.line,
-                       **common)
+            rows.event(
+                case=lid, activity=stage, time=closed, resource=names.user_name(rec.get("updated_by")), line=page.line, **common
+            )
     return rows.to_raw(store, format="amocrm-leads", info={"pages": len(pages)})
 
 
@@ -253,9 +281,16 @@ def read_contacts(store: EventStore, path: Path, log_name: str, progress: Progre
         if chk.reject_if_bad(page.line):
             continue
         assert cid is not None and created is not None
-        rows.event(case=f"contact:{cid}", activity=msg("contact_created", lang), time=created,
-                   resource=names.user_name(rec.get("created_by")), line=page.line, entity="contact",
-                   responsible=names.user_name(rec.get("responsible_user_id")), record_id=cid)
+        rows.event(
+            case=f"contact:{cid}",
+            activity=msg("contact_created", lang),
+            time=created,
+            resource=names.user_name(rec.get("created_by")),
+            line=page.line,
+            entity="contact",
+            responsible=names.user_name(rec.get("responsible_user_id")),
+            record_id=cid,
+        )
     return rows.to_raw(store, format="amocrm-contacts", info={"pages": len(pages)})
 
 
@@ -283,8 +318,16 @@ def read_pipelines(store: EventStore, path: Path, log_name: str, progress: Progr
             sid = _int(st.get("id")) if isinstance(st, dict) else None
             if sid is None or not text_or_none(st.get("name")):
                 raise _dict_error(lang, swhere, "id" if sid is None else "name", _EXPECT_PIPELINE, isinstance(st, dict))
-            entries.append({"pipeline_id": pid, "pipeline": text_or_none(rec.get("name")), "status_id": sid,
-                            "name": str(st["name"]).strip(), "sort": _int(st.get("sort")), "type": _int(st.get("type"))})
+            entries.append(
+                {
+                    "pipeline_id": pid,
+                    "pipeline": text_or_none(rec.get("name")),
+                    "status_id": sid,
+                    "name": str(st["name"]).strip(),
+                    "sort": _int(st.get("sort")),
+                    "type": _int(st.get("type")),
+                }
+            )
     if not entries:
         raise SourceError(msg("no_records", lang, source=label, expected=_EXPECT_PIPELINE))
     n = dictionaries.save(store, "amocrm_status", entries)

@@ -135,8 +135,16 @@ def _history_event(rows: EventRows, page: Page, rec: Any, chk: RecordCheck, name
     entity = "deal" if stage_key == "STAGE_ID" else "lead"
     name, semantic = _stage_name(names, entity, stage, category, rec.get(stage_key[:-2] + "SEMANTIC_ID"))
     rows.event(
-        case=case_id(entity, owner), activity=name, time=ts, line=page.line, row_no=row_no, entity=entity,
-        pipeline=category, stage_id=stage, stage_semantic=semantic, history_type=_history_type(rec.get("TYPE_ID")),
+        case=case_id(entity, owner),
+        activity=name,
+        time=ts,
+        line=page.line,
+        row_no=row_no,
+        entity=entity,
+        pipeline=category,
+        stage_id=stage,
+        stage_semantic=semantic,
+        history_type=_history_type(rec.get("TYPE_ID")),
         record_id=rec.get("ID"),
     )
 
@@ -215,7 +223,7 @@ def _history_in_engine(
     store.temp_table_from_arrow(tm, type_map)
     select = (
         f"SELECT g.row_no, g.line, CASE WHEN g.lead THEN 'lead:' || g.owner ELSE g.owner END AS \"case:concept:name\", "
-        f"m.name AS \"concept:name\", g.ts AS \"time:timestamp\", NULL::VARCHAR AS \"org:resource\", "
+        f'm.name AS "concept:name", g.ts AS "time:timestamp", NULL::VARCHAR AS "org:resource", '
         f"CASE WHEN g.lead THEN 'lead' ELSE 'deal' END AS entity, g.category AS pipeline, g.stage AS stage_id, "
         f"m.semantic AS stage_semantic, t.history_type, g.rid AS record_id FROM {good} g "
         f"JOIN {sm} m ON m.lead = g.lead AND m.stage = g.stage AND m.category IS NOT DISTINCT FROM g.category "
@@ -229,9 +237,19 @@ def _history_in_engine(
     for t in (flat, sm, tm):
         store.sql(f"DROP TABLE {t}")
     return RawTable(
-        table=table, source=label, format="bitrix24-stagehistory", rows_read=scan.records, quarantined=quarantined,
-        info={"pages": scan.pages, "engine": "duckdb", "canonical": True, "events": scan.records - quarantined,
-              "rejected_records": quarantined, "checked_in_python": rows.n_events + quarantined},
+        table=table,
+        source=label,
+        format="bitrix24-stagehistory",
+        rows_read=scan.records,
+        quarantined=quarantined,
+        info={
+            "pages": scan.pages,
+            "engine": "duckdb",
+            "canonical": True,
+            "events": scan.records - quarantined,
+            "rejected_records": quarantined,
+            "checked_in_python": rows.n_events + quarantined,
+        },
     )
 
 
@@ -258,8 +276,13 @@ def _read_list(store: EventStore, path: Path, log_name: str, progress: ProgressF
         name, semantics = names.deal_stage(stage, category) if deal else names.lead_status(stage)
         semantic = _semantic(rec.get("STAGE_SEMANTIC_ID" if deal else "STATUS_SEMANTIC_ID")) or _semantic(semantics) or "P"
         common = {
-            "entity": entity, "pipeline": category, "stage_id": stage, "stage_semantic": semantic,
-            "amount": rec.get("OPPORTUNITY"), "currency": rec.get("CURRENCY_ID"), "assigned_by": rec.get("ASSIGNED_BY_ID"),
+            "entity": entity,
+            "pipeline": category,
+            "stage_id": stage,
+            "stage_semantic": semantic,
+            "amount": rec.get("OPPORTUNITY"),
+            "currency": rec.get("CURRENCY_ID"),
+            "assigned_by": rec.get("ASSIGNED_BY_ID"),
             "record_id": rid,
         }
         case = case_id(entity, rid)
@@ -268,8 +291,9 @@ def _read_list(store: EventStore, path: Path, log_name: str, progress: ProgressF
         closed = text_or_none(rec.get("CLOSED")) == "Y" or semantic in ("S", "F")
         when = moved or (iso_time(rec.get(closed_key)) if closed else None)
         if when is not None:
-            rows.event(case=case, activity=name, time=when, resource=text_or_none(rec.get("MOVED_BY_ID")), line=page.line,
-                       **common)
+            rows.event(
+                case=case, activity=name, time=when, resource=text_or_none(rec.get("MOVED_BY_ID")), line=page.line, **common
+            )
     return rows.to_raw(store, format=f"bitrix24-{entity}-list", info={"pages": len(pages)})
 
 
@@ -316,10 +340,17 @@ def read_activities(store: EventStore, path: Path, log_name: str, progress: Prog
         assert owner is not None and otype is not None and ts is not None
         entity = ENTITY_TYPES.get(int(otype), f"type{otype}") if otype.isdigit() else otype
         rows.event(
-            case=case_id(entity, owner), activity=activity_name(rec, lang), time=ts,
-            resource=text_or_none(rec.get("RESPONSIBLE_ID")), line=page.line, entity=entity,
-            activity_type=rec.get("TYPE_ID"), provider=rec.get("PROVIDER_ID"), direction=rec.get("DIRECTION"),
-            completed=rec.get("COMPLETED"), record_id=rec.get("ID"),
+            case=case_id(entity, owner),
+            activity=activity_name(rec, lang),
+            time=ts,
+            resource=text_or_none(rec.get("RESPONSIBLE_ID")),
+            line=page.line,
+            entity=entity,
+            activity_type=rec.get("TYPE_ID"),
+            provider=rec.get("PROVIDER_ID"),
+            direction=rec.get("DIRECTION"),
+            completed=rec.get("COMPLETED"),
+            record_id=rec.get("ID"),
         )
     return rows.to_raw(store, format="bitrix24-activity-list", info={"pages": len(pages)})
 

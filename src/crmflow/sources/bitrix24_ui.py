@@ -89,19 +89,23 @@ def list_to_events(store: EventStore, raw: RawTable, *, entity: str) -> RawTable
         SELECT row_number() OVER (ORDER BY row_no, k)::BIGINT AS row_no, line,
                "{CASE}", "{ACTIVITY}", "{TIME}", "{RESOURCE}", entity, pipeline, stage, amount, currency, record_id
         FROM (
-            SELECT row_no, line, 0 AS k, {case} AS "{CASE}", '{created}' AS "{ACTIVITY}", {c('created')} AS "{TIME}",
-                   coalesce({c('creator')}, {c('assigned')}) AS "{RESOURCE}", {attrs}
+            SELECT row_no, line, 0 AS k, {case} AS "{CASE}", '{created}' AS "{ACTIVITY}", {c("created")} AS "{TIME}",
+                   coalesce({c("creator")}, {c("assigned")}) AS "{RESOURCE}", {attrs}
             FROM {src}
             UNION ALL
-            SELECT row_no, line, 1, {case}, {c('stage')}, coalesce({c('closed_at')}, {c('modified')}), {c('assigned')}, {attrs}
+            SELECT row_no, line, 1, {case}, {c("stage")}, coalesce({c("closed_at")}, {c("modified")}), {c("assigned")}, {attrs}
             FROM {src} WHERE {closed}
         ) ORDER BY row_no"""
     )
     events = int(store.scalar(f"SELECT count(*) FROM {name}"))
     drop_raw(store, raw)
     return RawTable(
-        table=name, source=raw.source, format=f"bitrix24-ui-{entity}-list", rows_read=events + raw.quarantined,
-        quarantined=raw.quarantined, info={**raw.info, "canonical": True, "records": raw.rows_read, "events": events},
+        table=name,
+        source=raw.source,
+        format=f"bitrix24-ui-{entity}-list",
+        rows_read=events + raw.quarantined,
+        quarantined=raw.quarantined,
+        info={**raw.info, "canonical": True, "records": raw.rows_read, "events": events},
     )
 
 

@@ -1,4 +1,4 @@
-""""Excel" exports that are really an HTML table (Bitrix24 and others save ``.xls`` files like that).
+""" "Excel" exports that are really an HTML table (Bitrix24 and others save ``.xls`` files like that).
 
 The file is parsed with lxml's HTML parser with the network off and without huge-tree support,
 after a size check, so it cannot fetch anything or expand without bound. The first row with
@@ -113,9 +113,7 @@ def parse_html_table(path: str | Path, *, max_bytes: int = MAX_HTML_BYTES, lang:
     if size > max_bytes:
         raise UnsafeInputError(msg("html_too_big", lang, source=p.name, size=size, limit=max_bytes))
     body = decode_html(p.read_bytes())
-    parser = etree.HTMLParser(
-        encoding="utf-8", no_network=True, huge_tree=False, remove_comments=True, remove_pis=True
-    )
+    parser = etree.HTMLParser(encoding="utf-8", no_network=True, huge_tree=False, remove_comments=True, remove_pis=True)
     root = etree.fromstring(body.encode("utf-8"), parser)
     table = None if root is None else next(iter(root.iter("table")), None)
     trs = [] if table is None else [tr for tr in table.iter("tr")]
@@ -124,8 +122,7 @@ def parse_html_table(path: str | Path, *, max_bytes: int = MAX_HTML_BYTES, lang:
     head_at = next((i for i, tr in enumerate(trs) if any(c.tag == "th" for c in tr if isinstance(c.tag, str))), 0)
     names, width = _cells(trs[head_at], MAX_COLUMNS)
     if width > MAX_COLUMNS:
-        raise SourceError(msg("html_too_wide", lang, source=p.name, line=trs[head_at].sourceline, found=width,
-                              limit=MAX_COLUMNS))
+        raise SourceError(msg("html_too_wide", lang, source=p.name, line=trs[head_at].sourceline, found=width, limit=MAX_COLUMNS))
     header = _unique(names)
     rows: list[tuple[int, int | None, list[str | None]]] = []
     bad: list[tuple[int, int | None, list[str | None], int]] = []
@@ -150,7 +147,10 @@ def read_html_table_raw(store: EventStore, path: str | Path, *, source: str, log
     store.temp_table_from_arrow(name, tbl)
     quarantined = store.quarantine_rows(
         {
-            "log_name": log_name, "source": source, "row_no": n, "line": line,
+            "log_name": log_name,
+            "source": source,
+            "row_no": n,
+            "line": line,
             "reason": msg("html_row_width", lang, source=source, row=n, line=line, found=width, expected=len(t.header)),
             "raw": " | ".join(c or "" for c in cells),
             "kind": "csv_missing_columns" if width < len(t.header) else "csv_too_many_columns",
@@ -158,6 +158,10 @@ def read_html_table_raw(store: EventStore, path: str | Path, *, source: str, log
         for n, line, cells, width in t.bad
     )
     return RawTable(
-        table=name, source=source, format="html-table", rows_read=len(t.rows) + len(t.bad), quarantined=quarantined,
+        table=name,
+        source=source,
+        format="html-table",
+        rows_read=len(t.rows) + len(t.bad),
+        quarantined=quarantined,
         info={"columns": len(t.header)},
     )

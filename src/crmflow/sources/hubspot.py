@@ -390,9 +390,7 @@ def read_engagements(store: EventStore, path: Path, label: str, progress: Progre
     return read_engagements_many(store, [Path(path)], label, progress)
 
 
-def read_engagements_many(
-    store: EventStore, paths: list[Path], label: str, progress: ProgressFn | None = None
-) -> RawTable:
+def read_engagements_many(store: EventStore, paths: list[Path], label: str, progress: ProgressFn | None = None) -> RawTable:
     """Read HubSpot engagement pages (one or more files) as one raw table, staged once."""
     lang = store.settings.lang
     names_of = _NamesByFolder(store)

@@ -60,8 +60,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "{source}: {size:,} байт больше предела {limit:,} байт для выгрузки HTML-таблицы",
     },
     "html_too_wide": {
-        "en": "{source} line {line}: the header row is {found:,} cells wide (colspan); an export has at most {limit:,} "
-        "columns",
+        "en": "{source} line {line}: the header row is {found:,} cells wide (colspan); an export has at most {limit:,} columns",
         "ru": "{source} строка файла {line}: строка заголовка шириной {found:,} ячеек (colspan); в выгрузке не больше "
         "{limit:,} столбцов",
     },
@@ -71,8 +70,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "only_dictionaries": {
         "en": "only dictionaries were given ({sources}); add the event files (stage history, events) to read a log",
-        "ru": "переданы только справочники ({sources}); добавьте файлы событий (история стадий, события), чтобы "
-        "прочитать журнал",
+        "ru": "переданы только справочники ({sources}); добавьте файлы событий (история стадий, события), чтобы прочитать журнал",
     },
     # event names (activities that are not stages)
     "deal_created": {"en": "Deal created", "ru": "Сделка создана"},

@@ -149,4 +149,3 @@ def describe(value: Any) -> str:
     """A short name for a JSON value's kind (for messages)."""
     kinds: dict[type, str] = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false"}
     return "null" if value is None else kinds.get(type(value), type(value).__name__)
-

@@ -95,7 +95,12 @@ def import_sources(
             store.sql("DELETE FROM quarantine WHERE log_name = ?", [log_name])
             store.sql("DELETE FROM ingestions WHERE log_name = ?", [log_name])
         results = stage_sources(
-            store, list(sources), log_name=log_name, mapping=mapping, timezone=timezone, progress=progress,
+            store,
+            list(sources),
+            log_name=log_name,
+            mapping=mapping,
+            timezone=timezone,
+            progress=progress,
             source_kind=source_kind,
         )
         events = cases = 0
@@ -103,8 +108,14 @@ def import_sources(
             log = build_log(store, results, log_name=log_name, progress=progress)
             events, cases = log.n_events, log.n_cases
         per = [
-            SourceImport(source=r.source, format=r.format, rows_read=r.rows_read, events=r.parsed,
-                         quarantined=r.quarantined, info=dict(r.mapping.get("info") or {}))
+            SourceImport(
+                source=r.source,
+                format=r.format,
+                rows_read=r.rows_read,
+                events=r.parsed,
+                quarantined=r.quarantined,
+                info=dict(r.mapping.get("info") or {}),
+            )
             for r in results
         ]
         store.sql("CHECKPOINT")

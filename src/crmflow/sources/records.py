@@ -28,9 +28,7 @@ Where = str | Callable[[], str]
 class RecordCheck:
     """Collects the problems of one record (all of them, in one quarantine reason)."""
 
-    def __init__(
-        self, rows: EventRows, rec: Any, where: Where, expected: str, lang: str, *, row_no: int | None = None
-    ) -> None:
+    def __init__(self, rows: EventRows, rec: Any, where: Where, expected: str, lang: str, *, row_no: int | None = None) -> None:
         self.rows, self.rec, self._where, self.expected, self.lang = rows, rec, where, expected, lang
         self.row_no = row_no  # set when the record's number is known (records checked out of order)
         self.reasons: list[str] = []
@@ -59,8 +57,11 @@ class RecordCheck:
             return None
         t = parse(self.rec[key])
         if t is None:
-            self.bad(msg("bad_time", self.lang, where=self.where, key=key, value=self.rec[key], expected=expected),
-                      "bad_timestamp", key)
+            self.bad(
+                msg("bad_time", self.lang, where=self.where, key=key, value=self.rec[key], expected=expected),
+                "bad_timestamp",
+                key,
+            )
             self.value = self.rec[key]
         return t
 
@@ -72,8 +73,15 @@ class RecordCheck:
     def reject_if_bad(self, line: int | None) -> bool:
         if not self.reasons:
             return False
-        self.rows.reject(reason="; ".join(self.reasons), kind="+".join(self.kinds), column=", ".join(self.columns),
-                         value=self.value, raw=self.rec, line=line, row_no=self.row_no)
+        self.rows.reject(
+            reason="; ".join(self.reasons),
+            kind="+".join(self.kinds),
+            column=", ".join(self.columns),
+            value=self.value,
+            raw=self.rec,
+            line=line,
+            row_no=self.row_no,
+        )
         return True
 
 
@@ -82,8 +90,7 @@ def not_object(rows: EventRows, rec: Any, where: Where, lang: str, line: int | N
     if isinstance(rec, dict):
         return False
     place = where if isinstance(where, str) else where()
-    rows.reject(reason=msg("not_object", lang, where=place, kind=describe(rec)), kind="other", raw=rec, line=line,
-                row_no=row_no)
+    rows.reject(reason=msg("not_object", lang, where=place, kind=describe(rec)), kind="other", raw=rec, line=line, row_no=row_no)
     return True
 
 

@@ -95,8 +95,15 @@ class EventRows:
         return self._n
 
     def event(
-        self, *, case: str, activity: str, time: str, resource: str | None = None, line: int | None = None,
-        row_no: int | None = None, **attributes: Any,
+        self,
+        *,
+        case: str,
+        activity: str,
+        time: str,
+        resource: str | None = None,
+        line: int | None = None,
+        row_no: int | None = None,
+        **attributes: Any,
     ) -> None:
         """Add one event (``time`` already checked: ISO text) with the next or a reserved row number."""
         if row_no is None:
@@ -112,8 +119,15 @@ class EventRows:
             c[a].append(text_or_none(attributes.get(a)))
 
     def reject(
-        self, *, reason: str, kind: str, column: str | None = None, value: Any = None, raw: Any = None,
-        line: int | None = None, row_no: int | None = None,
+        self,
+        *,
+        reason: str,
+        kind: str,
+        column: str | None = None,
+        value: Any = None,
+        raw: Any = None,
+        line: int | None = None,
+        row_no: int | None = None,
     ) -> None:
         """Send one record to the quarantine with ``reason`` (which names the page and record)."""
         if row_no is None:
@@ -149,7 +163,10 @@ class EventRows:
         store.temp_table_from_arrow(name, self.to_arrow(), order_by="row_no")
         quarantined = self.quarantine(store)
         return RawTable(
-            table=name, source=self.source, format=format, rows_read=self._n, quarantined=quarantined,
+            table=name,
+            source=self.source,
+            format=format,
+            rows_read=self._n,
+            quarantined=quarantined,
             info={**info, "canonical": True, "events": self.n_events, "rejected_records": quarantined},
         )
-

@@ -85,7 +85,7 @@ def total_wait(log: str) -> str:
 def transition_waits(log: str) -> str:
     """Directly-follows transitions ranked by total waiting time (parameter: top)."""
     return f"""
-SELECT activity AS source, next_activity AS target, {_stats('wait_s')}
+SELECT activity AS source, next_activity AS target, {_stats("wait_s")}
 FROM {ev(log)} WHERE NOT is_last
 GROUP BY ALL ORDER BY total_s DESC, count DESC, source, target LIMIT $top
 """
@@ -94,7 +94,7 @@ GROUP BY ALL ORDER BY total_s DESC, count DESC, source, target LIMIT $top
 def activity_waits(log: str) -> str:
     """Activities ranked by the total waiting time before them (parameter: top)."""
     return f"""
-SELECT next_activity AS target, {_stats('wait_s')}
+SELECT next_activity AS target, {_stats("wait_s")}
 FROM {ev(log)} WHERE NOT is_last
 GROUP BY ALL ORDER BY total_s DESC, count DESC, target LIMIT $top
 """
@@ -139,7 +139,7 @@ w AS (
     WHERE NOT e.is_last AND e.next_resource IS NOT NULL GROUP BY ALL
 )
 SELECT src, dst, resource, total_s FROM (
-    SELECT *, {_top('src, dst', 'total_s DESC, resource')} AS rk FROM w
+    SELECT *, {_top("src, dst", "total_s DESC, resource")} AS rk FROM w
 ) WHERE rk <= $limit ORDER BY src NULLS FIRST, dst, rk
 """
 
@@ -179,7 +179,7 @@ WHERE activity IN (SELECT unnest($acts::VARCHAR[])) GROUP BY activity
 def repeats_cases(tmp: str) -> str:
     return f"""
 SELECT activity, case_id, n FROM (
-    SELECT *, {_top('activity', 'n DESC, case_id')} AS rk FROM {table_name(tmp)}
+    SELECT *, {_top("activity", "n DESC, case_id")} AS rk FROM {table_name(tmp)}
 ) WHERE rk <= $limit ORDER BY activity, rk
 """
 
@@ -191,7 +191,7 @@ WITH c AS (
     SELECT e.activity, e.resource, count(*) AS n FROM {ev(log)} e JOIN {table_name(tmp)} t USING (case_id, activity)
     WHERE e.resource IS NOT NULL GROUP BY ALL
 )
-SELECT activity, resource, n FROM (SELECT *, {_top('activity', 'n DESC, resource')} AS rk FROM c)
+SELECT activity, resource, n FROM (SELECT *, {_top("activity", "n DESC, resource")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY activity, rk
 """
 
@@ -228,7 +228,7 @@ c AS (
     SELECT k.src, k.dst, t.case_id, count(*) AS n
     FROM {table_name(tmp)} t JOIN k ON t.from_stage = k.src AND t.to_stage = k.dst GROUP BY ALL
 )
-SELECT src, dst, case_id, n FROM (SELECT *, {_top('src, dst', 'n DESC, case_id')} AS rk FROM c)
+SELECT src, dst, case_id, n FROM (SELECT *, {_top("src, dst", "n DESC, case_id")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY src, dst, rk
 """
 
@@ -242,7 +242,7 @@ c AS (
     FROM {table_name(tmp)} t JOIN k ON t.from_stage = k.src AND t.to_stage = k.dst
     WHERE t.resource IS NOT NULL GROUP BY ALL
 )
-SELECT src, dst, resource, n FROM (SELECT *, {_top('src, dst', 'n DESC, resource')} AS rk FROM c)
+SELECT src, dst, resource, n FROM (SELECT *, {_top("src, dst", "n DESC, resource")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY src, dst, rk
 """
 
@@ -297,7 +297,7 @@ def ping_pong_cases(tmp: str) -> str:
     return f"""
 WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
 c AS (SELECT t.x, t.y, t.case_id, count(*) AS n FROM {table_name(tmp)} t JOIN k USING (x, y) GROUP BY ALL)
-SELECT x, y, case_id, n FROM (SELECT *, {_top('x, y', 'n DESC, case_id')} AS rk FROM c)
+SELECT x, y, case_id, n FROM (SELECT *, {_top("x, y", "n DESC, case_id")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY x, y, rk
 """
 
@@ -308,7 +308,7 @@ WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
 a AS (
     SELECT x, y, unnest([activity, act1]) AS activity FROM {table_name(tmp)} JOIN k USING (x, y)
 ), c AS (SELECT x, y, activity, count(*) AS n FROM a GROUP BY ALL)
-SELECT x, y, activity, n FROM (SELECT *, {_top('x, y', 'n DESC, activity')} AS rk FROM c)
+SELECT x, y, activity, n FROM (SELECT *, {_top("x, y", "n DESC, activity")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY x, y, rk
 """
 
@@ -328,7 +328,7 @@ WITH ar AS (
     WHERE resource IS NOT NULL GROUP BY ALL
 ), r AS (
     SELECT *, sum(n) OVER (PARTITION BY activity) AS total,
-           {_top('activity', 'n DESC, resource')} AS rk,
+           {_top("activity", "n DESC, resource")} AS rk,
            sum(n) OVER (PARTITION BY activity ORDER BY n DESC, resource
                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
     FROM ar
@@ -348,7 +348,7 @@ def workload_cases(log: str) -> str:
 WITH k AS (SELECT unnest($acts::VARCHAR[]) AS activity, unnest($res::VARCHAR[]) AS resource),
 c AS (SELECT DISTINCT e.activity, e.case_id FROM {ev(log)} e JOIN k USING (activity, resource))
 SELECT activity, case_id, cases FROM (
-    SELECT *, {_top('activity', 'case_id')} AS rk, count(*) OVER (PARTITION BY activity) AS cases FROM c
+    SELECT *, {_top("activity", "case_id")} AS rk, count(*) OVER (PARTITION BY activity) AS cases FROM c
 ) WHERE rk <= $limit ORDER BY activity, rk
 """
 
@@ -440,7 +440,7 @@ SELECT count(*)::BIGINT AS checked, count(to_ts)::BIGINT AS completed,
        count(*) FILTER (WHERE to_ts IS NULL AND open_s > $within)::BIGINT AS open_breaches,
        count(*) FILTER (WHERE to_ts IS NULL AND NOT open_s > $within)::BIGINT AS open_within,
        avg(actual_s) AS mean_s, median(actual_s) AS median_s, quantile_cont(actual_s, 0.9) AS p90_s,
-       max(actual_s) AS max_s, {', '.join(buckets)}
+       max(actual_s) AS max_s, {", ".join(buckets)}
 FROM {table_name(tmp)}
 """
 

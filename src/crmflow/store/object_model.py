@@ -495,8 +495,9 @@ def _events(
             }
             for r in bad
         )
-        store.sql(f"INSERT INTO {t('events')} SELECT NULL, __eid, {_activity_expr(ev.activity)}, __ts FROM {tmp} "
-                  "WHERE __ts IS NOT NULL")
+        store.sql(
+            f"INSERT INTO {t('events')} SELECT NULL, __eid, {_activity_expr(ev.activity)}, __ts FROM {tmp} WHERE __ts IS NOT NULL"
+        )
         attrs = [*ev.attributes] + ([ev.resource] if ev.resource else [])
         for a in attrs:
             store.sql(

@@ -36,9 +36,12 @@ SQL_TYPES: dict[str, str] = {
     "boolean": "BOOLEAN",
 }
 #: Names a flattened attribute column may not take (``to_arrow`` writes the canonical columns under their XES names).
-_RESERVED = set(STAGED_COLUMNS) | set(DERIVED_COLUMNS) | {"ocel:eid", "ocel:qualifier"} | {
-    "case:concept:name", "concept:name", "time:timestamp", "org:resource", "org:role", "lifecycle:transition"
-}
+_RESERVED = (
+    set(STAGED_COLUMNS)
+    | set(DERIVED_COLUMNS)
+    | {"ocel:eid", "ocel:qualifier"}
+    | {"case:concept:name", "concept:name", "time:timestamp", "org:resource", "org:role", "lifecycle:transition"}
+)
 
 
 @dataclass(frozen=True)
@@ -318,9 +321,14 @@ class ObjectCentricLog:
             [otype, attr],
         )
         if not has:
-            have = [r[0] for r in self.store.sql(
-                f"SELECT DISTINCT v.name FROM {self.table('object_values')} v JOIN {self.table('objects')} o USING (oid) "
-                "WHERE o.otype = ? ORDER BY 1", [otype]).fetchall()]
+            have = [
+                r[0]
+                for r in self.store.sql(
+                    f"SELECT DISTINCT v.name FROM {self.table('object_values')} v JOIN {self.table('objects')} o USING (oid) "
+                    "WHERE o.otype = ? ORDER BY 1",
+                    [otype],
+                ).fetchall()
+            ]
             raise InputError(
                 f"{self.name}: objects of type {otype!r} have no attribute {attr!r} (have: {', '.join(have) or 'none'})"
             )

@@ -34,7 +34,15 @@ STAGED_COLUMNS: dict[str, str] = {
 
 #: Columns the store derives when it materialises a log (never supplied by readers).
 DERIVED_COLUMNS: tuple[str, ...] = (
-    "pos", "is_last", "next_activity", "next_act", "next_resource", "next_role", "wait_s", "cid", "act",
+    "pos",
+    "is_last",
+    "next_activity",
+    "next_act",
+    "next_resource",
+    "next_role",
+    "wait_s",
+    "cid",
+    "act",
 )
 
 #: XES / pm4py name of each canonical column (used for exports and as mapping defaults).

@@ -133,9 +133,17 @@ class EventStore:
     def quarantine_rows(self, rows: Iterable[dict[str, Any]]) -> int:
         """Append quarantine rows (dicts with the quarantine columns); return how many."""
         batch = [
-            (r.get("log_name"), r.get("source"), r.get("row_no"), r.get("line"), r.get("column_name"),
-             None if r.get("value") is None else str(r.get("value")), r.get("reason"),
-             None if r.get("raw") is None else str(r.get("raw")), r.get("kind"))
+            (
+                r.get("log_name"),
+                r.get("source"),
+                r.get("row_no"),
+                r.get("line"),
+                r.get("column_name"),
+                None if r.get("value") is None else str(r.get("value")),
+                r.get("reason"),
+                None if r.get("raw") is None else str(r.get("raw")),
+                r.get("kind"),
+            )
             for r in rows
         ]
         if batch:
@@ -143,8 +151,15 @@ class EventStore:
         return len(batch)
 
     def record_ingestion(
-        self, *, log_name: str, source: str, format: str, rows_read: int, parsed: int,
-        quarantined: int, mapping: dict[str, Any] | None = None,
+        self,
+        *,
+        log_name: str,
+        source: str,
+        format: str,
+        rows_read: int,
+        parsed: int,
+        quarantined: int,
+        mapping: dict[str, Any] | None = None,
     ) -> None:
         if parsed + quarantined != rows_read:
             raise StoreError(
@@ -170,9 +185,7 @@ class EventStore:
         parts = []
         for st in stages:
             have = set(self.columns(st))
-            cols = [q.ident(c) for c in STAGED_COLUMNS] + [
-                q.ident(a) if a in have else f"NULL AS {q.ident(a)}" for a in attrs
-            ]
+            cols = [q.ident(c) for c in STAGED_COLUMNS] + [q.ident(a) if a in have else f"NULL AS {q.ident(a)}" for a in attrs]
             parts.append(f"SELECT {', '.join(cols)} FROM {q.table_name(st)}")
         self._build(log_name, "(" + " UNION ALL BY NAME ".join(parts) + ")")
         log = EventLog(self, log_name)
@@ -287,10 +300,15 @@ class EventLog:
     def summary(self) -> LogSummary:
         s = self.store.rows(q.log_summary(self.name))[0]
         return LogSummary(
-            events=int(s["events"]), cases=int(s["cases"]), activities=int(s["activities"]),
+            events=int(s["events"]),
+            cases=int(s["cases"]),
+            activities=int(s["activities"]),
             variants=int(self.store.scalar(q.variant_count(self.name))),
-            resources=int(s["resources"]), first_ts=s["first_ts"], last_ts=s["last_ts"],
-            rows_read=self.rows_read, quarantined=self.quarantined,
+            resources=int(s["resources"]),
+            first_ts=s["first_ts"],
+            last_ts=s["last_ts"],
+            rows_read=self.rows_read,
+            quarantined=self.quarantined,
         )
 
     def ingestions(self) -> list[dict[str, Any]]:
@@ -303,7 +321,8 @@ class EventLog:
         lim = f" LIMIT {int(limit)}" if limit else ""
         return self.store.rows(
             "SELECT source, row_no, line, column_name, value, reason, kind, raw FROM quarantine "
-            f"WHERE log_name = ? ORDER BY source, row_no{lim}", [self.origin],
+            f"WHERE log_name = ? ORDER BY source, row_no{lim}",
+            [self.origin],
         )
 
     def quarantine_reasons(self) -> list[dict[str, Any]]:
@@ -311,7 +330,8 @@ class EventLog:
         return self.store.rows(
             "SELECT coalesce(kind, 'other') AS kind, column_name, count(*)::BIGINT AS rows, "
             "arg_min(reason, row_no) AS reason FROM quarantine WHERE log_name = ? "
-            "GROUP BY ALL ORDER BY rows DESC, kind, column_name", [self.origin],
+            "GROUP BY ALL ORDER BY rows DESC, kind, column_name",
+            [self.origin],
         )
 
     def to_arrow(self, *, xes_names: bool = True) -> pa.Table:
