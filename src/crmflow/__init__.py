@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from crmflow.base.version import __version__ as __version__
 
 # Public names -> defining module. Imported on first use so `import crmflow` stays light.
 _EXPORTS = {

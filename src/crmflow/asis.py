@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crmflow import __version__
+from crmflow.base.version import __version__
 from crmflow.i18n import check_lang
 from crmflow.ingest.problems import problem_label
 from crmflow.jsonable import to_jsonable

@@ -33,6 +33,8 @@ from typing import Any
 
 from lxml import etree
 
+from crmflow.base.numbers import format_duration_compact as fmt_duration
+from crmflow.base.xml import safe_xml_parser
 from crmflow.bpmn.model import (
     Association,
     BpmnError,
@@ -46,10 +48,8 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.reader import canonical_xml, document_nsmap
-from crmflow.findings.messages import fmt_duration
 from crmflow.findings.model import Finding
 from crmflow.i18n import check_lang, text
-from crmflow.ingest.safety import safe_xml_parser
 from crmflow.mining.dfg import DirectlyFollowsGraph
 from crmflow.mining.statistics import ActivityStats
 

@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from crmflow.base.numbers import format_number
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import check_lang, text
 from crmflow.ingest.problems import problem_label
-from crmflow.report.messages import format_number
 from crmflow.report.messages import t as report_text
 
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crmflow.base.numbers import format_duration, format_percent
 from crmflow.deliverables.audit_input import AuditInput, by_severity, finding_subjects, findings_cell
 from crmflow.deliverables.document import Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import JourneyStage, Process, ToBeDefinition
 from crmflow.errors import PackError
 from crmflow.i18n import text
-from crmflow.report.messages import format_duration, format_percent
 
 _DAY = 86400.0
 MSG: dict[str, dict[str, str]] = {

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmflow import __version__
+from crmflow.base.numbers import format_number, format_percent
+from crmflow.base.version import __version__
 from crmflow.deliverables.asyncapi import build_event_section, catalogue
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.backlog import build_backlog
@@ -25,7 +26,6 @@ from crmflow.deliverables.sla import build_sla_policy
 from crmflow.deliverables.sop import build_sops
 from crmflow.deliverables.uat import UatSuite, build_uat_section
 from crmflow.design.model import ToBeDefinition
-from crmflow.report.messages import format_number, format_percent
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crmflow.base.numbers import format_duration, format_percent
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import EscalationAction, Sla, TimeSpan, ToBeDefinition
-from crmflow.report.messages import format_duration, format_percent
 
 
 def norm_id(value: str) -> str:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crmflow import __version__
+from crmflow.base.version import __version__
 from crmflow.errors import InputError, QualityRulesError
 from crmflow.i18n import check_lang
 from crmflow.jsonable import to_jsonable

@@ -8,29 +8,18 @@ attributes alike, so a name such as ``<script>`` or ``"onload="x`` is shown, nev
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from crmflow.report.messages import format_duration, format_number, format_percent
+from crmflow.base.markup import esc
+from crmflow.base.numbers import format_duration, format_number, format_percent
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 _BAR = "#3b6fa8"
 _ALERT = "#c53030"
 _AXIS = "#718096"
 _TEXT = "#2d3748"
-
-
-def esc(value: object) -> str:
-    """Escape any value for SVG/XML text or a quoted attribute (control characters dropped).
-
-    >>> esc('<b a="1">]]>&')
-    '&lt;b a=&quot;1&quot;&gt;]]&gt;&amp;'
-    """
-    return html.escape(_CONTROL.sub("", str(value)), quote=True)
 
 
 def shorten(value: object, limit: int) -> str:

@@ -24,17 +24,12 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
+from crmflow.base.numbers import MISSING, format_duration, format_number, format_percent
 from crmflow.errors import ProcessMapError
 from crmflow.i18n import check_lang
+from crmflow.quality.summary import quality_view
 from crmflow.report import charts
-from crmflow.report.messages import (
-    MESSAGES,
-    MISSING,
-    format_duration,
-    format_number,
-    format_percent,
-    t,
-)
+from crmflow.report.messages import MESSAGES, t
 from crmflow.report.processmap import render_process_map
 
 #: Order in which findings are grouped in the report.
@@ -215,8 +210,6 @@ def _objects(objects: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | N
 
 
 def _quality(audit: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
-    from crmflow.quality.summary import quality_view
-
     return quality_view(audit.get("quality"), lang)
 
 

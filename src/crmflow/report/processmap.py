@@ -25,8 +25,9 @@ from typing import Any, Literal
 import graphviz
 from lxml import etree
 
+from crmflow.base.numbers import format_duration, format_number, format_percent
 from crmflow.errors import GraphvizNotFoundError, ProcessMapError
-from crmflow.report.messages import format_duration, format_number, format_percent, t
+from crmflow.report.messages import t
 
 View = Literal["frequency", "performance"]
 
