@@ -15,6 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmflow.base.version import __version__
+from crmflow.bpmn.annotate import annotate_bpmn
+from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
+from crmflow.bpmn.layout import layout
+from crmflow.bpmn.render import render_svg
+from crmflow.bpmn.writer import write_bpmn
+from crmflow.discovery.inductive import discover_process_tree
+from crmflow.errors import GraphvizNotFoundError
+from crmflow.findings.detect import detect_findings
+from crmflow.findings.rules import AuditRules, load_rules
 from crmflow.i18n import check_lang
 from crmflow.ingest.problems import problem_label
 from crmflow.jsonable import to_jsonable
@@ -23,6 +32,9 @@ from crmflow.mining.durations import case_duration_stats
 from crmflow.mining.handover import discover_handover
 from crmflow.mining.statistics import activity_statistics, resource_statistics
 from crmflow.mining.variants import get_variants
+from crmflow.quality.summary import quality_summary
+from crmflow.report.html import write_report
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventLog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,8 +72,6 @@ class AuditResult:
 
     def write(self, out_dir: str | Path, *, lang: str | None = None) -> AuditOutputs:
         """Write ``audit.json`` and ``report.html`` into ``out_dir`` (created if needed)."""
-        from crmflow.report.html import write_report
-
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         json_path = out / "audit.json"
@@ -98,19 +108,12 @@ def asis_model(
     GraphvizNotFoundError
         If Graphviz (needed for the layout) is missing.
     """
-    from crmflow.bpmn.annotate import annotate_bpmn
-    from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
-    from crmflow.bpmn.layout import layout
-    from crmflow.discovery.inductive import discover_process_tree
-
     lang = check_lang(lang)
     lanes = dominant_lanes(log)
     tree = discover_process_tree(log, noise_threshold=noise_threshold)
     definitions = tree_to_bpmn(tree, process_name=process_name, lanes=lanes or None)
     if annotate:
         if findings is None:
-            from crmflow.findings.detect import detect_findings
-
             findings = detect_findings(log, lang=lang).findings
         definitions = annotate_bpmn(
             definitions, activities=activity_statistics(log), dfg=discover_dfg(log), findings=findings, lang=lang
@@ -125,10 +128,6 @@ def asis_bpmn(
 
     ``None`` when Graphviz (needed for the layout) is missing -- the rest of the audit still runs.
     """
-    from crmflow.bpmn.render import render_svg
-    from crmflow.bpmn.writer import write_bpmn
-    from crmflow.errors import GraphvizNotFoundError
-
     try:
         definitions = asis_model(log, noise_threshold=noise_threshold, findings=findings, lang=lang)
     except GraphvizNotFoundError:
@@ -192,17 +191,12 @@ def audit(
     ``source`` is an :class:`EventLog` or a path that :func:`crmflow.read_log` understands;
     ``rules`` is a rules YAML path, a dict, an ``AuditRules`` or ``None`` (defaults).
     """
-    from crmflow.findings.detect import detect_findings
-    from crmflow.findings.rules import AuditRules, load_rules
-
     lang = check_lang(lang)
     step = progress or (lambda _msg: None)
     audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else None
     if isinstance(source, EventLog):
         log = source
     else:
-        from crmflow.ingest.reader import read_log
-
         tz = timezone_name or (audit_rules.calendar.timezone if audit_rules is not None else None)
         log = read_log(source, mapping=mapping, timezone=tz, progress=step, lang=lang)
 
@@ -266,7 +260,5 @@ def audit(
         "warnings": found_d.get("warnings", []),
     }
     if quality is not None:  # a quality.json document (or its path): the report includes its summary
-        from crmflow.quality.summary import quality_summary
-
         data["quality"] = quality_summary(quality)
     return AuditResult(log=log, data=to_jsonable(data))

@@ -2,7 +2,7 @@
 
 Many CRM exports are not event logs but tables with timestamp columns (a deal with its engage and
 close dates, a lead with its first-contact date). :func:`audit_tables` builds the object-centric
-log the object model describes (:func:`crmflow.store.object_model.build_object_log`), flattens it
+log the object model describes (:func:`crmflow.sources.object_model.build_object_log`), flattens it
 on the chosen object type (each object a case, each related timestamp an event; resources from the
 events, roles optionally from a related object such as the sales agent's team), runs the ordinary
 :func:`crmflow.asis.audit` and adds an ``objects`` section to ``audit.json``:
@@ -27,9 +27,10 @@ from typing import Any
 
 from crmflow.asis import AuditResult, audit
 from crmflow.errors import InputError
+from crmflow.findings.rules import AuditRules, load_rules
 from crmflow.i18n import check_lang
 from crmflow.jsonable import JsonMixin, to_jsonable
-from crmflow.store.object_model import ObjectLogBuild, ObjectModel, build_object_log, load_object_model
+from crmflow.sources.object_model import ObjectLogBuild, ObjectModel, build_object_log, load_object_model
 from crmflow.store.objects import ObjectCentricLog
 from crmflow.store.queries import ident
 
@@ -214,7 +215,7 @@ def audit_tables(
     inputs
         The table files (CSV/XLSX/Parquet) the object model names.
     model
-        An :class:`~crmflow.store.object_model.ObjectModel` or its YAML path.
+        An :class:`~crmflow.sources.object_model.ObjectModel` or its YAML path.
     case
         The object type used as the case notion (e.g. ``deal``).
     role
@@ -239,8 +240,6 @@ def audit_tables(
     AuditResult
         As :func:`crmflow.asis.audit`, with ``data["objects"]`` (a :class:`CaseObjectSummary`).
     """
-    from crmflow.findings.rules import AuditRules, load_rules
-
     lang = check_lang(lang)
     step = progress or (lambda _msg: None)
     audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else AuditRules()
@@ -281,8 +280,6 @@ def audit_objects(
     reference checks and counts go into ``data["objects"]``). Returns the audit with
     ``data["objects"]`` (a :class:`CaseObjectSummary`).
     """
-    from crmflow.findings.rules import AuditRules, load_rules
-
     audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else AuditRules()
     log = ocl.flatten(case, role=role)
     result = audit(log, rules=audit_rules, lang=lang, progress=progress, quality=quality)

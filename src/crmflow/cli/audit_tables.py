@@ -64,7 +64,7 @@ def check_table_options(
     if mapping is not None or source is not None:
         raise InputError(_t("not_with_model", option="--mapping" if mapping is not None else "--source"))
     if case is None:
-        from crmflow.store.object_model import load_object_model
+        from crmflow.sources.object_model import load_object_model
 
         types = ", ".join(o.object_type for o in load_object_model(model).objects)
         raise InputError(_t("need_case", types=types))

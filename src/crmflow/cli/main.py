@@ -94,7 +94,7 @@ def _set_lang(lang: str | None) -> None:
 
 def read_inputs(inputs: list[Path], *, mapping: Path | None, timezone: str | None, step, source_kind: str | None = None):  # type: ignore[no-untyped-def]
     """Read the command's input files (or a project store) into one log, in the chosen language, showing progress."""
-    from crmflow.ingest.reader import read_log
+    from crmflow.sources.reader import read_log
 
     return read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang, source_kind=source_kind)
 
