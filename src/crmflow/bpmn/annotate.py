@@ -48,6 +48,7 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.reader import canonical_xml, document_nsmap
+from crmflow.findings.kinds import KINDS
 from crmflow.findings.model import Finding
 from crmflow.i18n import check_lang, text
 from crmflow.mining.dfg import DirectlyFollowsGraph
@@ -57,7 +58,7 @@ from crmflow.mining.statistics import ActivityStats
 CRMFLOW_NS = "https://crmflow.dev/schema/bpmn/1.0"
 CRMFLOW_PREFIX = "crmflow"
 #: Finding kinds that flag a task on the diagram.
-FLAGGING_KINDS = ("bottleneck", "rework")
+FLAGGING_KINDS = tuple(k.kind for k in KINDS if "asis_bpmn" in k.deliverables)
 _START, _END = "\x00start", "\x00end"
 _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 

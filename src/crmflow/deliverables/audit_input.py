@@ -13,18 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import PackError
+from crmflow.findings.kinds import FINDING_KINDS, KINDS
 
-#: Finding kinds an audit can hold (see ``crmflow.findings.model.FindingKind``).
-FINDING_KINDS = ("bottleneck", "rework", "ping_pong", "workload_concentration", "stuck_case", "sla_violation", "funnel_drop")
-
-#: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``).
-KIND_ALIASES = {
-    "workload": "workload_concentration",
-    "sla": "sla_violation",
-    "funnel": "funnel_drop",
-    "stuck": "stuck_case",
-    "pingpong": "ping_pong",
-}
+#: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``), from the registry.
+KIND_ALIASES = {alias: k.kind for k in KINDS for alias in k.aliases}
 
 
 @dataclass(frozen=True, eq=False)

@@ -28,17 +28,10 @@ from crmflow.deliverables.document import Paragraph, Section, Sheet, Table
 from crmflow.deliverables.messages import t
 from crmflow.deliverables.sop import critical_steps
 from crmflow.design.model import ToBeDefinition
+from crmflow.findings.kinds import KINDS
 
 #: Effort of fixing a finding of each kind before automation (1 = a setting, 5 = a project).
-BASE_EFFORT = {
-    "sla_violation": 2,
-    "stuck_case": 1,
-    "ping_pong": 2,
-    "workload_concentration": 3,
-    "bottleneck": 3,
-    "rework": 3,
-    "funnel_drop": 4,
-}
+BASE_EFFORT = {k.kind: k.effort for k in KINDS}
 SEVERITY_IMPACT = {"high": 3, "medium": 2, "low": 1}
 QUICK_WIN_DAYS = 60
 STREAMS = 2

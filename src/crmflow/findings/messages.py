@@ -18,6 +18,14 @@ from crmflow.base.numbers import format_share_compact as fmt_share
 __all__ = ["MESSAGES", "fmt_duration", "fmt_share"]
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # ----------------------------------------------------------------- kinds (findings/kinds.py)
+    "kind.bottleneck": {"en": "Bottlenecks", "ru": "Узкие места"},
+    "kind.rework": {"en": "Rework", "ru": "Переделки"},
+    "kind.ping_pong": {"en": "Ping-pong", "ru": "Пинг-понг"},
+    "kind.workload_concentration": {"en": "Workload concentration", "ru": "Концентрация нагрузки"},
+    "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
+    "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
+    "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
     # ----------------------------------------------------------------- bottleneck
     "bottleneck.transition.title": {
         "en": "Waiting between “{source}” and “{target}”: {mean} on average, {share} of all waiting time",

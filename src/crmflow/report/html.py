@@ -26,22 +26,13 @@ from markupsafe import Markup
 
 from crmflow.base.numbers import MISSING, format_duration, format_number, format_percent
 from crmflow.errors import ProcessMapError
+from crmflow.findings.kinds import FINDING_KINDS, kind_info
 from crmflow.i18n import check_lang
 from crmflow.quality.summary import quality_view
 from crmflow.report import charts
 from crmflow.report.messages import MESSAGES, t
 from crmflow.report.processmap import render_process_map
 
-#: Order in which findings are grouped in the report.
-FINDING_KINDS = (
-    "bottleneck",
-    "stuck_case",
-    "sla_violation",
-    "funnel_drop",
-    "rework",
-    "ping_pong",
-    "workload_concentration",
-)
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 _SHARE_KEYS = {"share", "case_share", "compliance", "conversion", "rate", "coverage"}
 #: Variant chips get one of this many colours, by the activity's frequency rank.
@@ -159,7 +150,7 @@ def _context(audit: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "dfg_top": sorted(audit.get("dfg") or [], key=lambda e: -(e.get("count") or 0))[:30],
         "variants": _variants(audit, log),
         "chip": lambda name: rank.get(str(name), CHIP_COLOURS - 1) % CHIP_COLOURS,
-        "finding_groups": _finding_groups(audit.get("findings") or []),
+        "finding_groups": _finding_groups(audit.get("findings") or [], lang),
         "findings_total": len(audit.get("findings") or []),
         "sla": [_sla_rule(rule, lang) for rule in sla],
         "funnel": _funnel(audit.get("funnel"), lang),
@@ -285,7 +276,7 @@ def _variants(audit: Mapping[str, Any], log: Mapping[str, Any]) -> dict[str, Any
     return {"rows": rows, "total": total, "coverage": running / cases if cases else None}
 
 
-def _finding_groups(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _finding_groups(findings: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
     kinds = list(FINDING_KINDS) + sorted({str(f.get("kind")) for f in findings} - set(FINDING_KINDS))
     groups = []
     for kind in kinds:
@@ -302,7 +293,8 @@ def _finding_groups(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
                 for row in rows:
                     columns += [str(k) for k in row if str(k) not in columns]
                 prepared.append({**f, "evidence": evidence, "row_columns": columns, "rows": rows})
-            groups.append({"kind": kind, "known": f"kind.{kind}" in MESSAGES, "items": prepared})
+            label = kind_info(kind).label(lang) if kind in FINDING_KINDS else kind
+            groups.append({"kind": kind, "label": label, "items": prepared})
     return groups
 
 
