@@ -63,7 +63,7 @@ def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[dict[str, 
         "qualification": "Deal",
         "outcome": "Won",
     }
-    audit = AuditInput(folder=None, data={}, journey=journey)
+    audit = AuditInput(folder=None, journey=journey)
     by_id = {s.id: measure_stage(process, s, audit, "en") for s in process.journey_stages}
     truth = demo.truth
     for sid, name, prev in (("request", "Lead", None), ("qualification", "Deal", "Lead"), ("outcome", "Won", "Deal")):

@@ -30,6 +30,7 @@ from crmflow.deliverables.document import Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import JourneyStage, Process, ToBeDefinition
 from crmflow.errors import PackError
+from crmflow.findings.model import Finding
 from crmflow.i18n import text
 
 _DAY = 86400.0
@@ -92,13 +93,13 @@ def _seconds(block: Any, key: str) -> float | None:
 def _pains(process: Process, stage: JourneyStage, audit: AuditInput) -> tuple[str, ...]:
     steps = [s for s in process.steps if s.journey_stage == stage.id]
     activities = {a for s in steps for a in s.as_is}
-    found: list[dict] = []
+    found: list[Finding] = []
     for f in audit.findings:
-        if finding_subjects(f) & activities and f.get("severity") in ("high", "medium"):
+        if finding_subjects(f) & activities and f.severity in ("high", "medium"):
             found.append(f)
     for s in steps:
         found.extend(audit.findings_for(s.findings_addressed, s.as_is))
-    return tuple(dict.fromkeys(str(f.get("title")) for f in by_severity(found)))
+    return tuple(dict.fromkeys(f.title for f in by_severity(found)))
 
 
 def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | None, lang: str) -> StageMeasure:
@@ -129,12 +130,12 @@ def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | Non
             from_previous_p90_s=_seconds(prev, "p90"),
         )
     stats = [audit.activity(x) for x in activities]
-    waits: list[float] = [float(a["median_wait_s"]) for a in stats if a and a.get("median_wait_s") is not None]
+    waits: list[float] = [float(a.median_wait_s) for a in stats if a and a.median_wait_s is not None]
     funnel = [f for f in (audit.funnel_stage(x) for x in activities) if f]
     return StageMeasure(
         wait_median_s=max(waits) if waits else None,
-        reached=int(funnel[0]["cases"]) if funnel else None,
-        lost=sum(int(f.get("lost_here") or 0) for f in funnel) if funnel else None,
+        reached=funnel[0].cases if funnel else None,
+        lost=sum(f.lost_here or 0 for f in funnel) if funnel else None,
         pain_points=pains,
     )
 

@@ -47,16 +47,16 @@ def summary_section(tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSu
     if tobe.description:
         blocks.insert(0, Paragraph(tobe.description.get(lang), style="lead"))
     if audit is not None and audit.has_log:
-        log = audit.data.get("log") or {}
-        high = sum(1 for f in audit.findings if f.get("severity") == "high")
+        log = audit.audit.log_summary
+        high = sum(1 for f in audit.findings if f.severity == "high")
         blocks.append(
             Paragraph(
                 t(
                     "doc.audit_text",
                     lang,
-                    cases=format_number(log.get("cases"), lang),
-                    events=format_number(log.get("events"), lang),
-                    activities=format_number(log.get("activities"), lang),
+                    cases=format_number(log.cases, lang),
+                    events=format_number(log.events, lang),
+                    activities=format_number(log.activities, lang),
                     findings=len(audit.findings),
                     high=high,
                 )
