@@ -152,7 +152,7 @@ def safe_xml_parser(**overrides: object) -> etree.XMLParser:
         "huge_tree": False,
     }
     options.update(overrides)
-    return etree.XMLParser(**options)  # type: ignore[arg-type]
+    return etree.XMLParser(**options)
 
 
 #: Keyword arguments that make :func:`lxml.etree.iterparse` as safe as :func:`safe_xml_parser`.

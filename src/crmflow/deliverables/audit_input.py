@@ -19,8 +19,10 @@ from crmflow.findings.funnel import FunnelStage
 from crmflow.findings.kinds import FINDING_KINDS, KINDS, canonical_kind
 from crmflow.findings.model import Finding
 from crmflow.findings.sla import SlaResult
+from crmflow.mining.journey import CustomerJourney
 from crmflow.mining.statistics import ActivityStats
-from crmflow.results.audit import AuditDocument
+from crmflow.quality.score import EntityScore
+from crmflow.results.audit import AuditDocument, revive
 
 #: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``), from the registry.
 KIND_ALIASES = {alias: k.kind for k in KINDS for alias in k.aliases}
@@ -41,7 +43,13 @@ class AuditInput:
     audit: AuditDocument = field(default_factory=lambda: AuditDocument(present=frozenset()))
     asis_bpmn: Path | None = None
     quality: dict[str, Any] | None = None
-    journey: dict[str, Any] | None = None
+    journey: CustomerJourney | None = None
+
+    @property
+    def quality_scores(self) -> tuple[EntityScore, ...]:
+        """The per-entity scores of ``quality.json`` (empty without quality results)."""
+        scores: tuple[EntityScore, ...] = revive(tuple[EntityScore, ...], self.quality["scores"]) if self.quality else ()
+        return scores
 
     @property
     def has_log(self) -> bool:
@@ -170,7 +178,7 @@ def load_audit(folder: str | Path) -> AuditInput:
         audit=AuditDocument.from_json(data),
         asis_bpmn=bpmn if bpmn.exists() else None,
         quality=read_optional(path / "quality.json", required=("scores",)),
-        journey=read_optional(path / "journey.json", required=("stages", "customers")),
+        journey=read_journey(path / "journey.json"),
     )
 
 
@@ -188,11 +196,18 @@ def read_optional(path: str | Path, *, required: tuple[str, ...]) -> dict[str, A
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PackError(f"{file}: cannot read it as JSON ({exc})") from exc
     missing = [k for k in required if not isinstance(doc, dict) or k not in doc]
-    if missing:
+    if missing or not isinstance(doc, dict):
         raise PackError(
             f"{file}: expected the keys {', '.join(required)} (missing {', '.join(missing)}); write it again with crmflow"
         )
     return doc
+
+
+def read_journey(path: str | Path) -> CustomerJourney | None:
+    """A measured customer journey (``journey.json`` of ``crmflow journey``), typed; None when absent."""
+    doc = read_optional(path, required=("stages", "customers"))
+    journey: CustomerJourney | None = revive(CustomerJourney, doc) if doc is not None else None
+    return journey
 
 
 def with_extras(
@@ -211,7 +226,7 @@ def with_extras(
         return p
 
     q = read_optional(locate(quality, "quality.json"), required=("scores",)) if quality is not None else base.quality
-    j = read_optional(locate(journey, "journey.json"), required=("stages", "customers")) if journey is not None else base.journey
+    j = read_journey(locate(journey, "journey.json")) if journey is not None else base.journey
     return AuditInput(folder=base.folder, audit=base.audit, asis_bpmn=base.asis_bpmn, quality=q, journey=j)
 
 

@@ -5,6 +5,7 @@ The same :class:`~crmflow.deliverables.document.Document` is written as DOCX and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from crmflow.deliverables.sla import build_sla_policy
 from crmflow.deliverables.sop import build_sops
 from crmflow.deliverables.uat import UatSuite, build_uat_section
 from crmflow.design.model import ToBeDefinition
+from crmflow.quality.score import EntityScore
 
 
 @dataclass(frozen=True)
@@ -63,21 +65,21 @@ def summary_section(tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSu
             )
         )
     if audit is not None and audit.quality:
-        blocks.append(quality_section(audit.quality, lang))
+        blocks.append(quality_section(audit.quality_scores, lang))
     return Section(title=t("doc.summary", lang), blocks=tuple(blocks), key="summary")
 
 
-def quality_section(quality: dict[str, Any], lang: str) -> Section:
+def quality_section(scores: Sequence[EntityScore], lang: str) -> Section:
     """Per-entity data-quality scores from ``quality.json`` (shares as percent)."""
     rows = []
-    for sc in quality.get("scores") or []:
-        dims = sc.get("dimensions") or {}
+    for sc in scores:
+        dims = sc.dimensions
         rows.append(
             (
-                str(sc.get("entity")),
-                format_number(sc.get("records"), lang),
-                format_number(sc.get("failing_records"), lang),
-                format_percent(sc.get("overall"), lang),
+                sc.entity,
+                format_number(sc.records, lang),
+                format_number(sc.failing, lang),
+                format_percent(sc.overall, lang),
                 *(format_percent(dims.get(d), lang) for d in ("validity", "completeness", "uniqueness", "consistency")),
             )
         )

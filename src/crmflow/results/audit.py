@@ -35,6 +35,7 @@ from crmflow.jsonable import to_jsonable
 from crmflow.mining.dfg import DfgEdge
 from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.mining.variants import Variant
+from crmflow.quality.score import EntityScore
 from crmflow.results.sections import (
     BpmnSection,
     CaseDurations,
@@ -190,7 +191,10 @@ def _load(source: str | Path) -> Any:
 
 # ---------------------------------------------------------------------- reviving typed values from JSON
 #: JSON names that differ from the field names, per type.
-_RENAMES: dict[type, dict[str, str]] = {SlaResult: {"from": "from_activity", "to": "to_activity"}}
+_RENAMES: dict[type, dict[str, str]] = {
+    SlaResult: {"from": "from_activity", "to": "to_activity"},
+    EntityScore: {"failing_records": "failing"},
+}
 
 
 @cache
