@@ -19,7 +19,7 @@ from crmflow.findings.sla import SlaResult
 from crmflow.mining.dfg import DfgEdge
 from crmflow.mining.statistics import ResourceStats
 from crmflow.results.audit import AuditDocument
-from crmflow.results.sections import LogSummary, QuarantineSection
+from crmflow.results.sections import CaseObjectSummary, LogSummary, QuarantineSection, SegmentRow
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "audit.schema.json").read_text(encoding="utf-8"))
@@ -116,3 +116,31 @@ def test_unreadable_audit_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "audit.json").write_text("{oops", encoding="utf-8")
     with pytest.raises(InputError, match="cannot read the audit document"):
         AuditDocument.from_json(tmp_path / "audit.json")
+
+
+def test_the_objects_and_quality_sections_read_back() -> None:
+    objects = CaseObjectSummary(
+        object_type="deal",
+        role="team",
+        segment="region",
+        objects=5,
+        cases=4,
+        without_events=1,
+        stages=("Engaging", "Won"),
+        reached=(4, 2),
+        segments=(SegmentRow(value="East", objects=3, cases=3, without_events=0, reached=(3, 2), conversion=2 / 3),),
+        segments_total=1,
+        object_types={"deal": 5},
+        counts={"objects": 5},
+        references=({"column": "account", "orphans": 0},),
+        rows_read=5,
+        rows_without_id=0,
+        bad_timestamps=0,
+        quarantine=(),
+    )
+    doc = AuditDocument(objects=objects, quality={"entities": []}, present=frozenset({"objects", "quality"}))
+    written = doc.to_json()
+    assert set(written) == {"objects", "quality"}
+    back = AuditDocument.from_json(written)
+    assert back.objects == objects and back.quality == {"entities": []}
+    assert back.to_json() == written
