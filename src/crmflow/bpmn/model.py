@@ -405,7 +405,11 @@ class Point:
 
 @dataclass(frozen=True, kw_only=True)
 class Shape:
-    """The drawing of a node, pool or lane; ``element`` is the id of the BPMN element."""
+    """The drawing of a node, pool or lane; ``element`` is the id of the BPMN element.
+
+    ``label_attributes`` are the attributes of its ``BPMNLabel`` (``labelStyle``…) and
+    ``unmodelled`` its other children (DI extensions), kept as canonical XML.
+    """
 
     id: str
     element: str
@@ -415,36 +419,50 @@ class Shape:
     is_marker_visible: bool | None = None
     label: Bounds | None = None
     other_attributes: Attributes = ()
+    label_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Edge:
-    """The drawing of a flow or association."""
+    """The drawing of a flow or association; ``element`` is ``""`` for a line that draws no element."""
 
     id: str
     element: str
     waypoints: tuple[Point, ...] = ()
     label: Bounds | None = None
     other_attributes: Attributes = ()
+    label_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Plane:
-    """The canvas of a diagram; ``element`` is the process or collaboration it draws."""
+    """The canvas of a diagram; ``element`` is the process, collaboration or sub-process it draws.
+
+    ``unmodelled`` holds its children that are neither shapes nor edges (kept as canonical XML).
+    """
 
     id: str
     element: str | None = None
     shapes: tuple[Shape, ...] = ()
     edges: tuple[Edge, ...] = ()
+    other_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Diagram:
-    """One BPMN diagram (a collapsed sub-process gets a diagram of its own)."""
+    """One BPMN diagram (a collapsed sub-process gets a diagram of its own).
+
+    ``unmodelled`` holds its other children (``BPMNLabelStyle``…) as canonical XML.
+    """
 
     id: str
     name: str = ""
     plane: Plane
+    other_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
     def shape_for(self, element_id: str) -> Shape | None:
         """The shape drawing an element, or None."""
@@ -463,7 +481,9 @@ class Definitions(BaseElement):
     """The root of a BPMN document.
 
     ``namespaces`` are the extra ``(prefix, uri)`` declarations of the root element (Camunda,
-    Signavio…) so a written file keeps their prefixes.
+    Signavio…) so a written file keeps their prefixes. ``collaboration`` is the first
+    collaboration of the document and ``other_collaborations`` the ones after it, in order
+    (a document may hold several, each drawn by a diagram of its own).
     """
 
     target_namespace: str = "http://bpmn.io/schema/bpmn"
@@ -471,14 +491,20 @@ class Definitions(BaseElement):
     namespaces: tuple[tuple[str, str], ...] = ()
     triggers: tuple[EventTrigger, ...] = ()
     collaboration: Collaboration | None = None
+    other_collaborations: tuple[Collaboration, ...] = ()
     processes: tuple[Process, ...] = ()
     diagrams: tuple[Diagram, ...] = ()
+
+    @property
+    def collaborations(self) -> tuple[Collaboration, ...]:
+        """Every collaboration, in document order."""
+        first = () if self.collaboration is None else (self.collaboration,)
+        return first + self.other_collaborations
 
     def elements(self) -> Iterator[BaseElement | Shape | Edge | Plane | Diagram]:
         """Every element with an id, the DI included, in document order."""
         yield from self.triggers
-        if self.collaboration is not None:
-            c = self.collaboration
+        for c in self.collaborations:
             yield c
             yield from c.participants
             yield from c.message_flows

@@ -14,6 +14,7 @@ from crmflow.bpmn.model import (
     TRIGGER_REF_ATTRIBUTE,
     Association,
     BpmnError,
+    DataObjectReference,
     Definitions,
     Edge,
     Event,
@@ -63,13 +64,14 @@ def check_references(defs: Definitions, *, source: str = "") -> None:
     triggers: dict[str, str] = {t.id: t.kind for t in defs.triggers}
     for process in defs.processes:
         _check_container(process, f"process `{process.id}`", known, triggers, need)
-        node_ids = {n.id for n in process.all_nodes()}
+        # flowNodeRef lists flow nodes; several tools list the data object references drawn in
+        # a lane too, which names an element of the process all the same
+        lane_members = {n.id for n in process.all_nodes()} | {r.id for r in _data_refs(process)}
         for lane in process.all_lanes():
             for ref in lane.flow_node_refs:
-                need(ref in node_ids, f"lane `{lane.id}`", "flowNodeRef", ref, f"a flow node of process `{process.id}`")
+                need(ref in lane_members, f"lane `{lane.id}`", "flowNodeRef", ref, f"a flow node of process `{process.id}`")
     process_ids = {p.id for p in defs.processes}
-    if defs.collaboration is not None:
-        collab = defs.collaboration
+    for collab in defs.collaborations:
         for p in collab.participants:
             if p.process_ref is not None:
                 need(p.process_ref in process_ids, f"participant `{p.id}`", "processRef", p.process_ref, "a process id")
@@ -87,8 +89,18 @@ def check_references(defs: Definitions, *, source: str = "") -> None:
             need(plane.element in known, f"plane `{plane.id}`", "bpmnElement", plane.element, "a process or collaboration id")
         drawn: list[Shape | Edge] = [*plane.shapes, *plane.edges]
         for item in drawn:
+            if not item.element:
+                continue  # bpmnElement is optional in BPMN DI: a line or shape that draws no element
             kind = "shape" if isinstance(item, Shape) else "edge"
             need(item.element in known, f"{kind} `{item.id}`", "bpmnElement", item.element, "the id of the element drawn")
+
+
+def _data_refs(container: Process | SubProcess) -> list[DataObjectReference]:
+    found = list(container.data_object_refs)
+    for node in container.nodes:
+        if isinstance(node, SubProcess):
+            found += _data_refs(node)
+    return found
 
 
 def _check_association(a: Association, known: set[str], need: Any) -> None:
