@@ -326,6 +326,33 @@ FlowNode = Task | CallActivity | SubProcess | Gateway | Event
 ACTIVITY_TYPES = (Task, CallActivity, SubProcess)
 
 
+def is_for_compensation(node: FlowNode) -> bool:
+    """Whether an activity is a compensation handler (``isForCompensation="true"``), started by no flow.
+
+    >>> is_for_compensation(Task(id="t", other_attributes=(("isForCompensation", "true"),)))
+    True
+    """
+    return any(k == "isForCompensation" and v.strip().lower() == "true" for k, v in node.other_attributes)
+
+
+def starts_off_flow(node: FlowNode) -> bool:
+    """Whether BPMN starts a node otherwise than by a sequence flow or its container's start.
+
+    Event sub-processes (their parent being active), boundary events (their host), link events
+    (paired by name) and compensation handlers.
+
+    >>> starts_off_flow(SubProcess(id="s", triggered_by_event=True)), starts_off_flow(Task(id="t"))
+    (True, False)
+    """
+    if isinstance(node, SubProcess) and node.triggered_by_event:
+        return True
+    if isinstance(node, Event) and node.position == "boundary":
+        return True
+    if isinstance(node, Event) and node.position in ("intermediateCatch", "intermediateThrow"):
+        return any(d.kind == "link" for d in node.definitions)
+    return is_for_compensation(node)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Process(BaseElement, _Container):
     """A process: lanes, flow nodes, sequence flows, data and annotations."""

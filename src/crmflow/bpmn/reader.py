@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -620,8 +621,42 @@ def read_bpmn(source: str | Path | bytes, *, name: str | None = None) -> Definit
     namespaces = document_namespaces(root)
     imported = frozenset(i.get("namespace", "") for i in root if i.tag == _b("import")) - {""}
     defs = _Reader(label, document_nsmap(namespaces), imported).definitions(root, namespaces)
+    defs = replace(defs, processes=tuple(_home_flows(p) for p in defs.processes))
     check_references(defs, source=label)
     return defs
+
+
+def _home_flows(container: Process | SubProcess) -> Any:
+    """The container with each sequence flow moved into the sub-process that holds both its ends.
+
+    Some tools (Enterprise Explorer, iGrafx) write the sequence flows inside a sub-process as
+    children of the process. The flow still joins two nodes of one container, so it is put where
+    BPMN places it; a flow whose ends lie in different containers is left for
+    :func:`~crmflow.bpmn.references.check_references` to refuse.
+    """
+    direct = {n.id for n in container.nodes}
+    inner: dict[str, str] = {}  # node id -> the child sub-process that holds it (at any depth)
+    for node in container.nodes:
+        if isinstance(node, SubProcess):
+            inner.update(dict.fromkeys((n.id for n in node.all_nodes()), node.id))
+    moved: dict[str, list[SequenceFlow]] = {}
+    kept: list[SequenceFlow] = []
+    for f in container.flows:
+        child = inner.get(f.source)
+        if f.source not in direct and f.target not in direct and child is not None and inner.get(f.target) == child:
+            moved.setdefault(child, []).append(f)
+        else:
+            kept.append(f)
+    nodes = []
+    for node in container.nodes:
+        if isinstance(node, SubProcess):
+            if node.id in moved:
+                node = replace(node, flows=node.flows + tuple(moved[node.id]))
+            node = _home_flows(node)
+        nodes.append(node)
+    if not moved and all(a is b for a, b in zip(nodes, container.nodes, strict=True)):
+        return container
+    return replace(container, nodes=tuple(nodes), flows=tuple(kept))
 
 
 __all__ = ["STANDARD_PREFIXES", "canonical_xml", "document_namespaces", "document_nsmap", "read_bpmn"]

@@ -8,6 +8,8 @@ Both layouts of the OCEL 2.0 standard are read:
 * **SQLite** (``.sqlite``, ``.sqlite3``, ``.db``): tables ``event``, ``object``, ``event_object``,
   ``event_map_type`` and one ``event_<map>`` table per event type with ``ocel_time`` and the
   attributes. Opened read-only (``mode=ro``) with ``trusted_schema`` off; only these tables are read.
+* **XML** (``.xmlocel``, ``.xml``): streamed with lxml after the same prolog screening as XES
+  (:mod:`crmflow.ingest.ocel_xml`).
 
 Flattening: every (event, related object of the chosen type) pair becomes one row, in file order
 (events as stored, then the event's relationships as stored), with ``case:concept:name`` = object
@@ -29,6 +31,7 @@ import pyarrow as pa
 from crmflow.errors import InputError, UnsafeInputError
 from crmflow.ingest.ocel_parts import OcelParts, _table, _text
 from crmflow.ingest.ocel_sqlite import parts_from_sqlite
+from crmflow.ingest.ocel_xml import parts_from_xml
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import is_gzip, open_decompressed
 from crmflow.store import queries as q
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 MAX_JSON_BYTES = 256 * 1024 * 1024
 JSON_SUFFIXES = (".json", ".jsonocel")
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+XML_SUFFIXES = (".xmlocel", ".xml")
 #: OCEL 2.0 attribute types and the SQL type their values take.
 OCEL_TYPES: dict[str, str] = {
     "string": "VARCHAR",
@@ -343,10 +347,12 @@ def read_ocel_raw(
         parts, fmt = parts_from_json(p, label, store, max_bytes=max_json_bytes), "ocel-json"
     elif stem_suffix in SQLITE_SUFFIXES:
         parts, fmt = parts_from_sqlite(p, label), "ocel-sqlite"
+    elif stem_suffix in XML_SUFFIXES and suffixes[-1] != ".gz":
+        parts, fmt = parts_from_xml(p, label), "ocel-xml"
     else:
         raise InputError(
             f"{label}: unknown OCEL file type {stem_suffix or '(none)'!r} "
-            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES)})"
+            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES)})"
         )
     counts = object_type_counts(store, parts)
     listing = ", ".join(f"{t!r} ({n:,} object{'' if n == 1 else 's'})" for t, n in counts.items()) or "none"
@@ -416,10 +422,12 @@ def read_ocel(
         parts, fmt = parts_from_json(p, p.name, store, max_bytes=limit), "ocel-json"
     elif kind in SQLITE_SUFFIXES:
         parts, fmt = parts_from_sqlite(p, p.name), "ocel-sqlite"
+    elif kind in XML_SUFFIXES and suffixes[-1] != ".gz":
+        parts, fmt = parts_from_xml(p, p.name), "ocel-xml"
     else:
         raise InputError(
             f"{p.name}: unknown OCEL file type {kind or '(none)'!r} "
-            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES)})"
+            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES)})"
         )
     return ObjectCentricLog.from_parts(
         store, parts, name=name, source=p.name, format=fmt, timezone=timezone or store.settings.timezone
@@ -429,6 +437,7 @@ def read_ocel(
 __all__ = [
     "MAX_JSON_BYTES",
     "OCEL_TYPES",
+    "XML_SUFFIXES",
     "OcelParts",
     "object_type_counts",
     "parts_from_json",
