@@ -31,7 +31,9 @@ def chain(n: int) -> str:
     """N tasks in a row, drawn left to right in rows of 50."""
     ids = ["S", *(f"T{i}" for i in range(n)), "E"]
     nodes = ['<startEvent id="S"/>', *(f'<task id="T{i}" name="Task {i}"/>' for i in range(n)), '<endEvent id="E"/>']
-    flows = [f'<sequenceFlow id="F{i}" sourceRef="{a}" targetRef="{b}"/>' for i, (a, b) in enumerate(zip(ids, ids[1:]))]
+    flows = [
+        f'<sequenceFlow id="F{i}" sourceRef="{a}" targetRef="{b}"/>' for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False))
+    ]
     shapes, edges = [], []
     for i, node in enumerate(ids):
         x, y = (i % 50) * 150, (i // 50) * 120
@@ -50,8 +52,10 @@ def chain(n: int) -> str:
 
 def nested(n: int) -> str:
     """N sub-processes, each the only activity of the one around it (no diagram: layout draws it)."""
-    inner = '<startEvent id="s0"/><task id="t0" name="Work"/><endEvent id="e0"/>' \
-            '<sequenceFlow id="a0" sourceRef="s0" targetRef="t0"/><sequenceFlow id="b0" sourceRef="t0" targetRef="e0"/>'  # fmt: skip
+    inner = (
+        '<startEvent id="s0"/><task id="t0" name="Work"/><endEvent id="e0"/>'
+        '<sequenceFlow id="a0" sourceRef="s0" targetRef="t0"/><sequenceFlow id="b0" sourceRef="t0" targetRef="e0"/>'
+    )
     for i in range(1, n + 1):
         inner = (f'<startEvent id="s{i}"/><subProcess id="p{i}" name="Level {i}">{inner}</subProcess><endEvent id="e{i}"/>'
                  f'<sequenceFlow id="a{i}" sourceRef="s{i}" targetRef="p{i}"/>'
