@@ -132,6 +132,10 @@ class EventDefinition:
     timer: TimerKind | None = None
     expression: str = ""
     name: str = ""
+    #: attributes and children crmflow does not interpret (a link's ``source``/``target``, an
+    #: ``operationRef``, extensions…), kept as on :class:`BaseElement`
+    other_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

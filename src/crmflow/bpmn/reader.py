@@ -440,6 +440,10 @@ class _Reader:
         elif kind == "conditional":
             conditions = self.kids(el, "condition")
             expression = "".join(conditions[0].itertext()) if conditions else ""
+        modelled_attrs = {"id", *([ref_attr] if ref_attr else []), *(["name"] if kind == "link" else [])}
+        modelled_children = (
+            {_b(t) for t in TIMER_KINDS} if kind == "timer" else {_b("condition")} if kind == "conditional" else set()
+        )
         return EventDefinition(
             kind=cast(Any, kind),
             id=self.ident(el, required=False),
@@ -447,6 +451,10 @@ class _Reader:
             timer=cast(Any, timer),
             expression=expression,
             name=el.get("name", "") if kind == "link" else "",
+            other_attributes=_other(el, modelled_attrs),
+            unmodelled=tuple(
+                canonical_xml(c, self.nsmap) for c in el if isinstance(c.tag, str) and c.tag not in modelled_children
+            ),
         )
 
     def sequence_flow(self, el: etree._Element) -> SequenceFlow:

@@ -227,10 +227,14 @@ class _Writer:
             node.set(TRIGGER_REF_ATTRIBUTE[d.kind], d.ref)
         if d.kind == "link" and d.name:
             node.set("name", d.name)
+        for key, value in d.other_attributes:
+            node.set(key, value)
         if d.kind == "timer" and d.timer is not None:
             self.expression(node, d.timer, d.expression)
         elif d.kind == "conditional":
             self.expression(node, "condition", d.expression)
+        for raw in d.unmodelled:
+            node.append(etree.fromstring(raw))
 
     def expression(self, parent: etree._Element, tag: str, text: str, language: str = "") -> None:
         node = etree.SubElement(parent, _b(tag))
