@@ -265,7 +265,10 @@ _TAIL = b"</process></definitions>"
         (b'<exclusiveGateway id="G" gatewayDirection="Sideways"/>', "gatewayDirection='Sideways' is unknown"),
         (b'<subProcess id="S" triggeredByEvent="maybe"/>', "triggeredByEvent='maybe' is not a boolean"),
         (b'<subProcess id="S"><task id="A"/></subProcess><task id="B"/><sequenceFlow id="f" sourceRef="A" targetRef="B"/>',
-         "sourceRef `A` does not exist (expected the id of a flow node in process `P`)"),
+         "sourceRef `A` is inside `S`: a sequence flow must not cross the boundary of a sub-process"),
+        (b'</process><process id="Q"><task id="A"/><task id="B"/></process><process id="R">'
+         b'<sequenceFlow id="f" sourceRef="A" targetRef="B"/>',
+         "sourceRef `A` is a flow node of another process (`Q`): a sequence flow stays inside one process"),
     ],
 )  # fmt: skip
 def test_broken_models_name_the_element(body: bytes, message: str) -> None:

@@ -206,9 +206,9 @@ def test_sqlite_that_is_not_ocel(tmp_path: Path) -> None:
 
 
 def test_unknown_suffix(tmp_path: Path) -> None:
-    p = tmp_path / "log.xml"
+    p = tmp_path / "log.yaml"  # (.xml is OCEL 2.0 XML now)
     p.write_text("<log/>", encoding="utf-8")
-    with pytest.raises(InputError, match="unknown OCEL file type '.xml'"):
+    with pytest.raises(InputError, match="unknown OCEL file type '.yaml'"):
         read_ocel_raw(EventStore(), p, log_name="log", object_type="order")
 
 

@@ -4,7 +4,11 @@ Structural rules, per process (codes in brackets):
 
 * a process has a start and an end event (``no-start``, ``no-end``: errors);
 * every flow node is reachable from a start event (``unreachable``: error) and can reach an end
-  event (``no-path-to-end``: error); inside a sub-process, from its start and to its end;
+  event (``no-path-to-end``: error); inside a sub-process, from its start and to its end. BPMN's
+  other ways to start a node count: boundary events, event sub-processes (started while their
+  parent runs), link events (throw → catch of the same name), compensation activities (through
+  the association from a compensation boundary event), and the nodes without incoming flow of a
+  sub-process that has no start event;
 * a diverging exclusive or inclusive gateway with conditional flows has a default flow
   (``missing-default``: warning -- what happens if no condition is met?); unconditional flows
   beside conditional ones (``unconditioned-branch``) and a default flow with a condition
@@ -52,6 +56,8 @@ from crmflow.bpmn.model import (
     Process,
     SequenceFlow,
     SubProcess,
+    is_for_compensation,
+    starts_off_flow,
 )
 from crmflow.bpmn.soundness import SoundnessReport, check_soundness
 from crmflow.bpmn.timers import timer_problem
@@ -139,27 +145,68 @@ class _ProcessLint:
     # ------------------------------------------------------------------ reachability
 
     def _graph(self) -> tuple[dict[str, set[str]], set[str], set[str]]:
-        """Successors (flows, host → boundary, sub-process ↔ its inner start/end), starts and ends."""
+        """Successors, starts and ends, with the ways BPMN starts a node besides a sequence flow.
+
+        * a boundary event follows its host;
+        * a sub-process starts its inner start events -- or, without any, every inner node with
+          no incoming flow (BPMN 2.0 §10.5.1) -- and completes after its inner end events (or
+          every inner node with no outgoing flow);
+        * an event sub-process is started by its parent being active, not by a flow, and ends on
+          its own;
+        * a link throw event continues at the link catch event of the same name;
+        * a compensation activity (``isForCompensation``) is started through the association from
+          a compensation boundary event, and ends on its own.
+        """
         succ: dict[str, set[str]] = {n: set() for n in self.nodes}
         for f in self.flows:
             succ[f.source].add(f.target)
         starts: set[str] = set()
         ends: set[str] = set()
+        links = [a for a in self.process.associations] + [a for n in self.process.all_nodes()
+                 if isinstance(n, SubProcess) for a in n.associations]  # fmt: skip
 
         def walk(container: Process | SubProcess, owner: SubProcess | None) -> None:
+            inc = {f.target for f in container.flows}
+            out = {f.source for f in container.flows}
+            special = {n.id for n in container.nodes if starts_off_flow(n)}
+            entries = [n.id for n in container.nodes if isinstance(n, Event) and n.position == "start"]
+            exits = [n.id for n in container.nodes if isinstance(n, Event) and n.position == "end"]
+            if not entries:  # no start event: every node without an incoming flow starts
+                entries = [n.id for n in container.nodes if n.id not in inc and n.id not in special]
+            if not exits:
+                exits = [n.id for n in container.nodes if n.id not in out and n.id not in special]
+            for nid in entries:
+                (starts.add(nid) if owner is None else succ[owner.id].add(nid))
+            for nid in exits:
+                (ends.add(nid) if owner is None or owner.triggered_by_event else succ[nid].add(owner.id))
+            if owner is not None and owner.triggered_by_event:
+                ends.add(owner.id)  # an event sub-process completes on its own
+            catches: dict[str, list[str]] = {}  # link name, and "event:" + event name, → catch events
+            for n in container.nodes:
+                if isinstance(n, Event) and n.position == "intermediateCatch":
+                    for d in n.definitions:
+                        if d.kind == "link":
+                            catches.setdefault(d.name, []).append(n.id)
+                            catches.setdefault("event:" + n.name, []).append(n.id)
             for n in container.nodes:
                 if isinstance(n, Event) and n.position == "boundary" and n.attached_to in succ:
                     succ[n.attached_to].add(n.id)
-                if isinstance(n, Event) and n.position == "start":
-                    if owner is None or owner.triggered_by_event:
-                        starts.add(n.id)
-                    else:
-                        succ[owner.id].add(n.id)
-                if isinstance(n, Event) and n.position == "end":
-                    if owner is None or owner.triggered_by_event:
-                        ends.add(n.id)
-                    else:
-                        succ[n.id].add(owner.id)
+                if isinstance(n, Event) and n.position == "intermediateThrow":
+                    for d in n.definitions:
+                        if d.kind == "link":
+                            # paired by the link's name; tools that name each definition apart
+                            # (ADONIS) pair the events by their own names
+                            succ[n.id].update(catches.get(d.name) or catches.get("event:" + n.name) or ())
+                if isinstance(n, SubProcess) and n.triggered_by_event:
+                    (starts.add(n.id) if owner is None else succ[owner.id].add(n.id))
+                if is_for_compensation(n):
+                    handlers = {a.source for a in links if a.target == n.id} | {a.target for a in links if a.source == n.id}
+                    hosts = [h for h in handlers if h in succ and isinstance(self.nodes[h], Event)]
+                    for h in hosts:
+                        succ[h].add(n.id)
+                    if not hosts:
+                        starts.add(n.id)  # invoked by a compensation throw event, which names no flow
+                    ends.add(n.id)
                 if isinstance(n, SubProcess):
                     walk(n, n)
 

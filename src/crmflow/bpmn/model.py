@@ -132,6 +132,10 @@ class EventDefinition:
     timer: TimerKind | None = None
     expression: str = ""
     name: str = ""
+    #: attributes and children crmflow does not interpret (a link's ``source``/``target``, an
+    #: ``operationRef``, extensions…), kept as on :class:`BaseElement`
+    other_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -326,6 +330,33 @@ FlowNode = Task | CallActivity | SubProcess | Gateway | Event
 ACTIVITY_TYPES = (Task, CallActivity, SubProcess)
 
 
+def is_for_compensation(node: FlowNode) -> bool:
+    """Whether an activity is a compensation handler (``isForCompensation="true"``), started by no flow.
+
+    >>> is_for_compensation(Task(id="t", other_attributes=(("isForCompensation", "true"),)))
+    True
+    """
+    return any(k == "isForCompensation" and v.strip().lower() == "true" for k, v in node.other_attributes)
+
+
+def starts_off_flow(node: FlowNode) -> bool:
+    """Whether BPMN starts a node otherwise than by a sequence flow or its container's start.
+
+    Event sub-processes (their parent being active), boundary events (their host), link events
+    (paired by name) and compensation handlers.
+
+    >>> starts_off_flow(SubProcess(id="s", triggered_by_event=True)), starts_off_flow(Task(id="t"))
+    (True, False)
+    """
+    if isinstance(node, SubProcess) and node.triggered_by_event:
+        return True
+    if isinstance(node, Event) and node.position == "boundary":
+        return True
+    if isinstance(node, Event) and node.position in ("intermediateCatch", "intermediateThrow"):
+        return any(d.kind == "link" for d in node.definitions)
+    return is_for_compensation(node)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Process(BaseElement, _Container):
     """A process: lanes, flow nodes, sequence flows, data and annotations."""
@@ -405,7 +436,11 @@ class Point:
 
 @dataclass(frozen=True, kw_only=True)
 class Shape:
-    """The drawing of a node, pool or lane; ``element`` is the id of the BPMN element."""
+    """The drawing of a node, pool or lane; ``element`` is the id of the BPMN element.
+
+    ``label_attributes`` are the attributes of its ``BPMNLabel`` (``labelStyle``…) and
+    ``unmodelled`` its other children (DI extensions), kept as canonical XML.
+    """
 
     id: str
     element: str
@@ -415,36 +450,50 @@ class Shape:
     is_marker_visible: bool | None = None
     label: Bounds | None = None
     other_attributes: Attributes = ()
+    label_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Edge:
-    """The drawing of a flow or association."""
+    """The drawing of a flow or association; ``element`` is ``""`` for a line that draws no element."""
 
     id: str
     element: str
     waypoints: tuple[Point, ...] = ()
     label: Bounds | None = None
     other_attributes: Attributes = ()
+    label_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Plane:
-    """The canvas of a diagram; ``element`` is the process or collaboration it draws."""
+    """The canvas of a diagram; ``element`` is the process, collaboration or sub-process it draws.
+
+    ``unmodelled`` holds its children that are neither shapes nor edges (kept as canonical XML).
+    """
 
     id: str
     element: str | None = None
     shapes: tuple[Shape, ...] = ()
     edges: tuple[Edge, ...] = ()
+    other_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Diagram:
-    """One BPMN diagram (a collapsed sub-process gets a diagram of its own)."""
+    """One BPMN diagram (a collapsed sub-process gets a diagram of its own).
+
+    ``unmodelled`` holds its other children (``BPMNLabelStyle``…) as canonical XML.
+    """
 
     id: str
     name: str = ""
     plane: Plane
+    other_attributes: Attributes = ()
+    unmodelled: tuple[str, ...] = ()
 
     def shape_for(self, element_id: str) -> Shape | None:
         """The shape drawing an element, or None."""
@@ -463,7 +512,9 @@ class Definitions(BaseElement):
     """The root of a BPMN document.
 
     ``namespaces`` are the extra ``(prefix, uri)`` declarations of the root element (Camunda,
-    Signavio…) so a written file keeps their prefixes.
+    Signavio…) so a written file keeps their prefixes. ``collaboration`` is the first
+    collaboration of the document and ``other_collaborations`` the ones after it, in order
+    (a document may hold several, each drawn by a diagram of its own).
     """
 
     target_namespace: str = "http://bpmn.io/schema/bpmn"
@@ -471,14 +522,20 @@ class Definitions(BaseElement):
     namespaces: tuple[tuple[str, str], ...] = ()
     triggers: tuple[EventTrigger, ...] = ()
     collaboration: Collaboration | None = None
+    other_collaborations: tuple[Collaboration, ...] = ()
     processes: tuple[Process, ...] = ()
     diagrams: tuple[Diagram, ...] = ()
+
+    @property
+    def collaborations(self) -> tuple[Collaboration, ...]:
+        """Every collaboration, in document order."""
+        first = () if self.collaboration is None else (self.collaboration,)
+        return first + self.other_collaborations
 
     def elements(self) -> Iterator[BaseElement | Shape | Edge | Plane | Diagram]:
         """Every element with an id, the DI included, in document order."""
         yield from self.triggers
-        if self.collaboration is not None:
-            c = self.collaboration
+        for c in self.collaborations:
             yield c
             yield from c.participants
             yield from c.message_flows

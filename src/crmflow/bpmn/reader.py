@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -101,6 +102,21 @@ def document_nsmap(namespaces: tuple[tuple[str, str], ...]) -> dict[str | None, 
     return nsmap
 
 
+def document_namespaces(root: etree._Element) -> tuple[tuple[str, str], ...]:
+    """The ``(prefix, uri)`` declarations of a document besides the standard ones, root first.
+
+    Declarations on inner elements (an extension namespace declared where it is used) are
+    collected too, so the writer can declare them once on the root and every prefix survives a
+    round trip. A prefix declared twice keeps its first URI.
+    """
+    reserved = set(STANDARD_PREFIXES.values())
+    found: dict[str, str] = {}
+    for _event, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
+        if prefix and uri not in reserved and prefix not in STANDARD_PREFIXES:
+            found.setdefault(prefix, uri)
+    return tuple(found.items())
+
+
 def canonical_xml(element: etree._Element, nsmap: dict[str | None, str]) -> str:
     """An element as exclusive-C14N text, with the document's prefixes and without layout whitespace.
 
@@ -116,13 +132,31 @@ def canonical_xml(element: etree._Element, nsmap: dict[str | None, str]) -> str:
             node.text = None
         if node is not clone and node.tail is not None and not node.tail.strip():
             node.tail = None
-    return etree.tostring(clone, method="c14n", exclusive=True, with_comments=True).decode("utf-8")
+    try:
+        return etree.tostring(clone, method="c14n", exclusive=True, with_comments=True).decode("utf-8")
+    except etree.C14NError:
+        # C14N refuses relative namespace URIs (xmlns:tns="empty", which some tools write); the
+        # plain serialisation keeps them as they are and is just as stable across a round trip.
+        return etree.tostring(clone, encoding="unicode", with_tail=False)
 
 
 class _Reader:
-    def __init__(self, label: str, nsmap: dict[str | None, str]) -> None:
+    def __init__(self, label: str, nsmap: dict[str | None, str], imported: frozenset[str] = frozenset()) -> None:
         self.source = label
         self.nsmap = nsmap
+        self.imported = imported  # namespaces of <import>ed documents: their QNames are not local ids
+
+    def local(self, el: etree._Element, value: str) -> str:
+        """An id reference written as a QName (``bpmn2:_id``, ``tns:Task_1``) as the plain id.
+
+        BPMN's XSD types references as ``xsd:QName``; most tools write bare ids, some prefix
+        them. A prefix declared on the element (or an ancestor) is dropped unless it names the
+        namespace of an imported document, whose ids this document does not hold.
+        """
+        prefix, sep, rest = value.partition(":")
+        if not sep or not rest or prefix not in el.nsmap or el.nsmap[prefix] in self.imported:
+            return value
+        return rest
 
     # ------------------------------------------------------------------------------ helpers
 
@@ -145,7 +179,7 @@ class _Reader:
             if required:
                 raise self.fail(el, f"has no {attr} (expected the id of the element it refers to)")
             return None
-        return value.strip()
+        return self.local(el, value.strip())
 
     def flag(self, el: etree._Element, attr: str, default: bool) -> bool:
         value = el.get(attr)
@@ -198,16 +232,15 @@ class _Reader:
     def definitions(self, root: etree._Element, namespaces: tuple[tuple[str, str], ...]) -> Definitions:
         handled = {_b(t) for t in ("process", "collaboration", *TRIGGER_KINDS)} | {f"{{{BPMNDI_NS}}}BPMNDiagram"}
         common = self.common(root, attrs={"targetNamespace", "name"}, children=handled)
-        collaborations = self.kids(root, "collaboration")
-        if len(collaborations) > 1:  # rare; keep the extra ones verbatim
-            common["unmodelled"] += tuple(canonical_xml(c, self.nsmap) for c in collaborations[1:])
+        collaborations = [self.collaboration(c) for c in self.kids(root, "collaboration")]
         return Definitions(
             id=self.ident(root, required=False),
             target_namespace=root.get("targetNamespace", ""),
             name=root.get("name", ""),
             namespaces=namespaces,
             triggers=tuple(self.trigger(c) for c in root if c.tag in {_b(k) for k in TRIGGER_KINDS}),
-            collaboration=self.collaboration(collaborations[0]) if collaborations else None,
+            collaboration=collaborations[0] if collaborations else None,
+            other_collaborations=tuple(collaborations[1:]),
             processes=tuple(self.process(p) for p in self.kids(root, "process")),
             diagrams=tuple(self.diagram(d) for d in self.kids(root, "BPMNDiagram", ns=BPMNDI_NS)),
             **common,
@@ -339,7 +372,7 @@ class _Reader:
         return Lane(
             id=self.ident(el),
             name=el.get("name", ""),
-            flow_node_refs=tuple((c.text or "").strip() for c in self.kids(el, "flowNodeRef")),
+            flow_node_refs=tuple(self.local(c, (c.text or "").strip()) for c in self.kids(el, "flowNodeRef")),
             children=self.lane_set(child_sets[0]) if child_sets else None,
             **self.common(el, attrs={"name"}, children={_b("flowNodeRef"), _b("childLaneSet")}),
         )
@@ -407,6 +440,10 @@ class _Reader:
         elif kind == "conditional":
             conditions = self.kids(el, "condition")
             expression = "".join(conditions[0].itertext()) if conditions else ""
+        modelled_attrs = {"id", *([ref_attr] if ref_attr else []), *(["name"] if kind == "link" else [])}
+        modelled_children = (
+            {_b(t) for t in TIMER_KINDS} if kind == "timer" else {_b("condition")} if kind == "conditional" else set()
+        )
         return EventDefinition(
             kind=cast(Any, kind),
             id=self.ident(el, required=False),
@@ -414,6 +451,10 @@ class _Reader:
             timer=cast(Any, timer),
             expression=expression,
             name=el.get("name", "") if kind == "link" else "",
+            other_attributes=_other(el, modelled_attrs),
+            unmodelled=tuple(
+                canonical_xml(c, self.nsmap) for c in el if isinstance(c.tag, str) and c.tag not in modelled_children
+            ),
         )
 
     def sequence_flow(self, el: etree._Element) -> SequenceFlow:
@@ -454,23 +495,38 @@ class _Reader:
     def bounds(self, el: etree._Element) -> Bounds:
         return Bounds(*(self.number(el, a) for a in ("x", "y", "width", "height")))
 
-    def label(self, el: etree._Element) -> Bounds | None:
-        for lab in self.kids(el, "BPMNLabel", ns=BPMNDI_NS):
-            for b in self.kids(lab, "Bounds", ns=DC_NS):
-                return self.bounds(b)
-        return None
+    def label(self, el: etree._Element) -> tuple[Bounds | None, tuple[tuple[str, str], ...], list[etree._Element]]:
+        """The label bounds of a shape or edge, the label's attributes, and the children kept raw.
+
+        A ``BPMNLabel`` holding just its ``dc:Bounds`` is modelled; any other (no bounds, or
+        extra children) is kept as written, like every child that is not a label.
+        """
+        labels = self.kids(el, "BPMNLabel", ns=BPMNDI_NS)
+        raw = [c for c in el if isinstance(c.tag, str) and c.tag != f"{{{BPMNDI_NS}}}BPMNLabel"]
+        if not labels:
+            return None, (), raw
+        lab = labels[0]
+        children = [c for c in lab if isinstance(c.tag, str)]
+        if len(children) != 1 or children[0].tag != f"{{{DC_NS}}}Bounds":
+            return None, (), [c for c in el if isinstance(c.tag, str)]
+        attrs = tuple((str(k), str(v)) for k, v in lab.attrib.items())
+        return self.bounds(children[0]), attrs, [c for c in el if isinstance(c.tag, str) and c is not lab]
 
     def diagram(self, el: etree._Element) -> Diagram:
         planes = self.kids(el, "BPMNPlane", ns=BPMNDI_NS)
         if not planes:
             raise self.fail(el, "has no BPMNPlane (expected one plane holding the shapes and edges)")
         plane = planes[0]
-        shapes, edges = [], []
+        shapes, edges, plane_rest = [], [], []
         for child in plane:
             if child.tag == f"{{{BPMNDI_NS}}}BPMNShape":
                 shapes.append(self.shape(child))
             elif child.tag == f"{{{BPMNDI_NS}}}BPMNEdge":
                 edges.append(self.edge(child))
+            elif isinstance(child.tag, str):
+                plane_rest.append(canonical_xml(child, self.nsmap))
+        # a diagram has one plane (BPMN DI 12.2.1); anything else it holds is kept as written
+        rest = tuple(canonical_xml(c, self.nsmap) for c in el if isinstance(c.tag, str) and c is not plane)
         return Diagram(
             id=self.ident(el, required=False),
             name=el.get("name", ""),
@@ -479,7 +535,11 @@ class _Reader:
                 element=self.ref(plane, "bpmnElement", required=False),
                 shapes=tuple(shapes),
                 edges=tuple(edges),
+                other_attributes=_other(plane, {"bpmnElement"}),
+                unmodelled=tuple(plane_rest),
             ),
+            other_attributes=_other(el, {"name"}),
+            unmodelled=rest,
         )
 
     def shape(self, el: etree._Element) -> Shape:
@@ -490,26 +550,36 @@ class _Reader:
         def optional_flag(attr: str) -> bool | None:
             return None if el.get(attr) is None else self.flag(el, attr, False)
 
-        modelled = {"bpmnElement", "isHorizontal", "isExpanded", "isMarkerVisible"}
+        label, label_attrs, raw = self.label(el)
         return Shape(
             id=self.ident(el, required=False),
-            element=cast(str, self.ref(el, "bpmnElement")),
+            element=self.ref(el, "bpmnElement", required=False) or "",
             bounds=self.bounds(boxes[0]),
             is_horizontal=optional_flag("isHorizontal"),
             is_expanded=optional_flag("isExpanded"),
             is_marker_visible=optional_flag("isMarkerVisible"),
-            label=self.label(el),
-            other_attributes=tuple((str(k), str(v)) for k, v in el.attrib.items() if k != "id" and k not in modelled),
+            label=label,
+            other_attributes=_other(el, {"bpmnElement", "isHorizontal", "isExpanded", "isMarkerVisible"}),
+            label_attributes=label_attrs,
+            unmodelled=tuple(canonical_xml(c, self.nsmap) for c in raw if c is not boxes[0]),
         )
 
     def edge(self, el: etree._Element) -> Edge:
+        label, label_attrs, raw = self.label(el)
+        points = self.kids(el, "waypoint", ns=DI_NS)
         return Edge(
             id=self.ident(el, required=False),
-            element=cast(str, self.ref(el, "bpmnElement")),
-            waypoints=tuple(Point(self.number(w, "x"), self.number(w, "y")) for w in self.kids(el, "waypoint", ns=DI_NS)),
-            label=self.label(el),
-            other_attributes=tuple((str(k), str(v)) for k, v in el.attrib.items() if k not in ("id", "bpmnElement")),
+            element=self.ref(el, "bpmnElement", required=False) or "",
+            waypoints=tuple(Point(self.number(w, "x"), self.number(w, "y")) for w in points),
+            label=label,
+            other_attributes=_other(el, {"bpmnElement"}),
+            label_attributes=label_attrs,
+            unmodelled=tuple(canonical_xml(c, self.nsmap) for c in raw if c not in points),
         )
+
+
+def _other(el: etree._Element, modelled: set[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in el.attrib.items() if k != "id" and k not in modelled)
 
 
 def _tags(locals_: set[str]) -> set[str]:
@@ -556,15 +626,45 @@ def read_bpmn(source: str | Path | bytes, *, name: str | None = None) -> Definit
             f"{label}: the root element is <{etree.QName(root).localname}> in namespace "
             f"{etree.QName(root).namespace!r} (expected <definitions> in {BPMN_NS})"
         )
-    reserved = set(STANDARD_PREFIXES.values())
-    namespaces = tuple(
-        (prefix, uri)
-        for prefix, uri in root.nsmap.items()
-        if prefix is not None and uri not in reserved and prefix not in STANDARD_PREFIXES
-    )
-    defs = _Reader(label, document_nsmap(namespaces)).definitions(root, namespaces)
+    namespaces = document_namespaces(root)
+    imported = frozenset(i.get("namespace", "") for i in root if i.tag == _b("import")) - {""}
+    defs = _Reader(label, document_nsmap(namespaces), imported).definitions(root, namespaces)
+    defs = replace(defs, processes=tuple(_home_flows(p) for p in defs.processes))
     check_references(defs, source=label)
     return defs
 
 
-__all__ = ["STANDARD_PREFIXES", "canonical_xml", "document_nsmap", "read_bpmn"]
+def _home_flows(container: Process | SubProcess) -> Any:
+    """The container with each sequence flow moved into the sub-process that holds both its ends.
+
+    Some tools (Enterprise Explorer, iGrafx) write the sequence flows inside a sub-process as
+    children of the process. The flow still joins two nodes of one container, so it is put where
+    BPMN places it; a flow whose ends lie in different containers is left for
+    :func:`~crmflow.bpmn.references.check_references` to refuse.
+    """
+    direct = {n.id for n in container.nodes}
+    inner: dict[str, str] = {}  # node id -> the child sub-process that holds it (at any depth)
+    for node in container.nodes:
+        if isinstance(node, SubProcess):
+            inner.update(dict.fromkeys((n.id for n in node.all_nodes()), node.id))
+    moved: dict[str, list[SequenceFlow]] = {}
+    kept: list[SequenceFlow] = []
+    for f in container.flows:
+        child = inner.get(f.source)
+        if f.source not in direct and f.target not in direct and child is not None and inner.get(f.target) == child:
+            moved.setdefault(child, []).append(f)
+        else:
+            kept.append(f)
+    nodes = []
+    for node in container.nodes:
+        if isinstance(node, SubProcess):
+            if node.id in moved:
+                node = replace(node, flows=node.flows + tuple(moved[node.id]))
+            node = _home_flows(node)
+        nodes.append(node)
+    if not moved and all(a is b for a, b in zip(nodes, container.nodes, strict=True)):
+        return container
+    return replace(container, nodes=tuple(nodes), flows=tuple(kept))
+
+
+__all__ = ["STANDARD_PREFIXES", "canonical_xml", "document_namespaces", "document_nsmap", "read_bpmn"]

@@ -14,10 +14,12 @@ from crmflow.bpmn.model import (
     TRIGGER_REF_ATTRIBUTE,
     Association,
     BpmnError,
+    DataObjectReference,
     Definitions,
     Edge,
     Event,
     Process,
+    SequenceFlow,
     Shape,
     SubProcess,
 )
@@ -61,15 +63,18 @@ def check_references(defs: Definitions, *, source: str = "") -> None:
             raise BpmnError(f"{prefix}{what}: {attr} `{value}` does not exist (expected {expected})")
 
     triggers: dict[str, str] = {t.id: t.kind for t in defs.triggers}
+    homes = _node_homes(defs)
     for process in defs.processes:
-        _check_container(process, f"process `{process.id}`", known, triggers, need)
-        node_ids = {n.id for n in process.all_nodes()}
+        _check_container(process, f"process `{process.id}`", known, triggers, need, homes, prefix, process.id)
+        # flowNodeRef lists flow nodes; several tools list the data objects, data stores or data
+        # inputs drawn in a lane too, which name an element of the process all the same
+        lane_members = {n.id for n in process.all_nodes()} | {r.id for r in _data_refs(process)}
+        lane_members |= {i for raw in _raw_strings(process) for i in _RAW_ID.findall(raw)}
         for lane in process.all_lanes():
             for ref in lane.flow_node_refs:
-                need(ref in node_ids, f"lane `{lane.id}`", "flowNodeRef", ref, f"a flow node of process `{process.id}`")
+                need(ref in lane_members, f"lane `{lane.id}`", "flowNodeRef", ref, f"a flow node of process `{process.id}`")
     process_ids = {p.id for p in defs.processes}
-    if defs.collaboration is not None:
-        collab = defs.collaboration
+    for collab in defs.collaborations:
         for p in collab.participants:
             if p.process_ref is not None:
                 need(p.process_ref in process_ids, f"participant `{p.id}`", "processRef", p.process_ref, "a process id")
@@ -83,12 +88,24 @@ def check_references(defs: Definitions, *, source: str = "") -> None:
             _check_association(a, known, need)
     for diagram in defs.diagrams:
         plane = diagram.plane
+        # a few tools draw the whole document: the plane names <definitions>
         if plane.element is not None:
-            need(plane.element in known, f"plane `{plane.id}`", "bpmnElement", plane.element, "a process or collaboration id")
+            ok = plane.element in known or plane.element == defs.id
+            need(ok, f"plane `{plane.id}`", "bpmnElement", plane.element, "a process or collaboration id")
         drawn: list[Shape | Edge] = [*plane.shapes, *plane.edges]
         for item in drawn:
+            if not item.element:
+                continue  # bpmnElement is optional in BPMN DI: a line or shape that draws no element
             kind = "shape" if isinstance(item, Shape) else "edge"
             need(item.element in known, f"{kind} `{item.id}`", "bpmnElement", item.element, "the id of the element drawn")
+
+
+def _data_refs(container: Process | SubProcess) -> list[DataObjectReference]:
+    found = list(container.data_object_refs)
+    for node in container.nodes:
+        if isinstance(node, SubProcess):
+            found += _data_refs(node)
+    return found
 
 
 def _check_association(a: Association, known: set[str], need: Any) -> None:
@@ -96,12 +113,60 @@ def _check_association(a: Association, known: set[str], need: Any) -> None:
     need(a.target in known, f"association `{a.id}`", "targetRef", a.target, "an element id")
 
 
-def _check_container(container: Process | SubProcess, where: str, known: set[str], triggers: dict[str, str], need: Any) -> None:
+def _node_homes(defs: Definitions) -> dict[str, tuple[str, str]]:
+    """Flow node id → (its process, the process or sub-process that holds it)."""
+    homes: dict[str, tuple[str, str]] = {}
+
+    def walk(container: Process | SubProcess, process_id: str) -> None:
+        for node in container.nodes:
+            homes.setdefault(node.id, (process_id, container.id))
+            if isinstance(node, SubProcess):
+                walk(node, process_id)
+
+    for process in defs.processes:
+        walk(process, process.id)
+    return homes
+
+
+def _raw_strings(container: Process | SubProcess) -> list[str]:
+    found = list(container.unmodelled)
+    for node in container.nodes:
+        found += node.unmodelled
+        if isinstance(node, SubProcess):
+            found += _raw_strings(node)
+    return found
+
+
+def _flow_end(
+    f: SequenceFlow, attr: str, ref: str, container: Process | SubProcess, where: str,
+    homes: dict[str, tuple[str, str]], prefix: str, process_id: str,
+) -> BpmnError:  # fmt: skip
+    """Why a sequence flow's end is not a flow node of its container, in BPMN's own terms."""
+    what = f"{prefix}sequence flow `{f.id}` in {where}: {attr} `{ref}`"
+    home = homes.get(ref)
+    if home is None:
+        expected = f"expected the id of a flow node in {where}"
+        return BpmnError(f"{prefix}sequence flow `{f.id}`: {attr} `{ref}` does not exist ({expected})")
+    if home[0] != process_id:
+        return BpmnError(
+            f"{what} is a flow node of another process (`{home[0]}`): a sequence flow stays inside one process "
+            "(BPMN 2.0 §10.5.1); between pools, draw a message flow"
+        )
+    return BpmnError(
+        f"{what} is inside `{home[1]}`: a sequence flow must not cross the boundary of a sub-process "
+        "(BPMN 2.0 §10.5.1); connect the sub-process itself, or its inner start and end events"
+    )
+
+
+def _check_container(
+    container: Process | SubProcess, where: str, known: set[str], triggers: dict[str, str], need: Any,
+    homes: dict[str, tuple[str, str]], prefix: str, process_id: str,
+) -> None:  # fmt: skip
     nodes = {n.id: n for n in container.nodes}
-    expected = f"the id of a flow node in {where}"
     for f in container.flows:
-        need(f.source in nodes, f"sequence flow `{f.id}`", "sourceRef", f.source, expected)
-        need(f.target in nodes, f"sequence flow `{f.id}`", "targetRef", f.target, expected)
+        for attr, ref in (("sourceRef", f.source), ("targetRef", f.target)):
+            if ref not in nodes:
+                raise _flow_end(f, attr, ref, container, where, homes, prefix, process_id)
     for node in container.nodes:
         what = f"{type(node).__name__.lower()} `{node.id}`"
         default = getattr(node, "default", None)
@@ -122,7 +187,7 @@ def _check_container(container: Process | SubProcess, where: str, known: set[str
                     need(triggers.get(d.ref) == d.kind, what, TRIGGER_REF_ATTRIBUTE[d.kind], d.ref,
                          f"the id of a <{d.kind}> in the definitions")  # fmt: skip
         if isinstance(node, SubProcess):
-            _check_container(node, f"sub-process `{node.id}`", known, triggers, need)
+            _check_container(node, f"sub-process `{node.id}`", known, triggers, need, homes, prefix, process_id)
     for r in container.data_object_refs:
         if r.data_object is not None:
             need(r.data_object in known, f"data object reference `{r.id}`", "dataObjectRef", r.data_object,

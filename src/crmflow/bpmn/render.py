@@ -36,6 +36,7 @@ from crmflow.bpmn.model import (
     Association,
     Bounds,
     CallActivity,
+    DataObject,
     DataObjectReference,
     Definitions,
     Edge,
@@ -50,6 +51,7 @@ from crmflow.bpmn.model import (
     Task,
     TextAnnotation,
 )
+from crmflow.bpmn.unmodelled import RawElement, raw_elements
 from crmflow.errors import BpmnError
 
 _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
@@ -259,11 +261,17 @@ def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
         tip += f" · median wait {ann.median_wait_s / 3600:.1f} h"
     colour = _FLAG if any(sev == "high" for _kind, sev in ann.findings) else _FLAG_MEDIUM
     stroke, width = (colour, 3.0) if ann.flagged else (_LINE, 4.0 if thick else 1.5)
+    event_sub = isinstance(node, SubProcess) and node.triggered_by_event
+    dash = ' stroke-dasharray="2 3"' if event_sub else ""
     parts = [
-        f'<g class="task{" flagged" if ann.flagged else ""}" data-element="{esc(node.id)}"><title>{esc(tip)}</title>'
+        f'<g class="task{" flagged" if ann.flagged else ""}{" event-subprocess" if event_sub else ""}" '
+        f'data-element="{esc(node.id)}"><title>{esc(tip)}</title>'
         f'<rect x="{b.x}" y="{b.y}" width="{b.width}" height="{b.height}" rx="10" fill="{_TASK_FILL}" '
-        f'stroke="{stroke}" stroke-width="{width}"/>'
+        f'fill-opacity="{0.6 if s.is_expanded else 1}" stroke="{stroke}" stroke-width="{width}"{dash}/>'
     ]
+    if isinstance(node, SubProcess) and node.kind == "transaction" and b.width > 8 and b.height > 8:
+        parts.append(f'<rect x="{b.x + 3}" y="{b.y + 3}" width="{b.width - 6}" height="{b.height - 6}" rx="8" '
+                     f'fill="none" stroke="{_LINE}" stroke-width="1"/>')  # fmt: skip
     if ann.flagged:  # a badge on the top-right corner
         parts.append(f'<circle class="badge" cx="{b.x + b.width - 4:.1f}" cy="{b.y + 4:.1f}" r="9" fill="{colour}"/>'
                      f'<text x="{b.x + b.width - 4:.1f}" y="{b.y + 8.5:.1f}" font-size="13" font-weight="bold" '
@@ -405,14 +413,77 @@ def _annotation(note: TextAnnotation, s: Shape) -> str:
     )
 
 
-def _data_object(ref: DataObjectReference, s: Shape) -> str:
+def _data_object(ref: DataObjectReference | DataObject | RawElement, s: Shape, arrow: str = "") -> str:
+    """A page with a folded corner; ``arrow`` is ``input`` (hollow) or ``output`` (filled) for data I/O."""
     b = s.bounds
     f = min(10.0, b.width / 3)
+    mark = ""
+    if arrow:
+        x, y = b.x + 4, b.y + 4
+        fill = _INK if arrow == "output" else "#fff"
+        mark = (f'<path class="marker {arrow}" d="M{x:.1f},{y + 3:.1f}h6v-3l6,5l-6,5v-3h-6Z" fill="{fill}" '
+                f'stroke="{_INK}" stroke-width="1"/>')  # fmt: skip
     return (
         f'<g class="data" data-element="{esc(ref.id)}"><path d="M{b.x},{b.y}H{b.x + b.width - f}L{b.x + b.width},{b.y + f}'
         f'V{b.y + b.height}H{b.x}Z M{b.x + b.width - f},{b.y}V{b.y + f}H{b.x + b.width}" fill="#fff" stroke="{_LINE}"/>'
+        f"{mark}{_label(ref.name, s.label, b)}</g>"
+    )
+
+
+def _data_store(ref: RawElement, s: Shape) -> str:
+    b = s.bounds
+    ry = min(8.0, b.height / 6)
+    x0, x1, y0, y1 = b.x, b.x + b.width, b.y + ry, b.y + b.height - ry
+    rx = b.width / 2
+    return (
+        f'<g class="data-store" data-element="{esc(ref.id)}">'
+        f'<path d="M{x0:.1f},{y0:.1f}A{rx:.1f},{ry:.1f} 0 0 1 {x1:.1f},{y0:.1f}V{y1:.1f}A{rx:.1f},{ry:.1f} 0 0 1 '
+        f'{x0:.1f},{y1:.1f}Z" fill="#fff" stroke="{_LINE}" stroke-width="1.5"/>'
+        f'<path d="M{x0:.1f},{y0:.1f}A{rx:.1f},{ry:.1f} 0 0 0 {x1:.1f},{y0:.1f}" fill="none" stroke="{_LINE}"/>'
         f"{_label(ref.name, s.label, b)}</g>"
     )
+
+
+def _box(kind: str, element_id: str, name: str, s: Shape, *, dash: str = "", rx: float = 6) -> str:
+    """A labelled box: groups, choreography activities, participant bands and anything else drawn."""
+    b = s.bounds
+    lines = _fit(name, max(4, int((b.width - 10) / 7)), max(1, int((b.height - 6) / 14.4))) if name else []
+    text = _text_block(lines, b.x + b.width / 2, b.y + b.height / 2, 11) if lines else ""
+    stroke_dash = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<g class="shape {esc(kind)}" data-element="{esc(element_id)}"><title>{esc(name or kind)}</title>'
+        f'<rect x="{b.x}" y="{b.y}" width="{b.width}" height="{b.height}" rx="{rx}" fill="none" stroke="{_LINE}" '
+        f'stroke-width="1.2"{stroke_dash}/>{text}</g>'
+    )
+
+
+def _hexagon(ref: RawElement, s: Shape) -> str:
+    b = s.bounds
+    q = b.width / 4
+    pts = (f"{b.x + q},{b.y} {b.x + b.width - q},{b.y} {b.x + b.width},{b.y + b.height / 2} "
+           f"{b.x + b.width - q},{b.y + b.height} {b.x + q},{b.y + b.height} {b.x},{b.y + b.height / 2}")  # fmt: skip
+    width = 3.0 if ref.kind == "callConversation" else 1.5
+    return (
+        f'<g class="conversation" data-element="{esc(ref.id)}"><title>{esc(ref.name or ref.kind)}</title>'
+        f'<polygon points="{pts}" fill="#fff" stroke="{_LINE}" stroke-width="{width}"/>'
+        f"{_label(ref.name, s.label, b)}</g>"
+    )
+
+
+def _raw_shape(ref: RawElement, s: Shape, raw: dict[str, RawElement]) -> str:
+    """An element crmflow keeps as XML, drawn as BPMN draws it (or as a labelled box)."""
+    if ref.kind in ("dataStoreReference", "dataStore"):
+        return _data_store(ref, s)
+    if ref.kind in ("dataInput", "dataOutput"):
+        return _data_object(ref, s, "input" if ref.kind == "dataInput" else "output")
+    if ref.kind == "group":
+        value = raw.get(ref.category_value)
+        return _box("group", ref.id, ref.name or (value.value if value else ""), s, dash="8 4 2 4", rx=10)
+    if ref.kind in ("conversation", "subConversation", "callConversation"):
+        return _hexagon(ref, s)
+    if ref.kind in ("choreographyTask", "subChoreography", "callChoreography"):
+        return _box(ref.kind, ref.id, ref.name, s, rx=10)
+    return _box(ref.kind, ref.id, ref.name, s)
 
 
 # ---------------------------------------------------------------------------------- edges
@@ -476,6 +547,8 @@ def _defs() -> str:
         f'markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10Z" fill="#fff" stroke="{_LINE}"/></marker>'
         f'<marker id="{_P}-circle" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="8" markerHeight="8" '
         f'markerUnits="userSpaceOnUse"><circle cx="5" cy="5" r="4" fill="#fff" stroke="{_LINE}"/></marker>'
+        f'<marker id="{_P}-line" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto" '
+        f'markerUnits="userSpaceOnUse"><path d="M0,0L10,5L0,10" fill="none" stroke="{_LINE}"/></marker>'
         f'<marker id="{_P}-cond" viewBox="0 0 16 10" refX="0" refY="5" markerWidth="14" markerHeight="9" orient="auto" '
         f'markerUnits="userSpaceOnUse"><path d="M0,5L8,0L16,5L8,10Z" fill="#fff" stroke="{_LINE}"/></marker>'
         "</defs>"
@@ -501,8 +574,13 @@ def _extent(shapes: list[Shape], edges: list[Edge]) -> tuple[float, float, float
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def render_svg(definitions: Definitions, *, title: str | None = None) -> str:
-    """Draw the first diagram of a model as a standalone SVG document.
+def render_svg(definitions: Definitions, *, title: str | None = None, diagram: int = 0) -> str:
+    """Draw one diagram of a model (the first by default) as a standalone SVG document.
+
+    Every shape and edge of the diagram is drawn from its DI: the elements crmflow models with
+    their BPMN notation, the ones it keeps as XML (data stores, data inputs/outputs, data
+    associations, groups, conversations, choreography activities) by their kind, anything else
+    as a labelled box or a plain line, so no drawn element is left out.
 
     Parameters
     ----------
@@ -510,6 +588,8 @@ def render_svg(definitions: Definitions, *, title: str | None = None) -> str:
         A model with diagram interchange (use :func:`crmflow.bpmn.layout.layout` to add it).
     title
         The accessible title (``<title>``); the process or pool name by default.
+    diagram
+        Which diagram to draw (``definitions.diagrams[diagram]``).
 
     Returns
     -------
@@ -523,7 +603,12 @@ def render_svg(definitions: Definitions, *, title: str | None = None) -> str:
     """
     if not definitions.diagrams:
         raise BpmnError(f"definitions `{definitions.id}` have no diagram to draw; lay them out first (crmflow.bpmn.layout)")
-    plane = definitions.diagrams[0].plane
+    if not 0 <= diagram < len(definitions.diagrams):
+        raise BpmnError(
+            f"definitions `{definitions.id}` have {len(definitions.diagrams)} diagram(s); there is no diagram {diagram}"
+        )
+    plane = definitions.diagrams[diagram].plane
+    raw = raw_elements(definitions) if _keeps_raw(definitions) else {}
     shapes, edges = list(plane.shapes), list(plane.edges)
     x0, y0, x1, y1 = _extent(shapes, edges)
     pad = 20.0
@@ -539,10 +624,14 @@ def render_svg(definitions: Definitions, *, title: str | None = None) -> str:
     containers: list[str] = []
     nodes: list[str] = []
     notes: list[str] = []
+    pools: list[str] = []
     for s in shapes:
-        element = definitions.find(s.element)
-        if isinstance(element, Participant):
-            containers.insert(0, _pool(element, s))
+        element = _lookup(definitions, raw, s.element)
+        band = any(k == "choreographyActivityShape" for k, _v in s.other_attributes)
+        if isinstance(element, Participant) and band:
+            nodes.append(_box("participant-band", element.id, element.name, s, rx=0))
+        elif isinstance(element, Participant):
+            pools.append(_pool(element, s))
         elif isinstance(element, Lane):
             containers.append(_lane(element, s))
         elif isinstance(element, Task | SubProcess | CallActivity):
@@ -553,11 +642,17 @@ def render_svg(definitions: Definitions, *, title: str | None = None) -> str:
             nodes.append(_event(element, s))
         elif isinstance(element, TextAnnotation):
             notes.append(_annotation(element, s))
-        elif isinstance(element, DataObjectReference):
+        elif isinstance(element, DataObjectReference | DataObject):
             nodes.append(_data_object(element, s))
+        elif isinstance(element, RawElement):
+            (notes if element.kind == "group" else nodes).append(_raw_shape(element, s, raw))
+        else:  # a process, collaboration, message… drawn as a shape, or a shape that names no element
+            kind = type(element).__name__ if element is not None else "shape"
+            nodes.append(_box(kind, s.element, getattr(element, "name", ""), s, dash="3 3"))
+    containers = pools + containers
     lines = []
     for e in edges:
-        element = definitions.find(e.element)
+        element = _lookup(definitions, raw, e.element)
         if isinstance(element, SequenceFlow):
             lines.append(_sequence_flow(element, e, definitions))
         elif isinstance(element, MessageFlow) and len(e.waypoints) >= 2:
@@ -566,9 +661,43 @@ def render_svg(definitions: Definitions, *, title: str | None = None) -> str:
         elif isinstance(element, Association) and len(e.waypoints) >= 2:
             lines.append(f'<polyline class="association" points="{_points(e)}" fill="none" stroke="{_LINE}" '
                          f'stroke-dasharray="2 4" stroke-linecap="round"/>')  # fmt: skip
+        elif len(e.waypoints) >= 2:
+            lines.append(_other_edge(element, e))
     out += containers + notes + lines + nodes
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _keeps_raw(definitions: Definitions) -> bool:
+    """Whether any drawn element may be one kept as XML (skips parsing for models crmflow built)."""
+    known = definitions._index
+    drawn = [s.element for d in definitions.diagrams for s in d.plane.shapes]
+    drawn += [e.element for d in definitions.diagrams for e in d.plane.edges]
+    return any(element and element not in known for element in drawn)
+
+
+def _lookup(definitions: Definitions, raw: dict[str, RawElement], element_id: str) -> object | None:
+    if not element_id:
+        return None
+    try:
+        return definitions.find(element_id)
+    except BpmnError:
+        return raw.get(element_id)
+
+
+def _other_edge(element: object | None, e: Edge) -> str:
+    """Data associations (dotted, open arrow), conversation links (double) and any other line."""
+    kind = element.kind if isinstance(element, RawElement) else type(element).__name__ if element is not None else "edge"
+    if kind in ("dataInputAssociation", "dataOutputAssociation"):
+        style = f'stroke-dasharray="2 4" stroke-linecap="round" marker-end="url(#{_P}-line)"'
+    elif kind == "conversationLink":
+        style = 'stroke-width="4"'
+        inner = f'<polyline points="{_points(e)}" fill="none" stroke="#fff" stroke-width="1.5"/>'
+        return (f'<g class="edge {esc(kind)}"><polyline points="{_points(e)}" fill="none" stroke="{_LINE}" {style}/>'
+                f"{inner}</g>")  # fmt: skip
+    else:
+        style = 'stroke-width="1"'
+    return f'<polyline class="edge {esc(kind)}" points="{_points(e)}" fill="none" stroke="{_LINE}" {style}/>'
 
 
 def render_png(definitions: Definitions, path: str | Path, *, ppi: float = 192.0) -> Path:

@@ -20,6 +20,7 @@ of a collaboration go next to the element they are associated with
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,18 @@ def _simplify(points: list[tuple[float, float]]) -> list[Point]:
     return [Point(round(x, 1), round(y, 1)) for x, y in out]
 
 
+_CELL = 256.0  # side of a grid cell, in diagram units (a few shapes)
+
+
+def _cells_of(lo_x: float, hi_x: float, lo_y: float, hi_y: float, limit: int = 1 << 62) -> list[tuple[int, int]] | None:
+    """The grid cells a rectangle meets, or None when there are more than ``limit``."""
+    xs = range(int(lo_x // _CELL), int(hi_x // _CELL) + 1)
+    ys = range(int(lo_y // _CELL), int(hi_y // _CELL) + 1)
+    if len(xs) * len(ys) > limit:
+        return None
+    return [(i, j) for i in xs for j in ys]
+
+
 class Router:
     """Orthogonal routes between shape boundaries that avoid the other shapes."""
 
@@ -83,14 +96,39 @@ class Router:
                 merged.append([left, right])
         # the vertical channels between layers: no shape anywhere in them
         self.gaps = [(a[1], b[0]) for a, b in zip(merged, merged[1:], strict=False) if b[0] - a[1] >= 12]
+        self._gap_starts = [a for a, _b in self.gaps]
+        self._gap_ends = [b for _a, b in self.gaps]
         self.used: Counter[int] = Counter()
         self.ports: dict[tuple[str, str], set[str]] = defaultdict(set)  # (node, side) -> {"in", "out"}
         self.segments: list[tuple[tuple[float, float], tuple[float, float], str, str]] = []
+        # a uniform grid over the shapes and the routed segments, so each collision test looks at
+        # the shapes and segments near it: routing stays near-linear in the number of flows
+        self._cells: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self._segment_cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for key, b in boxes.items():
+            for cell in _cells_of(b.left - 4, b.right + 4, b.top - 4, b.bottom + 4) or ():
+                self._cells[cell].append(key)
+        self._top = min((b.top for b in boxes.values()), default=0.0)
+        self._bottom = max((b.bottom for b in boxes.values()), default=0.0)
+
+    def _boxes_near(self, lo_x: float, hi_x: float, lo_y: float, hi_y: float) -> Iterable[tuple[str, Box]]:
+        """The shapes whose grid cells meet the rectangle (a superset of those that overlap it)."""
+        cells = _cells_of(lo_x, hi_x, lo_y, hi_y, limit=len(self._cells))
+        if cells is None:  # a rectangle as large as the diagram: look at every shape
+            return self.boxes.items()
+        keys = dict.fromkeys(k for cell in cells for k in self._cells.get(cell, ()))
+        return ((k, self.boxes[k]) for k in keys)
 
     def _overlaps(self, pts: Sequence[tuple[float, float]], source: str, target: str) -> bool:
         """Whether a segment would run along a segment of another flow (a fork or a merge may share)."""
         for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
-            for (a1, b1), (a2, b2), src, tgt in self.segments:
+            near = _cells_of(min(x1, x2) - 5, max(x1, x2) + 5, min(y1, y2) - 5, max(y1, y2) + 5, len(self._segment_cells))
+            if near is None:
+                indices: Iterable[int] = range(len(self.segments))
+            else:
+                indices = sorted({i for cell in near for i in self._segment_cells.get(cell, ())})
+            for i in indices:
+                (a1, b1), (a2, b2), src, tgt = self.segments[i]
                 if src == source or tgt == target:
                     continue
                 along_x = abs(y1 - y2) < 0.01 and abs(b1 - b2) < 0.01 and abs(y1 - b1) < 5
@@ -119,7 +157,7 @@ class Router:
     def _clear(self, pts: Sequence[tuple[float, float]], skip: set[str]) -> bool:
         for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
             lo_x, hi_x, lo_y, hi_y = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
-            for key, b in self.boxes.items():
+            for key, b in self._boxes_near(lo_x, hi_x, lo_y, hi_y):
                 if key in skip:
                     continue
                 if b.left - 4 < hi_x and b.right + 4 > lo_x and b.top - 4 < hi_y and b.bottom + 4 > lo_y:
@@ -137,7 +175,7 @@ class Router:
         """Heights where a horizontal segment may run between the two shapes, cheapest first."""
         lo, hi = min(s.left, t.left), max(s.right, t.right)
         ys = {s.cy, t.cy, s.bottom + 20, s.top - 20, t.bottom + 20, t.top - 20}
-        for b in self.boxes.values():
+        for _key, b in self._boxes_near(lo, hi, self._top, self._bottom):
             if b.left < hi and b.right > lo:
                 ys.update(y for k in range(4) for y in (b.top - 12 - 7 * k, b.bottom + 12 + 7 * k))
         return sorted(ys, key=lambda y: (abs(y - s.cy) + abs(y - t.cy), y))[:120]
@@ -159,9 +197,12 @@ class Router:
         ]
         chosen = next((pts for pts in fits if not self._overlaps(pts, source, target)), fits[0] if fits else None)
         if chosen is None:
-            low = max(b.bottom for b in self.boxes.values()) + 20
+            low = self._bottom + 20
             chosen = [(s.cx, s.bottom), (s.cx, low), (t.cx, low), (t.cx, t.bottom)]
-        self.segments += [(a, b, source, target) for a, b in zip(chosen, chosen[1:], strict=False)]
+        for a, b in zip(chosen, chosen[1:], strict=False):
+            for cell in _cells_of(min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1])) or ():
+                self._segment_cells[cell].append(len(self.segments))
+            self.segments.append((a, b, source, target))
         self.ports[(source, self._side(source, *chosen[0]))].add("out")
         self.ports[(target, self._side(target, *chosen[-1]))].add("in")
         return _simplify(chosen)
@@ -177,7 +218,10 @@ class Router:
                 yield [(s.cx, s.top if t.cy < s.cy else s.bottom), (s.cx, t.cy), (t.left, t.cy)]
             if isinstance(self.nodes.get(target), Gateway) and not t.top < s.cy < t.bottom:
                 yield [(s.right, s.cy), (t.cx, s.cy), (t.cx, t.top if s.cy < t.cy else t.bottom)]
-            between = [i for i, (a, b) in enumerate(self.gaps) if a >= s.right - 1 and b <= t.left + 1]
+            # the gaps are sorted and disjoint: those between the shapes are one run, found by bisection
+            first = bisect_left(self._gap_starts, s.right - 1)
+            last = bisect_right(self._gap_ends, t.left + 1)
+            between = list(range(first, last))
             if between:
                 x1 = self._slot(between[0])
                 x2 = x1 if len(between) == 1 else self._slot(between[-1])

@@ -107,16 +107,26 @@ class SoundnessReport(JsonMixin):
         )
 
 
+#: A marking as its marked places only: ``((place index, tokens), …)`` sorted by place. States of
+#: a big model mark a few of its many places, so a dense tuple per state would make the search
+#: quadratic in time and memory (20,000 tasks: 3 GB); the sparse form keeps it linear.
+Sparse = tuple[tuple[int, int], ...]
+
+
+def _sparse(m: Marking) -> Sparse:
+    return tuple((i, k) for i, k in enumerate(m) if k)
+
+
 class _Explorer:
     def __init__(self, wf: WorkflowNet, max_states: int) -> None:
         self.wf = wf
         self.net = wf.net
         self.sink = self.net.place_index[SINK]
         self.max_states = max_states
-        self.parent: dict[Marking, tuple[Marking, int] | None] = {}
-        self.succ: dict[Marking, list[tuple[int, Marking]]] = {}
+        self.parent: dict[Sparse, tuple[Sparse, int] | None] = {}
+        self.succ: dict[Sparse, list[tuple[int, Sparse]]] = {}
         self.fired: set[int] = set()
-        self.unbounded: list[tuple[Marking, tuple[int, ...]]] = []
+        self.unbounded: list[tuple[Sparse, tuple[int, ...]]] = []
         self.complete = True
         # the sink counts nothing once reached (keeps loops that keep ending finite), unless a
         # transition consumes from it
@@ -126,36 +136,52 @@ class _Explorer:
             for p in pre:
                 self.consumers[p].append(t)
         self.unguarded = {t for t, pre in enumerate(self.net.pre) if not pre}
-        self.low: dict[Marking, int] = {}  # the fewest tokens of any marking on the path to it
+        self.low: dict[Sparse, int] = {}  # the fewest tokens of any marking on the path to it
 
-    def enabled(self, m: Marking) -> list[int]:
-        candidates = {t for p, k in enumerate(m) if k for t in self.consumers[p]} | self.unguarded
-        return [t for t in sorted(candidates) if all(m[p] for p in self.net.pre[t])]
+    def tokens(self, m: Sparse, place: int) -> int:
+        return next((k for p, k in m if p == place), 0)
 
-    def _pumps(self, m: Marking, parent: Marking) -> tuple[int, ...]:
+    def enabled(self, m: Sparse) -> list[int]:
+        have = dict(m)
+        candidates = {t for p in have for t in self.consumers[p]} | self.unguarded
+        return [t for t in sorted(candidates) if all(have.get(p, 0) >= self.net.pre[t].count(p) for p in self.net.pre[t])]
+
+    def fire(self, m: Sparse, t: int) -> Sparse:
+        have = dict(m)
+        for p in self.net.pre[t]:
+            have[p] -= 1
+            if not have[p]:
+                del have[p]
+        for p in self.net.post[t]:
+            have[p] = have.get(p, 0) + 1
+        return tuple(sorted(have.items()))
+
+    def _pumps(self, m: Sparse, parent: Sparse) -> tuple[int, ...]:
         """Places that grew when ``m`` strictly covers an ancestor (walking up from ``parent``)."""
-        if sum(m) <= self.low[parent]:  # a strictly covered ancestor has fewer tokens than m
+        if sum(k for _, k in m) <= self.low[parent]:  # a strictly covered ancestor has fewer tokens than m
             return ()
-        a: Marking | None = parent
+        have = dict(m)
+        a: Sparse | None = parent
         while a is not None:
-            if all(x >= y for x, y in zip(m, a, strict=True)) and m != a:
-                return tuple(i for i, (x, y) in enumerate(zip(m, a, strict=True)) if x > y)
+            if all(have.get(p, 0) >= k for p, k in a) and m != a:
+                older = dict(a)
+                return tuple(sorted(p for p, k in have.items() if k > older.get(p, 0)))
             link = self.parent[a]
             a = link[0] if link else None
         return ()
 
     def run(self) -> None:
-        start = self.net.initial_marking
+        start = _sparse(self.net.initial_marking)
         self.parent[start] = None
-        self.low[start] = sum(start)
+        self.low[start] = sum(k for _, k in start)
         queue = deque([start])
         while queue:
             m = queue.popleft()
-            out: list[tuple[int, Marking]] = []
+            out: list[tuple[int, Sparse]] = []
             for t in self.enabled(m):
-                n = self.net.fire(m, t)
-                if n[self.sink] > 1 and self.cap:  # ends reached in parallel: one token says "ended"
-                    n = n[: self.sink] + (1,) + n[self.sink + 1 :]
+                n = self.fire(m, t)
+                if self.cap and self.tokens(n, self.sink) > 1:  # ends reached in parallel: one token says "ended"
+                    n = tuple((p, 1 if p == self.sink else k) for p, k in n)
                 self.fired.add(t)
                 out.append((t, n))
                 if n in self.parent:
@@ -165,14 +191,14 @@ class _Explorer:
                     continue
                 grown = self._pumps(n, m)
                 self.parent[n] = (m, t)
-                self.low[n] = min(self.low[m], sum(n))
+                self.low[n] = min(self.low[m], sum(k for _, k in n))
                 if grown:
                     self.unbounded.append((n, grown))
                     continue  # an ω-marking: its subtree is infinite
                 queue.append(n)
             self.succ[m] = out
 
-    def path(self, m: Marking) -> tuple[str, ...]:
+    def path(self, m: Sparse) -> tuple[str, ...]:
         steps: list[str] = []
         link = self.parent[m]
         while link is not None:
@@ -183,8 +209,8 @@ class _Explorer:
             link = self.parent[prev]
         return tuple(reversed(steps))
 
-    def where(self, m: Marking, places: tuple[int, ...] | None = None) -> tuple[str, ...]:
-        chosen = places if places is not None else tuple(i for i, k in enumerate(m) if k and i != self.sink)
+    def where(self, m: Sparse, places: tuple[int, ...] | None = None) -> tuple[str, ...]:
+        chosen = places if places is not None else tuple(i for i, _k in m if i != self.sink)
         found: list[str] = []
         for i in chosen:
             for e in self.wf.place_elements.get(self.net.places[i], ()):
@@ -197,11 +223,12 @@ def _fmt_path(path: tuple[str, ...], lang: str) -> str:
     return " → ".join(f"`{e}`" for e in path) if path else text(MESSAGES, "sound.start", lang)
 
 
-def _problem(code: ProblemCode, key: str, x: _Explorer, m: Marking, elements: tuple[str, ...], **kw: object) -> SoundnessProblem:
+def _problem(code: ProblemCode, key: str, x: _Explorer, m: Sparse, elements: tuple[str, ...], **kw: object) -> SoundnessProblem:
     path = x.path(m)
     en = text(MESSAGES, key, "en", path=_fmt_path(path, "en"), where=ids(elements), **kw)
     ru = text(MESSAGES, key, "ru", path=_fmt_path(path, "ru"), where=ids(elements), **kw)
-    return SoundnessProblem(code=code, elements=elements, path=path, marking=x.net.describe(m), message_en=en, message_ru=ru)
+    marking = {x.net.places[i]: k for i, k in m}
+    return SoundnessProblem(code=code, elements=elements, path=path, marking=marking, message_en=en, message_ru=ru)
 
 
 def check_workflow_net(wf: WorkflowNet, *, max_states: int = 200_000, terminate: bool = False) -> SoundnessReport:
@@ -222,24 +249,24 @@ def check_workflow_net(wf: WorkflowNet, *, max_states: int = 200_000, terminate:
     problems: list[SoundnessProblem] = []
     order = list(x.parent)  # breadth-first: shortest examples first
 
-    def final(m: Marking) -> bool:
-        return m[sink] > 0 and all(k == 0 for i, k in enumerate(m) if i != sink)
+    def final(m: Sparse) -> bool:
+        return len(m) == 1 and m[0][0] == sink
 
     dead = [m for m in order if m in x.succ and not x.succ[m] and not final(m)]
-    deadlocks = [m for m in dead if m[sink] == 0]
-    leftovers = [] if terminate else [m for m in dead if m[sink] > 0]
+    deadlocks = [m for m in dead if x.tokens(m, sink) == 0]
+    leftovers = [] if terminate else [m for m in dead if x.tokens(m, sink) > 0]
     for m in deadlocks[:_MAX_EXAMPLES]:
         problems.append(_problem("deadlock", "sound.deadlock", x, m, x.where(m)))
     for m in leftovers[:_MAX_EXAMPLES]:
         problems.append(_problem("improper_completion", "sound.improper", x, m, x.where(m)))
 
-    unsafe: dict[int, Marking] = {}
+    unsafe: dict[int, Sparse] = {}
     for m in order:
-        for i, k in enumerate(m):
+        for i, k in m:
             if k > 1 and i != sink and i not in unsafe:
                 unsafe[i] = m
     for i, m in list(unsafe.items())[:_MAX_EXAMPLES]:
-        problems.append(_problem("unsafe", "sound.unsafe", x, m, x.where(m, (i,)), tokens=m[i]))
+        problems.append(_problem("unsafe", "sound.unsafe", x, m, x.where(m, (i,)), tokens=x.tokens(m, i)))
     for m, grown in x.unbounded[:1]:
         problems.append(_problem("unbounded", "sound.unbounded", x, m, x.where(m, grown)))
 
@@ -247,7 +274,7 @@ def check_workflow_net(wf: WorkflowNet, *, max_states: int = 200_000, terminate:
     option: bool | None = None
     no_dead: bool | None = None
     if decided:
-        pred: dict[Marking, list[Marking]] = {}
+        pred: dict[Sparse, list[Sparse]] = {}
         for m, out in x.succ.items():
             for _, n in out:
                 pred.setdefault(n, []).append(m)
@@ -263,7 +290,7 @@ def check_workflow_net(wf: WorkflowNet, *, max_states: int = 200_000, terminate:
         loops = [m for m in order if m not in exits]
         if loops:
             problems.append(_problem("livelock", "sound.livelock", x, loops[0], x.where(loops[0])))
-        option = not deadlocks and not loops and not [m for m in dead if m[sink] > 0]
+        option = not deadlocks and not loops and not [m for m in dead if x.tokens(m, sink) > 0]
         dead_elements: list[str] = []
         for t, tr in enumerate(x.net.transitions):
             element = wf.transition_elements[tr.name]

@@ -65,6 +65,8 @@ from crmflow.bpmn.model import (
     SequenceFlow,
     SubProcess,
     Task,
+    is_for_compensation,
+    starts_off_flow,
 )
 from crmflow.conformance.petrinet import PetriNet, Transition
 from crmflow.errors import BpmnError
@@ -262,6 +264,7 @@ class _Translator:
             self.b.place(f.id, f.target)  # a token on a flow waits for the node it leads to
         for f in self.flows:
             self._connect(f)
+        self._links()
         self._inclusive_bypasses()
         self.b.reduce()
         return self.b.build(self.process.id)
@@ -270,16 +273,53 @@ class _Translator:
 
     def _container(self, container: Process | SubProcess, *, start: str, end: str) -> None:
         for node in container.nodes:
-            if isinstance(node, SubProcess) and node.triggered_by_event:
+            if (isinstance(node, SubProcess) and node.triggered_by_event) or is_for_compensation(node):
                 continue
             if isinstance(node, Event) and node.position == "boundary":
                 continue
             self._node(node, start=start, end=end)
+        if isinstance(container, SubProcess):
+            self._implicit_ends(container, start=start, end=end)
         boundary = [n for n in container.nodes if isinstance(n, Event) and n.position == "boundary"]
         # non-interrupting events first: an interrupting one then cancels the host after any fork
         for node in sorted(boundary, key=lambda e: e.interrupting):
             if node.attached_to in self.entry:
                 self._node(node, start=start, end=end)
+
+    def _implicit_ends(self, container: SubProcess, *, start: str, end: str) -> None:
+        """A sub-process without start (end) events starts (ends) at its nodes without incoming (outgoing) flows.
+
+        BPMN 2.0 §10.5.1: all of them are started together; each one without outgoing flow ends
+        its path, as an end event would.
+        """
+        inner = [n for n in container.nodes if not starts_off_flow(n)]
+        if not any(isinstance(n, Event) and n.position == "start" for n in inner):
+            entries = [f"ent_{n.id}" for n in inner if not self.inc[n.id] and f"ent_{n.id}" in self.b.places]
+            if entries:
+                self.b.transition(f"{container.id}:implicit_start", None, container.id, [start], entries)
+        if not any(isinstance(n, Event) and n.position == "end" for n in inner):
+            for n in inner:
+                if not self.out[n.id] and f"exi_{n.id}" in self.b.places:
+                    self.b.transition(f"{n.id}:implicit_end", None, n.id, [f"exi_{n.id}"], [end])
+
+    def _links(self) -> None:
+        """A link throw event continues at the catch event of the same link name (else the same event name)."""
+        catches: dict[str, list[str]] = {}
+        throws: list[tuple[Event, str]] = []
+        for n in self.nodes.values():
+            if not isinstance(n, Event) or f"ent_{n.id}" not in self.b.places:
+                continue
+            for d in n.definitions:
+                if d.kind == "link" and n.position == "intermediateCatch":
+                    catches.setdefault(d.name, []).append(n.id)
+                    catches.setdefault("event:" + n.name, []).append(n.id)
+                elif d.kind == "link" and n.position == "intermediateThrow":
+                    throws.append((n, d.name))
+        for throw, name in throws:
+            if self.out[throw.id]:
+                continue
+            for catch in catches.get(name) or catches.get("event:" + throw.name, []):
+                self.b.transition(f"{throw.id}:link:{catch}", None, throw.id, [f"exi_{throw.id}"], [f"ent_{catch}"])
 
     def _node(self, node: FlowNode, *, start: str, end: str) -> None:
         b, nid = self.b, node.id

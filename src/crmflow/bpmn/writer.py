@@ -116,8 +116,8 @@ class _Writer:
             attrs = {code: t.code or None} if code else {}
             self.raw(self.element(root, _b(t.kind), t, name=t.name or None, **attrs), t)
         self.raw(root, d)
-        if d.collaboration is not None:
-            self.collaboration(root, d.collaboration)
+        for collaboration in d.collaborations:
+            self.collaboration(root, collaboration)
         for process in d.processes:
             self.process(root, process)
         for diagram in d.diagrams:
@@ -227,10 +227,14 @@ class _Writer:
             node.set(TRIGGER_REF_ATTRIBUTE[d.kind], d.ref)
         if d.kind == "link" and d.name:
             node.set("name", d.name)
+        for key, value in d.other_attributes:
+            node.set(key, value)
         if d.kind == "timer" and d.timer is not None:
             self.expression(node, d.timer, d.expression)
         elif d.kind == "conditional":
             self.expression(node, "condition", d.expression)
+        for raw in d.unmodelled:
+            node.append(etree.fromstring(raw))
 
     def expression(self, parent: etree._Element, tag: str, text: str, language: str = "") -> None:
         node = etree.SubElement(parent, _b(tag))
@@ -250,42 +254,62 @@ class _Writer:
     def bounds(self, parent: etree._Element, b: Bounds) -> None:
         etree.SubElement(parent, f"{{{DC_NS}}}Bounds", x=_num(b.x), y=_num(b.y), width=_num(b.width), height=_num(b.height))
 
+    @staticmethod
+    def attributes(node: etree._Element, attrs: tuple[tuple[str, str], ...]) -> None:
+        for key, value in attrs:
+            node.set(key, value)
+
+    @staticmethod
+    def raw_children(node: etree._Element, raws: tuple[str, ...]) -> None:
+        for raw in raws:
+            node.append(etree.fromstring(raw))
+
+    def label(self, parent: etree._Element, label: Bounds | None, attrs: tuple[tuple[str, str], ...]) -> None:
+        if label is not None:
+            node = etree.SubElement(parent, f"{{{BPMNDI_NS}}}BPMNLabel")
+            self.attributes(node, attrs)
+            self.bounds(node, label)
+
     def diagram(self, parent: etree._Element, diagram: Diagram) -> None:
         node = etree.SubElement(parent, f"{{{BPMNDI_NS}}}BPMNDiagram")
         if diagram.id:
             node.set("id", diagram.id)
         if diagram.name:
             node.set("name", diagram.name)
+        self.attributes(node, diagram.other_attributes)
         plane = etree.SubElement(node, f"{{{BPMNDI_NS}}}BPMNPlane")
         if diagram.plane.id:
             plane.set("id", diagram.plane.id)
         if diagram.plane.element is not None:
             plane.set("bpmnElement", diagram.plane.element)
+        self.attributes(plane, diagram.plane.other_attributes)
         for s in diagram.plane.shapes:
             shape = etree.SubElement(plane, f"{{{BPMNDI_NS}}}BPMNShape")
             if s.id:
                 shape.set("id", s.id)
-            shape.set("bpmnElement", s.element)
+            if s.element:
+                shape.set("bpmnElement", s.element)
             for attr, flag in (("isHorizontal", s.is_horizontal), ("isExpanded", s.is_expanded),
                                ("isMarkerVisible", s.is_marker_visible)):  # fmt: skip
                 if flag is not None:
                     shape.set(attr, _bool(flag))
-            for key, value in s.other_attributes:
-                shape.set(key, value)
+            self.attributes(shape, s.other_attributes)
             self.bounds(shape, s.bounds)
-            if s.label is not None:
-                self.bounds(etree.SubElement(shape, f"{{{BPMNDI_NS}}}BPMNLabel"), s.label)
+            self.label(shape, s.label, s.label_attributes)
+            self.raw_children(shape, s.unmodelled)
         for e in diagram.plane.edges:
             edge = etree.SubElement(plane, f"{{{BPMNDI_NS}}}BPMNEdge")
             if e.id:
                 edge.set("id", e.id)
-            edge.set("bpmnElement", e.element)
-            for key, value in e.other_attributes:
-                edge.set(key, value)
+            if e.element:
+                edge.set("bpmnElement", e.element)
+            self.attributes(edge, e.other_attributes)
             for p in e.waypoints:
                 etree.SubElement(edge, f"{{{DI_NS}}}waypoint", x=_num(p.x), y=_num(p.y))
-            if e.label is not None:
-                self.bounds(etree.SubElement(edge, f"{{{BPMNDI_NS}}}BPMNLabel"), e.label)
+            self.label(edge, e.label, e.label_attributes)
+            self.raw_children(edge, e.unmodelled)
+        self.raw_children(plane, diagram.plane.unmodelled)
+        self.raw_children(node, diagram.unmodelled)
 
 
 def write_bpmn(definitions: Definitions) -> bytes:

@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crmflow.cli.main import LangOpt, MappingOpt, TimezoneOpt, _fail, _set_lang, app, console, out, read_inputs, state
+from crmflow.cli.main import (
+    LangOpt,
+    MappingOpt,
+    ObjectTypeOpt,
+    TimezoneOpt,
+    _fail,
+    _set_lang,
+    app,
+    console,
+    out,
+    read_inputs,
+    state,
+)
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import text
@@ -103,6 +115,7 @@ def dfd(
     attribute: Annotated[str | None, typer.Option("--attribute", help="Event attribute naming the producing system.")] = None,
     mapping: MappingOpt = None,
     timezone: TimezoneOpt = None,
+    object_type: ObjectTypeOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Draw the data-flow diagram: the inventory checked against the systems seen in the data."""
@@ -117,7 +130,7 @@ def dfd(
 
                 sources.append(build_object_log(model, inputs, timezone=timezone, progress=step).log)
             elif inputs:
-                sources.append(read_inputs(inputs, mapping=mapping, timezone=timezone, step=step))
+                sources.append(read_inputs(inputs, mapping=mapping, timezone=timezone, step=step, object_type=object_type))
             step("comparing")
             result = discover_dfd(inventory, sources, attribute=attribute)
             paths = write_dfd(result, out_dir, lang=state.lang)

@@ -72,6 +72,10 @@ MappingOpt = Annotated[
     Path | None, typer.Option("--mapping", help="Column mapping YAML (event logs; CRM exports are mapped by their adapter).")
 ]
 TimezoneOpt = Annotated[str | None, typer.Option("--timezone", help="Timezone of naive timestamps.")]
+ObjectTypeOpt = Annotated[
+    str | None,
+    typer.Option("--object-type", help="OCEL 2.0 inputs: the object type whose objects are the cases (e.g. order)."),
+]
 
 
 @app.callback()
@@ -95,11 +99,16 @@ def _set_lang(lang: str | None) -> None:
             _fail(exc)
 
 
-def read_inputs(inputs: list[Path], *, mapping: Path | None, timezone: str | None, step, source_kind: str | None = None):  # type: ignore[no-untyped-def]
-    """Read the command's input files (or a project store) into one log, in the chosen language, showing progress."""
+def read_inputs(inputs: list[Path], *, mapping: Path | None, timezone: str | None, step, source_kind: str | None = None,  # type: ignore[no-untyped-def]
+                object_type: str | None = None):  # fmt: skip
+    """Read the command's input files (or a project store) into one log, in the chosen language, showing progress.
+
+    ``object_type`` flattens OCEL 2.0 inputs on that object type (``--object-type``).
+    """
     from crmflow.sources.reader import read_log
 
-    return read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang, source_kind=source_kind)
+    return read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang, source_kind=source_kind,
+                    object_type=object_type)  # fmt: skip
 
 
 def _print_mapping(log) -> None:  # type: ignore[no-untyped-def]
@@ -156,6 +165,7 @@ def inspect(
     inputs: Annotated[list[Path], typer.Argument(help="Event log or CRM export files.", exists=True, dir_okay=False)],
     mapping: MappingOpt = None,
     timezone: TimezoneOpt = None,
+    object_type: ObjectTypeOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Print a summary: cases, events, activities, time span, mapping, quarantined rows."""
@@ -163,7 +173,7 @@ def inspect(
 
     try:
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
-            log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step)
+            log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step, object_type=object_type)
         _print_mapping(log)
         _print_summary(log)
     except CrmflowError as exc:
@@ -210,6 +220,7 @@ def audit(
             help="With --model: attribute of the case objects to break the funnel down by (e.g. origin).",
         ),
     ] = None,
+    object_type: ObjectTypeOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Audit the As-Is process (event logs, CRM exports or a project .duckdb): writes OUT/audit.json and OUT/report.html."""
@@ -234,14 +245,15 @@ def audit(
             out.print(t("written", json=outputs.json_path, html=outputs.html_path))
             return
         outputs = _run_audit(
-            inputs, mapping=mapping, rules=rules, out_dir=out_dir, timezone=timezone, source_kind=source, quality=quality
-        )
+            inputs, mapping=mapping, rules=rules, out_dir=out_dir, timezone=timezone, source_kind=source, quality=quality,
+            object_type=object_type,
+        )  # fmt: skip
         out.print(t("written", json=outputs.json_path, html=outputs.html_path))
     except CrmflowError as exc:
         _fail(exc)
 
 
-def _run_audit(inputs, *, mapping, rules, out_dir, timezone, source_kind=None, quality=None):  # type: ignore[no-untyped-def]
+def _run_audit(inputs, *, mapping, rules, out_dir, timezone, source_kind=None, quality=None, object_type=None):  # type: ignore[no-untyped-def]
     from crmflow.asis import audit as run_audit
     from crmflow.findings.rules import load_rules
 
@@ -249,7 +261,7 @@ def _run_audit(inputs, *, mapping, rules, out_dir, timezone, source_kind=None, q
     tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
     with step_progress(console, total=6, enabled=console.is_terminal) as step:
         step(t("reading", source=", ".join(p.name for p in inputs)))
-        log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind)
+        log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind, object_type=object_type)
         result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)), quality=quality)
         outputs = result.write(out_dir, lang=state.lang)
     _print_mapping(log)

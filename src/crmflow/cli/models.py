@@ -9,7 +9,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crmflow.cli.main import LangOpt, MappingOpt, TimezoneOpt, _fail, _set_lang, app, console, out, read_inputs, state
+from crmflow.cli.main import (
+    LangOpt,
+    MappingOpt,
+    ObjectTypeOpt,
+    TimezoneOpt,
+    _fail,
+    _set_lang,
+    app,
+    console,
+    out,
+    read_inputs,
+    state,
+)
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.i18n import text
@@ -68,6 +80,7 @@ def discover(
     ] = True,
     mapping: MappingOpt = None,
     timezone: TimezoneOpt = None,
+    object_type: ObjectTypeOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Discover the As-Is BPMN (inductive miner), with lanes by each task's dominant role.
@@ -86,7 +99,7 @@ def discover(
         if svg is not None and svg.suffix.lower() not in (".svg", ".png"):
             raise CrmflowError(_t("bad_ext", path=svg))
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
-            log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step)
+            log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step, object_type=object_type)
             step("discovering")
             definitions = asis_model(log, noise_threshold=noise, process_name=inputs[0].stem, annotate=annotate, lang=state.lang)
             out_path.write_bytes(write_bpmn(definitions))
@@ -161,6 +174,7 @@ def check(
     alignments: Annotated[bool, typer.Option("--alignments/--no-alignments", help="Also compute optimal alignments.")] = True,
     mapping: MappingOpt = None,
     timezone: TimezoneOpt = None,
+    object_type: ObjectTypeOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Conformance of a log to a BPMN model: token replay and alignments, deviations per case and activity."""
@@ -172,7 +186,7 @@ def check(
 
     try:
         with step_progress(console, total=4, enabled=console.is_terminal) as step:
-            log = read_inputs([log_path], mapping=mapping, timezone=timezone, step=step)
+            log = read_inputs([log_path], mapping=mapping, timezone=timezone, step=step, object_type=object_type)
             step("replaying")
             report = check_conformance(log, bpmn_to_petri(read_bpmn(model)), alignments=alignments)
         doc = report.to_dict()

@@ -3,11 +3,14 @@
 Both layouts of the OCEL 2.0 standard are read:
 
 * **JSON** (``.json``, ``.jsonocel``): ``objectTypes``, ``eventTypes``, ``objects`` and ``events``,
-  each event with ``id``, ``type``, ``time``, ``attributes`` and ``relationships``. Parsed with
-  :mod:`json` after a size check (:data:`MAX_JSON_BYTES`); ``.gz`` goes through the bomb guard.
+  each event with ``id``, ``type``, ``time``, ``attributes`` and ``relationships``. Streamed item by
+  item (:mod:`crmflow.ingest.ocel_json`, memory bounded by the columns) under a size cap
+  (:data:`MAX_JSON_BYTES`); ``.gz`` goes through the bomb guard.
 * **SQLite** (``.sqlite``, ``.sqlite3``, ``.db``): tables ``event``, ``object``, ``event_object``,
   ``event_map_type`` and one ``event_<map>`` table per event type with ``ocel_time`` and the
   attributes. Opened read-only (``mode=ro``) with ``trusted_schema`` off; only these tables are read.
+* **XML** (``.xmlocel``, ``.xml``): streamed with lxml after the same prolog screening as XES
+  (:mod:`crmflow.ingest.ocel_xml`).
 
 Flattening: every (event, related object of the chosen type) pair becomes one row, in file order
 (events as stored, then the event's relationships as stored), with ``case:concept:name`` = object
@@ -19,16 +22,18 @@ that cannot be read sends its rows to the quarantine with the value.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pyarrow as pa
+from typing import IO, TYPE_CHECKING, Any
 
 from crmflow.errors import InputError, UnsafeInputError
-from crmflow.ingest.ocel_parts import OcelParts, _table, _text
+from crmflow.ingest.ocel_json import InvalidJsonError, parts_from_json_stream
+from crmflow.ingest.ocel_parts import OcelParts
 from crmflow.ingest.ocel_sqlite import parts_from_sqlite
+from crmflow.ingest.ocel_xml import parts_from_xml
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import is_gzip, open_decompressed
 from crmflow.store import queries as q
@@ -37,10 +42,11 @@ from crmflow.store.store import EventStore
 if TYPE_CHECKING:
     from crmflow.store.objects import ObjectCentricLog
 
-#: Largest OCEL JSON file read (decompressed), in bytes: Python's json holds the whole document.
+#: Largest OCEL JSON file read (decompressed), in bytes (the document is streamed; this caps the work).
 MAX_JSON_BYTES = 256 * 1024 * 1024
 JSON_SUFFIXES = (".json", ".jsonocel")
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+XML_SUFFIXES = (".xmlocel", ".xml")
 #: OCEL 2.0 attribute types and the SQL type their values take.
 OCEL_TYPES: dict[str, str] = {
     "string": "VARCHAR",
@@ -56,107 +62,74 @@ _OFFSET = r"(Z|[+-]\d\d(:?\d\d)?)$"
 # ---------------------------------------------------------------------------- JSON layout
 
 
-def _load_json(path: Path, label: str, max_bytes: int, store: EventStore) -> Any:
-    too_big = path.stat().st_size > max_bytes  # checked before reading a byte
-    if is_gzip(path) and not too_big:
-        s = store.settings
-        with open_decompressed(path, max_bytes=s.max_decompressed_bytes, max_ratio=s.max_compression_ratio) as fh:
-            data = fh.read(max_bytes + 1)  # never more than one byte past the limit
-        too_big = len(data) > max_bytes
-    elif not too_big:
-        data = path.read_bytes()
-    if too_big:
-        raise UnsafeInputError(
-            f"{label}: refused to read an OCEL JSON file larger than {max_bytes:,} bytes (the whole "
-            "document would have to be held in memory); convert it to the OCEL 2.0 SQLite layout"
-        )
+class _Limited(io.RawIOBase):
+    """A binary stream that refuses to go past ``limit`` bytes (the JSON size cap)."""
+
+    def __init__(self, raw: IO[bytes], limit: int, label: str) -> None:
+        self.raw, self.left, self.limit, self.label = raw, limit, limit, label
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(min(len(buffer), self.left + 1))
+        if len(data) > self.left:
+            raise _too_big(self.label, self.limit)
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _too_big(label: str, max_bytes: int) -> UnsafeInputError:
+    return UnsafeInputError(
+        f"{label}: refused to read an OCEL JSON file larger than {max_bytes:,} bytes (settings.max_ocel_json_bytes); "
+        "raise the limit, or convert the log to the OCEL 2.0 SQLite layout"
+    )
+
+
+def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int = MAX_JSON_BYTES) -> OcelParts:
+    """Read the OCEL 2.0 JSON layout into :class:`OcelParts`, streamed (structure errors name the element).
+
+    The document is parsed item by item (:mod:`crmflow.ingest.ocel_json`), so memory holds the
+    columns, not the document; ``max_bytes`` still caps the (decompressed) size.
+    """
+    if path.stat().st_size > max_bytes:  # checked before reading a byte
+        raise _too_big(label, max_bytes)
+    s = store.settings
+
+    @contextlib.contextmanager
+    def opener() -> Iterator[IO[bytes]]:
+        with contextlib.ExitStack() as stack:
+            if is_gzip(path):
+                raw: IO[bytes] = stack.enter_context(
+                    open_decompressed(path, max_bytes=s.max_decompressed_bytes, max_ratio=s.max_compression_ratio)
+                )
+            else:
+                raw = stack.enter_context(open(path, "rb"))
+            yield io.BufferedReader(_Limited(raw, max_bytes, label), buffer_size=1024 * 1024)
+
     try:
-        return json.loads(data)
+        return parts_from_json_stream(opener, label)  # type: ignore[arg-type]
+    except InvalidJsonError:
+        if path.stat().st_size > _LOCATE_BYTES or is_gzip(path):
+            raise
+        _locate_json_error(path, label)
+        raise
+
+
+#: Below this size a JSON syntax error is located by line and column (a second, in-memory parse).
+_LOCATE_BYTES = 16 * 1024 * 1024
+
+
+def _locate_json_error(path: Path, label: str) -> None:
+    try:
+        json.loads(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise InputError(f"{label}: the JSON is not valid UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{label} line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from exc
-    except RecursionError:  # arrays or objects nested thousands deep: no OCEL log looks like that
+    except RecursionError:
         raise UnsafeInputError(f"{label}: the JSON is nested too deeply to be an OCEL 2.0 log") from None
-
-
-def _need(obj: Any, key: str, where: str, label: str, kind: type | tuple[type, ...] = str) -> Any:
-    if not isinstance(obj, dict) or key not in obj or not isinstance(obj[key], kind):
-        raise InputError(f"{label}: {where} has no valid {key!r} (expected as in the OCEL 2.0 JSON layout)")
-    return obj[key]
-
-
-def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int = MAX_JSON_BYTES) -> OcelParts:
-    """Read the OCEL 2.0 JSON layout into :class:`OcelParts` (structure errors name the element)."""
-    doc = _load_json(path, label, max_bytes, store)
-    if isinstance(doc, dict) and ("ocel:events" in doc or "ocel:global-log" in doc):
-        raise InputError(f"{label}: this is OCEL 1.0 JSON; crmflow reads OCEL 2.0 (convert it first)")
-    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
-        raise InputError(f"{label}: no 'events' list at the top level (expected the OCEL 2.0 JSON layout)")
-    types: dict[str, set[str]] = {}
-    declared: dict[str, dict[str, list[tuple[str, str]]]] = {"eventTypes": {}, "objectTypes": {}}
-    for key, decl in declared.items():
-        for i, et in enumerate(doc.get(key) or []):
-            attrs = decl.setdefault(_need(et, "name", f"{key}[{i}]", label), [])
-            for j, a in enumerate(et.get("attributes") or []):
-                t = _need(a, "type", f"{key}[{i}].attributes[{j}]", label)
-                attrs.append((_need(a, "name", f"{key}[{i}].attributes[{j}]", label), t))
-                if key == "eventTypes":
-                    types.setdefault(attrs[-1][0], set()).add(t)
-    ev: dict[str, list[Any]] = {"ord": [], "eid": [], "etype": [], "time": []}
-    at: dict[str, list[Any]] = {"ord": [], "name": [], "value": []}
-    rel: dict[str, list[Any]] = {"ord": [], "rel_ord": [], "oid": [], "qualifier": []}
-    for i, e in enumerate(doc["events"]):
-        where = f"events[{i}]"
-        ev["ord"].append(i)
-        ev["eid"].append(_need(e, "id", where, label))
-        ev["etype"].append(_need(e, "type", where, label))
-        ev["time"].append(_text(e.get("time")))
-        for a in e.get("attributes") or []:
-            at["ord"].append(i)
-            at["name"].append(_need(a, "name", f"{where}.attributes", label))
-            at["value"].append(_text(a.get("value")))
-        for k, r in enumerate(e.get("relationships") or []):
-            rel["ord"].append(i)
-            rel["rel_ord"].append(k)
-            rel["oid"].append(_need(r, "objectId", f"{where}.relationships[{k}]", label))
-            rel["qualifier"].append(_text(r.get("qualifier")) if isinstance(r, dict) else None)
-    objs: dict[str, list[Any]] = {"oid": [], "otype": []}
-    values: dict[str, list[Any]] = {"oid": [], "name": [], "value": [], "time": []}
-    o2o: dict[str, list[Any]] = {"source": [], "target": [], "qualifier": []}
-    for i, o in enumerate(doc.get("objects") or []):
-        oid = _need(o, "id", f"objects[{i}]", label)
-        objs["oid"].append(oid)
-        objs["otype"].append(_need(o, "type", f"objects[{i}]", label))
-        for j, a in enumerate(o.get("attributes") or []):
-            values["oid"].append(oid)
-            values["name"].append(_need(a, "name", f"objects[{i}].attributes[{j}]", label))
-            values["value"].append(_text(a.get("value")))
-            values["time"].append(_text(a.get("time")))
-        for k, r in enumerate(o.get("relationships") or []):
-            o2o["source"].append(oid)
-            o2o["target"].append(_need(r, "objectId", f"objects[{i}].relationships[{k}]", label))
-            o2o["qualifier"].append(_text(r.get("qualifier")))
-    del doc
-    s, i64 = pa.string(), pa.int64()
-    return OcelParts(
-        events=_table({"ord": (ev["ord"], i64), "eid": (ev["eid"], s), "etype": (ev["etype"], s), "time": (ev["time"], s)}),
-        attributes=_table({"ord": (at["ord"], i64), "name": (at["name"], s), "value": (at["value"], s)}),
-        relations=_table(
-            {
-                "ord": (rel["ord"], i64),
-                "rel_ord": (rel["rel_ord"], i64),
-                "oid": (rel["oid"], s),
-                "qualifier": (rel["qualifier"], s),
-            }
-        ),
-        objects=_table({"oid": (objs["oid"], s), "otype": (objs["otype"], s)}),
-        attribute_types=types,
-        object_values=_table({k: (v, s) for k, v in values.items()}),
-        o2o=_table({k: (v, s) for k, v in o2o.items()}),
-        event_types=declared["eventTypes"],
-        object_types=declared["objectTypes"],
-    )
 
 
 # ---------------------------------------------------------------------------- flattening
@@ -343,10 +316,12 @@ def read_ocel_raw(
         parts, fmt = parts_from_json(p, label, store, max_bytes=max_json_bytes), "ocel-json"
     elif stem_suffix in SQLITE_SUFFIXES:
         parts, fmt = parts_from_sqlite(p, label), "ocel-sqlite"
+    elif stem_suffix in XML_SUFFIXES and suffixes[-1] != ".gz":
+        parts, fmt = parts_from_xml(p, label), "ocel-xml"
     else:
         raise InputError(
             f"{label}: unknown OCEL file type {stem_suffix or '(none)'!r} "
-            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES)})"
+            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES)})"
         )
     counts = object_type_counts(store, parts)
     listing = ", ".join(f"{t!r} ({n:,} object{'' if n == 1 else 's'})" for t, n in counts.items()) or "none"
@@ -416,10 +391,12 @@ def read_ocel(
         parts, fmt = parts_from_json(p, p.name, store, max_bytes=limit), "ocel-json"
     elif kind in SQLITE_SUFFIXES:
         parts, fmt = parts_from_sqlite(p, p.name), "ocel-sqlite"
+    elif kind in XML_SUFFIXES and suffixes[-1] != ".gz":
+        parts, fmt = parts_from_xml(p, p.name), "ocel-xml"
     else:
         raise InputError(
             f"{p.name}: unknown OCEL file type {kind or '(none)'!r} "
-            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES)})"
+            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES)})"
         )
     return ObjectCentricLog.from_parts(
         store, parts, name=name, source=p.name, format=fmt, timezone=timezone or store.settings.timezone
@@ -429,6 +406,7 @@ def read_ocel(
 __all__ = [
     "MAX_JSON_BYTES",
     "OCEL_TYPES",
+    "XML_SUFFIXES",
     "OcelParts",
     "object_type_counts",
     "parts_from_json",

@@ -1,6 +1,8 @@
 """The OCEL 2.0 SQLite layout: ``event``, ``object``, ``event_object``, ``event_map_type``, one table per type.
 
-Opened read-only (``mode=ro``) with ``trusted_schema`` off; only these tables are read.
+Opened read-only (``mode=ro``) with ``trusted_schema`` off; only these tables are read. Columns
+other writers leave out are optional: ``ocel_time`` and ``ocel_changed_field`` of the object
+tables (one value per object, holding from the start), ``ocel_qualifier`` of the relation tables.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
         con.execute("PRAGMA query_only = ON")
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         needed = {"event", "object", "event_object", "event_map_type"}
+        if {"EVENTS", "OBJECTS", "RELATIONS"} <= tables and needed - tables:
+            raise InputError(
+                f"{label}: this is pm4py's OCEL 1.0 SQLite layout (tables EVENTS, OBJECTS, RELATIONS); crmflow reads "
+                "OCEL 2.0 (convert it first, e.g. pm4py.write_ocel2_sqlite)"
+            )
         if needed - tables:
             raise InputError(
                 f"{label}: not an OCEL 2.0 SQLite log: missing table(s) {', '.join(sorted(needed - tables))} "
@@ -65,6 +72,12 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
                 raise InputError(f"{label}: event type {etype!r} maps to table {tname!r}, which does not exist")
             info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
             attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time")]
+            missing = {"ocel_id", "ocel_time"} - {r[1] for r in info}
+            if missing:
+                raise InputError(
+                    f"{label}: table {tname!r} of event type {etype!r} has no {' or '.join(sorted(missing))} column "
+                    "(an OCEL 2.0 event table holds each event's ocel_id and ocel_time)"
+                )
             event_types[etype] = attrs
             for name, t in attrs:
                 types.setdefault(name, set()).add(t)
@@ -80,14 +93,16 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
                         at["name"].append(name)
                         value = bool(value) if t == "boolean" and isinstance(value, int) else value
                         at["value"].append(_text(value))
-        rel = con.execute("SELECT ocel_event_id, ocel_object_id, ocel_qualifier FROM event_object ORDER BY rowid").fetchall()
+        qualifier = "ocel_qualifier" if "ocel_qualifier" in _columns(con, "event_object") else "NULL"
+        rel = con.execute(f"SELECT ocel_event_id, ocel_object_id, {qualifier} FROM event_object ORDER BY rowid").fetchall()
         objects = con.execute("SELECT ocel_id, ocel_type FROM object ORDER BY rowid").fetchall()
         object_types, values = _sqlite_object_values(con, tables, label)
-        o2o = (
-            con.execute("SELECT ocel_source_id, ocel_target_id, ocel_qualifier FROM object_object ORDER BY rowid").fetchall()
-            if "object_object" in tables
-            else []
-        )
+        o2o = []
+        if "object_object" in tables:
+            o2o_qualifier = "ocel_qualifier" if "ocel_qualifier" in _columns(con, "object_object") else "NULL"
+            o2o = con.execute(
+                f"SELECT ocel_source_id, ocel_target_id, {o2o_qualifier} FROM object_object ORDER BY rowid"
+            ).fetchall()
     except sqlite3.Error as exc:
         raise InputError(f"{label}: cannot read this OCEL 2.0 SQLite database: {exc}") from exc
     finally:
@@ -123,6 +138,10 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
     )
 
 
+def _columns(con: sqlite3.Connection, table: str) -> set[str]:
+    return {r[1] for r in con.execute(f"PRAGMA table_info({q.ident(table)})").fetchall()}
+
+
 def _sqlite_object_values(
     con: sqlite3.Connection, tables: set[str], label: str
 ) -> tuple[dict[str, list[tuple[str, str]]], list[tuple[Any, ...]]]:
@@ -142,9 +161,14 @@ def _sqlite_object_values(
         info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
         attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time", "ocel_changed_field")]
         declared[otype] = attrs
-        has_changed = any(r[1] == "ocel_changed_field" for r in info)
-        changed = "ocel_changed_field" if has_changed else "NULL"
-        cols = ", ".join(["ocel_id", "ocel_time", changed, *[q.ident(a) for a, _ in attrs]])
+        present = {r[1] for r in info}
+        if "ocel_id" not in present:
+            raise InputError(f"{label}: table {tname!r} of object type {otype!r} has no ocel_id column (expected the object ids)")
+        # ocel_time and ocel_changed_field are optional: writers that keep one value per object
+        # (pm4py's older exporter, several tools) leave them out; then each value holds from the start
+        time = "ocel_time" if "ocel_time" in present else "NULL"
+        changed = "ocel_changed_field" if "ocel_changed_field" in present else "NULL"
+        cols = ", ".join(["ocel_id", time, changed, *[q.ident(a) for a, _ in attrs]])
         for row in con.execute(f"SELECT {cols} FROM {q.ident(tname)} ORDER BY rowid").fetchall():
             for (name, t), value in zip(attrs, row[3:], strict=True):
                 if value is None or (row[2] not in (None, "") and row[2] != name):

@@ -6,7 +6,8 @@ Two engines share one result:
   second.
 * **lxml** streaming (:func:`iterparse` with the safe options) is the robust path. It keeps every
   event exactly as written, gives source line numbers, and is used whenever the fast path cannot
-  be trusted: r4pm rejects the file, reports a value it could not convert (it would turn it into
+  be trusted: r4pm rejects the file or panics (any exception, a Rust panic included), reports a
+  value it could not convert (it would turn it into
   ``NULL`` or a placeholder), returns a different number of events than the file holds, the file
   does not end with ``</log>`` (r4pm accepts a truncated file silently), or the file holds
   ``<list>``/``<container>`` attributes (which r4pm renders as debug text).
@@ -205,8 +206,14 @@ def _try_r4pm(plain: Path, label: str, tmpdir: Path) -> tuple[Any, str]:
         fast = blanked
     try:
         frame, diagnostics = _r4pm_frame(fast)
-    except Exception as exc:  # r4pm signals every parse failure as a plain exception
-        return None, "r4pm rejected the file (" + str(exc).replace(str(fast), label) + ")"
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        # r4pm signals parse failures as plain exceptions, and a Rust panic (an empty <event/>:
+        # "not yet implemented") as pyo3's PanicException, which derives from BaseException;
+        # either way the careful lxml path reads the file instead
+        kind = "panicked" if type(exc).__name__ == "PanicException" else "rejected the file"
+        return None, f"r4pm {kind} (" + str(exc).replace(str(fast), label) + ")"
     if diagnostics:
         return None, "r4pm could not convert some values: " + "; ".join(diagnostics[:3])
     if frame.height != scan["events"]:

@@ -52,6 +52,7 @@ SUPPORTED: dict[str, str] = {
     ".json": "ocel",
     ".sqlite": "ocel",
     ".sqlite3": "ocel",
+    ".xmlocel": "ocel",
 }
 
 
