@@ -163,7 +163,7 @@ def test_examples_speak_the_demo_language(demo: tuple[Path, str], example: str) 
     out, _ = demo
     audit = load_audit(out / EXAMPLE_AUDIT[example])
     tobe = load_tobe(EXAMPLES / f"{example}.yaml")
-    activities = {a["activity"] for a in audit.data["activities"]}
+    activities = {a.activity for a in audit.audit.activities}
     steps = [s for _p, s in tobe.steps()]
     named = {a for s in steps for a in s.as_is}
     assert named and named <= activities, named - activities
