@@ -103,13 +103,14 @@ _TEXT: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """One request; ``url`` is absolute."""
+    """One request; ``url`` is absolute; ``content`` is sent as is instead of ``json_body`` (a signed body)."""
 
     method: str
     url: str
     params: tuple[tuple[str, str], ...] = ()
     json_body: Any = None
     headers: tuple[tuple[str, str], ...] = ()
+    content: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ class HttpxTransport:
                 request.method,
                 request.url,
                 params=list(request.params) or None,
-                json=request.json_body,
+                json=request.json_body if request.content is None else None,
+                content=request.content,
                 headers=dict(request.headers),
             ) as r:
                 body = bytearray()
