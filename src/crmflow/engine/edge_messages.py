@@ -97,6 +97,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{source} event `{event}` was parked: no waiting instance has this correlation key: {detail}",
         "ru": "событие {source} `{event}` отложено: нет ожидающего экземпляра с таким ключом корреляции: {detail}",
     },
+    "parked.malformed": {
+        "en": "{source} message on `{event}` could not be read and was parked: {detail}",
+        "ru": "сообщение {source} в `{event}` не прочитано и отложено: {detail}",
+    },
     # incidents
     "incident.summary": {
         "en": "{connector} {operation} for instance {instance} (step {element}) failed {attempts} time(s): {error}",

@@ -62,7 +62,7 @@ log = logging.getLogger("crmflow.engine.triggers")
 #: The adapters that produce inbound events.
 SOURCES = ("bitrix24", "amocrm", "json", "bus")
 #: Why an event was parked (keys of the messages catalogue ``parked.<reason>``).
-ParkReason = Literal["no_trigger", "condition_error", "missing_key", "no_instance"]
+ParkReason = Literal["no_trigger", "condition_error", "missing_key", "no_instance", "malformed"]
 #: How many problems one error message lists.
 MAX_LISTED = 20
 _NAME = r"^[A-Za-z_][A-Za-z0-9_.\-]*$"
