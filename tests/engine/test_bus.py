@@ -266,3 +266,41 @@ def test_a_call_logged_on_jetstream_reaches_the_inbox_once(nats_server: str) -> 
         "+79161234567",
         "bus:call-777/call_logged",
     )
+
+
+def test_the_publisher_reads_its_broker_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRMFLOW_BUS_URL", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("CRMFLOW_BUS_PREFIX", "i12b_env.")
+    pub = BusPublisher.from_env(AsyncApiValidator.for_model(TOBE))
+    try:
+        assert (pub.kind, pub.stream, pub._inner.prefix) == ("redis", None, "i12b_env.")
+    finally:
+        pub.close()
+
+
+def _redis_up() -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+def test_real_redis_stream_receives_the_validated_message() -> None:
+    if not _redis_up() and shutil.which("redis-server"):
+        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379"], check=False)
+        time.sleep(0.5)
+    if not _redis_up():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    import redis
+
+    prefix = f"i12b_{uuid.uuid4().hex[:8]}."
+    r = redis.Redis(host="127.0.0.1", port=6379)
+    try:
+        with BusPublisher("redis://127.0.0.1:6379", validator=AsyncApiValidator.for_model(TOBE), prefix=prefix) as pub:
+            pub.publish(OutboundMessage("lead.contacted", "m-redis-1", CONTACTED, "inst-1"))
+            with pytest.raises(BusMessageError):
+                pub.publish(OutboundMessage("lead.contacted", "m-redis-2", {"lead_id": "17"}))
+        entries = r.xrange(f"{prefix}lead.contacted")
+        assert len(entries) == 1 and b"minutes_to_contact" in b"".join(v for _, f in entries for v in f.values())
+    finally:
+        r.delete(f"{prefix}lead.contacted")
+        r.close()

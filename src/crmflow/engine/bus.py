@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 from faststream import Context
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -264,6 +265,19 @@ class AsyncBusPublisher:
             raise BusError(f"{self.kind}: publishing {message.event} ({mid}) failed: {type(exc).__name__}: {exc}") from exc
 
 
+class BusSettings(BaseSettings):
+    """Where the bus is, from ``CRMFLOW_BUS_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CRMFLOW_BUS_", extra="ignore")
+
+    #: ``nats://…`` (default), ``redis://…``, ``amqp://…`` or ``kafka://host:9092``.
+    url: str = "nats://127.0.0.1:4222"
+    #: Put before every event name in subjects (one bus shared by several environments).
+    prefix: str = ""
+    #: The JetStream stream of the engine's subjects (NATS only; created when missing).
+    stream: str | None = "crmflow"
+
+
 class BusPublisher:
     """The synchronous :class:`~crmflow.engine.contracts.Publisher` over a broker URL (a loop in a thread).
 
@@ -296,6 +310,12 @@ class BusPublisher:
         self._thread = threading.Thread(target=self._loop.run_forever, name="crmflow-bus", daemon=True)
         self._started = False
         self.timeout_s = timeout_s
+
+    @classmethod
+    def from_env(cls, validator: AsyncApiValidator | None) -> BusPublisher:
+        """The publisher on ``CRMFLOW_BUS_URL`` (with ``CRMFLOW_BUS_PREFIX`` and ``CRMFLOW_BUS_STREAM``)."""
+        s = BusSettings()
+        return cls(s.url, validator=validator, prefix=s.prefix, stream=s.stream if broker_kind(s.url) == "nats" else None)
 
     def _run(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self.timeout_s * 4)
@@ -459,6 +479,7 @@ __all__ = [
     "AsyncBusPublisher",
     "BrokerKind",
     "BusPublisher",
+    "BusSettings",
     "broker_for",
     "broker_kind",
     "bus_event",

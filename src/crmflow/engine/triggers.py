@@ -243,6 +243,23 @@ class TriggerTable:
     triggers: tuple[Trigger, ...]
     source: str = "<triggers>"
 
+    def unknown_processes(self, process_ids: Iterable[str]) -> list[str]:
+        """Problems for rules that start a process the deployed model does not have (a deploy-time check).
+
+        >>> t = read_triggers_text("triggers: 1\\nrules: [{id: r, source: json, event: a, "
+        ...                        "start: {process: lead_procesing, business_key: k}}]", where="t.yaml")
+        >>> t.unknown_processes(["lead_processing"])
+        ['t.yaml: rule `r` starts process `lead_procesing`, which the model does not have (did you mean `lead_processing`?)']
+        """
+        known = list(process_ids)
+        out = []
+        for t in self.triggers:
+            if t.process_id is not None and t.process_id not in known:
+                close = difflib.get_close_matches(t.process_id, known, n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else f" (it has: {', '.join(known) or 'none'})"
+                out.append(f"{self.source}: rule `{t.id}` starts process `{t.process_id}`, which the model does not have{hint}")
+        return out
+
     def route(self, event: InboundEvent, *, now: datetime | None = None) -> Routing:
         """The commands ``event`` yields (every matching rule, in order), or why it is parked.
 
