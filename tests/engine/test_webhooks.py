@@ -98,6 +98,7 @@ def test_refusals_speak_russian_when_asked(app) -> None:  # type: ignore[no-unty
     client, _, _ = app
     r = client.post("/webhooks/bitrix24", content=bitrix(ident="x1"), headers={**FORM, "accept-language": "ru-RU,ru"})
     assert r.status_code == 400 and "некорректно" in r.json()["message"] and "data[FIELDS][ID]" in r.json()["message"]
+    assert r.json()["expected"] == "ID лида (цифры)" and "ожидается ID лида (цифры)" in r.json()["message"]
     wrong_type = client.post("/webhooks/bitrix24", content=bitrix(), headers={"content-type": "application/json"})
     assert wrong_type.status_code == 400 and "application/x-www-form-urlencoded" in wrong_type.json()["message"]
 

@@ -36,6 +36,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "no entity in the amoCRM webhook (expected keys such as leads[status][0][id] or leads[add][0][id])",
         "ru": "в вебхуке amoCRM нет сущностей (ожидаются ключи вида leads[status][0][id] или leads[add][0][id])",
     },
+    # what a webhook field should hold (the `expected` of a refusal)
+    "expect.b24_event": {
+        "en": "a Bitrix24 event code such as ONCRMDEALUPDATE",
+        "ru": "код события Bitrix24, например ONCRMDEALUPDATE",
+    },
+    "expect.unix": {"en": "Unix seconds", "ru": "секунды Unix"},
+    "expect.id_of": {"en": "the id of the {entity}", "ru": "ID {entity}"},
+    "expect.id_digits": {"en": "the id of the {entity} (digits)", "ru": "ID {entity} (цифры)"},
+    "expect.digits": {"en": "digits", "ru": "цифры"},
+    "expect.amo_subdomain": {
+        "en": "the account subdomain amoCRM sends with every webhook",
+        "ru": "поддомен аккаунта, который amoCRM передаёт в каждом вебхуке",
+    },
+    "expect.one_of": {"en": "one of {values}", "ru": "одно из: {values}"},
+    "expect.amo_entry_id": {"en": "the id of the `{entity}` entry", "ru": "ID записи `{entity}`"},
+    "expect.event_id": {
+        "en": "a unique event id (text), used to drop repeated deliveries",
+        "ru": "уникальный ID события (текст), по нему отбрасываются повторные доставки",
+    },
+    "expect.event_name": {"en": "the event name, e.g. call.logged", "ru": "имя события, например call.logged"},
+    "expect.object": {"en": "an object", "ru": "объект"},
+    "expect.text_object": {"en": "an object of text values", "ru": "объект с текстовыми значениями"},
+    "expect.text_or_int": {"en": "text or an integer", "ru": "текст или целое число"},
+    "expect.iso": {"en": "ISO 8601 date and time", "ru": "дата и время ISO 8601"},
+    "entity.lead": {"en": "lead", "ru": "лида"},
+    "entity.deal": {"en": "deal", "ru": "сделки"},
+    "entity.contact": {"en": "contact", "ru": "контакта"},
+    "entity.company": {"en": "company", "ru": "компании"},
+    "entity.activity": {"en": "activity", "ru": "дела"},
+    "entity.quote": {"en": "quote", "ru": "предложения"},
+    "entity.invoice": {"en": "invoice", "ru": "счёта"},
+    "entity.task": {"en": "task", "ru": "задачи"},
     # webhooks: 401
     "webhook.bad_token": {
         "en": "`auth[application_token]` does not match the application token of the outbound webhook "

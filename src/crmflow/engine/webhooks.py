@@ -99,6 +99,10 @@ def _reject(
     return WebhookRejectedError(message, status=status, code=code, field=field, expected=expected)
 
 
+def _exp(lang: str, key: str, **kw: Any) -> str:
+    return text(MESSAGES, f"expect.{key}", lang, **kw)
+
+
 def _digest(*parts: Any) -> str:
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
@@ -173,7 +177,7 @@ def parse_bitrix24(
             "webhook.missing_field",
             lang,
             field="event",
-            expected="a Bitrix24 event code such as ONCRMDEALUPDATE",
+            expected=_exp(lang, "b24_event"),
         )
     name = event.strip().upper()
     if not _BITRIX_EVENT.match(name):
@@ -184,26 +188,35 @@ def parse_bitrix24(
             lang,
             field="event",
             value=event,
-            expected="a Bitrix24 event code such as ONCRMDEALUPDATE",
+            expected=_exp(lang, "b24_event"),
         )
     data = form.get("data", {})
     if not isinstance(data, dict):
         raise _reject(400, "bad_field", "webhook.bad_field", lang, field="data", value=data, expected="data[FIELDS][ID]=<id>")
     ts = form.get("ts", "")
     if ts and not (isinstance(ts, str) and _DIGITS.match(ts)):
-        raise _reject(400, "bad_field", "webhook.bad_field", lang, field="ts", value=ts, expected="Unix seconds")
+        raise _reject(400, "bad_field", "webhook.bad_field", lang, field="ts", value=ts, expected=_exp(lang, "unix"))
     keys: dict[str, str] = {}
     entity = _BITRIX_ENTITY.match(name)
     if entity or name.startswith("ONTASK"):
         group = "FIELDS_AFTER" if name.startswith("ONTASK") and "FIELDS_AFTER" in data else "FIELDS"
         fields = data.get(group)
         where = f"data[{group}][ID]"
-        what = f"the id of the {(entity.group(1).lower() if entity else 'task')}"
+        noun = text(MESSAGES, f"entity.{entity.group(1).lower() if entity else 'task'}", lang)
+        what = _exp(lang, "id_of", entity=noun)
         if not isinstance(fields, dict) or "ID" not in fields:
             raise _reject(400, "missing_field", "webhook.missing_field", lang, field=where, expected=what)
         ident = fields["ID"]
         if not isinstance(ident, str) or not _DIGITS.match(ident):
-            raise _reject(400, "bad_field", "webhook.bad_field", lang, field=where, value=ident, expected=f"{what} (digits)")
+            raise _reject(
+                400,
+                "bad_field",
+                "webhook.bad_field",
+                lang,
+                field=where,
+                value=ident,
+                expected=_exp(lang, "id_digits", entity=noun),
+            )
         keys[f"{entity.group(1).lower() if entity else 'task'}_id"] = ident
     elif isinstance(data.get("FIELDS"), dict) and isinstance(data["FIELDS"].get("ID"), str):
         keys["id"] = data["FIELDS"]["ID"]
@@ -252,7 +265,7 @@ def parse_amocrm(
             "webhook.missing_field",
             lang,
             field="account[subdomain]",
-            expected="the account subdomain amoCRM sends with every webhook",
+            expected=_exp(lang, "amo_subdomain"),
         )
     if sub.strip().lower() != settings.amocrm_subdomain.strip().lower() or not _SUBDOMAIN.match(sub.strip().lower()):
         raise _reject(401, "bad_subdomain", "webhook.bad_subdomain", lang, field="account[subdomain]", value=sub)
@@ -275,7 +288,7 @@ def parse_amocrm(
                     lang,
                     field=f"{entity}[{action}]",
                     value=action,
-                    expected=f"one of {', '.join(_AMO_ACTIONS)}",
+                    expected=_exp(lang, "one_of", values=", ".join(_AMO_ACTIONS)),
                 )
             if not isinstance(items, list):
                 raise _reject(
@@ -301,11 +314,17 @@ def parse_amocrm(
                         "webhook.missing_field",
                         lang,
                         field=f"{where}[id]",
-                        expected=f"the id of the {entity} entry",
+                        expected=_exp(lang, "amo_entry_id", entity=entity),
                     )
                 if not isinstance(ident, str) or not _DIGITS.match(ident):
                     raise _reject(
-                        400, "bad_field", "webhook.bad_field", lang, field=f"{where}[id]", value=ident, expected="digits"
+                        400,
+                        "bad_field",
+                        "webhook.bad_field",
+                        lang,
+                        field=f"{where}[id]",
+                        value=ident,
+                        expected=_exp(lang, "digits"),
                     )
                 keys = {key_name: ident}
                 for extra in ("status_id", "pipeline_id", "old_status_id", "responsible_user_id"):
@@ -313,7 +332,13 @@ def parse_amocrm(
                     if isinstance(v, str) and v:
                         if not _DIGITS.match(v):
                             raise _reject(
-                                400, "bad_field", "webhook.bad_field", lang, field=f"{where}[{extra}]", value=v, expected="digits"
+                                400,
+                                "bad_field",
+                                "webhook.bad_field",
+                                lang,
+                                field=f"{where}[{extra}]",
+                                value=v,
+                                expected=_exp(lang, "digits"),
                             )
                         keys[extra] = v
                 payload = {**item, "account": account}
@@ -363,7 +388,7 @@ def parse_signed_json(
     if not given or not ts:
         raise _reject(401, "unsigned", "webhook.unsigned", lang, headers=f"{SIGNATURE_HEADER}, {TIMESTAMP_HEADER}")
     if not _DIGITS.match(ts.strip()):
-        raise _reject(401, "unsigned", "webhook.bad_field", lang, field=TIMESTAMP_HEADER, value=ts, expected="Unix seconds")
+        raise _reject(401, "unsigned", "webhook.bad_field", lang, field=TIMESTAMP_HEADER, value=ts, expected=_exp(lang, "unix"))
     stamp = int(ts.strip())
     expected = sign(body, settings.webhook_hmac_secret.get_secret_value(), stamp)
     if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
@@ -400,27 +425,25 @@ def json_event(
             "webhook.missing_field",
             lang,
             field="id",
-            expected="a unique event id (text), used to drop repeated deliveries",
+            expected=_exp(lang, "event_id"),
         )
     event = name or doc.get("event")
     if not isinstance(event, str) or not event.strip() or len(event) > 200:
-        raise _reject(
-            400, "missing_field", "webhook.missing_field", lang, field="event", expected="the event name, e.g. call.logged"
-        )
+        raise _reject(400, "missing_field", "webhook.missing_field", lang, field="event", expected=_exp(lang, "event_name"))
     data = doc.get("data", {})
     if not isinstance(data, dict):
-        raise _reject(400, "bad_field", "webhook.bad_field", lang, field="data", value=data, expected="an object")
+        raise _reject(400, "bad_field", "webhook.bad_field", lang, field="data", value=data, expected=_exp(lang, "object"))
     given = doc.get("keys")
     keys: dict[str, str] = {}
     if given is not None:
         if not isinstance(given, dict):
             raise _reject(
-                400, "bad_field", "webhook.bad_field", lang, field="keys", value=given, expected="an object of text values"
+                400, "bad_field", "webhook.bad_field", lang, field="keys", value=given, expected=_exp(lang, "text_object")
             )
         for k, v in given.items():
             if not isinstance(v, str | int) or isinstance(v, bool):
                 raise _reject(
-                    400, "bad_field", "webhook.bad_field", lang, field=f"keys.{k}", value=v, expected="text or an integer"
+                    400, "bad_field", "webhook.bad_field", lang, field=f"keys.{k}", value=v, expected=_exp(lang, "text_or_int")
                 )
             keys[k] = normalize_key(k, v)
     else:
@@ -440,7 +463,7 @@ def json_event(
                 lang,
                 field="occurred_at",
                 value=occurred,
-                expected="ISO 8601 date and time",
+                expected=_exp(lang, "iso"),
             ) from None
     return InboundEvent(source, event.strip(), f"{source}:{ident}", keys, data, received)
 
