@@ -147,7 +147,17 @@ __all__ = [
 
 
 class ApiRetryExhaustedError(CrmApiError):
-    """A CRM API call kept failing with retryable answers (429, 5xx, no answer): worth retrying later."""
+    """A CRM API call kept failing with retryable answers (429, 5xx, no answer): worth retrying later.
+
+    ``request`` (method and path, redacted), ``attempts`` and ``last`` (the last failure) let a caller word
+    its own message (the engine's incidents do not speak of resuming a pull).
+    """
+
+    def __init__(self, message: str, *, request: str = "", attempts: int = 0, last: str = "") -> None:
+        super().__init__(message)
+        self.request = request
+        self.attempts = attempts
+        self.last = last
 
 
 class WebhookRejectedError(InputError):

@@ -304,3 +304,15 @@ def test_real_redis_stream_receives_the_validated_message() -> None:
     finally:
         r.delete(f"{prefix}lead.contacted")
         r.close()
+
+
+def test_an_unreachable_broker_is_a_retryable_bus_error_without_the_password() -> None:
+    pub = BusPublisher("redis://user:secretpw@127.0.0.1:1", validator=AsyncApiValidator.for_model(TOBE), timeout_s=2)
+    try:
+        with pytest.raises(BusError) as err:
+            pub.publish(OutboundMessage("lead.contacted", "m-down", CONTACTED, "inst-1"))
+        assert not isinstance(err.value, BusMessageError) and "secretpw" not in str(err.value)
+        with pytest.raises(BusError):  # a second try after the failure is possible (the relay retries)
+            pub.publish(OutboundMessage("lead.contacted", "m-down", CONTACTED, "inst-1"))
+    finally:
+        pub.close()

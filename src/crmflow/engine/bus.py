@@ -309,6 +309,7 @@ class BusPublisher:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="crmflow-bus", daemon=True)
         self._started = False
+        self._lock = threading.Lock()  # several relay threads may publish, and so start, at once
         self.timeout_s = timeout_s
 
     @classmethod
@@ -318,18 +319,31 @@ class BusPublisher:
         return cls(s.url, validator=validator, prefix=s.prefix, stream=s.stream if broker_kind(s.url) == "nats" else None)
 
     def _run(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self.timeout_s * 4)
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(self.timeout_s * 4)
+        except TimeoutError:
+            future.cancel()  # do not leave the connect or publish running behind the caller's back
+            raise
+
+    def _redact(self, message: str) -> str:
+        password = urlsplit(self.url).password
+        return message.replace(password, "***") if password else message
 
     def start(self) -> BusPublisher:
         """Connect (and, for NATS with a stream, make sure the stream exists)."""
+        with self._lock:
+            return self._start()
+
+    def _start(self) -> BusPublisher:
         if not self._started:
-            self._thread.start()
+            if not self._thread.is_alive():
+                self._thread.start()
+            where = f"{urlsplit(self.url).hostname}:{urlsplit(self.url).port or ''}"  # never the credentials
             try:
                 self._run(self._connect())
             except Exception as exc:
-                raise BusError(
-                    f"{self.kind}: cannot connect to {urlsplit(self.url).netloc}: {type(exc).__name__}: {exc}"
-                ) from exc
+                raise BusError(f"{self.kind}: cannot connect to {where}: {type(exc).__name__}") from exc
             self._started = True
         return self
 
@@ -357,8 +371,10 @@ class BusPublisher:
         self.start()
         try:
             self._run(self._inner.publish(message))
-        except BusError:
+        except BusMessageError:
             raise
+        except BusError as exc:
+            raise BusError(self._redact(str(exc))) from exc
         except Exception as exc:  # a timeout of the future
             raise BusError(f"{self.kind}: publishing {message.event} timed out: {type(exc).__name__}") from exc
 

@@ -358,14 +358,24 @@ class ApiClient:
                 self._backoff(attempt, retry_after_s(resp.headers.get("retry-after")), shown)
                 continue
             raise CrmApiError(self._refusal(resp, payload, shown))
-        raise ApiRetryExhaustedError(self._t("gave_up", request=shown, attempts=self.max_attempts, last=last))
+        raise ApiRetryExhaustedError(
+            self._t("gave_up", request=shown, attempts=self.max_attempts, last=last),
+            request=shown,
+            attempts=self.max_attempts,
+            last=last,
+        )
 
     def _backoff(self, attempt: int, asked: float | None, shown: str) -> None:
         if attempt >= self.max_attempts:
             return
         wait = asked if asked is not None else min(self.backoff_s * 2 ** (attempt - 1), self.max_wait_s)
         if wait > self.max_wait_s:
-            raise ApiRetryExhaustedError(self._t("too_long", request=shown, wait=wait, limit=self.max_wait_s))
+            raise ApiRetryExhaustedError(
+                self._t("too_long", request=shown, wait=wait, limit=self.max_wait_s),
+                request=shown,
+                attempts=attempt,
+                last=f"asked to wait {wait:.0f} s (Retry-After), more than CRMFLOW_API_MAX_WAIT_S = {self.max_wait_s:.0f} s",
+            )
         self.stats.retries += 1
         self._wait(wait)
 

@@ -57,8 +57,9 @@ def _missing(params: Mapping[str, Any], required: tuple[str, ...], op: str) -> A
 def _call(client: ApiClient, method: str, path: str, body: Any, key: str) -> ActionResult:
     try:
         answer = client.request_json(method, path, json_body=body, headers={"Idempotency-Key": key})
-    except ApiRetryExhaustedError as exc:
-        return ActionResult(ok=False, retryable=True, detail=str(exc))
+    except ApiRetryExhaustedError as exc:  # worded for the incidents list, not for a resumable pull
+        detail = f"{client.vendor}: {exc.request} failed {exc.attempts} times (last: {exc.last}); the API is overloaded or down"
+        return ActionResult(ok=False, retryable=True, detail=detail)
     except CrmApiError as exc:
         return ActionResult(ok=False, retryable=False, detail=str(exc))
     if isinstance(answer, dict) and answer.get("error"):
