@@ -141,3 +141,62 @@ __all__ = [
     "UnsafeInputError",
     "UnsupportedFormatError",
 ]
+
+
+# --- the engine's edges (webhooks, triggers, connectors, bus): branch i12b ---------------------------------
+
+
+class ApiRetryExhaustedError(CrmApiError):
+    """A CRM API call kept failing with retryable answers (429, 5xx, no answer): worth retrying later.
+
+    ``request`` (method and path, redacted), ``attempts`` and ``last`` (the last failure) let a caller word
+    its own message (the engine's incidents do not speak of resuming a pull).
+    """
+
+    def __init__(self, message: str, *, request: str = "", attempts: int = 0, last: str = "") -> None:
+        super().__init__(message)
+        self.request = request
+        self.attempts = attempts
+        self.last = last
+
+
+class WebhookRejectedError(InputError):
+    """An incoming webhook is refused: ``status`` is the HTTP answer (400, 401, 413), ``field`` what was wrong."""
+
+    def __init__(self, message: str, *, status: int, code: str, field: str = "", expected: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.field = field
+        self.expected = expected
+
+
+class TriggerTableError(InputError):
+    """The trigger table (YAML) is invalid: the message names the file, line and key."""
+
+
+class ConnectorError(CrmflowError):
+    """A connector cannot perform a request as configured (unknown operation, missing setting or secret)."""
+
+
+class BusError(CrmflowError):
+    """The event bus cannot be reached or refused a message (retried by the outbox relay)."""
+
+
+class BusMessageError(BusError):
+    """A message does not match its schema in the AsyncAPI document (``field`` names the offending field)."""
+
+    def __init__(self, message: str, *, event: str, field: str = "") -> None:
+        super().__init__(message)
+        self.event = event
+        self.field = field
+
+
+__all__ += [
+    "ApiRetryExhaustedError",
+    "BusError",
+    "BusMessageError",
+    "ConnectorError",
+    "TriggerTableError",
+    "WebhookRejectedError",
+]

@@ -203,6 +203,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "`{element}`: an end of the message flow is not a node or pool that was read; the event keeps what is known",
         "ru": "`{element}`: конец потока сообщений — не прочитанный узел или пул; событие сохраняет то, что известно",
     },
+    # the AsyncAPI document of the event catalogue (design/asyncapi.py)
+    "api.title": {"en": "{name}: event catalogue", "ru": "{name}: каталог событий"},
+    "api.send": {"en": "{party} publishes {event}", "ru": "{party} публикует {event}"},
+    "api.receive": {"en": "{party} receives {event}", "ru": "{party} получает {event}"},
 }
 
 __all__ = ["MESSAGES"]

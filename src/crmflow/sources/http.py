@@ -34,7 +34,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from crmflow.errors import ApiUnreachableError, CrmApiError
+from crmflow.errors import ApiRetryExhaustedError, ApiUnreachableError, CrmApiError
 from crmflow.i18n import text
 
 log = logging.getLogger("crmflow.sources.http")
@@ -103,13 +103,14 @@ _TEXT: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """One request; ``url`` is absolute."""
+    """One request; ``url`` is absolute; ``content`` is sent as is instead of ``json_body`` (a signed body)."""
 
     method: str
     url: str
     params: tuple[tuple[str, str], ...] = ()
     json_body: Any = None
     headers: tuple[tuple[str, str], ...] = ()
+    content: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ class HttpxTransport:
                 request.method,
                 request.url,
                 params=list(request.params) or None,
-                json=request.json_body,
+                json=request.json_body if request.content is None else None,
+                content=request.content,
                 headers=dict(request.headers),
             ) as r:
                 body = bytearray()
@@ -305,17 +307,30 @@ class ApiClient:
         """GET ``path`` and return its JSON (None for an empty answer such as amoCRM's 204)."""
         return self.request_json("GET", path, params=params)
 
-    def request_json(self, method: str, path: str, *, params: Sequence[tuple[str, str]] = (), json_body: Any = None) -> Any:
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Sequence[tuple[str, str]] = (),
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
         """Send one request, retrying what can be retried, and return the JSON answer.
+
+        ``headers`` are added to the client's own for this request only (an ``Idempotency-Key``).
 
         Raises
         ------
         CrmApiError
-            The API refused the request (4xx other than 429), kept failing after ``max_attempts``
-            tries, asked to wait longer than ``max_wait_s``, or answered with something not JSON.
+            The API refused the request (4xx other than 429), or answered with something not JSON.
+        ApiRetryExhaustedError
+            (a ``CrmApiError``) it kept failing after ``max_attempts`` tries, or asked to wait longer than
+            ``max_wait_s``: worth trying again later.
         """
         url = self.url(path)
-        req = HttpRequest(method.upper(), url, tuple((str(k), str(v)) for k, v in params), json_body, tuple(self.headers.items()))
+        sent = {**self.headers, **(headers or {})}
+        req = HttpRequest(method.upper(), url, tuple((str(k), str(v)) for k, v in params), json_body, tuple(sent.items()))
         shown = self.redact(f"{req.method} {urlsplit(url).path}")
         last = "no answer"
         for attempt in range(1, self.max_attempts + 1):
@@ -343,14 +358,24 @@ class ApiClient:
                 self._backoff(attempt, retry_after_s(resp.headers.get("retry-after")), shown)
                 continue
             raise CrmApiError(self._refusal(resp, payload, shown))
-        raise CrmApiError(self._t("gave_up", request=shown, attempts=self.max_attempts, last=last))
+        raise ApiRetryExhaustedError(
+            self._t("gave_up", request=shown, attempts=self.max_attempts, last=last),
+            request=shown,
+            attempts=self.max_attempts,
+            last=last,
+        )
 
     def _backoff(self, attempt: int, asked: float | None, shown: str) -> None:
         if attempt >= self.max_attempts:
             return
         wait = asked if asked is not None else min(self.backoff_s * 2 ** (attempt - 1), self.max_wait_s)
         if wait > self.max_wait_s:
-            raise CrmApiError(self._t("too_long", request=shown, wait=wait, limit=self.max_wait_s))
+            raise ApiRetryExhaustedError(
+                self._t("too_long", request=shown, wait=wait, limit=self.max_wait_s),
+                request=shown,
+                attempts=attempt,
+                last=f"asked to wait {wait:.0f} s (Retry-After), more than CRMFLOW_API_MAX_WAIT_S = {self.max_wait_s:.0f} s",
+            )
         self.stats.retries += 1
         self._wait(wait)
 
