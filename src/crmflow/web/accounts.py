@@ -133,14 +133,14 @@ def _sha(token: str) -> str:
 class Accounts:
     """Users, sessions, sign-in limits and the change log in one SQLite file (thread-safe)."""
 
-    def __init__(self, path: str | Path, *, clock: Any = time.time) -> None:
+    def __init__(self, path: str | Path, *, clock: Any = time.time, hasher: PasswordHasher | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._hasher = PasswordHasher()
+        self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
         self._clock = clock
         # a hash to verify against when the user does not exist, so timing does not tell names apart
         self._dummy = self._hasher.hash(secrets.token_hex(16))

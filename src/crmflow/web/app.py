@@ -62,6 +62,7 @@ class AppConfig:
     secure_cookies: bool = True
     secret: bytes = field(default_factory=lambda: (os.environ.get("CRMFLOW_WEB_SECRET") or secrets.token_hex(32)).encode())
     tasks: TaskService | None = None
+    password_hasher: Any = None  # an argon2.PasswordHasher; tests pass a cheaper one
 
 
 @dataclass
@@ -136,7 +137,7 @@ def create_app(config: AppConfig) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.config = config
-    app.state.accounts = Accounts(config.data_dir / "web.sqlite")
+    app.state.accounts = Accounts(config.data_dir / "web.sqlite", hasher=config.password_hasher)
     app.state.workspace = Workspace(config.data_dir)
     if config.project is not None:
         app.state.workspace.register(config.project)

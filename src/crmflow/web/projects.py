@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import CrmflowError, WebError, WebNotFoundError
-from crmflow.ingest.columns import FIELDS
+from crmflow.ingest.columns import FIELDS, mapping_from_dict
 from crmflow.store.store import EventLog
 
 _SLUG = re.compile(r"[^a-z0-9а-яё_-]+")
@@ -159,7 +159,9 @@ class Workspace:
             raise WebError(f"project {name!r} has no uploaded files to import")
         with self.lock(name):
             self._logs.pop(name, None)
-            result = import_sources(uploads, into=self._store_path(name), mapping=self.mapping(name), lang=lang)
+            edited = self.mapping(name)
+            mapping = mapping_from_dict(edited, source=f"{name}/mapping.json") if edited else None
+            result = import_sources(uploads, into=self._store_path(name), mapping=mapping, lang=lang)
             shutil.rmtree(self.folder(name) / "audit", ignore_errors=True)
         return result.to_dict()
 
@@ -178,6 +180,9 @@ class Workspace:
         """The project's log, copied into memory once per import."""
         from crmflow.sources.project import open_project_log
 
+        self.project(name)
+        if not self._store_path(name).is_file():
+            raise WebNotFoundError(f"project {name!r} has nothing imported yet: upload a CRM export first")
         with self.lock(name):
             if name not in self._logs:
                 self._logs[name] = open_project_log(self._store_path(name))
