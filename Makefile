@@ -51,7 +51,7 @@ system-deps:
 		echo "WARNING: Node.js/npm is missing: install it (Debian/Ubuntu: sudo apt-get install nodejs npm)" \
 		     "to run the bpmn-js import tests; they are skipped without it."; \
 	fi
-# The web app's front-end libraries (cytoscape, dagre, echarts, bpmn-js; npm, pinned by web/app/package-lock.json),
+# The web app's front-end libraries (cytoscape, cytoscape-dagre, echarts, bpmn-js; npm, pinned by web/app/package-lock.json),
 # served by `crmflow serve` from web/app/node_modules: offline, no CDN.
 	@if [ -f $(WEBAPP_STAMP) ]; then :; \
 	elif command -v npm >/dev/null 2>&1; then \

@@ -36,8 +36,7 @@ ASSETS = Path(os.environ.get("CRMFLOW_WEB_ASSETS") or HERE.parents[2] / "web" / 
 #: The files of the npm packages the pages load (only these are served).
 VENDOR = {
     "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
-    "dagre.min.js": "dagre/dist/dagre.min.js",
-    "cytoscape-dagre.js": "cytoscape-dagre/cytoscape-dagre.js",
+    "cytoscape-dagre.min.js": "cytoscape-dagre/dist/cytoscape-dagre.min.js",
     "echarts.min.js": "echarts/dist/echarts.min.js",
     "bpmn-navigated-viewer.production.min.js": "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
     "bpmn-modeler.production.min.js": "bpmn-js/dist/bpmn-modeler.production.min.js",

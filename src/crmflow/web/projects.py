@@ -131,12 +131,28 @@ class Workspace:
         fname = safe_filename(filename)
         folder = self.folder(name)
         if fname.lower().endswith((".yaml", ".yml")):
+            from crmflow.findings.rules import load_rules
+
             (folder / "rules.yaml").write_bytes(data)
-            return {"rules": fname}
+            try:
+                load_rules(folder / "rules.yaml")
+            except CrmflowError:
+                (folder / "rules.yaml").unlink()
+                raise
+            # the rules' calendar says how naive times in the export are to be read: import again with it
+            return {"rules": fname, **(self.reimport(name, lang=lang) if self.project(name).uploads else {})}
         up = folder / "uploads"
         up.mkdir(parents=True, exist_ok=True)
         (up / fname).write_bytes(data)
         return self.reimport(name, lang=lang)
+
+    def _timezone(self, name: str) -> str | None:
+        rules = self.folder(name) / "rules.yaml"
+        if not rules.is_file():
+            return None
+        from crmflow.findings.rules import load_rules
+
+        return load_rules(rules).calendar.timezone
 
     def mapping(self, name: str) -> dict[str, str] | None:
         p = self.folder(name) / "mapping.json"
@@ -161,7 +177,9 @@ class Workspace:
             self._logs.pop(name, None)
             edited = self.mapping(name)
             mapping = mapping_from_dict(edited, source=f"{name}/mapping.json") if edited else None
-            result = import_sources(uploads, into=self._store_path(name), mapping=mapping, lang=lang)
+            result = import_sources(
+                uploads, into=self._store_path(name), mapping=mapping, timezone=self._timezone(name), lang=lang
+            )
             shutil.rmtree(self.folder(name) / "audit", ignore_errors=True)
         return result.to_dict()
 

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from crmflow.findings.calendar import WorkCalendar
 from crmflow.ingest.columns import FIELDS, field_label
+from crmflow.ingest.problems import problem_label
 from crmflow.report.messages import format_duration, format_number, format_percent
 from crmflow.web import audit_view, explorer
 from crmflow.web import security as sec
@@ -133,7 +134,7 @@ def project(name: Name, ctx: Ctx = CtxDep) -> Response:
     if ctx.workspace.has_log(name):
         log = ctx.workspace.log(name)
         sources = source_summaries(log)
-        reasons = log.quarantine_reasons()
+        reasons = [{**r, "label": problem_label(r.get("kind"), ctx.lang)} for r in log.quarantine_reasons()]
         samples = log.quarantine(limit=50)
         mapped = {c for s in sources for c in (s["mapping"] or {}).values() if c}
         choices = sorted(mapped | set(log.attributes))

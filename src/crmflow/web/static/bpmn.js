@@ -19,7 +19,7 @@
     const owner = st.parentElement && st.parentElement.parentElement;
     const id = owner && owner.getAttribute("id");
     if (!id || !registry.get(id)) continue;
-    const badge = cf.el("div", cf.num(Number(st.getAttribute("cases"))) + (st.getAttribute("medianWaitS") ? " · ⏱ " + cf.duration(Number(st.getAttribute("medianWaitS"))) : ""), "badge");
+    const badge = cf.el("div", cf.num(Number(st.getAttribute("cases"))) + (st.getAttribute("medianWaitS") ? " · " + cf.duration(Number(st.getAttribute("medianWaitS"))) : ""), "badge");
     overlays.add(id, { position: { bottom: 8, left: 0 }, html: badge });
     n += 1;
   }

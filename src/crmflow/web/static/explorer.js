@@ -11,6 +11,7 @@
   const act = document.getElementById("activities");
   const paths = document.getElementById("paths");
   let cy = null;
+  try { window.cytoscape.use(window.cytoscapeDagre); } catch (e) { /* already registered */ }
   let seq = 0;
 
   function query() {
@@ -32,7 +33,11 @@
     const edgeVals = m.edges.filter((e) => e.source !== "__start__" && e.target !== "__end__").map((e) => (perf ? e.mean_s || 0 : e.count));
     const maxEdge = Math.max(1, ...edgeVals);
     const els = [{ data: { id: "__start__", label: "▶" }, classes: "boundary" }, { data: { id: "__end__", label: "■" }, classes: "boundary" }];
-    for (const n of m.nodes) els.push({ data: { id: n.id, label: n.label + "\n" + cf.num(n.events), w: 0.15 + 0.85 * (n.events / maxEv) } });
+    for (const n of m.nodes) {
+      const label = n.label + "\n" + cf.num(n.events);
+      els.push({ data: { id: n.id, label, w: 0.15 + 0.85 * (n.events / maxEv), width: Math.min(320, Math.max(110, 9 + 7.2 * n.label.length)) },
+        classes: !perf && n.events / maxEv > 0.6 ? "dark" : "" });
+    }
     for (const e of m.edges) {
       const v = perf ? e.mean_s : e.count;
       const boundary = e.source === "__start__" || e.target === "__end__";
@@ -43,8 +48,9 @@
       });
     }
     const style = [
-      { selector: "node", style: { shape: "round-rectangle", label: "data(label)", "text-wrap": "wrap", "text-valign": "center", "font-size": 11,
-          width: 150, height: 44, "background-color": perf ? "#e8eef7" : "mapData(w, 0, 1, #dce9f7, #2f6fb3)", color: "#111", "border-width": 1, "border-color": "#3b5b85" } },
+      { selector: "node", style: { shape: "round-rectangle", label: "data(label)", "text-wrap": "wrap", "text-valign": "center", "font-size": 12,
+          width: "data(width)", height: 46, "text-max-width": 310, "background-color": perf ? "#e8eef7" : "mapData(w, 0, 1, #dce9f7, #2f6fb3)", color: "#111", "border-width": 1, "border-color": "#3b5b85" } },
+      { selector: "node.dark", style: { color: "#fff" } },
       { selector: "node.boundary", style: { shape: "ellipse", width: 26, height: 26, "background-color": "#555", color: "#fff", "font-size": 10 } },
       { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", label: "data(label)", "font-size": 10, "text-background-color": "#fff",
           "text-background-opacity": 0.85, width: "mapData(w, 0, 1, 1, 9)", "line-color": perf ? "mapData(w, 0, 1, #f0b8a8, #c0392b)" : "mapData(w, 0, 1, #a9b8cc, #1f3f66)",
