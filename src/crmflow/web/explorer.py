@@ -20,7 +20,8 @@ its most frequent incoming and outgoing edge, so no kept activity is left unconn
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from crmflow.errors import WebError, WebNotFoundError
@@ -87,6 +88,7 @@ def check_filter(log: EventLog, f: CaseFilter) -> CaseFilter:
     WebError
         The attribute is not a column of the log (the message lists those it has).
     """
+    f = replace(f, start=_instant(f.start, "start"), end=_instant(f.end, "end"))
     if f.attribute:
         cols = [
             c for c in log.store.columns(log.events_table) if c not in DERIVED_COLUMNS and c not in ("cid", "act", "next_act")
@@ -94,6 +96,17 @@ def check_filter(log: EventLog, f: CaseFilter) -> CaseFilter:
         if f.attribute not in cols:
             raise WebError(f"the log has no attribute {f.attribute!r}; it has: {', '.join(cols)}")
     return f
+
+
+def _instant(value: str | None, name: str) -> str | None:
+    """An ISO date or date-time as an ISO instant (naive means UTC); a clear error if it is not one."""
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise WebError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).isoformat()
 
 
 def _pct(value: float, name: str) -> float:

@@ -126,6 +126,7 @@ class Workspace:
 
         A ``.yaml``/``.yml`` upload is kept as the project's audit rules instead of being imported.
         """
+        self.project(name)
         if len(data) > MAX_UPLOAD:
             raise WebError(f"{filename}: {len(data)} bytes is more than the upload limit of {MAX_UPLOAD} bytes")
         fname = safe_filename(filename)
@@ -160,6 +161,7 @@ class Workspace:
 
     def set_mapping(self, name: str, mapping: dict[str, str], *, lang: str = "en") -> dict[str, Any]:
         """Save an edited column mapping (field → column) and re-import with it."""
+        self.project(name)
         unknown = sorted(set(mapping) - set(FIELDS))
         if unknown:
             raise WebError(f"unknown field(s) {', '.join(unknown)} in the mapping: use {', '.join(FIELDS)}")
@@ -170,6 +172,7 @@ class Workspace:
     def reimport(self, name: str, *, lang: str = "en") -> dict[str, Any]:
         from crmflow.sources.project import import_sources
 
+        self.project(name)
         uploads: list[str | Path] = sorted((self.folder(name) / "uploads").glob("*"))
         if not uploads:
             raise WebError(f"project {name!r} has no uploaded files to import")
@@ -219,11 +222,13 @@ class Workspace:
 
     def audit_document(self, name: str) -> dict[str, Any] | None:
         """The project's ``audit.json`` as written, or None before the first audit."""
+        self.project(name)
         p = self.folder(name) / "audit" / "audit.json"
         return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
 
     def audit_file(self, name: str, filename: str) -> Path:
         """A file of the written audit (report, BPMN, CSVs) for download."""
+        self.project(name)
         folder = (self.folder(name) / "audit").resolve()
         path = (folder / safe_filename(filename)).resolve()
         if path.parent != folder or not path.is_file():
