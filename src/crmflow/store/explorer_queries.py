@@ -25,6 +25,7 @@ class CaseFilter:
     top_variants: int | None = None
     min_duration_s: float | None = None
     max_duration_s: float | None = None
+    text_attribute: bool = False  # the attribute's column is VARCHAR (compared without a cast)
 
     def params(self) -> dict[str, object]:
         p: dict[str, object] = {}
@@ -41,6 +42,19 @@ class CaseFilter:
         if self.max_duration_s is not None:
             p["max_s"] = self.max_duration_s
         return p
+
+
+def is_empty(f: CaseFilter) -> bool:
+    """Whether the filter keeps every case (then the queries skip the case set entirely)."""
+    return (
+        not (f.start or f.end or f.top_variants or (f.attribute and f.values))
+        and f.min_duration_s is None
+        and f.max_duration_s is None
+    )
+
+
+def _in_cases(log: str, f: CaseFilter, prefix: str = "AND") -> str:
+    return "" if is_empty(f) else f" {prefix} cid IN ({case_filter(log, f)})"
 
 
 def case_filter(log: str, f: CaseFilter) -> str:
@@ -64,25 +78,26 @@ def case_filter(log: str, f: CaseFilter) -> str:
 
 
 def activity_counts(log: str, f: CaseFilter) -> str:
-    """Per activity: events, cases, and how often it starts or ends a case."""
+    """Per activity: events, and how often it starts or ends a case."""
     return f"""
-SELECT act, any_value(activity) AS activity, count(*) AS events, count(DISTINCT cid) AS cases,
+SELECT act, any_value(activity) AS activity, count(*) AS events,
        count(*) FILTER (WHERE pos = 0) AS starts, count(*) FILTER (WHERE is_last) AS ends
-FROM {ev(log)} WHERE cid IN ({case_filter(log, f)})
+FROM {ev(log)}{_in_cases(log, f, "WHERE")}
 GROUP BY act ORDER BY events DESC, activity
 """
 
 
-def edges(log: str, f: CaseFilter) -> str:
-    """Directly-follows edges with counts and waiting times (all activities kept)."""
+def edges(log: str, f: CaseFilter, *, median: bool = False) -> str:
+    """Directly-follows edges with counts and mean waiting times (all activities kept); medians on request."""
+    med = "median(wait_s)" if median else "NULL::DOUBLE"
     return f"""
-SELECT act AS src, next_act AS dst, count(*) AS n, median(wait_s) AS median_s, avg(wait_s) AS mean_s
-FROM {ev(log)} WHERE next_act IS NOT NULL AND cid IN ({case_filter(log, f)})
+SELECT act AS src, next_act AS dst, count(*) AS n, {med} AS median_s, avg(wait_s) AS mean_s
+FROM {ev(log)} WHERE next_act IS NOT NULL{_in_cases(log, f)}
 GROUP BY act, next_act
 """
 
 
-def edges_among(log: str, f: CaseFilter) -> str:
+def edges_among(log: str, f: CaseFilter, *, median: bool = False) -> str:
     """Directly-follows edges after the events of activities outside ``$acts`` are left out.
 
     The remaining events of each case are reconnected (as Disco's activity slider does).
@@ -90,15 +105,15 @@ def edges_among(log: str, f: CaseFilter) -> str:
     return f"""
 WITH kept AS (
     SELECT cid, pos, act, ts FROM {ev(log)}
-    WHERE act IN (SELECT unnest($acts)) AND cid IN ({case_filter(log, f)})
+    WHERE act IN (SELECT unnest($acts)){_in_cases(log, f)}
 ), nx AS (
     SELECT cid, act, lead(act) OVER w AS next_act,
            epoch(lead(ts) OVER w) - epoch(ts) AS wait_s,
            row_number() OVER w = 1 AS first, lead(act) OVER w IS NULL AS last
     FROM kept WINDOW w AS (PARTITION BY cid ORDER BY pos)
 )
-SELECT act AS src, next_act AS dst, count(*) AS n, median(wait_s) AS median_s, avg(wait_s) AS mean_s,
-       FALSE AS is_boundary
+SELECT act AS src, next_act AS dst, count(*) AS n, {"median(wait_s)" if median else "NULL::DOUBLE"} AS median_s,
+       avg(wait_s) AS mean_s, FALSE AS is_boundary
 FROM nx WHERE next_act IS NOT NULL GROUP BY act, next_act
 UNION ALL
 SELECT act, NULL, count(*) FILTER (WHERE first), NULL, NULL, TRUE FROM nx GROUP BY act
@@ -112,7 +127,7 @@ def case_totals(log: str, f: CaseFilter) -> str:
     return f"""
 SELECT count(*) AS cases, coalesce(sum(n_events), 0) AS events,
        median(duration_s) AS median_s, quantile_cont(duration_s, 0.9) AS p90_s
-FROM {cs(log)} WHERE cid IN ({case_filter(log, f)})
+FROM {cs(log)}{_in_cases(log, f, "WHERE")}
 """
 
 
@@ -120,7 +135,7 @@ def variants(log: str, f: CaseFilter) -> str:
     """Variants of the filtered cases: activity codes, cases, median duration ($limit of them)."""
     return f"""
 SELECT variant, count(*) AS cases, median(duration_s) AS median_s, min(case_id) AS example
-FROM {cs(log)} WHERE cid IN ({case_filter(log, f)})
+FROM {cs(log)}{_in_cases(log, f, "WHERE")}
 GROUP BY variant ORDER BY cases DESC, example LIMIT $limit
 """
 
@@ -147,7 +162,7 @@ def cases_on_edge(log: str, f: CaseFilter) -> str:
     """The cases that pass directly from $src to $dst, longest wait first."""
     return f"""
 SELECT e.case_id, max(e.wait_s) AS wait_s FROM {ev(log)} e
-WHERE e.activity = $src AND e.next_activity = $dst AND e.cid IN ({case_filter(log, f)})
+WHERE e.activity = $src AND e.next_activity = $dst{_in_cases(log, f).replace(" cid", " e.cid")}
 GROUP BY e.case_id ORDER BY wait_s DESC, e.case_id LIMIT $limit
 """
 

@@ -20,6 +20,8 @@ its most frequent incoming and outgoing edge, so no kept activity is left unconn
 from __future__ import annotations
 
 import math
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -29,7 +31,7 @@ from crmflow.jsonable import JsonMixin
 from crmflow.store import explorer_queries as xq
 from crmflow.store.explorer_queries import CaseFilter
 from crmflow.store.schema import DERIVED_COLUMNS
-from crmflow.store.store import EventLog
+from crmflow.store.store import EventLog, EventStore
 
 __all__ = ["CaseFilter", "ProcessMap", "process_map", "variants", "timeline", "cases", "cases_on_edge", "check_filter"]
 
@@ -39,7 +41,6 @@ class MapNode(JsonMixin):
     id: str
     label: str
     events: int
-    cases: int
     starts: int
     ends: int
 
@@ -95,6 +96,11 @@ def check_filter(log: EventLog, f: CaseFilter) -> CaseFilter:
         ]
         if f.attribute not in cols:
             raise WebError(f"the log has no attribute {f.attribute!r}; it has: {', '.join(cols)}")
+        kind = log.store.scalar(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+            [log.events_table, f.attribute],
+        )
+        f = replace(f, text_attribute=kind == "VARCHAR")
     return f
 
 
@@ -128,20 +134,24 @@ def process_map(
     activities, paths = _pct(activities, "activities"), _pct(paths, "paths")
     store, name = log.store, log.name
     params = f.params()
-    totals = store.rows(xq.case_totals(name, f), params)[0]
-    acts = store.rows(xq.activity_counts(name, f), params)
+    totals, acts = _base(log, f)
     keep_n = max(1, math.ceil(len(acts) * activities / 100)) if acts else 0
     kept = acts[:keep_n]
     by_code = {a["act"]: a for a in kept}
     if keep_n == len(acts):
-        raw = store.rows(xq.edges(name, f), params)
+        raw = _all_edges(log, f, mode == "performance")
         edges = [MapEdge(str(r["src"]), str(r["dst"]), r["n"], r["median_s"], r["mean_s"]) for r in raw]
         edges += [MapEdge(START, str(a["act"]), a["starts"], None, None) for a in kept if a["starts"]]
         edges += [MapEdge(str(a["act"]), END, a["ends"], None, None) for a in kept if a["ends"]]
         starts = {a["act"]: a["starts"] for a in kept}
         ends = {a["act"]: a["ends"] for a in kept}
     else:
-        raw = store.rows(xq.edges_among(name, f), {**params, "acts": list(by_code)})
+        kept_codes = tuple(sorted(by_code))
+
+        def among() -> list[dict[str, Any]]:
+            return store.rows(xq.edges_among(name, f, median=mode == "performance"), {**params, "acts": list(kept_codes)})
+
+        raw = _cached(log, (f"{name}/among/{kept_codes}", f, mode == "performance"), among)
         edges, starts, ends = [], {}, {}
         for r in raw:
             if not r["is_boundary"]:
@@ -155,8 +165,7 @@ def process_map(
                 if r["n"]:
                     edges.append(MapEdge(START, str(r["src"]), r["n"], None, None))
     nodes = tuple(
-        MapNode(str(a["act"]), a["activity"], a["events"], a["cases"], starts.get(a["act"], 0), ends.get(a["act"], 0))
-        for a in kept
+        MapNode(str(a["act"]), a["activity"], a["events"], starts.get(a["act"], 0), ends.get(a["act"], 0)) for a in kept
     )
     return ProcessMap(
         mode=mode,
@@ -168,6 +177,45 @@ def process_map(
         nodes=nodes,
         edges=tuple(_prune(edges, paths)),
     )
+
+
+# The aggregates a filter gives do not depend on the sliders or the mode: moving the path slider or
+# switching frequency/performance re-uses them. The cache hangs on the store weakly: a new import is a
+# new store, and a dropped store takes its entries with it.
+_CACHE: weakref.WeakKeyDictionary[EventStore, OrderedDict[tuple[str, CaseFilter, bool], Any]] = weakref.WeakKeyDictionary()
+_CACHE_SIZE = 64
+
+
+def _cached(log: EventLog, key: tuple[str, CaseFilter, bool], compute: Any) -> Any:
+    entries = _CACHE.setdefault(log.store, OrderedDict())
+    if key in entries:
+        entries.move_to_end(key)
+        return entries[key]
+    value = compute()
+    entries[key] = value
+    if len(entries) > _CACHE_SIZE:
+        entries.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    """Forget the cached aggregates (benchmarks measure the cold path with it)."""
+    _CACHE.clear()
+
+
+def _base(log: EventLog, f: CaseFilter) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def compute() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        params = f.params()
+        return log.store.rows(xq.case_totals(log.name, f), params)[0], log.store.rows(xq.activity_counts(log.name, f), params)
+
+    return _cached(log, (log.name, f, False), compute)  # type: ignore[no-any-return]
+
+
+def _all_edges(log: EventLog, f: CaseFilter, median: bool) -> list[dict[str, Any]]:
+    def compute() -> list[dict[str, Any]]:
+        return log.store.rows(xq.edges(log.name, f, median=median), f.params())
+
+    return _cached(log, (log.name + "/edges", f, median), compute)  # type: ignore[no-any-return]
 
 
 def _prune(edges: list[MapEdge], paths: float) -> list[MapEdge]:

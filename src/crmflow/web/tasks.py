@@ -2,8 +2,8 @@
 
 :class:`TaskService` is the seam: list, claim, complete with variables and delegate user tasks;
 list process instances and incidents; retry an incident. :class:`InMemoryTaskService` implements it
-in memory (tests, and ``crmflow serve`` before an engine is connected); the engine's own
-implementation is plugged in through :mod:`crmflow.web.engine_adapter` only. Who may see or work on
+in memory (tests, and ``crmflow serve`` before an engine is connected); the engine's task API
+(issue 12) is plugged in by giving its adapter as ``AppConfig.tasks`` — one module, nothing else changes. Who may see or work on
 which task is decided in :mod:`crmflow.web.permissions`, not here.
 
 >>> from datetime import datetime, UTC
