@@ -161,6 +161,8 @@ def test_dashboard_numbers_equal_audit_json(served: tuple[Site, str], browser: A
     open_tasks = len(site.tasks.list_tasks())
     page.wait_for_function(f"() => document.getElementById('live-open').textContent === '{open_tasks}'")
     page.wait_for_selector("#funnel-chart svg")
+    page.wait_for_selector("#imr-chart svg")
+    assert int(page.get_attribute("#imr-chart", "data-points")) >= 20
     page.screenshot(path=str(shots / "web-dashboard.png"), full_page=True)
     assert page.errors == []
 

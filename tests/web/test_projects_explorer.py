@@ -154,3 +154,20 @@ def test_an_edited_mapping_reimports_the_source(site: Site) -> None:
     (src,) = c.get("/api/projects/odd").json()["sources"]
     assert src["mapping"]["activity"] == "Step"
     assert c.put("/api/projects/odd/mapping", json={"mapping": {"colour": "Step"}}).status_code == 400
+
+
+def test_control_chart_limits_and_sigma_levels(audited: Site) -> None:
+    c, _ = signed_in(audited, "alice")
+    out = c.get("/api/projects/demo/control").json()
+    chart = out["cycle_time_imr"]
+    values = [p["value"] for p in chart["points"]]
+    assert len(values) >= 20  # ~170 days of the demo export, by week
+    mr = [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
+    assert chart["centre"] == pytest.approx(sum(values) / len(values))
+    assert chart["ucl"] == pytest.approx(chart["centre"] + 2.66 * sum(mr) / len(mr))
+    assert [p["out"] for p in chart["points"]] == [not chart["lcl"] <= v <= chart["ucl"] for v in values]
+    doc = c.get("/api/projects/demo/audit").json()
+    first = next(s for s in doc["sla"] if s["name"] == "first-contact")
+    from statistics import NormalDist
+
+    assert out["sla_sigma"]["first-contact"] == pytest.approx(NormalDist().inv_cdf(first["compliance"]) + 1.5)

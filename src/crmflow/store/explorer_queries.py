@@ -173,3 +173,11 @@ def attribute_values(log: str, column: str) -> str:
 SELECT CAST({ident(column)} AS VARCHAR) AS value, count(*) AS n FROM {ev(log)}
 WHERE {ident(column)} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT 50
 """
+
+
+def weekly_cycle_time(log: str) -> str:
+    """Cases by the ISO week of their last event: count and mean cycle time (first to last event)."""
+    return f"""
+SELECT date_trunc('week', end_ts) AS week, count(*) AS cases, avg(duration_s) AS mean_s
+FROM {cs(log)} GROUP BY 1 ORDER BY 1
+"""

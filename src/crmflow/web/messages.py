@@ -93,6 +93,15 @@ UI: dict[str, dict[str, str]] = {
     "compliance": {"en": "Compliance", "ru": "Соблюдение"},
     "breaches": {"en": "Breaches", "ru": "Нарушений"},
     "funnel": {"en": "Funnel", "ru": "Воронка"},
+    "sigma_level": {"en": "Sigma level", "ru": "Уровень сигма"},
+    "imr": {
+        "en": "Cycle time control chart (I-MR, weekly mean)",
+        "ru": "Контрольная карта длительности цикла (I-MR, среднее за неделю)",
+    },
+    "imr_hint": {
+        "en": "Cases by the week of their last event; limits: mean ± 2.66 × mean moving range; red: outside the limits.",
+        "ru": "Кейсы по неделе последнего события; границы: среднее ± 2,66 × средний скользящий размах; красным — за границами.",
+    },
     "stage": {"en": "Stage", "ru": "Этап"},
     "reached": {"en": "Reached", "ru": "Дошли"},
     "inbox": {"en": "Task inbox", "ru": "Входящие задачи"},

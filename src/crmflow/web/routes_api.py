@@ -17,7 +17,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from crmflow.errors import AccessDeniedError
-from crmflow.web import audit_view, explorer
+from crmflow.web import audit_view, control, explorer
 from crmflow.web.app import Ctx, CtxDep
 from crmflow.web.explorer import CaseFilter
 from crmflow.web.tasks import Task
@@ -184,6 +184,21 @@ def kpis(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
     if not ctx.need_user().can("project.read"):
         raise AccessDeniedError(f"{ctx.need_user().name} may not read project {name}")
     return audit_view.kpis(_doc(ctx, name)).to_dict()
+
+
+@router.get("/projects/{name}/control")
+def control_charts(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
+    """I-MR of the weekly mean cycle time, and the sigma level of each SLA's compliance."""
+    ctx.need("dashboard.read")
+    ctx.need("project.read")
+    k = audit_view.kpis(_doc(ctx, name))
+    log = ctx.workspace.log(name)
+    with ctx.workspace.lock(name):
+        chart = control.cycle_time_imr(log)
+    return {
+        "cycle_time_imr": json.loads(json.dumps(chart.to_dict(), default=str)),
+        "sla_sigma": {s.name: control.sigma_level(s.compliance) for s in k.sla},
+    }
 
 
 @router.get("/projects/{name}/findings")

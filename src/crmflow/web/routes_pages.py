@@ -17,7 +17,7 @@ from crmflow.findings.calendar import WorkCalendar
 from crmflow.ingest.columns import FIELDS, field_label
 from crmflow.ingest.problems import problem_label
 from crmflow.report.messages import format_duration, format_number, format_percent
-from crmflow.web import audit_view, explorer
+from crmflow.web import audit_view, control, explorer
 from crmflow.web import security as sec
 from crmflow.web.app import Ctx, CtxDep
 from crmflow.web.explorer import CaseFilter
@@ -256,7 +256,18 @@ def dashboard(name: Name, ctx: Ctx = CtxDep) -> Response:
     ctx.need("dashboard.read")
     ctx.need("project.read")
     doc = ctx.workspace.audit_document(name)
-    return render(ctx, "dashboard.html", project=ctx.workspace.project(name), k=audit_view.kpis(doc) if doc else None)
+    chart = None
+    if doc:
+        with ctx.workspace.lock(name):
+            chart = control.cycle_time_imr(ctx.workspace.log(name))
+    return render(
+        ctx,
+        "dashboard.html",
+        project=ctx.workspace.project(name),
+        k=audit_view.kpis(doc) if doc else None,
+        imr=chart.to_dict() if chart else None,
+        sigma=control.sigma_level,
+    )
 
 
 # work -----------------------------------------------------------------------------------------

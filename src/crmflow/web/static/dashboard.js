@@ -15,6 +15,26 @@
       series: [{ type: "bar", data: values, label: { show: true, position: "right", formatter: (p) => cf.num(p.value) }, itemStyle: { color: "#2f6fb3" } }],
     });
   }
+  const imrBox = document.getElementById("imr-chart");
+  if (imrBox && window.echarts) {
+    const imr = JSON.parse(imrBox.dataset.imr);
+    const days = (s) => s / 86400;
+    const c = window.echarts.init(imrBox, null, { renderer: "svg" });
+    const line = (y, name, color) => ({ yAxis: days(y), name, lineStyle: { color, type: "dashed" }, label: { formatter: name + " " + cf.duration(y) } });
+    c.setOption({
+      animation: false,
+      grid: { left: 60, right: 120, top: 20, bottom: 40 },
+      tooltip: { trigger: "axis", valueFormatter: (v) => cf.duration(v * 86400) },
+      xAxis: { type: "category", data: imr.points.map((p) => p.label) },
+      yAxis: { type: "value", axisLabel: { formatter: (v) => cf.num(v) + (cf.lang === "ru" ? " д" : " d") } },
+      series: [{
+        type: "line", data: imr.points.map((p) => ({ value: days(p.value), itemStyle: { color: p.out ? "#c0392b" : "#2f6fb3" }, symbolSize: p.out ? 9 : 5 })),
+        lineStyle: { color: "#2f6fb3" },
+        markLine: { symbol: "none", data: [line(imr.ucl, imrBox.dataset.labelUcl, "#c0392b"), line(imr.centre, imrBox.dataset.labelCl, "#555"), line(imr.lcl, imrBox.dataset.labelLcl, "#c0392b")] },
+      }],
+    });
+    imrBox.dataset.points = String(imr.points.length);
+  }
   const live = document.getElementById("live-open");
   if (live && window.EventSource) {
     const es = new EventSource("/api/events?seconds=300");
