@@ -163,6 +163,7 @@ def test_dashboard_numbers_equal_audit_json(served: tuple[Site, str], browser: A
     page.wait_for_selector("#funnel-chart svg")
     page.wait_for_selector("#imr-chart svg")
     assert int(page.get_attribute("#imr-chart", "data-points")) >= 20
+    assert page.locator(".p-chart svg").count() == len(doc["sla"])
     page.screenshot(path=str(shots / "web-dashboard.png"), full_page=True)
     assert page.errors == []
 

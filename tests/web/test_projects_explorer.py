@@ -171,3 +171,9 @@ def test_control_chart_limits_and_sigma_levels(audited: Site) -> None:
     from statistics import NormalDist
 
     assert out["sla_sigma"]["first-contact"] == pytest.approx(NormalDist().inv_cdf(first["compliance"]) + 1.5)
+    charts = {c["sla"]: c for c in out["sla_p_charts"]}
+    assert set(charts) == {s["name"] for s in doc["sla"]}  # both lists of violating cases are complete in the demo
+    for s in doc["sla"]:
+        pts = charts[s["name"]]["points"]
+        assert sum(p["n"] for p in pts) == s["cases_checked"] and sum(p["breaches"] for p in pts) == s["violations"]
+        assert charts[s["name"]]["p_bar"] == pytest.approx(1 - s["compliance"])

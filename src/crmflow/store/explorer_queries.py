@@ -181,3 +181,13 @@ def weekly_cycle_time(log: str) -> str:
 SELECT date_trunc('week', end_ts) AS week, count(*) AS cases, avg(duration_s) AS mean_s
 FROM {cs(log)} GROUP BY 1 ORDER BY 1
 """
+
+
+def weekly_sla_breaches(log: str) -> str:
+    """Per ISO week of a case's first ``$from`` event: cases checked by the SLA, and those in ``$ids`` (its breaches)."""
+    return f"""
+WITH f AS (SELECT case_id, min(ts) AS from_ts FROM {ev(log)} WHERE activity = $from GROUP BY case_id)
+SELECT date_trunc('week', from_ts) AS week, count(*) AS n,
+       count(*) FILTER (WHERE case_id IN (SELECT unnest($ids))) AS breaches
+FROM f GROUP BY 1 ORDER BY 1
+"""

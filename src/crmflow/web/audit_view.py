@@ -138,5 +138,10 @@ def sources(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return list((doc.get("input") or {}).get("sources") or [])
 
 
+def sla_details(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each SLA of the audit as written (from/to activities, violations, the violating cases)."""
+    return list(doc.get("sla") or [])
+
+
 def quarantine_reasons(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return list((doc.get("quarantine") or {}).get("by_reason") or [])

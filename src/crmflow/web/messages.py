@@ -98,6 +98,11 @@ UI: dict[str, dict[str, str]] = {
         "en": "Cycle time control chart (I-MR, weekly mean)",
         "ru": "Контрольная карта длительности цикла (I-MR, среднее за неделю)",
     },
+    "p_chart": {"en": "SLA “{sla}”: breach share by week (p-chart)", "ru": "SLA «{sla}»: доля нарушений по неделям (p-карта)"},
+    "p_hint": {
+        "en": "Cases by the week of their first start event; limits: p̄ ± 3·√(p̄(1−p̄)/n) per week; red: outside the limits.",
+        "ru": "Кейсы по неделе первого начального события; границы: p̄ ± 3·√(p̄(1−p̄)/n) для каждой недели; красным — за границами.",
+    },
     "imr_hint": {
         "en": "Cases by the week of their last event; limits: mean ± 2.66 × mean moving range; red: outside the limits.",
         "ru": "Кейсы по неделе последнего события; границы: среднее ± 2,66 × средний скользящий размах; красным — за границами.",

@@ -188,15 +188,18 @@ def kpis(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
 
 @router.get("/projects/{name}/control")
 def control_charts(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
-    """I-MR of the weekly mean cycle time, and the sigma level of each SLA's compliance."""
+    """I-MR of the weekly mean cycle time, p-charts of the SLA breach share, the sigma level of each SLA."""
     ctx.need("dashboard.read")
     ctx.need("project.read")
-    k = audit_view.kpis(_doc(ctx, name))
+    doc = _doc(ctx, name)
+    k = audit_view.kpis(doc)
     log = ctx.workspace.log(name)
     with ctx.workspace.lock(name):
         chart = control.cycle_time_imr(log)
+        p_charts = control.sla_p_charts(log, audit_view.sla_details(doc))
     return {
-        "cycle_time_imr": json.loads(json.dumps(chart.to_dict(), default=str)),
+        "cycle_time_imr": chart.to_dict(),
+        "sla_p_charts": [c.to_dict() for c in p_charts],
         "sla_sigma": {s.name: control.sigma_level(s.compliance) for s in k.sla},
     }
 

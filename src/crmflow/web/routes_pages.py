@@ -256,16 +256,18 @@ def dashboard(name: Name, ctx: Ctx = CtxDep) -> Response:
     ctx.need("dashboard.read")
     ctx.need("project.read")
     doc = ctx.workspace.audit_document(name)
-    chart = None
+    chart, p_charts = None, []
     if doc:
         with ctx.workspace.lock(name):
             chart = control.cycle_time_imr(ctx.workspace.log(name))
+            p_charts = control.sla_p_charts(ctx.workspace.log(name), audit_view.sla_details(doc))
     return render(
         ctx,
         "dashboard.html",
         project=ctx.workspace.project(name),
         k=audit_view.kpis(doc) if doc else None,
         imr=chart.to_dict() if chart else None,
+        p_charts=[c.to_dict() for c in p_charts],
         sigma=control.sigma_level,
     )
 

@@ -35,6 +35,26 @@
     });
     imrBox.dataset.points = String(imr.points.length);
   }
+  for (const box of document.querySelectorAll(".p-chart")) {
+    if (!window.echarts) break;
+    const pc = JSON.parse(box.dataset.p);
+    const c = window.echarts.init(box, null, { renderer: "svg" });
+    const labels = pc.points.map((p) => p.label);
+    c.setOption({
+      animation: false,
+      grid: { left: 60, right: 40, top: 20, bottom: 40 },
+      tooltip: { trigger: "axis", valueFormatter: (v) => cf.pct(v) },
+      xAxis: { type: "category", data: labels },
+      yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v) => cf.pct(v) } },
+      series: [
+        { name: "p", type: "line", data: pc.points.map((p) => ({ value: p.p, itemStyle: { color: p.out ? "#c0392b" : "#2f6fb3" }, symbolSize: p.out ? 9 : 5 })), lineStyle: { color: "#2f6fb3" } },
+        { name: "UCL", type: "line", step: "middle", symbol: "none", data: pc.points.map((p) => p.ucl), lineStyle: { color: "#c0392b", type: "dashed" } },
+        { name: "p̄", type: "line", symbol: "none", data: pc.points.map(() => pc.p_bar), lineStyle: { color: "#555", type: "dashed" } },
+        { name: "LCL", type: "line", step: "middle", symbol: "none", data: pc.points.map((p) => p.lcl), lineStyle: { color: "#c0392b", type: "dashed" } },
+      ],
+    });
+    box.dataset.points = String(pc.points.length);
+  }
   const live = document.getElementById("live-open");
   if (live && window.EventSource) {
     const es = new EventSource("/api/events?seconds=300");
