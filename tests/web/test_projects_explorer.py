@@ -177,3 +177,25 @@ def test_control_chart_limits_and_sigma_levels(audited: Site) -> None:
         pts = charts[s["name"]]["points"]
         assert sum(p["n"] for p in pts) == s["cases_checked"] and sum(p["breaches"] for p in pts) == s["violations"]
         assert charts[s["name"]]["p_bar"] == pytest.approx(1 - s["compliance"])
+
+
+def test_nps_and_ces_from_a_survey_joined_by_deal_id(audited: Site) -> None:
+    c, _ = signed_in(audited, "alice")
+    doc = c.get("/api/projects/demo/audit").json()
+    cases = [r["case_id"] for r in c.get("/api/projects/demo/cases", params={"finding": 0}).json()][:6]
+    lines = ["ID сделки;Оценка NPS;CES"]
+    scores = [10, 9, 8, 6, 3, 10]
+    lines += [f"{case};{s};{1 + i % 7}" for i, (case, s) in enumerate(zip(cases, scores, strict=True))]
+    lines += [";9;2", "no-such-deal;9;2", f"{cases[0]};11;2", f"{cases[1]};abc;2"]
+    r = c.post("/api/projects/demo/survey", files={"file": ("survey.csv", ("\n".join(lines) + "\n").encode("cp1251"))})
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert (s["rows"], s["matched"], s["problem_count"]) == (10, 6, 4)
+    assert s["nps"] == pytest.approx(100 * (3 - 2) / 6)
+    assert s["ces"] == pytest.approx(sum(1 + i % 7 for i in range(6)) / 6)
+    assert {p["kind"] for p in s["problems"]} == {"survey_no_key", "survey_no_case", "survey_bad_score"}
+    assert sum(o["responses"] for o in s["by_outcome"]) == 6
+    assert c.get("/api/projects/demo/survey").json() == s
+    bad = c.post("/api/projects/demo/survey", files={"file": ("x.csv", b"a;b\n1;2\n")})
+    assert bad.status_code == 400 and "headers are a, b" in bad.json()["detail"]
+    assert doc  # the audit is untouched by a survey

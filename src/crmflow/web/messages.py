@@ -93,6 +93,22 @@ UI: dict[str, dict[str, str]] = {
     "compliance": {"en": "Compliance", "ru": "Соблюдение"},
     "breaches": {"en": "Breaches", "ru": "Нарушений"},
     "funnel": {"en": "Funnel", "ru": "Воронка"},
+    "survey": {"en": "Customer survey (NPS / CES)", "ru": "Опрос клиентов (NPS / CES)"},
+    "survey_upload": {
+        "en": "Upload a survey CSV (deal id, NPS 0–10, CES 1–7)",
+        "ru": "Загрузить опрос CSV (ID сделки, NPS 0–10, CES 1–7)",
+    },
+    "nps": {"en": "NPS", "ru": "NPS"},
+    "ces": {"en": "CES (mean, 1–7)", "ru": "CES (среднее, 1–7)"},
+    "responses": {"en": "Responses", "ru": "Ответов"},
+    "outcome": {"en": "Outcome (last step)", "ru": "Итог (последний шаг)"},
+    "survey_rows": {
+        "en": "{matched} of {rows} rows joined to cases; {problems} refused:",
+        "ru": "Связано с кейсами строк: {matched} из {rows}; отклонено: {problems}:",
+    },
+    "survey_no_key": {"en": "no deal/case id", "ru": "нет ID сделки/кейса"},
+    "survey_no_case": {"en": "matches no case of the project", "ru": "не совпадает ни с одним кейсом проекта"},
+    "survey_bad_score": {"en": "score out of range or not a number", "ru": "оценка вне диапазона или не число"},
     "sigma_level": {"en": "Sigma level", "ru": "Уровень сигма"},
     "imr": {
         "en": "Cycle time control chart (I-MR, weekly mean)",

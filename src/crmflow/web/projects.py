@@ -220,6 +220,30 @@ class Workspace:
             result.write(out, lang=lang)
         return json.loads((out / "audit.json").read_text(encoding="utf-8"))
 
+    def set_survey(self, name: str, filename: str, data: bytes) -> dict[str, Any]:
+        """Keep an uploaded survey CSV as the project's survey and assess it against the log."""
+        self.project(name)
+        if len(data) > MAX_UPLOAD:
+            raise WebError(f"{filename}: {len(data)} bytes is more than the upload limit of {MAX_UPLOAD} bytes")
+        path = self.folder(name) / "survey.csv"
+        path.write_bytes(data)
+        try:
+            return self.survey(name) or {}
+        except CrmflowError:
+            path.unlink()
+            raise
+
+    def survey(self, name: str) -> dict[str, Any] | None:
+        """NPS/CES of the project's survey joined to its cases, or None without a survey."""
+        from crmflow.web.survey import assess
+
+        self.project(name)
+        path = self.folder(name) / "survey.csv"
+        if not path.is_file():
+            return None
+        with self.lock(name):
+            return assess(self.log(name), path).to_dict()
+
     def audit_document(self, name: str) -> dict[str, Any] | None:
         """The project's ``audit.json`` as written, or None before the first audit."""
         self.project(name)

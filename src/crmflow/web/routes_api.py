@@ -155,6 +155,28 @@ def set_mapping(name: Name, body: MappingIn, ctx: Ctx = CtxDep) -> dict[str, Any
     return result
 
 
+@router.post("/projects/{name}/survey")
+async def upload_survey(name: Name, file: Annotated[UploadFile, File()], ctx: Ctx = CtxDep) -> dict[str, Any]:
+    """A survey CSV (deal id, NPS 0–10 and/or CES 1–7) joined to the project's cases."""
+    ctx.need("project.write")
+    data = await file.read()
+    result = await asyncio.to_thread(ctx.workspace.set_survey, name, file.filename or "survey.csv", data)
+    ctx.log("project.survey", name, {"file": file.filename, "rows": result.get("rows")})
+    return result
+
+
+@router.get("/projects/{name}/survey")
+def survey(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
+    ctx.need("dashboard.read")
+    ctx.need("project.read")
+    result = ctx.workspace.survey(name)
+    if result is None:
+        from crmflow.errors import WebNotFoundError
+
+        raise WebNotFoundError(f"project {name!r} has no survey yet: upload one (POST /api/projects/{name}/survey)")
+    return result
+
+
 @router.post("/projects/{name}/audit")
 def run_audit(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
     ctx.need("project.write")

@@ -178,6 +178,19 @@ async def mapping(name: Name, ctx: Ctx = CtxDep) -> Response:
     return back(f"/p/{name}")
 
 
+@router.post("/p/{name}/survey")
+async def upload_survey(name: Name, ctx: Ctx = CtxDep, file: Annotated[UploadFile | None, File()] = None) -> Response:
+    ctx.need("project.write")
+    if file is None:
+        from crmflow.errors import WebError
+
+        raise WebError("choose a survey file to upload")
+    data = await file.read()
+    result = await asyncio.to_thread(ctx.workspace.set_survey, name, file.filename or "survey.csv", data)
+    ctx.log("project.survey", name, {"file": file.filename, "rows": result.get("rows")})
+    return back(f"/p/{name}/dashboard")
+
+
 @router.post("/p/{name}/audit")
 async def run_audit(name: Name, ctx: Ctx = CtxDep) -> Response:
     ctx.need("project.write")
@@ -268,6 +281,7 @@ def dashboard(name: Name, ctx: Ctx = CtxDep) -> Response:
         k=audit_view.kpis(doc) if doc else None,
         imr=chart.to_dict() if chart else None,
         p_charts=[c.to_dict() for c in p_charts],
+        survey=ctx.workspace.survey(name) if doc else None,
         sigma=control.sigma_level,
     )
 
