@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import pytest
+
 from tests.web.helpers import PASSWORD, Site, client, csrf_of, signed_in
 
 
@@ -132,3 +134,15 @@ def test_language_switch_and_locale(site: Site) -> None:
     assert "Входящие задачи" in c.get("/inbox").text
     r = c.post("/lang", data={"csrf": token, "lang": "ru", "next": "//evil.example"}, follow_redirects=False)
     assert r.headers["location"] == "/"
+
+
+def test_an_upload_over_the_limit_is_refused_and_not_kept(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crmflow.web.projects as projects
+
+    c, _ = signed_in(site, "alice")
+    c.post("/api/projects", json={"name": "big"})
+    monkeypatch.setattr(projects, "MAX_UPLOAD", 1000)
+    r = c.post("/api/projects/big/upload", files={"file": ("../../big.csv", b"x" * 5000)})
+    assert r.status_code == 400 and "upload limit of 1000 bytes" in r.json()["detail"]
+    assert list((site.data / "projects" / "big" / "uploads").iterdir()) == []
+    assert not (site.data / "big.csv").exists()

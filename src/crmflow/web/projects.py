@@ -17,13 +17,14 @@ memory once per import (:func:`crmflow.sources.project.open_project_log`) and ke
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from crmflow.errors import CrmflowError, WebError, WebNotFoundError
 from crmflow.ingest.columns import FIELDS, mapping_from_dict
@@ -67,6 +68,21 @@ def safe_filename(name: str) -> str:
     if not base:
         raise WebError(f"uploaded file name {name!r} is empty after removing path parts")
     return base[:120]
+
+
+def _save(data: bytes | BinaryIO, dest: Path, filename: str) -> int:
+    """Write an upload to ``dest`` in 1 MiB chunks, refusing more than :data:`MAX_UPLOAD` bytes."""
+    src: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
+    written = 0
+    with dest.open("wb") as out:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > MAX_UPLOAD:
+                out.close()
+                dest.unlink()
+                raise WebError(f"{filename}: more than the upload limit of {MAX_UPLOAD} bytes; nothing was kept")
+            out.write(chunk)
+    return written
 
 
 class Workspace:
@@ -121,20 +137,23 @@ class Workspace:
         return self.project(s)
 
     # import ----------------------------------------------------------------------------------
-    def upload(self, name: str, filename: str, data: bytes, *, lang: str = "en") -> dict[str, Any]:
-        """Keep an uploaded file and (re-)import every event file of the project.
+    def upload(self, name: str, filename: str, data: bytes | BinaryIO, *, lang: str = "en") -> dict[str, Any]:
+        """Keep an uploaded file (bytes or a binary file, copied in chunks) and (re-)import every event file.
 
         A ``.yaml``/``.yml`` upload is kept as the project's audit rules instead of being imported.
+
+        Raises
+        ------
+        WebError
+            The file is larger than :data:`MAX_UPLOAD` (nothing is kept).
         """
         self.project(name)
-        if len(data) > MAX_UPLOAD:
-            raise WebError(f"{filename}: {len(data)} bytes is more than the upload limit of {MAX_UPLOAD} bytes")
         fname = safe_filename(filename)
         folder = self.folder(name)
         if fname.lower().endswith((".yaml", ".yml")):
             from crmflow.findings.rules import load_rules
 
-            (folder / "rules.yaml").write_bytes(data)
+            _save(data, folder / "rules.yaml", fname)
             try:
                 load_rules(folder / "rules.yaml")
             except CrmflowError:
@@ -144,7 +163,7 @@ class Workspace:
             return {"rules": fname, **(self.reimport(name, lang=lang) if self.project(name).uploads else {})}
         up = folder / "uploads"
         up.mkdir(parents=True, exist_ok=True)
-        (up / fname).write_bytes(data)
+        _save(data, up / fname, fname)
         return self.reimport(name, lang=lang)
 
     def _timezone(self, name: str) -> str | None:
@@ -220,13 +239,11 @@ class Workspace:
             result.write(out, lang=lang)
         return json.loads((out / "audit.json").read_text(encoding="utf-8"))
 
-    def set_survey(self, name: str, filename: str, data: bytes) -> dict[str, Any]:
+    def set_survey(self, name: str, filename: str, data: bytes | BinaryIO) -> dict[str, Any]:
         """Keep an uploaded survey CSV as the project's survey and assess it against the log."""
         self.project(name)
-        if len(data) > MAX_UPLOAD:
-            raise WebError(f"{filename}: {len(data)} bytes is more than the upload limit of {MAX_UPLOAD} bytes")
         path = self.folder(name) / "survey.csv"
-        path.write_bytes(data)
+        _save(data, path, filename)
         try:
             return self.survey(name) or {}
         except CrmflowError:

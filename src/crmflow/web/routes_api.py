@@ -141,9 +141,8 @@ def project(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
 @router.post("/projects/{name}/upload")
 async def upload(name: Name, file: Annotated[UploadFile, File()], ctx: Ctx = CtxDep) -> dict[str, Any]:
     ctx.need("project.write")
-    data = await file.read()
-    result = await asyncio.to_thread(ctx.workspace.upload, name, file.filename or "upload", data, lang=ctx.lang)
-    ctx.log("project.upload", name, {"file": file.filename, "bytes": len(data)})
+    result = await asyncio.to_thread(ctx.workspace.upload, name, file.filename or "upload", file.file, lang=ctx.lang)
+    ctx.log("project.upload", name, {"file": file.filename, "bytes": file.size})
     return result
 
 
@@ -159,8 +158,7 @@ def set_mapping(name: Name, body: MappingIn, ctx: Ctx = CtxDep) -> dict[str, Any
 async def upload_survey(name: Name, file: Annotated[UploadFile, File()], ctx: Ctx = CtxDep) -> dict[str, Any]:
     """A survey CSV (deal id, NPS 0–10 and/or CES 1–7) joined to the project's cases."""
     ctx.need("project.write")
-    data = await file.read()
-    result = await asyncio.to_thread(ctx.workspace.set_survey, name, file.filename or "survey.csv", data)
+    result = await asyncio.to_thread(ctx.workspace.set_survey, name, file.filename or "survey.csv", file.file)
     ctx.log("project.survey", name, {"file": file.filename, "rows": result.get("rows")})
     return result
 

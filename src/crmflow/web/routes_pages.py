@@ -162,9 +162,8 @@ async def upload(name: Name, ctx: Ctx = CtxDep, file: Annotated[UploadFile | Non
         from crmflow.errors import WebError
 
         raise WebError("choose a file to upload")
-    data = await file.read()
-    await asyncio.to_thread(ctx.workspace.upload, name, file.filename or "upload", data, lang=ctx.lang)
-    ctx.log("project.upload", name, {"file": file.filename, "bytes": len(data)})
+    await asyncio.to_thread(ctx.workspace.upload, name, file.filename or "upload", file.file, lang=ctx.lang)
+    ctx.log("project.upload", name, {"file": file.filename, "bytes": file.size})
     return back(f"/p/{name}")
 
 
@@ -185,8 +184,7 @@ async def upload_survey(name: Name, ctx: Ctx = CtxDep, file: Annotated[UploadFil
         from crmflow.errors import WebError
 
         raise WebError("choose a survey file to upload")
-    data = await file.read()
-    result = await asyncio.to_thread(ctx.workspace.set_survey, name, file.filename or "survey.csv", data)
+    result = await asyncio.to_thread(ctx.workspace.set_survey, name, file.filename or "survey.csv", file.file)
     ctx.log("project.survey", name, {"file": file.filename, "rows": result.get("rows")})
     return back(f"/p/{name}/dashboard")
 
