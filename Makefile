@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 BPMNJS := web/bpmnjs
 BPMNJS_STAMP := $(BPMNJS)/node_modules/.installed-$(shell cat $(BPMNJS)/package-lock.json | cksum | cut -d' ' -f1)
+WEBAPP := web/app
+WEBAPP_STAMP := $(WEBAPP)/node_modules/.installed-$(shell cat $(WEBAPP)/package-lock.json | cksum | cut -d' ' -f1)
 
 .PHONY: demo test setup system-deps lint bench screenshots clean
 
@@ -49,9 +51,26 @@ system-deps:
 		echo "WARNING: Node.js/npm is missing: install it (Debian/Ubuntu: sudo apt-get install nodejs npm)" \
 		     "to run the bpmn-js import tests; they are skipped without it."; \
 	fi
+# The web app's front-end libraries (cytoscape, cytoscape-dagre, echarts, bpmn-js; npm, pinned by web/app/package-lock.json),
+# served by `crmflow serve` from web/app/node_modules: offline, no CDN.
+	@if [ -f $(WEBAPP_STAMP) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		echo "Installing the web app's front-end libraries (npm ci in $(WEBAPP))…"; \
+		(cd $(WEBAPP) && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+		&& rm -f $(WEBAPP)/node_modules/.installed-* && touch $(WEBAPP_STAMP) \
+		|| echo "WARNING: npm ci failed in $(WEBAPP); crmflow serve will show pages without maps and charts."; \
+	else \
+		echo "WARNING: Node.js/npm is missing: install it (Debian/Ubuntu: sudo apt-get install nodejs npm)" \
+		     "for the web app's maps and charts (crmflow serve)."; \
+	fi
 
 demo: setup
 	$(VENV)/bin/crmflow demo --out out/demo
+	@$(VENV)/bin/crmflow import out/demo/data/bitrix_stage_history.csv --into out/demo/bitrix24.duckdb >/dev/null
+	@mkdir -p out/demo/bitrix24.web && cp out/demo/data/rules_bitrix.yaml out/demo/bitrix24.web/rules.yaml
+	@echo "The web app on the demo project (first admin, then the server; open http://127.0.0.1:8000/):"
+	@echo "  $(VENV)/bin/crmflow users add admin --role admin --data out/demo/web"
+	@echo "  $(VENV)/bin/crmflow serve out/demo/bitrix24.duckdb --data out/demo/web"
 
 test: setup
 	$(PY) -m pytest -q

@@ -119,6 +119,23 @@ class GraphvizNotFoundError(ProcessMapError):
     """Graphviz's ``dot`` program is not installed or not on ``PATH``."""
 
 
+# --- web app (issue 13) ---------------------------------------------------------------------
+class WebError(CrmflowError):
+    """A request of the web app cannot be served as asked (bad account data, unknown project, …)."""
+
+
+class TaskError(WebError):
+    """A task operation was refused: unknown task or wrong state."""
+
+
+class AccessDeniedError(WebError):
+    """The signed-in user's role or data scope does not allow this (HTTP 403)."""
+
+
+class WebNotFoundError(WebError):
+    """The project, case, task or file asked for does not exist (HTTP 404)."""
+
+
 __all__ = [
     "ApiUnreachableError",
     "BpmnError",
@@ -140,6 +157,10 @@ __all__ = [
     "ToBeError",
     "UnsafeInputError",
     "UnsupportedFormatError",
+    "TaskError",
+    "WebError",
+    "AccessDeniedError",
+    "WebNotFoundError",
 ]
 
 
