@@ -63,7 +63,7 @@ _POLARS_FROM_XES = "import polars as pl\ndf = pl.from_pandas(pm4py.read_xes(path
 
 def _child(lib: str, setup: str, stmt: str, path: Path) -> dict[str, float]:
     # Both libraries are imported before the clock starts (crmflow imports its readers lazily).
-    preload = "import crmflow.ingest.reader, crmflow.ingest.csv, crmflow.ingest.xes, crmflow.asis" if lib == "crmflow" else ""
+    preload = "import crmflow.sources.reader, crmflow.ingest.csv, crmflow.ingest.xes, crmflow.asis" if lib == "crmflow" else ""
     code = f"""
 import time, json, resource, warnings, tempfile
 warnings.simplefilter('ignore')

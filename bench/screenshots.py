@@ -32,7 +32,7 @@ def main() -> int:
     from crmflow.asis import asis_model
     from crmflow.bpmn.render import render_png
     from crmflow.bpmn.writer import write_bpmn
-    from crmflow.ingest.reader import read_log
+    from crmflow.sources.reader import read_log
 
     IMG.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -85,7 +85,7 @@ def _split(path: Path, *, lines: bool) -> list[str]:
 
 
 _CRMFLOW = """
-import crmflow.ingest.reader as r, crmflow.sources.registry as g
+import crmflow.sources.reader as r, crmflow.sources.registry as g
 g.adapters()
 t0 = time.perf_counter()
 log = r.read_log(*files, timezone="UTC")

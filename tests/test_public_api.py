@@ -42,7 +42,7 @@ def test_object_centric_and_architecture_entry_points_are_public() -> None:
         "ObjectCentricLog": "crmflow.store.objects",
         "audit_objects": "crmflow.asis_objects",
         "audit_tables": "crmflow.asis_objects",
-        "build_object_log": "crmflow.store.object_model",
+        "build_object_log": "crmflow.sources.object_model",
         "discover_customer_journey": "crmflow.mining.journey",
         "discover_dfd": "crmflow.architecture.dfd",
         "infer_erd": "crmflow.architecture.erd",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from crmflow.base.version import __version__ as __version__
 
 # Public names -> defining module. Imported on first use so `import crmflow` stays light.
 _EXPORTS = {
@@ -36,7 +36,7 @@ _EXPORTS = {
     "audit": "crmflow.asis",
     "audit_objects": "crmflow.asis_objects",
     "audit_tables": "crmflow.asis_objects",
-    "build_object_log": "crmflow.store.object_model",
+    "build_object_log": "crmflow.sources.object_model",
     "case_duration_stats": "crmflow.mining.durations",
     "detect_findings": "crmflow.findings.detect",
     "discover_customer_journey": "crmflow.mining.journey",
@@ -54,7 +54,7 @@ _EXPORTS = {
     "get_variants": "crmflow.mining.variants",
     "infer_erd": "crmflow.architecture.erd",
     "load_rules": "crmflow.findings.rules",
-    "read_log": "crmflow.ingest.reader",
+    "read_log": "crmflow.sources.reader",
     "read_ocel": "crmflow.ingest.ocel",
     "resource_statistics": "crmflow.mining.statistics",
     "write_ocel": "crmflow.store.ocel_export",
@@ -84,7 +84,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from crmflow.findings.rules import load_rules
     from crmflow.ingest.columns import ColumnMapping
     from crmflow.ingest.ocel import read_ocel
-    from crmflow.ingest.reader import read_log
     from crmflow.mining.dfg import DirectlyFollowsGraph, discover_dfg, get_end_activities, get_start_activities
     from crmflow.mining.durations import case_duration_stats, get_all_case_durations, get_case_durations
     from crmflow.mining.filters import (
@@ -97,7 +96,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from crmflow.mining.journey import discover_customer_journey
     from crmflow.mining.statistics import activity_statistics, resource_statistics
     from crmflow.mining.variants import VariantTable, get_variants
-    from crmflow.store.object_model import build_object_log
+    from crmflow.sources.object_model import build_object_log
+    from crmflow.sources.reader import read_log
     from crmflow.store.objects import ObjectCentricLog
     from crmflow.store.ocel_export import write_ocel
     from crmflow.store.schema import EventLogSchema

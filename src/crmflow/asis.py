@@ -1,20 +1,31 @@
 """The As-Is audit: from a log (or a file) to the audit document and its report.
 
-``audit()`` runs the mining and the findings over one log and returns an :class:`AuditResult`
-whose ``data`` is exactly what ``audit.json`` holds (documented by ``docs/audit.schema.json``);
-``write()`` writes ``audit.json`` and the self-contained ``report.html``.
+``audit()`` runs the mining and the findings over one log and returns an :class:`AuditResult`: every
+section typed (:class:`crmflow.results.audit.AuditDocument`), written as ``audit.json`` (documented
+by ``docs/audit.schema.json``) by ``write()`` together with ``asis.bpmn`` and the self-contained
+``report.html``. ``AuditResult.from_json(folder)`` reads a written audit back, typed.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crmflow import __version__
+from crmflow.base.version import __version__
+from crmflow.bpmn.annotate import annotate_bpmn
+from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
+from crmflow.bpmn.layout import layout
+from crmflow.bpmn.render import render_svg
+from crmflow.bpmn.writer import write_bpmn
+from crmflow.discovery.inductive import discover_process_tree
+from crmflow.errors import GraphvizNotFoundError
+from crmflow.findings.detect import detect_findings
+from crmflow.findings.rules import AuditRules, load_rules
+from crmflow.findings.sla import Histogram
 from crmflow.i18n import check_lang
 from crmflow.ingest.problems import problem_label
 from crmflow.jsonable import to_jsonable
@@ -23,6 +34,20 @@ from crmflow.mining.durations import case_duration_stats
 from crmflow.mining.handover import discover_handover
 from crmflow.mining.statistics import activity_statistics, resource_statistics
 from crmflow.mining.variants import get_variants
+from crmflow.quality.summary import quality_summary
+from crmflow.report.html import write_report
+from crmflow.results.audit import SECTIONS, AuditDocument
+from crmflow.results.sections import (
+    BpmnSection,
+    CaseDurations,
+    HandoverSection,
+    LogSummary,
+    QuarantinedRow,
+    QuarantineReason,
+    QuarantineSection,
+    SourceSummary,
+)
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventLog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,31 +70,33 @@ class AuditOutputs:
 
 
 @dataclass(frozen=True, eq=False)
-class AuditResult:
-    """The audit of one log: ``data`` is the ``audit.json`` document."""
+class AuditResult(AuditDocument):
+    """The audit of one log: every section typed (:class:`~crmflow.results.audit.AuditDocument`), and the log.
 
-    log: EventLog
-    data: dict[str, Any]
+    ``log`` is the audited :class:`EventLog` (None for an audit read back with :meth:`from_json`; the
+    document's ``log`` section is ``log_summary``);
+    ``data`` is the ``audit.json`` document written from the typed sections.
+    """
 
-    @property
-    def findings(self) -> list[dict[str, Any]]:
-        return list(self.data["findings"])
+    log: EventLog | None = None
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        """The ``audit.json`` document (:meth:`to_json`)."""
+        return self.to_json()
 
     def to_dict(self) -> dict[str, Any]:
         return self.data
 
     def write(self, out_dir: str | Path, *, lang: str | None = None) -> AuditOutputs:
-        """Write ``audit.json`` and ``report.html`` into ``out_dir`` (created if needed)."""
-        from crmflow.report.html import write_report
-
+        """Write ``audit.json``, ``asis.bpmn`` (when there is a model) and ``report.html`` into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        json_path = out / "audit.json"
-        json_path.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), encoding="utf-8")
-        if self.data.get("bpmn"):
-            (out / "asis.bpmn").write_text(self.data["bpmn"]["xml"], encoding="utf-8")
+        json_path = self.write_json(out / "audit.json")
+        if self.bpmn is not None and self.bpmn.xml:
+            (out / "asis.bpmn").write_text(self.bpmn.xml, encoding="utf-8")
         html_path = out / "report.html"
-        write_report(self.data, html_path, lang=check_lang(lang or self.data["lang"]))
+        write_report(self, html_path, lang=check_lang(lang or self.lang))
         return AuditOutputs(json_path=json_path, html_path=html_path)
 
 
@@ -98,19 +125,12 @@ def asis_model(
     GraphvizNotFoundError
         If Graphviz (needed for the layout) is missing.
     """
-    from crmflow.bpmn.annotate import annotate_bpmn
-    from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
-    from crmflow.bpmn.layout import layout
-    from crmflow.discovery.inductive import discover_process_tree
-
     lang = check_lang(lang)
     lanes = dominant_lanes(log)
     tree = discover_process_tree(log, noise_threshold=noise_threshold)
     definitions = tree_to_bpmn(tree, process_name=process_name, lanes=lanes or None)
     if annotate:
         if findings is None:
-            from crmflow.findings.detect import detect_findings
-
             findings = detect_findings(log, lang=lang).findings
         definitions = annotate_bpmn(
             definitions, activities=activity_statistics(log), dfg=discover_dfg(log), findings=findings, lang=lang
@@ -125,10 +145,6 @@ def asis_bpmn(
 
     ``None`` when Graphviz (needed for the layout) is missing -- the rest of the audit still runs.
     """
-    from crmflow.bpmn.render import render_svg
-    from crmflow.bpmn.writer import write_bpmn
-    from crmflow.errors import GraphvizNotFoundError
-
     try:
         definitions = asis_model(log, noise_threshold=noise_threshold, findings=findings, lang=lang)
     except GraphvizNotFoundError:
@@ -192,17 +208,12 @@ def audit(
     ``source`` is an :class:`EventLog` or a path that :func:`crmflow.read_log` understands;
     ``rules`` is a rules YAML path, a dict, an ``AuditRules`` or ``None`` (defaults).
     """
-    from crmflow.findings.detect import detect_findings
-    from crmflow.findings.rules import AuditRules, load_rules
-
     lang = check_lang(lang)
     step = progress or (lambda _msg: None)
     audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else None
     if isinstance(source, EventLog):
         log = source
     else:
-        from crmflow.ingest.reader import read_log
-
         tz = timezone_name or (audit_rules.calendar.timezone if audit_rules is not None else None)
         log = read_log(source, mapping=mapping, timezone=tz, progress=step, lang=lang)
 
@@ -216,57 +227,55 @@ def audit(
     step("bpmn")
     bpmn = asis_bpmn(log, findings=found.findings, lang=lang)
     step("report")
-    found_d = found.to_dict()
-    data: dict[str, Any] = {
-        "crmflow_version": __version__,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "lang": lang,
-        "input": {"sources": source_summaries(log)},
-        "log": {
-            "cases": summary.cases,
-            "events": summary.events,
-            "activities": summary.activities,
-            "variants": summary.variants,
-            "resources": summary.resources,
-            "start": summary.first_ts,
-            "end": summary.last_ts,
-            "rows_read": summary.rows_read,
-            "quarantined": summary.quarantined,
-        },
-        "dfg": [e.to_dict() for e in dfg.edges],
-        "start_activities": dfg.start_activities,
-        "end_activities": dfg.end_activities,
-        "activities": [a.to_dict() for a in activity_statistics(log)],
-        "resources": [r.to_dict() for r in resource_statistics(log)],
-        "variants": [v.to_dict() for v in variants.top(TOP_VARIANTS)],
-        "variants_total": len(variants),
-        "case_durations": {
-            "cases": durations.cases,
-            "mean_s": durations.mean_s,
-            "median_s": durations.median_s,
-            "p90_s": durations.p90_s,
-            "min_s": durations.min_s,
-            "max_s": durations.max_s,
-            "histogram": {"edges_s": list(durations.histogram_edges_s), "counts": list(durations.histogram_counts)},
-        },
-        "handover": {
-            "resource": [h.to_dict() for h in discover_handover(log, level="resource").edges[:200]],
-            "role": [h.to_dict() for h in discover_handover(log, level="role").edges[:200]],
-        },
-        "findings": found_d["findings"],
-        "sla": found_d["sla"],
-        "funnel": found_d["funnel"],
-        "quarantine": {
-            "count": summary.quarantined,
-            "by_reason": [{**r, "label": problem_label(r["kind"], lang)} for r in log.quarantine_reasons()],
-            "sample": log.quarantine(limit=QUARANTINE_SAMPLE),
-        },
-        "bpmn": bpmn,
-        "rules": found_d.get("rules"),
-        "warnings": found_d.get("warnings", []),
-    }
-    if quality is not None:  # a quality.json document (or its path): the report includes its summary
-        from crmflow.quality.summary import quality_summary
-
-        data["quality"] = quality_summary(quality)
-    return AuditResult(log=log, data=to_jsonable(data))
+    present = set(SECTIONS) - {"objects"} - ({"quality"} if quality is None else set())
+    return AuditResult(
+        crmflow_version=__version__,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        lang=lang,
+        sources=tuple(SourceSummary(**s) for s in source_summaries(log)),
+        log_summary=LogSummary(
+            cases=summary.cases,
+            events=summary.events,
+            activities=summary.activities,
+            variants=summary.variants,
+            resources=summary.resources,
+            start=summary.first_ts.isoformat() if summary.first_ts else None,
+            end=summary.last_ts.isoformat() if summary.last_ts else None,
+            rows_read=summary.rows_read,
+            quarantined=summary.quarantined,
+        ),
+        dfg=dfg.edges,
+        start_activities=dfg.start_activities,
+        end_activities=dfg.end_activities,
+        activities=tuple(activity_statistics(log)),
+        resources=tuple(resource_statistics(log)),
+        variants=tuple(variants.top(TOP_VARIANTS)),
+        variants_total=len(variants),
+        case_durations=CaseDurations(
+            cases=durations.cases,
+            mean_s=durations.mean_s,
+            median_s=durations.median_s,
+            p90_s=durations.p90_s,
+            min_s=durations.min_s,
+            max_s=durations.max_s,
+            histogram=Histogram(edges_s=tuple(durations.histogram_edges_s), counts=tuple(durations.histogram_counts)),
+        ),
+        handover=HandoverSection(
+            resource=discover_handover(log, level="resource").edges[:200],
+            role=discover_handover(log, level="role").edges[:200],
+        ),
+        findings=found.findings,
+        sla=found.sla,
+        funnel=found.funnel,
+        quarantine=QuarantineSection(
+            count=summary.quarantined,
+            by_reason=tuple(QuarantineReason(**r, label=problem_label(r["kind"], lang)) for r in log.quarantine_reasons()),
+            sample=tuple(QuarantinedRow(**r) for r in log.quarantine(limit=QUARANTINE_SAMPLE)),
+        ),
+        bpmn=BpmnSection(**bpmn) if bpmn else None,
+        rules=to_jsonable(found.rules),
+        warnings=found.warnings,
+        quality=quality_summary(quality) if quality is not None else None,
+        present=frozenset(present),
+        log=log,
+    )

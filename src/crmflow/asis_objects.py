@@ -2,7 +2,7 @@
 
 Many CRM exports are not event logs but tables with timestamp columns (a deal with its engage and
 close dates, a lead with its first-contact date). :func:`audit_tables` builds the object-centric
-log the object model describes (:func:`crmflow.store.object_model.build_object_log`), flattens it
+log the object model describes (:func:`crmflow.sources.object_model.build_object_log`), flattens it
 on the chosen object type (each object a case, each related timestamp an event; resources from the
 events, roles optionally from a related object such as the sales agent's team), runs the ordinary
 :func:`crmflow.asis.audit` and adds an ``objects`` section to ``audit.json``:
@@ -20,59 +20,22 @@ All log-sized work is SQL over the object-centric tables; Python assembles the s
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crmflow.asis import AuditResult, audit
 from crmflow.errors import InputError
+from crmflow.findings.rules import AuditRules, load_rules
 from crmflow.i18n import check_lang
-from crmflow.jsonable import JsonMixin, to_jsonable
-from crmflow.store.object_model import ObjectLogBuild, ObjectModel, build_object_log, load_object_model
+from crmflow.results.sections import CaseObjectSummary, SegmentRow
+from crmflow.sources.object_model import ObjectLogBuild, ObjectModel, build_object_log, load_object_model
 from crmflow.store.objects import ObjectCentricLog
 from crmflow.store.queries import ident
 
 #: At most this many segment values are listed (largest first); the rest are summed in ``other``.
 TOP_SEGMENTS = 50
-
-
-@dataclass(frozen=True)
-class SegmentRow(JsonMixin):
-    """One value of the segment attribute: objects, cases and stage reach."""
-
-    value: str
-    objects: int
-    cases: int
-    without_events: int
-    reached: tuple[int, ...]
-    #: Objects reaching the last stage / all objects of the value (None without stages).
-    conversion: float | None
-    #: True for the row summing the values beyond :data:`TOP_SEGMENTS`.
-    other: bool = False
-
-
-@dataclass(frozen=True)
-class CaseObjectSummary(JsonMixin):
-    """The case notion's objects: totals, the segment breakdown, reference checks, the tables' quarantine."""
-
-    object_type: str
-    role: str | None
-    segment: str | None
-    objects: int
-    cases: int
-    without_events: int
-    stages: tuple[str, ...]
-    reached: tuple[int, ...]
-    segments: tuple[SegmentRow, ...]
-    segments_total: int
-    object_types: dict[str, int]
-    counts: dict[str, int]
-    references: tuple[dict[str, Any], ...]
-    rows_read: int
-    rows_without_id: int
-    bad_timestamps: int
-    quarantine: tuple[dict[str, Any], ...]
 
 
 def _lit(text: str) -> str:
@@ -214,7 +177,7 @@ def audit_tables(
     inputs
         The table files (CSV/XLSX/Parquet) the object model names.
     model
-        An :class:`~crmflow.store.object_model.ObjectModel` or its YAML path.
+        An :class:`~crmflow.sources.object_model.ObjectModel` or its YAML path.
     case
         The object type used as the case notion (e.g. ``deal``).
     role
@@ -239,8 +202,6 @@ def audit_tables(
     AuditResult
         As :func:`crmflow.asis.audit`, with ``data["objects"]`` (a :class:`CaseObjectSummary`).
     """
-    from crmflow.findings.rules import AuditRules, load_rules
-
     lang = check_lang(lang)
     step = progress or (lambda _msg: None)
     audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else AuditRules()
@@ -281,15 +242,11 @@ def audit_objects(
     reference checks and counts go into ``data["objects"]``). Returns the audit with
     ``data["objects"]`` (a :class:`CaseObjectSummary`).
     """
-    from crmflow.findings.rules import AuditRules, load_rules
-
     audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else AuditRules()
     log = ocl.flatten(case, role=role)
     result = audit(log, rules=audit_rules, lang=lang, progress=progress, quality=quality)
     summary = case_object_summary(ocl, object_type=case, stages=audit_rules.stages, segment=segment, role=role, build=build)
-    data = dict(result.data)
-    data["objects"] = to_jsonable(summary.to_dict())
-    return AuditResult(log=log, data=data)
+    return dataclasses.replace(result, objects=summary, present=result.present | {"objects"})
 
 
 __all__ = ["TOP_SEGMENTS", "CaseObjectSummary", "SegmentRow", "audit_objects", "audit_tables", "case_object_summary"]

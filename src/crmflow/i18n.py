@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+from crmflow.errors import CrmflowError
+
 Lang = Literal["ru", "en"]
 LANGS: tuple[Lang, ...] = ("ru", "en")
 
 
 def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
-        from crmflow.errors import CrmflowError
-
         raise CrmflowError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
     return lang  # type: ignore[return-value]
 

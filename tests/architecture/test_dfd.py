@@ -12,8 +12,8 @@ from lxml import etree
 from crmflow.architecture.dfd import discover_dfd, load_inventory, parse_inventory, write_dfd
 from crmflow.demo.journeys import generate_journeys
 from crmflow.errors import ObjectModelError
-from crmflow.ingest.reader import read_log
-from crmflow.store.object_model import build_object_log
+from crmflow.sources.object_model import build_object_log
+from crmflow.sources.reader import read_log
 from tests.conftest import ROOT
 
 INVENTORY = ROOT / "src" / "crmflow" / "architecture" / "examples" / "inventory.yaml"

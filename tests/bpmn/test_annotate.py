@@ -18,9 +18,9 @@ from crmflow.demo.bitrix import generate_bitrix_demo
 from crmflow.discovery.process_tree import ProcessTree as T
 from crmflow.errors import BpmnError
 from crmflow.findings.model import Finding
-from crmflow.ingest.reader import read_log
 from crmflow.mining.dfg import discover_dfg
 from crmflow.mining.statistics import activity_statistics
+from crmflow.sources.reader import read_log
 from crmflow.store import queries as q
 from tests.conftest import make_log, real
 

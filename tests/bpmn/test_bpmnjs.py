@@ -21,7 +21,7 @@ from crmflow.bpmn.reader import read_bpmn
 from crmflow.bpmn.writer import write_bpmn
 from crmflow.demo.bitrix import generate_bitrix_demo
 from crmflow.discovery.inductive import discover_process_tree
-from crmflow.ingest.reader import read_log
+from crmflow.sources.reader import read_log
 from tests.bpmn.bpmnjs import Import, import_into_bpmnjs, missing_tools
 from tests.bpmn.crafted import crafted_model
 from tests.conftest import real

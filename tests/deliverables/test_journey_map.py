@@ -9,18 +9,20 @@ from typing import Any
 
 import pytest
 
-from crmflow.deliverables.audit_input import AuditInput
+from crmflow.deliverables.audit_input import AuditInput, read_journey
 from crmflow.deliverables.journey import check_measured_stages, journey_rows, journey_stage, measure_stage
 from crmflow.deliverables.messages import t
 from crmflow.design.model import JourneyStage, Text
 from crmflow.errors import PackError
+from crmflow.mining.journey import CustomerJourney
+from crmflow.mining.journey import JourneyStage as MeasuredStage
 from tests.deliverables.conftest import EXAMPLES
 
 INCOMING = next(p for p in EXAMPLES if p.stem == "incoming_lead")
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Any]:
+def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[CustomerJourney, Any]:
     """journey.json of the demo's journey tables (as `crmflow demo` measures it) and its ground truth."""
     from crmflow.demo.journeys import generate_journeys
     from crmflow.mining.journey import journey_from_tables
@@ -28,30 +30,34 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     root = tmp_path_factory.mktemp("journey")
     demo = generate_journeys(root / "crm", customers=200, seed=3)
     run = journey_from_tables(list(demo.tables.values()), model=demo.model, out_dir=root / "out")
-    return json.loads(run.outputs["journey"].read_text(encoding="utf-8")), demo
+    return read_journey(run.outputs["journey"]), demo
+
+
+def name(stage: MeasuredStage | None) -> str | None:
+    return stage.name if stage is not None else None
 
 
 def _stage(sid: str, en: str, ru: str = "", measured: str | None = None) -> JourneyStage:
     return JourneyStage(id=sid, name=Text(ru=ru or en, en=en), measured_stage=measured)
 
 
-def test_mapping_beats_names_and_names_ignore_case(measured: tuple[dict[str, Any], Any]) -> None:
+def test_mapping_beats_names_and_names_ignore_case(measured: tuple[CustomerJourney, Any]) -> None:
     journey, _ = measured
     # explicit mapping, exact or case-insensitive
-    assert journey_stage(journey, _stage("request", "Request", measured="Lead"), [])["name"] == "Lead"  # type: ignore[index]
-    assert journey_stage(journey, _stage("x", "Paid", measured=" won "), [])["name"] == "Won"  # type: ignore[index]
+    assert name(journey_stage(journey, _stage("request", "Request", measured="Lead"), [])) == "Lead"
+    assert name(journey_stage(journey, _stage("x", "Paid", measured=" won "), [])) == "Won"
     # without a mapping: the id or the ru/en name, case-insensitively
-    assert journey_stage(journey, _stage("deal", "Negotiation"), [])["name"] == "Deal"  # type: ignore[index]
-    assert journey_stage(journey, _stage("s1", "INVOICE", "Счёт"), [])["name"] == "Invoice"  # type: ignore[index]
-    ru = {**journey, "stages": [{**s, "name": "Оплата"} if s["name"] == "Paid" else s for s in journey["stages"]]}
-    assert journey_stage(ru, _stage("pay", "Payment", "оплата"), [])["name"] == "Оплата"  # type: ignore[index]
+    assert name(journey_stage(journey, _stage("deal", "Negotiation"), [])) == "Deal"
+    assert name(journey_stage(journey, _stage("s1", "INVOICE", "Счёт"), [])) == "Invoice"
+    ru = replace(journey, stages=tuple(replace(s, name="Оплата") if s.name == "Paid" else s for s in journey.stages))
+    assert name(journey_stage(ru, _stage("pay", "Payment", "оплата"), [])) == "Оплата"
     assert journey_stage(journey, _stage("contact", "First contact"), []) is None
     assert journey_stage(None, _stage("request", "Request", measured="Lead"), []) is None
     with pytest.raises(PackError, match=r"measured_stage `Leads` is not a stage .*Lead, Deal, Won, Invoice, Paid, Ticket"):
         journey_stage(journey, _stage("request", "Request", measured="Leads"), [], process="p")
 
 
-def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[dict[str, Any], Any]) -> None:
+def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[CustomerJourney, Any]) -> None:
     from crmflow.design.loader import load_tobe
 
     journey, demo = measured
@@ -63,7 +69,7 @@ def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[dict[str, 
         "qualification": "Deal",
         "outcome": "Won",
     }
-    audit = AuditInput(folder=None, data={}, journey=journey)
+    audit = AuditInput(folder=None, journey=journey)
     by_id = {s.id: measure_stage(process, s, audit, "en") for s in process.journey_stages}
     truth = demo.truth
     for sid, name, prev in (("request", "Lead", None), ("qualification", "Deal", "Lead"), ("outcome", "Won", "Deal")):
@@ -92,11 +98,12 @@ def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[dict[str, 
     check_measured_stages(tobe, None, lang="en")  # no measured journey: nothing to check
 
 
-def test_pack_refuses_an_unknown_measured_stage(tmp_path: Path, measured: tuple[dict[str, Any], Any]) -> None:
+def test_pack_refuses_an_unknown_measured_stage(tmp_path: Path, measured: tuple[CustomerJourney, Any]) -> None:
     from crmflow.deliverables.pack import build_pack
 
     journey, _ = measured
-    (tmp_path / "journey.json").write_text(json.dumps({**journey, "stages": journey["stages"][:2]}), encoding="utf-8")
+    cut = replace(journey, stages=journey.stages[:2])
+    (tmp_path / "journey.json").write_text(json.dumps(cut.to_dict()), encoding="utf-8")
     with pytest.raises(PackError, match="measured_stage `Won`.*journey.json has: Lead, Deal"):
         build_pack(INCOMING, out_dir=tmp_path / "pack", journey=tmp_path / "journey.json", lang="en")
     assert not (tmp_path / "pack").exists()  # refused before anything is written

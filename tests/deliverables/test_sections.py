@@ -23,6 +23,7 @@ from crmflow.deliverables.sla import same_id, span_text
 from crmflow.deliverables.sop import build_sops, documented_decision
 from crmflow.design.loader import load_tobe, read_tobe_text
 from crmflow.design.model import Gateway, Kpi, Sop, Step, Text
+from crmflow.results.audit import AuditDocument
 from tests.deliverables.conftest import MINI
 from tests.design.conftest import DOCUMENTED_BRANCHES
 
@@ -40,37 +41,39 @@ def _finding(kind: str, key: str, severity: str, **metrics: object) -> dict:
 
 AUDIT = AuditInput(
     folder=None,
-    data={
-        "input": {"sources": [{"source": "crm.csv"}]},
-        "log": {"cases": 200, "events": 900, "activities": 4},
-        "activities": [
-            {"activity": "Первый контакт", "median_wait_s": 600.0},
-            {"activity": "Квалификация", "median_wait_s": 7200.0},
-            {"activity": "Счёт", "median_wait_s": None},
-        ],
-        "funnel": {
-            "stages": [
-                {"stage": "Первый контакт", "cases": 180, "lost_here": 18},
-                {"stage": "Квалификация", "cases": 150, "lost_here": 30},
-            ]
-        },
-        "case_durations": {"median_s": 172800.0, "p90_s": 400000.0},
-        "sla": [{"name": "first-contact", "compliance": 0.8, "cases_checked": 200, "median_s": 300.0}],
-        "findings": [
-            _finding("sla_violation", "first-contact", "high", rule="first-contact", violation_rate=0.2),
-            _finding(
-                "bottleneck",
-                "Первый контакт -> Квалификация",
-                "medium",
-                source="Первый контакт",
-                target="Квалификация",
-                share_of_waiting=0.35,
-            ),
-            _finding("rework", "Квалификация", "low", activity="Квалификация", cases=12, share_of_cases=0.06),
-            _finding("stuck_case", "stuck", "low", stuck_cases=10, share_of_open=0.5),
-            _finding("funnel_drop", "Квалификация -> Счёт", "medium", stage="Квалификация", drop_rate=0.2),
-        ],
-    },
+    audit=AuditDocument.from_json(
+        {
+            "input": {"sources": [{"source": "crm.csv"}]},
+            "log": {"cases": 200, "events": 900, "activities": 4},
+            "activities": [
+                {"activity": "Первый контакт", "median_wait_s": 600.0},
+                {"activity": "Квалификация", "median_wait_s": 7200.0},
+                {"activity": "Счёт", "median_wait_s": None},
+            ],
+            "funnel": {
+                "stages": [
+                    {"stage": "Первый контакт", "cases": 180, "lost_here": 18},
+                    {"stage": "Квалификация", "cases": 150, "lost_here": 30},
+                ]
+            },
+            "case_durations": {"median_s": 172800.0, "p90_s": 400000.0},
+            "sla": [{"name": "first-contact", "compliance": 0.8, "cases_checked": 200, "median_s": 300.0}],
+            "findings": [
+                _finding("sla_violation", "first-contact", "high", rule="first-contact", violation_rate=0.2),
+                _finding(
+                    "bottleneck",
+                    "Первый контакт -> Квалификация",
+                    "medium",
+                    source="Первый контакт",
+                    target="Квалификация",
+                    share_of_waiting=0.35,
+                ),
+                _finding("rework", "Квалификация", "low", activity="Квалификация", cases=12, share_of_cases=0.06),
+                _finding("stuck_case", "stuck", "low", stuck_cases=10, share_of_open=0.5),
+                _finding("funnel_drop", "Квалификация -> Счёт", "medium", stage="Квалификация", drop_rate=0.2),
+            ],
+        }
+    ),
 )
 
 
@@ -82,8 +85,8 @@ def tobe():  # type: ignore[no-untyped-def]
 def test_findings_are_matched_by_reference_and_alias(tobe) -> None:  # type: ignore[no-untyped-def]
     intake = next(s for _p, s in tobe.steps() if s.id == "intake")
     found = AUDIT.findings_for(intake.findings_addressed, intake.as_is)
-    assert [f["kind"] for f in found] == ["sla_violation", "bottleneck"]  # "sla:" is the alias of sla_violation
-    assert AUDIT.findings_for(("rework",), ("Квалификация",))[0]["key"] == "Квалификация"
+    assert [f.kind for f in found] == ["sla_violation", "bottleneck"]  # "sla:" is the alias of sla_violation
+    assert AUDIT.findings_for(("rework",), ("Квалификация",))[0].key == "Квалификация"
     assert AUDIT.findings_for(("rework",), ("Другое",)) == []
 
 
@@ -92,7 +95,7 @@ def test_comparison_counts_changes_and_open_findings(tobe) -> None:  # type: ign
     assert changes["Take the ticket"].kind == "changed" and changes["Check A"].kind == "new"
     assert len(changes["Take the ticket"].findings) == 2
     left = open_findings(tobe, AUDIT)
-    assert [f["kind"] for f in left] == ["funnel_drop"]  # high/medium ones no step addresses
+    assert [f.kind for f in left] == ["funnel_drop"]  # high/medium ones no step addresses
     section = build_comparison(tobe, AUDIT, lang="ru")
     tables = [b for _l, b in walk(section) if isinstance(b, Table)]
     assert len(tables[0].rows) == len(list(tobe.steps()))

@@ -10,8 +10,8 @@ import pytest
 from crmflow.errors import InputError
 from crmflow.ingest.csv import read_csv_raw, sniff_dialect
 from crmflow.ingest.encoding import detect_encoding, ensure_utf8
-from crmflow.ingest.reader import read_log
 from crmflow.settings import Settings
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventStore
 from tests.conftest import real
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from crmflow.errors import InputError
 from crmflow.ingest.excel import read_excel_raw
-from crmflow.ingest.reader import read_log
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventStore
 
 

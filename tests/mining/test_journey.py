@@ -11,7 +11,7 @@ import pytest
 from crmflow.demo.journeys import STAGES, generate_journeys
 from crmflow.errors import InputError
 from crmflow.mining.journey import StageSpec, discover_customer_journey, parse_journey_spec
-from crmflow.store.object_model import build_object_log, load_object_model
+from crmflow.sources.object_model import build_object_log, load_object_model
 from tests.conftest import ROOT, real
 
 OLIST_MODEL = ROOT / "src" / "crmflow" / "architecture" / "examples" / "olist-objects.yaml"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crmflow.ingest.reader import read_log
 from crmflow.quality.consistency import check_sequences
 from crmflow.quality.run import assess_quality
+from crmflow.sources.reader import read_log
 from tests.quality.conftest import HISTORY, MATRIX, MATRIX_VIOLATIONS, ORDERS
 
 

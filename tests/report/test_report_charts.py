@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from crmflow.findings.funnel import FunnelStage
 from crmflow.report import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -77,9 +78,9 @@ def test_histogram_without_data_is_still_an_svg():
 
 def test_funnel_chart_widths_follow_share_of_start():
     stages = [
-        {"stage": HOSTILE[0], "cases": 200, "share_of_start": 1.0, "conversion_from_previous": None},
-        {"stage": HOSTILE[1], "cases": 100, "share_of_start": 0.5, "conversion_from_previous": 0.5},
-        {"stage": "Оплата", "cases": 50, "share_of_start": 0.25, "conversion_from_previous": 0.5},
+        FunnelStage(stage=HOSTILE[0], cases=200, share_of_start=1.0, conversion_from_previous=None, lost_here=100),
+        FunnelStage(stage=HOSTILE[1], cases=100, share_of_start=0.5, conversion_from_previous=0.5, lost_here=50),
+        FunnelStage(stage="Оплата", cases=50, share_of_start=0.25, conversion_from_previous=0.5, lost_here=0),
     ]
     root = parse(charts.funnel_chart(stages, title="Воронка", lang="ru"))
     widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect")]

@@ -12,6 +12,7 @@ import pytest
 
 from crmflow.errors import CrmflowError
 from crmflow.report.html import render_report, sla_compliance, write_report
+from crmflow.results.audit import AuditDocument
 
 SAMPLE = Path(__file__).with_name("sample_audit.json")
 SECTIONS = [
@@ -67,7 +68,7 @@ def test_kpis_in_russian(pages, audit):
     assert kpi(tree, "rows_read") == "3 649"
     assert kpi(tree, "quarantined") == "7"
     assert re.fullmatch(r"\d+ д( \d+ ч)?", kpi(tree, "median_duration"))
-    expected = sla_compliance(audit["sla"])
+    expected = sla_compliance(AuditDocument.from_json(audit).sla)
     assert kpi(tree, "sla_compliance") == f"{expected * 100:.1f} %".replace(".", ",")
     assert "Аудит процесса" in tree.xpath("//h1")[0].text_content()
     assert "deals_2024H1.csv" in tree.xpath("//header")[0].text_content()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crmflow.errors import SourceError
-from crmflow.ingest.reader import read_log
+from crmflow.sources.reader import read_log
 from crmflow.sources.registry import detect_adapter
 from crmflow.store.store import EventLog
 from tests.sources.fixtures import AMO, BROKEN

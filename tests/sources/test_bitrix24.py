@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from crmflow.errors import SourceError, UnsafeInputError
-from crmflow.ingest.reader import read_log
 from crmflow.sources.html_table import parse_html_table
+from crmflow.sources.reader import read_log
 from crmflow.sources.registry import detect_adapter, get_adapter
 from crmflow.store.store import EventLog, EventStore
 from tests.sources.fixtures import BITRIX, BROKEN

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crmflow.errors import SourceError
-from crmflow.ingest.reader import read_log
 from crmflow.sources.hubspot import parse_time, read_deals, read_engagements
+from crmflow.sources.reader import read_log
 from crmflow.sources.registry import detect_adapter
 from crmflow.store.store import EventStore
 

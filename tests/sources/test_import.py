@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from crmflow.cli.main import app
 from crmflow.errors import StoreError
-from crmflow.ingest.reader import read_log
 from crmflow.sources.project import import_sources, open_project_log
+from crmflow.sources.reader import read_log
 from tests.sources.fixtures import AMO, BITRIX
 
 runner = CliRunner(env={"COLUMNS": "200"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from crmflow.demo.crm_exports import generate_deals
 from crmflow.demo.crm_exports_sf_hs import write_hubspot_exports
-from crmflow.ingest.reader import read_log
+from crmflow.sources.reader import read_log
 
 
 def test_page_files_are_one_source_and_keep_their_names_in_the_quarantine(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmflow.ingest.reader import read_log
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventLog
 
 _BREAK = ("ok", "drop_case", "drop_stage", "drop_time", "bad_time", "not_object")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from crmflow.errors import SourceError
-from crmflow.ingest.reader import read_log
 from crmflow.settings import Settings
+from crmflow.sources.reader import read_log
 from crmflow.sources.registry import detect_adapter, get_adapter
 from crmflow.sources.salesforce import read_opportunity_history
 from crmflow.sources.salesforce_ids import sf_id18

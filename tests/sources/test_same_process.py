@@ -13,10 +13,10 @@ from crmflow.demo.crm_exports import (
     write_bitrix24_exports,
     write_event_log_csv,
 )
-from crmflow.ingest.reader import read_log
 from crmflow.mining.dfg import discover_dfg
 from crmflow.mining.durations import get_case_durations
 from crmflow.mining.variants import get_variants
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventLog
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from crmflow.demo.crm_exports import generate_deals, write_event_log_csv
 from crmflow.demo.crm_exports_sf_hs import opportunity_id, write_hubspot_exports, write_salesforce_exports
-from crmflow.ingest.reader import read_log
 from crmflow.mining.dfg import discover_dfg
 from crmflow.mining.durations import get_case_durations
 from crmflow.mining.variants import get_variants
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventLog
 
 N_DEALS = 150

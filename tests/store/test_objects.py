@@ -232,7 +232,7 @@ def test_pm4py_reads_the_export(tmp_path: Path, suffix: str) -> None:
 
 
 def test_flatten_agrees_with_the_flattening_reader() -> None:
-    from crmflow.ingest.reader import read_log
+    from crmflow.sources.reader import read_log
 
     store = EventStore()
     ours = read_ocel(JSON_LOG, store=store, name="o").flatten("item", log_name="a")

@@ -34,6 +34,7 @@ from crmflow.errors import InputError
 from crmflow.i18n import text
 from crmflow.ingest.raw import RawTable, drop_raw
 from crmflow.jsonable import JsonMixin
+from crmflow.sources.reader import read_raw
 from crmflow.store.queries import ident
 from crmflow.store.store import EventStore
 
@@ -293,8 +294,6 @@ def infer_erd(
     -------
     Erd
     """
-    from crmflow.ingest.reader import read_raw
-
     if not tables:
         raise InputError("give at least one table to infer an ERD from")
     if not 0.0 < key_min_share <= 1.0:

@@ -33,6 +33,8 @@ from typing import Any
 
 from lxml import etree
 
+from crmflow.base.numbers import format_duration_compact as fmt_duration
+from crmflow.base.xml import safe_xml_parser
 from crmflow.bpmn.model import (
     Association,
     BpmnError,
@@ -46,10 +48,9 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.reader import canonical_xml, document_nsmap
-from crmflow.findings.messages import fmt_duration
+from crmflow.findings.kinds import KINDS
 from crmflow.findings.model import Finding
 from crmflow.i18n import check_lang, text
-from crmflow.ingest.safety import safe_xml_parser
 from crmflow.mining.dfg import DirectlyFollowsGraph
 from crmflow.mining.statistics import ActivityStats
 
@@ -57,7 +58,7 @@ from crmflow.mining.statistics import ActivityStats
 CRMFLOW_NS = "https://crmflow.dev/schema/bpmn/1.0"
 CRMFLOW_PREFIX = "crmflow"
 #: Finding kinds that flag a task on the diagram.
-FLAGGING_KINDS = ("bottleneck", "rework")
+FLAGGING_KINDS = tuple(k.kind for k in KINDS if "asis_bpmn" in k.deliverables)
 _START, _END = "\x00start", "\x00end"
 _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from lxml import etree
 
+from crmflow.base.xml import check_xml_prolog, safe_xml_parser
 from crmflow.bpmn.model import (
     BPMN_NS,
     BPMNDI_NS,
@@ -68,7 +69,6 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.references import check_references
-from crmflow.ingest.safety import check_xml_prolog, safe_xml_parser
 
 #: The prefixes crmflow writes; namespaces using other prefixes are re-declared as found.
 STANDARD_PREFIXES: dict[str | None, str] = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS, "xsi": XSI_NS}

@@ -30,6 +30,7 @@ import re
 import textwrap
 from pathlib import Path
 
+from crmflow.base.markup import esc
 from crmflow.bpmn.annotate import flow_frequency, task_annotation
 from crmflow.bpmn.model import (
     Association,
@@ -50,7 +51,6 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.errors import BpmnError
-from crmflow.report.charts import esc
 
 _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 _INK = "#22303c"

@@ -113,7 +113,7 @@ def dfd(
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
             sources = []
             if inputs and model is not None:
-                from crmflow.store.object_model import build_object_log
+                from crmflow.sources.object_model import build_object_log
 
                 sources.append(build_object_log(model, inputs, timezone=timezone, progress=step).log)
             elif inputs:

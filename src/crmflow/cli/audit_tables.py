@@ -12,13 +12,13 @@ from typing import Any
 from rich.table import Table
 
 from crmflow.asis import AuditOutputs
+from crmflow.base.numbers import format_number, format_percent
 from crmflow.cli.main import _print_findings, _print_summary, console, out, state
 from crmflow.cli.main import t as cli_text
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import InputError
 from crmflow.i18n import text
-from crmflow.report.messages import format_number, format_percent
 
 MSG: dict[str, dict[str, str]] = {
     "need_case": {
@@ -64,7 +64,7 @@ def check_table_options(
     if mapping is not None or source is not None:
         raise InputError(_t("not_with_model", option="--mapping" if mapping is not None else "--source"))
     if case is None:
-        from crmflow.store.object_model import load_object_model
+        from crmflow.sources.object_model import load_object_model
 
         types = ", ".join(o.object_type for o in load_object_model(model).objects)
         raise InputError(_t("need_case", types=types))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,12 +11,14 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from crmflow.base.numbers import format_number
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
+from crmflow.findings.kinds import kind_info
+from crmflow.findings.model import Finding
 from crmflow.i18n import check_lang, text
 from crmflow.ingest.problems import problem_label
-from crmflow.report.messages import format_number
 from crmflow.report.messages import t as report_text
 
 
@@ -94,7 +97,7 @@ def _set_lang(lang: str | None) -> None:
 
 def read_inputs(inputs: list[Path], *, mapping: Path | None, timezone: str | None, step, source_kind: str | None = None):  # type: ignore[no-untyped-def]
     """Read the command's input files (or a project store) into one log, in the chosen language, showing progress."""
-    from crmflow.ingest.reader import read_log
+    from crmflow.sources.reader import read_log
 
     return read_log(*inputs, mapping=mapping, timezone=timezone, progress=step, lang=state.lang, source_kind=source_kind)
 
@@ -255,7 +258,7 @@ def _run_audit(inputs, *, mapping, rules, out_dir, timezone, source_kind=None, q
     return outputs
 
 
-def _print_findings(findings: list[dict]) -> None:
+def _print_findings(findings: Sequence[Finding]) -> None:
     if not findings:
         return
     table = Table(title=t("findings_title"), title_justify="left")
@@ -264,8 +267,8 @@ def _print_findings(findings: list[dict]) -> None:
     table.add_column(t("title"))
     colour = {"high": "red", "medium": "yellow", "low": "green"}
     for f in findings[:15]:
-        sev = report_text(f"severity.{f['severity']}", state.lang)
-        table.add_row(f"[{colour.get(f['severity'], 'white')}]{sev}[/]", report_text(f"kind.{f['kind']}", state.lang), f["title"])
+        sev = report_text(f"severity.{f.severity}", state.lang)
+        table.add_row(f"[{colour.get(f.severity, 'white')}]{sev}[/]", kind_info(f.kind).label(state.lang), f.title)
     out.print(table)
 
 

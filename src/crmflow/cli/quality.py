@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from crmflow.base.numbers import format_percent
 from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
 from crmflow.quality.messages import t as qt
-from crmflow.report.messages import format_percent
 
 
 @app.command()

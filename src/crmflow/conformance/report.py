@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crmflow.jsonable import JsonMixin
+from crmflow.mining.variants import get_variants
+from crmflow.store import queries as q
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmflow.conformance.alignments import AlignmentResult
@@ -69,15 +71,11 @@ def variant_counts(log: EventLog | Variants) -> dict[tuple[str, ...], int]:
     """
     if isinstance(log, Mapping):
         return {tuple(k): int(v) for k, v in log.items()}
-    from crmflow.mining.variants import get_variants
-
     return get_variants(log).counts()
 
 
 def case_ids_by_variant(log: EventLog) -> dict[tuple[str, ...], list[str]]:
     """The case ids of each variant of ``log``, sorted (one SQL query on the per-case table)."""
-    from crmflow.store import queries as q
-
     names = log.store.activity_names(log.name)
     rows = log.store.sql(f"SELECT variant, list(case_id ORDER BY case_id) FROM {q.cs(log.name)} GROUP BY variant").fetchall()
     return {tuple(names[a] for a in codes): [str(c) for c in cases] for codes, cases in rows}

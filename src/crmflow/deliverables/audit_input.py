@@ -1,6 +1,7 @@
 """The As-Is side of the pack: an audit folder (``audit.json``, ``asis.bpmn``, optional ``quality.json``).
 
-The deliverables read the audit through :class:`AuditInput` only: its findings, the measured
+The deliverables read the audit through :class:`AuditInput` only — the typed audit
+(:class:`~crmflow.results.audit.AuditDocument`): its findings, the measured
 waiting times per activity, the funnel and the SLA results, and which findings a To-Be step's
 ``findings_addressed`` (``kind:subject``) and ``as_is`` activity names refer to.
 """
@@ -8,128 +9,118 @@ waiting times per activity, the funnel and the SLA results, and which findings a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crmflow.errors import PackError
+from crmflow.findings.funnel import FunnelStage
+from crmflow.findings.kinds import FINDING_KINDS, KINDS, canonical_kind
+from crmflow.findings.model import Finding
+from crmflow.findings.sla import SlaResult
+from crmflow.mining.journey import CustomerJourney
+from crmflow.mining.statistics import ActivityStats
+from crmflow.quality.score import EntityScore
+from crmflow.results.audit import AuditDocument, revive
 
-#: Finding kinds an audit can hold (see ``crmflow.findings.model.FindingKind``).
-FINDING_KINDS = ("bottleneck", "rework", "ping_pong", "workload_concentration", "stuck_case", "sla_violation", "funnel_drop")
-
-#: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``).
-KIND_ALIASES = {
-    "workload": "workload_concentration",
-    "sla": "sla_violation",
-    "funnel": "funnel_drop",
-    "stuck": "stuck_case",
-    "pingpong": "ping_pong",
-}
+#: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``), from the registry.
+KIND_ALIASES = {alias: k.kind for k in KINDS for alias in k.aliases}
 
 
 @dataclass(frozen=True, eq=False)
 class AuditInput:
     """A loaded As-Is audit.
 
-    ``data`` is the ``audit.json`` document (empty when only quality/journey results were given),
-    ``asis_bpmn`` the discovered model's file (or None), ``quality`` the data-quality results
-    (``quality.json``, :mod:`crmflow.quality`) and ``journey`` the customer journey
-    (``journey.json``, :class:`crmflow.mining.journey.CustomerJourney`) when present.
+    ``audit`` is the typed audit (:class:`~crmflow.results.audit.AuditDocument`, read from
+    ``audit.json``; empty when only quality/journey results were given), ``asis_bpmn`` the discovered
+    model's file (or None), ``quality`` the data-quality results (``quality.json``,
+    :mod:`crmflow.quality`) and ``journey`` the customer journey (``journey.json``,
+    :class:`crmflow.mining.journey.CustomerJourney`) when present.
     """
 
     folder: Path | None
-    data: dict[str, Any]
+    audit: AuditDocument = field(default_factory=lambda: AuditDocument(present=frozenset()))
     asis_bpmn: Path | None = None
     quality: dict[str, Any] | None = None
-    journey: dict[str, Any] | None = None
+    journey: CustomerJourney | None = None
+
+    @property
+    def quality_scores(self) -> tuple[EntityScore, ...]:
+        """The per-entity scores of ``quality.json`` (empty without quality results)."""
+        scores: tuple[EntityScore, ...] = revive(tuple[EntityScore, ...], self.quality["scores"]) if self.quality else ()
+        return scores
 
     @property
     def has_log(self) -> bool:
         """Whether there is an event-log audit (not only quality or journey results)."""
-        return bool(self.data)
+        return self.audit.has_log
 
     @property
-    def findings(self) -> list[dict[str, Any]]:
-        return list(self.data.get("findings") or [])
+    def findings(self) -> tuple[Finding, ...]:
+        return self.audit.findings
 
     @property
     def name(self) -> str:
-        sources = (self.data.get("input") or {}).get("sources") or []
-        names = [str(s.get("source") or s.get("name") or "") for s in sources if isinstance(s, dict)]
-        return ", ".join(n for n in names if n) or (self.folder.name if self.folder else "audit")
+        names = [s.source for s in self.audit.sources if s.source]
+        return ", ".join(names) or (self.folder.name if self.folder else "audit")
 
-    def activity(self, name: str) -> dict[str, Any] | None:
+    def activity(self, name: str) -> ActivityStats | None:
         """The audit's statistics of one activity (events, cases, waiting times), or None."""
-        return next((a for a in self.data.get("activities") or [] if a.get("activity") == name), None)
+        return self.audit.activity(name)
 
-    def funnel_stage(self, name: str) -> dict[str, Any] | None:
+    def funnel_stage(self, name: str) -> FunnelStage | None:
         """The funnel row of a stage (cases reaching it, conversion, lost here), or None."""
-        stages = (self.data.get("funnel") or {}).get("stages") or []
-        return next((s for s in stages if s.get("stage") == name), None)
+        found: FunnelStage | None = self.audit.funnel_stage(name)
+        return found
 
-    def sla_results(self) -> list[dict[str, Any]]:
-        return list(self.data.get("sla") or [])
+    def sla_results(self) -> tuple[SlaResult, ...]:
+        return self.audit.sla
 
-    def findings_for(self, refs: tuple[str, ...], activities: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    def findings_for(self, refs: tuple[str, ...], activities: tuple[str, ...] = ()) -> list[Finding]:
         """The findings a step refers to: by ``kind:subject`` references, else by its As-Is activities.
 
         A reference matches a finding of that kind whose key is the subject or names it (an
         activity, a transition end, a stage, a resource or an SLA rule); a bare kind (``rework``)
         matches every finding of the kind on the step's As-Is activities.
         """
-        found: list[dict[str, Any]] = []
+        found: list[Finding] = []
         for f in self.findings:
             subjects = finding_subjects(f)
             hit = False
             for ref in refs:
                 kind, _, subject = ref.partition(":")
-                kind = KIND_ALIASES.get(kind.strip(), kind.strip())
+                kind = canonical_kind(kind)
                 subject = subject.strip()
-                if kind != f.get("kind"):
+                if kind != f.kind:
                     continue
-                if subject and (subject == f.get("key") or subject in subjects) or not subject and subjects & set(activities):
+                if subject and (subject == f.key or subject in subjects) or not subject and subjects & set(activities):
                     hit = True
             if hit and f not in found:
                 found.append(f)
         return found
 
 
-def finding_subjects(finding: dict[str, Any]) -> set[str]:
+def finding_subjects(finding: Finding) -> set[str]:
     """What a finding is about: its key and the activities, stages, resources and rule it names."""
-    m = finding.get("metrics") or {}
-    out = {str(finding.get("key") or "")}
-    for k in (
-        "source",
-        "target",
-        "activity",
-        "stage",
-        "next_stage",
-        "from",
-        "to",
-        "rule",
-        "a",
-        "b",
-        "top_resource",
-        "from_stage",
-        "to_stage",
-    ):
-        if m.get(k):
-            out.add(str(m[k]))
-    ev = finding.get("evidence") or {}
-    out.update(str(a) for a in ev.get("activities") or [])
+    m = finding.metrics
+    named = (m.source, m.target, m.activity, m.stage, m.next_stage, m.from_, m.to, m.rule, m.a, m.b)
+    out = {finding.key, *(str(v) for v in (*named, m.top_resource, m.from_stage, m.to_stage) if v)}
+    out.update(str(a) for a in finding.evidence.activities)
     out.discard("")
     return out
 
 
+#: Severities from the most to the least severe.
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 #: Findings named in one table cell; the rest are counted ("+ 5 more in the findings").
 MAX_FINDINGS_SHOWN = 3
 _MORE = {"en": "+ {n} more in the findings", "ru": "и ещё {n} в находках аудита"}
 
 
-def by_severity(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def by_severity(findings: Sequence[Finding]) -> list[Finding]:
     """Findings most severe first, keeping the audit's order within a severity."""
-    return sorted(findings, key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity")), len(_SEVERITY_ORDER)))
+    return sorted(findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, len(_SEVERITY_ORDER)))
 
 
 def findings_cell(labels: tuple[str, ...] | list[str], lang: str) -> str:
@@ -184,10 +175,10 @@ def load_audit(folder: str | Path) -> AuditInput:
     bpmn = path / "asis.bpmn"
     return AuditInput(
         folder=path,
-        data=data,
+        audit=AuditDocument.from_json(data),
         asis_bpmn=bpmn if bpmn.exists() else None,
         quality=read_optional(path / "quality.json", required=("scores",)),
-        journey=read_optional(path / "journey.json", required=("stages", "customers")),
+        journey=read_journey(path / "journey.json"),
     )
 
 
@@ -205,11 +196,18 @@ def read_optional(path: str | Path, *, required: tuple[str, ...]) -> dict[str, A
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PackError(f"{file}: cannot read it as JSON ({exc})") from exc
     missing = [k for k in required if not isinstance(doc, dict) or k not in doc]
-    if missing:
+    if missing or not isinstance(doc, dict):
         raise PackError(
             f"{file}: expected the keys {', '.join(required)} (missing {', '.join(missing)}); write it again with crmflow"
         )
     return doc
+
+
+def read_journey(path: str | Path) -> CustomerJourney | None:
+    """A measured customer journey (``journey.json`` of ``crmflow journey``), typed; None when absent."""
+    doc = read_optional(path, required=("stages", "customers"))
+    journey: CustomerJourney | None = revive(CustomerJourney, doc) if doc is not None else None
+    return journey
 
 
 def with_extras(
@@ -218,7 +216,7 @@ def with_extras(
     """Add data-quality and customer-journey results given on their own (a file or the folder holding it)."""
     if quality is None and journey is None:
         return audit
-    base = audit or AuditInput(folder=None, data={})
+    base = audit or AuditInput(folder=None)
 
     def locate(value: str | Path, name: str) -> Path:
         p = Path(value)
@@ -228,8 +226,8 @@ def with_extras(
         return p
 
     q = read_optional(locate(quality, "quality.json"), required=("scores",)) if quality is not None else base.quality
-    j = read_optional(locate(journey, "journey.json"), required=("stages", "customers")) if journey is not None else base.journey
-    return AuditInput(folder=base.folder, data=base.data, asis_bpmn=base.asis_bpmn, quality=q, journey=j)
+    j = read_journey(locate(journey, "journey.json")) if journey is not None else base.journey
+    return AuditInput(folder=base.folder, audit=base.audit, asis_bpmn=base.asis_bpmn, quality=q, journey=j)
 
 
 __all__ = ["FINDING_KINDS", "KIND_ALIASES", "AuditInput", "finding_subjects", "load_audit", "read_optional", "with_extras"]

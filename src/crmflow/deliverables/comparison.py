@@ -15,6 +15,7 @@ from crmflow.deliverables.audit_input import AuditInput, by_severity, findings_c
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import Step, ToBeDefinition
+from crmflow.findings.model import Finding
 from crmflow.report.messages import t as report_t
 
 ChangeKind = Literal["new", "changed", "kept"]
@@ -41,9 +42,9 @@ def change_kind(step: Step) -> ChangeKind:
     return "kept"
 
 
-def finding_label(f: dict[str, Any], lang: str) -> str:
-    sev = report_t(f"severity.{f.get('severity', 'low')}", lang)
-    return f"[{sev}] {f.get('title', f.get('key', ''))}"
+def finding_label(f: Finding, lang: str) -> str:
+    sev = report_t(f"severity.{f.severity}", lang)
+    return f"[{sev}] {f.title or f.key}"
 
 
 def step_changes(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> list[StepChange]:
@@ -74,15 +75,15 @@ def removed_activities(tobe: ToBeDefinition, audit: AuditInput) -> list[str]:
     mapped: set[str] = set()
     for _p, s in tobe.steps():
         mapped.update((*s.as_is, s.name.ru, s.name.en))
-    return [a["activity"] for a in audit.data.get("activities") or [] if a.get("activity") not in mapped]
+    return [a.activity for a in audit.audit.activities if a.activity not in mapped]
 
 
-def open_findings(tobe: ToBeDefinition, audit: AuditInput) -> list[dict[str, Any]]:
+def open_findings(tobe: ToBeDefinition, audit: AuditInput) -> list[Finding]:
     """Audit findings of high or medium severity that no step addresses."""
-    addressed: list[dict[str, Any]] = []
+    addressed: list[Finding] = []
     for _p, step in tobe.steps():
         addressed += audit.findings_for(step.findings_addressed, step.as_is)
-    return [f for f in audit.findings if f not in addressed and f.get("severity") in ("high", "medium")]
+    return [f for f in audit.findings if f not in addressed and f.severity in ("high", "medium")]
 
 
 def build_comparison(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:

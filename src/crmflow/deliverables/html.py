@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from crmflow import __version__
+from crmflow.base.version import __version__
 from crmflow.deliverables.messages import t
 
 GROUPS = ("documents", "workbooks", "models", "diagrams", "uat", "integration")

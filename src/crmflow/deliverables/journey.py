@@ -24,13 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crmflow.base.numbers import format_duration, format_percent
 from crmflow.deliverables.audit_input import AuditInput, by_severity, finding_subjects, findings_cell
 from crmflow.deliverables.document import Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import JourneyStage, Process, ToBeDefinition
 from crmflow.errors import PackError
+from crmflow.findings.model import Finding
 from crmflow.i18n import text
-from crmflow.report.messages import format_duration, format_percent
+from crmflow.mining.journey import CustomerJourney
+from crmflow.mining.journey import JourneyStage as MeasuredStage
 
 _DAY = 86400.0
 MSG: dict[str, dict[str, str]] = {
@@ -84,21 +87,20 @@ class StageMeasure:
     from_previous_p90_s: float | None = None
 
 
-def _seconds(block: Any, key: str) -> float | None:
-    value = block.get(key) if isinstance(block, dict) else None
-    return float(value) * _DAY if value is not None else None
+def _seconds(days: float | None) -> float | None:
+    return float(days) * _DAY if days is not None else None
 
 
 def _pains(process: Process, stage: JourneyStage, audit: AuditInput) -> tuple[str, ...]:
     steps = [s for s in process.steps if s.journey_stage == stage.id]
     activities = {a for s in steps for a in s.as_is}
-    found: list[dict] = []
+    found: list[Finding] = []
     for f in audit.findings:
-        if finding_subjects(f) & activities and f.get("severity") in ("high", "medium"):
+        if finding_subjects(f) & activities and f.severity in ("high", "medium"):
             found.append(f)
     for s in steps:
         found.extend(audit.findings_for(s.findings_addressed, s.as_is))
-    return tuple(dict.fromkeys(str(f.get("title")) for f in by_severity(found)))
+    return tuple(dict.fromkeys(f.title for f in by_severity(found)))
 
 
 def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | None, lang: str) -> StageMeasure:
@@ -110,54 +112,50 @@ def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | Non
     pains = _pains(process, stage, audit)
     measured = journey_stage(audit.journey, stage, activities, process=process.id, lang=lang)
     if measured is not None:
-        reached, dropped = int(measured.get("reached") or 0), int(measured.get("dropped") or 0)
-        start, prev = measured.get("days_from_start"), measured.get("days_from_previous")
+        reached, dropped = measured.reached, measured.dropped
+        start, prev = measured.days_from_start, measured.days_from_previous
         return StageMeasure(
-            wait_median_s=_seconds(prev, "median"),
+            wait_median_s=_seconds(prev.median),
             reached=reached + dropped,
             lost=dropped,
             pain_points=pains,
-            channels=tuple(f"{c.get('channel') or '?'}: {c.get('customers')}" for c in measured.get("channels") or []),
+            channels=tuple(f"{c.channel or '?'}: {c.customers}" for c in measured.channels),
             source="journey",
-            measured_stage=str(measured.get("name")),
+            measured_stage=measured.name,
             customers=reached,
-            share=measured.get("share"),
-            conversion=measured.get("conversion"),
-            skipped=int(measured.get("skipped") or 0),
-            from_start_median_s=_seconds(start, "median"),
-            from_start_p90_s=_seconds(start, "p90"),
-            from_previous_p90_s=_seconds(prev, "p90"),
+            share=measured.share,
+            conversion=measured.conversion,
+            skipped=measured.skipped,
+            from_start_median_s=_seconds(start.median),
+            from_start_p90_s=_seconds(start.p90),
+            from_previous_p90_s=_seconds(prev.p90),
         )
     stats = [audit.activity(x) for x in activities]
-    waits: list[float] = [float(a["median_wait_s"]) for a in stats if a and a.get("median_wait_s") is not None]
+    waits: list[float] = [float(a.median_wait_s) for a in stats if a and a.median_wait_s is not None]
     funnel = [f for f in (audit.funnel_stage(x) for x in activities) if f]
     return StageMeasure(
         wait_median_s=max(waits) if waits else None,
-        reached=int(funnel[0]["cases"]) if funnel else None,
-        lost=sum(int(f.get("lost_here") or 0) for f in funnel) if funnel else None,
+        reached=funnel[0].cases if funnel else None,
+        lost=sum(f.lost_here or 0 for f in funnel) if funnel else None,
         pain_points=pains,
     )
 
 
-def _stages(journey: dict[str, Any] | None) -> list[dict[str, Any]]:
-    return [s for s in (journey or {}).get("stages") or [] if isinstance(s, dict)]
-
-
 def journey_stage(
-    journey: dict[str, Any] | None,
+    journey: CustomerJourney | None,
     stage: JourneyStage,
     activities: list[str],
     *,
     process: str = "?",
     lang: str = "en",
-) -> dict[str, Any] | None:
+) -> MeasuredStage | None:
     """The measured customer-journey stage shown for a To-Be journey stage, or None.
 
     The To-Be stage's ``measured_stage`` when given (exact name, else case-insensitive; a name the
     journey does not have raises :class:`~crmflow.errors.PackError`), else the measured stage named
     like the stage's id or its ru/en name (case-insensitive), else one sharing an As-Is activity.
     """
-    stages = _stages(journey)
+    stages = journey.stages if journey is not None else ()
     if not stages:
         return None
 
@@ -166,24 +164,22 @@ def journey_stage(
 
     if stage.measured_stage:
         want = stage.measured_stage
-        hit = next((s for s in stages if s.get("name") == want), None) or next(
-            (s for s in stages if key(s.get("name", "")) == key(want)), None
-        )
+        hit = next((s for s in stages if s.name == want), None) or next((s for s in stages if key(s.name) == key(want)), None)
         if hit is None:
-            known = ", ".join(str(s.get("name")) for s in stages)
+            known = ", ".join(s.name for s in stages)
             raise PackError(text(MSG, "unknown_stage", lang, process=process, stage=stage.id, measured=want, known=known))
         return hit
     wanted = {key(n) for n in (stage.id, stage.name.ru, stage.name.en) if n}
-    by_name = next((s for s in stages if key(s.get("name", "")) in wanted), None)
-    return by_name or next((s for s in stages if set(s.get("activities") or []) & set(activities)), None)
+    by_name = next((s for s in stages if key(s.name) in wanted), None)
+    return by_name or next((s for s in stages if set(s.activities) & set(activities)), None)
 
 
-def check_measured_stages(tobe: ToBeDefinition, journey: dict[str, Any] | None, *, lang: str) -> None:
+def check_measured_stages(tobe: ToBeDefinition, journey: CustomerJourney | None, *, lang: str) -> None:
     """Raise :class:`~crmflow.errors.PackError` when a ``measured_stage`` is not in the measured journey.
 
     Without a measured journey there is nothing to check (the CJM falls back to the audit).
     """
-    if not _stages(journey):
+    if journey is None or not journey.stages:
         return
     for process in tobe.processes:
         for stage in process.journey_stages:
@@ -281,7 +277,7 @@ def build_journey(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang
     if audit is not None and audit.has_log:
         intro += " " + t("cjm.from_audit", lang, name=audit.name)
     if audit is not None and audit.journey:
-        intro += " " + t("cjm.from_journey", lang, customers=audit.journey.get("customers"))
+        intro += " " + t("cjm.from_journey", lang, customers=audit.journey.customers)
     if audit is None or not (audit.has_log or audit.journey):
         intro += " " + t("cjm.no_audit", lang)
     blocks: list[Any] = [Paragraph(intro)]

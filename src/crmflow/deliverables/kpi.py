@@ -75,33 +75,33 @@ def baseline(kpi: Kpi, audit: AuditInput | None, lang: str) -> Baseline:
     m = _CALL.match(kpi.formula or "")
     name, arg = (m.group(1), (m.group(2) or "").strip()) if m else ("", "")
     wanted = arg if name == "sla_compliance" and arg else kpi.id
-    sla_rule = next((r for r in audit.sla_results() if same_id(str(r.get("name", "")), wanted)), None)
+    sla_rule = next((r for r in audit.sla_results() if same_id(r.name, wanted)), None)
     if name == "sla_compliance" or (name not in _MEASURES and sla_rule is not None):
         rule = sla_rule
-        if rule is None or rule.get("compliance") is None:
+        if rule is None or rule.compliance is None:
             return Baseline(None, t("kpi.no_sla", lang, sla=wanted))
-        return Baseline(_share(float(rule["compliance"]), kpi), t("kpi.from_sla", lang, sla=rule.get("name")))
+        return Baseline(_share(float(rule.compliance), kpi), t("kpi.from_sla", lang, sla=rule.name))
     if name == "conversion":
         parts = [p.strip() for p in re.split(r"->|→|,", arg) if p.strip()]
         if len(parts) != 2:
             return Baseline(None, t("kpi.bad_formula", lang, formula=kpi.formula))
         a, b = audit.funnel_stage(parts[0]), audit.funnel_stage(parts[1])
-        if not a or not b or not a.get("cases"):
+        if not a or not b or not a.cases:
             return Baseline(None, t("kpi.no_stage", lang, stages=" → ".join(parts)))
-        return Baseline(_share(b["cases"] / a["cases"], kpi), t("kpi.from_funnel", lang, a=parts[0], b=parts[1]))
+        return Baseline(_share(b.cases / a.cases, kpi), t("kpi.from_funnel", lang, a=parts[0], b=parts[1]))
     if name == "median_wait":
         act = audit.activity(arg)
-        if not act or act.get("median_wait_s") is None:
+        if not act or act.median_wait_s is None:
             return Baseline(None, t("kpi.no_activity", lang, activity=arg))
-        value = _duration(float(act["median_wait_s"]), kpi)
+        value = _duration(float(act.median_wait_s), kpi)
         return (
             Baseline(value, t("kpi.from_wait", lang, activity=arg))
             if value is not None
             else Baseline(None, t("kpi.bad_unit", lang, unit=kpi.unit))
         )
     if name in ("median_case_duration", "p90_case_duration"):
-        cd = audit.data.get("case_durations") or {}
-        seconds = cd.get("median_s" if name.startswith("median") else "p90_s")
+        cd = audit.audit.case_durations
+        seconds = cd.median_s if name.startswith("median") else cd.p90_s
         value = _duration(float(seconds), kpi) if seconds is not None else None
         return (
             Baseline(value, t("kpi.from_durations", lang))
@@ -109,18 +109,18 @@ def baseline(kpi: Kpi, audit: AuditInput | None, lang: str) -> Baseline:
             else Baseline(None, t("kpi.bad_unit", lang, unit=kpi.unit))
         )
     if name == "rework_share":
-        cases = int((audit.data.get("log") or {}).get("cases") or 0)
-        hits = [f for f in audit.findings if f.get("kind") == "rework" and (f.get("metrics") or {}).get("activity") == arg]
+        cases = audit.audit.log_summary.cases
+        hits = [f for f in audit.audit.findings_of("rework") if f.metrics.activity == arg]
         if not cases:
             return Baseline(None, t("kpi.no_cases", lang))
-        n = max((int((f.get("metrics") or {}).get("cases") or 0) for f in hits), default=0)
+        n = max((f.metrics.cases or 0 for f in hits), default=0)
         return Baseline(_share(n / cases, kpi), t("kpi.from_rework", lang, activity=arg))
     if name == "stuck_share":
-        stuck = next((f for f in audit.findings if f.get("kind") == "stuck_case"), None)
-        cases = int((audit.data.get("log") or {}).get("cases") or 0)
+        stuck = next(iter(audit.audit.findings_of("stuck_case")), None)
+        cases = audit.audit.log_summary.cases
         if not cases:
             return Baseline(None, t("kpi.no_cases", lang))
-        n = int(((stuck or {}).get("metrics") or {}).get("stuck_cases") or 0)
+        n = (stuck.metrics.stuck_cases or 0) if stuck is not None else 0
         return Baseline(_share(n / cases, kpi), t("kpi.from_stuck", lang))
     return Baseline(None, t("kpi.not_computable", lang))
 

@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crmflow.bpmn.reader import read_bpmn
+from crmflow.bpmn.render import render_png, render_svg
+from crmflow.bpmn.writer import write_bpmn
 from crmflow.deliverables.asyncapi import asyncapi_yaml
 from crmflow.deliverables.audit_input import AuditInput, load_audit, with_extras
 from crmflow.deliverables.backlog import backlog_sheets, write_backlog_csv
@@ -39,6 +42,7 @@ from crmflow.deliverables.roadmap import roadmap_sheets
 from crmflow.deliverables.tobe_bpmn import compile_definitions, compiled_targets
 from crmflow.deliverables.uat import Target, UatSuite, build_uat, uat_sheet
 from crmflow.deliverables.xlsx import write_xlsx
+from crmflow.design.loader import load_tobe
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import CrmflowError, PackError
 from crmflow.i18n import check_lang
@@ -70,8 +74,6 @@ class PackResult:
 def _load(tobe: ToBeDefinition | str | Path, lang: str) -> ToBeDefinition:
     if isinstance(tobe, ToBeDefinition):
         return tobe
-    from crmflow.design.loader import load_tobe
-
     path = Path(tobe)
     if not path.exists():
         raise PackError(t("err.tobe_missing", lang, path=path))
@@ -82,10 +84,6 @@ def _diagrams(
     tobe: ToBeDefinition, audit: AuditInput | None, folder: Path, lang: str, files: list[PackFile], targets: list[Target]
 ) -> list[Diagram]:
     """Compile and draw the To-Be, copy and draw the As-Is; ``targets`` receives the compiled model's UAT targets."""
-    from crmflow.bpmn.reader import read_bpmn
-    from crmflow.bpmn.render import render_png, render_svg
-    from crmflow.bpmn.writer import write_bpmn
-
     (folder / "bpmn").mkdir(parents=True, exist_ok=True)
     (folder / "diagrams").mkdir(parents=True, exist_ok=True)
     out: list[Diagram] = []

@@ -5,11 +5,13 @@ The same :class:`~crmflow.deliverables.document.Document` is written as DOCX and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmflow import __version__
+from crmflow.base.numbers import format_number, format_percent
+from crmflow.base.version import __version__
 from crmflow.deliverables.asyncapi import build_event_section, catalogue
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.backlog import build_backlog
@@ -25,7 +27,7 @@ from crmflow.deliverables.sla import build_sla_policy
 from crmflow.deliverables.sop import build_sops
 from crmflow.deliverables.uat import UatSuite, build_uat_section
 from crmflow.design.model import ToBeDefinition
-from crmflow.report.messages import format_number, format_percent
+from crmflow.quality.score import EntityScore
 
 
 @dataclass(frozen=True)
@@ -47,37 +49,37 @@ def summary_section(tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSu
     if tobe.description:
         blocks.insert(0, Paragraph(tobe.description.get(lang), style="lead"))
     if audit is not None and audit.has_log:
-        log = audit.data.get("log") or {}
-        high = sum(1 for f in audit.findings if f.get("severity") == "high")
+        log = audit.audit.log_summary
+        high = sum(1 for f in audit.findings if f.severity == "high")
         blocks.append(
             Paragraph(
                 t(
                     "doc.audit_text",
                     lang,
-                    cases=format_number(log.get("cases"), lang),
-                    events=format_number(log.get("events"), lang),
-                    activities=format_number(log.get("activities"), lang),
+                    cases=format_number(log.cases, lang),
+                    events=format_number(log.events, lang),
+                    activities=format_number(log.activities, lang),
                     findings=len(audit.findings),
                     high=high,
                 )
             )
         )
     if audit is not None and audit.quality:
-        blocks.append(quality_section(audit.quality, lang))
+        blocks.append(quality_section(audit.quality_scores, lang))
     return Section(title=t("doc.summary", lang), blocks=tuple(blocks), key="summary")
 
 
-def quality_section(quality: dict[str, Any], lang: str) -> Section:
+def quality_section(scores: Sequence[EntityScore], lang: str) -> Section:
     """Per-entity data-quality scores from ``quality.json`` (shares as percent)."""
     rows = []
-    for sc in quality.get("scores") or []:
-        dims = sc.get("dimensions") or {}
+    for sc in scores:
+        dims = sc.dimensions
         rows.append(
             (
-                str(sc.get("entity")),
-                format_number(sc.get("records"), lang),
-                format_number(sc.get("failing_records"), lang),
-                format_percent(sc.get("overall"), lang),
+                sc.entity,
+                format_number(sc.records, lang),
+                format_number(sc.failing, lang),
+                format_percent(sc.overall, lang),
                 *(format_percent(dims.get(d), lang) for d in ("validity", "completeness", "uniqueness", "consistency")),
             )
         )

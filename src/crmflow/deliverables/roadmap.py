@@ -28,17 +28,11 @@ from crmflow.deliverables.document import Paragraph, Section, Sheet, Table
 from crmflow.deliverables.messages import t
 from crmflow.deliverables.sop import critical_steps
 from crmflow.design.model import ToBeDefinition
+from crmflow.findings.kinds import KINDS
+from crmflow.findings.model import Finding
 
 #: Effort of fixing a finding of each kind before automation (1 = a setting, 5 = a project).
-BASE_EFFORT = {
-    "sla_violation": 2,
-    "stuck_case": 1,
-    "ping_pong": 2,
-    "workload_concentration": 3,
-    "bottleneck": 3,
-    "rework": 3,
-    "funnel_drop": 4,
-}
+BASE_EFFORT = {k.kind: k.effort for k in KINDS}
 SEVERITY_IMPACT = {"high": 3, "medium": 2, "low": 1}
 QUICK_WIN_DAYS = 60
 STREAMS = 2
@@ -70,19 +64,19 @@ class PlanItem:
         return self.end_day <= QUICK_WIN_DAYS
 
 
-def reach(finding: dict[str, Any]) -> float | None:
-    m = finding.get("metrics") or {}
+def reach(finding: Finding) -> float | None:
+    """How much of the process a finding touches: the first of :data:`REACH_METRICS` it measures."""
     for key in REACH_METRICS:
-        value = m.get(key)
+        value = finding.metrics.get(key)
         if isinstance(value, int | float):
             return float(value)
     return None
 
 
-def impact(finding: dict[str, Any]) -> int:
+def impact(finding: Finding) -> int:
     share = reach(finding)
     bonus = 2 if share is not None and share >= 0.3 else 1 if share is not None and share >= 0.1 else 0
-    return min(5, SEVERITY_IMPACT.get(str(finding.get("severity")), 1) + bonus)
+    return min(5, SEVERITY_IMPACT.get(finding.severity, 1) + bonus)
 
 
 def plan_items(tobe: ToBeDefinition, audit: AuditInput, lang: str) -> list[PlanItem]:
@@ -91,10 +85,10 @@ def plan_items(tobe: ToBeDefinition, audit: AuditInput, lang: str) -> list[PlanI
     for f in audit.findings:
         addressing = [s for _p, s in tobe.steps() if f in audit.findings_for(s.findings_addressed, s.as_is)]
         automated = any(s.slas or s.rules.routing is not None or s.rules.checks for s in addressing)
-        effort = max(1, BASE_EFFORT.get(str(f.get("kind")), 3) - (1 if automated else 0))
+        effort = max(1, BASE_EFFORT.get(f.kind, 3) - (1 if automated else 0))
         imp = impact(f)
         scored.append((f, imp, effort, tuple(s.name.get(lang) for s in addressing)))
-    scored.sort(key=lambda x: (-x[1] / x[2], -x[1], str(x[0].get("kind")), str(x[0].get("key"))))
+    scored.sort(key=lambda x: (-x[1] / x[2], -x[1], x[0].kind, x[0].key))
     streams = [0] * STREAMS
     out = []
     for rank, (f, imp, effort, steps) in enumerate(scored, start=1):
@@ -105,10 +99,10 @@ def plan_items(tobe: ToBeDefinition, audit: AuditInput, lang: str) -> list[PlanI
         out.append(
             PlanItem(
                 rank=rank,
-                kind=str(f.get("kind")),
-                key=str(f.get("key")),
-                title=str(f.get("title")),
-                severity=str(f.get("severity")),
+                kind=f.kind,
+                key=f.key,
+                title=f.title,
+                severity=f.severity,
                 impact=imp,
                 effort=effort,
                 score=round(imp / effort, 2),

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crmflow.base.numbers import format_duration, format_percent
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.model import EscalationAction, Sla, TimeSpan, ToBeDefinition
-from crmflow.report.messages import format_duration, format_percent
+from crmflow.findings.sla import SlaResult
 
 
 def norm_id(value: str) -> str:
@@ -60,13 +61,13 @@ def sla_target(sla: Sla, lang: str) -> str:
     return t("sla.target", lang, within=span_text(sla.within, lang), basis=t(f"basis.{sla.within.basis}", lang))
 
 
-def audit_sla(audit: AuditInput | None, sla: Sla) -> dict[str, Any] | None:
+def audit_sla(audit: AuditInput | None, sla: Sla) -> SlaResult | None:
     """The audit's result for the same SLA rule, or None."""
     if audit is None:
         return None
     results = audit.sla_results()
-    exact = next((r for r in results if norm_id(str(r.get("name", ""))) == norm_id(sla.id)), None)
-    return exact or next((r for r in results if same_id(str(r.get("name", "")), sla.id)), None)
+    exact = next((r for r in results if norm_id(r.name) == norm_id(sla.id)), None)
+    return exact or next((r for r in results if same_id(r.name, sla.id)), None)
 
 
 def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
@@ -82,9 +83,9 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
                 t(
                     "sla.baseline",
                     lang,
-                    compliance=format_percent(measured.get("compliance"), lang),
-                    cases=measured.get("cases_checked", 0),
-                    median=format_duration(measured.get("median_s"), lang),
+                    compliance=format_percent(measured.compliance, lang),
+                    cases=measured.cases_checked,
+                    median=format_duration(measured.median_s, lang),
                 )
                 if measured
                 else "—"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crmflow import __version__
+from crmflow.base.version import __version__
 from crmflow.deliverables.html import render_page
 from crmflow.demo.messages import t
 

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from crmflow.demo.index import DemoOutput, write_demo_index
 from crmflow.demo.messages import t
 from crmflow.errors import PackError
+from crmflow.findings.model import Finding
 from crmflow.i18n import check_lang
 
 __all__ = ["DEMO_STEPS", "DEMO_TOBES", "DemoResult", "DemoTobe", "run_demo"]
@@ -64,7 +65,7 @@ class DemoResult:
     index_path: Path
     outputs: tuple[DemoOutput, ...]
     seconds: dict[str, float] = field(default_factory=dict)
-    findings: tuple[dict[str, Any], ...] = ()
+    findings: tuple[Finding, ...] = ()
 
     def output(self, key: str) -> DemoOutput:
         """The output a step wrote (``KeyError`` if the step did not run)."""
@@ -307,5 +308,9 @@ def run_demo(
     index = write_demo_index(folder, outputs, lang=lang)
     emit(DemoOutput("index", "index", t("out.index", lang), "", index), started)
     return DemoResult(
-        folder=folder, index_path=index, outputs=tuple(outputs), seconds=seconds, findings=tuple(bitrix_audit.findings)
+        folder=folder,
+        index_path=index,
+        outputs=tuple(outputs),
+        seconds=seconds,
+        findings=tuple(bitrix_audit.findings),
     )

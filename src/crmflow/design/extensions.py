@@ -26,9 +26,9 @@ from typing import Any
 
 from lxml import etree
 
+from crmflow.base.xml import safe_xml_parser
 from crmflow.bpmn.reader import canonical_xml, document_nsmap
 from crmflow.errors import ToBeError
-from crmflow.ingest.safety import safe_xml_parser
 
 #: Namespace of crmflow's BPMN extension elements.
 CRMFLOW_NS = "https://crmflow.dev/schema/bpmn/1"

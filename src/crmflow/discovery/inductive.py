@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Union
 from crmflow.conformance.petrinet import PetriNet
 from crmflow.discovery.process_tree import ProcessTree, to_petri_net
 from crmflow.errors import CrmflowError
+from crmflow.mining.variants import VariantTable, get_variants
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crmflow.mining.variants import VariantTable
     from crmflow.store.store import EventLog
 
 Trace = tuple[str, ...]
@@ -518,8 +518,6 @@ def _as_variants(log_or_variants: LogLike) -> Log:
     counts = getattr(log_or_variants, "counts", None)
     if callable(counts):  # a VariantTable
         return dict(counts())
-    from crmflow.mining.variants import get_variants
-
     return get_variants(log_or_variants).counts()  # type: ignore[arg-type]
 
 

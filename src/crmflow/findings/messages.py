@@ -1,6 +1,7 @@
-"""Russian and English text of the As-Is findings, and how numbers read in them.
+"""Russian and English text of the As-Is findings.
 
-Used through :func:`crmflow.i18n.text`:
+Used through :func:`crmflow.i18n.text`; numbers in the titles are written by the compact forms of
+:mod:`crmflow.base.numbers`, importable here as ``fmt_duration`` and ``fmt_share``:
 
 >>> from crmflow.i18n import text
 >>> text(MESSAGES, "warn.end_missing", "ru", activity="Оплата")
@@ -11,7 +12,20 @@ Used through :func:`crmflow.i18n.text`:
 
 from __future__ import annotations
 
+from crmflow.base.numbers import format_duration_compact as fmt_duration
+from crmflow.base.numbers import format_share_compact as fmt_share
+
+__all__ = ["MESSAGES", "fmt_duration", "fmt_share"]
+
 MESSAGES: dict[str, dict[str, str]] = {
+    # ----------------------------------------------------------------- kinds (findings/kinds.py)
+    "kind.bottleneck": {"en": "Bottlenecks", "ru": "Узкие места"},
+    "kind.rework": {"en": "Rework", "ru": "Переделки"},
+    "kind.ping_pong": {"en": "Ping-pong", "ru": "Пинг-понг"},
+    "kind.workload_concentration": {"en": "Workload concentration", "ru": "Концентрация нагрузки"},
+    "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
+    "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
+    "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
     # ----------------------------------------------------------------- bottleneck
     "bottleneck.transition.title": {
         "en": "Waiting between “{source}” and “{target}”: {mean} on average, {share} of all waiting time",
@@ -127,31 +141,3 @@ MESSAGES: dict[str, dict[str, str]] = {
         "случаи не проверяются (укажите end_activities в правилах)",
     },
 }
-
-_UNITS = {
-    "en": (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)),
-    "ru": (("дн", 86400), ("ч", 3600), ("мин", 60), ("с", 1)),
-}
-
-
-def _number(x: float, lang: str) -> str:
-    s = f"{x:.1f}".rstrip("0").rstrip(".") if abs(x) < 100 else f"{x:.0f}"
-    return s.replace(".", ",") if lang == "ru" else s
-
-
-def fmt_duration(seconds: float | None, lang: str) -> str:
-    """A duration in the largest unit that keeps it at least 1 (``1.5 h``, ``3 дн``)."""
-    if seconds is None:
-        return "—"
-    units = _UNITS.get(lang, _UNITS["en"])
-    for name, size in units:
-        if abs(seconds) >= size:
-            return f"{_number(seconds / size, lang)} {name}"
-    return f"0 {units[-1][0]}"
-
-
-def fmt_share(share: float | None, lang: str) -> str:
-    """A share as a percentage (``25.6%``; Russian ``25,6 %``)."""
-    if share is None:
-        return "—"
-    return f"{_number(share * 100, lang)} %" if lang == "ru" else f"{_number(share * 100, lang)}%"

@@ -26,8 +26,10 @@ from typing import Any
 
 from crmflow.errors import InputError
 from crmflow.jsonable import JsonMixin
+from crmflow.sources.object_model import build_object_log, load_object_model
 from crmflow.store import object_queries as oq
 from crmflow.store.objects import ObjectCentricLog
+from crmflow.store.ocel_export import write_ocel_json
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,7 @@ class JourneyRun:
     """What :func:`journey_from_tables` produced and wrote."""
 
     journey: CustomerJourney
-    build: Any  # crmflow.store.object_model.ObjectLogBuild
+    build: Any  # crmflow.sources.object_model.ObjectLogBuild
     outputs: dict[str, Path]
 
 
@@ -345,9 +347,6 @@ def journey_from_tables(
     """Build the object-centric log from CRM tables and an object model with a ``journey:`` section,
     discover the customer journey and write ``journey.json``, ``objects.json`` (the build: reference
     checks, counts) and the log as OCEL 2.0 (``objects.jsonocel``) into ``out_dir``."""
-    from crmflow.store.object_model import build_object_log, load_object_model
-    from crmflow.store.ocel_export import write_ocel_json
-
     m = load_object_model(model)
     if m.journey is None:
         raise InputError(f"{Path(model).name}: add a `journey:` section (anchor, stages) to the object model")

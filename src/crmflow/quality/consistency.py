@@ -6,7 +6,7 @@ combinations are counted in SQL, judged in Python (there are few), and the recor
 forbidden combination are found with a join.
 
 A **sequence rule** is checked on an event log (a stage history read with
-:func:`crmflow.ingest.reader.read_log`): forbidden direct transitions ("no jump from ``New`` to
+:func:`crmflow.sources.reader.read_log`): forbidden direct transitions ("no jump from ``New`` to
 ``Won``") and, optionally, a whitelist of allowed transitions. It reads the precomputed successor
 of each event (``next_activity``) in the log's events table: one ``GROUP BY``, log-sized work in SQL.
 """

@@ -16,10 +16,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader
 
+from crmflow.base.numbers import MISSING, format_number, format_percent
 from crmflow.i18n import check_lang
 from crmflow.quality.duplicate_messages import report_text
 from crmflow.quality.messages import t
-from crmflow.report.messages import MISSING, format_number, format_percent
 
 #: How many ids a table cell shows before "… n more".
 IDS_SHOWN = 30

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crmflow import __version__
+from crmflow.base.version import __version__
 from crmflow.errors import InputError, QualityRulesError
 from crmflow.i18n import check_lang
 from crmflow.jsonable import to_jsonable
@@ -32,6 +32,7 @@ from crmflow.quality.references import check_reference
 from crmflow.quality.rules import DuplicateRule, EntityRules, QualityRules, load_quality_rules, parse_rules
 from crmflow.quality.score import DIMENSIONS, entity_score, record_id_list
 from crmflow.quality.validity import ValidityCheck, ValidityOptions, check_column_values
+from crmflow.sources.reader import read_log
 from crmflow.store.store import EventStore
 
 StepFn = Callable[[str], None]
@@ -336,8 +337,6 @@ def assess_quality(
     sequences = []
     for i, s in enumerate(qr.sequences):
         step("sequences")
-        from crmflow.ingest.reader import read_log
-
         p = Path(s.log)
         named = [Path(x) for x in inputs if isinstance(x, str | Path) and Path(x).name == p.name]
         if not p.exists() and named:

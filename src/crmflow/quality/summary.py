@@ -18,9 +18,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from crmflow.base.numbers import format_number, format_percent
 from crmflow.errors import InputError
 from crmflow.quality.messages import t
-from crmflow.report.messages import format_number, format_percent
 
 _CHECKS = ("phone", "email", "inn", "kpp", "ogrn", "date", "amount")
 

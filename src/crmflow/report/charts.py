@@ -8,29 +8,18 @@ attributes alike, so a name such as ``<script>`` or ``"onload="x`` is shown, nev
 
 from __future__ import annotations
 
-import html
 import math
-import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from crmflow.report.messages import format_duration, format_number, format_percent
+from crmflow.base.markup import esc
+from crmflow.base.numbers import format_duration, format_number, format_percent
+from crmflow.findings.funnel import FunnelStage
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 _BAR = "#3b6fa8"
 _ALERT = "#c53030"
 _AXIS = "#718096"
 _TEXT = "#2d3748"
-
-
-def esc(value: object) -> str:
-    """Escape any value for SVG/XML text or a quoted attribute (control characters dropped).
-
-    >>> esc('<b a="1">]]>&')
-    '&lt;b a=&quot;1&quot;&gt;]]&gt;&amp;'
-    """
-    return html.escape(_CONTROL.sub("", str(value)), quote=True)
 
 
 def shorten(value: object, limit: int) -> str:
@@ -218,7 +207,7 @@ def _nice_ticks(peak: float) -> list[float]:
 
 
 def funnel_chart(
-    stages: Sequence[Mapping[str, Any]],
+    stages: Sequence[FunnelStage],
     *,
     title: str,
     lang: str,
@@ -229,9 +218,8 @@ def funnel_chart(
     ``stages`` are dicts with ``stage``, ``cases``, ``share_of_start`` and
     ``conversion_from_previous`` (shares as 0..1).
 
-    >>> svg = funnel_chart([{"stage": "Лид", "cases": 10, "share_of_start": 1.0},
-    ...                     {"stage": "Сделка", "cases": 4, "share_of_start": 0.4,
-    ...                      "conversion_from_previous": 0.4}], title="Воронка", lang="ru")
+    >>> svg = funnel_chart([FunnelStage("Лид", 10, 1.0, None, 6), FunnelStage("Сделка", 4, 0.4, 0.4, 4)],
+    ...                    title="Воронка", lang="ru")
     >>> "Сделка" in svg and "40" in svg
     True
     """
@@ -240,18 +228,17 @@ def funnel_chart(
     plot_w = width - label_w - info_w
     height = top + row * max(1, len(stages)) + 4
     out = _open(width, height, title, "funnel")
-    first = max((int(s.get("cases") or 0) for s in stages[:1]), default=0) or 1
+    first = max((s.cases or 0 for s in stages[:1]), default=0) or 1
     for i, stage in enumerate(stages):
         y = top + i * row
-        cases = int(stage.get("cases") or 0)
-        share = stage.get("share_of_start")
-        share = cases / first if share is None else float(share)
+        cases = stage.cases or 0
+        share = cases / first if stage.share_of_start is None else float(stage.share_of_start)
         w = max(2.0, plot_w * min(1.0, share))
         x = label_w + (plot_w - w) / 2
         shade = _mix("#a9c8e8", "#2c5282", 1 - i / max(1, len(stages) - 1))
-        conv = stage.get("conversion_from_previous")
+        conv = stage.conversion_from_previous
         conv_text = "" if i == 0 or conv is None else f" · → {format_percent(conv, lang)}"
-        name = str(stage.get("stage", ""))
+        name = stage.stage
         out.append(
             f"<g><title>{esc(name)}: {esc(format_number(cases, lang))}</title>"
             f'<text x="{label_w - 10}" y="{y + 22}" text-anchor="end">{esc(shorten(name, 28))}</text>'

@@ -12,8 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
+from crmflow.base.numbers import format_number, format_percent
 from crmflow.i18n import check_lang, text
-from crmflow.report.messages import format_number, format_percent
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"en": "Conformance: log against model", "ru": "Соответствие журнала модели"},

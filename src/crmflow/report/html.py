@@ -1,4 +1,4 @@
-"""The audit report: one self-contained HTML file rendered from the audit dict alone.
+"""The audit report: one self-contained HTML file rendered from the typed audit alone.
 
 The page carries its CSS and SVG inline and needs no network and no JavaScript (the map's two
 views switch with CSS only), so it can be mailed to a client or opened from a USB stick. Every
@@ -24,29 +24,21 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
+from crmflow.base.numbers import MISSING, format_duration, format_number, format_percent
 from crmflow.errors import ProcessMapError
+from crmflow.findings.funnel import FunnelResult
+from crmflow.findings.kinds import FINDING_KINDS, kind_info
+from crmflow.findings.model import Finding
+from crmflow.findings.sla import SlaResult
 from crmflow.i18n import check_lang
+from crmflow.mining.statistics import ActivityStats, ResourceStats
+from crmflow.quality.summary import quality_view
 from crmflow.report import charts
-from crmflow.report.messages import (
-    MESSAGES,
-    MISSING,
-    format_duration,
-    format_number,
-    format_percent,
-    t,
-)
+from crmflow.report.messages import MESSAGES, t
 from crmflow.report.processmap import render_process_map
+from crmflow.results.audit import AuditDocument
+from crmflow.results.sections import BpmnSection, CaseDurations, CaseObjectSummary, HandoverSection
 
-#: Order in which findings are grouped in the report.
-FINDING_KINDS = (
-    "bottleneck",
-    "stuck_case",
-    "sla_violation",
-    "funnel_drop",
-    "rework",
-    "ping_pong",
-    "workload_concentration",
-)
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 _SHARE_KEYS = {"share", "case_share", "compliance", "conversion", "rate", "coverage"}
 #: Variant chips get one of this many colours, by the activity's frequency rank.
@@ -54,14 +46,15 @@ CHIP_COLOURS = 12
 VARIANTS_SHOWN = 20
 
 
-def render_report(audit: Mapping[str, Any], *, lang: str) -> str:
+def render_report(audit: AuditDocument | Mapping[str, Any], *, lang: str) -> str:
     """Render the audit report as one HTML page.
 
     Parameters
     ----------
     audit
-        The audit dict, as written to ``audit.json`` (see ``docs/audit.schema.json``). Missing
-        sections are shown as "no data", never as an error.
+        The typed audit (:class:`~crmflow.results.audit.AuditDocument`, e.g. the result of
+        :func:`crmflow.audit`) or its ``audit.json`` document (see ``docs/audit.schema.json``), read
+        with :meth:`AuditDocument.from_json`. Missing sections are shown as "no data", never as an error.
     lang
         ``"ru"`` or ``"en"``: the language of the page, its numbers and its durations.
 
@@ -71,11 +64,12 @@ def render_report(audit: Mapping[str, Any], *, lang: str) -> str:
         The complete HTML document.
     """
     lang = check_lang(lang)
+    doc = audit if isinstance(audit, AuditDocument) else AuditDocument.from_json(audit)
     env = _environment(lang)
-    return env.get_template("report.html.j2").render(**_context(audit, lang))
+    return env.get_template("report.html.j2").render(**_context(doc, lang))
 
 
-def write_report(audit: Mapping[str, Any], path: str | Path, *, lang: str) -> Path:
+def write_report(audit: AuditDocument | Mapping[str, Any], path: str | Path, *, lang: str) -> Path:
     """Render the report and write it as UTF-8 to ``path``; returns the path written."""
     target = Path(path)
     target.write_text(render_report(audit, lang=lang), encoding="utf-8")
@@ -146,117 +140,115 @@ def _when(value: str | None, lang: str, *, time: bool = True) -> str:
 # --------------------------------------------------------------------------- context
 
 
-def _context(audit: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    log = dict(audit.get("log") or {})
-    activities = list(audit.get("activities") or [])
-    rank = {str(a["activity"]): i for i, a in enumerate(sorted(activities, key=lambda a: -(a.get("events") or 0)))}
-    sla = list(audit.get("sla") or [])
+def _context(audit: AuditDocument, lang: str) -> dict[str, Any]:
+    log = audit.log_summary
+    rank = {a.activity: i for i, a in enumerate(sorted(audit.activities, key=lambda a: -(a.events or 0)))}
     return {
         "title": t("report.title", lang),
-        "version": audit.get("crmflow_version") or MISSING,
-        "generated": _when(audit.get("generated_at"), lang),
-        "period": (_when(log.get("start"), lang, time=False), _when(log.get("end"), lang, time=False)),
-        "sources": list((audit.get("input") or {}).get("sources") or []),
+        "version": audit.crmflow_version or MISSING,
+        "generated": _when(audit.generated_at, lang),
+        "period": (_when(log.start, lang, time=False), _when(log.end, lang, time=False)),
+        "sources": list(audit.sources),
         "log": log,
-        "kpis": _kpis(audit, log, sla),
+        "kpis": _kpis(audit),
         "maps": _maps(audit, lang),
-        "bpmn": _bpmn(audit, lang),
-        "dfg_top": sorted(audit.get("dfg") or [], key=lambda e: -(e.get("count") or 0))[:30],
-        "variants": _variants(audit, log),
+        "bpmn": _bpmn(audit.bpmn, lang),
+        "dfg_top": sorted(audit.dfg, key=lambda e: -(e.count or 0))[:30],
+        "variants": _variants(audit),
         "chip": lambda name: rank.get(str(name), CHIP_COLOURS - 1) % CHIP_COLOURS,
-        "finding_groups": _finding_groups(audit.get("findings") or []),
-        "findings_total": len(audit.get("findings") or []),
-        "sla": [_sla_rule(rule, lang) for rule in sla],
-        "funnel": _funnel(audit.get("funnel"), lang),
-        "handover": _handover(audit.get("handover") or {}, lang),
-        "activities": activities,
-        "activity_charts": _activity_charts(activities, lang),
-        "resources": list(audit.get("resources") or []),
-        "resource_chart": _resource_chart(audit.get("resources") or [], lang),
-        "durations": _durations(audit.get("case_durations"), lang),
-        "quarantine": dict(audit.get("quarantine") or {"count": 0, "by_reason": [], "sample": []}),
-        "warnings": [str(w) for w in audit.get("warnings") or []],
-        "quality": _quality(audit, lang),
-        "objects": _objects(audit.get("objects"), lang),
+        "finding_groups": _finding_groups(audit.findings, lang),
+        "findings_total": len(audit.findings),
+        "sla": [_sla_rule(rule, lang) for rule in audit.sla],
+        "funnel": _funnel(audit.funnel, lang),
+        "handover": _handover(audit.handover, lang),
+        "activities": list(audit.activities),
+        "activity_charts": _activity_charts(audit.activities, lang),
+        "resources": list(audit.resources),
+        "resource_chart": _resource_chart(audit.resources, lang),
+        "durations": _durations(audit.case_durations, lang) if "case_durations" in audit.present else None,
+        "quarantine": audit.quarantine,
+        "warnings": [str(w) for w in audit.warnings],
+        "quality": quality_view(dict(audit.quality), lang) if audit.quality else None,
+        "objects": _objects(audit.objects, lang),
     }
 
 
-def _objects(objects: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | None:
+def _objects(objects: CaseObjectSummary | None, lang: str) -> dict[str, Any] | None:
     """The CRM-objects section: objects without events, stage reach overall and per segment, orphans."""
     if not objects:
         return None
-    total = int(objects.get("objects") or 0)
-    without = int(objects.get("without_events") or 0)
-    stages = [str(s) for s in objects.get("stages") or []]
-    reached = [int(n) for n in objects.get("reached") or []]
+    total, without = objects.objects, objects.without_events
     segments = [
-        dict(seg, label=t("objects.other", lang) if seg.get("other") else (seg.get("value") or t("objects.blank", lang)))
-        for seg in objects.get("segments") or []
+        {
+            **seg.to_dict(),
+            "label": t("objects.other", lang) if seg.other else (seg.value or t("objects.blank", lang)),
+        }
+        for seg in objects.segments
     ]
     return {
         "intro": t(
             "objects.intro",
             lang,
-            type=str(objects.get("object_type") or MISSING),
+            type=objects.object_type or MISSING,
             objects=format_number(total, lang),
-            cases=format_number(objects.get("cases") or 0, lang),
+            cases=format_number(objects.cases, lang),
             without=format_number(without, lang),
             share=format_percent(without / total if total else 0, lang),
         ),  # fmt: skip
-        "role": t("objects.role", lang, role=str(objects["role"])) if objects.get("role") else "",
+        "role": t("objects.role", lang, role=objects.role) if objects.role else "",
         "stages": [
-            {"stage": s, "reached": n, "share": n / total if total else None} for s, n in zip(stages, reached, strict=False)
+            {"stage": s, "reached": n, "share": n / total if total else None}
+            for s, n in zip(objects.stages, objects.reached, strict=False)
         ],
-        "segment": objects.get("segment"),
-        "stage_names": stages,
+        "segment": objects.segment,
+        "stage_names": list(objects.stages),
         "segments": segments,
-        "references": [dict(r) for r in objects.get("references") or []],
+        "references": [dict(r) for r in objects.references],
     }
 
 
-def _quality(audit: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
-    from crmflow.quality.summary import quality_view
-
-    return quality_view(audit.get("quality"), lang)
-
-
-def sla_compliance(sla: Sequence[Mapping[str, Any]]) -> float | None:
+def sla_compliance(sla: Sequence[SlaResult]) -> float | None:
     """Share of checked cases that met their SLA, over all rules (``None`` without rules).
 
-    >>> sla_compliance([{"cases_checked": 10, "violations": 1}, {"cases_checked": 30, "violations": 3}])
+    >>> from crmflow.results.audit import revive
+    >>> rules = revive(tuple[SlaResult, ...], [{"cases_checked": 10, "violations": 1}, {"cases_checked": 30, "violations": 3}])
+    >>> sla_compliance(rules)
     0.9
     """
-    checked = sum(int(r.get("cases_checked") or 0) for r in sla)
+    checked = sum(r.cases_checked or 0 for r in sla)
     if not checked:
         return None
-    return 1 - sum(int(r.get("violations") or 0) for r in sla) / checked
+    return 1 - sum(r.violations or 0 for r in sla) / checked
 
 
-def _kpis(audit: Mapping[str, Any], log: Mapping[str, Any], sla: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    durations = audit.get("case_durations") or {}
-    quarantined = log.get("quarantined")
-    if quarantined is None:
-        quarantined = (audit.get("quarantine") or {}).get("count")
-    compliance = sla_compliance(sla)
+def _kpis(audit: AuditDocument) -> list[dict[str, Any]]:
+    log, durations = audit.log_summary, audit.case_durations
+    has_log = "log" in audit.present
+    quarantined = log.quarantined if has_log else audit.quarantine.count
+    compliance = sla_compliance(audit.sla)
+
+    def known(value: Any) -> Any:
+        return value if has_log else None
+
     items: list[dict[str, Any]] = [
-        {"key": "cases", "kind": "num", "value": log.get("cases")},
-        {"key": "events", "kind": "num", "value": log.get("events")},
-        {"key": "activities", "kind": "num", "value": log.get("activities")},
-        {"key": "variants", "kind": "num", "value": log.get("variants")},
-        {"key": "median_duration", "kind": "dur", "value": durations.get("median_s")},
-        {"key": "mean_duration", "kind": "dur", "value": durations.get("mean_s")},
-        {"key": "p90_duration", "kind": "dur", "value": durations.get("p90_s")},
-        {"key": "rows_read", "kind": "num", "value": log.get("rows_read")},
+        {"key": "cases", "kind": "num", "value": known(log.cases)},
+        {"key": "events", "kind": "num", "value": known(log.events)},
+        {"key": "activities", "kind": "num", "value": known(log.activities)},
+        {"key": "variants", "kind": "num", "value": known(log.variants)},
+        {"key": "median_duration", "kind": "dur", "value": durations.median_s},
+        {"key": "mean_duration", "kind": "dur", "value": durations.mean_s},
+        {"key": "p90_duration", "kind": "dur", "value": durations.p90_s},
+        {"key": "rows_read", "kind": "num", "value": known(log.rows_read)},
         {"key": "quarantined", "kind": "num", "value": quarantined, "alert": bool(quarantined)},
     ]
     if compliance is not None:
         items.append({"key": "sla_compliance", "kind": "pct", "value": compliance, "alert": compliance < 0.9})
-    items.append({"key": "findings", "kind": "num", "value": len(audit.get("findings") or [])})
+    items.append({"key": "findings", "kind": "num", "value": len(audit.findings)})
     return items
 
 
-def _maps(audit: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    if not audit.get("dfg") and not audit.get("start_activities"):
+def _maps(audit: AuditDocument, lang: str) -> dict[str, Any]:
+    if not audit.dfg and not audit.start_activities:
         return {"views": [], "error": None, "empty": True}
     views = []
     try:
@@ -268,95 +260,101 @@ def _maps(audit: Mapping[str, Any], lang: str) -> dict[str, Any]:
     return {"views": views, "error": None, "empty": False}
 
 
-def _bpmn(audit: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
+def _bpmn(model: BpmnSection | None, lang: str) -> dict[str, Any] | None:
     """The As-Is BPMN section: the SVG is crmflow's own drawing, with every data string escaped."""
-    model = audit.get("bpmn")
-    if not model or not model.get("svg"):
+    if model is None or not model.svg:
         return None
     return {
-        "svg": Markup(model["svg"]),  # noqa: S704 - generated by crmflow.bpmn.render, which escapes all text
-        "noise_pct": format_percent(model.get("noise_threshold") or 0, lang),
-        "lanes": ", ".join(str(x) for x in model.get("lanes") or []) or MISSING,
+        "svg": Markup(model.svg),  # noqa: S704 - generated by crmflow.bpmn.render, which escapes all text
+        "noise_pct": format_percent(model.noise_threshold or 0, lang),
+        "lanes": ", ".join(model.lanes) or MISSING,
     }
 
 
-def _variants(audit: Mapping[str, Any], log: Mapping[str, Any]) -> dict[str, Any]:
-    variants = list(audit.get("variants") or [])[:VARIANTS_SHOWN]
-    cases = log.get("cases") or sum(int(v.get("count") or 0) for v in audit.get("variants") or []) or 0
+def _variants(audit: AuditDocument) -> dict[str, Any]:
+    variants = audit.variants[:VARIANTS_SHOWN]
+    cases = (audit.log_summary.cases if "log" in audit.present else 0) or sum(v.count or 0 for v in audit.variants)
     rows, running = [], 0
     for v in variants:
-        count = int(v.get("count") or 0)
+        count = v.count or 0
         running += count
-        rows.append({**v, "share": count / cases if cases else None, "cum_share": running / cases if cases else None})
-    total = log.get("variants") or log.get("variants_total") or len(audit.get("variants") or [])
+        rows.append({**v.to_dict(), "share": count / cases if cases else None, "cum_share": running / cases if cases else None})
+    total = audit.log_summary.variants or audit.variants_total or len(audit.variants)
     return {"rows": rows, "total": total, "coverage": running / cases if cases else None}
 
 
-def _finding_groups(findings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    kinds = list(FINDING_KINDS) + sorted({str(f.get("kind")) for f in findings} - set(FINDING_KINDS))
+def _finding_groups(findings: Sequence[Finding], lang: str) -> list[dict[str, Any]]:
+    kinds = list(FINDING_KINDS) + sorted({f.kind for f in findings} - set(FINDING_KINDS))
     groups = []
     for kind in kinds:
-        items = sorted(
-            (f for f in findings if f.get("kind") == kind),
-            key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity")), 3),
-        )
+        items = sorted((f for f in findings if f.kind == kind), key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))
         if items:
             prepared = []
             for f in items:
-                evidence = dict(f.get("evidence") or {})
-                rows = list(evidence.get("rows") or [])
+                rows = list(f.evidence.rows)
                 columns: list[str] = []
                 for row in rows:
                     columns += [str(k) for k in row if str(k) not in columns]
-                prepared.append({**f, "evidence": evidence, "row_columns": columns, "rows": rows})
-            groups.append({"kind": kind, "known": f"kind.{kind}" in MESSAGES, "items": prepared})
+                prepared.append(
+                    {
+                        "kind": f.kind,
+                        "key": f.key,
+                        "title": f.title,
+                        "severity": f.severity,
+                        "description": f.description,
+                        "metrics": f.metrics,
+                        "evidence": f.evidence,
+                        "row_columns": columns,
+                        "rows": rows,
+                    }
+                )
+            label = kind_info(kind).label(lang) if kind in FINDING_KINDS else kind
+            groups.append({"kind": kind, "label": label, "items": prepared})
     return groups
 
 
-def _sla_rule(rule: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    hist = rule.get("histogram") or {}
+def _sla_rule(rule: SlaResult, lang: str) -> dict[str, Any]:
+    hist = rule.histogram
     chart = None
-    if hist.get("counts"):
+    if hist.counts:
         chart = Markup(
             charts.histogram(
-                hist.get("edges_s") or [],
-                hist.get("counts") or [],
-                title=t("sla.histogram", lang, name=rule.get("name", "")),
+                hist.edges_s,
+                hist.counts,
+                title=t("sla.histogram", lang, name=rule.name),
                 lang=lang,
                 x_label=t("chart.duration", lang),
                 y_label=t("chart.cases", lang),
-                limit_s=rule.get("within_s"),
-                limit_text=t("sla.limit", lang, limit=format_duration(rule.get("within_s"), lang)),
+                limit_s=rule.within_s,
+                limit_text=t("sla.limit", lang, limit=format_duration(rule.within_s, lang)),
             )
         )
-    return {**rule, "chart": chart}
+    return {**rule.to_dict(), "chart": chart}
 
 
-def _funnel(funnel: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | None:
-    if not funnel or not funnel.get("stages"):
+def _funnel(funnel: FunnelResult | None, lang: str) -> dict[str, Any] | None:
+    if funnel is None or not funnel.stages:
         return None
-    stages = list(funnel["stages"])
-    chart = charts.funnel_chart(stages, title=t("funnel.chart", lang), lang=lang)
-    return {"stages": stages, "chart": Markup(chart)}
+    chart = charts.funnel_chart(funnel.stages, title=t("funnel.chart", lang), lang=lang)
+    return {"stages": list(funnel.stages), "chart": Markup(chart)}
 
 
-def _handover(handover: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+def _handover(handover: HandoverSection, lang: str) -> list[dict[str, Any]]:
     out = []
     for level, limit in (("resource", 12), ("role", 10)):
-        pairs = list(handover.get(level) or [])
+        pairs = list(handover.resource if level == "resource" else handover.role)
         if not pairs:
             continue
         load: dict[str, int] = {}
         for p in pairs:
-            for name in (str(p["source"]), str(p["target"])):
-                load[name] = load.get(name, 0) + int(p.get("count") or 0)
+            for name in (p.source, p.target):
+                load[name] = load.get(name, 0) + (p.count or 0)
         names = sorted(load, key=lambda n: (-load[n], n))[:limit]
         index = {n: i for i, n in enumerate(names)}
         matrix: list[list[float | None]] = [[None] * len(names) for _ in names]
         for p in pairs:
-            s, d = str(p["source"]), str(p["target"])
-            if s in index and d in index:
-                matrix[index[s]][index[d]] = float(p.get("count") or 0)
+            if p.source in index and p.target in index:
+                matrix[index[p.source]][index[p.target]] = float(p.count or 0)
         chart = charts.heatmap(
             names,
             names,
@@ -370,74 +368,72 @@ def _handover(handover: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
             {
                 "level": level,
                 "chart": Markup(chart),
-                "pairs": sorted(pairs, key=lambda p: -(p.get("count") or 0))[:20],
+                "pairs": sorted(pairs, key=lambda p: -(p.count or 0))[:20],
                 "total": len(pairs),
             }
         )
     return out
 
 
-def _activity_charts(activities: Sequence[Mapping[str, Any]], lang: str) -> list[Markup]:
+def _activity_charts(activities: Sequence[ActivityStats], lang: str) -> list[Markup]:
     if not activities:
         return []
-    by_events = sorted(activities, key=lambda a: -(a.get("events") or 0))[:20]
+    by_events = sorted(activities, key=lambda a: -(a.events or 0))[:20]
     out = [
         Markup(
             charts.bar_chart(
-                [(str(a["activity"]), float(a.get("events") or 0)) for a in by_events],
+                [(a.activity, float(a.events or 0)) for a in by_events],
                 title=t("chart.activity_freq", lang),
                 value_text=lambda v: format_number(v, lang),
             )
         )
     ]
-    waits = [a for a in activities if _finite(a.get("median_wait_s"))]
+    waits = [(a.activity, float(a.median_wait_s)) for a in activities if a.median_wait_s is not None and _finite(a.median_wait_s)]
     if waits:
-        waits.sort(key=lambda a: -float(a["median_wait_s"]))
+        waits.sort(key=lambda a: -a[1])
         top = waits[:15]
         out.append(
             Markup(
                 charts.bar_chart(
-                    [(str(a["activity"]), float(a["median_wait_s"])) for a in top],
+                    top,
                     title=t("chart.activity_wait", lang),
                     value_text=lambda v: format_duration(v, lang),
                     colour="#6b7fa8",
-                    highlight=[str(a["activity"]) for a in top[:3]],
+                    highlight=[name for name, _ in top[:3]],
                 )
             )
         )
     return out
 
 
-def _resource_chart(resources: Sequence[Mapping[str, Any]], lang: str) -> Markup | None:
+def _resource_chart(resources: Sequence[ResourceStats], lang: str) -> Markup | None:
     if not resources:
         return None
-    top = sorted(resources, key=lambda r: -(r.get("events") or 0))[:20]
+    top = sorted(resources, key=lambda r: -(r.events or 0))[:20]
     return Markup(
         charts.bar_chart(
-            [(str(r["resource"]), float(r.get("events") or 0)) for r in top],
+            [(r.resource, float(r.events or 0)) for r in top],
             title=t("chart.resource_load", lang),
             value_text=lambda v: format_number(v, lang),
         )
     )
 
 
-def _durations(durations: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | None:
-    if not durations:
-        return None
-    hist = durations.get("histogram") or {}
+def _durations(durations: CaseDurations, lang: str) -> dict[str, Any] | None:
+    hist = durations.histogram
     chart = None
-    if hist.get("counts"):
+    if hist.counts:
         chart = Markup(
             charts.histogram(
-                hist.get("edges_s") or [],
-                hist.get("counts") or [],
+                hist.edges_s,
+                hist.counts,
                 title=t("chart.duration_hist", lang),
                 lang=lang,
                 x_label=t("chart.duration", lang),
                 y_label=t("chart.cases", lang),
             )
         )
-    return {**durations, "chart": chart}
+    return {**durations.to_dict(), "chart": chart}
 
 
 def _finite(value: Any) -> bool:

@@ -1,115 +1,17 @@
-"""Russian and English text of the audit report, and how it writes numbers and durations.
+"""Russian and English text of the audit report.
 
-The catalogue :data:`MESSAGES` is used with :func:`crmflow.i18n.text`; the formatters write a
-number, a share or a duration the way a reader of that language expects (Russian: a space between
-thousands, a decimal comma, ``2 д 4 ч``; English: ``1,234.5``, ``2d 4h``).
-
->>> [format_duration(187_200, lang).replace(NBSP, " ") for lang in ("ru", "en")]
-['2 д 4 ч', '2d 4h']
->>> format_number(1234567.5, "ru", digits=1)
-'1\\xa0234\\xa0567,5'
+The catalogue :data:`MESSAGES` is used with :func:`crmflow.i18n.text`. Numbers, shares and durations
+are written by :mod:`crmflow.base.numbers` (their names stay importable from here).
 """
 
 from __future__ import annotations
 
-import math
-
+from crmflow.base.numbers import MISSING as MISSING
+from crmflow.base.numbers import NBSP as NBSP
+from crmflow.base.numbers import format_duration as format_duration
+from crmflow.base.numbers import format_number as format_number
+from crmflow.base.numbers import format_percent as format_percent
 from crmflow.i18n import text
-
-NBSP = "\u00a0"
-#: What the report shows for a value that is missing (no data, not applicable).
-MISSING = "—"
-
-_UNITS = {
-    # name: (seconds, ru, en)
-    "d": (86_400, "{n}" + NBSP + "д", "{n}d"),
-    "h": (3_600, "{n}" + NBSP + "ч", "{n}h"),
-    "min": (60, "{n}" + NBSP + "мин", "{n}" + NBSP + "min"),
-    "m": (60, "{n}" + NBSP + "мин", "{n}m"),
-    "s": (1, "{n}" + NBSP + "с", "{n}" + NBSP + "s"),
-}
-
-
-def format_number(value: float | int | None, lang: str, *, digits: int = 0) -> str:
-    """Write a number with the language's thousands separator and decimal mark.
-
-    Parameters
-    ----------
-    value
-        The number; ``None`` or NaN gives :data:`MISSING`.
-    lang
-        ``"ru"`` (no-break space between thousands, decimal comma) or ``"en"``.
-    digits
-        Digits after the decimal mark.
-
-    Examples
-    --------
-    >>> format_number(12345, "en"), format_number(0.25, "ru", digits=2)
-    ('12,345', '0,25')
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return MISSING
-    out = f"{value:,.{digits}f}"
-    if lang == "ru":
-        out = out.replace(",", NBSP).replace(".", ",")
-    return out.replace("-", "−")
-
-
-def format_percent(share: float | None, lang: str, *, digits: int = 1) -> str:
-    """Write a share (0.931) as a percentage (``93,1 %`` / ``93.1%``).
-
-    Trailing ``,0``/``.0`` is dropped so whole percentages read cleanly.
-
-    >>> format_percent(0.931, "ru"), format_percent(0.5, "en")
-    ('93,1\\xa0%', '50%')
-    """
-    if share is None or (isinstance(share, float) and not math.isfinite(share)):
-        return MISSING
-    number = format_number(share * 100, lang, digits=digits)
-    for zero in (",0", ".0"):
-        if digits == 1 and number.endswith(zero):
-            number = number[: -len(zero)]
-    return number + (NBSP + "%" if lang == "ru" else "%")
-
-
-def format_duration(seconds: float | int | None, lang: str) -> str:
-    """Write a duration humanely in the two largest units (``3 д 4 ч``, ``15 мин``, ``3d 4h``).
-
-    The value is rounded to the smaller of the two units shown; ``None`` gives :data:`MISSING`.
-
-    Examples
-    --------
-    >>> format_duration(900, "en"), format_duration(900, "ru"), format_duration(15_600, "en")
-    ('15\\xa0min', '15\\xa0мин', '4h\\xa020m')
-    >>> format_duration(0.4, "en")
-    '0\\xa0s'
-    """
-    if seconds is None or (isinstance(seconds, float) and not math.isfinite(seconds)):
-        return MISSING
-    sign = "−" if seconds < 0 else ""
-    total = abs(float(seconds))
-    if total < 60:
-        return sign + _unit("s", round(total), lang)
-    if total < 3_600:
-        return sign + _unit("min", round(total / 60), lang)
-    if total < 86_400:
-        minutes = round(total / 60)
-        hours, minutes = divmod(minutes, 60)
-        if hours >= 24:
-            return sign + _unit("d", 1, lang)
-        return sign + _join([("h", hours), ("m", minutes)], lang)
-    hours = round(total / 3_600)
-    days, hours = divmod(hours, 24)
-    return sign + _join([("d", days), ("h", hours)], lang)
-
-
-def _unit(name: str, n: int, lang: str) -> str:
-    _, ru, en = _UNITS[name]
-    return (ru if lang == "ru" else en).format(n=format_number(n, lang))
-
-
-def _join(parts: list[tuple[str, int]], lang: str) -> str:
-    return NBSP.join(_unit(name, n, lang) for name, n in parts if n)
 
 
 def t(key: str, lang: str, /, **kwargs: object) -> str:
@@ -301,13 +203,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "findings.evidence_cases": {"en": "Cases ({shown} of {total})", "ru": "Случаи ({shown} из {total})"},
     "findings.evidence_resources": {"en": "Resources", "ru": "Исполнители"},
     "findings.evidence_activities": {"en": "Activities", "ru": "Действия"},
-    "kind.bottleneck": {"en": "Bottlenecks", "ru": "Узкие места"},
-    "kind.rework": {"en": "Rework", "ru": "Переделки"},
-    "kind.ping_pong": {"en": "Ping-pong", "ru": "Пинг-понг"},
-    "kind.workload_concentration": {"en": "Workload concentration", "ru": "Концентрация нагрузки"},
-    "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
-    "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
-    "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
     "severity.high": {"en": "high", "ru": "высокая"},
     "severity.medium": {"en": "medium", "ru": "средняя"},
     "severity.low": {"en": "low", "ru": "низкая"},

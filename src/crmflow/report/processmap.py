@@ -25,8 +25,11 @@ from typing import Any, Literal
 import graphviz
 from lxml import etree
 
+from crmflow.base.numbers import format_duration, format_number, format_percent
 from crmflow.errors import GraphvizNotFoundError, ProcessMapError
-from crmflow.report.messages import format_duration, format_number, format_percent, t
+from crmflow.mining.statistics import ActivityStats
+from crmflow.report.messages import t
+from crmflow.results.audit import AuditDocument
 
 View = Literal["frequency", "performance"]
 
@@ -191,7 +194,7 @@ def _connect(
 
 
 def render_process_map(
-    audit: Mapping[str, Any],
+    audit: AuditDocument | Mapping[str, Any],
     *,
     view: View,
     lang: str,
@@ -204,8 +207,8 @@ def render_process_map(
     Parameters
     ----------
     audit
-        The audit dict (only ``dfg``, ``start_activities``, ``end_activities`` and ``activities``
-        are read).
+        The typed audit, or its ``audit.json`` document (only ``dfg``, ``start_activities``,
+        ``end_activities`` and ``activities`` are read).
     view
         ``"frequency"`` (transition counts) or ``"performance"`` (median waiting times).
     lang
@@ -223,13 +226,14 @@ def render_process_map(
     ProcessMapError
         If ``dot`` fails on the graph.
     """
-    dfg = list(audit.get("dfg") or [])
-    stats = {str(a["activity"]): a for a in audit.get("activities") or []}
-    events = {name: int(a.get("events") or 0) for name, a in stats.items()} or None
+    doc = audit if isinstance(audit, AuditDocument) else AuditDocument.from_json(audit)
+    dfg = [e.to_dict() for e in doc.dfg]
+    stats = {a.activity: a for a in doc.activities}
+    events = {name: a.events or 0 for name, a in stats.items()} or None
     selection = select_graph(
         dfg,
-        audit.get("start_activities") or {},
-        audit.get("end_activities") or {},
+        doc.start_activities,
+        doc.end_activities,
         events,
         max_activities=max_activities,
         edge_coverage=edge_coverage,
@@ -372,7 +376,7 @@ def _html(text: str) -> str:
 def _dot_source(
     selection: MapSelection,
     dfg: Sequence[Mapping[str, Any]],
-    stats: Mapping[str, Mapping[str, Any]],
+    stats: Mapping[str, ActivityStats],
     *,
     view: View,
     lang: str,
@@ -381,7 +385,7 @@ def _dot_source(
     ids[START], ids[END] = "start", "end"
     titles = {"start": t("map.start", lang), "end": t("map.end", lang)}
     edge_stats = {(str(e["source"]), str(e["target"])): e for e in dfg}
-    counts = {a: int(stats.get(a, {}).get("events") or 0) for a in selection.activities}
+    counts = {a: (stats[a].events or 0) if a in stats else 0 for a in selection.activities}
     if not any(counts.values()):
         for _, d, c in selection.edges:
             if d in counts:
@@ -401,7 +405,7 @@ def _dot_source(
     for name in selection.activities:
         level = min(4, int(5 * math.sqrt(counts[name] / top))) if counts[name] else 0
         if view == "performance":
-            detail = format_duration(stats.get(name, {}).get("median_wait_s"), lang)
+            detail = format_duration(stats[name].median_wait_s if name in stats else None, lang)
         else:
             detail = format_number(counts[name], lang)
         label = f'{_label_text(name)}<br/><font point-size="9">{_html(detail)}</font>'
@@ -481,7 +485,7 @@ def _clean_svg(svg: str, *, prefix: str, titles: Mapping[str, str], label: str) 
         if not isinstance(element.tag, str):
             continue
         if "id" in element.attrib:
-            element.set("id", prefix + element.get("id", ""))
+            element.set("id", prefix + element.attrib["id"])
         for attr in ("href", f"{{{_XLINK_NS}}}href"):
             value = element.get(attr)
             if value and value.startswith("#"):
@@ -494,4 +498,4 @@ def _clean_svg(svg: str, *, prefix: str, titles: Mapping[str, str], label: str) 
     root.set("class", "process-map")
     root.set("role", "img")
     root.set("aria-label", label)
-    return etree.tostring(root, encoding="unicode")
+    return str(etree.tostring(root, encoding="unicode"))

@@ -73,7 +73,7 @@ def import_sources(
     log_name
         The log to (re)build in the project.
     mapping, timezone
-        As for :func:`crmflow.ingest.reader.read_log` (the mapping applies to non-adapter files).
+        As for :func:`crmflow.sources.reader.read_log` (the mapping applies to non-adapter files).
     lang
         Language of quarantine reasons (``ru``/``en``).
     progress
@@ -84,8 +84,8 @@ def import_sources(
     ImportResult
         Per source: format, rows read, events, quarantined; the log's events and cases.
     """
-    from crmflow.ingest.reader import build_log, source_adapter, stage_sources
     from crmflow.sources.dictionaries import is_dictionary_adapter
+    from crmflow.sources.reader import build_log, source_adapter, stage_sources
 
     only_dictionaries = all(is_dictionary_adapter(source_adapter(s, source_kind)) for s in sources)
     settings = get_settings()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crmflow.errors import SourceError
 from crmflow.ingest.raw import ProgressFn, RawTable
 
 if TYPE_CHECKING:
@@ -99,8 +100,6 @@ def adapters() -> list[SourceAdapter]:
 
 def get_adapter(name: str) -> SourceAdapter:
     """The adapter called ``name``; the error lists the names that exist."""
-    from crmflow.errors import SourceError
-
     _load_vendors()
     try:
         return _ADAPTERS[name]

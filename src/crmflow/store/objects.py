@@ -79,7 +79,7 @@ class ObjectCentricLog:
     """An object-centric event log ``name`` inside an :class:`EventStore`.
 
     Build one with :meth:`create` (empty, for builders such as
-    :func:`crmflow.store.object_model.build_object_log`), :meth:`from_parts` (parsed OCEL 2.0;
+    :func:`crmflow.sources.object_model.build_object_log`), :meth:`from_parts` (parsed OCEL 2.0;
     see :func:`crmflow.ingest.ocel.read_ocel`) or :meth:`open` (already in a project store).
     """
 

@@ -11,7 +11,7 @@ import pytest
 from crmflow.demo.journeys import generate_journeys
 from crmflow.errors import ObjectModelError
 from crmflow.ingest.ocel import read_ocel
-from crmflow.store.object_model import build_object_log, load_object_model, parse_object_model
+from crmflow.sources.object_model import build_object_log, load_object_model, parse_object_model
 from crmflow.store.ocel_export import write_ocel
 from crmflow.store.store import EventStore
 from tests.conftest import ROOT, real

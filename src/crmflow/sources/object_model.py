@@ -41,7 +41,8 @@ from typing import Any
 
 from crmflow.errors import ObjectModelError
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
-from crmflow.ingest.timestamps import detect_format, parse_text_expr
+from crmflow.ingest.timestamps import detect_format, parse_text_expr, typed_expr
+from crmflow.sources.reader import read_raw
 from crmflow.store import object_queries as oq
 from crmflow.store.objects import ObjectCentricLog, _declarations
 from crmflow.store.queries import ident
@@ -286,8 +287,6 @@ def build_object_log(
     ObjectLogBuild
         The log, the reference checks (relations and orphans per reference column) and counts.
     """
-    from crmflow.ingest.reader import read_raw
-
     m = load_object_model(model) if isinstance(model, (str, Path)) else model
     store = store or EventStore()
     tz = timezone or m.timezone or store.settings.timezone
@@ -468,8 +467,6 @@ def _events(
         fmt = detect_format(store, raw.table, ev.column)
         ts, label = parse_text_expr(col, fmt, tz), fmt.label
     else:
-        from crmflow.ingest.timestamps import typed_expr
-
         ts, label = (typed_expr(col, kind, tz) or "NULL::TIMESTAMPTZ"), kind
     eid = f"{_lit(spec.object_type + '/' + ev.activity + '/')} || row_no"
     present = f"{_id(spec.id_column)} IS NOT NULL AND NULLIF(trim(CAST({col} AS VARCHAR)), '') IS NOT NULL"

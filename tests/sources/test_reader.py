@@ -13,7 +13,7 @@ import pytest
 from crmflow.errors import ColumnMappingError, UnsupportedFormatError
 from crmflow.ingest.columns import ColumnMapping
 from crmflow.ingest.frames import read_frame_raw
-from crmflow.ingest.reader import format_of, read_log
+from crmflow.sources.reader import format_of, read_log
 from crmflow.store.store import EventStore
 from tests.conftest import real
 

@@ -1,5 +1,8 @@
 """``read_log``: one call from files or frames to an :class:`~crmflow.store.store.EventLog`.
 
+It sits in ``sources/``, above the format readers of ``ingest/`` and beside the CRM adapters, so that
+``ingest/`` never imports a source; ``crmflow.read_log`` is the public name.
+
 A file a CRM source adapter recognises (:mod:`crmflow.sources.registry`: Bitrix24, amoCRM,
 Salesforce, HubSpot exports and saved API responses) is read by that adapter; any other by the
 reader for its type. Dictionaries (stage names, users) are read before the event files of the same
@@ -22,7 +25,7 @@ staged once.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crmflow.errors import EmptyLogError, UnsupportedFormatError
 from crmflow.ingest.columns import ColumnMapping, load_mapping_file
@@ -30,10 +33,10 @@ from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
 from crmflow.settings import get_settings
+from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
+from crmflow.sources.messages import msg
+from crmflow.sources.registry import SourceAdapter, detect_adapter, get_adapter
 from crmflow.store.store import EventLog, EventStore
-
-if TYPE_CHECKING:
-    from crmflow.sources.registry import SourceAdapter
 
 #: File name endings each reader handles (longest first where they overlap).
 SUPPORTED: dict[str, str] = {
@@ -70,8 +73,6 @@ def format_of(path: str | Path) -> str:
 
 def source_adapter(source: Any, source_kind: str | None = None) -> SourceAdapter | None:
     """The CRM adapter for a path: the one named ``source_kind``, else the one that recognises it."""
-    from crmflow.sources.registry import detect_adapter, get_adapter
-
     if is_frame(source):
         return None
     if source_kind:
@@ -244,8 +245,6 @@ def stage_sources(
         ``stage`` ``""``. Consecutive files of an adapter with ``read_many`` (HubSpot page files) are
         one source, named ``first … last (N files)``.
     """
-    from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
-
     tz = timezone or store.settings.timezone
     m = _mapping(mapping)
     plan = [(src, source_adapter(src, source_kind)) for src in sources]
@@ -311,8 +310,6 @@ def build_log(
     store: EventStore, results: list[StageResult], *, log_name: str = "log", progress: ProgressFn | None = None
 ) -> EventLog:
     """Materialise the staged sources as one log (dictionaries skipped) and drop the stages."""
-    from crmflow.sources.messages import msg
-
     stages = [r.stage for r in results if r.stage]
     if not stages:
         names = ", ".join(r.source for r in results)
