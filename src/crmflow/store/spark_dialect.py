@@ -12,7 +12,9 @@ thing on Spark -- is rewritten here on the syntax tree, before Spark SQL is gene
   order -- become ``transform(array_sort(collect_list(struct(k…, x)), <comparator>), s -> s.v)`` (then
   ``element_at``/``array_join``), with DuckDB's directions and NULL placement;
 * ``max_by(x, key, n)`` / ``min_by(x, key, n)`` (the top ``n`` as a list) become the first ``n`` of it;
-* ``row_number() OVER ()`` gets an order (Spark requires one);
+* ``row_number() OVER ()`` gets an order (Spark requires one); a correlated one-row lookup
+  ``(SELECT x FROM t WHERE …)`` is aggregated (``max(x)``, as Spark requires); ``timezone(zone, t)`` →
+  ``from_utc_timestamp(t, zone)``;
 * ``epoch_us(t)``/``epoch(t)`` → ``unix_micros``; ``quantile_cont`` → ``percentile`` (both interpolate
   linearly); ``len(list)`` → ``size``; tuple keys ``(a, b)`` →
   ``struct(a, b)``.
@@ -35,7 +37,7 @@ from sqlglot import exp
 
 from crmflow.errors import StoreError
 
-__all__ = ["literal", "parse_duckdb", "render_spark", "to_spark"]
+__all__ = ["bind", "literal", "parse_duckdb", "render_spark", "rewrite", "to_spark"]
 
 
 def literal(value: Any) -> exp.Expr:
@@ -44,7 +46,12 @@ def literal(value: Any) -> exp.Expr:
         return exp.Null()
     if isinstance(value, bool):
         return exp.Boolean(this=value)
-    if isinstance(value, int | float | decimal.Decimal):
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return exp.Cast(this=exp.Literal.string(str(value)), to=exp.DataType.build("DOUBLE"))
+        text = repr(value)
+        return exp.Literal.number(text if "e" in text or "E" in text else text + "E0")  # a DOUBLE, as in DuckDB
+    if isinstance(value, int | decimal.Decimal):
         return exp.Literal.number(value)
     if isinstance(value, str):
         return exp.Literal.string(value)
@@ -66,7 +73,7 @@ def parse_duckdb(query: str) -> exp.Expr:
     return trees[0]
 
 
-def _bind(tree: exp.Expr, params: Any) -> exp.Expr:
+def bind(tree: exp.Expr, params: Any) -> exp.Expr:
     if params is None:
         return tree
     if isinstance(params, Mapping):
@@ -106,6 +113,9 @@ def _unnest_values(node: exp.Expr) -> list[Any] | None:
     """The literal list inside ``unnest(<literal list>)`` (after parameters were bound), else ``None``."""
     if isinstance(node, exp.Explode):  # sqlglot reads DuckDB's unnest() in a projection as EXPLODE
         arr = _strip_cast(node.this)
+        series = _constant_range(arr)
+        if series is not None:
+            return series
     elif isinstance(node, exp.Unnest) and len(node.expressions) == 1:
         arr = _strip_cast(node.expressions[0])
     else:
@@ -113,6 +123,29 @@ def _unnest_values(node: exp.Expr) -> list[Any] | None:
     if isinstance(arr, exp.Array):
         return list(arr.expressions)
     return None
+
+
+def _constant_int(node: exp.Expr) -> int | None:
+    node = _strip_cast(node)
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return int(node.this)
+        except ValueError:
+            return None
+    if isinstance(node, exp.Length | exp.ArraySize) and isinstance(_strip_cast(node.this), exp.Array):
+        return len(_strip_cast(node.this).expressions)
+    return None
+
+
+def _constant_range(node: exp.Expr) -> list[exp.Expr] | None:
+    """``range(0, len([…]))`` with bound parameters, as the list of its numbers."""
+    if not isinstance(node, exp.GenerateSeries):
+        return None
+    start, end = _constant_int(node.args["start"]), _constant_int(node.args["end"])
+    if start is None or end is None:
+        return None
+    stop = end if node.args.get("is_end_exclusive") else end + 1
+    return [exp.Literal.number(i) for i in range(start, stop)]
 
 
 def _zip_unnests(select: exp.Select) -> exp.Expr | None:
@@ -219,6 +252,49 @@ def _order_bare_windows(select: exp.Select) -> None:
             win.set("order", exp.Order(expressions=[exp.Ordered(this=key.copy())]))
 
 
+def _is_scalar_lookup(node: exp.Subquery) -> bool:
+    """A scalar subquery that looks one row up (``(SELECT x FROM days d WHERE d.day = …)``).
+
+    Spark wants correlated scalar subqueries aggregated; ``max(x)`` of the one row is ``x`` (and DuckDB
+    would have refused more than one row anyway).
+    """
+    select = node.this
+    if not isinstance(select, exp.Select) or len(select.expressions) != 1 or select.args.get("group"):
+        return False
+    if isinstance(node.parent, exp.In | exp.Exists | exp.From | exp.Join) or node.parent is None:
+        return False
+    if select.find(exp.AggFunc):
+        return False
+    return bool(select.args.get("where"))
+
+
+def _aggregate_lookup(node: exp.Subquery) -> exp.Expr:
+    """Aggregate a one-row lookup the way Spark accepts.
+
+    ``(SELECT d.a + f(outer.t - d.b) FROM d WHERE …)``: an aggregate may not mix the lookup's columns
+    with the outer query's, so each of the lookup's columns is fetched by its own aggregated lookup,
+    ``(SELECT max(d.a) FROM d WHERE …) + f(outer.t - (SELECT max(d.b) FROM d WHERE …))`` -- the same
+    value for a lookup of at most one row.
+    """
+    select = node.this
+    proj = select.expressions[0]
+    expr = proj.this if isinstance(proj, exp.Alias) else proj
+    local = {t.alias_or_name for t in select.find_all(exp.Table) if t.parent_select is select}
+    columns = [c for c in expr.find_all(exp.Column)]
+    if all(c.table in local for c in columns):
+        select.set("expressions", [exp.Max(this=expr.copy())])
+        return node
+
+    def fetch(col: exp.Expr) -> exp.Expr:
+        if isinstance(col, exp.Column) and col.table in local:
+            one = select.copy()
+            one.set("expressions", [exp.Max(this=col.copy())])
+            return exp.Subquery(this=one)
+        return col
+
+    return exp.Paren(this=expr.copy().transform(fetch))
+
+
 def _rewrite(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Select):
         zipped = _zip_unnests(node)
@@ -236,13 +312,17 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     ordered = _ordered_aggregate(node)
     if ordered is not None:
         return ordered
+    if isinstance(node, exp.Subquery) and _is_scalar_lookup(node):
+        return _aggregate_lookup(node)
     if isinstance(node, exp.Anonymous):
         name = node.name.lower()
         args = node.expressions
         if name in {"epoch_us"} and len(args) == 1:
             return exp.func("UNIX_MICROS", args[0].copy())
+        if name == "timezone" and len(args) == 2:  # DuckDB: the wall-clock time of an instant in a zone
+            return exp.func("FROM_UTC_TIMESTAMP", args[1].copy(), args[0].copy())
     if isinstance(node, exp.TimeToUnix):  # DuckDB's epoch() keeps the fraction of a second
-        return exp.Div(this=exp.func("UNIX_MICROS", node.this.copy()), expression=exp.Literal.number(1e6))
+        return exp.Div(this=exp.func("UNIX_MICROS", node.this.copy()), expression=exp.Literal.number("1E6"))
     if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
         return exp.Anonymous(this="PERCENTILE", expressions=[node.this.copy(), node.expression.copy()])
     if isinstance(node, exp.Length) and isinstance(_strip_cast(node.this), exp.Array):
@@ -252,6 +332,18 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def rewrite(tree: exp.Expr) -> exp.Expr:
+    """Apply the rewrites until nothing changes (a rewrite can produce nodes that need another)."""
+    before = tree.sql("duckdb")
+    for _ in range(4):
+        tree = tree.transform(_rewrite)
+        after = tree.sql("duckdb")
+        if after == before:
+            break
+        before = after
+    return tree
+
+
 def render_spark(tree: exp.Expr) -> str:
     """A (rewritten) tree as Spark SQL."""
     return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
@@ -259,9 +351,7 @@ def render_spark(tree: exp.Expr) -> str:
 
 def to_spark(query: str, params: Any = None) -> str:
     """Render one DuckDB-dialect statement (parameters bound) as Spark SQL."""
-    tree = _bind(parse_duckdb(query), params)
-    tree = tree.transform(_rewrite)
-    return render_spark(tree)
+    return render_spark(rewrite(bind(parse_duckdb(query), params)))
 
 
 def statement_params(params: Any) -> Sequence[Any] | Mapping[str, Any] | None:

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from crmflow.errors import CrmflowError, StoreError
 from crmflow.store.engine import ArrowResult, EngineName
-from crmflow.store.spark_dialect import _bind, _rewrite, parse_duckdb, render_spark
+from crmflow.store.spark_dialect import bind, parse_duckdb, render_spark, rewrite
 
 __all__ = ["SparkEngine", "SparkUnavailableError", "spark_session"]
 
@@ -59,9 +59,12 @@ def spark_session(master: str = "local[*]", *, app_name: str = "crmflow", conf: 
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - py4j/JVM errors have no common base class
         raise SparkUnavailableError(f"cannot start Spark on {master}: {exc}") from exc
+    if not master.startswith("sc://"):
+        session.sparkContext.setLogLevel("OFF")  # failures reach the caller as StoreError with the query
+    return session
 
 
 class SparkEngine:
@@ -117,7 +120,7 @@ class SparkEngine:
     # ------------------------------------------------------------------ SqlEngine
 
     def execute(self, query: str, params: Any = None) -> ArrowResult:
-        tree = _bind(parse_duckdb(query), params)
+        tree = bind(parse_duckdb(query), params)
         if isinstance(tree, exp.Create):
             return self._create(tree)
         if isinstance(tree, exp.Drop):
@@ -129,7 +132,7 @@ class SparkEngine:
             return self._insert(tree)
         if isinstance(tree, exp.Command) and str(tree.this).upper() == "SET":
             return ArrowResult(None)  # DuckDB session settings mean nothing on Spark
-        df = self._sql(render_spark(tree.transform(_rewrite)))
+        df = self._sql(render_spark(rewrite(tree)))
         return ArrowResult(_to_arrow(df))
 
     def _create(self, tree: exp.Create) -> ArrowResult:
@@ -147,7 +150,7 @@ class SparkEngine:
         body = tree.expression
         if body is None:
             raise StoreError(f"cannot run this CREATE on Spark: {tree.sql('duckdb')[:200]}")
-        self._save(name, self._sql(render_spark(body.transform(_rewrite))))
+        self._save(name, self._sql(render_spark(rewrite(body))))
         return ArrowResult(None)
 
     def _insert(self, tree: exp.Insert) -> ArrowResult:
@@ -161,12 +164,12 @@ class SparkEngine:
             rows = [r.expressions for r in body.expressions]
             cols = old.columns
             selects = [
-                "SELECT " + ", ".join(f"{render_spark(v.transform(_rewrite))} AS `{c}`" for v, c in zip(row, cols, strict=True))
+                "SELECT " + ", ".join(f"{render_spark(rewrite(v))} AS `{c}`" for v, c in zip(row, cols, strict=True))
                 for row in rows
             ]
             new = self._sql(" UNION ALL ".join(selects))
         else:
-            new = self._sql(render_spark(body.transform(_rewrite)))
+            new = self._sql(render_spark(rewrite(body)))
         new = new.select([new[c].cast(old.schema[c].dataType).alias(c) for c in new.columns[: len(old.columns)]])
         new = new.toDF(*old.columns)
         self._save(name, old.unionByName(new))
@@ -176,7 +179,7 @@ class SparkEngine:
         return self.execute(query, params).to_arrow_table()
 
     def register(self, name: str, data: pa.Table) -> None:
-        df = self.spark.createDataFrame(data.to_pandas()) if data.num_rows else self._empty_like(data)
+        df = self.spark.createDataFrame(data) if data.num_rows else self._empty_like(data)  # PySpark 4 takes Arrow
         self._save(name, df)
 
     def _empty_like(self, data: pa.Table) -> Any:
@@ -190,7 +193,7 @@ class SparkEngine:
     def columns_of(self, relation: str) -> list[str]:
         if relation.lower() in self._views:
             return list(self._views[relation.lower()].columns)
-        return list(self._sql(render_spark(parse_duckdb(f"SELECT * FROM {relation} LIMIT 0").transform(_rewrite))).columns)
+        return list(self._sql(render_spark(rewrite(parse_duckdb(f"SELECT * FROM {relation} LIMIT 0")))).columns)
 
     def has_table(self, table: str) -> bool:
         return table.lower() in self._views
