@@ -136,3 +136,65 @@ def test_rewrites_give_duckdb_results(query: str, params: Any, spark_engine: Any
     expected = [list(r) for r in duck.sql(query, params).fetchall()]
     got = [list(r) for r in spark_engine.execute(query, params).fetchall()]
     assert got == expected, to_spark(query, params)
+
+
+def test_cli_import_parquet_then_audit_on_duckdb_and_spark(tmp_path: Path, spark_engine: Any) -> None:
+    """`crmflow import … --parquet DIR`, then `crmflow audit DIR` and `crmflow audit DIR --engine spark`."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from crmflow.cli.main import app
+
+    runner = CliRunner()
+    ds = tmp_path / "ds"
+    res = runner.invoke(app, ["import", str(real("receipt.xes")), "--parquet", str(ds)])
+    assert res.exit_code == 0, res.output
+    assert (ds / "events").is_dir() and (ds / "ingestions.parquet").exists()
+    res = runner.invoke(app, ["audit", str(ds), "--out", str(tmp_path / "duck")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["audit", str(ds), "--engine", "spark", "--spark-master", "local[2]", "--out", str(tmp_path / "spark")])
+    assert res.exit_code == 0, res.output
+    a = json.loads((tmp_path / "duck" / "audit.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "spark" / "audit.json").read_text(encoding="utf-8"))
+    assert a["log"] == b["log"] and a["dfg"] == b["dfg"] and a["variants"] == b["variants"]
+    assert [f["key"] for f in a["findings"]] == [f["key"] for f in b["findings"]]
+    res = runner.invoke(app, ["audit", str(ds), "--engine", "flink"])
+    assert res.exit_code != 0 and "--engine duckdb" in res.output
+
+
+def test_dataset_from_a_pipeline_quarantines_rows_without_case_activity_or_time(tmp_path: Path) -> None:
+    """A client pipeline's bare events folder: no row_no, no ingestions; incomplete rows are quarantined."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "events").mkdir()
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    table = pa.table(
+        {
+            "case_id": ["a", "a", None, "b", "b"],
+            "activity": ["x", "y", "x", None, "x"],
+            "ts": [t0, t0 + dt.timedelta(hours=1), t0, t0, t0 + dt.timedelta(hours=2)],
+            "amount": [1, 2, 3, 4, 5],
+        }
+    )
+    pq.write_table(table, tmp_path / "events" / "part-0.parquet")
+    log = open_event_dataset(tmp_path)
+    s = log.summary()
+    assert (s.events, s.cases, s.rows_read, s.quarantined) == (3, 2, 5, 2)
+    kinds = sorted(r["kind"] for r in log.quarantine())
+    assert kinds == ["missing_activity", "missing_case_id"]
+    assert "amount" in log.attributes
+
+
+def test_dataset_without_required_columns_is_refused_with_the_columns_found(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crmflow.errors import InputError
+
+    pq.write_table(pa.table({"deal": ["a"], "stage": ["x"]}), tmp_path / "e.parquet")
+    with pytest.raises(InputError, match=r"no column\(s\) case_id, activity, ts \(found: deal, stage\)"):
+        open_event_dataset(tmp_path / "e.parquet")
