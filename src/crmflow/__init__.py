@@ -54,9 +54,11 @@ _EXPORTS = {
     "get_variants": "crmflow.mining.variants",
     "infer_erd": "crmflow.architecture.erd",
     "load_rules": "crmflow.findings.rules",
+    "open_event_dataset": "crmflow.store.dataset",
     "read_log": "crmflow.sources.reader",
     "read_ocel": "crmflow.ingest.ocel",
     "resource_statistics": "crmflow.mining.statistics",
+    "write_event_dataset": "crmflow.store.dataset",
     "write_ocel": "crmflow.store.ocel_export",
 }
 
@@ -98,6 +100,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from crmflow.mining.variants import VariantTable, get_variants
     from crmflow.sources.object_model import build_object_log
     from crmflow.sources.reader import read_log
+    from crmflow.store.dataset import open_event_dataset, write_event_dataset
     from crmflow.store.objects import ObjectCentricLog
     from crmflow.store.ocel_export import write_ocel
     from crmflow.store.schema import EventLogSchema

@@ -182,7 +182,10 @@ def inspect(
 
 @app.command()
 def audit(
-    inputs: Annotated[list[Path], typer.Argument(help="Event log or CRM export files.", exists=True, dir_okay=False)],
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="Event log or CRM export files, a project .duckdb, or a Parquet dataset folder.", exists=True),
+    ],
     mapping: MappingOpt = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Audit rules YAML (calendar, SLAs, stages…).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder for audit.json and report.html.")] = Path("out"),
@@ -222,6 +225,13 @@ def audit(
     ] = None,
     object_type: ObjectTypeOpt = None,
     lang: LangOpt = None,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="Where the log-sized work runs: duckdb (embedded) or spark (a Parquet dataset)."),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="With --engine spark: local[*], spark://host:7077, yarn or sc://host (Connect).")
+    ] = "local[*]",
 ) -> None:
     """Audit the As-Is process (event logs, CRM exports or a project .duckdb): writes OUT/audit.json and OUT/report.html."""
     _set_lang(lang)
@@ -244,16 +254,38 @@ def audit(
             )
             out.print(t("written", json=outputs.json_path, html=outputs.html_path))
             return
+        if engine not in ("duckdb", "spark"):
+            raise CrmflowError(t("bad_engine", engine=engine))
         outputs = _run_audit(
-            inputs, mapping=mapping, rules=rules, out_dir=out_dir, timezone=timezone, source_kind=source, quality=quality,
+            inputs,
+            mapping=mapping,
+            rules=rules,
+            out_dir=out_dir,
+            timezone=timezone,
+            source_kind=source,
+            quality=quality,
             object_type=object_type,
-        )  # fmt: skip
+            engine=engine,
+            spark_master=spark_master,
+        )
         out.print(t("written", json=outputs.json_path, html=outputs.html_path))
     except CrmflowError as exc:
         _fail(exc)
 
 
-def _run_audit(inputs, *, mapping, rules, out_dir, timezone, source_kind=None, quality=None, object_type=None):  # type: ignore[no-untyped-def]
+def _run_audit(  # type: ignore[no-untyped-def]
+    inputs,
+    *,
+    mapping,
+    rules,
+    out_dir,
+    timezone,
+    source_kind=None,
+    quality=None,
+    object_type=None,
+    engine="duckdb",
+    spark_master="local[*]",
+):
     from crmflow.asis import audit as run_audit
     from crmflow.findings.rules import load_rules
 
@@ -261,13 +293,34 @@ def _run_audit(inputs, *, mapping, rules, out_dir, timezone, source_kind=None, q
     tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
     with step_progress(console, total=6, enabled=console.is_terminal) as step:
         step(t("reading", source=", ".join(p.name for p in inputs)))
-        log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind, object_type=object_type)
+        if engine == "spark" or any(p.is_dir() for p in inputs):
+            log = _open_dataset(inputs, engine=engine, spark_master=spark_master, step=step)
+        else:
+            log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind, object_type=object_type)
         result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)), quality=quality)
         outputs = result.write(out_dir, lang=state.lang)
     _print_mapping(log)
     _print_summary(log)
     _print_findings(result.findings)
     return outputs
+
+
+def _open_dataset(inputs: list[Path], *, engine: str, spark_master: str, step):  # type: ignore[no-untyped-def]
+    """A Parquet dataset folder (or file) materialised on DuckDB or Spark; Spark jobs named in the progress line."""
+    from crmflow.cli.progress import note_progress
+    from crmflow.store.dataset import open_event_dataset
+    from crmflow.store.store import EventStore
+
+    if len(inputs) != 1:
+        raise CrmflowError(t("one_dataset"))
+    if engine == "spark":
+        from crmflow.store.spark_engine import SparkEngine
+
+        step(t("spark_start", master=spark_master))
+        spark = SparkEngine.start(spark_master)
+        spark.on_job = lambda head: note_progress(step, t("spark_job", n=spark.statements + 1, query=head))
+        return open_event_dataset(inputs[0], store=EventStore(engine=spark))
+    return open_event_dataset(inputs[0])
 
 
 def _print_findings(findings: Sequence[Finding]) -> None:

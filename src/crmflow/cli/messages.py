@@ -15,6 +15,16 @@ CLI: dict[str, dict[str, str]] = {
     "step": {"en": "{step}", "ru": "{step}"},
     "done": {"en": "Done.", "ru": "Готово."},
     "written": {"en": "Audit written: {json} and {html}", "ru": "Аудит записан: {json} и {html}"},
+    "bad_engine": {
+        "en": "unknown engine {engine!r}: use --engine duckdb or --engine spark",
+        "ru": "неизвестный движок {engine!r}: укажите --engine duckdb или --engine spark",
+    },
+    "one_dataset": {
+        "en": "give one Parquet dataset folder (see docs/scale.md); several sources are combined by `crmflow import --parquet`",
+        "ru": "укажите одну папку набора Parquet (см. docs/scale.md); несколько источников объединяет `crmflow import --parquet`",
+    },
+    "spark_start": {"en": "Starting Spark ({master})…", "ru": "Запуск Spark ({master})…"},
+    "spark_job": {"en": "Spark job {n}: {query}", "ru": "Задание Spark {n}: {query}"},
     "mapping_title": {"en": "Column mapping", "ru": "Сопоставление колонок"},
     "field": {"en": "Field", "ru": "Поле"},
     "column": {"en": "Source column", "ru": "Колонка источника"},

@@ -10,6 +10,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from crmflow.ingest.raw import ProgressFn
 
+_NOTES: dict[int, ProgressFn] = {}
+
+
+def note_progress(step: ProgressFn, description: str) -> None:
+    """Rename the current step of a ``step_progress`` bar without advancing it (e.g. each Spark job)."""
+    _NOTES.get(id(step), lambda _msg: None)(description)
+
 
 @contextmanager
 def step_progress(console: Console, total: int, *, enabled: bool = True) -> Iterator[ProgressFn]:
@@ -39,5 +46,12 @@ def step_progress(console: Console, total: int, *, enabled: bool = True) -> Iter
                 bar.update(task, total=done + 1)
             bar.update(task, description=description)
 
-        yield step
+        def note(description: str) -> None:
+            bar.update(task, description=description)
+
+        _NOTES[id(step)] = note
+        try:
+            yield step
+        finally:
+            _NOTES.pop(id(step), None)
         bar.update(task, completed=bar.tasks[0].total, description="✓")

@@ -38,8 +38,12 @@ MSG: dict[str, dict[str, str]] = {
         "ru": "укажите файлы для импорта (или --list, чтобы увидеть виды источников)",
     },
     "need_into": {
-        "en": "give the project store with --into PROJECT.duckdb",
-        "ru": "укажите хранилище проекта: --into PROJECT.duckdb",
+        "en": "give the project store with --into PROJECT.duckdb (or a Parquet dataset folder with --parquet DIR)",
+        "ru": "укажите хранилище проекта: --into PROJECT.duckdb (или папку набора Parquet: --parquet DIR)",
+    },
+    "parquet": {
+        "en": "Parquet dataset for a cluster: {path} ({events} events). Audit it with: crmflow audit {path} --engine spark",
+        "ru": "Набор Parquet для кластера: {path} (событий: {events}). Аудит: crmflow audit {path} --engine spark",
     },
 }
 
@@ -65,6 +69,10 @@ def import_(
         list[Path] | None, typer.Argument(help="CRM exports / saved API responses.", exists=True, dir_okay=False)
     ] = None,
     into: Annotated[Path | None, typer.Option("--into", help="Project store (DuckDB file) to import into.")] = None,
+    parquet: Annotated[
+        Path | None,
+        typer.Option("--parquet", help="Also (or only) write the log as a Parquet dataset folder for Spark (docs/scale.md)."),
+    ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Source kind for every file (see --list).")] = None,
     log_name: Annotated[str, typer.Option("--log", help="Name of the log in the project.")] = "log",
     list_kinds: Annotated[bool, typer.Option("--list", help="List the source kinds and exit.")] = False,
@@ -83,7 +91,10 @@ def import_(
         if not sources:
             raise CrmflowError(_t("need_sources"))
         if into is None:
-            raise CrmflowError(_t("need_into"))
+            if parquet is None:
+                raise CrmflowError(_t("need_into"))
+            _write_parquet_only(list(sources), parquet, source_kind=source, mapping=mapping, timezone=timezone)
+            return
         with step_progress(console, total=2 * len(sources) + 1, enabled=console.is_terminal) as step:
             result = import_sources(
                 list(sources),
@@ -113,3 +124,29 @@ def import_(
         out.print(_t("total", events=_num(result.events), cases=_num(result.cases), project=result.project))
     else:
         out.print(_t("only_dicts", project=result.project))
+    if parquet is not None and into is not None and result.events:
+        from crmflow.sources.project import open_project_log
+        from crmflow.store.dataset import write_event_dataset
+
+        try:
+            write_event_dataset(open_project_log(into, log_name=log_name), parquet)
+        except CrmflowError as exc:
+            _fail(exc)
+            return
+        out.print(_t("parquet", path=parquet, events=_num(result.events)))
+
+
+def _write_parquet_only(sources: list[Path], parquet: Path, *, source_kind, mapping, timezone) -> None:  # type: ignore[no-untyped-def]
+    """``crmflow import SOURCE... --parquet DIR`` without a project store: read, then write the dataset."""
+    from crmflow.sources.reader import read_log
+    from crmflow.store.dataset import write_event_dataset
+
+    try:
+        with step_progress(console, total=len(sources) + 2, enabled=console.is_terminal) as step:
+            log = read_log(*sources, mapping=mapping, timezone=timezone, progress=step, lang=state.lang, source_kind=source_kind)
+            step(_t("parquet", path=parquet, events=_num(log.n_events)))
+            write_event_dataset(log, parquet)
+    except CrmflowError as exc:
+        _fail(exc)
+        return
+    out.print(_t("parquet", path=parquet, events=_num(log.n_events)))

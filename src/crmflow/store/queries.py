@@ -235,12 +235,16 @@ ORDER BY n.events DESC, a.activity
 
 
 def resource_statistics(log: str) -> str:
+    """Per resource: events, cases, activities, first/last event, and its role (the most frequent; ties by name)."""
     return f"""
-SELECT resource, count(*)::BIGINT AS events, count(DISTINCT cid)::BIGINT AS cases,
-       count(DISTINCT act)::BIGINT AS activities, min(ts) AS first_ts, max(ts) AS last_ts,
-       any_value(role) AS role
-FROM {ev(log)} WHERE resource IS NOT NULL
-GROUP BY resource ORDER BY events DESC, resource
+WITH rr AS (
+    SELECT resource, role, count(*) AS n FROM {ev(log)} WHERE resource IS NOT NULL AND role IS NOT NULL GROUP BY ALL
+), main AS (SELECT resource, first(role ORDER BY n DESC, role) AS role FROM rr GROUP BY resource)
+SELECT e.resource, count(*)::BIGINT AS events, count(DISTINCT e.cid)::BIGINT AS cases,
+       count(DISTINCT e.act)::BIGINT AS activities, min(e.ts) AS first_ts, max(e.ts) AS last_ts,
+       any_value(m.role) AS role
+FROM {ev(log)} AS e LEFT JOIN main AS m USING (resource) WHERE e.resource IS NOT NULL
+GROUP BY e.resource ORDER BY events DESC, resource
 """
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 from crmflow.errors import EmptyLogError, StoreError
 from crmflow.settings import Settings, get_settings
 from crmflow.store import queries as q
+from crmflow.store.engine import DuckDBEngine, SqlEngine
 from crmflow.store.schema import (
     DERIVED_COLUMNS,
     INGESTIONS_DDL,
@@ -41,29 +42,39 @@ class EventStore:
     2
     """
 
-    def __init__(self, path: str | Path | None = None, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, settings: Settings | None = None, engine: SqlEngine | None = None
+    ) -> None:
         self.settings = settings or get_settings()
         self.path = Path(path) if path else None
-        try:
-            self.con = duckdb.connect(str(self.path) if self.path else ":memory:")
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open the project store {self.path}: {exc}") from exc
         self._tmp = tempfile.TemporaryDirectory(prefix="crmflow-duckdb-")
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET preserve_insertion_order = true")
-        self.con.execute("SET enable_progress_bar = false")  # progress is ours to show (Rich, in the CLI)
-        self.con.execute(f"SET memory_limit = '{self.settings.memory_limit}'")
-        self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
-        if self.settings.threads > 0:
-            self.con.execute(f"SET threads = {int(self.settings.threads)}")
-        self.con.execute(QUARANTINE_DDL)
-        self.con.execute(INGESTIONS_DDL)
+        if engine is None:
+            engine = DuckDBEngine.open(
+                self.path,
+                memory_limit=self.settings.memory_limit,
+                threads=self.settings.threads,
+                temp_directory=self._tmp.name,
+            )
+        #: The SQL engine every query runs on (DuckDB by default; see :mod:`crmflow.store.engine`).
+        self.engine: SqlEngine = engine
+        self.sql(QUARANTINE_DDL)
+        self.sql(INGESTIONS_DDL)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection (readers stage files through it); only a DuckDB store has one."""
+        if isinstance(self.engine, DuckDBEngine):
+            return self.engine.con
+        raise StoreError(
+            f"this store runs on {self.engine.name}: files are read on DuckDB; write the events as Parquet "
+            "(`crmflow import SOURCE... --parquet DIR`) and audit that folder with `--engine spark`"
+        )
 
     # ------------------------------------------------------------------ plumbing
 
-    def sql(self, query: str, params: Any = None) -> duckdb.DuckDBPyConnection:
+    def sql(self, query: str, params: Any = None) -> Any:
         """Run one statement and return the cursor (the single execution path)."""
-        return self.con.execute(query, params) if params is not None else self.con.execute(query)
+        return self.engine.execute(query, params)
 
     def rows(self, query: str, params: Any = None) -> list[dict[str, Any]]:
         """Run a query and return its rows as dictionaries (for small, summary-sized results)."""
@@ -80,21 +91,17 @@ class EventStore:
         return self.sql(query, params).fetchall()[0][0]
 
     def arrow(self, query: str, params: Any = None) -> pa.Table:
-        if params is None:  # the relational API avoids DuckDB's extra-copy warning
-            return self.con.sql(query).to_arrow_table()
-        return self.sql(query, params).to_arrow_table()
+        return self.engine.arrow(query, params)
 
     def new_name(self, prefix: str) -> str:
         return f"{prefix}_{next(_counter)}_{id(self) % 100000}"
 
     def register_arrow(self, name: str, data: pa.Table) -> None:
-        """Make an Arrow table visible to SQL as the view ``name`` (``con.unregister`` it when done).
+        """Make an Arrow table visible to SQL as the view ``name`` (:meth:`unregister_arrow` it when done)."""
+        self.engine.register(name, data)
 
-        Any pending result is finished first: DuckDB 2 refuses to register while a result is only
-        partly fetched.
-        """
-        self.sql("SELECT 1").fetchall()
-        self.con.register(name, data)
+    def unregister_arrow(self, name: str) -> None:
+        self.engine.unregister(name)
 
     def temp_table_from_arrow(self, name: str, data: pa.Table, *, order_by: str | None = None) -> None:
         """Copy an Arrow table into a new temporary table ``name`` (an internal name: :meth:`new_name`).
@@ -110,16 +117,16 @@ class EventStore:
             order = f" ORDER BY {order_by}" if order_by else ""
             self.sql(f"CREATE TEMP TABLE {name} AS SELECT * FROM {q.ident(view)}{order}")
         finally:
-            self.con.unregister(view)
+            self.engine.unregister(view)
 
     def columns(self, table: str) -> list[str]:
-        return [r[0] for r in self.con.execute(f"DESCRIBE {q.table_name(table)}").fetchall()]
+        return self.engine.columns_of(q.table_name(table))
 
     def has_table(self, table: str) -> bool:
-        return bool(self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]))
+        return self.engine.has_table(table)
 
     def close(self) -> None:
-        self.con.close()
+        self.engine.close()
         self._tmp.cleanup()
 
     def __enter__(self) -> EventStore:
@@ -147,7 +154,7 @@ class EventStore:
             for r in rows
         ]
         if batch:
-            self.con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+            self.engine.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         return len(batch)
 
     def record_ingestion(
@@ -166,7 +173,7 @@ class EventStore:
                 f"ingestion of {source} does not add up: {parsed} parsed + {quarantined} quarantined "
                 f"!= {rows_read} rows read; this is a bug in crmflow, please report it"
             )
-        self.con.execute(
+        self.sql(
             "INSERT INTO ingestions VALUES (?, ?, ?, ?, ?, ?, ?)",
             [log_name, source, format, rows_read, parsed, quarantined, json.dumps(mapping or {})],
         )

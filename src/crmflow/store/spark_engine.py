@@ -1,0 +1,231 @@
+"""Apache Spark under the store: the same audit SQL on a cluster (or ``local[*]``).
+
+The store's statements are DuckDB SQL; :mod:`crmflow.store.spark_dialect` renders each for Spark. Tables
+the store creates (``CREATE [TEMP] TABLE x AS …``) become cached temporary views whose lineage is cut
+(``localCheckpoint``), so later queries read materialised partitions instead of recomputing the sort.
+Results come back as Arrow and are summary-sized (a DFG, variants, findings); the events never leave
+the cluster.
+
+Spark is optional: ``pip install 'crmflow[spark]'`` (PySpark 4, which needs Java 17 or newer).
+:func:`spark_session` says clearly what is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from crmflow.errors import CrmflowError, StoreError
+from crmflow.store.engine import ArrowResult, EngineName
+from crmflow.store.spark_dialect import bind, parse_duckdb, render_spark, rewrite
+
+__all__ = ["SparkEngine", "SparkUnavailableError", "spark_session"]
+
+_TYPES = {"VARCHAR": "STRING", "TEXT": "STRING", "JSON": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "DOUBLE": "DOUBLE"}
+
+
+class SparkUnavailableError(CrmflowError):
+    """PySpark or Java is missing, or the Spark master cannot be reached."""
+
+
+def spark_session(master: str = "local[*]", *, app_name: str = "crmflow", conf: dict[str, str] | None = None) -> Any:
+    """Start (or reuse) a Spark session on ``master`` (``local[*]``, ``spark://…``, ``yarn``, ``sc://…``)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise SparkUnavailableError(
+            "PySpark is not installed: `pip install 'crmflow[spark]'` (PySpark 4 needs Java 17 or newer)"
+        ) from exc
+    if not master.startswith("sc://") and shutil.which("java") is None:
+        raise SparkUnavailableError(
+            "Java is not installed: Spark needs Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)"
+        )
+    builder = SparkSession.builder.appName(app_name)
+    builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
+    settings = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.ansi.enabled": "false",  # DuckDB's casts return NULL on bad input only where we say TRY_CAST
+    }
+    if master.startswith("local"):
+        settings.update({"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"})
+    settings.update(conf or {})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - py4j/JVM errors have no common base class
+        raise SparkUnavailableError(f"cannot start Spark on {master}: {exc}") from exc
+    if not master.startswith("sc://"):
+        session.sparkContext.setLogLevel("OFF")  # failures reach the caller as StoreError with the query
+    return session
+
+
+class SparkEngine:
+    """A :class:`crmflow.store.engine.SqlEngine` over a Spark session.
+
+    ``on_job`` (optional) is called with a short description before each Spark job, for progress bars.
+    """
+
+    name: EngineName = "spark"
+
+    def __init__(self, spark: Any, *, on_job: Callable[[str], None] | None = None) -> None:
+        self.spark = spark
+        self.on_job = on_job
+        self._views: dict[str, Any] = {}
+        self.statements = 0
+
+    @classmethod
+    def start(cls, master: str = "local[*]", **kwargs: Any) -> SparkEngine:
+        return cls(spark_session(master, **kwargs))
+
+    # ------------------------------------------------------------------ views
+
+    def _save(self, name: str, df: Any) -> None:
+        old = self._views.pop(name.lower(), None)
+        df = df.localCheckpoint(eager=True)  # cut the lineage: later queries read these partitions
+        df.createOrReplaceTempView(name)
+        self._views[name.lower()] = df
+        if old is not None:
+            old.unpersist()
+
+    def _drop(self, name: str) -> None:
+        old = self._views.pop(name.lower(), None)
+        self.spark.catalog.dropTempView(name)
+        if old is not None:
+            old.unpersist()
+
+    def _sql(self, text: str) -> Any:
+        if self.on_job is not None:
+            self.on_job(text.split("\n", 1)[0][:80])
+        self.statements += 1
+        try:
+            return self.spark.sql(text)
+        except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException etc. come through py4j
+            first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+            raise StoreError(f"Spark could not run a query: {first}\n{text}") from exc
+
+    def read_parquet(self, name: str, path: str | Path) -> None:
+        """Make a Parquet file or folder (partitioned or not) visible as the view ``name``."""
+        df = self.spark.read.parquet(str(path))
+        df.createOrReplaceTempView(name)
+        self._views[name.lower()] = df
+
+    # ------------------------------------------------------------------ SqlEngine
+
+    def execute(self, query: str, params: Any = None) -> ArrowResult:
+        tree = bind(parse_duckdb(query), params)
+        if isinstance(tree, exp.Create):
+            return self._create(tree)
+        if isinstance(tree, exp.Drop):
+            for table in tree.args.get("tables") or [tree.this]:
+                if table.name.lower() in self._views or not tree.args.get("exists"):
+                    self._drop(table.name)
+            return ArrowResult(None)
+        if isinstance(tree, exp.Insert):
+            return self._insert(tree)
+        if isinstance(tree, exp.Command) and str(tree.this).upper() == "SET":
+            return ArrowResult(None)  # DuckDB session settings mean nothing on Spark
+        df = self._sql(render_spark(rewrite(tree)))
+        return ArrowResult(_to_arrow(df))
+
+    def _create(self, tree: exp.Create) -> ArrowResult:
+        target = tree.this
+        name = target.this.name if isinstance(target, exp.Schema) else target.name
+        if isinstance(target, exp.Schema) and tree.expression is None:  # CREATE TABLE t (col TYPE, …)
+            if tree.args.get("exists") and name.lower() in self._views:
+                return ArrowResult(None)
+            cols = []
+            for col in target.expressions:
+                kind = col.args["kind"].sql("duckdb").upper()
+                cols.append(f"CAST(NULL AS {_TYPES.get(kind, kind)}) AS `{col.name}`")
+            self._save(name, self._sql(f"SELECT {', '.join(cols)} WHERE FALSE"))
+            return ArrowResult(None)
+        body = tree.expression
+        if body is None:
+            raise StoreError(f"cannot run this CREATE on Spark: {tree.sql('duckdb')[:200]}")
+        self._save(name, self._sql(render_spark(rewrite(body))))
+        return ArrowResult(None)
+
+    def _insert(self, tree: exp.Insert) -> ArrowResult:
+        target = tree.this
+        name = target.this.name if isinstance(target, exp.Schema) else target.name
+        old = self._views.get(name.lower())
+        if old is None:
+            raise StoreError(f"Spark store: no table {name!r} to insert into")
+        body = tree.expression
+        if isinstance(body, exp.Values):
+            rows = [r.expressions for r in body.expressions]
+            cols = old.columns
+            selects = [
+                "SELECT " + ", ".join(f"{render_spark(rewrite(v))} AS `{c}`" for v, c in zip(row, cols, strict=True))
+                for row in rows
+            ]
+            new = self._sql(" UNION ALL ".join(selects))
+        else:
+            new = self._sql(render_spark(rewrite(body)))
+        new = new.select([new[c].cast(old.schema[c].dataType).alias(c) for c in new.columns[: len(old.columns)]])
+        new = new.toDF(*old.columns)
+        self._save(name, old.unionByName(new))
+        return ArrowResult(None)
+
+    def arrow(self, query: str, params: Any = None) -> pa.Table:
+        return self.execute(query, params).to_arrow_table()
+
+    def register(self, name: str, data: pa.Table) -> None:
+        df = self.spark.createDataFrame(data) if data.num_rows else self._empty_like(data)  # PySpark 4 takes Arrow
+        self._save(name, df)
+
+    def _empty_like(self, data: pa.Table) -> Any:
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        return self.spark.createDataFrame([], from_arrow_schema(data.schema))
+
+    def unregister(self, name: str) -> None:
+        self._drop(name)
+
+    def columns_of(self, relation: str) -> list[str]:
+        if relation.lower() in self._views:
+            return list(self._views[relation.lower()].columns)
+        return list(self._sql(render_spark(rewrite(parse_duckdb(f"SELECT * FROM {relation} LIMIT 0")))).columns)
+
+    def has_table(self, table: str) -> bool:
+        return table.lower() in self._views
+
+    def executemany(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        tree = parse_duckdb(query)
+        if not isinstance(tree, exp.Insert):
+            raise StoreError("Spark store: executemany runs INSERT … VALUES only")
+        name = tree.this.name
+        old = self._views[name.lower()]
+        df = self.spark.createDataFrame([tuple(r) for r in rows], schema=old.schema)
+        self._save(name, old.unionByName(df))
+
+    def close(self) -> None:
+        for name in list(self._views):
+            self._drop(name)
+
+
+def _to_arrow(df: Any) -> pa.Table:
+    table = df.toArrow()
+    # Spark hands timestamps back in the session zone (UTC) without saying so; DuckDB says UTC.
+    fields = []
+    for f in table.schema:
+        if pa.types.is_timestamp(f.type) and f.type.tz is None:
+            fields.append(pa.field(f.name, pa.timestamp(f.type.unit, tz="UTC")))
+        else:
+            fields.append(f)
+    schema = pa.schema(fields)
+    return table.cast(schema) if schema != table.schema else table
+
+
+def parse_spark(text: str) -> exp.Expr:  # pragma: no cover - debugging aid
+    return sqlglot.parse_one(text, read="spark")
