@@ -54,7 +54,67 @@ DAY_SHARE = 0.10
 MIN_PAIR = 30
 #: A resource without a name (system steps) is a pool member with this many parallel slots.
 UNBOUNDED = 10_000
+#: A second-order state seen fewer times than this branches like its activity (first order).
+MIN_STATE = 20
 _UNASSIGNED = "(unassigned)"
+
+
+def _graph(
+    triples: Sequence[tuple[str | None, str, str | None, int]],
+    act_pool: dict[str, str],
+    durations: dict[str, Distribution],
+    order: int,
+) -> tuple[Node, ...]:
+    """The process graph: a task node per state (last one or two activities) and an xor after each."""
+    first: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    second: dict[tuple[str | None, str], dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    starts: dict[str, int] = defaultdict(int)
+    for prev, act, nxt, n in triples:
+        first[act][nxt] += n
+        second[(prev if order == 2 else None, act)][nxt] += n
+        if prev is None:
+            starts[act] += n
+
+    def tid(prev: str | None, act: str) -> str:
+        return f"t:{prev or ''}>{act}" if order == 2 else f"t:{act}"
+
+    states = sorted(second, key=lambda k: ("" if k[0] is None else k[0], k[1]))
+    if order == 2:  # every state a transition can reach must exist
+        have = set(states)
+        for prev, act in list(states):
+            for nxt in second[(prev, act)]:
+                if nxt is not None and (act, nxt) not in have:
+                    have.add((act, nxt))
+                    states.append((act, nxt))
+    first_acts = sorted(starts, key=lambda a: (-starts[a], a))
+    total = sum(starts.values()) or 1
+    nodes = [
+        Node(
+            id="start",
+            kind="xor",
+            next=tuple(tid(None, a) for a in first_acts),
+            probabilities=tuple(starts[a] / total for a in first_acts),
+        )
+    ]
+    for prev, act in states:
+        counts = second.get((prev, act), {})
+        if sum(counts.values()) < MIN_STATE:
+            counts = first[act]
+        targets = sorted(counts, key=lambda b: (-counts[b], "" if b is None else b))
+        n_all = sum(counts.values()) or 1
+        x = "x:" + tid(prev, act)[2:]
+        duration = durations.get(act, Distribution.fixed(0.0))
+        nodes.append(Node(id=tid(prev, act), kind="task", activity=act, role=act_pool[act], next=(x,), duration=duration))
+        nodes.append(
+            Node(
+                id=x,
+                kind="xor",
+                next=tuple("end" if b is None else tid(act, b) for b in targets) or ("end",),
+                probabilities=tuple(counts[b] / n_all for b in targets) or (1.0,),
+            )
+        )
+    nodes.append(Node(id="end", kind="end"))
+    return tuple(nodes)
 
 
 def _pool_expr() -> str:
@@ -145,6 +205,7 @@ def discover_simulation_model(
     rules: AuditRules | None = None,
     won: Sequence[str] | None = None,
     name: str = "as-is",
+    order: int = 2,
 ) -> SimulationModel:
     """The As-Is simulation model of ``log`` (see the module docstring).
 
@@ -161,6 +222,10 @@ def discover_simulation_model(
         Activities whose presence makes a case converted (won).
     name
         The model's name.
+    order
+        2: the next activity depends on the last two (a task node per observed pair, which keeps the
+        lengths of rework loops closer to the log's); 1: on the last one (a task node per activity).
+        States seen fewer than :data:`MIN_STATE` times use the first-order probabilities.
 
     Raises
     ------
@@ -174,8 +239,8 @@ def discover_simulation_model(
     >>> log = read_log(pa.table({"case:concept:name": ["1", "1", "2", "2"], "concept:name": ["A", "B", "A", "B"],
     ...                          "time:timestamp": [t(9), t(10), t(11), t(13)]}))
     >>> m = discover_simulation_model(log)
-    >>> m.activities(), m.graph.node("start").probabilities
-    (('A', 'B'), (1.0,))
+    >>> m.activities(), m.graph.node("start").probabilities, m.graph.node("t:A>B").next
+    (('A', 'B'), (1.0,), ('x:A>B',))
     """
     from crmflow.errors import EmptyLogError
 
@@ -197,10 +262,8 @@ def discover_simulation_model(
 
     arrivals = _arrival_profile(log, table, timezone, first, last)
 
-    # ---- control flow: directly-follows probabilities between instances
-    succ: dict[str | None, dict[str | None, int]] = defaultdict(dict)
-    for r in store.rows(sq.transitions(table)):
-        succ[r["source"]][r["target"]] = succ[r["source"]].get(r["target"], 0) + int(r["n"])
+    # ---- control flow: (previous activity, activity) → next activity counts
+    triples = [(r["prev_act"], r["activity"], r["next_act"], int(r["n"])) for r in store.rows(sq.transitions(table))]
 
     # ---- pools, resources, capacity
     act_pool = {r["activity"]: r["role"] for r in store.rows(sq.activity_roles(table, _pool_expr()))}
@@ -266,51 +329,12 @@ def discover_simulation_model(
                 waits.append(WaitSpec(activity=a, after=p, distribution=fit_distribution(wait[np.asarray(idx_list)])))
     store.sql(f"DROP TABLE IF EXISTS {table}")
 
-    # ---- the graph
-    def task_id(a: str) -> str:
-        return f"t:{a}"
-
-    nodes: list[Node] = []
-    starts = succ.get(None, {})
-    first_acts = sorted((a for a in starts if a is not None), key=lambda a: (-starts[a], a))
-    total = sum(starts[a] for a in first_acts)
-    nodes.append(
-        Node(
-            id="start",
-            kind="xor",
-            next=tuple(task_id(a) for a in first_acts),
-            probabilities=tuple(starts[a] / total for a in first_acts),
-        )
-    )
-    for a in sorted(act_pool):
-        nxt = succ.get(a, {})
-        targets = sorted(nxt, key=lambda b: (-nxt[b], "" if b is None else b))
-        n_all = sum(nxt.values()) or 1
-        nodes.append(
-            Node(
-                id=task_id(a),
-                kind="task",
-                activity=a,
-                role=act_pool[a],
-                next=(f"x:{a}",),
-                duration=durations.get(a, Distribution.fixed(0.0)),
-            )
-        )
-        nodes.append(
-            Node(
-                id=f"x:{a}",
-                kind="xor",
-                next=tuple("end" if b is None else task_id(b) for b in targets) or ("end",),
-                probabilities=tuple(nxt[b] / n_all for b in targets) or (1.0,),
-            )
-        )
-    nodes.append(Node(id="end", kind="end"))
-
+    nodes = _graph(triples, act_pool, durations, order)
     sla = rules.sla[0] if rules.sla else None
     won_acts = tuple(won) if won is not None else (rules.end_activities[:1] if rules.end_activities else ())
     return SimulationModel(
         name=name,
-        graph=ProcessGraph(start="start", nodes=tuple(nodes)),
+        graph=ProcessGraph(start="start", nodes=nodes),
         arrivals=arrivals,
         pools=pools,
         waits=tuple(waits),

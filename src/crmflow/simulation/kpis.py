@@ -6,7 +6,7 @@ defines the KPIs once:
 
 * ``cases_per_day``: cases that arrived in the observation window / its length in days (the log: first to
   last arrival; a simulation: its arrival horizon);
-* ``median_cycle_h`` (and ``p90_cycle_h``): arrival to last completion;
+* ``median_cycle_h`` (and ``mean_cycle_h``, ``p90_cycle_h``): arrival to last completion;
 * ``sla_compliance``: among cases that reached the SLA's ``from`` activity, the share whose ``to`` ended
   within the limit (working or calendar time of the KPI calendar) — none when no SLA is defined;
 * ``conversion``: the share of cases that reached a won activity.
@@ -31,7 +31,7 @@ from crmflow.simulation.simulator import SimulatedLog
 from crmflow.store import simulation_queries as sq
 from crmflow.store.store import EventLog, EventStore
 
-KPI_NAMES: tuple[str, ...] = ("cases_per_day", "median_cycle_h", "p90_cycle_h", "sla_compliance", "conversion")
+KPI_NAMES: tuple[str, ...] = ("cases_per_day", "median_cycle_h", "mean_cycle_h", "p90_cycle_h", "sla_compliance", "conversion")
 _QUANTILES = np.linspace(0, 1, 41)
 
 
@@ -42,6 +42,7 @@ class Kpis(JsonMixin):
     cases: int
     cases_per_day: float
     median_cycle_h: float
+    mean_cycle_h: float
     p90_cycle_h: float
     sla_compliance: float | None
     conversion: float | None
@@ -84,7 +85,7 @@ def _kpis_from_table(store: EventStore, table: str, spec: KpiSpec, window: tuple
 WITH k AS ({query})
 SELECT count(*)::BIGINT AS cases,
        count(*) FILTER (WHERE arrival >= ? AND arrival <= ?)::BIGINT AS in_window,
-       median(cycle_s) / 3600 AS med_h, quantile_cont(cycle_s, 0.9) / 3600 AS p90_h,
+       median(cycle_s) / 3600 AS med_h, avg(cycle_s) / 3600 AS mean_h, quantile_cont(cycle_s, 0.9) / 3600 AS p90_h,
        avg(CASE WHEN sla_s IS NOT NULL AND sla_s <= ? THEN 1.0 ELSE 0.0 END) FILTER (WHERE sla_applies) AS sla,
        avg(CASE WHEN won THEN 1.0 ELSE 0.0 END) AS conv,
        quantile_cont(cycle_s, {list(_QUANTILES.tolist())}) AS q
@@ -99,6 +100,7 @@ FROM k""",
         cases=int(row["cases"]),
         cases_per_day=int(row["in_window"]) / days,
         median_cycle_h=float(row["med_h"] or 0.0),
+        mean_cycle_h=float(row["mean_h"] or 0.0),
         p90_cycle_h=float(row["p90_h"] or 0.0),
         sla_compliance=None if sla is None or row["sla"] is None else float(row["sla"]),
         conversion=None if not spec.won else float(row["conv"] or 0.0),

@@ -84,12 +84,8 @@ FROM {table_name(table)} WHERE seq = 1 GROUP BY ALL ORDER BY ALL
 
 
 def transitions(table: str) -> str:
-    """Directly-follows counts between instances, with NULL for the case's start and end."""
-    return f"""
-SELECT prev_act AS source, activity AS target, count(*)::BIGINT AS n FROM {table_name(table)} GROUP BY ALL
-UNION ALL
-SELECT activity AS source, NULL AS target, count(*)::BIGINT AS n FROM {table_name(table)} WHERE next_act IS NULL GROUP BY ALL
-"""
+    """Instances counted by (previous activity, activity, next activity); NULL is the case's start or end."""
+    return f"SELECT prev_act, activity, next_act, count(*)::BIGINT AS n FROM {table_name(table)} GROUP BY ALL ORDER BY ALL"
 
 
 def activity_roles(table: str, role_expr: str) -> str:
