@@ -194,6 +194,9 @@ def engine() -> dict[str, Any]:
     from crmflow.simulation.distributions import Distribution
     from crmflow.simulation.model import ArrivalProfile, Node, ProcessGraph, ResourcePool, ResourceSpec, SimulationModel
 
+    def exp(mean: float) -> Distribution:
+        return Distribution(kind="expon", params=(mean,), mean=mean)
+
     nodes = (
         Node(
             id="a",
@@ -201,7 +204,7 @@ def engine() -> dict[str, Any]:
             activity="Call",
             role="sdr",
             next=("x",),
-            duration=Distribution(kind="expon", params=(600.0,), mean=600.0),
+            duration=exp(600.0),
         ),
         Node(id="x", kind="xor", next=("b", "end"), probabilities=(0.6, 0.4)),
         Node(
@@ -210,7 +213,7 @@ def engine() -> dict[str, Any]:
             activity="Qualify",
             role="sdr",
             next=("c",),
-            duration=Distribution(kind="expon", params=(900.0,), mean=900.0),
+            duration=exp(900.0),
         ),
         Node(
             id="c",
@@ -218,7 +221,7 @@ def engine() -> dict[str, Any]:
             activity="Propose",
             role="ae",
             next=("y",),
-            duration=Distribution(kind="expon", params=(1800.0,), mean=1800.0),
+            duration=exp(1800.0),
         ),
         Node(id="y", kind="xor", next=("b", "end"), probabilities=(0.2, 0.8)),
         Node(id="end", kind="end"),
