@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -38,6 +38,8 @@ class Distribution:
     """A distribution of non-negative seconds.
 
     ``params`` are the scipy shape/scale parameters (location 0) or, for ``empirical``, 101 quantiles;
+    ``upper`` caps the draws (a fitted family is cut at the largest observed value: a heavy lognormal tail
+    must not invent waits of centuries);
     ``ks`` the Kolmogorov-Smirnov statistic of the fit (0 for ``fixed``; for ``empirical`` the best
     family's, which was too poor to keep), ``n`` the sample size.
     """
@@ -47,9 +49,14 @@ class Distribution:
     mean: float
     ks: float = 0.0
     n: int = 0
+    upper: float = math.inf
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` draws (seconds, never negative)."""
+        """``size`` draws (seconds, never negative, never above ``upper``)."""
+        draws = self._draw(rng, size)
+        return draws if math.isinf(self.upper) else np.minimum(draws, self.upper)
+
+    def _draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         p = self.params
         if self.kind == "fixed":
             return np.full(size, p[0])
@@ -67,7 +74,8 @@ class Distribution:
         return np.interp(rng.random(size) * (len(q) - 1), np.arange(len(q)), q)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "params": list(self.params), "mean": self.mean, "ks": self.ks, "n": self.n}
+        up = None if math.isinf(self.upper) else self.upper
+        return {"kind": self.kind, "params": list(self.params), "mean": self.mean, "ks": self.ks, "n": self.n, "upper": up}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Distribution:
@@ -93,7 +101,9 @@ class Distribution:
             p[1] *= factor
         else:
             p = [p[0] * factor, p[1] * factor]
-        return Distribution(kind=self.kind, params=tuple(p), mean=self.mean * factor, ks=self.ks, n=self.n)
+        return Distribution(
+            kind=self.kind, params=tuple(p), mean=self.mean * factor, ks=self.ks, n=self.n, upper=self.upper * factor
+        )
 
 
 def _thin(x: np.ndarray) -> np.ndarray:
@@ -124,6 +134,7 @@ def fit_distribution(sample: Sequence[float] | np.ndarray, *, min_n: int = 5) ->
     if n == 0:
         return Distribution.fixed(0.0)
     mean = float(x.mean())
+    top = float(x.max())
     if n < min_n or float(x.std()) <= 1e-9 * max(mean, 1.0):
         return Distribution(kind="fixed", params=(mean,), mean=mean, n=n)
     x = _thin(x)
@@ -155,6 +166,7 @@ def fit_distribution(sample: Sequence[float] | np.ndarray, *, min_n: int = 5) ->
     sd = float(x.std())
     keep("norm", (mean, sd), stats.foldnorm(mean / sd, scale=sd), mean)
     ks, best = min(candidates, key=lambda c: c[0])
+    best = replace(best, upper=top)
     if ks > EMPIRICAL_KS and n >= 50:
         q = np.quantile(x, np.linspace(0, 1, _QUANTILES))
         # ks stays the best family's: it says why the quantiles were kept
