@@ -202,3 +202,86 @@ def test_bad_scenarios_name_the_scenario_and_key() -> None:
     f = parse_scenarios({"scenarios": [{"id": "y", "changes": [{"sla": {"activity": "Call"}}]}]})
     with pytest.raises(SimulationError, match="missing setting 'within'"):
         apply_changes(known_model(), f.scenarios[0])
+
+
+def test_sla_priority_and_escalation_raise_compliance() -> None:
+    # a congested pool; calls are urgent under the SLA and escalate to a second pool after 15 minutes
+    base = known_model(people=2, rate=6.0)
+    f = parse_scenarios(
+        {
+            "scenarios": [
+                {
+                    "id": "sla",
+                    "changes": [{"sla": {"activity": "Call", "within": "20m", "escalate_after": "15m", "reassign_to": "ae"}}],
+                },
+            ]
+        }
+    )
+    timed = apply_changes(base, f.scenarios[0])
+    sim_plain = simulate(
+        replace(
+            timed,
+            graph=replace(
+                timed.graph,
+                nodes=tuple(replace(n, sla=replace(n.sla, escalations=())) if n.sla else n for n in timed.graph.nodes),
+            ),
+        ),
+        days=10,
+        seed=2,
+    )
+    sim_esc = simulate(timed, days=10, seed=2)
+    assert sim_esc.escalations.get("reassign", 0) > 0
+    assert sim_esc.sla_met.mean() > sim_plain.sla_met.mean()
+    # the SLA timer counts what was due: every call has one outcome
+    assert len(sim_esc.sla_met) == int((sim_esc.activity == sim_esc.activities.index("Call")).sum())
+
+
+def test_tobe_runs_with_routing_priorities_and_sla() -> None:
+    from pathlib import Path
+
+    import crmflow.design
+    from crmflow.design.loader import load_tobe
+    from crmflow.simulation.tobe import tobe_simulation_model
+
+    d = load_tobe(Path(crmflow.design.__file__).parent / "examples" / "incoming_lead.yaml")
+    m = tobe_simulation_model(
+        d, staff={"sales_manager": 3}, durations={"first_contact": 300, "qualify": 900}, arrivals_per_hour=2
+    )
+    assert m.pool("sales_manager").routing == "skill_based"
+    assert m.priorities and m.priorities[0][1] == 1  # partner/large leads: high
+    sim = simulate(replace(m, start_ts=START), days=5, seed=1)
+    assert sim.n_cases > 100 and len(sim.sla_met) > 0
+    assert set(sim.activities) >= {"Новая заявка", "Первый контакт"} or "Contact the lead" in sim.activities
+
+
+def test_cli_writes_json_and_escaped_html(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from crmflow.cli.main import app
+
+    table = as_event_table(known_model(), days=20, seed=4, with_starts=True)
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "log.parquet"
+    # CRM text with markup must come out escaped
+    names = [("<script>x</script>" if a == "Lost" else a) for a in table.column("concept:name").to_pylist()]
+    pq.write_table(table.set_column(1, "concept:name", pa.array(names)), src)
+    scen = tmp_path / "s.yaml"
+    scen.write_text(
+        "replications: 2\ndays: 10\neconomics: {margin_per_won: 100, cost_per_hour: {default: 5}}\n"
+        "scenarios:\n  - id: more\n    changes: [{add_people: {role: Call, count: 1}}]\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["simulate", str(src), "--scenarios", str(scen), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "out" / "simulation.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in data["results"]] == ["baseline", "more"]
+    assert data["pnl"][1]["effect"] is not None
+    page = (tmp_path / "out" / "simulation.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<script>" not in page
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenarios:\n  - id: z\n    changes: [{fire: {}}]\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["simulate", str(src), "--scenarios", str(bad), "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2 and "unknown change 'fire'" in res.output

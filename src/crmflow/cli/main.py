@@ -312,6 +312,7 @@ from crmflow.cli import models as _models  # noqa: E402,F401
 from crmflow.cli import pack as _pack  # noqa: E402,F401
 from crmflow.cli import pull as _pull  # noqa: E402,F401
 from crmflow.cli import quality as _quality  # noqa: E402,F401
+from crmflow.cli import simulate as _simulate  # noqa: E402,F401
 from crmflow.cli import sources as _sources  # noqa: E402,F401
 
 

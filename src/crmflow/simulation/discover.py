@@ -135,8 +135,8 @@ def _prepare(log: EventLog, table: str) -> tuple[bool, int]:
     has_roles = bool(store.scalar(f"SELECT count(role) > 0.5 * count(*) FROM {raw}"))
     if has_roles:
         mapping = (
-            "SELECT resource, arg_max(role, n) AS pool FROM "
-            f"(SELECT resource, role, count(*) AS n FROM {raw} GROUP BY ALL) GROUP BY resource"
+            f"SELECT resource, role AS pool FROM (SELECT resource, role, count(*) AS n FROM {raw} GROUP BY ALL) "
+            "QUALIFY row_number() OVER (PARTITION BY resource ORDER BY n DESC, role) = 1"
         )
     else:
         mapping = f"SELECT resource, activity AS pool FROM ({sq.resource_dominant_activity(raw)})"
@@ -274,9 +274,14 @@ def discover_simulation_model(
     rows = store.rows(sq.resource_shares(table, _pool_expr()))
     for r in rows:
         totals[r["role"]] += int(r["n"])
+    # a person whose pool no activity uses (their own most frequent activity is done mostly by another pool)
+    # joins the pool of that activity: nobody is dropped
+    dominant = {r["resource"]: r["activity"] for r in store.rows(sq.resource_dominant_activity(table))}
     for r in rows:
         if r["role"] not in used:
-            continue
+            r["role"] = act_pool.get(dominant.get(r["resource"], ""), used[0])
+            totals[r["role"]] += int(r["n"])
+    for r in rows:
         unassigned = r["resource"] == _UNASSIGNED
         members[r["role"]].append(
             ResourceSpec(

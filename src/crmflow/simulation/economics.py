@@ -99,7 +99,11 @@ def _yearly(run: Kpis, spec: EconomicsSpec, res: ScenarioResult) -> tuple[float,
 def profit_and_loss(
     results: Sequence[ScenarioResult], spec: EconomicsSpec, scenarios: Sequence[Scenario] = ()
 ) -> tuple[PnL, ...]:
-    """The P&L of the baseline (``results[0]``) and of each scenario (see the module docstring)."""
+    """The P&L of the baseline (``results[0]``) and of each scenario (see the module docstring).
+
+    A result without a conversion KPI when the baseline has one (a To-Be process that ends before the won
+    outcome) is left out: its margin cannot be compared.
+    """
     from scipy import stats
 
     if not results:
@@ -110,6 +114,8 @@ def profit_and_loss(
     costs = {s.id: s.implementation_cost for s in scenarios}
     out = []
     for res in results:
+        if base.estimates.get("conversion") is not None and res.estimates.get("conversion") is None:
+            continue  # a To-Be that does not reach the won outcome: its margin is not comparable
         rows = [_yearly(r, spec, res) for r in res.runs]
         result = [m - lab - d for m, lab, d in rows]
         mean = np.asarray(rows).mean(axis=0) if rows else np.zeros(3)

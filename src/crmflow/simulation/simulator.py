@@ -3,8 +3,10 @@
 :func:`simulate` runs a model from its ``start_ts`` for a number of days (or cases) and returns a
 :class:`SimulatedLog`: every simulated task with its enablement, start, end and resource, the cases with
 their arrival and end, and each SLA timer's outcome. The same model and seed give the same log: every
-random draw comes from one ``numpy`` generator, drawn in batches in event order, and heap ties are broken
-by an insertion counter.
+random draw comes from ``numpy`` generators spawned from the seed — one for arrivals, one per node and per
+wait for durations, and a row of branching draws per case — so scenarios compared with the same seed see
+the same arrivals and the same decisions of each case (common random numbers); heap ties are broken by an
+insertion counter.
 
 Why a hand-written heap and not simpy: the state the simulator needs (queues per resource, lazy
 cancellation of a task moved by an escalation, working-time clocks) is plain data, and a simpy process per
@@ -19,7 +21,7 @@ case costs a generator and an event object per step; measured in ``bench/simulat
 >>> m = SimulationModel(name="toy", graph=g, arrivals=ArrivalProfile(rates=(2.0,) * 168),
 ...                     pools=(ResourcePool(role="sdr", resources=(ResourceSpec(name="ann"),)),))
 >>> log = simulate(m, days=7, seed=1)
->>> 250 < log.n_cases < 420, float(log.end[0] - log.start[0])
+>>> 250 < log.n_cases < 420, round(float(log.end[0] - log.start[0]), 6)
 (True, 300.0)
 """
 
@@ -41,6 +43,8 @@ from crmflow.simulation.worktime import WorkingClock
 #: A case that has made this many steps is ended (a guard against endless rework loops).
 MAX_STEPS = 400
 _BATCH = 2048
+#: Branching draws kept per case (common random numbers across scenarios); later ones come from a shared stream.
+_BRANCH_DRAWS = 24
 _ARRIVE, _ENABLE, _DONE, _SLA, _ESCALATE = 0, 1, 2, 3, 4
 _QUEUED, _RUNNING, _FINISHED, _MOVED = 0, 1, 2, 3
 
@@ -218,22 +222,24 @@ def simulate(
     """
     if days is None and cases is None:
         raise ValueError("simulate needs `days` or `cases`")
-    rng = np.random.default_rng(seed)
+    streams = np.random.SeedSequence(seed).spawn(4)  # arrivals, branching, durations and waits, the rest
     t0 = model.start_ts if start_ts is None else start_ts
     week = model.arrivals.per_week
     if days is not None:
         t1 = t0 + days * 86400.0
     else:
         t1 = t0 + max(7 * 86400.0, 1.3 * 7 * 86400.0 * float(cases or 0) / max(week, 1e-9) + 7 * 86400.0)
-    arrivals = _arrivals(model, t0, t1, cases, rng)
-    return _Run(model, rng, seed, t0, t1).run(arrivals, progress)
+    arrivals = _arrivals(model, t0, t1, cases, np.random.default_rng(streams[0]))
+    return _Run(model, streams, seed, t0, t1).run(arrivals, progress)
 
 
 class _Run:
     """The state of one replication."""
 
-    def __init__(self, model: SimulationModel, rng: np.random.Generator, seed: int, t0: float, t1: float) -> None:
-        self.model, self.rng, self.seed = model, rng, seed
+    def __init__(self, model: SimulationModel, streams: list[np.random.SeedSequence], seed: int, t0: float, t1: float) -> None:
+        self.model, self.seed = model, seed
+        self.branch_rng = np.random.default_rng(streams[1])
+        rng = np.random.default_rng(streams[3])
         self.t0, self.t1 = t0, t1
         g = model.graph
         self.nodes: list[Node] = list(g.nodes)
@@ -265,17 +271,23 @@ class _Run:
                 raise ValueError(f"task {n.id!r} ({n.activity}) is done by role {n.role!r}, which has no resource pool")
             self.node_pool.append(pool_index[n.role])
         self.sla_clock = WorkingClock.for_span(model.sla_calendar, t0, horizon_end)
-        self.duration = [_Draws(n.duration, rng) if n.kind == "task" else None for n in self.nodes]
+        # one stream per node and per wait: a scenario that changes one step leaves the others' draws alone
+        node_streams = streams[2].spawn(len(self.nodes) + len(model.waits))
+        self.duration = [
+            _Draws(n.duration, np.random.default_rng(node_streams[i])) if n.kind == "task" else None
+            for i, n in enumerate(self.nodes)
+        ]
         fallback: dict[int, _Draws] = {}
         specific: dict[tuple[int, int], _Draws] = {}
-        for w in model.waits:
+        for k, w in enumerate(model.waits):
             if w.activity not in act_index:
                 continue
             a = act_index[w.activity]
+            draws = _Draws(w.distribution, np.random.default_rng(node_streams[len(self.nodes) + k]))
             if w.after is None:
-                fallback[a] = _Draws(w.distribution, rng)
+                fallback[a] = draws
             elif w.after in act_index:
-                specific[(act_index[w.after], a)] = _Draws(w.distribution, rng)
+                specific[(act_index[w.after], a)] = draws
         self.wait_fallback, self.wait_specific = fallback, specific
         self.uniform = _Draws(Distribution(kind="empirical", params=(0.0, 1.0), mean=0.5), rng)
         self.resources: list[str] = []
@@ -365,6 +377,8 @@ class _Run:
         self.case_prio = [NORMAL_PRIORITY] * n
         self.case_attrs: list[dict[str, str]] = [{}] * n
         self.joins: dict[tuple[int, int], int] = {}
+        self.branch_u = self.branch_rng.random((n, _BRANCH_DRAWS), dtype=np.float32)
+        self.branch_k = [0] * n
         arr = arrivals.tolist()
         for c, t in enumerate(arr):
             self.push(t, _ARRIVE, c)
@@ -441,7 +455,7 @@ class _Run:
                 if len(cum) == 1:
                     node = self.next[node][0]
                     continue
-                u = self.uniform()
+                u = self._branch_u(case)
                 i = 0
                 while i < len(cum) - 1 and u >= cum[i]:
                     i += 1
@@ -473,6 +487,14 @@ class _Run:
                 continue
             self._token_end(t, case)
             return
+
+    def _branch_u(self, case: int) -> float:
+        """The case's next branching draw: the k-th decision of case c uses the same number in every scenario."""
+        k = self.branch_k[case]
+        self.branch_k[case] = k + 1
+        if k < _BRANCH_DRAWS:
+            return float(self.branch_u[case, k])
+        return self.uniform()
 
     def _token_end(self, t: float, case: int) -> None:
         self.tokens[case] -= 1
@@ -588,7 +610,8 @@ class _Run:
         self.escalations[action] = self.escalations.get(action, 0) + 1
         if action == "reassign" and role in self.pool_index and item.state == _QUEUED:
             item.state = _MOVED  # lazily dropped from the old queue
-            moved = _Item(item.case, item.node, item.prev, item.enabled, 0, item.seq, item.token)
+            self.seq += 1  # a fresh tie-breaker: queue entries must never compare two items
+            moved = _Item(item.case, item.node, item.prev, item.enabled, 0, self.seq, item.token)
             moved.deadline, moved.sla_row = item.deadline, item.sla_row
             moved.priority = 0
             self._submit(t, moved, self.pool_index[role])

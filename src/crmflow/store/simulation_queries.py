@@ -91,18 +91,18 @@ def transitions(table: str) -> str:
 def activity_roles(table: str, role_expr: str) -> str:
     """The dominant role (by ``role_expr``) of each activity."""
     return f"""
-SELECT activity, arg_max(role_key, n) AS role FROM (
+SELECT activity, role_key AS role FROM (
   SELECT activity, {role_expr} AS role_key, count(*) AS n FROM {table_name(table)} GROUP BY ALL
-) GROUP BY activity ORDER BY activity
+) QUALIFY row_number() OVER (PARTITION BY activity ORDER BY n DESC, role_key) = 1 ORDER BY activity
 """
 
 
 def resource_dominant_activity(table: str) -> str:
-    """Each resource's most frequent activity (a role when the log has none)."""
+    """Each resource's most frequent activity (a role when the log has none; ties go to the first by name)."""
     return f"""
-SELECT resource, arg_max(activity, n) AS activity FROM (
+SELECT resource, activity FROM (
   SELECT resource, activity, count(*) AS n FROM {table_name(table)} WHERE resource IS NOT NULL GROUP BY ALL
-) GROUP BY resource ORDER BY resource
+) QUALIFY row_number() OVER (PARTITION BY resource ORDER BY n DESC, activity) = 1 ORDER BY resource
 """
 
 
