@@ -28,6 +28,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -54,9 +55,55 @@ DAY_SHARE = 0.10
 MIN_PAIR = 30
 #: A resource without a name (system steps) is a pool member with this many parallel slots.
 UNBOUNDED = 10_000
+#: Above this many distinct variant prefixes the prefix tree gives way to a second-order graph.
+MAX_PREFIXES = 60_000
 #: A second-order state seen fewer times than this branches like its activity (first order).
 MIN_STATE = 20
 _UNASSIGNED = "(unassigned)"
+
+
+def _prefix_tree(
+    traces: Sequence[tuple[tuple[str, ...], int]], act_pool: dict[str, str], durations: dict[str, Distribution]
+) -> tuple[Node, ...] | None:
+    """The prefix tree of the variants as a process graph (None when it has more than :data:`MAX_PREFIXES` nodes)."""
+    children: dict[int, dict[str | None, list[int]]] = defaultdict(dict)  # prefix id → next activity → [child id, count]
+    acts: list[str] = [""]
+    for trace, n in traces:
+        cur = 0
+        for a in (*trace, None):
+            slot = children[cur].get(a)
+            if slot is None:
+                if a is None:
+                    children[cur][None] = [-1, n]
+                    break
+                acts.append(a)
+                slot = [len(acts) - 1, 0]
+                children[cur][a] = slot
+                if len(acts) > MAX_PREFIXES:
+                    return None
+            slot[1] += n
+            if a is None:
+                break
+            cur = slot[0]
+
+    def xor(pid: int) -> Node:
+        kids = sorted(children[pid].items(), key=lambda kv: (-kv[1][1], kv[0] or ""))
+        total = sum(v[1] for _k, v in kids) or 1
+        return Node(
+            id="start" if pid == 0 else f"x:{pid}",
+            kind="xor",
+            next=tuple("end" if k is None else f"t:{v[0]}" for k, v in kids) or ("end",),
+            probabilities=tuple(v[1] / total for _k, v in kids) or (1.0,),
+        )
+
+    nodes = [xor(0)]
+    for pid in range(1, len(acts)):
+        a = acts[pid]
+        duration = durations.get(a, Distribution.fixed(0.0))
+        nodes.append(Node(id=f"t:{pid}", kind="task", activity=a, role=act_pool[a], next=(f"x:{pid}",), duration=duration))
+        nodes.append(xor(pid))
+    nodes.append(Node(id="end", kind="end"))
+    return tuple(nodes)
 
 
 def _graph(
@@ -205,7 +252,7 @@ def discover_simulation_model(
     rules: AuditRules | None = None,
     won: Sequence[str] | None = None,
     name: str = "as-is",
-    order: int = 2,
+    order: Literal[0, 1, 2] = 0,
 ) -> SimulationModel:
     """The As-Is simulation model of ``log`` (see the module docstring).
 
@@ -223,9 +270,11 @@ def discover_simulation_model(
     name
         The model's name.
     order
-        2: the next activity depends on the last two (a task node per observed pair, which keeps the
-        lengths of rework loops closer to the log's); 1: on the last one (a task node per activity).
-        States seen fewer than :data:`MIN_STATE` times use the first-order probabilities.
+        0 (default): the next activity depends on the whole path so far — the graph is the prefix tree of the
+        log's variants, so the simulated variants, rework loops and conversion follow the log's (when the log
+        has more than :data:`MAX_PREFIXES` distinct prefixes, order 2 is used and a note says so);
+        2: on the last two activities (a task node per observed pair); 1: on the last one.
+        Second-order states seen fewer than :data:`MIN_STATE` times use the first-order probabilities.
 
     Raises
     ------
@@ -239,8 +288,8 @@ def discover_simulation_model(
     >>> log = read_log(pa.table({"case:concept:name": ["1", "1", "2", "2"], "concept:name": ["A", "B", "A", "B"],
     ...                          "time:timestamp": [t(9), t(10), t(11), t(13)]}))
     >>> m = discover_simulation_model(log)
-    >>> m.activities(), m.graph.node("start").probabilities, m.graph.node("t:A>B").next
-    (('A', 'B'), (1.0,), ('x:A>B',))
+    >>> m.activities(), m.graph.node("start").probabilities, m.graph.node("t:2").activity
+    (('A', 'B'), (1.0,), 'B')
     """
     from crmflow.errors import EmptyLogError
 
@@ -332,9 +381,16 @@ def discover_simulation_model(
         for (p, a), idx_list in sorted(by_pair.items()):
             if len(idx_list) >= MIN_PAIR:
                 waits.append(WaitSpec(activity=a, after=p, distribution=fit_distribution(wait[np.asarray(idx_list)])))
+    nodes: tuple[Node, ...] | None = None
+    if order == 0:
+        traces = [(tuple(r["trace"]), int(r["n"])) for r in store.rows(sq.variants(table))]
+        nodes = _prefix_tree(traces, act_pool, durations)
+        if nodes is None:
+            notes.append(("note.order2", (("prefixes", str(MAX_PREFIXES)),)))
+    if nodes is None:
+        nodes = _graph(triples, act_pool, durations, 2 if order == 0 else order)
     store.sql(f"DROP TABLE IF EXISTS {table}")
 
-    nodes = _graph(triples, act_pool, durations, order)
     sla = rules.sla[0] if rules.sla else None
     won_acts = tuple(won) if won is not None else (rules.end_activities[:1] if rules.end_activities else ())
     return SimulationModel(

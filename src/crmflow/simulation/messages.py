@@ -22,6 +22,12 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "{events} events with other lifecycle values (schedule, suspend, …) were left out of the model.",
         "{events} событий с другими значениями жизненного цикла (schedule, suspend, …) не вошли в модель.",
     ),
+    "note.order2": (
+        "The log has more than {prefixes} distinct paths: the next step depends on the last two steps only "
+        "(a second-order model), so long-range dependencies are approximated.",
+        "В журнале больше {prefixes} различных путей: следующий шаг зависит только от двух последних (модель "
+        "второго порядка), дальние зависимости приближённые.",
+    ),
     "kpi.cases_per_day": ("Cases per day", "Случаев в день"),
     "kpi.median_cycle_h": ("Median cycle time, h", "Медиана длительности, ч"),
     "kpi.mean_cycle_h": ("Mean cycle time, h", "Средняя длительность, ч"),

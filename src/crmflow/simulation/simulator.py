@@ -271,19 +271,19 @@ class _Run:
                 raise ValueError(f"task {n.id!r} ({n.activity}) is done by role {n.role!r}, which has no resource pool")
             self.node_pool.append(pool_index[n.role])
         self.sla_clock = WorkingClock.for_span(model.sla_calendar, t0, horizon_end)
-        # one stream per node and per wait: a scenario that changes one step leaves the others' draws alone
-        node_streams = streams[2].spawn(len(self.nodes) + len(model.waits))
-        self.duration = [
-            _Draws(n.duration, np.random.default_rng(node_streams[i])) if n.kind == "task" else None
-            for i, n in enumerate(self.nodes)
-        ]
+        # one stream per distinct duration distribution and per wait: a scenario that changes one step leaves
+        # the others' draws alone, and one activity in many places of a prefix tree shares its draws
+        distinct = list(dict.fromkeys(n.duration for n in self.nodes if n.kind == "task"))
+        node_streams = streams[2].spawn(len(distinct) + len(model.waits))
+        shared = {d: _Draws(d, np.random.default_rng(node_streams[i])) for i, d in enumerate(distinct)}
+        self.duration: list[_Draws | None] = [shared[n.duration] if n.kind == "task" else None for n in self.nodes]
         fallback: dict[int, _Draws] = {}
         specific: dict[tuple[int, int], _Draws] = {}
         for k, w in enumerate(model.waits):
             if w.activity not in act_index:
                 continue
             a = act_index[w.activity]
-            draws = _Draws(w.distribution, np.random.default_rng(node_streams[len(self.nodes) + k]))
+            draws = _Draws(w.distribution, np.random.default_rng(node_streams[len(distinct) + k]))
             if w.after is None:
                 fallback[a] = draws
             elif w.after in act_index:

@@ -88,6 +88,15 @@ def transitions(table: str) -> str:
     return f"SELECT prev_act, activity, next_act, count(*)::BIGINT AS n FROM {table_name(table)} GROUP BY ALL ORDER BY ALL"
 
 
+def variants(table: str) -> str:
+    """Cases counted by their sequence of activity instances (summary-sized: one row per variant)."""
+    return f"""
+SELECT trace, count(*)::BIGINT AS n FROM (
+  SELECT cid, list(activity ORDER BY seq) AS trace FROM {table_name(table)} GROUP BY cid
+) GROUP BY trace ORDER BY n DESC, trace
+"""
+
+
 def activity_roles(table: str, role_expr: str) -> str:
     """The dominant role (by ``role_expr``) of each activity."""
     return f"""
@@ -197,5 +206,6 @@ __all__ = [
     "resource_shares",
     "role_spans",
     "transitions",
+    "variants",
     "work_hours",
 ]
