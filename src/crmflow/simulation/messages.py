@@ -11,12 +11,12 @@ from crmflow.i18n import text
 # key: (English, Russian)
 _PAIRS: dict[str, tuple[str, str]] = {
     "note.estimated_starts": (
-        "The log records completions only ({share} % of steps have no start): a step's time runs from the previous "
-        "completion, so waiting and processing are not told apart, and a person's overlapping steps are read as "
-        "multitasking.",
-        "В журнале только моменты завершения ({share} % шагов без начала): время шага считается от предыдущего "
-        "завершения, ожидание и работа не разделяются, а пересекающиеся шаги одного сотрудника считаются "
-        "параллельной работой.",
+        "The log records completions only ({share} % of steps have no start): the time since the previous completion "
+        "is counted as waiting and the steps as instant, so staff changes only matter with a processing time given in "
+        "the scenario (`processing`).",
+        "В журнале только моменты завершения ({share} % шагов без начала): время от предыдущего завершения считается "
+        "ожиданием, а шаги — мгновенными, поэтому изменения штата влияют только при заданном в сценарии времени "
+        "работы (`processing`).",
     ),
     "note.lifecycle_left_out": (
         "{events} events with other lifecycle values (schedule, suspend, …) were left out of the model.",

@@ -22,6 +22,8 @@ A scenario file::
         changes: [{working_hours: {role: "*", hours: "08:00-20:00", weekdays: [mon, tue, wed, thu, fri, sat]}}]
 
 Other changes: ``arrivals: {factor: 1.2}``, ``durations: {activity: A, factor: 0.8}``,
+``processing: {activity: A, mean: 15m}`` (an exponential processing time that holds the person — the
+client's estimate, needed when the log records completions only),
 ``branch: {after: A, to: B, probability: 0.3}`` (the other branches after ``A`` share the rest in their
 proportions). ``role`` is a pool name (``"*"``: every pool). Durations are written like the audit rules
 (``10m``, ``2h``, ``1d`` = one working day of the SLA calendar).
@@ -42,6 +44,7 @@ from typing import Any
 from crmflow.errors import DurationError, SimulationError
 from crmflow.findings.calendar import WorkCalendar
 from crmflow.jsonable import JsonMixin
+from crmflow.simulation.distributions import Distribution
 from crmflow.simulation.kpis import Estimate, Kpis, simulated_kpis, summarize
 from crmflow.simulation.model import PRIORITY_RANK, ROUTING_STRATEGIES, Node, ResourceSpec, SimulationModel, SlaTimer
 from crmflow.simulation.simulator import simulate
@@ -55,6 +58,7 @@ CHANGE_KINDS: tuple[str, ...] = (
     "working_hours",
     "arrivals",
     "durations",
+    "processing",
     "branch",
 )
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -293,6 +297,15 @@ def _durations(m: SimulationModel, a: dict[str, Any], where: str) -> SimulationM
     return replace(m, graph=replace(m.graph, nodes=nodes))
 
 
+def _processing(m: SimulationModel, a: dict[str, Any], where: str) -> SimulationModel:
+    activity = str(a["activity"])
+    _tasks_of(m, activity, where)
+    mean = _seconds(a["mean"], m.sla_calendar, where)
+    dist = Distribution(kind="expon", params=(mean,), mean=mean)
+    nodes = tuple(replace(n, duration=dist) if n.activity == activity else n for n in m.graph.nodes)
+    return replace(m, graph=replace(m.graph, nodes=nodes))
+
+
 def _branch(m: SimulationModel, a: dict[str, Any], where: str) -> SimulationModel:
     after, to, p = str(a["after"]), str(a["to"]), float(a["probability"])
     _tasks_of(m, after, where)
@@ -329,6 +342,7 @@ _CHANGES: dict[str, Callable[[SimulationModel, dict[str, Any], str], SimulationM
     "working_hours": _working_hours,
     "arrivals": _arrivals,
     "durations": _durations,
+    "processing": _processing,
     "branch": _branch,
 }
 

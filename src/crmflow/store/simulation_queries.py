@@ -2,11 +2,11 @@
 
 The discovery first builds one temporary table of *activity instances* from a materialised log
 (:func:`activity_instances`): a ``complete`` event paired with the ``start`` of the same activity in the same
-case (the k-th start with the k-th complete), or, when the log records completions only, the completion with
-an *estimated* start — the later of the case's previous completion (when the task was enabled) and the
-resource's previous completion (when the person became free), the estimator of Chapela-Campa and Dumas
-(2022). Every other question (arrivals by hour, branching, waits, durations, calendars, multitasking) is
-one ``GROUP BY`` or window over that table; Python only sees summary-sized results and samples.
+case (the k-th start with the k-th complete), or, when the log records completions only, the completion as an
+instant step: the time since the case's previous completion (its enablement) is all waiting, since waiting
+and processing cannot be told apart, and nobody is held busy by it. Every other question (arrivals by
+hour, branching, waits, durations, calendars, multitasking) is one ``GROUP BY`` or window over that
+table; Python only sees summary-sized results and samples.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ o AS (SELECT *, lag(activity) OVER w AS prev_act, lead(activity) OVER w AS next_
       FROM i WINDOW w AS (PARTITION BY cid ORDER BY coalesce(start_ts, end_ts), end_ts, pos)),
 SELECT cid, activity, resource, role, end_ts, prev_act, next_act, seq,
        start_ts IS NOT NULL AS measured,
-       coalesce(start_ts, least(end_ts, coalesce(prev_end, end_ts))) AS start_ts,
+       coalesce(start_ts, end_ts) AS start_ts,
        least(coalesce(prev_end, coalesce(start_ts, end_ts)), coalesce(start_ts, end_ts)) AS enabled_ts
 FROM o
 """
