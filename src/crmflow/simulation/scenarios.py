@@ -45,9 +45,8 @@ from crmflow.errors import DurationError, SimulationError
 from crmflow.findings.calendar import WorkCalendar
 from crmflow.jsonable import JsonMixin
 from crmflow.simulation.distributions import Distribution
-from crmflow.simulation.kpis import Estimate, Kpis, simulated_kpis, summarize
+from crmflow.simulation.kpis import Estimate, Kpis, summarize
 from crmflow.simulation.model import PRIORITY_RANK, ROUTING_STRATEGIES, Node, ResourceSpec, SimulationModel, SlaTimer
-from crmflow.simulation.simulator import simulate
 from crmflow.yamlfile import read_yaml
 
 CHANGE_KINDS: tuple[str, ...] = (
@@ -362,18 +361,17 @@ def run_model(
     days: float,
     seed: int = 0,
     progress: Callable[[], None] | None = None,
+    workers: int | None = None,
 ) -> ScenarioResult:
-    """Simulate ``replications`` runs (seeds ``seed``, ``seed + 1``, …) and estimate the KPIs."""
+    """Simulate ``replications`` runs (seeds ``seed``, ``seed + 1``, …, on ``workers`` processes) and estimate the KPIs."""
     from crmflow.simulation.discover import UNBOUNDED
+    from crmflow.simulation.replicate import replicate
 
     runs, busy = [], dict.fromkeys((p.role for p in model.pools), 0.0)
-    for r in range(replications):
-        sim = simulate(model, days=days, seed=seed + r)
-        runs.append(simulated_kpis(sim, model.kpis))
-        for role, s in sim.busy_s.items():
+    for kpis, busy_s in replicate(model, n=replications, days=days, seed=seed, workers=workers, progress=progress):
+        runs.append(kpis)
+        for role, s in busy_s.items():
             busy[role] += s / 3600.0 / replications
-        if progress is not None:
-            progress()
     people = {p.role: sum(1 for r in p.resources if r.capacity < UNBOUNDED) for p in model.pools}
     return ScenarioResult(
         id=sid,
