@@ -27,6 +27,7 @@ case costs a generator and an event object per step; measured in ``bench/simulat
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Callable
@@ -524,11 +525,7 @@ class _Run:
             pool.rr += 1
             return i
         if s == "observed":
-            u = self.uniform()
-            for i, c in enumerate(pool.cum_share):
-                if u < c:
-                    return i
-            return n - 1
+            return min(bisect.bisect_right(pool.cum_share, self.uniform()), n - 1)
         candidates = range(n)
         if s == "skill_based":
             attr = self.nodes[item.node].skill
