@@ -271,14 +271,17 @@ def test_cli_writes_json_and_escaped_html(tmp_path) -> None:  # type: ignore[no-
     scen = tmp_path / "s.yaml"
     scen.write_text(
         "replications: 2\ndays: 10\neconomics: {margin_per_won: 100, cost_per_hour: {default: 5}}\n"
+        "assumptions: [{processing: {activity: Qualify, mean: 30m}}]\n"
         "scenarios:\n  - id: more\n    changes: [{add_people: {role: Call, count: 1}}]\n",
         encoding="utf-8",
     )
     res = CliRunner().invoke(app, ["simulate", str(src), "--scenarios", str(scen), "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "out" / "simulation.json").read_text(encoding="utf-8"))
-    assert [r["id"] for r in data["results"]] == ["baseline", "more"]
-    assert data["pnl"][1]["effect"] is not None
+    # the discovered As-Is (validated against the log), then the baseline with the assumptions, then the scenario
+    assert [r["id"] for r in data["results"]] == ["as-discovered", "baseline", "more"]
+    assert [p["id"] for p in data["pnl"]] == ["baseline", "more"] and data["pnl"][1]["effect"] is not None
+    assert data["validation"]["cases_per_day"]["error_pct"] is not None
     page = (tmp_path / "out" / "simulation.html").read_text(encoding="utf-8")
     assert "<svg" in page and "<script>" not in page
     bad = tmp_path / "bad.yaml"

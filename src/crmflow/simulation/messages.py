@@ -28,6 +28,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "В журнале больше {prefixes} различных путей: следующий шаг зависит только от двух последних (модель "
         "второго порядка), дальние зависимости приближённые.",
     ),
+    "name.discovered": ("As-Is (as discovered)", "Как есть (по журналу)"),
     "kpi.cases_per_day": ("Cases per day", "Случаев в день"),
     "kpi.median_cycle_h": ("Median cycle time, h", "Медиана длительности, ч"),
     "kpi.mean_cycle_h": ("Mean cycle time, h", "Средняя длительность, ч"),

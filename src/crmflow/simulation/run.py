@@ -18,7 +18,14 @@ from crmflow.simulation.economics import EconomicsSpec, PnL, profit_and_loss
 from crmflow.simulation.kpis import KPI_NAMES, Kpis, log_kpis
 from crmflow.simulation.messages import t
 from crmflow.simulation.model import SimulationModel
-from crmflow.simulation.scenarios import ScenarioFile, ScenarioResult, load_scenarios, run_model, run_scenarios
+from crmflow.simulation.scenarios import (
+    ScenarioFile,
+    ScenarioResult,
+    apply_changes,
+    load_scenarios,
+    run_model,
+    run_scenarios,
+)
 
 #: Replications when no scenario file says otherwise.
 DEFAULT_REPLICATIONS = 10
@@ -45,6 +52,7 @@ class SimulationReport:
 
     @property
     def baseline(self) -> ScenarioResult:
+        """The discovered As-Is as it is (what the validation compares with the log)."""
         return self.results[0]
 
     def validation(self) -> dict[str, dict[str, float | None]]:
@@ -163,21 +171,28 @@ def run_simulation(
     sim_days = float(days or spec.days or min(span, MAX_DAYS))
 
     step(t("progress.simulate", lang, name=model.name))
-    results = list(
-        run_scenarios(model, spec.scenarios, replications=reps, days=sim_days, seed=seed, lang=lang, where=spec.source)
+    results: list[ScenarioResult] = []
+    base_model = model
+    if spec.assumptions is not None:  # the discovered As-Is is validated as it is; scenarios compare with the assumed one
+        name = t("name.discovered", lang)
+        results.append(run_model(model, sid="as-discovered", name=name, replications=reps, days=sim_days, seed=seed))
+        base_model = apply_changes(model, spec.assumptions, where=spec.source)
+    results += run_scenarios(
+        base_model, spec.scenarios, replications=reps, days=sim_days, seed=seed, lang=lang, where=spec.source
     )
     if tobe is not None:
         from crmflow.design.loader import load_tobe
         from crmflow.simulation.tobe import tobe_simulation_model
 
         definition = load_tobe(tobe, lang=lang)
-        to_model = tobe_simulation_model(definition, asis=model)
+        to_model = tobe_simulation_model(definition, asis=base_model)
         step(t("progress.simulate", lang, name=to_model.name))
         results.append(
             run_model(to_model, sid="to-be", name=definition.name.get(lang), replications=reps, days=sim_days, seed=seed)
         )
     economics = EconomicsSpec.from_mapping(spec.economics, where=spec.source) if spec.economics else None
-    pnl = profit_and_loss(results, economics, spec.scenarios) if economics is not None else ()
+    compared = results[1:] if spec.assumptions is not None else results
+    pnl = profit_and_loss(compared, economics, spec.scenarios) if economics is not None else ()
     log.store.close()
 
     step(t("progress.write", lang))

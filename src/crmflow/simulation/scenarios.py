@@ -3,6 +3,8 @@
 A scenario file::
 
     replications: 10          # per scenario (and for the baseline)
+    assumptions:              # applied to the baseline and every scenario (the log's As-Is is validated without)
+      - processing: {activity: Первый контакт, mean: 15m}
     days: 90                  # simulated arrival span of each replication (default: the log's, at most 365)
     economics: {...}          # see crmflow.simulation.economics
     scenarios:
@@ -79,13 +81,15 @@ class Scenario:
 
 @dataclass(frozen=True)
 class ScenarioFile:
-    """A parsed scenario file."""
+    """A parsed scenario file; ``assumptions`` are changes applied to the baseline and every scenario
+    (inputs the log lacks, such as processing times of a completion-only log)."""
 
     scenarios: tuple[Scenario, ...]
     replications: int = 10
     days: float | None = None
     economics: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    assumptions: Scenario | None = None
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,9 @@ def parse_scenarios(data: Any, *, where: str = "<scenarios>") -> ScenarioFile:
     """
     if not isinstance(data, Mapping):
         raise _bad(where, "expected a mapping with a `scenarios` list")
-    unknown = set(data) - {"scenarios", "replications", "days", "economics"}
+    unknown = set(data) - {"scenarios", "replications", "days", "economics", "assumptions"}
     if unknown:
-        raise _bad(where, f"unknown key(s) {sorted(unknown)} (expected scenarios, replications, days, economics)")
+        raise _bad(where, f"unknown key(s) {sorted(unknown)} (expected scenarios, replications, days, economics, assumptions)")
     items = data.get("scenarios") or []
     if not isinstance(items, list):
         raise _bad(where, "`scenarios` must be a list")
@@ -145,18 +149,9 @@ def parse_scenarios(data: Any, *, where: str = "<scenarios>") -> ScenarioFile:
         name = item.get("name", sid)
         name_en = str(name.get("en", sid)) if isinstance(name, Mapping) else str(name)
         name_ru = str(name.get("ru", name_en)) if isinstance(name, Mapping) else str(name)
-        changes = []
-        for k, ch in enumerate(item.get("changes") or [], start=1):
-            if not isinstance(ch, Mapping) or len(ch) != 1:
-                raise _bad(where, f"{here}, change {k}: expected one key such as `add_people: {{role: R, count: 2}}`")
-            ((kind, args),) = ch.items()
-            if kind not in CHANGE_KINDS:
-                raise _bad(where, f"{here}, change {k}: unknown change {kind!r} (expected one of {', '.join(CHANGE_KINDS)})")
-            if not isinstance(args, Mapping):
-                raise _bad(where, f"{here}, change {k} ({kind}): expected a mapping of settings")
-            changes.append((str(kind), tuple(sorted((str(a), v) for a, v in args.items()))))
+        changes = _changes(item.get("changes") or [], here, where)
         cost = item.get("implementation_cost")
-        out.append(Scenario(sid, name_en, name_ru, tuple(changes), None if cost is None else float(cost)))
+        out.append(Scenario(sid, name_en, name_ru, changes, None if cost is None else float(cost)))
     reps = int(data.get("replications", 10))
     if reps < 2:
         raise _bad(where, f"replications: {reps} is too few for a confidence interval (use 2 or more; 10 is usual)")
@@ -164,9 +159,36 @@ def parse_scenarios(data: Any, *, where: str = "<scenarios>") -> ScenarioFile:
     econ = data.get("economics") or {}
     if not isinstance(econ, Mapping):
         raise _bad(where, "`economics` must be a mapping")
-    return ScenarioFile(
-        scenarios=tuple(out), replications=reps, days=None if days is None else float(days), economics=dict(econ), source=where
+    assumed = data.get("assumptions") or []
+    if not isinstance(assumed, list):
+        raise _bad(where, "`assumptions` must be a list of changes")
+    assumptions = Scenario(
+        "assumptions", "As-Is with assumptions", "Как есть с допущениями", _changes(assumed, "assumptions", where)
     )
+    return ScenarioFile(
+        scenarios=tuple(out),
+        replications=reps,
+        days=None if days is None else float(days),
+        economics=dict(econ),
+        source=where,
+        assumptions=assumptions if assumptions.changes else None,
+    )
+
+
+def _changes(items: Any, here: str, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    if not isinstance(items, list):
+        raise _bad(where, f"{here}: `changes` must be a list")
+    changes = []
+    for k, ch in enumerate(items, start=1):
+        if not isinstance(ch, Mapping) or len(ch) != 1:
+            raise _bad(where, f"{here}, change {k}: expected one key such as `add_people: {{role: R, count: 2}}`")
+        ((kind, args),) = ch.items()
+        if kind not in CHANGE_KINDS:
+            raise _bad(where, f"{here}, change {k}: unknown change {kind!r} (expected one of {', '.join(CHANGE_KINDS)})")
+        if not isinstance(args, Mapping):
+            raise _bad(where, f"{here}, change {k} ({kind}): expected a mapping of settings")
+        changes.append((str(kind), tuple(sorted((str(a), v) for a, v in args.items()))))
+    return tuple(changes)
 
 
 def _seconds(value: Any, calendar: WorkCalendar, where: str) -> float:
