@@ -59,7 +59,11 @@ def _logs(tmp: Path) -> list[dict[str, Any]]:
         {
             "name": "BPIC 2012",
             "source": REAL / "bpic2012.xes.gz",
-            "rules": None,
+            # the log comes without rules: an SLA for the table (an accepted application's offer is sent within a day)
+            "rules": {
+                "sla": [{"name": "offer-within-1d", "from": "A_ACCEPTED", "to": "O_SENT", "within": "1d", "time": "calendar"}],
+                "end_activities": ["A_APPROVED"],
+            },
             "tz": "Europe/Amsterdam",
             "won": ["A_APPROVED"],
         },
@@ -79,9 +83,11 @@ def _logs(tmp: Path) -> list[dict[str, Any]]:
     ]
 
 
-def asis(tmp: Path) -> list[dict[str, Any]]:
+def asis(tmp: Path, only: str | None = None) -> list[dict[str, Any]]:
     rows = []
     for spec in _logs(tmp):
+        if only and spec["name"] != only:
+            continue
         log = read_log(spec["source"], mapping=spec.get("mapping"), timezone=spec["tz"])
         rules = load_rules(spec["rules"]) if spec.get("rules") else None
         t, c = time.perf_counter(), time.process_time()
@@ -289,6 +295,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["asis", "bpic12w", "engine"])
+    ap.add_argument("--log", help="--only asis: just this log (e.g. 'BPIC 2012'); its row replaces the stored one")
     ap.add_argument("--order", type=int, choices=[0, 1, 2], default=0, help="control flow of the BPIC 2012 W_ model")
     args = ap.parse_args()
     global ORDER
@@ -303,7 +310,10 @@ def main() -> None:
         if args.only in (None, "bpic12w"):
             results[f"bpic12w_order{ORDER}"] = bpic12w()
         if args.only in (None, "asis"):
-            results["asis"] = asis(Path(tmp))
+            rows = asis(Path(tmp), args.log)
+            if args.log:
+                rows = [r if r["log"] != args.log else rows[0] for r in results.get("asis", [])] or rows
+            results["asis"] = rows
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
 
