@@ -11,7 +11,8 @@ insertion counter.
 Why a hand-written heap and not simpy: the state the simulator needs (queues per resource, lazy
 cancellation of a task moved by an escalation, working-time clocks) is plain data, and a simpy process per
 case costs a generator and an event object per step; measured in ``bench/simulation.py`` (see
-``docs/simulation.md``) the heap runs the same queue model several times faster.
+``docs/simulation.md``), 100,000 cases run in 7.0 s on the heap (with routing, calendars and every event
+recorded) against 9.3 s for a plainer simpy model of the same queues.
 
 >>> from crmflow.simulation.model import ArrivalProfile, Node, ProcessGraph, ResourcePool, ResourceSpec, SimulationModel
 >>> from crmflow.simulation.distributions import Distribution
