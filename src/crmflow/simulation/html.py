@@ -40,22 +40,22 @@ def _bars(kpi: str, results: list[dict[str, Any]], log_value: float | None, lang
         return ""
     scale = 100.0 if kpi in _PERCENT else 1.0
     top = max([e["high"] * scale for _n, e in rows] + [(log_value or 0.0) * scale]) or 1.0
-    w, label_w, bar_h, pad = 560, 190, 20, 6
+    w, label_w, bar_h, pad = 640, 270, 20, 6
     h = len(rows) * (bar_h + pad) + 30
-    plot = w - label_w - 60
+    plot = w - label_w - 70
     parts = [_svg(w, h, t("kpi." + kpi, lang))]
     for i, (name, e) in enumerate(rows):
         y = 10 + i * (bar_h + pad)
         bw = plot * e["mean"] * scale / top
         lo, hi = label_w + plot * e["low"] * scale / top, label_w + plot * e["high"] * scale / top
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(str(name)[:40])}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(str(name)[:46])}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{bw:.1f}" height="{bar_h}" fill="{_COLORS[i % len(_COLORS)]}"/>')
         parts.append(
             f'<line x1="{lo:.1f}" x2="{hi:.1f}" y1="{y + bar_h / 2}" y2="{y + bar_h / 2}" stroke="#222" stroke-width="1.5"/>'
         )
         for x in (lo, hi):
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 4}" y2="{y + bar_h - 4}" stroke="#222"/>')
-        parts.append(f'<text x="{label_w + bw + 6:.1f}" y="{y + 14}" font-size="11">{_fmt(e["mean"], kpi)}</text>')
+        parts.append(f'<text x="{max(label_w + bw, hi) + 6:.1f}" y="{y + 14}" font-size="11">{_fmt(e["mean"], kpi)}</text>')
     if log_value is not None:
         x = label_w + plot * log_value * scale / top
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{h - 20}" stroke="#000" stroke-dasharray="4 3"/>')
@@ -70,16 +70,18 @@ def _curves(series: list[tuple[str, list[float]]], lang: str) -> str:
     series = [(n, q) for n, q in series if q]
     if not series:
         return ""
-    w, h, left, bottom = 620, 300, 50, 40
+    w, left, bottom = 620, 50, 40
+    h = 300 + 16 * len(series)
     top_h = max(q[-2] if len(q) > 1 else q[-1] for _n, q in series) or 1.0  # the 97.5 % quantile: the tail off the chart
     parts = [_svg(w, h, t("html.cycle", lang))]
-    parts.append(f'<line x1="{left}" y1="{h - bottom}" x2="{w - 10}" y2="{h - bottom}" stroke="#444"/>')
-    parts.append(f'<line x1="{left}" y1="10" x2="{left}" y2="{h - bottom}" stroke="#444"/>')
+    base = 300 - bottom - 10  # the x axis; the legend goes below it
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{w - 10}" y2="{base}" stroke="#444"/>')
+    parts.append(f'<line x1="{left}" y1="10" x2="{left}" y2="{base}" stroke="#444"/>')
     for k in range(5):
         v = top_h * k / 4
         x = left + (w - left - 10) * k / 4
-        parts.append(f'<text x="{x:.0f}" y="{h - bottom + 16}" font-size="11" text-anchor="middle">{v:,.0f}</text>')
-        y = h - bottom - (h - bottom - 10) * k / 4
+        parts.append(f'<text x="{x:.0f}" y="{base + 16}" font-size="11" text-anchor="middle">{v:,.0f}</text>')
+        y = base - (base - 10) * k / 4
         parts.append(f'<text x="{left - 4}" y="{y + 4:.0f}" font-size="11" text-anchor="end">{25 * k}%</text>')
     for i, (name, q) in enumerate(series):
         pts = []
@@ -87,13 +89,13 @@ def _curves(series: list[tuple[str, list[float]]], lang: str) -> str:
             if v > top_h:
                 break
             x = left + (w - left - 10) * v / top_h
-            y = h - bottom - (h - bottom - 10) * j / (len(q) - 1)
+            y = base - (base - 10) * j / (len(q) - 1)
             pts.append(f"{x:.1f},{y:.1f}")
         color = "#000" if i == 0 else _COLORS[(i - 1) % len(_COLORS)]
         dash = ' stroke-dasharray="5 3"' if i == 0 else ""
         parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="{" ".join(pts)}"/>')
         label = escape(str(name)[:50])
-        parts.append(f'<text x="{w - 14}" y="{20 + 14 * i}" font-size="11" text-anchor="end" fill="{color}">{label}</text>')
+        parts.append(f'<text x="{left}" y="{300 + 16 * i}" font-size="11" fill="{color}">— {label}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
