@@ -177,8 +177,16 @@ def run_simulation(
         name = t("name.discovered", lang)
         results.append(run_model(model, sid="as-discovered", name=name, replications=reps, days=sim_days, seed=seed))
         base_model = apply_changes(model, spec.assumptions, where=spec.source)
+    base_name = spec.assumptions.name(lang) if spec.assumptions is not None else None
     results += run_scenarios(
-        base_model, spec.scenarios, replications=reps, days=sim_days, seed=seed, lang=lang, where=spec.source
+        base_model,
+        spec.scenarios,
+        replications=reps,
+        days=sim_days,
+        seed=seed,
+        lang=lang,
+        where=spec.source,
+        base_name=base_name,
     )
     if tobe is not None:
         from crmflow.design.loader import load_tobe

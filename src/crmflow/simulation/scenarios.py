@@ -416,9 +416,10 @@ def run_scenarios(
     lang: str = "en",
     progress: Callable[[], None] | None = None,
     where: str = "<scenarios>",
+    base_name: str | None = None,
 ) -> tuple[ScenarioResult, ...]:
-    """The baseline (``model``) and each scenario, with the same seeds."""
-    base_name = "As-Is" if lang != "ru" else "Как есть"
+    """The baseline (``model``, named ``base_name``: default As-Is) and each scenario, with the same seeds."""
+    base_name = base_name or ("As-Is" if lang != "ru" else "Как есть")
     out = [run_model(model, sid="baseline", name=base_name, replications=replications, days=days, seed=seed, progress=progress)]
     for s in scenarios:
         m = apply_changes(model, s, where=where)
