@@ -23,7 +23,7 @@ from typing import Any
 
 from crmflow.deliverables.document import Paragraph, Section, Sheet, Table
 from crmflow.errors import PackError
-from crmflow.simulation.messages import t
+from crmflow.simulation.messages import t as sim_text
 
 _KPIS = ("cases_per_day", "median_cycle_h", "sla_compliance", "conversion")
 _PERCENT = ("sla_compliance", "conversion")
@@ -71,7 +71,7 @@ def _pnl_rows(data: dict[str, Any], lang: str) -> list[tuple[str, ...]]:
     for p in data.get("pnl") or []:
         eff = p.get("effect")
         pay = p.get("payback_months")
-        payback = "—" if eff is None else (t("pnl.never", lang) if pay is None else f"{pay:.1f}")
+        payback = "—" if eff is None else (sim_text("pnl.never", lang) if pay is None else f"{pay:.1f}")
         effect = "—" if eff is None else f"{_num(eff['mean'])} [{_num(eff['low'])}; {_num(eff['high'])}]"
         rows.append((str(p["name"]), _num(p["margin"]), _num(p["labour"]), _num(p["delay"]), _num(p["result"]), effect, payback))
     return rows
@@ -83,30 +83,34 @@ def build_economics(simulation: dict[str, Any] | str | Path, *, lang: str = "en"
     currency = str((data.get("economics") or {}).get("currency", ""))
     blocks: list[Any] = [
         Paragraph(
-            t("doc.intro", lang, source=data.get("source", ""), reps=data.get("replications", ""), currency=currency or "—")
+            sim_text(
+                "doc.intro", lang, source=data.get("source", ""), reps=data.get("replications", ""), currency=currency or "—"
+            )
         ),
-        Paragraph(t("doc.method", lang), style="note"),
+        Paragraph(sim_text("doc.method", lang), style="note"),
     ]
-    header = (t("pnl.scenario", lang), *(t("kpi." + k, lang) for k in _KPIS))
+    header = (sim_text("pnl.scenario", lang), *(sim_text("kpi." + k, lang) for k in _KPIS))
     rows = tuple(
         (str(r["name"]), *(_est((r.get("estimates") or {}).get(k), k) for k in _KPIS)) for r in data.get("results") or []
     )
-    blocks.append(Section(title=t("doc.kpis", lang), blocks=(Table(header=header, rows=rows),), key="simulation-kpis"))
+    blocks.append(Section(title=sim_text("doc.kpis", lang), blocks=(Table(header=header, rows=rows),), key="simulation-kpis"))
     pnl = _pnl_rows(data, lang)
     if pnl:
         head = tuple(
-            t(k, lang)
+            sim_text(k, lang)
             for k in ("pnl.scenario", "pnl.margin", "pnl.labour", "pnl.delay", "pnl.result", "pnl.effect", "pnl.payback")
         )
-        caption = f"{t('html.pnl', lang)}, {currency}"
+        caption = f"{sim_text('html.pnl', lang)}, {currency}"
         blocks.append(
             Section(
-                title=t("doc.pnl", lang), blocks=(Table(header=head, rows=tuple(pnl), caption=caption),), key="simulation-pnl"
+                title=sim_text("doc.pnl", lang),
+                blocks=(Table(header=head, rows=tuple(pnl), caption=caption),),
+                key="simulation-pnl",
             )
         )
     for note in data.get("notes") or []:
         blocks.append(Paragraph(str(note), style="note"))
-    return Section(title=t("doc.title", lang), blocks=tuple(blocks), key="simulation")
+    return Section(title=sim_text("doc.title", lang), blocks=tuple(blocks), key="simulation")
 
 
 def economics_sheet(simulation: dict[str, Any] | str | Path, *, lang: str = "en") -> Sheet:
@@ -114,11 +118,11 @@ def economics_sheet(simulation: dict[str, Any] | str | Path, *, lang: str = "en"
     data = simulation if isinstance(simulation, dict) else load_simulation(simulation)
     pnl = {p["id"]: p for p in data.get("pnl") or []}
     header = (
-        t("pnl.scenario", lang),
-        *(t("kpi." + k, lang) for k in _KPIS),
-        t("pnl.result", lang),
-        t("pnl.effect", lang),
-        t("pnl.payback", lang),
+        sim_text("pnl.scenario", lang),
+        *(sim_text("kpi." + k, lang) for k in _KPIS),
+        sim_text("pnl.result", lang),
+        sim_text("pnl.effect", lang),
+        sim_text("pnl.payback", lang),
     )
     rows: list[tuple[str | int | float | None, ...]] = []
     for r in data.get("results") or []:
@@ -131,7 +135,7 @@ def economics_sheet(simulation: dict[str, Any] | str | Path, *, lang: str = "en"
             vals.append(None if not e else round(float(e["mean"]) * (100 if k in _PERCENT else 1), 2))
         vals += [p.get("result"), None if not eff else eff["mean"], p.get("payback_months")]
         rows.append(tuple(vals))
-    return Sheet(name=t("sheet.name", lang), header=header, rows=tuple(rows))
+    return Sheet(name=sim_text("sheet.name", lang), header=header, rows=tuple(rows))
 
 
 __all__ = ["build_economics", "economics_sheet", "load_simulation"]
