@@ -26,8 +26,9 @@ these into a readable message without a traceback (``--debug`` shows it)::
     ├── AlignmentError          (conformance/alignments.py) the model cannot reach its final marking
     ├── DiscoveryError          (discovery/inductive.py) nothing to discover, bad threshold
     ├── ProcessTreeError        (discovery/process_tree.py) a malformed process tree
-    └── ProcessMapError         the process map could not be drawn
-        └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
+    ├── ProcessMapError         the process map could not be drawn
+    │   └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
+    └── SimulationError         (simulation/) a scenario file or a simulation request is invalid (names the key)
 
 Messages are sentences that name the file, row, column and value and say what was expected.
 """
@@ -136,6 +137,13 @@ class WebNotFoundError(WebError):
     """The project, case, task or file asked for does not exist (HTTP 404)."""
 
 
+# --------------------------------------------------------------------------- simulation (issue 14)
+
+
+class SimulationError(CrmflowError):
+    """A what-if scenario file or a simulation request is invalid: the message names the file, scenario and key."""
+
+
 __all__ = [
     "ApiUnreachableError",
     "BpmnError",
@@ -152,6 +160,7 @@ __all__ = [
     "ProcessMapError",
     "QualityRulesError",
     "RulesError",
+    "SimulationError",
     "SourceError",
     "StoreError",
     "ToBeError",

@@ -381,6 +381,7 @@ from crmflow.cli import pack as _pack  # noqa: E402,F401
 from crmflow.cli import pull as _pull  # noqa: E402,F401
 from crmflow.cli import quality as _quality  # noqa: E402,F401
 from crmflow.cli import serve as _serve  # noqa: E402,F401
+from crmflow.cli import simulate as _simulate  # noqa: E402,F401
 from crmflow.cli import sources as _sources  # noqa: E402,F401
 
 

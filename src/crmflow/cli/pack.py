@@ -33,6 +33,9 @@ def pack(
     journey: Annotated[
         Path | None, typer.Option("--journey", help="journey.json (customer journey), if not in --audit.", exists=True)
     ] = None,
+    simulation: Annotated[
+        Path | None, typer.Option("--simulation", help="simulation.json (crmflow simulate): adds the P&L section.", exists=True)
+    ] = None,
     lang: LangOpt = None,
 ) -> None:
     """Generate the audit pack: DOCX, PDF, XLSX, BPMN, diagrams, Gherkin, backlog CSV, AsyncAPI, index.html."""
@@ -42,7 +45,14 @@ def pack(
     try:
         with step_progress(console, total=PACK_STEPS, enabled=console.is_terminal) as step:
             result = build_pack(
-                tobe, out_dir=out_dir, audit=audit, lang=state.lang, quality=quality, journey=journey, progress=step
+                tobe,
+                out_dir=out_dir,
+                audit=audit,
+                lang=state.lang,
+                quality=quality,
+                journey=journey,
+                progress=step,
+                simulation=simulation,
             )
         cov = result.uat.coverage
         out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.files) + 1))

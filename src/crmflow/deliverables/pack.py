@@ -126,6 +126,7 @@ def build_pack(
     quality: str | Path | None = None,
     journey: str | Path | None = None,
     progress: StepFn | None = None,
+    simulation: str | Path | None = None,
 ) -> PackResult:
     """Generate the audit pack (see the module docstring for the files).
 
@@ -144,6 +145,9 @@ def build_pack(
         them, when they are not in the audit folder; both optional.
     progress
         Called with a short description before each of the :data:`PACK_STEPS` steps.
+    simulation
+        ``simulation.json`` of ``crmflow simulate`` (or its folder): adds the "Simulation and economic
+        effect" section to the report and ``workbooks/economics.xlsx``; optional.
 
     Raises
     ------
@@ -182,6 +186,13 @@ def build_pack(
 
     step(t("progress.docs", lang))
     document = build_report(definition, loaded, suite, lang=lang, diagrams=tuple(diagrams))
+    if simulation is not None:  # issue 14: the simulated scenarios and their P&L
+        from dataclasses import replace
+
+        from crmflow.deliverables.economics import build_economics, economics_sheet, load_simulation
+
+        sim_data = load_simulation(simulation)
+        document = replace(document, sections=(*document.sections, build_economics(sim_data, lang=lang)))
     write_docx(document, folder / "report.docx")
     write_pdf(document, folder / "report.pdf", root=folder)
     files[:0] = [
@@ -205,6 +216,10 @@ def build_pack(
     for name, book in books:
         write_xlsx(book, folder / "workbooks" / f"{name}.xlsx")
         files.append(PackFile("workbooks", t(f"file.{name}_xlsx", lang), f"workbooks/{name}.xlsx"))
+    if simulation is not None:
+        sheet = economics_sheet(sim_data, lang=lang)
+        write_xlsx(Workbook(name=sheet.name, sheets=(sheet,)), folder / "workbooks" / "economics.xlsx")
+        files.append(PackFile("workbooks", sheet.name, "workbooks/economics.xlsx"))
     (folder / "asyncapi.yaml").write_text(asyncapi_yaml(definition, lang=lang), encoding="utf-8")
     files.append(PackFile("integration", t("file.asyncapi", lang), "asyncapi.yaml"))
     for path in write_backlog_csv(definition, folder, lang=lang):
