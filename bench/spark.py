@@ -1,0 +1,105 @@
+"""The same audit on DuckDB and on Spark (local mode) over a generated Parquet event dataset.
+
+    .venv/bin/python bench/spark.py --events 1000000 10000000 [--master local[2]] [--buckets 16]
+
+For each size: write the scaled CRM log (bench/run.py's generator) as a Parquet dataset once, then in
+fresh processes materialise + audit it on DuckDB and on Spark; wall time, the number of Spark SQL
+statements, and the time per statement and per million events (the figures docs/scale.md sizes
+clusters with). Results go to bench/results/spark_<n>.json; docs/scale.md records them by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+
+CHILD = r"""
+import json, sys, time, resource
+sys.path.insert(0, {src!r})
+t0 = time.perf_counter()
+import crmflow
+from crmflow.store.dataset import open_event_dataset
+from crmflow.store.store import EventStore
+engine = {engine!r}
+if engine == "spark":
+    from crmflow.store.spark_engine import SparkEngine
+    eng = SparkEngine.start({master!r})
+    t_start = time.perf_counter() - t0
+    store = EventStore(engine=eng)
+else:
+    eng = None
+    t_start = 0.0
+    store = EventStore()
+t1 = time.perf_counter()
+log = open_event_dataset({path!r}, store=store)
+t2 = time.perf_counter()
+result = crmflow.audit(log)
+t3 = time.perf_counter()
+print(json.dumps({{
+    "engine": engine, "startup_s": t_start, "materialise_s": t2 - t1, "audit_s": t3 - t2, "total_s": t3 - t0,
+    "statements": getattr(eng, "statements", None), "events": result.log_summary.events,
+    "findings": len(result.findings), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}}))
+"""
+
+
+def dataset(n_events: int, buckets: int) -> Path:
+    out = DATA / f"scaled_{n_events}.parquet.d"
+    if (out / "events").is_dir():
+        return out
+    sys.path.insert(0, str(ROOT / "src"))
+    from crmflow.demo.bitrix import write_scaled_event_csv
+    from crmflow.sources.reader import read_log
+    from crmflow.store.dataset import write_event_dataset
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    csv = DATA / f"scaled_{n_events}.csv"
+    if not csv.exists():
+        write_scaled_event_csv(csv, n_events=n_events)
+    write_event_dataset(read_log(csv), out, buckets=buckets)
+    return out
+
+
+def run(engine: str, path: Path, master: str) -> dict[str, object]:
+    code = CHILD.format(src=str(ROOT / "src"), engine=engine, path=str(path), master=master)
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{engine} failed:\n{proc.stderr[-3000:]}")
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    row["wall_s"] = time.perf_counter() - started
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--buckets", type=int, default=16)
+    args = ap.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for n in args.events:
+        path = dataset(n, args.buckets)
+        rows = [run("duckdb", path, args.master), run("spark", path, args.master)]
+        load = os.getloadavg()[0]
+        for r in rows:
+            r["load_avg_1m"] = round(load, 1)
+            per = float(r["audit_s"]) + float(r["materialise_s"])  # type: ignore[arg-type]
+            r["s_per_million_events"] = round(per / (n / 1e6), 2)
+            if r.get("statements"):
+                r["s_per_statement"] = round(per / int(r["statements"]), 3)  # type: ignore[call-overload]
+            print(json.dumps({"events": n, **r}))
+        (RESULTS / f"spark_{n}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
