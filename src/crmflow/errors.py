@@ -26,8 +26,12 @@ these into a readable message without a traceback (``--debug`` shows it)::
     ├── AlignmentError          (conformance/alignments.py) the model cannot reach its final marking
     ├── DiscoveryError          (discovery/inductive.py) nothing to discover, bad threshold
     ├── ProcessTreeError        (discovery/process_tree.py) a malformed process tree
-    └── ProcessMapError         the process map could not be drawn
-        └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
+    ├── ProcessMapError         the process map could not be drawn
+    │   └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
+    └── EngineError             (engine/) the execution engine cannot do what was asked
+        ├── DeployError              a BPMN element cannot be executed (element id and why)
+        ├── EngineStoreError         the engine's SQLite/PostgreSQL store cannot be opened or written
+        └── TaskError                a task operation is not allowed (unknown task, wrong state)
 
 Messages are sentences that name the file, row, column and value and say what was expected.
 """
@@ -123,6 +127,10 @@ __all__ = [
     "ApiUnreachableError",
     "BpmnError",
     "ColumnMappingError",
+    "DeployError",
+    "EngineError",
+    "EngineStoreError",
+    "TaskError",
     "CrmApiError",
     "CrmflowError",
     "DurationError",
@@ -141,3 +149,22 @@ __all__ = [
     "UnsafeInputError",
     "UnsupportedFormatError",
 ]
+
+
+# ------------------------------------------------------------------------------ engine (issue 12, core)
+
+
+class EngineError(CrmflowError):
+    """(engine/) The execution engine cannot do what was asked (names the instance, element or row)."""
+
+
+class DeployError(EngineError):
+    """(engine/deploy.py) A BPMN model cannot be executed: lists each refused element id and why."""
+
+
+class EngineStoreError(EngineError):
+    """(engine/store.py) The engine's durable store cannot be opened or written (names the database)."""
+
+
+class TaskError(EngineError):
+    """(engine/tasks.py) A task operation is not allowed (unknown task, wrong state, not the assignee)."""
