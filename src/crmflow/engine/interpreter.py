@@ -90,6 +90,7 @@ class LogEntry:
     ts: float
     role: str | None
     task: str | None = None
+    resource: str | None = None
 
 
 @dataclass
@@ -157,7 +158,7 @@ class Run:
             raise
 
     def log(self, node: ExecNode, lifecycle: str, task: str | None = None) -> None:
-        self.effects.log.append(LogEntry(node.id, node.name, lifecycle, self.ts, node.role, task))
+        self.effects.log.append(LogEntry(node.id, node.name, lifecycle, self.ts, node.role, task, self.resource))
 
     def publish(self, event: str) -> None:
         catalogue = self.p.definition.event(event)
@@ -378,10 +379,10 @@ class Run:
         """The activity (or catch event) the token is at completed: drop its boundaries, log, move on."""
         tok = self.tokens[token]
         self.clear_waits(token)
-        tok.pop("task", None)
+        task = tok.pop("task", None)
         tok.pop("action", None)
         if node.kind in ("task", "subprocess"):
-            self.log(node, "complete")
+            self.log(node, "complete", task)
             for event in node.publishes:
                 self.publish(event)
         tok["wait"] = ""
