@@ -304,7 +304,6 @@ class Run:
             self.enter_task(token, node)
         elif node.kind == "subprocess":
             tok["wait"] = "subprocess"
-            self.log(node, "start")
             self.arm_boundaries(token, node)
             child = self.new_token(node.start or "", token)
             self.leave(child, self.p.node(node.start or ""))
@@ -382,7 +381,8 @@ class Run:
         task = tok.pop("task", None)
         tok.pop("action", None)
         if node.kind in ("task", "subprocess"):
-            self.log(node, "complete", task)
+            if node.kind == "task":  # an expanded sub-process is not an activity of the log
+                self.log(node, "complete", task)
             for event in node.publishes:
                 self.publish(event)
         tok["wait"] = ""
