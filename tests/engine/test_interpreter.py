@@ -202,10 +202,10 @@ def test_sub_process_error_end_caught_by_a_boundary() -> None:
     ).process()
     ok = Driver(p)
     ok.complete("verify", approved=True)
-    assert ok.waiting() == {"archive": "task"} and ("check", "complete") in ok.log
+    assert ok.waiting() == {"archive": "task"} and ("verify", "complete") in ok.log  # left through its normal end
     bad = Driver(p)
     bad.complete("verify", approved=False)
-    assert bad.waiting() == {"rework": "task"} and ("check", "complete") not in bad.log
+    assert bad.waiting() == {"rework": "task"} and ("archive", "start") not in bad.log
 
 
 def test_uncaught_error_fails_the_instance() -> None:
