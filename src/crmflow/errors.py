@@ -31,7 +31,8 @@ these into a readable message without a traceback (``--debug`` shows it)::
     └── EngineError             (engine/) the execution engine cannot do what was asked
         ├── DeployError              a BPMN element cannot be executed (element id and why)
         ├── EngineStoreError         the engine's SQLite/PostgreSQL store cannot be opened or written
-        └── TaskError                a task operation is not allowed (unknown task, wrong state)
+        └── TaskError                a task operation is not allowed (wrong state, not the assignee)
+            └── UnknownTaskError         no task has that id
 
 Messages are sentences that name the file, row, column and value and say what was expected.
 """
@@ -146,6 +147,7 @@ __all__ = [
     "SourceError",
     "StoreError",
     "ToBeError",
+    "UnknownTaskError",
     "UnsafeInputError",
     "UnsupportedFormatError",
 ]
@@ -168,3 +170,7 @@ class EngineStoreError(EngineError):
 
 class TaskError(EngineError):
     """(engine/tasks.py) A task operation is not allowed (unknown task, wrong state, not the assignee)."""
+
+
+class UnknownTaskError(TaskError):
+    """(engine/tasks.py) No task has the id asked for."""

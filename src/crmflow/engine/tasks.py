@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmflow.engine.messages import MESSAGES
 from crmflow.engine.timing import epoch, from_epoch
-from crmflow.errors import TaskError
+from crmflow.errors import TaskError, UnknownTaskError
 from crmflow.i18n import text
 from crmflow.jsonable import JsonMixin
 
@@ -108,7 +108,7 @@ class TaskService:
         with self.db.tx():
             rows = self.db.q(f"SELECT {_COLUMNS} FROM tasks WHERE id = ?", (task_id,))
             if not rows:
-                raise TaskError(text(MESSAGES, "task.unknown", self.engine.lang, task=task_id))
+                raise UnknownTaskError(text(MESSAGES, "task.unknown", self.engine.lang, task=task_id))
             state = self.db.q("SELECT state FROM instances WHERE id = ?", (rows[0][1],))
         variables = json.loads(str(state[0][0]))["vars"] if state else {}
         return _view(rows[0], variables)
