@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,3 +70,15 @@ def test_manual_clock_never_sleeps() -> None:
     clock = ManualClock(msk(2024, 3, 1, 18, 55))
     assert clock.advance(600) == msk(2024, 3, 1, 19, 5)
     assert clock.set(msk(2024, 3, 4, 9)) == msk(2024, 3, 4, 9)
+
+
+def test_add_working_agrees_with_the_calendar() -> None:
+    import random
+
+    from crmflow.engine.timing import add_working
+
+    rng = random.Random(5)
+    for _ in range(200):
+        start = datetime(2023, 12, 20, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 200 * 86400))
+        seconds = rng.choice([60, 600, 7200, 32400, 3 * 32400 + 17])
+        assert add_working(MODEL, start, seconds) == MODEL.add_working_seconds(start, seconds)

@@ -636,11 +636,17 @@ class _Batch:
         db.many(
             "INSERT INTO routing_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", changed
         )
-        self.unpark(sub_set)
+        waits = {(iid, message) for iid, _, _, message, _ in sub_set}
+        for row in tasks:  # a new user task waits for messages named after it (or mapped to it)
+            waits.add((row[1], row[4]))
+            waits.update((row[1], m) for m, nodes in self.e.task_messages.items() if row[4] in nodes)
+        self.unpark(sorted(waits))
 
-    def unpark(self, subscriptions: list[tuple[str, str, str, str, float]]) -> None:
-        """Parked messages that a new subscription now waits for go back to the inbox."""
-        for iid, _, _, message, _ in subscriptions:
+    def unpark(self, waits: list[tuple[str, str]]) -> None:
+        """Parked messages that an instance now waits for (a subscription, a task) go back to the inbox."""
+        if not waits or not self.db.q("SELECT 1 FROM parked LIMIT 1"):
+            return
+        for iid, message in waits:
             rows = self.db.q(
                 "SELECT p.id, p.inbox_id FROM parked p JOIN correlations c ON c.name = p.name AND c.value = p.value "
                 "WHERE p.message = ? AND c.instance_id = ? ORDER BY p.id",
