@@ -176,3 +176,22 @@ def test_group_commit_handles_many_events_per_transaction(store_url: str, n: int
     assert rounds < n  # many events per transaction
     assert engine.store.counts()["tasks"] == {"open": n}
     assert len(crm.calls) == 2 * n and set(crm.calls.values()) == {1}
+
+
+def test_timer_start_event_starts_instances_on_its_cycle(store_url: str) -> None:
+    from crmflow.bpmn.model import Definitions, Event, EventDefinition, Process, SequenceFlow, Task
+
+    clock = ManualClock(FRIDAY)
+    engine = Engine(store_url, clock=clock)
+    tick = Event(id="tick", definitions=(EventDefinition(kind="timer", timer="timeCycle", expression="R2/PT1H"),))
+    nodes = (tick, Task(id="review", name="Review the stale leads", kind="userTask"), Event(id="e", position="end"))
+    links = (SequenceFlow(id="f1", source="tick", target="review"), SequenceFlow(id="f2", source="review", target="e"))
+    engine.deploy(Definitions(id="D", processes=(Process(id="daily", nodes=nodes, flows=links),)))
+    engine.run_until_idle()
+    assert engine.store.q("SELECT COUNT(*) FROM instances")[0][0] == 0
+    for _ in range(3):
+        clock.advance(3600)
+        engine.run_until_idle()
+    keys = [r[0] for r in engine.store.q("SELECT business_key FROM instances ORDER BY business_key")]
+    assert keys == ["tick@2024-03-01T15:55:00+00:00", "tick@2024-03-01T16:55:00+00:00"]  # R2: two, then no more
+    assert engine.store.q("SELECT COUNT(*) FROM timers")[0][0] == 0

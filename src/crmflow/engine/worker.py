@@ -37,7 +37,7 @@ from crmflow.engine.interpreter import Run, new_state
 from crmflow.engine.messages import MESSAGES
 from crmflow.engine.routing import Staff, choose_assignee
 from crmflow.engine.store import EngineStore, command_from, open_store
-from crmflow.engine.timing import Clock, SystemClock, epoch
+from crmflow.engine.timing import Clock, SystemClock, epoch, first_due, from_epoch, next_due
 from crmflow.errors import CrmflowError, EngineError
 from crmflow.i18n import text
 
@@ -131,6 +131,15 @@ class Engine:
                 )
                 self._processes[(p.id, p.version)] = p
                 self._latest[p.id] = p.version
+                for node_id in p.timer_starts:  # a timer start event: a timer row without an instance
+                    spec = p.node(node_id).timer
+                    due = first_due(spec, self.clock.now(), p.calendar) if spec is not None else None
+                    if due is not None:
+                        db.q(
+                            "INSERT INTO timers (id, instance_id, due_at) VALUES (?, '', ?) "
+                            "ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at",
+                            (f"start:{p.id}:{node_id}", epoch(due)),
+                        )
         return deployment
 
     def process(self, process_id: str, version: str | None = None) -> ExecutableProcess:
@@ -189,7 +198,7 @@ class Engine:
                 (ts, self.batch),
             )
             timers = db.q(
-                "SELECT id, instance_id FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?" + db.skip_locked,
+                "SELECT id, instance_id, due_at FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?" + db.skip_locked,
                 (ts, self.batch),
             )
             if not rows and not timers:
@@ -197,8 +206,11 @@ class Engine:
             batch = _Batch(self, now)
             for inbox_id, kind, body in rows:
                 batch.command(int(inbox_id), str(kind), str(body))
-            for timer_id, instance_id in timers:
-                batch.timer(str(timer_id), str(instance_id))
+            for timer_id, instance_id, due_at in timers:
+                if instance_id == "":
+                    batch.timer_start(str(timer_id), float(due_at))
+                else:
+                    batch.timer(str(timer_id), str(instance_id))
             batch.flush()
             return batch.handled
 
@@ -343,6 +355,7 @@ class _Batch:
         self.done: list[tuple[str, str, int]] = []  # (status, detail, inbox id)
         self.parked: list[tuple[int, str, str, str]] = []
         self.fired: list[str] = []
+        self.start_timers: list[tuple[str, str, float]] = []
         self.handled = 0
 
     # ------------------------------------------------------------------ instances
@@ -493,6 +506,25 @@ class _Batch:
                     inst.run.leave(token, inst.process.node(data["node"]))
         self.done.append(("done", "", inbox_id))
 
+    def timer_start(self, timer_id: str, due: float) -> None:
+        """A timer start event is due: a new instance, and the next occurrence of a cycle."""
+        _, pid, node_id = timer_id.split(":", 2)
+        self.fired.append(timer_id)
+        self.handled += 1
+        try:
+            process = self.e.process(pid)
+            node = process.node(node_id)
+        except (EngineError, KeyError):
+            return  # the process was redeployed without this start event
+        key = f"{node_id}@{from_epoch(due).isoformat()}"
+        self.start(f"s{round(due * 1000)}:{pid}:{node_id}", process, key, node_id, {})
+        fired = int(
+            self.db.q("SELECT COUNT(*) FROM instances WHERE process_id = ? AND id LIKE ?", (pid, f"s%:{pid}:{node_id}"))[0][0]
+        )
+        nxt = next_due(node.timer, from_epoch(due), fired + 1, process.calendar) if node.timer else None
+        if nxt is not None:
+            self.start_timers.append((timer_id, "", epoch(nxt)))
+
     def timer(self, timer_id: str, instance_id: str) -> None:
         inst = self.instance(instance_id)
         if inst is None and instance_id in self.locked:
@@ -512,7 +544,7 @@ class _Batch:
         tasks: list[tuple[Any, ...]] = []
         closes: list[tuple[Any, ...]] = []
         timer_del: list[str] = list(self.fired)
-        timer_set: list[tuple[str, str, float]] = []
+        timer_set: list[tuple[str, str, float]] = list(self.start_timers)
         sub_del: list[tuple[str, str]] = []
         sub_set: list[tuple[str, str, str, str, float]] = []
         outbox: list[tuple[Any, ...]] = []
