@@ -111,6 +111,7 @@ class Engine:
         self._latest: dict[str, str] = {}
         self._load: dict[str, int] = {}
         self._load_at = 0.0
+        self._answers: list[tuple[tuple[Any, ...], ActionResult]] = []
 
     # ------------------------------------------------------------------ deployments
 
@@ -190,90 +191,122 @@ class Engine:
         """Process one batch of inbox rows and due timers in one transaction; returns how many were handled."""
         now = self.clock.now()
         ts = epoch(now)
+        with self.store.tx():
+            return self._batch(now, ts)
+
+    def _batch(self, now: Any, ts: float) -> int:
         db = self.store
-        with db.tx():
-            rows = db.q(
-                "SELECT id, kind, body FROM inbox WHERE status = 'new' AND available_at <= ? ORDER BY id LIMIT ?"
-                + db.skip_locked,
-                (ts, self.batch),
-            )
-            timers = db.q(
-                "SELECT id, instance_id, due_at FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?" + db.skip_locked,
-                (ts, self.batch),
-            )
-            if not rows and not timers:
-                return 0
-            batch = _Batch(self, now)
-            for inbox_id, kind, body in rows:
-                batch.command(int(inbox_id), str(kind), str(body))
-            for timer_id, instance_id, due_at in timers:
-                if instance_id == "":
-                    batch.timer_start(str(timer_id), float(due_at))
-                else:
-                    batch.timer(str(timer_id), str(instance_id))
-            batch.flush()
-            return batch.handled
+        rows = db.q(
+            "SELECT id, kind, body FROM inbox WHERE status = 'new' AND available_at <= ? ORDER BY id LIMIT ?" + db.skip_locked,
+            (ts, self.batch),
+        )
+        timers = db.q(
+            "SELECT id, instance_id, due_at FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?" + db.skip_locked,
+            (ts, self.batch),
+        )
+        if not rows and not timers:
+            return 0
+        batch = _Batch(self, now)
+        for inbox_id, kind, body in rows:
+            batch.command(int(inbox_id), str(kind), str(body))
+        for timer_id, instance_id, due_at in timers:
+            if instance_id == "":
+                batch.timer_start(str(timer_id), float(due_at))
+            else:
+                batch.timer(str(timer_id), str(instance_id))
+        batch.flush()
+        return batch.handled
+
+    def _claim_outbox(self, ts: float) -> list[tuple[Any, ...]]:
+        db = self.store
+        rows = db.q(
+            "SELECT id, kind, idempotency_key, instance_id, body, attempts FROM outbox "
+            "WHERE status IN ('new', 'sending') AND available_at <= ? ORDER BY id LIMIT ?" + db.skip_locked,
+            (ts, self.batch),
+        )
+        db.many("UPDATE outbox SET status = 'sending', available_at = ? WHERE id = ?", [(ts + LEASE_S, r[0]) for r in rows])
+        return rows
+
+    def _perform_all(self, rows: list[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], ActionResult]]:
+        return [(row, self.perform(str(row[1]), json.loads(str(row[4])), int(row[5]) + 1)) for row in rows]
+
+    def step(self) -> int:
+        """One round in one transaction: the previous relay's answers, a batch, the next outbox rows claimed.
+
+        The claimed rows are then sent outside the transaction; their answers are written by the next
+        round (a kill in between: the lease runs out and they are sent again, under the same keys).
+        Returns how much was done (0: nothing to do now).
+        """
+        now = self.clock.now()
+        ts = epoch(now)
+        with self.store.tx():
+            answered = len(self._answers)
+            if self._answers:
+                self._write_answers(self._answers, ts)
+                self._answers = []
+            handled = self._batch(now, ts)
+            claimed = self._claim_outbox(ts)
+        if claimed:
+            self._answers = self._perform_all(claimed)
+        return answered + handled + len(claimed)
 
     def relay_once(self) -> int:
         """Hand up to ``batch`` outbox rows to connectors/the publisher; returns how many were sent."""
-        db = self.store
-        ts = epoch(self.clock.now())
-        with db.tx():
-            rows = db.q(
-                "SELECT id, kind, idempotency_key, instance_id, body, attempts FROM outbox "
-                "WHERE status IN ('new', 'sending') AND available_at <= ? ORDER BY id LIMIT ?" + db.skip_locked,
-                (ts, self.batch),
-            )
-            db.many("UPDATE outbox SET status = 'sending', available_at = ? WHERE id = ?", [(ts + LEASE_S, r[0]) for r in rows])
+        with self.store.tx():
+            rows = self._claim_outbox(epoch(self.clock.now()))
         if not rows:
             return 0
-        results = [(row, self.perform(str(row[1]), json.loads(str(row[4])), int(row[5]) + 1)) for row in rows]
-        ts = epoch(self.clock.now())
-        with db.tx():
-            for (oid, kind, key, instance_id, body, attempts), result in results:
-                attempts = int(attempts) + 1
-                if result.ok:
-                    db.q("UPDATE outbox SET status = 'done', done_at = ?, attempts = ? WHERE id = ?", (ts, attempts, oid))
-                    if kind == "action":
-                        payload = {"key": key, "ok": True, "response": dict(result.response)}
-                        db.enqueue("action", f"action:{key}", json.dumps(payload, default=str), now=ts)
-                elif result.retryable and attempts < self.max_attempts:
-                    backoff = min(2.0**attempts, 300.0)
-                    db.q(
-                        "UPDATE outbox SET status = 'new', attempts = ?, available_at = ?, detail = ? WHERE id = ?",
-                        (attempts, ts + backoff, result.detail, oid),
+        results = self._perform_all(rows)
+        with self.store.tx():
+            self._write_answers(results, epoch(self.clock.now()))
+        return len(rows)
+
+    def _write_answers(self, results: list[tuple[tuple[Any, ...], ActionResult]], ts: float) -> None:
+        """Mark sent rows done (a service task's answer goes to the inbox), back off retries, open incidents."""
+        db = self.store
+        done: list[tuple[Any, ...]] = []
+        answers: list[tuple[Any, ...]] = []
+        for (oid, kind, key, instance_id, body, attempts), result in results:
+            attempts = int(attempts) + 1
+            if result.ok:
+                done.append((ts, attempts, oid))
+                if kind == "action":
+                    payload = json.dumps({"key": key, "ok": True, "response": dict(result.response)}, default=str)
+                    answers.append((f"action:{key}", "action", payload, "new", ts, ts))
+            elif result.retryable and attempts < self.max_attempts:
+                backoff = min(2.0**attempts, 300.0)
+                db.q(
+                    "UPDATE outbox SET status = 'new', attempts = ?, available_at = ?, detail = ? WHERE id = ?",
+                    (attempts, ts + backoff, result.detail, oid),
+                )
+            else:
+                data = json.loads(str(body))
+                db.q("UPDATE outbox SET status = 'failed', attempts = ?, detail = ? WHERE id = ?", (attempts, result.detail, oid))
+                if kind == "action":
+                    detail = text(
+                        MESSAGES,
+                        "run.action_failed",
+                        self.lang,
+                        connector=data["connector"],
+                        operation=data["operation"],
+                        attempts=attempts,
+                        detail=result.detail,
                     )
                 else:
-                    data = json.loads(str(body))
-                    db.q(
-                        "UPDATE outbox SET status = 'failed', attempts = ?, detail = ? WHERE id = ?",
-                        (attempts, result.detail, oid),
+                    detail = text(
+                        MESSAGES, "run.publish_failed", self.lang, event=data["event"], attempts=attempts, detail=result.detail
                     )
-                    if kind == "action":
-                        detail = text(
-                            MESSAGES,
-                            "run.action_failed",
-                            self.lang,
-                            connector=data["connector"],
-                            operation=data["operation"],
-                            attempts=attempts,
-                            detail=result.detail,
-                        )
-                    else:
-                        detail = text(
-                            MESSAGES,
-                            "run.publish_failed",
-                            self.lang,
-                            event=data["event"],
-                            attempts=attempts,
-                            detail=result.detail,
-                        )
-                    db.q(
-                        "INSERT INTO incidents (instance_id, node, kind, detail, ref, status, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, 'open', ?)",
-                        (instance_id, data.get("element_id", data.get("event", "")), kind, detail, f"outbox:{oid}", ts),
-                    )
-        return len(rows)
+                db.q(
+                    "INSERT INTO incidents (instance_id, node, kind, detail, ref, status, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                    (instance_id, data.get("element_id", data.get("event", "")), kind, detail, f"outbox:{oid}", ts),
+                )
+        db.many("UPDATE outbox SET status = 'done', done_at = ?, attempts = ? WHERE id = ?", done)
+        db.many(
+            "INSERT INTO inbox (dedupe_key, kind, body, status, received_at, available_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+            answers,
+        )
 
     def perform(self, kind: str, data: dict[str, Any], attempt: int) -> ActionResult:
         """Carry out one outbox row (never raises: a failure is an :class:`ActionResult`)."""
@@ -302,14 +335,14 @@ class Engine:
     def run_until_idle(self, *, max_rounds: int = 10_000) -> int:
         """Run batches and relays until nothing is left to do now (tests, demos); returns rounds run."""
         for rounds in range(1, max_rounds + 1):
-            if not self.run_once() and not self.relay_once():
+            if not self.step() and not self._answers:
                 return rounds
         return max_rounds
 
     def serve(self, *, stop: Any = None, idle_sleep: float = 0.02) -> None:
         """Work until ``stop`` (a ``threading.Event``) is set: the ``crmflow engine run`` loop."""
         while stop is None or not stop.is_set():
-            if not self.run_once() and not self.relay_once():
+            if not self.step():
                 time.sleep(idle_sleep)
 
     # ------------------------------------------------------------------ incidents
