@@ -293,7 +293,7 @@ def kill(backend: str, n: int, kills: int, workers: int, batch: int, seed: int) 
         )[0][0]
         instances = q("SELECT COUNT(*), COUNT(DISTINCT business_key) FROM instances")[0]
         actions = q("SELECT COUNT(*) FROM outbox WHERE kind = 'action'")[0][0]
-        waiting = q('SELECT COUNT(*) FROM instances WHERE state NOT LIKE \'%"node":"qualify"%\'')[0][0]
+        waiting = q("SELECT COUNT(*) FROM instances WHERE state NOT LIKE ?", ('%"node":"qualify"%',))[0][0]
         parked = q("SELECT COUNT(*) FROM parked")[0][0]
     fake = sqlite3.connect(ledger)
     keys, deliveries, redelivered = fake.execute("SELECT COUNT(*), SUM(deliveries), SUM(deliveries > 1) FROM calls").fetchone()
