@@ -28,7 +28,12 @@ these into a readable message without a traceback (``--debug`` shows it)::
     ├── ProcessTreeError        (discovery/process_tree.py) a malformed process tree
     ├── ProcessMapError         the process map could not be drawn
     │   └── GraphvizNotFoundError    Graphviz's `dot` is missing (the message says how to install it)
-    └── SimulationError         (simulation/) a scenario file or a simulation request is invalid (names the key)
+    ├── SimulationError         (simulation/) a scenario file or a simulation request is invalid (names the key)
+    └── EngineError             (engine/) the execution engine cannot do what was asked
+        ├── DeployError              a BPMN element cannot be executed (element id and why)
+        ├── EngineStoreError         the engine's SQLite/PostgreSQL store cannot be opened or written
+        └── TaskError                a task operation is not allowed (wrong state, not the assignee)
+            └── UnknownTaskError         no task has that id
 
 Messages are sentences that name the file, row, column and value and say what was expected.
 """
@@ -125,10 +130,6 @@ class WebError(CrmflowError):
     """A request of the web app cannot be served as asked (bad account data, unknown project, …)."""
 
 
-class TaskError(WebError):
-    """A task operation was refused: unknown task or wrong state."""
-
-
 class AccessDeniedError(WebError):
     """The signed-in user's role or data scope does not allow this (HTTP 403)."""
 
@@ -148,6 +149,10 @@ __all__ = [
     "ApiUnreachableError",
     "BpmnError",
     "ColumnMappingError",
+    "DeployError",
+    "EngineError",
+    "EngineStoreError",
+    "TaskError",
     "CrmApiError",
     "CrmflowError",
     "DurationError",
@@ -164,9 +169,9 @@ __all__ = [
     "SourceError",
     "StoreError",
     "ToBeError",
+    "UnknownTaskError",
     "UnsafeInputError",
     "UnsupportedFormatError",
-    "TaskError",
     "WebError",
     "AccessDeniedError",
     "WebNotFoundError",
@@ -230,3 +235,26 @@ __all__ += [
     "TriggerTableError",
     "WebhookRejectedError",
 ]
+
+
+# ------------------------------------------------------------------------------ engine (issue 12, core)
+
+
+class EngineError(CrmflowError):
+    """(engine/) The execution engine cannot do what was asked (names the instance, element or row)."""
+
+
+class DeployError(EngineError):
+    """(engine/deploy.py) A BPMN model cannot be executed: lists each refused element id and why."""
+
+
+class EngineStoreError(EngineError):
+    """(engine/store.py) The engine's durable store cannot be opened or written (names the database)."""
+
+
+class TaskError(EngineError):
+    """(engine/tasks.py) A task operation is not allowed (unknown task, wrong state, not the assignee)."""
+
+
+class UnknownTaskError(TaskError):
+    """(engine/tasks.py) No task has the id asked for."""

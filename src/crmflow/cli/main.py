@@ -376,6 +376,7 @@ def demo(
 # The model commands register themselves on `app` (kept in their own module).
 from crmflow.cli import architecture as _architecture  # noqa: E402,F401
 from crmflow.cli import design as _design  # noqa: E402,F401
+from crmflow.cli import engine as _engine  # noqa: E402,F401
 from crmflow.cli import models as _models  # noqa: E402,F401
 from crmflow.cli import pack as _pack  # noqa: E402,F401
 from crmflow.cli import pull as _pull  # noqa: E402,F401

@@ -1,0 +1,396 @@
+"""One worker transaction of :meth:`crmflow.engine.worker.Engine.run_once`: the instances it holds and what it writes.
+
+:class:`Batch` locks the instances its commands and timers touch (another worker's are left for the
+next round), applies each command with :class:`~crmflow.engine.interpreter.Run`, correlates messages
+(subscriptions, tasks a message completes, message start events, else parking), and
+:meth:`Batch.flush` writes every state, task (routed), timer, subscription, outbox row, log event
+and incident with a few ``executemany`` calls, then returns parked messages that an instance now
+waits for to the inbox.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crmflow.engine.contracts import CorrelateMessage, StartProcess
+from crmflow.engine.deploy import ExecutableProcess
+from crmflow.engine.interpreter import Run, new_state
+from crmflow.engine.messages import MESSAGES
+from crmflow.engine.routing import choose_assignee
+from crmflow.engine.store import command_from
+from crmflow.engine.timing import epoch, from_epoch, next_due
+from crmflow.errors import EngineError
+from crmflow.i18n import text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crmflow.engine.worker import Engine
+
+
+def _scalars(data: Mapping[str, Any], prefix: str = "", depth: int = 0) -> Iterable[tuple[str, str]]:
+    for key, value in data.items():
+        if isinstance(value, Mapping) and depth < 1:
+            yield from _scalars(value, f"{prefix}{key}.", depth + 1)
+        elif isinstance(value, str | int) and not isinstance(value, bool) and len(str(value)) <= 200:
+            yield f"{prefix}{key}", str(value)
+            if prefix:
+                yield key, str(value)
+
+
+@dataclass
+class _Instance:
+    run: Run
+    process: ExecutableProcess
+    new: bool
+    correlations: set[tuple[str, str]] = field(default_factory=set)
+    status: str = "active"
+
+
+class Batch:
+    """The instances and writes of one transaction of :meth:`Engine.run_once` (see the module docstring)."""
+
+    def __init__(self, engine: Engine, now: Any) -> None:
+        self.e, self.now, self.ts = engine, now, epoch(now)
+        self.db = engine.store
+        self.instances: dict[str, _Instance] = {}
+        self.locked: set[str] = set()
+        self.done: list[tuple[str, str, int]] = []  # (status, detail, inbox id)
+        self.parked: list[tuple[int, str, str, str]] = []
+        self.fired: list[str] = []
+        self.start_timers: list[tuple[str, str, float]] = []
+        self.handled = 0
+
+    # ------------------------------------------------------------------ instances
+
+    def instance(self, instance_id: str) -> _Instance | None:
+        if instance_id in self.instances:
+            return self.instances[instance_id]
+        if instance_id in self.locked:
+            return None
+        rows = self.db.q(
+            "SELECT process_id, version, business_key, status, state FROM instances WHERE id = ?" + self.db.skip_locked,
+            (instance_id,),
+        )
+        if not rows:
+            if self.db.pg and self.db.q("SELECT 1 FROM instances WHERE id = ?", (instance_id,)):
+                self.locked.add(instance_id)
+            return None
+        pid, version, key, status, state = rows[0]
+        process = self.e.process(str(pid), str(version))
+        run = Run(process, instance_id, str(key), json.loads(str(state)), self.now, bindings=self.e.bindings)
+        inst = _Instance(run, process, new=False, status=str(status))
+        self.instances[instance_id] = inst
+        return inst
+
+    def start(self, instance_id: str, process: ExecutableProcess, key: str, node: str, variables: Mapping[str, Any]) -> _Instance:
+        run = Run(process, instance_id, key, new_state(), self.now, bindings=self.e.bindings)
+        inst = _Instance(run, process, new=True)
+        inst.correlations = {("business_key", key), *_scalars(variables)}
+        self.instances[instance_id] = inst
+        run.start(node, variables)
+        return inst
+
+    # ------------------------------------------------------------------ commands
+
+    def command(self, inbox_id: int, kind: str, body: str) -> None:
+        cmd = command_from(kind, body)
+        if isinstance(cmd, StartProcess):
+            try:
+                process = self.e.process(cmd.process_id)
+            except EngineError as exc:
+                self.done.append(("failed", str(exc), inbox_id))
+                return
+            node = process.start or next(iter(process.message_starts.values()), None) or next(iter(process.timer_starts), "")
+            self.start(f"i{inbox_id}", process, cmd.business_key, node, cmd.variables)
+            self.done.append(("done", "", inbox_id))
+        elif isinstance(cmd, CorrelateMessage):
+            self.message(inbox_id, cmd)
+        elif kind in ("complete", "action", "retry"):
+            self.internal(inbox_id, kind, cmd)
+        else:
+            self.done.append(("failed", f"unknown command kind {kind!r}", inbox_id))
+            return
+        self.handled += 1
+
+    def message(self, inbox_id: int, cmd: CorrelateMessage) -> None:
+        candidates = self.db.q(
+            "SELECT s.instance_id, s.token, s.node FROM subscriptions s JOIN correlations c ON c.instance_id = s.instance_id "
+            "WHERE s.message = ? AND c.name = ? AND c.value = ? ORDER BY s.created_at, s.instance_id LIMIT 20",
+            (cmd.message_name, cmd.correlation_key, cmd.correlation_value),
+        )
+        pairs = [(str(i), str(t), str(n)) for i, t, n in candidates]
+        wanted = (cmd.correlation_key, cmd.correlation_value)
+        for iid, held in self.instances.items():  # subscriptions made earlier in this batch
+            if wanted in held.correlations:
+                for token, node, message in held.run.effects.subs_set:
+                    if message == cmd.message_name:
+                        pairs.append((iid, token, node))
+        for iid, token, node in pairs:
+            inst = self.instance(iid)
+            if inst is None:
+                if iid in self.locked:  # another worker holds it: try again next round
+                    return
+                continue
+            if inst.run.deliver(token, node, cmd.variables):
+                self.done.append(("done", "", inbox_id))
+                return
+        if self.complete_by_message(inbox_id, cmd):
+            return
+        process = self.e.message_start(cmd.message_name)
+        if process is not None:
+            variables = {cmd.correlation_key: cmd.correlation_value, **cmd.variables}
+            self.start(f"i{inbox_id}", process, cmd.correlation_value, process.message_starts[cmd.message_name], variables)
+            self.done.append(("done", "", inbox_id))
+            return
+        detail = text(
+            MESSAGES, "run.parked", self.e.lang, message=cmd.message_name, key=cmd.correlation_key, value=cmd.correlation_value
+        )
+        self.done.append(("parked", detail, inbox_id))
+        self.parked.append((inbox_id, cmd.message_name, cmd.correlation_key, cmd.correlation_value))
+
+    def complete_by_message(self, inbox_id: int, cmd: CorrelateMessage) -> bool:
+        """A message that names a user task (``first_contact``, or through ``task_messages``) completes it."""
+        steps = self.e.task_messages.get(cmd.message_name, (cmd.message_name,))
+        marks = ",".join("?" for _ in steps)
+        rows = self.db.q(
+            "SELECT t.id, t.instance_id, t.node FROM tasks t JOIN correlations c ON c.instance_id = t.instance_id "
+            "WHERE c.name = ? AND c.value = ? AND t.status IN ('open', 'claimed') "
+            f"AND t.node IN ({marks}) ORDER BY t.created_at LIMIT 5",
+            (cmd.correlation_key, cmd.correlation_value, *steps),
+        )
+        for task_id, iid, _ in rows:
+            inst = self.instance(str(iid))
+            if inst is None:
+                if str(iid) in self.locked:
+                    return True  # retried next round (the row stays new)
+                continue
+            token = inst.run.task_token(str(task_id))
+            if token is not None:
+                inst.run.complete(token, cmd.variables)
+                self.done.append(("done", "", inbox_id))
+                return True
+        return False
+
+    def internal(self, inbox_id: int, kind: str, data: Any) -> None:
+        if kind == "complete":
+            rows = self.db.q("SELECT instance_id FROM tasks WHERE id = ?", (data["task"],))
+            inst = self.instance(str(rows[0][0])) if rows else None
+            if inst is None and rows and str(rows[0][0]) in self.locked:
+                return
+            token = inst.run.task_token(data["task"]) if inst is not None else None
+            if inst is None or token is None:
+                self.done.append(("done", "stale: the task is no longer open", inbox_id))
+                return
+            inst.run.resource = data.get("user")
+            inst.run.complete(token, data.get("variables", {}))
+            inst.run.resource = None
+        elif kind == "action":
+            rows = self.db.q("SELECT instance_id, body FROM outbox WHERE idempotency_key = ?", (data["key"],))
+            inst = self.instance(str(rows[0][0])) if rows else None
+            if inst is None and rows and str(rows[0][0]) in self.locked:
+                return
+            token = inst.run.action_token(data["key"]) if inst is not None else None
+            if inst is None or token is None:
+                self.done.append(("done", "stale: the action is no longer awaited", inbox_id))
+                return
+            element = json.loads(str(rows[0][1]))["element_id"]
+            response = data.get("response") or {}
+            inst.run.complete(token, {element: response} if response else {})
+        else:  # retry an incident of a token
+            inst = self.instance(data["instance"])
+            if inst is None:
+                if data["instance"] in self.locked:
+                    return
+                self.done.append(("done", "stale: no such instance", inbox_id))
+                return
+            for token, tok in list(inst.run.tokens.items()):
+                if tok["node"] == data["node"] and tok["wait"] == "incident":
+                    inst.run.leave(token, inst.process.node(data["node"]))
+        self.done.append(("done", "", inbox_id))
+
+    def timer_start(self, timer_id: str, due: float) -> None:
+        """A timer start event is due: a new instance, and the next occurrence of a cycle."""
+        _, pid, node_id = timer_id.split(":", 2)
+        self.fired.append(timer_id)
+        self.handled += 1
+        try:
+            process = self.e.process(pid)
+            node = process.node(node_id)
+        except (EngineError, KeyError):
+            return  # the process was redeployed without this start event
+        key = f"{node_id}@{from_epoch(due).isoformat()}"
+        self.start(f"s{round(due * 1000)}:{pid}:{node_id}", process, key, node_id, {})
+        fired = int(
+            self.db.q("SELECT COUNT(*) FROM instances WHERE process_id = ? AND id LIKE ?", (pid, f"s%:{pid}:{node_id}"))[0][0]
+        )
+        nxt = next_due(node.timer, from_epoch(due), fired + 1, process.calendar) if node.timer else None
+        if nxt is not None:
+            self.start_timers.append((timer_id, "", epoch(nxt)))
+
+    def timer(self, timer_id: str, instance_id: str) -> None:
+        inst = self.instance(instance_id)
+        if inst is None and instance_id in self.locked:
+            return
+        self.fired.append(timer_id)
+        if inst is not None:
+            inst.run.fire(timer_id)
+        self.handled += 1
+
+    # ------------------------------------------------------------------ writing
+
+    def flush(self) -> None:
+        db, ts = self.db, self.ts
+        new_rows: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        correlations: list[tuple[str, str, str]] = []
+        tasks: list[tuple[Any, ...]] = []
+        closes: list[tuple[Any, ...]] = []
+        timer_del: list[str] = list(self.fired)
+        timer_set: list[tuple[str, str, float]] = list(self.start_timers)
+        sub_del: list[tuple[str, str]] = []
+        sub_set: list[tuple[str, str, str, str, float]] = []
+        outbox: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        incidents: list[tuple[Any, ...]] = []
+        cursor = {str(k): int(v) for k, v in db.q("SELECT key, value FROM routing_state")} if self.e.staff.people else {}
+        cursor_before = dict(cursor)
+        loads = self.e.loads() if self.e.staff.people else {}
+        for iid, inst in sorted(self.instances.items()):
+            run, state = inst.run, inst.run.state
+            fx = run.effects
+            status = state["status"]
+            body = json.dumps(state, separators=(",", ":"), default=str)
+            if inst.new:
+                new_rows.append((iid, inst.process.id, inst.process.version, run.key, status, body, ts, ts))
+                correlations.extend((n, v, iid) for n, v in sorted(inst.correlations))
+            else:
+                updates.append((status, body, ts, iid))
+            assigned: dict[str, str | None] = {}
+            sticky: dict[str, str] = {}
+            for t in fx.tasks_open:
+                role = t.role or ""
+                if role not in sticky and self.e.staff.people and not inst.new:
+                    rows = db.q(
+                        "SELECT assignee FROM tasks WHERE instance_id = ? AND role = ? AND assignee IS NOT NULL "
+                        "ORDER BY created_at DESC LIMIT 1",
+                        (iid, role),
+                    )
+                    if rows:
+                        sticky[role] = str(rows[0][0])
+                who = (
+                    choose_assignee(
+                        self.e.staff,
+                        inst.process.policy(inst.process.node(t.node)),
+                        t.role,
+                        state["vars"],
+                        now=self.now,
+                        load=loads,
+                        cursor=cursor,
+                        sticky=sticky.get(role),
+                        calendar=inst.process.calendar,
+                    )
+                    if self.e.staff.people
+                    else None
+                )
+                if who is not None:
+                    loads[who] = loads.get(who, 0) + 1
+                    sticky[role] = who
+                assigned[t.id] = who
+                tasks.append(
+                    (t.id, iid, inst.process.id, run.key, t.node, t.name, t.role, who, t.priority, t.rank, t.due, "open", ts, ts)
+                )
+            for task_id, status_, variables in fx.tasks_close:
+                closes.append((status_, json.dumps(variables, default=str), ts, task_id))
+            touched_timers = {tid for tid, _ in fx.timers_set} | set(fx.timers_clear)
+            timer_del.extend(sorted(touched_timers))
+            timer_set.extend((tid, iid, state["timers"][tid]["due"]) for tid in sorted(touched_timers) if tid in state["timers"])
+            touched_tokens = {t for t, _, _ in fx.subs_set} | set(fx.subs_clear)
+            for token in sorted(touched_tokens):
+                sub_del.append((iid, token))
+                tok = state["tokens"].get(token)
+                for node in (tok or {}).get("subs", []):
+                    message = inst.process.node(node).message or node
+                    sub_set.append((iid, token, node, message, ts))
+            for a in fx.actions:
+                outbox.append((a.idempotency_key, "action", iid, json.dumps(asdict(a), default=str), "new", ts, ts))
+            for m in fx.messages:
+                outbox.append((m.message_id, "message", iid, json.dumps(asdict(m), default=str), "new", ts, ts))
+            for entry in fx.log:
+                resource = entry.resource or (assigned.get(entry.task) if entry.task else None)
+                events.append(
+                    (iid, inst.process.id, run.key, entry.node, entry.activity, entry.lifecycle, resource, entry.role, entry.ts)
+                )
+            for node, kind, detail in fx.incidents:
+                incidents.append((iid, node, kind, detail, "", "open", ts))
+        db.many(
+            "INSERT INTO instances (id, process_id, version, business_key, status, state, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            new_rows,
+        )
+        db.many("UPDATE instances SET status = ?, state = ?, updated_at = ? WHERE id = ?", updates)
+        db.many("INSERT INTO correlations (name, value, instance_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", correlations)
+        db.many(
+            "INSERT INTO tasks (id, instance_id, process_id, business_key, node, name, role, assignee, priority, rank, due_at, "
+            "status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            tasks,
+        )
+        db.many("UPDATE tasks SET status = ?, variables = ?, updated_at = ? WHERE id = ?", closes)
+        db.many("DELETE FROM timers WHERE id = ?", [(t,) for t in timer_del])
+        db.many(
+            "INSERT INTO timers (id, instance_id, due_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET due_at = excluded.due_at",
+            timer_set,
+        )
+        db.many("DELETE FROM subscriptions WHERE instance_id = ? AND token = ?", sub_del)
+        db.many(
+            "INSERT INTO subscriptions (instance_id, token, node, message, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            sub_set,
+        )
+        db.many(
+            "INSERT INTO outbox (idempotency_key, kind, instance_id, body, status, available_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            outbox,
+        )
+        db.many(
+            "INSERT INTO events (instance_id, process_id, business_key, node, activity, lifecycle, resource, role, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
+        db.many(
+            "INSERT INTO incidents (instance_id, node, kind, detail, ref, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            incidents,
+        )
+        db.many("UPDATE inbox SET status = ?, detail = ? WHERE id = ?", self.done)
+        db.many(
+            "INSERT INTO parked (inbox_id, message, name, value, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(*p, ts) for p in self.parked],
+        )
+        changed = sorted((k, str(v)) for k, v in cursor.items() if cursor_before.get(k) != v)
+        db.many(
+            "INSERT INTO routing_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", changed
+        )
+        waits = {(iid, message) for iid, _, _, message, _ in sub_set}
+        for row in tasks:  # a new user task waits for messages named after it (or mapped to it)
+            waits.add((row[1], row[4]))
+            waits.update((row[1], m) for m, nodes in self.e.task_messages.items() if row[4] in nodes)
+        self.unpark(sorted(waits))
+
+    def unpark(self, waits: list[tuple[str, str]]) -> None:
+        """Parked messages that an instance now waits for (a subscription, a task) go back to the inbox."""
+        if not waits or not self.db.q("SELECT 1 FROM parked LIMIT 1"):
+            return
+        for iid, message in waits:
+            rows = self.db.q(
+                "SELECT p.id, p.inbox_id FROM parked p JOIN correlations c ON c.name = p.name AND c.value = p.value "
+                "WHERE p.message = ? AND c.instance_id = ? ORDER BY p.id",
+                (message, iid),
+            )
+            for pid, inbox_id in rows:
+                self.db.q("UPDATE inbox SET status = 'new', detail = '' WHERE id = ?", (inbox_id,))
+                self.db.q("DELETE FROM parked WHERE id = ?", (pid,))
+
+
+__all__ = ["Batch"]

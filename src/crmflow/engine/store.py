@@ -1,0 +1,261 @@
+"""The engine's durable store: one code path over SQLite (WAL, the default) and PostgreSQL (psycopg 3).
+
+Every table is plain rows with indexes; no JSON operators, so the same SQL runs on both back ends
+(written with ``?`` placeholders, turned into ``%s`` for psycopg)::
+
+    deployments    process_id, version, bpmn               what `crmflow engine deploy` stored
+    instances      id, process_id, version, business_key, status, state (JSON), created_at, updated_at
+    correlations   name, value, instance_id                business key and scalar variables, for messages
+    inbox          id, dedupe_key UNIQUE, kind, body, status new|done|parked, available_at
+    timers         id, instance_id, due_at                 indexed on due_at; the state holds the sequence token
+    subscriptions  instance_id, token, node, message       who waits for which message
+    outbox         id, idempotency_key UNIQUE, kind action|message, body, status new|sending|done|failed
+    tasks          id, instance_id, node, role, assignee, priority, rank, due_at, status
+    incidents      id, instance_id, node, kind, detail, ref, status open|resolved
+    parked         id, inbox_id, message, name, value      messages that correlated with nothing (yet)
+    events         instance_id, business_key, activity, lifecycle, resource, role, ts   the engine's own log
+    routing_state  key, value                              round-robin cursors
+
+Claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers share one database without
+taking the same row; SQLite serialises writers with ``BEGIN IMMEDIATE`` (one worker per file is the
+embedded mode). :func:`open_store` takes a path (``engine.sqlite``) or a ``postgresql://`` URL.
+
+>>> import tempfile, os
+>>> db = open_store(os.path.join(tempfile.mkdtemp(), "e.sqlite"))
+>>> from crmflow.engine.contracts import StartProcess
+>>> db.accept(StartProcess(process_id="p", business_key="L-1", dedupe_key="k1")), db.accept(
+...     StartProcess(process_id="p", business_key="L-1", dedupe_key="k1"))
+(True, False)
+>>> db.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from crmflow.engine.contracts import CorrelateMessage, EngineCommand, StartProcess
+from crmflow.engine.messages import MESSAGES
+from crmflow.errors import EngineStoreError
+from crmflow.i18n import text
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS deployments (
+  process_id TEXT NOT NULL, version TEXT NOT NULL, name TEXT NOT NULL, bpmn TEXT NOT NULL, deployed_at {real} NOT NULL,
+  PRIMARY KEY (process_id, version));
+CREATE TABLE IF NOT EXISTS instances (
+  id TEXT PRIMARY KEY, process_id TEXT NOT NULL, version TEXT NOT NULL, business_key TEXT NOT NULL,
+  status TEXT NOT NULL, state TEXT NOT NULL, created_at {real} NOT NULL, updated_at {real} NOT NULL);
+CREATE INDEX IF NOT EXISTS instances_key ON instances (business_key);
+CREATE INDEX IF NOT EXISTS instances_status ON instances (status);
+CREATE TABLE IF NOT EXISTS correlations (
+  name TEXT NOT NULL, value TEXT NOT NULL, instance_id TEXT NOT NULL, PRIMARY KEY (name, value, instance_id));
+CREATE TABLE IF NOT EXISTS inbox (
+  id {serial}, dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
+  received_at {real} NOT NULL, available_at {real} NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS inbox_new ON inbox (available_at, id) WHERE status = 'new';
+CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, due_at {real} NOT NULL);
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
+CREATE TABLE IF NOT EXISTS subscriptions (
+  instance_id TEXT NOT NULL, token TEXT NOT NULL, node TEXT NOT NULL, message TEXT NOT NULL, created_at {real} NOT NULL,
+  PRIMARY KEY (instance_id, token, node));
+CREATE INDEX IF NOT EXISTS subscriptions_message ON subscriptions (message, instance_id);
+CREATE TABLE IF NOT EXISTS outbox (
+  id {serial}, idempotency_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, instance_id TEXT NOT NULL, body TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, available_at {real} NOT NULL, created_at {real} NOT NULL,
+  done_at {real}, detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS outbox_new ON outbox (available_at, id) WHERE status IN ('new', 'sending');
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, process_id TEXT NOT NULL, business_key TEXT NOT NULL, node TEXT NOT NULL,
+  name TEXT NOT NULL, role TEXT, assignee TEXT, priority TEXT NOT NULL, rank INTEGER NOT NULL, due_at {real},
+  status TEXT NOT NULL, created_at {real} NOT NULL, updated_at {real} NOT NULL, variables TEXT NOT NULL DEFAULT '{{}}');
+CREATE INDEX IF NOT EXISTS tasks_queue ON tasks (status, rank, due_at);
+CREATE INDEX IF NOT EXISTS tasks_assignee ON tasks (assignee, status);
+CREATE INDEX IF NOT EXISTS tasks_instance ON tasks (instance_id);
+CREATE TABLE IF NOT EXISTS incidents (
+  id {serial}, instance_id TEXT NOT NULL, node TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,
+  ref TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, created_at {real} NOT NULL);
+CREATE TABLE IF NOT EXISTS parked (
+  id {serial}, inbox_id BIGINT NOT NULL UNIQUE, message TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+  created_at {real} NOT NULL);
+CREATE INDEX IF NOT EXISTS parked_message ON parked (message, name, value);
+CREATE TABLE IF NOT EXISTS events (
+  id {serial}, instance_id TEXT NOT NULL, process_id TEXT NOT NULL, business_key TEXT NOT NULL, node TEXT NOT NULL,
+  activity TEXT NOT NULL, lifecycle TEXT NOT NULL, resource TEXT, role TEXT, ts {real} NOT NULL);
+CREATE INDEX IF NOT EXISTS events_instance ON events (instance_id, id);
+CREATE TABLE IF NOT EXISTS routing_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def command_body(command: EngineCommand) -> tuple[str, str]:
+    """(kind, JSON body) of a command as the inbox keeps it."""
+    data = asdict(command)
+    return command.kind, json.dumps(data, default=str, sort_keys=True)
+
+
+def command_from(kind: str, body: str) -> EngineCommand | dict[str, Any]:
+    """The command of an inbox row (internal kinds stay dicts: ``complete``, ``action``)."""
+    data = json.loads(body)
+    if kind == "start":
+        return StartProcess(**data)
+    if kind == "message":
+        return CorrelateMessage(**data)
+    return data  # type: ignore[no-any-return]
+
+
+class EngineStore:
+    """A connection to the engine's database and the SQL both back ends share.
+
+    Use :meth:`tx` for a transaction; :meth:`q` runs one statement (``?`` placeholders).
+    """
+
+    def __init__(self, url: str, conn: Any, dialect: str) -> None:
+        self.url, self.conn, self.dialect = url, conn, dialect
+        self.pg = dialect == "postgresql"
+        self._depth = 0
+        #: where "now" comes from when a caller gives no time (the engine sets its clock here)
+        self.now: Callable[[], float] = time.time
+
+    # ------------------------------------------------------------------ plumbing
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.pg else statement
+
+    def q(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = self.conn.execute(self.sql(statement), tuple(params))
+        return list(cur.fetchall()) if cur.description is not None else []
+
+    def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.pg:
+            with self.conn.cursor() as cur:
+                cur.executemany(self.sql(statement), [tuple(r) for r in rows])
+        else:
+            self.conn.executemany(statement, [tuple(r) for r in rows])
+
+    @contextlib.contextmanager
+    def tx(self) -> Iterator[EngineStore]:
+        """One transaction (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            if not self.pg:
+                self.conn.execute("BEGIN IMMEDIATE")
+            yield self
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
+        finally:
+            self._depth = 0
+
+    @property
+    def skip_locked(self) -> str:
+        return " FOR UPDATE SKIP LOCKED" if self.pg else ""
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def create(self) -> None:
+        real = "DOUBLE PRECISION" if self.pg else "REAL"
+        serial = "BIGSERIAL PRIMARY KEY" if self.pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
+        ddl = _DDL.format(real=real, serial=serial)
+        with self.tx():
+            if self.pg:  # concurrent workers creating the schema at once
+                self.q("SELECT pg_advisory_xact_lock(1212)")
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    self.q(statement)
+
+    # ------------------------------------------------------------------ inbox (contracts.Inbox)
+
+    def accept(self, command: EngineCommand, *, now: float | None = None) -> bool:
+        """Persist ``command``; False when its ``dedupe_key`` was seen before (nothing is stored)."""
+        kind, body = command_body(command)
+        return self.enqueue(kind, command.dedupe_key, body, now=now)
+
+    def enqueue(
+        self, kind: str, dedupe_key: str, body: str, *, now: float | None = None, available_at: float | None = None
+    ) -> bool:
+        """Insert one inbox row unless its dedupe key is known (True when inserted)."""
+        now = self.now() if now is None else now
+        with self.tx():
+            rows = self.q(
+                "INSERT INTO inbox (dedupe_key, kind, body, status, received_at, available_at) VALUES (?, ?, ?, 'new', ?, ?) "
+                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                (dedupe_key, kind, body, now, now if available_at is None else available_at),
+            )
+        return bool(rows)
+
+    def accept_many(self, commands: Sequence[EngineCommand], *, now: float | None = None) -> int:
+        """Persist many commands in one transaction; returns how many were new."""
+        new = 0
+        with self.tx():
+            for c in commands:
+                new += self.accept(c, now=now)
+        return new
+
+    # ------------------------------------------------------------------ reads used by the API and the CLI
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Rows per status of instances, inbox, outbox, tasks and incidents."""
+        out: dict[str, dict[str, int]] = {}
+        with self.tx():
+            self._counts(out)
+        return out
+
+    def _counts(self, out: dict[str, dict[str, int]]) -> None:
+        for table in ("instances", "inbox", "outbox", "tasks", "incidents"):
+            out[table] = {str(s): int(n) for s, n in self.q(f"SELECT status, COUNT(*) FROM {table} GROUP BY status")}
+        out["timers"] = {"armed": int(self.q("SELECT COUNT(*) FROM timers")[0][0])}
+        out["parked"] = {"parked": int(self.q("SELECT COUNT(*) FROM parked")[0][0])}
+
+
+def open_store(url: str | Path, *, create: bool = True) -> EngineStore:
+    """Open (and by default create) the engine store at a SQLite path or a ``postgresql://`` URL.
+
+    Raises
+    ------
+    EngineStoreError
+        If the database cannot be opened (the message names it and the driver's reason).
+    """
+    target = str(url)
+    try:
+        if target.startswith(("postgresql://", "postgres://")):
+            import psycopg
+
+            store = EngineStore(target, psycopg.connect(target, autocommit=False), "postgresql")
+        elif "://" in target:
+            raise EngineStoreError(text(MESSAGES, "store.url", "en", url=target))
+        else:
+            path = target[len("sqlite:") :] if target.startswith("sqlite:") else target
+            lite = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            lite.execute("PRAGMA journal_mode=WAL")
+            lite.execute("PRAGMA synchronous=FULL")
+            lite.execute("PRAGMA busy_timeout=30000")
+            store = EngineStore(target, lite, "sqlite")
+        if create:
+            store.create()
+        return store
+    except EngineStoreError:
+        raise
+    except Exception as exc:  # the drivers' own error classes
+        raise EngineStoreError(text(MESSAGES, "store.open", "en", url=target, reason=exc)) from None
+
+
+__all__ = ["EngineStore", "command_body", "command_from", "open_store"]
