@@ -15,11 +15,21 @@ from typing import Any
 from crmflow.errors import PackError
 
 #: Finding kinds an audit can hold (see ``crmflow.findings.model.FindingKind``).
-FINDING_KINDS = ("bottleneck", "rework", "ping_pong", "workload_concentration", "stuck_case", "sla_violation", "funnel_drop")
+FINDING_KINDS = (
+    "bottleneck",
+    "rework",
+    "ping_pong",
+    "workload_concentration",
+    "workload_hero",
+    "stuck_case",
+    "sla_violation",
+    "funnel_drop",
+)
 
 #: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``).
 KIND_ALIASES = {
     "workload": "workload_concentration",
+    "hero": "workload_hero",
     "sla": "sla_violation",
     "funnel": "funnel_drop",
     "stuck": "stuck_case",

@@ -35,6 +35,7 @@ BASE_EFFORT = {
     "stuck_case": 1,
     "ping_pong": 2,
     "workload_concentration": 3,
+    "workload_hero": 3,
     "bottleneck": 3,
     "rework": 3,
     "funnel_drop": 4,
@@ -46,7 +47,15 @@ DAYS_PER_EFFORT = 5
 #: Length of the pilot and of the scale-out phase, in days.
 PHASE_DAYS = 60
 #: Metrics that measure how much of the process a finding touches (the first present one is used).
-REACH_METRICS = ("violation_rate", "share_of_waiting", "drop_rate", "top_share", "share_of_open", "share_of_cases")
+REACH_METRICS = (
+    "violation_rate",
+    "share_of_waiting",
+    "drop_rate",
+    "top_share",
+    "share_of_all_work",
+    "share_of_open",
+    "share_of_cases",
+)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ FindingKind = Literal[
     "rework",
     "ping_pong",
     "workload_concentration",
+    "workload_hero",
     "stuck_case",
     "sla_violation",
     "funnel_drop",

@@ -46,6 +46,7 @@ FINDING_KINDS = (
     "rework",
     "ping_pong",
     "workload_concentration",
+    "workload_hero",
 )
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 _SHARE_KEYS = {"share", "case_share", "compliance", "conversion", "rate", "coverage"}

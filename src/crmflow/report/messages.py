@@ -305,6 +305,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind.rework": {"en": "Rework", "ru": "Переделки"},
     "kind.ping_pong": {"en": "Ping-pong", "ru": "Пинг-понг"},
     "kind.workload_concentration": {"en": "Workload concentration", "ru": "Концентрация нагрузки"},
+    "kind.workload_hero": {"en": "The person the process leans on", "ru": "На ком держится процесс"},
     "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
     "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
     "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
