@@ -42,6 +42,7 @@ class AuditOutputs:
 
     json_path: Path
     html_path: Path
+    findings_csv: Path | None = None  # every case behind every finding (crmflow.findings.evidence)
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +71,9 @@ class AuditResult:
             (out / "asis.bpmn").write_text(self.data["bpmn"]["xml"], encoding="utf-8")
         html_path = out / "report.html"
         write_report(self.data, html_path, lang=check_lang(lang or self.data["lang"]))
-        return AuditOutputs(json_path=json_path, html_path=html_path)
+        from crmflow.findings.evidence import write_audit_evidence
+
+        return AuditOutputs(json_path=json_path, html_path=html_path, findings_csv=write_audit_evidence(self, out))
 
 
 #: Noise threshold of the inductive miner for the As-Is BPMN in the audit.
@@ -212,7 +215,7 @@ def audit(
     variants = get_variants(log)
     durations = case_duration_stats(log)
     step("findings")
-    found = detect_findings(log, audit_rules, lang=lang)
+    found = detect_findings(log, audit_rules, lang=lang, evidence=True)
     step("bpmn")
     bpmn = asis_bpmn(log, findings=found.findings, lang=lang)
     step("report")
@@ -264,6 +267,7 @@ def audit(
         "bpmn": bpmn,
         "rules": found_d.get("rules"),
         "warnings": found_d.get("warnings", []),
+        "evidence": found_d.get("evidence"),
     }
     if quality is not None:  # a quality.json document (or its path): the report includes its summary
         from crmflow.quality.summary import quality_summary

@@ -8,6 +8,7 @@ Writes, into one folder::
     workbooks/backlog.xlsx         user stories and functional requirements
     workbooks/uat.xlsx             UAT scenarios with a status column
     workbooks/roadmap.xlsx         quick wins, training, KPIs
+    workbooks/evidence.xlsx        every case behind every finding (when the audit has findings.csv)
     bpmn/tobe.bpmn, bpmn/asis.bpmn the To-Be compiled from the definition (all processes); the audit's As-Is
     diagrams/*.svg, *.png          the BPMN diagrams
     uat/<process>.feature          Gherkin scenarios (``# language: ru|en``)
@@ -25,7 +26,7 @@ from pathlib import Path
 from crmflow.deliverables.asyncapi import asyncapi_yaml
 from crmflow.deliverables.audit_input import AuditInput, load_audit, with_extras
 from crmflow.deliverables.backlog import backlog_sheets, write_backlog_csv
-from crmflow.deliverables.document import Document, Paragraph, Workbook
+from crmflow.deliverables.document import Document, Paragraph, Sheet, Workbook
 from crmflow.deliverables.docx import write_docx
 from crmflow.deliverables.gherkin import feature_text
 from crmflow.deliverables.html import PackFile, write_index
@@ -204,6 +205,13 @@ def build_pack(
             ),
         ),
     ]
+    evidence_csv = loaded.folder / "findings.csv" if loaded is not None and loaded.folder is not None else None
+    if evidence_csv is not None and evidence_csv.is_file():  # every case behind every finding
+        from crmflow.findings.evidence import evidence_sheet_rows
+
+        header, rows, _total = evidence_sheet_rows(evidence_csv, lang=lang)
+        sheet = Sheet(name=t("sheet.evidence", lang), header=header, rows=rows)
+        books.append(("evidence", Workbook(name="Evidence", sheets=(sheet,))))
     for name, book in books:
         write_xlsx(book, folder / "workbooks" / f"{name}.xlsx")
         files.append(PackFile("workbooks", t(f"file.{name}_xlsx", lang), f"workbooks/{name}.xlsx"))

@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crmflow.findings.bottleneck import find_bottlenecks
 from crmflow.findings.calendar import CalendarTable
+from crmflow.findings.evidence import EvidenceTable, record_evidence
 from crmflow.findings.funnel import FunnelResult, measure_funnel
 from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import Finding
@@ -55,6 +56,8 @@ class FindingsReport(JsonMixin):
     #: Events after their case's closing event (support after payment), and their cases.
     events_after_closing: int = 0
     cases_after_closing: int = 0
+    #: The complete evidence lists in the store (``detect_findings(..., evidence=True)``).
+    evidence: EvidenceTable | None = None
 
 
 def check_rules(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[str]:
@@ -81,7 +84,9 @@ def _ends_warning(ends: EndActivities, rules: AuditRules, lang: str) -> list[str
     return [text(MESSAGES, "warn.auto_end", lang, share=share, activities=listed)]
 
 
-def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str = "en") -> FindingsReport:
+def detect_findings(
+    log: EventLog, rules: AuditRules | None = None, *, lang: str = "en", evidence: bool = False
+) -> FindingsReport:
     """Measure every As-Is check of the rules over ``log``.
 
     Parameters
@@ -92,6 +97,9 @@ def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str
         Audit rules (default: :func:`crmflow.findings.rules.load_rules` with no file).
     lang
         ``"en"`` or ``"ru"`` for titles, descriptions and warnings.
+    evidence
+        Also write every case behind every finding into the store
+        (:func:`crmflow.findings.evidence.record_evidence`; ``FindingsReport.evidence``).
 
     Returns
     -------
@@ -130,12 +138,22 @@ def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str
                 findings.append(f)
         funnel, funnel_findings = measure_funnel(log, rules, lang=lang, closing=closing)
         findings += funnel_findings
+        findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], -f.evidence.case_count, f.kind, f.key))
+        full: EvidenceTable | None = None
+        if evidence:
+            full = record_evidence(log, findings, rules, closing=closing, calendar=calendar)
+            findings = [
+                replace(
+                    f,
+                    evidence=replace(f.evidence, full_list=full.file, full_list_rows=full.per_finding.get(no, 0)),
+                )
+                for no, f in enumerate(findings, start=1)
+            ]
     finally:
         if calendar is not None:
             calendar.drop(log.store)
         closing.drop()
 
-    findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], -f.evidence.case_count, f.kind, f.key))
     return FindingsReport(
         findings=tuple(findings),
         sla=tuple(sla),
@@ -148,4 +166,5 @@ def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str
         closed_cases=closing.closed_cases,
         events_after_closing=closing.events_after,
         cases_after_closing=closing.cases_after,
+        evidence=full,
     )

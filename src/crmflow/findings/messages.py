@@ -87,6 +87,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "In the role “{role}” ({people} people, fair share {fair}) {resource} does {share} of the role's work.",
         "ru": "В роли «{role}» (сотрудников: {people}, справедливая доля {fair}) — {share} работы роли.",
     },
+    # ----------------------------------------------------------------- full evidence (findings.csv)
+    "evidence.col.finding": {"en": "Finding no.", "ru": "№ находки"},
+    "evidence.col.kind": {"en": "Kind", "ru": "Вид"},
+    "evidence.col.key": {"en": "Subject", "ru": "Предмет"},
+    "evidence.col.case_id": {"en": "Case", "ru": "Случай"},
+    "evidence.col.measure": {"en": "Measure", "ru": "Показатель"},
+    "evidence.col.value": {"en": "Value", "ru": "Значение"},
+    "evidence.col.count": {"en": "Count", "ru": "Количество"},
+    "evidence.col.detail": {"en": "Detail", "ru": "Подробности"},
+    "evidence.sheet": {"en": "Evidence", "ru": "Подтверждения"},
     # ----------------------------------------------------------------- stuck
     "stuck.title": {
         "en": "{count} open cases have had no activity for more than {after}",

@@ -32,6 +32,10 @@ class Evidence(JsonMixin):
     resources: tuple[str, ...] = ()
     activities: tuple[str, ...] = ()
     rows: tuple[dict[str, Any], ...] = ()  # a small evidence table (column -> value)
+    #: Where every case is listed with its values (``findings.csv``; see crmflow.findings.evidence).
+    full_list: str | None = None
+    #: Rows of this finding in the full list (one per case).
+    full_list_rows: int | None = None
 
 
 @dataclass(frozen=True)

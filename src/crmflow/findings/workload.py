@@ -14,11 +14,12 @@ two people is an even split, 48 % of one done by four is twice a fair share. So:
 * **Concentration** of each group: the Gini coefficient of the regular people's counts (0 = even,
   → 1 = one person does everything), the Herfindahl–Hirschman index ``Σ share²`` (``1/n`` when even,
   1 when one person), and the **bus factor** — the fewest people who together do at least half of it.
-* **The process-level hero** (kind ``workload_hero``): the person with the largest share of all work
-  (events with a known person). Their *fair load* is what they would do if every activity (group)
-  they take part in were split evenly among its regular people (``Σ events_g / n_g``; where they only
-  help out, their own count). They are the hero when their work is at least ``hero_ratio`` (1.5) ×
-  their fair load, over at least ``hero_min_events`` events. With roles, the hero's share of their
+* **The process-level hero** (kind ``workload_hero``): a person's *fair load* is what they would do
+  if every activity (group) they take part in were split evenly among its regular people
+  (``Σ events_g / n_g``; where they only help out, their own count). Among the people whose work is
+  at least ``hero_ratio`` (1.5) × their fair load *and* more than an even share ``1/people`` of all
+  work (events with a known person), the hero is the one with the largest share of all work; the
+  log needs at least ``hero_min_events`` such events. With roles, the hero's share of their
   role's work and the role's fair share ``1/n_role`` are reported too.
 
 Severity (``workload_concentration``): high when the share is at least twice the fair share (or
@@ -274,7 +275,7 @@ def person_loads(groups: Sequence[WorkGroup], occasional: float) -> list[PersonL
 
 
 def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
-    """The process-level hero: the person with the largest share of all work, far above their fair load.
+    """The process-level hero: the largest share of all work among those far above their fair load.
 
     Returns
     -------
@@ -287,9 +288,10 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
     total = sum(x.events for x in loads)
     if not loads or total < t.hero_min_events:
         return []
-    hero = loads[0]
-    if hero.ratio < t.hero_ratio:
+    candidates = [x for x in loads if x.ratio >= t.hero_ratio and x.events * len(loads) > total]
+    if not candidates:
         return []
+    hero = candidates[0]  # loads are sorted by events, most first
     store = log.store
     role_rows = store.rows(fq.person_role_counts(log.name))
     role_of: dict[str, str] = {}
