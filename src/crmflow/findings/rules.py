@@ -102,6 +102,8 @@ class Thresholds(JsonMixin):
     workload_fair_ratio: float = 1.5
     #: ... and at least this share of the activity (an absolute floor; 0 = none).
     workload_share: float = 0.0
+    #: How many workload findings are reported: those with the most work above the fair share.
+    workload_top: int = 10
     #: An activity is frequent enough for the workload check with at least this many events.
     workload_min_events: int = 20
     #: A person doing less than this fraction of the equal split ``1/n`` of an activity helps out

@@ -10,7 +10,10 @@ two people is an even split, 48 % of one done by four is twice a fair share. So:
   when their share is at least ``workload_fair_ratio`` (1.5) × the fair share (and at least
   ``workload_share``, 0 by default), in an activity with at least ``workload_min_events`` events and
   at least two regular people. With one person per activity there is no one to compare with: no
-  finding (that is a specialisation, named by the bus factor).
+  finding (that is a specialisation, named by the bus factor). The ``workload_top`` (10) findings
+  with the most work above the fair share (``events × (share − fair share)``) are reported, so a big
+  team's busiest member on a rare activity does not crowd out the person a frequent one depends on.
+  Resources that name nobody (empty, ``-``, ``?``, ``n/a``, ``unknown``) are not people.
 * **Concentration** of each group: the Gini coefficient of the regular people's counts (0 = even,
   → 1 = one person does everything), the Herfindahl–Hirschman index ``Σ share²`` (``1/n`` when even,
   1 when one person), and the **bus factor** — the fewest people who together do at least half of it.
@@ -23,8 +26,8 @@ two people is an even split, 48 % of one done by four is twice a fair share. So:
   role's work and the role's fair share ``1/n_role`` are reported too.
 
 Severity (``workload_concentration``): high when the share is at least twice the fair share (or
-80 %) and the activity occurs in at least 20 % of the cases; medium when one of the two holds; low
-otherwise. ``workload_hero``: high from twice the fair load, medium below.
+80 %) and the work (the activity, in that role) occurs in at least 20 % of the cases; medium when
+one of the two holds; low otherwise. ``workload_hero``: high from twice the fair load, medium below.
 
 >>> shares = [0.51, 0.49]
 >>> round(gini([51, 49]), 3), round(hhi(shares), 4), bus_factor([51, 49])
@@ -167,7 +170,9 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
             flagged.append((share / fair, g, regular))
     if not flagged:
         return []
-    flagged.sort(key=lambda x: (-x[0], -x[1].events, x[1].key))
+    # the most work above the fair share first; ties by ratio, then by key
+    flagged.sort(key=lambda x: (-(x[1].people[0][1] - x[1].events / len(x[2])), -x[0], x[1].key))
+    flagged = flagged[: t.workload_top]
     store = log.store
     params = {
         "acts": [g.activity for _, g, _ in flagged],
@@ -179,7 +184,10 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
     for c in store.rows(fq.workload_cases(log.name), {**params, "limit": EVIDENCE_LIMIT}):
         cases[(c["activity"], c["role"])].append(c["case_id"])
         counts[(c["activity"], c["role"])] = int(c["cases"])
-    with_act = {r["activity"]: r["cases"] for r in store.rows(fq.activity_case_counts(log.name), {"acts": params["acts"]})}
+    with_act = {
+        (r["activity"], r["role"]): int(r["cases"])
+        for r in store.rows(fq.group_case_counts(log.name), {"acts": params["acts"], "roles": params["roles"]})
+    }
     n_cases = max(log.n_cases, 1)
     out = []
     for ratio, g, regular in flagged:
@@ -204,7 +212,7 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
                 key=key,
                 title=text(MESSAGES, "workload.title", lang, **words),
                 description=text(MESSAGES, "workload.description", lang, **words),
-                severity=_severity(ratio, share, with_act.get(g.activity, 0) / n_cases),
+                severity=_severity(ratio, share, with_act.get((g.activity, g.role), 0) / n_cases),
                 metrics={
                     "activity": g.activity,
                     "role": g.role,
@@ -218,7 +226,7 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
                     "gini": gini(reg_counts),
                     "hhi": hhi([n / g.events for _, n in g.people]),
                     "bus_factor": bus_factor([n for _, n in g.people]),
-                    "cases_with_activity": int(with_act.get(g.activity, 0)),
+                    "cases_with_activity": with_act.get((g.activity, g.role), 0),
                 },
                 evidence=Evidence(
                     case_ids=tuple(cases[(g.activity, g.role)]),

@@ -316,11 +316,27 @@ WHERE rk <= $limit ORDER BY x, y, rk
 # --------------------------------------------------------------------------- workload
 
 
+#: A resource that names a person: not empty, not a placeholder such as ``-``, ``?`` or ``n/a``.
+PERSON = (
+    "(resource IS NOT NULL AND regexp_matches(resource, '[[:alnum:]]') "
+    "AND lower(trim(resource)) NOT IN ('n/a', 'na', 'none', 'null', 'unknown', 'нет', 'неизвестно'))"
+)
+
+
 def workload_counts(log: str) -> str:
-    """Events per (activity, role, resource) with a known resource (summary-sized)."""
+    """Events per (activity, role, resource) with a known person (summary-sized)."""
     return f"""
 SELECT activity, role, resource, count(*)::BIGINT AS n FROM {ev(log)}
-WHERE resource IS NOT NULL GROUP BY ALL ORDER BY activity, role NULLS FIRST, n DESC, resource
+WHERE {PERSON} GROUP BY ALL ORDER BY activity, role NULLS FIRST, n DESC, resource
+"""
+
+
+def group_case_counts(log: str) -> str:
+    """Cases with each (activity, role) key of ``$acts``/``$roles`` (a NULL role: events without one)."""
+    return f"""
+WITH k AS (SELECT unnest($acts::VARCHAR[]) AS activity, unnest($roles::VARCHAR[]) AS role)
+SELECT k.activity, k.role, count(DISTINCT e.cid)::BIGINT AS cases FROM {ev(log)} e
+JOIN k ON e.activity = k.activity AND e.role IS NOT DISTINCT FROM k.role GROUP BY ALL
 """
 
 
@@ -344,7 +360,7 @@ def person_role_counts(log: str) -> str:
     """Events per (resource, role) with both known, each person's most frequent role first."""
     return f"""
 SELECT resource, role, count(*)::BIGINT AS n FROM {ev(log)}
-WHERE resource IS NOT NULL AND role IS NOT NULL GROUP BY ALL ORDER BY resource, n DESC, role
+WHERE {PERSON} AND role IS NOT NULL GROUP BY ALL ORDER BY resource, n DESC, role
 """
 
 
