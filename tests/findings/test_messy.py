@@ -160,3 +160,12 @@ def test_a_hero_at_twice_the_fair_share() -> None:
     assert "fair share" in h.title
     (ru,) = find_hero(log, load_rules(None), lang="ru")
     assert "справедливой доли" in ru.title and "Anna" in ru.title
+
+
+def test_system_resources_are_not_people() -> None:
+    log = _split_log({"Qualification": {"robot": 100, "Boris": 34, "Clara": 33, "Dmitri": 33}})
+    rules = load_rules({"system_resources": ["robot"]})
+    assert rules.system_resources == ("robot",) and rules.echo()["system_resources"] == ["robot"]
+    assert find_workload_concentration(log, rules) == [] and find_hero(log, rules) == []
+    log = _split_log({"Qualification": {"-": 100, "Boris": 34, "Clara": 33, "Dmitri": 33}})  # a placeholder
+    assert find_workload_concentration(log, load_rules(None)) == []

@@ -130,6 +130,8 @@ class AuditRules(JsonMixin):
     thresholds: Thresholds = field(default_factory=Thresholds)
     #: Activities that close a case although the log goes on after them (support after payment).
     closing_activities: tuple[str, ...] = ()
+    #: Resources that are systems or robots, not people (left out of the workload and hero checks).
+    system_resources: tuple[str, ...] = ()
 
     def activities(self) -> list[tuple[str, str]]:
         """Every activity the rules name, as ``(where, activity)`` (for checks against a log)."""
@@ -152,6 +154,7 @@ class AuditRules(JsonMixin):
             "stuck_after_s": self.stuck_after_s,
             "end_activities": list(self.end_activities) if self.end_activities is not None else None,
             "closing_activities": list(self.closing_activities),
+            "system_resources": list(self.system_resources),
             "stages": list(self.stages),
             "thresholds": self.thresholds.to_dict(),
         }
@@ -214,6 +217,14 @@ def _names(value: object, key: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
         raise RulesError(f"`{key}` must be a list of activity names, got {value!r}")
     return tuple(v.strip() for v in value)
+
+
+def _resources(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
+        raise RulesError(f"`system_resources` must be a list of resource names (e.g. [robot, '112']), got {value!r}")
+    return tuple(str(v).strip() for v in value)
 
 
 def _parse_calendar(value: object) -> WorkCalendar:
@@ -327,7 +338,16 @@ def _parse_thresholds(value: object) -> Thresholds:
     return Thresholds(**kw)
 
 
-TOP_KEYS = ("calendar", "sla", "stuck_after", "end_activities", "closing_activities", "stages", "thresholds")
+TOP_KEYS = (
+    "calendar",
+    "sla",
+    "stuck_after",
+    "end_activities",
+    "closing_activities",
+    "system_resources",
+    "stages",
+    "thresholds",
+)
 
 
 def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRules:
@@ -360,6 +380,7 @@ def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRul
         else 30.0 * DAY_SECONDS,
         end_activities=None if end is None else _names(end, "end_activities"),
         closing_activities=_names(data.get("closing_activities"), "closing_activities"),
+        system_resources=_resources(data.get("system_resources")),
         stages=stages,
         thresholds=_parse_thresholds(data["thresholds"]) if data.get("thresholds") is not None else Thresholds(),
     )

@@ -13,7 +13,8 @@ two people is an even split, 48 % of one done by four is twice a fair share. So:
   finding (that is a specialisation, named by the bus factor). The ``workload_top`` (10) findings
   with the most work above the fair share (``events × (share − fair share)``) are reported, so a big
   team's busiest member on a rare activity does not crowd out the person a frequent one depends on.
-  Resources that name nobody (empty, ``-``, ``?``, ``n/a``, ``unknown``) are not people.
+  Resources that name nobody (empty, ``-``, ``?``, ``n/a``, ``unknown``) are not people, nor are the
+  ``system_resources`` of the rules (robots, integration accounts).
 * **Concentration** of each group: the Gini coefficient of the regular people's counts (0 = even,
   → 1 = one person does everything), the Herfindahl–Hirschman index ``Σ share²`` (``1/n`` when even,
   1 when one person), and the **bus factor** — the fewest people who together do at least half of it.
@@ -108,8 +109,8 @@ class WorkGroup:
         return tuple((p, n) for p, n in self.people if n >= cut)
 
 
-def _groups(log: EventLog) -> list[WorkGroup]:
-    rows = log.store.rows(fq.workload_counts(log.name))
+def _groups(log: EventLog, system: tuple[str, ...] = ()) -> list[WorkGroup]:
+    rows = log.store.rows(fq.workload_counts(log.name), {"system": list(system)})
     by: dict[tuple[str, str | None], list[tuple[str, int]]] = defaultdict(list)
     for r in rows:
         by[(r["activity"], r["role"])].append((r["resource"], int(r["n"])))
@@ -155,7 +156,7 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
         activity is done by several roles), the most above the fair share first.
     """
     t = rules.thresholds
-    groups = _groups(log)
+    groups = _groups(log, rules.system_resources)
     flagged = []
     for g in groups:
         if g.events < t.workload_min_events:
@@ -291,7 +292,7 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
         One ``workload_hero`` finding keyed by the person, or none.
     """
     t = rules.thresholds
-    groups = _groups(log)
+    groups = _groups(log, rules.system_resources)
     loads = person_loads(groups, t.workload_occasional)
     total = sum(x.events for x in loads)
     if not loads or total < t.hero_min_events:
@@ -301,7 +302,7 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
         return []
     hero = candidates[0]  # loads are sorted by events, most first
     store = log.store
-    role_rows = store.rows(fq.person_role_counts(log.name))
+    role_rows = store.rows(fq.person_role_counts(log.name), {"system": list(rules.system_resources)})
     role_of: dict[str, str] = {}
     for r in role_rows:  # ordered by person, events desc: the first role is the person's main one
         role_of.setdefault(r["resource"], r["role"])

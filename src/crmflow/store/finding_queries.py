@@ -324,10 +324,11 @@ PERSON = (
 
 
 def workload_counts(log: str) -> str:
-    """Events per (activity, role, resource) with a known person (summary-sized)."""
+    """Events per (activity, role, resource) with a known person not in ``$system`` (summary-sized)."""
     return f"""
 SELECT activity, role, resource, count(*)::BIGINT AS n FROM {ev(log)}
-WHERE {PERSON} GROUP BY ALL ORDER BY activity, role NULLS FIRST, n DESC, resource
+WHERE {PERSON} AND resource NOT IN (SELECT unnest($system::VARCHAR[]))
+GROUP BY ALL ORDER BY activity, role NULLS FIRST, n DESC, resource
 """
 
 
@@ -360,7 +361,8 @@ def person_role_counts(log: str) -> str:
     """Events per (resource, role) with both known, each person's most frequent role first."""
     return f"""
 SELECT resource, role, count(*)::BIGINT AS n FROM {ev(log)}
-WHERE {PERSON} AND role IS NOT NULL GROUP BY ALL ORDER BY resource, n DESC, role
+WHERE {PERSON} AND role IS NOT NULL AND resource NOT IN (SELECT unnest($system::VARCHAR[]))
+GROUP BY ALL ORDER BY resource, n DESC, role
 """
 
 
