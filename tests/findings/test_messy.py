@@ -151,15 +151,15 @@ def test_a_stand_in_does_not_shrink_the_fair_share() -> None:
 
 
 def test_a_hero_at_twice_the_fair_share() -> None:
-    log = _split_log({"Qualification": {"Anna": 100, "Boris": 34, "Clara": 33, "Dmitri": 33}})
+    log = _split_log({"Квалификация": {"Анна Смирнова": 100, "Борис": 34, "Clara": 33, "Dmitri": 33}})
     (f,) = find_workload_concentration(log, load_rules(None))
-    assert f.metrics["top_resource"] == "Anna" and f.metrics["share_to_fair"] == pytest.approx(2.0)
+    assert f.metrics["top_resource"] == "Анна Смирнова" and f.metrics["share_to_fair"] == pytest.approx(2.0)
     assert f.severity == "high"
     (h,) = find_hero(log, load_rules(None))
-    assert h.kind == "workload_hero" and h.key == "Anna" and h.metrics["share_to_fair"] == pytest.approx(2.0)
+    assert h.kind == "workload_hero" and h.key == "Анна Смирнова" and h.metrics["share_to_fair"] == pytest.approx(2.0)
     assert "fair share" in h.title
     (ru,) = find_hero(log, load_rules(None), lang="ru")
-    assert "справедливой доли" in ru.title and "Anna" in ru.title
+    assert "справедливой доли" in ru.title and "Анна Смирнова" in ru.title
 
 
 def test_system_resources_are_not_people() -> None:

@@ -26,9 +26,9 @@ two people is an even split, 48 % of one done by four is twice a fair share. So:
   log needs at least ``hero_min_events`` such events. With roles, the hero's share of their
   role's work and the role's fair share ``1/n_role`` are reported too.
 
-Severity (``workload_concentration``): high when the share is at least twice the fair share (or
-80 %) and the work (the activity, in that role) occurs in at least 20 % of the cases; medium when
-one of the two holds; low otherwise. ``workload_hero``: high from twice the fair load, medium below.
+Severity (``workload_concentration``): high when the share is at least twice the fair share and at
+least 25 % (or at least 80 %) and the work (the activity, in that role) occurs in at least 20 % of
+the cases; medium when one of the two holds; low otherwise. ``workload_hero``: high from twice the fair load, medium below.
 
 >>> shares = [0.51, 0.49]
 >>> round(gini([51, 49]), 3), round(hhi(shares), 4), bus_factor([51, 49])
@@ -127,7 +127,8 @@ def _groups(log: EventLog, system: tuple[str, ...] = ()) -> list[WorkGroup]:
 
 
 def _severity(ratio: float, share: float, case_share: float) -> Severity:
-    strong = ratio >= 2.0 or share >= 0.8
+    # strong: twice the fair share of a material part of the work (a quarter), or nearly all of it
+    strong = (ratio >= 2.0 and share >= 0.25) or share >= 0.8
     common = case_share >= 0.2
     if strong and common:
         return "high"

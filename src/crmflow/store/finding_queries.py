@@ -318,7 +318,7 @@ WHERE rk <= $limit ORDER BY x, y, rk
 
 #: A resource that names a person: not empty, not a placeholder such as ``-``, ``?`` or ``n/a``.
 PERSON = (
-    "(resource IS NOT NULL AND regexp_matches(resource, '[[:alnum:]]') "
+    "(resource IS NOT NULL AND regexp_matches(resource, '[\\p{L}\\p{N}]') "
     "AND lower(trim(resource)) NOT IN ('n/a', 'na', 'none', 'null', 'unknown', 'нет', 'неизвестно'))"
 )
 
