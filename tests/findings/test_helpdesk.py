@@ -90,8 +90,12 @@ def test_helpdesk_findings(helpdesk) -> None:
     assert set(f.evidence.case_ids) <= set(stuck.index)
     assert f.evidence.activities[0] == stuck.activity.value_counts().index[0]
 
-    # ---- rework and waiting: the process up to its closing event
-    ev = ev[ev.pos <= ev.case_id.map(close_pos).fillna(10**9)]
+    # ---- rework and waiting: the process -- after closing only repeats of the case's earlier steps
+    cut = ev.case_id.map(close_pos).fillna(10**9)
+    before = ev[ev.pos <= cut]
+    seen = set(zip(before.case_id, before.activity, strict=True))
+    keep = (ev.pos <= cut) | pd.Series([(c, a) in seen for c, a in zip(ev.case_id, ev.activity, strict=True)], index=ev.index)
+    ev = ev[keep]
     per = ev.groupby(["case_id", "activity"]).size()
     repeated = per[per > 1]
     by_act = repeated.groupby(level="activity").size()

@@ -169,3 +169,24 @@ def test_system_resources_are_not_people() -> None:
     assert find_workload_concentration(log, rules) == [] and find_hero(log, rules) == []
     log = _split_log({"Qualification": {"-": 100, "Boris": 34, "Clara": 33, "Dmitri": 33}})  # a placeholder
     assert find_workload_concentration(log, load_rules(None)) == []
+
+
+def test_a_reopened_case_is_rework_a_ticket_after_closing_is_not() -> None:
+    log = make_log(
+        [
+            ("r1", "Work", "2024-03-01 09:00"),
+            ("r1", "Closed", "2024-03-02 09:00"),
+            ("r1", "Work", "2024-03-05 09:00"),  # reopened: the process again
+            ("r1", "Closed", "2024-03-06 09:00"),
+            ("p1", "Work", "2024-03-01 09:00"),
+            ("p1", "Closed", "2024-03-02 09:00"),
+            ("p1", "Ticket", "2024-04-01 09:00"),  # another process after closing
+            ("p1", "Ticket", "2024-05-01 09:00"),
+        ]
+    )
+    report = detect_findings(log, load_rules({"end_activities": ["Closed"], "thresholds": {"rework_min_share": 0}}))
+    assert (report.events_after_closing, report.other_events_after_closing) == (4, 2)
+    rework = {f.key: f for f in report.findings if f.kind == "rework"}
+    assert set(rework) == {"Work", "Closed"} and rework["Work"].evidence.case_ids == ("r1",)
+    assert not any("Ticket" in f.key for f in report.findings)
+    assert not [f for f in report.findings if f.kind == "stuck_case"]

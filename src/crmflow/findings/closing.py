@@ -11,9 +11,11 @@ and, after a month of silence, stuck. So a case is **closed from its closing eve
   end may also be an ordinary step in the middle of other cases.
 
 Everything after the closing event is *after closing*: the stuck, funnel and SLA checks use the
-closing event (the SLA clock stops only at a declared one: ``declared`` in the table), and the
-waiting, rework and ping-pong checks look at the process up to it (:meth:`Closing.process_log`);
-the number of events after closing is reported.
+closing event (the SLA clock stops only at a declared one: ``declared`` in the table). The waiting,
+rework and ping-pong checks look at the *process* (:meth:`Closing.process_log`): the events up to
+the closing event, and after it only repeats of an activity the case did up to closing — a ticket
+reopened after ``Closed`` is the process again (rework), a support ticket after the payment is
+another process and is left out. The events after closing, and those left out, are counted.
 
 >>> from crmflow.store.store import EventStore
 >>> store = EventStore()
@@ -24,8 +26,8 @@ the number of events after closing is reported.
 ...     "t(row_no, case_id, activity, ts, resource, role, lifecycle)")
 >>> log = store.materialize(["st"])
 >>> closing = Closing.install(log, first=("Paid",), last=())
->>> closing.closed_cases, closing.events_after, closing.cases_after
-(1, 1, 1)
+>>> closing.closed_cases, closing.events_after, closing.cases_after, closing.other_events
+(1, 1, 1, 1)
 >>> closing.drop()
 """
 
@@ -54,6 +56,9 @@ class Closing:
     closed_cases: int
     events_after: int
     cases_after: int
+    #: Events after closing of activities the case had not done up to closing (left out of the process).
+    other_events: int = 0
+    other_cases: int = 0
     _derived: list[EventLog] = field(default_factory=list)
 
     @classmethod
@@ -63,6 +68,7 @@ class Closing:
         table = store.new_name("cl")
         store.sql(fq.closing_table(log.name, table), {"first": list(first), "last": list(last)})
         s = store.rows(fq.closing_summary(log.name, table))[0]
+        o = store.rows(fq.after_closing_other(log.name, table))[0] if s["events_after"] else {"events": 0, "cases": 0}
         return cls(
             log=log,
             table=table,
@@ -71,11 +77,14 @@ class Closing:
             closed_cases=int(s["closed"]),
             events_after=int(s["events_after"]),
             cases_after=int(s["cases_after"]),
+            other_events=int(o["events"]),
+            other_cases=int(o["cases"]),
         )
 
     def process_log(self) -> EventLog:
-        """The log up to and including each case's closing event (the log itself when nothing follows)."""
-        if not self.events_after:
+        """The process: the log without the events after closing of activities the case had not done up
+        to closing (the log itself when there are none)."""
+        if not self.other_events:
             return self.log
         if not self._derived:
             self._derived.append(self.log.store.derive(self.log, fq.before_closing(self.log.name, self.table), suffix="pc"))

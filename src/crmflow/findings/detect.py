@@ -56,6 +56,8 @@ class FindingsReport(JsonMixin):
     #: Events after their case's closing event (support after payment), and their cases.
     events_after_closing: int = 0
     cases_after_closing: int = 0
+    #: Of those, events of activities the case had not done up to closing: left out of the process.
+    other_events_after_closing: int = 0
     #: The complete evidence lists in the store (``detect_findings(..., evidence=True)``).
     evidence: EvidenceTable | None = None
 
@@ -118,8 +120,9 @@ def detect_findings(
     calendar: CalendarTable | None = None
     try:
         if closing.events_after:
-            warnings.append(text(MESSAGES, "warn.after_closing", lang, events=closing.events_after, cases=closing.cases_after))
-        # waiting, rework and ping-pong are about the process up to its closing event
+            words = {"events": closing.events_after, "cases": closing.cases_after, "other": closing.other_events}
+            warnings.append(text(MESSAGES, "warn.after_closing", lang, **words))
+        # waiting, rework and ping-pong: the process (after closing, only repeats of its own steps)
         process = closing.process_log()
         findings += find_bottlenecks(process, rules, lang=lang)
         findings += find_rework(process, rules, lang=lang)
@@ -166,5 +169,6 @@ def detect_findings(
         closed_cases=closing.closed_cases,
         events_after_closing=closing.events_after,
         cases_after_closing=closing.cases_after,
+        other_events_after_closing=closing.other_events,
         evidence=full,
     )

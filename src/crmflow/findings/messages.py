@@ -147,10 +147,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Закрывающее действие «{activity}» ни разу не встречается в журнале",
     },
     "warn.after_closing": {
-        "en": "{events} events in {cases} cases come after the case was closed (e.g. support after payment): "
-        "they do not reopen the case, and waiting, rework and ping-pong are measured up to the closing event",
-        "ru": "{events} событий в {cases} случаях идут после закрытия случая (например, поддержка после "
-        "оплаты): случай они не открывают заново, а ожидания, повторы и пинг-понг считаются до закрытия",
+        "en": "{events} events in {cases} cases come after the case was closed: they do not reopen it (it is "
+        "neither open nor stuck). {other} of them are steps the case had not done before closing (e.g. support "
+        "after payment): waiting, rework and ping-pong leave them out; repeats of earlier steps count as rework",
+        "ru": "{events} событий в {cases} случаях идут после закрытия случая: заново его не открывают (он не "
+        "считается незавершённым или зависшим). {other} из них — шаги, которых в случае до закрытия не было "
+        "(например, поддержка после оплаты): ожидания, повторы и пинг-понг их не учитывают; повтор прежних "
+        "шагов считается переделкой",
     },
     "warn.stage_missing": {
         "en": "Stage “{activity}” never occurs in the log",

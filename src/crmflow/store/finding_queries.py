@@ -402,8 +402,29 @@ FROM {table_name(closing)} k JOIN {cs(log)} c USING (cid)
 
 
 def before_closing(log: str, closing: str) -> str:
-    """Filter condition over ``ev_<log>``: the events up to and including their case's closing event."""
-    return f"pos <= coalesce((SELECT k.close_pos FROM {table_name(closing)} k WHERE k.cid = {ev(log)}.cid), pos)"
+    """Filter condition over ``ev_<log>``: the events of the process -- up to and including their case's
+    closing event, and after it only repeats of an activity the case did up to closing (a reopened
+    ticket is the process again; a support ticket after the payment is another process)."""
+    e = ev(log)
+    k = table_name(closing)
+    return (
+        f"pos <= coalesce((SELECT k.close_pos FROM {k} k WHERE k.cid = {e}.cid), pos) "
+        f"OR EXISTS (SELECT 1 FROM {e} b JOIN {k} k ON k.cid = b.cid "
+        f"WHERE b.cid = {e}.cid AND b.act = {e}.act AND b.pos <= k.close_pos)"
+    )
+
+
+def after_closing_other(log: str, closing: str) -> str:
+    """Events after their case's closing event of activities the case had not done up to closing."""
+    k = table_name(closing)
+    return f"""
+WITH seen AS (
+    SELECT DISTINCT b.cid, b.act FROM {ev(log)} b JOIN {k} k USING (cid) WHERE b.pos <= k.close_pos
+)
+SELECT count(*)::BIGINT AS events, count(DISTINCT e.cid)::BIGINT AS cases
+FROM {ev(log)} e JOIN {k} k USING (cid) LEFT JOIN seen s ON s.cid = e.cid AND s.act = e.act
+WHERE e.pos > k.close_pos AND s.cid IS NULL
+"""
 
 
 def drop_log(log: str) -> list[str]:
