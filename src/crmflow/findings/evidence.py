@@ -66,34 +66,60 @@ def evidence_table_name(log: EventLog) -> str:
     return f"fe_{log.name}"[:63]
 
 
+class _Temps:
+    """Temporary tables shared by the findings of one kind (one ping-pong table per level, …)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self.made: dict[tuple[str, str], str] = {}
+
+    def get(self, key: tuple[str, str], sql: Any, params: dict[str, Any] | None = None) -> str:
+        """The table for ``key``, created by ``sql(name)`` with ``params`` the first time."""
+        if key not in self.made:
+            name = self.store.new_name("ev" + key[0][:6])
+            self.store.sql(sql(name), params)
+            self.made[key] = name
+        return self.made[key]
+
+    def drop(self) -> None:
+        for name in self.made.values():
+            self.store.sql(fq.drop_table(name))
+        self.made.clear()
+
+
 def _select(
-    f: Finding, log: EventLog, process: EventLog, closing: Closing, rules: AuditRules, calendar: CalendarTable | None
-) -> tuple[str, str, dict[str, Any], list[str]] | None:
-    """(measure, SELECT, parameters, temp tables to drop) of one finding's full list."""
-    store, m = log.store, f.metrics
+    f: Finding,
+    log: EventLog,
+    process: EventLog,
+    closing: Closing,
+    rules: AuditRules,
+    calendar: CalendarTable | None,
+    temps: _Temps,
+) -> tuple[str, str, dict[str, Any]] | None:
+    """(measure, SELECT, parameters) of one finding's full list."""
+    m = f.metrics
     if f.kind == "bottleneck":
         if m.get("source") is not None:
-            return "max_wait_s", eq.transition_wait_rows(process.name), {"src": m["source"], "dst": m["target"]}, []
-        return "max_wait_s", eq.activity_wait_rows(process.name), {"dst": m["target"]}, []
+            return "max_wait_s", eq.transition_wait_rows(process.name), {"src": m["source"], "dst": m["target"]}
+        return "max_wait_s", eq.activity_wait_rows(process.name), {"dst": m["target"]}
     if f.kind == "rework" and m.get("type") == "repeat":
-        return "executions", eq.repeat_rows(process.name), {"act": m["activity"]}, []
+        return "executions", eq.repeat_rows(process.name), {"act": m["activity"]}
     if f.kind == "rework" and m.get("type") == "stage_return":
-        tmp = store.new_name("ers")
-        store.sql(fq.stage_returns_table(process.name, tmp), {"stages": list(rules.stages)})
-        return "returns", eq.stage_return_rows(tmp), {"src": m["from_stage"], "dst": m["to_stage"]}, [tmp]
+        order = {"stages": list(rules.stages)}
+        tmp = temps.get(("returns", ""), lambda n: fq.stage_returns_table(process.name, n), order)
+        return "returns", eq.stage_return_rows(tmp), {"src": m["from_stage"], "dst": m["to_stage"]}
     if f.kind == "ping_pong":
-        tmp = store.new_name("epp")
-        store.sql(fq.ping_pong_table(process.name, tmp, str(m["level"])))
-        return "bounces", eq.ping_pong_rows(tmp), {"x": m["a"], "y": m["b"]}, [tmp]
+        level = str(m["level"])
+        tmp = temps.get(("pingpong", level), lambda n: fq.ping_pong_table(process.name, n, level))
+        return "bounces", eq.ping_pong_rows(tmp), {"x": m["a"], "y": m["b"]}
     if f.kind == "workload_concentration":
         p = {"res": m["top_resource"], "act": m["activity"], "role": m.get("role")}
-        return "person_share", eq.person_activity_rows(log.name), p, []
+        return "person_share", eq.person_activity_rows(log.name), p
     if f.kind == "workload_hero":
-        return "person_share", eq.person_rows(log.name), {"res": m["resource"]}, []
+        return "person_share", eq.person_rows(log.name), {"res": m["resource"]}
     if f.kind == "stuck_case":
-        tmp = store.new_name("est")
-        store.sql(fq.open_cases_table(log.name, tmp, closing.table))
-        return "idle_s", eq.stuck_rows(tmp), {"after": rules.stuck_after_s}, [tmp]
+        tmp = temps.get(("stuck", ""), lambda n: fq.open_cases_table(log.name, n, closing.table))
+        return "idle_s", eq.stuck_rows(tmp), {"after": rules.stuck_after_s}
     if f.kind == "sla_violation":
         rule = next((r for r in rules.sla if r.name == f.key), None)
         if rule is None:
@@ -104,19 +130,22 @@ def _select(
         else:
             duration = fq.elapsed_seconds("from_ts", "to_ts")
             open_duration = fq.elapsed_seconds("from_ts", "log_end")
-        tmp = store.new_name("esl")
-        store.sql(
-            fq.sla_table(log.name, tmp, duration, open_duration, closing.table),
+        tmp = temps.get(
+            ("sla", rule.name),
+            lambda n: fq.sla_table(log.name, n, duration, open_duration, closing.table),
             {"from": rule.from_activity, "to": rule.to_activity},
         )
-        return "elapsed_s", eq.sla_rows(tmp), {"within": rule.within_s}, [tmp]
+        return "elapsed_s", eq.sla_rows(tmp), {"within": rule.within_s}
     if f.kind == "funnel_drop":
         stages = list(rules.stages)
         if m.get("stage") not in stages:
             return None
-        tmp = store.new_name("efn")
-        store.sql(fq.funnel_table(log.name, tmp, closing.table), {"stages": stages, "after": rules.stuck_after_s})
-        return "idle_s", eq.funnel_rows(log.name, tmp), {"idx": stages.index(str(m["stage"]))}, [tmp]
+        tmp = temps.get(
+            ("funnel", ""),
+            lambda n: fq.funnel_table(log.name, n, closing.table),
+            {"stages": stages, "after": rules.stuck_after_s},
+        )
+        return "idle_s", eq.funnel_rows(log.name, tmp), {"idx": stages.index(str(m["stage"]))}
     return None
 
 
@@ -152,16 +181,16 @@ def record_evidence(
     table = evidence_table_name(log)
     store.sql(eq.create_table(table))
     process = closing.process_log()
-    for no, f in enumerate(findings, start=1):
-        plan = _select(f, log, process, closing, rules, calendar)
-        if plan is None:
-            continue
-        measure, select, params, temps = plan
-        try:
+    temps = _Temps(store)
+    try:
+        for no, f in enumerate(findings, start=1):
+            plan = _select(f, log, process, closing, rules, calendar, temps)
+            if plan is None:
+                continue
+            measure, select, params = plan
             store.sql(eq.insert(table, select), {**params, "finding": no, "kind": f.kind, "key": f.key, "measure": measure})
-        finally:
-            for t in temps:
-                store.sql(fq.drop_table(t))
+    finally:
+        temps.drop()
     per = {int(r["finding"]): int(r["n"]) for r in store.rows(eq.counts(table))}
     return EvidenceTable(table=table, rows=sum(per.values()), per_finding=per)
 
@@ -187,7 +216,7 @@ def evidence_sheet_rows(
 
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "findings.csv"
-    >>> _ = p.write_text("finding,kind,key,case_id,measure,value,count,detail\n1,stuck_case,stuck,c1,idle_s,90.0,,A\n")
+    >>> _ = p.write_text("finding,kind,key,case_id,measure,value,count,detail\\n1,stuck_case,stuck,c1,idle_s,90.0,,A\\n")
     >>> evidence_sheet_rows(p, lang="ru")[1:]
     (((1, 'stuck_case', 'stuck', 'c1', 'idle_s', 90.0, None, 'A'),), 1)
     """
