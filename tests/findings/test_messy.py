@@ -190,3 +190,27 @@ def test_a_reopened_case_is_rework_a_ticket_after_closing_is_not() -> None:
     assert set(rework) == {"Work", "Closed"} and rework["Work"].evidence.case_ids == ("r1",)
     assert not any("Ticket" in f.key for f in report.findings)
     assert not [f for f in report.findings if f.kind == "stuck_case"]
+
+
+def test_funnel_counts_cases_in_progress_apart() -> None:
+    from crmflow.findings.funnel import measure_funnel
+
+    log = make_log(
+        [
+            ("lost", "A", "2024-01-01"),
+            ("lost", "Deal lost", "2024-01-02"),
+            ("lost", "Reminder", "2024-03-01"),  # after closing: still lost
+            ("silent", "A", "2024-01-05"),  # open, 60+ days without an event: lost in practice
+            ("busy", "A", "2024-03-20"),  # open, recent: in progress
+            ("won", "A", "2024-01-01"),
+            ("won", "B", "2024-01-10"),
+            ("won", "C", "2024-03-31"),
+        ]
+    )
+    rules = load_rules({"stages": ["A", "B", "C"], "end_activities": ["C", "Deal lost"], "stuck_after": "30d"})
+    result, (f,) = measure_funnel(log, rules)
+    assert result is not None
+    a = result.stages[0]
+    assert (a.cases, a.lost_here, a.open_here) == (4, 3, 1)
+    assert f.key == "A -> B" and f.metrics["lost"] == 2 and f.metrics["still_open"] == 1
+    assert f.evidence.case_ids == ("lost", "silent")
