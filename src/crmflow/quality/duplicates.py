@@ -168,6 +168,20 @@ class DuplicateReport(JsonMixin):
         return sum(len(c) - 1 for c in self.clusters)
 
 
+#: Entity names of organisations (their name column is the company's name, their INN its own).
+_COMPANY_WORDS = ("compan", "account", "organi", "firm", "legal", "компан", "организац", "контрагент", "юрлиц", "фирм")
+
+
+def _is_company(entity: str) -> bool:
+    """Whether an entity table holds organisations rather than people (by its name).
+
+    >>> _is_company("companies"), _is_company("Компании"), _is_company("contact")
+    (True, True, False)
+    """
+    name = entity.lower()
+    return any(w in name for w in _COMPANY_WORDS)
+
+
 def _id_key(value: str) -> tuple[int, int, str]:
     return (0, int(value), "") if value.isdigit() else (1, 0, value)
 
@@ -333,7 +347,8 @@ def find_duplicates(
     step(f"{entity}: normalising phones, e-mails, names, INN")
     records = read_records(store, table, id_column=id_column, fields=fields)
     mapped = fields.mapped()
-    compared = active_fields(list(mapped))
+    people = False if _is_company(entity) else None
+    compared = active_fields(list(mapped), people=people)
     if records.num_rows < 2 or not compared:
         return DuplicateReport(entity=entity, records=records.num_rows, clusters=[], pairs=[], merges=[], threshold=threshold)
     step(f"{entity}: learning the linkage model and scoring pairs")
@@ -344,6 +359,7 @@ def find_duplicates(
         settings=store.settings,
         max_key_records=max_key_records,
         max_pairs_per_record=max_pairs_per_record,
+        people=people,
     )
     step(f"{entity}: clusters and merge proposals")
     groups: dict[Any, list[str]] = {}

@@ -137,13 +137,13 @@ class LinkageResult:
 _PERSON = ("name", "first_name", "last_name")
 
 
-def active_fields(mapped: Sequence[str]) -> list[str]:
+def active_fields(mapped: Sequence[str], *, people: bool | None = None) -> list[str]:
     """The comparisons that apply, given the mapped logical fields.
 
     On a table of people the company comparison also applies without a company column when an INN
     or an e-mail is mapped: a 10-digit INN and a corporate e-mail domain name the employer.
     """
-    person = any(n in mapped for n in _PERSON)
+    person = any(n in mapped for n in _PERSON) if people is None else people
     out = []
     for f, (needs, _, _) in COMPARISONS.items():
         if any(n in mapped for n in needs) or (f == "company" and person and any(n in mapped for n in ("inn", "email"))):
@@ -206,7 +206,7 @@ _PERSONAL_AGREEMENT = {
 }
 
 
-def _company_only_sql(levels: dict[str, list[str]]) -> str | None:
+def _company_only_sql(levels: dict[str, list[str]], people: bool = True) -> str | None:
     """Pairs of people whose only agreement is their company (name, INN, e-mail domain).
 
     Colleagues share the company's INN, name, domain and often an office line; none of that says two
@@ -214,7 +214,7 @@ def _company_only_sql(levels: dict[str, list[str]]) -> str | None:
     agrees too: the name (exactly, swapped, same words or with a typo), the phone, the e-mail or a
     personal (12-digit) INN.
     """
-    if "name" not in levels or "company" not in levels:
+    if "name" not in levels or "company" not in levels or not people:
         return None
     agree = []
     for f, names in _PERSONAL_AGREEMENT.items():
@@ -274,6 +274,7 @@ def run_linkage(
     settings: Settings | None = None,
     max_key_records: int = 50,
     max_pairs_per_record: int = 50,
+    people: bool | None = None,
 ) -> LinkageResult:
     """Normalise ``raw`` (from :func:`read_records`), score candidate pairs and cluster them at ``threshold``.
 
@@ -300,7 +301,7 @@ def run_linkage(
         con.execute(f"SET temp_directory = '{spill.name}'")
         if settings.threads > 0:
             con.execute(f"SET threads = {int(settings.threads)}")
-        n = build_records(con, raw, table="crmflow_records")
+        n = build_records(con, raw, table="crmflow_records", people=people)
         plan = plan_blocking(
             con, table="crmflow_records", fields=fields, max_key_records=max_key_records, max_pairs=max_pairs_per_record * n
         )
@@ -333,8 +334,11 @@ def run_linkage(
         levels = _level_names(linker)
         try:
             predictions = linker.inference.predict(threshold_match_probability=threshold)
-            vetoes = [(code, sql) for code, sql in (("different_people", _conflicting_names_sql(levels)),
-                                                    ("company_only", _company_only_sql(levels))) if sql]  # fmt: skip
+            checks = (
+                ("different_people", _conflicting_names_sql(levels)),
+                ("company_only", _company_only_sql(levels, people is not False)),
+            )
+            vetoes = [(code, sql) for code, sql in checks if sql]
             rejected = None
             if vetoes:
                 reason = "CASE " + " ".join(f"WHEN coalesce({sql}, FALSE) THEN '{code}'" for code, sql in vetoes) + " END"

@@ -350,11 +350,15 @@ def _name_keys(last: str | None, first: str | None, middle: str | None, full: st
     return last_k, first_k, middle_k, both
 
 
-def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str = "crmflow_records") -> int:
+def build_records(
+    con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str = "crmflow_records", people: bool | None = None
+) -> int:
     """Create ``table`` in ``con``: ``unique_id`` plus the key columns of :data:`KEY_COLUMNS`.
 
     Each *distinct* raw value is normalised once in Python (libphonenumber, the name key); the
-    per-record table is built by joins in DuckDB. Returns the number of records.
+    per-record table is built by joins in DuckDB. Returns the number of records. ``people`` says
+    whether the records are people (company identifiers kept apart, see the module docstring); by
+    default they are when a name column is mapped.
     """
     con.register("crmflow_raw", raw)
     have = {c[4:] for c in raw.column_names if c.startswith("raw_")}
@@ -414,7 +418,7 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
         cols += ["map_name.last_k", "map_name.first_k", "map_name.middle_k", "map_name.name_full_k"]
     else:
         cols += [f"NULL::VARCHAR AS {k}" for k in ("last_k", "first_k", "middle_k", "name_full_k")]
-    person = bool(parts)  # a table of people: company identifiers are kept apart (module docstring)
+    person = bool(parts) if people is None else people  # people: company identifiers kept apart
     con.register("crmflow_role_mailboxes", pa.table({"v": pa.array(sorted(ROLE_MAILBOXES), type=pa.string())}))
     con.register("crmflow_public_mail", pa.table({"v": pa.array(sorted(PUBLIC_MAIL_DOMAINS), type=pa.string())}))
     if person:
