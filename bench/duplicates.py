@@ -5,6 +5,7 @@ Run by hand (never in the test suite):
     .venv/bin/python bench/duplicates.py                          # 10 k and 100 k contacts, 10 k companies
     .venv/bin/python bench/duplicates.py --contacts 2000 --companies 0
     .venv/bin/python bench/duplicates.py --contacts 10000 --companies 0 --crowd 0.4   # shared phones
+    .venv/bin/python bench/duplicates.py --contacts 10000 --companies 0 --company-contacts 0.5  # B2B colleagues
 
 Each set runs in a fresh subprocess so that peak memory (max RSS) is per run. Prints a Markdown table
 for docs/benchmarks.md: pairwise precision, recall and F1 of the clusters against the generator's truth,
@@ -47,12 +48,16 @@ def _crowd(demo: object, share: float, seed: int) -> None:
         row["phone"] = "8 (800) 555-35-35" if k < shared else "+7 (495) 926-11-00"
 
 
-def run_one(kind: str, n: int, seed: int, crowd: float = 0.0) -> dict[str, object]:
+def run_one(kind: str, n: int, seed: int, crowd: float = 0.0, company_contacts: float = 0.0) -> dict[str, object]:
     from crmflow.demo.contacts import generate_companies, generate_contacts
     from crmflow.quality.duplicates import DuplicateFields, find_duplicates
     from crmflow.store.store import EventStore
 
-    demo = generate_contacts(n_records=n, seed=seed) if kind == "contact" else generate_companies(n_records=n, seed=seed)
+    demo = (
+        generate_contacts(n_records=n, seed=seed, company_contacts=company_contacts)
+        if kind == "contact"
+        else generate_companies(n_records=n, seed=seed)
+    )
     if crowd:
         _crowd(demo, crowd, seed)
     store = EventStore()
@@ -62,7 +67,17 @@ def run_one(kind: str, n: int, seed: int, crowd: float = 0.0) -> dict[str, objec
     report = find_duplicates(store, "entities", entity=kind, id_column="id", fields=fields)
     seconds = time.perf_counter() - start
     score = demo.score(report.clusters)
+    inn = {str(r["id"]): r["inn"] for r in demo.rows}
+    colleague_pairs = sum(
+        1
+        for c in report.clusters
+        for i, a in enumerate(c)
+        for b in c[i + 1 :]
+        if demo.truth[int(a)] != demo.truth[int(b)] and inn[a] and inn[a] == inn[b] and len(str(inn[a])) == 10
+    )
     return {
+        "colleague_false_pairs": colleague_pairs,
+        "rejected_pairs": len(getattr(report, "rejected", [])),
         "kind": kind,
         "records": n,
         "seed": seed,
@@ -90,28 +105,45 @@ def main() -> None:
     parser.add_argument(
         "--crowd", type=float, default=0.0, help="share of the records (outside true clusters) given one shared phone"
     )
+    parser.add_argument(
+        "--company-contacts",
+        type=float,
+        default=0.0,
+        help="share of the people who are contacts of B2B client companies of 2-10 contacts (shared INN, name, domain)",
+    )
     parser.add_argument("--one", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], int(args.one[1]), args.seed, args.crowd)))
+        print(json.dumps(run_one(args.one[0], int(args.one[1]), args.seed, args.crowd, args.company_contacts)))
         return
     kind_label = {"contact": "contacts", "company": "companies"}
     runs = [("contact", n) for n in args.contacts if n] + [("company", n) for n in args.companies if n]
     print(f"<!-- {platform.python_version()}, {platform.machine()}, seed {args.seed} -->")
-    print("| set | records | true pairs | precision | recall | F1 | time, s | peak RSS, MB | candidate pairs |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| set | records | true pairs | precision | recall | F1 | time, s | peak RSS, MB | candidate pairs | "
+        "colleagues merged | pairs rejected |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind, n in runs:
         out = subprocess.run(
-            [sys.executable, __file__, "--one", kind, str(n), "--seed", str(args.seed), "--crowd", str(args.crowd)],
+            [
+                sys.executable,
+                __file__,
+                *("--one", kind, str(n), "--seed", str(args.seed), "--crowd", str(args.crowd)),
+                *("--company-contacts", str(args.company_contacts)),
+            ],
             check=True,
             capture_output=True,
             text=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         label = kind_label[kind] + (f", {args.crowd:.0%} share a phone" if args.crowd else "")
+        if kind == "contact" and args.company_contacts:
+            label += f", {args.company_contacts:.0%} B2B colleagues"
         print(
             f"| {label} | {r['records']:,} | {r['true_pairs']:,} | {r['precision']:.3f} | {r['recall']:.3f} | "
-            f"{r['f1']:.3f} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} |",
+            f"{r['f1']:.3f} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} | "
+            f"{r['colleague_false_pairs']:,} | {r['rejected_pairs']:,} |",
             flush=True,
         )
 

@@ -24,6 +24,7 @@ from crmflow.bpmn.writer import write_bpmn
 from crmflow.discovery.inductive import discover_process_tree
 from crmflow.errors import GraphvizNotFoundError
 from crmflow.findings.detect import detect_findings
+from crmflow.findings.evidence import write_audit_evidence
 from crmflow.findings.rules import AuditRules, load_rules
 from crmflow.findings.sla import Histogram
 from crmflow.i18n import check_lang
@@ -67,6 +68,7 @@ class AuditOutputs:
 
     json_path: Path
     html_path: Path
+    findings_csv: Path | None = None  # every case behind every finding (crmflow.findings.evidence)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,7 +91,7 @@ class AuditResult(AuditDocument):
         return self.data
 
     def write(self, out_dir: str | Path, *, lang: str | None = None) -> AuditOutputs:
-        """Write ``audit.json``, ``asis.bpmn`` (when there is a model) and ``report.html`` into ``out_dir``."""
+        """Write ``audit.json``, ``asis.bpmn`` (when there is a model), ``report.html`` and ``findings.csv`` into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         json_path = self.write_json(out / "audit.json")
@@ -97,7 +99,7 @@ class AuditResult(AuditDocument):
             (out / "asis.bpmn").write_text(self.bpmn.xml, encoding="utf-8")
         html_path = out / "report.html"
         write_report(self, html_path, lang=check_lang(lang or self.lang))
-        return AuditOutputs(json_path=json_path, html_path=html_path)
+        return AuditOutputs(json_path=json_path, html_path=html_path, findings_csv=write_audit_evidence(self, out))
 
 
 #: Noise threshold of the inductive miner for the As-Is BPMN in the audit.
@@ -223,7 +225,7 @@ def audit(
     variants = get_variants(log)
     durations = case_duration_stats(log)
     step("findings")
-    found = detect_findings(log, audit_rules, lang=lang)
+    found = detect_findings(log, audit_rules, lang=lang, evidence=True)
     step("bpmn")
     bpmn = asis_bpmn(log, findings=found.findings, lang=lang)
     step("report")
@@ -275,6 +277,7 @@ def audit(
         bpmn=BpmnSection(**bpmn) if bpmn else None,
         rules=to_jsonable(found.rules),
         warnings=found.warnings,
+        evidence=found.evidence,
         quality=quality_summary(quality) if quality is not None else None,
         present=frozenset(present),
         log=log,

@@ -170,8 +170,13 @@ def test_workload_concentration_and_bus_factor() -> None:
     assert a.metrics["bus_factor"] == 1 and a.metrics["resources"] == 3 and a.metrics["events"] == 10
     assert a.evidence.case_ids == tuple(f"c{i}" for i in range(6)) and a.evidence.case_count == 6
     assert a.evidence.resources == ("u1", "u2", "u3") and a.severity == "medium"
+    # u1 does 60 % of A among three regulars: 1.8x the fair share 1/3
+    assert a.metrics["fair_share"] == pytest.approx(1 / 3) and a.metrics["share_to_fair"] == pytest.approx(1.8)
+    # B is split 30/30/20/20 among four: 1.2x the fair share -- not a concentration, whatever the floor
     loose = find_workload_concentration(log, load_rules({"thresholds": {"workload_min_events": 5, "workload_share": 0.3}}))
-    b = {f.key: f for f in loose}["B"]
+    assert "B" not in {f.key for f in loose}
+    looser = find_workload_concentration(log, load_rules({"thresholds": {"workload_min_events": 5, "workload_fair_ratio": 1.2}}))
+    b = {f.key: f for f in looser}["B"]
     assert b.metrics["top_share"] == pytest.approx(0.3) and b.metrics["bus_factor"] == 2
     assert find_workload_concentration(log, load_rules(None)) == []  # 10 events < 20: not frequent
 

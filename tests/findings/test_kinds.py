@@ -46,6 +46,7 @@ def test_the_pack_takes_its_lists_from_the_registry():
         "funnel": "funnel_drop",
         "stuck": "stuck_case",
         "pingpong": "ping_pong",
+        "hero": "workload_hero",
     }
 
 

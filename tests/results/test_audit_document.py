@@ -13,6 +13,7 @@ import crmflow
 from crmflow.asis import AuditResult
 from crmflow.demo.bitrix import generate_bitrix_demo
 from crmflow.errors import InputError
+from crmflow.findings.evidence import EvidenceTable
 from crmflow.findings.funnel import FunnelResult
 from crmflow.findings.model import Finding, FindingMetrics
 from crmflow.findings.sla import SlaResult
@@ -73,6 +74,14 @@ def test_read_back_typed_is_identical(written: tuple[AuditResult, Path], how: st
     ]
     assert all(isinstance(r, ResourceStats) for r in back.resources)
     assert back.bpmn is None or back.bpmn.xml == result.bpmn.xml  # type: ignore[union-attr]
+    # the complete evidence: a typed section, rows per finding keyed by the finding's position again
+    assert isinstance(back.evidence, EvidenceTable) and back.evidence == result.evidence
+    assert back.evidence.rows == sum(back.evidence.per_finding.values()) > 0
+    assert all(isinstance(k, int) for k in back.evidence.per_finding)
+    assert [f.evidence.full_list_rows for f in back.findings] == [
+        back.evidence.per_finding.get(no, 0) for no in range(1, len(back.findings) + 1)
+    ]
+    assert (folder / back.evidence.file).is_file()
 
 
 def test_a_partial_or_older_document_reads_with_empty_sections() -> None:
@@ -85,7 +94,9 @@ def test_a_partial_or_older_document_reads_with_empty_sections() -> None:
     for section in ("log", "input", "dfg", "findings", "activities", "variants", "warnings"):
         assert again[section] == SAMPLE[section], section
     # sections written before a field existed come back with the field empty
-    assert again["funnel"]["stages"] == SAMPLE["funnel"]["stages"] and again["funnel"]["cases_in_funnel"] == 0
+    assert again["funnel"]["stages"] == [{**s, "open_here": 0} for s in SAMPLE["funnel"]["stages"]]
+    assert again["funnel"]["cases_in_funnel"] == 0
+    assert all("full_list" not in f["evidence"] for f in again["findings"]) and "evidence" not in again
     empty = AuditDocument.from_json({"lang": "en"})
     assert empty.findings == () and empty.funnel is None and empty.log_summary.cases == 0
     assert empty.to_json() == {"lang": "en"}

@@ -78,6 +78,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "file.backlog_xlsx": ("Backlog: user stories and requirements", "Бэклог: истории и требования"),
     "file.uat_xlsx": ("UAT scenarios", "Сценарии UAT"),
     "file.roadmap_xlsx": ("Implementation plan and KPIs", "План внедрения и KPI"),
+    "file.evidence_xlsx": ("Every case behind every finding", "Все случаи по каждой находке"),
+    "sheet.evidence": ("Evidence", "Подтверждения"),
     "file.tobe_bpmn": ("To-Be model: {process}", "Модель To-Be: {process}"),
     "file.asis_bpmn": ("As-Is model (from the audit)", "Модель As-Is (из аудита)"),
     "file.asyncapi": ("Event catalogue (AsyncAPI 3.0)", "Каталог событий (AsyncAPI 3.0)"),

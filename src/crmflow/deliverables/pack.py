@@ -8,6 +8,7 @@ Writes, into one folder::
     workbooks/backlog.xlsx         user stories and functional requirements
     workbooks/uat.xlsx             UAT scenarios with a status column
     workbooks/roadmap.xlsx         quick wins, training, KPIs
+    workbooks/evidence.xlsx        every case behind every finding (when the audit has findings.csv)
     bpmn/tobe.bpmn, bpmn/asis.bpmn the To-Be compiled from the definition (all processes); the audit's As-Is
     diagrams/*.svg, *.png          the BPMN diagrams
     uat/<process>.feature          Gherkin scenarios (``# language: ru|en``)
@@ -28,7 +29,7 @@ from crmflow.bpmn.writer import write_bpmn
 from crmflow.deliverables.asyncapi import asyncapi_yaml
 from crmflow.deliverables.audit_input import AuditInput, load_audit, with_extras
 from crmflow.deliverables.backlog import backlog_sheets, write_backlog_csv
-from crmflow.deliverables.document import Document, Paragraph, Workbook
+from crmflow.deliverables.document import Document, Paragraph, Sheet, Workbook
 from crmflow.deliverables.docx import write_docx
 from crmflow.deliverables.gherkin import feature_text
 from crmflow.deliverables.html import PackFile, write_index
@@ -45,6 +46,7 @@ from crmflow.deliverables.xlsx import write_xlsx
 from crmflow.design.loader import load_tobe
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import CrmflowError, PackError
+from crmflow.findings.evidence import FINDINGS_CSV, evidence_sheet_rows
 from crmflow.i18n import check_lang
 
 StepFn = Callable[[str], None]
@@ -213,6 +215,14 @@ def build_pack(
             ),
         ),
     ]
+    evidence_csv = None
+    if loaded is not None and loaded.folder is not None:  # the file the audit's evidence section names
+        full = loaded.audit.evidence
+        evidence_csv = loaded.folder / (full.file if full is not None else FINDINGS_CSV)
+    if evidence_csv is not None and evidence_csv.is_file():  # every case behind every finding
+        header, rows, _total = evidence_sheet_rows(evidence_csv, lang=lang)
+        sheet = Sheet(name=t("sheet.evidence", lang), header=header, rows=rows)
+        books.append(("evidence", Workbook(name="Evidence", sheets=(sheet,))))
     for name, book in books:
         write_xlsx(book, folder / "workbooks" / f"{name}.xlsx")
         files.append(PackFile("workbooks", t(f"file.{name}_xlsx", lang), f"workbooks/{name}.xlsx"))

@@ -40,7 +40,15 @@ DAYS_PER_EFFORT = 5
 #: Length of the pilot and of the scale-out phase, in days.
 PHASE_DAYS = 60
 #: Metrics that measure how much of the process a finding touches (the first present one is used).
-REACH_METRICS = ("violation_rate", "share_of_waiting", "drop_rate", "top_share", "share_of_open", "share_of_cases")
+REACH_METRICS = (
+    "violation_rate",
+    "share_of_waiting",
+    "drop_rate",
+    "top_share",
+    "share_of_all_work",
+    "share_of_open",
+    "share_of_cases",
+)
 
 
 @dataclass(frozen=True)

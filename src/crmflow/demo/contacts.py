@@ -14,7 +14,13 @@ duplicate, and is not generated.
 
 Hard negatives are planted on purpose: *namesakes* (same first and last name, other phone and
 e-mail), *family members* (same surname and phone, other first name and e-mail) and colleagues (same
-company, other people). The result is seeded and deterministic.
+company, other people). With ``company_contacts`` a share of the people are the contacts of B2B
+client companies of 2–10 contacts each, written the way a B2B CRM holds them: the company's
+(10-digit) INN in the contact's INN field, the company's name in several spellings, corporate e-mails
+at the company's domain, some records with the company's office line instead of a mobile and some
+with its ``info@`` mailbox — colleagues share all of that and are different people. Every duplicate
+of such a contact keeps a *personal* identifier (their mobile or their own e-mail). The result is
+seeded and deterministic.
 
 :func:`generate_companies` does the same for companies (name with legal form, INN, phone, e-mail).
 
@@ -372,8 +378,64 @@ def _duplicate(rng: random.Random, p: dict[str, Any], people: _People) -> dict[s
     return r
 
 
+class _Company:
+    """A B2B client: name, legal form, INN, e-mail domain and office line, shared by its contacts."""
+
+    def __init__(self, rng: random.Random, people: _People, used: set[str]) -> None:
+        two = rng.random() < 0.7
+        self.word = f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_WORDS)}" if two else rng.choice(_COMPANY_WORDS)
+        self.form = rng.choice(("ООО", "ООО", "АО", "ПАО", "ЗАО"))
+        self.inn = inn10(rng)
+        self.domain = _company_email(rng, self.word, used).split("@", 1)[1]
+        self.office = people.phone()
+        self.size = rng.randint(2, 10)
+
+
+def _colleague(rng: random.Random, people: _People, company: _Company) -> dict[str, Any]:
+    """A contact of ``company``: own name and mobile (or the office line), the company's INN and name."""
+    p = people.person()
+    local = p["email"].split("@", 1)[0]
+    roll = rng.random()
+    p["email"] = f"{local}@{company.domain}" if roll < 0.6 else p["email"] if roll < 0.8 else f"info@{company.domain}"
+    p["mobile"] = p["phone"]  # the personal phone, kept for the duplicates
+    if rng.random() < 0.2 and not p["email"].startswith("info@"):
+        p["phone"] = company.office  # the office line instead of the mobile
+    p["company"] = _company_name(rng, company.word, company.form)
+    p["inn"] = company.inn if rng.random() < 0.9 else None
+    p["colleague"] = True
+    return p
+
+
+def _personal_email(p: dict[str, Any]) -> bool:
+    return bool(p["email"]) and not p["email"].startswith("info@")
+
+
+def _keeps_personal(r: dict[str, Any], p: dict[str, Any]) -> bool:
+    """Whether duplicate ``r`` shares a personal identifier with the record ``p`` (mobile or own e-mail)."""
+    same_mobile = p["phone"] == p["mobile"] and r["phone"] == p["phone"]
+    same_email = _personal_email(p) and bool(r["email"]) and r["email"].lower() == p["email"].lower()
+    return same_mobile or same_email
+
+
+def _colleague_duplicate(rng: random.Random, p: dict[str, Any], people: _People) -> dict[str, Any]:
+    """Another record of colleague ``p``, always with their mobile or their own e-mail."""
+    r = _duplicate(rng, p, people)
+    r["company"] = _company_name(rng, *(p["company_parts"])) if rng.random() < 0.8 else None
+    if not _keeps_personal(r, p):
+        if p["phone"] == p["mobile"]:
+            r["phone"] = p["phone"]
+        else:  # the record has the office line: its own e-mail is the personal identifier
+            r["email"] = p["email"]
+    return r
+
+
 def generate_contacts(
-    *, n_records: int = 2000, seed: int = 42, duplicate_share: float = 0.3, hard_negative_share: float = 0.1
+    *,
+    n_records: int = 2000,
+    seed: int = 42,
+    duplicate_share: float = 0.3,
+    hard_negative_share: float = 0.1,
+    company_contacts: float = 0.0,
 ) -> ContactSet:
     """Generate ``n_records`` contacts with known duplicate clusters.
 
@@ -388,6 +450,9 @@ def generate_contacts(
     hard_negative_share
         Share of people drawn as a namesake, a family member (same phone and surname) or a colleague
         of someone already drawn.
+    company_contacts
+        Share of people drawn as contacts of a B2B client company with 2–10 contacts, all sharing
+        the company's INN, name, e-mail domain and office line (see the module docstring).
 
     Returns
     -------
@@ -399,10 +464,21 @@ def generate_contacts(
     people = _People(rng, max(5, n_records // 25))
     records: list[tuple[dict[str, Any], int]] = []
     persons: list[dict[str, Any]] = []
+    domains: set[str] = set()
+    pending: list[dict[str, Any]] = []  # the remaining contacts of the current client company
     while len(records) < n_records:
         pid = len(persons)
         roll = rng.random()
-        if persons and roll < hard_negative_share:
+        if not pending and company_contacts and rng.random() < company_contacts / 5:
+            company = _Company(rng, people, domains)  # ~5 contacts each on average
+            pending = []
+            for _ in range(company.size):
+                c = _colleague(rng, people, company)
+                c["company_parts"] = (company.word, company.form)
+                pending.append(c)
+        if pending:
+            p = pending.pop()
+        elif persons and roll < hard_negative_share:
             other = rng.choice(persons)
             female = other["first_name"] in _FEMALE
             kind = rng.choice(("namesake", "family", "family"))
@@ -427,7 +503,8 @@ def generate_contacts(
             size = rng.choice((2, 2, 2, 3, 3, 4))
         size = min(size, n_records - len(records))
         records.append((p, pid))
-        records.extend((_duplicate(rng, p, people), pid) for _ in range(size - 1))
+        twin = _colleague_duplicate if p.get("colleague") else _duplicate
+        records.extend((twin(rng, p, people), pid) for _ in range(size - 1))
     rng.shuffle(records)
     rows, truth = [], {}
     for i, (rec, pid) in enumerate(records, start=1):

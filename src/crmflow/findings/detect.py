@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crmflow.findings.bottleneck import find_bottlenecks
 from crmflow.findings.calendar import CalendarTable
+from crmflow.findings.evidence import EvidenceTable, record_evidence
 from crmflow.findings.funnel import FunnelResult, measure_funnel
 from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import Finding
@@ -25,8 +26,8 @@ from crmflow.findings.ping_pong import find_ping_pong
 from crmflow.findings.rework import find_rework
 from crmflow.findings.rules import AuditRules
 from crmflow.findings.sla import SlaResult, measure_sla, sla_finding
-from crmflow.findings.stuck import EndActivities, find_stuck_cases, resolve_end_activities
-from crmflow.findings.workload import find_workload_concentration
+from crmflow.findings.stuck import EndActivities, find_stuck_cases, install_closing, resolve_end_activities
+from crmflow.findings.workload import find_hero, find_workload_concentration
 from crmflow.i18n import check_lang, text
 from crmflow.jsonable import JsonMixin
 from crmflow.store.store import EventLog
@@ -49,6 +50,16 @@ class FindingsReport(JsonMixin):
     end_activities: tuple[str, ...] = ()
     end_activities_inferred: bool = False
     rules: dict[str, Any] = field(default_factory=dict)
+    #: Activities whose first event closes a case (declared end and closing activities).
+    closing_activities: tuple[str, ...] = ()
+    closed_cases: int = 0
+    #: Events after their case's closing event (support after payment), and their cases.
+    events_after_closing: int = 0
+    cases_after_closing: int = 0
+    #: Of those, events of activities the case had not done up to closing: left out of the process.
+    other_events_after_closing: int = 0
+    #: The complete evidence lists in the store (``detect_findings(..., evidence=True)``).
+    evidence: EvidenceTable | None = None
 
 
 def check_rules(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[str]:
@@ -60,6 +71,7 @@ def check_rules(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[s
             if a not in present:
                 out.append(text(MESSAGES, "warn.sla_missing", lang, name=r.name, activity=a))
     out += [text(MESSAGES, "warn.end_missing", lang, activity=a) for a in rules.end_activities or () if a not in present]
+    out += [text(MESSAGES, "warn.closing_missing", lang, activity=a) for a in rules.closing_activities if a not in present]
     out += [text(MESSAGES, "warn.stage_missing", lang, activity=a) for a in rules.stages if a not in present]
     return out
 
@@ -74,7 +86,9 @@ def _ends_warning(ends: EndActivities, rules: AuditRules, lang: str) -> list[str
     return [text(MESSAGES, "warn.auto_end", lang, share=share, activities=listed)]
 
 
-def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str = "en") -> FindingsReport:
+def detect_findings(
+    log: EventLog, rules: AuditRules | None = None, *, lang: str = "en", evidence: bool = False
+) -> FindingsReport:
     """Measure every As-Is check of the rules over ``log``.
 
     Parameters
@@ -85,6 +99,9 @@ def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str
         Audit rules (default: :func:`crmflow.findings.rules.load_rules` with no file).
     lang
         ``"en"`` or ``"ru"`` for titles, descriptions and warnings.
+    evidence
+        Also write every case behind every finding into the store
+        (:func:`crmflow.findings.evidence.record_evidence`; ``FindingsReport.evidence``).
 
     Returns
     -------
@@ -97,31 +114,49 @@ def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str
     ends = resolve_end_activities(log, rules)
     warnings += _ends_warning(ends, rules, lang)
 
+    closing = install_closing(log, rules, ends)
     findings: list[Finding] = []
-    findings += find_bottlenecks(log, rules, lang=lang)
-    findings += find_rework(log, rules, lang=lang)
-    findings += find_ping_pong(log, rules, lang=lang)
-    findings += find_workload_concentration(log, rules, lang=lang)
-    findings += find_stuck_cases(log, rules, lang=lang, ends=ends)
-
-    calendar: CalendarTable | None = None
-    if any(r.time == "working" for r in rules.sla):
-        calendar = rules.calendar.install_for(log.store, log.name)
     sla: list[SlaResult] = []
+    calendar: CalendarTable | None = None
     try:
+        if closing.events_after:
+            words = {"events": closing.events_after, "cases": closing.cases_after, "other": closing.other_events}
+            warnings.append(text(MESSAGES, "warn.after_closing", lang, **words))
+        # waiting, rework and ping-pong: the process (after closing, only repeats of its own steps)
+        process = closing.process_log()
+        findings += find_bottlenecks(process, rules, lang=lang)
+        findings += find_rework(process, rules, lang=lang)
+        findings += find_ping_pong(process, rules, lang=lang)
+        # work is work, before or after closing
+        findings += find_workload_concentration(log, rules, lang=lang)
+        findings += find_hero(log, rules, lang=lang)
+        findings += find_stuck_cases(log, rules, lang=lang, ends=ends, closing=closing)
+        if any(r.time == "working" for r in rules.sla):
+            calendar = rules.calendar.install_for(log.store, log.name)
         for rule in rules.sla:
-            result = measure_sla(log, rule, calendar)
+            result = measure_sla(log, rule, calendar, closing)
             sla.append(result)
             f = sla_finding(result, lang=lang)
             if f is not None:
                 findings.append(f)
+        funnel, funnel_findings = measure_funnel(log, rules, lang=lang, closing=closing)
+        findings += funnel_findings
+        findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], -f.evidence.case_count, f.kind, f.key))
+        full: EvidenceTable | None = None
+        if evidence:
+            full = record_evidence(log, findings, rules, closing=closing, calendar=calendar)
+            findings = [
+                replace(
+                    f,
+                    evidence=replace(f.evidence, full_list=full.file, full_list_rows=full.per_finding.get(no, 0)),
+                )
+                for no, f in enumerate(findings, start=1)
+            ]
     finally:
         if calendar is not None:
             calendar.drop(log.store)
-    funnel, funnel_findings = measure_funnel(log, rules, lang=lang)
-    findings += funnel_findings
+        closing.drop()
 
-    findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], -f.evidence.case_count, f.kind, f.key))
     return FindingsReport(
         findings=tuple(findings),
         sla=tuple(sla),
@@ -130,4 +165,10 @@ def detect_findings(log: EventLog, rules: AuditRules | None = None, *, lang: str
         end_activities=ends.activities,
         end_activities_inferred=ends.inferred,
         rules=rules.echo(),
+        closing_activities=closing.first,
+        closed_cases=closing.closed_cases,
+        events_after_closing=closing.events_after,
+        cases_after_closing=closing.cases_after,
+        other_events_after_closing=closing.other_events,
+        evidence=full,
     )

@@ -4,16 +4,21 @@ A case *reaches* stage ``i`` when it has an event of stage ``i`` or of any later
 that skips a stage still passed it). Its furthest stage is where it stopped; ``lost_here`` of a
 stage counts the cases whose furthest stage it is (zero for the last stage: those completed the
 funnel). Cases with no stage event at all are counted apart (``cases_without_stage``) and are not
-in the funnel. ``lost_here`` includes cases that are still in progress.
+in the funnel. ``lost_here`` includes cases that are still in progress; ``open_here`` counts those:
+no closing event yet (:mod:`crmflow.findings.closing`) and an event within ``stuck_after`` of the
+log's end. ``lost_here - open_here`` were lost there: closed without going further, or open but
+silent for longer than ``stuck_after`` (stuck).
 
-The finding is the stage with the most cases lost before the next stage. Severity: high when at
-least 50 % of the cases reaching that stage go no further, medium from 20 %, low below.
+The finding is the stage with the most cases *lost* there before the next stage (cases still in
+progress are not lost yet; they are named in the finding). Severity: high when at least 50 % of the
+cases reaching that stage were lost there, medium from 20 %, low below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crmflow.findings.closing import Closing
 from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
@@ -32,6 +37,7 @@ class FunnelStage(JsonMixin):
     share_of_start: float | None
     conversion_from_previous: float | None
     lost_here: int
+    open_here: int = 0
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,12 @@ def _severity(drop: float) -> Severity:
     return "high" if drop >= 0.5 else "medium" if drop >= 0.2 else "low"
 
 
-def measure_funnel(log: EventLog, rules: AuditRules, *, lang: str = "en") -> tuple[FunnelResult | None, list[Finding]]:
+def measure_funnel(
+    log: EventLog, rules: AuditRules, *, lang: str = "en", closing: Closing | None = None
+) -> tuple[FunnelResult | None, list[Finding]]:
     """The funnel over ``rules.stages`` and the finding for its biggest drop.
+
+    ``closing`` are the installed closing events (installed here from ``rules`` when None).
 
     Returns
     -------
@@ -59,10 +69,17 @@ def measure_funnel(log: EventLog, rules: AuditRules, *, lang: str = "en") -> tup
     if not stages:
         return None, []
     store = log.store
+    own = closing is None
+    if closing is None:
+        from crmflow.findings.stuck import install_closing
+
+        closing = install_closing(log, rules)
     tmp = store.new_name("fn")
-    store.sql(fq.funnel_table(log.name, tmp), {"stages": stages})
     try:
-        stopped = {int(r["reached"]): int(r["cases"]) for r in store.rows(fq.funnel_counts(tmp))}
+        store.sql(fq.funnel_table(log.name, tmp, closing.table), {"stages": stages, "after": rules.stuck_after_s})
+        counts = store.rows(fq.funnel_counts(tmp))
+        stopped = {int(r["reached"]): int(r["cases"]) for r in counts}
+        still = {int(r["reached"]): int(r["open"]) for r in counts}
         total = sum(stopped.values())
         reach = [sum(n for i, n in stopped.items() if i >= k) for k in range(len(stages))]
         result = FunnelResult(
@@ -73,29 +90,34 @@ def measure_funnel(log: EventLog, rules: AuditRules, *, lang: str = "en") -> tup
                     share_of_start=reach[k] / reach[0] if reach[0] else None,
                     conversion_from_previous=(reach[k] / reach[k - 1] if reach[k - 1] else None) if k else None,
                     lost_here=reach[k] - reach[k + 1] if k + 1 < len(stages) else 0,
+                    open_here=still.get(k, 0) if k + 1 < len(stages) else 0,
                 )
                 for k, name in enumerate(stages)
             ),
             cases_in_funnel=total,
             cases_without_stage=log.n_cases - total,
         )
-        drops = [(s.lost_here, -k) for k, s in enumerate(result.stages) if s.lost_here > 0]
+        drops = [(s.lost_here - s.open_here, -k) for k, s in enumerate(result.stages) if s.lost_here > s.open_here]
         if not drops:
             return result, []
         k = -max(drops)[1]
         ids = [r["case_id"] for r in store.rows(fq.funnel_cases(tmp), {"idx": k, "limit": EVIDENCE_LIMIT})]
     finally:
         store.sql(fq.drop_table(tmp))
+        if own:
+            closing.drop()
     here, nxt = result.stages[k], result.stages[k + 1]
-    drop = here.lost_here / here.cases
+    lost = here.lost_here - here.open_here
+    drop = lost / here.cases
     words = {
         "stage": here.stage,
         "next": nxt.stage,
-        "lost": here.lost_here,
+        "lost": lost,
+        "open": here.open_here,
         "rate": fmt_share(drop, lang),
         "reached": here.cases,
         "converted": nxt.cases,
-        "conversion": fmt_share(1 - drop, lang),
+        "conversion": fmt_share(nxt.cases / here.cases, lang),
     }
     finding = Finding(
         kind="funnel_drop",
@@ -108,10 +130,11 @@ def measure_funnel(log: EventLog, rules: AuditRules, *, lang: str = "en") -> tup
             "next_stage": nxt.stage,
             "reached": here.cases,
             "converted": nxt.cases,
-            "lost": here.lost_here,
+            "lost": lost,
+            "still_open": here.open_here,
             "drop_rate": drop,
-            "share_of_start_lost": here.lost_here / result.stages[0].cases,
+            "share_of_start_lost": lost / result.stages[0].cases,
         },
-        evidence=Evidence(case_ids=tuple(ids), case_count=here.lost_here, activities=(here.stage, nxt.stage)),
+        evidence=Evidence(case_ids=tuple(ids), case_count=lost, activities=(here.stage, nxt.stage)),
     )
     return result, [finding]

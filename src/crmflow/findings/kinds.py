@@ -111,12 +111,22 @@ KINDS: tuple[KindInfo, ...] = (
     ),
     KindInfo(
         "workload_concentration",
-        "high when one resource does at least max(80 %, workload_share) of an activity; medium when the "
-        "activity is in at least 20 % of the cases",
+        "strong: a person's share of an activity (in a role) is at least twice the fair share and at least "
+        "25 %, or at least 80 %; common: the work occurs in at least 20 % of the cases; high when both "
+        "hold, medium when one does, low otherwise",
         3,
         ("workload",),
         _ALL,
         "top_share",
+    ),
+    KindInfo(
+        "workload_hero",
+        "the person with the largest share of all work among those at least hero_ratio x their fair load: "
+        "high from twice the fair load, medium below",
+        3,
+        ("hero",),
+        _ALL,
+        "share_of_all_work",
     ),
 )
 

@@ -23,6 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind.rework": {"en": "Rework", "ru": "Переделки"},
     "kind.ping_pong": {"en": "Ping-pong", "ru": "Пинг-понг"},
     "kind.workload_concentration": {"en": "Workload concentration", "ru": "Концентрация нагрузки"},
+    "kind.workload_hero": {"en": "The person the process leans on", "ru": "На ком держится процесс"},
     "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
     "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
     "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
@@ -75,13 +76,42 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # ----------------------------------------------------------------- workload
     "workload.title": {
-        "en": "“{activity}”: {share} of the work is done by {resource} (bus factor {bus})",
-        "ru": "«{activity}»: {share} работы выполняет {resource} (фактор автобуса {bus})",
+        "en": "“{activity}”: {resource} does {share} of the work, {ratio}× a fair share of {fair}",
+        "ru": "«{activity}»: {resource} выполняет {share} работы — в {ratio} раза больше справедливой доли {fair}",
     },
     "workload.description": {
-        "en": "{events} events by {resources} resources; {bus} resource(s) handle half of them.",
-        "ru": "{events} событий, исполнителей: {resources}; половину выполняют исполнителей: {bus}.",
+        "en": "{events} events by {resources} people, {regular} of them regularly: an even split would give "
+        "each {fair}. {bus} person(s) do half of it (bus factor): if {resource} is away, this work stalls.",
+        "ru": "{events} событий, исполнителей {resources}, регулярно — {regular}: при равном распределении "
+        "каждому досталось бы {fair}. Половину работы выполняют исполнителей: {bus} (фактор автобуса) — "
+        "без {resource} эта работа встанет.",
     },
+    "hero.title": {
+        "en": "The process leans on {resource}: {share} of all work, {ratio}× their fair share of {fair}",
+        "ru": "Процесс держится на сотруднике {resource}: {share} всей работы — в {ratio} раза больше справедливой доли {fair}",
+    },
+    "hero.description": {
+        "en": "{events} of {total} events with a known person ({people} people). If the activities "
+        "{resource} takes part in were split evenly among the people who do them, {resource} would do {fair} "
+        "of all work. Most of it: {activities}.",
+        "ru": "{events} из {total} событий с известным исполнителем (сотрудников: {people}). Если бы работа "
+        "в действиях, где участвует {resource}, делилась поровну между теми, кто их выполняет, на него "
+        "приходилось бы {fair} всей работы. Больше всего: {activities}.",
+    },
+    "hero.role": {
+        "en": "In the role “{role}” ({people} people, fair share {fair}) {resource} does {share} of the role's work.",
+        "ru": "В роли «{role}» (сотрудников: {people}, справедливая доля {fair}) — {share} работы роли.",
+    },
+    # ----------------------------------------------------------------- full evidence (findings.csv)
+    "evidence.col.finding": {"en": "Finding no.", "ru": "№ находки"},
+    "evidence.col.kind": {"en": "Kind", "ru": "Вид"},
+    "evidence.col.key": {"en": "Subject", "ru": "Предмет"},
+    "evidence.col.case_id": {"en": "Case", "ru": "Случай"},
+    "evidence.col.measure": {"en": "Measure", "ru": "Показатель"},
+    "evidence.col.value": {"en": "Value", "ru": "Значение"},
+    "evidence.col.count": {"en": "Count", "ru": "Количество"},
+    "evidence.col.detail": {"en": "Detail", "ru": "Подробности"},
+    "evidence.sheet": {"en": "Evidence", "ru": "Подтверждения"},
     # ----------------------------------------------------------------- stuck
     "stuck.title": {
         "en": "{count} open cases have had no activity for more than {after}",
@@ -108,12 +138,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sla.basis.calendar": {"en": "calendar time", "ru": "календарное время"},
     # ----------------------------------------------------------------- funnel
     "funnel.title": {
-        "en": "Biggest funnel drop after “{stage}”: {lost} cases ({rate}) do not reach “{next}”",
-        "ru": "Наибольшая потеря воронки после «{stage}»: {lost} случаев ({rate}) не доходят до «{next}»",
+        "en": "Biggest funnel drop after “{stage}”: {lost} cases ({rate}) are lost before “{next}”",
+        "ru": "Наибольшая потеря воронки после «{stage}»: {lost} случаев ({rate}) потеряны до «{next}»",
     },
     "funnel.description": {
-        "en": "{reached} cases reached “{stage}”; {converted} went on ({conversion}).",
-        "ru": "До «{stage}» дошли {reached} случаев; дальше прошли {converted} ({conversion}).",
+        "en": "{reached} cases reached “{stage}”; {converted} went on ({conversion}). Lost: closed there or "
+        "silent for longer than the stuck limit; {open} more are still in progress there (not counted as lost).",
+        "ru": "До «{stage}» дошли {reached} случаев; дальше прошли {converted} ({conversion}). Потеряны — "
+        "закрыты на этом этапе или без движения дольше порога зависания; ещё {open} в работе на этом "
+        "этапе (в потери не включены).",
     },
     # ----------------------------------------------------------------- warnings
     "warn.sla_missing": {
@@ -123,6 +156,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "warn.end_missing": {
         "en": "End activity “{activity}” never occurs in the log",
         "ru": "Завершающее действие «{activity}» ни разу не встречается в журнале",
+    },
+    "warn.closing_missing": {
+        "en": "Closing activity “{activity}” never occurs in the log",
+        "ru": "Закрывающее действие «{activity}» ни разу не встречается в журнале",
+    },
+    "warn.after_closing": {
+        "en": "{events} events in {cases} cases come after the case was closed: they do not reopen it (it is "
+        "neither open nor stuck). {other} of them are steps the case had not done before closing (e.g. support "
+        "after payment): waiting, rework and ping-pong leave them out; repeats of earlier steps count as rework",
+        "ru": "{events} событий в {cases} случаях идут после закрытия случая: заново его не открывают (он не "
+        "считается незавершённым или зависшим). {other} из них — шаги, которых в случае до закрытия не было "
+        "(например, поддержка после оплаты): ожидания, повторы и пинг-понг их не учитывают; повтор прежних "
+        "шагов считается переделкой",
     },
     "warn.stage_missing": {
         "en": "Stage “{activity}” never occurs in the log",

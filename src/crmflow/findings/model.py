@@ -25,6 +25,7 @@ FindingKind = Literal[
     "rework",
     "ping_pong",
     "workload_concentration",
+    "workload_hero",
     "stuck_case",
     "sla_violation",
     "funnel_drop",
@@ -66,6 +67,8 @@ class FindingMetrics(Mapping[str, MetricValue]):
     to: str | None = None
     time: str | None = None
     top_resource: str | None = None
+    resource: str | None = None  # the person (workload_hero)
+    role: str | None = None  # the role of the work (workload_concentration) or of the person (workload_hero)
     # counts
     count: int | None = None
     cases: int | None = None
@@ -86,6 +89,15 @@ class FindingMetrics(Mapping[str, MetricValue]):
     converted: int | None = None
     lost: int | None = None
     bus_factor: int | None = None
+    regular_resources: int | None = None
+    people: int | None = None
+    role_people: int | None = None
+    events_total: int | None = None
+    cases_worked: int | None = None
+    still_open: int | None = None
+    closed_breaches: int | None = None
+    closed_cases: int | None = None
+    cases_continuing_after_closing: int | None = None
     # shares (0..1)
     share_of_waiting: float | None = None
     share_of_cases: float | None = None
@@ -96,6 +108,15 @@ class FindingMetrics(Mapping[str, MetricValue]):
     compliance: float | None = None
     violation_rate: float | None = None
     drop_rate: float | None = None
+    fair_share: float | None = None
+    share_of_all_work: float | None = None
+    fair_share_of_all_work: float | None = None
+    role_share: float | None = None
+    role_fair_share: float | None = None
+    # ratios and concentration indices
+    share_to_fair: float | None = None
+    gini: float | None = None
+    hhi: float | None = None
     # durations (seconds)
     mean_wait_s: float | None = None
     median_wait_s: float | None = None
@@ -170,6 +191,22 @@ class Evidence(JsonMixin):
     resources: tuple[str, ...] = ()
     activities: tuple[str, ...] = ()
     rows: tuple[dict[str, Any], ...] = ()  # a small evidence table (column -> value)
+    #: Where every case is listed with its values (``findings.csv``; see crmflow.findings.evidence).
+    full_list: str | None = None
+    #: Rows of this finding in the full list (one per case).
+    full_list_rows: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``audit.json`` layout; ``full_list``/``full_list_rows`` only when the audit recorded the full list.
+
+        >>> Evidence(case_count=1).to_dict()
+        {'case_ids': [], 'case_count': 1, 'resources': [], 'activities': [], 'rows': []}
+        """
+        out = {f.name: to_jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        for name in ("full_list", "full_list_rows"):
+            if out[name] is None:
+                del out[name]
+        return out
 
 
 @dataclass(frozen=True, init=False)

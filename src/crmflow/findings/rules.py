@@ -9,8 +9,9 @@ Rules come from a YAML file (or a dict with the same shape)::
          within: 10m, time: working}                                   # or time: calendar
     stuck_after: 30d
     end_activities: [Deal lost, Payment received]
+    closing_activities: [Payment received]      # the log goes on after it (support after payment)
     stages: [Lead created, Contact established, Qualification, Proposal sent]
-    thresholds: {bottleneck_top: 5, workload_share: 0.5, ping_pong_min: 1}
+    thresholds: {bottleneck_top: 5, workload_fair_ratio: 1.5, ping_pong_min: 1}
 
 Durations are ``45s``, ``10m``, ``2h``, ``1d``, ``2w`` or combinations (``1h30m``), or ISO 8601
 (``PT10M``, ``P30D``, ``P1DT2H``). In an SLA counted in working time, a day (``d``) is one working
@@ -22,6 +23,11 @@ Without rules: a UTC 24/7 calendar, no SLAs, ``stuck_after`` 30 days, no stages,
 end activities. Then the log's own end activities that end at least ``end_activity_share``
 (default 5 %) of the cases count as end activities: an activity that ends a case that rarely is
 more likely where a case was abandoned than where the process is meant to finish.
+
+A case is *closed* from its first event of a declared end activity or of a ``closing_activities``
+activity on, whatever follows it (a support ticket after ``Payment received``); with inferred end
+activities only, a case is closed when it *ends* with one (an inferred end may occur mid-case too).
+See :mod:`crmflow.findings.closing`.
 
 Each finding module documents its severity rule; most grade the share of cases affected with
 :func:`grade` (high from 20 %, medium from 5 %).
@@ -91,10 +97,23 @@ class Thresholds(JsonMixin):
     ping_pong_min: int = 1
     #: How many ping-pong pairs are reported per level (resource, role).
     ping_pong_top: int = 10
-    #: Workload is concentrated when the top resource handles at least this share of an activity.
-    workload_share: float = 0.5
+    #: Workload is concentrated when a person's share of an activity is at least this many times the
+    #: fair share ``1/n`` of the ``n`` people who do that activity (so 51/49 between two is not).
+    workload_fair_ratio: float = 1.5
+    #: ... and at least this share of the activity (an absolute floor; 0 = none).
+    workload_share: float = 0.0
+    #: How many workload findings are reported: those with the most work above the fair share.
+    workload_top: int = 10
     #: An activity is frequent enough for the workload check with at least this many events.
     workload_min_events: int = 20
+    #: A person doing less than this fraction of the equal split ``1/n`` of an activity helps out
+    #: occasionally and is not counted in ``n`` (two regulars and a stand-in are two people).
+    workload_occasional: float = 0.25
+    #: The process-level hero: the person with the largest share of all work, when their work is at
+    #: least this many times their fair load (the equal split of each activity they do).
+    hero_ratio: float = 1.5
+    #: The hero check needs at least this many events with a known person.
+    hero_min_events: int = 50
     #: Without declared end activities: an activity ending at least this share of cases is one.
     end_activity_share: float = 0.05
 
@@ -109,6 +128,10 @@ class AuditRules(JsonMixin):
     end_activities: tuple[str, ...] | None = None
     stages: tuple[str, ...] = ()
     thresholds: Thresholds = field(default_factory=Thresholds)
+    #: Activities that close a case although the log goes on after them (support after payment).
+    closing_activities: tuple[str, ...] = ()
+    #: Resources that are systems or robots, not people (left out of the workload and hero checks).
+    system_resources: tuple[str, ...] = ()
 
     def activities(self) -> list[tuple[str, str]]:
         """Every activity the rules name, as ``(where, activity)`` (for checks against a log)."""
@@ -116,6 +139,7 @@ class AuditRules(JsonMixin):
         for r in self.sla:
             out += [(f"sla {r.name!r} from", r.from_activity), (f"sla {r.name!r} to", r.to_activity)]
         out += [("end_activities", a) for a in self.end_activities or ()]
+        out += [("closing_activities", a) for a in self.closing_activities]
         out += [("stages", a) for a in self.stages]
         return out
 
@@ -129,6 +153,8 @@ class AuditRules(JsonMixin):
             ],
             "stuck_after_s": self.stuck_after_s,
             "end_activities": list(self.end_activities) if self.end_activities is not None else None,
+            "closing_activities": list(self.closing_activities),
+            "system_resources": list(self.system_resources),
             "stages": list(self.stages),
             "thresholds": self.thresholds.to_dict(),
         }
@@ -191,6 +217,14 @@ def _names(value: object, key: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
         raise RulesError(f"`{key}` must be a list of activity names, got {value!r}")
     return tuple(v.strip() for v in value)
+
+
+def _resources(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
+        raise RulesError(f"`system_resources` must be a list of resource names (e.g. [robot, '112']), got {value!r}")
+    return tuple(str(v).strip() for v in value)
 
 
 def _parse_calendar(value: object) -> WorkCalendar:
@@ -287,16 +321,33 @@ def _parse_thresholds(value: object) -> Thresholds:
         ok = isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
         if want is int:
             ok = ok and float(v).is_integer()
-        if want is float and k.endswith("share"):
+        if want is float and k.endswith(("share", "occasional")):
             ok = ok and v <= 1
+        if want is float and k.endswith("ratio"):
+            ok = ok and v >= 1
         if not ok:
-            kind = "a whole number ≥ 0" if want is int else "a share between 0 and 1"
+            kind = (
+                "a whole number ≥ 0"
+                if want is int
+                else "a ratio of at least 1, e.g. 1.5"
+                if k.endswith("ratio")
+                else "a share between 0 and 1"
+            )
             raise RulesError(f"`thresholds.{k}`: {v!r} is not allowed (expected {kind})")
         kw[k] = want(v)
     return Thresholds(**kw)
 
 
-TOP_KEYS = ("calendar", "sla", "stuck_after", "end_activities", "stages", "thresholds")
+TOP_KEYS = (
+    "calendar",
+    "sla",
+    "stuck_after",
+    "end_activities",
+    "closing_activities",
+    "system_resources",
+    "stages",
+    "thresholds",
+)
 
 
 def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRules:
@@ -328,6 +379,8 @@ def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRul
         if data.get("stuck_after") is not None
         else 30.0 * DAY_SECONDS,
         end_activities=None if end is None else _names(end, "end_activities"),
+        closing_activities=_names(data.get("closing_activities"), "closing_activities"),
+        system_resources=_resources(data.get("system_resources")),
         stages=stages,
         thresholds=_parse_thresholds(data["thresholds"]) if data.get("thresholds") is not None else Thresholds(),
     )

@@ -2,9 +2,13 @@
 
 For each rule and each case with a ``from`` event: the time from the case's *first* ``from``
 event to the first ``to`` event after it (working or calendar time). A case violates the rule
-when that time exceeds ``within`` (*late*), or when it has no ``to`` event yet and the time from
-``from`` to the log's end already exceeds ``within`` (*open breach*). Compliance is
-``1 - violations / cases_checked``; open cases still within the limit count as compliant. The
+when that time exceeds ``within`` (*late*), or when it has no ``to`` event and the time from
+``from`` to the log's end already exceeds ``within`` (*open breach*). A case that closed
+(:mod:`crmflow.findings.closing`; declared end or closing activities only, not inferred ones) after
+``from`` without a ``to`` is measured up to its closing event, not to the log's end: its clock
+stopped when it closed (``closed_without_target`` counts them, ``closed_breaches`` those among
+them that had waited longer than ``within``; both are part of ``open_breaches`` / ``open_within``).
+Compliance is ``1 - violations / cases_checked``; open cases still within the limit count as compliant. The
 distribution (mean, median, p90, max, histogram) is over the completed cases; the histogram's
 bucket edges are multiples of ``within`` (0, ½, 1, 2, 5, 10 ×, then the longest time).
 
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmflow.findings.calendar import CalendarTable
+from crmflow.findings.closing import Closing
 from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import SlaRule, TimeBasis, grade
@@ -71,6 +76,8 @@ class SlaResult(JsonMixin):
     histogram: Histogram
     violating_case_ids: tuple[str, ...]
     worst: tuple[SlaViolation, ...]
+    closed_without_target: int = 0
+    closed_breaches: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``audit.json`` layout: ``from``/``to`` (Python keywords here) and a ``stats`` block."""
@@ -81,7 +88,7 @@ class SlaResult(JsonMixin):
         return d
 
 
-def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = None) -> SlaResult:
+def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = None, closing: Closing | None = None) -> SlaResult:
     """Measure one SLA rule.
 
     Parameters
@@ -92,6 +99,8 @@ def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = N
         The rule.
     calendar
         The installed working-time calendar; required when ``rule.time == "working"``.
+    closing
+        The installed closing events; without them every case without a ``to`` runs to the log's end.
     """
     store = log.store
     if rule.time == "working":
@@ -103,7 +112,10 @@ def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = N
         duration = fq.elapsed_seconds("from_ts", "to_ts")
         open_duration = fq.elapsed_seconds("from_ts", "log_end")
     tmp = store.new_name("sla")
-    store.sql(fq.sla_table(log.name, tmp, duration, open_duration), {"from": rule.from_activity, "to": rule.to_activity})
+    store.sql(
+        fq.sla_table(log.name, tmp, duration, open_duration, closing.table if closing else None),
+        {"from": rule.from_activity, "to": rule.to_activity},
+    )
     edges = [f * rule.within_s for f in EDGE_FACTORS]
     try:
         s = store.rows(fq.sla_summary(tmp, edges), {"within": rule.within_s})[0]
@@ -132,6 +144,8 @@ def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = N
         histogram=_histogram(edges, [int(s[f"b{i}"]) for i in range(len(edges))], s["max_s"]),
         violating_case_ids=tuple(w["case_id"] for w in worst),
         worst=tuple(SlaViolation(w["case_id"], w["elapsed_s"], bool(w["open"])) for w in worst[:20]),
+        closed_without_target=int(s["closed_without_target"]),
+        closed_breaches=int(s["closed_breaches"]),
     )
 
 
@@ -179,6 +193,7 @@ def sla_finding(result: SlaResult, *, lang: str = "en") -> Finding | None:
             "violations": result.violations,
             "late": result.late,
             "open_breaches": result.open_breaches,
+            "closed_breaches": result.closed_breaches,
             "compliance": result.compliance,
             "violation_rate": rate,
             "median_s": result.median_s,

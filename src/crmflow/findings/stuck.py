@@ -1,8 +1,10 @@
 """Stuck cases: open cases with no event for longer than ``stuck_after``.
 
-A case is *open* when its last activity is not an end activity. The declared ``end_activities``
-are used; without them, the log's end activities that end at least ``end_activity_share`` (5 %)
-of the cases count as end activities (see :func:`resolve_end_activities`). An open case is
+A case is *open* until its closing event (:mod:`crmflow.findings.closing`): the first event of a
+declared end activity or of a ``closing_activities`` activity, whatever follows it (a support
+ticket after the payment does not reopen a paid deal). Without declared end activities, the log's
+end activities that end at least ``end_activity_share`` (5 %) of the cases count as end activities
+(see :func:`resolve_end_activities`) and close the cases that end with them. An open case is
 *stuck* when the time from its last event to the log's end (the last timestamp of the whole log)
 is longer than ``stuck_after``.
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crmflow.findings.closing import Closing
 from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
@@ -40,12 +43,21 @@ def resolve_end_activities(log: EventLog, rules: AuditRules) -> EndActivities:
     return EndActivities(found, inferred=True)
 
 
+def install_closing(log: EventLog, rules: AuditRules, ends: EndActivities | None = None) -> Closing:
+    """The closing event of each case under ``rules`` (drop it with :meth:`Closing.drop`)."""
+    ends = ends or resolve_end_activities(log, rules)
+    declared = () if ends.inferred else ends.activities
+    first = tuple(dict.fromkeys((*declared, *rules.closing_activities)))
+    return Closing.install(log, first=first, last=ends.activities if ends.inferred else ())
+
+
 def find_stuck_cases(
     log: EventLog,
     rules: AuditRules,
     *,
     lang: str = "en",
     ends: EndActivities | None = None,
+    closing: Closing | None = None,
 ) -> list[Finding]:
     """Open cases idle for longer than ``rules.stuck_after_s`` before the log's end.
 
@@ -59,6 +71,8 @@ def find_stuck_cases(
         Language of titles and descriptions.
     ends
         Pre-resolved end activities (default: :func:`resolve_end_activities`).
+    closing
+        The installed closing events (default: installed here from ``rules`` and ``ends``).
 
     Returns
     -------
@@ -67,13 +81,15 @@ def find_stuck_cases(
         cases by their last activity; the case ids are the longest idle first.
     """
     ends = ends or resolve_end_activities(log, rules)
-    if ends.inferred and not ends.activities:
+    if ends.inferred and not ends.activities and not rules.closing_activities:
         return []
+    own = closing is None
+    closing = closing or install_closing(log, rules, ends)
     store = log.store
     tmp = store.new_name("st")
     p = {"after": rules.stuck_after_s}
-    store.sql(fq.open_cases_table(log.name, tmp), {"ends": list(ends.activities)})
     try:
+        store.sql(fq.open_cases_table(log.name, tmp, closing.table))
         s = store.rows(fq.stuck_summary(tmp), p)[0]
         if not s["stuck"]:
             return []
@@ -82,6 +98,8 @@ def find_stuck_cases(
         ids = [r["case_id"] for r in store.rows(fq.stuck_cases(tmp), {**p, "limit": EVIDENCE_LIMIT})]
     finally:
         store.sql(fq.drop_table(tmp))
+        if own:
+            closing.drop()
     n_cases = log.n_cases
     words = {
         "count": s["stuck"],
@@ -104,6 +122,8 @@ def find_stuck_cases(
                 "cases": n_cases,
                 "share_of_cases": s["stuck"] / n_cases,
                 "share_of_open": s["stuck"] / s["open_cases"],
+                "closed_cases": closing.closed_cases,
+                "cases_continuing_after_closing": closing.cases_after,
                 "stuck_after_s": rules.stuck_after_s,
                 "mean_idle_s": s["mean_idle_s"],
                 "median_idle_s": s["median_idle_s"],

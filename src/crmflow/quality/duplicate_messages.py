@@ -31,6 +31,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{a} and {b} are probably one record (probability {p}, match weight {w:+.1f}): {details}",
         "ru": "{a} и {b} — вероятно, одна запись (вероятность {p}, вес совпадения {w:+.1f}): {details}",
     },
+    "rejected.different_people": {
+        "en": "{a} and {b} are not one record although they score {p}: the first names clearly differ and no "
+        "e-mail or personal INN agrees — two people sharing a phone or a company (family, colleagues): {details}",
+        "ru": "{a} и {b} — не одна запись, хотя оценка {p}: имена явно различаются, а e-mail или личный ИНН не "
+        "совпадают — это два человека с общим телефоном или компанией (семья, коллеги): {details}",
+    },
+    "rejected.company_only": {
+        "en": "{a} and {b} are not one record although they score {p}: only their company agrees (its name, INN "
+        "or e-mail domain) — colleagues, not one person; no name, personal phone, e-mail or INN agrees: {details}",
+        "ru": "{a} и {b} — не одна запись, хотя оценка {p}: совпадает только компания (название, ИНН или домен "
+        "почты) — это коллеги, а не один человек; ни ФИО, ни личный телефон, e-mail или ИНН не совпадают: {details}",
+    },
     "field": {"en": "{field} {level} ({w:+.1f})", "ru": "{field}: {level} ({w:+.1f})"},
     "field_no_weight": {"en": "{field} {level}", "ru": "{field}: {level}"},
     "most_complete": {

@@ -82,9 +82,13 @@ class DuplicatePair(JsonMixin):
     probability: float
     agreements: dict[str, str]
     field_weights: dict[str, float] = field(default_factory=dict)
+    #: Why a pair scoring at or above the threshold is *not* a duplicate (``different_people``,
+    #: ``company_only``); None for a duplicate.
+    rejected: str | None = None
 
     def explain(self, lang: str = "en") -> str:
-        """One sentence: which fields agreed, at which level, with which weight."""
+        """One sentence: which fields agreed, at which level, with which weight — and, for a rejected
+        pair, why it is not a duplicate."""
         parts = []
         for f, level in self.agreements.items():
             w = self.field_weights.get(f)
@@ -92,7 +96,7 @@ class DuplicatePair(JsonMixin):
             parts.append(text(MESSAGES, key, lang, field=field_name(f, lang), level=level_name(level, lang), w=w or 0.0))
         return text(
             MESSAGES,
-            "pair",
+            "pair" if self.rejected is None else f"rejected.{self.rejected}",
             lang,
             a=self.id_a,
             b=self.id_b,
@@ -154,11 +158,28 @@ class DuplicateReport(JsonMixin):
     pair_budget: int = 0
     max_key_records: int = DEFAULT_MAX_KEY_RECORDS
     warnings: list[DuplicateWarning] = field(default_factory=list)
+    #: Pairs that scored at or above the threshold but are not duplicates, each with its reason
+    #: (:attr:`DuplicatePair.rejected`): two people sharing a phone or only a company.
+    rejected: list[DuplicatePair] = field(default_factory=list)
 
     @property
     def duplicate_records(self) -> int:
         """Records that would disappear if every merge were applied."""
         return sum(len(c) - 1 for c in self.clusters)
+
+
+#: Entity names of organisations (their name column is the company's name, their INN its own).
+_COMPANY_WORDS = ("compan", "account", "organi", "firm", "legal", "компан", "организац", "контрагент", "юрлиц", "фирм")
+
+
+def _is_company(entity: str) -> bool:
+    """Whether an entity table holds organisations rather than people (by its name).
+
+    >>> _is_company("companies"), _is_company("Компании"), _is_company("contact")
+    (True, True, False)
+    """
+    name = entity.lower()
+    return any(w in name for w in _COMPANY_WORDS)
 
 
 def _id_key(value: str) -> tuple[int, int, str]:
@@ -238,6 +259,33 @@ def _merge(cluster: list[str], rows: dict[str, dict[str, Any]], compared: list[s
     )
 
 
+def _pairs(rows: list[dict[str, Any]], compared: list[str], levels: dict[str, list[str]]) -> list[DuplicatePair]:
+    """Scored pairs (splink's rows) as explained pairs, sorted by ids."""
+    pairs = []
+    for row in rows:
+        a, b = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
+        agreements, weights = {}, {}
+        for f in compared:
+            gamma = row.get(f"gamma_{f}")
+            agreements[f] = "missing" if gamma is None or gamma < 0 else levels[f][gamma]
+            w = row.get(f"mw_{f}")
+            if w is not None and agreements[f] != "missing":
+                weights[f] = round(float(w), 3)
+        pairs.append(
+            DuplicatePair(
+                id_a=a,
+                id_b=b,
+                match_weight=round(float(row["match_weight"]), 3),
+                probability=float(row["match_probability"]),
+                agreements=agreements,
+                field_weights=weights,
+                rejected=row.get("crmflow_rejected"),
+            )
+        )
+    pairs.sort(key=lambda p: (p.id_a, p.id_b))
+    return pairs
+
+
 def find_duplicates(
     store: EventStore,
     table: str,
@@ -299,7 +347,8 @@ def find_duplicates(
     step(f"{entity}: normalising phones, e-mails, names, INN")
     records = read_records(store, table, id_column=id_column, fields=fields)
     mapped = fields.mapped()
-    compared = active_fields(list(mapped))
+    people = False if _is_company(entity) else None
+    compared = active_fields(list(mapped), people=people)
     if records.num_rows < 2 or not compared:
         return DuplicateReport(entity=entity, records=records.num_rows, clusters=[], pairs=[], merges=[], threshold=threshold)
     step(f"{entity}: learning the linkage model and scoring pairs")
@@ -310,6 +359,7 @@ def find_duplicates(
         settings=store.settings,
         max_key_records=max_key_records,
         max_pairs_per_record=max_pairs_per_record,
+        people=people,
     )
     step(f"{entity}: clusters and merge proposals")
     groups: dict[Any, list[str]] = {}
@@ -318,27 +368,8 @@ def find_duplicates(
     ):
         groups.setdefault(cid, []).append(str(uid))
     clusters = sorted(sorted(g) for g in groups.values())
-    pairs = []
-    for row in result.pairs.to_pylist():
-        a, b = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
-        agreements, weights = {}, {}
-        for f in compared:
-            gamma = row.get(f"gamma_{f}")
-            agreements[f] = "missing" if gamma is None or gamma < 0 else result.levels[f][gamma]
-            w = row.get(f"mw_{f}")
-            if w is not None and agreements[f] != "missing":
-                weights[f] = round(float(w), 3)
-        pairs.append(
-            DuplicatePair(
-                id_a=a,
-                id_b=b,
-                match_weight=round(float(row["match_weight"]), 3),
-                probability=float(row["match_probability"]),
-                agreements=agreements,
-                field_weights=weights,
-            )
-        )
-    pairs.sort(key=lambda p: (p.id_a, p.id_b))
+    pairs = _pairs(result.pairs.to_pylist(), compared, result.levels)
+    rejected = _pairs(result.rejected.to_pylist() if result.rejected is not None else [], compared, result.levels)
     in_cluster = {i for c in clusters for i in c}
     raw_cols = [c for c in records.column_names if c.startswith("raw_")]
     rows: dict[str, dict[str, Any]] = {}
@@ -375,4 +406,5 @@ def find_duplicates(
         pair_budget=plan.pair_budget if plan else 0,
         max_key_records=max_key_records,
         warnings=warnings,
+        rejected=rejected,
     )

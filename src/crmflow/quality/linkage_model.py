@@ -93,8 +93,10 @@ COMPARISONS: dict[str, tuple[tuple[str, ...], str, tuple[Level, ...]]] = {
         Level("typo", "damerau_levenshtein(middle_k_l, middle_k_r) <= 1", 0.1, 0.01),
         Level("different", "ELSE", 0.1, 0.94),
     )),
-    "company": (("company",), "company_k_l IS NULL OR company_k_r IS NULL", (
-        Level("exact", "company_k_l = company_k_r", 0.6, 0.01),
+    # the company of a person: its name, or on a table of people its INN or e-mail domain (org_*)
+    "company": (("company",), "(company_k_l IS NULL AND org_inn_l IS NULL AND org_domain_l IS NULL) OR "
+                "(company_k_r IS NULL AND org_inn_r IS NULL AND org_domain_r IS NULL)", (
+        Level("exact", "company_k_l = company_k_r OR org_inn_l = org_inn_r OR org_domain_l = org_domain_r", 0.6, 0.01),
         Level("typo", _jw("company_k_l", "company_k_r", 0.92), 0.1, 0.01),
         Level("different", "ELSE", 0.3, 0.98),
     )),
@@ -123,15 +125,30 @@ class LinkageResult:
     plan: BlockingPlan | None = None
     warnings: tuple[str, ...] = ()  # codes of duplicate_messages.MESSAGES, e.g. "training_failed"
     training_error: str | None = None
+    #: Pairs at or above the threshold that were rejected, with ``crmflow_rejected`` the reason
+    #: (``different_people``: unlike first names, ``company_only``: only the company agrees).
+    rejected: pa.Table | None = None
 
     @property
     def frequent(self) -> list[FrequentValue]:
         return self.plan.frequent if self.plan else []
 
 
-def active_fields(mapped: Sequence[str]) -> list[str]:
-    """The comparisons that apply, given the mapped logical fields."""
-    return [f for f, (needs, _, _) in COMPARISONS.items() if any(n in mapped for n in needs)]
+_PERSON = ("name", "first_name", "last_name")
+
+
+def active_fields(mapped: Sequence[str], *, people: bool | None = None) -> list[str]:
+    """The comparisons that apply, given the mapped logical fields.
+
+    On a table of people the company comparison also applies without a company column when an INN
+    or an e-mail is mapped: a 10-digit INN and a corporate e-mail domain name the employer.
+    """
+    person = any(n in mapped for n in _PERSON) if people is None else people
+    out = []
+    for f, (needs, _, _) in COMPARISONS.items():
+        if any(n in mapped for n in needs) or (f == "company" and person and any(n in mapped for n in ("inn", "email"))):
+            out.append(f)
+    return out
 
 
 def _settings(fields: list[str], prior: float, blocks: list[str]) -> dict[str, Any]:
@@ -178,6 +195,33 @@ def _level_names(linker: Any) -> dict[str, list[str]]:
                 names[level.comparison_vector_value] = level.label_for_charts
         levels[comparison.output_column_name] = [names[i] for i in sorted(names)]
     return levels
+
+
+#: Levels at which a personal field agrees (the company comparison is not personal).
+_PERSONAL_AGREEMENT = {
+    "name": ("exact", "swapped", "same_words", "typo"),
+    "phone": ("exact",),
+    "email": ("exact", "same_local_part", "typo"),
+    "inn": ("exact",),
+}
+
+
+def _company_only_sql(levels: dict[str, list[str]], people: bool = True) -> str | None:
+    """Pairs of people whose only agreement is their company (name, INN, e-mail domain).
+
+    Colleagues share the company's INN, name, domain and often an office line; none of that says two
+    records are one *person*. On a table of people a pair is a duplicate only when a personal field
+    agrees too: the name (exactly, swapped, same words or with a typo), the phone, the e-mail or a
+    personal (12-digit) INN.
+    """
+    if "name" not in levels or "company" not in levels or not people:
+        return None
+    agree = []
+    for f, names in _PERSONAL_AGREEMENT.items():
+        if f in levels:
+            idx = ", ".join(str(levels[f].index(x)) for x in names)
+            agree.append(f"coalesce(gamma_{f} IN ({idx}), FALSE)")
+    return "NOT (" + " OR ".join(agree) + ")"
 
 
 def _conflicting_names_sql(levels: dict[str, list[str]]) -> str | None:
@@ -230,6 +274,7 @@ def run_linkage(
     settings: Settings | None = None,
     max_key_records: int = 50,
     max_pairs_per_record: int = 50,
+    people: bool | None = None,
 ) -> LinkageResult:
     """Normalise ``raw`` (from :func:`read_records`), score candidate pairs and cluster them at ``threshold``.
 
@@ -256,7 +301,7 @@ def run_linkage(
         con.execute(f"SET temp_directory = '{spill.name}'")
         if settings.threads > 0:
             con.execute(f"SET threads = {int(settings.threads)}")
-        n = build_records(con, raw, table="crmflow_records")
+        n = build_records(con, raw, table="crmflow_records", people=people)
         plan = plan_blocking(
             con, table="crmflow_records", fields=fields, max_key_records=max_key_records, max_pairs=max_pairs_per_record * n
         )
@@ -289,9 +334,17 @@ def run_linkage(
         levels = _level_names(linker)
         try:
             predictions = linker.inference.predict(threshold_match_probability=threshold)
-            veto = _conflicting_names_sql(levels)
-            if veto:
-                predictions = predictions.query_sql(f"SELECT * FROM {{this}} WHERE NOT ({veto})")
+            checks = (
+                ("different_people", _conflicting_names_sql(levels)),
+                ("company_only", _company_only_sql(levels, people is not False)),
+            )
+            vetoes = [(code, sql) for code, sql in checks if sql]
+            rejected = None
+            if vetoes:
+                reason = "CASE " + " ".join(f"WHEN coalesce({sql}, FALSE) THEN '{code}'" for code, sql in vetoes) + " END"
+                judged = predictions.query_sql(f"SELECT *, {reason} AS crmflow_rejected FROM {{this}}")
+                rejected = judged.query_sql("SELECT * FROM {this} WHERE crmflow_rejected IS NOT NULL").as_pyarrow_table()
+                predictions = judged.query_sql("SELECT * EXCLUDE (crmflow_rejected) FROM {this} WHERE crmflow_rejected IS NULL")
             clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
                 predictions, threshold_match_probability=threshold
             )
@@ -314,6 +367,7 @@ def run_linkage(
         ).to_arrow_table()
         return LinkageResult(
             pairs=pairs,
+            rejected=rejected,
             clusters=cluster_table,
             levels=levels,
             trained=trained,

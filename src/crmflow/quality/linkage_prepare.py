@@ -19,6 +19,17 @@ by joins in DuckDB:
   leading zero lost by Excel restored;
 * company → :func:`crmflow.quality.transliterate.company_key` (legal forms and quotes dropped).
 
+On a table of **people** (a name column is mapped), identifiers of the person's *company* are kept
+apart from the person's own (:data:`KEY_COLUMNS` ``org_inn``, ``org_domain``): colleagues share them,
+so they are evidence only together with a personal field (:mod:`crmflow.quality.linkage_model`):
+
+* a 10-digit INN is a legal entity's (the employer's): it moves from ``inn_n`` to ``org_inn``; a
+  12-digit INN is a person's (an individual or a sole proprietor) and stays;
+* a role mailbox (``info@``, ``office@``, ``sales@``, ``zakaz@``…, :data:`ROLE_MAILBOXES`) is the
+  company's, not the person's: it is not compared as a personal e-mail (``email_n`` empty);
+* the domain of a corporate e-mail (not a public mail service of :data:`PUBLIC_MAIL_DOMAINS`) names
+  the company: ``org_domain``.
+
 A *placeholder* — a value typed only because the CRM demanded one (``+7 000 000-00-00``,
 ``89999999999``, ``0``, ``-``, ``нет``, ``n/a``, ``test@test.ru``…, see :func:`is_placeholder`) — is
 treated as empty, and the records holding each one are counted in the table ``crmflow_placeholders``.
@@ -96,6 +107,22 @@ PLACEHOLDER_DOMAINS = frozenset(
         "noemail.ru",
     }
 )
+#: Mailboxes of a company's function, not of a person (compared lower-cased, before ``+tag``).
+ROLE_MAILBOXES = frozenset({
+    "info", "office", "sales", "sale", "mail", "post", "zakaz", "order", "orders", "support", "help", "admin",
+    "buh", "buhgalter", "buhgalteria", "accounting", "hr", "reception", "secretary", "priemnaya", "manager",
+    "contact", "contacts", "kontakt", "hello", "team", "director", "dir", "marketing", "pr", "press", "service",
+    "servis", "client", "clients", "shop", "store", "noreply", "no-reply", "tender", "tenders", "snab", "it",
+    "job", "jobs", "hr-team", "feedback", "billing", "finance", "legal", "logistics", "sklad", "dostavka",
+})  # fmt: skip
+#: Public mail services: their domain says nothing about the employer.
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "mail.ru", "bk.ru", "inbox.ru", "list.ru", "internet.ru", "yandex.ru", "ya.ru", "gmail.com", "googlemail.com",
+    "rambler.ru", "lenta.ru", "ro.ru", "autorambler.ru", "myrambler.ru", "outlook.com", "hotmail.com", "live.com",
+    "msn.com", "yahoo.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "mail.com",
+    "gmx.com", "gmx.de", "ukr.net", "tut.by", "mail.kz", "qip.ru", "nm.ru", "pochta.ru", "yandex.com", "yandex.by",
+    "yandex.kz", "yandex.ua", "vk.com",
+})  # fmt: skip
 _RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local")
 _SEQUENCES = ("0123456789", "1234567890", "9876543210")
 _PATRONYMIC = re.compile(r"(вич|вна|ична|инична|ич|vich|vna|ichna|inichna|ich)$", re.IGNORECASE)
@@ -240,7 +267,7 @@ def split_full_name(value: str | None) -> tuple[str | None, str | None, str | No
 
 #: Columns of the prepared table that the linkage model compares.
 KEY_COLUMNS = ("phone_n", "email_n", "email_local", "email_digits", "inn_n", "first_k", "last_k", "middle_k",
-               "name_full_k", "company_k")  # fmt: skip
+               "name_full_k", "company_k", "org_inn", "org_domain")  # fmt: skip
 
 _NAME_PARTS = ("last_name", "first_name", "middle_name", "name")
 
@@ -323,11 +350,15 @@ def _name_keys(last: str | None, first: str | None, middle: str | None, full: st
     return last_k, first_k, middle_k, both
 
 
-def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str = "crmflow_records") -> int:
+def build_records(
+    con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str = "crmflow_records", people: bool | None = None
+) -> int:
     """Create ``table`` in ``con``: ``unique_id`` plus the key columns of :data:`KEY_COLUMNS`.
 
     Each *distinct* raw value is normalised once in Python (libphonenumber, the name key); the
-    per-record table is built by joins in DuckDB. Returns the number of records.
+    per-record table is built by joins in DuckDB. Returns the number of records. ``people`` says
+    whether the records are people (company identifiers kept apart, see the module docstring); by
+    default they are when a name column is mapped.
     """
     con.register("crmflow_raw", raw)
     have = {c[4:] for c in raw.column_names if c.startswith("raw_")}
@@ -387,10 +418,27 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
         cols += ["map_name.last_k", "map_name.first_k", "map_name.middle_k", "map_name.name_full_k"]
     else:
         cols += [f"NULL::VARCHAR AS {k}" for k in ("last_k", "first_k", "middle_k", "name_full_k")]
+    person = bool(parts) if people is None else people  # people: company identifiers kept apart
+    con.register("crmflow_role_mailboxes", pa.table({"v": pa.array(sorted(ROLE_MAILBOXES), type=pa.string())}))
+    con.register("crmflow_public_mail", pa.table({"v": pa.array(sorted(PUBLIC_MAIL_DOMAINS), type=pa.string())}))
+    if person:
+        split = (
+            "CASE WHEN length(inn_n) = 10 THEN NULL ELSE inn_n END AS inn_n, "
+            "CASE WHEN length(inn_n) = 10 THEN inn_n END AS org_inn, "
+            "CASE WHEN split_part(split_part(email_n, '@', 1), '+', 1) IN (SELECT v FROM crmflow_role_mailboxes) "
+            "THEN NULL ELSE email_n END AS email_n, "
+            "CASE WHEN split_part(email_n, '@', 2) NOT IN (SELECT v FROM crmflow_public_mail) "
+            "THEN split_part(email_n, '@', 2) END AS org_domain"
+        )
+    else:
+        split = "inn_n, NULL::VARCHAR AS org_inn, email_n, NULL::VARCHAR AS org_domain"
     con.execute(
-        f"CREATE TABLE {table} AS SELECT unique_id, {', '.join(cols)}, "
-        "split_part(email_n, '@', 1) AS email_local, regexp_replace(email_n, '[^0-9]', '', 'g') AS email_digits "
-        f"FROM crmflow_raw {' '.join(joins)}"
+        f"CREATE TABLE {table} AS SELECT * EXCLUDE (inn_n, email_n), {split} "
+        f"FROM (SELECT unique_id, {', '.join(cols)} FROM crmflow_raw {' '.join(joins)})"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT *, split_part(email_n, '@', 1) AS email_local, "
+        f"regexp_replace(email_n, '[^0-9]', '', 'g') AS email_digits FROM {table}"
     )
     _mapping(con, "map_placeholder", [v for _, v in placeholders], {"field": [f for f, _ in placeholders]})
     con.execute("CREATE OR REPLACE TABLE crmflow_placeholders (field VARCHAR, value VARCHAR, records BIGINT)")
@@ -400,7 +448,13 @@ def build_records(con: duckdb.DuckDBPyConnection, raw: pa.Table, *, table: str =
             f"ON field = ? AND v = {_text_sql('raw_' + field)} GROUP BY v",
             [field, field],
         )
-    for name in ("crmflow_raw", "map_placeholder", *(f"map_{f}" for f in ("phone", "email", "inn", "company", "name"))):
+    for name in (
+        "crmflow_raw",
+        "map_placeholder",
+        "crmflow_role_mailboxes",
+        "crmflow_public_mail",
+        *(f"map_{f}" for f in ("phone", "email", "inn", "company", "name")),
+    ):
         with contextlib.suppress(duckdb.Error):
             con.unregister(name)
     return int(con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])

@@ -201,6 +201,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "findings.count": {"en": "{n} findings", "ru": "Выводов: {n}"},
     "findings.evidence": {"en": "Evidence", "ru": "Подтверждение"},
     "findings.evidence_cases": {"en": "Cases ({shown} of {total})", "ru": "Случаи ({shown} из {total})"},
+    "findings.full_list": {
+        "en": "Every case ({rows}) with the values that made it evidence (rows with key “{subject}”):",
+        "ru": "Все случаи ({rows}) со значениями, по которым они попали в подтверждение (строки с ключом «{subject}»):",
+    },
     "findings.evidence_resources": {"en": "Resources", "ru": "Исполнители"},
     "findings.evidence_activities": {"en": "Activities", "ru": "Действия"},
     "severity.high": {"en": "high", "ru": "высокая"},

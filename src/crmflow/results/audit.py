@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, Self, Union
 
 from crmflow.errors import InputError
+from crmflow.findings.evidence import EvidenceTable
 from crmflow.findings.funnel import FunnelResult
 from crmflow.findings.model import Finding, FindingMetrics
 from crmflow.findings.sla import SlaResult
@@ -71,6 +72,7 @@ SECTIONS = (
     "bpmn",
     "rules",
     "warnings",
+    "evidence",
     "quality",
     "objects",
 )
@@ -82,7 +84,8 @@ class AuditDocument:
 
     ``sources`` is ``audit.json``'s ``input.sources`` and ``log_summary`` its ``log``; ``quality`` (the
     data-quality summary, read by :func:`crmflow.quality.summary.quality_view`), and ``rules`` (the audit rules as
-    applied) are kept as the documents they are; ``objects`` is the case-object summary of
+    applied) are kept as the documents they are; ``evidence`` says where every case behind every finding
+    is listed (:class:`~crmflow.findings.evidence.EvidenceTable`); ``objects`` is the case-object summary of
     :func:`crmflow.audit_tables`; sections added later (``conformance``…) are kept in ``extra``.
     """
 
@@ -107,6 +110,8 @@ class AuditDocument:
     bpmn: BpmnSection | None = None
     rules: Mapping[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    #: Where the complete evidence is (the store table, rows per finding, ``findings.csv``), or None.
+    evidence: EvidenceTable | None = None
     quality: Mapping[str, Any] | None = None
     objects: CaseObjectSummary | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -225,6 +230,9 @@ def revive(tp: Any, value: Any) -> Any:
         item = typing.get_args(tp)[0]
         return tuple(revive(item, v) for v in value or ())
     if origin in (dict, Mapping) or tp in (dict, Mapping):
+        key_value = typing.get_args(tp)
+        if key_value and key_value[0] is int:  # JSON writes integer keys as strings: {"1": 12} -> {1: 12}
+            return {int(k): revive(key_value[1], v) for k, v in (value or {}).items()}
         return dict(value or {})
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         return _revive_dataclass(tp, value or {})

@@ -316,56 +316,140 @@ WHERE rk <= $limit ORDER BY x, y, rk
 # --------------------------------------------------------------------------- workload
 
 
-def workload(log: str) -> str:
-    """Per activity: events with a resource, resources, top resource share and bus factor.
-
-    The bus factor is the least number of resources that together handle at least half of the
-    activity's events.
-    """
-    return f"""
-WITH ar AS (
-    SELECT activity, resource, count(*)::BIGINT AS n FROM {ev(log)}
-    WHERE resource IS NOT NULL GROUP BY ALL
-), r AS (
-    SELECT *, sum(n) OVER (PARTITION BY activity) AS total,
-           {_top("activity", "n DESC, resource")} AS rk,
-           sum(n) OVER (PARTITION BY activity ORDER BY n DESC, resource
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
-    FROM ar
+#: A resource that names a person: not empty, not a placeholder such as ``-``, ``?`` or ``n/a``.
+PERSON = (
+    "(resource IS NOT NULL AND regexp_matches(resource, '[\\p{L}\\p{N}]') "
+    "AND lower(trim(resource)) NOT IN ('n/a', 'na', 'none', 'null', 'unknown', 'нет', 'неизвестно'))"
 )
-SELECT activity, any_value(total)::BIGINT AS events, count(*)::BIGINT AS resources,
-       max(n)::DOUBLE / any_value(total) AS top_share,
-       min(rk) FILTER (WHERE 2 * cum >= total)::BIGINT AS bus_factor,
-       list(resource ORDER BY rk) FILTER (WHERE rk <= 5) AS top_resources,
-       list(n ORDER BY rk) FILTER (WHERE rk <= 5) AS top_counts
-FROM r GROUP BY activity ORDER BY events DESC, activity
+
+
+def workload_counts(log: str) -> str:
+    """Events per (activity, role, resource) with a known person not in ``$system`` (summary-sized)."""
+    return f"""
+SELECT activity, role, resource, count(*)::BIGINT AS n FROM {ev(log)}
+WHERE {PERSON} AND resource NOT IN (SELECT unnest($system::VARCHAR[]))
+GROUP BY ALL ORDER BY activity, role NULLS FIRST, n DESC, resource
+"""
+
+
+def group_case_counts(log: str) -> str:
+    """Cases with each (activity, role) key of ``$acts``/``$roles`` (a NULL role: events without one)."""
+    return f"""
+WITH k AS (SELECT unnest($acts::VARCHAR[]) AS activity, unnest($roles::VARCHAR[]) AS role)
+SELECT k.activity, k.role, count(DISTINCT e.cid)::BIGINT AS cases FROM {ev(log)} e
+JOIN k ON e.activity = k.activity AND e.role IS NOT DISTINCT FROM k.role GROUP BY ALL
 """
 
 
 def workload_cases(log: str) -> str:
-    """Per (activity, resource) key, cases where the resource did the activity (parameters: acts, res)."""
+    """Per (activity, role, resource) key, cases where the resource did the activity in that role
+    (parameters: acts, roles, res; a NULL role matches events without a role)."""
     return f"""
-WITH k AS (SELECT unnest($acts::VARCHAR[]) AS activity, unnest($res::VARCHAR[]) AS resource),
-c AS (SELECT DISTINCT e.activity, e.case_id FROM {ev(log)} e JOIN k USING (activity, resource))
-SELECT activity, case_id, cases FROM (
-    SELECT *, {_top("activity", "case_id")} AS rk, count(*) OVER (PARTITION BY activity) AS cases FROM c
-) WHERE rk <= $limit ORDER BY activity, rk
+WITH k AS (
+    SELECT unnest($acts::VARCHAR[]) AS activity, unnest($roles::VARCHAR[]) AS role, unnest($res::VARCHAR[]) AS resource
+), c AS (
+    SELECT DISTINCT k.activity, k.role, e.case_id FROM {ev(log)} e
+    JOIN k ON e.activity = k.activity AND e.resource = k.resource AND e.role IS NOT DISTINCT FROM k.role
+)
+SELECT activity, role, case_id, cases FROM (
+    SELECT *, {_top("activity, role", "case_id")} AS rk, count(*) OVER (PARTITION BY activity, role) AS cases FROM c
+) WHERE rk <= $limit ORDER BY activity, role, rk
 """
+
+
+def person_role_counts(log: str) -> str:
+    """Events per (resource, role) with both known, each person's most frequent role first."""
+    return f"""
+SELECT resource, role, count(*)::BIGINT AS n FROM {ev(log)}
+WHERE {PERSON} AND role IS NOT NULL AND resource NOT IN (SELECT unnest($system::VARCHAR[]))
+GROUP BY ALL ORDER BY resource, n DESC, role
+"""
+
+
+def person_cases(log: str) -> str:
+    """Cases where ``$res`` did any event: their number and the first ``$limit`` (by case id)."""
+    return f"""
+WITH c AS (SELECT DISTINCT case_id FROM {ev(log)} WHERE resource = $res)
+SELECT case_id, count(*) OVER () AS cases FROM c ORDER BY case_id LIMIT $limit
+"""
+
+
+# --------------------------------------------------------------------------- closed cases
+
+
+def closing_table(log: str, tmp: str) -> str:
+    """Per closed case, its closing event: the first event of an activity in ``$first``, or its last
+    event when that is an activity in ``$last`` (into a temp table)."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+SELECT cid, any_value(case_id) AS case_id, min(pos) AS close_pos, arg_min(ts, pos) AS close_ts,
+       arg_min(activity, pos) AS close_activity,
+       arg_min(activity IN (SELECT unnest($first::VARCHAR[])), pos) AS declared
+FROM {ev(log)}
+WHERE activity IN (SELECT unnest($first::VARCHAR[])) OR (is_last AND activity IN (SELECT unnest($last::VARCHAR[])))
+GROUP BY cid
+"""
+
+
+def closing_summary(log: str, closing: str) -> str:
+    """Closed cases, and the events (and their cases) that come after a case's closing event."""
+    return f"""
+SELECT (SELECT count(*) FROM {table_name(closing)})::BIGINT AS closed,
+       coalesce(sum(c.n_events - 1 - k.close_pos), 0)::BIGINT AS events_after,
+       count(*) FILTER (WHERE c.n_events - 1 > k.close_pos)::BIGINT AS cases_after
+FROM {table_name(closing)} k JOIN {cs(log)} c USING (cid)
+"""
+
+
+def before_closing(log: str, closing: str) -> str:
+    """Filter condition over ``ev_<log>``: the events of the process -- up to and including their case's
+    closing event, and after it only repeats of an activity the case did up to closing (a reopened
+    ticket is the process again; a support ticket after the payment is another process)."""
+    e = ev(log)
+    k = table_name(closing)
+    return (
+        f"pos <= coalesce((SELECT k.close_pos FROM {k} k WHERE k.cid = {e}.cid), pos) "
+        f"OR EXISTS (SELECT 1 FROM {e} b JOIN {k} k ON k.cid = b.cid "
+        f"WHERE b.cid = {e}.cid AND b.act = {e}.act AND b.pos <= k.close_pos)"
+    )
+
+
+def after_closing_other(log: str, closing: str) -> str:
+    """Events after their case's closing event of activities the case had not done up to closing."""
+    k = table_name(closing)
+    return f"""
+WITH seen AS (
+    SELECT DISTINCT b.cid, b.act FROM {ev(log)} b JOIN {k} k USING (cid) WHERE b.pos <= k.close_pos
+)
+SELECT count(*)::BIGINT AS events, count(DISTINCT e.cid)::BIGINT AS cases
+FROM {ev(log)} e JOIN {k} k USING (cid) LEFT JOIN seen s ON s.cid = e.cid AND s.act = e.act
+WHERE e.pos > k.close_pos AND s.cid IS NULL
+"""
+
+
+def drop_log(log: str) -> list[str]:
+    """Statements that remove a derived log (its tables and its ingestion rows)."""
+    return [
+        f"DROP TABLE IF EXISTS {ev(log)}",
+        f"DROP TABLE IF EXISTS {cs(log)}",
+        f"DROP TABLE IF EXISTS ac_{table_name(log)}",
+        f"DELETE FROM ingestions WHERE log_name = '{table_name(log)}'",
+    ]
 
 
 # --------------------------------------------------------------------------- stuck cases
 
 
-def open_cases_table(log: str, tmp: str) -> str:
-    """Cases whose last activity is not an end activity ($ends), with their idle time and age."""
+def open_cases_table(log: str, tmp: str, closing: str) -> str:
+    """Cases without a closing event (``closing`` table of :func:`closing_table`), with idle time and age."""
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
 WITH m AS (SELECT max(end_ts) AS log_end FROM {cs(log)})
 SELECT c.case_id, e.activity AS last_activity, e.resource AS last_resource, c.end_ts AS last_ts,
        (epoch_us(m.log_end) - epoch_us(c.end_ts)) / 1e6 AS idle_s,
        (epoch_us(m.log_end) - epoch_us(c.start_ts)) / 1e6 AS age_s
-FROM {ev(log)} e JOIN {cs(log)} c USING (case_id), m
-WHERE e.is_last AND e.activity NOT IN (SELECT unnest($ends::VARCHAR[]))
+FROM {ev(log)} e JOIN {cs(log)} c USING (cid), m
+WHERE e.is_last AND c.cid NOT IN (SELECT cid FROM {table_name(closing)})
 """
 
 
@@ -404,12 +488,19 @@ SELECT case_id FROM {table_name(tmp)} WHERE idle_s > $after ORDER BY idle_s DESC
 # --------------------------------------------------------------------------- SLA
 
 
-def sla_table(log: str, tmp: str, duration: str, open_duration: str) -> str:
+def sla_table(log: str, tmp: str, duration: str, open_duration: str, closing: str | None = None) -> str:
     """Per case with a ``$from`` event: the first one, the first ``$to`` event after it, durations.
 
     ``duration`` and ``open_duration`` are SQL expressions over ``from_ts``, ``to_ts`` and ``log_end``
-    (elapsed or working seconds); ``open_s`` is the time from ``from_ts`` to the log's end.
+    (elapsed or working seconds); ``open_s`` is the time from ``from_ts`` to the log's end, or to the
+    case's closing event (table ``closing``, declared closing activities only) when the case closed
+    after ``from`` without a ``to``: the clock stops when the case closes (``closed`` is true for those).
     """
+    closed = (
+        f"SELECT case_id, close_pos, close_ts FROM {table_name(closing)} WHERE declared"
+        if closing
+        else "SELECT NULL::VARCHAR AS case_id, NULL::INTEGER AS close_pos, NULL::TIMESTAMPTZ AS close_ts WHERE FALSE"
+    )
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
 WITH f AS (
@@ -420,8 +511,14 @@ WITH f AS (
     FROM f JOIN {ev(log)} e ON e.case_id = f.case_id AND e.pos > f.from_pos
     WHERE e.activity = $to GROUP BY f.case_id
 ), m AS (SELECT max(end_ts) AS log_end FROM {cs(log)}),
-p AS (SELECT f.case_id, f.from_ts, t.to_ts, m.log_end FROM f LEFT JOIN t USING (case_id), m)
-SELECT case_id, from_ts, to_ts,
+k AS ({closed}),
+p AS (
+    SELECT f.case_id, f.from_ts, t.to_ts,
+           coalesce(t.to_ts IS NULL AND k.close_pos >= f.from_pos, FALSE) AS closed,
+           CASE WHEN t.to_ts IS NULL AND k.close_pos >= f.from_pos THEN k.close_ts ELSE m.log_end END AS log_end
+    FROM f LEFT JOIN t USING (case_id) LEFT JOIN k USING (case_id), m
+)
+SELECT case_id, from_ts, to_ts, closed,
        CASE WHEN to_ts IS NOT NULL THEN {duration} END AS actual_s,
        CASE WHEN to_ts IS NULL THEN {open_duration} END AS open_s
 FROM p
@@ -439,6 +536,8 @@ SELECT count(*)::BIGINT AS checked, count(to_ts)::BIGINT AS completed,
        count(*) FILTER (WHERE actual_s > $within)::BIGINT AS late,
        count(*) FILTER (WHERE to_ts IS NULL AND open_s > $within)::BIGINT AS open_breaches,
        count(*) FILTER (WHERE to_ts IS NULL AND NOT open_s > $within)::BIGINT AS open_within,
+       count(*) FILTER (WHERE closed)::BIGINT AS closed_without_target,
+       count(*) FILTER (WHERE closed AND open_s > $within)::BIGINT AS closed_breaches,
        avg(actual_s) AS mean_s, median(actual_s) AS median_s, quantile_cont(actual_s, 0.9) AS p90_s,
        max(actual_s) AS max_s, {", ".join(buckets)}
 FROM {table_name(tmp)}
@@ -447,7 +546,8 @@ FROM {table_name(tmp)}
 
 def sla_violations(tmp: str) -> str:
     return f"""
-SELECT case_id, from_ts, to_ts, coalesce(actual_s, open_s) AS elapsed_s, to_ts IS NULL AS open
+SELECT case_id, from_ts, to_ts, coalesce(actual_s, open_s) AS elapsed_s, to_ts IS NULL AND NOT closed AS open,
+       closed
 FROM {table_name(tmp)} WHERE actual_s > $within OR (to_ts IS NULL AND open_s > $within)
 ORDER BY elapsed_s DESC, case_id LIMIT $limit
 """
@@ -456,23 +556,35 @@ ORDER BY elapsed_s DESC, case_id LIMIT $limit
 # --------------------------------------------------------------------------- funnel
 
 
-def funnel_table(log: str, tmp: str) -> str:
-    """Per case with a stage event: the furthest stage reached (0-based index in $stages)."""
+def funnel_table(log: str, tmp: str, closing: str) -> str:
+    """Per case with a stage event: the furthest stage reached (0-based index in $stages) and whether
+    it is still in progress (``is_open``: no closing event in ``closing`` and an event within
+    ``$after`` seconds of the log's end)."""
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
 WITH st AS (
     SELECT unnest($stages::VARCHAR[]) AS activity, unnest(range(0, len($stages::VARCHAR[]))) AS idx
+), r AS (
+    SELECT e.cid, any_value(e.case_id) AS case_id, max(st.idx)::BIGINT AS reached,
+           arg_max(e.activity, (st.idx, e.pos)) AS stage, max(e.ts) AS last_stage_ts
+    FROM {ev(log)} e JOIN st USING (activity) GROUP BY e.cid
 )
-SELECT e.case_id, max(st.idx)::BIGINT AS reached FROM {ev(log)} e JOIN st USING (activity) GROUP BY e.case_id
+SELECT r.case_id, r.reached, r.stage, r.last_stage_ts, k.close_activity,
+       k.cid IS NULL AND (epoch_us(m.log_end) - epoch_us(c.end_ts)) / 1e6 <= $after AS is_open
+FROM r LEFT JOIN {table_name(closing)} k USING (cid) JOIN {cs(log)} c USING (cid),
+     (SELECT max(end_ts) AS log_end FROM {cs(log)}) m
 """
 
 
 def funnel_counts(tmp: str) -> str:
-    return f"SELECT reached, count(*)::BIGINT AS cases FROM {table_name(tmp)} GROUP BY reached ORDER BY reached"
+    return (
+        f"SELECT reached, count(*)::BIGINT AS cases, count(*) FILTER (WHERE is_open)::BIGINT AS open "
+        f"FROM {table_name(tmp)} GROUP BY reached ORDER BY reached"
+    )
 
 
 def funnel_cases(tmp: str) -> str:
-    return f"SELECT case_id FROM {table_name(tmp)} WHERE reached = $idx ORDER BY case_id LIMIT $limit"
+    return f"SELECT case_id FROM {table_name(tmp)} WHERE reached = $idx AND NOT is_open ORDER BY case_id LIMIT $limit"
 
 
 def drop_table(tmp: str) -> str:
