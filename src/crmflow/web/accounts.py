@@ -51,9 +51,12 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
             "incident.retry",
             "users.manage",
             "changes.read",
+            "tobe.write",
         }
     ),
-    "analyst": frozenset({"project.read", "project.write", "explorer.read", "dashboard.read", "instance.read", "changes.read"}),
+    "analyst": frozenset(
+        {"project.read", "project.write", "tobe.write", "explorer.read", "dashboard.read", "instance.read", "changes.read"}
+    ),
     "manager": frozenset(
         {
             "project.read",
