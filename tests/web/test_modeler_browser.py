@@ -50,6 +50,7 @@ def browser() -> Iterator[Any]:
 
 def _page(browser: Any, url: str, user: str) -> Any:
     page = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="en-GB").new_page()
+    page.set_default_timeout(120000)  # the machine is shared; the waits are for events, not speed
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)

@@ -52,10 +52,20 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
             "users.manage",
             "changes.read",
             "tobe.write",
+            "alert.ack",
         }
     ),
     "analyst": frozenset(
-        {"project.read", "project.write", "tobe.write", "explorer.read", "dashboard.read", "instance.read", "changes.read"}
+        {
+            "project.read",
+            "project.write",
+            "tobe.write",
+            "alert.ack",
+            "explorer.read",
+            "dashboard.read",
+            "instance.read",
+            "changes.read",
+        }
     ),
     "manager": frozenset(
         {
@@ -67,6 +77,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
             "task.assign",
             "instance.read",
             "incident.retry",
+            "alert.ack",
         }
     ),
     "agent": frozenset({"task.read", "task.work", "dashboard.read"}),
