@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Path
+from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -109,3 +109,46 @@ def ack_form(name: Name, alert_id: int, ctx: Ctx = CtxDep, csrf: Annotated[str, 
     _alerts(ctx).acknowledge(alert_id, user.name)
     ctx.log("alert.ack", str(alert_id))
     return RedirectResponse(f"/p/{name}/alerts", status_code=303)
+
+
+# cost-to-serve and targets (the dashboard) ------------------------------------------------------
+class CostsIn(BaseModel):
+    rates: dict[Annotated[str, Field(min_length=1, max_length=64)], Annotated[float, Field(ge=0, lt=1e9)]]
+    currency: Annotated[str, Field(min_length=1, max_length=8)] = "RUB"
+
+
+@router.put("/api/projects/{name}/costs")
+def set_costs(name: Name, body: CostsIn, ctx: Ctx = CtxDep) -> dict[str, Any]:
+    """Save the project's cost-per-role table (role → cost per hour)."""
+    from crmflow.web.costs import CostTable, save_table
+
+    ctx.need("project.write")
+    ctx.workspace.project(name)
+    save_table(ctx.workspace.folder(name) / "costs.json", CostTable.of(body.rates, body.currency))
+    ctx.log("costs.set", name, {"roles": len(body.rates)})
+    return body.model_dump()
+
+
+@router.get("/api/projects/{name}/costs")
+def costs(name: Name, ctx: Ctx = CtxDep, cap_hours: Annotated[float, Query(gt=0, le=24 * 30)] = 8.0) -> dict[str, Any]:
+    """Cost-to-serve (per role, per case, by week) from the log and the saved cost table."""
+    from crmflow.errors import WebNotFoundError
+    from crmflow.web.costs import cost_to_serve, load_table
+
+    ctx.need("dashboard.read")
+    ctx.workspace.project(name)
+    table = load_table(ctx.workspace.folder(name) / "costs.json")
+    if table is None:
+        raise WebNotFoundError(f"project {name!r} has no cost-per-role table: PUT /api/projects/{name}/costs first")
+    with ctx.workspace.lock(name):
+        return cost_to_serve(ctx.workspace.log(name), table, cap_hours=cap_hours).to_dict()
+
+
+@router.get("/api/projects/{name}/targets")
+def targets(name: Name, ctx: Ctx = CtxDep) -> list[dict[str, Any]]:
+    """The To-Be's KPIs with their targets (from the project's To-Be model)."""
+    from crmflow.web.costs import tobe_targets
+
+    ctx.need("dashboard.read")
+    models = ctx.request.app.state.models
+    return tobe_targets(models.xml(name))
