@@ -168,6 +168,34 @@ def test_dashboard_numbers_equal_audit_json(served: tuple[Site, str], browser: A
     assert page.errors == []
 
 
+def test_cost_to_serve_on_the_dashboard_and_an_alert_acknowledged(served: tuple[Site, str], browser: Any, shots: Path) -> None:
+    from tests.web.helpers import signed_in
+
+    site, url = served
+    c, _ = signed_in(site, "alice")
+    log = site.app.state.workspace.log("bitrix")
+    roles = sorted(r["role"] for r in log.store.rows(f"SELECT DISTINCT role FROM {log.events_table} WHERE role IS NOT NULL"))
+    assert (
+        c.put("/api/projects/bitrix/costs", json={"rates": {r: 1200.0 + 300 * i for i, r in enumerate(roles)}}).status_code == 200
+    )
+    rule = {"id": "sla-breaches", "kind": "sla_breach_share", "threshold": 0.0}
+    assert c.put("/api/projects/bitrix/alerts/rules", json=rule).status_code == 200
+    costs = c.get("/api/projects/bitrix/costs").json()
+    page = _page(browser, url, "alice")
+    page.goto(url + "/p/bitrix/dashboard")
+    assert page.inner_text("#cost-per-case") == format_number(costs["cost_per_case"], "en")
+    page.wait_for_selector("#cost-chart svg")
+    page.locator("#costs").screenshot(path=str(shots / "web-dashboard-costs.png"))
+    page.goto(url + "/p/bitrix/alerts")
+    page.click("#alert-evaluate")
+    page.wait_for_selector("#alert-log tr[data-alert] button.ack")
+    page.click("#alert-log tr[data-alert] button.ack")
+    page.wait_for_load_state()
+    assert "alice ·" in page.inner_text("#alert-log")
+    page.screenshot(path=str(shots / "web-alerts.png"))
+    assert page.errors == []
+
+
 def test_complete_a_task_in_the_inbox(served: tuple[Site, str], browser: Any, shots: Path) -> None:
     site, url = served
     page = _page(browser, url, "anna", lang="ru")

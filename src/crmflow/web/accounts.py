@@ -51,9 +51,22 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
             "incident.retry",
             "users.manage",
             "changes.read",
+            "tobe.write",
+            "alert.ack",
         }
     ),
-    "analyst": frozenset({"project.read", "project.write", "explorer.read", "dashboard.read", "instance.read", "changes.read"}),
+    "analyst": frozenset(
+        {
+            "project.read",
+            "project.write",
+            "tobe.write",
+            "alert.ack",
+            "explorer.read",
+            "dashboard.read",
+            "instance.read",
+            "changes.read",
+        }
+    ),
     "manager": frozenset(
         {
             "project.read",
@@ -64,6 +77,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
             "task.assign",
             "instance.read",
             "incident.retry",
+            "alert.ack",
         }
     ),
     "agent": frozenset({"task.read", "task.work", "dashboard.read"}),

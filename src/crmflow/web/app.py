@@ -61,6 +61,8 @@ class AppConfig:
     secure_cookies: bool = True
     secret: bytes = field(default_factory=lambda: (os.environ.get("CRMFLOW_WEB_SECRET") or secrets.token_hex(32)).encode())
     tasks: TaskService | None = None
+    notifier: Any = None  # a crmflow.web.alerts.Notifier; None: from the environment (or the log only)
+    deployer: Any = None  # a crmflow.web.modeler.Deployer (the engine adapter later); None records deployments
     password_hasher: Any = None  # an argon2.PasswordHasher; tests pass a cheaper one
 
 
@@ -125,7 +127,9 @@ CtxDep = Depends(context)
 
 def create_app(config: AppConfig) -> FastAPI:
     """The ASGI app (see the module docstring)."""
-    from crmflow.web import routes_api, routes_pages
+    from crmflow.web import routes_alerts, routes_api, routes_modeler, routes_pages
+    from crmflow.web.alerts import Alerts, Notifier, notifier_from_env
+    from crmflow.web.modeler import Deployer, ToBeModels
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     app = FastAPI(
@@ -142,6 +146,10 @@ def create_app(config: AppConfig) -> FastAPI:
         app.state.workspace.register(config.project)
     app.state.tasks = config.tasks or InMemoryTaskService()
     app.state.work = Work(app.state.tasks, app.state.accounts)
+    deployer: Deployer | None = config.deployer
+    app.state.models = ToBeModels(app.state.workspace, deployer)
+    notifier: Notifier | None = config.notifier or notifier_from_env()
+    app.state.alerts = Alerts(config.data_dir, app.state.workspace, app.state.tasks, notifier)
     # autoescape everywhere: every CRM value is escaped in every template
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.state.templates = Jinja2Templates(env=env)
@@ -205,5 +213,7 @@ def create_app(config: AppConfig) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(routes_api.router)
+    app.include_router(routes_modeler.router)
+    app.include_router(routes_alerts.router)
     app.include_router(routes_pages.router)
     return app

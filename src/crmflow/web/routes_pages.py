@@ -272,6 +272,7 @@ def dashboard(name: Name, ctx: Ctx = CtxDep) -> Response:
         with ctx.workspace.lock(name):
             chart = control.cycle_time_imr(ctx.workspace.log(name))
             p_charts = control.sla_p_charts(ctx.workspace.log(name), audit_view.sla_details(doc))
+    costs, targets = costs_and_targets(ctx, name, audited=doc is not None)
     return render(
         ctx,
         "dashboard.html",
@@ -281,7 +282,26 @@ def dashboard(name: Name, ctx: Ctx = CtxDep) -> Response:
         p_charts=[c.to_dict() for c in p_charts],
         survey=ctx.workspace.survey(name) if doc else None,
         sigma=control.sigma_level,
+        costs=costs,
+        targets=targets,
     )
+
+
+def costs_and_targets(ctx: Ctx, name: str, *, audited: bool) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The dashboard's cost-to-serve (when the project has a cost table) and the To-Be's KPI targets."""
+    from crmflow.errors import CrmflowError
+    from crmflow.web.costs import cost_to_serve, load_table, tobe_targets
+
+    costs = None
+    table = load_table(ctx.workspace.folder(name) / "costs.json")
+    if table is not None and audited:
+        with ctx.workspace.lock(name):
+            costs = cost_to_serve(ctx.workspace.log(name), table).to_dict()
+    try:
+        targets = tobe_targets(ctx.request.app.state.models.xml(name))
+    except CrmflowError:
+        targets = []
+    return costs, targets
 
 
 # work -----------------------------------------------------------------------------------------

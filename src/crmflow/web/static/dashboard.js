@@ -15,6 +15,19 @@
       series: [{ type: "bar", data: values, label: { show: true, position: "right", formatter: (p) => cf.num(p.value) }, itemStyle: { color: "#2f6fb3" } }],
     });
   }
+  const costBox = document.getElementById("cost-chart");
+  if (costBox && window.echarts) {
+    const weeks = JSON.parse(costBox.dataset.weeks);
+    const values = JSON.parse(costBox.dataset.values);
+    const c = window.echarts.init(costBox, null, { renderer: "svg" });
+    c.setOption({
+      animation: false,
+      grid: { left: 70, right: 20, top: 20, bottom: 40 },
+      xAxis: { type: "category", data: weeks },
+      yAxis: { type: "value", axisLabel: { formatter: (v) => cf.num(v) } },
+      series: [{ type: "line", data: values, itemStyle: { color: "#2f6fb3" } }],
+    });
+  }
   const imrBox = document.getElementById("imr-chart");
   if (imrBox && window.echarts) {
     const imr = JSON.parse(imrBox.dataset.imr);
