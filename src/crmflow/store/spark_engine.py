@@ -170,8 +170,11 @@ class SparkEngine:
             new = self._sql(" UNION ALL ".join(selects))
         else:
             new = self._sql(render_spark(rewrite(body)))
-        new = new.select([new[c].cast(old.schema[c].dataType).alias(c) for c in new.columns[: len(old.columns)]])
-        new = new.toDF(*old.columns)
+        if len(new.columns) != len(old.columns):
+            raise StoreError(f"Spark store: {len(new.columns)} values for the {len(old.columns)} columns of {name!r}")
+        # by position, as SQL's INSERT does (a literal's column may be named `1`, which Spark cannot look up)
+        new = new.toDF(*[f"_c{i}" for i in range(len(new.columns))])
+        new = new.select([new[f"_c{i}"].cast(old.schema[c].dataType).alias(c) for i, c in enumerate(old.columns)])
         self._save(name, old.unionByName(new))
         return ArrowResult(None)
 
