@@ -122,6 +122,12 @@ QUERIES = [
         "FROM (VALUES (1, 'a', 2), (1, 'b', NULL), (1, 'c', 2), (2, 'd', 1)) t(g, v, k) GROUP BY g ORDER BY g",
         None,
     ),
+    # DISTINCT inside an ordered string aggregate
+    (
+        "SELECT g, string_agg(DISTINCT v, ', ' ORDER BY v) AS s FROM (VALUES (1, 'b'), (1, 'a'), (1, 'b'), (2, 'c')) t(g, v) "
+        "GROUP BY g ORDER BY g",
+        None,
+    ),
     # the top n as a list, and a FILTER on an ordered list
     (
         "SELECT g, max_by(v, (k, v), 2) AS top, list(v ORDER BY v) FILTER (WHERE k > 1) AS big "

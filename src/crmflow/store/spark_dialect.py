@@ -224,7 +224,13 @@ def _ordered_aggregate(node: exp.Expr, where: exp.Expr | None = None) -> exp.Exp
     """``list/first/last/string_agg(x ORDER BY …)`` and ``max_by/min_by(x, key, n)`` with Spark's functions."""
     if isinstance(node, _ORDERED_AGGREGATES) and isinstance(node.this, exp.Order):
         order = node.this
-        values = _sorted_values(list(order.expressions), order.this, where)
+        value = order.this
+        distinct = isinstance(value, exp.Distinct)
+        if distinct:  # string_agg(DISTINCT x ORDER BY x): sort, then keep the first of each value
+            value = value.expressions[0]
+        values = _sorted_values(list(order.expressions), value, where)
+        if distinct:
+            values = exp.func("ARRAY_DISTINCT", values)
         if isinstance(node, exp.First):
             return exp.func("ELEMENT_AT", values, exp.Literal.number(1))
         if isinstance(node, exp.Last):
