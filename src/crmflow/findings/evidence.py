@@ -268,5 +268,12 @@ def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     escaped = str(out).replace("'", "''")
-    store.sql(f"COPY ({eq.export_csv(table)}) TO '{escaped}' (HEADER, DELIMITER ',')")
+    if store.engine.name == "duckdb":
+        store.sql(f"COPY ({eq.export_csv(table)}) TO '{escaped}' (HEADER, DELIMITER ',')")
+        return out
+    # another engine (Spark): the rows come back as Arrow and DuckDB writes the same CSV
+    rows = store.arrow(eq.export_csv(table))
+    with EventStore() as local:
+        local.register_arrow("fe_export", rows)
+        local.sql(f"COPY (SELECT * FROM fe_export) TO '{escaped}' (HEADER, DELIMITER ',')")
     return out

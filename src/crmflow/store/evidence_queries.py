@@ -56,7 +56,8 @@ FROM {ev(log)} WHERE activity = $act GROUP BY case_id HAVING count(*) > 1
 def stage_return_rows(tmp: str) -> str:
     """From a :func:`crmflow.store.finding_queries.stage_returns_table`: returns ``$src -> $dst`` per case."""
     return f"""
-SELECT case_id, count(*)::DOUBLE AS value, count(*)::BIGINT AS count, string_agg(DISTINCT resource, ', ' ORDER BY resource) AS detail
+SELECT case_id, count(*)::DOUBLE AS value, count(*)::BIGINT AS count,
+       string_agg(DISTINCT resource, ', ' ORDER BY resource) AS detail
 FROM {table_name(tmp)} WHERE from_stage = $src AND to_stage = $dst GROUP BY case_id
 """
 
