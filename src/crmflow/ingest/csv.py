@@ -24,7 +24,6 @@ import csv as pycsv
 import io
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from crmflow.ingest.encoding import Utf8File, ensure_utf8
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.record_scan import RecordScan, scan_records
 from crmflow.store.queries import ident, table_name
+from crmflow.store.scratch import scratch_file
 from crmflow.store.store import EventStore
 
 #: Delimiters tried, in tie-break order.
@@ -188,8 +188,8 @@ def _sniff(sample: str, lines: list[str], *, delimiter: str | None, skip: int) -
 
 def _edited_copy(path: Path, edits: list[tuple[int, int, bytes]]) -> Path:
     """Copy ``path`` with each byte range ``[start, end)`` replaced by its bytes (streaming; ranges disjoint)."""
-    tmp = tempfile.NamedTemporaryFile(prefix="crmflow-fix-", suffix=".csv", delete=False)  # noqa: SIM115
-    with path.open("rb") as src, tmp:
+    out = scratch_file("fix", suffix=".csv")
+    with path.open("rb") as src, out.open("wb") as tmp:
         pos = 0
         for start, end, new in sorted(edits):
             _copy_range(src, tmp, pos, start)
@@ -197,7 +197,7 @@ def _edited_copy(path: Path, edits: list[tuple[int, int, bytes]]) -> Path:
             pos = end
         src.seek(pos)
         shutil.copyfileobj(src, tmp, _CHUNK)
-    return Path(tmp.name)
+    return out
 
 
 def _lf_copy(path: Path, *, lone_cr: bool = False) -> Path:
@@ -205,8 +205,8 @@ def _lf_copy(path: Path, *, lone_cr: bool = False) -> Path:
 
     Line numbers are unchanged by ``\r\n`` → ``\n``; ``lone_cr`` is for files whose only line end is CR.
     """
-    tmp = tempfile.NamedTemporaryFile(prefix="crmflow-lf-", suffix=".csv", delete=False)  # noqa: SIM115
-    with path.open("rb") as src, tmp:
+    out = scratch_file("lf", suffix=".csv")
+    with path.open("rb") as src, out.open("wb") as tmp:
         carry = b""
         while chunk := src.read(_CHUNK):
             if lone_cr:
@@ -216,7 +216,7 @@ def _lf_copy(path: Path, *, lone_cr: bool = False) -> Path:
             carry = b"\r" if chunk.endswith(b"\r") else b""
             tmp.write(chunk[: len(chunk) - len(carry)].replace(b"\r\n", b"\n"))
         tmp.write(carry)
-    return Path(tmp.name)
+    return out
 
 
 def _copy_range(src: io.BufferedReader, dst: object, start: int, end: int) -> None:

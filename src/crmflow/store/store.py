@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from crmflow.store.schema import (
     STAGED_COLUMNS,
     XES_NAMES,
 )
+from crmflow.store.scratch import clean_stale
 
 _counter = itertools.count(1)
 
@@ -41,14 +43,16 @@ class EventStore:
     2
     """
 
-    def __init__(self, path: str | Path | None = None, *, settings: Settings | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, settings: Settings | None = None, verify: bool = True) -> None:
         self.settings = settings or get_settings()
         self.path = Path(path) if path else None
         try:
             self.con = duckdb.connect(str(self.path) if self.path else ":memory:")
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the project store {self.path}: {exc}") from exc
-        self._tmp = tempfile.TemporaryDirectory(prefix="crmflow-duckdb-")
+        if self.path is not None:  # a project opens: spill folders of killed crmflow processes go
+            clean_stale()
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"crmflow-duckdb-{os.getpid()}-")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = true")
         self.con.execute("SET enable_progress_bar = false")  # progress is ours to show (Rich, in the CLI)
@@ -58,6 +62,14 @@ class EventStore:
             self.con.execute(f"SET threads = {int(self.settings.threads)}")
         self.con.execute(QUARANTINE_DDL)
         self.con.execute(INGESTIONS_DDL)
+        if self.path is not None and verify:  # a project file checks its own numbers on open
+            from crmflow.store.consistency import ensure_consistent
+
+            try:
+                ensure_consistent(self)
+            except BaseException:
+                self.close()
+                raise
 
     # ------------------------------------------------------------------ plumbing
 
