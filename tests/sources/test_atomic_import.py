@@ -18,7 +18,7 @@ TRIALS = 4
 def test_kill_9_at_random_moments_leaves_the_old_or_the_new_state(tmp_path: Path) -> None:
     h = Harness.build(tmp_path / "h", new_cases=6000)
     assert "error" not in h.old_ref and "error" not in h.new_ref and h.old_ref != h.new_ref
-    trials = h.trials(TRIALS, seed=18)
+    trials = list(h.trials(TRIALS, seed=18))
     assert [t.state for t in trials if t.state not in ("old", "new")] == []
     assert all(t.state == "new" for t in trials if not t.killed)
     assert [t.leftovers for t in trials] == [0] * TRIALS  # staging folders of killed imports are removed

@@ -44,6 +44,9 @@ from crmflow.store.store import EventStore
 DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 #: Column names the raw table uses itself.
 RESERVED: tuple[str, ...] = ("row_no", "line")
+#: Most columns a CSV may have: an event log needs a case, an activity, a time and some attributes; each
+#: column costs DuckDB planning time in every query over the log (1,000 columns: ~10 s to stage).
+MAX_COLUMNS = 2_000
 _SAMPLE_CHARS = 1 << 16
 _CHUNK = 8 << 20
 
@@ -86,6 +89,14 @@ _TEXT = {
         "ru": "строка {line}: значение в кавычках, открытое в этой строке, не закрыто (или закрыто в следующих "
         "строках, но после кавычки идёт текст); строка отложена, следующие строки прочитаны отдельно "
         "(закройте кавычку в источнике)",
+    },
+    "too_wide": {
+        "en": "{file}: the header has {n} columns; crmflow reads at most {max:,} (an event log needs a case, an "
+        "activity, a time and a few attributes): export only the columns you need, or cut them with "
+        "`cut -d';' -f1-50 {file}`",
+        "ru": "{file}: в заголовке {n} столбцов; crmflow читает не больше {max:,} (журналу событий нужны сделка, "
+        "этап, время и несколько атрибутов): выгрузите только нужные столбцы или отрежьте лишние "
+        "(`cut -d';' -f1-50 {file}`)",
     },
     "mismatch": {
         "en": "{file}: the record count does not reconcile: the byte scan found {records} records ({broken} set "
@@ -320,6 +331,9 @@ def read_csv_raw(
         if "\r" in sample and "\n" not in sample:  # classic Mac line ends: one CR per line
             work, sample = _lf_copy(work, lone_cr=True), sample.replace("\r", "\n")
         dialect = sniff_dialect(sample, delimiter=delimiter, source=p.name)
+        if len(dialect.header) > MAX_COLUMNS:
+            n = f"{len(dialect.header):,}" + ("" if "\n" in sample else "+")  # a header longer than the sample
+            raise InputError(text(_TEXT, "too_wide", store.settings.lang, file=p.name, n=n, max=MAX_COLUMNS))
         say(f"counting the records of {p.name}")
         scan = scan_records(work, delimiter=dialect.delimiter, skip=dialect.skip, fields=len(dialect.header))
         if scan.broken or scan.respaced:

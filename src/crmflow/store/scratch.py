@@ -20,7 +20,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-_NAME = re.compile(r"crmflow-[a-z0-9]+-(\d+)-")
+#: The kinds of scratch crmflow makes; only names of exactly this shape are ever removed.
+KINDS = ("duckdb", "fix", "lf", "import")
+_NAME = re.compile(rf"crmflow-(?:{'|'.join(KINDS)})-(\d+)-[a-z0-9_]{{8}}(?:\.csv)?")
 
 
 def _alive(pid: int) -> bool:
@@ -53,7 +55,7 @@ def clean_stale(folder: Path | None = None) -> list[Path]:
     removed = []
     with contextlib.suppress(OSError):
         for entry in root.iterdir():
-            m = _NAME.match(entry.name)
+            m = _NAME.fullmatch(entry.name)
             if not m or _alive(int(m.group(1))):
                 continue
             try:
