@@ -28,13 +28,16 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--cases", type=int, default=6000)
     ap.add_argument("--seed", type=int, default=18)
+    ap.add_argument("--spread", type=float, default=2.0, help="kill delays up to this many import durations")
     ap.add_argument("--cleanup-every", type=int, default=10, help="check the next import's clean-up every N trials")
     args = ap.parse_args()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-crash-") as tmp:
         h = Harness.build(Path(tmp), new_cases=args.cases)
         trials = []
-        for i, t in enumerate(h.trials(args.trials, seed=args.seed, cleanup_every=args.cleanup_every), start=1):
+        for i, t in enumerate(
+            h.trials(args.trials, seed=args.seed, cleanup_every=args.cleanup_every, spread=args.spread), start=1
+        ):
             trials.append(t)
             print(f"trial {i}: delay {t.delay:.2f}s killed={t.killed} state={t.state} leftovers={t.leftovers}", flush=True)
     states = collections.Counter(t.state if t.state in ("old", "new") else "neither" for t in trials)

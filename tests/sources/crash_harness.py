@@ -118,7 +118,12 @@ class Harness:
         shutil.rmtree(project.parent, ignore_errors=True)
         return Trial(delay=delay, killed=killed, state=state, leftovers=leftovers)
 
-    def trials(self, n: int, seed: int = 0, *, cleanup_every: int = 1) -> Iterator[Trial]:
+    def trials(self, n: int, seed: int = 0, *, cleanup_every: int = 1, spread: float = 2.0) -> Iterator[Trial]:
+        """``n`` trials, killed after a delay uniform in [0, ``spread`` × an uninterrupted import].
+
+        A trial's import also copies and checks the old project, so a spread above 1 is needed to
+        reach the moments around the final swap and past it.
+        """
         rng = random.Random(seed)
         for i in range(n):
-            yield self.trial(i, rng.uniform(0.0, self.duration * 1.1), check_cleanup=i % cleanup_every == 0)
+            yield self.trial(i, rng.uniform(0.0, self.duration * spread), check_cleanup=i % cleanup_every == 0)
