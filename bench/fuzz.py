@@ -48,8 +48,10 @@ def main() -> int:
         t0 = time.perf_counter()
         records = bad = 0
         with Pool(args.workers) as pool:
-            for seed, n, problems in pool.imap_unordered(_check, range(args.csv), chunksize=20):
+            for done, (seed, n, problems) in enumerate(pool.imap_unordered(_check, range(args.csv), chunksize=20), start=1):
                 records += n
+                if done % 500 == 0:
+                    print(f"# {done:,} files, {records:,} records, {bad} broken, {time.perf_counter() - t0:.0f} s", flush=True)
                 if problems:
                     bad += 1
                     print(f"seed {seed}: {problems}", flush=True)

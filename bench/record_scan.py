@@ -57,7 +57,8 @@ def run_step(code: str, path: Path) -> dict[str, float]:
         "import json, resource, sys, time\n"
         f"path = {str(path)!r}\n" + code + "\n"
         "out['s'] = time.perf_counter() - t\n"
-        "out['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0]\n"
+        "out['rss_mb'] = int(hwm.split()[1]) / 1024  # VmHWM: ru_maxrss would carry the parent's peak over exec\n"
         "print(json.dumps(out))\n"
     )
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
