@@ -122,7 +122,7 @@ def parse_line(line: bytes, state: int, delim: int) -> tuple[int, int, int]:
     >>> parse_line(b'x",3', _QUOTED, ord(","))
     (0, 2, 0)
     >>> parse_line(b'1,x"y,3', _END, ord(",")), parse_line(b'1,"x"y,3', _END, ord(","))
-    ((0, 3, 1), (0, 3, 2))
+    ((0, 3, 1), (0, 3, 3))
     """
     n = len(line)
     end = n - 1 if n and line[-1] == _CR else n  # a CR before the LF ends the line, unless inside quotes
@@ -179,8 +179,8 @@ def despace(line: bytes, delim: int) -> bytes:
     DuckDB trims those spaces from the values anyway, so the values read are the same; without them
     its parser does not take ``1,  ",,",x`` for an unclosed quote swallowing the rest of the file.
 
-    >>> despace(b'1,  "a,b" ,x\r', ord(","))
-    b'1,"a,b",x\r'
+    >>> despace(b'1,  "a,b" ,x\\r', ord(","))
+    b'1,"a,b",x\\r'
     """
     n = len(line)
     end = n - 1 if n and line[-1] == _CR else n
