@@ -27,8 +27,7 @@ SRC = Path(str(files("crmflow")))
 
 
 def _read_log(path: Path) -> Any:
-    from crmflow.ingest.reader import read_log
-
+    from crmflow.sources.reader import read_log
     from crmflow.store.store import EventStore
 
     with EventStore() as store:
