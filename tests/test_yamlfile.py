@@ -41,3 +41,31 @@ def test_unreadable_file_uses_the_read_error(tmp_path: Path) -> None:
     latin.write_bytes("name: Стадия".encode("cp1251"))
     with pytest.raises(RulesError, match=r"latin\.yaml: byte 6 is not UTF-8 \(save the rules file as UTF-8\)"):
         read_yaml(latin, what="rules file", error=RulesError)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a: " + "[" * 400 + "]" * 400 + "\n",  # 807 bytes: PyYAML recursed until RecursionError
+        "a: " + "{b: " * 400 + "1" + "}" * 400 + "\n",
+        "".join("  " * i + "k:\n" for i in range(400)) + "  " * 400 + "v\n",
+    ],
+)
+def test_deep_nesting_is_refused_with_line_and_column_not_a_recursion_error(tmp_path: Path, body: str) -> None:
+    from crmflow.yamlfile import MAX_YAML_DEPTH
+
+    p = tmp_path / "deep.yaml"
+    p.write_text(body, encoding="utf-8")
+    expected = rf"deep\.yaml: not valid YAML at line \d+, column \d+: .*more than {MAX_YAML_DEPTH} levels"
+    with pytest.raises(RulesError, match=expected):
+        read_yaml(p, what="mapping file", error=RulesError)
+
+
+def test_nesting_within_the_limit_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "ok.yaml"
+    p.write_text("a: " + "[" * 60 + "1" + "]" * 60 + "\n", encoding="utf-8")
+    data = read_yaml(p, what="mapping file", error=RulesError)
+    data = data["a"]
+    for _ in range(60):
+        data = data[0]
+    assert data == 1

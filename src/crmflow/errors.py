@@ -258,3 +258,17 @@ class TaskError(EngineError):
 
 class UnknownTaskError(TaskError):
     """(engine/tasks.py) No task has the id asked for."""
+
+
+# --- issue 18 (nothing lost): row accounting and store consistency
+
+
+class RowAccountingError(InputError):
+    """(ingest/csv.py) the records a reader loaded do not add up to the records counted from the file's bytes."""
+
+
+class StoreInconsistentError(StoreError):
+    """(store/consistency.py) a project store's ingestions, events and quarantine do not add up (names the fix)."""
+
+
+__all__ += ["RowAccountingError", "StoreInconsistentError"]

@@ -28,7 +28,35 @@ YAML_HINT = "check indentation and quotes"
 MAX_YAML_BYTES = 10 * 1024**2
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+#: Deepest nesting of lists and mappings read (settings nest a dozen levels; PyYAML recurses per level and
+#: would end in a ``RecursionError`` near 300).
+MAX_YAML_DEPTH = 64
+
+
+class DepthLimitedLoader(yaml.SafeLoader):
+    """The safe loader refusing nesting deeper than :data:`MAX_YAML_DEPTH` levels, with the line and column."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            if self._depth >= MAX_YAML_DEPTH:
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep here (flatten the structure)",
+                    event.start_mark,
+                )
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)
+
+
+class _NoAliasLoader(DepthLimitedLoader):
     """The safe loader without anchors and aliases: ``*alias`` nested in lists expands a small file into
     billions of values once the data is walked or validated ("billion laughs")."""
 
@@ -108,4 +136,4 @@ def read_yaml(
         raise error(f"{p}: not valid YAML{at}: {bad.problem} ({YAML_HINT})") from None
 
 
-__all__ = ["MAX_YAML_BYTES", "YAML_HINT", "YamlProblem", "read_yaml"]
+__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "YAML_HINT", "DepthLimitedLoader", "YamlProblem", "read_yaml"]

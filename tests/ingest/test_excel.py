@@ -144,3 +144,69 @@ def test_a_workbook_that_inflates_too_far_is_refused(tmp_path) -> None:  # type:
     store = EventStore(settings=Settings(max_compression_ratio=20))
     with pytest.raises(UnsafeInputError, match="decompression bomb"):
         read_excel_raw(store, path, log_name="log")
+
+
+def _small_book(tmp_path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["case", "activity", "ts"])
+    for i in range(200):
+        ws.append([f"c{i}", f"act {i}", "2024-03-01 10:00"])
+    path = tmp_path / "ok.xlsx"
+    wb.save(path)
+    return path
+
+
+def _rezip(src: Path, dst: Path, change: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, change.pop(info.filename, zin.read(info.filename)))
+        for name, data in change.items():
+            zout.writestr(name, data)
+    return dst
+
+
+def test_malformed_sheet_xml_is_a_clear_error(tmp_path: Path) -> None:
+    import zipfile
+
+    ok = _small_book(tmp_path)
+    sheet = zipfile.ZipFile(ok).read("xl/worksheets/sheet1.xml")
+    bad = _rezip(ok, tmp_path / "bad.xlsx", {"xl/worksheets/sheet1.xml": sheet[: len(sheet) // 2] + b'<row><c r="A9"><v>1</c>'})
+    with pytest.raises(InputError, match=r"bad\.xlsx: sheet 'Sheet' cannot be read \(ParseError.*save it again"):
+        read_excel_raw(EventStore(), bad, log_name="log")
+
+
+def test_bad_crc_is_a_clear_error(tmp_path: Path) -> None:
+    import zipfile
+
+    ok = _small_book(tmp_path)
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(ok) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info.filename))
+    data = bytearray(stored.read_bytes())
+    at = data.find(b"act 150")  # a byte inside the stored sheet: its CRC no longer matches
+    data[at] = ord("X")
+    stored.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"stored\.xlsx: .*(CRC|cannot)"):
+        read_excel_raw(EventStore(), stored, log_name="log")
+
+
+def test_huge_shared_string_table_is_refused_before_it_is_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crmflow.ingest.excel as excel
+
+    monkeypatch.setattr(excel, "MAX_SHARED_STRINGS", 1000)
+    n = 5000
+    sst = (
+        (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{n}" uniqueCount="{n}">'
+        ).encode()
+        + b"".join(b"<si><t>s%d</t></si>" % i for i in range(n))
+        + b"</sst>"
+    )
+    big = _rezip(_small_book(tmp_path), tmp_path / "big.xlsx", {"xl/sharedStrings.xml": sst})
+    with pytest.raises(InputError, match=r"big\.xlsx: the workbook has 5,000 distinct texts .* save the sheet as CSV"):
+        read_excel_raw(EventStore(), big, log_name="log")

@@ -82,13 +82,26 @@ def _write_sheet(ws, sheet: Sheet) -> None:  # type: ignore[no-untyped-def]
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str) and "\n" in cell.value)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"); the
+#: same six the backlog CSV writer neutralises (:data:`crmflow.deliverables.backlog.FORMULA_STARTS`).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: str | int | float | None) -> str | int | float | None:
-    # Never let CRM text become a formula in Excel, nor its control characters (\x0b from Excel) break the file.
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
-        return "'" + value if value[:1] == "=" else value
-    return value
+    """A cell value that stays text in Excel, also after the user edits the cell.
+
+    Text beginning with one of :data:`FORMULA_STARTS` gets a ``'`` before it (as the CSV writer
+    does); a lone character is kept, it cannot form a formula. Control characters Excel refuses
+    (``\x0b`` from Excel exports) become spaces, after the check, so a leading one is caught too.
+
+    >>> _cell("+7 900 000-00-00"), _cell("-"), _cell("=1+1"), _cell(5)
+    ("'+7 900 000-00-00", '-', "'=1+1", 5)
+    """
+    if not isinstance(value, str):
+        return value
+    if len(value) > 1 and value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return ILLEGAL_CHARACTERS_RE.sub(" ", value)
 
 
 def write_xlsx(workbook: Workbook, path: str | Path) -> Path:
@@ -114,4 +127,4 @@ def write_xlsx(workbook: Workbook, path: str | Path) -> Path:
     return target
 
 
-__all__ = ["RACI_COLOURS", "sheet_title", "write_xlsx"]
+__all__ = ["FORMULA_STARTS", "RACI_COLOURS", "sheet_title", "write_xlsx"]

@@ -268,7 +268,8 @@ class _Checker:
 
     def reachability(self, p: Process, path: PathKey) -> None:
         ids = {n.id for n in p.flow}
-        succ = {n.id: tuple(t for t in p.successors(n.id) if t in ids) for n in p.flow}
+        every = p.successor_map()
+        succ = {n.id: tuple(t for t in every[n.id] if t in ids) for n in p.flow}
         for sla_step in p.steps:  # escalation paths lead to these nodes too
             for sla in sla_step.slas:
                 extra = [a.step for lv in sla.escalations for a in lv.actions if a.step] + (

@@ -33,6 +33,7 @@ before it is returned; an unsound model raises :class:`~crmflow.errors.ToBeError
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -194,6 +195,7 @@ class _ProcessCompiler:
 
     def sla_chain(self, step: Step, sla: Sla, after_step: str | None) -> None:
         base = sla.id  # SLA ids are unique in a definition
+        first_flow = len(self.flows)  # the chain's own flows come after this one
         lane = step.lane
         sla_name = sla.name.get(self.lang)
         doc = f"applies when: {sla.applies_when}" if sla.applies_when else ""
@@ -262,7 +264,7 @@ class _ProcessCompiler:
             if prev.endswith("_resolved"):
                 self.defaults[prev] = fid
         # the default of a "resolved?" gateway is the flow that continues the chain
-        for f in self.flows:
+        for f in self.flows[first_flow:]:
             if f.source.endswith("_resolved") and f.source.startswith(base) and f.condition is None:
                 self.defaults.setdefault(f.source, f.id)
 
@@ -305,6 +307,7 @@ class _ProcessCompiler:
 
     def compile(self) -> Process:
         p = self.p
+        succ = p.successor_map()
         for n in p.flow:
             self.add(self.node(n), n.lane)
         for n in p.flow:
@@ -317,10 +320,10 @@ class _ProcessCompiler:
                     if b.default:
                         self.defaults[n.id] = fid
             else:
-                for target in p.successors(n.id):
+                for target in succ[n.id]:
                     self.flow(n.id, target)
         for step in p.steps:
-            after = next(iter(p.successors(step.id)), None)
+            after = next(iter(succ[step.id]), None)
             for sla in step.slas:
                 self.sla_chain(step, sla, after)
         self.insert_joins()
@@ -350,34 +353,48 @@ class _ProcessCompiler:
         return n
 
     def insert_joins(self) -> None:
-        """A node other than a joining gateway with several incoming flows gets an exclusive join."""
-        by_id = {n.id: n for n in self.nodes}
-        for node in list(self.nodes):
-            incoming = [f for f in self.flows if f.target == node.id]
+        """A node other than a joining gateway with several incoming flows gets an exclusive join.
+
+        One pass over the nodes and one over the flows (it was a pass over all flows per node).
+        """
+        incoming = Counter(f.target for f in self.flows)
+        joins: dict[str, str] = {}
+        nodes: list[FlowNode] = []
+        for node in self.nodes:
             is_join = isinstance(node, BpmnGateway) and node.direction == "converging"
-            if len(incoming) < 2 or is_join:
-                continue
-            join = BpmnGateway(
-                id=f"{node.id}_join",
-                kind="exclusive",
-                direction="converging",
-                extensions=(ext.encode("generated", {"join": node.id}),),
-            )
-            self.nodes.insert(self.nodes.index(by_id[node.id]), join)
-            if node.id in self.lane_of:
-                self.lane_of[join.id] = self.lane_of[node.id]
-            self.flows = [replace(f, target=join.id) if f.target == node.id else f for f in self.flows]
-            self.flow(join.id, node.id)
+            if incoming[node.id] >= 2 and not is_join:
+                join = BpmnGateway(
+                    id=f"{node.id}_join",
+                    kind="exclusive",
+                    direction="converging",
+                    extensions=(ext.encode("generated", {"join": node.id}),),
+                )
+                nodes.append(join)
+                joins[node.id] = join.id
+                if node.id in self.lane_of:
+                    self.lane_of[join.id] = self.lane_of[node.id]
+            nodes.append(node)
+        if not joins:
+            return
+        self.nodes = nodes
+        self.flows = [replace(f, target=joins[f.target]) if f.target in joins else f for f in self.flows]
+        for node_id, join_id in joins.items():
+            self.flow(join_id, node_id)
 
     def place_unlaned(self) -> None:
         """Gateways and events without a lane go to the lane of a neighbour."""
+        into: dict[str, list[str]] = defaultdict(list)
+        out: dict[str, list[str]] = defaultdict(list)
+        for f in self.flows:
+            into[f.target].append(f.source)
+            out[f.source].append(f.target)
         for _ in range(len(self.nodes)):
             missing = [n for n in self.nodes if n.id not in self.lane_of]
             if not missing:
                 return
             for n in missing:
-                before = [f.source for f in self.flows if f.target == n.id and f.source in self.lane_of]
-                after = [f.target for f in self.flows if f.source == n.id and f.target in self.lane_of]
+                before = [s for s in into[n.id] if s in self.lane_of]
+                after = [t for t in out[n.id] if t in self.lane_of]
                 host = n.attached_to if isinstance(n, Event) and n.attached_to else None
                 for candidate in ([host] if host else []) + before + after:
                     if candidate in self.lane_of:
@@ -475,7 +492,9 @@ def compile_tobe(definition: ToBeDefinition, *, lang: str = "en", layout: bool =
     lang_ = "ru" if lang == "ru" else "en"
     bpmn = build_bpmn(definition, lang=lang_)
     report = lint(bpmn)
-    sound = tuple(check_soundness(bpmn, p.id) for p in bpmn.processes if p.nodes)
+    # lint already checked the soundness of each process (same state limit): not a second time
+    linted = {r.process_id: r for r in report.soundness}
+    sound = tuple(linted.get(p.id) or check_soundness(bpmn, p.id) for p in bpmn.processes if p.nodes)
     problems: list[str] = []
     for line in [f"{p.code} ({', '.join(p.elements)}): {p.message(lang_)}" for p in report.errors] + [
         f"{q.code} ({', '.join(q.elements)}): {q.message(lang_)}" for s in sound if not s.sound for q in s.problems

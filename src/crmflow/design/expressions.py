@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from crmflow.design.expression_tree import (
     Binary,
@@ -193,6 +194,11 @@ FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
     "now": (0, 0),
     "working_minutes_since": (1, 1),
 }
+#: Largest magnitude of a number an expression computes (far above any CRM amount; bounds big-integer work).
+MAX_NUMBER = 10**30
+_RANGE_HINT = f"numbers in a condition must stay within ±{MAX_NUMBER:.0e} (check the field's unit)"
+
+
 #: Backtracking budget of ``matches``: with ``k`` open-ended repeats a pattern can take about ``n**k`` steps on
 #: ``n`` characters, so the text is limited to ``MATCH_STEPS ** (1/k)`` characters (and to :data:`MAX_MATCH_TEXT`).
 MATCH_STEPS = 10**8
@@ -272,7 +278,10 @@ class Expression:
         ExpressionError
             On an unknown field, a type mismatch (``"a" < 5``) or a bad function call, naming the column.
         """
-        return _Evaluator(self.source, data, context or EvalContext()).eval(self.tree)
+        try:
+            return _Evaluator(self.source, data, context or EvalContext()).eval(self.tree)
+        except (OverflowError, ArithmeticError, ValueError) as exc:  # a safety net; arith() names the column
+            raise ExpressionError(f"{self.source!r}: cannot be computed for this data: {exc}") from None
 
     def holds(self, data: Mapping[str, Any], *, context: EvalContext | None = None) -> bool:
         """Evaluate a condition; it must give a boolean."""
@@ -366,7 +375,12 @@ def parse_expression(text: str) -> Expression:
         raise ExpressionError(f"{text!r}: cannot parse: {exc}") from None
     if _depth(tree) > MAX_DEPTH * 3:
         raise ExpressionError(f"the expression nests too deeply (at most {MAX_DEPTH} levels)")
-    node = _Build().transform(tree)
+    try:
+        node = _Build().transform(tree)
+    except VisitError as exc:  # lark wraps what the builder raises (a bad duration such as `P1Y`)
+        if isinstance(exc.orig_exc, ExpressionError):
+            raise ExpressionError(f"{text!r}: {exc.orig_exc}") from None
+        raise ExpressionError(f"{text!r}: cannot parse: {exc.orig_exc}") from None
     if not isinstance(node, Node):  # a bare token (cannot happen with this grammar)
         raise ExpressionError(f"{text!r}: cannot parse")
     levels: list[tuple[Node, int]] = [(node, 1)]
@@ -494,6 +508,16 @@ class _Evaluator:
         return self.arith(node, left, right)
 
     def arith(self, node: Binary, left: Value, right: Value) -> Value:
+        try:
+            value = self._arith(node, left, right)
+        except (OverflowError, ArithmeticError) as exc:  # e.g. int / int beyond the float range
+            raise self.fail(node, f"`{node.op}` overflows ({exc}); {_RANGE_HINT}") from None
+        number = value.seconds if isinstance(value, DurationValue) else value
+        if (isinstance(number, float) and not math.isfinite(number)) or (isinstance(number, int) and abs(number) > MAX_NUMBER):
+            raise self.fail(node, f"`{node.op}` gives a number out of range; {_RANGE_HINT}")
+        return value
+
+    def _arith(self, node: Binary, left: Value, right: Value) -> Value:
         op = node.op
         if _number(left) and _number(right):
             if op in ("/", "%") and right == 0:

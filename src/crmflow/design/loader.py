@@ -36,7 +36,7 @@ from crmflow.design.build import build_definition
 from crmflow.design.checks import Problem, check_definition
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
-from crmflow.yamlfile import YAML_HINT, YamlProblem
+from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem
 
 #: Largest To-Be file read (a definition is a few hundred lines; this bounds a hostile input).
 MAX_BYTES = 2_000_000
@@ -90,7 +90,7 @@ def compose_located(text: str, *, where: str) -> Located:
         On a YAML syntax error, an alias, a duplicate key or a non-string key.
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=DepthLimitedLoader)
     except yaml.YAMLError as exc:
         bad = YamlProblem.of(exc)
         at = f":{bad.line}" if bad.line is not None else ""

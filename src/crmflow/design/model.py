@@ -452,6 +452,22 @@ class Process:
     def events(self) -> tuple[FlowEvent, ...]:
         return tuple(n for n in self.flow if isinstance(n, FlowEvent))
 
+    def successor_map(self) -> dict[str, tuple[str, ...]]:
+        """:meth:`successors` of every node, in one pass over the flow (asking node by node is quadratic)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for i, n in enumerate(self.flow):
+            if n.id in out:  # the first node with an id wins, as in successors()
+                continue
+            if isinstance(n, Gateway) and n.branches:
+                out[n.id] = tuple(b.target for b in n.branches)
+            elif isinstance(n, FlowEvent) and n.position == "end":
+                out[n.id] = ()
+            elif n.next is not None:
+                out[n.id] = (n.next,)
+            else:
+                out[n.id] = (self.flow[i + 1].id,) if i + 1 < len(self.flow) else ()
+        return out
+
     def successors(self, node_id: str) -> tuple[str, ...]:
         """The ids of the nodes a node leads to (explicit, branch targets, or the next in the list)."""
         for i, n in enumerate(self.flow):

@@ -5,15 +5,17 @@ header come from a sample; DuckDB's parallel CSV reader then loads all columns a
 mode, sending lines it cannot split (wrong number of fields, broken quotes, invalid characters,
 over-long lines) to a rejects table, which becomes quarantine rows.
 
-Numbering. ``row_no`` counts the lines after the header: when every record is one physical line
-(the usual case) ``row_no = line - header_line``, and the quarantine's ``line`` is the physical
-line a text editor shows. Blank lines are skipped but keep their number, so row numbers may have
-gaps. When quoted values span several lines, good rows are numbered in file order around the
-rejected ones and their ``line`` is NULL; rejected rows still get their physical line.
+Counting. Before DuckDB reads anything, the records are counted from the bytes by
+:func:`crmflow.ingest.record_scan.scan_records` (RFC 4180 as DuckDB reads it, plus a documented
+recovery rule for a quote that is never closed). The lines that rule sets aside are quarantined
+with their line numbers and left out of the copy DuckDB reads, so one unclosed quote costs one
+line, never the rest of the file; DuckDB's loaded + rejected records must then equal the scan's
+count, or nothing is loaded (:class:`~crmflow.errors.RowAccountingError`).
 
-A value whose opening quote is never closed would swallow the rest of the file into one rejected
-record; such a line is taken out (quarantined on its own) and the file is read again, so the rows
-after it are kept.
+Numbering. ``row_no`` is the row a spreadsheet shows, less the header's: every record and every
+empty line counts one, a record whose quoted value spans lines counts once. When every record is
+one physical line (the usual case) ``row_no = line - header_line``. ``line`` is the physical line
+where the record begins (what a text editor shows), known for every row.
 """
 
 from __future__ import annotations
@@ -22,26 +24,29 @@ import csv as pycsv
 import io
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from crmflow.errors import InputError
+from crmflow.errors import InputError, RowAccountingError
 from crmflow.i18n import text
 from crmflow.ingest.encoding import Utf8File, ensure_utf8
 from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.record_scan import RecordScan, scan_records
 from crmflow.store.queries import ident, table_name
+from crmflow.store.scratch import scratch_file
 from crmflow.store.store import EventStore
 
 #: Delimiters tried, in tie-break order.
 DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
 #: Column names the raw table uses itself.
 RESERVED: tuple[str, ...] = ("row_no", "line")
-#: At most this many unterminated-quote repairs (each re-reads the file).
-MAX_REPAIRS = 20
+#: Most columns a CSV may have: an event log needs a case, an activity, a time and some attributes; each
+#: column costs DuckDB planning time in every query over the log (1,000 columns: ~10 s to stage).
+MAX_COLUMNS = 2_000
 _SAMPLE_CHARS = 1 << 16
 _CHUNK = 8 << 20
 
@@ -72,10 +77,34 @@ _TEXT = {
         "ru": "строка {line}: не читается как CSV: {error}",
     },
     "unterminated": {
-        "en": "line {line}: a quoted value is never closed (the quote would swallow the rest of the file); "
-        "the line was set aside and reading went on with the next line",
-        "ru": "строка {line}: значение в кавычках не закрыто (кавычка поглотила бы остаток файла); "
-        "строка отложена, чтение продолжено со следующей",
+        "en": "line {line}: a quoted value opened on this line is never closed on it, and line {next} is a record of its own; "
+        "the quote was taken to end at the line end and the line set aside (close the quote in the source)",
+        "ru": "строка {line}: значение в кавычках, открытое в этой строке, не закрыто, а строка {next} — отдельная "
+        "запись; кавычка считается закрытой в конце строки, строка отложена (закройте кавычку в источнике)",
+    },
+    "unterminated_end": {
+        "en": "line {line}: a quoted value opened on this line is never closed (or closes on a later line with text "
+        "after the closing quote); the line was set aside and the lines after it read on their own "
+        "(close the quote in the source)",
+        "ru": "строка {line}: значение в кавычках, открытое в этой строке, не закрыто (или закрыто в следующих "
+        "строках, но после кавычки идёт текст); строка отложена, следующие строки прочитаны отдельно "
+        "(закройте кавычку в источнике)",
+    },
+    "too_wide": {
+        "en": "{file}: the header has {n} columns; crmflow reads at most {max:,} (an event log needs a case, an "
+        "activity, a time and a few attributes): export only the columns you need, or cut them with "
+        "`cut -d';' -f1-50 {file}`",
+        "ru": "{file}: в заголовке {n} столбцов; crmflow читает не больше {max:,} (журналу событий нужны сделка, "
+        "этап, время и несколько атрибутов): выгрузите только нужные столбцы или отрежьте лишние "
+        "(`cut -d';' -f1-50 {file}`)",
+    },
+    "mismatch": {
+        "en": "{file}: the record count does not reconcile: the byte scan found {records} records ({broken} set "
+        "aside), DuckDB read {good} and rejected {rejected}; nothing was loaded. This is a bug in crmflow: "
+        "please report it with the file (or its shape)",
+        "ru": "{file}: счёт записей не сходится: побайтовый проход нашёл {records} записей ({broken} отложено), "
+        "DuckDB прочитал {good} и отклонил {rejected}; ничего не загружено. Это ошибка crmflow: сообщите о ней, "
+        "приложив файл (или его структуру)",
     },
 }
 
@@ -165,105 +194,40 @@ def _sniff(sample: str, lines: list[str], *, delimiter: str | None, skip: int) -
     return Dialect(delimiter=delimiter, header=_unique_names(header), skip=skip)
 
 
-# --------------------------------------------------------------------------- line accounting
+# --------------------------------------------------------------------------- file copies
 
 
-@dataclass(frozen=True)
-class _LineScan:
-    lines: int  # physical lines
-    blank: list[int]  # physical numbers of empty lines (None when too many to list)
-    too_many_blank: bool
-    at: list[int]  # physical line of each requested byte offset
-
-
-def _scan_lines(path: Path, offsets: list[int], max_blank: int = 100_000, *, find_blank: bool = True) -> _LineScan:
-    """Count lines, list empty lines and find the line of each byte offset (sorted), chunk by chunk.
-
-    Looking for empty lines is most of the cost; ``find_blank=False`` skips it (for the common
-    file whose line count already equals its record count, which leaves no room for them).
-    """
-    order = sorted(range(len(offsets)), key=lambda i: offsets[i])
-    at = [0] * len(offsets)
-    oi, base_line, base_pos = 0, 0, 0
-    blank: list[int] = []
-    prev_end = b"\n"  # the byte before the file counts as a line end
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            while oi < len(order) and offsets[order[oi]] < base_pos + len(chunk):
-                at[order[oi]] = base_line + chunk.count(b"\n", 0, offsets[order[oi]] - base_pos) + 1
-                oi += 1
-            if find_blank and len(blank) <= max_blank:
-                joined = prev_end + chunk
-                for pat in (b"\n\n", b"\n\r\n"):
-                    i = joined.find(pat)
-                    while i >= 0 and len(blank) <= max_blank:
-                        blank.append(base_line + joined.count(b"\n", 1, i + 1) + 1)
-                        i = joined.find(pat, i + 1)
-            base_line += chunk.count(b"\n")
-            base_pos += len(chunk)
-            prev_end = chunk[-1:]
-    while oi < len(order):
-        at[order[oi]] = base_line + 1
-        oi += 1
-    lines = base_line + (0 if prev_end == b"\n" or base_pos == 0 else 1)
-    return _LineScan(lines, sorted(set(blank)), len(blank) > max_blank, at)
-
-
-def _record_starts(path: Path, anchors: list[int]) -> list[int]:
-    """Byte offset where the physical line holding each anchor begins, past any empty lines.
-
-    DuckDB's ``line_byte_position`` lands at, just after or just before the start of a rejected
-    record depending on the line ending, so we go back to the previous newline and then skip
-    line-end bytes forward.
-    """
-    out = []
-    with path.open("rb") as fh:
-        for a in anchors:
-            start, window = 0, 4096
-            while True:
-                lo = max(0, a - window)
-                fh.seek(lo)
-                nl = fh.read(a - lo).rfind(b"\n")
-                if nl >= 0 or lo == 0:
-                    start = lo + nl + 1 if nl >= 0 else 0
-                    break
-                window *= 4
-            fh.seek(start)
-            head = fh.read(256)
-            out.append(start + len(head) - len(head.lstrip(b"\r\n")))
+def _edited_copy(path: Path, edits: list[tuple[int, int, bytes]]) -> Path:
+    """Copy ``path`` with each byte range ``[start, end)`` replaced by its bytes (streaming; ranges disjoint)."""
+    out = scratch_file("fix", suffix=".csv")
+    with path.open("rb") as src, out.open("wb") as tmp:
+        pos = 0
+        for start, end, new in sorted(edits):
+            _copy_range(src, tmp, pos, start)
+            tmp.write(new)
+            pos = end
+        src.seek(pos)
+        shutil.copyfileobj(src, tmp, _CHUNK)
     return out
 
 
-def _without_lines(path: Path, starts: list[int]) -> Path:
-    """Copy ``path`` leaving out the physical lines beginning at ``starts`` (streaming)."""
-    tmp = tempfile.NamedTemporaryFile(prefix="crmflow-fix-", suffix=".csv", delete=False)  # noqa: SIM115
-    with path.open("rb") as src, tmp:
-        pos = 0
-        for s in sorted(starts):
-            _copy_range(src, tmp, pos, s)
-            src.seek(s)
-            while True:  # skip to the end of the line
-                block = src.read(1 << 16)
-                nl = block.find(b"\n")
-                if nl >= 0 or not block:
-                    pos = src.tell() - len(block) + nl + 1 if nl >= 0 else src.tell()
-                    break
-        src.seek(pos)
-        shutil.copyfileobj(src, tmp, _CHUNK)
-    return Path(tmp.name)
+def _lf_copy(path: Path, *, lone_cr: bool = False) -> Path:
+    """Copy ``path`` with every ``\r\n`` (or, with ``lone_cr``, every ``\r``) turned into ``\n`` (streaming).
 
-
-def _lf_copy(path: Path) -> Path:
-    """Copy ``path`` with every ``\r\n`` turned into ``\n`` (streaming; line numbers unchanged)."""
-    tmp = tempfile.NamedTemporaryFile(prefix="crmflow-lf-", suffix=".csv", delete=False)  # noqa: SIM115
-    with path.open("rb") as src, tmp:
+    Line numbers are unchanged by ``\r\n`` → ``\n``; ``lone_cr`` is for files whose only line end is CR.
+    """
+    out = scratch_file("lf", suffix=".csv")
+    with path.open("rb") as src, out.open("wb") as tmp:
         carry = b""
         while chunk := src.read(_CHUNK):
+            if lone_cr:
+                tmp.write(chunk.replace(b"\r", b"\n"))
+                continue
             chunk = carry + chunk
             carry = b"\r" if chunk.endswith(b"\r") else b""
             tmp.write(chunk[: len(chunk) - len(carry)].replace(b"\r\n", b"\n"))
         tmp.write(carry)
-    return Path(tmp.name)
+    return out
 
 
 def _copy_range(src: io.BufferedReader, dst: object, start: int, end: int) -> None:
@@ -277,17 +241,16 @@ def _copy_range(src: io.BufferedReader, dst: object, start: int, end: int) -> No
         left -= len(block)
 
 
-def _gap_fill(nums: list[int], removed: list[int]) -> list[int]:
-    """Map numbers of a file with ``removed`` lines taken out back to the original numbering."""
-    out = []
-    for n in nums:
-        for r in removed:  # sorted
-            if r <= n:
-                n += 1
-            else:
-                break
-        out.append(n)
-    return out
+def _kept_to_original(nums: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """Numbers in a sequence with the sorted numbers ``removed`` taken out, back in the full sequence.
+
+    >>> _kept_to_original(np.array([1, 2, 3]), np.array([2, 3])).tolist()
+    [1, 4, 5]
+    """
+    if removed.size == 0:
+        return nums.astype(np.int64)
+    gaps = removed - np.arange(removed.size)
+    return nums + np.searchsorted(gaps, nums, side="right")
 
 
 # --------------------------------------------------------------------------- reading
@@ -324,7 +287,11 @@ def read_csv_raw(
     encoding: str | None = None,
     progress: ProgressFn | None = None,
 ) -> RawTable:
-    """Load a CSV/TSV file into a raw text table; malformed lines go to the quarantine.
+    """Load a CSV/TSV file into a raw text table; malformed records go to the quarantine.
+
+    The records are first counted from the bytes (:func:`crmflow.ingest.record_scan.scan_records`);
+    the lines its recovery rule sets aside (a quote never closed, text after a closing quote) are
+    quarantined and left out of what DuckDB reads, and DuckDB's count must then equal the scan's.
 
     Parameters
     ----------
@@ -344,8 +311,14 @@ def read_csv_raw(
     Returns
     -------
     RawTable
-        ``rows_read`` = loaded rows + quarantined lines; ``info`` has the encoding, delimiter and
-        the header line.
+        ``rows_read`` = the records the byte scan found = loaded rows + quarantined records;
+        ``info`` has the encoding, delimiter and the header line.
+
+    Raises
+    ------
+    RowAccountingError
+        DuckDB read a different number of records than the byte scan found (a crmflow bug: nothing
+        is loaded rather than a wrong count).
     """
     p = Path(path)
     say = progress or (lambda _msg: None)
@@ -355,48 +328,34 @@ def read_csv_raw(
     try:
         with work.open("r", encoding="utf-8", errors="replace", newline="") as fh:
             sample = fh.read(_SAMPLE_CHARS)
+        if "\r" in sample and "\n" not in sample:  # classic Mac line ends: one CR per line
+            work, sample = _lf_copy(work, lone_cr=True), sample.replace("\r", "\n")
         dialect = sniff_dialect(sample, delimiter=delimiter, source=p.name)
-        header_line = dialect.skip + 1
-        tmp, rej = store.new_name("csv_tmp"), store.new_name("csv_rej")
-        normalized = False
-        removed: list[tuple[int, int, str]] = []  # (DuckDB line, physical line, text), original numbering
-        for _ in range(MAX_REPAIRS + 1):
-            say(f"parsing {p.name}")
-            try:
-                _read_into(store, work, dialect, tmp, rej)
-            except duckdb.InvalidInputException as exc:
-                # DuckDB's strict parser gives up on files mixing \r\n and \n line ends.
-                if normalized:
-                    raise _unreadable(p, exc) from exc
-                fixed = _lf_copy(work)
-                if work != utf8.path:
-                    work.unlink(missing_ok=True)
-                work, normalized = fixed, True
-                try:
-                    _read_into(store, work, dialect, tmp, rej)
-                except duckdb.InvalidInputException as again:  # not a line-end problem: not a CSV at all
-                    raise _unreadable(p, again) from again
-            swallow = store.sql(
-                f"SELECT line, min(least(line_byte_position, coalesce(byte_position, line_byte_position))) "
-                f"FROM {rej} WHERE error_type = 'UNQUOTED VALUE' "
-                "AND contains(ltrim(csv_line, chr(13) || chr(10)), chr(10)) GROUP BY line ORDER BY line"
-            ).fetchall()
-            if not swallow or len(removed) >= MAX_REPAIRS:
-                break
-            starts = _record_starts(work, [int(r[1]) for r in swallow])
-            scan = _scan_lines(work, starts, max_blank=0)
-            phys = _gap_fill(scan.at, sorted(r[1] for r in removed))
-            dlines = _gap_fill([int(r[0]) for r in swallow], sorted(r[0] for r in removed))
-            with work.open("rb") as fh:
-                for s, dl, ln in zip(starts, dlines, phys, strict=True):
-                    fh.seek(s)
-                    first = fh.readline(1 << 16).decode("utf-8", errors="replace").rstrip("\r\n")
-                    removed.append((dl, ln, first))
-            fixed = _without_lines(work, starts)
+        if len(dialect.header) > MAX_COLUMNS:
+            n = f"{len(dialect.header):,}" + ("" if "\n" in sample else "+")  # a header longer than the sample
+            raise InputError(text(_TEXT, "too_wide", store.settings.lang, file=p.name, n=n, max=MAX_COLUMNS))
+        say(f"counting the records of {p.name}")
+        scan = scan_records(work, delimiter=dialect.delimiter, skip=dialect.skip, fields=len(dialect.header))
+        if scan.broken or scan.respaced:
+            fixed = _edited_copy(work, [(b.start, b.end, b"") for b in scan.broken] + list(scan.respaced))
             if work != utf8.path:
                 work.unlink(missing_ok=True)
             work = fixed
-        return _finish(store, p, utf8, work, dialect, header_line, tmp, rej, removed, log_name)
+        tmp, rej = store.new_name("csv_tmp"), store.new_name("csv_rej")
+        say(f"parsing {p.name}")
+        try:
+            _read_into(store, work, dialect, tmp, rej)
+        except duckdb.InvalidInputException as exc:
+            # DuckDB's strict parser gives up on files mixing \r\n and \n line ends.
+            fixed = _lf_copy(work)
+            if work != utf8.path:
+                work.unlink(missing_ok=True)
+            work = fixed
+            try:
+                _read_into(store, work, dialect, tmp, rej)
+            except duckdb.InvalidInputException as again:  # not a line-end problem: not a CSV at all
+                raise _unreadable(p, again) from exc
+        return _finish(store, p, utf8, dialect, scan, tmp, rej, log_name)
     finally:
         if work != utf8.path:
             work.unlink(missing_ok=True)
@@ -407,46 +366,45 @@ def _finish(
     store: EventStore,
     p: Path,
     utf8: Utf8File,
-    work: Path,
     dialect: Dialect,
-    header_line: int,
+    scan: RecordScan,
     tmp: str,
     rej: str,
-    removed: list[tuple[int, int, str]],
     log_name: str,
 ) -> RawTable:
     lang = store.settings.lang
-    rejected = store.sql(
-        f"SELECT line, min(least(line_byte_position, coalesce(byte_position, line_byte_position))) "
-        f"FROM {rej} GROUP BY line ORDER BY line"
-    ).fetchall()
-    starts = _record_starts(work, [int(r[1]) for r in rejected])
+    rejected = store.sql(f"SELECT line FROM {rej} GROUP BY line ORDER BY line").fetchall()
     good = int(store.sql(f"SELECT count(*) FROM {tmp}").fetchall()[0][0])
-    scan = _scan_lines(work, starts, find_blank=False)
-    if scan.lines + len(removed) - header_line != good + len(rejected) + len(removed):
-        scan = _scan_lines(work, starts)  # blank lines or multi-line records: find the blank lines
-    removed_lines = sorted(r[1] for r in removed)
-    phys = _gap_fill(scan.at, removed_lines)
-    blank = _gap_fill([b for b in scan.blank if b > header_line], removed_lines)
-    # Exact when every record is one physical line: lines = header + blanks + records.
-    body_lines = scan.lines + len(removed) - header_line - len(blank)
-    exact = not scan.too_many_blank and body_lines == good + len(rejected) + len(removed)
-    if exact:  # one line per record: number by physical line
-        rej_nums = [ln - header_line for ln in phys]
-        removed_nums = [ln - header_line for _, ln, _ in removed]
-    else:  # DuckDB's record index (blank lines count, multi-line records count once)
-        dlines = _gap_fill([int(r[0]) for r in rejected], sorted(r[0] for r in removed))
-        rej_nums = [n - header_line for n in dlines]
-        removed_nums = [dl - header_line for dl, _, _ in removed]
-    blank_nums = {b - header_line for b in blank} if exact else set()
-    excluded = sorted(set(rej_nums) | set(removed_nums) | blank_nums)
+    kept = scan.records - len(scan.broken)
+    header_row = scan.header_row
+    broken_rows = np.array(sorted(b.row for b in scan.broken), dtype=np.int64)
+    rej_rows = _kept_to_original(np.array([int(r[0]) for r in rejected], dtype=np.int64), broken_rows)
+    blank = np.array([b for b in scan.blank_rows if b > header_row], dtype=np.int64)
+    if good + len(rejected) != kept or np.isin(rej_rows, blank).any():
+        raise RowAccountingError(
+            text(
+                _TEXT,
+                "mismatch",
+                lang,
+                file=p.name,
+                records=scan.records,
+                broken=len(scan.broken),
+                good=good,
+                rejected=len(rejected),
+            )
+        )
+    rej_nums = (rej_rows - header_row).tolist()
+    phys = scan.lines_of_rows(rej_rows).tolist()
+    broken_nums = (broken_rows - header_row).tolist()
+    excluded = sorted(set(rej_nums) | set(broken_nums) | set((blank - header_row).tolist()))
     raw = store.new_name("raw_csv")
     cols = ", ".join(ident(c) for c in dialect.header)
-    gm = None
+    helpers: list[str] = []
     if excluded:
         ex = store.new_name("csv_ex")
         store.register_arrow(ex, pa.table({"r": pa.array(excluded, pa.int64())}))
         gm = store.new_name("csv_gm")
+        helpers.append(gm)
         # The i-th excluded number r_i has g_i = r_i - i good rows before it: good row k is
         # numbered k + (how many excluded numbers have g_i < k).
         store.sql(
@@ -455,52 +413,78 @@ def _finish(
             f"FROM {ex}) GROUP BY g"
         )
         store.con.unregister(ex)
-        num = "(t.k + coalesce(m.n, 0))"
-        src = f"(SELECT rowid + 1 AS k, * FROM {tmp}) t ASOF LEFT JOIN {gm} m ON t.k > m.g"
+        numbered = f"(SELECT rowid + 1 AS k, * FROM {tmp}) t ASOF LEFT JOIN {gm} m ON t.k > m.g"
+        src = f"(SELECT t.*, t.k + coalesce(m.n, 0) AS num FROM {numbered})"
     else:
-        num, src = "(rowid + 1)", tmp
-    line_sql = f"({num} + {header_line})" if exact else "NULL"
+        src = f"(SELECT rowid + 1 AS num, * FROM {tmp})"
+    if scan.multi_line:  # physical lines: the row plus the extra lines of the multi-line records before it
+        mm = store.new_name("csv_mm")
+        helpers.append(mm)
+        rows = np.array([m[0] - header_row for m in scan.multi_line], dtype=np.int64)
+        extra = np.cumsum(np.array([m[1] for m in scan.multi_line], dtype=np.int64))
+        store.temp_table_from_arrow(mm, pa.table({"mr": rows, "cum": extra}), order_by="mr")
+        src = f"(SELECT s.*, coalesce(x.cum, 0) AS extra FROM {src} s ASOF LEFT JOIN {mm} x ON s.num > x.mr)"
+        line_sql = f"num + {header_row} + extra"
+    else:
+        line_sql = f"num + {header_row}"
+    select = f"SELECT num::BIGINT AS row_no, ({line_sql})::BIGINT AS line, {cols} FROM {src}"
     backing: tuple[str, ...] = ()
-    if gm:  # renumbering around excluded rows: worth a table of its own
-        select = f"SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}"
-        store.sql(f"CREATE TABLE {table_name(raw)} AS {select}")
+    if helpers:  # renumbering around excluded rows: worth a table of its own
+        store.sql(f"CREATE TABLE {table_name(raw)} AS {select} ORDER BY row_no")
         store.sql(f"DROP TABLE {tmp}")
-        store.sql(f"DROP TABLE {gm}")
+        for h in helpers:
+            store.sql(f"DROP TABLE {h}")
     else:  # numbers follow the scan order: a view, not a second copy of the file
-        select = f"SELECT {num}::BIGINT AS row_no, {line_sql}::BIGINT AS line, {cols} FROM {src}"
         store.sql(f"CREATE VIEW {table_name(raw)} AS {select}")
         backing = (tmp,)
     quarantined = _quarantine_rejects(store, rej, rejected, rej_nums, phys, dialect, utf8.encoding, log_name, p.name, lang)
-    if removed:
-        store.quarantine_rows(
-            {
-                "log_name": log_name,
-                "source": p.name,
-                "row_no": num,
-                "line": ln,
-                "reason": text(_TEXT, "unterminated", lang, line=ln),
-                "kind": "csv_unterminated_quote",
-                "raw": t,
-            }
-            for num, (_, ln, t) in zip(removed_nums, removed, strict=True)
-        )
+    _quarantine_broken(store, scan, header_row, dialect, log_name, p.name, lang)
     store.sql(f"DROP TABLE IF EXISTS {rej}")
     store.sql(f"DROP TABLE IF EXISTS {rej}_scan")
     return RawTable(
         table=raw,
         source=p.name,
         format="tsv" if dialect.delimiter == "\t" else "csv",
-        rows_read=good + quarantined + len(removed),
-        quarantined=quarantined + len(removed),
+        rows_read=scan.records,
+        quarantined=quarantined + len(scan.broken),
         info={
             "encoding": utf8.encoding,
             "delimiter": dialect.delimiter,
-            "header_line": header_line,
+            "header_line": header_row,
             "columns": list(dialect.header),
-            "lines_exact": exact,
+            "lines_exact": True,
+            "multi_line_records": len(scan.multi_line),
+            "set_aside_by_scan": len(scan.broken),
         },
         backing=backing,
     )
+
+
+def _quarantine_broken(
+    store: EventStore, scan: RecordScan, header_row: int, dialect: Dialect, log_name: str, source: str, lang: str
+) -> None:
+    """One quarantine row per line the byte scan's recovery rule set aside."""
+    rows = []
+    for b in scan.broken:
+        if b.malformed:
+            reason = text(_TEXT, "UNQUOTED VALUE", lang, line=b.line)
+            kind = "csv_unquoted_value"
+        else:
+            key = "unterminated" if b.next_line is not None else "unterminated_end"
+            reason = text(_TEXT, key, lang, line=b.line, next=b.next_line)
+            kind = "csv_unterminated_quote"
+        rows.append(
+            {
+                "log_name": log_name,
+                "source": source,
+                "row_no": b.row - header_row,
+                "line": b.line,
+                "reason": reason,
+                "kind": kind,
+                "raw": b.text,
+            }
+        )
+    store.quarantine_rows(rows)
 
 
 def _quarantine_rejects(

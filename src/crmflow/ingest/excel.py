@@ -17,13 +17,18 @@ from typing import Any
 
 import pyarrow as pa
 
-from crmflow.errors import InputError, UnsafeInputError
+from crmflow.errors import CrmflowError, InputError, UnsafeInputError
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import check_zip_archive
 from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
 
 BATCH_ROWS = 50_000
+#: openpyxl holds a workbook's shared strings in memory (about 180 bytes each: 6 M took 1.06 GB):
+#: at most this many, and at most this many bytes of ``xl/sharedStrings.xml``; larger workbooks are
+#: refused before anything is read, with the advice to save the sheet as CSV (read streaming).
+MAX_SHARED_STRINGS = 2_000_000
+MAX_SHARED_STRINGS_BYTES = 256 << 20
 _RESERVED = ("row_no", "line")
 
 
@@ -94,6 +99,7 @@ def read_excel_raw(
     say(f"reading {p.name}")
     settings = store.settings
     check_zip_archive(p, max_bytes=settings.max_decompressed_bytes, max_ratio=settings.max_compression_ratio)
+    _check_shared_strings(p)
     try:
         # openpyxl parses the sheet XML with defusedxml when it is installed (it is a dependency):
         # DTDs and entity declarations are refused.
@@ -117,9 +123,42 @@ def read_excel_raw(
             ws = wb[sheet]
         else:
             raise InputError(f"{p.name}: no sheet named {sheet!r}; the sheets are: {', '.join(names)}")
-        return _load_sheet(store, ws, p.name, say)
+        try:
+            return _load_sheet(store, ws, p.name, say)
+        except CrmflowError:
+            raise
+        except Exception as exc:  # a bad CRC, malformed sheet XML, a broken cell: openpyxl raises anything
+            raise InputError(
+                f"{p.name}: sheet {ws.title!r} cannot be read ({type(exc).__name__}: {str(exc)[:200]}); the workbook "
+                "is damaged or not written by a spreadsheet program: open and save it again in Excel or "
+                "LibreOffice, or save the sheet as CSV"
+            ) from exc
     finally:
         wb.close()
+
+
+def _check_shared_strings(p: Path) -> None:
+    """Refuse a workbook whose shared-string table would not fit the memory budget (before openpyxl loads it)."""
+    import re
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(p) as zf:
+            info = next((i for i in zf.infolist() if i.filename.lower() == "xl/sharedstrings.xml"), None)
+            if info is None:
+                return
+            with zf.open(info) as fh:
+                head = fh.read(4096).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError) as exc:
+        raise InputError(f"{p.name}: cannot open as an Excel workbook ({exc}); save it again in Excel or as CSV") from exc
+    m = re.search(r'uniqueCount="(\d+)"', head) or re.search(r'\bcount="(\d+)"', head)
+    count = int(m.group(1)) if m else 0
+    if count > MAX_SHARED_STRINGS or info.file_size > MAX_SHARED_STRINGS_BYTES:
+        raise InputError(
+            f"{p.name}: the workbook has {count:,} distinct texts ({info.file_size:,} bytes of shared strings); "
+            f"crmflow reads workbooks with at most {MAX_SHARED_STRINGS:,} ({MAX_SHARED_STRINGS_BYTES >> 20} MB), "
+            "because Excel's format keeps them all in memory: save the sheet as CSV (UTF-8) and import that"
+        )
 
 
 def _load_sheet(store: EventStore, ws: Any, source: str, say: ProgressFn) -> RawTable:

@@ -3,7 +3,10 @@
 :func:`import_sources` (``crmflow import SOURCE... --into PROJECT.duckdb``) reads the sources
 with their adapters (or the ordinary readers), stages them and materialises the log ``log_name``
 in the file, replacing an earlier import of that log; dictionaries (stage names, users) stay in the
-file for later imports. :func:`open_project_log` (``crmflow audit PROJECT.duckdb``) copies a log,
+file for later imports. The import is atomic (:func:`crmflow.store.staged.staged_project`): it is
+built in a copy of the project that replaces the file in one rename at the end, so a crash at any
+moment leaves the previous project, complete; the store checks its numbers on open
+(:mod:`crmflow.store.consistency`). :func:`open_project_log` (``crmflow audit PROJECT.duckdb``) copies a log,
 its quarantine and its ingestion records from the file, opened read-only, into a new in-memory
 store, so that an audit never writes into the project.
 """
@@ -22,6 +25,8 @@ from crmflow.ingest.raw import ProgressFn
 from crmflow.jsonable import JsonMixin
 from crmflow.settings import Settings, get_settings
 from crmflow.store import queries as q
+from crmflow.store.consistency import ensure_consistent
+from crmflow.store.staged import staged_project
 from crmflow.store.store import EventLog, EventStore
 
 
@@ -90,7 +95,12 @@ def import_sources(
     only_dictionaries = all(is_dictionary_adapter(source_adapter(s, source_kind)) for s in sources)
     settings = get_settings()
     settings = settings.model_copy(update={"lang": lang}) if lang else settings
-    with EventStore(into, settings=settings) as store:
+    target = Path(into)
+    replacing = None if only_dictionaries else log_name
+    with (
+        staged_project(target, settings=settings, replacing=replacing) as staged,
+        EventStore(staged, settings=settings, verify=False) as store,
+    ):
         if not only_dictionaries:  # a new import of events replaces the log and its bookkeeping
             store.sql("DELETE FROM quarantine WHERE log_name = ?", [log_name])
             store.sql("DELETE FROM ingestions WHERE log_name = ?", [log_name])
@@ -118,6 +128,7 @@ def import_sources(
             )
             for r in results
         ]
+        ensure_consistent(store)  # the new state adds up before it replaces the old one
         store.sql("CHECKPOINT")
     return ImportResult(project=str(into), log_name=log_name, sources=per, events=events, cases=cases)
 
@@ -151,6 +162,8 @@ def open_project_log(path: str | Path, *, log_name: str = "log", settings: Setti
             store.sql(f"CREATE TABLE {q.table_name(t)} AS SELECT * FROM proj.{q.table_name(t)}")
         store.sql("INSERT INTO quarantine SELECT * FROM proj.quarantine WHERE log_name = ?", [log_name])
         store.sql("INSERT INTO ingestions SELECT * FROM proj.ingestions WHERE log_name = ?", [log_name])
+        store.path = p  # for the message
+        ensure_consistent(store)  # the copied log adds up (events, quarantine, ingestions)
     except StoreError:
         store.close()
         raise

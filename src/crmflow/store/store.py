@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from crmflow.store.schema import (
     STAGED_COLUMNS,
     XES_NAMES,
 )
+from crmflow.store.scratch import clean_stale
 
 _counter = itertools.count(1)
 
@@ -43,11 +45,18 @@ class EventStore:
     """
 
     def __init__(
-        self, path: str | Path | None = None, *, settings: Settings | None = None, engine: SqlEngine | None = None
+        self,
+        path: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        engine: SqlEngine | None = None,
+        verify: bool = True,
     ) -> None:
         self.settings = settings or get_settings()
         self.path = Path(path) if path else None
-        self._tmp = tempfile.TemporaryDirectory(prefix="crmflow-duckdb-")
+        if self.path is not None:  # a project opens: spill folders of killed crmflow processes go
+            clean_stale()
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"crmflow-duckdb-{os.getpid()}-")
         if engine is None:
             engine = DuckDBEngine.open(
                 self.path,
@@ -59,6 +68,14 @@ class EventStore:
         self.engine: SqlEngine = engine
         self.sql(QUARANTINE_DDL)
         self.sql(INGESTIONS_DDL)
+        if self.path is not None and verify:  # a project file checks its own numbers on open
+            from crmflow.store.consistency import ensure_consistent
+
+            try:
+                ensure_consistent(self)
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
