@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def _same(a: Any, b: Any, path: str, diffs: list[str]) -> None:
 def _cross_check(log: crmflow.EventLog, tmp_path: Path, spark_engine: Any, *, rules: Any = None) -> dict[str, Any]:
     dataset = write_event_dataset(log, tmp_path / "ds", buckets=4)
     on_duckdb = open_event_dataset(dataset)
-    on_spark = open_event_dataset(dataset, store=EventStore(engine=spark_engine), log_name=f"s{id(tmp_path) % 10**6}")
+    on_spark = open_event_dataset(dataset, store=EventStore(engine=spark_engine), log_name=f"s{uuid.uuid4().hex[:12]}")
     a = crmflow.audit(on_duckdb, rules=rules).to_json()
     b = crmflow.audit(on_spark, rules=rules).to_json()
     diffs: list[str] = []
@@ -224,3 +225,16 @@ def test_dataset_without_required_columns_is_refused_with_the_columns_found(tmp_
     pq.write_table(pa.table({"deal": ["a"], "stage": ["x"]}), tmp_path / "e.parquet")
     with pytest.raises(InputError, match=r"no column\(s\) case_id, activity, ts \(found: deal, stage\)"):
         open_event_dataset(tmp_path / "e.parquet")
+
+
+def test_opening_a_dataset_again_under_the_same_name_replaces_its_bookkeeping(tmp_path: Path) -> None:
+    """A store shared between imports (a Spark catalogue, a project) must not add up rows read of two imports."""
+    first = crmflow.read_log(real("helpdesk.xes.gz"))
+    other = crmflow.read_log(real("receipt.xes"))
+    a = write_event_dataset(first, tmp_path / "a")
+    b = write_event_dataset(other, tmp_path / "b")
+    store = EventStore()
+    open_event_dataset(b, store=store, log_name="same")
+    log = open_event_dataset(a, store=store, log_name="same")
+    s = log.summary()
+    assert s.rows_read == s.events + s.quarantined == first.summary().rows_read

@@ -102,8 +102,7 @@ def import_sources(
         EventStore(staged, settings=settings, verify=False) as store,
     ):
         if not only_dictionaries:  # a new import of events replaces the log and its bookkeeping
-            store.sql("DELETE FROM quarantine WHERE log_name = ?", [log_name])
-            store.sql("DELETE FROM ingestions WHERE log_name = ?", [log_name])
+            store.forget_bookkeeping(log_name)
         results = stage_sources(
             store,
             list(sources),

@@ -83,6 +83,7 @@ def open_event_dataset(
             store = EventStore(settings=settings, engine=SparkEngine.start(spark_master))
         else:
             store = EventStore(settings=settings)
+    store.forget_bookkeeping(log_name)  # opening a dataset as a log that exists replaces it, rows read included
     stage = store.new_name("pq")
     raw = store.new_name("pqraw")
     _register_parquet(store, raw, events)

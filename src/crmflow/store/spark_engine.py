@@ -130,6 +130,8 @@ class SparkEngine:
             return ArrowResult(None)
         if isinstance(tree, exp.Insert):
             return self._insert(tree)
+        if isinstance(tree, exp.Delete):
+            return self._delete(tree)
         if isinstance(tree, exp.Command) and str(tree.this).upper() == "SET":
             return ArrowResult(None)  # DuckDB session settings mean nothing on Spark
         df = self._sql(render_spark(rewrite(tree)))
@@ -176,6 +178,20 @@ class SparkEngine:
         new = new.toDF(*[f"_c{i}" for i in range(len(new.columns))])
         new = new.select([new[f"_c{i}"].cast(old.schema[c].dataType).alias(c) for i, c in enumerate(old.columns)])
         self._save(name, old.unionByName(new))
+        return ArrowResult(None)
+
+    def _delete(self, tree: exp.Delete) -> ArrowResult:
+        """``DELETE FROM t [WHERE c]``: the table's view becomes the rows for which ``c`` is not true."""
+        name = tree.this.name
+        old = self._views.get(name.lower())
+        if old is None:
+            raise StoreError(f"Spark store: no table {name!r} to delete from")
+        where = tree.args.get("where")
+        if where is None:
+            self._save(name, old.limit(0))
+            return ArrowResult(None)
+        keep = exp.Not(this=exp.Coalesce(this=exp.Paren(this=where.this), expressions=[exp.false()]))
+        self._save(name, self._sql(render_spark(rewrite(exp.select("*").from_(name).where(keep)))))
         return ArrowResult(None)
 
     def arrow(self, query: str, params: Any = None) -> pa.Table:

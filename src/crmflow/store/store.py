@@ -174,6 +174,11 @@ class EventStore:
             self.engine.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         return len(batch)
 
+    def forget_bookkeeping(self, log_name: str) -> None:
+        """Drop the ingestion and quarantine records of ``log_name``: a new import of that log replaces them."""
+        self.sql("DELETE FROM quarantine WHERE log_name = ?", [log_name])
+        self.sql("DELETE FROM ingestions WHERE log_name = ?", [log_name])
+
     def record_ingestion(
         self,
         *,
