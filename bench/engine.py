@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 ROOT = HERE.parent
 LEAD = ROOT / "src" / "crmflow" / "design" / "examples" / "incoming_lead.yaml"
 PG = "postgresql://postgres@127.0.0.1:5432/i12_engine"
@@ -164,7 +165,43 @@ def setup(backend: str) -> tuple[str, Engine]:
 # ---------------------------------------------------------------------------------------- runs
 
 
-def throughput(backend: str, n: int, workers: int, batch: int) -> dict[str, Any]:
+def peer_throughput(backend: str, n: int, workers: int, batch: int) -> dict[str, Any]:
+    """The same workload through the minimal own loop of ``bench/engine_peer.py`` (the peer)."""
+    import engine_peer as peer
+
+    url = fresh_store(backend)
+    peer.create(url)
+    db = peer.Db(url)
+
+    def tasks(node: str) -> int:
+        n_ = int(db.q("SELECT COUNT(*) FROM p_tasks WHERE node = ?", (node,))[0][0])
+        db.commit()
+        return n_
+
+    def until(node: str) -> float:
+        t = time.perf_counter()
+        while tasks(node) < n:
+            if time.perf_counter() - t > 600:
+                raise SystemExit(f"peer: timeout waiting for {node}")
+            time.sleep(0.02)
+        return time.perf_counter()
+
+    args = [sys.executable, str(HERE / "engine_peer.py"), "worker", "--store", url, "--batch", str(batch)]
+    procs = [subprocess.Popen(args, cwd=ROOT) for _ in range(workers)]
+    time.sleep(2.0)
+    t0 = time.perf_counter()
+    peer.accept(url, peer.lead_rows(n))
+    t1 = until("first_contact")
+    peer.accept(url, peer.call_rows(n))
+    t2 = time.perf_counter()
+    t3 = until("qualify")
+    stop(procs)
+    seconds = (t1 - t0) + (t3 - t2)
+    return {"inbound_events_per_s": round(2 * n / seconds), "seconds": round(seconds, 2)}
+
+
+def throughput(backend: str, n: int, workers: int, batch: int, with_peer: bool = True) -> dict[str, Any]:
+    load_before = os.getloadavg()
     url, engine = setup(backend)
     procs = [spawn(url, batch=batch) for _ in range(workers)]
     time.sleep(4.0)  # the workers are up and idle
@@ -176,15 +213,20 @@ def throughput(backend: str, n: int, workers: int, batch: int) -> dict[str, Any]
     t3 = wait_for(engine, "SELECT COUNT(*) FROM tasks WHERE node = 'qualify'", n)
     stop(procs)
     seconds = (t1 - t0) + (t3 - t2)
+    peer = peer_throughput(backend, n, workers, batch) if with_peer else None
+    ours = round(2 * n / seconds)
     return {
         "run": "throughput",
+        "load_average_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+        "peer_minimal_loop_inbound_events_per_s": peer["inbound_events_per_s"] if peer else None,
+        "ratio_engine_to_peer": round(ours / peer["inbound_events_per_s"], 2) if peer else None,
         "backend": backend,
         "workers": workers,
         "batch": batch,
         "leads": n,
         "inbound_events": 2 * n,
         "seconds": round(seconds, 2),
-        "inbound_events_per_s": round(2 * n / seconds),
+        "inbound_events_per_s": ours,
         "all_inbox_events_per_s": round(4 * n / seconds),
         "leads_to_task_s": round(t1 - t0, 2),
         "calls_to_done_s": round(t3 - t2, 2),
@@ -343,12 +385,13 @@ def main() -> None:
         p.add_argument("--seed", type=int, default=12)
         p.add_argument("--store")
         p.add_argument("--ledger")
+        p.add_argument("--no-peer", action="store_true", help="throughput: skip the minimal own loop")
     args = parser.parse_args()
     if args.cmd == "worker":
         worker(args)
         return
     if args.cmd == "throughput":
-        result = throughput(args.backend, args.leads, args.workers, args.batch)
+        result = throughput(args.backend, args.leads, args.workers, args.batch, with_peer=not args.no_peer)
     elif args.cmd == "latency":
         result = latency(args.backend, args.rate, args.seconds, args.workers, args.batch)
     elif args.cmd == "timers":

@@ -187,6 +187,7 @@ class Engine:
         if not rows and not timers:
             return 0
         batch = Batch(self, now)
+        batch.prefetch(rows, timers)
         for inbox_id, kind, body in rows:
             batch.command(int(inbox_id), str(kind), str(body))
         for timer_id, instance_id, due_at in timers:
