@@ -291,15 +291,23 @@ class EngineStore:
         return self.enqueue(kind, command.dedupe_key, body, now=now)
 
     def enqueue(
-        self, kind: str, dedupe_key: str, body: str, *, now: float | None = None, available_at: float | None = None
+        self,
+        kind: str,
+        dedupe_key: str,
+        body: str,
+        *,
+        now: float | None = None,
+        available_at: float | None = None,
+        status: str = "new",
+        detail: str = "",
     ) -> bool:
-        """Insert one inbox row unless its dedupe key is known (True when inserted)."""
+        """Insert one inbox row unless its dedupe key is known (True when inserted); ``parked`` rows wait for a person."""
         now = self.now() if now is None else now
         with self.tx():
             rows = self.q(
-                "INSERT INTO inbox (dedupe_key, kind, body, status, received_at, available_at) VALUES (?, ?, ?, 'new', ?, ?) "
-                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                (dedupe_key, kind, body, now, now if available_at is None else available_at),
+                "INSERT INTO inbox (dedupe_key, kind, body, status, received_at, available_at, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                (dedupe_key, kind, body, status, now, now if available_at is None else available_at, detail),
             )
         return bool(rows)
 

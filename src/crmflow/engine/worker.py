@@ -37,7 +37,7 @@ from crmflow.engine.messages import MESSAGES
 from crmflow.engine.routing import Staff
 from crmflow.engine.store import EngineStore, open_store
 from crmflow.engine.timing import Clock, SystemClock, epoch, first_due
-from crmflow.errors import CrmflowError, EngineError
+from crmflow.errors import BusMessageError, CrmflowError, EngineError
 from crmflow.i18n import text
 
 LEASE_S = 60.0
@@ -296,6 +296,8 @@ class Engine:
                 return ActionResult(ok=True, detail="no publisher: kept in the outbox only")
             try:
                 self.publisher.publish(OutboundMessage(**data))
+            except BusMessageError as exc:  # the payload breaks the AsyncAPI document: retrying cannot help
+                return ActionResult(ok=False, retryable=False, detail=str(exc))
             except CrmflowError as exc:
                 return ActionResult(ok=False, retryable=True, detail=str(exc))
             except Exception as exc:  # a broker client's own error: retried, never lost
