@@ -19,12 +19,14 @@ connector and operation each service task uses and which messages complete which
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crmflow.engine.contracts import Connector
+from crmflow.engine.contracts import Connector, EngineCommand
+from crmflow.engine.timing import epoch
 from crmflow.engine.triggers import ParkedEvent, TriggerTable
 from crmflow.errors import ConnectorError, EngineError
 from crmflow.yamlfile import read_yaml
@@ -101,6 +103,41 @@ def connectors_from_env() -> list[Connector]:
     return out
 
 
+class ThreadInbox:
+    """The durable :class:`~crmflow.engine.contracts.Inbox` of the webhooks: one connection per server thread.
+
+    Deliveries arrive on a web server's thread pool; each thread writes on its own connection, so
+    concurrent deliveries commit side by side (PostgreSQL flushes their commits together) instead
+    of queueing on one connection. The answer waits for the commit.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.url, self.clock = engine.store.url, engine.clock
+        self._local = threading.local()
+        self._opened: list[EngineStore] = []
+        self._lock = threading.Lock()
+
+    def store(self) -> EngineStore:
+        db = getattr(self._local, "store", None)
+        if db is None:
+            from crmflow.engine.store import open_store
+
+            db = open_store(self.url, create=False)
+            self._local.store = db
+            with self._lock:
+                self._opened.append(db)
+        return db
+
+    def accept(self, command: EngineCommand) -> bool:
+        return self.store().accept(command, now=epoch(self.clock.now()))
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
+
+
 class StoreParkedEvents:
     """The durable :class:`~crmflow.engine.triggers.ParkedSink`: a parked event is an inbox row ``parked``.
 
@@ -108,8 +145,12 @@ class StoreParkedEvents:
     with its reason and detail, counted by ``crmflow engine status`` and listed by :meth:`list`.
     """
 
-    def __init__(self, store: EngineStore) -> None:
-        self.store = store
+    def __init__(self, store: EngineStore | ThreadInbox) -> None:
+        self._store = store
+
+    @property
+    def store(self) -> EngineStore:
+        return self._store.store() if isinstance(self._store, ThreadInbox) else self._store
 
     def park(self, parked: ParkedEvent) -> bool:
         body = json.dumps(
@@ -118,8 +159,9 @@ class StoreParkedEvents:
         return self.store.enqueue("event", f"parked:{parked.event.dedupe_key}", body, status="parked", detail=parked.detail)
 
     def list(self, limit: int = 100) -> list[dict[str, Any]]:
-        with self.store.tx():
-            rows = self.store.q(
+        db = self.store
+        with db.tx():
+            rows = db.q(
                 "SELECT id, body, received_at FROM inbox WHERE kind = 'event' AND status = 'parked' ORDER BY id LIMIT ?", (limit,)
             )
         return [{"id": int(i), **json.loads(str(b)), "received_at": float(t)} for i, b, t in rows]
@@ -135,8 +177,10 @@ def create_run_app(engine: Engine, triggers: TriggerTable | None = None, *, sett
 
     app = create_app(engine)
     if triggers is not None:
-        app.include_router(webhook_router(triggers, engine, StoreParkedEvents(engine.store), settings=settings))
+        inbox = ThreadInbox(engine)
+        app.include_router(webhook_router(triggers, inbox, StoreParkedEvents(inbox), settings=settings))
+        app.router.on_shutdown.append(inbox.close)
     return app
 
 
-__all__ = ["RunFile", "StoreParkedEvents", "connectors_from_env", "create_run_app", "read_run_file"]
+__all__ = ["RunFile", "StoreParkedEvents", "ThreadInbox", "connectors_from_env", "create_run_app", "read_run_file"]

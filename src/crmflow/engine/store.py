@@ -36,6 +36,7 @@ import functools
 import json
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
@@ -208,6 +209,7 @@ class EngineStore:
         self.url, self.conn, self.dialect = url, conn, dialect
         self.pg = dialect == "postgresql"
         self._depth = 0
+        self._lock = threading.RLock()
         #: where "now" comes from when a caller gives no time (the engine sets its clock here)
         self.now: Callable[[], float] = time.time
 
@@ -217,8 +219,9 @@ class EngineStore:
         return _numbered(statement) if self.pg else statement
 
     def q(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cur = self.conn.execute(self.sql(statement), tuple(params))
-        return list(cur.fetchall()) if cur.description is not None else []
+        with self._lock:
+            cur = self.conn.execute(self.sql(statement), tuple(params))
+            return list(cur.fetchall()) if cur.description is not None else []
 
     def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run ``statement`` for every row: on PostgreSQL as few multi-row statements (see :func:`multi_row`)."""
@@ -244,25 +247,30 @@ class EngineStore:
 
     @contextlib.contextmanager
     def tx(self) -> Iterator[EngineStore]:
-        """One transaction (nested calls join the outer one)."""
-        if self._depth:
-            self._depth += 1
+        """One transaction (nested calls of the same thread join the outer one).
+
+        The connection is held for the whole transaction: another thread (a web server's thread
+        pool) waits, so its statements never land in, or get committed or rolled back with, this one.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
             try:
+                if not self.pg:
+                    self.conn.execute("BEGIN IMMEDIATE")
                 yield self
+                self.conn.commit()
+            except BaseException:
+                self.conn.rollback()
+                raise
             finally:
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            if not self.pg:
-                self.conn.execute("BEGIN IMMEDIATE")
-            yield self
-            self.conn.commit()
-        except BaseException:
-            self.conn.rollback()
-            raise
-        finally:
-            self._depth = 0
+                self._depth = 0
 
     @property
     def skip_locked(self) -> str:
