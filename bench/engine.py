@@ -189,14 +189,16 @@ def peer_throughput(backend: str, n: int, workers: int, batch: int) -> dict[str,
 
     args = [sys.executable, str(HERE / "engine_peer.py"), "worker", "--store", url, "--batch", str(batch)]
     procs = [subprocess.Popen(args, cwd=ROOT) for _ in range(workers)]
-    time.sleep(2.0)
-    t0 = time.perf_counter()
-    peer.accept(url, peer.lead_rows(n))
-    t1 = until("first_contact")
-    peer.accept(url, peer.call_rows(n))
-    t2 = time.perf_counter()
-    t3 = until("qualify")
-    stop(procs)
+    try:
+        time.sleep(2.0)
+        t0 = time.perf_counter()
+        peer.accept(url, peer.lead_rows(n))
+        t1 = until("first_contact")
+        peer.accept(url, peer.call_rows(n))
+        t2 = time.perf_counter()
+        t3 = until("qualify")
+    finally:
+        stop(procs)
     seconds = (t1 - t0) + (t3 - t2)
     return {"inbound_events_per_s": round(2 * n / seconds), "seconds": round(seconds, 2)}
 

@@ -72,7 +72,10 @@ class Db:
             self.conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
-        self.conn.commit() if self.pg else self.conn.execute("COMMIT")
+        if self.pg:
+            self.conn.commit()
+        elif self.conn.in_transaction:
+            self.conn.execute("COMMIT")
 
 
 def create(url: str) -> None:
