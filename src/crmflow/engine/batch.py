@@ -500,15 +500,14 @@ class Batch:
         """Parked messages that an instance now waits for (a subscription, a task) go back to the inbox."""
         if not waits or not self.db.q("SELECT 1 FROM parked LIMIT 1"):
             return
-        for iid, message in waits:
-            rows = self.db.q(
-                "SELECT p.id, p.inbox_id FROM parked p JOIN correlations c ON c.name = p.name AND c.value = p.value "
-                "WHERE p.message = ? AND c.instance_id = ? ORDER BY p.id",
-                (message, iid),
-            )
-            for pid, inbox_id in rows:
-                self.db.q("UPDATE inbox SET status = 'new', detail = '' WHERE id = ?", (inbox_id,))
-                self.db.q("DELETE FROM parked WHERE id = ?", (pid,))
+        rows = self._in(
+            "SELECT DISTINCT p.id, p.inbox_id FROM parked p JOIN correlations c ON c.name = p.name AND c.value = p.value "
+            "WHERE (p.message, c.instance_id) IN ({}) ORDER BY p.id",
+            [(message, iid) for iid, message in waits],
+            2,
+        )
+        self.db.many("UPDATE inbox SET status = 'new', detail = '' WHERE id = ?", [(int(r[1]),) for r in rows])
+        self.db.many("DELETE FROM parked WHERE id = ?", [(int(r[0]),) for r in rows])
 
 
 __all__ = ["Batch"]
