@@ -21,7 +21,9 @@ from crmflow.simulation.model import (
     ResourcePool,
     ResourceSpec,
     SimulationModel,
+    WaitSpec,
 )
+from crmflow.simulation.pace import fit_pace
 from crmflow.simulation.scenarios import apply_changes, parse_scenarios, run_scenarios
 from crmflow.simulation.simulator import simulate
 from crmflow.sources.reader import read_log
@@ -288,3 +290,54 @@ def test_cli_writes_json_and_escaped_html(tmp_path) -> None:  # type: ignore[no-
     bad.write_text("scenarios:\n  - id: z\n    changes: [{fire: {}}]\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["simulate", str(src), "--scenarios", str(bad), "--out", str(tmp_path / "o2")])
     assert res.exit_code == 2 and "unknown change 'fire'" in res.output
+
+
+def paced_model(share: float) -> SimulationModel:
+    """A → B → C → D, no queues, log-normal waits (median 1 h, log-sd 1.2) with a between-case share ``share``."""
+    acts = ("A", "B", "C", "D")
+    nodes = tuple(
+        Node(id=a, kind="task", activity=a, role="desk", next=(acts[i + 1] if i + 1 < len(acts) else "end",))
+        for i, a in enumerate(acts)
+    ) + (Node(id="end", kind="end"),)
+    wait = Distribution(kind="lognorm", params=(1.2, 3600.0), mean=3600.0 * float(np.exp(0.72)))
+    return SimulationModel(
+        name="paced",
+        graph=ProcessGraph(start="A", nodes=nodes),
+        arrivals=ArrivalProfile(rates=(1.0,) * 168),
+        pools=(ResourcePool(role="desk", resources=(ResourceSpec(name="bot", capacity=10_000),)),),
+        waits=tuple(WaitSpec(activity=b, after=a, distribution=wait) for a, b in zip(acts, acts[1:], strict=False)),
+        start_ts=START,
+        pace=share,
+    )
+
+
+def test_fit_pace_recovers_a_known_log_normal_pace() -> None:
+    rng = np.random.default_rng(11)
+    cases = np.repeat(np.arange(3000), 3)
+    pace = np.repeat(rng.normal(0.0, 0.9, 3000), 3)  # log-pace variance 0.81
+    groups = np.tile(["a>b", "b>c", "c>d"], 3000)
+    waits = np.exp(np.tile([7.0, 9.0, 11.0], 3000) + pace + rng.normal(0.0, 0.6, 9000))  # within-case variance 0.36
+    p = fit_pace(cases, groups, waits)
+    assert p.share == pytest.approx(0.81 / 1.17, abs=0.04)
+    assert p.log_variance == pytest.approx(0.81, rel=0.1)
+    independent = fit_pace(cases, groups, np.exp(rng.normal(0.0, 1.0, 9000)))
+    assert independent.share < 0.05
+
+
+def test_discovery_recovers_the_pace_a_log_was_generated_with() -> None:
+    """Simulate with a known pace, read the completions back as a log: discovery finds that pace, the
+    marginals of the waits stay the model's, and the simulated cases' cycle times spread as the pace says."""
+    for share in (0.6, 0.0):
+        log = read_log(as_event_table(paced_model(share), days=60, seed=5, with_starts=False))
+        m = discover_simulation_model(log, order=1)
+        assert m.pace == pytest.approx(share, abs=0.08)
+        w = {(s.after, s.activity): s.distribution for s in m.waits if s.after}
+        for pair in (("A", "B"), ("B", "C"), ("C", "D")):
+            median = float(np.median(w[pair].sample(np.random.default_rng(0), 20_000)))
+            assert median == pytest.approx(3600.0, rel=0.15)
+    a = simulate(paced_model(0.6), days=60, seed=2)
+    b = simulate(paced_model(0.6), days=60, seed=2)
+    assert np.array_equal(a.end, b.end)
+    cycle_paced = np.log(a.case_end - a.arrival)
+    plain = simulate(paced_model(0.0), days=60, seed=2)
+    assert np.std(cycle_paced) > 1.2 * np.std(np.log(plain.case_end - plain.arrival))

@@ -20,7 +20,9 @@
   predecessor activity when it has at least :data:`MIN_PAIR` instances. When the log has only completion
   times, a step's time since the previous completion is all waiting and the step itself is instant (holding
   the person for the whole gap made queues out of customers' response times: BPIC 2012's mean cycle time
-  doubled); a note says so, and staffing scenarios on such a log need a ``processing`` time from the client.
+  doubled); a note says so, and staffing scenarios on such a log need a ``processing`` time from the client;
+* **the cases' pace**: how much of the waits' variance is between cases (:func:`crmflow.simulation.pace.fit_pace`
+  on every fitted wait, grouped as its distribution was fitted), so a slow case stays slow in the simulation.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from crmflow.simulation.model import (
     SimulationModel,
     WaitSpec,
 )
+from crmflow.simulation.pace import fit_pace
 from crmflow.store import simulation_queries as sq
 from crmflow.store.store import EventLog
 
@@ -351,13 +354,16 @@ def discover_simulation_model(
     # ---- durations and waits in each pool's working time
     durations: dict[str, Distribution] = {}
     waits: list[WaitSpec] = []
+    pace_case: list[object] = []  # each fitted wait: its case, its distribution's group, its seconds
+    pace_group: list[str] = []
+    pace_wait: list[np.ndarray] = []
     for pool in pools:
         acts = sorted(a for a, p in act_pool.items() if p == pool.role)
         cal = pool.calendar.install(store, (first - timedelta(days=2)).date(), (s["last_end"] + timedelta(days=2)).date())
         try:
             where = "activity IN (" + ", ".join("'" + a.replace("'", "''") + "'" for a in acts) + ")"
             q = (
-                f"SELECT activity, prev_act, {cal.working_seconds_sql('enabled_ts', 'start_ts')} AS wait_s, "
+                f"SELECT cid, activity, prev_act, {cal.working_seconds_sql('enabled_ts', 'start_ts')} AS wait_s, "
                 f"{cal.working_seconds_sql('start_ts', 'end_ts')} AS dur_s FROM {table} WHERE {where}"
             )
             data = store.arrow(q)
@@ -382,6 +388,14 @@ def discover_simulation_model(
         for (p, a), idx_list in sorted(by_pair.items()):
             if len(idx_list) >= MIN_PAIR:
                 waits.append(WaitSpec(activity=a, after=p, distribution=fit_distribution(wait[np.asarray(idx_list)])))
+        # the group each wait was drawn from in the model: its pair when fitted, else its activity
+        cid_col = data.column("cid").to_pylist()
+        for i, (a, p) in enumerate(zip(act_col, prev_col, strict=True)):
+            if p is not None:
+                pace_case.append(cid_col[i])
+                pace_group.append(f"{p}\x1f{a}" if len(by_pair[(p, a)]) >= MIN_PAIR else f"\x1f{a}")
+        pace_wait.append(wait[np.asarray([i for i, p in enumerate(prev_col) if p is not None], dtype=int)])
+    pace = fit_pace(pace_case, pace_group, np.concatenate(pace_wait) if pace_wait else np.zeros(0))
     nodes: tuple[Node, ...] | None = None
     if order == 0:
         traces = [(tuple(r["trace"]), int(r["n"])) for r in store.rows(sq.variants(table))]
@@ -409,6 +423,7 @@ def discover_simulation_model(
         ),
         has_start_times=measured_share >= 0.5,
         notes=tuple(notes),
+        pace=pace.share,
     )
 
 

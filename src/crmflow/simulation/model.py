@@ -170,7 +170,9 @@ class SimulationModel:
     ``start_ts`` is where the simulated clock starts (epoch seconds: the log's first arrival for the As-Is);
     ``attributes`` are case attributes drawn at arrival (``(name, value, probability)``: skills, priority
     inputs); ``priorities`` are To-Be priority rules ``(expression, rank)`` over those attributes;
-    ``notes`` say what was estimated rather than measured (ru/en message keys with values).
+    ``notes`` say what was estimated rather than measured (ru/en message keys with values); ``pace`` is the
+    between-case share of the waits' variance (:mod:`crmflow.simulation.pace`: each case draws a pace at
+    arrival that moves all its waits together; 0: waits are independent).
     """
 
     name: str
@@ -185,6 +187,7 @@ class SimulationModel:
     kpis: KpiSpec = field(default_factory=KpiSpec)
     has_start_times: bool = True
     notes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    pace: float = 0.0
 
     def pool(self, role: str) -> ResourcePool:
         for p in self.pools:
@@ -201,6 +204,7 @@ class SimulationModel:
                 "name": self.name,
                 "start_ts": self.start_ts,
                 "has_start_times": self.has_start_times,
+                "pace": self.pace,
                 "arrivals": {
                     "timezone": self.arrivals.timezone,
                     "per_week": self.arrivals.per_week,

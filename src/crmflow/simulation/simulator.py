@@ -4,9 +4,9 @@
 :class:`SimulatedLog`: every simulated task with its enablement, start, end and resource, the cases with
 their arrival and end, and each SLA timer's outcome. The same model and seed give the same log: every
 random draw comes from ``numpy`` generators spawned from the seed — one for arrivals, one per node and per
-wait for durations, and a row of branching draws per case — so scenarios compared with the same seed see
-the same arrivals and the same decisions of each case (common random numbers); heap ties are broken by an
-insertion counter.
+wait for durations, a row of branching draws per case, and each case's pace (:mod:`.pace`) — so scenarios
+compared with the same seed see the same arrivals and the same decisions of each case (common random
+numbers); heap ties are broken by an insertion counter.
 
 Why a hand-written heap and not simpy: the state the simulator needs (queues per resource, lazy
 cancellation of a task moved by an escalation, working-time clocks) is plain data, and a simpy process per
@@ -40,11 +40,11 @@ import numpy as np
 
 from crmflow.simulation.distributions import Distribution
 from crmflow.simulation.model import NORMAL_PRIORITY, Node, ResourcePool, SimulationModel
+from crmflow.simulation.pace import Draws, PacedDraws
 from crmflow.simulation.worktime import WorkingClock
 
 #: A case that has made this many steps is ended (a guard against endless rework loops).
 MAX_STEPS = 400
-_BATCH = 2048
 #: Branching draws kept per case (common random numbers across scenarios); later ones come from a shared stream.
 _BRANCH_DRAWS = 24
 _ARRIVE, _ENABLE, _DONE, _SLA, _ESCALATE = 0, 1, 2, 3, 4
@@ -89,25 +89,6 @@ class SimulatedLog:
     @property
     def n_events(self) -> int:
         return len(self.case)
-
-
-class _Draws:
-    """Batched draws from one distribution (numpy per call would dominate the run time)."""
-
-    __slots__ = ("_buf", "_i", "dist", "rng")
-
-    def __init__(self, dist: Distribution, rng: np.random.Generator) -> None:
-        self.dist, self.rng = dist, rng
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = self.dist.sample(self.rng, _BATCH).tolist()
-            self._i = 0
-        v = self._buf[self._i]
-        self._i += 1
-        return v
 
 
 class _Item:
@@ -224,7 +205,8 @@ def simulate(
     """
     if days is None and cases is None:
         raise ValueError("simulate needs `days` or `cases`")
-    streams = np.random.SeedSequence(seed).spawn(4)  # arrivals, branching, durations and waits, the rest
+    # arrivals, branching, durations and waits, the rest, the cases' paces (a fifth child leaves the first four alone)
+    streams = np.random.SeedSequence(seed).spawn(5)
     t0 = model.start_ts if start_ts is None else start_ts
     week = model.arrivals.per_week
     if days is not None:
@@ -241,6 +223,7 @@ class _Run:
     def __init__(self, model: SimulationModel, streams: list[np.random.SeedSequence], seed: int, t0: float, t1: float) -> None:
         self.model, self.seed = model, seed
         self.branch_rng = np.random.default_rng(streams[1])
+        self.pace_rng = np.random.default_rng(streams[4])
         rng = np.random.default_rng(streams[3])
         self.t0, self.t1 = t0, t1
         g = model.graph
@@ -277,21 +260,25 @@ class _Run:
         # the others' draws alone, and one activity in many places of a prefix tree shares its draws
         distinct = list(dict.fromkeys(n.duration for n in self.nodes if n.kind == "task"))
         node_streams = streams[2].spawn(len(distinct) + len(model.waits))
-        shared = {d: _Draws(d, np.random.default_rng(node_streams[i])) for i, d in enumerate(distinct)}
-        self.duration: list[_Draws | None] = [shared[n.duration] if n.kind == "task" else None for n in self.nodes]
-        fallback: dict[int, _Draws] = {}
-        specific: dict[tuple[int, int], _Draws] = {}
+        shared = {d: Draws(d, np.random.default_rng(node_streams[i])) for i, d in enumerate(distinct)}
+        self.duration: list[Draws | None] = [shared[n.duration] if n.kind == "task" else None for n in self.nodes]
+        self.paced = model.pace > 0
+        fallback: dict[int, Draws | PacedDraws] = {}
+        specific: dict[tuple[int, int], Draws | PacedDraws] = {}
         for k, w in enumerate(model.waits):
             if w.activity not in act_index:
                 continue
             a = act_index[w.activity]
-            draws = _Draws(w.distribution, np.random.default_rng(node_streams[len(distinct) + k]))
+            wait_rng = np.random.default_rng(node_streams[len(distinct) + k])
+            draws: Draws | PacedDraws = (
+                PacedDraws(w.distribution, wait_rng, model.pace) if self.paced else Draws(w.distribution, wait_rng)
+            )
             if w.after is None:
                 fallback[a] = draws
             elif w.after in act_index:
                 specific[(act_index[w.after], a)] = draws
         self.wait_fallback, self.wait_specific = fallback, specific
-        self.uniform = _Draws(Distribution(kind="empirical", params=(0.0, 1.0), mean=0.5), rng)
+        self.uniform = Draws(Distribution(kind="empirical", params=(0.0, 1.0), mean=0.5), rng)
         self.resources: list[str] = []
         self.res_code: list[list[int]] = []
         for p in self.pools:
@@ -381,6 +368,8 @@ class _Run:
         self.joins: dict[tuple[int, int], int] = {}
         self.branch_u = self.branch_rng.random((n, _BRANCH_DRAWS), dtype=np.float32)
         self.branch_k = [0] * n
+        # each case's latent pace (a normal score shared by all its waits; see pace.py)
+        self.case_z = self.pace_rng.standard_normal(n).tolist() if self.paced else []
         arr = arrivals.tolist()
         for c, t in enumerate(arr):
             self.push(t, _ARRIVE, c)
@@ -444,7 +433,7 @@ class _Run:
             if kind == "task":
                 a = self.node_act[node]
                 wait = (self.wait_specific.get((prev, a)) or self.wait_fallback.get(a)) if prev >= 0 else None
-                w = wait() if wait is not None else 0.0
+                w = 0.0 if wait is None else wait(self.case_z[case]) if self.paced else wait()  # type: ignore[call-arg]
                 item = _Item(case, node, prev, t, 0, 0, 0)
                 if w > 0:
                     pool = self.pools[self.node_pool[node]]
