@@ -61,16 +61,20 @@ MIN_PAIR = 30
 UNBOUNDED = 10_000
 #: Above this many distinct variant prefixes the prefix tree gives way to a second-order graph.
 MAX_PREFIXES = 60_000
+#: Waits are fitted per prefix of the prefix tree (the whole path so far) from this many instances on.
+MIN_NODE = 100
 #: A second-order state seen fewer times than this branches like its activity (first order).
 MIN_STATE = 20
 _UNASSIGNED = "(unassigned)"
 
 
-def _prefix_tree(
-    traces: Sequence[tuple[tuple[str, ...], int]], act_pool: dict[str, str], durations: dict[str, Distribution]
-) -> tuple[Node, ...] | None:
-    """The prefix tree of the variants as a process graph (None when it has more than :data:`MAX_PREFIXES` nodes)."""
-    children: dict[int, dict[str | None, list[int]]] = defaultdict(dict)  # prefix id → next activity → [child id, count]
+_Children = dict[int, dict[str | None, list[int]]]
+
+
+def _prefix_children(traces: Sequence[tuple[tuple[str, ...], int]]) -> tuple[_Children, list[str]] | None:
+    """The prefix tree of the variants: prefix id → next activity (None: the end) → [child id, count], and each
+    prefix id's last activity (None when it has more than :data:`MAX_PREFIXES` prefixes)."""
+    children: _Children = defaultdict(dict)
     acts: list[str] = [""]
     for trace, n in traces:
         cur = 0
@@ -89,6 +93,14 @@ def _prefix_tree(
             if a is None:
                 break
             cur = slot[0]
+    return children, acts
+
+
+def _prefix_tree(
+    tree: tuple[_Children, list[str]], act_pool: dict[str, str], durations: dict[str, Distribution]
+) -> tuple[Node, ...]:
+    """The prefix tree of the variants as a process graph (task ``t:<prefix id>``, then its xor)."""
+    children, acts = tree
 
     def xor(pid: int) -> Node:
         kids = sorted(children[pid].items(), key=lambda kv: (-kv[1][1], kv[0] or ""))
@@ -351,6 +363,22 @@ def discover_simulation_model(
         for p in used
     )
 
+    # ---- the prefix tree (order 0) and each instance's place in it: a wait is fitted per prefix when seen often
+    tree = None
+    node_of: dict[tuple[object, int], int] = {}
+    if order == 0:
+        traces = [(tuple(r["trace"]), int(r["n"])) for r in store.rows(sq.variants(table))]
+        tree = _prefix_children(traces)
+        if tree is None:
+            notes.append(("note.order2", (("prefixes", str(MAX_PREFIXES)),)))
+        else:
+            children = tree[0]
+            for r in store.rows(f"SELECT cid, list(activity ORDER BY seq) AS trace FROM {table} GROUP BY cid"):
+                cur = 0
+                for k, a in enumerate(r["trace"], start=1):
+                    cur = children[cur][a][0]
+                    node_of[(r["cid"], k)] = cur
+
     # ---- durations and waits in each pool's working time
     durations: dict[str, Distribution] = {}
     waits: list[WaitSpec] = []
@@ -363,7 +391,7 @@ def discover_simulation_model(
         try:
             where = "activity IN (" + ", ".join("'" + a.replace("'", "''") + "'" for a in acts) + ")"
             q = (
-                f"SELECT cid, activity, prev_act, {cal.working_seconds_sql('enabled_ts', 'start_ts')} AS wait_s, "
+                f"SELECT cid, seq, activity, prev_act, {cal.working_seconds_sql('enabled_ts', 'start_ts')} AS wait_s, "
                 f"{cal.working_seconds_sql('start_ts', 'end_ts')} AS dur_s FROM {table} WHERE {where}"
             )
             data = store.arrow(q)
@@ -388,20 +416,39 @@ def discover_simulation_model(
         for (p, a), idx_list in sorted(by_pair.items()):
             if len(idx_list) >= MIN_PAIR:
                 waits.append(WaitSpec(activity=a, after=p, distribution=fit_distribution(wait[np.asarray(idx_list)])))
-        # the group each wait was drawn from in the model: its pair when fitted, else its activity
         cid_col = data.column("cid").to_pylist()
+        seq_col = data.column("seq").to_pylist()
+        by_node: dict[int, list[int]] = defaultdict(list)
+        if node_of:
+            for i, p in enumerate(prev_col):
+                if p is not None:
+                    by_node[node_of[(cid_col[i], int(seq_col[i]))]].append(i)
+        fitted_nodes = {}
+        for pid, idx_list in sorted(by_node.items()):
+            if len(idx_list) >= MIN_NODE:
+                fitted_nodes[pid] = True
+                waits.append(
+                    WaitSpec(
+                        activity=act_col[idx_list[0]],
+                        after=prev_col[idx_list[0]],
+                        distribution=fit_distribution(wait[np.asarray(idx_list)]),
+                        node=f"t:{pid}",
+                    )
+                )
+        # the group each wait was drawn from in the model: its prefix, else its pair when fitted, else its activity
         for i, (a, p) in enumerate(zip(act_col, prev_col, strict=True)):
             if p is not None:
                 pace_case.append(cid_col[i])
-                pace_group.append(f"{p}\x1f{a}" if len(by_pair[(p, a)]) >= MIN_PAIR else f"\x1f{a}")
+                pid = node_of.get((cid_col[i], int(seq_col[i])), -1)
+                if pid in fitted_nodes:
+                    pace_group.append(f"#{pid}")
+                else:
+                    pace_group.append(f"{p}\x1f{a}" if len(by_pair[(p, a)]) >= MIN_PAIR else f"\x1f{a}")
         pace_wait.append(wait[np.asarray([i for i, p in enumerate(prev_col) if p is not None], dtype=int)])
     pace = fit_pace(pace_case, pace_group, np.concatenate(pace_wait) if pace_wait else np.zeros(0))
     nodes: tuple[Node, ...] | None = None
-    if order == 0:
-        traces = [(tuple(r["trace"]), int(r["n"])) for r in store.rows(sq.variants(table))]
-        nodes = _prefix_tree(traces, act_pool, durations)
-        if nodes is None:
-            notes.append(("note.order2", (("prefixes", str(MAX_PREFIXES)),)))
+    if tree is not None:
+        nodes = _prefix_tree(tree, act_pool, durations)
     if nodes is None:
         nodes = _graph(triples, act_pool, durations, 2 if order == 0 else order)
     store.sql(f"DROP TABLE IF EXISTS {table}")

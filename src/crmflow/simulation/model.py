@@ -141,12 +141,14 @@ class ResourcePool:
 class WaitSpec:
     """The wait (working time of the task's pool) before ``activity`` when ``after`` was the previous activity.
 
-    ``after`` None is the fallback for any predecessor.
+    ``after`` None is the fallback for any predecessor; ``node`` (a task node's id) narrows it to that node
+    of the graph (a prefix of the As-Is prefix tree: the wait given the whole path so far).
     """
 
     activity: str
     after: str | None
     distribution: Distribution
+    node: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,8 @@ class SimulationModel:
                     for p in self.pools
                 ],
                 "waits": [
-                    {"activity": w.activity, "after": w.after, "distribution": w.distribution.to_dict()} for w in self.waits
+                    {"activity": w.activity, "after": w.after, "node": w.node, "distribution": w.distribution.to_dict()}
+                    for w in self.waits
                 ],
                 "sla_calendar": self.sla_calendar.describe(),
                 "attributes": self.attributes,

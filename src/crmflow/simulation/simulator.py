@@ -265,6 +265,7 @@ class _Run:
         self.paced = model.pace > 0
         fallback: dict[int, Draws | PacedDraws] = {}
         specific: dict[tuple[int, int], Draws | PacedDraws] = {}
+        at_node: dict[int, Draws | PacedDraws] = {}
         for k, w in enumerate(model.waits):
             if w.activity not in act_index:
                 continue
@@ -273,11 +274,14 @@ class _Run:
             draws: Draws | PacedDraws = (
                 PacedDraws(w.distribution, wait_rng, model.pace) if self.paced else Draws(w.distribution, wait_rng)
             )
-            if w.after is None:
+            if w.node is not None:
+                if w.node in self.index:
+                    at_node[self.index[w.node]] = draws
+            elif w.after is None:
                 fallback[a] = draws
             elif w.after in act_index:
                 specific[(act_index[w.after], a)] = draws
-        self.wait_fallback, self.wait_specific = fallback, specific
+        self.wait_fallback, self.wait_specific, self.wait_node = fallback, specific, at_node
         self.uniform = Draws(Distribution(kind="empirical", params=(0.0, 1.0), mean=0.5), rng)
         self.resources: list[str] = []
         self.res_code: list[list[int]] = []
@@ -432,7 +436,11 @@ class _Run:
             kind = nodes[node].kind
             if kind == "task":
                 a = self.node_act[node]
-                wait = (self.wait_specific.get((prev, a)) or self.wait_fallback.get(a)) if prev >= 0 else None
+                wait = (
+                    (self.wait_node.get(node) or self.wait_specific.get((prev, a)) or self.wait_fallback.get(a))
+                    if prev >= 0
+                    else None
+                )
                 w = 0.0 if wait is None else wait(self.case_z[case]) if self.paced else wait()  # type: ignore[call-arg]
                 item = _Item(case, node, prev, t, 0, 0, 0)
                 if w > 0:
