@@ -341,3 +341,35 @@ def test_discovery_recovers_the_pace_a_log_was_generated_with() -> None:
     cycle_paced = np.log(a.case_end - a.arrival)
     plain = simulate(paced_model(0.0), days=60, seed=2)
     assert np.std(cycle_paced) > 1.2 * np.std(np.log(plain.case_end - plain.arrival))
+
+
+def test_waits_follow_the_path_so_far() -> None:
+    """X → A → B waits 10 h before B, Y → A → B waits 6 min: the same (A, B) pair, two prefixes; discovery
+    keeps a wait per prefix and the simulation reproduces both instead of mixing them."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for c in range(400):
+        first = "X" if c % 2 == 0 else "Y"
+        t = START + c * 3600.0 + rng.random() * 600
+        wait_b = rng.exponential(36_000.0 if first == "X" else 360.0)
+        for act, ts in ((first, t), ("A", t + rng.exponential(600.0)), ("B", 0.0)):
+            rows.append((str(c), act, ts))
+        rows[-1] = (str(c), "B", rows[-2][2] + wait_b)
+    table = pa.table(
+        {
+            "case:concept:name": [r[0] for r in rows],
+            "concept:name": [r[1] for r in rows],
+            "time:timestamp": pa.array([r[2] * 1e6 for r in rows], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    m = discover_simulation_model(read_log(table))
+    assert sum(1 for w in m.waits if w.node is not None and w.activity == "B") == 2
+    sim = simulate(m, days=30, seed=1)
+    acts = list(sim.activities)
+    first_of = {int(c): acts[int(a)] for c, a, s in zip(sim.case, sim.activity, sim.start, strict=True) if acts[int(a)] in "XY"}
+    ends: dict[tuple[int, str], float] = {
+        (int(c), acts[int(a)]): float(e) for c, a, e in zip(sim.case, sim.activity, sim.end, strict=True)
+    }
+    for path, mean in (("X", 36_000.0), ("Y", 360.0)):
+        gaps = [ends[(c, "B")] - ends[(c, "A")] for c, f in first_of.items() if f == path and (c, "B") in ends]
+        assert float(np.median(gaps)) == pytest.approx(mean * np.log(2), rel=0.3)
