@@ -17,7 +17,6 @@ import math
 
 from crmflow.i18n import MISSING, NBSP, number, percent
 
-
 _UNITS = {
     # name: (seconds, ru, en)
     "d": (86_400, "{n}" + NBSP + "д", "{n}d"),
