@@ -8,6 +8,7 @@ waiting times per activity, the funnel and the SLA results, and which findings a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from crmflow.findings.funnel import FunnelStage
 from crmflow.findings.kinds import FINDING_KINDS, KINDS, canonical_kind
 from crmflow.findings.model import Finding
 from crmflow.findings.sla import SlaResult
+from crmflow.findings.wording import worded
 from crmflow.mining.journey import CustomerJourney
 from crmflow.mining.statistics import ActivityStats
 from crmflow.quality.score import EntityScore
@@ -44,6 +46,13 @@ class AuditInput:
     asis_bpmn: Path | None = None
     quality: dict[str, Any] | None = None
     journey: CustomerJourney | None = None
+
+    def in_language(self, lang: str) -> AuditInput:
+        """The same audit with every finding worded in ``lang`` from its metrics (the pack's language,
+        whatever language the audit ran in)."""
+        findings = tuple(worded(f, lang) for f in self.audit.findings)
+        audit = dataclasses.replace(self.audit, findings=findings, lang=lang)
+        return dataclasses.replace(self, audit=audit)
 
     @property
     def quality_scores(self) -> tuple[EntityScore, ...]:

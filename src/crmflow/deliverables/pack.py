@@ -168,6 +168,7 @@ def build_pack(
     loaded = with_extras(
         audit if isinstance(audit, AuditInput) or audit is None else load_audit(audit), quality=quality, journey=journey
     )
+    loaded = loaded.in_language(lang) if loaded is not None else None
     log_audit = loaded if loaded is not None and loaded.has_log else None
     check_measured_stages(definition, loaded.journey if loaded is not None else None, lang=lang)
     folder = Path(out_dir)

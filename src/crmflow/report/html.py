@@ -30,6 +30,7 @@ from crmflow.findings.funnel import FunnelResult
 from crmflow.findings.kinds import FINDING_KINDS, kind_info
 from crmflow.findings.model import Finding
 from crmflow.findings.sla import SlaResult
+from crmflow.findings.wording import finding_description, finding_title
 from crmflow.i18n import check_lang
 from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.quality.summary import quality_view
@@ -299,9 +300,9 @@ def _finding_groups(findings: Sequence[Finding], lang: str) -> list[dict[str, An
                     {
                         "kind": f.kind,
                         "key": f.key,
-                        "title": f.title,
+                        "title": finding_title(f, lang),
                         "severity": f.severity,
-                        "description": f.description,
+                        "description": finding_description(f, lang),
                         "metrics": f.metrics,
                         "evidence": f.evidence,
                         "row_columns": columns,
