@@ -244,7 +244,7 @@ def build_pack(
         t(
             "html.coverage",
             lang,
-            percent=f"{cov.percent():.1f}",
+            percent=cov.percent() / 100,
             covered=sum(cov.covered.values()),
             targets=sum(cov.totals.values()),
         )

@@ -27,6 +27,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
     "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
     "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
+    "severity.high": {"en": "high", "ru": "высокая"},
+    "severity.medium": {"en": "medium", "ru": "средняя"},
+    "severity.low": {"en": "low", "ru": "низкая"},
     # ----------------------------------------------------------------- bottleneck
     "bottleneck.transition.title": {
         "en": "Waiting between “{source}” and “{target}”: {mean} on average, {share} of all waiting time",
@@ -119,6 +122,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "evidence.col.count": {"en": "Count", "ru": "Количество"},
     "evidence.col.detail": {"en": "Detail", "ru": "Подробности"},
     "evidence.sheet": {"en": "Evidence", "ru": "Подтверждения"},
+    "evidence.measure.max_wait_s": {"en": "Longest wait there, s", "ru": "Самое долгое ожидание здесь, с"},
+    "evidence.measure.executions": {"en": "Executions", "ru": "Выполнений"},
+    "evidence.measure.returns": {"en": "Returns", "ru": "Возвратов"},
+    "evidence.measure.bounces": {"en": "Bounces", "ru": "Возвратов туда-обратно"},
+    "evidence.measure.person_share": {"en": "The person's share", "ru": "Доля сотрудника"},
+    "evidence.measure.idle_s": {"en": "Time since the last event, s", "ru": "Время с последнего события, с"},
+    "evidence.measure.elapsed_s": {"en": "Time taken or waited, s", "ru": "Затрачено или прошло времени, с"},
+    "evidence.detail.late": {"en": "late", "ru": "с опозданием"},
+    "evidence.detail.open": {"en": "still open past the limit", "ru": "открыт сверх срока"},
+    "evidence.detail.closed": {"en": "closed past the limit", "ru": "закрыт сверх срока"},
+    "evidence.detail.silent": {"en": "silent", "ru": "без движения"},
     # ----------------------------------------------------------------- stuck
     "stuck.title": {
         "en": "{count:# open case has|open cases have} had no activity for more than {after}",
