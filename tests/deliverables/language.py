@@ -19,11 +19,103 @@ from pathlib import Path
 
 #: Latin words a Russian deliverable may use: standards, formats, product names, the method's terms.
 RU_ALLOWED = {
-    *"BPMN CRM SLA KPI RACI UAT SIPOC CJM DOCX PDF XLSX HTML JSON CSV SVG PNG XML YAML API REST ID".split(),
-    *"BRD FRD NPS CES ERD DFD OCEL XES ICS SOP FAQ SMS URL UTC MSK HMAC SQL DMN FEEL HTTP HTTPS".split(),
-    *"crmflow Bitrix24 Bitrix amoCRM Kommo Salesforce HubSpot Jira YouTrack AsyncAPI Gherkin Camunda".split(),
-    *"bpmn.io Signavio Bizagi DuckDB Excel Word Telegram WhatsApp Email E-mail e-mail CSAT ROI P&L".split(),
-    *"As-Is To-Be As Is To Be Mermaid Verenich Mendeley Data CC BY doi Helpdesk MVP Zapier Make".split(),
+    *[
+        "BPMN",
+        "CRM",
+        "SLA",
+        "KPI",
+        "RACI",
+        "UAT",
+        "SIPOC",
+        "CJM",
+        "DOCX",
+        "PDF",
+        "XLSX",
+        "HTML",
+        "JSON",
+        "CSV",
+        "SVG",
+        "PNG",
+        "XML",
+        "YAML",
+        "API",
+        "REST",
+        "ID",
+    ],
+    *[
+        "BRD",
+        "FRD",
+        "NPS",
+        "CES",
+        "ERD",
+        "DFD",
+        "OCEL",
+        "XES",
+        "ICS",
+        "SOP",
+        "FAQ",
+        "SMS",
+        "URL",
+        "UTC",
+        "MSK",
+        "HMAC",
+        "SQL",
+        "DMN",
+        "FEEL",
+        "HTTP",
+        "HTTPS",
+    ],
+    *[
+        "crmflow",
+        "Bitrix24",
+        "Bitrix",
+        "amoCRM",
+        "Kommo",
+        "Salesforce",
+        "HubSpot",
+        "Jira",
+        "YouTrack",
+        "AsyncAPI",
+        "Gherkin",
+        "Camunda",
+    ],
+    *[
+        "bpmn.io",
+        "Signavio",
+        "Bizagi",
+        "DuckDB",
+        "Excel",
+        "Word",
+        "Telegram",
+        "WhatsApp",
+        "Email",
+        "E-mail",
+        "e-mail",
+        "CSAT",
+        "ROI",
+        "P&L",
+    ],
+    *[
+        "As-Is",
+        "To-Be",
+        "As",
+        "Is",
+        "To",
+        "Be",
+        "Mermaid",
+        "Verenich",
+        "Mendeley",
+        "Data",
+        "CC",
+        "BY",
+        "doi",
+        "Helpdesk",
+        "MVP",
+        "BANT",
+        "INN",
+        "KPP",
+        "VIP",
+    ],
 }
 #: Abbreviations of English units written after a number.
 _EN_UNIT = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:h|min|d|s|m)\b(?![\w-])")
@@ -31,6 +123,19 @@ _EN_UNIT = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:h|min|d|s|m)\b(?![\w-])"
 _ASCII_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
 _SNAKE = re.compile(r"(?<![\w.@/-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.@/(-])")
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё0-9&'’-]*")
+#: What is not prose and is taken out before the checks: a reference in brackets (an expression kept beside
+#: its words), code in backticks, quoted names («Счёт выставлен», “Invoice”), file names, versions.
+_NOT_PROSE = re.compile(
+    r"\[(?:[^\[\]]|\[[^\]]*\])*\]|`[^`]*`|«[^»]*»|“[^”]*”|\"[^\"]*\""
+    r"|[\w.-]+\.(?:csv|yaml|yml|json|xlsx|docx|pdf|html|bpmn|svg|png|feature|mmd|duckdb)\b"
+    r"|(?:версия|version|BPMN|AsyncAPI|OCEL|crmflow|XES)\s+\d+(?:\.\d+)+"
+    # ids of requirements, stories, scenarios and coverage targets (FR-…, US-…, lead_processing-path-1, branch:…)
+    r"|\b[A-Z]{2,4}-[\w-]+|\b[\w]+-(?:path|rule|escalation|sla|branch)-[\w-]+|\b(?:branch|escalation|rule|sla|path):\S+"
+    r"|\+?\d*X{4,}|\bbpmn\.io\b"
+    # a data contract (``lead_id: string, phone: string?``) and ids with hyphenated parts (``lead_processing-…``)
+    r"|\b\w+: (?:string|number|integer|boolean|datetime|date|object|array)\??"
+    r"|\b\w*_\w*(?:-\w+)+"
+)
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -128,9 +233,10 @@ def _pdf(path: Path) -> Iterator[Piece]:
     from pypdf import PdfReader
 
     for n, page in enumerate(PdfReader(str(path)).pages, 1):
-        for line in (page.extract_text() or "").splitlines():
-            if line.strip():
-                yield Piece(f"{path.name}:page{n}", line)
+        # one piece per page: a word hyphenated at a line end is one word again, lines are joined
+        page_text = re.sub(r"-\n(?=\w)", "-", page.extract_text() or "")
+        if page_text.strip():
+            yield Piece(f"{path.name}:page{n}", " ".join(page_text.split()))
 
 
 # ---------------------------------------------------------------------- checks
@@ -145,10 +251,10 @@ def problems(pieces: Iterable[Piece], lang: str, data: set[str]) -> list[str]:
     for piece in pieces:
         if piece.code:
             continue
-        text = piece.text
+        text = _NOT_PROSE.sub(" ", piece.text)
         foreign = [
             w
-            for w in _WORD.findall(text)
+            for w in _words(text)
             if w.casefold() not in data
             and (_CYRILLIC.search(w) if lang == "en" else _LATIN.search(w) and w not in RU_ALLOWED and not _id_like(w))
         ]
@@ -165,6 +271,17 @@ def problems(pieces: Iterable[Piece], lang: str, data: set[str]) -> list[str]:
     return out
 
 
+def _words(text: str) -> list[str]:
+    """The words of a text; a hyphenated word of both scripts (``IP-телефония``) is checked part by part."""
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        if _CYRILLIC.search(word) and _LATIN.search(word):
+            out += [p for p in word.split("-") if p]
+        else:
+            out.append(word)
+    return out
+
+
 def _id_like(word: str) -> bool:
     """Codes rather than words: ``US-3``, ``BR-12``, ``A1``, ``v2`` (letters with digits)."""
-    return bool(re.fullmatch(r"[A-Z]{1,4}-?\d+[\w-]*|[A-Za-z]\d+", word))
+    return bool(re.fullmatch(r"[A-Z]{1,4}-?\d+[\w-]*|[A-Za-z]\d+|[A-Za-z]", word))

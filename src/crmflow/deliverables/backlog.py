@@ -297,10 +297,18 @@ def write_backlog_csv(tobe: ToBeDefinition, folder: Path, *, lang: str) -> list[
     return paths
 
 
+def _step_name(tobe: ToBeDefinition, step_id: str | None, lang: str) -> str:
+    if not step_id:
+        return ""
+    return next((s.name.get(lang) for _p, s in tobe.steps() if s.id == step_id), step_id)
+
+
 def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
     """Stories and requirements as worksheets."""
     st = stories(tobe, lang)
     reqs = requirements(tobe, lang)
+    process = {p.id: p.name.get(lang) for p in tobe.processes}
+    priority = {p: t(f"priority.{p.lower()}", lang) for p in ("High", "Medium", "Low")}
     return (
         Sheet(
             name=t("story.sheet", lang),
@@ -312,8 +320,18 @@ def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
                 t("story.ac", lang),
                 t("col.priority", lang),
             ),
-            rows=tuple((s.id, s.process, s.role, s.text, "\n".join(s.criteria), s.priority) for s in st),
-            choices={t("col.priority", lang): ("High", "Medium", "Low")},
+            rows=tuple(
+                (
+                    s.id,
+                    process.get(s.process, s.process),
+                    s.role,
+                    s.text,
+                    "\n".join(s.criteria),
+                    priority.get(s.priority, s.priority),
+                )
+                for s in st
+            ),
+            choices={t("col.priority", lang): tuple(priority.values())},
             widths=(26, 14, 20, 60, 70, 10),
         ),
         Sheet(
@@ -325,7 +343,16 @@ def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
                 t("col.source", lang),
                 t("col.requirement", lang),
             ),
-            rows=tuple((r.id, r.process, r.step or "", t(f"frd.source.{r.source}", lang), r.text) for r in reqs),
+            rows=tuple(
+                (
+                    r.id,
+                    process.get(r.process, r.process),
+                    _step_name(tobe, r.step, lang),
+                    t(f"frd.source.{r.source}", lang),
+                    r.text,
+                )
+                for r in reqs
+            ),
             widths=(20, 14, 18, 14, 90),
         ),
     )

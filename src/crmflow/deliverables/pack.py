@@ -207,7 +207,13 @@ def build_pack(
     books: list[tuple[str, Workbook]] = [
         ("raci", Workbook(name="RACI", sheets=(raci_sheet(definition, lang=lang),))),
         ("backlog", Workbook(name="Backlog", sheets=backlog_sheets(definition, lang=lang))),
-        ("uat", Workbook(name="UAT", sheets=(uat_sheet(suite, lang=lang),))),
+        (
+            "uat",
+            Workbook(
+                name="UAT",
+                sheets=(uat_sheet(suite, lang=lang, processes={p.id: p.name.get(lang) for p in definition.processes}),),
+            ),
+        ),
         (
             "roadmap",
             Workbook(

@@ -18,6 +18,7 @@ branch shows up as uncovered instead of being assumed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -544,7 +545,7 @@ def build_uat_section(tobe: ToBeDefinition, suite: UatSuite, *, lang: str, files
     return Section(title=t("uat.title", lang), blocks=tuple(blocks), key="uat")
 
 
-def uat_sheet(suite: UatSuite, *, lang: str) -> Sheet:
+def uat_sheet(suite: UatSuite, *, lang: str, processes: Mapping[str, str] | None = None) -> Sheet:
     """The scenarios as a worksheet for the test team (status column with a list of allowed values)."""
     from crmflow.deliverables.gherkin import KEYWORDS  # gherkin imports this module
 
@@ -552,7 +553,8 @@ def uat_sheet(suite: UatSuite, *, lang: str) -> Sheet:
     rows = []
     for s in suite.scenarios:
         body = "\n".join(f"{KEYWORDS[lang][w]} {text}" for w, text in s.steps)
-        rows.append((s.id, s.process, t(f"uat.skind.{s.kind}", lang), s.name, body, ", ".join(s.covers), statuses[0], ""))
+        process = (processes or {}).get(s.process, s.process)
+        rows.append((s.id, process, t(f"uat.skind.{s.kind}", lang), s.name, body, ", ".join(s.covers), statuses[0], ""))
     header = (
         t("uat.col.id", lang),
         t("col.process", lang),

@@ -32,6 +32,7 @@ from crmflow.findings.model import Finding
 from crmflow.findings.sla import SlaResult
 from crmflow.findings.wording import finding_description, finding_title
 from crmflow.i18n import check_lang
+from crmflow.ingest.columns import FIELDS, field_label
 from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.quality.summary import quality_view
 from crmflow.report import charts
@@ -93,6 +94,8 @@ def _environment(lang: str) -> Environment:
         dur=lambda v: format_duration(_number(v), lang),
         pct=lambda v: format_percent(_number(v), lang),
         metric_name=lambda key: _metric_name(key, lang),
+        field_name=lambda key: field_label(key, lang) if key in FIELDS else key,
+        info_name=lambda key: t(f"info.{key}", lang) if f"info.{key}" in MESSAGES else key.replace("_", " "),
         metric_value=lambda key, v: _metric_value(key, None if isinstance(v, Undefined) else v, lang),
         lang=lang,
         MISSING=MISSING,
@@ -115,7 +118,9 @@ def _metric_value(key: str, value: Any, lang: str) -> str:
         return MISSING
     if isinstance(value, str):  # enumerations (level, type, time basis) have names for people
         return t(f"value.{key}.{value}", lang) if f"value.{key}.{value}" in MESSAGES else value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool):
+        return t(f"value.bool.{str(value).lower()}", lang)
+    if not isinstance(value, int | float):
         return str(value)
     if key.endswith("_s"):
         return format_duration(value, lang)
