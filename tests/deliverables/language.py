@@ -115,6 +115,7 @@ RU_ALLOWED = {
         "INN",
         "KPP",
         "VIP",
+        "HHI",
     ],
 }
 #: Abbreviations of English units written after a number.

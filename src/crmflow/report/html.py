@@ -33,6 +33,7 @@ from crmflow.findings.sla import SlaResult
 from crmflow.findings.wording import finding_description, finding_title
 from crmflow.i18n import check_lang
 from crmflow.ingest.columns import FIELDS, field_label
+from crmflow.ingest.problems import problem_label
 from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.quality.summary import quality_view
 from crmflow.report import charts
@@ -94,6 +95,7 @@ def _environment(lang: str) -> Environment:
         dur=lambda v: format_duration(_number(v), lang),
         pct=lambda v: format_percent(_number(v), lang),
         metric_name=lambda key: _metric_name(key, lang),
+        problem=lambda kind: problem_label(kind, lang),
         field_name=lambda key: field_label(key, lang) if key in FIELDS else key,
         info_name=lambda key: t(f"info.{key}", lang) if f"info.{key}" in MESSAGES else key.replace("_", " "),
         metric_value=lambda key, v: _metric_value(key, None if isinstance(v, Undefined) else v, lang),
