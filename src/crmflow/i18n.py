@@ -27,13 +27,14 @@ from __future__ import annotations
 import math
 import string
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from babel import Locale
 from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 from crmflow.errors import CrmflowError
 
+E = TypeVar("E", bound=CrmflowError)
 Lang = Literal["ru", "en"]
 LANGS: tuple[Lang, ...] = ("ru", "en")
 NBSP = "\u00a0"
@@ -142,6 +143,17 @@ class _Formatter(string.Formatter):
         if format_spec.endswith("%") and (format_spec == "%" or format_spec[:1] == "."):
             return percent(value, self.lang, digits=int(format_spec[1:-1] or 1))
         return super().format_field(value, format_spec)
+
+
+def error(cls: type[E], catalog: dict[str, dict[str, str]], key: str, /, **kwargs: object) -> E:
+    """An exception of ``cls`` whose message is ``key`` of ``catalog`` in every language (English as ``str``).
+
+    >>> e = error(CrmflowError, {"k": {"en": "no {f}", "ru": "нет {f}"}}, "k", f="a.csv")
+    >>> str(e), e.in_language("ru")
+    ('no a.csv', 'нет a.csv')
+    """
+    texts = {lang: text(catalog, key, lang, **kwargs) for lang in LANGS}
+    return cls(texts["en"], texts=texts)
 
 
 def format_text(template: str, lang: str, /, **kwargs: object) -> str:
