@@ -152,7 +152,7 @@ def error(cls: type[E], catalog: dict[str, dict[str, str]], key: str, /, **kwarg
     >>> str(e), e.in_language("ru")
     ('no a.csv', 'нет a.csv')
     """
-    texts = {lang: text(catalog, key, lang, **kwargs) for lang in LANGS}
+    texts: dict[str, str] = {lang: text(catalog, key, lang, **kwargs) for lang in LANGS}
     return cls(texts["en"], texts=texts)
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 
-from crmflow.i18n import MISSING, NBSP, number, percent
+from crmflow.i18n import MISSING as MISSING  # re-exported: what the report shows for a missing value
+from crmflow.i18n import NBSP as NBSP
+from crmflow.i18n import number, percent
 
 _UNITS = {
     # name: (seconds, ru, en)

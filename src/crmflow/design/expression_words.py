@@ -162,8 +162,11 @@ def in_words(expression: str, lang: str) -> str:
     return _words(tree, lang, top=True)
 
 
-def described(expression: str, lang: str) -> str:
-    """The expression in words followed by the expression itself in square brackets (the reference)."""
+def described(expression: str | None, lang: str) -> str:
+    """The expression in words followed by the expression itself in square brackets (the reference);
+    no expression gives ``—``."""
+    if not expression:
+        return "—"
     words = in_words(expression, lang)
     return words if words == expression else f"{words} [{expression}]"
 

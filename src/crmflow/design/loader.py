@@ -36,7 +36,7 @@ from crmflow.design.build import build_definition
 from crmflow.design.checks import Problem, check_definition
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
-from crmflow.i18n import error
+from crmflow.i18n import error as localized_error
 from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem
 
 #: Largest To-Be file read (a definition is a few hundred lines; this bounds a hostile input).
@@ -105,9 +105,9 @@ def compose_located(text: str, *, where: str) -> Located:
     except yaml.YAMLError as exc:
         bad = YamlProblem.of(exc)
         at = f":{bad.line}" if bad.line is not None else ""
-        raise error(ToBeError, _TEXT, "not_yaml", where=f"{where}{at}", problem=bad.problem) from None
+        raise localized_error(ToBeError, _TEXT, "not_yaml", where=f"{where}{at}", problem=bad.problem) from None
     if root is None:
-        raise error(ToBeError, _TEXT, "empty", where=where)
+        raise localized_error(ToBeError, _TEXT, "empty", where=where)
     marks: dict[PathKey, tuple[int, int]] = {}
     seen: set[int] = set()
 
