@@ -44,6 +44,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "category": ("category", "категория"),
     "customer_confirmed": ("confirmation by the customer", "подтверждение клиентом"),
     "customer_tier": ("customer tier", "уровень клиента"),
+    "decision": ("decision", "решение"),
     "decision_maker": ("decision maker", "лицо, принимающее решение"),
     "discount": ("discount", "скидка"),
     "discount_approved": ("discount approval", "согласование скидки"),
@@ -68,8 +69,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "refund_status": ("refund status", "статус возврата"),
     "risk_score": ("risk score", "оценка риска"),
     "source": ("source", "источник"),
+    "solvable": ("solvability", "решаемость"),
     "stage": ("stage", "стадия"),
     "status": ("status", "статус"),
+    "subject": ("subject", "тема"),
     "terms": ("payment terms", "условия оплаты"),
     "timeline": ("timeline", "сроки"),
 }
