@@ -33,12 +33,6 @@ LANGS = ("ru", "en")
 #: A gap that no longer occurs fails ``test_known_gaps_still_exist``: remove it here when it is fixed.
 KNOWN_GAPS: tuple[tuple[str, str, str], ...] = (
     (
-        "",
-        r"Bottleneck: median|^wait \d|^\d+\.?\d* ?[dh]$|Rework|repeated in|returns? from",
-        "the As-Is BPMN's notes are written by the audit in the audit's language and copied into the pack "
-        "(bpmn/annotate.py; the pack does not re-annotate the model in its own language)",
-    ),
-    (
         "report.html:<title>",
         r"^process$",
         "graphviz names the process map's graph “process”, shown as its tooltip (report/processmap.py)",

@@ -263,6 +263,31 @@ def _annotate_process(
     return replace(p, nodes=tuple(nodes), flows=tuple(flows), text_annotations=tuple(notes), associations=tuple(links))
 
 
+def reword_notes(
+    definitions: Definitions,
+    findings: Iterable[Finding | Mapping[str, Any]],
+    *,
+    lang: str,
+    min_severity: str = "medium",
+) -> Definitions:
+    """The notes :func:`annotate_bpmn` attached to flagged tasks, written again in ``lang``.
+
+    A model annotated by an audit in one language can go into a pack in another: the notes are made
+    anew from the findings, the rest of the model (ids, layout) stays as it is.
+    """
+    flags = _flags(findings, check_lang(lang), min_severity)
+    processes = []
+    for p in definitions.processes:
+        names = {n.id: n.name for n in p.nodes if isinstance(n, Task)}
+        notes = []
+        for note in p.text_annotations:
+            task = note.id.removeprefix("crmflow_note_") if note.id.startswith("crmflow_note_") else None
+            hits = flags.get(names.get(task or "", ""), []) if task is not None else []
+            notes.append(replace(note, text="\n".join(h[3] for h in hits)) if hits else note)
+        processes.append(replace(p, text_annotations=tuple(notes)))
+    return replace(definitions, processes=tuple(processes))
+
+
 def _dfg_edge(p: Process, f: SequenceFlow, dfg: DirectlyFollowsGraph) -> tuple[int, int | None] | None:
     """(count, cases) of the one DFG relation a flow stands for, or None."""
     before, after = _neighbours(p, f, forward=False), _neighbours(p, f, forward=True)
@@ -322,6 +347,7 @@ __all__ = [
     "FLAGGING_KINDS",
     "TaskAnnotation",
     "annotate_bpmn",
+    "reword_notes",
     "flow_frequency",
     "task_annotation",
 ]

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crmflow.bpmn.annotate import reword_notes
 from crmflow.bpmn.reader import read_bpmn
 from crmflow.bpmn.render import render_png, render_svg
 from crmflow.bpmn.writer import write_bpmn
@@ -106,7 +107,9 @@ def _diagrams(
     if audit is not None and audit.asis_bpmn is not None:
         shutil.copyfile(audit.asis_bpmn, folder / "bpmn" / "asis.bpmn")
         files.append(PackFile("models", t("file.asis_bpmn", lang), "bpmn/asis.bpmn"))
-        definitions = read_bpmn(audit.asis_bpmn)
+        # the notes on flagged tasks were written in the audit's language: write them in the pack's
+        definitions = reword_notes(read_bpmn(audit.asis_bpmn), audit.findings, lang=lang)
+        (folder / "bpmn" / "asis.bpmn").write_bytes(write_bpmn(definitions))
         svg, png = folder / "diagrams" / "asis.svg", folder / "diagrams" / "asis.png"
         svg.write_text(render_svg(definitions), encoding="utf-8")
         render_png(definitions, png)
