@@ -64,10 +64,13 @@ _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "bottleneck": {"en": "⚠ Bottleneck: median wait {median}", "ru": "⚠ Узкое место: медиана ожидания {median}"},
-    "rework.repeat": {"en": "⚠ Rework: repeated in {cases} cases", "ru": "⚠ Переделка: повторяется в {cases} случаях"},
+    "rework.repeat": {
+        "en": "⚠ Rework: repeated in {cases:# case|cases}",
+        "ru": "⚠ Переделка: повторяется в {cases:# случае|случаях|случаях}",
+    },
     "rework.stage_return": {
-        "en": "⚠ Rework: {cases} cases return here from {source}",
-        "ru": "⚠ Переделка: {cases} случаев возвращаются сюда из {source}",
+        "en": "⚠ Rework: {cases:# case returns|cases return} here from {source}",
+        "ru": "⚠ Переделка: {cases:# случай возвращается|случая возвращаются|случаев возвращаются} сюда из {source}",
     },
 }
 
@@ -154,10 +157,10 @@ def _flags(
                 text(MESSAGES, "bottleneck", lang, median=fmt_duration(m.get("median_wait_s"), lang)),
             )
         elif kind == "rework" and m.get("type") == "repeat" and m.get("activity"):
-            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=m.get("cases"))
+            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=int(m.get("cases") or 0))
         elif kind == "rework" and m.get("type") == "stage_return" and m.get("to_stage"):
             activity = str(m["to_stage"])
-            note = text(MESSAGES, "rework.stage_return", lang, cases=m.get("cases"), source=m.get("from_stage"))
+            note = text(MESSAGES, "rework.stage_return", lang, cases=int(m.get("cases") or 0), source=m.get("from_stage"))
         else:
             continue
         hits = out.setdefault(activity, [])
