@@ -81,7 +81,5 @@ def test_audit_says_how_many_findings_it_left_out_and_where(bitrix, tmp_path: Pa
     said = " ".join(res.output.split())
     assert f"the {15} most severe of {total} findings; the other {total - 15} are in" in said
     assert "report.html" in said.split("the other", 1)[1]
-    ru = runner.invoke(
-        app, ["--lang", "ru", "audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path), "--out", str(out)]
-    )
+    ru = runner.invoke(app, ["--lang", "ru", "audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path), "--out", str(out)])
     assert f"15 самых важных из {total} выявленных проблем; остальные ({total - 15})" in " ".join(ru.output.split())
