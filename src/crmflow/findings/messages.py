@@ -62,17 +62,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Возвратов: {returns}; случай идёт назад по заданному порядку этапов.",
     },
     # ----------------------------------------------------------------- ping-pong
-    "ping_pong.resource.title": {
+    "ping_pong.resource.title.one": {
         "en": "Work bounces between {x} and {y} in {cases} cases",
         "ru": "Работа ходит туда-обратно между {x} и {y} в {cases} случаях",
     },
-    "ping_pong.role.title": {
+    "ping_pong.resource.title.many": {
+        "en": "Work bounces back and forth between {pairs} pairs of people in {cases} cases",
+        "ru": "Работа ходит туда-обратно между сотрудниками ({pairs} пар) в {cases} случаях",
+    },
+    "ping_pong.role.title.one": {
         "en": "Work bounces between the roles {x} and {y} in {cases} cases",
         "ru": "Работа ходит туда-обратно между ролями {x} и {y} в {cases} случаях",
     },
-    "ping_pong.description": {
+    "ping_pong.role.title.many": {
+        "en": "Work bounces back and forth between {pairs} pairs of roles in {cases} cases",
+        "ru": "Работа ходит туда-обратно между ролями ({pairs} пар) в {cases} случаях",
+    },
+    "ping_pong.description.one": {
         "en": "{bounces} times the work went to the other side and came straight back (A → B → A).",
         "ru": "{bounces} раз работа уходила другой стороне и сразу возвращалась (A → B → A).",
+    },
+    "ping_pong.description.many": {
+        "en": "{bounces} times the work went to the other side and came straight back (A → B → A); the most "
+        "frequent pair is {x} ↔ {y} ({top_cases} cases). The table lists the {shown} pairs with most cases.",
+        "ru": "{bounces} раз работа уходила другой стороне и сразу возвращалась (A → B → A); чаще всего — "
+        "{x} ↔ {y} ({top_cases} случаев). В таблице {shown} пар с наибольшим числом случаев.",
     },
     # ----------------------------------------------------------------- workload
     "workload.title": {

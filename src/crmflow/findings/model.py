@@ -75,6 +75,7 @@ class FindingMetrics(Mapping[str, MetricValue]):
     events: int | None = None
     resources: int | None = None
     bounces: int | None = None
+    pairs: int | None = None  # pairs of resources or roles bouncing work (ping-pong)
     returns: int | None = None
     extra_executions: int | None = None
     max_executions: int | None = None
