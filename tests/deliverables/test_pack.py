@@ -201,6 +201,8 @@ def test_pack_without_audit_says_so(tmp_path: Path) -> None:
     body = "\n".join(p.text for p in doc.paragraphs)
     assert t("cmp.no_audit", "ru") in body and t("plan.no_audit", "ru") in body
     assert len(result.files) == 13
+    on_disk = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert sorted(result.written) == on_disk  # "N files" is what the folder holds, index.html included
 
 
 def test_a_task_with_two_accountable_roles_is_rejected(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def pack(
                 simulation=simulation,
             )
         cov = result.uat.coverage
-        out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.files) + 1))
+        out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.written)))
         out.print(
             text(
                 MSG,

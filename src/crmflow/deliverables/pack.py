@@ -72,6 +72,16 @@ class PackResult:
     def coverage_percent(self) -> float:
         return self.uat.coverage.percent()
 
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every file of the pack on disk, each once, ``index.html`` included: what "the pack has N files" counts.
+
+        The index may list one file under several entries (the sheets of ``economics.xlsx``), so
+        ``len(files)`` is not the number of files.
+        """
+        paths = dict.fromkeys([*(self.folder / f.path for f in self.files), self.folder / "index.html"])
+        return tuple(p for p in paths if p.is_file())
+
 
 def _load(tobe: ToBeDefinition | str | Path, lang: str) -> ToBeDefinition:
     if isinstance(tobe, ToBeDefinition):
