@@ -107,6 +107,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi.rows_read": {"en": "Rows read", "ru": "Прочитано строк"},
     "kpi.quarantined": {"en": "Rows quarantined", "ru": "Строк в карантине"},
     "kpi.sla_compliance": {"en": "SLA compliance", "ru": "Соблюдение SLA"},
+    "kpi.sla_rule": {
+        "en": "SLA “{name}” met ({basis})",
+        "ru": "SLA «{name}» соблюдено ({basis})",
+    },
     "kpi.findings": {"en": "Findings", "ru": "Выводы"},
     # ----------------------------------------------------------------- sources
     "source.file": {"en": "File", "ru": "Файл"},
