@@ -40,6 +40,7 @@ from crmflow.deliverables.pdf import write_pdf
 from crmflow.deliverables.raci import check_raci, raci_sheet
 from crmflow.deliverables.report import Diagram, build_report
 from crmflow.deliverables.roadmap import roadmap_sheets
+from crmflow.deliverables.sla import calendar_warning
 from crmflow.deliverables.tobe_bpmn import compile_definitions, compiled_targets
 from crmflow.deliverables.uat import Target, UatSuite, build_uat, uat_sheet
 from crmflow.deliverables.xlsx import write_xlsx
@@ -63,6 +64,8 @@ class PackResult:
     document: Document
     uat: UatSuite
     lang: str
+    #: What the consultant must know before handing the pack over (the To-Be's calendar differs from the audit's…).
+    warnings: tuple[str, ...] = ()
 
     def path(self, name: str) -> Path:
         """The absolute path of a pack file given its relative path (``"report.pdf"``)."""
@@ -259,7 +262,10 @@ def build_pack(
         )
     )
     write_index(folder, title=t("html.title", lang, name=definition.name.get(lang)), summary=summary, files=files, lang=lang)
-    return PackResult(folder=folder, files=tuple(files), document=document, uat=suite, lang=lang)
+    warning = calendar_warning(definition, log_audit, lang)
+    return PackResult(
+        folder=folder, files=tuple(files), document=document, uat=suite, lang=lang, warnings=(warning,) if warning else ()
+    )
 
 
 __all__ = ["PACK_STEPS", "PackResult", "build_pack"]
