@@ -254,7 +254,7 @@ def test_cli_pack(tmp_path: Path, demo_audit: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "Пакет аудита записан" in res.output and "покрытие 100.0 %" in res.output
-    res = CliRunner().invoke(app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit), "--out", str(tmp_path)])
+    res = CliRunner().invoke(app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit.parent), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "no audit.json there" in res.output
 
 
