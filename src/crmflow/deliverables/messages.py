@@ -215,7 +215,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "compliance below was counted in the audit's calendar; align the two (calendar: in the To-Be or the audit "
         "rules) before comparing.",
         "Внимание: рабочий календарь To-Be отличается от календаря, в котором измерен аудит ({diffs}). Исполнение "
-        "As-Is ниже посчитано по календарю аудита; согласуйте их (calendar: в To-Be или в правилах аудита), "
+        "As-Is ниже посчитано по календарю аудита; согласуйте их (раздел календаря в To-Be или в правилах аудита), "
         "прежде чем сравнивать.",
     ),
     "cal.diff": ("{what}: {tobe} in the To-Be, {audit} in the audit", "{what}: {tobe} в To-Be, {audit} в аудите"),

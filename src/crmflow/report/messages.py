@@ -302,6 +302,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "metric.b": {"en": "Party B", "ru": "Сторона B"},
     "metric.bounces": {"en": "Bounces", "ru": "Возвраты"},
     "metric.pairs": {"en": "Pairs", "ru": "Пары"},
+    "metric.pairs_shown": {"en": "Pairs in the table", "ru": "Пар в таблице"},
+    "metric.top_pair_cases": {"en": "Cases of the most frequent pair", "ru": "Случаев у самой частой пары"},
     "metric.activities": {"en": "Activities at the hand-overs", "ru": "Действия при передаче"},
     "metric.bus_factor": {"en": "Bus factor", "ru": "Фактор автобуса"},
     "metric.cases_checked": {"en": "Cases checked", "ru": "Проверено случаев"},
