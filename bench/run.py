@@ -181,11 +181,13 @@ def _path_of(log: str) -> Path:
 
 
 def _commit() -> str:
+    """The commit measured (``+dirty`` when the work tree has changes), taken when the run starts."""
     res = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    return res.stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "bench"], capture_output=True, text=True, cwd=ROOT)
+    return (res.stdout.strip() or "unknown") + ("+dirty" if dirty.stdout.strip() else "")
 
 
-def record(rows: list[dict[str, object]], command: str, load_before: tuple[float, ...]) -> Path:
+def record(rows: list[dict[str, object]], command: str, load_before: tuple[float, ...], commit: str) -> Path:
     """Write the run as ``bench/results/bench_<UTC date and time>.json`` (what ``--check`` reads)."""
     RESULTS.mkdir(exist_ok=True)
     now = dt.datetime.now(dt.UTC)
@@ -193,7 +195,7 @@ def record(rows: list[dict[str, object]], command: str, load_before: tuple[float
     doc = {
         "command": command,
         "date": now.isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit,
         "machine": f"{platform.platform()} · {os.cpu_count()} cores · Python {platform.python_version()}",
         "load_before": list(load_before),
         "load_after": list(os.getloadavg()),
@@ -245,7 +247,8 @@ def main() -> None:
     args = ap.parse_args()
     print(f"# {platform.platform()} · {os.cpu_count()} cores · Python {platform.python_version()}", flush=True)
     load_before = os.getloadavg()
-    print(f"# load average {load_before}", flush=True)
+    commit = _commit()
+    print(f"# load average {load_before} · commit {commit}", flush=True)
     if args.check:
         sys.exit(check(args.baseline or regression.latest_record(RESULTS), args.tolerance))
     rows: list[dict[str, object]] = []
@@ -260,7 +263,7 @@ def main() -> None:
     print(f"# load average after: {os.getloadavg()}")
     print(to_markdown(rows))
     if args.record:
-        print(f"\nrecorded: {record(rows, ' '.join(['bench/run.py', *sys.argv[1:]]), load_before)}")
+        print(f"\nrecorded: {record(rows, ' '.join(['bench/run.py', *sys.argv[1:]]), load_before, commit)}")
     _ = resource  # peak memory is measured in the children
 
 
