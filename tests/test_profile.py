@@ -14,9 +14,8 @@ def test_stages_are_nested_in_start_order_and_each_gets_its_own_peak() -> None:
         block = bytearray(200 * 1024 * 1024)  # 200 MB resident during "load" only
         block[::4096] = b"x" * len(block[::4096])
         del block
-    with profile.stage("audit"):
-        with profile.stage("findings"):
-            pass
+    with profile.stage("audit"), profile.stage("findings"):
+        pass
     names = [s.name for s in profile.stages]
     assert names == ["load", "audit", "audit/findings"]
     assert [s.name for s in seen] == ["load", "audit/findings", "audit"]  # reported as each ends
