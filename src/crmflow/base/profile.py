@@ -7,7 +7,9 @@ whether or not anyone is profiling (a disabled profile costs nothing).
 
 Peak memory is the resident set of the whole process (Python and DuckDB together): on Linux the
 kernel's high-water mark (``VmHWM``) is read and reset at every stage boundary, so each stage gets
-the peak reached *during* it; elsewhere it is the peak of the process so far.
+the peak reached *during* it; elsewhere it is the peak of the process so far. The reset also lowers
+what ``getrusage(...).ru_maxrss`` reports afterwards (the kernel keeps one counter): while profiling,
+the stages' peaks are the measure of the process's peak.
 
 >>> profile = StageProfile()
 >>> with profile.stage("mining"):
