@@ -13,6 +13,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from crmflow.base.numbers import format_number
+from crmflow.base.profile import StageProfile
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
@@ -234,6 +235,10 @@ def audit(
     spark_master: Annotated[
         str, typer.Option("--spark-master", help="With --engine spark: local[*], spark://host:7077, yarn or sc://host (Connect).")
     ] = "local[*]",
+    profile: Annotated[
+        bool,
+        typer.Option("--profile", help="Print the seconds and peak memory of every stage (also CRMFLOW_PROFILE=1)."),
+    ] = False,
 ) -> None:
     """Audit the As-Is process (event logs, CRM exports or a project .duckdb): writes OUT/audit.json and OUT/report.html."""
     _set_lang(lang)
@@ -269,6 +274,7 @@ def audit(
             object_type=object_type,
             engine=engine,
             spark_master=spark_master,
+            profile=profile,
         )
         out.print(t("written", json=outputs.json_path, html=outputs.html_path))
     except CrmflowError as exc:
@@ -287,24 +293,46 @@ def _run_audit(  # type: ignore[no-untyped-def]
     object_type=None,
     engine="duckdb",
     spark_master="local[*]",
+    profile=False,
 ):
     from crmflow.asis import audit as run_audit
     from crmflow.findings.rules import load_rules
+    from crmflow.settings import get_settings
 
+    stages = StageProfile(enabled=profile or get_settings().profile)
     audit_rules = load_rules(rules) if rules else None
     tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
     with step_progress(console, total=6, enabled=console.is_terminal) as step:
         step(t("reading", source=", ".join(p.name for p in inputs)))
-        if engine == "spark" or any(p.is_dir() for p in inputs):
-            log = _open_dataset(inputs, engine=engine, spark_master=spark_master, step=step)
-        else:
-            log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind, object_type=object_type)
-        result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)), quality=quality)
+        with stages.stage("read"):
+            if engine == "spark" or any(p.is_dir() for p in inputs):
+                log = _open_dataset(inputs, engine=engine, spark_master=spark_master, step=step)
+            else:
+                log = read_inputs(
+                    inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind, object_type=object_type
+                )
+        result = run_audit(
+            log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)), quality=quality, profile=stages
+        )
         outputs = result.write(out_dir, lang=state.lang)
     _print_mapping(log)
     _print_summary(log)
     _print_findings(result.findings, outputs.html_path)
+    if stages.enabled:
+        _print_profile(stages)
     return outputs
+
+
+def _print_profile(stages: StageProfile) -> None:
+    """One row per stage of the audit: seconds and peak memory (``--profile``)."""
+    table = Table(title=t("profile_title"), title_justify="left")
+    table.add_column(t("profile_stage"))
+    table.add_column(t("profile_seconds"), justify="right")
+    table.add_column(t("profile_peak"), justify="right")
+    for s in stages.stages:
+        name = "  " * s.depth + s.name.rsplit("/", 1)[-1]
+        table.add_row(name if s.depth else f"[bold]{name}[/]", f"{s.seconds:.2f}", _num(round(s.peak_rss_mb)))
+    out.print(table)
 
 
 def _open_dataset(inputs: list[Path], *, engine: str, spark_master: str, step):  # type: ignore[no-untyped-def]

@@ -15,6 +15,10 @@ CLI: dict[str, dict[str, str]] = {
     "step": {"en": "{step}", "ru": "{step}"},
     "done": {"en": "Done.", "ru": "Готово."},
     "written": {"en": "Audit written: {json} and {html}", "ru": "Аудит записан: {json} и {html}"},
+    "profile_title": {"en": "Profile: time and peak memory per stage", "ru": "Профиль: время и пик памяти по этапам"},
+    "profile_stage": {"en": "Stage", "ru": "Этап"},
+    "profile_seconds": {"en": "Seconds", "ru": "Секунды"},
+    "profile_peak": {"en": "Peak RSS, MB", "ru": "Пик RSS, МБ"},
     "bad_engine": {
         "en": "unknown engine {engine!r}: use --engine duckdb or --engine spark",
         "ru": "неизвестный движок {engine!r}: укажите --engine duckdb или --engine spark",

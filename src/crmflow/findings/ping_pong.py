@@ -22,6 +22,7 @@ from typing import Literal
 from crmflow.findings.messages import MESSAGES
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
+from crmflow.findings.tables import SharedTables
 from crmflow.i18n import text
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
@@ -35,6 +36,7 @@ def find_ping_pong(
     *,
     lang: str = "en",
     levels: tuple[Level, ...] = ("resource", "role"),
+    tables: SharedTables | None = None,
 ) -> list[Finding]:
     """Pairs of resources (and roles) that bounce work back and forth within cases.
 
@@ -48,6 +50,8 @@ def find_ping_pong(
         Language of titles and descriptions.
     levels
         Which actors to check.
+    tables
+        The audit's shared temporary tables (the bounces are kept there for the evidence).
 
     Returns
     -------
@@ -60,8 +64,16 @@ def find_ping_pong(
     out: list[Finding] = []
     for level in levels:
         if counts[level]:  # a log without roles has nothing to check at the role level
-            out += _level(log, rules, level, n_cases, lang, has_nulls=counts[level] < counts["events"])
+            out += _level(log, rules, level, n_cases, lang, has_nulls=counts[level] < counts["events"], shared=tables)
     return out
+
+
+def bounces(tables: SharedTables, log: EventLog, level: str, *, has_nulls: bool = True) -> str:
+    """The table of every A -> B -> A bounce at ``level`` in ``log`` (:func:`crmflow.store.finding_queries.ping_pong_table`).
+
+    ``has_nulls=False`` (no event without an actor) reads the stored successor instead of a window pass.
+    """
+    return tables.get(("pingpong", log.name, level), lambda n: fq.ping_pong_table(log.name, n, level, has_nulls=has_nulls))
 
 
 def _level(
@@ -72,13 +84,13 @@ def _level(
     lang: str,
     *,
     has_nulls: bool,
+    shared: SharedTables | None,
 ) -> list[Finding]:
     store, t = log.store, rules.thresholds
     if t.ping_pong_top == 0:
         return []
-    tmp = store.new_name("pp")
-    store.sql(fq.ping_pong_table(log.name, tmp, level, has_nulls=has_nulls))
-    try:
+    with SharedTables.scope(store, shared) as tables:
+        tmp = bounces(tables, log, level, has_nulls=has_nulls)
         least = {"min": max(t.ping_pong_min, 1)}
         totals = store.rows(fq.ping_pong_level_totals(tmp), least)[0]
         if not totals["pairs"]:
@@ -90,13 +102,11 @@ def _level(
         for r in store.rows(fq.ping_pong_activities(tmp), {**params, "limit": 3}):
             acts[(r["x"], r["y"])].append(r["activity"])
         top_acts = [r["activity"] for r in store.rows(fq.ping_pong_level_activities(tmp), {**params, "limit": 5})]
-    finally:
-        store.sql(fq.drop_table(tmp))
-    cases, bounces, n_pairs = int(totals["cases"]), int(totals["bounces"]), int(totals["pairs"])
+    cases, n_bounces, n_pairs = int(totals["cases"]), int(totals["bounces"]), int(totals["pairs"])
     first = pairs[0]
     words = {
         "cases": cases,
-        "bounces": bounces,
+        "bounces": n_bounces,
         "pairs": n_pairs,
         "shown": len(pairs),
         "x": first["x"],
@@ -116,7 +126,7 @@ def _level(
                 "level": level,
                 "pairs": n_pairs,
                 "cases": cases,
-                "bounces": bounces,
+                "bounces": n_bounces,
                 "share_of_cases": cases / n_cases,
                 "a": first["x"],
                 "b": first["y"],

@@ -19,12 +19,13 @@ from typing import Any
 
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
+from crmflow.findings.tables import SharedTables
 from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
 
-def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en", tables: SharedTables | None = None) -> list[Finding]:
     """Repeated activities and (with declared stages) returns to earlier stages.
 
     Parameters
@@ -35,6 +36,8 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[F
         Audit rules; ``stages``, ``thresholds.rework_top`` and ``thresholds.rework_min_share`` apply.
     lang
         Language of titles and descriptions.
+    tables
+        The audit's shared temporary tables (the stage returns are kept there for the evidence).
 
     Returns
     -------
@@ -44,7 +47,7 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[F
     n_cases = log.n_cases
     if n_cases == 0 or rules.thresholds.rework_top == 0:
         return []
-    return [worded(f, lang) for f in _repeats(log, rules, n_cases) + _stage_returns(log, rules, n_cases)]
+    return [worded(f, lang) for f in _repeats(log, rules, n_cases) + _stage_returns(log, rules, n_cases, tables)]
 
 
 def _repeats(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
@@ -98,13 +101,18 @@ def _repeats(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
     return out
 
 
-def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
+def stage_returns(tables: SharedTables, log: EventLog, rules: AuditRules) -> str:
+    """The table of every return to an earlier stage in ``log`` (:func:`crmflow.store.finding_queries.stage_returns_table`)."""
+    order = {"stages": list(rules.stages)}
+    return tables.get(("returns", log.name, *rules.stages), lambda n: fq.stage_returns_table(log.name, n), order)
+
+
+def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, shared: SharedTables | None) -> list[Finding]:
     if len(rules.stages) < 2:
         return []
     store, t = log.store, rules.thresholds
-    tmp = store.new_name("sr")
-    store.sql(fq.stage_returns_table(log.name, tmp), {"stages": list(rules.stages)})
-    try:
+    with SharedTables.scope(store, shared) as tables:
+        tmp = stage_returns(tables, log, rules)
         top = [
             r
             for r in store.rows(fq.stage_returns_summary(tmp), {"top": t.rework_top})
@@ -119,8 +127,6 @@ def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int) -> list[Findi
         people: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in store.rows(fq.stage_returns_resources(tmp), {**params, "limit": 5}):
             people[(r["src"], r["dst"])].append(r["resource"])
-    finally:
-        store.sql(fq.drop_table(tmp))
     out = []
     for r in top:
         key = (r["from_stage"], r["to_stage"])

@@ -24,6 +24,7 @@ from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.closing import Closing
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import SlaRule, TimeBasis, grade
+from crmflow.findings.tables import SharedTables
 from crmflow.findings.wording import worded
 from crmflow.jsonable import JsonMixin
 from crmflow.store import finding_queries as fq
@@ -87,7 +88,31 @@ class SlaResult(JsonMixin):
         return d
 
 
-def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = None, closing: Closing | None = None) -> SlaResult:
+def sla_cases(tables: SharedTables, log: EventLog, rule: SlaRule, calendar: CalendarTable | None, closing: Closing | None) -> str:
+    """The table of every case's clock for ``rule`` (:func:`crmflow.store.finding_queries.sla_table`)."""
+    if rule.time == "working":
+        if calendar is None:
+            raise ValueError(f"SLA rule {rule.name!r} counts working time: pass an installed calendar")
+        duration = calendar.working_seconds_sql("from_ts", "to_ts")
+        open_duration = calendar.working_seconds_sql("from_ts", "log_end")
+    else:
+        duration = fq.elapsed_seconds("from_ts", "to_ts")
+        open_duration = fq.elapsed_seconds("from_ts", "log_end")
+    closed = closing.table if closing else None
+    return tables.get(
+        ("sla", log.name, rule.name, rule.from_activity, rule.to_activity, duration, str(closed)),
+        lambda n: fq.sla_table(log.name, n, duration, open_duration, closed),
+        {"from": rule.from_activity, "to": rule.to_activity},
+    )
+
+
+def measure_sla(
+    log: EventLog,
+    rule: SlaRule,
+    calendar: CalendarTable | None = None,
+    closing: Closing | None = None,
+    tables: SharedTables | None = None,
+) -> SlaResult:
     """Measure one SLA rule.
 
     Parameters
@@ -100,27 +125,15 @@ def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = N
         The installed working-time calendar; required when ``rule.time == "working"``.
     closing
         The installed closing events; without them every case without a ``to`` runs to the log's end.
+    tables
+        The audit's shared temporary tables (the per-case clocks are kept there for the evidence).
     """
     store = log.store
-    if rule.time == "working":
-        if calendar is None:
-            raise ValueError(f"SLA rule {rule.name!r} counts working time: pass an installed calendar")
-        duration = calendar.working_seconds_sql("from_ts", "to_ts")
-        open_duration = calendar.working_seconds_sql("from_ts", "log_end")
-    else:
-        duration = fq.elapsed_seconds("from_ts", "to_ts")
-        open_duration = fq.elapsed_seconds("from_ts", "log_end")
-    tmp = store.new_name("sla")
-    store.sql(
-        fq.sla_table(log.name, tmp, duration, open_duration, closing.table if closing else None),
-        {"from": rule.from_activity, "to": rule.to_activity},
-    )
     edges = [f * rule.within_s for f in EDGE_FACTORS]
-    try:
+    with SharedTables.scope(store, tables) as shared:
+        tmp = sla_cases(shared, log, rule, calendar, closing)
         s = store.rows(fq.sla_summary(tmp, edges), {"within": rule.within_s})[0]
         worst = store.rows(fq.sla_violations(tmp), {"within": rule.within_s, "limit": EVIDENCE_LIMIT})
-    finally:
-        store.sql(fq.drop_table(tmp))
     violations = int(s["late"]) + int(s["open_breaches"])
     checked = int(s["checked"])
     return SlaResult(

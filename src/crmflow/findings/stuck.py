@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from crmflow.findings.closing import Closing
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
+from crmflow.findings.tables import SharedTables
 from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store import queries as q
@@ -50,6 +51,11 @@ def install_closing(log: EventLog, rules: AuditRules, ends: EndActivities | None
     return Closing.install(log, first=first, last=ends.activities if ends.inferred else ())
 
 
+def open_cases(tables: SharedTables, log: EventLog, closing: Closing) -> str:
+    """The table of the cases of ``log`` without a closing event (:func:`crmflow.store.finding_queries.open_cases_table`)."""
+    return tables.get(("open", log.name, closing.table), lambda n: fq.open_cases_table(log.name, n, closing.table))
+
+
 def find_stuck_cases(
     log: EventLog,
     rules: AuditRules,
@@ -57,6 +63,7 @@ def find_stuck_cases(
     lang: str = "en",
     ends: EndActivities | None = None,
     closing: Closing | None = None,
+    tables: SharedTables | None = None,
 ) -> list[Finding]:
     """Open cases idle for longer than ``rules.stuck_after_s`` before the log's end.
 
@@ -72,6 +79,8 @@ def find_stuck_cases(
         Pre-resolved end activities (default: :func:`resolve_end_activities`).
     closing
         The installed closing events (default: installed here from ``rules`` and ``ends``).
+    tables
+        The audit's shared temporary tables (the open cases are kept there for the evidence).
 
     Returns
     -------
@@ -85,18 +94,17 @@ def find_stuck_cases(
     own = closing is None
     closing = closing or install_closing(log, rules, ends)
     store = log.store
-    tmp = store.new_name("st")
     p = {"after": rules.stuck_after_s}
     try:
-        store.sql(fq.open_cases_table(log.name, tmp, closing.table))
-        s = store.rows(fq.stuck_summary(tmp), p)[0]
-        if not s["stuck"]:
-            return []
-        by_act = store.rows(fq.stuck_by_activity(tmp), {**p, "limit": 20})
-        by_res = store.rows(fq.stuck_by_resource(tmp), {**p, "limit": 5})
-        ids = [r["case_id"] for r in store.rows(fq.stuck_cases(tmp), {**p, "limit": EVIDENCE_LIMIT})]
+        with SharedTables.scope(store, tables) as shared:
+            tmp = open_cases(shared, log, closing)
+            s = store.rows(fq.stuck_summary(tmp), p)[0]
+            if not s["stuck"]:
+                return []
+            by_act = store.rows(fq.stuck_by_activity(tmp), {**p, "limit": 20})
+            by_res = store.rows(fq.stuck_by_resource(tmp), {**p, "limit": 5})
+            ids = [r["case_id"] for r in store.rows(fq.stuck_cases(tmp), {**p, "limit": EVIDENCE_LIMIT})]
     finally:
-        store.sql(fq.drop_table(tmp))
         if own:
             closing.drop()
     n_cases = log.n_cases

@@ -108,7 +108,12 @@ class WorkGroup:
         return tuple((p, n) for p, n in self.people if n >= cut)
 
 
-def _groups(log: EventLog, system: tuple[str, ...] = ()) -> list[WorkGroup]:
+def work_groups(log: EventLog, system: tuple[str, ...] = ()) -> list[WorkGroup]:
+    """The work groups of ``log`` (per activity, and role): who did how much, without ``system`` resources.
+
+    One query over the events; :func:`find_workload_concentration` and :func:`find_hero` take the
+    result (``groups=``) so that an audit counts the work once.
+    """
     rows = log.store.rows(fq.workload_counts(log.name), {"system": list(system)})
     by: dict[tuple[str, str | None], list[tuple[str, int]]] = defaultdict(list)
     for r in rows:
@@ -136,7 +141,9 @@ def _severity(ratio: float, share: float, case_share: float) -> Severity:
     return "low"
 
 
-def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+def find_workload_concentration(
+    log: EventLog, rules: AuditRules, *, lang: str = "en", groups: Sequence[WorkGroup] | None = None
+) -> list[Finding]:
     """Work (per activity, per role) that one person does well above their fair share of.
 
     Parameters
@@ -148,6 +155,8 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
         and ``workload_occasional`` apply.
     lang
         Language of titles and descriptions.
+    groups
+        The log's :func:`work_groups` under these rules' ``system_resources`` (counted here when None).
 
     Returns
     -------
@@ -156,7 +165,7 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
         activity is done by several roles), the most above the fair share first.
     """
     t = rules.thresholds
-    groups = _groups(log, rules.system_resources)
+    groups = work_groups(log, rules.system_resources) if groups is None else groups
     flagged = []
     for g in groups:
         if g.events < t.workload_min_events:
@@ -272,8 +281,20 @@ def person_loads(groups: Sequence[WorkGroup], occasional: float) -> list[PersonL
     return loads
 
 
-def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+def _person_roles(groups: Sequence[WorkGroup]) -> list[tuple[str, str, int]]:
+    """Events per (person, role) with a role, by person, most events first (then by role)."""
+    n: dict[tuple[str, str], int] = defaultdict(int)
+    for g in groups:
+        if g.role is not None:
+            for person, k in g.people:
+                n[(person, g.role)] += k
+    return sorted(((p, r, k) for (p, r), k in n.items()), key=lambda x: (x[0], -x[2], x[1]))
+
+
+def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en", groups: Sequence[WorkGroup] | None = None) -> list[Finding]:
     """The process-level hero: the largest share of all work among those far above their fair load.
+
+    ``groups``: as for :func:`find_workload_concentration`.
 
     Returns
     -------
@@ -281,7 +302,7 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
         One ``workload_hero`` finding keyed by the person, or none.
     """
     t = rules.thresholds
-    groups = _groups(log, rules.system_resources)
+    groups = work_groups(log, rules.system_resources) if groups is None else groups
     loads = person_loads(groups, t.workload_occasional)
     total = sum(x.events for x in loads)
     if not loads or total < t.hero_min_events:
@@ -291,15 +312,15 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
         return []
     hero = candidates[0]  # loads are sorted by events, most first
     store = log.store
-    role_rows = store.rows(fq.person_role_counts(log.name), {"system": list(rules.system_resources)})
+    role_rows = _person_roles(groups)
     role_of: dict[str, str] = {}
-    for r in role_rows:  # ordered by person, events desc: the first role is the person's main one
-        role_of.setdefault(r["resource"], r["role"])
+    for person, r, _ in role_rows:  # ordered by person, events desc: the first role is the person's main one
+        role_of.setdefault(person, r)
     role = role_of.get(hero.person)
     role_share = role_fair = None
     role_people = 0
     if role is not None:
-        in_role = [(r["resource"], int(r["n"])) for r in role_rows if r["role"] == role]
+        in_role = [(person, n) for person, r, n in role_rows if r == role]
         role_total = sum(n for _, n in in_role)
         cut = t.workload_occasional * role_total / max(len(in_role), 1)
         role_people = sum(1 for _, n in in_role if n >= cut)
