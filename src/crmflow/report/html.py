@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -35,7 +36,7 @@ from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.quality.summary import quality_view
 from crmflow.report import charts
 from crmflow.report.messages import MESSAGES, t
-from crmflow.report.processmap import render_process_map
+from crmflow.report.processmap import levels_of, map_caption, render_process_maps
 from crmflow.results.audit import AuditDocument
 from crmflow.results.sections import BpmnSection, CaseDurations, CaseObjectSummary, HandoverSection
 
@@ -248,16 +249,39 @@ def _kpis(audit: AuditDocument) -> list[dict[str, Any]]:
 
 
 def _maps(audit: AuditDocument, lang: str) -> dict[str, Any]:
+    """Both views at every activity level, and the numbers the sliders' caption needs (no CRM text)."""
     if not audit.dfg and not audit.start_activities:
         return {"views": [], "error": None, "empty": True}
     views = []
     try:
+        levels = levels_of(audit)
         for view in ("frequency", "performance"):
-            drawn = render_process_map(audit, view=view, lang=lang)
-            views.append({"view": view, "map": drawn, "svg": Markup(drawn.svg)})
+            drawn = render_process_maps(audit, view=view, lang=lang, levels=levels)
+            views.append(
+                {
+                    "view": view,
+                    "map": drawn.current,
+                    "levels": [Markup(m.svg) for m in drawn.maps],  # noqa: S704 - escaped by crmflow.report.processmap
+                    "default": drawn.default,
+                }
+            )
     except ProcessMapError as exc:
         return {"views": [], "error": str(exc), "empty": False}
-    return {"views": views, "error": None, "empty": False}
+    # The caption at each slider position, so that the page's script only picks a sentence.
+    sliders = [
+        {"floor": lv.floor, "default": lv.default, "edges": len(lv.edges), "captions": [map_caption(lv, n, lang) for n in range(len(lv.edges) + 1)]}
+        for lv in levels.levels
+    ]
+    data = json.dumps({"levels": sliders, "default": levels.default}, ensure_ascii=False)
+    return {
+        "views": views,
+        "error": None,
+        "empty": False,
+        "levels": len(levels.levels),
+        "default": levels.default,
+        "current": levels.current,
+        "data": Markup(data.replace("<", "\\u003c").replace("&", "\\u0026")),  # noqa: S704 - JSON in a script tag, < escaped
+    }
 
 
 def _bpmn(model: BpmnSection | None, lang: str) -> dict[str, Any] | None:
