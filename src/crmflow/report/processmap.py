@@ -240,10 +240,10 @@ def _edge_label(text: str, width: float) -> str:
     Graphviz puts a label beside the middle of its edge, the text starting where the edge runs;
     a thick edge (or its arrow head) then covers the first digit ("1 500" reads " 500").
     """
-    gap = max(4, math.ceil(width / 2 + 4))
+    gap = max(6, math.ceil(width + 6))
     return (
-        '<table border="0" cellborder="0" cellspacing="0" cellpadding="0"><tr>'
-        f'<td width="{gap}"> </td><td>{_html(text)}</td></tr></table>'
+        '<table border="0" cellborder="0" cellspacing="0" cellpadding="2"><tr>'
+        f'<td width="{gap}"></td><td>{_html(text)}</td></tr></table>'
     )
 
 
