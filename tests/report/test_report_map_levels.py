@@ -19,7 +19,7 @@ from crmflow.base.text import text_width
 from crmflow.demo.bitrix import generate_bitrix_demo
 from crmflow.mining.dfg import discover_dfg
 from crmflow.mining.statistics import activity_statistics
-from crmflow.report.map_select import END, START, END_SHARE
+from crmflow.report.map_select import END, END_SHARE, START
 from crmflow.report.processmap import levels_of, render_process_maps
 from crmflow.results.audit import AuditDocument
 from crmflow.sources.reader import read_log
@@ -79,7 +79,9 @@ def test_demo_default_shows_the_rework_returns_and_every_lost_deal(docs):
     level = levels_of(doc).current
     drawn = level.edges[: level.default]
     stages = doc.rules["stages"]
-    returns = [e for e in doc.dfg if e.source in stages and e.target in stages and stages.index(e.target) < stages.index(e.source)]
+    returns = [
+        e for e in doc.dfg if e.source in stages and e.target in stages and stages.index(e.target) < stages.index(e.source)
+    ]
     assert sum(e.count for e in returns) >= 80
     for e in returns:
         assert (e.source, e.target, e.count) in {(d.source, d.target, d.count) for d in drawn}

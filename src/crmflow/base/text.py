@@ -35,7 +35,7 @@ _REGULAR: dict[int, str] = {
     400: "›‹",
     401: "!",
     411: "r",
-    460: "\"",
+    460: '"',
     500: "*_`–°",
     521: "sѕ",
     525: "zгѓ",
@@ -132,7 +132,7 @@ _BOLD: dict[int, str] = {
     478: "t",
     493: "r",
     500: "_`–°",
-    521: "\"",
+    521: '"',
     522: "гѓ",
     523: "*",
     580: "?т",
@@ -212,7 +212,10 @@ _BOLD: dict[int, str] = {
     1326: "Щ",
 }
 _AVERAGE = 620  # a letter not in the tables (thousandths of an em)
-_WIDTHS = {False: {ch: n for n, chars in _REGULAR.items() for ch in chars}, True: {ch: n for n, chars in _BOLD.items() for ch in chars}}
+_WIDTHS = {
+    False: {ch: n for n, chars in _REGULAR.items() for ch in chars},
+    True: {ch: n for n, chars in _BOLD.items() for ch in chars},
+}
 
 
 def text_width(text: str, size: float, *, bold: bool = False) -> float:

@@ -29,8 +29,8 @@ import math
 import re
 from pathlib import Path
 
-from crmflow.base.text import fit_lines, text_width, wrap_words
 from crmflow.base.markup import esc
+from crmflow.base.text import fit_lines, text_width, wrap_words
 from crmflow.bpmn.annotate import flow_frequency, task_annotation
 from crmflow.bpmn.model import (
     Association,

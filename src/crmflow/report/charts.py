@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 
 from crmflow.base.markup import esc
-from crmflow.base.text import fit_lines, text_width
 from crmflow.base.numbers import format_duration, format_number, format_percent
+from crmflow.base.text import fit_lines, text_width
 from crmflow.findings.funnel import FunnelStage
 
 _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"

@@ -269,7 +269,12 @@ def _maps(audit: AuditDocument, lang: str) -> dict[str, Any]:
         return {"views": [], "error": str(exc), "empty": False}
     # The caption at each slider position, so that the page's script only picks a sentence.
     sliders = [
-        {"floor": lv.floor, "default": lv.default, "edges": len(lv.edges), "captions": [map_caption(lv, n, lang) for n in range(len(lv.edges) + 1)]}
+        {
+            "floor": lv.floor,
+            "default": lv.default,
+            "edges": len(lv.edges),
+            "captions": [map_caption(lv, n, lang) for n in range(len(lv.edges) + 1)],
+        }
         for lv in levels.levels
     ]
     data = json.dumps({"levels": sliders, "default": levels.default}, ensure_ascii=False)

@@ -245,8 +245,6 @@ def _reachable(root: str, edges: Any, *, forward: bool) -> set[str]:
     return seen
 
 
-
-
 # --------------------------------------------------------------------------- slider levels
 
 
@@ -356,9 +354,7 @@ def map_levels(
     levels: list[MapLevel] = []
     default = 0
     for k in ks:
-        sel = select_graph(
-            dfg, start_activities, end_activities, activity_events, max_activities=k, edge_coverage=edge_coverage
-        )
+        sel = select_graph(dfg, start_activities, end_activities, activity_events, max_activities=k, edge_coverage=edge_coverage)
         if levels and levels[-1].activities == sel.activities:
             if k <= default_k:
                 default = len(levels) - 1

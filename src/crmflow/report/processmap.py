@@ -34,7 +34,16 @@ from crmflow.report.map_select import END, START, MapLevel, MapLevels, MapSelect
 from crmflow.report.messages import t
 from crmflow.results.audit import AuditDocument
 
-__all__ = ["END", "START", "MapSelection", "ProcessMap", "ProcessMaps", "render_process_map", "render_process_maps", "select_graph"]
+__all__ = [
+    "END",
+    "START",
+    "MapSelection",
+    "ProcessMap",
+    "ProcessMaps",
+    "render_process_map",
+    "render_process_maps",
+    "select_graph",
+]
 
 View = Literal["frequency", "performance"]
 
@@ -178,7 +187,13 @@ def map_caption(level: MapLevel, shown: int, lang: str) -> str:
         coverage=format_percent(level.coverage, lang),
     )
     if hidden:
-        text += " " + t("map.hidden", lang, hidden=format_number(hidden, lang), total=format_number(level.total_edges, lang), moves=format_number(moves, lang))
+        text += " " + t(
+            "map.hidden",
+            lang,
+            hidden=format_number(hidden, lang),
+            total=format_number(level.total_edges, lang),
+            moves=format_number(moves, lang),
+        )
     return text
 
 

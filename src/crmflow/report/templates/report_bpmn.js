@@ -18,6 +18,9 @@
     svg.style.maxWidth = "none";
   }
   frame.classList.add("zoomable");
+  // the box is no taller than the diagram fitted to the page's width (a wide, flat model leaves no blank band)
+  var byWidth = (frame.clientWidth - 8) / w;
+  frame.style.height = Math.min(frame.clientHeight, h * byWidth + 12) + "px";
   set(fitZoom());
   document.querySelectorAll("#bpmn-controls [data-zoom]").forEach(function (b) {
     b.addEventListener("click", function () {
