@@ -7,6 +7,7 @@ long words at the line width).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -113,3 +114,23 @@ def test_bpmn_task_labels_break_only_at_words_or_hyphenation_points(models, name
         size = 11.0 if any(len(x) for x in lines) else 12.0
         for line in lines:
             assert text_width(line, size) <= width - 10 + 0.5 or text_width(line, 12) <= width - 10 + 0.5
+
+
+def test_tobe_labels_overlap_no_other_label():
+    """Issue 17: in the demo's To-Be an end event's label ("Эскалация: …") covered a gateway's label."""
+    from importlib.resources import files
+
+    from crmflow.deliverables.tobe_bpmn import compile_definitions
+    from crmflow.design.loader import load_tobe
+
+    for example in ("incoming_lead",):
+        tobe = load_tobe(Path(str(files("crmflow.design") / "examples" / f"{example}.yaml")))
+        for lang in ("ru", "en"):
+            plane = compile_definitions(tobe, lang=lang).definitions.diagrams[0].plane
+            labels = [s.label for s in plane.shapes if s.label is not None] + [
+                e.label for e in plane.edges if e.label is not None
+            ]
+            for i, a in enumerate(labels):
+                for b in labels[i + 1 :]:
+                    overlap = a.x < b.x + b.width and b.x < a.x + a.width and a.y < b.y + b.height and b.y < a.y + a.height
+                    assert not overlap, f"{example} ({lang}): labels at {a} and {b} overlap"

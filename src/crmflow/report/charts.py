@@ -1,6 +1,6 @@
 """Small static SVG charts for the audit report: bars, histograms, a funnel and a heatmap.
 
-The charts are written by hand so the report needs no JavaScript and no plotting library. Each
+The charts are written by hand so they need no JavaScript and no plotting library. Each
 function returns one ``<svg>`` element, ready to be placed inline in HTML. Every text that may come
 from the data (activity, resource, stage names) goes through :func:`esc`, in element text and in
 attributes alike, so a name such as ``<script>`` or ``"onload="x`` is shown, never run.

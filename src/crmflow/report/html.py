@@ -1,9 +1,12 @@
 """The audit report: one self-contained HTML file rendered from the typed audit alone.
 
-The page carries its CSS and SVG inline and needs no network and no JavaScript (the map's two
-views switch with CSS only), so it can be mailed to a client or opened from a USB stick. Every
-string from the data is escaped by Jinja2's autoescaping; the charts and the process map are
-built with their own escaping (:mod:`crmflow.report.charts`, :mod:`crmflow.report.processmap`).
+The page carries its CSS, SVG and its two small scripts inline and needs no network: the map's
+sliders (:mod:`crmflow.report.map_select`) and the BPMN's zoom and pan are crmflow's own code,
+and the sliders' numbers come as JSON with no text from the data. Without JavaScript the page
+still reads: the map shows its default and says what it hides, the views switch with CSS, the BPMN
+is scaled to the page's width. Every string from the data is escaped by Jinja2's autoescaping; the
+charts and the process map are built with their own escaping (:mod:`crmflow.report.charts`,
+:mod:`crmflow.report.processmap`).
 
 >>> import json, pathlib
 >>> audit = {"log": {"cases": 1, "events": 2}, "dfg": [{"source": "A", "target": "B", "count": 1}],

@@ -27,8 +27,11 @@ END = "__end__"
 
 #: Why an edge is drawn by default even when it is rare.
 EdgeKind = Literal["start", "end", "loop", "return", "into_end", "main"]
-#: An activity ending at least this share of cases counts as an end activity (as in the audit rules).
+#: Without declared end activities, an activity is an end stage (a deal lost, a ticket closed) when it
+#: ends at least END_SHARE of the cases (as in the audit rules) and at least END_STAGE_SHARE of its
+#: own events end their case: a work item that often comes last (BPIC 2012's W_ items) is not one.
 END_SHARE = 0.05
+END_STAGE_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -298,6 +301,22 @@ class MapLevels:
         return self.levels[self.default]
 
 
+def end_stages(end_activities: Mapping[str, int], activity_events: Mapping[str, int], declared: Collection[str] = ()) -> set[str]:
+    """The activities a move into is never hidden by default: the declared end activities, else see :data:`END_STAGE_SHARE`.
+
+    >>> sorted(end_stages({"Lost": 40, "Call": 30, "Won": 30}, {"Lost": 40, "Call": 900, "Won": 30}))
+    ['Lost', 'Won']
+    """
+    if declared:
+        return set(declared)
+    cases = sum(int(c) for c in end_activities.values())
+    return {
+        a
+        for a, c in end_activities.items()
+        if cases and int(c) >= END_SHARE * cases and int(c) >= END_STAGE_SHARE * (activity_events.get(a) or int(c))
+    }
+
+
 def map_levels(
     dfg: Sequence[Mapping[str, Any]],
     start_activities: Mapping[str, int],
@@ -317,7 +336,7 @@ def map_levels(
     dfg, start_activities, end_activities, activity_events
         As for :func:`select_graph`.
     declared_ends
-        The audit rules' end activities; without them, activities that end at least 5 % of the cases.
+        The audit rules' end activities; without them, see :func:`end_stages`.
     stages
         The declared stages in order: a move to an earlier stage is a return.
     max_activities
@@ -330,10 +349,10 @@ def map_levels(
     Examples
     --------
     >>> dfg = [{"source": "A", "target": "B", "count": 9}, {"source": "B", "target": "A", "count": 1}]
-    >>> lv = map_levels(dfg, {"A": 9}, {"B": 9})
+    >>> lv = map_levels(dfg, {"A": 9}, {"B": 9}, stages=["A", "B"])
     >>> [(e.source, e.target, e.kind) for e in lv.current.edges]
     [('A', 'B', 'into_end'), ('B', '__end__', 'end'), ('__start__', 'A', 'start'), ('B', 'A', 'return')]
-    >>> lv.current.hidden(lv.current.default)  # the return B -> A is drawn by default
+    >>> lv.current.hidden(lv.current.default)  # the return to an earlier stage B -> A is drawn by default
     (0, 0)
     """
     names = {str(a) for a in start_activities} | {str(a) for a in end_activities} | set(activity_events or ())
@@ -349,8 +368,7 @@ def map_levels(
     else:
         step = (n - 2) / max(1, max_levels - 1)
         ks = sorted({2 + round(i * step) for i in range(max_levels)} | {default_k, n})
-    cases = sum(int(c) for c in end_activities.values())
-    ends = set(declared_ends) or {a for a, c in end_activities.items() if cases and int(c) >= END_SHARE * cases}
+    ends = end_stages(end_activities, activity_events or _events_from_dfg(dfg, start_activities), declared_ends)
     levels: list[MapLevel] = []
     default = 0
     for k in ks:
@@ -400,14 +418,22 @@ def _level(
             return "return"
         return "main"
 
+    def forced(s: str, d: str) -> bool:
+        """Drawn by default however rare: where cases start and end, loops, losses, returns between stages.
+
+        A return found only by distance from the start (no declared stages) is coloured as a
+        return but not forced: in a log like BPIC 2012, where work items interleave, half the
+        edges would be "returns" and the default map would be spaghetti.
+        """
+        k = kind(s, d)
+        return k in ("start", "end", "loop", "into_end") or (k == "return" and s in stage_rank and d in stage_rank)
+
     def order(items: Any) -> list[tuple[str, str, int]]:
         return sorted(items, key=lambda e: (-e[2], e[0], e[1]))
 
     first = order(set(floor))
     taken = set(first)
-    second = order(
-        (s, d, c) for (s, d), c in every.items() if (s, d, c) not in taken and ((s, d, c) in frequent or kind(s, d) != "main")
-    )
+    second = order((s, d, c) for (s, d), c in every.items() if (s, d, c) not in taken and ((s, d, c) in frequent or forced(s, d)))
     taken |= set(second)
     third = order((s, d, c) for (s, d), c in every.items() if (s, d, c) not in taken)
     edges = tuple(MapEdge(s, d, c, kind(s, d)) for s, d, c in first + second + third)

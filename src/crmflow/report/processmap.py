@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -127,10 +129,10 @@ def render_process_maps(
     doc = audit if isinstance(audit, AuditDocument) else AuditDocument.from_json(audit)
     chosen = levels or levels_of(doc, max_activities=max_activities, edge_coverage=edge_coverage)
     prefix = id_prefix if id_prefix is not None else f"pm-{view}-"
-    maps = tuple(
-        _draw(doc, level, view=view, lang=lang, prefix=f"{prefix}l{i}-" if len(chosen.levels) > 1 else prefix)
-        for i, level in enumerate(chosen.levels)
-    )
+    jobs = [(level, f"{prefix}l{i}-" if len(chosen.levels) > 1 else prefix) for i, level in enumerate(chosen.levels)]
+    # each level is one `dot` process: run them side by side (threads wait on the subprocesses)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        maps = tuple(pool.map(lambda job: _draw(doc, job[0], view=view, lang=lang, prefix=job[1]), jobs))
     return ProcessMaps(view=view, maps=maps, default=chosen.default)
 
 
