@@ -196,7 +196,7 @@ def test_pack_without_audit_says_so(tmp_path: Path) -> None:
     result = build_pack(MINI, out_dir=tmp_path, lang="ru")
     assert not (tmp_path / "bpmn" / "asis.bpmn").exists()
     text = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "Покрытие UAT: 100.0 %" in text
+    assert "Покрытие UAT: 100\u00a0%" in text  # the language's percent (issue 17: not "100.0 %")
     doc = read_docx(str(tmp_path / "report.docx"))
     body = "\n".join(p.text for p in doc.paragraphs)
     assert t("cmp.no_audit", "ru") in body and t("plan.no_audit", "ru") in body
@@ -251,7 +251,7 @@ def test_cli_pack(tmp_path: Path, demo_audit: Path) -> None:
         app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit), "--out", str(tmp_path), "--lang", "ru"]
     )
     assert res.exit_code == 0, res.output
-    assert "Пакет аудита записан" in res.output and "покрытие 100.0 %" in res.output
+    assert "Пакет аудита записан" in res.output and "покрытие 100\u00a0%" in res.output
     res = CliRunner().invoke(app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit.parent), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "no audit.json there" in res.output
 

@@ -65,10 +65,13 @@ _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "bottleneck": {"en": "⚠ Bottleneck: median wait {median}", "ru": "⚠ Узкое место: медиана ожидания {median}"},
-    "rework.repeat": {"en": "⚠ Rework: repeated in {cases} cases", "ru": "⚠ Переделка: повторяется в {cases} случаях"},
+    "rework.repeat": {
+        "en": "⚠ Rework: repeated in {cases:# case|cases}",
+        "ru": "⚠ Переделка: повторяется в {cases:# случае|случаях|случаях}",
+    },
     "rework.stage_return": {
-        "en": "⚠ Rework: {cases} cases return here from {source}",
-        "ru": "⚠ Переделка: {cases} случаев возвращаются сюда из {source}",
+        "en": "⚠ Rework: {cases:# case returns|cases return} here from {source}",
+        "ru": "⚠ Переделка: {cases:# случай возвращается|случая возвращаются|случаев возвращаются} сюда из {source}",
     },
     "arrivals": {
         "en": "↪ Also moves here (paths not drawn, noise filter):",
@@ -164,10 +167,10 @@ def _flags(
                 text(MESSAGES, "bottleneck", lang, median=fmt_duration(m.get("median_wait_s"), lang)),
             )
         elif kind == "rework" and m.get("type") == "repeat" and m.get("activity"):
-            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=m.get("cases"))
+            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=int(m.get("cases") or 0))
         elif kind == "rework" and m.get("type") == "stage_return" and m.get("to_stage"):
             activity = str(m["to_stage"])
-            note = text(MESSAGES, "rework.stage_return", lang, cases=m.get("cases"), source=m.get("from_stage"))
+            note = text(MESSAGES, "rework.stage_return", lang, cases=int(m.get("cases") or 0), source=m.get("from_stage"))
         else:
             continue
         hits = out.setdefault(activity, [])
@@ -308,6 +311,34 @@ def _unmodelled_arrivals(p: Process, dfg: DirectlyFollowsGraph, stats: Mapping[s
     return out
 
 
+def reword_notes(
+    definitions: Definitions,
+    findings: Iterable[Finding | Mapping[str, Any]],
+    *,
+    lang: str,
+    min_severity: str = "medium",
+) -> Definitions:
+    """The notes :func:`annotate_bpmn` attached to flagged tasks, written again in ``lang``.
+
+    A model annotated by an audit in one language can go into a pack in another: the notes are made
+    anew from the findings, the rest of the model (ids, layout) stays as it is.
+    """
+    flags = _flags(findings, check_lang(lang), min_severity)
+    processes = []
+    for p in definitions.processes:
+        names = {n.id: n.name for n in p.nodes if isinstance(n, Task)}
+        notes = []
+        for note in p.text_annotations:
+            task = note.id.removeprefix("crmflow_note_") if note.id.startswith("crmflow_note_") else None
+            hits = flags.get(names.get(task or "", ""), []) if task is not None else []
+            # the note's list of undrawn moves ("↪ …", from the log, not from a finding) is kept as it is
+            lines = note.text.split("\n")
+            start = next((i for i, line in enumerate(lines) if line.startswith("↪")), len(lines))
+            notes.append(replace(note, text="\n".join([h[3] for h in hits] + lines[start:])) if hits else note)
+        processes.append(replace(p, text_annotations=tuple(notes)))
+    return replace(definitions, processes=tuple(processes))
+
+
 def _dfg_edge(p: Process, f: SequenceFlow, dfg: DirectlyFollowsGraph) -> tuple[int, int | None] | None:
     """(count, cases) of the one DFG relation a flow stands for, or None."""
     before, after = _neighbours(p, f, forward=False), _neighbours(p, f, forward=True)
@@ -367,6 +398,7 @@ __all__ = [
     "FLAGGING_KINDS",
     "TaskAnnotation",
     "annotate_bpmn",
+    "reword_notes",
     "flow_frequency",
     "task_annotation",
 ]

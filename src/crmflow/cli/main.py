@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -62,7 +63,8 @@ def _num(value: int) -> str:
 def _fail(exc: BaseException) -> None:
     if state.debug:
         raise exc
-    console.print(f"[bold red]{t('error', message=str(exc))}[/]", highlight=False, markup=True, soft_wrap=True)
+    message = exc.in_language(state.lang) if isinstance(exc, CrmflowError) else str(exc)
+    console.print(f"[bold red]{t('error', message=escape(message))}[/]", highlight=False, markup=True, soft_wrap=True)
     console.print(f"[dim]{t('debug_hint')}[/]")
     raise typer.Exit(2)
 

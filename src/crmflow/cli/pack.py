@@ -16,8 +16,8 @@ from crmflow.i18n import text
 MSG: dict[str, dict[str, str]] = {
     "written": {"en": "Audit pack written: {index} ({n} files)", "ru": "Пакет аудита записан: {index} (файлов: {n})"},
     "coverage": {
-        "en": "UAT: {scenarios} scenarios, coverage {percent:.1f} % ({covered} of {targets} branches, escalations, rules)",
-        "ru": "UAT: сценариев {scenarios}, покрытие {percent:.1f} % ({covered} из {targets} ветвей, эскалаций, правил)",
+        "en": "UAT: {scenarios} scenarios, coverage {percent:.1%} ({covered} of {targets} branches, escalations, rules)",
+        "ru": "UAT: сценариев {scenarios}, покрытие {percent:.1%} ({covered} из {targets} ветвей, эскалаций, правил)",
     },
 }
 
@@ -62,7 +62,7 @@ def pack(
                 "coverage",
                 state.lang,
                 scenarios=len(result.uat.scenarios),
-                percent=cov.percent(),
+                percent=cov.percent() / 100,
                 covered=sum(cov.covered.values()),
                 targets=sum(cov.totals.values()),
             )

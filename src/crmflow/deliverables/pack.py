@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crmflow.bpmn.annotate import reword_notes
 from crmflow.bpmn.reader import read_bpmn
 from crmflow.bpmn.render import render_png, render_svg
 from crmflow.bpmn.writer import write_bpmn
@@ -106,7 +107,9 @@ def _diagrams(
     if audit is not None and audit.asis_bpmn is not None:
         shutil.copyfile(audit.asis_bpmn, folder / "bpmn" / "asis.bpmn")
         files.append(PackFile("models", t("file.asis_bpmn", lang), "bpmn/asis.bpmn"))
-        definitions = read_bpmn(audit.asis_bpmn)
+        # the notes on flagged tasks were written in the audit's language: write them in the pack's
+        definitions = reword_notes(read_bpmn(audit.asis_bpmn), audit.findings, lang=lang)
+        (folder / "bpmn" / "asis.bpmn").write_bytes(write_bpmn(definitions))
         svg, png = folder / "diagrams" / "asis.svg", folder / "diagrams" / "asis.png"
         svg.write_text(render_svg(definitions), encoding="utf-8")
         render_png(definitions, png)
@@ -168,6 +171,7 @@ def build_pack(
     loaded = with_extras(
         audit if isinstance(audit, AuditInput) or audit is None else load_audit(audit), quality=quality, journey=journey
     )
+    loaded = loaded.in_language(lang) if loaded is not None else None
     log_audit = loaded if loaded is not None and loaded.has_log else None
     check_measured_stages(definition, loaded.journey if loaded is not None else None, lang=lang)
     folder = Path(out_dir)
@@ -206,7 +210,13 @@ def build_pack(
     books: list[tuple[str, Workbook]] = [
         ("raci", Workbook(name="RACI", sheets=(raci_sheet(definition, lang=lang),))),
         ("backlog", Workbook(name="Backlog", sheets=backlog_sheets(definition, lang=lang))),
-        ("uat", Workbook(name="UAT", sheets=(uat_sheet(suite, lang=lang),))),
+        (
+            "uat",
+            Workbook(
+                name="UAT",
+                sheets=(uat_sheet(suite, lang=lang, processes={p.id: p.name.get(lang) for p in definition.processes}),),
+            ),
+        ),
         (
             "roadmap",
             Workbook(
@@ -243,7 +253,7 @@ def build_pack(
         t(
             "html.coverage",
             lang,
-            percent=f"{cov.percent():.1f}",
+            percent=cov.percent() / 100,
             covered=sum(cov.covered.values()),
             targets=sum(cov.totals.values()),
         )

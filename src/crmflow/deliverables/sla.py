@@ -13,6 +13,7 @@ from crmflow.base.numbers import format_duration, format_percent
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
+from crmflow.design.expression_words import described, value_words
 from crmflow.design.model import EscalationAction, Sla, TimeSpan, ToBeDefinition
 from crmflow.findings.sla import SlaResult
 
@@ -37,6 +38,14 @@ def span_text(span: TimeSpan, lang: str) -> str:
     return f"{m.group(1)}\u00a0{_SPAN_UNITS['ru' if lang == 'ru' else 'en'][m.group(2)]}"
 
 
+def after_text(span: TimeSpan, lang: str) -> str:
+    """When an escalation level runs, as a phrase: ``через 2 ч`` / ``after 2 h``; ``сразу`` / ``at once`` for zero."""
+    m = _SPAN.match(span.text)
+    if m and float(m.group(1).replace(",", ".")) == 0:
+        return t("span.at_once", lang)
+    return t("span.after", lang, span=span_text(span, lang))
+
+
 def same_id(a: str, b: str) -> bool:
     """Loose id match: equal, or one is the other followed by ``_…`` (``first_contact`` ~ ``first-contact-10m``)."""
     x, y = norm_id(a), norm_id(b)
@@ -52,7 +61,13 @@ def action_text(action: EscalationAction, tobe: ToBeDefinition, lang: str) -> st
             if s.id == action.step:
                 step = s.name.get(lang)
         step = step or action.step
-    words = t(f"action.{action.kind}", lang, role=role or t("action.same_role", lang), status=action.status or "", step=step)
+    words = t(
+        f"action.{action.kind}",
+        lang,
+        role=role or t("action.same_role", lang),
+        status=value_words(action.status, lang) if action.status else "",
+        step=step,
+    )
     note = action.note.get(lang)
     return f"{words} ({note})" if note else words
 
@@ -108,7 +123,7 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
                         "sla.level",
                         lang,
                         n=i,
-                        after=span_text(level.after, lang),
+                        after=after_text(level.after, lang),
                         basis=t(f"basis.{level.after.basis}", lang),
                         actions=acts,
                     )
@@ -117,7 +132,7 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
             if levels:
                 inner.append(BulletList(tuple(levels), ordered=True))
             if sla.resolved_when:
-                inner.append(Paragraph(t("sla.resolved_when", lang, expr=sla.resolved_when), style="note"))
+                inner.append(Paragraph(t("sla.resolved_when", lang, expr=described(sla.resolved_when, lang)), style="note"))
             chains.append(Section(title=sla.name.get(lang) or sla.id, blocks=tuple(inner)))
     cal = tobe.calendar
     hours = (
