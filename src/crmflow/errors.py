@@ -12,7 +12,8 @@ these into a readable message without a traceback (``--debug`` shows it)::
     │   ├── SourceError              a CRM export or API response is not what its adapter expects
     │   └── ObjectModelError         an object model / integration inventory YAML is invalid (names the key)
     ├── CrmApiError             (sources/) a CRM API call failed (status, method, what to do)
-    │   └── ApiUnreachableError      no HTTP answer at all (connection, timeout); retried
+    │   └── ApiUnreachableError      no HTTP answer at all (reset, timeout); retried
+    │       └── ApiConnectError      no connection (refused, DNS, TLS); not retried
     ├── QualityRulesError       the data-quality rules (YAML) are invalid (names the key and the fix)
     │   └── DuplicateDetectionError  (quality/linkage_model.py) the linkage model could not score the table
     ├── ToBeError               a To-Be definition is invalid (names the file, line and key)
@@ -104,7 +105,19 @@ class CrmApiError(CrmflowError):
 
 
 class ApiUnreachableError(CrmApiError):
-    """The CRM API gave no HTTP answer (connection refused or reset, timeout)."""
+    """The CRM API gave no HTTP answer (connection reset, timeout): retried."""
+
+
+class ApiConnectError(ApiUnreachableError):
+    """No connection to the CRM API's host at all (refused, name not resolved, TLS): not retried.
+
+    ``reason`` is ``refused``, ``dns``, ``tls`` or ``other``; ``host`` the host asked for.
+    """
+
+    def __init__(self, message: str, *, reason: str = "other", host: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.host = host
 
 
 class QualityRulesError(CrmflowError):
@@ -173,6 +186,7 @@ class SimulationError(CrmflowError):
 
 __all__ = [
     "ApiUnreachableError",
+    "ApiConnectError",
     "BpmnError",
     "ColumnMappingError",
     "DeployError",

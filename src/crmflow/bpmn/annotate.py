@@ -402,3 +402,33 @@ __all__ = [
     "flow_frequency",
     "task_annotation",
 ]
+
+
+def mark_discovery(definitions: Definitions, *, noise_threshold: float, miner: str = "inductive") -> Definitions:
+    """The model with ``<crmflow:discovery miner=… noiseThreshold=…/>`` on each process (replacing one there).
+
+    ``crmflow check`` reads it back (:func:`discovery_noise`) to say why cases do not fit a model that
+    was discovered with a noise filter.
+    """
+    namespaces = definitions.namespaces
+    if (CRMFLOW_PREFIX, CRMFLOW_NS) not in namespaces:
+        namespaces = (*namespaces, (CRMFLOW_PREFIX, CRMFLOW_NS))
+    nsmap = document_nsmap(namespaces)
+    mark = _ext(nsmap, "discovery", {"miner": miner, "noiseThreshold": noise_threshold})
+    processes = tuple(
+        replace(p, extensions=(*(x for x in p.extensions if not _is_discovery(x)), mark)) for p in definitions.processes
+    )
+    return replace(definitions, namespaces=namespaces, processes=processes)
+
+
+def _is_discovery(raw: str) -> bool:
+    return any(el.tag == _q("discovery") for el in _crmflow_elements([raw]))
+
+
+def discovery_noise(definitions: Definitions) -> float | None:
+    """The noise threshold a crmflow discovery recorded in the model (:func:`mark_discovery`), or None."""
+    for p in definitions.processes:
+        for el in _crmflow_elements(p.extensions):
+            if el.tag == _q("discovery"):
+                return _attr(el, "noiseThreshold")
+    return None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crmflow.cli.design import TOBE_HELP
 from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
@@ -55,7 +56,9 @@ def pack(
                 simulation=simulation,
             )
         cov = result.uat.coverage
-        out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.files) + 1))
+        out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.written)))
+        for warning in result.warnings:
+            out.print(f"[yellow]{escape(warning)}[/]", highlight=False)
         out.print(
             text(
                 MSG,

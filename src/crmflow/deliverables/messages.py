@@ -210,6 +210,19 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "SLA: {n}; отсчёт по рабочему календарю: часовой пояс {tz}, часы {hours}, рабочих дней в неделю — "
         "{days}, праздники: {holidays}.",
     ),
+    "cal.differs": (
+        "Warning: the To-Be's working calendar differs from the one the audit measured in ({diffs}). The As-Is "
+        "compliance below was counted in the audit's calendar; align the two (calendar: in the To-Be or the audit "
+        "rules) before comparing.",
+        "Внимание: рабочий календарь To-Be отличается от календаря, в котором измерен аудит ({diffs}). Исполнение "
+        "As-Is ниже посчитано по календарю аудита; согласуйте их (раздел календаря в To-Be или в правилах аудита), "
+        "прежде чем сравнивать.",
+    ),
+    "cal.diff": ("{what}: {tobe} in the To-Be, {audit} in the audit", "{what}: {tobe} в To-Be, {audit} в аудите"),
+    "cal.timezone": ("time zone", "часовой пояс"),
+    "cal.hours": ("working hours", "рабочие часы"),
+    "cal.weekdays": ("working days", "рабочие дни"),
+    "cal.holidays": ("public holidays", "праздники"),
     "sla.caption": ("SLAs, escalation chains and the As-Is compliance", "SLA, цепочки эскалации и исполнение в As-Is"),
     "sla.target": ("within {within} ({basis})", "не более {within} ({basis})"),
     "sla.always": ("always", "всегда"),

@@ -41,6 +41,7 @@ from crmflow.deliverables.pdf import write_pdf
 from crmflow.deliverables.raci import check_raci, raci_sheet
 from crmflow.deliverables.report import Diagram, build_report
 from crmflow.deliverables.roadmap import roadmap_sheets
+from crmflow.deliverables.sla import calendar_warning
 from crmflow.deliverables.tobe_bpmn import compile_definitions, compiled_targets
 from crmflow.deliverables.uat import Target, UatSuite, build_uat, uat_sheet
 from crmflow.deliverables.xlsx import write_xlsx
@@ -64,6 +65,8 @@ class PackResult:
     document: Document
     uat: UatSuite
     lang: str
+    #: What the consultant must know before handing the pack over (the To-Be's calendar differs from the audit's…).
+    warnings: tuple[str, ...] = ()
 
     def path(self, name: str) -> Path:
         """The absolute path of a pack file given its relative path (``"report.pdf"``)."""
@@ -72,6 +75,16 @@ class PackResult:
     @property
     def coverage_percent(self) -> float:
         return self.uat.coverage.percent()
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every file of the pack on disk, each once, ``index.html`` included: what "the pack has N files" counts.
+
+        The index may list one file under several entries (the sheets of ``economics.xlsx``), so
+        ``len(files)`` is not the number of files.
+        """
+        paths = dict.fromkeys([*(self.folder / f.path for f in self.files), self.folder / "index.html"])
+        return tuple(p for p in paths if p.is_file())
 
 
 def _load(tobe: ToBeDefinition | str | Path, lang: str) -> ToBeDefinition:
@@ -259,7 +272,10 @@ def build_pack(
         )
     )
     write_index(folder, title=t("html.title", lang, name=definition.name.get(lang)), summary=summary, files=files, lang=lang)
-    return PackResult(folder=folder, files=tuple(files), document=document, uat=suite, lang=lang)
+    warning = calendar_warning(definition, log_audit, lang)
+    return PackResult(
+        folder=folder, files=tuple(files), document=document, uat=suite, lang=lang, warnings=(warning,) if warning else ()
+    )
 
 
 __all__ = ["PACK_STEPS", "PackResult", "build_pack"]

@@ -85,6 +85,55 @@ def audit_sla(audit: AuditInput | None, sla: Sla) -> SlaResult | None:
     return exact or next((r for r in results if same_id(r.name, sla.id)), None)
 
 
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _hours_of(value: Any) -> str:
+    """``09:00–19:00`` from the rules' ``"09:00-19:00"`` (or a ``(start_s, end_s)`` pair)."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return f"{_hhmm(int(value[0]))}–{_hhmm(int(value[1]))}"
+    parts = re.findall(r"(\d{1,2}):(\d{2})", str(value))
+    return "–".join(f"{int(h):02d}:{m}" for h, m in parts) if len(parts) == 2 else str(value)
+
+
+def _days_of(value: Any) -> str:
+    days = [_DAY_NAMES[d] if isinstance(d, int) and 0 <= d < 7 else str(d).lower()[:3] for d in value or ()]
+    return ", ".join(d for d in _DAY_NAMES if d in days)
+
+
+def calendar_differences(tobe: ToBeDefinition, audit: AuditInput | None) -> list[tuple[str, str, str]]:
+    """Where the To-Be's working calendar differs from the one the audit measured in: (what, To-Be, audit).
+
+    ``what`` is ``timezone``, ``hours``, ``weekdays`` or ``holidays``; empty when they agree or the audit
+    does not record its calendar (an audit without rules).
+    """
+    rules = audit.audit.rules if audit is not None else None
+    measured = rules.get("calendar") if rules is not None else None
+    if not measured:
+        return []
+    cal = tobe.calendar
+    pairs = (
+        ("timezone", cal.timezone, str(measured.get("timezone") or "")),
+        ("hours", _hours_of(cal.working_hours), _hours_of(measured.get("working_hours"))),
+        ("weekdays", _days_of(cal.weekdays), _days_of(measured.get("weekdays"))),
+        ("holidays", cal.holidays or "—", str(measured.get("holidays") or "—")),
+    )
+    return [(what, mine, theirs) for what, mine, theirs in pairs if theirs and mine != theirs]
+
+
+def calendar_warning(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> str | None:
+    """The sentence saying how the To-Be's calendar differs from the audit's, or None when they agree."""
+    diffs = calendar_differences(tobe, audit)
+    if not diffs:
+        return None
+    items = "; ".join(t("cal.diff", lang, what=t(f"cal.{what}", lang), tobe=a, audit=b) for what, a, b in diffs)
+    return t("cal.differs", lang, diffs=items)
+
+
 def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
     """The SLA policy (targets, escalation chains, As-Is compliance) and the checklists of the steps."""
     rows = []
@@ -143,6 +192,7 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
         Paragraph(
             t("sla.intro", lang, n=n_sla, tz=cal.timezone, hours=hours, days=len(cal.weekdays), holidays=cal.holidays or "—")
         ),
+        *([Paragraph(warning, style="note")] if (warning := calendar_warning(tobe, audit, lang)) else []),
         Table(
             header=(
                 t("col.step", lang),
@@ -168,4 +218,14 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
     return Section(title=t("sla.title", lang), blocks=tuple(blocks), key="sla")
 
 
-__all__ = ["action_text", "audit_sla", "build_sla_policy", "norm_id", "same_id", "sla_target", "span_text"]
+__all__ = [
+    "action_text",
+    "audit_sla",
+    "build_sla_policy",
+    "calendar_differences",
+    "calendar_warning",
+    "norm_id",
+    "same_id",
+    "sla_target",
+    "span_text",
+]

@@ -16,7 +16,7 @@ kind                         measure             value / count                  
 ``bottleneck``               ``max_wait_s``      longest wait there / times it occurs  —
 ``rework`` (repeat)          ``executions``      executions / extra executions         —
 ``rework`` (stage return)    ``returns``         returns / returns                     who did the earlier stage
-``ping_pong``                ``bounces``         bounces / bounces                     activities of the hand-overs
+``ping_pong``                ``bounces``         bounces / bounces                     the pairs (``A ↔ B``) of the case
 ``workload_concentration``   ``person_share``    the person's share of the activity    the person
                                                  in the case / their events
 ``workload_hero``            ``person_share``    the person's share of the case's      their most frequent activity
@@ -111,7 +111,7 @@ def _select(
     if f.kind == "ping_pong":
         level = str(m["level"])
         tmp = temps.get(("pingpong", level), lambda n: fq.ping_pong_table(process.name, n, level))
-        return "bounces", eq.ping_pong_rows(tmp), {"x": m["a"], "y": m["b"]}
+        return "bounces", eq.ping_pong_rows(tmp), {"min": max(rules.thresholds.ping_pong_min, 1)}
     if f.kind == "workload_concentration":
         p = {"res": m["top_resource"], "act": m["activity"], "role": m.get("role")}
         return "person_share", eq.person_activity_rows(log.name), p

@@ -68,17 +68,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Возвратов: {returns:n}; случай идёт назад по заданному порядку этапов.",
     },
     # ----------------------------------------------------------------- ping-pong
-    "ping_pong.resource.title": {
+    "ping_pong.resource.title.one": {
         "en": "Work bounces between {x} and {y} in {cases:# case|cases}",
         "ru": "Работа ходит туда-обратно между {x} и {y} в {cases:# случае|случаях|случаях}",
     },
-    "ping_pong.role.title": {
-        "en": "Work bounces between the roles {x} and {y} in {cases} cases",
-        "ru": "Работа ходит туда-обратно между ролями {x} и {y} в {cases} случаях",
+    "ping_pong.resource.title.many": {
+        "en": "Work bounces back and forth between {pairs:# pair|pairs} of people in {cases:# case|cases}",
+        "ru": "Работа ходит туда-обратно между сотрудниками ({pairs:# пара|пары|пар}) в {cases:# случае|случаях|случаях}",
     },
-    "ping_pong.description": {
+    "ping_pong.role.title.one": {
+        "en": "Work bounces between the roles {x} and {y} in {cases:# case|cases}",
+        "ru": "Работа ходит туда-обратно между ролями {x} и {y} в {cases:# случае|случаях|случаях}",
+    },
+    "ping_pong.role.title.many": {
+        "en": "Work bounces back and forth between {pairs:# pair|pairs} of roles in {cases:# case|cases}",
+        "ru": "Работа ходит туда-обратно между ролями ({pairs:# пара|пары|пар}) в {cases:# случае|случаях|случаях}",
+    },
+    "ping_pong.description.one": {
         "en": "{bounces:# time|times} the work went to the other side and came straight back (A → B → A).",
         "ru": "{bounces:# раз|раза|раз} работа уходила другой стороне и сразу возвращалась (A → B → A).",
+    },
+    "ping_pong.description.many": {
+        "en": "{bounces:# time|times} the work went to the other side and came straight back (A → B → A); the most "
+        "frequent pair is {x} ↔ {y} ({top_cases:# case|cases}). The table lists the {shown:# pair|pairs} with most cases.",
+        "ru": "{bounces:# раз|раза|раз} работа уходила другой стороне и сразу возвращалась (A → B → A); чаще всего — "
+        "{x} ↔ {y} ({top_cases:# случай|случая|случаев}). Пар в таблице — {shown:n}, с наибольшим числом случаев.",
     },
     # ----------------------------------------------------------------- workload
     "workload.title": {

@@ -74,8 +74,17 @@ def _rework(f: Finding, lang: str) -> Wording:
 def _ping_pong(f: Finding, lang: str) -> Wording:
     m = f.metrics
     level = m.level or "resource"
-    words = {"x": m.a, "y": m.b, "cases": _int(m.cases), "bounces": _int(m.bounces)}
-    return f"ping_pong.{level}.title", "ping_pong.description", words
+    words = {
+        "cases": _int(m.cases),
+        "bounces": _int(m.bounces),
+        "pairs": _int(m.pairs),
+        "shown": _int(m.pairs_shown),
+        "x": m.a,
+        "y": m.b,
+        "top_cases": _int(m.top_pair_cases),
+    }
+    key = "one" if m.pairs == 1 else "many"
+    return f"ping_pong.{level}.title.{key}", f"ping_pong.description.{key}", words
 
 
 def _workload(f: Finding, lang: str) -> Wording:

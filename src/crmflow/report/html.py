@@ -165,7 +165,7 @@ def _context(audit: AuditDocument, lang: str) -> dict[str, Any]:
         "period": (_when(log.start, lang, time=False), _when(log.end, lang, time=False)),
         "sources": list(audit.sources),
         "log": log,
-        "kpis": _kpis(audit),
+        "kpis": _kpis(audit, lang),
         "maps": _maps(audit, lang),
         "bpmn": _bpmn(audit.bpmn, lang, audit),
         "dfg_top": sorted(audit.dfg, key=lambda e: -(e.count or 0))[:30],
@@ -222,25 +222,10 @@ def _objects(objects: CaseObjectSummary | None, lang: str) -> dict[str, Any] | N
     }
 
 
-def sla_compliance(sla: Sequence[SlaResult]) -> float | None:
-    """Share of checked cases that met their SLA, over all rules (``None`` without rules).
-
-    >>> from crmflow.results.audit import revive
-    >>> rules = revive(tuple[SlaResult, ...], [{"cases_checked": 10, "violations": 1}, {"cases_checked": 30, "violations": 3}])
-    >>> sla_compliance(rules)
-    0.9
-    """
-    checked = sum(r.cases_checked or 0 for r in sla)
-    if not checked:
-        return None
-    return 1 - sum(r.violations or 0 for r in sla) / checked
-
-
-def _kpis(audit: AuditDocument) -> list[dict[str, Any]]:
+def _kpis(audit: AuditDocument, lang: str) -> list[dict[str, Any]]:
     log, durations = audit.log_summary, audit.case_durations
     has_log = "log" in audit.present
     quarantined = log.quarantined if has_log else audit.quarantine.count
-    compliance = sla_compliance(audit.sla)
 
     def known(value: Any) -> Any:
         return value if has_log else None
@@ -256,8 +241,20 @@ def _kpis(audit: AuditDocument) -> list[dict[str, Any]]:
         {"key": "rows_read", "kind": "num", "value": known(log.rows_read)},
         {"key": "quarantined", "kind": "num", "value": quarantined, "alert": bool(quarantined)},
     ]
-    if compliance is not None:
-        items.append({"key": "sla_compliance", "kind": "pct", "value": compliance, "alert": compliance < 0.9})
+    # One tile per SLA, never pooled: two SLAs measure different things (and may differ in time basis).
+    for rule in audit.sla:
+        if rule.compliance is None:
+            continue
+        label = t("kpi.sla_rule", lang, name=rule.name, basis=t(f"value.time.{rule.time}", lang))
+        items.append(
+            {
+                "key": f"sla_compliance:{rule.name}",
+                "kind": "pct",
+                "value": rule.compliance,
+                "alert": rule.compliance < 0.9,
+                "label": label,
+            }
+        )
     items.append({"key": "findings", "kind": "num", "value": len(audit.findings)})
     return items
 

@@ -107,6 +107,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi.rows_read": {"en": "Rows read", "ru": "Прочитано строк"},
     "kpi.quarantined": {"en": "Rows quarantined", "ru": "Строк в карантине"},
     "kpi.sla_compliance": {"en": "SLA compliance", "ru": "Соблюдение SLA"},
+    "kpi.sla_rule": {
+        "en": "SLA “{name}” met ({basis})",
+        "ru": "SLA «{name}» соблюдено ({basis})",
+    },
     "kpi.findings": {"en": "Findings", "ru": "Выводы"},
     # ----------------------------------------------------------------- sources
     "source.file": {"en": "File", "ru": "Файл"},
@@ -319,6 +323,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "metric.a": {"en": "Party A", "ru": "Сторона A"},
     "metric.b": {"en": "Party B", "ru": "Сторона B"},
     "metric.bounces": {"en": "Bounces", "ru": "Возвраты"},
+    "metric.pairs": {"en": "Pairs", "ru": "Пары"},
+    "metric.pairs_shown": {"en": "Pairs in the table", "ru": "Пар в таблице"},
+    "metric.top_pair_cases": {"en": "Cases of the most frequent pair", "ru": "Случаев у самой частой пары"},
+    "metric.activities": {"en": "Activities at the hand-overs", "ru": "Действия при передаче"},
     "metric.bus_factor": {"en": "Bus factor", "ru": "Фактор автобуса"},
     "metric.cases_checked": {"en": "Cases checked", "ru": "Проверено случаев"},
     "metric.cases_with_activity": {"en": "Cases with the activity", "ru": "Случаев с действием"},
