@@ -1,9 +1,12 @@
 """The audit report: one self-contained HTML file rendered from the typed audit alone.
 
-The page carries its CSS and SVG inline and needs no network and no JavaScript (the map's two
-views switch with CSS only), so it can be mailed to a client or opened from a USB stick. Every
-string from the data is escaped by Jinja2's autoescaping; the charts and the process map are
-built with their own escaping (:mod:`crmflow.report.charts`, :mod:`crmflow.report.processmap`).
+The page carries its CSS, SVG and its two small scripts inline and needs no network: the map's
+sliders (:mod:`crmflow.report.map_select`) and the BPMN's zoom and pan are crmflow's own code,
+and the sliders' numbers come as JSON with no text from the data. Without JavaScript the page
+still reads: the map shows its default and says what it hides, the views switch with CSS, the BPMN
+is scaled to the page's width. Every string from the data is escaped by Jinja2's autoescaping; the
+charts and the process map are built with their own escaping (:mod:`crmflow.report.charts`,
+:mod:`crmflow.report.processmap`).
 
 >>> import json, pathlib
 >>> audit = {"log": {"cases": 1, "events": 2}, "dfg": [{"source": "A", "target": "B", "count": 1}],
@@ -15,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -41,7 +45,7 @@ from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.quality.summary import quality_view
 from crmflow.report import charts
 from crmflow.report.messages import MESSAGES, t
-from crmflow.report.processmap import render_process_map
+from crmflow.report.processmap import levels_of, map_caption, render_process_maps
 from crmflow.results.audit import AuditDocument
 from crmflow.results.sections import BpmnSection, CaseDurations, CaseObjectSummary, HandoverSection
 
@@ -256,16 +260,44 @@ def _kpis(audit: AuditDocument, lang: str) -> list[dict[str, Any]]:
 
 
 def _maps(audit: AuditDocument, lang: str) -> dict[str, Any]:
+    """Both views at every activity level, and the numbers the sliders' caption needs (no CRM text)."""
     if not audit.dfg and not audit.start_activities:
         return {"views": [], "error": None, "empty": True}
     views = []
     try:
+        levels = levels_of(audit)
         for view in ("frequency", "performance"):
-            drawn = render_process_map(audit, view=view, lang=lang)
-            views.append({"view": view, "map": drawn, "svg": Markup(drawn.svg)})
+            drawn = render_process_maps(audit, view=view, lang=lang, levels=levels)
+            views.append(
+                {
+                    "view": view,
+                    "map": drawn.current,
+                    "levels": [Markup(m.svg) for m in drawn.maps],  # noqa: S704 - escaped by crmflow.report.processmap
+                    "default": drawn.default,
+                }
+            )
     except ProcessMapError as exc:
         return {"views": [], "error": str(exc), "empty": False}
-    return {"views": views, "error": None, "empty": False}
+    # The caption at each slider position, so that the page's script only picks a sentence.
+    sliders = [
+        {
+            "floor": lv.floor,
+            "default": lv.default,
+            "edges": len(lv.edges),
+            "captions": [map_caption(lv, n, lang) for n in range(len(lv.edges) + 1)],
+        }
+        for lv in levels.levels
+    ]
+    data = json.dumps({"levels": sliders, "default": levels.default}, ensure_ascii=False)
+    return {
+        "views": views,
+        "error": None,
+        "empty": False,
+        "levels": len(levels.levels),
+        "default": levels.default,
+        "current": levels.current,
+        "data": Markup(data.replace("<", "\\u003c").replace("&", "\\u0026")),  # noqa: S704 - JSON in a script tag, < escaped
+    }
 
 
 def _bpmn(model: BpmnSection | None, lang: str, audit: AuditDocument) -> dict[str, Any] | None:

@@ -155,6 +155,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "map.dfg_table": {"en": "Transitions (top {n})", "ru": "Переходы (первые {n})"},
     "map.empty": {"en": "The log has no transitions to draw.", "ru": "В журнале нет переходов для карты."},
+    # the map's sliders (issue 17): what is hidden is always said, and the sliders show it
+    "map.hidden": {
+        "en": "Hidden: {hidden} of {total} transitions ({moves} moves); the sliders above show them.",
+        "ru": "Скрыто переходов: {hidden} из {total} (перемещений: {moves}); ползунки выше показывают их.",
+    },
+    "map.slider_activities": {"en": "Activities", "ru": "Действия"},
+    "map.slider_paths": {"en": "Paths", "ru": "Пути"},
+    "map.show_default": {"en": "Default", "ru": "По умолчанию"},
+    "map.show_all": {"en": "Show all", "ru": "Показать все"},
+    "map.default_note": {
+        "en": "By default the map draws every edge into the end, every loop and return to an earlier step, "
+        "and every move into an end activity, however rare.",
+        "ru": "По умолчанию карта показывает все переходы в конец, все циклы и возвраты на более ранний шаг "
+        "и все переходы в конечные действия, даже редкие.",
+    },
+    "bpmn.zoom_in": {"en": "Zoom in", "ru": "Крупнее"},
+    "bpmn.zoom_out": {"en": "Zoom out", "ru": "Мельче"},
+    "bpmn.zoom_fit": {"en": "Fit", "ru": "Целиком"},
+    "bpmn.zoom_hint": {
+        "en": "Drag to move the diagram; Ctrl + wheel zooms.",
+        "ru": "Перетаскивайте схему мышью; Ctrl + колесо меняет масштаб.",
+    },
     # ----------------------------------------------------------------- columns
     "col.source": {"en": "From", "ru": "Откуда"},
     "col.target": {"en": "To", "ru": "Куда"},
