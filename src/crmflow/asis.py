@@ -8,15 +8,16 @@ by ``docs/audit.schema.json``) by ``write()`` together with ``asis.bpmn`` and th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crmflow.base.profile import StageProfile, print_stage
 from crmflow.base.version import __version__
-from crmflow.bpmn.annotate import annotate_bpmn
+from crmflow.bpmn.annotate import annotate_bpmn, mark_discovery
 from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
 from crmflow.bpmn.layout import layout
 from crmflow.bpmn.render import render_svg
@@ -30,11 +31,11 @@ from crmflow.findings.sla import Histogram
 from crmflow.i18n import check_lang
 from crmflow.ingest.problems import problem_label
 from crmflow.jsonable import to_jsonable
-from crmflow.mining.dfg import discover_dfg
+from crmflow.mining.dfg import DirectlyFollowsGraph, discover_dfg
 from crmflow.mining.durations import case_duration_stats
 from crmflow.mining.handover import discover_handover
-from crmflow.mining.statistics import activity_statistics, resource_statistics
-from crmflow.mining.variants import get_variants
+from crmflow.mining.statistics import ActivityStats, activity_statistics, resource_statistics
+from crmflow.mining.variants import VariantTable, get_variants
 from crmflow.quality.summary import quality_summary
 from crmflow.report.html import write_report
 from crmflow.results.audit import SECTIONS, AuditDocument
@@ -48,6 +49,7 @@ from crmflow.results.sections import (
     QuarantineSection,
     SourceSummary,
 )
+from crmflow.settings import get_settings
 from crmflow.sources.reader import read_log
 from crmflow.store.store import EventLog
 
@@ -77,10 +79,13 @@ class AuditResult(AuditDocument):
 
     ``log`` is the audited :class:`EventLog` (None for an audit read back with :meth:`from_json`; the
     document's ``log`` section is ``log_summary``);
-    ``data`` is the ``audit.json`` document written from the typed sections.
+    ``data`` is the ``audit.json`` document written from the typed sections; ``profile`` the stage
+    profile of the run (:mod:`crmflow.base.profile`; disabled unless asked for), which
+    :meth:`write` goes on recording into.
     """
 
     log: EventLog | None = None
+    profile: StageProfile = field(default_factory=StageProfile.disabled)
 
     @cached_property
     def data(self) -> dict[str, Any]:
@@ -94,12 +99,18 @@ class AuditResult(AuditDocument):
         """Write ``audit.json``, ``asis.bpmn`` (when there is a model), ``report.html`` and ``findings.csv`` into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        json_path = self.write_json(out / "audit.json")
-        if self.bpmn is not None and self.bpmn.xml:
-            (out / "asis.bpmn").write_text(self.bpmn.xml, encoding="utf-8")
-        html_path = out / "report.html"
-        write_report(self, html_path, lang=check_lang(lang or self.lang))
-        return AuditOutputs(json_path=json_path, html_path=html_path, findings_csv=write_audit_evidence(self, out))
+        stage = self.profile.stage
+        with stage("write"):
+            with stage("audit.json"):
+                json_path = self.write_json(out / "audit.json")
+                if self.bpmn is not None and self.bpmn.xml:
+                    (out / "asis.bpmn").write_text(self.bpmn.xml, encoding="utf-8")
+            html_path = out / "report.html"
+            with stage("report.html"):
+                write_report(self, html_path, lang=check_lang(lang or self.lang))
+            with stage("findings.csv"):
+                findings_csv = write_audit_evidence(self, out)
+        return AuditOutputs(json_path=json_path, html_path=html_path, findings_csv=findings_csv)
 
 
 #: Noise threshold of the inductive miner for the As-Is BPMN in the audit.
@@ -114,13 +125,19 @@ def asis_model(
     annotate: bool = True,
     findings: Any = None,
     lang: str = "en",
+    variants: VariantTable | None = None,
+    dfg: DirectlyFollowsGraph | None = None,
+    activities: Sequence[ActivityStats] | None = None,
+    profile: StageProfile | None = None,
 ) -> Definitions:
     """The As-Is BPMN model of a log, laid out: inductive miner, lanes by dominant role/resource.
 
     With ``annotate`` the tasks carry frequencies and waiting times, the flows their directly-follows
     frequencies, and tasks hit by bottleneck or rework findings are flagged with a note
     (:func:`crmflow.bpmn.annotate.annotate_bpmn`); ``findings`` are those findings (a sequence of
-    ``Finding`` or their dicts), detected here with the default rules when None.
+    ``Finding`` or their dicts), detected here with the default rules when None. ``variants``,
+    ``dfg`` and ``activities`` are the log's, when the caller has them already (the audit): the
+    model is mined from the variants, never from the events again.
 
     Raises
     ------
@@ -128,36 +145,64 @@ def asis_model(
         If Graphviz (needed for the layout) is missing.
     """
     lang = check_lang(lang)
-    lanes = dominant_lanes(log)
-    tree = discover_process_tree(log, noise_threshold=noise_threshold)
-    definitions = tree_to_bpmn(tree, process_name=process_name, lanes=lanes or None)
+    stage = (profile or StageProfile.disabled()).stage
+    with stage("lanes"):
+        lanes = dominant_lanes(log)
+    with stage("discovery"):
+        tree = discover_process_tree(variants if variants is not None else log, noise_threshold=noise_threshold)
+        definitions = tree_to_bpmn(tree, process_name=process_name, lanes=lanes or None)
     if annotate:
         if findings is None:
             findings = detect_findings(log, lang=lang).findings
-        definitions = annotate_bpmn(
-            definitions, activities=activity_statistics(log), dfg=discover_dfg(log), findings=findings, lang=lang
-        )
-    return layout(definitions, lane_order="flow")  # discovered lanes have no given order
+        with stage("annotate"):
+            definitions = annotate_bpmn(
+                definitions,
+                activities=activity_statistics(log) if activities is None else activities,
+                dfg=discover_dfg(log) if dfg is None else dfg,
+                findings=findings,
+                lang=lang,
+            )
+    definitions = mark_discovery(definitions, noise_threshold=noise_threshold)  # `crmflow check` says what it left out
+    with stage("layout"):
+        return layout(definitions, lane_order="flow")  # discovered lanes have no given order
 
 
 def asis_bpmn(
-    log: EventLog, *, noise_threshold: float = ASIS_NOISE, findings: Any = None, lang: str = "en"
+    log: EventLog,
+    *,
+    noise_threshold: float = ASIS_NOISE,
+    findings: Any = None,
+    lang: str = "en",
+    variants: VariantTable | None = None,
+    dfg: DirectlyFollowsGraph | None = None,
+    activities: Sequence[ActivityStats] | None = None,
+    profile: StageProfile | None = None,
 ) -> dict[str, Any] | None:
     """The annotated As-Is BPMN (see :func:`asis_model`) for the audit document: XML, SVG and lane names.
 
     ``None`` when Graphviz (needed for the layout) is missing -- the rest of the audit still runs.
     """
     try:
-        definitions = asis_model(log, noise_threshold=noise_threshold, findings=findings, lang=lang)
+        definitions = asis_model(
+            log,
+            noise_threshold=noise_threshold,
+            findings=findings,
+            lang=lang,
+            variants=variants,
+            dfg=dfg,
+            activities=activities,
+            profile=profile,
+        )
     except GraphvizNotFoundError:
         return None
     lanes = sorted({lane.name for p in definitions.processes for lane in p.all_lanes()})
-    return {
-        "noise_threshold": noise_threshold,
-        "lanes": lanes,
-        "xml": write_bpmn(definitions).decode("utf-8"),
-        "svg": render_svg(definitions),
-    }
+    with (profile or StageProfile.disabled()).stage("xml+svg"):
+        return {
+            "noise_threshold": noise_threshold,
+            "lanes": lanes,
+            "xml": write_bpmn(definitions).decode("utf-8"),
+            "svg": render_svg(definitions),
+        }
 
 
 _FIELDS = ("case_id", "activity", "timestamp", "resource", "role", "lifecycle")
@@ -204,81 +249,106 @@ def audit(
     lang: str = "en",
     progress: StepFn | None = None,
     quality: Any = None,
+    profile: StageProfile | None = None,
 ) -> AuditResult:
     """Audit a log: process map, variants, durations, hand-overs, findings, SLAs, funnel.
 
     ``source`` is an :class:`EventLog` or a path that :func:`crmflow.read_log` understands;
-    ``rules`` is a rules YAML path, a dict, an ``AuditRules`` or ``None`` (defaults).
+    ``rules`` is a rules YAML path, a dict, an ``AuditRules`` or ``None`` (defaults). ``profile``
+    records the time and peak memory of every stage (:mod:`crmflow.base.profile`); with none given
+    and ``CRMFLOW_PROFILE=1``, each stage's line is printed to standard error as it ends.
     """
     lang = check_lang(lang)
     step = progress or (lambda _msg: None)
+    if profile is None:
+        profile = StageProfile(on_stage=print_stage) if get_settings().profile else StageProfile.disabled()
+    stage = profile.stage
     audit_rules = rules if isinstance(rules, AuditRules) else load_rules(rules) if rules is not None else None
     if isinstance(source, EventLog):
         log = source
     else:
         tz = timezone_name or (audit_rules.calendar.timezone if audit_rules is not None else None)
-        log = read_log(source, mapping=mapping, timezone=tz, progress=step, lang=lang)
+        with stage("read"):
+            log = read_log(source, mapping=mapping, timezone=tz, progress=step, lang=lang)
 
     step("mining")
-    summary = log.summary()
-    dfg = discover_dfg(log)
-    variants = get_variants(log)
-    durations = case_duration_stats(log)
+    with stage("mining"):
+        with stage("summary"):
+            summary = log.summary()
+        with stage("dfg"):
+            dfg = discover_dfg(log)
+        with stage("variants"):
+            variants = get_variants(log)
+        with stage("durations"):
+            durations = case_duration_stats(log)
+        with stage("activities"):
+            activities = activity_statistics(log)
+        with stage("resources"):
+            resources = resource_statistics(log)
+        with stage("handover"):
+            handover = HandoverSection(
+                resource=discover_handover(log, level="resource").edges[:200],
+                role=discover_handover(log, level="role").edges[:200],
+            )
     step("findings")
-    found = detect_findings(log, audit_rules, lang=lang, evidence=True)
+    with stage("findings"):
+        found = detect_findings(log, audit_rules, lang=lang, evidence=True, profile=profile)
     step("bpmn")
-    bpmn = asis_bpmn(log, findings=found.findings, lang=lang)
+    with stage("bpmn"):
+        bpmn = asis_bpmn(
+            log, findings=found.findings, lang=lang, variants=variants, dfg=dfg, activities=activities, profile=profile
+        )
     step("report")
-    present = set(SECTIONS) - {"objects"} - ({"quality"} if quality is None else set())
-    return AuditResult(
-        crmflow_version=__version__,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        lang=lang,
-        sources=tuple(SourceSummary(**s) for s in source_summaries(log)),
-        log_summary=LogSummary(
-            cases=summary.cases,
-            events=summary.events,
-            activities=summary.activities,
-            variants=summary.variants,
-            resources=summary.resources,
-            start=summary.first_ts.isoformat() if summary.first_ts else None,
-            end=summary.last_ts.isoformat() if summary.last_ts else None,
-            rows_read=summary.rows_read,
-            quarantined=summary.quarantined,
-        ),
-        dfg=dfg.edges,
-        start_activities=dfg.start_activities,
-        end_activities=dfg.end_activities,
-        activities=tuple(activity_statistics(log)),
-        resources=tuple(resource_statistics(log)),
-        variants=tuple(variants.top(TOP_VARIANTS)),
-        variants_total=len(variants),
-        case_durations=CaseDurations(
-            cases=durations.cases,
-            mean_s=durations.mean_s,
-            median_s=durations.median_s,
-            p90_s=durations.p90_s,
-            min_s=durations.min_s,
-            max_s=durations.max_s,
-            histogram=Histogram(edges_s=tuple(durations.histogram_edges_s), counts=tuple(durations.histogram_counts)),
-        ),
-        handover=HandoverSection(
-            resource=discover_handover(log, level="resource").edges[:200],
-            role=discover_handover(log, level="role").edges[:200],
-        ),
-        findings=found.findings,
-        sla=found.sla,
-        funnel=found.funnel,
-        quarantine=QuarantineSection(
-            count=summary.quarantined,
-            by_reason=tuple(QuarantineReason(**r, label=problem_label(r["kind"], lang)) for r in log.quarantine_reasons()),
-            sample=tuple(QuarantinedRow(**r) for r in log.quarantine(limit=QUARANTINE_SAMPLE)),
-        ),
-        bpmn=BpmnSection(**bpmn) if bpmn else None,
-        rules=to_jsonable(found.rules),
-        warnings=found.warnings,
-        evidence=found.evidence,
-        quality=quality_summary(quality) if quality is not None else None,
-        present=frozenset(present),
-        log=log,
-    )
+    with stage("document"):
+        present = set(SECTIONS) - {"objects"} - ({"quality"} if quality is None else set())
+        result = AuditResult(
+            crmflow_version=__version__,
+            generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            lang=lang,
+            sources=tuple(SourceSummary(**s) for s in source_summaries(log)),
+            log_summary=LogSummary(
+                cases=summary.cases,
+                events=summary.events,
+                activities=summary.activities,
+                variants=summary.variants,
+                resources=summary.resources,
+                start=summary.first_ts.isoformat() if summary.first_ts else None,
+                end=summary.last_ts.isoformat() if summary.last_ts else None,
+                rows_read=summary.rows_read,
+                quarantined=summary.quarantined,
+            ),
+            dfg=dfg.edges,
+            start_activities=dfg.start_activities,
+            end_activities=dfg.end_activities,
+            activities=tuple(activities),
+            resources=tuple(resources),
+            variants=tuple(variants.top(TOP_VARIANTS)),
+            variants_total=len(variants),
+            case_durations=CaseDurations(
+                cases=durations.cases,
+                mean_s=durations.mean_s,
+                median_s=durations.median_s,
+                p90_s=durations.p90_s,
+                min_s=durations.min_s,
+                max_s=durations.max_s,
+                histogram=Histogram(edges_s=tuple(durations.histogram_edges_s), counts=tuple(durations.histogram_counts)),
+            ),
+            handover=handover,
+            findings=found.findings,
+            sla=found.sla,
+            funnel=found.funnel,
+            quarantine=QuarantineSection(
+                count=summary.quarantined,
+                by_reason=tuple(QuarantineReason(**r, label=problem_label(r["kind"], lang)) for r in log.quarantine_reasons()),
+                sample=tuple(QuarantinedRow(**r) for r in log.quarantine(limit=QUARANTINE_SAMPLE)),
+            ),
+            bpmn=BpmnSection(**bpmn) if bpmn else None,
+            rules=to_jsonable(found.rules),
+            warnings=found.warnings,
+            evidence=found.evidence,
+            quality=quality_summary(quality) if quality is not None else None,
+            present=frozenset(present),
+            log=log,
+            profile=profile,
+        )
+    return result

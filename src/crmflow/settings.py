@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     #: Language of everything a person reads: ``ru`` or ``en``.
     lang: str = "en"
+    #: Time every stage of an audit (seconds, peak memory) and print one line per stage (``crmflow audit --profile``).
+    profile: bool = False
 
     # --- CRM APIs (``crmflow pull``). Secrets come only from the environment and are never logged.
     #: Bitrix24 inbound webhook, ``https://<portal>/rest/<user_id>/<secret>/`` (the URL is the secret).

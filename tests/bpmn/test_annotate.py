@@ -102,8 +102,9 @@ def test_findings_flag_their_task_with_a_note_in_both_languages() -> None:
         (note,) = d.process().text_annotations
         assert any(x.source == b.id and x.target == note.id for x in d.process().associations)
         notes[lang] = note.text
-    assert notes["en"] == "⚠ Bottleneck: median wait 2.2 d\n⚠ Rework: repeated in 1 cases"
-    assert notes["ru"] == "⚠ Узкое место: медиана ожидания 2,2 дн\n⚠ Переделка: повторяется в 1 случаях"
+    # plural forms by the language's rules (issue 17: "1 cases", "в 1 случаях" were wrong)
+    assert notes["en"] == "⚠ Bottleneck: median wait 2.2 d\n⚠ Rework: repeated in 1 case"
+    assert notes["ru"] == "⚠ Узкое место: медиана ожидания 2,2 дн\n⚠ Переделка: повторяется в 1 случае"
     everything = annotate_bpmn(model, activities=stats, findings=[minor], min_severity="low")
     assert task_annotation(next(n for n in everything.flow_nodes() if getattr(n, "name", "") == "A")).flagged
     with pytest.raises(BpmnError, match="min_severity"):
@@ -137,3 +138,28 @@ def test_demo_audit_flags_the_planted_bottleneck_stage(bitrix_audit, tmp_path: P
     result.write(tmp_path, lang="ru")
     assert read_bpmn(tmp_path / "asis.bpmn") == model
     assert 'class="task flagged"' in result.data["bpmn"]["svg"]
+
+
+def test_demo_bpmn_shows_every_lost_deal_and_return_the_model_leaves_out(bitrix_audit) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: the As-Is BPMN drew one way into «Сделка проиграна» of the six the log has."""
+    _data, result = bitrix_audit
+    model = read_bpmn(result.data["bpmn"]["xml"].encode("utf-8"))
+    process = model.process()
+    lost = next(n for n in process.nodes if isinstance(n, Task) and n.name == "Сделка проиграна")
+    link = next(a for a in process.associations if a.source == lost.id)
+    note = next(t.text for t in process.text_annotations if t.id == link.target)
+    assert "Также переходят сюда" in note
+    listed = dict(
+        (line.rsplit(" — ", 1)[0], int(line.rsplit(" — ", 1)[1].replace("\xa0", "").replace(" ", "")))
+        for line in note.splitlines()
+        if " — " in line
+    )
+    dfg = {(e.source, e.target): e.count for e in result.dfg}
+    assert listed and all(dfg[(source, "Сделка проиграна")] == count for source, count in listed.items())
+    assert {"Квалификация", "Первый контакт", "Новая заявка"} <= set(listed)
+    # what the note leaves to "прочие" plus what it lists plus the drawn way in make every move into the stage
+    others = next((line for line in note.splitlines() if line.startswith("прочие:")), "прочие: 0")
+    rest = int(others.split(":")[1].replace("\xa0", "").replace(" ", ""))
+    into = sum(c for (_s, d), c in dfg.items() if d == "Сделка проиграна")
+    assert sum(listed.values()) + rest < into  # some moves come in by a drawn flow
+    assert f">Квалификация — {listed['Квалификация']}</tspan>" in result.data["bpmn"]["svg"]  # drawn in the note

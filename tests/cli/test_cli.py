@@ -70,3 +70,52 @@ def test_audit_of_a_real_xes_log(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))
     assert doc["log"]["events"] == 42 and doc["log"]["cases"] == 6 and doc["log"]["variants"] == 6
+
+
+def test_audit_says_how_many_findings_it_left_out_and_where(bitrix, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "audit"
+    res = runner.invoke(app, ["audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    total = len(json.loads((out / "audit.json").read_text(encoding="utf-8"))["findings"])
+    assert total > 15  # the generated export has more findings than the table shows
+    said = " ".join(res.output.split())
+    assert f"the {15} most severe of {total} findings; the other {total - 15} are in" in said
+    assert "report.html" in said.split("the other", 1)[1]
+    ru = runner.invoke(app, ["--lang", "ru", "audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path), "--out", str(out)])
+    assert f"15 самых важных из {total} выявленных проблем; остальные ({total - 15})" in " ".join(ru.output.split())
+
+
+#: The stages the audit profile names (asis.audit, detect_findings, asis_model, AuditResult.write).
+PROFILE_STAGES = ("read", "mining", "findings", "bottleneck", "evidence", "bpmn", "discovery", "layout", "document", "write")
+
+
+def test_audit_profile_prints_one_row_per_stage(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app, ["audit", str(real("running-example.xes")), "--out", str(tmp_path), "--profile"], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 0, res.output
+    table = res.output[res.output.index("Profile: time and peak memory per stage") :]
+    rows = {ln.strip("│ ").split("│")[0].strip(): ln for ln in table.splitlines() if ln.startswith("│")}
+    for name in PROFILE_STAGES:
+        assert name in rows, (name, table)
+        seconds, peak = (c.strip() for c in rows[name].strip("│").split("│")[1:3])
+        assert float(seconds) >= 0 and int(peak.replace(",", "")) > 0
+    assert "Profile" not in runner.invoke(app, ["audit", str(real("running-example.xes")), "--out", str(tmp_path)]).output
+
+
+def test_profile_from_the_environment_in_the_cli_and_the_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    res = runner.invoke(app, ["audit", str(real("running-example.xes")), "--out", str(tmp_path)], env={"CRMFLOW_PROFILE": "1"})
+    assert res.exit_code == 0 and "Profile: time and peak memory per stage" in res.output
+    from crmflow.asis import audit
+
+    monkeypatch.setenv("CRMFLOW_PROFILE", "1")
+    result = audit(real("running-example.xes"))
+    result.write(tmp_path / "lib")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("crmflow profile:")]
+    names = [ln.split()[2] for ln in lines]
+    for name in ("read", "mining", "mining/dfg", "findings", "findings/evidence", "bpmn", "bpmn/layout", "document", "write"):
+        assert name in names, names
+    assert all(ln.rstrip().endswith("MB") and " s " in ln for ln in lines)
+    assert [s.name for s in result.profile.stages][:2] == ["read", "mining"]  # a stage comes before its parts

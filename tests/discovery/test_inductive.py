@@ -15,14 +15,7 @@ from hypothesis import strategies as st
 
 import crmflow
 from crmflow.conformance.petrinet import PetriNet
-from crmflow.discovery.inductive import (
-    DiscoveryError,
-    _Dfg,
-    _dfgs_without_each,
-    _project,
-    discover_petri_net,
-    discover_process_tree,
-)
+from crmflow.discovery.inductive import DiscoveryError, discover_petri_net, discover_process_tree
 from tests.conftest import make_log, real
 from tests.discovery.test_process_tree import accepts, assert_sound
 
@@ -133,14 +126,6 @@ def test_imf_gives_a_sound_net_over_the_same_activities(log: dict[tuple[str, ...
     tree = discover_process_tree(log, noise_threshold=noise)
     assert tree.activities <= {a for t in log for a in t}
     assert_sound(discover_petri_net(log, noise_threshold=noise))
-
-
-@settings(max_examples=150, deadline=None)
-@given(logs)
-def test_dfg_without_an_activity_equals_the_dfg_of_the_projected_log(log: dict[tuple[str, ...], int]) -> None:
-    dfg = _Dfg.of(log)
-    for a, fast in _dfgs_without_each(log, dfg):
-        assert fast == _Dfg.of(_project(log, dfg.activities - {a}))
 
 
 # -- the real logs, and pm4py --------------------------------------------------------------------

@@ -190,3 +190,15 @@ def test_too_many_columns_is_an_early_clear_error(tmp_path: Path) -> None:
     p.write_text(",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)) + "\n" + ",".join("1" * (MAX_COLUMNS + 1)) + "\n")
     with pytest.raises(InputError, match=rf"w\.csv: the header has {MAX_COLUMNS + 1:,} columns; crmflow reads at most"):
         read_csv_raw(EventStore(), p, log_name="log")
+
+
+def test_a_nul_in_a_column_name_is_read_not_a_traceback(tmp_path: Path) -> None:
+    """Found by ``bench/fuzz.py --budget 60``: Arrow spelled the name differently, the sample lookup failed."""
+    from crmflow.sources.reader import read_log
+
+    p = tmp_path / "nul.csv"
+    p.write_bytes("ID сделки;Стадия;Дата;Ко\x00мментарий;Сумма\n".encode("cp1251") +
+                  "D-1;Новая;01.03.2024 10:00;a;5\nD-1;Оплата;02.03.2024 10:00;b;7\n".encode("cp1251"))  # fmt: skip
+    with EventStore() as store:
+        log = read_log(p, store=store)
+        assert log.n_events == 2

@@ -79,6 +79,23 @@ def test_unreadable_values_are_null(key: str, value: str | None) -> None:
     assert _parse([value], _fam(key)) == [None]
 
 
+def test_the_untrimmed_iso_fast_path_reads_exactly_what_the_trimmed_path_reads() -> None:
+    # Values of 19 characters are read without trim() only when they begin and end with a digit: a
+    # padded value of the same length must not be read as another date than its trimmed text.
+    values = [
+        "2025-12-13T07:21:50",
+        "2025-12-13 07:21:50",
+        " 2025-12-13T07:21:50 ",
+        " 025-12-13T07:21:50",  # trimmed: 18 characters, a 3-digit year -> unreadable
+        "2025-12-13T07:21:5 ",  # trimmed: one-digit seconds -> unreadable
+        "2025-13-13T07:21:50",  # no 13th month
+        "2025-12-13T07:21:50Z",
+    ]
+    got = _parse(values, _fam("iso"), tz="Europe/Moscow")
+    msk = _utc(2025, 12, 13, 4, 21, 50)
+    assert got == [msk, msk, msk, None, None, None, _utc(2025, 12, 13, 7, 21, 50)]
+
+
 def test_primary_format_with_fallback() -> None:
     fmt = _fam("dmy_dot", primary="%d.%m.%Y %H:%M")
     assert _parse(["01.03.2024 10:00", "02.03.2024"], fmt) == [_utc(2024, 3, 1, 10), _utc(2024, 3, 2)]

@@ -201,6 +201,31 @@ def test_scan_counts_tags_across_chunk_edges(tmp_path: Path) -> None:
     assert scan["events"] == 50_000 and scan["complete"] and scan["first_trace"] == 5
 
 
+def test_the_scan_fed_in_any_chunks_or_during_decompression_equals_the_file_scan(tmp_path: Path) -> None:
+    import gzip
+
+    from crmflow.ingest.safety import decompress_to_temp
+    from crmflow.ingest.xes import XesScan
+
+    event = b'<event><string key="concept:name" value="a"/><list key="l"></list></event>\n'
+    body = b'<log><global scope="event"/><trace>' + event * 3_000 + b"</trace></log>\n<!-- end -->\n"
+    plain = tmp_path / "x.xes"
+    plain.write_bytes(body)
+    expected = scan_xes(plain)
+    assert expected["events"] == 3_000 and expected["lists"] == 3_000 and expected["globals"] == 1
+    for size in (1, 7, 16, 17, 4096, 1 << 20):
+        scan = XesScan()
+        for i in range(0, len(body), size):
+            scan.feed(body[i : i + size])
+        assert scan.result() == expected, size
+    gz = tmp_path / "x.xes.gz"
+    gz.write_bytes(gzip.compress(body))
+    during = XesScan()
+    out = decompress_to_temp(gz, max_bytes=10**7, max_ratio=1000, observe=during.feed)
+    assert out.read_bytes() == body and during.result() == expected
+    out.unlink()
+
+
 def test_no_temporary_copy_is_left_behind(store: EventStore, tmp_path: Path, monkeypatch) -> None:
     import tempfile
 

@@ -11,10 +11,11 @@ import lxml.html
 import pytest
 
 from crmflow.errors import CrmflowError
-from crmflow.report.html import render_report, sla_compliance, write_report
+from crmflow.report.html import render_report, write_report
 from crmflow.results.audit import AuditDocument
 
 SAMPLE = Path(__file__).with_name("sample_audit.json")
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "crmflow" / "report" / "templates"
 SECTIONS = [
     "summary",
     "map",
@@ -68,17 +69,24 @@ def test_kpis_in_russian(pages, audit):
     assert kpi(tree, "rows_read") == "3 649"
     assert kpi(tree, "quarantined") == "7"
     assert re.fullmatch(r"\d+ д( \d+ ч)?", kpi(tree, "median_duration"))
-    expected = sla_compliance(AuditDocument.from_json(audit).sla)
-    assert kpi(tree, "sla_compliance") == f"{expected * 100:.1f} %".replace(".", ",")
+    rules = AuditDocument.from_json(audit).sla
+    assert len(rules) >= 2 and not tree.xpath('//div[@data-kpi="sla_compliance"]')  # never pooled into one tile
+    for rule in rules:  # one tile per SLA, named, with its time basis
+        assert rule.compliance is not None
+        assert kpi(tree, f"sla_compliance:{rule.name}") == f"{rule.compliance * 100:.1f} %".replace(".", ",")
+        label = tree.xpath(f'//div[@data-kpi="sla_compliance:{rule.name}"]/div[@class="kpi-label"]')[0].text_content()
+        basis = "рабочее время" if rule.time == "working" else "календарное время"
+        assert label == f"SLA «{rule.name}» соблюдено ({basis})"
     assert "Аудит процесса" in tree.xpath("//h1")[0].text_content()
     assert "deals_2024H1.csv" in tree.xpath("//header")[0].text_content()
 
 
-def test_kpis_in_english(pages):
+def test_kpis_in_english(pages, audit):
     tree = doc(pages["en"])
     assert kpi(tree, "events") == "3,642"
     assert re.fullmatch(r"\d+d( \d+h)?", kpi(tree, "median_duration"))
-    assert kpi(tree, "sla_compliance").endswith("%") and "," not in kpi(tree, "sla_compliance")
+    first = AuditDocument.from_json(audit).sla[0].name
+    assert kpi(tree, f"sla_compliance:{first}").endswith("%") and "," not in kpi(tree, f"sla_compliance:{first}")
     assert "Process audit" in tree.xpath("//h1")[0].text_content()
 
 
@@ -88,8 +96,10 @@ def test_process_map_has_both_views(pages, lang):
     panels = tree.xpath('//section[@id="map"]//figure[@data-view]')
     assert [p.get("data-view") for p in panels] == ["frequency", "performance"]
     for panel in panels:
-        svg = panel.xpath(".//svg")
-        assert len(svg) == 1 and svg[0].xpath(".//g[@class='node']")
+        # one drawing per activity level; the default one is shown, the others wait for the slider
+        shown = panel.xpath(".//div[contains(@class, 'pm-level')][not(@hidden)]")
+        assert len(shown) == 1 and len(shown[0].xpath(".//svg")) == 1 and shown[0].xpath(".//svg//g[@class='node']")
+        assert len(panel.xpath(".//svg")) == len(panel.xpath(".//div[contains(@class, 'pm-level')]")) > 1
         caption = panel.xpath(".//figcaption")[0].text_content()
         assert ("12 из 12" in caption) if lang == "ru" else ("12 of 12" in caption)
     assert len(tree.xpath('//input[@name="map-view"]')) == 2
@@ -121,10 +131,25 @@ def test_variants_findings_sla_funnel(pages, audit):
 def test_no_external_resources_or_scripts(pages, lang):
     page = pages[lang]
     tree = doc(page)
-    assert not tree.xpath("//script | //link | //iframe | //img | //object | //embed")
+    assert not tree.xpath("//link | //iframe | //img | //object | //embed")
+    only_own_scripts(tree)
     without_ns = re.sub(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]*"', "", page)
     assert "http://" not in without_ns and "https://" not in without_ns
     assert not [a for el in tree.iter() if isinstance(el.tag, str) for a in el.attrib if a.lower().startswith("on")]
+
+
+def only_own_scripts(tree) -> None:
+    """The page's only scripts are crmflow's own, inline (the map's sliders, the BPMN's zoom), and the
+    sliders' numbers as JSON: nothing loaded from elsewhere, nothing taken from the data."""
+    own = {(TEMPLATES / name).read_text(encoding="utf-8").strip() for name in ("report_map.js", "report_bpmn.js")}
+    for script in tree.xpath("//script"):
+        assert script.get("src") is None
+        if script.get("type") == "application/json":
+            assert script.get("id") == "pm-data"
+            data = json.loads(script.text)
+            assert set(data) == {"levels", "default"}
+        else:
+            assert (script.text or "").strip() in own
 
 
 def poisoned(audit: dict) -> dict:
@@ -165,15 +190,17 @@ def poisoned(audit: dict) -> dict:
 def test_hostile_strings_are_shown_escaped_never_run(audit, lang):
     page = render_report(poisoned(audit), lang=lang)
     tree = doc(page)
-    assert not tree.xpath("//script | //img")
+    assert not tree.xpath("//img")
+    only_own_scripts(tree)
+    assert not any(text in script.text for script in tree.xpath("//script") for text in HOSTILE)
     assert not [a for el in tree.iter() if isinstance(el.tag, str) for a in el.attrib if a.lower().startswith("on")]
-    assert "<script>" not in page and "<img" not in page
+    assert HOSTILE[0] not in page and "<img" not in page  # the page's own <script> tags are checked above
     body = tree.text_content()
     for text in HOSTILE:
         assert text in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    # the process maps still render with the hostile activity names
-    assert len(tree.xpath('//section[@id="map"]//svg')) == 2
+    # the process maps still render with the hostile activity names (the default level of each view)
+    assert len(tree.xpath('//section[@id="map"]//div[contains(@class, "pm-level")][not(@hidden)]//svg')) == 2
 
 
 def test_missing_graphviz_falls_back_to_a_notice_and_the_transition_table(audit, monkeypatch):

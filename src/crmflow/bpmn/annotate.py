@@ -34,6 +34,7 @@ from typing import Any
 from lxml import etree
 
 from crmflow.base.numbers import format_duration_compact as fmt_duration
+from crmflow.base.numbers import format_number
 from crmflow.base.xml import safe_xml_parser
 from crmflow.bpmn.model import (
     Association,
@@ -64,12 +65,24 @@ _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "bottleneck": {"en": "⚠ Bottleneck: median wait {median}", "ru": "⚠ Узкое место: медиана ожидания {median}"},
-    "rework.repeat": {"en": "⚠ Rework: repeated in {cases} cases", "ru": "⚠ Переделка: повторяется в {cases} случаях"},
-    "rework.stage_return": {
-        "en": "⚠ Rework: {cases} cases return here from {source}",
-        "ru": "⚠ Переделка: {cases} случаев возвращаются сюда из {source}",
+    "rework.repeat": {
+        "en": "⚠ Rework: repeated in {cases:# case|cases}",
+        "ru": "⚠ Переделка: повторяется в {cases:# случае|случаях|случаях}",
     },
+    "rework.stage_return": {
+        "en": "⚠ Rework: {cases:# case returns|cases return} here from {source}",
+        "ru": "⚠ Переделка: {cases:# случай возвращается|случая возвращаются|случаев возвращаются} сюда из {source}",
+    },
+    "arrivals": {
+        "en": "↪ Also moves here (paths not drawn, noise filter):",
+        "ru": "↪ Также переходят сюда (путей нет на схеме, фильтр шума):",
+    },
+    "arrivals.more": {"en": "others: {count}", "ru": "прочие: {count}"},
 }
+#: A task gets an "also arrives here" note when moves into it that the model does not draw make up
+#: at least this share of its events (lost deals from early stages, rework returns the filter dropped).
+ARRIVALS_MIN_SHARE = 0.05
+ARRIVALS_LISTED = 4
 
 
 @dataclass(frozen=True)
@@ -154,10 +167,10 @@ def _flags(
                 text(MESSAGES, "bottleneck", lang, median=fmt_duration(m.get("median_wait_s"), lang)),
             )
         elif kind == "rework" and m.get("type") == "repeat" and m.get("activity"):
-            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=m.get("cases"))
+            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=int(m.get("cases") or 0))
         elif kind == "rework" and m.get("type") == "stage_return" and m.get("to_stage"):
             activity = str(m["to_stage"])
-            note = text(MESSAGES, "rework.stage_return", lang, cases=m.get("cases"), source=m.get("from_stage"))
+            note = text(MESSAGES, "rework.stage_return", lang, cases=int(m.get("cases") or 0), source=m.get("from_stage"))
         else:
             continue
         hits = out.setdefault(activity, [])
@@ -210,7 +223,7 @@ def annotate_bpmn(
     nsmap = document_nsmap(namespaces)
     stats = {a.activity: a for a in activities}
     flags = _flags(findings, lang, min_severity)
-    processes = tuple(_annotate_process(p, nsmap, stats, dfg, flags) for p in definitions.processes)
+    processes = tuple(_annotate_process(p, nsmap, stats, dfg, flags, lang) for p in definitions.processes)
     return replace(definitions, namespaces=namespaces, processes=processes)
 
 
@@ -220,7 +233,9 @@ def _annotate_process(
     stats: Mapping[str, ActivityStats],
     dfg: DirectlyFollowsGraph | None,
     flags: Mapping[str, list[tuple[str, str, str, str]]],
+    lang: str = "en",
 ) -> Process:
+    arrivals = _unmodelled_arrivals(p, dfg, stats, lang) if dfg is not None else {}
     nodes: list[FlowNode] = []
     notes = [t for t in p.text_annotations if not t.id.startswith("crmflow_note_")]
     links = [a for a in p.associations if not a.id.startswith("crmflow_link_")]
@@ -248,9 +263,10 @@ def _annotate_process(
         hits = flags.get(node.name, [])
         for kind, severity, key, _note in hits:
             ext.append(_ext(nsmap, "finding", {"kind": kind, "severity": severity, "key": key}))
-        if hits:
+        lines = [h[3] for h in hits] + ([arrivals[node.name]] if node.name in arrivals else [])
+        if lines:
             note_id = f"crmflow_note_{node.id}"
-            notes.append(TextAnnotation(id=note_id, text="\n".join(h[3] for h in hits)))
+            notes.append(TextAnnotation(id=note_id, text="\n".join(lines)))
             links.append(Association(id=f"crmflow_link_{node.id}", source=node.id, target=note_id))
         nodes.append(replace(node, extensions=tuple(ext)))
     flows: list[SequenceFlow] = []
@@ -261,6 +277,66 @@ def _annotate_process(
             ext.append(_ext(nsmap, "frequency", {"count": edge[0], "cases": edge[1]}))
         flows.append(replace(f, extensions=tuple(ext)))
     return replace(p, nodes=tuple(nodes), flows=tuple(flows), text_annotations=tuple(notes), associations=tuple(links))
+
+
+def _unmodelled_arrivals(p: Process, dfg: DirectlyFollowsGraph, stats: Mapping[str, ActivityStats], lang: str) -> dict[str, str]:
+    """Per task, a note listing the moves into it that no flow of the model draws.
+
+    A discovered model drops rare paths (its noise filter), so a lost stage reached from five
+    earlier stages may show one way in: the note names the others with their counts, so that the
+    diagram hides no loss and no return. Repeats of the task itself are left to the rework note.
+    """
+    drawn: set[tuple[str, str]] = set()
+    for f in p.flows:
+        before, after = _neighbours(p, f, forward=False), _neighbours(p, f, forward=True)
+        drawn |= {(a, b) for a in before for b in after}
+    names = {n.name for n in p.all_nodes() if isinstance(n, Task)}
+    out: dict[str, str] = {}
+    for name in sorted(names):
+        events = stats[name].events if name in stats else 0
+        missing = sorted(
+            ((e.source, e.count) for e in dfg.edges if e.target == name and e.source != name and (e.source, name) not in drawn),
+            key=lambda x: (-x[1], x[0]),
+        )
+        if not events or sum(c for _, c in missing) < ARRIVALS_MIN_SHARE * events:
+            continue
+        lines = [text(MESSAGES, "arrivals", lang)] + [
+            f"{source} — {format_number(count, lang)}" for source, count in missing[:ARRIVALS_LISTED]
+        ]
+        if len(missing) > ARRIVALS_LISTED:
+            lines.append(
+                text(MESSAGES, "arrivals.more", lang, count=format_number(sum(c for _, c in missing[ARRIVALS_LISTED:]), lang))
+            )
+        out[name] = "\n".join(lines)
+    return out
+
+
+def reword_notes(
+    definitions: Definitions,
+    findings: Iterable[Finding | Mapping[str, Any]],
+    *,
+    lang: str,
+    min_severity: str = "medium",
+) -> Definitions:
+    """The notes :func:`annotate_bpmn` attached to flagged tasks, written again in ``lang``.
+
+    A model annotated by an audit in one language can go into a pack in another: the notes are made
+    anew from the findings, the rest of the model (ids, layout) stays as it is.
+    """
+    flags = _flags(findings, check_lang(lang), min_severity)
+    processes = []
+    for p in definitions.processes:
+        names = {n.id: n.name for n in p.nodes if isinstance(n, Task)}
+        notes = []
+        for note in p.text_annotations:
+            task = note.id.removeprefix("crmflow_note_") if note.id.startswith("crmflow_note_") else None
+            hits = flags.get(names.get(task or "", ""), []) if task is not None else []
+            # the note's list of undrawn moves ("↪ …", from the log, not from a finding) is kept as it is
+            lines = note.text.split("\n")
+            start = next((i for i, line in enumerate(lines) if line.startswith("↪")), len(lines))
+            notes.append(replace(note, text="\n".join([h[3] for h in hits] + lines[start:])) if hits else note)
+        processes.append(replace(p, text_annotations=tuple(notes)))
+    return replace(definitions, processes=tuple(processes))
 
 
 def _dfg_edge(p: Process, f: SequenceFlow, dfg: DirectlyFollowsGraph) -> tuple[int, int | None] | None:
@@ -322,6 +398,37 @@ __all__ = [
     "FLAGGING_KINDS",
     "TaskAnnotation",
     "annotate_bpmn",
+    "reword_notes",
     "flow_frequency",
     "task_annotation",
 ]
+
+
+def mark_discovery(definitions: Definitions, *, noise_threshold: float, miner: str = "inductive") -> Definitions:
+    """The model with ``<crmflow:discovery miner=… noiseThreshold=…/>`` on each process (replacing one there).
+
+    ``crmflow check`` reads it back (:func:`discovery_noise`) to say why cases do not fit a model that
+    was discovered with a noise filter.
+    """
+    namespaces = definitions.namespaces
+    if (CRMFLOW_PREFIX, CRMFLOW_NS) not in namespaces:
+        namespaces = (*namespaces, (CRMFLOW_PREFIX, CRMFLOW_NS))
+    nsmap = document_nsmap(namespaces)
+    mark = _ext(nsmap, "discovery", {"miner": miner, "noiseThreshold": noise_threshold})
+    processes = tuple(
+        replace(p, extensions=(*(x for x in p.extensions if not _is_discovery(x)), mark)) for p in definitions.processes
+    )
+    return replace(definitions, namespaces=namespaces, processes=processes)
+
+
+def _is_discovery(raw: str) -> bool:
+    return any(el.tag == _q("discovery") for el in _crmflow_elements([raw]))
+
+
+def discovery_noise(definitions: Definitions) -> float | None:
+    """The noise threshold a crmflow discovery recorded in the model (:func:`mark_discovery`), or None."""
+    for p in definitions.processes:
+        for el in _crmflow_elements(p.extensions):
+            if el.tag == _q("discovery"):
+                return _attr(el, "noiseThreshold")
+    return None

@@ -450,10 +450,10 @@ def _plane_shapes(process: Process | SubProcess, placed: _Placed, participant: s
         for f in sorted(drawn, key=lambda f: placed.boxes[f.target].cx <= placed.boxes[f.source].cx)
     }
     labels = dict(placed.labels)
+    router.labels = labels  # by node: each label below keeps clear of the others as they are then
     for key, lab in placed.labels.items():  # off the flows just routed (boundary events keep their stack)
         if not (isinstance(n := nodes.get(key), Event) and n.position == "boundary"):
-            labels[key] = router.node_label(key, lab, [o for k, o in labels.items() if k != key])
-    router.labels = list(labels.values())
+            labels[key] = router.node_label(key, lab)
     shapes: list[Shape] = []
     if participant is not None:
         shapes.append(Shape(id=f"{participant}_di", element=participant, bounds=placed.pool.bounds(), is_horizontal=True))
@@ -568,9 +568,9 @@ def _labels_off_message_flows(
     """Move the labels a message flow runs through (message flows are routed after the pools' labels)."""
     pools = {s.element for s in shapes if s.is_horizontal}
     router = Router({k: b for k, b in boxes.items() if k not in pools}, {})
-    router.segments = [
-        ((a.x, a.y), (b.x, b.y), e.element, "") for e in edges for a, b in zip(e.waypoints, e.waypoints[1:], strict=False)
-    ]
+    for e in edges:
+        for a, b in zip(e.waypoints, e.waypoints[1:], strict=False):
+            router.add_segment((a.x, a.y), (b.x, b.y), e.element, "")
     crossing = [
         Bounds(min(a.x, b.x) - 1, min(a.y, b.y) - 1, abs(a.x - b.x) + 2, abs(a.y - b.y) + 2)
         for e in edges

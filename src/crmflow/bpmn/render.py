@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 from pathlib import Path
 
 from crmflow.base.markup import esc
+from crmflow.base.text import fit_lines, text_width, wrap_words
 from crmflow.bpmn.annotate import flow_frequency, task_annotation
 from crmflow.bpmn.model import (
     Association,
@@ -67,19 +67,17 @@ _P = "crmflow-bpmn"  # prefix of the marker ids, so several diagrams can share o
 
 
 def wrap_text(text: str, width: int) -> list[str]:
-    """Split a name into lines of at most ``width`` characters (long words are broken, line breaks kept).
+    """Split a name into lines of at most ``width`` characters, at spaces (line breaks kept).
+
+    A word longer than a line breaks at a hyphenation point (:func:`crmflow.base.text.wrap_words`),
+    never mid-syllable ("Зарегистри-" / "ровать", not "Зарегистрирова" / "ть").
 
     >>> wrap_text("Create SW anomaly report", 12)
     ['Create SW', 'anomaly', 'report']
     >>> wrap_text("Slow\\nRepeated", 20)
     ['Slow', 'Repeated']
     """
-    lines = [
-        line
-        for part in text.splitlines()
-        for line in textwrap.wrap(" ".join(part.split()), width=max(1, width), break_long_words=True, break_on_hyphens=True)
-    ]
-    return lines or [""]
+    return wrap_words(text, max(1, width))
 
 
 def flow_text(flow: SequenceFlow) -> str:
@@ -100,11 +98,12 @@ def _text_block(lines: list[str], cx: float, cy: float, size: float = 12, weight
 
 
 def _fit(name: str, width: int, max_lines: int) -> list[str]:
-    lines = wrap_text(name, width)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: max(1, width - 1)] + "…"
-    return lines
+    return fit_lines(name, max(1, width), max_lines)
+
+
+def _fit_px(name: str, width: float, max_lines: int, size: float) -> list[str]:
+    """Lines of ``name`` no wider than ``width`` pixels in DejaVu Sans at ``size``."""
+    return fit_lines(name, width, max_lines, measure=lambda line: text_width(line, size))
 
 
 _HEADER_CHAR = 7.5  # width of one character of a pool or lane name (12 px, semi-bold)
@@ -286,9 +285,9 @@ def _activity(node: Task | SubProcess | CallActivity, s: Shape) -> str:
     # under the icon only when it is tall enough to reach it
     top, bottom = b.y + (23 if icon else 6), b.y + b.height - 6 - (12 if ann.events is not None else 0) - (14 if markers else 0)
     size = 12.0
-    lines = _fit(node.name, max(4, int((b.width - 10) / 7)), max(1, int((bottom - top) / 14.4)))
+    lines = _fit_px(node.name, b.width - 10, max(1, int((bottom - top) / 14.4)), size)
     if lines[-1].endswith("…"):  # a long name: one point smaller before it is cut
-        size, lines = 11.0, _fit(node.name, max(4, int((b.width - 10) / 6.4)), max(1, int((bottom - top) / 13.2)))
+        size, lines = 11.0, _fit_px(node.name, b.width - 10, max(1, int((bottom - top) / 13.2)), 11.0)
     cy = max((b.y + 6 + bottom) / 2, top + len(lines) * size * 0.6)
     parts.append(_text_block(lines, b.x + b.width / 2, cy, size))
     parts.append("</g>")

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from crmflow.bpmn.model import Bounds, Collaboration, Edge, Event, FlowNode, Gateway, Point, Shape
 from crmflow.bpmn.render import wrap_text
@@ -31,6 +32,8 @@ from crmflow.bpmn.render import wrap_text
 LINE_HEIGHT = 14.0
 LABEL_WIDTH = 90.0
 CHAR_WIDTH = 6.2  # of an 11 px label character
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,56 @@ def _cells_of(lo_x: float, hi_x: float, lo_y: float, hi_y: float, limit: int = 1
     return [(i, j) for i in xs for j in ys]
 
 
+class _Grid(Generic[K]):
+    """Rectangles in a uniform grid, so a query looks at those near it instead of all of them.
+
+    Shapes, routed segments and placed labels each have one: a collision test or a label's spot
+    costs what is near it, and layout stays near-linear in the number of elements.
+
+    >>> g = _Grid[str]()
+    >>> g.add("a", 0, 100, 0, 80); g.add("b", 5000, 5100, 0, 80)
+    >>> sorted(g.near(90, 120, 10, 20))
+    ['a']
+    """
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[int, int], dict[K, None]] = defaultdict(dict)
+        self._where: dict[K, list[tuple[int, int]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def add(self, key: K, lo_x: float, hi_x: float, lo_y: float, hi_y: float) -> None:
+        """File ``key`` under the cells of the rectangle (once more, if it is there already)."""
+        cells = _cells_of(lo_x, hi_x, lo_y, hi_y) or []
+        self._where.setdefault(key, []).extend(cells)
+        for cell in cells:
+            self._cells[cell][key] = None
+
+    def discard(self, key: K) -> None:
+        for cell in self._where.pop(key, ()):
+            self._cells[cell].pop(key, None)
+
+    def near(self, lo_x: float, hi_x: float, lo_y: float, hi_y: float) -> Iterable[K]:
+        """The keys filed in the cells the rectangle meets (a superset of those that overlap it)."""
+        cells = _cells_of(lo_x, hi_x, lo_y, hi_y, limit=len(self._cells))
+        if cells is None:  # a rectangle as large as the whole grid: every key
+            return self._where.keys()
+        if len(cells) == 1:
+            return self._cells.get(cells[0], {}).keys()
+        return dict.fromkeys(k for cell in cells for k in self._cells.get(cell, ()))
+
+
 class Router:
     """Orthogonal routes between shape boundaries that avoid the other shapes."""
 
     def __init__(self, boxes: dict[str, Box], nodes: dict[str, FlowNode], labels: Iterable[Bounds] = ()) -> None:
         self.boxes = boxes
         self.nodes = nodes
-        self.labels = list(labels)  # label boxes already placed: flow labels keep clear of them
+        # label boxes already placed (flow labels keep clear of them), by key, in a grid
+        self._labels: dict[object, Bounds] = {}
+        self._label_grid: _Grid[object] = _Grid()
+        self.labels = list(labels)
         merged: list[list[float]] = []
         for left, right in sorted((b.left, b.right) for b in boxes.values()):
             if merged and left <= merged[-1][1] + 1:
@@ -101,33 +147,46 @@ class Router:
         self.used: Counter[int] = Counter()
         self.ports: dict[tuple[str, str], set[str]] = defaultdict(set)  # (node, side) -> {"in", "out"}
         self.segments: list[tuple[tuple[float, float], tuple[float, float], str, str]] = []
-        # a uniform grid over the shapes and the routed segments, so each collision test looks at
+        # uniform grids over the shapes and the routed segments, so each collision test looks at
         # the shapes and segments near it: routing stays near-linear in the number of flows
-        self._cells: dict[tuple[int, int], list[str]] = defaultdict(list)
-        self._segment_cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self._shape_grid: _Grid[str] = _Grid()
+        self._segment_grid: _Grid[int] = _Grid()
         for key, b in boxes.items():
-            for cell in _cells_of(b.left - 4, b.right + 4, b.top - 4, b.bottom + 4) or ():
-                self._cells[cell].append(key)
+            self._shape_grid.add(key, b.left - 4, b.right + 4, b.top - 4, b.bottom + 4)
         self._top = min((b.top for b in boxes.values()), default=0.0)
         self._bottom = max((b.bottom for b in boxes.values()), default=0.0)
 
+    @property
+    def labels(self) -> list[Bounds]:
+        """The label boxes placed so far (node labels, then flow labels as :meth:`flow_label` adds them)."""
+        return list(self._labels.values())
+
+    @labels.setter
+    def labels(self, labels: Iterable[Bounds] | dict[str, Bounds]) -> None:
+        """Replace the placed labels; a dict keys them by node, so :meth:`node_label` can move one."""
+        self._labels.clear()
+        self._label_grid = _Grid()
+        for key, b in labels.items() if isinstance(labels, dict) else enumerate(labels):
+            self._put_label(key, b)
+
+    def _put_label(self, key: object, b: Bounds) -> None:
+        self._label_grid.discard(key)
+        self._labels[key] = b
+        self._label_grid.add(key, b.x, b.x + b.width, b.y, b.y + b.height)
+
+    def add_segment(self, a: tuple[float, float], b: tuple[float, float], source: str, target: str) -> None:
+        """A segment already drawn (of flow ``source`` → ``target``): later routes and labels keep off it."""
+        self._segment_grid.add(len(self.segments), min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1]))
+        self.segments.append((a, b, source, target))
+
     def _boxes_near(self, lo_x: float, hi_x: float, lo_y: float, hi_y: float) -> Iterable[tuple[str, Box]]:
         """The shapes whose grid cells meet the rectangle (a superset of those that overlap it)."""
-        cells = _cells_of(lo_x, hi_x, lo_y, hi_y, limit=len(self._cells))
-        if cells is None:  # a rectangle as large as the diagram: look at every shape
-            return self.boxes.items()
-        keys = dict.fromkeys(k for cell in cells for k in self._cells.get(cell, ()))
-        return ((k, self.boxes[k]) for k in keys)
+        return ((k, self.boxes[k]) for k in self._shape_grid.near(lo_x, hi_x, lo_y, hi_y))
 
     def _overlaps(self, pts: Sequence[tuple[float, float]], source: str, target: str) -> bool:
         """Whether a segment would run along a segment of another flow (a fork or a merge may share)."""
         for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
-            near = _cells_of(min(x1, x2) - 5, max(x1, x2) + 5, min(y1, y2) - 5, max(y1, y2) + 5, len(self._segment_cells))
-            if near is None:
-                indices: Iterable[int] = range(len(self.segments))
-            else:
-                indices = sorted({i for cell in near for i in self._segment_cells.get(cell, ())})
-            for i in indices:
+            for i in self._segment_grid.near(min(x1, x2) - 5, max(x1, x2) + 5, min(y1, y2) - 5, max(y1, y2) + 5):
                 (a1, b1), (a2, b2), src, tgt = self.segments[i]
                 if src == source or tgt == target:
                     continue
@@ -190,34 +249,31 @@ class Router:
         boundary = isinstance(src, Event) and src.position == "boundary"
         if isinstance(src, Event) and src.attached_to:
             skip.add(src.attached_to)
-        fits = [
-            pts
-            for pts in self._candidates(source, target, s, t, boundary)
-            if self._ports_free(source, target, pts) and self._clear(pts, skip)
-        ]
-        chosen = next((pts for pts in fits if not self._overlaps(pts, source, target)), fits[0] if fits else None)
+        # the first route that fits and runs along no other flow, else the first that fits
+        chosen = first_fit = None
+        for pts in self._candidates(source, target, s, t, boundary):
+            if self._ports_free(source, target, pts) and self._clear(pts, skip):
+                if not self._overlaps(pts, source, target):
+                    chosen = pts
+                    break
+                if first_fit is None:
+                    first_fit = pts
+        chosen = chosen or first_fit
         if chosen is None:
             low = self._bottom + 20
             chosen = [(s.cx, s.bottom), (s.cx, low), (t.cx, low), (t.cx, t.bottom)]
         for a, b in zip(chosen, chosen[1:], strict=False):
-            for cell in _cells_of(min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1])) or ():
-                self._segment_cells[cell].append(len(self.segments))
-            self.segments.append((a, b, source, target))
+            self.add_segment(a, b, source, target)
         self.ports[(source, self._side(source, *chosen[0]))].add("out")
         self.ports[(target, self._side(target, *chosen[-1]))].add("in")
         return _simplify(chosen)
 
-    def _candidates(self, source: str, target: str, s: Box, t: Box, boundary: bool) -> Iterable[list[tuple[float, float]]]:
-        if boundary:
-            if t.left > s.cx:
-                yield [(s.cx, s.bottom), (s.cx, t.cy), (t.left, t.cy)]
-        elif t.left >= s.right + 1:
-            if abs(s.cy - t.cy) < 1:
-                yield [(s.right, s.cy), (t.left, s.cy)]
-            if isinstance(self.nodes.get(source), Gateway) and not s.top < t.cy < s.bottom:
-                yield [(s.cx, s.top if t.cy < s.cy else s.bottom), (s.cx, t.cy), (t.left, t.cy)]
-            if isinstance(self.nodes.get(target), Gateway) and not t.top < s.cy < t.bottom:
-                yield [(s.right, s.cy), (t.cx, s.cy), (t.cx, t.top if s.cy < t.cy else t.bottom)]
+    def _candidates(self, source: str, target: str, s: Box, t: Box, boundary: bool) -> Iterator[list[tuple[float, float]]]:
+        """The routes to try, most natural first (the caller may stop at any one)."""
+        forward = not boundary and t.left >= s.right + 1
+        between: list[int] = []
+        x1 = x2 = 0.0
+        if forward:  # the channel slots are taken before the first route, used or not
             # the gaps are sorted and disjoint: those between the shapes are one run, found by bisection
             first = bisect_left(self._gap_starts, s.right - 1)
             last = bisect_right(self._gap_ends, t.left + 1)
@@ -225,6 +281,17 @@ class Router:
             if between:
                 x1 = self._slot(between[0])
                 x2 = x1 if len(between) == 1 else self._slot(between[-1])
+        if boundary:
+            if t.left > s.cx:
+                yield [(s.cx, s.bottom), (s.cx, t.cy), (t.left, t.cy)]
+        elif forward:
+            if abs(s.cy - t.cy) < 1:
+                yield [(s.right, s.cy), (t.left, s.cy)]
+            if isinstance(self.nodes.get(source), Gateway) and not s.top < t.cy < s.bottom:
+                yield [(s.cx, s.top if t.cy < s.cy else s.bottom), (s.cx, t.cy), (t.left, t.cy)]
+            if isinstance(self.nodes.get(target), Gateway) and not t.top < s.cy < t.bottom:
+                yield [(s.right, s.cy), (t.cx, s.cy), (t.cx, t.top if s.cy < t.cy else t.bottom)]
+            if between:
                 if len(between) == 1:
                     yield [(s.right, s.cy), (x1, s.cy), (x1, t.cy), (t.left, t.cy)]
                 for y in self._channels(s, t):
@@ -267,25 +334,42 @@ class Router:
         mid = (sy + ty) / 2
         return _simplify([(s.cx, sy), (s.cx, mid), (t.cx, mid), (t.cx, ty)])
 
-    def _best_spot(self, spots: Sequence[Bounds], others: Sequence[Bounds]) -> int:
-        """The index of the spot covering fewest shapes, then fewest other labels, then crossing no flow."""
+    def _best_spot(self, spots: Sequence[Bounds], others: Sequence[Bounds] | None, skip: object = None) -> int:
+        """The index of the spot covering fewest shapes, then fewest other labels, then crossing no flow.
 
-        def hits(spot: Bounds, boxes: Iterable[Bounds]) -> int:
-            return sum(spot.x < b.x + b.width and b.x < spot.x + spot.width and spot.y < b.y + b.height
-                       and b.y < spot.y + spot.height for b in boxes)  # fmt: skip
+        ``others`` are the labels to keep clear of; None: the placed labels (:attr:`labels`) but the
+        one keyed ``skip``, looked up in their grid. Shapes and flows are looked up in theirs.
+        """
 
-        shapes = [b.bounds() for b in self.boxes.values()]
-        lines_drawn = [
-            Bounds(min(a[0], b[0]) - 1, min(a[1], b[1]) - 1, abs(a[0] - b[0]) + 2, abs(a[1] - b[1]) + 2)
-            for a, b, _s, _t in self.segments
-        ]
-        return min(
-            range(len(spots)),
-            key=lambda i: (hits(spots[i], shapes), hits(spots[i], others), hits(spots[i], lines_drawn) > 0, i),
-        )
+        def hit(spot: Bounds, b: Bounds) -> bool:
+            return spot.x < b.x + b.width and b.x < spot.x + spot.width and spot.y < b.y + b.height and b.y < spot.y + spot.height
 
-    def node_label(self, node: str, label: Bounds, others: Sequence[Bounds]) -> Bounds:
-        """A gateway's or event's label moved off the flows: below its shape as given, else above or beside it."""
+        def shapes(spot: Bounds) -> int:
+            near = self._shape_grid.near(spot.x, spot.x + spot.width, spot.y, spot.y + spot.height)
+            return sum(hit(spot, self.boxes[k].bounds()) for k in near)
+
+        def labels(spot: Bounds) -> int:
+            if others is not None:
+                return sum(hit(spot, b) for b in others)
+            near = self._label_grid.near(spot.x, spot.x + spot.width, spot.y, spot.y + spot.height)
+            return sum(hit(spot, self._labels[k]) for k in near if k != skip)
+
+        def crosses(spot: Bounds) -> bool:  # a segment's box grown by 1 on each side
+            for i in self._segment_grid.near(spot.x - 2, spot.x + spot.width + 2, spot.y - 2, spot.y + spot.height + 2):
+                a, b, _s, _t = self.segments[i]
+                line = Bounds(min(a[0], b[0]) - 1, min(a[1], b[1]) - 1, abs(a[0] - b[0]) + 2, abs(a[1] - b[1]) + 2)
+                if hit(spot, line):
+                    return True
+            return False
+
+        return min(range(len(spots)), key=lambda i: (shapes(spots[i]), labels(spots[i]), crosses(spots[i]), i))
+
+    def node_label(self, node: str, label: Bounds, others: Sequence[Bounds] | None = None) -> Bounds:
+        """A gateway's or event's label moved off the flows: below its shape as given, else above or beside it.
+
+        It keeps clear of ``others``, or, when None, of the placed labels (:attr:`labels`, set as a
+        dict by node) but its own, and then takes its new place among them.
+        """
         b, w, h = self.boxes[node], label.width, label.height
         spots = [
             label,
@@ -295,7 +379,10 @@ class Router:
             Bounds(b.left - 2 - w, b.bottom + 2, w, h),
             Bounds(b.left - 2 - w, b.top - 2 - h, w, h),
         ]
-        return spots[self._best_spot(spots, others)]
+        best = spots[self._best_spot(spots, others, skip=node)]
+        if others is None:
+            self._put_label(node, best)
+        return best
 
     def flow_label(self, pts: Sequence[Point], name: str) -> Bounds | None:
         """Where a flow's name (a condition or a frequency) goes: beside the flow, as near its start as it can.
@@ -324,8 +411,8 @@ class Router:
                     spots += [Bounds(p.x + 5, y, w, h), Bounds(p.x - 5 - w, y, w, h)]
         if not spots:
             return None
-        best = self._best_spot(spots, self.labels)
-        self.labels.append(spots[best])
+        best = self._best_spot(spots, None)
+        self._put_label(("flow", len(self._labels)), spots[best])
         return spots[best]
 
 

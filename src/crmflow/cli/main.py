@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
 from crmflow.base.numbers import format_number
+from crmflow.base.profile import StageProfile
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
@@ -62,7 +64,8 @@ def _num(value: int) -> str:
 def _fail(exc: BaseException) -> None:
     if state.debug:
         raise exc
-    console.print(f"[bold red]{t('error', message=str(exc))}[/]", highlight=False, markup=True, soft_wrap=True)
+    message = exc.in_language(state.lang) if isinstance(exc, CrmflowError) else str(exc)
+    console.print(f"[bold red]{t('error', message=escape(message))}[/]", highlight=False, markup=True, soft_wrap=True)
     console.print(f"[dim]{t('debug_hint')}[/]")
     raise typer.Exit(2)
 
@@ -232,6 +235,10 @@ def audit(
     spark_master: Annotated[
         str, typer.Option("--spark-master", help="With --engine spark: local[*], spark://host:7077, yarn or sc://host (Connect).")
     ] = "local[*]",
+    profile: Annotated[
+        bool,
+        typer.Option("--profile", help="Print the seconds and peak memory of every stage (also CRMFLOW_PROFILE=1)."),
+    ] = False,
 ) -> None:
     """Audit the As-Is process (event logs, CRM exports or a project .duckdb): writes OUT/audit.json and OUT/report.html."""
     _set_lang(lang)
@@ -267,6 +274,7 @@ def audit(
             object_type=object_type,
             engine=engine,
             spark_master=spark_master,
+            profile=profile,
         )
         out.print(t("written", json=outputs.json_path, html=outputs.html_path))
     except CrmflowError as exc:
@@ -285,24 +293,46 @@ def _run_audit(  # type: ignore[no-untyped-def]
     object_type=None,
     engine="duckdb",
     spark_master="local[*]",
+    profile=False,
 ):
     from crmflow.asis import audit as run_audit
     from crmflow.findings.rules import load_rules
+    from crmflow.settings import get_settings
 
+    stages = StageProfile(enabled=profile or get_settings().profile)
     audit_rules = load_rules(rules) if rules else None
     tz = timezone or (audit_rules.calendar.timezone if audit_rules else None)
     with step_progress(console, total=6, enabled=console.is_terminal) as step:
         step(t("reading", source=", ".join(p.name for p in inputs)))
-        if engine == "spark" or any(p.is_dir() for p in inputs):
-            log = _open_dataset(inputs, engine=engine, spark_master=spark_master, step=step)
-        else:
-            log = read_inputs(inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind, object_type=object_type)
-        result = run_audit(log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)), quality=quality)
+        with stages.stage("read"):
+            if engine == "spark" or any(p.is_dir() for p in inputs):
+                log = _open_dataset(inputs, engine=engine, spark_master=spark_master, step=step)
+            else:
+                log = read_inputs(
+                    inputs, mapping=mapping, timezone=tz, step=step, source_kind=source_kind, object_type=object_type
+                )
+        result = run_audit(
+            log, rules=audit_rules, lang=state.lang, progress=lambda m: step(t(m)), quality=quality, profile=stages
+        )
         outputs = result.write(out_dir, lang=state.lang)
     _print_mapping(log)
     _print_summary(log)
-    _print_findings(result.findings)
+    _print_findings(result.findings, outputs.html_path)
+    if stages.enabled:
+        _print_profile(stages)
     return outputs
+
+
+def _print_profile(stages: StageProfile) -> None:
+    """One row per stage of the audit: seconds and peak memory (``--profile``)."""
+    table = Table(title=t("profile_title"), title_justify="left")
+    table.add_column(t("profile_stage"))
+    table.add_column(t("profile_seconds"), justify="right")
+    table.add_column(t("profile_peak"), justify="right")
+    for s in stages.stages:
+        name = "  " * s.depth + s.name.rsplit("/", 1)[-1]
+        table.add_row(name if s.depth else f"[bold]{name}[/]", f"{s.seconds:.2f}", _num(round(s.peak_rss_mb)))
+    out.print(table)
 
 
 def _open_dataset(inputs: list[Path], *, engine: str, spark_master: str, step):  # type: ignore[no-untyped-def]
@@ -323,7 +353,12 @@ def _open_dataset(inputs: list[Path], *, engine: str, spark_master: str, step): 
     return open_event_dataset(inputs[0])
 
 
-def _print_findings(findings: Sequence[Finding]) -> None:
+#: Findings the terminal table shows; the rest are counted under it, with the file that holds them all.
+FINDINGS_SHOWN = 15
+
+
+def _print_findings(findings: Sequence[Finding], where: Path | str | None = None) -> None:
+    """The findings table (the first :data:`FINDINGS_SHOWN`, most severe first) and how many it left out."""
     if not findings:
         return
     table = Table(title=t("findings_title"), title_justify="left")
@@ -331,10 +366,21 @@ def _print_findings(findings: Sequence[Finding]) -> None:
     table.add_column(t("kind"))
     table.add_column(t("title"))
     colour = {"high": "red", "medium": "yellow", "low": "green"}
-    for f in findings[:15]:
+    for f in findings[:FINDINGS_SHOWN]:
         sev = report_text(f"severity.{f.severity}", state.lang)
         table.add_row(f"[{colour.get(f.severity, 'white')}]{sev}[/]", kind_info(f.kind).label(state.lang), f.title)
     out.print(table)
+    if len(findings) > FINDINGS_SHOWN:
+        out.print(
+            t(
+                "findings_left_out",
+                shown=FINDINGS_SHOWN,
+                total=len(findings),
+                left=len(findings) - FINDINGS_SHOWN,
+                where=where if where is not None else "audit.json",
+            ),
+            highlight=False,
+        )
 
 
 @app.command()
@@ -359,7 +405,7 @@ def demo(
         started = time.perf_counter()
         with step_progress(console, total=DEMO_STEPS, enabled=console.is_terminal) as step:
             result = run_demo(out_dir, lang=state.lang, tobe=tobe, progress=step, on_output=written)
-        _print_findings(list(result.findings))
+        _print_findings(list(result.findings), out_dir / "bitrix24" / "report.html")
         table = Table(title=dt("summary.title", state.lang), title_justify="left")
         for key in ("summary.what", "summary.path", "summary.found", "summary.seconds"):
             table.add_column(dt(key, state.lang), justify="right" if key == "summary.seconds" else "left", overflow="fold")

@@ -15,6 +15,10 @@ CLI: dict[str, dict[str, str]] = {
     "step": {"en": "{step}", "ru": "{step}"},
     "done": {"en": "Done.", "ru": "Готово."},
     "written": {"en": "Audit written: {json} and {html}", "ru": "Аудит записан: {json} и {html}"},
+    "profile_title": {"en": "Profile: time and peak memory per stage", "ru": "Профиль: время и пик памяти по этапам"},
+    "profile_stage": {"en": "Stage", "ru": "Этап"},
+    "profile_seconds": {"en": "Seconds", "ru": "Секунды"},
+    "profile_peak": {"en": "Peak RSS, MB", "ru": "Пик RSS, МБ"},
     "bad_engine": {
         "en": "unknown engine {engine!r}: use --engine duckdb or --engine spark",
         "ru": "неизвестный движок {engine!r}: укажите --engine duckdb или --engine spark",
@@ -46,6 +50,10 @@ CLI: dict[str, dict[str, str]] = {
     "severity": {"en": "Severity", "ru": "Важность"},
     "kind": {"en": "Kind", "ru": "Тип"},
     "title": {"en": "Title", "ru": "Описание"},
+    "findings_left_out": {
+        "en": "The table shows the {shown} most severe of {total} findings; the other {left} are in {where}",
+        "ru": "В таблице {shown} самых важных из {total} выявленных проблем; остальные ({left}) — в {where}",
+    },
     "info_encoding": {"en": "encoding", "ru": "кодировка"},
     "info_delimiter": {"en": "delimiter", "ru": "разделитель"},
     "info_timestamp_format": {"en": "date format", "ru": "формат даты"},

@@ -2,8 +2,10 @@
 
 The algorithm follows Leemans, Fahland and van der Aalst, *Discovering Block-Structured Process
 Models from Event Logs* (2013) and *... Containing Infrequent Behaviour* (2014). It works on the
-variants ``{activity tuple: count}`` of a log, never on its events: splitting a log into sub-logs
-merges equal sub-traces, so the cost grows with the number of variants and activities.
+variants of a log, never on its events, held columnar (:class:`crmflow.discovery.sublog.SubLog`:
+the activity codes of every variant in one array, their counts in another) so that each
+directly-follows graph and each split along a cut is a few vectorised passes; the cost grows with
+the events of the variants, not of the log.
 
 At each step, on the directly-follows graph (DFG) of the current sub-log:
 
@@ -29,75 +31,23 @@ With ``noise_threshold=0`` the discovered model replays every trace of the log.
 
 from __future__ import annotations
 
-import bisect
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Union
 
 from crmflow.conformance.petrinet import PetriNet
 from crmflow.discovery.process_tree import ProcessTree, to_petri_net
+from crmflow.discovery.sublog import Dfg, Groups, SubLog
 from crmflow.errors import CrmflowError
 from crmflow.mining.variants import VariantTable, get_variants
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmflow.store.store import EventLog
 
-Trace = tuple[str, ...]
-Log = dict[Trace, int]
-Groups = list[frozenset[str]]
 LogLike = Union["EventLog", "VariantTable", Mapping[Sequence[str], int]]
 
 
 class DiscoveryError(CrmflowError):
     """Process discovery cannot run as asked (an empty log, a noise threshold out of range…)."""
-
-
-@dataclass(frozen=True)
-class _Dfg:
-    """The directly-follows graph of a sub-log, with start and end activity counts."""
-
-    edges: dict[tuple[str, str], int]
-    start: dict[str, int]
-    end: dict[str, int]
-    activities: frozenset[str]
-
-    @classmethod
-    def of(cls, log: Log) -> _Dfg:
-        edges: Counter[tuple[str, str]] = Counter()
-        start: Counter[str] = Counter()
-        end: Counter[str] = Counter()
-        acts: set[str] = set()
-        for trace, n in log.items():
-            if not trace:
-                continue
-            start[trace[0]] += n
-            end[trace[-1]] += n
-            acts.update(trace)
-            for pair in zip(trace, trace[1:], strict=False):
-                edges[pair] += n
-        return cls(dict(edges), dict(start), dict(end), frozenset(acts))
-
-    def filtered(self, noise: float) -> _Dfg:
-        """IMf: keep only edges above ``noise`` × the strongest outgoing edge of their source.
-
-        Ending a trace counts as an outgoing edge (to the end of the process), so an activity that
-        mostly ends cases keeps only its strong successors. Start activities are filtered against
-        the most frequent start activity; end activities are kept.
-        """
-        strongest: dict[str, int] = defaultdict(int, self.end)
-        for (a, _), n in self.edges.items():
-            strongest[a] = max(strongest[a], n)
-        edges = {e: n for e, n in self.edges.items() if n > noise * strongest[e[0]]}
-        top = max(self.start.values(), default=0)
-        start = {a: n for a, n in self.start.items() if n >= noise * top}
-        return _Dfg(edges, start, dict(self.end), self.activities)
-
-    def successors(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {a: set() for a in self.activities}
-        for a, b in self.edges:
-            out[a].add(b)
-        return out
 
 
 # -- cut detection ------------------------------------------------------------------------------
@@ -123,7 +73,7 @@ def _components(nodes: Iterable[str], links: Iterable[tuple[str, str]]) -> Group
     return [frozenset(g) for g in groups.values()]
 
 
-def _xor_cut(dfg: _Dfg) -> Groups | None:
+def _xor_cut(dfg: Dfg) -> Groups | None:
     groups = _components(dfg.activities, dfg.edges)
     return groups if len(groups) > 1 else None
 
@@ -169,7 +119,7 @@ def _sccs(nodes: list[str], succ: Mapping[str, set[str]]) -> list[list[str]]:
     return out
 
 
-def _sequence_cut(dfg: _Dfg) -> Groups | None:
+def _sequence_cut(dfg: Dfg) -> Groups | None:
     """SCCs merged while pairwise unreachable; the merged groups are totally ordered."""
     succ = dfg.successors()
     comps = _sccs(sorted(dfg.activities), succ)
@@ -195,7 +145,7 @@ def _sequence_cut(dfg: _Dfg) -> Groups | None:
     return _strict([frozenset(a for i in g for a in comps[int(i)]) for g in order], dfg)
 
 
-def _strict(groups: Groups, dfg: _Dfg) -> Groups | None:
+def _strict(groups: Groups, dfg: Dfg) -> Groups | None:
     """Leemans' strict sequence cut: a group that can be skipped absorbs its tightly bound neighbours.
 
     When group ``p`` can be skipped (an edge jumps over it, a later group starts a trace or an
@@ -238,7 +188,7 @@ def _strict(groups: Groups, dfg: _Dfg) -> Groups | None:
     return out if len(out) > 1 else None
 
 
-def _parallel_cut(dfg: _Dfg) -> Groups | None:
+def _parallel_cut(dfg: Dfg) -> Groups | None:
     """Components of the negated DFG; every group must hold a start and an end activity."""
     acts = sorted(dfg.activities)
     e = dfg.edges
@@ -253,7 +203,7 @@ def _parallel_cut(dfg: _Dfg) -> Groups | None:
     return good if len(good) > 1 else None
 
 
-def _loop_cut(dfg: _Dfg) -> Groups | None:
+def _loop_cut(dfg: Dfg) -> Groups | None:
     """Body: start and end activities and what links them; redo parts: the remaining components."""
     start, end = set(dfg.start), set(dfg.end)
     body = start | end
@@ -275,7 +225,7 @@ def _loop_cut(dfg: _Dfg) -> Groups | None:
     return [frozenset(body), *redo]
 
 
-def _fits_redo(c: frozenset[str], dfg: _Dfg, start: set[str], end: set[str], body: set[str]) -> bool:
+def _fits_redo(c: frozenset[str], dfg: Dfg, start: set[str], end: set[str], body: set[str]) -> bool:
     """Can component ``c`` be a redo part: entered from every end activity, leaving to every start one?"""
     for a, b in dfg.edges:
         if a in c and b not in c:
@@ -291,100 +241,17 @@ def _fits_redo(c: frozenset[str], dfg: _Dfg, start: set[str], end: set[str], bod
     return any((x, s) in dfg.edges for x in c for s in start) and any((e, x) in dfg.edges for e in end for x in c)
 
 
-# -- splitting a log along a cut ---------------------------------------------------------------
-
-
-def _add(log: Log, trace: Trace, n: int) -> None:
-    log[trace] = log.get(trace, 0) + n
-
-
-def _split_xor(log: Log, groups: Groups) -> list[Log]:
-    subs: list[Log] = [{} for _ in groups]
-    for trace, n in log.items():
-        # the group holding most of the trace's events (all of them, unless IMf filtered the cut)
-        i = max(range(len(groups)), key=lambda j: (sum(a in groups[j] for a in trace), -j))
-        _add(subs[i], tuple(a for a in trace if a in groups[i]), n)
-    return subs
-
-
-def _split_sequence(log: Log, groups: Groups) -> list[Log]:
-    where = {a: i for i, g in enumerate(groups) for a in g}
-    subs: list[Log] = [{} for _ in groups]
-    for trace, n in log.items():
-        kept = _longest_monotone(tuple(where[a] for a in trace))
-        for i in range(len(groups)):
-            _add(subs[i], tuple(a for a, k in zip(trace, kept, strict=True) if k and where[a] == i), n)
-    return subs
-
-
-def _longest_monotone(seq: tuple[int, ...]) -> list[bool]:
-    """Mark a longest subsequence with non-decreasing group numbers (the events a sequence cut keeps)."""
-    if all(x <= y for x, y in zip(seq, seq[1:], strict=False)):
-        return [True] * len(seq)
-    # tails[L] = smallest last value of a non-decreasing subsequence of length L+1 (patience sorting)
-    tails: list[int] = []
-    tail_idx: list[int] = []
-    prev = [-1] * len(seq)
-    for i, x in enumerate(seq):
-        pos = bisect.bisect_right(tails, x)
-        prev[i] = tail_idx[pos - 1] if pos else -1
-        if pos == len(tails):
-            tails.append(x)
-            tail_idx.append(i)
-        else:
-            tails[pos], tail_idx[pos] = x, i
-    keep = [False] * len(seq)
-    i = tail_idx[-1]
-    while i >= 0:
-        keep[i] = True
-        i = prev[i]
-    return keep
-
-
-def _split_parallel(log: Log, groups: Groups) -> list[Log]:
-    subs: list[Log] = [{} for _ in groups]
-    for trace, n in log.items():
-        for i, g in enumerate(groups):
-            _add(subs[i], tuple(a for a in trace if a in g), n)
-    return subs
-
-
-def _split_loop(log: Log, groups: Groups) -> list[Log]:
-    """Cut each trace into runs; body runs go to the do-log, the others to their redo-log.
-
-    A trace that starts or ends in a redo part, or passes between two redo parts directly
-    (possible only when IMf filtered the cut), gets an empty body run there.
-    """
-    where = {a: i for i, g in enumerate(groups) for a in g}
-    subs: list[Log] = [{} for _ in groups]
-    for trace, n in log.items():
-        runs: list[tuple[int, list[str]]] = []
-        for a in trace:
-            g = where[a]
-            if runs and runs[-1][0] == g:
-                runs[-1][1].append(a)
-            else:
-                if g != 0 and (not runs or runs[-1][0] != 0):
-                    runs.append((0, []))
-                runs.append((g, [a]))
-        if not runs or runs[-1][0] != 0:
-            runs.append((0, []))
-        for g, run in runs:
-            _add(subs[g], tuple(run), n)
-    return subs
-
-
 # -- the miner ----------------------------------------------------------------------------------
 
-_CUTS: tuple[tuple[str, Callable[[_Dfg], Groups | None], Callable[[Log, Groups], list[Log]]], ...] = (
-    ("xor", _xor_cut, _split_xor),
-    ("sequence", _sequence_cut, _split_sequence),
-    ("parallel", _parallel_cut, _split_parallel),
-    ("loop", _loop_cut, _split_loop),
+_CUTS: tuple[tuple[str, Callable[[Dfg], Groups | None], Callable[[SubLog, Groups], list[SubLog]]], ...] = (
+    ("xor", _xor_cut, SubLog.split_xor),
+    ("sequence", _sequence_cut, SubLog.split_sequence),
+    ("parallel", _parallel_cut, SubLog.split_parallel),
+    ("loop", _loop_cut, SubLog.split_loop),
 )
 
 
-def _find_cut(dfg: _Dfg) -> tuple[str, Groups, Callable[[Log, Groups], list[Log]]] | None:
+def _find_cut(dfg: Dfg) -> tuple[str, Groups, Callable[[SubLog, Groups], list[SubLog]]] | None:
     for op, detect, split in _CUTS:
         groups = detect(dfg)
         if groups is not None:
@@ -396,20 +263,20 @@ class _Miner:
     def __init__(self, noise: float) -> None:
         self.noise = noise
 
-    def mine(self, log: Log) -> ProcessTree:
-        total = sum(log.values())
-        empty = log.get((), 0)
+    def mine(self, log: SubLog) -> ProcessTree:
+        total = log.total
+        empty = log.empty
         if empty == total:
             return ProcessTree.tau()
         if empty:
-            rest = {t: n for t, n in log.items() if t}
+            rest = log.nonempty()
             if empty < self.noise * total:  # IMf: too few empty traces to model
                 return self.mine(rest)
             return ProcessTree.xor(ProcessTree.tau(), self.mine(rest))
-        dfg = _Dfg.of(log)
+        dfg = log.dfg()
         if len(dfg.activities) == 1:
             (a,) = dfg.activities
-            if all(len(t) == 1 for t in log):
+            if bool((log.lengths == 1).all()):
                 return ProcessTree.leaf(a)
             return ProcessTree.loop(ProcessTree.leaf(a), ProcessTree.tau())
         cut = _find_cut(dfg)
@@ -427,84 +294,31 @@ class _Miner:
             return ProcessTree.loop(children[0], redo)
         return {"xor": ProcessTree.xor, "sequence": ProcessTree.sequence, "parallel": ProcessTree.parallel}[op](*children)
 
-    def _fall_through(self, log: Log, dfg: _Dfg) -> ProcessTree:
+    def _fall_through(self, log: SubLog, dfg: Dfg) -> ProcessTree:
         acts = sorted(dfg.activities)
         # activity once per trace: it runs in parallel with everything else
-        for a in acts:
-            if all(t.count(a) == 1 for t in log):
-                return ProcessTree.parallel(ProcessTree.leaf(a), self.mine(_project(log, dfg.activities - {a})))
+        once = log.once_in_every_trace()
+        if once:
+            a = once[0]
+            return ProcessTree.parallel(ProcessTree.leaf(a), self.mine(log.project(dfg.activities - {a})))
         # activity concurrent: leaving one activity out reveals a cut of the rest
-        for a, without in _dfgs_without_each(log, dfg):
-            if _find_cut(without) is not None:
-                rest = _project(log, dfg.activities - {a})
-                return ProcessTree.parallel(self.mine(_project(log, frozenset({a}))), self.mine(rest))
-        start, end = set(dfg.start), set(dfg.end)
-        strict = _split_at(log, lambda t, i: t[i - 1] in end and t[i] in start)
+        for a in acts:
+            rest = log.project(dfg.activities - {a})
+            if _find_cut(rest.dfg()) is not None:
+                return ProcessTree.parallel(self.mine(log.project(frozenset({a}))), self.mine(rest))
+        start, end = log.code_mask(set(dfg.start)), log.code_mask(set(dfg.end))
+        strict = log.split_at(lambda before, at: end[before] & start[at])
         if strict is not None:
             return ProcessTree.loop(self.mine(strict), ProcessTree.tau())
-        loose = _split_at(log, lambda t, i: t[i] in start)
+        loose = log.split_at(lambda _before, at: start[at])
         if loose is not None:
             return ProcessTree.loop(self.mine(loose), ProcessTree.tau())
         return ProcessTree.loop(ProcessTree.tau(), ProcessTree.xor(*(ProcessTree.leaf(a) for a in acts)))
 
 
-def _dfgs_without_each(log: Log, dfg: _Dfg) -> Iterator[tuple[str, _Dfg]]:
-    """For each activity ``a`` (sorted), the DFG of the log with ``a`` left out, from one pass.
-
-    Leaving out a run of ``a`` between ``x`` and ``y`` removes the edges into and out of ``a``
-    and adds the edge ``x -> y``; a run at the start of a trace makes ``y`` a start activity,
-    a run at its end makes ``x`` an end activity.
-    """
-    bridges: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
-    starts: dict[str, Counter[str]] = defaultdict(Counter)
-    ends: dict[str, Counter[str]] = defaultdict(Counter)
-    for trace, n in log.items():
-        i, m = 0, len(trace)
-        while i < m:
-            a, j = trace[i], i + 1
-            while j < m and trace[j] == a:
-                j += 1
-            if i > 0 and j < m:
-                bridges[a][trace[i - 1], trace[j]] += n
-            elif i == 0 and j < m:
-                starts[a][trace[j]] += n
-            elif i > 0 and j == m:
-                ends[a][trace[i - 1]] += n
-            i = j
-    for a in sorted(dfg.activities):
-        edges = Counter({e: k for e, k in dfg.edges.items() if a not in e})
-        edges.update(bridges[a])
-        start = Counter({b: k for b, k in dfg.start.items() if b != a})
-        start.update(starts[a])
-        end = Counter({b: k for b, k in dfg.end.items() if b != a})
-        end.update(ends[a])
-        yield a, _Dfg(dict(edges), dict(start), dict(end), dfg.activities - {a})
-
-
-def _project(log: Log, keep: frozenset[str]) -> Log:
-    out: Log = {}
-    for trace, n in log.items():
-        _add(out, tuple(a for a in trace if a in keep), n)
-    return out
-
-
-def _split_at(log: Log, cut_before: Callable[[Trace, int], bool]) -> Log | None:
-    """Split every trace before each position ``i`` where ``cut_before(trace, i)``; None if none does."""
-    out: Log = {}
-    split = False
-    for trace, n in log.items():
-        last = 0
-        for i in range(1, len(trace)):
-            if cut_before(trace, i):
-                _add(out, trace[last:i], n)
-                last, split = i, True
-        _add(out, trace[last:], n)
-    return out if split else None
-
-
-def _as_variants(log_or_variants: LogLike) -> Log:
+def _as_sublog(log_or_variants: LogLike) -> SubLog:
     if isinstance(log_or_variants, Mapping):
-        out: Log = {}
+        out: dict[tuple[str, ...], int] = {}
         for trace, n in log_or_variants.items():
             if isinstance(trace, str):
                 raise DiscoveryError(
@@ -513,12 +327,11 @@ def _as_variants(log_or_variants: LogLike) -> Log:
             if int(n) < 0:
                 raise DiscoveryError(f"variant {tuple(trace)!r} has a negative count ({n})")
             if n:
-                _add(out, tuple(str(a) for a in trace), int(n))
-        return out
-    counts = getattr(log_or_variants, "counts", None)
-    if callable(counts):  # a VariantTable
-        return dict(counts())
-    return get_variants(log_or_variants).counts()  # type: ignore[arg-type]
+                key = tuple(str(a) for a in trace)
+                out[key] = out.get(key, 0) + int(n)
+        return SubLog.from_counts(out)
+    table = log_or_variants if isinstance(log_or_variants, VariantTable) else get_variants(log_or_variants)
+    return SubLog.from_arrow(table.table["activities"], table.table["count"], table.names)
 
 
 def discover_process_tree(log_or_variants: LogLike, *, noise_threshold: float = 0.0) -> ProcessTree:
@@ -554,8 +367,8 @@ def discover_process_tree(log_or_variants: LogLike, *, noise_threshold: float = 
     """
     if not 0.0 <= noise_threshold < 1.0:
         raise DiscoveryError(f"noise_threshold must be in [0, 1), got {noise_threshold!r}")
-    log = _as_variants(log_or_variants)
-    if not log:
+    log = _as_sublog(log_or_variants)
+    if not len(log.weights):
         raise DiscoveryError("cannot discover a model from a log without cases; check the filters applied to it")
     return _Miner(noise_threshold).mine(log)
 

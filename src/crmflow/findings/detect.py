@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from crmflow.base.profile import StageProfile
 from crmflow.findings.bottleneck import find_bottlenecks
 from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.evidence import EvidenceTable, record_evidence
@@ -27,7 +28,8 @@ from crmflow.findings.rework import find_rework
 from crmflow.findings.rules import AuditRules
 from crmflow.findings.sla import SlaResult, measure_sla, sla_finding
 from crmflow.findings.stuck import EndActivities, find_stuck_cases, install_closing, resolve_end_activities
-from crmflow.findings.workload import find_hero, find_workload_concentration
+from crmflow.findings.tables import SharedTables
+from crmflow.findings.workload import find_hero, find_workload_concentration, work_groups
 from crmflow.i18n import check_lang, text
 from crmflow.jsonable import JsonMixin
 from crmflow.store.store import EventLog
@@ -87,7 +89,12 @@ def _ends_warning(ends: EndActivities, rules: AuditRules, lang: str) -> list[str
 
 
 def detect_findings(
-    log: EventLog, rules: AuditRules | None = None, *, lang: str = "en", evidence: bool = False
+    log: EventLog,
+    rules: AuditRules | None = None,
+    *,
+    lang: str = "en",
+    evidence: bool = False,
+    profile: StageProfile | None = None,
 ) -> FindingsReport:
     """Measure every As-Is check of the rules over ``log``.
 
@@ -102,6 +109,8 @@ def detect_findings(
     evidence
         Also write every case behind every finding into the store
         (:func:`crmflow.findings.evidence.record_evidence`; ``FindingsReport.evidence``).
+    profile
+        Where each family of checks records its time and peak memory (:mod:`crmflow.base.profile`).
 
     Returns
     -------
@@ -110,41 +119,53 @@ def detect_findings(
     """
     lang = check_lang(lang)
     rules = rules or AuditRules()
-    warnings = check_rules(log, rules, lang=lang)
-    ends = resolve_end_activities(log, rules)
-    warnings += _ends_warning(ends, rules, lang)
-
-    closing = install_closing(log, rules, ends)
+    stage = (profile or StageProfile.disabled()).stage
+    with stage("closing"):
+        warnings = check_rules(log, rules, lang=lang)
+        ends = resolve_end_activities(log, rules)
+        warnings += _ends_warning(ends, rules, lang)
+        closing = install_closing(log, rules, ends)
     findings: list[Finding] = []
     sla: list[SlaResult] = []
     calendar: CalendarTable | None = None
+    tables = SharedTables(log.store)  # the checks' per-case tables, read again by the evidence
     try:
         if closing.events_after:
             words = {"events": closing.events_after, "cases": closing.cases_after, "other": closing.other_events}
             warnings.append(text(MESSAGES, "warn.after_closing", lang, **words))
         # waiting, rework and ping-pong: the process (after closing, only repeats of its own steps)
-        process = closing.process_log()
-        findings += find_bottlenecks(process, rules, lang=lang)
-        findings += find_rework(process, rules, lang=lang)
-        findings += find_ping_pong(process, rules, lang=lang)
+        with stage("process"):
+            process = closing.process_log()
+        with stage("bottleneck"):
+            findings += find_bottlenecks(process, rules, lang=lang)
+        with stage("rework"):
+            findings += find_rework(process, rules, lang=lang, tables=tables)
+        with stage("ping_pong"):
+            findings += find_ping_pong(process, rules, lang=lang, tables=tables)
         # work is work, before or after closing
-        findings += find_workload_concentration(log, rules, lang=lang)
-        findings += find_hero(log, rules, lang=lang)
-        findings += find_stuck_cases(log, rules, lang=lang, ends=ends, closing=closing)
-        if any(r.time == "working" for r in rules.sla):
-            calendar = rules.calendar.install_for(log.store, log.name)
-        for rule in rules.sla:
-            result = measure_sla(log, rule, calendar, closing)
-            sla.append(result)
-            f = sla_finding(result, lang=lang)
-            if f is not None:
-                findings.append(f)
-        funnel, funnel_findings = measure_funnel(log, rules, lang=lang, closing=closing)
+        with stage("workload"):
+            groups = work_groups(log, rules.system_resources)
+            findings += find_workload_concentration(log, rules, lang=lang, groups=groups)
+            findings += find_hero(log, rules, lang=lang, groups=groups)
+        with stage("stuck"):
+            findings += find_stuck_cases(log, rules, lang=lang, ends=ends, closing=closing, tables=tables)
+        with stage("sla"):
+            if any(r.time == "working" for r in rules.sla):
+                calendar = rules.calendar.install_for(log.store, log.name)
+            for rule in rules.sla:
+                result = measure_sla(log, rule, calendar, closing, tables)
+                sla.append(result)
+                f = sla_finding(result, lang=lang)
+                if f is not None:
+                    findings.append(f)
+        with stage("funnel"):
+            funnel, funnel_findings = measure_funnel(log, rules, lang=lang, closing=closing, tables=tables)
         findings += funnel_findings
         findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], -f.evidence.case_count, f.kind, f.key))
         full: EvidenceTable | None = None
         if evidence:
-            full = record_evidence(log, findings, rules, closing=closing, calendar=calendar)
+            with stage("evidence"):
+                full = record_evidence(log, findings, rules, closing=closing, calendar=calendar, tables=tables)
             findings = [
                 replace(
                     f,
@@ -153,6 +174,7 @@ def detect_findings(
                 for no, f in enumerate(findings, start=1)
             ]
     finally:
+        tables.drop()
         if calendar is not None:
             calendar.drop(log.store)
         closing.drop()

@@ -16,7 +16,7 @@ kind                         measure             value / count                  
 ``bottleneck``               ``max_wait_s``      longest wait there / times it occurs  —
 ``rework`` (repeat)          ``executions``      executions / extra executions         —
 ``rework`` (stage return)    ``returns``         returns / returns                     who did the earlier stage
-``ping_pong``                ``bounces``         bounces / bounces                     activities of the hand-overs
+``ping_pong``                ``bounces``         bounces / bounces                     the pairs (``A ↔ B``) of the case
 ``workload_concentration``   ``person_share``    the person's share of the activity    the person
                                                  in the case / their events
 ``workload_hero``            ``person_share``    the person's share of the case's      their most frequent activity
@@ -36,11 +36,16 @@ from typing import Any
 
 from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.closing import Closing
+from crmflow.findings.funnel import funnel_cases
 from crmflow.findings.model import Finding
+from crmflow.findings.ping_pong import bounces
+from crmflow.findings.rework import stage_returns
 from crmflow.findings.rules import AuditRules
+from crmflow.findings.sla import sla_cases
+from crmflow.findings.stuck import open_cases
+from crmflow.findings.tables import SharedTables
 from crmflow.jsonable import JsonMixin
 from crmflow.store import evidence_queries as eq
-from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog, EventStore
 
 #: The file the complete evidence is exported to, next to ``audit.json``.
@@ -66,86 +71,50 @@ def evidence_table_name(log: EventLog) -> str:
     return f"fe_{log.name}"[:63]
 
 
-class _Temps:
-    """Temporary tables shared by the findings of one kind (one ping-pong table per level, …)."""
-
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
-        self.made: dict[tuple[str, str], str] = {}
-
-    def get(self, key: tuple[str, str], sql: Any, params: dict[str, Any] | None = None) -> str:
-        """The table for ``key``, created by ``sql(name)`` with ``params`` the first time."""
-        if key not in self.made:
-            name = self.store.new_name("ev" + key[0][:6])
-            self.store.sql(sql(name), params)
-            self.made[key] = name
-        return self.made[key]
-
-    def drop(self) -> None:
-        for name in self.made.values():
-            self.store.sql(fq.drop_table(name))
-        self.made.clear()
-
-
-def _select(
+def _plan(
     f: Finding,
     log: EventLog,
     process: EventLog,
     closing: Closing,
     rules: AuditRules,
     calendar: CalendarTable | None,
-    temps: _Temps,
-) -> tuple[str, str, dict[str, Any]] | None:
-    """(measure, SELECT, parameters) of one finding's full list."""
+    tables: SharedTables,
+) -> tuple[str, str, dict[str, Any], bool] | None:
+    """(measure, SELECT, the finding's parameters, batched) of one finding's full list.
+
+    A batched SELECT takes its parameters as lists (one element per finding of the family) and reads
+    the log once for all of them; the others read a check's own table (:mod:`crmflow.findings.tables`).
+    """
     m = f.metrics
     if f.kind == "bottleneck":
-        if m.get("source") is not None:
-            return "max_wait_s", eq.transition_wait_rows(process.name), {"src": m["source"], "dst": m["target"]}
-        return "max_wait_s", eq.activity_wait_rows(process.name), {"dst": m["target"]}
+        return "max_wait_s", eq.wait_rows(process.name), {"src": m.get("source"), "dst": m["target"]}, True
     if f.kind == "rework" and m.get("type") == "repeat":
-        return "executions", eq.repeat_rows(process.name), {"act": m["activity"]}
+        return "executions", eq.repeat_rows(process.name), {"act": m["activity"]}, True
     if f.kind == "rework" and m.get("type") == "stage_return":
-        order = {"stages": list(rules.stages)}
-        tmp = temps.get(("returns", ""), lambda n: fq.stage_returns_table(process.name, n), order)
-        return "returns", eq.stage_return_rows(tmp), {"src": m["from_stage"], "dst": m["to_stage"]}
+        tmp = stage_returns(tables, process, rules)
+        return "returns", eq.stage_return_rows(tmp), {"src": m["from_stage"], "dst": m["to_stage"]}, True
     if f.kind == "ping_pong":
-        level = str(m["level"])
-        tmp = temps.get(("pingpong", level), lambda n: fq.ping_pong_table(process.name, n, level))
-        return "bounces", eq.ping_pong_rows(tmp), {"x": m["a"], "y": m["b"]}
+        tmp = bounces(tables, process, str(m["level"]))  # one finding per level: the level's own table
+        return "bounces", eq.ping_pong_rows(tmp), {"min": max(rules.thresholds.ping_pong_min, 1)}, False
     if f.kind == "workload_concentration":
         p = {"res": m["top_resource"], "act": m["activity"], "role": m.get("role")}
-        return "person_share", eq.person_activity_rows(log.name), p
+        return "person_share", eq.person_activity_rows(log.name), p, True
     if f.kind == "workload_hero":
-        return "person_share", eq.person_rows(log.name), {"res": m["resource"]}
+        return "person_share", eq.person_rows(log.name), {"res": m["resource"]}, False
     if f.kind == "stuck_case":
-        tmp = temps.get(("stuck", ""), lambda n: fq.open_cases_table(log.name, n, closing.table))
-        return "idle_s", eq.stuck_rows(tmp), {"after": rules.stuck_after_s}
+        return "idle_s", eq.stuck_rows(open_cases(tables, log, closing)), {"after": rules.stuck_after_s}, False
     if f.kind == "sla_violation":
         rule = next((r for r in rules.sla if r.name == f.key), None)
         if rule is None:
             return None
-        if rule.time == "working" and calendar is not None:
-            duration = calendar.working_seconds_sql("from_ts", "to_ts")
-            open_duration = calendar.working_seconds_sql("from_ts", "log_end")
-        else:
-            duration = fq.elapsed_seconds("from_ts", "to_ts")
-            open_duration = fq.elapsed_seconds("from_ts", "log_end")
-        tmp = temps.get(
-            ("sla", rule.name),
-            lambda n: fq.sla_table(log.name, n, duration, open_duration, closing.table),
-            {"from": rule.from_activity, "to": rule.to_activity},
-        )
-        return "elapsed_s", eq.sla_rows(tmp), {"within": rule.within_s}
+        tmp = sla_cases(tables, log, rule, calendar, closing)
+        return "elapsed_s", eq.sla_rows(tmp), {"within": rule.within_s}, False
     if f.kind == "funnel_drop":
         stages = list(rules.stages)
         if m.get("stage") not in stages:
             return None
-        tmp = temps.get(
-            ("funnel", ""),
-            lambda n: fq.funnel_table(log.name, n, closing.table),
-            {"stages": stages, "after": rules.stuck_after_s},
-        )
-        return "idle_s", eq.funnel_rows(log.name, tmp), {"idx": stages.index(str(m["stage"]))}
+        tmp = funnel_cases(tables, log, rules, closing)
+        return "idle_s", eq.funnel_rows(log.name, tmp), {"idx": stages.index(str(m["stage"]))}, False
     return None
 
 
@@ -156,8 +125,12 @@ def record_evidence(
     *,
     closing: Closing,
     calendar: CalendarTable | None = None,
+    tables: SharedTables | None = None,
 ) -> EvidenceTable:
     """Write every case behind each of ``findings`` (in their order) into the evidence table.
+
+    The findings of one family that reads the log (all bottlenecks, all repeated activities, all
+    workload findings) are written by one statement: one pass over the events, not one per finding.
 
     Parameters
     ----------
@@ -171,6 +144,9 @@ def record_evidence(
         The installed closing events (:func:`crmflow.findings.stuck.install_closing`).
     calendar
         The installed working-time calendar, when an SLA counts working time.
+    tables
+        The checks' shared temporary tables (:mod:`crmflow.findings.tables`): the rows the checks
+        counted are read again from there instead of from the log.
 
     Returns
     -------
@@ -181,16 +157,26 @@ def record_evidence(
     table = evidence_table_name(log)
     store.sql(eq.create_table(table))
     process = closing.process_log()
-    temps = _Temps(store)
-    try:
+    meta: dict[str, list[Any]] = {"m_finding": [], "m_kind": [], "m_key": [], "m_measure": []}
+    families: dict[str, dict[str, list[Any]]] = {}
+    singles: list[tuple[str, dict[str, Any]]] = []
+    with SharedTables.scope(store, tables) as shared:
         for no, f in enumerate(findings, start=1):
-            plan = _select(f, log, process, closing, rules, calendar, temps)
+            plan = _plan(f, log, process, closing, rules, calendar, shared)
             if plan is None:
                 continue
-            measure, select, params = plan
-            store.sql(eq.insert(table, select), {**params, "finding": no, "kind": f.kind, "key": f.key, "measure": measure})
-    finally:
-        temps.drop()
+            measure, select, params, batched = plan
+            for k, v in (("m_finding", no), ("m_kind", f.kind), ("m_key", f.key), ("m_measure", measure)):
+                meta[k].append(v)
+            if not batched:
+                singles.append((select, {**params, "finding": no}))
+                continue
+            lists = families.setdefault(select, {"finding": [], **{k: [] for k in params}})
+            lists["finding"].append(no)
+            for k, v in params.items():
+                lists[k].append(v)
+        for select, values in [*families.items(), *singles]:
+            store.sql(eq.insert(table, select), {**meta, **values})
     per = {int(r["finding"]): int(r["n"]) for r in store.rows(eq.counts(table))}
     return EvidenceTable(table=table, rows=sum(per.values()), per_finding=per)
 
@@ -221,12 +207,17 @@ def evidence_sheet_rows(
     >>> p = Path(tempfile.mkdtemp()) / "findings.csv"
     >>> _ = p.write_text("finding,kind,key,case_id,measure,value,count,detail\\n1,stuck_case,stuck,c1,idle_s,90.0,,A\\n")
     >>> evidence_sheet_rows(p, lang="ru")[1:]
-    (((1, 'stuck_case', 'stuck', 'c1', 'idle_s', 90.0, None, 'A'),), 1)
+    (((1, 'Зависшие случаи', 'Зависшие случаи', 'c1', 'Время с последнего события, с', 90.0, None, 'A'),), 1)
     """
     import csv
 
+    from crmflow.findings.kinds import kind_label
     from crmflow.findings.messages import MESSAGES
     from crmflow.i18n import text
+
+    def words(prefix: str, value: str) -> str:
+        key = f"evidence.{prefix}.{value}"
+        return text(MESSAGES, key, lang) if key in MESSAGES else value
 
     header = tuple(text(MESSAGES, f"evidence.col.{c}", lang) for c in COLUMNS)
     rows: list[tuple[str | int | float | None, ...]] = []
@@ -242,16 +233,27 @@ def evidence_sheet_rows(
             rows.append(
                 (
                     int(no),
-                    kind,
-                    key,
+                    kind_label(kind, lang),
+                    _subject(kind, key, lang),
                     case_id,
-                    measure,
+                    words("measure", measure),
                     float(value) if value else None,
                     int(count) if count else None,
-                    detail or None,
+                    words("detail", detail) if detail else None,
                 )
             )
     return header, tuple(rows), total
+
+
+def _subject(kind: str, key: str, lang: str) -> str:
+    """A finding's key as the sheet shows it: ``A → B``, ``X ↔ Y``; a key that only names the kind, by the kind."""
+    from crmflow.findings.kinds import kind_label
+
+    if key == "stuck":
+        return kind_label(kind, lang)
+    if kind == "ping_pong" and ": " in key:
+        key = key.split(": ", 1)[1]
+    return key.replace(" <-> ", " ↔ ").replace(" -> ", " → ").removeprefix("-> ").strip()
 
 
 def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:

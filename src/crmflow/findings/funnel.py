@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crmflow.findings.closing import Closing
-from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
-from crmflow.i18n import text
+from crmflow.findings.tables import SharedTables
+from crmflow.findings.wording import worded
 from crmflow.jsonable import JsonMixin
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
@@ -53,12 +53,25 @@ def _severity(drop: float) -> Severity:
     return "high" if drop >= 0.5 else "medium" if drop >= 0.2 else "low"
 
 
+def funnel_cases(tables: SharedTables, log: EventLog, rules: AuditRules, closing: Closing) -> str:
+    """The table of each case's furthest stage (:func:`crmflow.store.finding_queries.funnel_table`)."""
+    params = {"stages": list(rules.stages), "after": rules.stuck_after_s}
+    key = ("funnel", log.name, closing.table, str(rules.stuck_after_s), *rules.stages)
+    return tables.get(key, lambda n: fq.funnel_table(log.name, n, closing.table), params)
+
+
 def measure_funnel(
-    log: EventLog, rules: AuditRules, *, lang: str = "en", closing: Closing | None = None
+    log: EventLog,
+    rules: AuditRules,
+    *,
+    lang: str = "en",
+    closing: Closing | None = None,
+    tables: SharedTables | None = None,
 ) -> tuple[FunnelResult | None, list[Finding]]:
     """The funnel over ``rules.stages`` and the finding for its biggest drop.
 
-    ``closing`` are the installed closing events (installed here from ``rules`` when None).
+    ``closing`` are the installed closing events (installed here from ``rules`` when None);
+    ``tables`` the audit's shared temporary tables (the per-case stages are kept there for the evidence).
 
     Returns
     -------
@@ -74,9 +87,9 @@ def measure_funnel(
         from crmflow.findings.stuck import install_closing
 
         closing = install_closing(log, rules)
-    tmp = store.new_name("fn")
+    shared = tables if tables is not None else SharedTables(store)
     try:
-        store.sql(fq.funnel_table(log.name, tmp, closing.table), {"stages": stages, "after": rules.stuck_after_s})
+        tmp = funnel_cases(shared, log, rules, closing)
         counts = store.rows(fq.funnel_counts(tmp))
         stopped = {int(r["reached"]): int(r["cases"]) for r in counts}
         still = {int(r["reached"]): int(r["open"]) for r in counts}
@@ -103,27 +116,18 @@ def measure_funnel(
         k = -max(drops)[1]
         ids = [r["case_id"] for r in store.rows(fq.funnel_cases(tmp), {"idx": k, "limit": EVIDENCE_LIMIT})]
     finally:
-        store.sql(fq.drop_table(tmp))
+        if tables is None:
+            shared.drop()
         if own:
             closing.drop()
     here, nxt = result.stages[k], result.stages[k + 1]
     lost = here.lost_here - here.open_here
     drop = lost / here.cases
-    words = {
-        "stage": here.stage,
-        "next": nxt.stage,
-        "lost": lost,
-        "open": here.open_here,
-        "rate": fmt_share(drop, lang),
-        "reached": here.cases,
-        "converted": nxt.cases,
-        "conversion": fmt_share(nxt.cases / here.cases, lang),
-    }
     finding = Finding(
         kind="funnel_drop",
         key=f"{here.stage} -> {nxt.stage}",
-        title=text(MESSAGES, "funnel.title", lang, **words),
-        description=text(MESSAGES, "funnel.description", lang, **words),
+        title="",
+        description="",
         severity=_severity(drop),
         metrics={
             "stage": here.stage,
@@ -137,4 +141,4 @@ def measure_funnel(
         },
         evidence=Evidence(case_ids=tuple(ids), case_count=lost, activities=(here.stage, nxt.stage)),
     )
-    return result, [finding]
+    return result, [worded(finding, lang)]

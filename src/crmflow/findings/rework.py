@@ -17,15 +17,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
-from crmflow.i18n import text
+from crmflow.findings.tables import SharedTables
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
 
-def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en", tables: SharedTables | None = None) -> list[Finding]:
     """Repeated activities and (with declared stages) returns to earlier stages.
 
     Parameters
@@ -36,6 +36,8 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[F
         Audit rules; ``stages``, ``thresholds.rework_top`` and ``thresholds.rework_min_share`` apply.
     lang
         Language of titles and descriptions.
+    tables
+        The audit's shared temporary tables (the stage returns are kept there for the evidence).
 
     Returns
     -------
@@ -45,10 +47,10 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[F
     n_cases = log.n_cases
     if n_cases == 0 or rules.thresholds.rework_top == 0:
         return []
-    return _repeats(log, rules, n_cases, lang) + _stage_returns(log, rules, n_cases, lang)
+    return [worded(f, lang) for f in _repeats(log, rules, n_cases) + _stage_returns(log, rules, n_cases, tables)]
 
 
-def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[Finding]:
+def _repeats(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
     store, t = log.store, rules.thresholds
     top = [
         r for r in store.rows(fq.repeats_summary(log.name), {"top": t.rework_top}) if r["cases"] / n_cases >= t.rework_min_share
@@ -70,19 +72,12 @@ def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[
     for r in top:
         a = r["activity"]
         share_of_with = r["cases"] / r["cases_with"]
-        words = {
-            "activity": a,
-            "cases": r["cases"],
-            "extra": r["extra"],
-            "max": r["max_executions"],
-            "share": fmt_share(share_of_with, lang),
-        }
         out.append(
             Finding(
                 kind="rework",
                 key=a,
-                title=text(MESSAGES, "rework.repeat.title", lang, **words),
-                description=text(MESSAGES, "rework.repeat.description", lang, **words),
+                title="",
+                description="",
                 severity=grade(r["cases"] / n_cases),
                 metrics={
                     "type": "repeat",
@@ -106,13 +101,18 @@ def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[
     return out
 
 
-def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[Finding]:
+def stage_returns(tables: SharedTables, log: EventLog, rules: AuditRules) -> str:
+    """The table of every return to an earlier stage in ``log`` (:func:`crmflow.store.finding_queries.stage_returns_table`)."""
+    order = {"stages": list(rules.stages)}
+    return tables.get(("returns", log.name, *rules.stages), lambda n: fq.stage_returns_table(log.name, n), order)
+
+
+def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, shared: SharedTables | None) -> list[Finding]:
     if len(rules.stages) < 2:
         return []
     store, t = log.store, rules.thresholds
-    tmp = store.new_name("sr")
-    store.sql(fq.stage_returns_table(log.name, tmp), {"stages": list(rules.stages)})
-    try:
+    with SharedTables.scope(store, shared) as tables:
+        tmp = stage_returns(tables, log, rules)
         top = [
             r
             for r in store.rows(fq.stage_returns_summary(tmp), {"top": t.rework_top})
@@ -127,18 +127,15 @@ def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, lang: str) ->
         people: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in store.rows(fq.stage_returns_resources(tmp), {**params, "limit": 5}):
             people[(r["src"], r["dst"])].append(r["resource"])
-    finally:
-        store.sql(fq.drop_table(tmp))
     out = []
     for r in top:
         key = (r["from_stage"], r["to_stage"])
-        words = {"source": key[0], "target": key[1], "cases": r["cases"], "returns": r["returns"]}
         out.append(
             Finding(
                 kind="rework",
                 key=f"{key[0]} -> {key[1]}",
-                title=text(MESSAGES, "rework.stage_return.title", lang, **words),
-                description=text(MESSAGES, "rework.stage_return.description", lang, **words),
+                title="",
+                description="",
                 severity=grade(r["cases"] / n_cases),
                 metrics={
                     "type": "stage_return",

@@ -22,10 +22,10 @@ from typing import Any
 
 from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.closing import Closing
-from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import SlaRule, TimeBasis, grade
-from crmflow.i18n import text
+from crmflow.findings.tables import SharedTables
+from crmflow.findings.wording import worded
 from crmflow.jsonable import JsonMixin
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
@@ -88,7 +88,31 @@ class SlaResult(JsonMixin):
         return d
 
 
-def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = None, closing: Closing | None = None) -> SlaResult:
+def sla_cases(tables: SharedTables, log: EventLog, rule: SlaRule, calendar: CalendarTable | None, closing: Closing | None) -> str:
+    """The table of every case's clock for ``rule`` (:func:`crmflow.store.finding_queries.sla_table`)."""
+    if rule.time == "working":
+        if calendar is None:
+            raise ValueError(f"SLA rule {rule.name!r} counts working time: pass an installed calendar")
+        duration = calendar.working_seconds_sql("from_ts", "to_ts")
+        open_duration = calendar.working_seconds_sql("from_ts", "log_end")
+    else:
+        duration = fq.elapsed_seconds("from_ts", "to_ts")
+        open_duration = fq.elapsed_seconds("from_ts", "log_end")
+    closed = closing.table if closing else None
+    return tables.get(
+        ("sla", log.name, rule.name, rule.from_activity, rule.to_activity, duration, str(closed)),
+        lambda n: fq.sla_table(log.name, n, duration, open_duration, closed),
+        {"from": rule.from_activity, "to": rule.to_activity},
+    )
+
+
+def measure_sla(
+    log: EventLog,
+    rule: SlaRule,
+    calendar: CalendarTable | None = None,
+    closing: Closing | None = None,
+    tables: SharedTables | None = None,
+) -> SlaResult:
     """Measure one SLA rule.
 
     Parameters
@@ -101,27 +125,15 @@ def measure_sla(log: EventLog, rule: SlaRule, calendar: CalendarTable | None = N
         The installed working-time calendar; required when ``rule.time == "working"``.
     closing
         The installed closing events; without them every case without a ``to`` runs to the log's end.
+    tables
+        The audit's shared temporary tables (the per-case clocks are kept there for the evidence).
     """
     store = log.store
-    if rule.time == "working":
-        if calendar is None:
-            raise ValueError(f"SLA rule {rule.name!r} counts working time: pass an installed calendar")
-        duration = calendar.working_seconds_sql("from_ts", "to_ts")
-        open_duration = calendar.working_seconds_sql("from_ts", "log_end")
-    else:
-        duration = fq.elapsed_seconds("from_ts", "to_ts")
-        open_duration = fq.elapsed_seconds("from_ts", "log_end")
-    tmp = store.new_name("sla")
-    store.sql(
-        fq.sla_table(log.name, tmp, duration, open_duration, closing.table if closing else None),
-        {"from": rule.from_activity, "to": rule.to_activity},
-    )
     edges = [f * rule.within_s for f in EDGE_FACTORS]
-    try:
+    with SharedTables.scope(store, tables) as shared:
+        tmp = sla_cases(shared, log, rule, calendar, closing)
         s = store.rows(fq.sla_summary(tmp, edges), {"within": rule.within_s})[0]
         worst = store.rows(fq.sla_violations(tmp), {"within": rule.within_s, "limit": EVIDENCE_LIMIT})
-    finally:
-        store.sql(fq.drop_table(tmp))
     violations = int(s["late"]) + int(s["open_breaches"])
     checked = int(s["checked"])
     return SlaResult(
@@ -163,25 +175,11 @@ def sla_finding(result: SlaResult, *, lang: str = "en") -> Finding | None:
     if not result.violations:
         return None
     rate = result.violations / result.cases_checked
-    words = {
-        "name": result.name,
-        "violations": result.violations,
-        "checked": result.cases_checked,
-        "rate": fmt_share(rate, lang),
-        "source": result.from_activity,
-        "target": result.to_activity,
-        "within": fmt_duration(result.within_s, lang),
-        "basis": text(MESSAGES, f"sla.basis.{result.time}", lang),
-        "late": result.late,
-        "open": result.open_breaches,
-        "median": fmt_duration(result.median_s, lang),
-        "p90": fmt_duration(result.p90_s, lang),
-    }
-    return Finding(
+    finding = Finding(
         kind="sla_violation",
         key=result.name,
-        title=text(MESSAGES, "sla.title", lang, **words),
-        description=text(MESSAGES, "sla.description", lang, **words),
+        title="",
+        description="",
         severity=grade(rate),
         metrics={
             "rule": result.name,
@@ -207,3 +205,4 @@ def sla_finding(result: SlaResult, *, lang: str = "en") -> Finding | None:
             rows=tuple(w.to_dict() for w in result.worst[:10]),
         ),
     )
+    return worded(finding, lang)

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crmflow.findings.closing import Closing
-from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
-from crmflow.i18n import text
+from crmflow.findings.tables import SharedTables
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store import queries as q
 from crmflow.store.store import EventLog
@@ -51,6 +51,11 @@ def install_closing(log: EventLog, rules: AuditRules, ends: EndActivities | None
     return Closing.install(log, first=first, last=ends.activities if ends.inferred else ())
 
 
+def open_cases(tables: SharedTables, log: EventLog, closing: Closing) -> str:
+    """The table of the cases of ``log`` without a closing event (:func:`crmflow.store.finding_queries.open_cases_table`)."""
+    return tables.get(("open", log.name, closing.table), lambda n: fq.open_cases_table(log.name, n, closing.table))
+
+
 def find_stuck_cases(
     log: EventLog,
     rules: AuditRules,
@@ -58,6 +63,7 @@ def find_stuck_cases(
     lang: str = "en",
     ends: EndActivities | None = None,
     closing: Closing | None = None,
+    tables: SharedTables | None = None,
 ) -> list[Finding]:
     """Open cases idle for longer than ``rules.stuck_after_s`` before the log's end.
 
@@ -73,6 +79,8 @@ def find_stuck_cases(
         Pre-resolved end activities (default: :func:`resolve_end_activities`).
     closing
         The installed closing events (default: installed here from ``rules`` and ``ends``).
+    tables
+        The audit's shared temporary tables (the open cases are kept there for the evidence).
 
     Returns
     -------
@@ -86,60 +94,50 @@ def find_stuck_cases(
     own = closing is None
     closing = closing or install_closing(log, rules, ends)
     store = log.store
-    tmp = store.new_name("st")
     p = {"after": rules.stuck_after_s}
     try:
-        store.sql(fq.open_cases_table(log.name, tmp, closing.table))
-        s = store.rows(fq.stuck_summary(tmp), p)[0]
-        if not s["stuck"]:
-            return []
-        by_act = store.rows(fq.stuck_by_activity(tmp), {**p, "limit": 20})
-        by_res = store.rows(fq.stuck_by_resource(tmp), {**p, "limit": 5})
-        ids = [r["case_id"] for r in store.rows(fq.stuck_cases(tmp), {**p, "limit": EVIDENCE_LIMIT})]
+        with SharedTables.scope(store, tables) as shared:
+            tmp = open_cases(shared, log, closing)
+            s = store.rows(fq.stuck_summary(tmp), p)[0]
+            if not s["stuck"]:
+                return []
+            by_act = store.rows(fq.stuck_by_activity(tmp), {**p, "limit": 20})
+            by_res = store.rows(fq.stuck_by_resource(tmp), {**p, "limit": 5})
+            ids = [r["case_id"] for r in store.rows(fq.stuck_cases(tmp), {**p, "limit": EVIDENCE_LIMIT})]
     finally:
-        store.sql(fq.drop_table(tmp))
         if own:
             closing.drop()
     n_cases = log.n_cases
-    words = {
-        "count": s["stuck"],
-        "after": fmt_duration(rules.stuck_after_s, lang),
-        "share": fmt_share(s["stuck"] / s["open_cases"], lang),
-        "median": fmt_duration(s["median_idle_s"], lang),
-        "max": fmt_duration(s["max_idle_s"], lang),
-        "activity": by_act[0]["last_activity"],
-    }
-    return [
-        Finding(
-            kind="stuck_case",
-            key="stuck",
-            title=text(MESSAGES, "stuck.title", lang, **words),
-            description=text(MESSAGES, "stuck.description", lang, **words),
-            severity=grade(s["stuck"] / n_cases),
-            metrics={
-                "stuck_cases": int(s["stuck"]),
-                "open_cases": int(s["open_cases"]),
-                "cases": n_cases,
-                "share_of_cases": s["stuck"] / n_cases,
-                "share_of_open": s["stuck"] / s["open_cases"],
-                "closed_cases": closing.closed_cases,
-                "cases_continuing_after_closing": closing.cases_after,
-                "stuck_after_s": rules.stuck_after_s,
-                "mean_idle_s": s["mean_idle_s"],
-                "median_idle_s": s["median_idle_s"],
-                "p90_idle_s": s["p90_idle_s"],
-                "max_idle_s": s["max_idle_s"],
-                "median_age_s": s["median_age_s"],
-            },
-            evidence=Evidence(
-                case_ids=tuple(ids),
-                case_count=int(s["stuck"]),
-                resources=tuple(r["resource"] for r in by_res),
-                activities=tuple(r["last_activity"] for r in by_act),
-                rows=tuple(
-                    {"last_activity": r["last_activity"], "cases": int(r["cases"]), "median_idle_s": r["median_idle_s"]}
-                    for r in by_act
-                ),
+    stuck = Finding(
+        kind="stuck_case",
+        key="stuck",
+        title="",
+        description="",
+        severity=grade(s["stuck"] / n_cases),
+        metrics={
+            "stuck_cases": int(s["stuck"]),
+            "open_cases": int(s["open_cases"]),
+            "cases": n_cases,
+            "share_of_cases": s["stuck"] / n_cases,
+            "share_of_open": s["stuck"] / s["open_cases"],
+            "closed_cases": closing.closed_cases,
+            "cases_continuing_after_closing": closing.cases_after,
+            "stuck_after_s": rules.stuck_after_s,
+            "mean_idle_s": s["mean_idle_s"],
+            "median_idle_s": s["median_idle_s"],
+            "p90_idle_s": s["p90_idle_s"],
+            "max_idle_s": s["max_idle_s"],
+            "median_age_s": s["median_age_s"],
+        },
+        evidence=Evidence(
+            case_ids=tuple(ids),
+            case_count=int(s["stuck"]),
+            resources=tuple(r["resource"] for r in by_res),
+            activities=tuple(r["last_activity"] for r in by_act),
+            rows=tuple(
+                {"last_activity": r["last_activity"], "cases": int(r["cases"]), "median_idle_s": r["median_idle_s"]}
+                for r in by_act
             ),
-        )
-    ]
+        ),
+    )
+    return [worded(stuck, lang)]

@@ -42,10 +42,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
@@ -109,7 +108,12 @@ class WorkGroup:
         return tuple((p, n) for p, n in self.people if n >= cut)
 
 
-def _groups(log: EventLog, system: tuple[str, ...] = ()) -> list[WorkGroup]:
+def work_groups(log: EventLog, system: tuple[str, ...] = ()) -> list[WorkGroup]:
+    """The work groups of ``log`` (per activity, and role): who did how much, without ``system`` resources.
+
+    One query over the events; :func:`find_workload_concentration` and :func:`find_hero` take the
+    result (``groups=``) so that an audit counts the work once.
+    """
     rows = log.store.rows(fq.workload_counts(log.name), {"system": list(system)})
     by: dict[tuple[str, str | None], list[tuple[str, int]]] = defaultdict(list)
     for r in rows:
@@ -137,7 +141,9 @@ def _severity(ratio: float, share: float, case_share: float) -> Severity:
     return "low"
 
 
-def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+def find_workload_concentration(
+    log: EventLog, rules: AuditRules, *, lang: str = "en", groups: Sequence[WorkGroup] | None = None
+) -> list[Finding]:
     """Work (per activity, per role) that one person does well above their fair share of.
 
     Parameters
@@ -149,6 +155,8 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
         and ``workload_occasional`` apply.
     lang
         Language of titles and descriptions.
+    groups
+        The log's :func:`work_groups` under these rules' ``system_resources`` (counted here when None).
 
     Returns
     -------
@@ -157,7 +165,7 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
         activity is done by several roles), the most above the fair share first.
     """
     t = rules.thresholds
-    groups = _groups(log, rules.system_resources)
+    groups = work_groups(log, rules.system_resources) if groups is None else groups
     flagged = []
     for g in groups:
         if g.events < t.workload_min_events:
@@ -197,23 +205,12 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
         share, fair = top_n / g.events, 1 / len(regular)
         key = g.key
         reg_counts = [n for _, n in regular]
-        words = {
-            "activity": key,
-            "share": fmt_share(share, lang),
-            "fair": fmt_share(fair, lang),
-            "ratio": f"{ratio:.1f}".replace(".", ",") if lang == "ru" else f"{ratio:.1f}",
-            "resource": top,
-            "bus": bus_factor([n for _, n in g.people]),
-            "events": g.events,
-            "resources": len(g.people),
-            "regular": len(regular),
-        }
         out.append(
             Finding(
                 kind="workload_concentration",
                 key=key,
-                title=text(MESSAGES, "workload.title", lang, **words),
-                description=text(MESSAGES, "workload.description", lang, **words),
+                title="",
+                description="",
                 severity=_severity(ratio, share, with_act.get((g.activity, g.role), 0) / n_cases),
                 metrics={
                     "activity": g.activity,
@@ -250,7 +247,7 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
                 ),
             )
         )
-    return out
+    return [worded(f, lang) for f in out]
 
 
 @dataclass(frozen=True)
@@ -284,8 +281,20 @@ def person_loads(groups: Sequence[WorkGroup], occasional: float) -> list[PersonL
     return loads
 
 
-def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+def _person_roles(groups: Sequence[WorkGroup]) -> list[tuple[str, str, int]]:
+    """Events per (person, role) with a role, by person, most events first (then by role)."""
+    n: dict[tuple[str, str], int] = defaultdict(int)
+    for g in groups:
+        if g.role is not None:
+            for person, k in g.people:
+                n[(person, g.role)] += k
+    return sorted(((p, r, k) for (p, r), k in n.items()), key=lambda x: (x[0], -x[2], x[1]))
+
+
+def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en", groups: Sequence[WorkGroup] | None = None) -> list[Finding]:
     """The process-level hero: the largest share of all work among those far above their fair load.
+
+    ``groups``: as for :func:`find_workload_concentration`.
 
     Returns
     -------
@@ -293,7 +302,7 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
         One ``workload_hero`` finding keyed by the person, or none.
     """
     t = rules.thresholds
-    groups = _groups(log, rules.system_resources)
+    groups = work_groups(log, rules.system_resources) if groups is None else groups
     loads = person_loads(groups, t.workload_occasional)
     total = sum(x.events for x in loads)
     if not loads or total < t.hero_min_events:
@@ -303,15 +312,15 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
         return []
     hero = candidates[0]  # loads are sorted by events, most first
     store = log.store
-    role_rows = store.rows(fq.person_role_counts(log.name), {"system": list(rules.system_resources)})
+    role_rows = _person_roles(groups)
     role_of: dict[str, str] = {}
-    for r in role_rows:  # ordered by person, events desc: the first role is the person's main one
-        role_of.setdefault(r["resource"], r["role"])
+    for person, r, _ in role_rows:  # ordered by person, events desc: the first role is the person's main one
+        role_of.setdefault(person, r)
     role = role_of.get(hero.person)
     role_share = role_fair = None
     role_people = 0
     if role is not None:
-        in_role = [(r["resource"], int(r["n"])) for r in role_rows if r["role"] == role]
+        in_role = [(person, n) for person, r, n in role_rows if r == role]
         role_total = sum(n for _, n in in_role)
         cut = t.workload_occasional * role_total / max(len(in_role), 1)
         role_people = sum(1 for _, n in in_role if n >= cut)
@@ -322,63 +331,40 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
     fair_share = hero.fair_load / total
     ratio = hero.ratio
     top_acts = [a for a, _, _ in hero.activities[:5]]
-    words = {
-        "resource": hero.person,
-        "share": fmt_share(share, lang),
-        "fair": fmt_share(fair_share, lang),
-        "ratio": f"{ratio:.1f}".replace(".", ",") if lang == "ru" else f"{ratio:.1f}",
-        "events": hero.events,
-        "total": total,
-        "people": len(loads),
-        "activities": ", ".join((f"“{a}”" if lang == "en" else f"«{a}»") for a in top_acts[:3]),
-    }
-    description = text(MESSAGES, "hero.description", lang, **words)
-    if role is not None and role_share is not None and role_fair is not None:
-        description += " " + text(
-            MESSAGES,
-            "hero.role",
-            lang,
-            role=role,
-            resource=hero.person,
-            share=fmt_share(role_share, lang),
-            fair=fmt_share(role_fair, lang),
-            people=role_people,
-        )
-    return [
-        Finding(
-            kind="workload_hero",
-            key=hero.person,
-            title=text(MESSAGES, "hero.title", lang, **words),
-            description=description,
-            severity="high" if ratio >= 2.0 else "medium",
-            metrics={
-                "resource": hero.person,
-                "role": role,
-                "events": hero.events,
-                "events_total": total,
-                "people": len(loads),
-                "share_of_all_work": share,
-                "fair_share_of_all_work": fair_share,
-                "share_to_fair": ratio,
-                "role_share": role_share,
-                "role_fair_share": role_fair,
-                "role_people": role_people or None,
-                "gini": gini([x.events for x in loads]),
-                "hhi": hhi([x.events / total for x in loads]),
-                "bus_factor": bus_factor([x.events for x in loads]),
-                "cases_worked": int(c[0]["cases"]) if c else 0,
-            },
-            evidence=Evidence(
-                case_ids=tuple(r["case_id"] for r in c),
-                case_count=int(c[0]["cases"]) if c else 0,
-                resources=(hero.person,),
-                activities=tuple(top_acts),
-                rows=tuple(
-                    {"activity": a, "events": n, "share": n / g_events, "fair_share": f}
-                    for a, n, f, g_events in (
-                        (a, n, f, next(g.events for g in groups if g.key == a)) for a, n, f in hero.activities[:ROWS_LIMIT]
-                    )
-                ),
+    hero_finding = Finding(
+        kind="workload_hero",
+        key=hero.person,
+        title="",
+        description="",
+        severity="high" if ratio >= 2.0 else "medium",
+        metrics={
+            "resource": hero.person,
+            "role": role,
+            "events": hero.events,
+            "events_total": total,
+            "people": len(loads),
+            "share_of_all_work": share,
+            "fair_share_of_all_work": fair_share,
+            "share_to_fair": ratio,
+            "role_share": role_share,
+            "role_fair_share": role_fair,
+            "role_people": role_people or None,
+            "gini": gini([x.events for x in loads]),
+            "hhi": hhi([x.events / total for x in loads]),
+            "bus_factor": bus_factor([x.events for x in loads]),
+            "cases_worked": int(c[0]["cases"]) if c else 0,
+        },
+        evidence=Evidence(
+            case_ids=tuple(r["case_id"] for r in c),
+            case_count=int(c[0]["cases"]) if c else 0,
+            resources=(hero.person,),
+            activities=tuple(top_acts),
+            rows=tuple(
+                {"activity": a, "events": n, "share": n / g_events, "fair_share": f}
+                for a, n, f, g_events in (
+                    (a, n, f, next(g.events for g in groups if g.key == a)) for a, n, f in hero.activities[:ROWS_LIMIT]
+                )
             ),
-        )
-    ]
+        ),
+    )
+    return [worded(hero_finding, lang)]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from crmflow.errors import InputError, UnsafeInputError
-from crmflow.ingest.ocel_json import InvalidJsonError, parts_from_json_stream
+from crmflow.ingest.ocel_json import InvalidJsonError, parts_from_json_stream, size_note
 from crmflow.ingest.ocel_parts import OcelParts
 from crmflow.ingest.ocel_sqlite import parts_from_sqlite
 from crmflow.ingest.ocel_xml import parts_from_xml
@@ -313,6 +313,8 @@ def read_ocel_raw(
     if progress:
         progress(f"{label}: reading OCEL 2.0")
     if stem_suffix in JSON_SUFFIXES:
+        if progress and (note := size_note(p.stat().st_size, label)):
+            progress(note)  # before the long read: how long, and the faster layout
         parts, fmt = parts_from_json(p, label, store, max_bytes=max_json_bytes), "ocel-json"
     elif stem_suffix in SQLITE_SUFFIXES:
         parts, fmt = parts_from_sqlite(p, label), "ocel-sqlite"

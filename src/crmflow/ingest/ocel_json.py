@@ -1,10 +1,11 @@
 """The OCEL 2.0 JSON layout, streamed: memory holds Arrow columns, never the document.
 
-``objectTypes``, ``eventTypes``, ``objects`` and ``events`` are read with ijson's C parser; each
-object or event is built alone, its values appended to column buffers that are turned into
-Arrow batches every :data:`BATCH` rows. A 255 MB file thus needs about as much memory
-as its columns (Python's :mod:`json` held the whole document: 6.6 GB). Nesting deeper than
-:data:`MAX_DEPTH` is refused before any item is built (no OCEL log nests like that).
+``objectTypes``, ``eventTypes``, ``objects`` and ``events`` are read item by item: the text is
+decoded in chunks and each item parsed by the C decoder of :mod:`json` (:class:`_Text`), its
+values appended to column buffers that are turned into Arrow batches every :data:`BATCH` rows.
+A 255 MB file thus needs about as much memory as its columns (Python's :mod:`json` held the
+whole document: 6.6 GB). Nesting deeper than :data:`MAX_DEPTH` is refused before any item is
+built (no OCEL log nests like that), and so is one item larger than :data:`MAX_ITEM`.
 
 >>> import tempfile, pathlib
 >>> doc = b'{"objectTypes": [{"name": "order", "attributes": []}], "eventTypes": [], ' \\
@@ -19,10 +20,13 @@ as its columns (Python's :mod:`json` held the whole document: 6.6 GB). Nesting d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import codecs
+import json
+import re
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-import ijson
+import numpy as np
 import pyarrow as pa
 
 from crmflow.errors import InputError, UnsafeInputError
@@ -45,6 +49,12 @@ def _need(obj: Any, key: str, where: str, label: str, kind: type | tuple[type, .
     return obj[key]
 
 
+def _list(value: Any, where: str, label: str) -> list[Any]:
+    if type(value) is not list:
+        raise InputError(f"{label}: {where} is not a list (expected the OCEL 2.0 JSON layout)")
+    return value  # type: ignore[no-any-return]
+
+
 class _Columns:
     """Named text/integer columns, flushed to Arrow every :data:`BATCH` rows."""
 
@@ -54,18 +64,14 @@ class _Columns:
         self.batches: list[pa.Table] = []
 
     def cols(self) -> tuple[list[Any], ...]:
-        """The column buffers, to append to directly (then :meth:`check`)."""
+        """The column buffers, to append to directly; they stay the same lists (flushing empties them)."""
         return tuple(self.rows.values())
-
-    def check(self) -> None:
-        """Flush when the buffers hold :data:`BATCH` rows."""
-        if len(next(iter(self.rows.values()))) >= BATCH:
-            self.flush()
 
     def flush(self) -> None:
         if next(iter(self.rows.values())):
             self.batches.append(pa.table({n: pa.array(v, self.types[n]) for n, v in self.rows.items()}))
-            self.rows = {n: [] for n in self.rows}
+            for v in self.rows.values():
+                v.clear()  # in place: the buffers handed out by cols() stay valid
 
     def table(self) -> pa.Table:
         self.flush()
@@ -86,6 +92,9 @@ class _Log:
         self.values = _Columns(("oid", "name", "value", "time"))
         self.o2o = _Columns(("source", "target", "qualifier"))
         self.counts = dict.fromkeys(_SECTIONS, 0)
+        # the column buffers, bound once (flushing empties them in place)
+        self.ev_cols, self.at_cols, self.rel_cols = self.ev.cols(), self.at.cols(), self.rel.cols()
+        self.obj_cols, self.values_cols, self.o2o_cols = self.objs.cols(), self.values.cols(), self.o2o.cols()
 
     def item(self, section: str, obj: Any) -> None:
         i = self.counts[section]
@@ -99,53 +108,64 @@ class _Log:
                 if section == "eventTypes":
                     self.types.setdefault(attrs[-1][0], set()).add(t)
         elif section == "events":
-            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not isinstance(obj.get("type"), str):
+            if type(obj) is not dict or type(obj.get("id")) is not str or type(obj.get("type")) is not str:
                 _need(obj, "id", f"events[{i}]", label)
                 _need(obj, "type", f"events[{i}]", label)
-            e_ord, e_id, e_type, e_time = self.ev.cols()
+            e_ord, e_id, e_type, e_time = self.ev_cols
             e_ord.append(i)
             e_id.append(obj["id"])
             e_type.append(obj["type"])
-            e_time.append(_text(obj.get("time")))
-            a_ord, a_name, a_value = self.at.cols()
-            for a in obj.get("attributes") or ():
-                name = a.get("name") if isinstance(a, dict) else None
-                if not isinstance(name, str):
-                    _need(a, "name", f"events[{i}].attributes", label)
-                a_ord.append(i)
-                a_name.append(name)
-                a_value.append(_text(a.get("value")))
-            r_ord, r_k, r_oid, r_q = self.rel.cols()
-            for k, r in enumerate(obj.get("relationships") or ()):
-                oid = r.get("objectId") if isinstance(r, dict) else None
-                if not isinstance(oid, str):
-                    _need(r, "objectId", f"events[{i}].relationships[{k}]", label)
-                r_ord.append(i)
-                r_k.append(k)
-                r_oid.append(oid)
-                r_q.append(_text(r.get("qualifier")))
-            self.ev.check()
-            self.at.check()
-            self.rel.check()
+            t = obj.get("time")
+            e_time.append(t if type(t) is str else _text(t))
+            attributes = obj.get("attributes")
+            if attributes:
+                _list(attributes, f"events[{i}].attributes", label)
+                a_ord, a_name, a_value = self.at_cols
+                for a in attributes:
+                    name = a.get("name") if type(a) is dict else None
+                    if type(name) is not str:
+                        _need(a, "name", f"events[{i}].attributes", label)
+                    a_ord.append(i)
+                    a_name.append(name)
+                    v = a.get("value")
+                    a_value.append(v if type(v) is str else _text(v))
+            relationships = obj.get("relationships")
+            if relationships:
+                _list(relationships, f"events[{i}].relationships", label)
+                r_ord, r_k, r_oid, r_q = self.rel_cols
+                for k, r in enumerate(relationships):
+                    oid = r.get("objectId") if type(r) is dict else None
+                    if type(oid) is not str:
+                        _need(r, "objectId", f"events[{i}].relationships[{k}]", label)
+                    r_ord.append(i)
+                    r_k.append(k)
+                    r_oid.append(oid)
+                    q = r.get("qualifier")
+                    r_q.append(q if type(q) is str else _text(q))
+            if len(e_ord) >= BATCH:
+                self.ev.flush()
+                self.at.flush()
+                self.rel.flush()
         else:
             oid = _need(obj, "id", f"objects[{i}]", label)
-            o_id, o_type = self.objs.cols()
+            o_id, o_type = self.obj_cols
             o_id.append(oid)
             o_type.append(_need(obj, "type", f"objects[{i}]", label))
-            v_oid, v_name, v_value, v_time = self.values.cols()
-            for j, a in enumerate(obj.get("attributes") or ()):
+            v_oid, v_name, v_value, v_time = self.values_cols
+            for j, a in enumerate(_list(obj.get("attributes") or [], f"objects[{i}].attributes", label)):
                 v_oid.append(oid)
                 v_name.append(_need(a, "name", f"objects[{i}].attributes[{j}]", label))
                 v_value.append(_text(a.get("value")))
                 v_time.append(_text(a.get("time")))
-            s_src, s_tgt, s_q = self.o2o.cols()
-            for k, r in enumerate(obj.get("relationships") or ()):
+            s_src, s_tgt, s_q = self.o2o_cols
+            for k, r in enumerate(_list(obj.get("relationships") or [], f"objects[{i}].relationships", label)):
                 s_src.append(oid)
                 s_tgt.append(_need(r, "objectId", f"objects[{i}].relationships[{k}]", label))
                 s_q.append(_text(r.get("qualifier")))
-            self.objs.check()
-            self.values.check()
-            self.o2o.check()
+            if len(o_id) >= BATCH:
+                self.objs.flush()
+                self.values.flush()
+                self.o2o.flush()
 
     def parts(self) -> OcelParts:
         return OcelParts(
@@ -161,120 +181,253 @@ class _Log:
         )
 
 
-_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_BRACKET_STEP = np.zeros(256, dtype=np.int8)
+_BRACKET_STEP[[ord("["), ord("{")]] = 1
+_BRACKET_STEP[[ord("]"), ord("}")]] = -1
 
 
 def _screen_nesting(opener: Callable[[], IO[bytes]], label: str) -> None:
-    """Refuse nesting deeper than :data:`MAX_DEPTH` before any item is built (bytes operations only).
+    """Refuse nesting deeper than :data:`MAX_DEPTH` before any item is built (array operations only).
 
-    Escapes are dropped, the text between quotes is cut out, the brackets kept; matched pairs are
-    then removed level by level: a document that still has pairs after :data:`MAX_DEPTH` rounds,
-    or leaves more than that many brackets open, nests too deeply.
+    Per chunk: the quotes not escaped by an odd run of backslashes delimit the strings; the
+    brackets outside them step the depth up and down; its running maximum must stay within
+    :data:`MAX_DEPTH`. A run of backslashes at the end of a chunk is carried to the next one.
     """
     inside = False  # whether the chunk starts inside a string
-    carry = pending = b""
+    depth = 0
+    pending = b""
     too_deep = UnsafeInputError(f"{label}: the JSON is nested too deeply to be an OCEL 2.0 log")
     with opener() as fh:
-        while chunk := fh.read(8 * 1024 * 1024):
+        while chunk := fh.read(4 * 1024 * 1024):
             data = pending + chunk
             cut = len(data.rstrip(b"\\"))  # an escape is never cut in two
             data, pending = data[:cut], data[cut:]
-            parts = data.replace(b"\\\\", b"").replace(b'\\"', b"").split(b'"')
-            outside = parts[1::2] if inside else parts[0::2]
-            if len(parts) % 2 == 0:
-                inside = not inside
-            brackets = carry + b"".join(outside).translate(None, _NOT_BRACKETS)
-            for _ in range(MAX_DEPTH):
-                reduced = brackets.replace(b"[]", b"").replace(b"{}", b"")
-                if len(reduced) == len(brackets):
-                    break
-                brackets = reduced
-            else:
-                if b"[]" in brackets or b"{}" in brackets:
-                    raise too_deep
-            if len(brackets) > MAX_DEPTH:
+            a = np.frombuffer(data, dtype=np.uint8)
+            quotes = np.flatnonzero(a == 34)
+            if len(quotes):
+                slash = a == 92
+                if slash.any():  # a quote after an odd run of backslashes is escaped
+                    not_slash = np.where(slash, -1, np.arange(len(a), dtype=np.int32))
+                    last = np.maximum.accumulate(not_slash)
+                    before = quotes - 1
+                    run = np.where(before >= 0, before - last[np.maximum(before, 0)], 0)
+                    run[before < 0] = 0
+                    quotes = quotes[run % 2 == 0]
+            mark = np.zeros(len(a), dtype=np.int8)
+            mark[quotes] = 1
+            in_string = (np.cumsum(mark, dtype=np.int32) + inside) % 2 == 1  # a quote itself counts as inside
+            in_string[quotes] = True
+            steps = _BRACKET_STEP[a]
+            steps[in_string] = 0
+            level = np.cumsum(steps, dtype=np.int32) + depth
+            if len(level) and int(level.max()) > MAX_DEPTH:
                 raise too_deep
-            carry = brackets
+            depth = int(level[-1]) if len(level) else depth
+            inside = bool((len(quotes) + inside) % 2)
 
 
-def _header(opener: Callable[[], IO[bytes]], log: _Log) -> set[str]:
-    """Read the type declarations and say which top-level lists the document has.
+#: What the reader gets through on one core, MB/s (docs/benchmarks.md, issue 18): for the early note.
+MB_PER_SECOND = 8.0
+#: From this size on, a progress note says how long the read will take and what is faster.
+SLOW_BYTES = 32 * 2**20
 
-    A Python-level pass that stops as soon as the declarations are read and the big lists have
-    started (declarations come first in every writer crmflow knows; if not, the pass goes on).
+
+def size_note(size: int, label: str) -> str | None:
+    """The early note for a large JSON log (None below :data:`SLOW_BYTES`).
+
+    >>> size_note(255 * 2**20, "big.jsonocel").split("; ")[0]
+    'big.jsonocel: 255 MB of OCEL 2.0 JSON is read item by item, about 32 s of one core'
     """
+    if size < SLOW_BYTES:
+        return None
+    mb = size / 2**20
+    return (
+        f"{label}: {mb:,.0f} MB of OCEL 2.0 JSON is read item by item, about {mb / MB_PER_SECOND:,.0f} s of one core; "
+        "the OCEL 2.0 SQLite or XML layout of the same log reads faster"
+    )
+
+
+#: Characters decoded at a time; an item may span chunks (it is then decoded again, whole).
+CHUNK = 4 * 1024 * 1024
+#: Largest single item (object, event, declaration or other value) accepted, in characters.
+MAX_ITEM = 64 * 1024 * 1024
+_WS = re.compile(r"[ \t\n\r]*")
+#: A JSON error at most this many characters before the end of the text read may be the cut of a chunk.
+_CUT = 8
+
+
+class _NotJsonNumber(ValueError):
+    """NaN or Infinity (Python's decoder accepts them, JSON does not)."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJsonNumber(f"{name} is not a JSON number")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+class _Text:
+    """The document decoded in chunks of :data:`CHUNK` characters, read from left to right.
+
+    Each value is parsed by the C decoder of :mod:`json` (``raw_decode``) from the current
+    position; one cut by the end of a chunk is parsed again once the next chunk is read. Memory
+    holds a chunk and the item being read (at most :data:`MAX_ITEM` characters).
+    """
+
+    def __init__(self, fh: IO[bytes], label: str) -> None:
+        self.fh, self.label = fh, label
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.buf, self.pos, self.done, self.offset = "", 0, False, 0
+        if self.next_char() == "\ufeff":  # a byte order mark (Windows tools write one)
+            self.pos += 1
+
+    def more(self) -> bool:
+        """Read the next chunk; False at the end of the document."""
+        if self.done:
+            return False
+        data = self.fh.read(CHUNK)
+        text = self.decoder.decode(data, final=not data)
+        self.done = not data
+        self.offset += self.pos
+        self.buf, self.pos = self.buf[self.pos :] + text, 0
+        return bool(text) or not self.done
+
+    def next_char(self) -> str:
+        """The next character that is not white space ("" at the end), not consumed."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.more():
+                return ""
+
+    def expect(self, chars: str, where: str) -> str:
+        """Consume the next character, one of ``chars``."""
+        c = self.next_char()
+        if not c or c not in chars:
+            found = f"{c!r}" if c else "the end of the file"
+            raise InvalidJsonError(f"{self.label}: invalid JSON: expected {' or '.join(map(repr, chars))} {where}, "
+                                   f"found {found} (character {self.offset + self.pos:,})")  # fmt: skip
+        self.pos += 1
+        return c
+
+    def value(self, what: str) -> Any:
+        """Parse the JSON value that starts here."""
+        self.next_char()
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                cut = exc.pos >= len(self.buf) - _CUT or exc.msg.startswith("Unterminated string")
+                if self.done or not cut:
+                    raise InvalidJsonError(
+                        f"{self.label}: invalid JSON: {exc.msg} (character {self.offset + exc.pos:,})"
+                    ) from None
+            except _NotJsonNumber as exc:
+                raise InvalidJsonError(f"{self.label}: invalid JSON: {exc} ({what})") from None
+            except ValueError as exc:  # an integer of more than 4,300 digits
+                raise InputError(f"{self.label}: {what}: {exc}") from None
+            else:
+                if end < len(self.buf) or self.done:  # a value is whole when something follows it
+                    self.pos = end
+                    return obj
+            if len(self.buf) - self.pos > MAX_ITEM:
+                raise UnsafeInputError(
+                    f"{self.label}: {what} is larger than {MAX_ITEM // 2**20} MB of text; an OCEL 2.0 item is a few "
+                    "hundred bytes (is this an OCEL 2.0 log?)"
+                )
+            self.more()
+
+    def items(self, what: str) -> Iterator[Any]:
+        """The items of the list that starts here, one at a time."""
+        self.expect("[", what)
+        if self.next_char() == "]":
+            self.pos += 1
+            return
+        i = 0
+        while True:
+            yield self.value(f"{what}[{i}]")
+            i += 1
+            if self.expect(",]", f"after {what}[{i - 1}]") == "]":
+                return
+
+    def skip(self, what: str) -> None:
+        """Read past the value that starts here, a list or object item by item (any size, bounded memory)."""
+        c = self.next_char()
+        if c == "[":
+            for _ in self.items(what):
+                pass
+        elif c == "{":
+            for key in self.keys(what):
+                self.skip(f"{what}.{key}")
+        else:
+            self.value(what)
+
+    def keys(self, what: str) -> Iterator[str]:
+        """The keys of the object that starts here; the caller reads each key's value."""
+        self.expect("{", what)
+        if self.next_char() == "}":
+            self.pos += 1
+            return
+        while True:
+            key = self.value(f"a key of {what}")
+            if not isinstance(key, str):
+                raise InvalidJsonError(f"{self.label}: invalid JSON: a key of {what} is not a string")
+            self.expect(":", f"after the key {key!r}")
+            yield key
+            if self.expect(",}", f"after the value of {key!r}") == "}":
+                return
+
+
+def _read_document(fh: IO[bytes], log: _Log) -> None:
+    """Walk the top-level object: the four OCEL lists item by item, anything else skipped."""
     label = log.label
+    text = _Text(fh, label)
+    no_events = InputError(f"{label}: no 'events' list at the top level (expected the OCEL 2.0 JSON layout)")
+    if text.next_char() not in ("{", ""):  # a JSON value, but not an object (or not JSON: the decoder says)
+        text.value("the document")
+        raise no_events
     lists: set[str] = set()
-    section: str | None = None
-    builder: ijson.ObjectBuilder | None = None
-    with opener() as fh:
-        for prefix, event, value in ijson.parse(fh, use_float=True):
-            if prefix == "" and event == "start_array":
-                raise InputError(f"{label}: no 'events' list at the top level (expected the OCEL 2.0 JSON layout)")
-            if prefix == "" and event == "map_key":
-                if value in ("ocel:events", "ocel:global-log"):
-                    raise InputError(f"{label}: this is OCEL 1.0 JSON; crmflow reads OCEL 2.0 (convert it first)")
-                if {"eventTypes", "objectTypes"} <= lists and lists & {"objects", "events"}:
-                    break  # declarations read, a big list begun: the rest is for the item passes
-                continue
-            if prefix in _SECTIONS and section is None and builder is None:
-                if event == "start_array":
-                    lists.add(prefix)
-                    section = prefix if prefix in log.declared else None
-                elif event in ("start_map", "string", "number", "boolean", "null") and prefix == "events":
-                    raise InputError(f"{label}: no 'events' list at the top level (expected the OCEL 2.0 JSON layout)")
-                continue
-            if section is None:
-                continue
-            if builder is None:
-                if prefix == section and event == "end_array":
-                    section = None
-                    continue
-                builder = ijson.ObjectBuilder()
-            builder.event(event, value)
-            if prefix == f"{section}.item" and event not in ("map_key", "start_map", "start_array"):
-                log.item(section, builder.value)
-                builder = None
-    return lists
+    for key in text.keys("the document"):
+        if key in ("ocel:events", "ocel:global-log"):
+            raise InputError(f"{label}: this is OCEL 1.0 JSON; crmflow reads OCEL 2.0 (convert it first)")
+        if key in _SECTIONS and text.next_char() == "[":
+            lists.add(key)
+            for obj in text.items(key):
+                log.item(key, obj)
+        elif key == "events":
+            raise no_events
+        else:
+            text.skip(key)
+    if text.next_char():
+        raise InvalidJsonError(f"{label}: invalid JSON: extra data after the document (character {text.offset + text.pos:,})")
+    if "events" not in lists:
+        raise no_events
 
 
 def parts_from_json_stream(opener: Callable[[], IO[bytes]], label: str) -> OcelParts:
     """Read an OCEL 2.0 JSON document into :class:`OcelParts`; ``opener`` opens a fresh binary stream.
 
-    Three passes: the nesting screen, the declarations (stopping early), then objects and events
-    built item by item by ijson's C backend.
+    Two passes: the nesting screen (bytes only), then one pass that decodes the document in
+    chunks and builds objects, events and declarations item by item with the C decoder of
+    :mod:`json` (:class:`_Text`).
 
     Raises
     ------
     InputError
         Not JSON, OCEL 1.0, no ``events`` list, or an item without its id/type (named by index).
     UnsafeInputError
-        Nesting deeper than :data:`MAX_DEPTH`.
+        Nesting deeper than :data:`MAX_DEPTH`, or one item larger than :data:`MAX_ITEM`.
     """
     log = _Log(label)
     try:
         _screen_nesting(opener, label)
-        lists = _header(opener, log)
-        if "events" not in lists and not _has_list(opener, "events"):
-            raise InputError(f"{label}: no 'events' list at the top level (expected the OCEL 2.0 JSON layout)")
-        for section in ("objects", "events"):
-            with opener() as fh:
-                for obj in ijson.items(fh, f"{section}.item", use_float=True):
-                    log.item(section, obj)
-    except ijson.JSONError as exc:
-        raise InvalidJsonError(f"{label}: invalid JSON: {exc}") from exc
+        with opener() as fh:
+            _read_document(fh, log)
     except UnicodeDecodeError as exc:
         raise InputError(f"{label}: the JSON is not valid UTF-8 text ({exc.reason})") from exc
     return log.parts()
 
 
-def _has_list(opener: Callable[[], IO[bytes]], key: str) -> bool:
-    """Whether the top-level ``key`` holds a list (a full pass; only when the header pass stopped early)."""
-    with opener() as fh:
-        for prefix, event, _value in ijson.parse(fh):
-            if prefix == key and event == "start_array":
-                return True
-    return False
-
-
-__all__ = ["BATCH", "MAX_DEPTH", "InvalidJsonError", "parts_from_json_stream"]
+__all__ = ["BATCH", "CHUNK", "MAX_DEPTH", "MAX_ITEM", "InvalidJsonError", "parts_from_json_stream", "size_note"]

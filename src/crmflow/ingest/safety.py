@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -122,6 +122,7 @@ def decompress_to_temp(
     max_ratio: int,
     directory: str | Path | None = None,
     suffix: str = "",
+    observe: Callable[[bytes], None] | None = None,
 ) -> Path:
     """Decompress a ``.gz`` file into a new temporary file under the bomb limits.
 
@@ -136,6 +137,9 @@ def decompress_to_temp(
         Where to create the file (default: the system temporary directory).
     suffix
         File-name suffix of the temporary file (e.g. ``".xes"``).
+    observe
+        Called with every decompressed chunk, in order, as it is written (a pre-scan that needs no
+        second read of the file); the chunks are the bytes of the file only once the call returns.
     """
     fd, tmp = tempfile.mkstemp(prefix="crmflow-", suffix=suffix, dir=directory)
     try:
@@ -143,7 +147,12 @@ def decompress_to_temp(
             os.fdopen(fd, "wb") as out,
             open_decompressed(path, max_bytes=max_bytes, max_ratio=max_ratio) as src,
         ):
-            shutil.copyfileobj(src, out, _CHUNK)
+            if observe is None:
+                shutil.copyfileobj(src, out, _CHUNK)
+            else:
+                while chunk := src.read(4 * _CHUNK):
+                    observe(chunk)
+                    out.write(chunk)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -151,9 +160,16 @@ def decompress_to_temp(
 
 
 @contextmanager
-def decompressed_copy(path: str | Path, *, max_bytes: int, max_ratio: int, suffix: str = "") -> Iterator[Path]:
+def decompressed_copy(
+    path: str | Path,
+    *,
+    max_bytes: int,
+    max_ratio: int,
+    suffix: str = "",
+    observe: Callable[[bytes], None] | None = None,
+) -> Iterator[Path]:
     """Context manager around :func:`decompress_to_temp` that deletes the copy afterwards."""
-    tmp = decompress_to_temp(path, max_bytes=max_bytes, max_ratio=max_ratio, suffix=suffix)
+    tmp = decompress_to_temp(path, max_bytes=max_bytes, max_ratio=max_ratio, suffix=suffix, observe=observe)
     try:
         yield tmp
     finally:

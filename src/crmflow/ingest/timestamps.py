@@ -211,7 +211,18 @@ def parse_text_expr(col_sql: str, fmt: TimestampFormat, tz: str) -> str:
         return parsed if "%z" in fmt.strptime or "%Z" in fmt.strptime else _in_zone(parsed, tz)
     if fmt.family is None:
         return "NULL::TIMESTAMPTZ"
-    return _family_expr(x, fmt.family, tz, fmt.primary)
+    expr = _family_expr(x, fmt.family, tz, fmt.primary)
+    if fmt.family.key == "iso":
+        # The commonest shape read straight from the column: a value of 19 characters that begins and
+        # ends with a digit has nothing to trim, so neither trim() nor the CASE below runs on it.
+        c = col_sql
+        plain = (
+            f"length({c}) = 19 AND substr({c}, 1, 1) BETWEEN '0' AND '9' AND substr({c}, 19, 1) BETWEEN '0' AND '9' "
+            f"AND substr({c}, 5, 1) = '-' AND substr({c}, 8, 1) = '-' AND substr({c}, 14, 1) = ':' "
+            f"AND substr({c}, 17, 1) = ':'"
+        )
+        expr = f"CASE WHEN {plain} THEN {_in_zone(f'try_cast({c} AS TIMESTAMP)', tz)} ELSE {expr} END"
+    return expr
 
 
 _NUMERIC = (

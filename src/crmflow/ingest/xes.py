@@ -77,6 +77,49 @@ def _scalar(store: EventStore, query: str) -> Any:
 # ---------------------------------------------------------------------------- cheap pre-scan
 
 
+class XesScan:
+    """The pre-scan fed chunk by chunk: tag counts and the file's end, in one read of the bytes.
+
+    :func:`scan_xes` feeds it from a file; the ``.gz`` path feeds it from the decompression stream, so
+    a compressed log is inflated and scanned in one pass instead of being read twice.
+    """
+
+    def __init__(self) -> None:
+        self._counts = dict.fromkeys(_TAGS, 0)
+        self._first_trace = -1
+        self._overlap = b""
+        self._offset = 0  # stream offset of the current buffer's first byte
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        buf = self._overlap + chunk
+        # bytes.count runs at memory speed (a regex over the file was most of the load time).
+        # A tag cut at the chunk edge is found in the next round thanks to the overlap; tags
+        # wholly inside the overlap were counted last round, so they are subtracted.
+        for tag, pats in _TAGS.items():
+            self._counts[tag] += sum(buf.count(p) - self._overlap.count(p) for p in pats)
+        if self._first_trace < 0:
+            hits = [i for i in (buf.find(p) for p in _TAGS[b"trace"]) if i >= 0]
+            if hits:
+                self._first_trace = self._offset + min(hits)
+        self._tail = chunk[-4096:] if len(chunk) >= 4096 else (self._tail + chunk)[-4096:]
+        self._overlap = buf[-16:]
+        self._offset += len(buf) - len(self._overlap)
+
+    def result(self) -> dict[str, Any]:
+        """See :func:`scan_xes`."""
+        tail = re.sub(rb"<!--.*?-->", b"", self._tail, flags=re.S).rstrip()
+        return {
+            "events": self._counts[b"event"],
+            "lists": self._counts[b"list"] + self._counts[b"container"],
+            "globals": self._counts[b"global"],
+            "first_trace": self._first_trace,
+            "complete": tail.endswith(b"</log>"),
+        }
+
+
 def scan_xes(path: str | Path) -> dict[str, Any]:
     """Count the tags the fast path cares about and check the file ends with ``</log>``.
 
@@ -89,34 +132,11 @@ def scan_xes(path: str | Path) -> dict[str, Any]:
         ``events``, ``lists`` (list/container attributes), ``globals``, ``first_trace`` (byte
         offset of the first ``<trace``, or -1) and ``complete`` (ends with ``</log>``).
     """
-    counts = dict.fromkeys(_TAGS, 0)
-    first_trace = -1
-    overlap = b""
-    offset = 0  # file offset of buf[0]
+    scan = XesScan()
     with open(path, "rb") as fh:
         while chunk := fh.read(4 * 1024 * 1024):
-            buf = overlap + chunk
-            # bytes.count runs at memory speed (a regex over the file was most of the load time).
-            # A tag cut at the chunk edge is found in the next round thanks to the overlap; tags
-            # wholly inside the overlap were counted last round, so they are subtracted.
-            for tag, pats in _TAGS.items():
-                counts[tag] += sum(buf.count(p) - overlap.count(p) for p in pats)
-            if first_trace < 0:
-                hits = [i for i in (buf.find(p) for p in _TAGS[b"trace"]) if i >= 0]
-                if hits:
-                    first_trace = offset + min(hits)
-            overlap = buf[-16:]
-            offset += len(buf) - len(overlap)
-        fh.seek(max(0, fh.tell() - 4096))
-        tail = fh.read()
-    tail = re.sub(rb"<!--.*?-->", b"", tail, flags=re.S).rstrip()
-    return {
-        "events": counts[b"event"],
-        "lists": counts[b"list"] + counts[b"container"],
-        "globals": counts[b"global"],
-        "first_trace": first_trace,
-        "complete": tail.endswith(b"</log>"),
-    }
+            scan.feed(chunk)
+    return scan.result()
 
 
 def _blank_globals(path: Path, scan: dict[str, Any], directory: Path) -> Path | None:
@@ -190,14 +210,18 @@ def _load_r4pm(store: EventStore, table: str, frame: Any) -> None:
                 cols.append(f"timezone('UTC', {ident}) AS {ident}")
             else:
                 cols.append(ident)
-        store.sql(f"CREATE TABLE {q.table_name(table)} AS SELECT {', '.join(cols)} FROM {view} ORDER BY row_no")
+        # The frame is in file order and the scan keeps it (insertion order): no sort on row_no.
+        store.sql(f"CREATE TABLE {q.table_name(table)} AS SELECT {', '.join(cols)} FROM {view}")
     finally:
         store.con.unregister(view)
 
 
-def _try_r4pm(plain: Path, label: str, tmpdir: Path) -> tuple[Any, str]:
-    """The r4pm frame and ``""``, or ``None`` and why the fast path cannot be trusted."""
-    scan = scan_xes(plain)
+def _try_r4pm(plain: Path, label: str, tmpdir: Path, scan: dict[str, Any] | None = None) -> tuple[Any, str]:
+    """The r4pm frame and ``""``, or ``None`` and why the fast path cannot be trusted.
+
+    ``scan`` is the pre-scan when it was made while the file was decompressed; else it is made here.
+    """
+    scan = scan if scan is not None else scan_xes(plain)
     fast = plain
     if scan["globals"]:
         blanked = _blank_globals(plain, scan, tmpdir)
@@ -459,14 +483,21 @@ def read_xes_raw(
     settings = store.settings
     with contextlib.ExitStack() as stack:
         plain = p
+        scan: dict[str, Any] | None = None
         if is_gzip(p):
             if progress:
                 progress(f"{label}: decompressing")
+            inflating = XesScan()  # the pre-scan rides along with the decompression: one read of the data
             plain = stack.enter_context(
                 decompressed_copy(
-                    p, max_bytes=settings.max_decompressed_bytes, max_ratio=settings.max_compression_ratio, suffix=".xes"
+                    p,
+                    max_bytes=settings.max_decompressed_bytes,
+                    max_ratio=settings.max_compression_ratio,
+                    suffix=".xes",
+                    observe=inflating.feed,
                 )
             )
+            scan = inflating.result()
         check_xml_prolog(plain, name=label)
         table = store.new_name("raw_xes")
         info: dict[str, Any] = {}
@@ -475,7 +506,8 @@ def read_xes_raw(
         if engine in ("auto", "r4pm"):
             if progress:
                 progress(f"{label}: parsing with r4pm")
-            frame, reason = _try_r4pm(plain, label, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crmflow-"))))
+            tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crmflow-")))
+            frame, reason = _try_r4pm(plain, label, tmpdir, scan)
             if reason and engine == "r4pm":
                 raise InputError(f"{label}: the r4pm engine cannot be trusted on this file: {reason}")
         as_text: list[str]
@@ -497,4 +529,4 @@ def read_xes_raw(
     return RawTable(table=table, source=label, format="xes", rows_read=n, quarantined=quarantined, info=info)
 
 
-__all__ = ["XES_TYPES", "read_xes_raw", "scan_xes"]
+__all__ = ["XES_TYPES", "XesScan", "read_xes_raw", "scan_xes"]

@@ -1,6 +1,6 @@
 """Small static SVG charts for the audit report: bars, histograms, a funnel and a heatmap.
 
-The charts are written by hand so the report needs no JavaScript and no plotting library. Each
+The charts are written by hand so they need no JavaScript and no plotting library. Each
 function returns one ``<svg>`` element, ready to be placed inline in HTML. Every text that may come
 from the data (activity, resource, stage names) goes through :func:`esc`, in element text and in
 attributes alike, so a name such as ``<script>`` or ``"onload="x`` is shown, never run.
@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from crmflow.base.markup import esc
 from crmflow.base.numbers import format_duration, format_number, format_percent
+from crmflow.base.text import fit_lines, text_width
 from crmflow.findings.funnel import FunnelStage
 
 _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
@@ -43,7 +44,12 @@ def _open(width: float, height: float, title: str, css_class: str) -> list[str]:
 
 
 def _text_width(text: str, size: float = 12) -> float:
-    return 0.6 * size * len(text)
+    return text_width(text, size)
+
+
+def _fit_label(label: object, width: float, size: float = 12) -> str:
+    """A label cut (with an ellipsis, at a word where it can) to ``width`` pixels; never cut at the front."""
+    return fit_lines(str(label), width, 1, measure=lambda line: text_width(line, size))[0]
 
 
 def bar_chart(
@@ -75,8 +81,9 @@ def bar_chart(
     True
     """
     row, top = 24, 30
-    label_chars = 30
-    label_w = min(240, max((_text_width(shorten(label, label_chars)) for label, _ in items), default=40) + 10)
+    # the label column is as wide as the widest label, up to 45 % of the chart; longer labels are cut
+    # with an ellipsis at their end (the full name is in the tooltip), never clipped at the start
+    label_w = min(width * 0.45, max((_text_width(str(label)) for label, _ in items), default=40) + 12)
     value_w = 90
     plot_w = max(100, width - label_w - value_w)
     height = top + row * max(1, len(items)) + 6
@@ -88,7 +95,7 @@ def bar_chart(
         fill = _ALERT if label in highlight else colour
         out.append(
             f"<g><title>{esc(label)}: {esc(value_text(value))}</title>"
-            f'<text x="{label_w - 8:.0f}" y="{y + 15}" text-anchor="end">{esc(shorten(label, label_chars))}</text>'
+            f'<text x="{label_w - 8:.0f}" y="{y + 15}" text-anchor="end">{esc(_fit_label(label, label_w - 10))}</text>'
             f'<rect x="{label_w:.0f}" y="{y + 3}" width="{max(length, 1):.1f}" height="{row - 7}" '
             f'rx="2" fill="{fill}"/>'
             f'<text x="{label_w + length + 6:.1f}" y="{y + 15}" fill="{_AXIS}">{esc(value_text(value))}</text></g>'
@@ -241,7 +248,7 @@ def funnel_chart(
         name = stage.stage
         out.append(
             f"<g><title>{esc(name)}: {esc(format_number(cases, lang))}</title>"
-            f'<text x="{label_w - 10}" y="{y + 22}" text-anchor="end">{esc(shorten(name, 28))}</text>'
+            f'<text x="{label_w - 10}" y="{y + 22}" text-anchor="end">{esc(_fit_label(name, label_w - 14))}</text>'
             f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row - 10}" rx="3" fill="{shade}"/>'
             f'<text x="{label_w + plot_w + 10}" y="{y + 22}">{esc(format_number(cases, lang))}'
             f'<tspan fill="{_AXIS}"> ({esc(format_percent(share, lang))}){esc(conv_text)}</tspan></text></g>'
@@ -280,7 +287,7 @@ def heatmap(
     True
     """
     write = value_text or (lambda v: format_number(v, lang))
-    label_w = min(200, max((_text_width(shorten(r, 26)) for r in rows), default=40) + 16)
+    label_w = min(220, max((_text_width(str(r), 11) for r in rows), default=40) + 16)
     col_h = min(150, max((_text_width(shorten(c, 22), 11) for c in cols), default=40) * 0.72 + 24)
     top = 30 + col_h
     width = label_w + cell * len(cols) + col_h * 0.75 + 10
@@ -297,7 +304,7 @@ def heatmap(
         y = top + i * cell
         out.append(
             f'<text x="{label_w - 8}" y="{y + cell / 2 + 4:.1f}" text-anchor="end" font-size="11">'
-            f"<title>{esc(row)}</title>{esc(shorten(row, 26))}</text>"
+            f"<title>{esc(row)}</title>{esc(_fit_label(row, label_w - 12, 11))}</text>"
         )
         for j, col in enumerate(cols):
             value = values[i][j] if j < len(values[i]) else None

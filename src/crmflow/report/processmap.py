@@ -3,22 +3,26 @@
 Two views share one layout rule. The *frequency* view labels each edge with its number of
 transitions (thicker = more frequent) and shades each activity by its number of events; the
 *performance* view labels each edge with its median waiting time and colours the slowest edges
-red. A real CRM log has dozens of activities and hundreds of transitions, so the map keeps the
-most frequent activities (25 by default) and the most frequent edges between them (90 % of the
-transitions), then adds back the edges needed so that every activity shown lies on a path from
-the start to the end; the caption says what was hidden.
+red. What is drawn follows the activity and path sliders of :mod:`crmflow.report.map_select`:
+each activity level is laid out once with every transition between its activities, the edges
+beyond the default carry ``class="pm-off"`` (hidden until the path slider shows them) and
+``data-rank`` (their place in the path slider's order), and do not constrain the layout, so the
+default map is laid out as if they were not there. The caption says what is hidden.
 
 Every name from the data is written into the DOT source only inside HTML-like labels, escaped,
 and nodes are identified by generated ids (``n0``, ``n1``...), so no activity name can change the
-graph's structure or inject markup into the SVG.
+graph's structure or inject markup into the SVG. Edge labels keep a gap from their edge as wide
+as the edge, so no digit sits under the line or the arrow head.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,17 +32,27 @@ from lxml import etree
 from crmflow.base.numbers import format_duration, format_number, format_percent
 from crmflow.errors import GraphvizNotFoundError, ProcessMapError
 from crmflow.mining.statistics import ActivityStats
+from crmflow.report.map_select import END, START, MapLevel, MapLevels, MapSelection, map_levels, select_graph
 from crmflow.report.messages import t
 from crmflow.results.audit import AuditDocument
 
-View = Literal["frequency", "performance"]
+__all__ = [
+    "END",
+    "START",
+    "MapSelection",
+    "ProcessMap",
+    "ProcessMaps",
+    "render_process_map",
+    "render_process_maps",
+    "select_graph",
+]
 
-START = "__start__"
-END = "__end__"
+View = Literal["frequency", "performance"]
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_NS = "http://www.w3.org/1999/xlink"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RANK_ID = re.compile(r"^r(\d+)$")
 _FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 #: Node fill by frequency quintile (light → dark) and the text colour that reads on it.
 _FILLS = ("#eef4fb", "#d3e3f4", "#a9c8e8", "#6f9fd0", "#3b6fa8")
@@ -46,33 +60,12 @@ _FONT_COLOURS = ("#1a202c", "#1a202c", "#1a202c", "#ffffff", "#ffffff")
 
 
 @dataclass(frozen=True)
-class MapSelection:
-    """Which activities and edges the map shows, and how much of the log that is.
-
-    ``edges`` are ``(source, target, count)`` between shown activities; ``START``/``END`` stand for
-    the pseudo-nodes. ``coverage`` is the share of events whose activity is shown;
-    ``transition_coverage`` the share of directly-follows transitions drawn. ``connected`` is
-    false only when no choice of activities lies on start-to-end paths (the map then shows the most
-    frequent activities as they are).
-    """
-
-    activities: tuple[str, ...]
-    edges: tuple[tuple[str, str, int], ...]
-    total_activities: int
-    total_edges: int
-    coverage: float
-    transition_coverage: float
-    connected: bool = True
-
-    @property
-    def shown_edges(self) -> int:
-        """Number of real transitions drawn (start and end edges are not counted)."""
-        return sum(1 for s, d, _ in self.edges if s != START and d != END)
-
-
-@dataclass(frozen=True)
 class ProcessMap:
-    """A drawn process map: inline SVG plus what it shows of the log."""
+    """A drawn process map at one activity level: inline SVG plus what it shows of the log.
+
+    The counts describe the default position of the path slider; ``level`` holds every edge of
+    the level in slider order (the SVG draws them all, those beyond the default hidden).
+    """
 
     svg: str
     view: View
@@ -85,112 +78,62 @@ class ProcessMap:
     caption: str
     legend: str = ""
     hidden_activities: tuple[str, ...] = field(default=())
+    hidden_edges: int = 0
+    hidden_moves: int = 0
+    level: MapLevel | None = None
 
 
-def select_graph(
-    dfg: Sequence[Mapping[str, Any]],
-    start_activities: Mapping[str, int],
-    end_activities: Mapping[str, int],
-    activity_events: Mapping[str, int] | None = None,
-    *,
-    max_activities: int = 25,
-    edge_coverage: float = 0.9,
-) -> MapSelection:
-    """Choose the activities and edges a readable map shows.
+@dataclass(frozen=True)
+class ProcessMaps:
+    """Every activity level of one view, and the level the map opens at."""
 
-    Parameters
-    ----------
-    dfg
-        Directly-follows edges, each with ``source``, ``target`` and ``count``.
-    start_activities, end_activities
-        Number of cases starting / ending with each activity.
-    activity_events
-        Events per activity; derived from ``dfg`` and ``start_activities`` if not given.
-    max_activities
-        At most this many activities are shown (the most frequent ones).
-    edge_coverage
-        Edges are added by frequency until they carry this share of the transitions between the
-        shown activities; then edges are added back so every shown activity lies on a path from
-        start to end.
+    view: View
+    maps: tuple[ProcessMap, ...]
+    default: int
 
-    Examples
-    --------
-    >>> dfg = [{"source": "A", "target": "B", "count": 9}, {"source": "B", "target": "C", "count": 1}]
-    >>> sel = select_graph(dfg, {"A": 9}, {"B": 8, "C": 1}, max_activities=2)
-    >>> sel.activities, sel.shown_edges, sel.total_activities
-    (('A', 'B'), 1, 3)
-    """
-    events = dict(activity_events) if activity_events else _events_from_dfg(dfg, start_activities)
-    names = set(events) | set(start_activities) | set(end_activities)
-    for edge in dfg:
-        names.update((str(edge["source"]), str(edge["target"])))
-    for name in names:
-        events.setdefault(name, 0)
-    ranked = sorted(names, key=lambda a: (-events[a], a))
-    kept: list[str] = []
-    for anchor in (_top(start_activities), _top(end_activities)):
-        if anchor is not None and anchor not in kept and len(kept) < max_activities:
-            kept.append(anchor)
-    for name in ranked:
-        if len(kept) >= max_activities:
-            break
-        if name not in kept:
-            kept.append(name)
+    @property
+    def current(self) -> ProcessMap:
+        return self.maps[self.default]
 
-    tried = set(kept)
-    waiting = [a for a in ranked if a not in tried]
-    connected = True
-    while True:
-        edges, stranded = _connect(kept, dfg, start_activities, end_activities, edge_coverage)
-        if not stranded:
-            break
-        # An activity the chosen ones cannot connect makes room for the next most frequent one.
-        survivors = [a for a in kept if a not in stranded]
-        refill = waiting[: max_activities - len(survivors)]
-        waiting = waiting[len(refill) :]
-        if not refill and not survivors:
-            connected = False  # no connected choice exists (start and end meet only through hidden steps)
-            break
-        kept = survivors + refill
-    shown = set(kept)
-    activities = tuple(a for a in ranked if a in shown)
-    total_events = sum(events.values())
-    total_transitions = sum(int(e["count"]) for e in dfg)
-    drawn = sum(c for s, d, c in edges if s != START and d != END)
-    return MapSelection(
-        activities=activities,
-        edges=tuple(sorted(edges, key=lambda e: (-e[2], e[0], e[1]))),
-        total_activities=len(names),
-        total_edges=len(dfg),
-        coverage=(sum(events[a] for a in activities) / total_events) if total_events else 1.0,
-        transition_coverage=(drawn / total_transitions) if total_transitions else 1.0,
-        connected=connected,
+
+def levels_of(audit: AuditDocument, *, max_activities: int = 25, edge_coverage: float = 0.9) -> MapLevels:
+    """The slider levels of an audit's map: its rules' end activities and stages mark ends and returns."""
+    rules = audit.rules or {}
+    events = {a.activity: a.events or 0 for a in audit.activities} or None
+    return map_levels(
+        [e.to_dict() for e in audit.dfg],
+        audit.start_activities,
+        audit.end_activities,
+        events,
+        declared_ends=[str(a) for a in rules.get("end_activities") or ()],
+        stages=[str(a) for a in rules.get("stages") or ()],
+        max_activities=max_activities,
+        edge_coverage=edge_coverage,
     )
 
 
-def _connect(
-    kept: Sequence[str],
-    dfg: Sequence[Mapping[str, Any]],
-    starts: Mapping[str, int],
-    ends: Mapping[str, int],
-    edge_coverage: float,
-) -> tuple[list[tuple[str, str, int]], set[str]]:
-    """The edges drawn between ``kept``, and the activities not on any start-to-end path."""
-    edges = _select_edges(kept, dfg, starts, ends, edge_coverage)
-    shown = set(kept)
-    stranded: set[str] = set()
-    while True:  # dropping an unreachable activity can strand another one
-        edges = [e for e in edges if _endpoint_ok(e, shown)]
-        forward = _reachable(START, edges, forward=True)
-        backward = _reachable(END, edges, forward=False)
-        lost = {a for a in shown if a not in forward or a not in backward}
-        if not lost:
-            break
-        stranded |= lost
-        shown -= lost
-    if not shown:  # keep what there is rather than an empty map
-        return _select_edges(kept, dfg, starts, ends, edge_coverage), set(kept)
-    return edges, stranded
+def render_process_maps(
+    audit: AuditDocument | Mapping[str, Any],
+    *,
+    view: View,
+    lang: str,
+    max_activities: int = 25,
+    edge_coverage: float = 0.9,
+    id_prefix: str | None = None,
+    levels: MapLevels | None = None,
+) -> ProcessMaps:
+    """Draw every activity level of the map (see :func:`render_process_map` for the parameters).
+
+    ``levels`` may be passed when both views are drawn, so that the selection is computed once.
+    """
+    doc = audit if isinstance(audit, AuditDocument) else AuditDocument.from_json(audit)
+    chosen = levels or levels_of(doc, max_activities=max_activities, edge_coverage=edge_coverage)
+    prefix = id_prefix if id_prefix is not None else f"pm-{view}-"
+    jobs = [(level, f"{prefix}l{i}-" if len(chosen.levels) > 1 else prefix) for i, level in enumerate(chosen.levels)]
+    # each level is one `dot` process: run them side by side (threads wait on the subprocesses)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), os.cpu_count() or 1))) as pool:
+        maps = tuple(pool.map(lambda job: _draw(doc, job[0], view=view, lang=lang, prefix=job[1]), jobs))
+    return ProcessMaps(view=view, maps=maps, default=chosen.default)
 
 
 def render_process_map(
@@ -202,19 +145,19 @@ def render_process_map(
     edge_coverage: float = 0.9,
     id_prefix: str | None = None,
 ) -> ProcessMap:
-    """Draw the process map of an audit as inline SVG.
+    """Draw the process map of an audit, at its default level, as inline SVG.
 
     Parameters
     ----------
     audit
-        The typed audit, or its ``audit.json`` document (only ``dfg``, ``start_activities``,
-        ``end_activities`` and ``activities`` are read).
+        The typed audit, or its ``audit.json`` document (``dfg``, ``start_activities``,
+        ``end_activities``, ``activities`` and the rules' ``end_activities`` and ``stages`` are read).
     view
         ``"frequency"`` (transition counts) or ``"performance"`` (median waiting times).
     lang
         Language of the labels and caption (``"ru"`` or ``"en"``).
     max_activities, edge_coverage
-        How much of the graph to show; see :func:`select_graph`.
+        How much of the graph the default shows; see :func:`~crmflow.report.map_select.map_levels`.
     id_prefix
         Prefix of every ``id`` in the SVG, so that several maps can share one HTML page
         (default ``"pm-<view>-"``).
@@ -227,130 +170,65 @@ def render_process_map(
         If ``dot`` fails on the graph.
     """
     doc = audit if isinstance(audit, AuditDocument) else AuditDocument.from_json(audit)
-    dfg = [e.to_dict() for e in doc.dfg]
-    stats = {a.activity: a for a in doc.activities}
-    events = {name: a.events or 0 for name, a in stats.items()} or None
-    selection = select_graph(
-        dfg,
-        doc.start_activities,
-        doc.end_activities,
-        events,
-        max_activities=max_activities,
-        edge_coverage=edge_coverage,
-    )
-    source, titles = _dot_source(selection, dfg, stats, view=view, lang=lang)
-    svg = _run_dot(source, lang)
+    chosen = levels_of(doc, max_activities=max_activities, edge_coverage=edge_coverage)
     prefix = id_prefix if id_prefix is not None else f"pm-{view}-"
-    caption = t(
+    return _draw(doc, chosen.current, view=view, lang=lang, prefix=prefix)
+
+
+def map_caption(level: MapLevel, shown: int, lang: str) -> str:
+    """What the map shows with ``shown`` edges of ``level`` drawn, and what it hides."""
+    drawn = sum(1 for e in level.edges[:shown] if e.real)
+    hidden, moves = level.hidden(shown)
+    text = t(
         "map.caption",
         lang,
-        shown_activities=format_number(len(selection.activities), lang),
-        total_activities=format_number(selection.total_activities, lang),
-        shown_edges=format_number(selection.shown_edges, lang),
-        total_edges=format_number(selection.total_edges, lang),
-        coverage=format_percent(selection.coverage, lang),
+        shown_activities=format_number(len(level.activities), lang),
+        total_activities=format_number(level.total_activities, lang),
+        shown_edges=format_number(drawn, lang),
+        total_edges=format_number(level.total_edges, lang),
+        coverage=format_percent(level.coverage, lang),
     )
+    if hidden:
+        text += " " + t(
+            "map.hidden",
+            lang,
+            hidden=format_number(hidden, lang),
+            total=format_number(level.total_edges, lang),
+            moves=format_number(moves, lang),
+        )
+    return text
+
+
+def _draw(doc: AuditDocument, level: MapLevel, *, view: View, lang: str, prefix: str) -> ProcessMap:
+    dfg = [e.to_dict() for e in doc.dfg]
+    stats = {a.activity: a for a in doc.activities}
+    source, titles = _dot_source(level, dfg, stats, view=view, lang=lang)
+    svg = _run_dot(source, lang)
+    caption = map_caption(level, level.default, lang)
     if view == "frequency":
         legend = t("map.caption_frequency", lang)
     else:
         legend = t("map.caption_performance", lang, stat=t("map.stat_median", lang))
     all_names = {str(e["source"]) for e in dfg} | {str(e["target"]) for e in dfg} | set(stats)
+    all_names |= {str(a) for a in doc.start_activities} | {str(a) for a in doc.end_activities}
+    drawn = [e for e in level.edges[: level.default] if e.real]
+    hidden, moves = level.hidden(level.default)
     return ProcessMap(
-        svg=_clean_svg(svg, prefix=prefix, titles=titles, label=caption),
+        svg=_clean_svg(svg, prefix=prefix, titles=titles, label=caption, default=level.default),
         view=view,
-        shown_activities=len(selection.activities),
-        total_activities=selection.total_activities,
-        shown_edges=selection.shown_edges,
-        total_edges=selection.total_edges,
-        coverage=selection.coverage,
-        transition_coverage=selection.transition_coverage,
+        shown_activities=len(level.activities),
+        total_activities=level.total_activities,
+        shown_edges=len(drawn),
+        total_edges=level.total_edges,
+        coverage=level.coverage,
+        transition_coverage=(sum(e.count for e in drawn) / level.total_transitions) if level.total_transitions else 1.0,
         caption=caption,
         legend=legend,
-        hidden_activities=tuple(sorted(all_names - set(selection.activities))),
+        hidden_activities=tuple(sorted(all_names - set(level.activities))),
+        hidden_edges=hidden,
+        hidden_moves=moves,
+        level=level,
     )
-
-
-# --------------------------------------------------------------------------- selection
-
-
-def _events_from_dfg(dfg: Sequence[Mapping[str, Any]], starts: Mapping[str, int]) -> dict[str, int]:
-    """Every event is either the first of its case or the target of one transition."""
-    events: dict[str, int] = {str(a): int(n) for a, n in starts.items()}
-    for edge in dfg:
-        target = str(edge["target"])
-        events[target] = events.get(target, 0) + int(edge["count"])
-    return events
-
-
-def _top(counts: Mapping[str, int]) -> str | None:
-    return min(counts, key=lambda a: (-counts[a], a)) if counts else None
-
-
-def _select_edges(
-    kept: Sequence[str],
-    dfg: Sequence[Mapping[str, Any]],
-    starts: Mapping[str, int],
-    ends: Mapping[str, int],
-    edge_coverage: float,
-) -> list[tuple[str, str, int]]:
-    shown = set(kept)
-    candidates = [
-        (str(e["source"]), str(e["target"]), int(e["count"]))
-        for e in dfg
-        if str(e["source"]) in shown and str(e["target"]) in shown
-    ]
-    candidates += [(START, a, int(n)) for a, n in starts.items() if a in shown and n]
-    candidates += [(a, END, int(n)) for a, n in ends.items() if a in shown and n]
-    candidates.sort(key=lambda e: (-e[2], e[0], e[1]))
-    total = sum(c for _, _, c in candidates)
-    chosen: list[tuple[str, str, int]] = []
-    running = 0
-    for edge in candidates:
-        if total and running >= edge_coverage * total:
-            break
-        chosen.append(edge)
-        running += edge[2]
-    chosen_set = set(chosen)
-    # Each shown activity keeps its most frequent way in and way out.
-    for name in kept:
-        for side in (1, 0):
-            if not any(e[side] == name for e in chosen_set):
-                best = next((e for e in candidates if e[side] == name), None)
-                if best is not None:
-                    chosen_set.add(best)
-    # Then connect what the start cannot reach (or what cannot reach the end) by the best edge.
-    for forward in (True, False):
-        root = START if forward else END
-        while True:
-            reached = _reachable(root, chosen_set, forward=forward)
-            near, far = (0, 1) if forward else (1, 0)
-            bridge = next(
-                (e for e in candidates if e[near] in reached and e[far] not in reached),
-                None,
-            )
-            if bridge is None:
-                break
-            chosen_set.add(bridge)
-    return sorted(chosen_set, key=lambda e: (-e[2], e[0], e[1]))
-
-
-def _endpoint_ok(edge: tuple[str, str, int], shown: set[str]) -> bool:
-    return (edge[0] == START or edge[0] in shown) and (edge[1] == END or edge[1] in shown)
-
-
-def _reachable(root: str, edges: Any, *, forward: bool) -> set[str]:
-    succ: dict[str, list[str]] = {}
-    for s, d, _ in edges:
-        a, b = (s, d) if forward else (d, s)
-        succ.setdefault(a, []).append(b)
-    seen = {root}
-    stack = [root]
-    while stack:
-        for nxt in succ.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
 
 
 # --------------------------------------------------------------------------- DOT
@@ -373,23 +251,36 @@ def _html(text: str) -> str:
     return html.escape(_CONTROL.sub(" ", text), quote=True).replace("\\", "\\\\")
 
 
+def _edge_label(text: str, width: float) -> str:
+    """An edge label that keeps clear of its edge: a blank cell as wide as the line comes first.
+
+    Graphviz puts a label beside the middle of its edge, the text starting where the edge runs;
+    a thick edge (or its arrow head) then covers the first digit ("1 500" reads " 500").
+    """
+    gap = max(6, math.ceil(width + 6))
+    return (
+        '<table border="0" cellborder="0" cellspacing="0" cellpadding="2"><tr>'
+        f'<td width="{gap}"></td><td>{_html(text)}</td></tr></table>'
+    )
+
+
 def _dot_source(
-    selection: MapSelection,
+    level: MapLevel,
     dfg: Sequence[Mapping[str, Any]],
     stats: Mapping[str, ActivityStats],
     *,
     view: View,
     lang: str,
 ) -> tuple[str, dict[str, str]]:
-    ids = {name: f"n{i}" for i, name in enumerate(selection.activities)}
+    ids = {name: f"n{i}" for i, name in enumerate(level.activities)}
     ids[START], ids[END] = "start", "end"
     titles = {"start": t("map.start", lang), "end": t("map.end", lang)}
     edge_stats = {(str(e["source"]), str(e["target"])): e for e in dfg}
-    counts = {a: (stats[a].events or 0) if a in stats else 0 for a in selection.activities}
+    counts = {a: (stats[a].events or 0) if a in stats else 0 for a in level.activities}
     if not any(counts.values()):
-        for _, d, c in selection.edges:
-            if d in counts:
-                counts[d] += c
+        for e in level.edges:
+            if e.target in counts:
+                counts[e.target] += e.count
     top = max(counts.values(), default=1) or 1
     lines = [
         "digraph process {",
@@ -402,27 +293,30 @@ def _dot_source(
         f'  end [shape=box, style="rounded,filled", fillcolor="#9b2c2c", color="#9b2c2c",'
         f' fontcolor="#ffffff", label=<{_label_text(titles["end"])}>];',
     ]
-    for name in selection.activities:
-        level = min(4, int(5 * math.sqrt(counts[name] / top))) if counts[name] else 0
+    for name in level.activities:
+        shade = min(4, int(5 * math.sqrt(counts[name] / top))) if counts[name] else 0
         if view == "performance":
             detail = format_duration(stats[name].median_wait_s if name in stats else None, lang)
         else:
             detail = format_number(counts[name], lang)
         label = f'{_label_text(name)}<br/><font point-size="9">{_html(detail)}</font>'
-        lines.append(f'  {ids[name]} [fillcolor="{_FILLS[level]}", fontcolor="{_FONT_COLOURS[level]}", label=<{label}>];')
+        lines.append(f'  {ids[name]} [fillcolor="{_FILLS[shade]}", fontcolor="{_FONT_COLOURS[shade]}", label=<{label}>];')
         titles[ids[name]] = str(name)
-    max_count = max((c for _, _, c in selection.edges), default=1) or 1
-    waits = {(s, d): _wait(edge_stats.get((s, d), {})) for s, d, _ in selection.edges if s != START and d != END}
+    max_count = max((e.count for e in level.edges), default=1) or 1
+    waits = {(e.source, e.target): _wait(edge_stats.get((e.source, e.target), {})) for e in level.edges if e.real}
     ranked_waits = sorted(w for w in waits.values() if w is not None)
-    for s, d, count in selection.edges:
+    for rank, edge in enumerate(level.edges):
+        s, d, count = edge.source, edge.target, edge.count
         width = 1.0 + 5.0 * math.sqrt(count / max_count)
-        pseudo = s == START or d == END
-        attrs = [f"penwidth={width:.2f}"]
-        if pseudo:
+        attrs = [f"penwidth={width:.2f}", f'id="r{rank}"']
+        if rank >= level.default:
+            attrs.append("constraint=false")  # hidden by default: the default map is laid out without it
+        if not edge.real:
             attrs += ['style="dashed"', 'color="#a0aec0"', 'fontcolor="#718096"']
             text = format_number(count, lang) if view == "frequency" else ""
         elif view == "frequency":
-            attrs += ['color="#4a5568"', 'fontcolor="#2d3748"']
+            colour = "#b7791f" if edge.kind in ("loop", "return") else "#4a5568"
+            attrs += [f'color="{colour}"', 'fontcolor="#2d3748"']
             text = format_number(count, lang)
         else:
             wait = waits.get((s, d))
@@ -430,10 +324,10 @@ def _dot_source(
             attrs += [f'color="{colour}"', f'fontcolor="{colour}"']
             text = format_duration(wait, lang)
         if text:
-            attrs.append(f"label=<{_html(text)}>")
+            attrs.append(f"label=<{_edge_label(text, width)}>")
         lines.append(f"  {ids[s]} -> {ids[d]} [{', '.join(attrs)}];")
         shown_text = format_number(count, lang)
-        if not pseudo and view == "performance":
+        if edge.real and view == "performance":
             shown_text = f"{format_duration(waits.get((s, d)), lang)}, {shown_text}"
         titles[f"{ids[s]}->{ids[d]}"] = f"{titles.get(ids[s], s)} → {titles.get(ids[d], d)}: {shown_text}"
     lines.append("}")
@@ -477,14 +371,23 @@ def _run_dot(source: str, lang: str) -> str:
     return str(out)
 
 
-def _clean_svg(svg: str, *, prefix: str, titles: Mapping[str, str], label: str) -> str:
-    """Make dot's SVG embeddable: no prolog or comments, unique ids, readable tooltips."""
+def _clean_svg(svg: str, *, prefix: str, titles: Mapping[str, str], label: str, default: int) -> str:
+    """Make dot's SVG embeddable: no prolog or comments, unique ids, readable tooltips.
+
+    Each edge group gets ``data-rank`` (its place in the path slider's order); the ones beyond the
+    default position get ``class="edge pm-off"``, which the report's style sheet hides.
+    """
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
     root = etree.fromstring(svg.encode("utf-8"), parser)
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         if "id" in element.attrib:
+            rank = _RANK_ID.match(element.attrib["id"])
+            if rank and element.get("class") == "edge":
+                element.set("data-rank", rank.group(1))
+                if int(rank.group(1)) >= default:
+                    element.set("class", "edge pm-off")
             element.set("id", prefix + element.attrib["id"])
         for attr in ("href", f"{{{_XLINK_NS}}}href"):
             value = element.get(attr)

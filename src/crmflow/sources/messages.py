@@ -31,6 +31,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "{where}: запись не JSON-объект, а {kind}",
     },
     # file problems (SourceError)
+    "bad_encoding": {
+        "en": "{source}: the text is neither UTF-8 nor Windows-1251 (byte 0x{byte:02x} at offset {offset} fits "
+        "neither); save the API response again as UTF-8",
+        "ru": "{source}: текст не в UTF-8 и не в Windows-1251 (байт 0x{byte:02x} на смещении {offset} не подходит "
+        "ни к одной); сохраните ответ API заново в UTF-8",
+    },
     "bad_json": {
         "en": "{source}: not valid JSON ({error}); expected a saved API response (one page, a list of pages, "
         "or one page per line)",

@@ -50,7 +50,11 @@ def read_text(path: Path, *, max_bytes: int | None = None, lang: str = "en") -> 
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1251")  # Windows tools sometimes re-save JSON in the ANSI code page
+    except UnicodeDecodeError as exc:  # 0x98 is the one byte cp1251 leaves undefined
+        raise SourceError(msg("bad_encoding", lang, source=path.name, byte=data[exc.start], offset=exc.start)) from None
 
 
 def check_size(path: Path, *, max_bytes: int | None = None, lang: str = "en") -> int:

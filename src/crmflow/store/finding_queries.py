@@ -66,6 +66,10 @@ def _stats(expr: str) -> str:
     )
 
 
+#: The columns of :func:`_stats`, read from a grouped sub-query ``w``.
+_STAT_COLUMNS = "w.count, w.mean_s, w.median_s, w.p90_s, w.max_s, w.total_s"
+
+
 def log_end(log: str) -> str:
     """The log's last timestamp and its number of cases."""
     return f"SELECT max(end_ts) AS log_end, count(*)::BIGINT AS cases FROM {cs(log)}"
@@ -83,20 +87,21 @@ def total_wait(log: str) -> str:
 
 
 def transition_waits(log: str) -> str:
-    """Directly-follows transitions ranked by total waiting time (parameter: top)."""
+    """Directly-follows transitions ranked by total waiting time (parameter: top); grouped on the codes."""
     return f"""
-SELECT activity AS source, next_activity AS target, {_stats("wait_s")}
-FROM {ev(log)} WHERE NOT is_last
-GROUP BY ALL ORDER BY total_s DESC, count DESC, source, target LIMIT $top
+WITH w AS (SELECT act, next_act, {_stats("wait_s")} FROM {ev(log)} WHERE NOT is_last GROUP BY act, next_act)
+SELECT a.activity AS source, b.activity AS target, {_STAT_COLUMNS}
+FROM w JOIN ac_{table_name(log)} a ON a.act = w.act JOIN ac_{table_name(log)} b ON b.act = w.next_act
+ORDER BY total_s DESC, count DESC, source, target LIMIT $top
 """
 
 
 def activity_waits(log: str) -> str:
-    """Activities ranked by the total waiting time before them (parameter: top)."""
+    """Activities ranked by the total waiting time before them (parameter: top); grouped on the codes."""
     return f"""
-SELECT next_activity AS target, {_stats("wait_s")}
-FROM {ev(log)} WHERE NOT is_last
-GROUP BY ALL ORDER BY total_s DESC, count DESC, target LIMIT $top
+WITH w AS (SELECT next_act, {_stats("wait_s")} FROM {ev(log)} WHERE NOT is_last GROUP BY next_act)
+SELECT b.activity AS target, {_STAT_COLUMNS} FROM w JOIN ac_{table_name(log)} b ON b.act = w.next_act
+ORDER BY total_s DESC, count DESC, target LIMIT $top
 """
 
 
@@ -148,12 +153,18 @@ SELECT src, dst, resource, total_s FROM (
 
 
 def repeats_summary(log: str) -> str:
-    """Per activity: cases with it, cases repeating it, extra executions (parameter: top)."""
+    """Per activity: cases with it, cases repeating it, extra executions (parameter: top).
+
+    Counted on the integer case and activity codes; the names are joined on the result.
+    """
     return f"""
-WITH pc AS (SELECT activity, case_id, count(*)::BIGINT AS n FROM {ev(log)} GROUP BY ALL)
-SELECT activity, count(*)::BIGINT AS cases_with, count(*) FILTER (WHERE n > 1)::BIGINT AS cases,
-       sum(n - 1)::BIGINT AS extra, max(n)::BIGINT AS max_executions
-FROM pc GROUP BY activity HAVING count(*) FILTER (WHERE n > 1) > 0
+WITH pc AS (SELECT act, cid, count(*)::BIGINT AS n FROM {ev(log)} GROUP BY ALL),
+s AS (
+    SELECT act, count(*)::BIGINT AS cases_with, count(*) FILTER (WHERE n > 1)::BIGINT AS cases,
+           sum(n - 1)::BIGINT AS extra, max(n)::BIGINT AS max_executions
+    FROM pc GROUP BY act HAVING count(*) FILTER (WHERE n > 1) > 0
+)
+SELECT a.activity, s.cases_with, s.cases, s.extra, s.max_executions FROM s JOIN ac_{table_name(log)} a USING (act)
 ORDER BY cases DESC, extra DESC, activity LIMIT $top
 """
 
@@ -289,6 +300,40 @@ ORDER BY cases DESC, bounces DESC, x, y LIMIT $top
 """
 
 
+def _counted_pairs(tmp: str) -> str:
+    """The bounces of pairs with at least ``$min`` cases (a CTE body)."""
+    return f"""
+SELECT t.* FROM {table_name(tmp)} t JOIN (
+    SELECT x, y FROM {table_name(tmp)} GROUP BY ALL HAVING count(DISTINCT case_id) >= $min
+) USING (x, y)"""
+
+
+def ping_pong_level_totals(tmp: str) -> str:
+    """Over every pair with at least ``$min`` cases: distinct cases, bounces, pairs."""
+    return f"""
+WITH b AS ({_counted_pairs(tmp)})
+SELECT count(DISTINCT case_id)::BIGINT AS cases, count(*)::BIGINT AS bounces,
+       count(DISTINCT (x, y))::BIGINT AS pairs FROM b
+"""
+
+
+def ping_pong_level_cases(tmp: str) -> str:
+    """The cases that bounce between any counted pair, most bounces first (at most ``$limit``)."""
+    return f"""
+WITH b AS ({_counted_pairs(tmp)})
+SELECT case_id, count(*) AS n FROM b GROUP BY case_id ORDER BY n DESC, case_id LIMIT $limit
+"""
+
+
+def ping_pong_level_activities(tmp: str) -> str:
+    """The activities at which the listed pairs (``$xs``/``$ys``) hand work over, most frequent first."""
+    return f"""
+WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
+a AS (SELECT unnest([activity, act1]) AS activity FROM {table_name(tmp)} JOIN k USING (x, y))
+SELECT activity, count(*) AS n FROM a GROUP BY activity ORDER BY n DESC, activity LIMIT $limit
+"""
+
+
 def ping_pong_total(tmp: str) -> str:
     return f"SELECT count(DISTINCT case_id)::BIGINT AS cases FROM {table_name(tmp)}"
 
@@ -324,11 +369,17 @@ PERSON = (
 
 
 def workload_counts(log: str) -> str:
-    """Events per (activity, role, resource) with a known person not in ``$system`` (summary-sized)."""
+    """Events per (activity, role, resource) with a known person not in ``$system`` (summary-sized).
+
+    Counted on the activity code first, the person test runs on the few groups, not on every event.
+    """
     return f"""
-SELECT activity, role, resource, count(*)::BIGINT AS n FROM {ev(log)}
+WITH g AS (
+    SELECT act, role, resource, count(*)::BIGINT AS n FROM {ev(log)} WHERE resource IS NOT NULL GROUP BY ALL
+)
+SELECT a.activity, g.role, g.resource, g.n FROM g JOIN ac_{table_name(log)} a USING (act)
 WHERE {PERSON} AND resource NOT IN (SELECT unnest($system::VARCHAR[]))
-GROUP BY ALL ORDER BY activity, role NULLS FIRST, n DESC, resource
+ORDER BY activity, role NULLS FIRST, n DESC, resource
 """
 
 
@@ -354,15 +405,6 @@ WITH k AS (
 SELECT activity, role, case_id, cases FROM (
     SELECT *, {_top("activity, role", "case_id")} AS rk, count(*) OVER (PARTITION BY activity, role) AS cases FROM c
 ) WHERE rk <= $limit ORDER BY activity, role, rk
-"""
-
-
-def person_role_counts(log: str) -> str:
-    """Events per (resource, role) with both known, each person's most frequent role first."""
-    return f"""
-SELECT resource, role, count(*)::BIGINT AS n FROM {ev(log)}
-WHERE {PERSON} AND role IS NOT NULL AND resource NOT IN (SELECT unnest($system::VARCHAR[]))
-GROUP BY ALL ORDER BY resource, n DESC, role
 """
 
 
