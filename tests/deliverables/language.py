@@ -58,6 +58,7 @@ RU_ALLOWED = {
         "URL",
         "UTC",
         "MSK",
+        "Ctrl",  # a key name, written so on Russian keyboards
         "HMAC",
         "SQL",
         "DMN",
@@ -183,10 +184,32 @@ def _html(path: Path) -> Iterator[Piece]:
         code = any(_is_code(a) for a in (element, *element.iterancestors()))
         if any(_hidden(a) for a in (element, *element.iterancestors())):
             continue
+        if any(_local(a) == "text" for a in element.iterancestors()):
+            continue  # read with its <text>, below
+        if local == "text" and len(element):  # an SVG label wrapped over <tspan> lines: read as one reads it
+            if joined := _svg_label(element):
+                yield Piece(f"{path.name}:<text>", joined, code=code)
+            continue
         for chunk, owner in ((element.text, element), (element.tail, element.getparent())):
             if chunk and chunk.strip() and owner is not None:
                 owner_code = code if owner is element else any(_is_code(a) for a in (owner, *owner.iterancestors()))
                 yield Piece(f"{path.name}:<{local}>", " ".join(chunk.split()), code=owner_code)
+
+
+def _local(element: object) -> str:
+    tag = getattr(element, "tag", "")
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _svg_label(element: object) -> str:
+    """An SVG ``<text>``'s lines joined: a line broken at a hyphenation point (``Квалифика-`` / ``ция``)
+    is one word again, other lines are joined with a space."""
+    lines = [" ".join("".join(t.itertext()).split()) for t in element if _local(t) == "tspan"]  # type: ignore[attr-defined]
+    out = " ".join((getattr(element, "text", None) or "").split())
+    for line in (ln for ln in lines if ln):
+        hyphenated = re.search(r"[^\W\d_]-$", out) and line[:1].isalpha()
+        out = out[:-1] + line if hyphenated else f"{out} {line}".strip()
+    return out
 
 
 def _is_code(element: object) -> bool:

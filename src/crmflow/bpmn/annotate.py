@@ -334,9 +334,30 @@ def reword_notes(
             # the note's list of undrawn moves ("↪ …", from the log, not from a finding) is kept as it is
             lines = note.text.split("\n")
             start = next((i for i, line in enumerate(lines) if line.startswith("↪")), len(lines))
-            notes.append(replace(note, text="\n".join([h[3] for h in hits] + lines[start:])) if hits else note)
+            moves = _reword_arrivals(lines[start:], lang)
+            notes.append(replace(note, text="\n".join([h[3] for h in hits] + moves)) if hits or moves != lines[start:] else note)
         processes.append(replace(p, text_annotations=tuple(notes)))
     return replace(definitions, processes=tuple(processes))
+
+
+def _reword_arrivals(lines: list[str], lang: str) -> list[str]:
+    """The lines of an "also moves here" note (:func:`_unmodelled_arrivals`) in ``lang``: the heading and
+    the "others" line anew, each count formatted again (the activity names are the log's own)."""
+    if not lines:
+        return lines
+    others = {text(MESSAGES, "arrivals.more", lg, count="").strip() for lg in ("en", "ru")}
+    out = [text(MESSAGES, "arrivals", lang)]
+    for line in lines[1:]:
+        head, sep, count = line.rpartition(" — ")
+        label, colon, more = line.partition(": ")
+        if f"{label}:" in others and colon:
+            n = int("".join(ch for ch in more if ch.isdigit()) or 0)
+            out.append(text(MESSAGES, "arrivals.more", lang, count=format_number(n, lang)))
+        elif sep and any(ch.isdigit() for ch in count):
+            out.append(f"{head} — {format_number(int(''.join(ch for ch in count if ch.isdigit())), lang)}")
+        else:
+            out.append(line)
+    return out
 
 
 def _dfg_edge(p: Process, f: SequenceFlow, dfg: DirectlyFollowsGraph) -> tuple[int, int | None] | None:
