@@ -52,10 +52,17 @@ print(json.dumps({{
 """
 
 
+#: Sizes above this that are a multiple of it are copies of the BASE-event log (the generator holds a
+#: whole log in memory: ~2.6 GB at 10 M events, too much at 100 M on a shared machine).
+BASE = 10_000_000
+
+
 def dataset(n_events: int, buckets: int) -> Path:
     out = DATA / f"scaled_{n_events}.parquet.d"
     if (out / "events").is_dir():
         return out
+    if n_events > BASE and n_events % BASE == 0:
+        return replicate(dataset(BASE, buckets), out, n_events // BASE, buckets)
     sys.path.insert(0, str(ROOT / "src"))
     from crmflow.demo.bitrix import write_scaled_event_csv
     from crmflow.sources.reader import read_log
@@ -66,6 +73,37 @@ def dataset(n_events: int, buckets: int) -> Path:
     if not csv.exists():
         write_scaled_event_csv(csv, n_events=n_events)
     write_event_dataset(read_log(csv), out, buckets=buckets)
+    return out
+
+
+def replicate(base: Path, out: Path, copies: int, buckets: int) -> Path:
+    """``copies`` copies of the dataset at ``base``, streamed by DuckDB (bounded memory).
+
+    Copy ``k`` of a case is case ``<id>/<k>`` with the same events (so the log has ``copies`` times the
+    cases, the same variants and durations); row numbers stay unique; the ingestion record is scaled.
+    """
+    import duckdb
+
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '3GB'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET temp_directory = '{DATA / 'duckdb_tmp'}'")
+    src = str(base / "events" / "**" / "*.parquet")
+    con.execute(
+        f"COPY (SELECT row_no + k * {BASE} AS row_no, case_id || '/' || k AS case_id, activity, ts, resource, role, "
+        f"lifecycle, (hash(case_id || '/' || k) % {buckets})::INTEGER AS bucket "
+        f"FROM read_parquet('{src}', hive_partitioning = true) AS e, range({copies}) AS r(k)) "
+        f"TO '{out / 'events'}' (FORMAT parquet, PARTITION_BY (bucket))"
+    )
+    con.execute(
+        f"COPY (SELECT source, format, rows_read * {copies} AS rows_read, parsed * {copies} AS parsed, "
+        f"quarantined * {copies} AS quarantined, mapping FROM '{base / 'ingestions.parquet'}') "
+        f"TO '{out / 'ingestions.parquet'}' (FORMAT parquet)"
+    )
+    quarantine = f"SELECT q.* FROM '{base / 'quarantine.parquet'}' AS q, range({copies})"
+    con.execute(f"COPY ({quarantine}) TO '{out / 'quarantine.parquet'}' (FORMAT parquet)")
+    con.close()
     return out
 
 
