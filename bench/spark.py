@@ -1,6 +1,7 @@
 """The same audit on DuckDB and on Spark (local mode) over a generated Parquet event dataset.
 
     .venv/bin/python bench/spark.py --events 1000000 10000000 [--master local[2]] [--buckets 16]
+        [--engines duckdb spark] [--keep cache|checkpoint]
 
 For each size: write the scaled CRM log (bench/run.py's generator) as a Parquet dataset once, then in
 fresh processes materialise + audit it on DuckDB and on Spark; wall time, the number of Spark SQL
@@ -31,8 +32,8 @@ from crmflow.store.dataset import open_event_dataset
 from crmflow.store.store import EventStore
 engine = {engine!r}
 if engine == "spark":
-    from crmflow.store.spark_engine import SparkEngine
-    eng = SparkEngine.start({master!r})
+    from crmflow.store.spark_engine import SparkEngine, spark_session
+    eng = SparkEngine(spark_session({master!r}), keep={keep!r})
     t_start = time.perf_counter() - t0
     store = EventStore(engine=eng)
 else:
@@ -47,7 +48,8 @@ t3 = time.perf_counter()
 print(json.dumps({{
     "engine": engine, "startup_s": t_start, "materialise_s": t2 - t1, "audit_s": t3 - t2, "total_s": t3 - t0,
     "statements": getattr(eng, "statements", None), "events": result.log_summary.events,
-    "findings": len(result.findings), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "findings": len(result.findings), "keep": getattr(eng, "keep", None),
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }}))
 """
 
@@ -107,14 +109,15 @@ def replicate(base: Path, out: Path, copies: int, buckets: int) -> Path:
     return out
 
 
-def run(engine: str, path: Path, master: str) -> dict[str, object]:
-    code = CHILD.format(src=str(ROOT / "src"), engine=engine, path=str(path), master=master)
-    started = time.perf_counter()
+def run(engine: str, path: Path, master: str, keep: str) -> dict[str, object]:
+    code = CHILD.format(src=str(ROOT / "src"), engine=engine, path=str(path), master=master, keep=keep)
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"{engine} failed:\n{proc.stderr[-3000:]}")
     row = json.loads(proc.stdout.strip().splitlines()[-1])
     row["wall_s"] = time.perf_counter() - started
+    row["load_avg_1m"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]  # before, after
     return row
 
 
@@ -123,20 +126,21 @@ def main() -> None:
     ap.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--buckets", type=int, default=16)
+    ap.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"])
+    ap.add_argument("--keep", default="cache", choices=["cache", "checkpoint"], help="how Spark keeps the store's tables")
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     for n in args.events:
         path = dataset(n, args.buckets)
-        rows = [run("duckdb", path, args.master), run("spark", path, args.master)]
-        load = os.getloadavg()[0]
+        rows = [run(engine, path, args.master, args.keep) for engine in args.engines]
         for r in rows:
-            r["load_avg_1m"] = round(load, 1)
             per = float(r["audit_s"]) + float(r["materialise_s"])  # type: ignore[arg-type]
             r["s_per_million_events"] = round(per / (n / 1e6), 2)
             if r.get("statements"):
                 r["s_per_statement"] = round(per / int(r["statements"]), 3)  # type: ignore[call-overload]
             print(json.dumps({"events": n, **r}))
-        (RESULTS / f"spark_{n}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        name = f"spark_{n}" + ("" if args.engines == ["duckdb", "spark"] else "_" + "_".join(args.engines))
+        (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
