@@ -3,10 +3,12 @@
     .venv/bin/python bench/spark.py --events 1000000 10000000 [--master local[2]] [--buckets 16]
         [--engines duckdb spark] [--keep cache|checkpoint]
 
-For each size: write the scaled CRM log (bench/run.py's generator) as a Parquet dataset once, then in
-fresh processes materialise + audit it on DuckDB and on Spark; wall time, the number of Spark SQL
-statements, and the time per statement and per million events (the figures docs/scale.md sizes
-clusters with). Results go to bench/results/spark_<n>.json; docs/scale.md records them by hand.
+For each size: write the scaled CRM log (bench/run.py's generator) as a Parquet dataset once (sizes
+above 10 M that are multiples of it: copies of the 10 M log), then in fresh processes materialise + audit
+it on DuckDB and on Spark; wall time, CPU seconds (this process plus Spark's JVM -- on a shared machine
+they mean more than wall time), the number of Spark SQL statements, and the time per statement and per
+million events (the figures docs/scale.md sizes clusters with). Results go to
+bench/results/spark_<n>[_<engines>].json; docs/scale.md records them by hand.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 
 CHILD = r"""
-import json, sys, time, resource
+import json, os, sys, time, resource
 sys.path.insert(0, {src!r})
 t0 = time.perf_counter()
 import crmflow
@@ -40,13 +42,22 @@ else:
     eng = None
     t_start = 0.0
     store = EventStore()
-t1 = time.perf_counter()
+def cpu_s():  # CPU seconds of this process (DuckDB's threads) and of Spark's JVM: wall time means little here
+    jvm = 0.0
+    if eng is not None:
+        pid = eng.spark.sparkContext._gateway.proc.pid
+        with open(f"/proc/{{pid}}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        jvm = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return time.process_time() + jvm
+t1, c1 = time.perf_counter(), cpu_s()
 log = open_event_dataset({path!r}, store=store)
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), cpu_s()
 result = crmflow.audit(log)
-t3 = time.perf_counter()
+t3, c3 = time.perf_counter(), cpu_s()
 print(json.dumps({{
     "engine": engine, "startup_s": t_start, "materialise_s": t2 - t1, "audit_s": t3 - t2, "total_s": t3 - t0,
+    "cpu_startup_s": c1, "cpu_materialise_s": c2 - c1, "cpu_audit_s": c3 - c2,
     "statements": getattr(eng, "statements", None), "events": result.log_summary.events,
     "findings": len(result.findings), "keep": getattr(eng, "keep", None),
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -135,9 +146,12 @@ def main() -> None:
         rows = [run(engine, path, args.master, args.keep) for engine in args.engines]
         for r in rows:
             per = float(r["audit_s"]) + float(r["materialise_s"])  # type: ignore[arg-type]
+            cpu = float(r["cpu_audit_s"]) + float(r["cpu_materialise_s"])  # type: ignore[arg-type]
             r["s_per_million_events"] = round(per / (n / 1e6), 2)
+            r["cpu_s_per_million_events"] = round(cpu / (n / 1e6), 2)
             if r.get("statements"):
                 r["s_per_statement"] = round(per / int(r["statements"]), 3)  # type: ignore[call-overload]
+                r["cpu_s_per_statement"] = round(cpu / int(r["statements"]), 3)  # type: ignore[call-overload]
             print(json.dumps({"events": n, **r}))
         name = f"spark_{n}" + ("" if args.engines == ["duckdb", "spark"] else "_" + "_".join(args.engines))
         (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
