@@ -5,6 +5,7 @@ schema per run), SQLite in a temporary directory:
 
     .venv/bin/python bench/engine.py throughput --backend postgresql --leads 2000 --workers 2
     .venv/bin/python bench/engine.py latency    --backend postgresql --rate 500 --seconds 10
+    .venv/bin/python bench/engine.py webhook    --backend postgresql --rate 100 --seconds 20 --workers 2
     .venv/bin/python bench/engine.py timers     --backend postgresql --timers 1000
     .venv/bin/python bench/engine.py kill       --backend sqlite --leads 5000 --kills 100 --workers 1
 
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 ROOT = HERE.parent
 LEAD = ROOT / "src" / "crmflow" / "design" / "examples" / "incoming_lead.yaml"
 PG = "postgresql://postgres@127.0.0.1:5432/i12_engine"
@@ -164,7 +166,45 @@ def setup(backend: str) -> tuple[str, Engine]:
 # ---------------------------------------------------------------------------------------- runs
 
 
-def throughput(backend: str, n: int, workers: int, batch: int) -> dict[str, Any]:
+def peer_throughput(backend: str, n: int, workers: int, batch: int) -> dict[str, Any]:
+    """The same workload through the minimal own loop of ``bench/engine_peer.py`` (the peer)."""
+    import engine_peer as peer
+
+    url = fresh_store(backend)
+    peer.create(url)
+    db = peer.Db(url)
+
+    def tasks(node: str) -> int:
+        n_ = int(db.q("SELECT COUNT(*) FROM p_tasks WHERE node = ?", (node,))[0][0])
+        db.commit()
+        return n_
+
+    def until(node: str) -> float:
+        t = time.perf_counter()
+        while tasks(node) < n:
+            if time.perf_counter() - t > 600:
+                raise SystemExit(f"peer: timeout waiting for {node}")
+            time.sleep(0.02)
+        return time.perf_counter()
+
+    args = [sys.executable, str(HERE / "engine_peer.py"), "worker", "--store", url, "--batch", str(batch)]
+    procs = [subprocess.Popen(args, cwd=ROOT) for _ in range(workers)]
+    try:
+        time.sleep(2.0)
+        t0 = time.perf_counter()
+        peer.accept(url, peer.lead_rows(n))
+        t1 = until("first_contact")
+        peer.accept(url, peer.call_rows(n))
+        t2 = time.perf_counter()
+        t3 = until("qualify")
+    finally:
+        stop(procs)
+    seconds = (t1 - t0) + (t3 - t2)
+    return {"inbound_events_per_s": round(2 * n / seconds), "seconds": round(seconds, 2)}
+
+
+def throughput(backend: str, n: int, workers: int, batch: int, with_peer: bool = True) -> dict[str, Any]:
+    load_before = os.getloadavg()
     url, engine = setup(backend)
     procs = [spawn(url, batch=batch) for _ in range(workers)]
     time.sleep(4.0)  # the workers are up and idle
@@ -176,15 +216,20 @@ def throughput(backend: str, n: int, workers: int, batch: int) -> dict[str, Any]
     t3 = wait_for(engine, "SELECT COUNT(*) FROM tasks WHERE node = 'qualify'", n)
     stop(procs)
     seconds = (t1 - t0) + (t3 - t2)
+    peer = peer_throughput(backend, n, workers, batch) if with_peer else None
+    ours = round(2 * n / seconds)
     return {
         "run": "throughput",
+        "load_average_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+        "peer_minimal_loop_inbound_events_per_s": peer["inbound_events_per_s"] if peer else None,
+        "ratio_engine_to_peer": round(ours / peer["inbound_events_per_s"], 2) if peer else None,
         "backend": backend,
         "workers": workers,
         "batch": batch,
         "leads": n,
         "inbound_events": 2 * n,
         "seconds": round(seconds, 2),
-        "inbound_events_per_s": round(2 * n / seconds),
+        "inbound_events_per_s": ours,
         "all_inbox_events_per_s": round(4 * n / seconds),
         "leads_to_task_s": round(t1 - t0, 2),
         "calls_to_done_s": round(t3 - t2, 2),
@@ -219,6 +264,137 @@ def latency(backend: str, rate: int, seconds: float, workers: int, batch: int) -
         "p50_ms": round(statistics.median(ms), 1),
         "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 1),
         "max_ms": round(ms[-1], 1),
+    }
+
+
+WEBHOOK_TRIGGERS = """\
+triggers: 1
+rules:
+  - id: lead_created
+    source: json
+    event: lead.created
+    message: {name: lead.created, correlation_key: lead_id}
+"""
+SECRET = "bench-secret"
+
+
+def http_server(args: argparse.Namespace) -> None:
+    """The HTTP side of ``crmflow engine run`` (task API + webhooks) as its own process."""
+    import uvicorn
+
+    from crmflow.engine.service import create_run_app
+    from crmflow.engine.triggers import read_triggers_text
+    from crmflow.engine.webhooks import WebhookSettings
+
+    table = read_triggers_text(WEBHOOK_TRIGGERS, where="bench")
+    settings = WebhookSettings(webhook_hmac_secret=SECRET)
+    app = create_run_app(Engine(args.store, task_messages=TASK_MESSAGES), table, settings=settings)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+def webhook_latency(backend: str, rate: int, seconds: float, workers: int, batch: int, senders: int) -> dict[str, Any]:
+    """Signed JSON webhooks POSTed at ``rate``/s → the rep's task visible (committed, read back by a poller)."""
+    import hashlib
+    import hmac
+    import socket
+    import threading
+
+    import httpx
+
+    url, engine = setup(backend)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    procs = [spawn(url, batch=batch) for _ in range(workers)]
+    procs.append(subprocess.Popen([sys.executable, __file__, "http", "--store", url, "--port", str(port)], cwd=ROOT))
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if procs[-1].poll() is not None:
+            stop(procs[:-1])
+            raise SystemExit("the HTTP server did not start")
+        try:
+            httpx.get(f"{base}/status", timeout=2)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    sent: dict[str, float] = {}
+    answers: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    t0 = time.perf_counter()
+    stop_at = t0 + seconds
+
+    def sender(k: int) -> None:
+        with httpx.Client(timeout=30) as client:
+            i = k
+            while True:
+                due = t0 + i / rate
+                if due > stop_at:
+                    return
+                time.sleep(max(0.0, due - time.perf_counter()))
+                body = json.dumps(
+                    {"id": f"w{i}", "event": "lead.created", "keys": {"lead_id": f"L{i}"}, "data": {"source": "web"}}
+                ).encode()
+                ts = str(int(time.time()))
+                sig = "sha256=" + hmac.new(SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+                t = time.perf_counter()
+                r = client.post(
+                    f"{base}/webhooks/json", content=body, headers={"X-Crmflow-Timestamp": ts, "X-Crmflow-Signature": sig}
+                )
+                with lock:
+                    sent[f"L{i}"] = t
+                    answers.append(time.perf_counter() - t)
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                i += senders
+
+    seen: dict[str, float] = {}
+    done = threading.Event()
+
+    def observer() -> None:  # the task becomes visible to every reader of the task API when committed
+        from crmflow.engine.store import open_store
+
+        db = open_store(url, create=False)
+        while not done.is_set():
+            with db.tx():
+                rows = db.q("SELECT business_key FROM tasks WHERE node = 'first_contact'")
+            now = time.perf_counter()
+            for (key,) in rows:
+                seen.setdefault(str(key), now)
+            time.sleep(0.005)
+        db.close()
+
+    watch = threading.Thread(target=observer, daemon=True)
+    watch.start()
+    threads = [threading.Thread(target=sender, args=(k,)) for k in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    deadline = time.perf_counter() + 60
+    while len(seen) < len(sent) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    done.set()
+    watch.join()
+    in_api = httpx.get(f"{base}/status", timeout=30).json()["tasks"]
+    stop(procs)
+    ms = sorted(1000 * (seen[k] - t) for k, t in sent.items() if k in seen)
+    post_ms = sorted(1000 * a for a in answers)
+    return {
+        "run": "webhook to task: signed JSON POST /webhooks/json -> 202 -> inbox -> 2 connector round trips -> task committed",
+        "backend": backend,
+        "workers": workers,
+        "rate_per_s": rate,
+        "seconds": seconds,
+        "sent": len(sent),
+        "answers": statuses,
+        "tasks_seen": len(ms),
+        "tasks_in_api_status": in_api,
+        "p50_ms": round(statistics.median(ms), 1),
+        "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 1),
+        "max_ms": round(ms[-1], 1),
+        "post_p50_ms": round(statistics.median(post_ms), 1),
+        "post_p99_ms": round(post_ms[int(0.99 * (len(post_ms) - 1))], 1),
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 
@@ -330,7 +506,7 @@ def worker(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
-    for name in ("throughput", "latency", "timers", "kill", "worker"):
+    for name in ("throughput", "latency", "webhook", "timers", "kill", "worker", "http"):
         p = sub.add_parser(name)
         p.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
         p.add_argument("--leads", type=int, default=2000)
@@ -343,14 +519,22 @@ def main() -> None:
         p.add_argument("--seed", type=int, default=12)
         p.add_argument("--store")
         p.add_argument("--ledger")
+        p.add_argument("--port", type=int, default=0)
+        p.add_argument("--senders", type=int, default=8, help="webhook: concurrent HTTP clients")
+        p.add_argument("--no-peer", action="store_true", help="throughput: skip the minimal own loop")
     args = parser.parse_args()
     if args.cmd == "worker":
         worker(args)
         return
+    if args.cmd == "http":
+        http_server(args)
+        return
     if args.cmd == "throughput":
-        result = throughput(args.backend, args.leads, args.workers, args.batch)
+        result = throughput(args.backend, args.leads, args.workers, args.batch, with_peer=not args.no_peer)
     elif args.cmd == "latency":
         result = latency(args.backend, args.rate, args.seconds, args.workers, args.batch)
+    elif args.cmd == "webhook":
+        result = webhook_latency(args.backend, args.rate, args.seconds, args.workers, args.batch, args.senders)
     elif args.cmd == "timers":
         result = timers(args.backend, args.timers, args.batch)
     else:

@@ -86,6 +86,16 @@ def test_one_index_links_every_result(demo: tuple[Path, str]) -> None:
         assert str(out / rel) in flat, rel
 
 
+def test_the_demo_counts_the_pack_files_it_wrote(demo: tuple[Path, str]) -> None:
+    out, output = demo
+    on_disk = sum(1 for p in (out / "pack").rglob("*") if p.is_file())
+    start = (out / "index.html").read_text(encoding="utf-8")  # the terminal table wraps its cells; the page does not
+    assert f"файлов: {on_disk}, покрытие UAT" in start  # counted, as `crmflow pack` counts
+    total = len(json.loads((out / "bitrix24" / "audit.json").read_text(encoding="utf-8"))["findings"])
+    if total > 15:  # the demo's findings table says how many it left out and where the rest are
+        assert f"остальные ({total - 15})" in " ".join(output.split())
+
+
 def test_quality_names_the_planted_records(demo: tuple[Path, str]) -> None:
     out, _ = demo
     truth = json.loads((out / "data" / "crm" / "quality_ground_truth.json").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmflow.base.version import __version__
-from crmflow.bpmn.annotate import annotate_bpmn
+from crmflow.bpmn.annotate import annotate_bpmn, mark_discovery
 from crmflow.bpmn.from_tree import dominant_lanes, tree_to_bpmn
 from crmflow.bpmn.layout import layout
 from crmflow.bpmn.render import render_svg
@@ -137,6 +137,7 @@ def asis_model(
         definitions = annotate_bpmn(
             definitions, activities=activity_statistics(log), dfg=discover_dfg(log), findings=findings, lang=lang
         )
+    definitions = mark_discovery(definitions, noise_threshold=noise_threshold)  # `crmflow check` says what it left out
     return layout(definitions, lane_order="flow")  # discovered lanes have no given order
 
 

@@ -12,7 +12,8 @@ these into a readable message without a traceback (``--debug`` shows it)::
     │   ├── SourceError              a CRM export or API response is not what its adapter expects
     │   └── ObjectModelError         an object model / integration inventory YAML is invalid (names the key)
     ├── CrmApiError             (sources/) a CRM API call failed (status, method, what to do)
-    │   └── ApiUnreachableError      no HTTP answer at all (connection, timeout); retried
+    │   └── ApiUnreachableError      no HTTP answer at all (reset, timeout); retried
+    │       └── ApiConnectError      no connection (refused, DNS, TLS); not retried
     ├── QualityRulesError       the data-quality rules (YAML) are invalid (names the key and the fix)
     │   └── DuplicateDetectionError  (quality/linkage_model.py) the linkage model could not score the table
     ├── ToBeError               a To-Be definition is invalid (names the file, line and key)
@@ -35,14 +36,40 @@ these into a readable message without a traceback (``--debug`` shows it)::
         └── TaskError                a task operation is not allowed (wrong state, not the assignee)
             └── UnknownTaskError         no task has that id
 
-Messages are sentences that name the file, row, column and value and say what was expected.
+Messages are sentences that name the file, row, column and value and say what was expected. An error
+raised through :func:`crmflow.i18n.error` also carries its message in every language (``texts``), so the
+CLI and the web app show it whole in the user's language (:meth:`CrmflowError.in_language`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class CrmflowError(Exception):
-    """Root of every error crmflow raises on purpose."""
+    """Root of every error crmflow raises on purpose.
+
+    ``texts`` (optional, keyword only) holds the message per language; ``str(error)`` stays English.
+
+    >>> e = CrmflowError("file missing", texts={"ru": "файла нет"})
+    >>> str(e), e.in_language("ru"), e.in_language("en")
+    ('file missing', 'файла нет', 'file missing')
+    """
+
+    def __init__(self, *args: object, texts: Mapping[str, str] | None = None) -> None:
+        super().__init__(*args)
+        self.texts: dict[str, str] = dict(texts or {})
+
+    @classmethod
+    def localized(cls, catalog: Mapping[str, Mapping[str, str]], key: str, /, **kwargs: object) -> CrmflowError:
+        """The error with ``catalog[key]`` formatted in every language it has (plain ``str.format``; the
+        catalogues of the layers above use :func:`crmflow.i18n.error`, with number and plural rules)."""
+        texts = {lang: template.format(**kwargs) for lang, template in catalog[key].items()}
+        return cls(texts.get("en") or next(iter(texts.values())), texts=texts)
+
+    def in_language(self, lang: str) -> str:
+        """The message in ``lang`` when the error carries it, else as raised."""
+        return self.texts.get(lang) or str(self)
 
 
 class InputError(CrmflowError):
@@ -78,7 +105,19 @@ class CrmApiError(CrmflowError):
 
 
 class ApiUnreachableError(CrmApiError):
-    """The CRM API gave no HTTP answer (connection refused or reset, timeout)."""
+    """The CRM API gave no HTTP answer (connection reset, timeout): retried."""
+
+
+class ApiConnectError(ApiUnreachableError):
+    """No connection to the CRM API's host at all (refused, name not resolved, TLS): not retried.
+
+    ``reason`` is ``refused``, ``dns``, ``tls`` or ``other``; ``host`` the host asked for.
+    """
+
+    def __init__(self, message: str, *, reason: str = "other", host: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.host = host
 
 
 class QualityRulesError(CrmflowError):
@@ -147,6 +186,7 @@ class SimulationError(CrmflowError):
 
 __all__ = [
     "ApiUnreachableError",
+    "ApiConnectError",
     "BpmnError",
     "ColumnMappingError",
     "DeployError",

@@ -5,16 +5,43 @@ uses it; :func:`text` looks a key up and formats it.
 
 >>> text({"hi": {"en": "Hello, {name}", "ru": "Привет, {name}"}}, "hi", "ru", name="Мир")
 'Привет, Мир'
+
+Numbers and plurals follow the language's rules (CLDR, through Babel) when a template asks for them
+with a format spec — a catalogue never writes endings by hand:
+
+- ``{n:n}`` — the number with the language's grouping and decimal mark (``9 551``, ``9,551``);
+  ``{x:.1n}`` with one decimal (``3,5``);
+- ``{n:# событие|события|событий}`` — the number and the word in the plural form the number takes
+  (Russian lists the forms *one|few|many*, English *one|other*); without ``#`` only the word;
+- ``{share:%}``, ``{share:.1%}`` — a share (0.931) as a percentage (``93,1 %``, ``93.1%``).
+
+>>> m = {"k": {"en": "{n:# event|events}", "ru": "{n:# событие|события|событий}"}}
+>>> [text(m, "k", "ru", n=n).replace(NBSP, " ") for n in (1, 3, 9551)]
+['1 событие', '3 события', '9 551 событие']
+>>> text(m, "k", "en", n=9551), text({"p": {"en": "{s:.1%}"}}, "p", "ru", s=1.0).replace(NBSP, " ")
+('9,551 events', '100 %')
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+import string
+from functools import cache
+from typing import Any, Literal, TypeVar
+
+from babel import Locale
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 from crmflow.errors import CrmflowError
 
+E = TypeVar("E", bound=CrmflowError)
 Lang = Literal["ru", "en"]
 LANGS: tuple[Lang, ...] = ("ru", "en")
+NBSP = "\u00a0"
+#: What a number that is missing (None, NaN) is written as.
+MISSING = "—"
+#: CLDR plural categories in the order a catalogue lists a word's forms.
+_CATEGORY_ORDER = ("zero", "one", "two", "few", "many", "other")
 
 
 def check_lang(lang: str) -> Lang:
@@ -23,8 +50,119 @@ def check_lang(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse("ru" if lang == "ru" else "en")
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def number(value: float | int | None, lang: str, *, digits: int = 0) -> str:
+    """A number as the language writes it (Babel/CLDR): grouping, decimal mark, a true minus sign.
+
+    >>> number(1234567.5, "ru", digits=1), number(-3, "en")
+    ('1\\xa0234\\xa0567,5', '−3')
+    """
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    fraction = "." + "0" * digits if digits else ""
+    out = format_decimal(value, format="#,##0" + fraction, locale=_locale(lang))
+    return out.replace("-", "−")
+
+
+@cache
+def _percent_pattern(lang: str, low: int, high: int) -> NumberPattern:
+    pattern = parse_pattern(_locale(lang).percent_formats[None].pattern)
+    pattern.frac_prec = (low, high)
+    return pattern
+
+
+def percent(share: float | None, lang: str, *, digits: int = 1) -> str:
+    """A share (0.931) as a percentage the language's way (``93,1 %`` / ``93.1%``); a trailing zero of
+    one decimal is dropped (``50 %``).
+
+    >>> percent(0.931, "ru"), percent(0.5, "en"), percent(0.5, "en", digits=2)
+    ('93,1\\xa0%', '50%', '50.00%')
+    """
+    if _missing(share):
+        return MISSING
+    assert share is not None
+    low = 0 if digits == 1 else digits
+    return _percent_pattern(lang, low, digits).apply(share, _locale(lang)).replace("-", "−")
+
+
+def plural(n: float | int, lang: str, forms: str | tuple[str, ...]) -> str:
+    """The form of a word that goes with ``n`` (CLDR plural rules through Babel).
+
+    ``forms`` lists the language's categories in CLDR order, ``|``-separated: Russian *one|few|many*
+    (a fourth, *other*, for fractions defaults to the *few* form), English *one|other*.
+
+    >>> [plural(n, "ru", "случай|случая|случаев") for n in (1, 2, 5, 11, 21, 1.5)]
+    ['случай', 'случая', 'случаев', 'случаев', 'случай', 'случая']
+    >>> plural(1, "en", "case|cases"), plural(0, "en", "case|cases")
+    ('case', 'cases')
+    """
+    words = forms.split("|") if isinstance(forms, str) else list(forms)
+    rule = _locale(lang).plural_form
+    categories = [c for c in _CATEGORY_ORDER if c in rule.tags or c == "other"]
+    category = rule(abs(n))
+    if category in categories[: len(words)]:
+        return words[categories.index(category)]
+    if category == "other" and lang == "ru" and len(words) >= 2:
+        return words[1]
+    return words[-1]
+
+
+def count(n: int, lang: str, forms: str) -> str:
+    """A number and the word in the form it takes: ``9 551 событие``, ``1 case``.
+
+    >>> count(2, "ru", "случай|случая|случаев").replace(NBSP, " "), count(1500, "en", "case|cases")
+    ('2 случая', '1,500 cases')
+    """
+    return f"{number(n, lang)} {plural(n, lang, forms)}"
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` with the number and plural specs of the module docstring."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if not format_spec or isinstance(value, str):
+            return super().format_field(value, format_spec)
+        if "|" in format_spec:
+            if format_spec.startswith("#"):
+                return f"{number(value, self.lang)} {plural(value, self.lang, format_spec[1:].strip())}"
+            return plural(value, self.lang, format_spec)
+        if format_spec.endswith("n") and (format_spec == "n" or format_spec[:1] == "."):
+            return number(value, self.lang, digits=int(format_spec[1:-1] or 0))
+        if format_spec.endswith("%") and (format_spec == "%" or format_spec[:1] == "."):
+            return percent(value, self.lang, digits=int(format_spec[1:-1] or 1))
+        return super().format_field(value, format_spec)
+
+
+def error(cls: type[E], catalog: dict[str, dict[str, str]], key: str, /, **kwargs: object) -> E:
+    """An exception of ``cls`` whose message is ``key`` of ``catalog`` in every language (English as ``str``).
+
+    >>> e = error(CrmflowError, {"k": {"en": "no {f}", "ru": "нет {f}"}}, "k", f="a.csv")
+    >>> str(e), e.in_language("ru")
+    ('no a.csv', 'нет a.csv')
+    """
+    texts: dict[str, str] = {lang: text(catalog, key, lang, **kwargs) for lang in LANGS}
+    return cls(texts["en"], texts=texts)
+
+
+def format_text(template: str, lang: str, /, **kwargs: object) -> str:
+    """Format one template in ``lang`` with the number and plural specs (what :func:`text` does)."""
+    return _Formatter(lang).format(template, **kwargs)
+
+
 def text(catalog: dict[str, dict[str, str]], key: str, lang: str, /, **kwargs: object) -> str:
     """The text for ``key`` in ``lang`` (English if missing), formatted with ``kwargs``."""
     entry = catalog[key]
     template = entry.get(lang) or entry["en"]
-    return template.format(**kwargs) if kwargs else template
+    return format_text(template, lang, **kwargs) if kwargs else template

@@ -24,6 +24,25 @@ from crmflow.errors import CrmflowError
 
 #: What to check first when YAML does not parse.
 YAML_HINT = "check indentation and quotes"
+_TEXT: dict[str, dict[str, str]] = {
+    "too_big": {
+        "en": "{p}: {size:,} bytes is more than the {limit:,} bytes a {what} may have",
+        "ru": "{p}: {size:,} байт — больше {limit:,} байт, допустимых для этого файла ({what})",
+    },
+    "unreadable": {"en": "cannot read the {what} {p}: {why}", "ru": "не удаётся прочитать файл {p} ({what}): {why}"},
+    "not_utf8": {
+        "en": "{p}: byte {at} is not UTF-8 (save the {what} as UTF-8)",
+        "ru": "{p}: байт {at} — не UTF-8 (сохраните файл в кодировке UTF-8)",
+    },
+    "not_yaml": {
+        "en": "{p}: not valid YAML: {problem} (" + YAML_HINT + ")",
+        "ru": "{p}: это не корректный YAML: {problem} (проверьте отступы и кавычки)",
+    },
+    "not_yaml_at": {
+        "en": "{p}: not valid YAML at line {line}, column {column}: {problem} (" + YAML_HINT + ")",
+        "ru": "{p}: некорректный YAML в строке {line}, столбце {column}: {problem} (проверьте отступы и кавычки)",
+    },
+}
 #: Largest settings file read (they are a few hundred lines; this bounds a hostile input).
 MAX_YAML_BYTES = 10 * 1024**2
 
@@ -120,20 +139,19 @@ def read_yaml(
     p = Path(path)
     try:
         if p.stat().st_size > MAX_YAML_BYTES:
-            raise (read_error or error)(
-                f"{p}: {p.stat().st_size:,} bytes is more than the {MAX_YAML_BYTES:,} bytes a {what} may have"
-            )
+            raise (read_error or error).localized(_TEXT, "too_big", p=p, size=p.stat().st_size, limit=MAX_YAML_BYTES, what=what)
         text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise (read_error or error)(f"cannot read the {what} {p}: {exc.strerror or exc}") from exc
+        raise (read_error or error).localized(_TEXT, "unreadable", p=p, what=what, why=exc.strerror or exc) from exc
     except UnicodeDecodeError as exc:
-        raise (read_error or error)(f"{p}: byte {exc.start} is not UTF-8 (save the {what} as UTF-8)") from None
+        raise (read_error or error).localized(_TEXT, "not_utf8", p=p, at=exc.start, what=what) from None
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         bad = YamlProblem.of(exc)
-        at = f" at line {bad.line}, column {bad.column}" if bad.line is not None else ""
-        raise error(f"{p}: not valid YAML{at}: {bad.problem} ({YAML_HINT})") from None
+        if bad.line is None:
+            raise error.localized(_TEXT, "not_yaml", p=p, problem=bad.problem) from None
+        raise error.localized(_TEXT, "not_yaml_at", p=p, line=bad.line, column=bad.column, problem=bad.problem) from None
 
 
 __all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "YAML_HINT", "DepthLimitedLoader", "YamlProblem", "read_yaml"]

@@ -70,3 +70,16 @@ def test_audit_of_a_real_xes_log(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))
     assert doc["log"]["events"] == 42 and doc["log"]["cases"] == 6 and doc["log"]["variants"] == 6
+
+
+def test_audit_says_how_many_findings_it_left_out_and_where(bitrix, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "audit"
+    res = runner.invoke(app, ["audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    total = len(json.loads((out / "audit.json").read_text(encoding="utf-8"))["findings"])
+    assert total > 15  # the generated export has more findings than the table shows
+    said = " ".join(res.output.split())
+    assert f"the {15} most severe of {total} findings; the other {total - 15} are in" in said
+    assert "report.html" in said.split("the other", 1)[1]
+    ru = runner.invoke(app, ["--lang", "ru", "audit", str(bitrix.csv_path), "--rules", str(bitrix.rules_path), "--out", str(out)])
+    assert f"15 самых важных из {total} выявленных проблем; остальные ({total - 15})" in " ".join(ru.output.split())

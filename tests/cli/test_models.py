@@ -116,3 +116,32 @@ def test_check_names_the_methods_in_russian(tmp_path: Path) -> None:
     assert any(line.startswith("воспроизведение фишек: соответствие журнала") for line in lines), res.output
     assert any(line.startswith("выравнивания: соответствие журнала") for line in lines), res.output
     assert "token replay" not in res.output
+
+
+@pytest.mark.parametrize("log", ["helpdesk.xes.gz", "running-example.xes"])
+def test_discover_then_check_on_the_same_log_fits_and_says_its_noise_filter(tmp_path: Path, log: str) -> None:
+    model = tmp_path / "m.bpmn"
+    res = runner.invoke(app, ["discover", str(real(log)), "--out", str(model), "--no-annotate"])
+    assert res.exit_code == 0, res.output
+    assert "Noise filter 0 (--noise): every path of the log is kept" in " ".join(res.output.split())
+    res = runner.invoke(app, ["check", str(real(log)), str(model), "--out", str(tmp_path / "c"), "--no-alignments"])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert "fitting cases 100.0 %" in said and "discovered with noise filter 0 (every path of its log kept)" in said
+    doc = json.loads((tmp_path / "c" / "conformance.json").read_text(encoding="utf-8"))
+    assert doc["token_replay"]["perc_fit_traces"] == 100.0
+
+
+def test_a_noise_filter_is_stated_by_discover_and_check(tmp_path: Path) -> None:
+    model, log = tmp_path / "m.bpmn", str(real("helpdesk.xes.gz"))
+    res = runner.invoke(app, ["discover", log, "--out", str(model), "--noise", "0.2", "--no-annotate"])
+    said = " ".join(res.output.split())
+    assert "Noise filter 0.2 (--noise): paths followed less than 20% as often as the strongest path" in said
+    assert "--noise 0 keeps every path" in said
+    res = runner.invoke(app, ["--lang", "ru", "check", log, str(model), "--out", str(tmp_path / "c"), "--no-alignments"])
+    said = " ".join(res.output.split())
+    fit = json.loads((tmp_path / "c" / "conformance.json").read_text(encoding="utf-8"))["token_replay"]["perc_fit_traces"]
+    assert fit < 100.0  # the filter leaves rare paths out, and check says why
+    assert "Модель построена с фильтром шума 0,2: пути, по которым шли реже, чем 20 %" in said
+    plain = runner.invoke(app, ["check", log, str(real("running-example.bpmn")), "--out", str(tmp_path / "p")])
+    assert "noise filter" not in plain.output  # a model not discovered by crmflow: nothing to say

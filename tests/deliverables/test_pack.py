@@ -196,11 +196,13 @@ def test_pack_without_audit_says_so(tmp_path: Path) -> None:
     result = build_pack(MINI, out_dir=tmp_path, lang="ru")
     assert not (tmp_path / "bpmn" / "asis.bpmn").exists()
     text = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "Покрытие UAT: 100.0 %" in text
+    assert "Покрытие UAT: 100\u00a0%" in text  # the language's percent (issue 17: not "100.0 %")
     doc = read_docx(str(tmp_path / "report.docx"))
     body = "\n".join(p.text for p in doc.paragraphs)
     assert t("cmp.no_audit", "ru") in body and t("plan.no_audit", "ru") in body
     assert len(result.files) == 13
+    on_disk = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert sorted(result.written) == on_disk  # "N files" is what the folder holds, index.html included
 
 
 def test_a_task_with_two_accountable_roles_is_rejected(tmp_path: Path) -> None:
@@ -251,7 +253,7 @@ def test_cli_pack(tmp_path: Path, demo_audit: Path) -> None:
         app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit), "--out", str(tmp_path), "--lang", "ru"]
     )
     assert res.exit_code == 0, res.output
-    assert "Пакет аудита записан" in res.output and "покрытие 100.0 %" in res.output
+    assert "Пакет аудита записан" in res.output and "покрытие 100\u00a0%" in res.output
     res = CliRunner().invoke(app, ["pack", "--tobe", str(MINI), "--audit", str(demo_audit.parent), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "no audit.json there" in res.output
 
@@ -346,3 +348,22 @@ def test_quality_and_journey_results_are_used(tmp_path: Path, demo_audit: Path) 
     assert answer[4] == "2d" and answer[5] == "30 of 90 (33.3%)"
     with pytest.raises(PackError, match="no journey.json there"):
         build_pack(MINI, out_dir=tmp_path / "p2", journey=tmp_path / "quality", lang="en")
+
+
+def test_a_to_be_calendar_that_differs_from_the_audits_is_said(demo_audit: Path, tmp_path: Path) -> None:
+    from crmflow.deliverables.audit_input import load_audit
+    from crmflow.deliverables.sla import calendar_differences
+
+    lead = next(p for p in EXAMPLES if p.name == "incoming_lead.yaml")
+    audit = load_audit(demo_audit)
+    assert audit.audit.rules is not None and audit.audit.rules["calendar"]["working_hours"] == "09:00-19:00"
+    assert calendar_differences(load_tobe(lead), audit) == [("hours", "09:00–18:00", "09:00–19:00")]
+    res = CliRunner().invoke(app, ["pack", "--tobe", str(lead), "--audit", str(demo_audit), "--out", str(tmp_path)])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert "the To-Be's working calendar differs from the one the audit measured in" in said
+    assert "working hours: 09:00–18:00 in the To-Be, 09:00–19:00 in the audit" in said
+    body = "\n".join(p.text for p in read_docx(str(tmp_path / "report.docx")).paragraphs)
+    assert "09:00–18:00 in the To-Be, 09:00–19:00 in the audit" in body  # in the SLA section of the document
+    same = build_pack(lead, out_dir=tmp_path / "no_audit", lang="ru")
+    assert same.warnings == ()  # nothing to compare without an audit

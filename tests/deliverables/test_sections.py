@@ -171,16 +171,18 @@ def test_frd_has_a_rule_per_branch_with_a_documented_condition(lang: str) -> Non
     reqs = requirements(tobe, lang)
     documented = [r for r in reqs if r.source == "rule"]
     assert [r.id for r in reqs] == [f"FR-p-{i:03d}" for i in range(1, 6)]  # 3 tasks, then the 2 documented branches
+    # the branch's condition in words with the expression beside it in brackets (issue 17)
     if lang == "en":
         assert [r.text for r in documented] == [
-            'At “VIP customer?” the branch to “Approve” (decision == "VIP") follows the documented condition: '
+            'At “VIP customer?” the branch to “Approve” (decision is “VIP” [decision == "VIP"]) follows the '
+            "documented condition: "
             "“The customer is on the sales VIP list”.",
             "At “VIP customer?” the branch to “Send” (the default branch) follows the documented condition: "
             "“${customerService.isVip(deal) == false}”.",
         ]
     else:
         assert documented[0].text == (
-            'На шлюзе «VIP-клиент?» ветка к «Согласовать» (decision == "VIP") следует '
+            'На шлюзе «VIP-клиент?» ветка к «Согласовать» (решение — «VIP» [decision == "VIP"]) следует '
             "документированному условию: «Клиент в VIP-списке отдела продаж»."
         )
         assert "ветка по умолчанию" in documented[1].text

@@ -86,8 +86,17 @@ def test_feature_files_parse_and_use_the_language_keywords(lang: str) -> None:
 @pytest.mark.parametrize(
     ("lang", "documented"),
     [
-        ("en", 'VIP: the condition decision == "VIP" holds — documented condition: “The customer is on the sales VIP list”'),
-        ("ru", 'VIP: выполняется условие decision == "VIP" — документированное условие: «Клиент в VIP-списке отдела продаж»'),
+        # the condition in words, the expression beside it in brackets (issue 17), then the documented condition
+        (
+            "en",
+            'VIP: the condition decision is “VIP” [decision == "VIP"] holds — documented condition: '
+            "“The customer is on the sales VIP list”",
+        ),
+        (
+            "ru",
+            'VIP: выполняется условие решение — «VIP» [decision == "VIP"] — документированное условие: '
+            "«Клиент в VIP-списке отдела продаж»",
+        ),
     ],
 )
 def test_path_scenarios_show_the_documented_condition_next_to_the_decision(lang: str, documented: str) -> None:

@@ -72,13 +72,13 @@ def test_manual_clock_never_sleeps() -> None:
     assert clock.set(msk(2024, 3, 4, 9)) == msk(2024, 3, 4, 9)
 
 
-def test_add_working_agrees_with_the_calendar() -> None:
+def test_timers_use_the_calendars_add_working_seconds() -> None:
+    """One implementation: a working-time timer is due where the findings' calendar says."""
     import random
-
-    from crmflow.engine.timing import add_working
 
     rng = random.Random(5)
     for _ in range(200):
         start = datetime(2023, 12, 20, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 200 * 86400))
         seconds = rng.choice([60, 600, 7200, 32400, 3 * 32400 + 17])
-        assert add_working(MODEL, start, seconds) == MODEL.add_working_seconds(start, seconds)
+        spec = TimerSpec("duration", f"PT{seconds}S", "working", float(seconds), None)
+        assert first_due(spec, start, MODEL) == MODEL.add_working_seconds(start, seconds)

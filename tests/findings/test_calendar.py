@@ -146,3 +146,34 @@ def test_add_working_seconds_skips_nights_weekends_and_ru_holidays() -> None:
     assert WorkCalendar().add_working_seconds(night, 60) == datetime(2024, 3, 11, 20, 1, tzinfo=UTC)
     with pytest.raises(ValueError, match="negative"):
         cal.add_working_seconds(thu, -1)
+
+
+def _walk_days(cal: WorkCalendar, start: datetime, seconds: float) -> datetime:
+    """A reference for add_working_seconds: walk the day table one day at a time."""
+    left, t = float(seconds), start.timestamp()
+    for row in cal.days(cal.local_day(start), cal.local_day(start) + timedelta(days=800)):
+        begin, end = max(row.work_start, t), row.work_start + row.work_len
+        if row.work_len > 0 and begin < end:
+            if begin + left <= end:
+                return datetime.fromtimestamp(begin + left, tz=UTC)
+            left -= end - begin
+    raise AssertionError("no working time")
+
+
+def test_add_working_seconds_agrees_with_a_day_walk_across_years() -> None:
+    import random
+
+    rng = random.Random(12)
+    cals = [
+        WorkCalendar(timezone="Europe/Moscow", start_s=9 * 3600, end_s=18 * 3600, weekdays=(0, 1, 2, 3, 4), holidays="RU"),
+        WorkCalendar(timezone="Europe/Berlin", start_s=8 * 3600, end_s=17 * 3600, weekdays=(0, 1, 2, 3, 4, 5)),
+    ]
+    for _ in range(300):
+        cal = rng.choice(cals)
+        start = datetime(2023, 11, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 500 * 86400))
+        seconds = rng.choice([0, 1, 600, 32400, 32401, 5 * 32400, 300 * 32400 + 7])
+        assert cal.add_working_seconds(start, seconds) == _walk_days(cal, start, seconds), (cal.timezone, start, seconds)
+    new_year = datetime(2024, 12, 28, 14, 55, tzinfo=UTC)  # Sat 28 Dec 2024 17:55 Moscow, a transferred working day
+    assert cals[0].add_working_seconds(new_year, 600) == datetime(2025, 1, 9, 6, 5, tzinfo=UTC)  # after the New Year holidays
+    with pytest.raises(ValueError, match="within 3 days"):
+        cals[0].add_working_seconds(new_year, 600, max_days=3)

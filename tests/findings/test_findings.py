@@ -113,17 +113,26 @@ def test_ping_pong_between_resources_and_roles() -> None:
     log = make_log(rows)
     found = find_ping_pong(log, load_rules(None))
     by_key = {f.key: f for f in found}
-    assert list(by_key) == ["resource: u1 <-> u2", "resource: u2 <-> u3", "role: sales <-> support"]
-    u12 = by_key["resource: u1 <-> u2"]
-    assert (u12.metrics["cases"], u12.metrics["bounces"]) == (2, 3)  # c1: ABAB = 2 bounces, c2: 1
-    assert u12.evidence.case_ids == ("c1", "c2") and u12.evidence.resources == ("u1", "u2")
-    assert u12.severity == "high"  # 2 of 4 cases
-    u23 = by_key["resource: u2 <-> u3"]  # c4: the event without a resource is skipped
-    assert (u23.metrics["cases"], u23.metrics["bounces"]) == (1, 1) and u23.evidence.case_ids == ("c4",)
-    roles = by_key["role: sales <-> support"]  # c1: 2, c2, c3, c4: 1 each
-    assert (roles.metrics["cases"], roles.metrics["bounces"]) == (4, 5)
-    strict = find_ping_pong(log, load_rules({"thresholds": {"ping_pong_min": 2}}), levels=("resource",))
-    assert [f.key for f in strict] == ["resource: u1 <-> u2"]
+    assert list(by_key) == ["resource", "role"]  # one finding per level, the pairs inside
+    people = by_key["resource"]
+    pairs = {(r["a"], r["b"]): r for r in people.evidence.rows}
+    assert list(pairs) == [("u1", "u2"), ("u2", "u3")]  # most cases first
+    assert (pairs[("u1", "u2")]["cases"], pairs[("u1", "u2")]["bounces"]) == (2, 3)  # c1: ABAB = 2 bounces, c2: 1
+    assert (pairs[("u2", "u3")]["cases"], pairs[("u2", "u3")]["bounces"]) == (1, 1)  # c4: no resource is skipped
+    assert (people.metrics["pairs"], people.metrics["cases"], people.metrics["bounces"]) == (2, 3, 4)
+    assert people.evidence.case_ids == ("c1", "c2", "c4") and people.evidence.resources == ("u1", "u2", "u3")
+    assert people.severity == "high" and people.metrics["share_of_cases"] == 0.75  # 3 of 4 cases
+    assert people.title == "Work bounces back and forth between 2 pairs of people in 3 cases"
+    assert "the most frequent pair is u1 ↔ u2 (2 cases)" in people.description
+    roles = by_key["role"]  # c1: 2, c2, c3, c4: 1 each
+    assert [(r["a"], r["b"], r["cases"], r["bounces"]) for r in roles.evidence.rows] == [("sales", "support", 4, 5)]
+    assert roles.title == "Work bounces between the roles sales and support in 4 cases"
+    strict = find_ping_pong(log, load_rules({"thresholds": {"ping_pong_min": 2}}), levels=("resource",), lang="ru")
+    assert [(r["a"], r["b"]) for r in strict[0].evidence.rows] == [("u1", "u2")]
+    assert strict[0].metrics["cases"] == 2 and strict[0].evidence.case_ids == ("c1", "c2")
+    assert strict[0].title == "Работа ходит туда-обратно между u1 и u2 в 2 случаях"
+    top = find_ping_pong(log, load_rules({"thresholds": {"ping_pong_top": 1}}), levels=("resource",))[0]
+    assert len(top.evidence.rows) == 1 and top.metrics["pairs"] == 2 and top.metrics["cases"] == 3  # counts stay whole
 
 
 @pytest.mark.parametrize("level", ["resource", "role"])

@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 
 from crmflow.errors import CrmflowError
-from crmflow.report.html import render_report, sla_compliance, write_report
+from crmflow.report.html import render_report, write_report
 from crmflow.results.audit import AuditDocument
 
 SAMPLE = Path(__file__).with_name("sample_audit.json")
@@ -68,17 +68,24 @@ def test_kpis_in_russian(pages, audit):
     assert kpi(tree, "rows_read") == "3 649"
     assert kpi(tree, "quarantined") == "7"
     assert re.fullmatch(r"\d+ д( \d+ ч)?", kpi(tree, "median_duration"))
-    expected = sla_compliance(AuditDocument.from_json(audit).sla)
-    assert kpi(tree, "sla_compliance") == f"{expected * 100:.1f} %".replace(".", ",")
+    rules = AuditDocument.from_json(audit).sla
+    assert len(rules) >= 2 and not tree.xpath('//div[@data-kpi="sla_compliance"]')  # never pooled into one tile
+    for rule in rules:  # one tile per SLA, named, with its time basis
+        assert rule.compliance is not None
+        assert kpi(tree, f"sla_compliance:{rule.name}") == f"{rule.compliance * 100:.1f} %".replace(".", ",")
+        label = tree.xpath(f'//div[@data-kpi="sla_compliance:{rule.name}"]/div[@class="kpi-label"]')[0].text_content()
+        basis = "рабочее время" if rule.time == "working" else "календарное время"
+        assert label == f"SLA «{rule.name}» соблюдено ({basis})"
     assert "Аудит процесса" in tree.xpath("//h1")[0].text_content()
     assert "deals_2024H1.csv" in tree.xpath("//header")[0].text_content()
 
 
-def test_kpis_in_english(pages):
+def test_kpis_in_english(pages, audit):
     tree = doc(pages["en"])
     assert kpi(tree, "events") == "3,642"
     assert re.fullmatch(r"\d+d( \d+h)?", kpi(tree, "median_duration"))
-    assert kpi(tree, "sla_compliance").endswith("%") and "," not in kpi(tree, "sla_compliance")
+    first = AuditDocument.from_json(audit).sla[0].name
+    assert kpi(tree, f"sla_compliance:{first}").endswith("%") and "," not in kpi(tree, f"sla_compliance:{first}")
     assert "Process audit" in tree.xpath("//h1")[0].text_content()
 
 

@@ -371,3 +371,89 @@ def test_api_errors_in_russian(tmp_path: Path) -> None:
     assert "проверьте CRMFLOW_SALESFORCE_TOKEN" in str(err.value)
     with pytest.raises(CrmApiError, match="неизвестный ресурс 'Account'"):
         pull("salesforce", "Account", out_dir=tmp_path, settings=Settings(lang="ru"))
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then closed)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("token", ["pat-…", "pat-eu1-тест", "pat-eu1-\u200bx"])
+def test_cli_pull_refuses_a_non_ascii_token_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from crmflow.cli.main import app
+
+    monkeypatch.setenv("CRMFLOW_HUBSPOT_BASE_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("CRMFLOW_HUBSPOT_TOKEN", token)
+    res = CliRunner().invoke(app, ["pull", "hubspot", "deals", "--out", str(tmp_path / "p")])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in said and "UnicodeEncodeError" not in said
+    pos = next(i for i, ch in enumerate(token, 1) if ord(ch) > 127)
+    assert f"CRMFLOW_HUBSPOT_TOKEN holds a character HTTP cannot send: character {pos} is U+" in said
+    assert token not in said and "nothing was sent" in said
+    ru = CliRunner().invoke(app, ["--lang", "ru", "pull", "hubspot", "deals", "--out", str(tmp_path / "p")])
+    assert res.exit_code == 2 and "содержит символ, который нельзя передать по HTTP" in " ".join(ru.output.split())
+
+
+def test_a_header_value_http_cannot_send_is_refused_by_the_client() -> None:
+    with pytest.raises(CrmApiError, match="the Authorization header holds a character"):
+        ApiClient(vendor="amocrm", base_url="https://x.example", headers={"Authorization": "Bearer ключ"})
+
+
+def test_connection_refused_is_said_at_once_and_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from crmflow.cli.main import app
+    from crmflow.errors import ApiConnectError
+
+    t = FakeTime()
+    url = f"http://127.0.0.1:{_closed_port()}"
+    client = make_client("hubspot", settings=_settings("hubspot", url), clock=t.clock, sleep=t.sleep)
+    with pytest.raises(ApiConnectError) as err:
+        pull("hubspot", "deals", out_dir=tmp_path, client=client)
+    assert err.value.reason == "refused" and client.stats.requests == 1 and t.sleeps == []
+    msg = str(err.value)
+    assert "cannot connect to 127.0.0.1: the connection was refused" in msg and "CRMFLOW_HUBSPOT_BASE_URL" in msg
+    assert "overloaded" not in msg and TOKEN not in msg
+    monkeypatch.setenv("CRMFLOW_HUBSPOT_BASE_URL", url)
+    monkeypatch.setenv("CRMFLOW_HUBSPOT_TOKEN", TOKEN)
+    res = CliRunner().invoke(app, ["--lang", "ru", "pull", "hubspot", "deals", "--out", str(tmp_path / "cli")])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2 and "не удаётся подключиться к 127.0.0.1: соединение отклонено" in said, said
+    assert "повторов не было" in said and "Traceback" not in said
+
+
+def test_a_name_that_does_not_resolve_is_told_apart(tmp_path: Path) -> None:
+    from crmflow.errors import ApiConnectError
+
+    t = FakeTime()  # .invalid never resolves (RFC 6761): no network needed
+    client = make_client("hubspot", settings=_settings("hubspot", "http://crm.invalid"), clock=t.clock, sleep=t.sleep)
+    with pytest.raises(ApiConnectError) as err:
+        pull("hubspot", "deals", out_dir=tmp_path, client=client)
+    assert err.value.reason == "dns" and t.sleeps == []
+    assert "cannot connect to crm.invalid: the host name does not resolve (DNS)" in str(err.value)
+
+
+def test_no_answer_is_retried_and_not_called_overloaded() -> None:
+    from crmflow.errors import ApiRetryExhaustedError, ApiUnreachableError
+    from crmflow.sources.http import HttpRequest
+
+    def silent(_: HttpRequest) -> HttpResponse:
+        raise ApiUnreachableError("ReadTimeout")
+
+    t = FakeTime()
+    client = ApiClient(vendor="hubspot", base_url="https://x.example", transport=MemoryTransport(silent), max_attempts=3,
+                       clock=t.clock, sleep=t.sleep)  # fmt: skip
+    with pytest.raises(ApiRetryExhaustedError) as err:
+        client.get_json("/deals")
+    assert client.stats.requests == 3 and t.sleeps == [1.0, 2.0]
+    assert "got no answer 3 times (last: no answer (ReadTimeout))" in str(err.value)
+    assert "overloaded" not in str(err.value)

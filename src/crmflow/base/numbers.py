@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 
-NBSP = "\u00a0"
-#: What the report shows for a value that is missing (no data, not applicable).
-MISSING = "—"
+from crmflow.i18n import MISSING as MISSING  # re-exported: what the report shows for a missing value
+from crmflow.i18n import NBSP as NBSP
+from crmflow.i18n import number, percent
 
 _UNITS = {
     # name: (seconds, ru, en)
@@ -30,7 +30,7 @@ _UNITS = {
 
 
 def format_number(value: float | int | None, lang: str, *, digits: int = 0) -> str:
-    """Write a number with the language's thousands separator and decimal mark.
+    """Write a number with the language's thousands separator and decimal mark (Babel, CLDR rules).
 
     Parameters
     ----------
@@ -46,12 +46,7 @@ def format_number(value: float | int | None, lang: str, *, digits: int = 0) -> s
     >>> format_number(12345, "en"), format_number(0.25, "ru", digits=2)
     ('12,345', '0,25')
     """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return MISSING
-    out = f"{value:,.{digits}f}"
-    if lang == "ru":
-        out = out.replace(",", NBSP).replace(".", ",")
-    return out.replace("-", "−")
+    return number(value, lang, digits=digits)
 
 
 def format_percent(share: float | None, lang: str, *, digits: int = 1) -> str:
@@ -62,13 +57,7 @@ def format_percent(share: float | None, lang: str, *, digits: int = 1) -> str:
     >>> format_percent(0.931, "ru"), format_percent(0.5, "en")
     ('93,1\\xa0%', '50%')
     """
-    if share is None or (isinstance(share, float) and not math.isfinite(share)):
-        return MISSING
-    number = format_number(share * 100, lang, digits=digits)
-    for zero in (",0", ".0"):
-        if digits == 1 and number.endswith(zero):
-            number = number[: -len(zero)]
-    return number + (NBSP + "%" if lang == "ru" else "%")
+    return percent(share, lang, digits=digits)
 
 
 def format_duration(seconds: float | int | None, lang: str) -> str:
@@ -118,8 +107,12 @@ _COMPACT_UNITS = {
 
 
 def _compact_number(x: float, lang: str) -> str:
-    s = f"{x:.1f}".rstrip("0").rstrip(".") if abs(x) < 100 else f"{x:.0f}"
-    return s.replace(".", ",") if lang == "ru" else s
+    return number(x, lang, digits=0) if abs(x) >= 100 or float(x).is_integer() else _one_decimal(x, lang)
+
+
+def _one_decimal(x: float, lang: str) -> str:
+    out = number(x, lang, digits=1)
+    return out[:-2] if out.endswith((",0", ".0")) else out
 
 
 def format_duration_compact(seconds: float | None, lang: str) -> str:
@@ -144,5 +137,5 @@ def format_share_compact(share: float | None, lang: str) -> str:
     ('25.6%', '25,6 %')
     """
     if share is None:
-        return "—"
-    return f"{_compact_number(share * 100, lang)} %" if lang == "ru" else f"{_compact_number(share * 100, lang)}%"
+        return MISSING
+    return percent(share, lang).replace(NBSP, " ")  # titles are plain text: an ordinary space, as the units

@@ -19,6 +19,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from crmflow.errors import InputError, UnsafeInputError
+from crmflow.i18n import error
 
 #: How far into a file the prolog (everything before the root element) may extend.
 MAX_PROLOG_BYTES = 1024 * 1024
@@ -119,20 +120,33 @@ def check_xml_prolog(source: str | Path | BinaryIO, *, name: str | None = None) 
         source.seek(pos)
     problem, reached_root = _prolog_finding(_decode_head(head))
     if problem:
-        raise UnsafeInputError(
-            f"{label}: refused to read this XML file: its prolog contains {problem}. Event logs "
-            "(XES) and process models (BPMN) never need a DTD or entities, and they are the vehicle "
-            "of entity-expansion and file-disclosure attacks; remove the declaration and retry"
-        )
+        raise error(UnsafeInputError, _TEXT, "dtd", label=label, problem=problem)
     if not reached_root:
         if len(head) < MAX_PROLOG_BYTES or not head.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
-            raise InputError(
-                f"{label}: this is not an XML document (expected '<?xml …?>' or a root element at the start, found {head[:20]!r})"
-            )
-        raise UnsafeInputError(
-            f"{label}: refused to read this XML file: no root element within the first "
-            f"{MAX_PROLOG_BYTES // 1024} KiB (expected a short prolog followed by the root element)"
-        )
+            raise error(InputError, _TEXT, "not_xml", label=label, head=repr(head[:20]))
+        raise error(UnsafeInputError, _TEXT, "no_root", label=label, kib=MAX_PROLOG_BYTES // 1024)
+
+
+_TEXT: dict[str, dict[str, str]] = {
+    "not_xml": {
+        "en": "{label}: this is not an XML document (expected '<?xml …?>' or a root element at the start, found {head})",
+        "ru": "{label}: это не XML-документ (в начале ожидается '<?xml …?>' или корневой элемент, а найдено {head})",
+    },
+    "dtd": {
+        "en": "{label}: refused to read this XML file: its prolog contains {problem}. Event logs (XES) and process "
+        "models (BPMN) never need a DTD or entities, and they are the vehicle of entity-expansion and "
+        "file-disclosure attacks; remove the declaration and retry",
+        "ru": "{label}: файл XML не прочитан: в его прологе есть {problem}. Журналам событий (XES) и моделям "
+        "процессов (BPMN) не нужны DTD и сущности, а через них проводят атаки раскрытия сущностей и чтения файлов; "
+        "удалите объявление и повторите",
+    },
+    "no_root": {
+        "en": "{label}: refused to read this XML file: no root element within the first {kib} KiB (expected a short "
+        "prolog followed by the root element)",
+        "ru": "{label}: файл XML не прочитан: в первых {kib} КиБ нет корневого элемента (ожидается короткий пролог "
+        "и за ним корневой элемент)",
+    },
+}
 
 
 def safe_xml_parser(**overrides: object) -> etree.XMLParser:

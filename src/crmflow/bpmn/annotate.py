@@ -64,10 +64,13 @@ _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "bottleneck": {"en": "⚠ Bottleneck: median wait {median}", "ru": "⚠ Узкое место: медиана ожидания {median}"},
-    "rework.repeat": {"en": "⚠ Rework: repeated in {cases} cases", "ru": "⚠ Переделка: повторяется в {cases} случаях"},
+    "rework.repeat": {
+        "en": "⚠ Rework: repeated in {cases:# case|cases}",
+        "ru": "⚠ Переделка: повторяется в {cases:# случае|случаях|случаях}",
+    },
     "rework.stage_return": {
-        "en": "⚠ Rework: {cases} cases return here from {source}",
-        "ru": "⚠ Переделка: {cases} случаев возвращаются сюда из {source}",
+        "en": "⚠ Rework: {cases:# case returns|cases return} here from {source}",
+        "ru": "⚠ Переделка: {cases:# случай возвращается|случая возвращаются|случаев возвращаются} сюда из {source}",
     },
 }
 
@@ -154,10 +157,10 @@ def _flags(
                 text(MESSAGES, "bottleneck", lang, median=fmt_duration(m.get("median_wait_s"), lang)),
             )
         elif kind == "rework" and m.get("type") == "repeat" and m.get("activity"):
-            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=m.get("cases"))
+            activity, note = str(m["activity"]), text(MESSAGES, "rework.repeat", lang, cases=int(m.get("cases") or 0))
         elif kind == "rework" and m.get("type") == "stage_return" and m.get("to_stage"):
             activity = str(m["to_stage"])
-            note = text(MESSAGES, "rework.stage_return", lang, cases=m.get("cases"), source=m.get("from_stage"))
+            note = text(MESSAGES, "rework.stage_return", lang, cases=int(m.get("cases") or 0), source=m.get("from_stage"))
         else:
             continue
         hits = out.setdefault(activity, [])
@@ -263,6 +266,31 @@ def _annotate_process(
     return replace(p, nodes=tuple(nodes), flows=tuple(flows), text_annotations=tuple(notes), associations=tuple(links))
 
 
+def reword_notes(
+    definitions: Definitions,
+    findings: Iterable[Finding | Mapping[str, Any]],
+    *,
+    lang: str,
+    min_severity: str = "medium",
+) -> Definitions:
+    """The notes :func:`annotate_bpmn` attached to flagged tasks, written again in ``lang``.
+
+    A model annotated by an audit in one language can go into a pack in another: the notes are made
+    anew from the findings, the rest of the model (ids, layout) stays as it is.
+    """
+    flags = _flags(findings, check_lang(lang), min_severity)
+    processes = []
+    for p in definitions.processes:
+        names = {n.id: n.name for n in p.nodes if isinstance(n, Task)}
+        notes = []
+        for note in p.text_annotations:
+            task = note.id.removeprefix("crmflow_note_") if note.id.startswith("crmflow_note_") else None
+            hits = flags.get(names.get(task or "", ""), []) if task is not None else []
+            notes.append(replace(note, text="\n".join(h[3] for h in hits)) if hits else note)
+        processes.append(replace(p, text_annotations=tuple(notes)))
+    return replace(definitions, processes=tuple(processes))
+
+
 def _dfg_edge(p: Process, f: SequenceFlow, dfg: DirectlyFollowsGraph) -> tuple[int, int | None] | None:
     """(count, cases) of the one DFG relation a flow stands for, or None."""
     before, after = _neighbours(p, f, forward=False), _neighbours(p, f, forward=True)
@@ -322,6 +350,37 @@ __all__ = [
     "FLAGGING_KINDS",
     "TaskAnnotation",
     "annotate_bpmn",
+    "reword_notes",
     "flow_frequency",
     "task_annotation",
 ]
+
+
+def mark_discovery(definitions: Definitions, *, noise_threshold: float, miner: str = "inductive") -> Definitions:
+    """The model with ``<crmflow:discovery miner=… noiseThreshold=…/>`` on each process (replacing one there).
+
+    ``crmflow check`` reads it back (:func:`discovery_noise`) to say why cases do not fit a model that
+    was discovered with a noise filter.
+    """
+    namespaces = definitions.namespaces
+    if (CRMFLOW_PREFIX, CRMFLOW_NS) not in namespaces:
+        namespaces = (*namespaces, (CRMFLOW_PREFIX, CRMFLOW_NS))
+    nsmap = document_nsmap(namespaces)
+    mark = _ext(nsmap, "discovery", {"miner": miner, "noiseThreshold": noise_threshold})
+    processes = tuple(
+        replace(p, extensions=(*(x for x in p.extensions if not _is_discovery(x)), mark)) for p in definitions.processes
+    )
+    return replace(definitions, namespaces=namespaces, processes=processes)
+
+
+def _is_discovery(raw: str) -> bool:
+    return any(el.tag == _q("discovery") for el in _crmflow_elements([raw]))
+
+
+def discovery_noise(definitions: Definitions) -> float | None:
+    """The noise threshold a crmflow discovery recorded in the model (:func:`mark_discovery`), or None."""
+    for p in definitions.processes:
+        for el in _crmflow_elements(p.extensions):
+            if el.tag == _q("discovery"):
+                return _attr(el, "noiseThreshold")
+    return None

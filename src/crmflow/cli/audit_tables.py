@@ -114,7 +114,7 @@ def run_table_audit(
         outputs = result.write(out_dir, lang=state.lang)
     _print_summary(result.log)
     _print_objects(result.data["objects"])
-    _print_findings(result.findings)
+    _print_findings(result.findings, outputs.html_path)
     return outputs
 
 

@@ -100,17 +100,49 @@ def run_cmd(
     port: Annotated[int, typer.Option("--port", help="Port of the task API; 0: no API.")] = 8612,
     batch: Annotated[int, typer.Option("--batch", help="Inbox events per transaction (group commit).")] = 50,
     until_idle: Annotated[bool, typer.Option("--until-idle", help="Work until nothing is left to do now, then stop.")] = False,
+    triggers: Annotated[
+        Path | None, typer.Option("--triggers", help="Trigger table YAML: mounts the CRM webhooks under /webhooks.")
+    ] = None,
+    run_file: Annotated[
+        Path | None,
+        typer.Option("--run-file", help="YAML: connector and operation per service task; messages that complete tasks."),
+    ] = None,
+    bus: Annotated[
+        Path | None,
+        typer.Option("--bus", help="To-Be YAML: publish events to $CRMFLOW_BUS_URL, validated by its AsyncAPI."),
+    ] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Run the worker (inbox, timers, outbox relay) and the HTTP task API until stopped."""
+    """Run the worker (inbox, timers, outbox relay through the connectors and the bus) and the HTTP API until stopped."""
     _set_lang(lang)
     import threading
 
     try:
         from crmflow.engine.routing import Staff, load_staff
+        from crmflow.engine.service import RunFile, connectors_from_env, read_run_file
+        from crmflow.engine.triggers import read_triggers
 
         people = load_staff(staff) if staff else Staff()
-        worker = _engine(store, staff=people, batch=batch)
+        bindings = read_run_file(run_file) if run_file else RunFile()
+        table = read_triggers(triggers) if triggers else None
+        connectors = connectors_from_env()
+        publisher = None
+        if bus is not None:
+            from crmflow.design.loader import load_tobe
+            from crmflow.engine.bus import AsyncApiValidator, BusPublisher
+            from crmflow.engine.connectors import BusConnector
+
+            publisher = BusPublisher.from_env(AsyncApiValidator.for_model(load_tobe(bus), lang=state.lang))
+            connectors.append(BusConnector(publisher))
+        worker = _engine(
+            store,
+            staff=people,
+            batch=batch,
+            connectors=connectors,
+            publisher=publisher,
+            bindings=bindings.actions,
+            task_messages=bindings.task_messages,
+        )
         if until_idle:
             out.print(_t("idle", rounds=worker.run_until_idle()))
             return
@@ -125,9 +157,10 @@ def run_cmd(
         if port:
             import uvicorn
 
-            from crmflow.engine.http import create_app
+            from crmflow.engine.service import create_run_app
 
-            uvicorn.run(create_app(_engine(store, staff=people)), host=host, port=port, log_level="warning")
+            api = create_run_app(_engine(store, staff=people), table)
+            uvicorn.run(api, host=host, port=port, log_level="warning")
         else:
             loop.join()
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -62,7 +63,8 @@ def _num(value: int) -> str:
 def _fail(exc: BaseException) -> None:
     if state.debug:
         raise exc
-    console.print(f"[bold red]{t('error', message=str(exc))}[/]", highlight=False, markup=True, soft_wrap=True)
+    message = exc.in_language(state.lang) if isinstance(exc, CrmflowError) else str(exc)
+    console.print(f"[bold red]{t('error', message=escape(message))}[/]", highlight=False, markup=True, soft_wrap=True)
     console.print(f"[dim]{t('debug_hint')}[/]")
     raise typer.Exit(2)
 
@@ -301,7 +303,7 @@ def _run_audit(  # type: ignore[no-untyped-def]
         outputs = result.write(out_dir, lang=state.lang)
     _print_mapping(log)
     _print_summary(log)
-    _print_findings(result.findings)
+    _print_findings(result.findings, outputs.html_path)
     return outputs
 
 
@@ -323,7 +325,12 @@ def _open_dataset(inputs: list[Path], *, engine: str, spark_master: str, step): 
     return open_event_dataset(inputs[0])
 
 
-def _print_findings(findings: Sequence[Finding]) -> None:
+#: Findings the terminal table shows; the rest are counted under it, with the file that holds them all.
+FINDINGS_SHOWN = 15
+
+
+def _print_findings(findings: Sequence[Finding], where: Path | str | None = None) -> None:
+    """The findings table (the first :data:`FINDINGS_SHOWN`, most severe first) and how many it left out."""
     if not findings:
         return
     table = Table(title=t("findings_title"), title_justify="left")
@@ -331,10 +338,21 @@ def _print_findings(findings: Sequence[Finding]) -> None:
     table.add_column(t("kind"))
     table.add_column(t("title"))
     colour = {"high": "red", "medium": "yellow", "low": "green"}
-    for f in findings[:15]:
+    for f in findings[:FINDINGS_SHOWN]:
         sev = report_text(f"severity.{f.severity}", state.lang)
         table.add_row(f"[{colour.get(f.severity, 'white')}]{sev}[/]", kind_info(f.kind).label(state.lang), f.title)
     out.print(table)
+    if len(findings) > FINDINGS_SHOWN:
+        out.print(
+            t(
+                "findings_left_out",
+                shown=FINDINGS_SHOWN,
+                total=len(findings),
+                left=len(findings) - FINDINGS_SHOWN,
+                where=where if where is not None else "audit.json",
+            ),
+            highlight=False,
+        )
 
 
 @app.command()
@@ -359,7 +377,7 @@ def demo(
         started = time.perf_counter()
         with step_progress(console, total=DEMO_STEPS, enabled=console.is_terminal) as step:
             result = run_demo(out_dir, lang=state.lang, tobe=tobe, progress=step, on_output=written)
-        _print_findings(list(result.findings))
+        _print_findings(list(result.findings), out_dir / "bitrix24" / "report.html")
         table = Table(title=dt("summary.title", state.lang), title_justify="left")
         for key in ("summary.what", "summary.path", "summary.found", "summary.seconds"):
             table.add_column(dt(key, state.lang), justify="right" if key == "summary.seconds" else "left", overflow="fold")

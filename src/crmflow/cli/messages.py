@@ -46,6 +46,10 @@ CLI: dict[str, dict[str, str]] = {
     "severity": {"en": "Severity", "ru": "Важность"},
     "kind": {"en": "Kind", "ru": "Тип"},
     "title": {"en": "Title", "ru": "Описание"},
+    "findings_left_out": {
+        "en": "The table shows the {shown} most severe of {total} findings; the other {left} are in {where}",
+        "ru": "В таблице {shown} самых важных из {total} выявленных проблем; остальные ({left}) — в {where}",
+    },
     "info_encoding": {"en": "encoding", "ru": "кодировка"},
     "info_delimiter": {"en": "delimiter", "ru": "разделитель"},
     "info_timestamp_format": {"en": "date format", "ru": "формат даты"},

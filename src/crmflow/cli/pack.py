@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crmflow.cli.design import TOBE_HELP
 from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
@@ -16,8 +17,8 @@ from crmflow.i18n import text
 MSG: dict[str, dict[str, str]] = {
     "written": {"en": "Audit pack written: {index} ({n} files)", "ru": "Пакет аудита записан: {index} (файлов: {n})"},
     "coverage": {
-        "en": "UAT: {scenarios} scenarios, coverage {percent:.1f} % ({covered} of {targets} branches, escalations, rules)",
-        "ru": "UAT: сценариев {scenarios}, покрытие {percent:.1f} % ({covered} из {targets} ветвей, эскалаций, правил)",
+        "en": "UAT: {scenarios} scenarios, coverage {percent:.1%} ({covered} of {targets} branches, escalations, rules)",
+        "ru": "UAT: сценариев {scenarios}, покрытие {percent:.1%} ({covered} из {targets} ветвей, эскалаций, правил)",
     },
 }
 
@@ -55,14 +56,16 @@ def pack(
                 simulation=simulation,
             )
         cov = result.uat.coverage
-        out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.files) + 1))
+        out.print(text(MSG, "written", state.lang, index=result.folder / "index.html", n=len(result.written)))
+        for warning in result.warnings:
+            out.print(f"[yellow]{escape(warning)}[/]", highlight=False)
         out.print(
             text(
                 MSG,
                 "coverage",
                 state.lang,
                 scenarios=len(result.uat.scenarios),
-                percent=cov.percent(),
+                percent=cov.percent() / 100,
                 covered=sum(cov.covered.values()),
                 targets=sum(cov.totals.values()),
             )

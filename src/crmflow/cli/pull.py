@@ -47,6 +47,7 @@ def pull(
     lang: LangOpt = None,
 ) -> None:
     """Pull a CRM resource page by page (incremental, resumable); credentials only from CRMFLOW_* variables."""
+    from crmflow.settings import get_settings
     from crmflow.sources.pull import pull as pull_resource
 
     _set_lang(lang)
@@ -67,6 +68,7 @@ def pull(
                 params=params,
                 max_pages=max_pages,
                 progress=step,
+                settings=get_settings().model_copy(update={"lang": state.lang}),  # the API's messages in --lang
             )
     except CrmflowError as exc:
         _fail(exc)

@@ -8,6 +8,12 @@ from crmflow.design.asyncapi import ASYNCAPI_VERSION, asyncapi_yaml, build_async
 from crmflow.design.model import ToBeDefinition
 
 
+def _step_name(tobe: ToBeDefinition, step_id: str, lang: str) -> str:
+    """A publisher (``process/step``) by the step's name."""
+    sid = step_id.rsplit("/", 1)[-1]
+    return next((s.name.get(lang) for _p, s in tobe.steps() if s.id == sid), step_id)
+
+
 def build_event_section(tobe: ToBeDefinition, audit: object = None, *, lang: str) -> Section:
     """The event catalogue as a table (the full contract is ``asyncapi.yaml``)."""
     rows = []
@@ -19,7 +25,7 @@ def build_event_section(tobe: ToBeDefinition, audit: object = None, *, lang: str
                 tobe.party_name(ev.producer or "crm", lang),
                 ", ".join(tobe.party_name(c, lang) for c in ev.consumers) or "—",
                 ", ".join(f"{f.name}: {f.type}{'' if f.required else '?'}" for f in ev.payload) or "—",
-                ", ".join(publishers(tobe, ev.name)) or "—",
+                ", ".join(_step_name(tobe, s, lang) for s in publishers(tobe, ev.name)) or "—",
             )
         )
     return Section(

@@ -8,6 +8,7 @@ waiting times per activity, the funnel and the SLA results, and which findings a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,10 +20,32 @@ from crmflow.findings.funnel import FunnelStage
 from crmflow.findings.kinds import FINDING_KINDS, KINDS, canonical_kind
 from crmflow.findings.model import Finding
 from crmflow.findings.sla import SlaResult
+from crmflow.findings.wording import worded
+from crmflow.i18n import error
 from crmflow.mining.journey import CustomerJourney
 from crmflow.mining.statistics import ActivityStats
 from crmflow.quality.score import EntityScore
 from crmflow.results.audit import AuditDocument, revive
+
+_TEXT: dict[str, dict[str, str]] = {
+    "no_audit": {
+        "en": "--audit {path}: no audit.json there; run `crmflow audit … --out DIR` first",
+        "ru": "--audit {path}: там нет audit.json; сначала выполните `crmflow audit … --out ПАПКА`",
+    },
+    "no_audit_choose": {
+        "en": "--audit {path}: no audit.json there; choose one of its audits: {audits}",
+        "ru": "--audit {path}: там нет audit.json; выберите один из аудитов в этой папке: {audits}",
+    },
+    "bad_audit": {
+        "en": "{path}: cannot read the audit document ({why}); write it again with `crmflow audit`",
+        "ru": "{path}: не удаётся прочитать документ аудита ({why}); запишите его заново командой `crmflow audit`",
+    },
+    "not_audit": {
+        "en": "{path}: not an audit document (missing {missing}); expected the output of `crmflow audit` "
+        "(docs/audit.schema.json)",
+        "ru": "{path}: это не документ аудита (нет: {missing}); ожидается результат `crmflow audit` (docs/audit.schema.json)",
+    },
+}
 
 #: Short kinds a To-Be may write in ``findings_addressed`` (``workload:sales_manager``), from the registry.
 KIND_ALIASES = {alias: k.kind for k in KINDS for alias in k.aliases}
@@ -44,6 +67,13 @@ class AuditInput:
     asis_bpmn: Path | None = None
     quality: dict[str, Any] | None = None
     journey: CustomerJourney | None = None
+
+    def in_language(self, lang: str) -> AuditInput:
+        """The same audit with every finding worded in ``lang`` from its metrics (the pack's language,
+        whatever language the audit ran in)."""
+        findings = tuple(worded(f, lang) for f in self.audit.findings)
+        audit = dataclasses.replace(self.audit, findings=findings, lang=lang)
+        return dataclasses.replace(self, audit=audit)
 
     @property
     def quality_scores(self) -> tuple[EntityScore, ...]:
@@ -156,22 +186,16 @@ def load_audit(folder: str | Path) -> AuditInput:
     audit_json = path / "audit.json"
     if not audit_json.exists():
         nested = sorted(p.parent.name for p in path.glob("*/audit.json")) if path.is_dir() else []
-        hint = (
-            f"; choose one of its audits: {', '.join(str(path / n) for n in nested)}"
-            if nested
-            else "; run `crmflow audit … --out DIR` first"
-        )
-        raise PackError(f"--audit {path}: no audit.json there{hint}")
+        if nested:
+            raise error(PackError, _TEXT, "no_audit_choose", path=path, audits=", ".join(str(path / n) for n in nested))
+        raise error(PackError, _TEXT, "no_audit", path=path)
     try:
         data = json.loads(audit_json.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PackError(f"{audit_json}: cannot read the audit document ({exc}); write it again with `crmflow audit`") from exc
+        raise error(PackError, _TEXT, "bad_audit", path=audit_json, why=exc) from exc
     missing = [k for k in ("findings", "activities", "log") if k not in data] if isinstance(data, dict) else ["object"]
     if missing:
-        raise PackError(
-            f"{audit_json}: not an audit document (missing {', '.join(missing)}); "
-            "expected the output of `crmflow audit` (docs/audit.schema.json)"
-        )
+        raise error(PackError, _TEXT, "not_audit", path=audit_json, missing=", ".join(missing))
     bpmn = path / "asis.bpmn"
     return AuditInput(
         folder=path,

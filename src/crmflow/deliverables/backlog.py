@@ -16,8 +16,9 @@ from typing import Any
 
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Sheet, Table
 from crmflow.deliverables.messages import t
-from crmflow.deliverables.sla import action_text, sla_target, span_text
+from crmflow.deliverables.sla import action_text, after_text, sla_target
 from crmflow.deliverables.sop import kpi_target
+from crmflow.design.expression_words import described, field_words, value_words
 from crmflow.design.model import Process, Step, ToBeDefinition
 
 #: Jira CSV import column names (Jira Cloud "External System Import", mapped automatically).
@@ -85,14 +86,16 @@ def requirements(tobe: ToBeDefinition, lang: str) -> list[Requirement]:
 def _rule_texts(tobe: ToBeDefinition, rules, lang: str, *, where: str) -> list[str]:  # type: ignore[no-untyped-def]
     out = []
     for mf in rules.mandatory_fields:
-        out.append(t("frd.mandatory", lang, fields=", ".join(mf.fields), stage=mf.stage))
+        stage = next((s.name.get(lang) for _p, s in tobe.steps() if s.id == mf.stage), mf.stage)
+        fields = ", ".join(field_words(f, lang) for f in mf.fields)
+        out.append(t("frd.mandatory", lang, fields=fields, stage=stage))
     for c in rules.checks:
-        out.append(t("frd.check", lang, where=where, expr=c.expression, message=c.message.get(lang)))
+        out.append(t("frd.check", lang, where=where, expr=described(c.expression, lang), message=c.message.get(lang)))
     if rules.routing is not None:
         roles = ", ".join(tobe.party_name(r, lang) for r in rules.routing.roles) or "—"
         out.append(t("frd.routing", lang, where=where, strategy=t(f"routing.{rules.routing.strategy}", lang), roles=roles))
     for p in rules.priorities:
-        out.append(t("frd.priority", lang, where=where, expr=p.when, priority=p.priority))
+        out.append(t("frd.priority", lang, where=where, expr=described(p.when, lang), priority=value_words(p.priority, lang)))
     return out
 
 
@@ -108,7 +111,11 @@ def _branch_texts(process: Process, lang: str) -> list[str]:
         for b in gw.branches:
             if not b.description:
                 continue
-            expr = b.condition or t("frd.branch_default" if b.default else "frd.branch_parallel", lang)
+            expr = (
+                described(b.condition, lang)
+                if b.condition
+                else t("frd.branch_default" if b.default else "frd.branch_parallel", lang)
+            )
             out.append(
                 t(
                     "frd.branch",
@@ -130,7 +137,7 @@ def story_for(tobe: ToBeDefinition, process: Process, step: Step, lang: str) -> 
         criteria.append(t("story.ac_sla", lang, target=sla_target(sla, lang)))
         for i, level in enumerate(sla.escalations, start=1):
             acts = "; ".join(action_text(a, tobe, lang) for a in level.actions)
-            criteria.append(t("story.ac_level", lang, n=i, after=span_text(level.after, lang), actions=acts))
+            criteria.append(t("story.ac_level", lang, n=i, after=after_text(level.after, lang), actions=acts))
     criteria += _rule_texts(tobe, step.rules, lang, where=step.name.get(lang))
     criteria += [t("frd.event", lang, step=step.name.get(lang), event=e) for e in step.publishes]
     if step.sop is not None:
@@ -290,10 +297,18 @@ def write_backlog_csv(tobe: ToBeDefinition, folder: Path, *, lang: str) -> list[
     return paths
 
 
+def _step_name(tobe: ToBeDefinition, step_id: str | None, lang: str) -> str:
+    if not step_id:
+        return ""
+    return next((s.name.get(lang) for _p, s in tobe.steps() if s.id == step_id), step_id)
+
+
 def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
     """Stories and requirements as worksheets."""
     st = stories(tobe, lang)
     reqs = requirements(tobe, lang)
+    process = {p.id: p.name.get(lang) for p in tobe.processes}
+    priority = {p: t(f"priority.{p.lower()}", lang) for p in ("High", "Medium", "Low")}
     return (
         Sheet(
             name=t("story.sheet", lang),
@@ -305,8 +320,18 @@ def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
                 t("story.ac", lang),
                 t("col.priority", lang),
             ),
-            rows=tuple((s.id, s.process, s.role, s.text, "\n".join(s.criteria), s.priority) for s in st),
-            choices={t("col.priority", lang): ("High", "Medium", "Low")},
+            rows=tuple(
+                (
+                    s.id,
+                    process.get(s.process, s.process),
+                    s.role,
+                    s.text,
+                    "\n".join(s.criteria),
+                    priority.get(s.priority, s.priority),
+                )
+                for s in st
+            ),
+            choices={t("col.priority", lang): tuple(priority.values())},
             widths=(26, 14, 20, 60, 70, 10),
         ),
         Sheet(
@@ -318,7 +343,16 @@ def backlog_sheets(tobe: ToBeDefinition, *, lang: str) -> tuple[Sheet, ...]:
                 t("col.source", lang),
                 t("col.requirement", lang),
             ),
-            rows=tuple((r.id, r.process, r.step or "", t(f"frd.source.{r.source}", lang), r.text) for r in reqs),
+            rows=tuple(
+                (
+                    r.id,
+                    process.get(r.process, r.process),
+                    _step_name(tobe, r.step, lang),
+                    t(f"frd.source.{r.source}", lang),
+                    r.text,
+                )
+                for r in reqs
+            ),
             widths=(20, 14, 18, 14, 90),
         ),
     )

@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crmflow.base.numbers import format_number
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import Paragraph, Section, Sheet, Table
-from crmflow.deliverables.messages import t
+from crmflow.deliverables.messages import MSG, t
 from crmflow.deliverables.sla import same_id
 from crmflow.design.model import Kpi, ToBeDefinition
 
@@ -125,10 +126,26 @@ def baseline(kpi: Kpi, audit: AuditInput | None, lang: str) -> Baseline:
     return Baseline(None, t("kpi.not_computable", lang))
 
 
-def _fmt(value: float | None) -> str:
+def _fmt(value: float | None, lang: str) -> str:
     if value is None:
         return "—"
-    return f"{value:.1f}" if abs(value) < 1000 else f"{value:,.0f}".replace(",", " ")
+    return format_number(value, lang, digits=1 if abs(value) < 1000 else 0)
+
+
+#: KPI units as each language writes them after a number.
+_UNIT_WORDS = {
+    "en": {"s": "s", "sec": "s", "min": "min", "m": "min", "h": "h", "d": "days", "days": "days", "%": "%"},
+    "ru": {"s": "с", "sec": "с", "min": "мин", "m": "мин", "h": "ч", "d": "дн.", "days": "дн.", "%": "%"},
+}
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A KPI's unit in the language (``h`` → ``ч``); a unit it does not know is kept.
+
+    >>> unit_text("h", "ru"), unit_text("min", "en"), unit_text("шт.", "ru")
+    ('ч', 'min', 'шт.')
+    """
+    return _UNIT_WORDS["ru" if lang == "ru" else "en"].get(unit.strip(), unit)
 
 
 def kpi_rows(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> list[tuple[str, ...]]:
@@ -139,19 +156,19 @@ def kpi_rows(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> list[
         gap = "—"
         if b.value is not None:
             met = b.value >= kpi.target if kpi.direction == "at_least" else b.value <= kpi.target
-            gap = t("kpi.met" if met else "kpi.gap", lang, delta=_fmt(abs(kpi.target - b.value)))
+            gap = t("kpi.met" if met else "kpi.gap", lang, delta=_fmt(abs(kpi.target - b.value), lang))
         process = next((p.name.get(lang) for p in tobe.processes if p.id == kpi.process), "—")
         rows.append(
             (
                 kpi.name.get(lang),
                 kpi.definition.get(lang),
-                kpi.formula or "—",
-                kpi.unit or "—",
-                f"{sign} {kpi.target:g}",
-                _fmt(b.value),
+                f"[{kpi.formula}]" if kpi.formula else "—",
+                unit_text(kpi.unit, lang) if kpi.unit else "—",
+                f"{sign} {format_number(kpi.target, lang, digits=0 if float(kpi.target).is_integer() else 2)}",
+                _fmt(b.value, lang),
                 gap,
                 b.reason,
-                kpi.source,
+                t(f"kpi.source.{kpi.source}", lang) if f"kpi.source.{kpi.source}" in MSG else tobe.party_name(kpi.source, lang),
                 process,
             )
         )

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crmflow.bpmn.annotate import reword_notes
 from crmflow.bpmn.reader import read_bpmn
 from crmflow.bpmn.render import render_png, render_svg
 from crmflow.bpmn.writer import write_bpmn
@@ -40,6 +41,7 @@ from crmflow.deliverables.pdf import write_pdf
 from crmflow.deliverables.raci import check_raci, raci_sheet
 from crmflow.deliverables.report import Diagram, build_report
 from crmflow.deliverables.roadmap import roadmap_sheets
+from crmflow.deliverables.sla import calendar_warning
 from crmflow.deliverables.tobe_bpmn import compile_definitions, compiled_targets
 from crmflow.deliverables.uat import Target, UatSuite, build_uat, uat_sheet
 from crmflow.deliverables.xlsx import write_xlsx
@@ -63,6 +65,8 @@ class PackResult:
     document: Document
     uat: UatSuite
     lang: str
+    #: What the consultant must know before handing the pack over (the To-Be's calendar differs from the audit's…).
+    warnings: tuple[str, ...] = ()
 
     def path(self, name: str) -> Path:
         """The absolute path of a pack file given its relative path (``"report.pdf"``)."""
@@ -71,6 +75,16 @@ class PackResult:
     @property
     def coverage_percent(self) -> float:
         return self.uat.coverage.percent()
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every file of the pack on disk, each once, ``index.html`` included: what "the pack has N files" counts.
+
+        The index may list one file under several entries (the sheets of ``economics.xlsx``), so
+        ``len(files)`` is not the number of files.
+        """
+        paths = dict.fromkeys([*(self.folder / f.path for f in self.files), self.folder / "index.html"])
+        return tuple(p for p in paths if p.is_file())
 
 
 def _load(tobe: ToBeDefinition | str | Path, lang: str) -> ToBeDefinition:
@@ -106,7 +120,9 @@ def _diagrams(
     if audit is not None and audit.asis_bpmn is not None:
         shutil.copyfile(audit.asis_bpmn, folder / "bpmn" / "asis.bpmn")
         files.append(PackFile("models", t("file.asis_bpmn", lang), "bpmn/asis.bpmn"))
-        definitions = read_bpmn(audit.asis_bpmn)
+        # the notes on flagged tasks were written in the audit's language: write them in the pack's
+        definitions = reword_notes(read_bpmn(audit.asis_bpmn), audit.findings, lang=lang)
+        (folder / "bpmn" / "asis.bpmn").write_bytes(write_bpmn(definitions))
         svg, png = folder / "diagrams" / "asis.svg", folder / "diagrams" / "asis.png"
         svg.write_text(render_svg(definitions), encoding="utf-8")
         render_png(definitions, png)
@@ -168,6 +184,7 @@ def build_pack(
     loaded = with_extras(
         audit if isinstance(audit, AuditInput) or audit is None else load_audit(audit), quality=quality, journey=journey
     )
+    loaded = loaded.in_language(lang) if loaded is not None else None
     log_audit = loaded if loaded is not None and loaded.has_log else None
     check_measured_stages(definition, loaded.journey if loaded is not None else None, lang=lang)
     folder = Path(out_dir)
@@ -206,7 +223,13 @@ def build_pack(
     books: list[tuple[str, Workbook]] = [
         ("raci", Workbook(name="RACI", sheets=(raci_sheet(definition, lang=lang),))),
         ("backlog", Workbook(name="Backlog", sheets=backlog_sheets(definition, lang=lang))),
-        ("uat", Workbook(name="UAT", sheets=(uat_sheet(suite, lang=lang),))),
+        (
+            "uat",
+            Workbook(
+                name="UAT",
+                sheets=(uat_sheet(suite, lang=lang, processes={p.id: p.name.get(lang) for p in definition.processes}),),
+            ),
+        ),
         (
             "roadmap",
             Workbook(
@@ -243,13 +266,16 @@ def build_pack(
         t(
             "html.coverage",
             lang,
-            percent=f"{cov.percent():.1f}",
+            percent=cov.percent() / 100,
             covered=sum(cov.covered.values()),
             targets=sum(cov.totals.values()),
         )
     )
     write_index(folder, title=t("html.title", lang, name=definition.name.get(lang)), summary=summary, files=files, lang=lang)
-    return PackResult(folder=folder, files=tuple(files), document=document, uat=suite, lang=lang)
+    warning = calendar_warning(definition, log_audit, lang)
+    return PackResult(
+        folder=folder, files=tuple(files), document=document, uat=suite, lang=lang, warnings=(warning,) if warning else ()
+    )
 
 
 __all__ = ["PACK_STEPS", "PackResult", "build_pack"]

@@ -45,7 +45,7 @@ def summary_section(tobe: ToBeDefinition, audit: AuditInput | None, suite: UatSu
         processes=len(tobe.processes), steps=sum(len(p.steps) for p in tobe.processes), roles=len(tobe.roles),
         gateways=sum(len(p.gateways) for p in tobe.processes),
         slas=sum(len(s.slas) for _p, s in tobe.steps()), kpis=len(tobe.kpis), events=len(catalogue(tobe)),
-        coverage=f"{cov.percent():.1f}", targets=sum(cov.totals.values())))]  # fmt: skip
+        coverage=cov.percent() / 100, targets=sum(cov.totals.values())))]  # fmt: skip
     if tobe.description:
         blocks.insert(0, Paragraph(tobe.description.get(lang), style="lead"))
     if audit is not None and audit.has_log:

@@ -23,12 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crmflow.base.numbers import format_number
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import Paragraph, Section, Sheet, Table
 from crmflow.deliverables.messages import t
 from crmflow.deliverables.sop import critical_steps
 from crmflow.design.model import ToBeDefinition
-from crmflow.findings.kinds import KINDS
+from crmflow.findings.kinds import KINDS, kind_label, severity_label
 from crmflow.findings.model import Finding
 
 #: Effort of fixing a finding of each kind before automation (1 = a setting, 5 = a project).
@@ -166,7 +167,7 @@ def build_roadmap(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang
                         i.title,
                         str(i.impact),
                         str(i.effort),
-                        f"{i.score:.2f}",
+                        format_number(i.score, lang, digits=2),
                         f"{i.start_day}–{i.end_day}",
                         ", ".join(i.addressed_by) or "—",
                     )
@@ -240,9 +241,9 @@ def roadmap_sheets(tobe: ToBeDefinition, audit: AuditInput | None, *, lang: str)
             rows=tuple(
                 (
                     i.rank,
-                    i.kind,
+                    kind_label(i.kind, lang),
                     i.title,
-                    i.severity,
+                    severity_label(i.severity, lang),
                     i.impact,
                     i.effort,
                     i.score,

@@ -13,6 +13,7 @@ from crmflow.base.numbers import format_duration, format_percent
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
+from crmflow.design.expression_words import described, value_words
 from crmflow.design.model import EscalationAction, Sla, TimeSpan, ToBeDefinition
 from crmflow.findings.sla import SlaResult
 
@@ -37,6 +38,14 @@ def span_text(span: TimeSpan, lang: str) -> str:
     return f"{m.group(1)}\u00a0{_SPAN_UNITS['ru' if lang == 'ru' else 'en'][m.group(2)]}"
 
 
+def after_text(span: TimeSpan, lang: str) -> str:
+    """When an escalation level runs, as a phrase: ``через 2 ч`` / ``after 2 h``; ``сразу`` / ``at once`` for zero."""
+    m = _SPAN.match(span.text)
+    if m and float(m.group(1).replace(",", ".")) == 0:
+        return t("span.at_once", lang)
+    return t("span.after", lang, span=span_text(span, lang))
+
+
 def same_id(a: str, b: str) -> bool:
     """Loose id match: equal, or one is the other followed by ``_…`` (``first_contact`` ~ ``first-contact-10m``)."""
     x, y = norm_id(a), norm_id(b)
@@ -52,7 +61,13 @@ def action_text(action: EscalationAction, tobe: ToBeDefinition, lang: str) -> st
             if s.id == action.step:
                 step = s.name.get(lang)
         step = step or action.step
-    words = t(f"action.{action.kind}", lang, role=role or t("action.same_role", lang), status=action.status or "", step=step)
+    words = t(
+        f"action.{action.kind}",
+        lang,
+        role=role or t("action.same_role", lang),
+        status=value_words(action.status, lang) if action.status else "",
+        step=step,
+    )
     note = action.note.get(lang)
     return f"{words} ({note})" if note else words
 
@@ -68,6 +83,55 @@ def audit_sla(audit: AuditInput | None, sla: Sla) -> SlaResult | None:
     results = audit.sla_results()
     exact = next((r for r in results if norm_id(r.name) == norm_id(sla.id)), None)
     return exact or next((r for r in results if same_id(r.name, sla.id)), None)
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _hours_of(value: Any) -> str:
+    """``09:00–19:00`` from the rules' ``"09:00-19:00"`` (or a ``(start_s, end_s)`` pair)."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return f"{_hhmm(int(value[0]))}–{_hhmm(int(value[1]))}"
+    parts = re.findall(r"(\d{1,2}):(\d{2})", str(value))
+    return "–".join(f"{int(h):02d}:{m}" for h, m in parts) if len(parts) == 2 else str(value)
+
+
+def _days_of(value: Any) -> str:
+    days = [_DAY_NAMES[d] if isinstance(d, int) and 0 <= d < 7 else str(d).lower()[:3] for d in value or ()]
+    return ", ".join(d for d in _DAY_NAMES if d in days)
+
+
+def calendar_differences(tobe: ToBeDefinition, audit: AuditInput | None) -> list[tuple[str, str, str]]:
+    """Where the To-Be's working calendar differs from the one the audit measured in: (what, To-Be, audit).
+
+    ``what`` is ``timezone``, ``hours``, ``weekdays`` or ``holidays``; empty when they agree or the audit
+    does not record its calendar (an audit without rules).
+    """
+    rules = audit.audit.rules if audit is not None else None
+    measured = rules.get("calendar") if rules is not None else None
+    if not measured:
+        return []
+    cal = tobe.calendar
+    pairs = (
+        ("timezone", cal.timezone, str(measured.get("timezone") or "")),
+        ("hours", _hours_of(cal.working_hours), _hours_of(measured.get("working_hours"))),
+        ("weekdays", _days_of(cal.weekdays), _days_of(measured.get("weekdays"))),
+        ("holidays", cal.holidays or "—", str(measured.get("holidays") or "—")),
+    )
+    return [(what, mine, theirs) for what, mine, theirs in pairs if theirs and mine != theirs]
+
+
+def calendar_warning(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> str | None:
+    """The sentence saying how the To-Be's calendar differs from the audit's, or None when they agree."""
+    diffs = calendar_differences(tobe, audit)
+    if not diffs:
+        return None
+    items = "; ".join(t("cal.diff", lang, what=t(f"cal.{what}", lang), tobe=a, audit=b) for what, a, b in diffs)
+    return t("cal.differs", lang, diffs=items)
 
 
 def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, lang: str) -> Section:
@@ -108,7 +172,7 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
                         "sla.level",
                         lang,
                         n=i,
-                        after=span_text(level.after, lang),
+                        after=after_text(level.after, lang),
                         basis=t(f"basis.{level.after.basis}", lang),
                         actions=acts,
                     )
@@ -117,7 +181,7 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
             if levels:
                 inner.append(BulletList(tuple(levels), ordered=True))
             if sla.resolved_when:
-                inner.append(Paragraph(t("sla.resolved_when", lang, expr=sla.resolved_when), style="note"))
+                inner.append(Paragraph(t("sla.resolved_when", lang, expr=described(sla.resolved_when, lang)), style="note"))
             chains.append(Section(title=sla.name.get(lang) or sla.id, blocks=tuple(inner)))
     cal = tobe.calendar
     hours = (
@@ -128,6 +192,7 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
         Paragraph(
             t("sla.intro", lang, n=n_sla, tz=cal.timezone, hours=hours, days=len(cal.weekdays), holidays=cal.holidays or "—")
         ),
+        *([Paragraph(warning, style="note")] if (warning := calendar_warning(tobe, audit, lang)) else []),
         Table(
             header=(
                 t("col.step", lang),
@@ -153,4 +218,14 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
     return Section(title=t("sla.title", lang), blocks=tuple(blocks), key="sla")
 
 
-__all__ = ["action_text", "audit_sla", "build_sla_policy", "norm_id", "same_id", "sla_target", "span_text"]
+__all__ = [
+    "action_text",
+    "audit_sla",
+    "build_sla_policy",
+    "calendar_differences",
+    "calendar_warning",
+    "norm_id",
+    "same_id",
+    "sla_target",
+    "span_text",
+]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmflow.base.numbers import format_number
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
+from crmflow.deliverables.kpi import unit_text
 from crmflow.deliverables.messages import t
 from crmflow.deliverables.sla import sla_target
 from crmflow.design.model import Gateway, Process, Step, ToBeDefinition
@@ -21,7 +23,9 @@ def kpi_target(tobe: ToBeDefinition, kpi_id: str, lang: str) -> str:
     if kpi is None:
         return kpi_id
     sign = "≥" if kpi.direction == "at_least" else "≤"
-    return f"{kpi.name.get(lang)} {sign} {kpi.target:g}{(' ' + kpi.unit) if kpi.unit else ''}"
+    target = format_number(kpi.target, lang, digits=0 if float(kpi.target).is_integer() else 2)
+    unit = f"\u00a0{unit_text(kpi.unit, lang)}" if kpi.unit else ""
+    return f"{kpi.name.get(lang)} {sign} {target}{unit}"
 
 
 def rule_checks(step: Step, lang: str) -> list[str]:

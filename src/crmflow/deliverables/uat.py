@@ -18,12 +18,15 @@ branch shows up as uncovered instead of being assumed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from crmflow.base.numbers import format_number, format_percent
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Sheet, Table
-from crmflow.deliverables.messages import t
-from crmflow.deliverables.sla import action_text, span_text
+from crmflow.deliverables.messages import MSG, t
+from crmflow.deliverables.sla import action_text, after_text, span_text
+from crmflow.design.expression_words import described, field_words, value_words
 from crmflow.design.model import FlowEvent, Gateway, Process, RuleSet, Sla, Step, ToBeDefinition
 
 TargetKind = Literal["branch", "escalation", "rule"]
@@ -265,7 +268,7 @@ def _path_steps(tobe: ToBeDefinition, process: Process, path: list[str], lang: s
             if branch.default:
                 cond = t("uat.default_branch", lang)
             elif branch.condition:
-                cond = t("uat.condition", lang, expr=branch.condition)
+                cond = t("uat.condition", lang, expr=described(branch.condition, lang))
             else:
                 cond = t("uat.choice", lang, name=branch.name.get(lang) or _node_name(process, b, lang))
             if documented := " ".join(branch.description.get(lang).split()):
@@ -338,10 +341,10 @@ def _escalation_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> 
                     ),
                 ]
                 if sla.applies_when:
-                    steps.append(("given", t("uat.condition", lang, expr=sla.applies_when)))
+                    steps.append(("given", t("uat.condition", lang, expr=described(sla.applies_when, lang))))
                 steps.append(("when", t("uat.when_breach", lang, within=span_text(sla.within, lang))))
                 for j, level in enumerate(levels[: k - 1], start=1):
-                    steps.append(("when", t("uat.when_level_failed", lang, n=j, after=span_text(level.after, lang))))
+                    steps.append(("when", t("uat.when_level_failed", lang, n=j, after=after_text(level.after, lang))))
                 if levels:
                     level = levels[k - 1]
                     steps.append(
@@ -376,7 +379,7 @@ def _escalation_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> 
                     resume = sla.resume_at or next(iter(process.successors(step.id)), "")
                     ok = [
                         *steps,
-                        ("when", t("uat.condition", lang, expr=sla.resolved_when)),
+                        ("when", t("uat.condition", lang, expr=described(sla.resolved_when, lang))),
                         ("then", t("uat.then_resumes", lang, step=_node_name(process, resume, lang))),
                     ]
                     out.append(
@@ -393,7 +396,7 @@ def _escalation_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> 
                     if k == max(asked) and k == len(levels):
                         failed = [
                             *steps,
-                            ("when", t("uat.condition_false", lang, expr=sla.resolved_when)),
+                            ("when", t("uat.condition_false", lang, expr=described(sla.resolved_when, lang))),
                             ("then", t("uat.then_escalated", lang, sla=sla.name.get(lang) or sla.id)),
                         ]
                         out.append(
@@ -408,6 +411,21 @@ def _escalation_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> 
                             )
                         )
     return out
+
+
+def _param_words(name: str, value: object, lang: str) -> str:
+    """A routing parameter in words: ``fallback=least_loaded`` → ``запасной способ — наименее загруженному``."""
+    key = f"routing.param.{name}"
+    label = t(key, lang) if key in MSG else name.replace("_", " ")
+    if name == "fallback" and f"routing.{value}" in MSG:
+        shown = t(f"routing.{value}", lang)
+    elif isinstance(value, str) and "." in value:
+        shown = field_words(value, lang)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        shown = format_number(value, lang)
+    else:
+        shown = value_words(str(value), lang)
+    return f"{label} — {shown}"
 
 
 def _rule_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> list[Scenario]:
@@ -429,24 +447,24 @@ def _rule_scenarios(tobe: ToBeDefinition, process: Process, lang: str) -> list[S
         elif kind == "check":
             steps = [
                 ("given", t("uat.given_record_at", lang, stage=where)),
-                ("given", t("uat.given_check_fails", lang, expr=rule.expression)),
+                ("given", t("uat.given_check_fails", lang, expr=described(rule.expression, lang))),
                 ("when", t("uat.when_save", lang)),
                 ("then", t("uat.then_blocked" if rule.severity == "error" else "uat.then_warned", lang)),
                 ("then", t("uat.then_message", lang, message=rule.message.get(lang))),
             ]
-            name = t("uat.rule_check", lang, id=rule.id)
+            name = t("uat.rule_check", lang, id=rule.message.get(lang) or rule.id)
         elif kind == "priority":
             steps = [
-                ("given", t("uat.given_condition_holds", lang, expr=rule.when)),
+                ("given", t("uat.given_condition_holds", lang, expr=described(rule.when, lang))),
                 ("when", t("uat.when_arrives", lang, stage=where)),
-                ("then", t("uat.then_priority", lang, priority=rule.priority)),
+                ("then", t("uat.then_priority", lang, priority=value_words(rule.priority, lang))),
             ]
-            name = t("uat.rule_priority", lang, priority=rule.priority, stage=where)
+            name = t("uat.rule_priority", lang, priority=value_words(rule.priority, lang), stage=where)
         else:
             roles = ", ".join(tobe.party_name(r, lang) for r in rule.roles) or (
                 tobe.party_name(step.lane, lang) if step is not None else "—"
             )
-            params = ", ".join(f"{k}={v}" for k, v in rule.parameters)
+            params = ", ".join(_param_words(k, v, lang) for k, v in rule.parameters)
             steps = [
                 ("given", t("uat.given_roles", lang, roles=roles)),
                 ("when", t("uat.when_arrives", lang, stage=where)),
@@ -498,13 +516,13 @@ def build_uat_section(tobe: ToBeDefinition, suite: UatSuite, *, lang: str, files
     """The UAT section: coverage by kind, the scenario list, and the feature files it was written to."""
     cov = suite.coverage
     rows = tuple(
-        (t(f"uat.kind.{k}", lang), str(cov.totals[k]), str(cov.covered[k]), f"{cov.percent(k):.1f} %")
+        (t(f"uat.kind.{k}", lang), str(cov.totals[k]), str(cov.covered[k]), format_percent(cov.percent(k) / 100, lang))
         for k in ("branch", "escalation", "rule")
     )
     total = sum(cov.totals.values())
-    rows += ((t("uat.kind.all", lang), str(total), str(sum(cov.covered.values())), f"{cov.percent():.1f} %"),)
+    rows += ((t("uat.kind.all", lang), str(total), str(sum(cov.covered.values())), format_percent(cov.percent() / 100, lang)),)
     blocks: list[Any] = [
-        Paragraph(t("uat.intro", lang, n=len(suite.scenarios), targets=total, percent=f"{cov.percent():.1f}")),
+        Paragraph(t("uat.intro", lang, n=len(suite.scenarios), targets=total, percent=cov.percent() / 100)),
         Table(
             header=(t("uat.col.kind", lang), t("uat.col.targets", lang), t("uat.col.covered", lang), t("uat.col.percent", lang)),
             rows=rows,
@@ -527,7 +545,7 @@ def build_uat_section(tobe: ToBeDefinition, suite: UatSuite, *, lang: str, files
     return Section(title=t("uat.title", lang), blocks=tuple(blocks), key="uat")
 
 
-def uat_sheet(suite: UatSuite, *, lang: str) -> Sheet:
+def uat_sheet(suite: UatSuite, *, lang: str, processes: Mapping[str, str] | None = None) -> Sheet:
     """The scenarios as a worksheet for the test team (status column with a list of allowed values)."""
     from crmflow.deliverables.gherkin import KEYWORDS  # gherkin imports this module
 
@@ -535,7 +553,8 @@ def uat_sheet(suite: UatSuite, *, lang: str) -> Sheet:
     rows = []
     for s in suite.scenarios:
         body = "\n".join(f"{KEYWORDS[lang][w]} {text}" for w, text in s.steps)
-        rows.append((s.id, s.process, t(f"uat.skind.{s.kind}", lang), s.name, body, ", ".join(s.covers), statuses[0], ""))
+        process = (processes or {}).get(s.process, s.process)
+        rows.append((s.id, process, t(f"uat.skind.{s.kind}", lang), s.name, body, ", ".join(s.covers), statuses[0], ""))
     header = (
         t("uat.col.id", lang),
         t("col.process", lang),

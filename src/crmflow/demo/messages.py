@@ -44,7 +44,7 @@ DEMO: dict[str, dict[str, str]] = {
         "en": "{flows} flows; in data, not in inventory: {undocumented}; in inventory, not in data: {not_seen}",
         "ru": "потоков: {flows}; нет в реестре: {undocumented}; нет в данных: {not_seen}",
     },
-    "out.pack.detail": {"en": "{files} files, UAT coverage {coverage} %", "ru": "файлов: {files}, покрытие UAT {coverage} %"},
+    "out.pack.detail": {"en": "{files} files, UAT coverage {coverage:.1%}", "ru": "файлов: {files}, покрытие UAT {coverage:.1%}"},
     "out.index": {"en": "Start page (open this first)", "ru": "Стартовая страница (откройте её первой)"},
     # terminal summary
     "summary.title": {"en": "What the demo wrote", "ru": "Что записало демо"},

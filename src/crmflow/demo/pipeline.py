@@ -296,7 +296,7 @@ def run_demo(
             "pack",
             "pack",
             pack.document.title,
-            t("out.pack.detail", lang, files=len(pack.files), coverage=f"{pack.coverage_percent:.1f}"),
+            t("out.pack.detail", lang, files=len(pack.written), coverage=pack.coverage_percent / 100),
             pack.path("index.html"),
             ((t("link.report_pdf", lang), pack.path("report.pdf")), (t("link.report_docx", lang), pack.path("report.docx"))),
         ),

@@ -36,6 +36,7 @@ from crmflow.design.build import build_definition
 from crmflow.design.checks import Problem, check_definition
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
+from crmflow.i18n import error as localized_error
 from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem
 
 #: Largest To-Be file read (a definition is a few hundred lines; this bounds a hostile input).
@@ -79,6 +80,16 @@ def dotted(path: Sequence[str | int]) -> str:
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_TEXT: dict[str, dict[str, str]] = {
+    "not_yaml": {
+        "en": "{where}: not valid YAML: {problem} (" + YAML_HINT + ")",
+        "ru": "{where}: это не корректный YAML: {problem} (проверьте отступы и кавычки)",
+    },
+    "empty": {
+        "en": "{where}: the file is empty (expected a To-Be definition starting with `tobe: 1`)",
+        "ru": "{where}: файл пуст (ожидается определение To-Be, начинающееся с `tobe: 1`)",
+    },
+}
 
 
 def compose_located(text: str, *, where: str) -> Located:
@@ -94,9 +105,9 @@ def compose_located(text: str, *, where: str) -> Located:
     except yaml.YAMLError as exc:
         bad = YamlProblem.of(exc)
         at = f":{bad.line}" if bad.line is not None else ""
-        raise ToBeError(f"{where}{at}: not valid YAML: {bad.problem} ({YAML_HINT})") from None
+        raise localized_error(ToBeError, _TEXT, "not_yaml", where=f"{where}{at}", problem=bad.problem) from None
     if root is None:
-        raise ToBeError(f"{where}: the file is empty (expected a To-Be definition starting with `tobe: 1`)")
+        raise localized_error(ToBeError, _TEXT, "empty", where=where)
     marks: dict[PathKey, tuple[int, int]] = {}
     seen: set[int] = set()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from crmflow.engine.contracts import CorrelateMessage, StartProcess
@@ -39,6 +39,11 @@ def _scalars(data: Mapping[str, Any], prefix: str = "", depth: int = 0) -> Itera
                 yield key, str(value)
 
 
+def _shallow(record: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict without the deep copy of ``asdict`` (the interpreter copied the variables)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 @dataclass
 class _Instance:
     run: Run
@@ -61,18 +66,116 @@ class Batch:
         self.fired: list[str] = []
         self.start_timers: list[tuple[str, str, float]] = []
         self.handled = 0
+        # what :meth:`prefetch` read for the whole round (None: not prefetched, ask row by row)
+        self.rows: dict[str, tuple[Any, ...]] = {}
+        self.absent: set[str] = set()
+        self.subs: dict[tuple[str, str, str], list[tuple[str, str, str]]] | None = None
+        self.task_hits: dict[tuple[str, str], list[tuple[str, str, str]]] | None = None
+        self.task_owner: dict[str, str] | None = None
+        self.actions: dict[str, tuple[str, str]] | None = None
+
+    # ------------------------------------------------------------------ one read per kind for the round
+
+    def _in(self, statement: str, values: list[Any], width: int = 1) -> list[tuple[Any, ...]]:
+        """``statement`` with ``{}`` replaced by a list of ``values`` (tuples when ``width`` > 1), in chunks."""
+        out: list[tuple[Any, ...]] = []
+        step = 5000 // width
+        for k in range(0, len(values), step):
+            chunk = values[k : k + step]
+            if width == 1:
+                marks, params = self.db.marks(len(chunk)), list(chunk)
+            else:
+                row = "(" + self.db.marks(width) + ")"
+                marks = "VALUES " + ", ".join([row] * len(chunk))
+                params = [v for item in chunk for v in item]
+            out.extend(self.db.q(statement.format(marks), params))
+        return out
+
+    def prefetch(self, rows: list[tuple[Any, ...]], timers: list[tuple[Any, ...]]) -> None:
+        """Read what the round's commands and timers need with one query per kind, and lock their instances.
+
+        Subscriptions and tasks that a message may reach, the tasks completed through the API, the
+        outbox rows whose answers came back, then every instance those name (``FOR UPDATE SKIP
+        LOCKED``: one another worker holds is left for the next round). Semantics are those of the
+        row-by-row reads: the store as it was when the round began, plus what the round itself did.
+        """
+        messages: set[tuple[str, str, str]] = set()
+        task_ids: set[str] = set()
+        action_keys: set[str] = set()
+        wanted: set[str] = {str(t[1]) for t in timers if t[1] != ""}
+        for _, kind, body in rows:
+            if kind == "message":
+                data = json.loads(str(body))
+                messages.add((data["message_name"], data["correlation_key"], str(data["correlation_value"])))
+            elif kind == "complete":
+                task_ids.add(json.loads(str(body))["task"])
+            elif kind == "action":
+                action_keys.add(json.loads(str(body))["key"])
+            elif kind == "retry":
+                wanted.add(json.loads(str(body))["instance"])
+        if messages:
+            self.subs = {m: [] for m in messages}
+            pairs = sorted({(k, v) for _, k, v in messages})
+            found = self._in(
+                "SELECT s.message, c.name, c.value, s.instance_id, s.token, s.node FROM subscriptions s "
+                "JOIN correlations c ON c.instance_id = s.instance_id WHERE (c.name, c.value) IN ({}) "
+                "ORDER BY s.created_at, s.instance_id",
+                pairs,
+                2,
+            )
+            for message, name, value, iid, token, node in found:
+                hits = self.subs.get((str(message), str(name), str(value)))
+                if hits is not None and len(hits) < 20:
+                    hits.append((str(iid), str(token), str(node)))
+                    wanted.add(str(iid))
+            self.task_hits = {p: [] for p in pairs}
+            found = self._in(
+                "SELECT c.name, c.value, t.id, t.instance_id, t.node FROM tasks t JOIN correlations c "
+                "ON c.instance_id = t.instance_id WHERE (c.name, c.value) IN ({}) AND t.status IN ('open', 'claimed') "
+                "ORDER BY t.created_at",
+                pairs,
+                2,
+            )
+            for name, value, task_id, iid, node in found:
+                self.task_hits[(str(name), str(value))].append((str(task_id), str(iid), str(node)))
+                wanted.add(str(iid))
+        if task_ids:
+            found = self._in("SELECT id, instance_id FROM tasks WHERE id IN ({})", sorted(task_ids))
+            self.task_owner = {str(t): str(i) for t, i in found}
+            wanted.update(self.task_owner.values())
+        if action_keys:
+            found = self._in(
+                "SELECT idempotency_key, instance_id, body FROM outbox WHERE idempotency_key IN ({})", sorted(action_keys)
+            )
+            self.actions = {str(k): (str(i), str(b)) for k, i, b in found}
+            wanted.update(i for i, _ in self.actions.values())
+        ids = sorted(wanted)
+        if not ids:
+            return
+        found = self._in(
+            "SELECT id, process_id, version, business_key, status, state FROM instances WHERE id IN ({})" + self.db.skip_locked,
+            ids,
+        )
+        self.rows = {str(r[0]): tuple(r[1:]) for r in found}
+        missing = [i for i in ids if i not in self.rows]
+        if missing and self.db.pg:
+            self.locked.update(str(r[0]) for r in self._in("SELECT id FROM instances WHERE id IN ({})", missing))
+        self.absent.update(i for i in missing if i not in self.locked)
 
     # ------------------------------------------------------------------ instances
 
     def instance(self, instance_id: str) -> _Instance | None:
         if instance_id in self.instances:
             return self.instances[instance_id]
-        if instance_id in self.locked:
+        if instance_id in self.locked or instance_id in self.absent:
             return None
-        rows = self.db.q(
-            "SELECT process_id, version, business_key, status, state FROM instances WHERE id = ?" + self.db.skip_locked,
-            (instance_id,),
-        )
+        if instance_id in self.rows:
+            rows = [self.rows.pop(instance_id)]
+        else:
+            rows = self.db.q(
+                "SELECT process_id, version, business_key, status, state FROM instances WHERE id = ?" + self.db.skip_locked,
+                (instance_id,),
+            )
         if not rows:
             if self.db.pg and self.db.q("SELECT 1 FROM instances WHERE id = ?", (instance_id,)):
                 self.locked.add(instance_id)
@@ -115,12 +218,16 @@ class Batch:
         self.handled += 1
 
     def message(self, inbox_id: int, cmd: CorrelateMessage) -> None:
-        candidates = self.db.q(
-            "SELECT s.instance_id, s.token, s.node FROM subscriptions s JOIN correlations c ON c.instance_id = s.instance_id "
-            "WHERE s.message = ? AND c.name = ? AND c.value = ? ORDER BY s.created_at, s.instance_id LIMIT 20",
-            (cmd.message_name, cmd.correlation_key, cmd.correlation_value),
-        )
-        pairs = [(str(i), str(t), str(n)) for i, t, n in candidates]
+        known = self.subs.get((cmd.message_name, cmd.correlation_key, str(cmd.correlation_value))) if self.subs else None
+        if known is not None:
+            pairs = list(known)
+        else:
+            candidates = self.db.q(
+                "SELECT s.instance_id, s.token, s.node FROM subscriptions s JOIN correlations c ON c.instance_id = s.instance_id "
+                "WHERE s.message = ? AND c.name = ? AND c.value = ? ORDER BY s.created_at, s.instance_id LIMIT 20",
+                (cmd.message_name, cmd.correlation_key, cmd.correlation_value),
+            )
+            pairs = [(str(i), str(t), str(n)) for i, t, n in candidates]
         wanted = (cmd.correlation_key, cmd.correlation_value)
         for iid, held in self.instances.items():  # subscriptions made earlier in this batch
             if wanted in held.correlations:
@@ -153,13 +260,16 @@ class Batch:
     def complete_by_message(self, inbox_id: int, cmd: CorrelateMessage) -> bool:
         """A message that names a user task (``first_contact``, or through ``task_messages``) completes it."""
         steps = self.e.task_messages.get(cmd.message_name, (cmd.message_name,))
-        marks = ",".join("?" for _ in steps)
-        rows = self.db.q(
-            "SELECT t.id, t.instance_id, t.node FROM tasks t JOIN correlations c ON c.instance_id = t.instance_id "
-            "WHERE c.name = ? AND c.value = ? AND t.status IN ('open', 'claimed') "
-            f"AND t.node IN ({marks}) ORDER BY t.created_at LIMIT 5",
-            (cmd.correlation_key, cmd.correlation_value, *steps),
-        )
+        known = self.task_hits.get((cmd.correlation_key, str(cmd.correlation_value))) if self.task_hits else None
+        if known is not None:
+            rows: list[tuple[Any, ...]] = [hit for hit in known if hit[2] in steps][:5]
+        else:
+            rows = self.db.q(
+                "SELECT t.id, t.instance_id, t.node FROM tasks t JOIN correlations c ON c.instance_id = t.instance_id "
+                "WHERE c.name = ? AND c.value = ? AND t.status IN ('open', 'claimed') "
+                f"AND t.node IN ({self.db.marks(len(steps))}) ORDER BY t.created_at LIMIT 5",
+                (cmd.correlation_key, cmd.correlation_value, *steps),
+            )
         for task_id, iid, _ in rows:
             inst = self.instance(str(iid))
             if inst is None:
@@ -175,7 +285,11 @@ class Batch:
 
     def internal(self, inbox_id: int, kind: str, data: Any) -> None:
         if kind == "complete":
-            rows = self.db.q("SELECT instance_id FROM tasks WHERE id = ?", (data["task"],))
+            if self.task_owner is not None:
+                owner = self.task_owner.get(data["task"])
+                rows: list[tuple[Any, ...]] = [(owner,)] if owner is not None else []
+            else:
+                rows = self.db.q("SELECT instance_id FROM tasks WHERE id = ?", (data["task"],))
             inst = self.instance(str(rows[0][0])) if rows else None
             if inst is None and rows and str(rows[0][0]) in self.locked:
                 return
@@ -187,7 +301,11 @@ class Batch:
             inst.run.complete(token, data.get("variables", {}))
             inst.run.resource = None
         elif kind == "action":
-            rows = self.db.q("SELECT instance_id, body FROM outbox WHERE idempotency_key = ?", (data["key"],))
+            if self.actions is not None:
+                hit = self.actions.get(data["key"])
+                rows = [hit] if hit is not None else []
+            else:
+                rows = self.db.q("SELECT instance_id, body FROM outbox WHERE idempotency_key = ?", (data["key"],))
             inst = self.instance(str(rows[0][0])) if rows else None
             if inst is None and rows and str(rows[0][0]) in self.locked:
                 return
@@ -314,9 +432,9 @@ class Batch:
                     message = inst.process.node(node).message or node
                     sub_set.append((iid, token, node, message, ts))
             for a in fx.actions:
-                outbox.append((a.idempotency_key, "action", iid, json.dumps(asdict(a), default=str), "new", ts, ts))
+                outbox.append((a.idempotency_key, "action", iid, json.dumps(_shallow(a), default=str), "new", ts, ts))
             for m in fx.messages:
-                outbox.append((m.message_id, "message", iid, json.dumps(asdict(m), default=str), "new", ts, ts))
+                outbox.append((m.message_id, "message", iid, json.dumps(_shallow(m), default=str), "new", ts, ts))
             for entry in fx.log:
                 resource = entry.resource or (assigned.get(entry.task) if entry.task else None)
                 events.append(
@@ -382,15 +500,14 @@ class Batch:
         """Parked messages that an instance now waits for (a subscription, a task) go back to the inbox."""
         if not waits or not self.db.q("SELECT 1 FROM parked LIMIT 1"):
             return
-        for iid, message in waits:
-            rows = self.db.q(
-                "SELECT p.id, p.inbox_id FROM parked p JOIN correlations c ON c.name = p.name AND c.value = p.value "
-                "WHERE p.message = ? AND c.instance_id = ? ORDER BY p.id",
-                (message, iid),
-            )
-            for pid, inbox_id in rows:
-                self.db.q("UPDATE inbox SET status = 'new', detail = '' WHERE id = ?", (inbox_id,))
-                self.db.q("DELETE FROM parked WHERE id = ?", (pid,))
+        rows = self._in(
+            "SELECT DISTINCT p.id, p.inbox_id FROM parked p JOIN correlations c ON c.name = p.name AND c.value = p.value "
+            "WHERE (p.message, c.instance_id) IN ({}) ORDER BY p.id",
+            [(message, iid) for iid, message in waits],
+            2,
+        )
+        self.db.many("UPDATE inbox SET status = 'new', detail = '' WHERE id = ?", [(int(r[1]),) for r in rows])
+        self.db.many("DELETE FROM parked WHERE id = ?", [(int(r[0]),) for r in rows])
 
 
 __all__ = ["Batch"]

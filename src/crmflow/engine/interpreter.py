@@ -166,6 +166,8 @@ class Run:
         if catalogue is not None:
             for f in catalogue.payload:
                 value = _find(self.vars, f.name)
+                if value is None and f.type == "datetime" and f.name.endswith("_at"):
+                    value = from_epoch(self.ts).isoformat()  # when the step published it (`assigned_at`)
                 if value is not None:
                     payload[f.name] = value
         self.effects.messages.append(

@@ -1,7 +1,7 @@
 """The engine's durable store: one code path over SQLite (WAL, the default) and PostgreSQL (psycopg 3).
 
 Every table is plain rows with indexes; no JSON operators, so the same SQL runs on both back ends
-(written with ``?`` placeholders, turned into ``%s`` for psycopg)::
+(written with ``?`` placeholders, turned into ``$1, $2…`` for psycopg's raw cursor)::
 
     deployments    process_id, version, bpmn               what `crmflow engine deploy` stored
     instances      id, process_id, version, business_key, status, state (JSON), created_at, updated_at
@@ -32,8 +32,11 @@ embedded mode). :func:`open_store` takes a path (``engine.sqlite``) or a ``postg
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
@@ -60,7 +63,8 @@ CREATE TABLE IF NOT EXISTS inbox (
   id {serial}, dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
   received_at {real} NOT NULL, available_at {real} NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
   detail TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS inbox_new ON inbox (available_at, id) WHERE status = 'new';
+DROP INDEX IF EXISTS inbox_new;
+CREATE INDEX IF NOT EXISTS inbox_new_id ON inbox (id) WHERE status = 'new';
 CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, due_at {real} NOT NULL);
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -71,7 +75,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   id {serial}, idempotency_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, instance_id TEXT NOT NULL, body TEXT NOT NULL,
   status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, available_at {real} NOT NULL, created_at {real} NOT NULL,
   done_at {real}, detail TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS outbox_new ON outbox (available_at, id) WHERE status IN ('new', 'sending');
+DROP INDEX IF EXISTS outbox_new;
+CREATE INDEX IF NOT EXISTS outbox_new_id ON outbox (id) WHERE status IN ('new', 'sending');
 CREATE TABLE IF NOT EXISTS tasks (
   id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, process_id TEXT NOT NULL, business_key TEXT NOT NULL, node TEXT NOT NULL,
   name TEXT NOT NULL, role TEXT, assignee TEXT, priority TEXT NOT NULL, rank INTEGER NOT NULL, due_at {real},
@@ -110,6 +115,90 @@ def command_from(kind: str, body: str) -> EngineCommand | dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
+_MAX_PARAMS = 30_000  # PostgreSQL takes at most 65,535 parameters per statement
+_INSERT = re.compile(r"^(INSERT INTO .+? VALUES )(\(\?(?:, \?)*\))(.*)$", re.S)
+_UPDATE = re.compile(r"^UPDATE (\w+) SET (.+) WHERE (\w+) = \?$", re.S)
+_DELETE = re.compile(r"^DELETE FROM (\w+) WHERE (\w+ = \?(?: AND \w+ = \?)*)$", re.S)
+
+
+def _pg_type(rows: Sequence[Sequence[Any]], column: int) -> str | None:
+    """The PostgreSQL type of one parameter column (None when no row gives a value)."""
+    for row in rows:
+        value = row[column]
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "bigint"
+        if isinstance(value, float):
+            return "double precision"
+        return "text"
+    return None
+
+
+def multi_row(statement: str, rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]] | None:
+    """One statement for many rows of a one-row ``INSERT … VALUES``, ``UPDATE … WHERE k = ?`` or ``DELETE``.
+
+    ``INSERT`` repeats its ``VALUES`` group; ``UPDATE`` joins a ``VALUES`` list on its key; ``DELETE``
+    matches ``(a, b) IN (VALUES …)``. The first ``VALUES`` row carries casts so that PostgreSQL types
+    the list as the columns are typed. None when the statement has another shape, or an ``UPDATE``
+    column is NULL in every row (its type cannot be told): the caller runs it row by row.
+
+    >>> multi_row("INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT DO NOTHING", [(1, "x"), (2, "y")])
+    ('INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING', [1, 'x', 2, 'y'])
+    >>> multi_row("UPDATE t SET s = 'done', n = ? WHERE id = ?", [(1.5, 7)])[0]
+    "UPDATE t SET s = 'done', n = v.c0 FROM (VALUES (?::double precision, ?::bigint)) AS v(c0, k) WHERE t.id = v.k"
+    >>> multi_row("DELETE FROM t WHERE a = ? AND b = ?", [("i", "t1"), ("i", "t2")])[0]
+    'DELETE FROM t WHERE (a, b) IN (VALUES (?::text, ?::text), (?, ?))'
+    """
+    flat = [value for row in rows for value in row]
+    width = len(rows[0])
+    match = _INSERT.match(statement)
+    if match:
+        return match.group(1) + ", ".join([match.group(2)] * len(rows)) + match.group(3), flat
+    types = [_pg_type(rows, c) for c in range(width)]
+
+    def values() -> str:
+        first = "(" + ", ".join(f"?::{t}" if t else "?" for t in types) + ")"
+        rest = ", ".join(["(" + ", ".join("?" * width) + ")"] * (len(rows) - 1))
+        return first + (", " + rest if rest else "")
+
+    match = _UPDATE.match(statement)
+    if match:
+        table, assignments, key = match.groups()
+        if None in types:
+            return None
+        out, n = [], 0
+        for assignment in assignments.split(", "):
+            column, _, value = assignment.partition(" = ")
+            if value.strip() == "?":
+                out.append(f"{column} = v.c{n}")
+                n += 1
+            else:
+                out.append(assignment)
+        names = ", ".join([*(f"c{i}" for i in range(n)), "k"])
+        sql = f"UPDATE {table} SET {', '.join(out)} FROM (VALUES {values()}) AS v({names}) WHERE {table}.{key} = v.k"
+        return sql, flat
+    match = _DELETE.match(statement)
+    if match:
+        table, conditions = match.groups()
+        columns = [c.split(" = ")[0] for c in conditions.split(" AND ")]
+        return f"DELETE FROM {table} WHERE ({', '.join(columns)}) IN (VALUES {values()})", flat
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _numbered(statement: str) -> str:
+    """``?`` placeholders as PostgreSQL's ``$1, $2…`` (psycopg's raw cursor sends them unparsed).
+
+    >>> _numbered("SELECT ? + ?")
+    'SELECT $1 + $2'
+    """
+    parts = statement.split("?")
+    return "".join(f"{p}${i}" for i, p in enumerate(parts[:-1], 1)) + parts[-1]
+
+
 class EngineStore:
     """A connection to the engine's database and the SQL both back ends share.
 
@@ -120,48 +209,68 @@ class EngineStore:
         self.url, self.conn, self.dialect = url, conn, dialect
         self.pg = dialect == "postgresql"
         self._depth = 0
+        self._lock = threading.RLock()
         #: where "now" comes from when a caller gives no time (the engine sets its clock here)
         self.now: Callable[[], float] = time.time
 
     # ------------------------------------------------------------------ plumbing
 
     def sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self.pg else statement
+        return _numbered(statement) if self.pg else statement
 
     def q(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cur = self.conn.execute(self.sql(statement), tuple(params))
-        return list(cur.fetchall()) if cur.description is not None else []
+        with self._lock:
+            cur = self.conn.execute(self.sql(statement), tuple(params))
+            return list(cur.fetchall()) if cur.description is not None else []
 
     def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run ``statement`` for every row: on PostgreSQL as few multi-row statements (see :func:`multi_row`)."""
         if not rows:
             return
-        if self.pg:
-            with self.conn.cursor() as cur:
-                cur.executemany(self.sql(statement), [tuple(r) for r in rows])
-        else:
+        if not self.pg:  # in-process: executemany costs no round trip
             self.conn.executemany(statement, [tuple(r) for r in rows])
+            return
+        width = statement.count("?")
+        step = max(1, _MAX_PARAMS // max(1, width))
+        for k in range(0, len(rows), step):
+            chunk = rows[k : k + step]
+            rewritten = multi_row(statement, chunk)
+            if rewritten is None:
+                with self.conn.cursor() as cur:
+                    cur.executemany(self.sql(statement), [tuple(r) for r in chunk])
+            else:
+                self.conn.execute(self.sql(rewritten[0]), rewritten[1])
+
+    def marks(self, n: int) -> str:
+        """``?, ?, …`` for an ``IN (…)`` list of ``n`` values."""
+        return ", ".join("?" * n)
 
     @contextlib.contextmanager
     def tx(self) -> Iterator[EngineStore]:
-        """One transaction (nested calls join the outer one)."""
-        if self._depth:
-            self._depth += 1
+        """One transaction (nested calls of the same thread join the outer one).
+
+        The connection is held for the whole transaction: another thread (a web server's thread
+        pool) waits, so its statements never land in, or get committed or rolled back with, this one.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
             try:
+                if not self.pg:
+                    self.conn.execute("BEGIN IMMEDIATE")
                 yield self
+                self.conn.commit()
+            except BaseException:
+                self.conn.rollback()
+                raise
             finally:
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            if not self.pg:
-                self.conn.execute("BEGIN IMMEDIATE")
-            yield self
-            self.conn.commit()
-        except BaseException:
-            self.conn.rollback()
-            raise
-        finally:
-            self._depth = 0
+                self._depth = 0
 
     @property
     def skip_locked(self) -> str:
@@ -190,24 +299,42 @@ class EngineStore:
         return self.enqueue(kind, command.dedupe_key, body, now=now)
 
     def enqueue(
-        self, kind: str, dedupe_key: str, body: str, *, now: float | None = None, available_at: float | None = None
+        self,
+        kind: str,
+        dedupe_key: str,
+        body: str,
+        *,
+        now: float | None = None,
+        available_at: float | None = None,
+        status: str = "new",
+        detail: str = "",
     ) -> bool:
-        """Insert one inbox row unless its dedupe key is known (True when inserted)."""
+        """Insert one inbox row unless its dedupe key is known (True when inserted); ``parked`` rows wait for a person."""
         now = self.now() if now is None else now
         with self.tx():
             rows = self.q(
-                "INSERT INTO inbox (dedupe_key, kind, body, status, received_at, available_at) VALUES (?, ?, ?, 'new', ?, ?) "
-                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                (dedupe_key, kind, body, now, now if available_at is None else available_at),
+                "INSERT INTO inbox (dedupe_key, kind, body, status, received_at, available_at, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                (dedupe_key, kind, body, status, now, now if available_at is None else available_at, detail),
             )
         return bool(rows)
 
     def accept_many(self, commands: Sequence[EngineCommand], *, now: float | None = None) -> int:
         """Persist many commands in one transaction; returns how many were new."""
+        now = self.now() if now is None else now
+        rows = [(c.dedupe_key, *command_body(c), now, now) for c in commands]
         new = 0
         with self.tx():
-            for c in commands:
-                new += self.accept(c, now=now)
+            for k in range(0, len(rows), 1000):  # one statement per 1,000 rows
+                chunk = rows[k : k + 1000]
+                values = ", ".join(["(?, ?, ?, 'new', ?, ?)"] * len(chunk))
+                new += len(
+                    self.q(
+                        f"INSERT INTO inbox (dedupe_key, kind, body, status, received_at, available_at) VALUES {values} "
+                        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                        [v for row in chunk for v in row],
+                    )
+                )
         return new
 
     # ------------------------------------------------------------------ reads used by the API and the CLI
@@ -239,7 +366,8 @@ def open_store(url: str | Path, *, create: bool = True) -> EngineStore:
         if target.startswith(("postgresql://", "postgres://")):
             import psycopg
 
-            store = EngineStore(target, psycopg.connect(target, autocommit=False), "postgresql")
+            conn = psycopg.connect(target, autocommit=False, cursor_factory=psycopg.RawCursor)
+            store = EngineStore(target, conn, "postgresql")
         elif "://" in target:
             raise EngineStoreError(text(MESSAGES, "store.url", "en", url=target))
         else:

@@ -18,9 +18,8 @@ lead that arrives on Friday at 17:55 (window 09:00-18:00) end on Monday at 09:05
 
 from __future__ import annotations
 
-import functools
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -73,51 +72,9 @@ def from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-@functools.lru_cache(maxsize=4096)
-def _window(calendar: WorkCalendar, day: date) -> tuple[float, float]:
-    """(start, length) in epoch seconds of a local day's working window (length 0 when not working)."""
-    row = calendar.days(day, day)[0]
-    return row.work_start, row.work_len
-
-
-def add_working(calendar: WorkCalendar, start: datetime, seconds: float, *, max_days: int = 3660) -> datetime:
-    """The instant ``seconds`` of working time after ``start``, walking the calendar one day at a time.
-
-    The same answer as :meth:`WorkCalendar.add_working_seconds`, without building a ten-year day table
-    per call (day windows are cached), so arming a timer costs microseconds.
-
-    >>> cal = WorkCalendar(timezone="Europe/Moscow", start_s=9 * 3600, end_s=18 * 3600, weekdays=(0, 1, 2, 3, 4), holidays="RU")
-    >>> add_working(cal, datetime(2024, 3, 1, 14, 55, tzinfo=UTC), 600).isoformat()
-    '2024-03-04T06:05:00+00:00'
-
-    Raises
-    ------
-    ValueError
-        If ``seconds`` is negative or no working time exists within ``max_days`` days.
-    """
-    if seconds < 0:
-        raise ValueError(f"cannot add a negative working time ({seconds} s)")
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    if calendar.always:
-        return start + timedelta(seconds=seconds)
-    left, now = float(seconds), start.timestamp()
-    day = calendar.local_day(start)
-    for _ in range(max_days):
-        begin, length = _window(calendar, day)
-        end = begin + length
-        begin = max(begin, now)
-        if length > 0 and begin < end:
-            if begin + left <= end:
-                return datetime.fromtimestamp(begin + left, tz=UTC)
-            left -= end - begin
-        day += timedelta(days=1)
-    raise ValueError(f"no {seconds} s of working time within {max_days} days after {start.isoformat()} (check the working hours)")
-
-
 def _add(start: datetime, seconds: float, basis: str, calendar: WorkCalendar) -> datetime:
     if basis == "working":
-        return add_working(calendar, start, seconds)
+        return calendar.add_working_seconds(start, seconds)
     return start + timedelta(seconds=seconds)
 
 
@@ -161,4 +118,4 @@ def monotonic() -> float:
     return time.monotonic()
 
 
-__all__ = ["add_working", "Clock", "ManualClock", "SystemClock", "epoch", "first_due", "from_epoch", "next_due"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "epoch", "first_due", "from_epoch", "next_due"]

@@ -37,7 +37,7 @@ from crmflow.engine.messages import MESSAGES
 from crmflow.engine.routing import Staff
 from crmflow.engine.store import EngineStore, open_store
 from crmflow.engine.timing import Clock, SystemClock, epoch, first_due
-from crmflow.errors import CrmflowError, EngineError
+from crmflow.errors import BusMessageError, CrmflowError, EngineError
 from crmflow.i18n import text
 
 LEASE_S = 60.0
@@ -187,6 +187,7 @@ class Engine:
         if not rows and not timers:
             return 0
         batch = Batch(self, now)
+        batch.prefetch(rows, timers)
         for inbox_id, kind, body in rows:
             batch.command(int(inbox_id), str(kind), str(body))
         for timer_id, instance_id, due_at in timers:
@@ -295,6 +296,8 @@ class Engine:
                 return ActionResult(ok=True, detail="no publisher: kept in the outbox only")
             try:
                 self.publisher.publish(OutboundMessage(**data))
+            except BusMessageError as exc:  # the payload breaks the AsyncAPI document: retrying cannot help
+                return ActionResult(ok=False, retryable=False, detail=str(exc))
             except CrmflowError as exc:
                 return ActionResult(ok=False, retryable=True, detail=str(exc))
             except Exception as exc:  # a broker client's own error: retried, never lost

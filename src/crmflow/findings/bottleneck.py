@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
@@ -106,24 +105,13 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> l
         key = (src, r["target"])
         share = r["total_s"] / total
         n = n_cases.get(key, 0)
-        words = {
-            "source": src,
-            "target": r["target"],
-            "mean": fmt_duration(r["mean_s"], lang),
-            "share": fmt_share(share, lang),
-            "median": fmt_duration(r["median_s"], lang),
-            "p90": fmt_duration(r["p90_s"], lang),
-            "total": fmt_duration(r["total_s"], lang),
-            "count": r["count"],
-            "cases": n,
-        }
         slow = cases.get(key, [])
         out.append(
             Finding(
                 kind="bottleneck",
                 key=f"{src} -> {r['target']}" if src is not None else f"-> {r['target']}",
-                title=text(MESSAGES, f"bottleneck.{level}.title", lang, **words),
-                description=text(MESSAGES, f"bottleneck.{level}.description", lang, **words),
+                title="",
+                description="",
                 severity=_severity(share),
                 metrics={
                     "level": level,
@@ -147,4 +135,4 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> l
                 ),
             )
         )
-    return out
+    return [worded(f, lang) for f in out]

@@ -35,6 +35,7 @@ knows works the same way (its ``weekend_workdays`` is empty where the library ha
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,6 +64,32 @@ def _country_days(code: str, first_year: int, last_year: int) -> tuple[frozenset
     off = frozenset(d for d in h)
     workdays = frozenset(getattr(h, "weekend_workdays", ()) or ())
     return off, workdays
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """The working windows of one year of a calendar, for bisection (epoch seconds, working days only)."""
+
+    starts: tuple[float, ...]
+    ends: tuple[float, ...]
+    cum: tuple[float, ...]  # working seconds of the year before each window
+    cum_end: tuple[float, ...]  # ... up to each window's end
+    total: float
+
+
+@functools.lru_cache(maxsize=256)
+def _year_windows(calendar: WorkCalendar, year: int) -> _Windows:
+    """A year's windows of ``calendar``, computed once per calendar and year (a frozen calendar is hashable)."""
+    starts, ends, cum, cum_end = [], [], [], []
+    total = 0.0
+    for row in calendar.days(date(year, 1, 1), date(year, 12, 31)):
+        if row.work_len > 0:
+            starts.append(row.work_start)
+            ends.append(row.work_start + row.work_len)
+            cum.append(total)
+            total += row.work_len
+            cum_end.append(total)
+    return _Windows(tuple(starts), tuple(ends), tuple(cum), tuple(cum_end), total)
 
 
 @dataclass(frozen=True)
@@ -176,7 +203,9 @@ class WorkCalendar(JsonMixin):
         """The instant when ``seconds`` of working time have passed since ``start``.
 
         An SLA of "10 working minutes" from a lead created on Friday at 17:55 (window 09:00-18:00)
-        is due on Monday at 09:05 — or later when Monday is a holiday.
+        is due on Monday at 09:05 — or later when Monday is a holiday. The windows of each year are
+        computed once per calendar and searched by bisection, so a call costs microseconds (the
+        engine arms every working-time timer with it).
 
         >>> from datetime import timezone
         >>> cal = WorkCalendar(timezone="Europe/Moscow", start_s=9 * 3600, end_s=18 * 3600,
@@ -196,18 +225,22 @@ class WorkCalendar(JsonMixin):
             start = start.replace(tzinfo=UTC)
         if self.always:
             return start + timedelta(seconds=seconds)
-        left = float(seconds)
-        day = self.local_day(start)
-        for row in self.days(day, day + timedelta(days=max_days)):
-            if row.work_len <= 0:
-                continue
-            begin = max(row.work_start, start.timestamp())
-            end = row.work_start + row.work_len
-            if begin >= end:
-                continue
-            if begin + left <= end:
-                return datetime.fromtimestamp(begin + left, tz=UTC)
-            left -= end - begin
+        t, left = start.timestamp(), float(seconds)
+        first = self.local_day(start)
+        limit = (start + timedelta(days=max_days + 1)).timestamp()
+        for year in range(first.year, (first + timedelta(days=max_days)).year + 1):
+            windows = _year_windows(self, year)
+            i = bisect.bisect_right(windows.ends, t)  # the first window that ends after t
+            if i < len(windows.ends):
+                target = windows.cum[i] + max(t - windows.starts[i], 0.0) + left
+                if target <= windows.total:
+                    j = bisect.bisect_left(windows.cum_end, target, lo=i)
+                    due = windows.starts[j] + (target - windows.cum[j])
+                    if due > limit:
+                        break
+                    return datetime.fromtimestamp(due, tz=UTC)
+                left = target - windows.total
+            t = float("-inf")  # the next year from its first window
         raise ValueError(
             f"no {seconds} s of working time within {max_days} days after {start.isoformat()} "
             "(check the working hours and weekdays)"

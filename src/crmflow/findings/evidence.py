@@ -16,7 +16,7 @@ kind                         measure             value / count                  
 ``bottleneck``               ``max_wait_s``      longest wait there / times it occurs  —
 ``rework`` (repeat)          ``executions``      executions / extra executions         —
 ``rework`` (stage return)    ``returns``         returns / returns                     who did the earlier stage
-``ping_pong``                ``bounces``         bounces / bounces                     activities of the hand-overs
+``ping_pong``                ``bounces``         bounces / bounces                     the pairs (``A ↔ B``) of the case
 ``workload_concentration``   ``person_share``    the person's share of the activity    the person
                                                  in the case / their events
 ``workload_hero``            ``person_share``    the person's share of the case's      their most frequent activity
@@ -111,7 +111,7 @@ def _select(
     if f.kind == "ping_pong":
         level = str(m["level"])
         tmp = temps.get(("pingpong", level), lambda n: fq.ping_pong_table(process.name, n, level))
-        return "bounces", eq.ping_pong_rows(tmp), {"x": m["a"], "y": m["b"]}
+        return "bounces", eq.ping_pong_rows(tmp), {"min": max(rules.thresholds.ping_pong_min, 1)}
     if f.kind == "workload_concentration":
         p = {"res": m["top_resource"], "act": m["activity"], "role": m.get("role")}
         return "person_share", eq.person_activity_rows(log.name), p
@@ -221,12 +221,17 @@ def evidence_sheet_rows(
     >>> p = Path(tempfile.mkdtemp()) / "findings.csv"
     >>> _ = p.write_text("finding,kind,key,case_id,measure,value,count,detail\\n1,stuck_case,stuck,c1,idle_s,90.0,,A\\n")
     >>> evidence_sheet_rows(p, lang="ru")[1:]
-    (((1, 'stuck_case', 'stuck', 'c1', 'idle_s', 90.0, None, 'A'),), 1)
+    (((1, 'Зависшие случаи', 'Зависшие случаи', 'c1', 'Время с последнего события, с', 90.0, None, 'A'),), 1)
     """
     import csv
 
+    from crmflow.findings.kinds import kind_label
     from crmflow.findings.messages import MESSAGES
     from crmflow.i18n import text
+
+    def words(prefix: str, value: str) -> str:
+        key = f"evidence.{prefix}.{value}"
+        return text(MESSAGES, key, lang) if key in MESSAGES else value
 
     header = tuple(text(MESSAGES, f"evidence.col.{c}", lang) for c in COLUMNS)
     rows: list[tuple[str | int | float | None, ...]] = []
@@ -242,16 +247,27 @@ def evidence_sheet_rows(
             rows.append(
                 (
                     int(no),
-                    kind,
-                    key,
+                    kind_label(kind, lang),
+                    _subject(kind, key, lang),
                     case_id,
-                    measure,
+                    words("measure", measure),
                     float(value) if value else None,
                     int(count) if count else None,
-                    detail or None,
+                    words("detail", detail) if detail else None,
                 )
             )
     return header, tuple(rows), total
+
+
+def _subject(kind: str, key: str, lang: str) -> str:
+    """A finding's key as the sheet shows it: ``A → B``, ``X ↔ Y``; a key that only names the kind, by the kind."""
+    from crmflow.findings.kinds import kind_label
+
+    if key == "stuck":
+        return kind_label(kind, lang)
+    if kind == "ping_pong" and ": " in key:
+        key = key.split(": ", 1)[1]
+    return key.replace(" <-> ", " ↔ ").replace(" -> ", " → ").removeprefix("-> ").strip()
 
 
 def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:

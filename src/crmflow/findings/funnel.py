@@ -19,10 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crmflow.findings.closing import Closing
-from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.jsonable import JsonMixin
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
@@ -109,21 +108,11 @@ def measure_funnel(
     here, nxt = result.stages[k], result.stages[k + 1]
     lost = here.lost_here - here.open_here
     drop = lost / here.cases
-    words = {
-        "stage": here.stage,
-        "next": nxt.stage,
-        "lost": lost,
-        "open": here.open_here,
-        "rate": fmt_share(drop, lang),
-        "reached": here.cases,
-        "converted": nxt.cases,
-        "conversion": fmt_share(nxt.cases / here.cases, lang),
-    }
     finding = Finding(
         kind="funnel_drop",
         key=f"{here.stage} -> {nxt.stage}",
-        title=text(MESSAGES, "funnel.title", lang, **words),
-        description=text(MESSAGES, "funnel.description", lang, **words),
+        title="",
+        description="",
         severity=_severity(drop),
         metrics={
             "stage": here.stage,
@@ -137,4 +126,4 @@ def measure_funnel(
         },
         evidence=Evidence(case_ids=tuple(ids), case_count=lost, activities=(here.stage, nxt.stage)),
     )
-    return result, [finding]
+    return result, [worded(finding, lang)]

@@ -152,6 +152,22 @@ def kind_info(name: str) -> KindInfo:
         ) from None
 
 
+def severity_label(severity: str, lang: str) -> str:
+    """A severity in words (``high`` → ``высокая``); an unknown value is returned as written.
+
+    >>> severity_label("medium", "ru"), severity_label("high", "en")
+    ('средняя', 'high')
+    """
+    key = f"severity.{severity}"
+    return text(MESSAGES, key, lang) if key in MESSAGES else severity
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """A finding kind in words (``sla_violation`` → ``Нарушения SLA``); an unknown kind is returned as written."""
+    entry = _BY_NAME.get(kind.strip())
+    return entry.label(lang) if entry else kind
+
+
 def canonical_kind(name: str) -> str:
     """The kind a name or short name stands for; an unknown name is returned as written.
 
@@ -162,4 +178,13 @@ def canonical_kind(name: str) -> str:
     return entry.kind if entry else name.strip()
 
 
-__all__ = ["FINDING_KINDS", "KINDS", "Deliverable", "KindInfo", "canonical_kind", "kind_info"]
+__all__ = [
+    "FINDING_KINDS",
+    "KINDS",
+    "Deliverable",
+    "KindInfo",
+    "canonical_kind",
+    "kind_info",
+    "kind_label",
+    "severity_label",
+]

@@ -27,80 +27,104 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind.stuck_case": {"en": "Stuck cases", "ru": "Зависшие случаи"},
     "kind.sla_violation": {"en": "SLA violations", "ru": "Нарушения SLA"},
     "kind.funnel_drop": {"en": "Funnel drop-offs", "ru": "Потери в воронке"},
+    "severity.high": {"en": "high", "ru": "высокая"},
+    "severity.medium": {"en": "medium", "ru": "средняя"},
+    "severity.low": {"en": "low", "ru": "низкая"},
     # ----------------------------------------------------------------- bottleneck
     "bottleneck.transition.title": {
         "en": "Waiting between “{source}” and “{target}”: {mean} on average, {share} of all waiting time",
         "ru": "Ожидание между «{source}» и «{target}»: в среднем {mean}, {share} всего времени ожидания",
     },
     "bottleneck.transition.description": {
-        "en": "{count} transitions in {cases} cases; median wait {median}, 90 % wait less than {p90}, total {total}.",
-        "ru": "{count} переходов в {cases} случаях; медиана ожидания {median}, 90 % ждут меньше {p90}, всего {total}.",
+        "en": "{count:# transition|transitions} in {cases:# case|cases}; median wait {median}, 90 % wait less than {p90}, "
+        "total {total}.",
+        "ru": "{count:# переход|перехода|переходов} в {cases:# случае|случаях|случаях}; медиана ожидания {median}, 90 % ждут "
+        "меньше {p90}, всего {total}.",
     },
     "bottleneck.activity.title": {
         "en": "Waiting before “{target}”: {mean} on average, {share} of all waiting time",
         "ru": "Ожидание перед «{target}»: в среднем {mean}, {share} всего времени ожидания",
     },
     "bottleneck.activity.description": {
-        "en": "{count} times in {cases} cases; median wait {median}, 90 % wait less than {p90}, total {total}.",
-        "ru": "{count} раз в {cases} случаях; медиана ожидания {median}, 90 % ждут меньше {p90}, всего {total}.",
+        "en": "{count:# time|times} in {cases:# case|cases}; median wait {median}, 90 % wait less than {p90}, total {total}.",
+        "ru": "{count:# раз|раза|раз} в {cases:# случае|случаях|случаях}; медиана ожидания {median}, 90 % ждут меньше {p90}, "
+        "всего {total}.",
     },
     # ----------------------------------------------------------------- rework
     "rework.repeat.title": {
-        "en": "“{activity}” is repeated in {cases} cases ({extra} extra executions)",
-        "ru": "«{activity}» повторяется в {cases} случаях (лишних выполнений: {extra})",
+        "en": "“{activity}” is repeated in {cases:# case|cases} ({extra:# extra execution|extra executions})",
+        "ru": "«{activity}» повторяется в {cases:# случае|случаях|случаях} (лишних выполнений: {extra:n})",
     },
     "rework.repeat.description": {
-        "en": "{share} of the cases with this activity do it more than once; up to {max} times in one case.",
-        "ru": "{share} случаев с этим действием выполняют его больше одного раза; до {max} раз в одном случае.",
+        "en": "{share} of the cases with this activity do it more than once; up to {max:# time|times} in one case.",
+        "ru": "{share} случаев с этим действием выполняют его больше одного раза; до {max:# раза|раз|раз} в одном случае.",
     },
     "rework.stage_return.title": {
-        "en": "Return from stage “{source}” to the earlier stage “{target}” in {cases} cases",
-        "ru": "Возврат с этапа «{source}» на более ранний этап «{target}» в {cases} случаях",
+        "en": "Return from stage “{source}” to the earlier stage “{target}” in {cases:# case|cases}",
+        "ru": "Возврат с этапа «{source}» на более ранний этап «{target}» в {cases:# случае|случаях|случаях}",
     },
     "rework.stage_return.description": {
-        "en": "{returns} returns; the case goes back in the declared stage order.",
-        "ru": "Возвратов: {returns}; случай идёт назад по заданному порядку этапов.",
+        "en": "{returns:# return|returns}; the case goes back in the declared stage order.",
+        "ru": "Возвратов: {returns:n}; случай идёт назад по заданному порядку этапов.",
     },
     # ----------------------------------------------------------------- ping-pong
-    "ping_pong.resource.title": {
-        "en": "Work bounces between {x} and {y} in {cases} cases",
-        "ru": "Работа ходит туда-обратно между {x} и {y} в {cases} случаях",
+    "ping_pong.resource.title.one": {
+        "en": "Work bounces between {x} and {y} in {cases:# case|cases}",
+        "ru": "Работа ходит туда-обратно между {x} и {y} в {cases:# случае|случаях|случаях}",
     },
-    "ping_pong.role.title": {
-        "en": "Work bounces between the roles {x} and {y} in {cases} cases",
-        "ru": "Работа ходит туда-обратно между ролями {x} и {y} в {cases} случаях",
+    "ping_pong.resource.title.many": {
+        "en": "Work bounces back and forth between {pairs:# pair|pairs} of people in {cases:# case|cases}",
+        "ru": "Работа ходит туда-обратно между сотрудниками ({pairs:# пара|пары|пар}) в {cases:# случае|случаях|случаях}",
     },
-    "ping_pong.description": {
-        "en": "{bounces} times the work went to the other side and came straight back (A → B → A).",
-        "ru": "{bounces} раз работа уходила другой стороне и сразу возвращалась (A → B → A).",
+    "ping_pong.role.title.one": {
+        "en": "Work bounces between the roles {x} and {y} in {cases:# case|cases}",
+        "ru": "Работа ходит туда-обратно между ролями {x} и {y} в {cases:# случае|случаях|случаях}",
+    },
+    "ping_pong.role.title.many": {
+        "en": "Work bounces back and forth between {pairs:# pair|pairs} of roles in {cases:# case|cases}",
+        "ru": "Работа ходит туда-обратно между ролями ({pairs:# пара|пары|пар}) в {cases:# случае|случаях|случаях}",
+    },
+    "ping_pong.description.one": {
+        "en": "{bounces:# time|times} the work went to the other side and came straight back (A → B → A).",
+        "ru": "{bounces:# раз|раза|раз} работа уходила другой стороне и сразу возвращалась (A → B → A).",
+    },
+    "ping_pong.description.many": {
+        "en": "{bounces:# time|times} the work went to the other side and came straight back (A → B → A); the most "
+        "frequent pair is {x} ↔ {y} ({top_cases:# case|cases}). The table lists the {shown:# pair|pairs} with most cases.",
+        "ru": "{bounces:# раз|раза|раз} работа уходила другой стороне и сразу возвращалась (A → B → A); чаще всего — "
+        "{x} ↔ {y} ({top_cases:# случай|случая|случаев}). Пар в таблице — {shown:n}, с наибольшим числом случаев.",
     },
     # ----------------------------------------------------------------- workload
     "workload.title": {
-        "en": "“{activity}”: {resource} does {share} of the work, {ratio}× a fair share of {fair}",
-        "ru": "«{activity}»: {resource} выполняет {share} работы — в {ratio} раза больше справедливой доли {fair}",
+        "en": "“{activity}”: {resource} does {share} of the work, {ratio:.1n}× a fair share of {fair}",
+        "ru": "«{activity}»: {resource} выполняет {share} работы — в {ratio:.1n} раза больше справедливой доли {fair}",
     },
     "workload.description": {
-        "en": "{events} events by {resources} people, {regular} of them regularly: an even split would give "
-        "each {fair}. {bus} person(s) do half of it (bus factor): if {resource} is away, this work stalls.",
-        "ru": "{events} событий, исполнителей {resources}, регулярно — {regular}: при равном распределении "
-        "каждому досталось бы {fair}. Половину работы выполняют исполнителей: {bus} (фактор автобуса) — "
+        "en": "{events:# event|events} by {resources:# person|people}, {regular:n} of them regularly: an even split would give "
+        "each {fair}. {bus:# person does|people do} half of it (bus factor): if {resource} is away, this work stalls.",
+        "ru": "{events:# событие|события|событий}, исполнителей: {resources:n}, регулярно — {regular:n}: при равном "
+        "распределении "
+        "каждому досталось бы {fair}. Половина работы приходится на {bus:# исполнителя|исполнителей|исполнителей} "
+        "(фактор автобуса): "
         "без {resource} эта работа встанет.",
     },
     "hero.title": {
-        "en": "The process leans on {resource}: {share} of all work, {ratio}× their fair share of {fair}",
-        "ru": "Процесс держится на сотруднике {resource}: {share} всей работы — в {ratio} раза больше справедливой доли {fair}",
+        "en": "The process leans on {resource}: {share} of all work, {ratio:.1n}× their fair share of {fair}",
+        "ru": "Процесс держится на сотруднике {resource}: {share} всей работы — в {ratio:.1n} раза больше справедливой доли "
+        "{fair}",
     },
     "hero.description": {
-        "en": "{events} of {total} events with a known person ({people} people). If the activities "
+        "en": "{events:n} of {total:# event|events} with a known person ({people:# person|people}). If the activities "
         "{resource} takes part in were split evenly among the people who do them, {resource} would do {fair} "
         "of all work. Most of it: {activities}.",
-        "ru": "{events} из {total} событий с известным исполнителем (сотрудников: {people}). Если бы работа "
+        "ru": "{events:n} из {total:# события|событий|событий} с известным исполнителем (сотрудников: {people:n}). Если бы "
+        "работа "
         "в действиях, где участвует {resource}, делилась поровну между теми, кто их выполняет, на него "
         "приходилось бы {fair} всей работы. Больше всего: {activities}.",
     },
     "hero.role": {
-        "en": "In the role “{role}” ({people} people, fair share {fair}) {resource} does {share} of the role's work.",
-        "ru": "В роли «{role}» (сотрудников: {people}, справедливая доля {fair}) — {share} работы роли.",
+        "en": "In the role “{role}” ({people:# person|people}, fair share {fair}) {resource} does {share} of the role's work.",
+        "ru": "В роли «{role}» (сотрудников: {people:n}, справедливая доля {fair}) — {share} работы роли.",
     },
     # ----------------------------------------------------------------- full evidence (findings.csv)
     "evidence.col.finding": {"en": "Finding no.", "ru": "№ находки"},
@@ -112,10 +136,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "evidence.col.count": {"en": "Count", "ru": "Количество"},
     "evidence.col.detail": {"en": "Detail", "ru": "Подробности"},
     "evidence.sheet": {"en": "Evidence", "ru": "Подтверждения"},
+    "evidence.measure.max_wait_s": {"en": "Longest wait there, s", "ru": "Самое долгое ожидание здесь, с"},
+    "evidence.measure.executions": {"en": "Executions", "ru": "Выполнений"},
+    "evidence.measure.returns": {"en": "Returns", "ru": "Возвратов"},
+    "evidence.measure.bounces": {"en": "Bounces", "ru": "Возвратов туда-обратно"},
+    "evidence.measure.person_share": {"en": "The person's share", "ru": "Доля сотрудника"},
+    "evidence.measure.idle_s": {"en": "Time since the last event, s", "ru": "Время с последнего события, с"},
+    "evidence.measure.elapsed_s": {"en": "Time taken or waited, s", "ru": "Затрачено или прошло времени, с"},
+    "evidence.detail.late": {"en": "late", "ru": "с опозданием"},
+    "evidence.detail.open": {"en": "still open past the limit", "ru": "открыт сверх срока"},
+    "evidence.detail.closed": {"en": "closed past the limit", "ru": "закрыт сверх срока"},
+    "evidence.detail.silent": {"en": "silent", "ru": "без движения"},
     # ----------------------------------------------------------------- stuck
     "stuck.title": {
-        "en": "{count} open cases have had no activity for more than {after}",
-        "ru": "{count} незавершённых случаев без движения дольше {after}",
+        "en": "{count:# open case has|open cases have} had no activity for more than {after}",
+        "ru": "{count:# незавершённый случай|незавершённых случая|незавершённых случаев} без движения дольше {after}",
     },
     "stuck.description": {
         "en": "{share} of the open cases; median time since the last event {median}, the longest {max}. "
@@ -125,27 +160,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # ----------------------------------------------------------------- SLA
     "sla.title": {
-        "en": "SLA “{name}” violated in {violations} of {checked} cases ({rate})",
-        "ru": "SLA «{name}» нарушен в {violations} из {checked} случаев ({rate})",
+        "en": "SLA “{name}” violated in {violations:n} of {checked:# case|cases} ({rate})",
+        "ru": "SLA «{name}» нарушен в {violations:n} из {checked:# случая|случаев|случаев} ({rate})",
     },
     "sla.description": {
-        "en": "From “{source}” to “{target}” within {within} ({basis}); {late} were late and {open} are still "
+        "en": "From “{source}” to “{target}” within {within} ({basis}); {late:n} were late and {open:n} are still "
         "open past the limit. Median {median}, 90 % within {p90}.",
-        "ru": "От «{source}» до «{target}» за {within} ({basis}); {late} с опозданием и {open} ещё открыты "
+        "ru": "От «{source}» до «{target}» за {within} ({basis}); {late:n} с опозданием и {open:n} ещё открыты "
         "сверх срока. Медиана {median}, 90 % укладываются в {p90}.",
     },
     "sla.basis.working": {"en": "working time", "ru": "рабочее время"},
     "sla.basis.calendar": {"en": "calendar time", "ru": "календарное время"},
     # ----------------------------------------------------------------- funnel
     "funnel.title": {
-        "en": "Biggest funnel drop after “{stage}”: {lost} cases ({rate}) are lost before “{next}”",
-        "ru": "Наибольшая потеря воронки после «{stage}»: {lost} случаев ({rate}) потеряны до «{next}»",
+        "en": "Biggest funnel drop after “{stage}”: {lost:# case|cases} ({rate}) lost before “{next}”",
+        "ru": "Наибольшая потеря воронки после «{stage}»: до «{next}» {lost:не дошёл|не дошли|не дошли} {lost:# "
+        "случай|случая|случаев} ({rate})",
     },
     "funnel.description": {
-        "en": "{reached} cases reached “{stage}”; {converted} went on ({conversion}). Lost: closed there or "
-        "silent for longer than the stuck limit; {open} more are still in progress there (not counted as lost).",
-        "ru": "До «{stage}» дошли {reached} случаев; дальше прошли {converted} ({conversion}). Потеряны — "
-        "закрыты на этом этапе или без движения дольше порога зависания; ещё {open} в работе на этом "
+        "en": "{reached:# case|cases} reached “{stage}”; {converted:n} went on ({conversion}). Lost: closed there or "
+        "silent for longer than the stuck limit; {open:n} more are still in progress there (not counted as lost).",
+        "ru": "До «{stage}» {reached:дошёл|дошли|дошли} {reached:# случай|случая|случаев}; дальше прошли {converted:n} "
+        "({conversion}). Потеряны — "
+        "закрыты на этом этапе или без движения дольше порога зависания; ещё {open:n} в работе на этом "
         "этапе (в потери не включены).",
     },
     # ----------------------------------------------------------------- warnings

@@ -75,6 +75,9 @@ class FindingMetrics(Mapping[str, MetricValue]):
     events: int | None = None
     resources: int | None = None
     bounces: int | None = None
+    pairs: int | None = None  # pairs of resources or roles bouncing work (ping-pong)
+    pairs_shown: int | None = None  # of them, the pairs in the finding's table (ping-pong)
+    top_pair_cases: int | None = None  # the cases of the most frequent pair (ping-pong)
     returns: int | None = None
     extra_executions: int | None = None
     max_executions: int | None = None

@@ -2,17 +2,22 @@
 
 Within a case, events without a resource (role) are skipped and consecutive events of the same
 resource are one run; a *bounce* is two consecutive hand-overs that return the work to where it
-was. ``A → B → A → B`` is two bounces of the pair ``{A, B}``. Pairs are unordered and reported
-for resources and for roles, at most ``ping_pong_top`` per level, when at least
-``ping_pong_min`` cases bounce between them.
+was. ``A → B → A → B`` is two bounces of the pair ``{A, B}``. Pairs are unordered; a pair counts
+when at least ``ping_pong_min`` cases bounce between its two sides.
 
-Severity: high when at least 20 % of all cases bounce between the pair, medium from 5 %, low below.
+One finding per level (resources, roles) holds its pairs: the evidence table lists each pair (the
+``ping_pong_top`` with most cases) with its cases, bounces and the activities at the hand-overs, so
+ten pairs of four cases each read as one pattern rather than ten cards. Its counts are over every
+counted pair: ``cases`` the distinct cases with a bounce, ``bounces`` all bounces, ``pairs`` how many
+pairs (the table may show fewer).
+
+Severity: high when at least 20 % of all cases bounce, medium from 5 %, low below.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Literal
+from typing import Literal
 
 from crmflow.findings.messages import MESSAGES
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
@@ -47,7 +52,8 @@ def find_ping_pong(
     Returns
     -------
     list[Finding]
-        Findings of kind ``ping_pong``, key ``"resource: A <-> B"`` or ``"role: A <-> B"``.
+        At most one finding of kind ``ping_pong`` per level, key ``"resource"`` or ``"role"``; its
+        ``evidence.rows`` are the pairs (``a``, ``b``, ``cases``, ``bounces``, ``activities``).
     """
     n_cases = log.n_cases
     counts = log.store.rows(fq.actor_counts(log.name))[0]
@@ -73,44 +79,65 @@ def _level(
     tmp = store.new_name("pp")
     store.sql(fq.ping_pong_table(log.name, tmp, level, has_nulls=has_nulls))
     try:
-        pairs = store.rows(fq.ping_pong_summary(tmp), {"min": max(t.ping_pong_min, 1), "top": t.ping_pong_top})
-        if not pairs:
+        least = {"min": max(t.ping_pong_min, 1)}
+        totals = store.rows(fq.ping_pong_level_totals(tmp), least)[0]
+        if not totals["pairs"]:
             return []
+        pairs = store.rows(fq.ping_pong_summary(tmp), {**least, "top": t.ping_pong_top})
         params = {"xs": [p["x"] for p in pairs], "ys": [p["y"] for p in pairs]}
-        cases: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for r in store.rows(fq.ping_pong_cases(tmp), {**params, "limit": EVIDENCE_LIMIT}):
-            cases[(r["x"], r["y"])].append(r)
+        ids = [r["case_id"] for r in store.rows(fq.ping_pong_level_cases(tmp), {**least, "limit": EVIDENCE_LIMIT})]
         acts: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for r in store.rows(fq.ping_pong_activities(tmp), {**params, "limit": 5}):
+        for r in store.rows(fq.ping_pong_activities(tmp), {**params, "limit": 3}):
             acts[(r["x"], r["y"])].append(r["activity"])
+        top_acts = [r["activity"] for r in store.rows(fq.ping_pong_level_activities(tmp), {**params, "limit": 5})]
     finally:
         store.sql(fq.drop_table(tmp))
-    out = []
-    for p in pairs:
-        key = (p["x"], p["y"])
-        words = {"x": key[0], "y": key[1], "cases": p["cases"], "bounces": p["bounces"]}
-        out.append(
-            Finding(
-                kind="ping_pong",
-                key=f"{level}: {key[0]} <-> {key[1]}",
-                title=text(MESSAGES, f"ping_pong.{level}.title", lang, **words),
-                description=text(MESSAGES, "ping_pong.description", lang, **words),
-                severity=grade(p["cases"] / n_cases),
-                metrics={
-                    "level": level,
-                    "a": key[0],
-                    "b": key[1],
-                    "cases": int(p["cases"]),
-                    "bounces": int(p["bounces"]),
-                    "share_of_cases": p["cases"] / n_cases,
-                },
-                evidence=Evidence(
-                    case_ids=tuple(c["case_id"] for c in cases[key]),
-                    case_count=int(p["cases"]),
-                    resources=key if level == "resource" else (),
-                    activities=tuple(acts[key]),
-                    rows=tuple({"case_id": c["case_id"], "bounces": int(c["n"])} for c in cases[key][:10]),
+    cases, bounces, n_pairs = int(totals["cases"]), int(totals["bounces"]), int(totals["pairs"])
+    first = pairs[0]
+    words = {
+        "cases": cases,
+        "bounces": bounces,
+        "pairs": n_pairs,
+        "shown": len(pairs),
+        "x": first["x"],
+        "y": first["y"],
+        "top_cases": first["cases"],
+    }
+    key = "one" if n_pairs == 1 else "many"
+    people = sorted({p["x"] for p in pairs} | {p["y"] for p in pairs})
+    return [
+        Finding(
+            kind="ping_pong",
+            key=level,
+            title=text(MESSAGES, f"ping_pong.{level}.title.{key}", lang, **words),
+            description=text(MESSAGES, f"ping_pong.description.{key}", lang, **words),
+            severity=grade(cases / n_cases),
+            metrics={
+                "level": level,
+                "pairs": n_pairs,
+                "cases": cases,
+                "bounces": bounces,
+                "share_of_cases": cases / n_cases,
+                "a": first["x"],
+                "b": first["y"],
+                "top_pair_cases": int(first["cases"]),
+                "pairs_shown": len(pairs),
+            },
+            evidence=Evidence(
+                case_ids=tuple(ids),
+                case_count=cases,
+                resources=tuple(people) if level == "resource" else (),
+                activities=tuple(top_acts),
+                rows=tuple(
+                    {
+                        "a": p["x"],
+                        "b": p["y"],
+                        "cases": int(p["cases"]),
+                        "bounces": int(p["bounces"]),
+                        "activities": ", ".join(acts[(p["x"], p["y"])]),
+                    }
+                    for p in pairs
                 ),
-            )
+            ),
         )
-    return out
+    ]

@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
@@ -45,10 +44,10 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[F
     n_cases = log.n_cases
     if n_cases == 0 or rules.thresholds.rework_top == 0:
         return []
-    return _repeats(log, rules, n_cases, lang) + _stage_returns(log, rules, n_cases, lang)
+    return [worded(f, lang) for f in _repeats(log, rules, n_cases) + _stage_returns(log, rules, n_cases)]
 
 
-def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[Finding]:
+def _repeats(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
     store, t = log.store, rules.thresholds
     top = [
         r for r in store.rows(fq.repeats_summary(log.name), {"top": t.rework_top}) if r["cases"] / n_cases >= t.rework_min_share
@@ -70,19 +69,12 @@ def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[
     for r in top:
         a = r["activity"]
         share_of_with = r["cases"] / r["cases_with"]
-        words = {
-            "activity": a,
-            "cases": r["cases"],
-            "extra": r["extra"],
-            "max": r["max_executions"],
-            "share": fmt_share(share_of_with, lang),
-        }
         out.append(
             Finding(
                 kind="rework",
                 key=a,
-                title=text(MESSAGES, "rework.repeat.title", lang, **words),
-                description=text(MESSAGES, "rework.repeat.description", lang, **words),
+                title="",
+                description="",
                 severity=grade(r["cases"] / n_cases),
                 metrics={
                     "type": "repeat",
@@ -106,7 +98,7 @@ def _repeats(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[
     return out
 
 
-def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, lang: str) -> list[Finding]:
+def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
     if len(rules.stages) < 2:
         return []
     store, t = log.store, rules.thresholds
@@ -132,13 +124,12 @@ def _stage_returns(log: EventLog, rules: AuditRules, n_cases: int, lang: str) ->
     out = []
     for r in top:
         key = (r["from_stage"], r["to_stage"])
-        words = {"source": key[0], "target": key[1], "cases": r["cases"], "returns": r["returns"]}
         out.append(
             Finding(
                 kind="rework",
                 key=f"{key[0]} -> {key[1]}",
-                title=text(MESSAGES, "rework.stage_return.title", lang, **words),
-                description=text(MESSAGES, "rework.stage_return.description", lang, **words),
+                title="",
+                description="",
                 severity=grade(r["cases"] / n_cases),
                 metrics={
                     "type": "stage_return",

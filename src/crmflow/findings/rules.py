@@ -95,7 +95,7 @@ class Thresholds(JsonMixin):
     rework_min_share: float = 0.01
     #: A ping-pong pair needs at least this many cases.
     ping_pong_min: int = 1
-    #: How many ping-pong pairs are reported per level (resource, role).
+    #: How many pairs the one ping-pong finding of a level (resource, role) lists; its counts cover all pairs.
     ping_pong_top: int = 10
     #: Workload is concentrated when a person's share of an activity is at least this many times the
     #: fair share ``1/n`` of the ``n`` people who do that activity (so 51/49 between two is not).

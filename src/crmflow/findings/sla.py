@@ -22,10 +22,9 @@ from typing import Any
 
 from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.closing import Closing
-from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import SlaRule, TimeBasis, grade
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.jsonable import JsonMixin
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
@@ -163,25 +162,11 @@ def sla_finding(result: SlaResult, *, lang: str = "en") -> Finding | None:
     if not result.violations:
         return None
     rate = result.violations / result.cases_checked
-    words = {
-        "name": result.name,
-        "violations": result.violations,
-        "checked": result.cases_checked,
-        "rate": fmt_share(rate, lang),
-        "source": result.from_activity,
-        "target": result.to_activity,
-        "within": fmt_duration(result.within_s, lang),
-        "basis": text(MESSAGES, f"sla.basis.{result.time}", lang),
-        "late": result.late,
-        "open": result.open_breaches,
-        "median": fmt_duration(result.median_s, lang),
-        "p90": fmt_duration(result.p90_s, lang),
-    }
-    return Finding(
+    finding = Finding(
         kind="sla_violation",
         key=result.name,
-        title=text(MESSAGES, "sla.title", lang, **words),
-        description=text(MESSAGES, "sla.description", lang, **words),
+        title="",
+        description="",
         severity=grade(rate),
         metrics={
             "rule": result.name,
@@ -207,3 +192,4 @@ def sla_finding(result: SlaResult, *, lang: str = "en") -> Finding | None:
             rows=tuple(w.to_dict() for w in result.worst[:10]),
         ),
     )
+    return worded(finding, lang)

@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crmflow.findings.closing import Closing
-from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store import queries as q
 from crmflow.store.store import EventLog
@@ -101,45 +100,36 @@ def find_stuck_cases(
         if own:
             closing.drop()
     n_cases = log.n_cases
-    words = {
-        "count": s["stuck"],
-        "after": fmt_duration(rules.stuck_after_s, lang),
-        "share": fmt_share(s["stuck"] / s["open_cases"], lang),
-        "median": fmt_duration(s["median_idle_s"], lang),
-        "max": fmt_duration(s["max_idle_s"], lang),
-        "activity": by_act[0]["last_activity"],
-    }
-    return [
-        Finding(
-            kind="stuck_case",
-            key="stuck",
-            title=text(MESSAGES, "stuck.title", lang, **words),
-            description=text(MESSAGES, "stuck.description", lang, **words),
-            severity=grade(s["stuck"] / n_cases),
-            metrics={
-                "stuck_cases": int(s["stuck"]),
-                "open_cases": int(s["open_cases"]),
-                "cases": n_cases,
-                "share_of_cases": s["stuck"] / n_cases,
-                "share_of_open": s["stuck"] / s["open_cases"],
-                "closed_cases": closing.closed_cases,
-                "cases_continuing_after_closing": closing.cases_after,
-                "stuck_after_s": rules.stuck_after_s,
-                "mean_idle_s": s["mean_idle_s"],
-                "median_idle_s": s["median_idle_s"],
-                "p90_idle_s": s["p90_idle_s"],
-                "max_idle_s": s["max_idle_s"],
-                "median_age_s": s["median_age_s"],
-            },
-            evidence=Evidence(
-                case_ids=tuple(ids),
-                case_count=int(s["stuck"]),
-                resources=tuple(r["resource"] for r in by_res),
-                activities=tuple(r["last_activity"] for r in by_act),
-                rows=tuple(
-                    {"last_activity": r["last_activity"], "cases": int(r["cases"]), "median_idle_s": r["median_idle_s"]}
-                    for r in by_act
-                ),
+    stuck = Finding(
+        kind="stuck_case",
+        key="stuck",
+        title="",
+        description="",
+        severity=grade(s["stuck"] / n_cases),
+        metrics={
+            "stuck_cases": int(s["stuck"]),
+            "open_cases": int(s["open_cases"]),
+            "cases": n_cases,
+            "share_of_cases": s["stuck"] / n_cases,
+            "share_of_open": s["stuck"] / s["open_cases"],
+            "closed_cases": closing.closed_cases,
+            "cases_continuing_after_closing": closing.cases_after,
+            "stuck_after_s": rules.stuck_after_s,
+            "mean_idle_s": s["mean_idle_s"],
+            "median_idle_s": s["median_idle_s"],
+            "p90_idle_s": s["p90_idle_s"],
+            "max_idle_s": s["max_idle_s"],
+            "median_age_s": s["median_age_s"],
+        },
+        evidence=Evidence(
+            case_ids=tuple(ids),
+            case_count=int(s["stuck"]),
+            resources=tuple(r["resource"] for r in by_res),
+            activities=tuple(r["last_activity"] for r in by_act),
+            rows=tuple(
+                {"last_activity": r["last_activity"], "cases": int(r["cases"]), "median_idle_s": r["median_idle_s"]}
+                for r in by_act
             ),
-        )
-    ]
+        ),
+    )
+    return [worded(stuck, lang)]

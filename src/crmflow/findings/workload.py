@@ -42,10 +42,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crmflow.findings.messages import MESSAGES, fmt_share
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
@@ -197,23 +196,12 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
         share, fair = top_n / g.events, 1 / len(regular)
         key = g.key
         reg_counts = [n for _, n in regular]
-        words = {
-            "activity": key,
-            "share": fmt_share(share, lang),
-            "fair": fmt_share(fair, lang),
-            "ratio": f"{ratio:.1f}".replace(".", ",") if lang == "ru" else f"{ratio:.1f}",
-            "resource": top,
-            "bus": bus_factor([n for _, n in g.people]),
-            "events": g.events,
-            "resources": len(g.people),
-            "regular": len(regular),
-        }
         out.append(
             Finding(
                 kind="workload_concentration",
                 key=key,
-                title=text(MESSAGES, "workload.title", lang, **words),
-                description=text(MESSAGES, "workload.description", lang, **words),
+                title="",
+                description="",
                 severity=_severity(ratio, share, with_act.get((g.activity, g.role), 0) / n_cases),
                 metrics={
                     "activity": g.activity,
@@ -250,7 +238,7 @@ def find_workload_concentration(log: EventLog, rules: AuditRules, *, lang: str =
                 ),
             )
         )
-    return out
+    return [worded(f, lang) for f in out]
 
 
 @dataclass(frozen=True)
@@ -322,63 +310,40 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Fin
     fair_share = hero.fair_load / total
     ratio = hero.ratio
     top_acts = [a for a, _, _ in hero.activities[:5]]
-    words = {
-        "resource": hero.person,
-        "share": fmt_share(share, lang),
-        "fair": fmt_share(fair_share, lang),
-        "ratio": f"{ratio:.1f}".replace(".", ",") if lang == "ru" else f"{ratio:.1f}",
-        "events": hero.events,
-        "total": total,
-        "people": len(loads),
-        "activities": ", ".join((f"“{a}”" if lang == "en" else f"«{a}»") for a in top_acts[:3]),
-    }
-    description = text(MESSAGES, "hero.description", lang, **words)
-    if role is not None and role_share is not None and role_fair is not None:
-        description += " " + text(
-            MESSAGES,
-            "hero.role",
-            lang,
-            role=role,
-            resource=hero.person,
-            share=fmt_share(role_share, lang),
-            fair=fmt_share(role_fair, lang),
-            people=role_people,
-        )
-    return [
-        Finding(
-            kind="workload_hero",
-            key=hero.person,
-            title=text(MESSAGES, "hero.title", lang, **words),
-            description=description,
-            severity="high" if ratio >= 2.0 else "medium",
-            metrics={
-                "resource": hero.person,
-                "role": role,
-                "events": hero.events,
-                "events_total": total,
-                "people": len(loads),
-                "share_of_all_work": share,
-                "fair_share_of_all_work": fair_share,
-                "share_to_fair": ratio,
-                "role_share": role_share,
-                "role_fair_share": role_fair,
-                "role_people": role_people or None,
-                "gini": gini([x.events for x in loads]),
-                "hhi": hhi([x.events / total for x in loads]),
-                "bus_factor": bus_factor([x.events for x in loads]),
-                "cases_worked": int(c[0]["cases"]) if c else 0,
-            },
-            evidence=Evidence(
-                case_ids=tuple(r["case_id"] for r in c),
-                case_count=int(c[0]["cases"]) if c else 0,
-                resources=(hero.person,),
-                activities=tuple(top_acts),
-                rows=tuple(
-                    {"activity": a, "events": n, "share": n / g_events, "fair_share": f}
-                    for a, n, f, g_events in (
-                        (a, n, f, next(g.events for g in groups if g.key == a)) for a, n, f in hero.activities[:ROWS_LIMIT]
-                    )
-                ),
+    hero_finding = Finding(
+        kind="workload_hero",
+        key=hero.person,
+        title="",
+        description="",
+        severity="high" if ratio >= 2.0 else "medium",
+        metrics={
+            "resource": hero.person,
+            "role": role,
+            "events": hero.events,
+            "events_total": total,
+            "people": len(loads),
+            "share_of_all_work": share,
+            "fair_share_of_all_work": fair_share,
+            "share_to_fair": ratio,
+            "role_share": role_share,
+            "role_fair_share": role_fair,
+            "role_people": role_people or None,
+            "gini": gini([x.events for x in loads]),
+            "hhi": hhi([x.events / total for x in loads]),
+            "bus_factor": bus_factor([x.events for x in loads]),
+            "cases_worked": int(c[0]["cases"]) if c else 0,
+        },
+        evidence=Evidence(
+            case_ids=tuple(r["case_id"] for r in c),
+            case_count=int(c[0]["cases"]) if c else 0,
+            resources=(hero.person,),
+            activities=tuple(top_acts),
+            rows=tuple(
+                {"activity": a, "events": n, "share": n / g_events, "fair_share": f}
+                for a, n, f, g_events in (
+                    (a, n, f, next(g.events for g in groups if g.key == a)) for a, n, f in hero.activities[:ROWS_LIMIT]
+                )
             ),
-        )
-    ]
+        ),
+    )
+    return [worded(hero_finding, lang)]

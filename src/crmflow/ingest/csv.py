@@ -36,6 +36,7 @@ from crmflow.i18n import text
 from crmflow.ingest.encoding import Utf8File, ensure_utf8
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.record_scan import RecordScan, scan_records
+from crmflow.ingest.sniff import check_file_type
 from crmflow.store.queries import ident, table_name
 from crmflow.store.scratch import scratch_file
 from crmflow.store.store import EventStore
@@ -321,6 +322,7 @@ def read_csv_raw(
         is loaded rather than a wrong count).
     """
     p = Path(path)
+    check_file_type(p, "csv", store.settings.lang)  # a PNG/PDF/ZIP under this name: said before parsing
     say = progress or (lambda _msg: None)
     say(f"reading {p.name}")
     utf8: Utf8File = ensure_utf8(p, encoding=encoding)

@@ -20,6 +20,7 @@ import pyarrow as pa
 from crmflow.errors import CrmflowError, InputError, UnsafeInputError
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import check_zip_archive
+from crmflow.ingest.sniff import check_file_type
 from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
 
@@ -95,6 +96,7 @@ def read_excel_raw(
 
     del log_name
     p = Path(path)
+    check_file_type(p, "excel", store.settings.lang)  # a PNG/PDF/ZIP under this name: said before parsing
     say = progress or (lambda _msg: None)
     say(f"reading {p.name}")
     settings = store.settings

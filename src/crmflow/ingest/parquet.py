@@ -15,6 +15,7 @@ import duckdb
 
 from crmflow.errors import InputError
 from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.sniff import check_file_type
 from crmflow.store import queries as q
 from crmflow.store.store import EventStore
 
@@ -70,6 +71,7 @@ def read_parquet_raw(
     (1, 'parquet')
     """
     p = Path(path)
+    check_file_type(p, "parquet", store.settings.lang)  # a PNG/PDF/ZIP under this name: said before parsing
     label = p.name
     if not p.is_file():
         raise InputError(f"{p}: no such file (expected a .parquet event log)")

@@ -47,7 +47,7 @@ INTEGER_RE = rf"^[+-]?(0|[1-9][0-9]{{0,2}}(({_SPACES}|,)[0-9]{{3}})+|[1-9][0-9]*
 _TEXT = {
     "empty": {
         "en": "column `{column}` row {row}: empty, but the {field} is required",
-        "ru": "столбец `{column}` строка {row}: пусто, а {field} обязателен",
+        "ru": "столбец `{column}` строка {row}: пусто, а поле «{field}» обязательно",
     },
     "bad_date": {
         "en": "column `{column}` row {row}: cannot read '{value}' as a date (expected {expected})",

@@ -25,12 +25,18 @@ from jinja2 import Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
 from crmflow.base.numbers import MISSING, format_duration, format_number, format_percent
+from crmflow.bpmn.annotate import reword_notes
+from crmflow.bpmn.reader import read_bpmn
+from crmflow.bpmn.render import render_svg
 from crmflow.errors import ProcessMapError
 from crmflow.findings.funnel import FunnelResult
 from crmflow.findings.kinds import FINDING_KINDS, kind_info
 from crmflow.findings.model import Finding
 from crmflow.findings.sla import SlaResult
+from crmflow.findings.wording import finding_description, finding_title
 from crmflow.i18n import check_lang
+from crmflow.ingest.columns import FIELDS, field_label
+from crmflow.ingest.problems import problem_label
 from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.quality.summary import quality_view
 from crmflow.report import charts
@@ -92,6 +98,9 @@ def _environment(lang: str) -> Environment:
         dur=lambda v: format_duration(_number(v), lang),
         pct=lambda v: format_percent(_number(v), lang),
         metric_name=lambda key: _metric_name(key, lang),
+        problem=lambda kind: problem_label(kind, lang),
+        field_name=lambda key: field_label(key, lang) if key in FIELDS else key,
+        info_name=lambda key: t(f"info.{key}", lang) if f"info.{key}" in MESSAGES else key.replace("_", " "),
         metric_value=lambda key, v: _metric_value(key, None if isinstance(v, Undefined) else v, lang),
         lang=lang,
         MISSING=MISSING,
@@ -114,7 +123,9 @@ def _metric_value(key: str, value: Any, lang: str) -> str:
         return MISSING
     if isinstance(value, str):  # enumerations (level, type, time basis) have names for people
         return t(f"value.{key}.{value}", lang) if f"value.{key}.{value}" in MESSAGES else value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool):
+        return t(f"value.bool.{str(value).lower()}", lang)
+    if not isinstance(value, int | float):
         return str(value)
     if key.endswith("_s"):
         return format_duration(value, lang)
@@ -150,9 +161,9 @@ def _context(audit: AuditDocument, lang: str) -> dict[str, Any]:
         "period": (_when(log.start, lang, time=False), _when(log.end, lang, time=False)),
         "sources": list(audit.sources),
         "log": log,
-        "kpis": _kpis(audit),
+        "kpis": _kpis(audit, lang),
         "maps": _maps(audit, lang),
-        "bpmn": _bpmn(audit.bpmn, lang),
+        "bpmn": _bpmn(audit.bpmn, lang, audit),
         "dfg_top": sorted(audit.dfg, key=lambda e: -(e.count or 0))[:30],
         "variants": _variants(audit),
         "chip": lambda name: rank.get(str(name), CHIP_COLOURS - 1) % CHIP_COLOURS,
@@ -207,25 +218,10 @@ def _objects(objects: CaseObjectSummary | None, lang: str) -> dict[str, Any] | N
     }
 
 
-def sla_compliance(sla: Sequence[SlaResult]) -> float | None:
-    """Share of checked cases that met their SLA, over all rules (``None`` without rules).
-
-    >>> from crmflow.results.audit import revive
-    >>> rules = revive(tuple[SlaResult, ...], [{"cases_checked": 10, "violations": 1}, {"cases_checked": 30, "violations": 3}])
-    >>> sla_compliance(rules)
-    0.9
-    """
-    checked = sum(r.cases_checked or 0 for r in sla)
-    if not checked:
-        return None
-    return 1 - sum(r.violations or 0 for r in sla) / checked
-
-
-def _kpis(audit: AuditDocument) -> list[dict[str, Any]]:
+def _kpis(audit: AuditDocument, lang: str) -> list[dict[str, Any]]:
     log, durations = audit.log_summary, audit.case_durations
     has_log = "log" in audit.present
     quarantined = log.quarantined if has_log else audit.quarantine.count
-    compliance = sla_compliance(audit.sla)
 
     def known(value: Any) -> Any:
         return value if has_log else None
@@ -241,8 +237,20 @@ def _kpis(audit: AuditDocument) -> list[dict[str, Any]]:
         {"key": "rows_read", "kind": "num", "value": known(log.rows_read)},
         {"key": "quarantined", "kind": "num", "value": quarantined, "alert": bool(quarantined)},
     ]
-    if compliance is not None:
-        items.append({"key": "sla_compliance", "kind": "pct", "value": compliance, "alert": compliance < 0.9})
+    # One tile per SLA, never pooled: two SLAs measure different things (and may differ in time basis).
+    for rule in audit.sla:
+        if rule.compliance is None:
+            continue
+        label = t("kpi.sla_rule", lang, name=rule.name, basis=t(f"value.time.{rule.time}", lang))
+        items.append(
+            {
+                "key": f"sla_compliance:{rule.name}",
+                "kind": "pct",
+                "value": rule.compliance,
+                "alert": rule.compliance < 0.9,
+                "label": label,
+            }
+        )
     items.append({"key": "findings", "kind": "num", "value": len(audit.findings)})
     return items
 
@@ -260,12 +268,16 @@ def _maps(audit: AuditDocument, lang: str) -> dict[str, Any]:
     return {"views": views, "error": None, "empty": False}
 
 
-def _bpmn(model: BpmnSection | None, lang: str) -> dict[str, Any] | None:
-    """The As-Is BPMN section: the SVG is crmflow's own drawing, with every data string escaped."""
+def _bpmn(model: BpmnSection | None, lang: str, audit: AuditDocument) -> dict[str, Any] | None:
+    """The As-Is BPMN section: the SVG is crmflow's own drawing, with every data string escaped; a page in
+    another language than the audit's draws the model again with its notes in the page's language."""
     if model is None or not model.svg:
         return None
+    svg = model.svg
+    if lang != audit.lang and model.xml:
+        svg = render_svg(reword_notes(read_bpmn(model.xml.encode("utf-8")), audit.findings, lang=lang))
     return {
-        "svg": Markup(model.svg),  # noqa: S704 - generated by crmflow.bpmn.render, which escapes all text
+        "svg": Markup(svg),  # noqa: S704 - generated by crmflow.bpmn.render, which escapes all text
         "noise_pct": format_percent(model.noise_threshold or 0, lang),
         "lanes": ", ".join(model.lanes) or MISSING,
     }
@@ -299,9 +311,9 @@ def _finding_groups(findings: Sequence[Finding], lang: str) -> list[dict[str, An
                     {
                         "kind": f.kind,
                         "key": f.key,
-                        "title": f.title,
+                        "title": finding_title(f, lang),
                         "severity": f.severity,
-                        "description": f.description,
+                        "description": finding_description(f, lang),
                         "metrics": f.metrics,
                         "evidence": f.evidence,
                         "row_columns": columns,

@@ -9,8 +9,11 @@ tests and dry runs). :class:`ApiClient` adds what every CRM needs:
 * **rate limiting** -- at most one request per ``min_interval_s`` (Bitrix24 about 2 per second,
   amoCRM 7, HubSpot 10; see :data:`MIN_INTERVAL_S`);
 * **retries** -- on ``429`` (waiting ``Retry-After`` when given), ``5xx``, Bitrix24's
-  ``QUERY_LIMIT_EXCEEDED`` and on no answer at all, with exponential backoff, at most
-  ``max_attempts`` tries;
+  ``QUERY_LIMIT_EXCEEDED`` and on no answer (a timeout, a reset connection), with exponential backoff,
+  at most ``max_attempts`` tries; a host that cannot be connected to at all (refused, name not
+  resolved, TLS) is not retried: :class:`~crmflow.errors.ApiConnectError` says so at once;
+* **credentials** -- header values (tokens) must be ASCII, as HTTP sends them: a stray character (a
+  ``…`` copied from an example, a Cyrillic letter) is refused with its position, never sent;
 * **secrets** -- tokens and the webhook URL are replaced by ``***`` in every log line and message.
 
 Clock and sleep are injectable, so tests check the waiting without waiting.
@@ -26,7 +29,10 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import socket
+import ssl
 import time
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,7 +40,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from crmflow.errors import ApiRetryExhaustedError, ApiUnreachableError, CrmApiError
+from crmflow.errors import ApiConnectError, ApiRetryExhaustedError, ApiUnreachableError, CrmApiError
 from crmflow.i18n import text
 
 log = logging.getLogger("crmflow.sources.http")
@@ -79,6 +85,40 @@ _TEXT: dict[str, dict[str, str]] = {
         "(a `next` link pointing elsewhere?)",
         "ru": "{vendor}: учётные данные не будут отправлены на {url}: это не адрес API {host} "
         "(ссылка `next` ведёт на другой сервер?)",
+    },
+    "cannot_connect": {
+        "en": "{vendor}: cannot connect to {host}: {why}; check the network (proxy, VPN, firewall) and {address} "
+        "-- nothing was retried; run the same command again when the host is reachable",
+        "ru": "{vendor}: не удаётся подключиться к {host}: {why}; проверьте сеть (прокси, VPN, межсетевой экран) и "
+        "{address} — повторов не было; запустите ту же команду, когда сервер станет доступен",
+    },
+    "why_refused": {"en": "the connection was refused", "ru": "соединение отклонено"},
+    "why_dns": {"en": "the host name does not resolve (DNS)", "ru": "имя сервера не найдено (DNS)"},
+    "why_tls": {"en": "the secure connection (TLS) failed", "ru": "не удалось установить защищённое соединение (TLS)"},
+    "why_other": {"en": "no connection ({detail})", "ru": "нет соединения ({detail})"},
+    "address_bitrix24": {
+        "en": "the webhook address in CRMFLOW_BITRIX24_WEBHOOK_URL",
+        "ru": "адрес вебхука в CRMFLOW_BITRIX24_WEBHOOK_URL",
+    },
+    "address_amocrm": {"en": "the address in CRMFLOW_AMOCRM_BASE_URL", "ru": "адрес в CRMFLOW_AMOCRM_BASE_URL"},
+    "address_hubspot": {"en": "the address in CRMFLOW_HUBSPOT_BASE_URL", "ru": "адрес в CRMFLOW_HUBSPOT_BASE_URL"},
+    "address_salesforce": {
+        "en": "the address in CRMFLOW_SALESFORCE_INSTANCE_URL",
+        "ru": "адрес в CRMFLOW_SALESFORCE_INSTANCE_URL",
+    },
+    "address_other": {"en": "the API address", "ru": "адрес API"},
+    "not_ascii": {
+        "en": "{what} holds a character HTTP cannot send: character {pos} is {char} (a token or address is plain "
+        "ASCII -- copied with an ellipsis, a quote or a Cyrillic letter?); nothing was sent",
+        "ru": "{what} содержит символ, который нельзя передать по HTTP: символ {pos} — {char} (токен или адрес состоит "
+        "только из символов ASCII — скопирован с многоточием, кавычкой или русской буквой?); запрос не отправлен",
+    },
+    "header": {"en": "the {name} header", "ru": "заголовок {name}"},
+    "no_answer": {
+        "en": "{vendor}: {request} got no answer {attempts} times (last: {last}); the API or the network is too slow "
+        "or down -- run the same command again later: the pull resumes where it stopped",
+        "ru": "{vendor}: на {request} нет ответа {attempts} раз (последний: {last}); API или сеть слишком медленные или "
+        "недоступны — повторите ту же команду позже: выгрузка продолжится с места остановки",
     },
     "gave_up": {
         "en": "{vendor}: {request} failed {attempts} times (last: {last}); the API is overloaded or down -- "
@@ -132,6 +172,44 @@ class Transport(Protocol):
     def send(self, request: HttpRequest) -> HttpResponse: ...
 
 
+def require_ascii(value: str, what: str, lang: str = "en") -> str:
+    """``value`` when HTTP can send it as is (ASCII), else a :class:`CrmApiError` naming ``what`` and the character.
+
+    The message shows the position and the Unicode name of the first offending character, never the value
+    (it is a secret).
+
+    >>> require_ascii("pat-na1-0f3c", "CRMFLOW_HUBSPOT_TOKEN")
+    'pat-na1-0f3c'
+    >>> require_ascii("pat-…", "CRMFLOW_HUBSPOT_TOKEN")
+    Traceback (most recent call last):
+    ...
+    crmflow.errors.CrmApiError: CRMFLOW_HUBSPOT_TOKEN holds a character HTTP cannot send: character 5 is U+2026 \
+HORIZONTAL ELLIPSIS (a token or address is plain ASCII -- copied with an ellipsis, a quote or a Cyrillic letter?); \
+nothing was sent
+    """
+    for pos, ch in enumerate(value, 1):
+        if ord(ch) > 127:
+            char = f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
+            raise CrmApiError(text(_TEXT, "not_ascii", lang, what=what, pos=pos, char=char))
+    return value
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """``dns``, ``refused``, ``tls`` or ``other`` from the chain of causes of a connection error."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, socket.gaierror):
+            return "dns"
+        if isinstance(seen, ConnectionRefusedError):
+            return "refused"
+        if isinstance(seen, ssl.SSLError):
+            return "tls"
+        seen = seen.__cause__ or seen.__context__
+    return "other"
+
+
 class HttpxTransport:
     """The real network, through one ``httpx.Client`` (redirects are not followed)."""
 
@@ -160,6 +238,9 @@ class HttpxTransport:
                             "(a lower page size or limit parameter)"
                         )
                 headers = {k.lower(): v for k, v in r.headers.items()}
+        except httpx.ConnectError as exc:  # no connection at all: waiting will not help
+            reason = _connect_reason(exc)
+            raise ApiConnectError(type(exc).__name__, reason=reason, host=urlsplit(request.url).hostname or "") from None
         except httpx.TransportError as exc:
             raise ApiUnreachableError(type(exc).__name__) from None  # the exception text may hold the URL
         return HttpResponse(r.status_code, headers, bytes(body))
@@ -263,6 +344,8 @@ class ApiClient:
         self.base_url = base_url
         self.transport: Transport = transport or HttpxTransport()
         self.headers = dict(headers or {})
+        for name, value in self.headers.items():
+            require_ascii(str(value), text(_TEXT, "header", lang, name=name), lang)
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         self.min_interval_s = MIN_INTERVAL_S.get(vendor, 0.0) if min_interval_s is None else min_interval_s
         self.max_attempts = max(1, max_attempts)
@@ -329,6 +412,8 @@ class ApiClient:
             ``max_wait_s``: worth trying again later.
         """
         url = self.url(path)
+        for name, value in (headers or {}).items():
+            require_ascii(str(value), self._t("header", name=name), self.lang)
         sent = {**self.headers, **(headers or {})}
         req = HttpRequest(method.upper(), url, tuple((str(k), str(v)) for k, v in params), json_body, tuple(sent.items()))
         shown = self.redact(f"{req.method} {urlsplit(url).path}")
@@ -338,6 +423,8 @@ class ApiClient:
             self.stats.requests += 1
             try:
                 resp = self.transport.send(req)
+            except ApiConnectError as exc:
+                raise ApiConnectError(self._cannot_connect(exc), reason=exc.reason, host=exc.host) from None
             except ApiUnreachableError as exc:
                 last = f"no answer ({exc})"
                 log.warning("%s: %s, attempt %d/%d", shown, last, attempt, self.max_attempts)
@@ -358,12 +445,19 @@ class ApiClient:
                 self._backoff(attempt, retry_after_s(resp.headers.get("retry-after")), shown)
                 continue
             raise CrmApiError(self._refusal(resp, payload, shown))
+        silent = last.startswith("no answer")
         raise ApiRetryExhaustedError(
-            self._t("gave_up", request=shown, attempts=self.max_attempts, last=last),
+            self._t("no_answer" if silent else "gave_up", request=shown, attempts=self.max_attempts, last=last),
             request=shown,
             attempts=self.max_attempts,
             last=last,
         )
+
+    def _cannot_connect(self, exc: ApiConnectError) -> str:
+        why = self._t(f"why_{exc.reason}", detail=str(exc)) if exc.reason in ("refused", "dns", "tls", "other") else str(exc)
+        key = f"address_{self.vendor}" if f"address_{self.vendor}" in _TEXT else "address_other"
+        host = exc.host or urlsplit(self.base_url).hostname or "?"
+        return self.redact(self._t("cannot_connect", host=host, why=why, address=text(_TEXT, key, self.lang)))
 
     def _backoff(self, attempt: int, asked: float | None, shown: str) -> None:
         if attempt >= self.max_attempts:

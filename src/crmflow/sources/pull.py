@@ -33,7 +33,7 @@ from crmflow.errors import CrmApiError
 from crmflow.i18n import text
 from crmflow.jsonable import JsonMixin
 from crmflow.settings import Settings, get_settings
-from crmflow.sources.http import ApiClient, Transport
+from crmflow.sources.http import ApiClient, Transport, require_ascii
 from crmflow.sources.pull_apis import TEXT, VENDORS, PageApi, build_api, parse_time
 
 Vendor = Literal["bitrix24", "amocrm", "hubspot", "salesforce"]
@@ -123,6 +123,8 @@ def make_client(
     def need(value: Any, var: str, example: str) -> Any:
         if not value:
             raise CrmApiError(text(TEXT, "no_secret", s.lang, vendor=vendor, var=var, example=example))
+        shown = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+        require_ascii(shown, var, s.lang)  # a token or address HTTP cannot send is refused before any request
         return value
 
     headers: dict[str, str] = {}

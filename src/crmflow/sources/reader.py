@@ -31,6 +31,7 @@ from crmflow.errors import EmptyLogError, UnsupportedFormatError
 from crmflow.ingest.columns import ColumnMapping, load_mapping_file
 from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
+from crmflow.ingest.sniff import check_file_type
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
 from crmflow.settings import get_settings
 from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
@@ -101,6 +102,8 @@ def read_raw(
     if adapter is not None:
         return adapter.read(store, path, log_name, progress)
     kind = format_of(path)
+    if kind in ("xes", "ocel"):  # the other readers check their own input (they are also called directly)
+        check_file_type(path, kind, store.settings.lang)
     if kind == "csv":
         from crmflow.ingest.csv import read_csv_raw
 

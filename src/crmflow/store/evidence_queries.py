@@ -63,11 +63,13 @@ FROM {table_name(tmp)} WHERE from_stage = $src AND to_stage = $dst GROUP BY case
 
 
 def ping_pong_rows(tmp: str) -> str:
-    """From a :func:`crmflow.store.finding_queries.ping_pong_table`: bounces between ``$x`` and ``$y`` per case."""
+    """From a :func:`crmflow.store.finding_queries.ping_pong_table`: per case, its bounces between the pairs
+    with at least ``$min`` cases (those the finding counts) and, as the detail, which pairs (``A ↔ B``)."""
     return f"""
+WITH k AS (SELECT x, y FROM {table_name(tmp)} GROUP BY ALL HAVING count(DISTINCT case_id) >= $min)
 SELECT case_id, count(*)::DOUBLE AS value, count(*)::BIGINT AS count,
-       string_agg(DISTINCT activity, ', ' ORDER BY activity) AS detail
-FROM {table_name(tmp)} WHERE x = $x AND y = $y GROUP BY case_id
+       string_agg(DISTINCT x || ' ↔ ' || y, ', ' ORDER BY x || ' ↔ ' || y) AS detail
+FROM {table_name(tmp)} JOIN k USING (x, y) GROUP BY case_id
 """
 
 

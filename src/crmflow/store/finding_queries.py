@@ -289,6 +289,40 @@ ORDER BY cases DESC, bounces DESC, x, y LIMIT $top
 """
 
 
+def _counted_pairs(tmp: str) -> str:
+    """The bounces of pairs with at least ``$min`` cases (a CTE body)."""
+    return f"""
+SELECT t.* FROM {table_name(tmp)} t JOIN (
+    SELECT x, y FROM {table_name(tmp)} GROUP BY ALL HAVING count(DISTINCT case_id) >= $min
+) USING (x, y)"""
+
+
+def ping_pong_level_totals(tmp: str) -> str:
+    """Over every pair with at least ``$min`` cases: distinct cases, bounces, pairs."""
+    return f"""
+WITH b AS ({_counted_pairs(tmp)})
+SELECT count(DISTINCT case_id)::BIGINT AS cases, count(*)::BIGINT AS bounces,
+       count(DISTINCT (x, y))::BIGINT AS pairs FROM b
+"""
+
+
+def ping_pong_level_cases(tmp: str) -> str:
+    """The cases that bounce between any counted pair, most bounces first (at most ``$limit``)."""
+    return f"""
+WITH b AS ({_counted_pairs(tmp)})
+SELECT case_id, count(*) AS n FROM b GROUP BY case_id ORDER BY n DESC, case_id LIMIT $limit
+"""
+
+
+def ping_pong_level_activities(tmp: str) -> str:
+    """The activities at which the listed pairs (``$xs``/``$ys``) hand work over, most frequent first."""
+    return f"""
+WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
+a AS (SELECT unnest([activity, act1]) AS activity FROM {table_name(tmp)} JOIN k USING (x, y))
+SELECT activity, count(*) AS n FROM a GROUP BY activity ORDER BY n DESC, activity LIMIT $limit
+"""
+
+
 def ping_pong_total(tmp: str) -> str:
     return f"SELECT count(DISTINCT case_id)::BIGINT AS cases FROM {table_name(tmp)}"
 

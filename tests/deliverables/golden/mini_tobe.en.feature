@@ -8,7 +8,7 @@ Feature: Ticket handling
     And the parallel branches “Check A”, “Check B” all run
     And Expert completes “Check A”
     And Expert completes “Check B”
-    And Yes: the condition ticket.solvable == true holds
+    And Yes: the condition the ticket's solvability is yes [ticket.solvable == true] holds
     And Agent completes “Resolve”
     Then the case ends with “Resolved”
     And the event ticket.opened is published
@@ -60,16 +60,16 @@ Feature: Ticket handling
     And the message names the field “ticket.client”
 
   @rule @tickets-rule-3 @rule:intake/check/subject_set
-  Scenario: Data check subject_set fails
+  Scenario: Data check “A subject is required” fails
     Given a record at “Take the ticket”
-    And the data makes not is_empty(ticket.subject) false
+    And the data makes the ticket's subject is filled in [not is_empty(ticket.subject)] false
     When the user saves the record
     Then the system refuses the change
     And the message is: A subject is required
 
   @rule @tickets-rule-4 @rule:intake/priority/1
   Scenario: Priority high at “Take the ticket”
-    Given a record for which ticket.amount >= 100000 holds
+    Given a record for which the ticket's amount is at least 100,000 [ticket.amount >= 100000] holds
     When a record arrives at “Take the ticket”
     Then the record's priority is high
 

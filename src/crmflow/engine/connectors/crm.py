@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from crmflow.engine.contracts import ActionRequest, ActionResult
-from crmflow.errors import ApiRetryExhaustedError, ConnectorError, CrmApiError
+from crmflow.errors import ApiConnectError, ApiRetryExhaustedError, ConnectorError, CrmApiError
 from crmflow.settings import Settings
 from crmflow.sources.http import ApiClient
 
@@ -60,6 +60,8 @@ def _call(client: ApiClient, method: str, path: str, body: Any, key: str) -> Act
     except ApiRetryExhaustedError as exc:  # worded for the incidents list, not for a resumable pull
         detail = f"{client.vendor}: {exc.request} failed {exc.attempts} times (last: {exc.last}); the API is overloaded or down"
         return ActionResult(ok=False, retryable=True, detail=detail)
+    except ApiConnectError as exc:  # the host cannot be reached now: the engine retries the step later
+        return ActionResult(ok=False, retryable=True, detail=str(exc))
     except CrmApiError as exc:
         return ActionResult(ok=False, retryable=False, detail=str(exc))
     if isinstance(answer, dict) and answer.get("error"):
