@@ -245,10 +245,16 @@ def test_bare_row_number_is_dense_and_parallel_on_spark(spark_engine: Any) -> No
     import pyarrow as pa
 
     spark_engine.register("rn_src", pa.table({"case_id": [f"c{i % 997}" for i in range(5000)], "x": list(range(5000))}))
-    spark_engine.execute(
-        "CREATE TEMP TABLE rn_codes AS SELECT case_id, (row_number() OVER () - 1)::INTEGER AS cid "
-        "FROM (SELECT DISTINCT case_id FROM rn_src)"
-    )
+    coalesce = "spark.sql.adaptive.coalescePartitions.enabled"  # AQE would merge 997 rows into one partition
+    before = spark_engine.spark.conf.get(coalesce)
+    spark_engine.spark.conf.set(coalesce, "false")
+    try:
+        spark_engine.execute(
+            "CREATE TEMP TABLE rn_codes AS SELECT case_id, (row_number() OVER () - 1)::INTEGER AS cid "
+            "FROM (SELECT DISTINCT case_id FROM rn_src)"
+        )
+    finally:
+        spark_engine.spark.conf.set(coalesce, before)
     rows = spark_engine.execute("SELECT case_id, cid FROM rn_codes").fetchall()
     assert sorted(c for _, c in rows) == list(range(997))
     assert sorted(k for k, _ in rows) == sorted({f"c{i}" for i in range(997)})
