@@ -238,3 +238,52 @@ def test_opening_a_dataset_again_under_the_same_name_replaces_its_bookkeeping(tm
     log = open_event_dataset(a, store=store, log_name="same")
     s = log.summary()
     assert s.rows_read == s.events + s.quarantined == first.summary().rows_read
+
+
+def test_bare_row_number_is_dense_and_parallel_on_spark(spark_engine: Any) -> None:
+    """``row_number() OVER ()`` (the case codes) numbers 1..n over several partitions, not through one."""
+    import pyarrow as pa
+
+    spark_engine.register("rn_src", pa.table({"case_id": [f"c{i % 997}" for i in range(5000)], "x": list(range(5000))}))
+    coalesce = "spark.sql.adaptive.coalescePartitions.enabled"  # AQE would merge 997 rows into one partition
+    before = spark_engine.spark.conf.get(coalesce)
+    spark_engine.spark.conf.set(coalesce, "false")
+    try:
+        spark_engine.execute(
+            "CREATE TEMP TABLE rn_codes AS SELECT case_id, (row_number() OVER () - 1)::INTEGER AS cid "
+            "FROM (SELECT DISTINCT case_id FROM rn_src)"
+        )
+    finally:
+        spark_engine.spark.conf.set(coalesce, before)
+    rows = spark_engine.execute("SELECT case_id, cid FROM rn_codes").fetchall()
+    assert sorted(c for _, c in rows) == list(range(997))
+    assert sorted(k for k, _ in rows) == sorted({f"c{i}" for i in range(997)})
+    assert spark_engine._views["rn_codes"].rdd.getNumPartitions() > 1  # numbered where the rows are
+    got = spark_engine.execute("SELECT row_number() OVER () AS n, x FROM rn_src AS s WHERE x >= 4990").fetchall()
+    assert sorted(n for n, _ in got) == list(range(1, 11)) and sorted(x for _, x in got) == list(range(4990, 5000))
+    spark_engine.execute("DROP TABLE rn_codes")
+    spark_engine.unregister("rn_src")
+
+
+def test_dataset_from_a_pipeline_on_spark_as_on_duckdb(tmp_path: Path, spark_engine: Any) -> None:
+    """Without row numbers, both engines number the rows in file order and quarantine the same rows."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "events").mkdir()
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    table = pa.table(
+        {
+            "case_id": ["a", "a", None, "b", "b", "a"],
+            "activity": ["x", "y", "x", None, "x", "z"],
+            "ts": [t0, t0, t0, t0, t0 + dt.timedelta(hours=2), t0],  # ties: the file order decides
+        }
+    )
+    pq.write_table(table, tmp_path / "events" / "part-0.parquet")
+    duck = open_event_dataset(tmp_path)
+    spark = open_event_dataset(tmp_path, store=EventStore(engine=spark_engine), log_name=f"s{uuid.uuid4().hex[:12]}")
+    assert spark.summary().to_dict() == duck.summary().to_dict()
+    assert crmflow.get_variants(spark).counts() == crmflow.get_variants(duck).counts()
+    assert crmflow.get_variants(duck).counts()[("x", "y", "z")] == 1  # a's tied events in file order

@@ -103,17 +103,18 @@ def open_event_dataset(
         )
     attrs = [c for c in have if c not in STAGED_COLUMNS and c != "bucket"]
     numbered = store.new_name("pqnum")
-    row_no = "row_no" if "row_no" in have else "row_number() OVER ()"  # a pipeline without row numbers: file order
+    # a pipeline without row numbers gets the file order, numbered once (a table); with them, a view will do
+    row_no, kind = ("row_no", "VIEW") if "row_no" in have else ("row_number() OVER ()", "TABLE")
     store.sql(
-        f"CREATE TEMP TABLE {numbered} AS SELECT CAST({row_no} AS BIGINT) AS row_no, {', '.join(cols)}"
+        f"CREATE TEMP {kind} {numbered} AS SELECT CAST({row_no} AS BIGINT) AS row_no, {', '.join(cols)}"
         + "".join(f", {q.ident(a)}" for a in attrs)
         + f" FROM {raw}"
     )
-    store.engine.unregister(raw)
     complete = "case_id IS NOT NULL AND activity IS NOT NULL AND ts IS NOT NULL"
     store.sql(f"CREATE TEMP TABLE {stage} AS SELECT * FROM {numbered} WHERE {complete}")
     _bookkeeping(store, root, numbered, log_name=log_name, complete=complete)
-    store.sql(f"DROP TABLE {numbered}")
+    store.sql(f"DROP {kind} {numbered}")
+    store.engine.unregister(raw)
     log = store.materialize([stage], log_name=log_name)
     store.sql(f"DROP TABLE {stage}")
     return log

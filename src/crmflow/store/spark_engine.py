@@ -1,10 +1,12 @@
 """Apache Spark under the store: the same audit SQL on a cluster (or ``local[*]``).
 
 The store's statements are DuckDB SQL; :mod:`crmflow.store.spark_dialect` renders each for Spark. Tables
-the store creates (``CREATE [TEMP] TABLE x AS …``) become cached temporary views whose lineage is cut
-(``localCheckpoint``), so later queries read materialised partitions instead of recomputing the sort.
-Results come back as Arrow and are summary-sized (a DFG, variants, findings); the events never leave
-the cluster.
+the store creates (``CREATE [TEMP] TABLE x AS …``) become temporary views of DataFrames built once and
+kept (``keep="cache"``, the default: Spark's columnar cache, ``MEMORY_AND_DISK``, so each later scan reads
+only the columns it needs; or ``keep="checkpoint"``: ``localCheckpoint``, rows with the lineage cut), so
+later queries read materialised partitions instead of recomputing the sort. ``CREATE VIEW`` stays a
+query. Results come back as Arrow and are summary-sized (a DFG, variants, findings); the events never
+leave the cluster.
 
 Spark is optional: ``pip install 'crmflow[spark]'`` (PySpark 4, which needs Java 17 or newer).
 :func:`spark_session` says clearly what is missing.
@@ -75,8 +77,9 @@ class SparkEngine:
 
     name: EngineName = "spark"
 
-    def __init__(self, spark: Any, *, on_job: Callable[[str], None] | None = None) -> None:
+    def __init__(self, spark: Any, *, on_job: Callable[[str], None] | None = None, keep: str = "cache") -> None:
         self.spark = spark
+        self.keep = keep
         self.on_job = on_job
         self._views: dict[str, Any] = {}
         self.statements = 0
@@ -89,7 +92,13 @@ class SparkEngine:
 
     def _save(self, name: str, df: Any) -> None:
         old = self._views.pop(name.lower(), None)
-        df = df.localCheckpoint(eager=True)  # cut the lineage: later queries read these partitions
+        if self.keep == "checkpoint":
+            df = df.localCheckpoint(eager=True)  # cut the lineage: later queries read these partitions
+        else:
+            from pyspark import StorageLevel
+
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)  # columnar in memory: later scans read only their columns
+            df.count()  # build it now, once (the store's tables are read many times)
         df.createOrReplaceTempView(name)
         self._views[name.lower()] = df
         if old is not None:
@@ -134,8 +143,56 @@ class SparkEngine:
             return self._delete(tree)
         if isinstance(tree, exp.Command) and str(tree.this).upper() == "SET":
             return ArrowResult(None)  # DuckDB session settings mean nothing on Spark
-        df = self._sql(render_spark(rewrite(tree)))
-        return ArrowResult(_to_arrow(df))
+        return ArrowResult(_to_arrow(self._frame(tree)))
+
+    def _frame(self, tree: exp.Expr) -> Any:
+        """The DataFrame of a query (lazy); a bare ``row_number() OVER ()`` is numbered without one partition."""
+        if isinstance(tree, exp.Select) and _bare_row_numbers(tree):
+            return self._numbered(tree)
+        return self._sql(render_spark(rewrite(tree)))
+
+    def _numbered(self, select: exp.Select) -> Any:
+        """``SELECT …, row_number() OVER () … FROM src [WHERE …]`` numbered in parallel.
+
+        DuckDB numbers such rows in any order; Spark would move them to one partition to order them (for
+        the case codes of 2 B cases, one task sorting them all). Instead each row gets
+        ``monotonically_increasing_id()`` (partition index << 33 | row in partition) on a checkpoint of the
+        rows -- frozen, so the ids cannot change if a partition is recomputed -- and the number is the
+        partition's offset (a prefix sum of the per-partition counts, one small job) plus the row in the
+        partition: dense 1..n, as DuckDB's, computed where the rows are. Rows keep the source's order
+        within a partition (for a Parquet scan, the file order).
+        """
+        from pyspark.sql import functions as F  # noqa: N812 - PySpark's convention
+
+        source = select.args[_FROM].this
+        alias = source.alias_or_name if isinstance(source, exp.Subquery | exp.Table) else None
+        base = exp.select("*").from_(source.copy())
+        where = select.args.get("where")
+        if where is not None:
+            base = base.where(where.this.copy())
+        tagged = self._sql(render_spark(rewrite(base))).withColumn("__m", F.monotonically_increasing_id())
+        tagged = tagged.localCheckpoint(eager=True)
+        part, low = F.shiftright(F.col("__m"), 33), F.col("__m").bitwiseAND(F.lit((1 << 33) - 1))
+        counts = dict(tagged.groupBy(part.alias("p")).count().collect())
+        bases, total = [], 0
+        for p in sorted(counts):
+            bases.append((int(p), total))
+            total += int(counts[p])
+        offsets = self.spark.createDataFrame(bases or [(0, 0)], "p BIGINT, base BIGINT")
+        numbered = tagged.join(F.broadcast(offsets), part == offsets["p"]).select(
+            *[tagged[c] for c in tagged.columns if c != "__m"], (offsets["base"] + low + 1).alias("__rn")
+        )
+        view = f"__rn_{id(numbered):x}"
+        numbered.createOrReplaceTempView(view)
+        out = select.copy()
+        for win in list(out.find_all(exp.Window)):
+            if win.parent_select is out and _is_bare_row_number(win):
+                win.replace(exp.column("__rn"))
+        out.set("where", None)
+        out.set(_FROM, exp.From(this=exp.to_table(view).as_(alias) if alias else exp.to_table(view)))
+        df = self._sql(render_spark(rewrite(out)))
+        self.spark.catalog.dropTempView(view)  # the DataFrame keeps its plan; the name was for the SQL only
+        return df
 
     def _create(self, tree: exp.Create) -> ArrowResult:
         target = tree.this
@@ -152,7 +209,12 @@ class SparkEngine:
         body = tree.expression
         if body is None:
             raise StoreError(f"cannot run this CREATE on Spark: {tree.sql('duckdb')[:200]}")
-        self._save(name, self._sql(render_spark(rewrite(body))))
+        if str(tree.args.get("kind") or "").upper() == "VIEW":  # a view stays a query: computed where it is read
+            df = self._frame(body)
+            df.createOrReplaceTempView(name)
+            self._views[name.lower()] = df
+            return ArrowResult(None)
+        self._save(name, self._frame(body))
         return ArrowResult(None)
 
     def _insert(self, tree: exp.Insert) -> ArrowResult:
@@ -231,6 +293,29 @@ class SparkEngine:
     def close(self) -> None:
         for name in list(self._views):
             self._drop(name)
+
+
+#: The key of a SELECT's FROM clause in sqlglot's tree (``from_`` in current sqlglot, ``from`` before).
+_FROM = "from_" if "from_" in exp.Select.arg_types else "from"
+
+
+def _is_bare_row_number(win: exp.Window) -> bool:
+    bare = not win.args.get("partition_by") and not win.args.get("order") and not win.args.get("alias")
+    return bare and isinstance(win.this, exp.RowNumber)
+
+
+def _bare_row_numbers(select: exp.Select) -> bool:
+    """Whether ``select`` numbers the rows of one relation with ``row_number() OVER ()`` (and nothing else
+    needs the rows together: no grouping, distinct, order, other windows or star)."""
+    wins = [w for w in select.find_all(exp.Window) if w.parent_select is select]
+    if not wins or not all(_is_bare_row_number(w) for w in wins):
+        return False
+    if any(select.args.get(k) for k in ("group", "having", "distinct", "qualify", "order", "limit", "joins", "with")):
+        return False
+    if any(isinstance(p, exp.Star) or p.find(exp.Star) for p in select.expressions):
+        return False
+    src = select.args.get(_FROM)
+    return src is not None and isinstance(src.this, exp.Table | exp.Subquery)
 
 
 def _to_arrow(df: Any) -> pa.Table:
