@@ -144,6 +144,12 @@ QUERIES = [
         {"xs": ["a", "b'c"], "ys": ["p", "q"]},
     ),
     ("SELECT count(*) AS n FROM (SELECT 'a' AS x) WHERE x IN (SELECT unnest($e::VARCHAR[]))", {"e": []}),
+    # an unnest of table columns is not a zipped list of literals (sqlglot 30 keeps FROM under `from_`)
+    (
+        "SELECT activity, count(*) AS n FROM (SELECT unnest([a, b]) AS activity FROM (VALUES ('x', 'y'), ('y', 'z')) t(a, b)) "
+        "GROUP BY activity ORDER BY activity",
+        None,
+    ),
     # quantiles interpolate the same way; epoch keeps fractions of a second
     (
         "SELECT quantile_cont(w, [0.5, 0.9]) AS q, median(w) AS m, epoch(TIMESTAMP '2024-01-01 00:00:01.5') AS e "

@@ -148,9 +148,14 @@ def _constant_range(node: exp.Expr) -> list[exp.Expr] | None:
     return [exp.Literal.number(i) for i in range(start, stop)]
 
 
+def _has_from(select: exp.Select) -> bool:
+    """Whether a SELECT reads a table (sqlglot 30 keeps FROM under ``from_``, earlier versions under ``from``)."""
+    return bool(select.args.get("from_") or select.args.get("from"))
+
+
 def _zip_unnests(select: exp.Select) -> exp.Expr | None:
     """``SELECT unnest(l1) AS a, unnest(l2) AS b`` (no FROM) → a VALUES table with columns a, b."""
-    if select.args.get("from") or select.args.get("where") or not select.expressions:
+    if _has_from(select) or select.args.get("where") or not select.expressions:
         return None
     names: list[str] = []
     columns: list[list[exp.Expr]] = []
@@ -177,7 +182,7 @@ def _zip_unnests(select: exp.Select) -> exp.Expr | None:
 def _in_unnest(node: exp.In) -> exp.Expr:
     query = node.args.get("query")
     sub = query.this if isinstance(query, exp.Subquery) else query
-    if isinstance(sub, exp.Select) and len(sub.expressions) == 1 and not sub.args.get("from"):
+    if isinstance(sub, exp.Select) and len(sub.expressions) == 1 and not _has_from(sub):
         values = _unnest_values(sub.expressions[0])
         if values is not None:
             if not values:
