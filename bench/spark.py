@@ -138,7 +138,7 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--buckets", type=int, default=16)
     ap.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"])
-    ap.add_argument("--keep", default="cache", choices=["cache", "checkpoint"], help="how Spark keeps the store's tables")
+    ap.add_argument("--keep", default="checkpoint", choices=["cache", "checkpoint"], help="how Spark keeps the store's tables")
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     for n in args.events:

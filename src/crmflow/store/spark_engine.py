@@ -2,8 +2,9 @@
 
 The store's statements are DuckDB SQL; :mod:`crmflow.store.spark_dialect` renders each for Spark. Tables
 the store creates (``CREATE [TEMP] TABLE x AS …``) become temporary views of DataFrames built once and
-kept (``keep="cache"``, the default: Spark's columnar cache, ``MEMORY_AND_DISK``, so each later scan reads
-only the columns it needs; or ``keep="checkpoint"``: ``localCheckpoint``, rows with the lineage cut), so
+kept (``keep="checkpoint"``, the default: ``localCheckpoint``, rows with the lineage cut; or
+``keep="cache"``: Spark's columnar cache, ``MEMORY_AND_DISK``, so each later scan reads only the columns it
+needs, but the plan keeps its lineage — the cross-engine tests took 561 s with it against 292 s), so
 later queries read materialised partitions instead of recomputing the sort. ``CREATE VIEW`` stays a
 query. Results come back as Arrow and are summary-sized (a DFG, variants, findings); the events never
 leave the cluster.
@@ -77,7 +78,7 @@ class SparkEngine:
 
     name: EngineName = "spark"
 
-    def __init__(self, spark: Any, *, on_job: Callable[[str], None] | None = None, keep: str = "cache") -> None:
+    def __init__(self, spark: Any, *, on_job: Callable[[str], None] | None = None, keep: str = "checkpoint") -> None:
         self.spark = spark
         self.keep = keep
         self.on_job = on_job
