@@ -138,7 +138,8 @@ def test_pack_links_measured_findings_and_baselines(demo: tuple[Path, str]) -> N
     cells = [[c.text.replace("\u00a0", " ") for c in row.cells] for tb in doc.tables for row in tb.rows]
     sla = next(f for f in audit["findings"] if f["kind"] == "sla_violation" and f["key"] == "first-contact")
     # the As-Is vs To-Be table links the measured finding to the step that addresses it
-    contact = next(r for r in cells if "Первый контакт" in r and any(sla["title"][:40] in c for c in r))
+    title = sla["title"].replace("\u00a0", " ")[:40]  # numbers are grouped with a no-break space, as the cells
+    contact = next(r for r in cells if "Первый контакт" in r and any(title in c for c in r))
     assert contact
     # the CJM measures waiting and drop-off at the demo's stages
     cjm = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == t("cjm.stage", "ru"))
@@ -158,11 +159,16 @@ def test_pack_links_measured_findings_and_baselines(demo: tuple[Path, str]) -> N
     assert by_stage["Первый контакт"][7] == "—"  # no measured stage: the Bitrix24 funnel measures it
     # the KPI dashboard shows the As-Is baseline computed from the audit
     kpis = load_workbook(out / "pack" / "workbooks" / "roadmap.xlsx")["KPI"]
-    by_formula = {r[2]: r for r in kpis.iter_rows(min_row=2, values_only=True)}
+    # the formula is kept beside the words in brackets; numbers are written the Russian way (issue 17)
+    by_formula = {str(r[2]).strip("[]"): r for r in kpis.iter_rows(min_row=2, values_only=True)}
     rule = next(s for s in audit["sla"] if s["name"] == "first-contact")
-    assert by_formula["sla_compliance(first-contact)"][5] == f"{rule['compliance'] * 100:.1f}"
+
+    def ru(x: float) -> str:
+        return f"{x:.1f}".replace(".", ",")
+
+    assert by_formula["sla_compliance(first-contact)"][5] == ru(rule["compliance"] * 100)
     stuck = next(f for f in audit["findings"] if f["kind"] == "stuck_case")
-    assert by_formula["stuck_share"][5] == f"{stuck['metrics']['stuck_cases'] / audit['log']['cases'] * 100:.1f}"
+    assert by_formula["stuck_share"][5] == ru(stuck["metrics"]["stuck_cases"] / audit["log"]["cases"] * 100)
     # data quality is in the pack too
     quality = next(tb for tb in doc.tables if len(tb.rows) > 1 and tb.rows[1].cells[0].text == "contacts")
     assert quality.rows[1].cells[1].text == "500"

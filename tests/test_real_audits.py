@@ -298,20 +298,22 @@ def test_bpic_rework_ping_pong_and_sla(bpic: dict[str, Any], bpic_pd: pd.DataFra
     assert (rework["cases"], rework["extra_executions"]) == (int((per_case > 1).sum()), int((per_case - 1).sum()))
     # ping-pong between support groups: runs of the same group, then A -> B -> A
     pairs: Counter[frozenset[str]] = Counter()
+    bouncing_cases = 0
     for _, groups in df.groupby("Case ID")["org:group"]:
         seq = list(groups.dropna())
         runs = [g for i, g in enumerate(seq) if i == 0 or g != seq[i - 1]]
         bounced = {frozenset((runs[i], runs[i + 1])) for i in range(len(runs) - 2) if runs[i] == runs[i + 2]}
         pairs.update(bounced)
-    role_pp = {
-        frozenset((f["metrics"]["a"], f["metrics"]["b"])): f["metrics"]["cases"]
-        for f in bpic["findings"]
-        if f["kind"] == "ping_pong" and f["metrics"]["level"] == "role"
-    }
-    assert role_pp
-    for pair, cases in role_pp.items():
+        bouncing_cases += bool(bounced)
+    # one finding for the role level, its pairs inside (issue 17): every pair's cases, the level's totals
+    (role,) = [f for f in bpic["findings"] if f["kind"] == "ping_pong" and f["metrics"]["level"] == "role"]
+    listed = {frozenset((r["a"], r["b"])): r["cases"] for r in role["evidence"]["rows"]}
+    assert listed
+    for pair, cases in listed.items():
         assert pairs[pair] == cases
-    assert max(role_pp.values()) == max(pairs.values())
+    m = role["metrics"]
+    assert (m["cases"], m["pairs"]) == (bouncing_cases, len(pairs))  # ping_pong_min is 1: every bouncing pair counts
+    assert m["top_pair_cases"] == max(pairs.values()) == max(listed.values())
     # SLA: first "Accepted-In Progress" to the first "Completed-Closed" after it, within 30 days
     late = checked = 0
     for _, case in df.groupby("Case ID"):
