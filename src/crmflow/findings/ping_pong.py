@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Literal
 
-from crmflow.findings.messages import MESSAGES
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
 from crmflow.findings.tables import SharedTables
-from crmflow.i18n import text
+from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
@@ -104,50 +103,39 @@ def _level(
         top_acts = [r["activity"] for r in store.rows(fq.ping_pong_level_activities(tmp), {**params, "limit": 5})]
     cases, n_bounces, n_pairs = int(totals["cases"]), int(totals["bounces"]), int(totals["pairs"])
     first = pairs[0]
-    words = {
-        "cases": cases,
-        "bounces": n_bounces,
-        "pairs": n_pairs,
-        "shown": len(pairs),
-        "x": first["x"],
-        "y": first["y"],
-        "top_cases": first["cases"],
-    }
-    key = "one" if n_pairs == 1 else "many"
     people = sorted({p["x"] for p in pairs} | {p["y"] for p in pairs})
-    return [
-        Finding(
-            kind="ping_pong",
-            key=level,
-            title=text(MESSAGES, f"ping_pong.{level}.title.{key}", lang, **words),
-            description=text(MESSAGES, f"ping_pong.description.{key}", lang, **words),
-            severity=grade(cases / n_cases),
-            metrics={
-                "level": level,
-                "pairs": n_pairs,
-                "cases": cases,
-                "bounces": n_bounces,
-                "share_of_cases": cases / n_cases,
-                "a": first["x"],
-                "b": first["y"],
-                "top_pair_cases": int(first["cases"]),
-                "pairs_shown": len(pairs),
-            },
-            evidence=Evidence(
-                case_ids=tuple(ids),
-                case_count=cases,
-                resources=tuple(people) if level == "resource" else (),
-                activities=tuple(top_acts),
-                rows=tuple(
-                    {
-                        "a": p["x"],
-                        "b": p["y"],
-                        "cases": int(p["cases"]),
-                        "bounces": int(p["bounces"]),
-                        "activities": ", ".join(acts[(p["x"], p["y"])]),
-                    }
-                    for p in pairs
-                ),
+    finding = Finding(
+        kind="ping_pong",
+        key=level,
+        title="",
+        description="",
+        severity=grade(cases / n_cases),
+        metrics={
+            "level": level,
+            "pairs": n_pairs,
+            "cases": cases,
+            "bounces": n_bounces,
+            "share_of_cases": cases / n_cases,
+            "a": first["x"],
+            "b": first["y"],
+            "top_pair_cases": int(first["cases"]),
+            "pairs_shown": len(pairs),
+        },
+        evidence=Evidence(
+            case_ids=tuple(ids),
+            case_count=cases,
+            resources=tuple(people) if level == "resource" else (),
+            activities=tuple(top_acts),
+            rows=tuple(
+                {
+                    "a": p["x"],
+                    "b": p["y"],
+                    "cases": int(p["cases"]),
+                    "bounces": int(p["bounces"]),
+                    "activities": ", ".join(acts[(p["x"], p["y"])]),
+                }
+                for p in pairs
             ),
-        )
-    ]
+        ),
+    )
+    return [worded(finding, lang)]  # worded from its metrics, as the pack re-words it
