@@ -335,7 +335,7 @@ def _build(
     t = ocl.table
     prefix = {s.object_type: s.id_prefix for s in m.objects}
     no_id = bad_ts = 0
-    store.sql("DELETE FROM ingestions WHERE log_name = ?", [name])
+    store.forget_bookkeeping(name, keep_quarantine=True)
     # 1. objects of the declared types (first row of each id), rows without an id to the quarantine
     for spec in m.objects:
         raw = raws[spec.object_type]

@@ -166,7 +166,7 @@ class ObjectCentricLog:
             ]
         )
         counts = log.counts()
-        store.sql("DELETE FROM ingestions WHERE log_name = ?", [name])
+        store.forget_bookkeeping(name, keep_quarantine=True)
         store.record_ingestion(
             log_name=name,
             source=source,
@@ -291,7 +291,7 @@ class ObjectCentricLog:
             [object_type],
         )
         n = int(self.store.scalar(f"SELECT count(*) FROM {stage}"))
-        self.store.sql("DELETE FROM ingestions WHERE log_name = ?", [name])
+        self.store.forget_bookkeeping(name, keep_quarantine=True)
         self.store.record_ingestion(
             log_name=name,
             source=f"{self.name} ({object_type})",

@@ -148,14 +148,19 @@ def _constant_range(node: exp.Expr) -> list[exp.Expr] | None:
     return [exp.Literal.number(i) for i in range(start, stop)]
 
 
-def _has_from(select: exp.Select) -> bool:
-    """Whether a SELECT reads a table (sqlglot 30 keeps FROM under ``from_``, earlier versions under ``from``)."""
-    return bool(select.args.get("from_") or select.args.get("from"))
+#: The key of a SELECT's FROM clause in sqlglot's tree (``from_`` in sqlglot 30, ``from`` before).
+FROM_KEY = "from_" if "from_" in exp.Select.arg_types else "from"
+
+
+def from_clause(select: exp.Select) -> exp.From | None:
+    """A SELECT's FROM clause, or None when it reads no table."""
+    found = select.args.get(FROM_KEY)
+    return found if isinstance(found, exp.From) else None
 
 
 def _zip_unnests(select: exp.Select) -> exp.Expr | None:
     """``SELECT unnest(l1) AS a, unnest(l2) AS b`` (no FROM) → a VALUES table with columns a, b."""
-    if _has_from(select) or select.args.get("where") or not select.expressions:
+    if from_clause(select) is not None or select.args.get("where") or not select.expressions:
         return None
     names: list[str] = []
     columns: list[list[exp.Expr]] = []
@@ -182,7 +187,7 @@ def _zip_unnests(select: exp.Select) -> exp.Expr | None:
 def _in_unnest(node: exp.In) -> exp.Expr:
     query = node.args.get("query")
     sub = query.this if isinstance(query, exp.Subquery) else query
-    if isinstance(sub, exp.Select) and len(sub.expressions) == 1 and not _has_from(sub):
+    if isinstance(sub, exp.Select) and len(sub.expressions) == 1 and from_clause(sub) is None:
         values = _unnest_values(sub.expressions[0])
         if values is not None:
             if not values:

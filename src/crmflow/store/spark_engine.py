@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from crmflow.errors import CrmflowError, StoreError
 from crmflow.store.engine import ArrowResult, EngineName
-from crmflow.store.spark_dialect import bind, parse_duckdb, render_spark, rewrite
+from crmflow.store.spark_dialect import FROM_KEY, bind, from_clause, parse_duckdb, render_spark, rewrite
 
 __all__ = ["SparkEngine", "SparkUnavailableError", "spark_session"]
 
@@ -165,7 +165,7 @@ class SparkEngine:
         """
         from pyspark.sql import functions as F  # noqa: N812 - PySpark's convention
 
-        source = select.args[_FROM].this
+        source = select.args[FROM_KEY].this
         alias = source.alias_or_name if isinstance(source, exp.Subquery | exp.Table) else None
         base = exp.select("*").from_(source.copy())
         where = select.args.get("where")
@@ -190,7 +190,7 @@ class SparkEngine:
             if win.parent_select is out and _is_bare_row_number(win):
                 win.replace(exp.column("__rn"))
         out.set("where", None)
-        out.set(_FROM, exp.From(this=exp.to_table(view).as_(alias) if alias else exp.to_table(view)))
+        out.set(FROM_KEY, exp.From(this=exp.to_table(view).as_(alias) if alias else exp.to_table(view)))
         df = self._sql(render_spark(rewrite(out)))
         self.spark.catalog.dropTempView(view)  # the DataFrame keeps its plan; the name was for the SQL only
         return df
@@ -296,10 +296,6 @@ class SparkEngine:
             self._drop(name)
 
 
-#: The key of a SELECT's FROM clause in sqlglot's tree (``from_`` in current sqlglot, ``from`` before).
-_FROM = "from_" if "from_" in exp.Select.arg_types else "from"
-
-
 def _is_bare_row_number(win: exp.Window) -> bool:
     bare = not win.args.get("partition_by") and not win.args.get("order") and not win.args.get("alias")
     return bare and isinstance(win.this, exp.RowNumber)
@@ -315,7 +311,7 @@ def _bare_row_numbers(select: exp.Select) -> bool:
         return False
     if any(isinstance(p, exp.Star) or p.find(exp.Star) for p in select.expressions):
         return False
-    src = select.args.get(_FROM)
+    src = from_clause(select)
     return src is not None and isinstance(src.this, exp.Table | exp.Subquery)
 
 

@@ -174,9 +174,14 @@ class EventStore:
             self.engine.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         return len(batch)
 
-    def forget_bookkeeping(self, log_name: str) -> None:
-        """Drop the ingestion and quarantine records of ``log_name``: a new import of that log replaces them."""
-        self.sql("DELETE FROM quarantine WHERE log_name = ?", [log_name])
+    def forget_bookkeeping(self, log_name: str, *, keep_quarantine: bool = False) -> None:
+        """Drop the ingestion and quarantine records of ``log_name``: a new import of that log replaces them.
+
+        ``keep_quarantine`` keeps the quarantined rows: a log rebuilt from parts that were already read (an
+        object-centric log flattened again) records a new ingestion over the same quarantine.
+        """
+        if not keep_quarantine:
+            self.sql("DELETE FROM quarantine WHERE log_name = ?", [log_name])
         self.sql("DELETE FROM ingestions WHERE log_name = ?", [log_name])
 
     def record_ingestion(
