@@ -14,7 +14,7 @@ from crmflow.findings.rework import find_rework
 from crmflow.findings.rules import load_rules
 from crmflow.findings.stuck import find_stuck_cases, resolve_end_activities
 from crmflow.findings.workload import find_workload_concentration
-from crmflow.store import finding_queries as fq
+from crmflow.store import people_queries as pq
 from tests.findings.logs import make_log
 
 # --------------------------------------------------------------------------- bottleneck
@@ -148,7 +148,7 @@ def test_ping_pong_shortcut_without_nulls_gives_the_same_bounces(level: str) -> 
     tables = []
     for has_nulls in (True, False):
         tmp = log.store.new_name("pp")
-        log.store.sql(fq.ping_pong_table(log.name, tmp, level, has_nulls=has_nulls))
+        log.store.sql(pq.ping_pong_table(log.name, tmp, level, has_nulls=has_nulls))
         tables.append(log.store.rows(f"SELECT * FROM {tmp} ORDER BY ALL"))
     assert tables[0] == tables[1]
     if level == "resource":  # c1: 1-2-1, 2-1-2, 2-3-2; c2: 1-2-1; c3: 3-1-3, 1-3-1

@@ -23,7 +23,7 @@ from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
 from crmflow.findings.tables import SharedTables
 from crmflow.findings.wording import worded
-from crmflow.store import finding_queries as fq
+from crmflow.store import people_queries as pq
 from crmflow.store.store import EventLog
 
 Level = Literal["resource", "role"]
@@ -59,7 +59,7 @@ def find_ping_pong(
         ``evidence.rows`` are the pairs (``a``, ``b``, ``cases``, ``bounces``, ``activities``).
     """
     n_cases = log.n_cases
-    counts = log.store.rows(fq.actor_counts(log.name))[0]
+    counts = log.store.rows(pq.actor_counts(log.name))[0]
     out: list[Finding] = []
     for level in levels:
         if counts[level]:  # a log without roles has nothing to check at the role level
@@ -68,11 +68,11 @@ def find_ping_pong(
 
 
 def bounces(tables: SharedTables, log: EventLog, level: str, *, has_nulls: bool = True) -> str:
-    """The table of every A -> B -> A bounce at ``level`` in ``log`` (:func:`crmflow.store.finding_queries.ping_pong_table`).
+    """The table of every A -> B -> A bounce at ``level`` in ``log`` (:func:`crmflow.store.people_queries.ping_pong_table`).
 
     ``has_nulls=False`` (no event without an actor) reads the stored successor instead of a window pass.
     """
-    return tables.get(("pingpong", log.name, level), lambda n: fq.ping_pong_table(log.name, n, level, has_nulls=has_nulls))
+    return tables.get(("pingpong", log.name, level), lambda n: pq.ping_pong_table(log.name, n, level, has_nulls=has_nulls))
 
 
 def _level(
@@ -91,16 +91,16 @@ def _level(
     with SharedTables.scope(store, shared) as tables:
         tmp = bounces(tables, log, level, has_nulls=has_nulls)
         least = {"min": max(t.ping_pong_min, 1)}
-        totals = store.rows(fq.ping_pong_level_totals(tmp), least)[0]
+        totals = store.rows(pq.ping_pong_level_totals(tmp), least)[0]
         if not totals["pairs"]:
             return []
-        pairs = store.rows(fq.ping_pong_summary(tmp), {**least, "top": t.ping_pong_top})
+        pairs = store.rows(pq.ping_pong_summary(tmp), {**least, "top": t.ping_pong_top})
         params = {"xs": [p["x"] for p in pairs], "ys": [p["y"] for p in pairs]}
-        ids = [r["case_id"] for r in store.rows(fq.ping_pong_level_cases(tmp), {**least, "limit": EVIDENCE_LIMIT})]
+        ids = [r["case_id"] for r in store.rows(pq.ping_pong_level_cases(tmp), {**least, "limit": EVIDENCE_LIMIT})]
         acts: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for r in store.rows(fq.ping_pong_activities(tmp), {**params, "limit": 3}):
+        for r in store.rows(pq.ping_pong_activities(tmp), {**params, "limit": 3}):
             acts[(r["x"], r["y"])].append(r["activity"])
-        top_acts = [r["activity"] for r in store.rows(fq.ping_pong_level_activities(tmp), {**params, "limit": 5})]
+        top_acts = [r["activity"] for r in store.rows(pq.ping_pong_level_activities(tmp), {**params, "limit": 5})]
     cases, n_bounces, n_pairs = int(totals["cases"]), int(totals["bounces"]), int(totals["pairs"])
     first = pairs[0]
     people = sorted({p["x"] for p in pairs} | {p["y"] for p in pairs})

@@ -45,7 +45,7 @@ from typing import Any
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
 from crmflow.findings.wording import worded
-from crmflow.store import finding_queries as fq
+from crmflow.store import people_queries as pq
 from crmflow.store.store import EventLog
 
 #: How many people an evidence table lists per group.
@@ -114,7 +114,7 @@ def work_groups(log: EventLog, system: tuple[str, ...] = ()) -> list[WorkGroup]:
     One query over the events; :func:`find_workload_concentration` and :func:`find_hero` take the
     result (``groups=``) so that an audit counts the work once.
     """
-    rows = log.store.rows(fq.workload_counts(log.name), {"system": list(system)})
+    rows = log.store.rows(pq.workload_counts(log.name), {"system": list(system)})
     by: dict[tuple[str, str | None], list[tuple[str, int]]] = defaultdict(list)
     for r in rows:
         by[(r["activity"], r["role"])].append((r["resource"], int(r["n"])))
@@ -191,12 +191,12 @@ def find_workload_concentration(
     }
     cases: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
     counts: dict[tuple[str, str | None], int] = {}
-    for c in store.rows(fq.workload_cases(log.name), {**params, "limit": EVIDENCE_LIMIT}):
+    for c in store.rows(pq.workload_cases(log.name), {**params, "limit": EVIDENCE_LIMIT}):
         cases[(c["activity"], c["role"])].append(c["case_id"])
         counts[(c["activity"], c["role"])] = int(c["cases"])
     with_act = {
         (r["activity"], r["role"]): int(r["cases"])
-        for r in store.rows(fq.group_case_counts(log.name), {"acts": params["acts"], "roles": params["roles"]})
+        for r in store.rows(pq.group_case_counts(log.name), {"acts": params["acts"], "roles": params["roles"]})
     }
     n_cases = max(log.n_cases, 1)
     out = []
@@ -326,7 +326,7 @@ def find_hero(log: EventLog, rules: AuditRules, *, lang: str = "en", groups: Seq
         role_people = sum(1 for _, n in in_role if n >= cut)
         mine = sum(n for p, n in in_role if p == hero.person)
         role_share, role_fair = mine / role_total, 1 / max(role_people, 1)
-    c = store.rows(fq.person_cases(log.name), {"res": hero.person, "limit": EVIDENCE_LIMIT})
+    c = store.rows(pq.person_cases(log.name), {"res": hero.person, "limit": EVIDENCE_LIMIT})
     share = hero.events / total
     fair_share = hero.fair_load / total
     ratio = hero.ratio

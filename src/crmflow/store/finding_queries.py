@@ -1,4 +1,4 @@
-"""All log-sized SQL of the As-Is findings, in one place.
+"""The log-sized SQL of the As-Is findings about time and flow (the findings about people: :mod:`crmflow.store.people_queries`).
 
 Like :mod:`crmflow.store.queries`, each function returns SQL text for one computation over a
 materialised log (``ev_<log>``, ``cs_<log>``); values are bound as ``$name`` parameters. Results are
@@ -75,7 +75,8 @@ def log_end(log: str) -> str:
     return f"SELECT max(end_ts) AS log_end, count(*)::BIGINT AS cases FROM {cs(log)}"
 
 
-def _top(partition: str, order: str) -> str:
+def rank_within(partition: str, order: str) -> str:
+    """The rank of a row within its group (for the top-k evidence of each key)."""
     return f"row_number() OVER (PARTITION BY {partition} ORDER BY {order})"
 
 
@@ -144,7 +145,7 @@ w AS (
     WHERE NOT e.is_last AND e.next_resource IS NOT NULL GROUP BY ALL
 )
 SELECT src, dst, resource, total_s FROM (
-    SELECT *, {_top("src, dst", "total_s DESC, resource")} AS rk FROM w
+    SELECT *, {rank_within("src, dst", "total_s DESC, resource")} AS rk FROM w
 ) WHERE rk <= $limit ORDER BY src NULLS FIRST, dst, rk
 """
 
@@ -190,7 +191,7 @@ WHERE activity IN (SELECT unnest($acts::VARCHAR[])) GROUP BY activity
 def repeats_cases(tmp: str) -> str:
     return f"""
 SELECT activity, case_id, n FROM (
-    SELECT *, {_top("activity", "n DESC, case_id")} AS rk FROM {table_name(tmp)}
+    SELECT *, {rank_within("activity", "n DESC, case_id")} AS rk FROM {table_name(tmp)}
 ) WHERE rk <= $limit ORDER BY activity, rk
 """
 
@@ -202,7 +203,7 @@ WITH c AS (
     SELECT e.activity, e.resource, count(*) AS n FROM {ev(log)} e JOIN {table_name(tmp)} t USING (case_id, activity)
     WHERE e.resource IS NOT NULL GROUP BY ALL
 )
-SELECT activity, resource, n FROM (SELECT *, {_top("activity", "n DESC, resource")} AS rk FROM c)
+SELECT activity, resource, n FROM (SELECT *, {rank_within("activity", "n DESC, resource")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY activity, rk
 """
 
@@ -239,7 +240,7 @@ c AS (
     SELECT k.src, k.dst, t.case_id, count(*) AS n
     FROM {table_name(tmp)} t JOIN k ON t.from_stage = k.src AND t.to_stage = k.dst GROUP BY ALL
 )
-SELECT src, dst, case_id, n FROM (SELECT *, {_top("src, dst", "n DESC, case_id")} AS rk FROM c)
+SELECT src, dst, case_id, n FROM (SELECT *, {rank_within("src, dst", "n DESC, case_id")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY src, dst, rk
 """
 
@@ -253,166 +254,8 @@ c AS (
     FROM {table_name(tmp)} t JOIN k ON t.from_stage = k.src AND t.to_stage = k.dst
     WHERE t.resource IS NOT NULL GROUP BY ALL
 )
-SELECT src, dst, resource, n FROM (SELECT *, {_top("src, dst", "n DESC, resource")} AS rk FROM c)
+SELECT src, dst, resource, n FROM (SELECT *, {rank_within("src, dst", "n DESC, resource")} AS rk FROM c)
 WHERE rk <= $limit ORDER BY src, dst, rk
-"""
-
-
-# --------------------------------------------------------------------------- ping-pong
-
-
-def actor_counts(log: str) -> str:
-    """How many events have a resource and a role (to skip or simplify the ping-pong checks)."""
-    return f"SELECT count(*) AS events, count(resource) AS resource, count(role) AS role FROM {ev(log)}"
-
-
-def ping_pong_table(log: str, tmp: str, level: str, *, has_nulls: bool = True) -> str:
-    """Every A -> B -> A bounce between resources (or roles) within a case (into a temp table).
-
-    Events without a resource are skipped (``IGNORE NULLS``): a hand-over goes from an event to the
-    next event with a resource, when that resource differs. A bounce is a hand-over ``A -> B`` whose
-    next hand-over in the case is ``B -> A``; ``activity`` and ``act1`` are the activities at which
-    the two hand-overs happened. Without NULLs the stored successor (``next_resource``) is the next
-    resource, which saves one window pass.
-    """
-    col = {"resource": "resource", "role": "role"}[level]
-    nxt = f"lead({col} IGNORE NULLS) OVER (PARTITION BY cid ORDER BY pos)" if has_nulls else f"next_{col}"
-    return f"""
-CREATE TEMP TABLE {table_name(tmp)} AS
-WITH n AS (
-    SELECT case_id, cid, pos, activity, {col} AS actor, {nxt} AS nxt FROM {ev(log)}
-), h AS (
-    SELECT * FROM n WHERE actor IS NOT NULL AND nxt IS NOT NULL AND actor <> nxt
-), s AS (
-    SELECT *, lead(nxt) OVER w AS nxt2, lead(activity) OVER w AS act1
-    FROM h WINDOW w AS (PARTITION BY cid ORDER BY pos)
-)
-SELECT case_id, least(actor, nxt) AS x, greatest(actor, nxt) AS y, activity, act1
-FROM s WHERE nxt2 = actor
-"""
-
-
-def ping_pong_summary(tmp: str) -> str:
-    return f"""
-SELECT x, y, count(*)::BIGINT AS bounces, count(DISTINCT case_id)::BIGINT AS cases
-FROM {table_name(tmp)} GROUP BY ALL HAVING count(DISTINCT case_id) >= $min
-ORDER BY cases DESC, bounces DESC, x, y LIMIT $top
-"""
-
-
-def _counted_pairs(tmp: str) -> str:
-    """The bounces of pairs with at least ``$min`` cases (a CTE body)."""
-    return f"""
-SELECT t.* FROM {table_name(tmp)} t JOIN (
-    SELECT x, y FROM {table_name(tmp)} GROUP BY ALL HAVING count(DISTINCT case_id) >= $min
-) USING (x, y)"""
-
-
-def ping_pong_level_totals(tmp: str) -> str:
-    """Over every pair with at least ``$min`` cases: distinct cases, bounces, pairs."""
-    return f"""
-WITH b AS ({_counted_pairs(tmp)})
-SELECT count(DISTINCT case_id)::BIGINT AS cases, count(*)::BIGINT AS bounces,
-       count(DISTINCT (x, y))::BIGINT AS pairs FROM b
-"""
-
-
-def ping_pong_level_cases(tmp: str) -> str:
-    """The cases that bounce between any counted pair, most bounces first (at most ``$limit``)."""
-    return f"""
-WITH b AS ({_counted_pairs(tmp)})
-SELECT case_id, count(*) AS n FROM b GROUP BY case_id ORDER BY n DESC, case_id LIMIT $limit
-"""
-
-
-def ping_pong_level_activities(tmp: str) -> str:
-    """The activities at which the listed pairs (``$xs``/``$ys``) hand work over, most frequent first."""
-    return f"""
-WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
-a AS (SELECT unnest([activity, act1]) AS activity FROM {table_name(tmp)} JOIN k USING (x, y))
-SELECT activity, count(*) AS n FROM a GROUP BY activity ORDER BY n DESC, activity LIMIT $limit
-"""
-
-
-def ping_pong_total(tmp: str) -> str:
-    return f"SELECT count(DISTINCT case_id)::BIGINT AS cases FROM {table_name(tmp)}"
-
-
-def ping_pong_cases(tmp: str) -> str:
-    return f"""
-WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
-c AS (SELECT t.x, t.y, t.case_id, count(*) AS n FROM {table_name(tmp)} t JOIN k USING (x, y) GROUP BY ALL)
-SELECT x, y, case_id, n FROM (SELECT *, {_top("x, y", "n DESC, case_id")} AS rk FROM c)
-WHERE rk <= $limit ORDER BY x, y, rk
-"""
-
-
-def ping_pong_activities(tmp: str) -> str:
-    return f"""
-WITH k AS (SELECT unnest($xs::VARCHAR[]) AS x, unnest($ys::VARCHAR[]) AS y),
-a AS (
-    SELECT x, y, unnest([activity, act1]) AS activity FROM {table_name(tmp)} JOIN k USING (x, y)
-), c AS (SELECT x, y, activity, count(*) AS n FROM a GROUP BY ALL)
-SELECT x, y, activity, n FROM (SELECT *, {_top("x, y", "n DESC, activity")} AS rk FROM c)
-WHERE rk <= $limit ORDER BY x, y, rk
-"""
-
-
-# --------------------------------------------------------------------------- workload
-
-
-#: A resource that names a person: not empty, not a placeholder such as ``-``, ``?`` or ``n/a``.
-PERSON = (
-    "(resource IS NOT NULL AND regexp_matches(resource, '[\\p{L}\\p{N}]') "
-    "AND lower(trim(resource)) NOT IN ('n/a', 'na', 'none', 'null', 'unknown', 'нет', 'неизвестно'))"
-)
-
-
-def workload_counts(log: str) -> str:
-    """Events per (activity, role, resource) with a known person not in ``$system`` (summary-sized).
-
-    Counted on the activity code first, the person test runs on the few groups, not on every event.
-    """
-    return f"""
-WITH g AS (
-    SELECT act, role, resource, count(*)::BIGINT AS n FROM {ev(log)} WHERE resource IS NOT NULL GROUP BY ALL
-)
-SELECT a.activity, g.role, g.resource, g.n FROM g JOIN ac_{table_name(log)} a USING (act)
-WHERE {PERSON} AND resource NOT IN (SELECT unnest($system::VARCHAR[]))
-ORDER BY activity, role NULLS FIRST, n DESC, resource
-"""
-
-
-def group_case_counts(log: str) -> str:
-    """Cases with each (activity, role) key of ``$acts``/``$roles`` (a NULL role: events without one)."""
-    return f"""
-WITH k AS (SELECT unnest($acts::VARCHAR[]) AS activity, unnest($roles::VARCHAR[]) AS role)
-SELECT k.activity, k.role, count(DISTINCT e.cid)::BIGINT AS cases FROM {ev(log)} e
-JOIN k ON e.activity = k.activity AND e.role IS NOT DISTINCT FROM k.role GROUP BY ALL
-"""
-
-
-def workload_cases(log: str) -> str:
-    """Per (activity, role, resource) key, cases where the resource did the activity in that role
-    (parameters: acts, roles, res; a NULL role matches events without a role)."""
-    return f"""
-WITH k AS (
-    SELECT unnest($acts::VARCHAR[]) AS activity, unnest($roles::VARCHAR[]) AS role, unnest($res::VARCHAR[]) AS resource
-), c AS (
-    SELECT DISTINCT k.activity, k.role, e.case_id FROM {ev(log)} e
-    JOIN k ON e.activity = k.activity AND e.resource = k.resource AND e.role IS NOT DISTINCT FROM k.role
-)
-SELECT activity, role, case_id, cases FROM (
-    SELECT *, {_top("activity, role", "case_id")} AS rk, count(*) OVER (PARTITION BY activity, role) AS cases FROM c
-) WHERE rk <= $limit ORDER BY activity, role, rk
-"""
-
-
-def person_cases(log: str) -> str:
-    """Cases where ``$res`` did any event: their number and the first ``$limit`` (by case id)."""
-    return f"""
-WITH c AS (SELECT DISTINCT case_id FROM {ev(log)} WHERE resource = $res)
-SELECT case_id, count(*) OVER () AS cases FROM c ORDER BY case_id LIMIT $limit
 """
 
 
