@@ -149,7 +149,7 @@ def scaled_csv(n_events: int) -> Path:
     DATA.mkdir(exist_ok=True)
     path = DATA / f"scaled_{n_events}.csv"
     if not path.exists():
-        from crmflow.demo.bitrix import write_scaled_event_csv
+        from crmflow.demo.scaled import write_scaled_event_csv
 
         t0 = time.perf_counter()
         write_scaled_event_csv(path, n_events=n_events)

@@ -77,7 +77,7 @@ def dataset(n_events: int, buckets: int) -> Path:
     if n_events > BASE and n_events % BASE == 0:
         return replicate(dataset(BASE, buckets), out, n_events // BASE, buckets)
     sys.path.insert(0, str(ROOT / "src"))
-    from crmflow.demo.bitrix import write_scaled_event_csv
+    from crmflow.demo.scaled import write_scaled_event_csv
     from crmflow.sources.reader import read_log
     from crmflow.store.dataset import write_event_dataset
 

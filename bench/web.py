@@ -5,7 +5,7 @@ Run by hand (never in the test suite):
     .venv/bin/python bench/web.py                      # 1,000,000 events
     .venv/bin/python bench/web.py --events 10000000 --repeat 5
 
-:func:`crmflow.demo.bitrix.write_scaled_event_csv` writes the log (about 10 events per case, 20
+:func:`crmflow.demo.scaled.write_scaled_event_csv` writes the log (about 10 events per case, 20
 activities with loops); ``crmflow import`` puts it into ``bench/data/web_<n>/project.duckdb`` (kept
 for later runs). The app is then created in this process and every interaction is one HTTP request
 through the ASGI stack (FastAPI's test client, signed in as an analyst: routing, session and JSON
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def project(n_events: int) -> Path:
-    from crmflow.demo.bitrix import write_scaled_event_csv
+    from crmflow.demo.scaled import write_scaled_event_csv
     from crmflow.sources.project import import_sources
 
     folder = DATA / f"web_{n_events}"

@@ -17,8 +17,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmflow.demo.bitrix import HEADER, STAGES, generate_bitrix_demo, write_scaled_event_csv
+from crmflow.demo.bitrix import HEADER, STAGES, generate_bitrix_demo
 from crmflow.demo.calendar_model import WorkingCalendar
+from crmflow.demo.scaled import write_scaled_event_csv
 
 DATE_RE = re.compile(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d$")
 MONEY_RE = re.compile(r"^\d{1,3}( \d{3})*,\d\d$")
