@@ -92,6 +92,7 @@ class Engine:
         self._load: dict[str, int] = {}
         self._load_at = 0.0
         self._answers: list[tuple[tuple[Any, ...], ActionResult]] = []
+        self._deployed: list[str] | None = None
 
     # ------------------------------------------------------------------ deployments
 
@@ -153,8 +154,10 @@ class Engine:
             latest = self.process(pid)
             if message in latest.message_starts:
                 return latest
-        for (pid,) in self.store.q("SELECT DISTINCT process_id FROM deployments"):
-            latest = self.process(str(pid))
+        if self._deployed is None:  # read once per round: a model deployed by another process is seen next round
+            self._deployed = [str(pid) for (pid,) in self.store.q("SELECT DISTINCT process_id FROM deployments")]
+        for pid in self._deployed:
+            latest = self.process(pid)
             if message in latest.message_starts:
                 return latest
         return None
@@ -186,6 +189,7 @@ class Engine:
         )
         if not rows and not timers:
             return 0
+        self._deployed = None
         batch = Batch(self, now)
         batch.prefetch(rows, timers)
         for inbox_id, kind, body in rows:
