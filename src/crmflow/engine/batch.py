@@ -325,7 +325,11 @@ class Batch:
                 return
             for token, tok in list(inst.run.tokens.items()):
                 if tok["node"] == data["node"] and tok["wait"] == "incident":
-                    inst.run.leave(token, inst.process.node(data["node"]))
+                    node = inst.process.node(data["node"])
+                    if node.kind == "task":  # a step whose call could not be made: start it again
+                        inst.run.enter_task(token, node)
+                    else:  # a gateway none of whose conditions could be decided: decide again
+                        inst.run.leave(token, node)
         self.done.append(("done", "", inbox_id))
 
     def timer_start(self, timer_id: str, due: float) -> None:

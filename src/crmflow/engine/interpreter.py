@@ -40,6 +40,7 @@ from crmflow.design.expressions import EvalContext, Expression
 from crmflow.engine.contracts import ActionRequest, OutboundMessage
 from crmflow.engine.deploy import ExecNode, ExecutableProcess, Flow
 from crmflow.engine.messages import MESSAGES
+from crmflow.engine.params import resolve_params
 from crmflow.engine.timing import epoch, first_due, from_epoch, next_due
 from crmflow.errors import ExpressionError
 from crmflow.i18n import text
@@ -334,14 +335,21 @@ class Run:
             self.log(node, "complete")
             self.leave(token, node)
             return
-        self.arm_boundaries(token, node)
         if node.subtype == "service":
-            key = f"{self.id}:a{self.counter()}"
             binding = self.bindings.get(node.id, {})
+            ctx = EvalContext(now=self.now, working_seconds=self.p.calendar.working_seconds)
+            try:
+                computed = resolve_params(binding.get("params", {}), self.vars, context=ctx)
+            except ExpressionError as exc:  # the call is not sent; retrying the incident starts the step again
+                tok["wait"] = "incident"
+                self.effects.incidents.append((node.id, "params", text(MESSAGES, "run.params", "en", node=node.id, reason=exc)))
+                return
+            self.arm_boundaries(token, node)
+            key = f"{self.id}:a{self.counter()}"
             tok["wait"], tok["action"] = "action", key
             self.log(node, "start")
             params = {"business_key": self.key, "step": node.id, "variables": copy.deepcopy(self.vars)}
-            params.update(binding.get("params", {}))
+            params.update(computed)
             self.effects.actions.append(
                 ActionRequest(
                     connector=str(binding.get("connector", "crm")),
@@ -353,6 +361,7 @@ class Run:
                 )
             )
             return
+        self.arm_boundaries(token, node)
         if node.subtype == "receive":
             tok["wait"] = "message"
             self.log(node, "start")

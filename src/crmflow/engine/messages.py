@@ -92,6 +92,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the condition of flow `{flow}` failed: {reason}",
         "ru": "условие потока `{flow}` не вычислено: {reason}",
     },
+    "run.params": {
+        "en": (
+            "the parameters of step `{node}` could not be computed: {reason}; "
+            "fix the run file or the variables and retry the incident"
+        ),
+        "ru": "параметры шага `{node}` не вычислены: {reason}; исправьте файл запуска или переменные и повторите инцидент",
+    },
     "run.uncaught_error": {
         "en": "error `{code}` thrown at `{node}` is caught by no boundary event; the instance failed",
         "ru": "ошибка `{code}` в `{node}` не перехвачена граничным событием; экземпляр завершился с ошибкой",

@@ -8,10 +8,11 @@ API (:mod:`crmflow.engine.http`), with the engine's durable inbox behind it: a w
 the environment (Bitrix24, amoCRM, SMTP, outgoing webhooks); :func:`read_run_file` reads which
 connector and operation each service task uses and which messages complete which user tasks::
 
-    actions:                                   # service task id -> connector, operation, fixed params
+    actions:                                   # service task id -> connector, operation, params
       register_lead: {connector: bitrix24, operation: crm.activity.todo.add,
                       params: {ownerTypeId: 1, ownerId: 0, deadline: "2026-12-07T10:00:00+03:00"}}
-      assign_lead:   {connector: bitrix24, operation: tasks.task.add, params: {fields: {TITLE: Lead, RESPONSIBLE_ID: 1}}}
+      assign_lead:   {connector: bitrix24, operation: tasks.task.add,
+                      params: {fields: {TITLE: {expr: 'lead.title'}, RESPONSIBLE_ID: 1}}}   # {expr: …}: from the variables
     task_messages:                             # a message that completes a user task (by correlation)
       call.logged: [first_contact]
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmflow.engine.contracts import Connector, EngineCommand
+from crmflow.engine.params import compile_params
 from crmflow.engine.timing import epoch
 from crmflow.engine.triggers import ParkedEvent, TriggerTable
 from crmflow.errors import ConnectorError, EngineError
@@ -70,7 +72,11 @@ def read_run_file(path: str | Path) -> RunFile:
             raise EngineError(f"{where}: `actions.{task}`: expected {{connector, operation, params?}}, got {spec!r}")
         if not isinstance(spec.get("params", {}), dict):
             raise EngineError(f"{where}: `actions.{task}.params`: expected a mapping, got {spec['params']!r}")
-        actions[str(task)] = {"connector": str(spec["connector"]), "operation": str(spec["operation"]), **spec}
+        try:
+            params = compile_params(spec.get("params") or {}, key=f"actions.{task}.params")
+        except EngineError as exc:
+            raise EngineError(f"{where}: {exc}") from None
+        actions[str(task)] = {**spec, "connector": str(spec["connector"]), "operation": str(spec["operation"]), "params": params}
     messages: dict[str, tuple[str, ...]] = {}
     for message, tasks in (data.get("task_messages") or {}).items():
         if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):

@@ -34,6 +34,7 @@ from crmflow.engine.contracts import (
 )
 from crmflow.engine.deploy import Deployment, ExecutableProcess, deploy, load_model
 from crmflow.engine.messages import MESSAGES
+from crmflow.engine.params import compile_params
 from crmflow.engine.routing import Staff
 from crmflow.engine.store import EngineStore, open_store
 from crmflow.engine.timing import Clock, SystemClock, epoch, first_due
@@ -84,7 +85,10 @@ class Engine:
         self.staff = staff or Staff()
         self.connectors = {c.name: c for c in connectors}
         self.publisher = publisher
-        self.bindings = dict(bindings or {})
+        self.bindings = {
+            str(task): {**b, "params": compile_params(b.get("params") or {}, key=f"bindings.{task}.params")}
+            for task, b in (bindings or {}).items()
+        }
         self.task_messages = {k: tuple(v) for k, v in (task_messages or {}).items()}
         self.batch, self.max_attempts, self.lang = batch, max_attempts, lang
         self._processes: dict[tuple[str, str], ExecutableProcess] = {}
