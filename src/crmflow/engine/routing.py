@@ -5,15 +5,18 @@ A :class:`Staff` lists the people of each role (a YAML file for the CLI, see ``d
     people:
       - {id: anna, name: Anna, roles: [sales_manager], skills: [b2b, equipment], max_open: 25}
       - {id: oleg, roles: [sales_manager], territories: [north], absences: ["2024-03-04..2024-03-08"]}
+      - {id: vera, roles: [sales_manager], working_hours: "12:00-21:00", weekdays: [tue, wed, thu, fri, sat]}
 
 :func:`choose_assignee` applies a :class:`~crmflow.design.model.RoutingPolicy`: ``round_robin``,
 ``least_loaded`` (fewest open tasks), ``skill_based`` (``skill: lead.product_line`` names the variable
 whose value must be among the person's skills; ``fallback`` when nobody has it) and ``territory``
 (``field: company.region`` against the person's territories). A ``max_open…`` parameter caps a
-person's open tasks; people absent on the day (local to the model's calendar) or on a non-working
-day of their calendar are skipped. The case stays with the person who already works on it in that
-role (``sticky``) while they are available. Nobody available: the task stays in the role's queue
-(ordered by priority, then due time) for anyone of the role to claim.
+person's open tasks; people absent on the day (local to the model's calendar) are skipped. A person
+may have their own ``working_hours`` and ``weekdays`` (else the model's calendar): the task goes to
+the people at work now, else to those who start later today, else to anyone of the role. The case
+stays with the person who already works on it in that role (``sticky``) while they are available.
+Nobody available: the task stays in the role's queue (ordered by priority, then due time) for anyone
+of the role to claim.
 
 >>> staff = Staff((Person(id="anna", roles=("sm",), skills=("b2b",)), Person(id="oleg", roles=("sm",))))
 >>> from crmflow.design.model import RoutingPolicy
@@ -29,8 +32,8 @@ role (``sticky``) while they are available. Nobody available: the task stays in 
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +55,30 @@ class Person:
     territories: tuple[str, ...] = ()
     absences: tuple[tuple[date, date], ...] = ()
     max_open: int | None = None
+    #: the person's own daily window ``(start_s, end_s)`` after local midnight; None: the model's
+    hours: tuple[int, int] | None = None
+    #: the person's own working weekdays (Monday = 0); None: the model's
+    weekdays: tuple[int, ...] | None = None
 
     def absent(self, day: date) -> bool:
         return any(first <= day <= last for first, last in self.absences)
+
+    def calendar(self, model: WorkCalendar) -> WorkCalendar:
+        """The person's working calendar: the model's timezone and holidays, their own hours and weekdays."""
+        if self.hours is None and self.weekdays is None:
+            return model
+        start, end = self.hours if self.hours is not None else (model.start_s, model.end_s)
+        return replace(model, start_s=start, end_s=end, weekdays=self.weekdays if self.weekdays is not None else model.weekdays)
+
+
+def _shift(person: Person, model: WorkCalendar, now: datetime) -> int:
+    """0: at work now; 1: at work later today; 2: not at work again today."""
+    cal = person.calendar(model)
+    local = (now if now.tzinfo is not None else now.replace(tzinfo=UTC)).astimezone(cal.zone)
+    if not cal.is_working_day(local.date()):
+        return 2
+    second = local.hour * 3600 + local.minute * 60 + local.second
+    return 0 if cal.start_s <= second < cal.end_s else 1 if second < cal.start_s else 2
 
 
 @dataclass(frozen=True)
@@ -104,6 +128,7 @@ def staff_from_data(data: Any, *, where: str = "<staff>") -> Staff:
             return tuple(str(v) for v in value)
 
         cap = entry.get("max_open")
+        hours, weekdays = _schedule(entry, where, i)
         out.append(
             Person(
                 id=str(entry["id"]),
@@ -113,9 +138,42 @@ def staff_from_data(data: Any, *, where: str = "<staff>") -> Staff:
                 territories=strings("territories"),
                 absences=tuple(_days(v, f"{where}: person {entry['id']}") for v in strings("absences")),
                 max_open=int(cap) if cap is not None else None,
+                hours=hours,
+                weekdays=weekdays,
             )
         )
     return Staff(tuple(out))
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _schedule(entry: Mapping[str, Any], where: str, i: int) -> tuple[tuple[int, int] | None, tuple[int, ...] | None]:
+    """A person's ``working_hours: "10:00-19:00"`` and ``weekdays: [mon, …, sat]``, both optional."""
+
+    def bad(reason: str) -> EngineError:
+        return EngineError(text(MESSAGES, "staff.invalid", "en", path=where, index=i, reason=reason))
+
+    hours: tuple[int, int] | None = None
+    if entry.get("working_hours") is not None:
+        raw = str(entry["working_hours"])
+        try:
+            first, last = (datetime.strptime(part.strip(), "%H:%M") for part in raw.split("-"))
+        except ValueError:
+            raise bad(f"`working_hours` {raw!r} is not a window such as 10:00-19:00") from None
+        start, end = first.hour * 3600 + first.minute * 60, last.hour * 3600 + last.minute * 60
+        if last.hour == 0 and last.minute == 0:
+            end = 86400
+        if not start < end:
+            raise bad(f"`working_hours` {raw!r} must start before it ends (e.g. 10:00-19:00)")
+        hours = (start, end)
+    weekdays: tuple[int, ...] | None = None
+    if entry.get("weekdays") is not None:
+        days = entry["weekdays"]
+        if not isinstance(days, list) or not days or any(str(d).lower() not in _WEEKDAYS for d in days):
+            raise bad(f"`weekdays` must be a list of {', '.join(_WEEKDAYS)}, got {days!r}")
+        weekdays = tuple(sorted({_WEEKDAYS.index(str(d).lower()) for d in days}))
+    return hours, weekdays
 
 
 def load_staff(path: str | Path) -> Staff:
@@ -157,10 +215,14 @@ def choose_assignee(
 ) -> str | None:
     """The person a task goes to, or None (it waits in the role's queue); see the module docstring."""
     roles = (policy.roles if policy is not None and policy.roles else ()) or ((role,) if role else ())
-    day = (calendar or WorkCalendar()).local_day(now)
+    model = calendar or WorkCalendar()
+    day = model.local_day(now)
     candidates = [p for r in roles for p in staff.in_role(r) if not p.absent(day)]
     if not candidates:
         return None
+    shifts = {p.id: _shift(p, model, now) for p in candidates}
+    nearest = min(shifts.values())  # at work now, else later today, else anyone of the role
+    candidates = [p for p in candidates if shifts[p.id] == nearest]
     params = dict(policy.parameters) if policy is not None else {}
     cap = next((int(v) for k, v in params.items() if k.startswith("max_open") and str(v).isdigit()), None)
     eligible = [p for p in candidates if _under(p, cap, load)]
