@@ -35,7 +35,7 @@ from crmflow.store.store import EventStore
 engine = {engine!r}
 if engine == "spark":
     from crmflow.store.spark_engine import SparkEngine, spark_session
-    eng = SparkEngine(spark_session({master!r}), keep={keep!r})
+    eng = SparkEngine(spark_session({master!r}, conf={conf!r}), keep={keep!r})
     t_start = time.perf_counter() - t0
     store = EventStore(engine=eng)
 else:
@@ -120,12 +120,14 @@ def replicate(base: Path, out: Path, copies: int, buckets: int) -> Path:
     return out
 
 
-def run(engine: str, path: Path, master: str, keep: str) -> dict[str, object]:
-    code = CHILD.format(src=str(ROOT / "src"), engine=engine, path=str(path), master=master, keep=keep)
+def run(engine: str, path: Path, master: str, keep: str, conf: dict[str, str]) -> dict[str, object]:
+    code = CHILD.format(src=str(ROOT / "src"), engine=engine, path=str(path), master=master, keep=keep, conf=conf)
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"{engine} failed:\n{proc.stderr[-3000:]}")
+        error = [line for line in proc.stderr.splitlines() if "Error" in line or "Exception" in line][-3:]
+        print(f"{engine} failed after {time.perf_counter() - started:.0f} s:\n{proc.stderr[-3000:]}", file=sys.stderr)
+        return {"engine": engine, "failed": " | ".join(error) or proc.stderr[-300:], "wall_s": time.perf_counter() - started}
     row = json.loads(proc.stdout.strip().splitlines()[-1])
     row["wall_s"] = time.perf_counter() - started
     row["load_avg_1m"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]  # before, after
@@ -139,12 +141,23 @@ def main() -> None:
     ap.add_argument("--buckets", type=int, default=16)
     ap.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"])
     ap.add_argument("--keep", default="checkpoint", choices=["cache", "checkpoint"], help="how Spark keeps the store's tables")
+    ap.add_argument("--driver-memory", default=None, help="spark.driver.memory (default: crmflow's local default)")
+    ap.add_argument(
+        "--partitions", type=int, default=None, help="spark.sql.shuffle.partitions (default: 1 per 250,000 events, >= 4)"
+    )
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     for n in args.events:
         path = dataset(n, args.buckets)
-        rows = [run(engine, path, args.master, args.keep) for engine in args.engines]
+        conf = {"spark.sql.shuffle.partitions": str(args.partitions or max(4, n // 250_000))}
+        if args.driver_memory:
+            conf["spark.driver.memory"] = args.driver_memory
+        rows = [run(engine, path, args.master, args.keep, conf) for engine in args.engines]
         for r in rows:
+            r["spark_conf"] = conf if r["engine"] == "spark" else None
+            if "failed" in r:
+                print(json.dumps({"events": n, **r}))
+                continue
             per = float(r["audit_s"]) + float(r["materialise_s"])  # type: ignore[arg-type]
             cpu = float(r["cpu_audit_s"]) + float(r["cpu_materialise_s"])  # type: ignore[arg-type]
             r["s_per_million_events"] = round(per / (n / 1e6), 2)
