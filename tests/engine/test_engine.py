@@ -60,6 +60,9 @@ def test_lead_runs_with_dedupe_routing_and_exactly_once_actions(store_url: str) 
     assert sorted(crm.calls.values()) == [1, 1, 1, 1]  # register + assign per lead, once each
     published = [m.event for m in engine.publisher.messages]  # type: ignore[union-attr]
     assert published.count("lead.assigned") == 2
+    # "Assign a manager" chose the rep by its rule; the event says whom (`from: assignee`), and the task went to them
+    assigned = {m.payload["lead_id"]: m.payload["manager_id"] for m in engine.publisher.messages if m.event == "lead.assigned"}  # type: ignore[union-attr]
+    assert assigned == {"L1": "anna", "L2": "boris"}
     # telephony's call.logged reaches the rep's task through the message named after it
     assert engine.accept(
         CorrelateMessage(

@@ -365,6 +365,7 @@ def build_definition(data: Data) -> ToBeDefinition:
                         type=f.get("type", "string"),
                         required=bool(f.get("required", True)),
                         description=_text(f.get("description")),
+                        source=_opt(f.get("from")),
                     )
                     for f in e.get("payload", ())
                 ),
@@ -596,7 +597,15 @@ def dump_head(d: ToBeDefinition) -> Data:
                         "producer": e.producer,
                         "consumers": list(e.consumers),
                         "payload": [
-                            _clean({"name": f.name, "type": f.type, "required": f.required, "description": _t(f.description)})
+                            _clean(
+                                {
+                                    "name": f.name,
+                                    "type": f.type,
+                                    "required": f.required,
+                                    "description": _t(f.description),
+                                    "from": f.source,
+                                }
+                            )
                             for f in e.payload
                         ],
                     }

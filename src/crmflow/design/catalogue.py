@@ -19,6 +19,8 @@ class PayloadField:
     type: PayloadType = "string"
     required: bool = True
     description: Text = EMPTY
+    #: the instance variable (dotted path) the engine fills the field from; None: the variable of its name
+    source: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,10 +11,11 @@ waits for to the inbox.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from crmflow.design.model import RoutingPolicy
 from crmflow.engine.contracts import CorrelateMessage, StartProcess
 from crmflow.engine.deploy import ExecutableProcess
 from crmflow.engine.interpreter import Run, new_state
@@ -73,6 +74,7 @@ class Batch:
         self.task_hits: dict[tuple[str, str], list[tuple[str, str, str]]] | None = None
         self.task_owner: dict[str, str] | None = None
         self.actions: dict[str, tuple[str, str]] | None = None
+        self._route_state: tuple[dict[str, int], dict[str, int], dict[str, int]] | None = None
 
     # ------------------------------------------------------------------ one read per kind for the round
 
@@ -183,12 +185,14 @@ class Batch:
         pid, version, key, status, state = rows[0]
         process = self.e.process(str(pid), str(version))
         run = Run(process, instance_id, str(key), json.loads(str(state)), self.now, bindings=self.e.bindings)
+        run.router = self.router(process, run)
         inst = _Instance(run, process, new=False, status=str(status))
         self.instances[instance_id] = inst
         return inst
 
     def start(self, instance_id: str, process: ExecutableProcess, key: str, node: str, variables: Mapping[str, Any]) -> _Instance:
         run = Run(process, instance_id, key, new_state(), self.now, bindings=self.e.bindings)
+        run.router = self.router(process, run)
         inst = _Instance(run, process, new=True)
         inst.correlations = {("business_key", key), *_scalars(variables)}
         self.instances[instance_id] = inst
@@ -360,6 +364,40 @@ class Batch:
             inst.run.fire(timer_id)
         self.handled += 1
 
+    # ------------------------------------------------------------------ routing
+
+    def _routing(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """The round-robin cursors (now and as read) and the open tasks per person, read once per round."""
+        if self._route_state is None:
+            people = bool(self.e.staff.people)
+            cursor = {str(k): int(v) for k, v in self.db.q("SELECT key, value FROM routing_state")} if people else {}
+            self._route_state = (cursor, dict(cursor), dict(self.e.loads()) if people else {})
+        return self._route_state
+
+    def router(self, process: ExecutableProcess, run: Run) -> Callable[[RoutingPolicy], str | None]:
+        """What a routing step of ``run`` calls to choose its person now (see :meth:`Run.assign`)."""
+
+        def choose(policy: RoutingPolicy) -> str | None:
+            if not self.e.staff.people:
+                return None
+            cursor, _, loads = self._routing()
+            chosen = run.vars.get("assignees")
+            role = policy.roles[0] if policy.roles else None
+            sticky = chosen.get(role) if isinstance(chosen, dict) and role else None
+            return choose_assignee(
+                self.e.staff,
+                policy,
+                role,
+                run.vars,
+                now=self.now,
+                load=loads,
+                cursor=cursor,
+                sticky=sticky,
+                calendar=process.calendar,
+            )
+
+        return choose
+
     # ------------------------------------------------------------------ writing
 
     def flush(self) -> None:
@@ -376,9 +414,7 @@ class Batch:
         outbox: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
         incidents: list[tuple[Any, ...]] = []
-        cursor = {str(k): int(v) for k, v in db.q("SELECT key, value FROM routing_state")} if self.e.staff.people else {}
-        cursor_before = dict(cursor)
-        loads = self.e.loads() if self.e.staff.people else {}
+        cursor, cursor_before, loads = self._routing()
         for iid, inst in sorted(self.instances.items()):
             run, state = inst.run, inst.run.state
             fx = run.effects
@@ -391,6 +427,9 @@ class Batch:
                 updates.append((status, body, ts, iid))
             assigned: dict[str, str | None] = {}
             sticky: dict[str, str] = {}
+            chosen = state["vars"].get("assignees")
+            if isinstance(chosen, dict):  # a routing step of this case chose the person of the role
+                sticky.update({str(k): str(v) for k, v in chosen.items() if v})
             for t in fx.tasks_open:
                 role = t.role or ""
                 if role not in sticky and self.e.staff.people and not inst.new:

@@ -31,12 +31,13 @@ A timer that fires for an id no longer in ``timers`` is stale and ignored (the s
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from crmflow.design.expressions import EvalContext, Expression
+from crmflow.design.model import RoutingPolicy
 from crmflow.engine.contracts import ActionRequest, OutboundMessage
 from crmflow.engine.deploy import ExecNode, ExecutableProcess, Flow
 from crmflow.engine.messages import MESSAGES
@@ -129,6 +130,8 @@ class Run:
         self.effects = Effects()
         self.bindings = bindings or {}
         self.resource = resource
+        #: chooses the person for a routing rule now (the worker's staff and loads); None: nobody to choose from
+        self.router: Callable[[RoutingPolicy], str | None] | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -166,7 +169,7 @@ class Run:
         payload: dict[str, Any] = {}
         if catalogue is not None:
             for f in catalogue.payload:
-                value = _find(self.vars, f.name)
+                value = _path(self.vars, f.source) if f.source else _find(self.vars, f.name)
                 if value is None and f.type == "datetime" and f.name.endswith("_at"):
                     value = from_epoch(self.ts).isoformat()  # when the step published it (`assigned_at`)
                 if value is not None:
@@ -394,10 +397,30 @@ class Run:
         if node.kind in ("task", "subprocess"):
             if node.kind == "task":  # an expanded sub-process is not an activity of the log
                 self.log(node, "complete", task)
+                self.assign(node)
             for event in node.publishes:
                 self.publish(event)
         tok["wait"] = ""
         self.leave(token, node)
+
+    def assign(self, node: ExecNode) -> None:
+        """A step with a routing rule that is not a user task (a bot's "assign a manager") assigns when it completes.
+
+        The person the rule chooses for its role is the variable ``assignee`` (and ``assignees.<role>``),
+        so the step's events can carry them (``from: assignee``) and the role's next task of the case goes
+        to them.
+        """
+        policy = node.step.rules.routing if node.step is not None else None
+        if policy is None or node.subtype == "user" or self.router is None:
+            return
+        who = self.router(policy)
+        if who is None:
+            return
+        self.vars["assignee"] = who
+        chosen = self.vars.setdefault("assignees", {})
+        if isinstance(chosen, dict):
+            for role in policy.roles:
+                chosen[role] = who
 
     def clear_waits(self, token: str) -> None:
         tok = self.tokens[token]
@@ -607,6 +630,16 @@ class Run:
                 if node.subtype == "inclusive" and self.try_join(node, scope_ or None):
                     progress = True
                     break
+
+
+def _path(data: Mapping[str, Any], path: str) -> Any:
+    """The variable at a dotted path (``lead.phone``), or None."""
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _find(data: Mapping[str, Any], name: str) -> Any:
