@@ -318,7 +318,7 @@ def enginecheck(tmp: Path, *, days: float = 120.0, seeds: tuple[int, ...] = (0, 
     model = tobe_simulation_model(definition, asis=apply_changes(asis_model, spec.assumptions, where=spec.source))
     rule = SlaRule("first_contact_10m", "Assign a manager", "Contact the lead", 600.0, "working")
     rows = []
-    for seed in seeds:
+    for seed, people in ((s, p) for s in seeds for p in ("replay", "engine_routing")):
         sim = simulate(model, days=days, seed=seed)
         predicted = simulated_kpis(sim, model.kpis).sla_compliance
         t, c = time.perf_counter(), time.process_time()
@@ -326,20 +326,22 @@ def enginecheck(tmp: Path, *, days: float = 120.0, seeds: tuple[int, ...] = (0, 
             sim,
             model,
             tobe,
-            store=tmp / f"engine_{seed}.sqlite",
+            store=tmp / f"engine_{seed}_{people}.sqlite",
             start_message="lead.created",
             correlation_key="lead_id",
-            variables={"lead": {"source": "web", "expected_amount": 0, "product_line": "b2b"}},
+            variables={"lead": {"source": "web", "expected_amount": 0}},
             done={"lead": {"reached": True}},
             outcome={
                 "create_deal": {"lead": {"qualification": "qualified"}},
                 "nurture": {"lead": {"qualification": "nurture"}},
                 "disqualify": {"lead": {"qualification": "disqualified"}},
             },
+            people=people,  # type: ignore[arg-type]
         )
         achieved = measure_engine_sla(run, rule, calendar_of(definition))
         row = {
             "seed": seed,
+            "people": people,
             "days": days,
             "cases": sim.n_cases,
             "predicted": predicted,

@@ -52,7 +52,8 @@ def tobe_model(tmp_path_factory: pytest.TempPathFactory) -> SimulationModel:
     return tobe_simulation_model(load_tobe(TOBE), asis=base)
 
 
-def test_engine_achieves_the_predicted_first_contact_sla(tobe_model: SimulationModel, tmp_path: Path) -> None:
+@pytest.mark.parametrize("people", ["replay", "engine_routing"])
+def test_engine_achieves_the_predicted_first_contact_sla(tobe_model: SimulationModel, tmp_path: Path, people: str) -> None:
     from crmflow.design.loader import load_tobe
     from crmflow.simulation.engine_check import measure_engine_sla, replay_in_engine
     from crmflow.simulation.kpis import simulated_kpis
@@ -75,13 +76,14 @@ def test_engine_achieves_the_predicted_first_contact_sla(tobe_model: SimulationM
         store=tmp_path / "engine.sqlite",
         start_message="lead.created",
         correlation_key="lead_id",
-        variables={"lead": {"source": "web", "expected_amount": 0, "product_line": "b2b"}},
+        variables={"lead": {"source": "web", "expected_amount": 0}},
         done={"lead": {"reached": True}},
         outcome={
             "create_deal": {"lead": {"qualification": "qualified"}},
             "nurture": {"lead": {"qualification": "nurture"}},
             "disqualify": {"lead": {"qualification": "disqualified"}},
         },
+        people=people,  # type: ignore[arg-type]
     )
     db = run.engine.store
     assert run.instances == {"completed": sim.n_cases}
@@ -90,6 +92,10 @@ def test_engine_achieves_the_predicted_first_contact_sla(tobe_model: SimulationM
     cancelled = db.q("SELECT COUNT(*) FROM tasks WHERE node = 'first_contact' AND status = 'cancelled'")[0][0]
     retried = db.q("SELECT COUNT(*) FROM tasks WHERE node = 'first_contact_10m_l1_a1' AND status = 'done'")[0][0]
     assert cancelled > 0 and retried == cancelled
+    if people == "engine_routing":
+        # the engine's routing placed every task with a person (a stale load cache once left most unassigned)
+        spread = dict(db.q("SELECT assignee, COUNT(*) FROM tasks WHERE node = 'first_contact' GROUP BY assignee"))
+        assert None not in spread and len(spread) == tobe_model.pool("sales_manager").size
 
     # the engine's own event log, imported into a project store, measured by the audit's SLA code
     rule = SlaRule("first_contact_10m", "Assign a manager", "Contact the lead", 600.0, "working")

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -43,6 +43,7 @@ from crmflow.findings.rules import SlaRule
 from crmflow.findings.sla import SlaResult, measure_sla
 from crmflow.simulation.model import SimulationModel
 from crmflow.simulation.simulator import SimulatedLog
+from crmflow.simulation.worktime import WorkingClock
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,53 @@ def _case_plans(sim: SimulatedLog, model: SimulationModel) -> list[dict[str, flo
     return plans
 
 
+def _case_work(
+    sim: SimulatedLog, model: SimulationModel, clocks: Mapping[str, WorkingClock]
+) -> list[dict[str, tuple[float, float]]]:
+    """Per simulated case: To-Be step id -> (its wait, its processing), both in working seconds of its pool."""
+    nodes = {n.activity: n for n in model.graph.tasks()}
+    plans: list[dict[str, tuple[float, float]]] = [{} for _ in range(sim.n_cases)]
+    last = sim.arrival.astype(float).tolist()
+    for i in np.argsort(sim.end, kind="stable").tolist():
+        c = int(sim.case[i])
+        node = nodes.get(sim.activities[int(sim.activity[i])])
+        if node is None:
+            continue
+        clock = clocks.get(node.role or "")
+        enabled, start, end = float(sim.enabled[i]), float(sim.start[i]), float(sim.end[i])
+        if clock is not None and node.id not in plans[c]:
+            plans[c][node.id] = (max(clock.between(last[c], enabled), 0.0), max(clock.between(start, end), 0.0))
+        last[c] = end
+    return plans
+
+
+class _People:
+    """The simulated people working the engine's assignments: each takes its ready tasks in order, ``capacity``
+    at a time, inside its pool's working hours (``people="engine_routing"``)."""
+
+    def __init__(self, model: SimulationModel, clocks: Mapping[str, WorkingClock]) -> None:
+        self.clock: dict[str, WorkingClock] = {}
+        self.cap: dict[str, int] = {}
+        self.role: dict[str, list[str]] = {}
+        for pool in model.pools:
+            if pool.role not in clocks:
+                continue
+            for r in pool.resources:
+                pid = f"{pool.role}:{r.name}"
+                self.clock[pid] = clocks[pool.role]
+                self.cap[pid] = max(1, r.capacity)
+                self.role.setdefault(pool.role, []).append(pid)
+        self.busy = dict.fromkeys(self.cap, 0)
+        self.queue: dict[str, list[tuple[float, int, tuple[str, float, dict[str, Any]]]]] = {p: [] for p in self.cap}
+
+    def who(self, assignee: str | None, role: str | None) -> str | None:
+        """The engine's assignee, or (a task left in its role's queue) the least loaded person of the role."""
+        if assignee in self.cap:
+            return assignee
+        people = self.role.get(role or "", [])
+        return min(people, key=lambda p: ((self.busy[p] + len(self.queue[p])) / self.cap[p], p)) if people else None
+
+
 def _decisions(model: SimulationModel, plan: Mapping[str, float], outcome: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The variables a simulated case's completions carry: the outcome of each branch it took."""
     out: dict[str, Any] = {}
@@ -126,6 +174,7 @@ def replay_in_engine(
     done: Mapping[str, Any] | None = None,
     outcome: Mapping[str, Mapping[str, Any]] | None = None,
     connector: str = "crm",
+    people: Literal["replay", "engine_routing"] = "replay",
 ) -> EngineRun:
     """Run the simulated replication ``sim`` of ``model`` (the To-Be ``tobe``) on the engine (see the module docstring).
 
@@ -148,10 +197,20 @@ def replay_in_engine(
         Per target of an exclusive gateway, the variables that choose it when the simulated case went there.
     connector
         The connector name service tasks are bound to.
+    people
+        ``replay``: a user task is completed when the simulated person completed that step (the simulator's
+        routing and queues decide the timing). ``engine_routing``: the engine's assignee does it — after the
+        step's simulated wait from the task's creation, once that person has a free slot (FIFO by readiness),
+        for the step's simulated processing time, in the pool's working hours — so the engine's routing and
+        the people's queues behind it decide the timing.
     """
     plans = _case_plans(sim, model)
-    people = [p for p in model.pools if p.role != "system"]
-    staff = Staff(tuple(Person(id=f"{p.role}:{r.name}", roles=(p.role,), skills=r.skills) for p in people for r in p.resources))
+    pools = [p for p in model.pools if p.role != "system"]
+    staff = Staff(tuple(Person(id=f"{p.role}:{r.name}", roles=(p.role,), skills=r.skills) for p in pools for r in p.resources))
+    horizon = float(sim.horizon[1]) + 400 * 86400.0
+    clocks = {p.role: WorkingClock.for_span(p.calendar, float(model.start_ts), horizon) for p in pools}
+    work = _case_work(sim, model, clocks) if people == "engine_routing" else []
+    crew = _People(model, clocks)
     first = float(sim.arrival[0]) if sim.n_cases else float(model.start_ts)
     clock = ManualClock(from_epoch(first))
     engine = Engine(str(store), clock=clock, staff=staff, connectors=[_OkConnector(connector)], publisher=_Discard())
@@ -191,30 +250,57 @@ def replay_in_engine(
                         variables=dict(variables or {}),
                     )
                 )
+            elif kind == "ready":  # engine_routing: the task's wait is over; its person takes it or queues it
+                pid, job = arg
+                if tasks.get(job[0]).status not in ("open", "claimed"):  # the engine's timer cancelled it meanwhile
+                    continue
+                if crew.busy[pid] < crew.cap[pid]:
+                    seq += 1
+                    heapq.heappush(actions, (_begin(crew, pid, job, t), seq, "finish", (pid, job)))
+                else:
+                    seq += 1
+                    heapq.heappush(crew.queue[pid], (t, seq, job))
             else:
-                task_id, payload = arg
+                pid, (task_id, _d, payload) = arg if kind == "finish" else (None, arg)
                 if tasks.get(task_id).status in ("open", "claimed"):  # else an interrupting timer closed it first
                     tasks.complete(task_id, payload)
                     completions += 1
+                if pid is not None:
+                    crew.busy[pid] -= 1
+                    while crew.queue[pid]:
+                        _r, _q, job = heapq.heappop(crew.queue[pid])
+                        if tasks.get(job[0]).status in ("open", "claimed"):  # a cancelled task is dropped unworked
+                            seq += 1
+                            heapq.heappush(actions, (_begin(crew, pid, job, t), seq, "finish", (pid, job)))
+                            break
         rounds += engine.run_until_idle()
         now = clock.now().timestamp()
-        for task_id, key, node in engine.store.q("SELECT id, business_key, node FROM tasks WHERE status IN ('open', 'claimed')"):
+        open_rows = engine.store.q("SELECT id, business_key, node, assignee, role FROM tasks WHERE status IN ('open', 'claimed')")
+        for task_id, key, node, assignee, role in open_rows:
             if task_id in scheduled:
                 continue
             scheduled.add(str(task_id))
             c = int(str(key)[1:])
             plan = plans[c]
             step = step_of.get(str(node), str(node))
+            payload: dict[str, Any] = {}
+            _merge(payload, base_done)
+            _merge(payload, _decisions(model, plan, outcome))
+            seq += 1
+            pid = crew.who(assignee, role) if people == "engine_routing" else None
+            if pid is not None:
+                wait_w, dur_w = work[c].get(step, (0.0, 0.0))
+                if str(node) != step:  # a retry of the step: a new call at once, as long as the first
+                    wait_w = 0.0
+                ready = crew.clock[pid].add(now, wait_w)
+                heapq.heappush(actions, (ready, seq, "ready", (pid, (str(task_id), dur_w, payload))))
+                continue
             when = plan.get(step)
             if when is None:  # the simulated case never did this step (it ended before): done now
                 when = now
             if when < now:
                 deferred += 1
-            payload: dict[str, Any] = {}
-            _merge(payload, base_done)
-            _merge(payload, _decisions(model, plan, outcome))
-            seq += 1
-            heapq.heappush(actions, (max(when, now), seq, "complete", (str(task_id), payload)))
+            heapq.heappush(actions, (max(when, now), seq, "complete", (str(task_id), 0.0, payload)))
     counts = {str(s): int(n) for s, n in engine.store.q("SELECT status, COUNT(*) FROM instances GROUP BY status")}
     return EngineRun(
         engine=engine,
@@ -225,6 +311,13 @@ def replay_in_engine(
         deferred=deferred,
         instances=counts,
     )
+
+
+def _begin(crew: _People, pid: str, job: tuple[str, float, dict[str, Any]], t: float) -> float:
+    """``pid`` starts ``job`` at ``t`` (or when its working hours start); returns when it is done."""
+    crew.busy[pid] += 1
+    clock = crew.clock[pid]
+    return clock.add(clock.next_working(t), job[1])
 
 
 def _process_id(engine: Engine) -> str:
