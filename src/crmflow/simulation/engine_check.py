@@ -9,7 +9,9 @@ it on an injected :class:`~crmflow.engine.timing.ManualClock`:
 * the people are played from the simulation: a user task the engine opens is completed at the instant
   the simulated person completed the same To-Be step (or at once, when the engine opens it later than
   that, e.g. a retry after an SLA breach), with the simulated outcome as variables (``reached`` for an
-  SLA's ``resolved_when``, the branch the simulated case took at an exclusive gateway);
+  SLA's ``resolved_when``, the branch the simulated case took at an exclusive gateway); with
+  ``people="engine_routing"`` the engine's assignee works it instead, after the step's simulated wait and
+  for its simulated processing time, one task per free slot (the engine's routing sets the timing);
 * everything else is the engine's: service tasks through the outbox and a connector, SLA boundary timers
   armed in working time of the model's calendar when the task opens, their interruption and the
   escalation chain (retry after 2 h, next working day, unreachable), routing to the staff;
@@ -261,9 +263,9 @@ def replay_in_engine(
                     seq += 1
                     heapq.heappush(crew.queue[pid], (t, seq, job))
             else:
-                pid, (task_id, _d, payload) = arg if kind == "finish" else (None, arg)
+                pid, (task_id, _d, carried) = arg if kind == "finish" else (None, arg)
                 if tasks.get(task_id).status in ("open", "claimed"):  # else an interrupting timer closed it first
-                    tasks.complete(task_id, payload)
+                    tasks.complete(task_id, carried)
                     completions += 1
                 if pid is not None:
                     crew.busy[pid] -= 1
