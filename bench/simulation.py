@@ -6,6 +6,7 @@ Run by hand (never in the test suite):
     .venv/bin/python bench/simulation.py --only asis         # the KPI table on the four logs
     .venv/bin/python bench/simulation.py --only bpic12w      # log-distance-measures, published protocol
     .venv/bin/python bench/simulation.py --only engine       # 100,000 cases; heapq vs simpy (if installed)
+    .venv/bin/python bench/simulation.py --only enginecheck  # issue 14: the demo To-Be's SLA, simulator vs engine
 
 **As-Is KPIs** (``--only asis``): each log is discovered once and simulated 10 times over the log's own
 arrival span (seeds 0..9); the KPIs of the log and the mean (95 % CI) of the replications are computed by
@@ -35,7 +36,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-REAL = ROOT.parent / "shared" / "data" / "real"
+# the shared data folder beside the repository (a worktree elsewhere: CRMFLOW_REAL_DATA=/work/shared/data/real)
+REAL = Path(os.environ.get("CRMFLOW_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 DEMO_REAL = ROOT / "src" / "crmflow" / "demo" / "real"
 DEMO = ROOT / "src" / "crmflow" / "demo"
 sys.path.insert(0, str(ROOT / "src"))
@@ -290,11 +292,80 @@ def engine() -> dict[str, Any]:
     return out
 
 
+def enginecheck(tmp: Path, *, days: float = 120.0, seeds: tuple[int, ...] = (0, 1, 2)) -> list[dict[str, Any]]:
+    """Issue 14: the demo's incoming-lead To-Be simulated, then run on the engine with the same arrivals and people.
+
+    The To-Be model is what ``crmflow simulate --tobe`` builds (the Bitrix24 demo's As-Is with the scenario
+    file's assumptions); each seed is one replication of ``days`` days (the scenario file's span). Predicted:
+    the replication's first-contact SLA compliance (``simulated_kpis``); achieved: the audit's ``measure_sla`` on
+    the engine's own event log (``crmflow.simulation.engine_check``).
+    """
+    from crmflow.demo.bitrix import generate_bitrix_demo
+    from crmflow.design.loader import load_tobe
+    from crmflow.findings.rules import SlaRule
+    from crmflow.simulation.engine_check import measure_engine_sla, replay_in_engine
+    from crmflow.simulation.scenarios import apply_changes, load_scenarios
+    from crmflow.simulation.tobe import calendar_of, tobe_simulation_model
+
+    tobe = ROOT / "src" / "crmflow" / "design" / "examples" / "incoming_lead.yaml"
+    demo = generate_bitrix_demo(tmp / "demo")
+    log = read_log(demo.csv_path, timezone="Europe/Moscow")
+    asis_model = discover_simulation_model(log, rules=load_rules(demo.rules_path), timezone="Europe/Moscow")
+    log.store.close()
+    spec = load_scenarios(ROOT / "src" / "crmflow" / "simulation" / "examples" / "demo_scenarios.yaml")
+    assert spec.assumptions is not None
+    definition = load_tobe(tobe)
+    model = tobe_simulation_model(definition, asis=apply_changes(asis_model, spec.assumptions, where=spec.source))
+    rule = SlaRule("first_contact_10m", "Assign a manager", "Contact the lead", 600.0, "working")
+    rows = []
+    for seed, people in ((s, p) for s in seeds for p in ("replay", "engine_routing")):
+        sim = simulate(model, days=days, seed=seed)
+        predicted = simulated_kpis(sim, model.kpis).sla_compliance
+        t, c = time.perf_counter(), time.process_time()
+        run = replay_in_engine(
+            sim,
+            model,
+            tobe,
+            store=tmp / f"engine_{seed}_{people}.sqlite",
+            start_message="lead.created",
+            correlation_key="lead_id",
+            variables={"lead": {"source": "web", "expected_amount": 0}},
+            done={"lead": {"reached": True}},
+            outcome={
+                "create_deal": {"lead": {"qualification": "qualified"}},
+                "nurture": {"lead": {"qualification": "nurture"}},
+                "disqualify": {"lead": {"qualification": "disqualified"}},
+            },
+            people=people,  # type: ignore[arg-type]
+        )
+        achieved = measure_engine_sla(run, rule, calendar_of(definition))
+        row = {
+            "seed": seed,
+            "people": people,
+            "days": days,
+            "cases": sim.n_cases,
+            "predicted": predicted,
+            "simulator_timers_met": float(sim.sla_met.mean()),
+            "achieved": achieved.compliance,
+            "engine_cases_checked": achieved.cases_checked,
+            "engine_violations": achieved.violations,
+            "engine_timer_rounds": run.timers_fired,
+            "completions": run.completions,
+            "instances": dict(run.instances),
+            "replay_wall_s": round(time.perf_counter() - t, 2),
+            "replay_cpu_s": round(time.process_time() - c, 2),
+            "load_average": os.getloadavg()[0],
+        }
+        rows.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    return rows
+
+
 def main() -> None:
     import tempfile
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["asis", "bpic12w", "engine"])
+    ap.add_argument("--only", choices=["asis", "bpic12w", "engine", "enginecheck"])
     ap.add_argument("--log", help="--only asis: just this log (e.g. 'BPIC 2012'); its row replaces the stored one")
     ap.add_argument("--order", type=int, choices=[0, 1, 2], default=0, help="control flow of the BPIC 2012 W_ model")
     args = ap.parse_args()
@@ -309,6 +380,8 @@ def main() -> None:
             results["engine"] = engine()
         if args.only in (None, "bpic12w"):
             results[f"bpic12w_order{ORDER}"] = bpic12w()
+        if args.only in (None, "enginecheck"):
+            results["enginecheck"] = enginecheck(Path(tmp))
         if args.only in (None, "asis"):
             rows = asis(Path(tmp), args.log)
             if args.log:

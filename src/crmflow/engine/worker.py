@@ -356,8 +356,13 @@ class Engine:
         return True
 
     def loads(self) -> dict[str, int]:
-        """Open tasks per assignee (cached for a few seconds; kept current by this worker's own assignments)."""
-        now = time.monotonic()
+        """Open tasks per assignee (cached for a few seconds; kept current by this worker's own assignments).
+
+        The seconds are the engine's clock's: on an injected clock (a simulation jumping hours ahead) a
+        cache timed by the wall clock kept counting tasks completed long ago, until ``max_open`` capped
+        everyone and new tasks stayed unassigned (found by the simulation's engine check, issue 14).
+        """
+        now = epoch(self.clock.now())
         if now - self._load_at > 5.0:
             rows = self.store.q(
                 "SELECT assignee, COUNT(*) FROM tasks WHERE status IN ('open', 'claimed') AND assignee IS NOT NULL "

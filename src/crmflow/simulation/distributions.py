@@ -140,31 +140,42 @@ def fit_distribution(sample: Sequence[float] | np.ndarray, *, min_n: int = 5) ->
     x = _thin(x)
     pos = np.maximum(x, 1e-3)  # families on (0, inf): a zero wait is a millisecond
     candidates: list[tuple[float, Distribution]] = []
+    xs = np.sort(x)
+    steps_hi = np.arange(1, len(xs) + 1) / len(xs)
+    steps_lo = np.arange(0, len(xs)) / len(xs)
 
-    def keep(kind: DistributionKind, params: tuple[float, ...], dist: Any, m: float) -> None:
+    def keep(kind: DistributionKind, params: tuple[float, ...], cdf: Any, m: float) -> None:
         if not all(math.isfinite(v) for v in params) or not math.isfinite(m):
             return
-        ks = float(stats.kstest(x, dist.cdf).statistic)
+        # the one-sample Kolmogorov-Smirnov statistic (scipy's ks_1samp D, without a frozen distribution
+        # and the p-value, which are most of its cost and unused here)
+        f = np.asarray(cdf(xs), dtype=float)
+        ks = float(max(np.max(steps_hi - f), np.max(f - steps_lo)))
         candidates.append((ks, Distribution(kind=kind, params=params, mean=m, ks=ks, n=n)))
 
     scale = float(pos.mean())
-    keep("expon", (scale,), stats.expon(scale=scale), scale)
+    keep("expon", (scale,), lambda v: stats.expon.cdf(v, scale=scale), scale)
     try:
         a, _, sc = stats.gamma.fit(pos, floc=0)
-        keep("gamma", (float(a), float(sc)), stats.gamma(a, scale=sc), float(a * sc))
+        keep("gamma", (float(a), float(sc)), lambda v: stats.gamma.cdf(v, a, scale=sc), float(a * sc))
     except (ValueError, RuntimeError, FloatingPointError):
         pass
     logs = np.log(pos)
     s, mu = float(logs.std()), float(logs.mean())
     if s > 0:
-        keep("lognorm", (s, math.exp(mu)), stats.lognorm(s, scale=math.exp(mu)), math.exp(mu + s * s / 2))
+        keep("lognorm", (s, math.exp(mu)), lambda v: stats.lognorm.cdf(v, s, scale=math.exp(mu)), math.exp(mu + s * s / 2))
     try:
         c, _, sc = stats.weibull_min.fit(pos, floc=0)
-        keep("weibull_min", (float(c), float(sc)), stats.weibull_min(c, scale=sc), float(sc * math.gamma(1 + 1 / c)))
+        keep(
+            "weibull_min",
+            (float(c), float(sc)),
+            lambda v: stats.weibull_min.cdf(v, c, scale=sc),
+            float(sc * math.gamma(1 + 1 / c)),
+        )
     except (ValueError, RuntimeError, FloatingPointError, OverflowError):
         pass
     sd = float(x.std())
-    keep("norm", (mean, sd), stats.foldnorm(mean / sd, scale=sd), mean)
+    keep("norm", (mean, sd), lambda v: stats.foldnorm.cdf(v, mean / sd, scale=sd), mean)
     ks, best = min(candidates, key=lambda c: c[0])
     best = replace(best, upper=top)
     if ks > EMPIRICAL_KS and n >= 50:

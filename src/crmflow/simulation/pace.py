@@ -158,10 +158,10 @@ class PacedDraws:
 
     __slots__ = ("_buf", "_i", "a", "b", "q", "rng")
 
-    def __init__(self, dist: Distribution, rng: np.random.Generator, share: float) -> None:
+    def __init__(self, dist: Distribution, rng: np.random.Generator, share: float, *, table: list[float] | None = None) -> None:
         self.rng = rng
         self.a, self.b = math.sqrt(share), math.sqrt(1.0 - share)
-        self.q = quantile_table(dist)
+        self.q = quantile_table(dist) if table is None else table  # read only: a table may be shared
         self._buf: list[float] = []
         self._i = 0
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from crmflow.simulation.distributions import Distribution
 from crmflow.simulation.model import NORMAL_PRIORITY, Node, ResourcePool, SimulationModel
-from crmflow.simulation.pace import Draws, PacedDraws
+from crmflow.simulation.pace import Draws, PacedDraws, quantile_table
 from crmflow.simulation.worktime import WorkingClock
 
 #: A case that has made this many steps is ended (a guard against endless rework loops).
@@ -48,7 +48,7 @@ MAX_STEPS = 400
 #: Branching draws kept per case (common random numbers across scenarios); later ones come from a shared stream.
 _BRANCH_DRAWS = 24
 _ARRIVE, _ENABLE, _DONE, _SLA, _ESCALATE = 0, 1, 2, 3, 4
-_QUEUED, _RUNNING, _FINISHED, _MOVED = 0, 1, 2, 3
+_QUEUED, _RUNNING, _FINISHED, _MOVED, _WAITING = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,15 +217,14 @@ def simulate(
     return _Run(model, streams, seed, t0, t1).run(arrivals, progress)
 
 
-class _Run:
-    """The state of one replication."""
+class _Static:
+    """What a replication needs of a model that does not depend on the seed or the span (built once per model).
 
-    def __init__(self, model: SimulationModel, streams: list[np.random.SeedSequence], seed: int, t0: float, t1: float) -> None:
-        self.model, self.seed = model, seed
-        self.branch_rng = np.random.default_rng(streams[1])
-        self.pace_rng = np.random.default_rng(streams[4])
-        rng = np.random.default_rng(streams[3])
-        self.t0, self.t1 = t0, t1
+    A prefix-tree model of BPIC 2012 has ~70,000 nodes: indexing them, the branching sums and the quantile
+    tables of the paced waits took ~1.5 s of CPU per replication when each replication rebuilt them.
+    """
+
+    def __init__(self, model: SimulationModel) -> None:
         g = model.graph
         self.nodes: list[Node] = list(g.nodes)
         self.index = {n.id: i for i, n in enumerate(self.nodes)}
@@ -233,7 +232,7 @@ class _Run:
         incoming = g.incoming()
         self.join_need = [incoming.get(n.id, 0) for n in self.nodes]
         self.next = [[self.index[t] for t in n.next] for n in self.nodes]
-        self.cum = []
+        self.cum: list[list[float]] = []
         for n in self.nodes:
             if n.kind == "xor" and n.next:
                 weights = np.asarray(n.probabilities if n.probabilities else [1.0] * len(n.next), dtype=float)
@@ -243,44 +242,99 @@ class _Run:
         self.activities = tuple(model.activities())
         act_index = {a: i for i, a in enumerate(self.activities)}
         self.node_act = [act_index[n.activity] if n.kind == "task" and n.activity else -1 for n in self.nodes]
-        horizon_end = t1 + 180 * 86400.0
-        self.pools: list[_Pool] = [_Pool(spec, WorkingClock.for_span(spec.calendar, t0, horizon_end)) for spec in model.pools]
-        pool_index = {p.role: i for i, p in enumerate(model.pools)}
-        self.pool_index = pool_index
-        self.node_pool = []
+        self.pool_index = {p.role: i for i, p in enumerate(model.pools)}
+        self.node_pool: list[int] = []
         for n in self.nodes:
             if n.kind != "task":
                 self.node_pool.append(-1)
                 continue
-            if n.role not in pool_index:
+            if n.role not in self.pool_index:
                 raise ValueError(f"task {n.id!r} ({n.activity}) is done by role {n.role!r}, which has no resource pool")
-            self.node_pool.append(pool_index[n.role])
-        self.sla_clock = WorkingClock.for_span(model.sla_calendar, t0, horizon_end)
-        # one stream per distinct duration distribution and per wait: a scenario that changes one step leaves
-        # the others' draws alone, and one activity in many places of a prefix tree shares its draws
-        distinct = list(dict.fromkeys(n.duration for n in self.nodes if n.kind == "task"))
-        node_streams = streams[2].spawn(len(distinct) + len(model.waits))
-        shared = {d: Draws(d, np.random.default_rng(node_streams[i])) for i, d in enumerate(distinct)}
-        self.duration: list[Draws | None] = [shared[n.duration] if n.kind == "task" else None for n in self.nodes]
-        self.paced = model.pace > 0
-        fallback: dict[int, Draws | PacedDraws] = {}
-        specific: dict[tuple[int, int], Draws | PacedDraws] = {}
-        at_node: dict[int, Draws | PacedDraws] = {}
+            self.node_pool.append(self.pool_index[n.role])
+        self.distinct = list(dict.fromkeys(n.duration for n in self.nodes if n.kind == "task"))
+        position = {d: i for i, d in enumerate(self.distinct)}
+        self.node_distinct = [position[n.duration] if n.kind == "task" else -1 for n in self.nodes]
+        # each wait: (its index in model.waits, where it applies, the key there)
+        self.waits: list[tuple[int, str, object]] = []
         for k, w in enumerate(model.waits):
             if w.activity not in act_index:
                 continue
             a = act_index[w.activity]
-            wait_rng = np.random.default_rng(node_streams[len(distinct) + k])
-            draws: Draws | PacedDraws = (
-                PacedDraws(w.distribution, wait_rng, model.pace) if self.paced else Draws(w.distribution, wait_rng)
-            )
             if w.node is not None:
                 if w.node in self.index:
-                    at_node[self.index[w.node]] = draws
+                    self.waits.append((k, "node", self.index[w.node]))
             elif w.after is None:
-                fallback[a] = draws
+                self.waits.append((k, "activity", a))
             elif w.after in act_index:
-                specific[(act_index[w.after], a)] = draws
+                self.waits.append((k, "pair", (act_index[w.after], a)))
+        self._tables: dict[int, list[float]] = {}
+        self._waits = model.waits
+        self.sla_ids = tuple(dict.fromkeys(n.sla.id for n in self.nodes if n.sla is not None))
+        self.won_acts = {act_index[a] for a in model.kpis.won if a in act_index}
+
+    def wait_table(self, k: int) -> list[float]:
+        """The quantile table of wait ``k`` for paced draws (read-only, shared by the replications)."""
+        if k not in self._tables:
+            self._tables[k] = quantile_table(self._waits[k].distribution)
+        return self._tables[k]
+
+
+#: The last models' static parts, by identity (the model is kept, so its id cannot be reused meanwhile).
+_STATIC: dict[int, tuple[SimulationModel, _Static]] = {}
+_STATIC_KEEP = 4
+
+
+def _static(model: SimulationModel) -> _Static:
+    hit = _STATIC.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    built = _Static(model)
+    while len(_STATIC) >= _STATIC_KEEP:
+        _STATIC.pop(next(iter(_STATIC)))
+    _STATIC[id(model)] = (model, built)
+    return built
+
+
+class _Run:
+    """The state of one replication."""
+
+    def __init__(self, model: SimulationModel, streams: list[np.random.SeedSequence], seed: int, t0: float, t1: float) -> None:
+        self.model, self.seed = model, seed
+        self.branch_rng = np.random.default_rng(streams[1])
+        self.pace_rng = np.random.default_rng(streams[4])
+        rng = np.random.default_rng(streams[3])
+        self.t0, self.t1 = t0, t1
+        st = _static(model)
+        self.nodes, self.index, self.start = st.nodes, st.index, st.start
+        self.join_need, self.next, self.cum = st.join_need, st.next, st.cum
+        self.activities, self.node_act = st.activities, st.node_act
+        horizon_end = t1 + 180 * 86400.0
+        self.pools: list[_Pool] = [_Pool(spec, WorkingClock.for_span(spec.calendar, t0, horizon_end)) for spec in model.pools]
+        self.pool_index, self.node_pool = st.pool_index, st.node_pool
+        self.sla_clock = WorkingClock.for_span(model.sla_calendar, t0, horizon_end)
+        # one stream per distinct duration distribution and per wait: a scenario that changes one step leaves
+        # the others' draws alone, and one activity in many places of a prefix tree shares its draws
+        node_streams = streams[2].spawn(len(st.distinct) + len(model.waits))
+        shared = [Draws(d, np.random.default_rng(node_streams[i])) for i, d in enumerate(st.distinct)]
+        self.duration: list[Draws | None] = [shared[j] if j >= 0 else None for j in st.node_distinct]
+        self.paced = model.pace > 0
+        fallback: dict[int, Draws | PacedDraws] = {}
+        specific: dict[tuple[int, int], Draws | PacedDraws] = {}
+        at_node: dict[int, Draws | PacedDraws] = {}
+        for k, where, key in st.waits:
+            w = model.waits[k]
+            wait_rng = np.random.default_rng(node_streams[len(st.distinct) + k])
+            draws: Draws | PacedDraws = (
+                PacedDraws(w.distribution, wait_rng, model.pace, table=st.wait_table(k))
+                if self.paced
+                else Draws(w.distribution, wait_rng)
+            )
+            if where == "node":
+                at_node[key] = draws  # type: ignore[index]
+            elif where == "activity":
+                fallback[key] = draws  # type: ignore[index]
+            else:
+                specific[key] = draws  # type: ignore[index]
         self.wait_fallback, self.wait_specific, self.wait_node = fallback, specific, at_node
         self.uniform = Draws(Distribution(kind="empirical", params=(0.0, 1.0), mean=0.5), rng)
         self.resources: list[str] = []
@@ -291,7 +345,7 @@ class _Run:
                 codes.append(len(self.resources))
                 self.resources.append(f"{p.spec.role}:{name}")
             self.res_code.append(codes)
-        self.sla_ids = tuple(dict.fromkeys(n.sla.id for n in self.nodes if n.sla is not None))
+        self.sla_ids = st.sla_ids
         self.heap: list[tuple[float, int, int, object, int]] = []
         self.seq = 0
         self.ev_case: list[int] = []
@@ -304,7 +358,7 @@ class _Run:
         self.sla_id: list[int] = []
         self.sla_met: list[bool] = []
         self.escalations: dict[str, int] = {}
-        self.won_acts = {act_index[a] for a in model.kpis.won if a in act_index}
+        self.won_acts = st.won_acts
         self.priority_of = self._priority_function()
 
     # ------------------------------------------------------------------ plumbing
@@ -443,7 +497,10 @@ class _Run:
                 )
                 w = 0.0 if wait is None else wait(self.case_z[case]) if self.paced else wait()  # type: ignore[call-arg]
                 item = _Item(case, node, prev, t, 0, 0, 0)
+                if nodes[node].sla is not None:
+                    self._arm(t, item)
                 if w > 0:
+                    item.state = _WAITING
                     pool = self.pools[self.node_pool[node]]
                     self.push(pool.clock.add(t, w), _ENABLE, item)
                 else:
@@ -505,15 +562,24 @@ class _Run:
         item.enabled = t
         self.seq += 1
         item.seq = self.seq
+        if item.pool >= 0:  # reassigned by an escalation while it waited: top priority in the new pool
+            item.priority = 0
+            self._submit(t, item, item.pool)
+            return
         item.priority = node.priority if node.priority is not None else self.case_prio[item.case]
-        if node.sla is not None:
-            item.deadline = self.sla_clock.add(t, node.sla.within_s)
-            item.sla_row = len(self.sla_met)
-            self.sla_case.append(item.case)
-            self.sla_id.append(self.sla_ids.index(node.sla.id))
-            self.sla_met.append(False)
-            self.push(item.deadline, _SLA, item)
         self._submit(t, item, self.node_pool[item.node])
+
+    def _arm(self, t: float, item: _Item) -> None:
+        """Arm the task's SLA timer when the token reaches it (the engine's semantics: the timer starts when
+        the task is created, before any wait for a person), counted in working time of the SLA calendar."""
+        sla = self.nodes[item.node].sla
+        assert sla is not None
+        item.deadline = self.sla_clock.add(t, sla.within_s)
+        item.sla_row = len(self.sla_met)
+        self.sla_case.append(item.case)
+        self.sla_id.append(self.sla_ids.index(sla.id))
+        self.sla_met.append(False)
+        self.push(item.deadline, _SLA, item)
 
     def _choose(self, pool: _Pool, item: _Item) -> int:
         s = pool.strategy
@@ -603,7 +669,9 @@ class _Run:
         assert sla is not None
         _after, action, role = sla.escalations[level]
         self.escalations[action] = self.escalations.get(action, 0) + 1
-        if action == "reassign" and role in self.pool_index and item.state == _QUEUED:
+        if action == "reassign" and role in self.pool_index and item.state == _WAITING:
+            item.pool = self.pool_index[role]  # _enable submits it there
+        elif action == "reassign" and role in self.pool_index and item.state == _QUEUED:
             item.state = _MOVED  # lazily dropped from the old queue
             self.seq += 1  # a fresh tie-breaker: queue entries must never compare two items
             moved = _Item(item.case, item.node, item.prev, item.enabled, 0, self.seq, item.token)
