@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmflow.engine.deploy import ExecutableProcess, deploy
-from crmflow.engine.interpreter import Run, new_state
+from crmflow.engine.effects import new_state
+from crmflow.engine.interpreter import Run
 
 from .models import catch_message, end, flows, gateway, model, start, sub, task, timer
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from crmflow.design.model import RoutingPolicy
 from crmflow.engine.contracts import CorrelateMessage, StartProcess
 from crmflow.engine.deploy import ExecutableProcess
-from crmflow.engine.interpreter import Run, new_state
+from crmflow.engine.effects import new_state
+from crmflow.engine.interpreter import Run
 from crmflow.engine.messages import MESSAGES
 from crmflow.engine.routing import choose_assignee
 from crmflow.engine.store import command_from

@@ -21,6 +21,7 @@ A timer that fires for an id no longer in ``timers`` is stale and ignored (the s
 >>> from importlib.resources import files
 >>> from datetime import datetime, timezone
 >>> from crmflow.engine.deploy import deploy, load_model
+>>> from crmflow.engine.effects import new_state
 >>> p = deploy(load_model(files("crmflow.design") / "examples" / "incoming_lead.yaml")).process()
 >>> run = Run(p, "i-1", "L-1", new_state(), datetime(2024, 3, 4, 7, 0, tzinfo=timezone.utc))
 >>> run.start("lead_received", {"lead": {"source": "web"}})
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -40,75 +40,21 @@ from crmflow.design.expressions import EvalContext, Expression
 from crmflow.design.model import RoutingPolicy
 from crmflow.engine.contracts import ActionRequest, OutboundMessage
 from crmflow.engine.deploy import ExecNode, ExecutableProcess, Flow
+from crmflow.engine.effects import (
+    PRIORITY_RANK,
+    Effects,
+    LogEntry,
+    TaskOpen,
+    merge,
+    payload_value,
+    var_at,
+    variable_names,
+)
 from crmflow.engine.messages import MESSAGES
 from crmflow.engine.params import resolve_params
 from crmflow.engine.timing import epoch, first_due, from_epoch, next_due
 from crmflow.errors import ExpressionError
 from crmflow.i18n import text
-
-PRIORITY_RANK = {"critical": 0, "urgent": 0, "high": 1, "normal": 2, "medium": 2, "low": 3}
-
-
-def new_state() -> dict[str, Any]:
-    """The state of an instance before its start event."""
-    return {"vars": {}, "status": "active", "tokens": {}, "joins": {}, "timers": {}, "next": 1}
-
-
-def merge(into: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``update`` into ``into`` (nested dicts merge, other values replace).
-
-    >>> merge({"lead": {"a": 1}}, {"lead": {"b": 2}, "x": 3})
-    {'lead': {'a': 1, 'b': 2}, 'x': 3}
-    """
-    for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
-            merge(into[key], value)
-        else:
-            into[key] = copy.deepcopy(dict(value)) if isinstance(value, Mapping) else copy.deepcopy(value)
-    return into
-
-
-@dataclass(frozen=True)
-class TaskOpen:
-    """A user task to create: the store routes it to a person (:mod:`crmflow.engine.routing`)."""
-
-    id: str
-    token: str
-    node: str
-    name: str
-    role: str | None
-    priority: str
-    rank: int
-    due: float | None
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One event of the engine's own event log (lifecycle ``start`` or ``complete``)."""
-
-    node: str
-    activity: str
-    lifecycle: str
-    ts: float
-    role: str | None
-    task: str | None = None
-    resource: str | None = None
-
-
-@dataclass
-class Effects:
-    """What a step asks the store to write besides the state (all in the same transaction)."""
-
-    tasks_open: list[TaskOpen] = field(default_factory=list)
-    tasks_close: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (task id, status, variables)
-    timers_set: list[tuple[str, float]] = field(default_factory=list)
-    timers_clear: list[str] = field(default_factory=list)
-    subs_set: list[tuple[str, str, str]] = field(default_factory=list)  # (token, node, message)
-    subs_clear: list[str] = field(default_factory=list)  # tokens
-    actions: list[ActionRequest] = field(default_factory=list)
-    messages: list[OutboundMessage] = field(default_factory=list)
-    log: list[LogEntry] = field(default_factory=list)
-    incidents: list[tuple[str, str, str]] = field(default_factory=list)  # (node, kind, detail)
 
 
 class Run:
@@ -169,7 +115,7 @@ class Run:
         payload: dict[str, Any] = {}
         if catalogue is not None:
             for f in catalogue.payload:
-                value = _path(self.vars, f.source) if f.source else _find(self.vars, f.name)
+                value = var_at(self.vars, f.source) if f.source else payload_value(self.vars, f.name)
                 if value is None and f.type == "datetime" and f.name.endswith("_at"):
                     value = from_epoch(self.ts).isoformat()  # when the step published it (`assigned_at`)
                 if value is not None:
@@ -283,7 +229,7 @@ class Run:
         if not taken and node.default is not None:
             taken = [f for f in node.outgoing if f.id == node.default]
         if not taken and node.outgoing:
-            names = ", ".join(sorted(_names(self.vars))) or "none"
+            names = ", ".join(sorted(variable_names(self.vars))) or "none"
             self.effects.incidents.append(
                 (node.id, "no_branch", text(MESSAGES, "run.no_branch", "en", node=node.id, names=names))
             )
@@ -632,31 +578,4 @@ class Run:
                     break
 
 
-def _path(data: Mapping[str, Any], path: str) -> Any:
-    """The variable at a dotted path (``lead.phone``), or None."""
-    value: Any = data
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _find(data: Mapping[str, Any], name: str) -> Any:
-    """A payload field from the variables: top level first, then one level down (``lead.lead_id``)."""
-    if name in data:
-        return data[name]
-    for value in data.values():
-        if isinstance(value, Mapping) and name in value:
-            return value[name]
-    return None
-
-
-def _names(data: Mapping[str, Any], prefix: str = "") -> list[str]:
-    out: list[str] = []
-    for k, v in data.items():
-        out.extend(_names(v, f"{prefix}{k}.") if isinstance(v, Mapping) else [f"{prefix}{k}"])
-    return out
-
-
-__all__ = ["PRIORITY_RANK", "Effects", "LogEntry", "Run", "TaskOpen", "merge", "new_state"]
+__all__ = ["Run"]
