@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 import crmflow
 from crmflow.asis import asis_model
-from crmflow.bpmn.annotate import annotate_bpmn, flow_frequency, task_annotation
+from crmflow.bpmn.annotate import annotate_bpmn, flow_frequency, reword_notes, task_annotation
 from crmflow.bpmn.from_tree import tree_to_bpmn
 from crmflow.bpmn.model import Task
 from crmflow.bpmn.reader import read_bpmn
@@ -163,3 +164,35 @@ def test_demo_bpmn_shows_every_lost_deal_and_return_the_model_leaves_out(bitrix_
     into = sum(c for (_s, d), c in dfg.items() if d == "Сделка проиграна")
     assert sum(listed.values()) + rest < into  # some moves come in by a drawn flow
     assert f">Квалификация — {listed['Квалификация']}</tspan>" in result.data["bpmn"]["svg"]  # drawn in the note
+
+
+def test_the_undrawn_moves_are_recorded_on_the_task_and_reworded_from_there(bitrix_audit) -> None:  # type: ignore[no-untyped-def]
+    """The "also moves here" note is written from ``<crmflow:arrival>`` extensions, not parsed back from its text."""
+    _data, result = bitrix_audit
+    model = read_bpmn(result.data["bpmn"]["xml"].encode("utf-8"))
+    process = model.process()
+    lost = next(n for n in process.nodes if isinstance(n, Task) and n.name == "Сделка проиграна")
+    recorded = [x for x in lost.extensions if "arrival" in x and "source=" in x]
+    dfg = {(e.source, e.target): e.count for e in result.dfg}
+    assert recorded and all(
+        f'count="{dfg[(src, "Сделка проиграна")]}"' in x for x in recorded for src in [x.split('source="')[1].split('"')[0]]
+    )
+    # an English pack of the Russian audit: the note is made anew in English from the extensions, even when its
+    # text was edited (nothing is read back from it)
+    note_id = next(a.target for a in process.associations if a.source == lost.id)
+    edited = replace(
+        model,
+        processes=(
+            replace(
+                process,
+                text_annotations=tuple(
+                    replace(t, text="↪ garbage — 1") if t.id == note_id else t for t in process.text_annotations
+                ),
+            ),
+        ),
+    )
+    english = reword_notes(edited, result.findings, lang="en").process()
+    note = next(t.text for t in english.text_annotations if t.id == note_id)
+    assert "Also moves here" in note and "garbage" not in note and "Также" not in note
+    moves = [(x.split('source="')[1].split('"')[0], int(x.split('count="')[1].split('"')[0])) for x in recorded]
+    assert all(f"{src} — {n:,}" in note for src, n in moves[:4])  # the four largest, English digits

@@ -235,7 +235,7 @@ def _annotate_process(
     flags: Mapping[str, list[tuple[str, str, str, str]]],
     lang: str = "en",
 ) -> Process:
-    arrivals = _unmodelled_arrivals(p, dfg, stats, lang) if dfg is not None else {}
+    arrivals = _unmodelled_arrivals(p, dfg, stats) if dfg is not None else {}
     nodes: list[FlowNode] = []
     notes = [t for t in p.text_annotations if not t.id.startswith("crmflow_note_")]
     links = [a for a in p.associations if not a.id.startswith("crmflow_link_")]
@@ -263,7 +263,9 @@ def _annotate_process(
         hits = flags.get(node.name, [])
         for kind, severity, key, _note in hits:
             ext.append(_ext(nsmap, "finding", {"kind": kind, "severity": severity, "key": key}))
-        lines = [h[3] for h in hits] + ([arrivals[node.name]] if node.name in arrivals else [])
+        moves = arrivals.get(node.name, [])
+        ext.extend(_ext(nsmap, "arrival", {"source": source, "count": count}) for source, count in moves)
+        lines = [h[3] for h in hits] + _arrivals_note(moves, lang)
         if lines:
             note_id = f"crmflow_note_{node.id}"
             notes.append(TextAnnotation(id=note_id, text="\n".join(lines)))
@@ -279,35 +281,51 @@ def _annotate_process(
     return replace(p, nodes=tuple(nodes), flows=tuple(flows), text_annotations=tuple(notes), associations=tuple(links))
 
 
-def _unmodelled_arrivals(p: Process, dfg: DirectlyFollowsGraph, stats: Mapping[str, ActivityStats], lang: str) -> dict[str, str]:
-    """Per task, a note listing the moves into it that no flow of the model draws.
+def _unmodelled_arrivals(
+    p: Process, dfg: DirectlyFollowsGraph, stats: Mapping[str, ActivityStats]
+) -> dict[str, list[tuple[str, int]]]:
+    """Per task, the moves into it that no flow of the model draws: (source activity, count), most first.
 
     A discovered model drops rare paths (its noise filter), so a lost stage reached from five
-    earlier stages may show one way in: the note names the others with their counts, so that the
-    diagram hides no loss and no return. Repeats of the task itself are left to the rework note.
+    earlier stages may show one way in: the task's note names the others with their counts, so that
+    the diagram hides no loss and no return. Repeats of the task itself are left to the rework note.
+    Only tasks where such moves are at least :data:`ARRIVALS_MIN_SHARE` of their events are listed.
     """
     drawn: set[tuple[str, str]] = set()
     for f in p.flows:
         before, after = _neighbours(p, f, forward=False), _neighbours(p, f, forward=True)
         drawn |= {(a, b) for a in before for b in after}
     names = {n.name for n in p.all_nodes() if isinstance(n, Task)}
-    out: dict[str, str] = {}
+    out: dict[str, list[tuple[str, int]]] = {}
     for name in sorted(names):
         events = stats[name].events if name in stats else 0
         missing = sorted(
             ((e.source, e.count) for e in dfg.edges if e.target == name and e.source != name and (e.source, name) not in drawn),
             key=lambda x: (-x[1], x[0]),
         )
-        if not events or sum(c for _, c in missing) < ARRIVALS_MIN_SHARE * events:
-            continue
-        lines = [text(MESSAGES, "arrivals", lang)] + [
-            f"{source} — {format_number(count, lang)}" for source, count in missing[:ARRIVALS_LISTED]
-        ]
-        if len(missing) > ARRIVALS_LISTED:
-            lines.append(
-                text(MESSAGES, "arrivals.more", lang, count=format_number(sum(c for _, c in missing[ARRIVALS_LISTED:]), lang))
-            )
-        out[name] = "\n".join(lines)
+        if events and sum(c for _, c in missing) >= ARRIVALS_MIN_SHARE * events:
+            out[name] = missing
+    return out
+
+
+def _arrivals_note(moves: list[tuple[str, int]], lang: str) -> list[str]:
+    """The lines of a task's "also moves here" note in ``lang`` (none when there are no such moves)."""
+    if not moves:
+        return []
+    lines = [text(MESSAGES, "arrivals", lang)]
+    lines += [f"{source} — {format_number(count, lang)}" for source, count in moves[:ARRIVALS_LISTED]]
+    if len(moves) > ARRIVALS_LISTED:
+        rest = sum(c for _, c in moves[ARRIVALS_LISTED:])
+        lines.append(text(MESSAGES, "arrivals.more", lang, count=format_number(rest, lang)))
+    return lines
+
+
+def _recorded_arrivals(node: FlowNode) -> list[tuple[str, int]]:
+    """The undrawn moves :func:`annotate_bpmn` recorded on a task (``<crmflow:arrival source= count=/>``)."""
+    out = []
+    for el in _crmflow_elements(node.extensions):
+        if el.tag == _q("arrival") and (count := _attr(el, "count")) is not None:
+            out.append((el.get("source", ""), int(count)))
     return out
 
 
@@ -326,38 +344,22 @@ def reword_notes(
     flags = _flags(findings, check_lang(lang), min_severity)
     processes = []
     for p in definitions.processes:
-        names = {n.id: n.name for n in p.nodes if isinstance(n, Task)}
+        tasks = {n.id: n for n in p.nodes if isinstance(n, Task)}
         notes = []
         for note in p.text_annotations:
-            task = note.id.removeprefix("crmflow_note_") if note.id.startswith("crmflow_note_") else None
-            hits = flags.get(names.get(task or "", ""), []) if task is not None else []
-            # the note's list of undrawn moves ("↪ …", from the log, not from a finding) is kept as it is
-            lines = note.text.split("\n")
-            start = next((i for i, line in enumerate(lines) if line.startswith("↪")), len(lines))
-            moves = _reword_arrivals(lines[start:], lang)
-            notes.append(replace(note, text="\n".join([h[3] for h in hits] + moves)) if hits or moves != lines[start:] else note)
+            task = tasks.get(note.id.removeprefix("crmflow_note_")) if note.id.startswith("crmflow_note_") else None
+            if task is None:
+                notes.append(note)
+                continue
+            # the findings' lines, then the undrawn moves the task's extensions record (from the log); a model
+            # annotated before they were recorded keeps its note's "↪" lines as written
+            recorded = _recorded_arrivals(task)
+            old = note.text.split("\n")
+            kept = old[next((i for i, line in enumerate(old) if line.startswith("↪")), len(old)) :]
+            lines = [h[3] for h in flags.get(task.name, [])] + (_arrivals_note(recorded, lang) if recorded else kept)
+            notes.append(replace(note, text="\n".join(lines)) if lines else note)
         processes.append(replace(p, text_annotations=tuple(notes)))
     return replace(definitions, processes=tuple(processes))
-
-
-def _reword_arrivals(lines: list[str], lang: str) -> list[str]:
-    """The lines of an "also moves here" note (:func:`_unmodelled_arrivals`) in ``lang``: the heading and
-    the "others" line anew, each count formatted again (the activity names are the log's own)."""
-    if not lines:
-        return lines
-    others = {text(MESSAGES, "arrivals.more", lg, count="").strip() for lg in ("en", "ru")}
-    out = [text(MESSAGES, "arrivals", lang)]
-    for line in lines[1:]:
-        head, sep, count = line.rpartition(" — ")
-        label, colon, more = line.partition(": ")
-        if f"{label}:" in others and colon:
-            n = int("".join(ch for ch in more if ch.isdigit()) or 0)
-            out.append(text(MESSAGES, "arrivals.more", lang, count=format_number(n, lang)))
-        elif sep and any(ch.isdigit() for ch in count):
-            out.append(f"{head} — {format_number(int(''.join(ch for ch in count if ch.isdigit())), lang)}")
-        else:
-            out.append(line)
-    return out
 
 
 def _dfg_edge(p: Process, f: SequenceFlow, dfg: DirectlyFollowsGraph) -> tuple[int, int | None] | None:
