@@ -146,3 +146,20 @@ def test_materialise_across_stages_keeps_each_row() -> None:
     log = store.materialize(["st_a", "st_b"], log_name="two")
     assert [r["activity"] for r in rows(log)] == ["st_b", "st_a"]  # sorted by time across the sources
     assert log.rows_read == 2
+
+
+def test_a_large_log_builds_its_cases_range_by_range_with_the_same_rows(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Above ``CASES_CHUNK_EVENTS`` the per-case aggregation runs per range of case codes (it does not spill)."""
+    from crmflow.store import store as store_module
+
+    events = [
+        (f"c{i % 37}", ["A", "B", "C", "B"][i % 4], (BASE + timedelta(minutes=7 * i)).isoformat(), f"r{i % 3}")
+        for i in range(400)
+    ]
+    whole = make_log(events)
+    monkeypatch.setattr(store_module, "CASES_CHUNK_EVENTS", 90)  # 400 events: five ranges
+    chunked = make_log(events)
+    query = "SELECT case_id, n_events, start_ts, end_ts, duration_s, variant FROM {} ORDER BY case_id"
+    got = chunked.store.rows(query.format(chunked.cases_table))
+    assert got == whole.store.rows(query.format(whole.cases_table))
+    assert len(got) == 37 and sum(r["n_events"] for r in got) == 400

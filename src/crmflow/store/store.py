@@ -36,6 +36,10 @@ from crmflow.store.scratch import clean_stale
 _counter = itertools.count(1)
 
 
+#: Above this many events, the cases table is built in ranges of case codes (see ``EventStore._build_cases``).
+CASES_CHUNK_EVENTS = 16_000_000
+
+
 class EventStore:
     """A DuckDB database holding event logs, their cases and the quarantine.
 
@@ -253,7 +257,28 @@ class EventStore:
         self.sql(q.materialize_case_codes(log_name, source))
         self.sql(q.materialize_events(log_name, source))
         self.sql(f"DROP TABLE cd_{q.table_name(log_name)}")
-        self.sql(q.materialize_cases(log_name))
+        self._build_cases(log_name)
+
+    def _build_cases(self, log_name: str) -> None:
+        """The cases table; on DuckDB, a log of more than :data:`CASES_CHUNK_EVENTS` events by ranges of case codes.
+
+        The per-case list aggregate (the variant) keeps every list of a hash table in memory and does not
+        spill: 100 M events under the 1 GB default limit ran out of memory (measured). Case codes are dense
+        integers, so equal ranges of codes hold about equal numbers of events.
+        """
+        if not isinstance(self.engine, DuckDBEngine):
+            self.sql(q.materialize_cases(log_name))
+            return
+        row = self.sql(f"SELECT count(*), min(cid), max(cid) FROM {q.ev(log_name)}").fetchone()
+        events, low, high = (int(row[0]), row[1], row[2]) if row else (0, None, None)
+        chunks = max(1, -(-events // CASES_CHUNK_EVENTS))
+        if chunks == 1 or low is None or high is None:
+            self.sql(q.materialize_cases(log_name))
+            return
+        self.sql(f"{q.materialize_cases(log_name)} LIMIT 0")
+        step = max(1, -(-(int(high) - int(low) + 1) // chunks))
+        for first in range(int(low), int(high) + 1, step):
+            self.sql(q.materialize_cases(log_name, (first, min(int(high), first + step - 1))))
 
     def activity_names(self, log_name: str) -> list[str]:
         """Activity names by code (``names[act]``)."""
