@@ -74,7 +74,7 @@ def _money(v: float | None, lang: str) -> str:
     return MISSING if v is None else format_number(v, lang, digits=0)
 
 
-def _interval(mean: str, low: str, high: str, lang: str) -> str:
+def _interval(mean: str, low: str, high: str, lang: str, /) -> str:
     return sim_text("doc.interval", lang, mean=mean, low=low, high=high)
 
 
@@ -101,7 +101,9 @@ def _pnl_rows(doc: SimulationDocument, lang: str) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for p in doc.pnl:
         eff = p.effect
-        effect = MISSING if eff is None else _interval(*(_money(v, lang) for v in (eff.mean, eff.low, eff.high)), lang)
+        effect = (
+            MISSING if eff is None else _interval(_money(eff.mean, lang), _money(eff.low, lang), _money(eff.high, lang), lang)
+        )
         rows.append(
             (
                 _name(doc, p.id, p.name, lang),
