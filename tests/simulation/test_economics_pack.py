@@ -186,3 +186,22 @@ def test_missing_simulation_is_a_pack_error(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text("{}", encoding="utf-8")
     with pytest.raises(PackError, match="no `results`"):
         load_simulation(tmp_path / "x.json")
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_simulation_page_reads_in_its_language(tmp_path: Path, lang: str) -> None:
+    from dataclasses import replace
+
+    from crmflow.simulation.html import simulation_html
+    from crmflow.simulation.kpis import Estimate
+    from tests.deliverables.language import visible_text
+
+    doc = _doc()
+    first = replace(doc.results[0], estimates={"cases_per_day": Estimate(2.5, 2.25, 2.75, 10)})
+    doc = replace(doc, lang=lang, results=(first, replace(doc.results[1], cycle_quantiles_h=(1.5, 2.5, 40.0))))
+    page = tmp_path / "simulation.html"
+    page.write_text(simulation_html(doc), encoding="utf-8")
+    found = problems(visible_text(page), lang, data={"b"})
+    assert not found, "\n".join(found)
+    text = page.read_text(encoding="utf-8")
+    assert ("2,5 [2,2; 2,8]" if lang == "ru" else "2.5 [2.2; 2.8]") in text  # CLDR rounds half to even

@@ -49,6 +49,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "html.log": ("Log", "Журнал"),
     "html.sim": ("Simulated", "Симуляция"),
     "html.error": ("Difference", "Отклонение"),
+    "html.error_pct": ("{err} %", "{err} %"),
     "html.cycle": ("Cycle-time distribution (quantiles), h", "Распределение длительности (квантили), ч"),
     "html.pnl": ("Economic effect per year", "Экономический эффект за год"),
     "html.notes": ("What the model estimates rather than measures", "Что модель оценивает, а не измеряет"),

@@ -238,8 +238,9 @@ def run_simulation(
 
     from crmflow.simulation.html import simulation_html
 
-    report.json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    report.html_path.write_text(simulation_html(report.to_dict()), encoding="utf-8")
+    document = report.document()
+    report.json_path.write_text(json.dumps(document.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    report.html_path.write_text(simulation_html(document), encoding="utf-8")
     return report
 
 
