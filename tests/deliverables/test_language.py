@@ -58,13 +58,18 @@ def english_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def outputs(english_audit: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[Path], PackResult]]:
-    """Per language: the report and every file of the pack, and the pack result."""
+    """Per language: the report and every file of the pack (with an English simulation's P&L section), and
+    the pack result."""
+    from tests.simulation.test_economics_pack import SIM
+
     doc = AuditDocument.from_json(english_audit)
+    simulation = tmp_path_factory.mktemp("sim") / "simulation.json"
+    simulation.write_text(json.dumps(SIM), encoding="utf-8")
     out: dict[str, tuple[list[Path], PackResult]] = {}
     for lang in LANGS:
         folder = tmp_path_factory.mktemp(f"out_{lang}")
         report = write_report(doc, folder / "report.html", lang=lang)
-        pack = build_pack(TOBE, out_dir=folder / "pack", audit=english_audit, lang=lang)
+        pack = build_pack(TOBE, out_dir=folder / "pack", audit=english_audit, lang=lang, simulation=simulation)
         paths = [report, *sorted(p for p in (folder / "pack").rglob("*") if p.is_file())]
         out[lang] = (paths, pack)
     return out
@@ -118,6 +123,7 @@ def _known(piece: Piece, problem: str) -> bool:
 def test_every_deliverable_reads_in_one_language(lang: str, outputs: dict, data: set[str]) -> None:
     paths, _pack = outputs[lang]
     checked = {p.suffix for p in paths if visible_text(p)}
+    assert any(p.name == "economics.xlsx" for p in paths), "the simulation's workbook is checked too"
     assert {".html", ".docx", ".xlsx", ".pdf", ".feature", ".svg"} <= checked
     found = []
     for path in paths:

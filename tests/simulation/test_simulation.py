@@ -284,6 +284,15 @@ def test_cli_writes_json_and_escaped_html(tmp_path) -> None:  # type: ignore[no-
     assert [r["id"] for r in data["results"]] == ["as-discovered", "baseline", "more"]
     assert [p["id"] for p in data["pnl"]] == ["baseline", "more"] and data["pnl"][1]["effect"] is not None
     assert data["validation"]["cases_per_day"]["error_pct"] is not None
+    # the writer and the reader share one shape: read back typed, written again, the same document
+    from crmflow.deliverables.economics import load_simulation
+
+    doc = load_simulation(tmp_path / "out")
+    assert doc.to_dict() == data
+    assert [r.id for r in doc.results] == ["as-discovered", "baseline", "more"] and doc.pnl[1].effect is not None
+    assert doc.results[0].names == {"ru": "Как есть (по журналу)", "en": "As-Is (as discovered)"}
+    assert doc.results[1].name_in("ru") == "Как есть с допущениями" and doc.log_kpis is not None
+    assert doc.validation["cases_per_day"].error_pct is not None and doc.economics is not None
     page = (tmp_path / "out" / "simulation.html").read_text(encoding="utf-8")
     assert "<svg" in page and "<script>" not in page
     bad = tmp_path / "bad.yaml"

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+from babel.numbers import get_currency_symbol
+
 from crmflow.i18n import MISSING as MISSING  # re-exported: what the report shows for a missing value
 from crmflow.i18n import NBSP as NBSP
 from crmflow.i18n import number, percent
@@ -139,3 +141,16 @@ def format_share_compact(share: float | None, lang: str) -> str:
     if share is None:
         return MISSING
     return percent(share, lang).replace(NBSP, " ")  # titles are plain text: an ordinary space, as the units
+
+
+def currency_symbol(code: str, lang: str) -> str:
+    """How the language writes a currency after an amount (CLDR, Babel): ``₽`` in Russian, ``RUB`` in English.
+
+    An unknown or empty code is kept as written (:data:`MISSING` when empty).
+
+    >>> currency_symbol("RUB", "ru"), currency_symbol("RUB", "en"), currency_symbol("USD", "ru")
+    ('₽', 'RUB', '$')
+    """
+    if not code:
+        return MISSING
+    return str(get_currency_symbol(code.upper(), locale="ru" if lang == "ru" else "en"))

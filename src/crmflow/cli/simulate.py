@@ -74,10 +74,10 @@ def simulate(
         _fail(exc)
         return
     for name, v in report.validation().items():
-        if v["log"] is None:
+        if v.log is None:
             continue
-        err = "—" if v["error_pct"] is None else f"{v['error_pct']:+.1f} %"
-        sim = "—" if v["sim"] is None else f"{v['sim']:.3g}"
+        err = "—" if v.error_pct is None else f"{v.error_pct:+.1f} %"
+        sim = "—" if v.sim is None else f"{v.sim:.3g}"
         out.print(
             text(
                 MSG,
@@ -85,7 +85,7 @@ def simulate(
                 state.lang,
                 name=report.baseline.name,
                 kpi=t("kpi." + name, state.lang),
-                log=f"{v['log']:.3g}",
+                log=f"{v.log:.3g}",
                 sim=sim,
                 err=err,
             ),

@@ -1,41 +1,50 @@
 """The pack's "Simulation and economic effect" section and sheet, from ``simulation.json`` (``crmflow simulate``).
 
-``build_economics(simulation, lang=...)`` reads the document ``crmflow simulate`` wrote and returns a
-:class:`~crmflow.deliverables.document.Section` (predicted KPIs with intervals per scenario; the yearly
-P&L effect and payback) in the pack's neutral document model; ``economics_sheet`` the same numbers for
-the XLSX workbook (and the dashboard).
+``load_simulation(path)`` reads the document ``crmflow simulate`` wrote, typed
+(:class:`~crmflow.simulation.document.SimulationDocument`); ``build_economics(simulation, lang=...)``
+returns a :class:`~crmflow.deliverables.document.Section` (predicted KPIs with 95 % intervals per
+scenario; the yearly P&L effect and payback) in the pack's neutral document model, every number written
+the language's way (Babel) and the scenario names and notes in the pack's language;
+``economics_sheet`` the same numbers for the XLSX workbook (and the dashboard).
 
->>> data = {"source": "log.csv", "replications": 10, "economics": {"currency": "RUB"},
-...         "results": [{"id": "baseline", "name": "As-Is",
-...                      "estimates": {"conversion": {"mean": 0.4, "low": 0.38, "high": 0.42}}}],
-...         "pnl": [{"id": "baseline", "name": "As-Is", "margin": 1e6, "labour": 4e5, "delay": 1e5, "result": 5e5,
-...                  "effect": None, "implementation_cost": 0, "payback_months": None}]}
->>> s = build_economics(data, lang="en")
+>>> from crmflow.simulation.document import SimulationDocument
+>>> doc = SimulationDocument.from_dict({"source": "log.csv", "replications": 10, "economics": {"currency": "RUB"},
+...     "results": [{"id": "baseline", "name": "As-Is", "names": {"ru": "Как есть", "en": "As-Is"},
+...                  "estimates": {"conversion": {"mean": 0.4, "low": 0.38, "high": 0.42, "n": 10}}}],
+...     "pnl": [{"id": "baseline", "name": "As-Is", "margin": 1e6, "labour": 4e5, "delay": 1e5, "result": 5e5,
+...              "effect": None, "implementation_cost": 0, "payback_months": None}]})
+>>> s = build_economics(doc, lang="en")
 >>> s.title, [b.title for b in s.subsections()]
 ('Simulation and economic effect', ['Predicted KPIs', 'P&L effect and payback'])
+>>> build_economics(doc, lang="ru").subsections()[0].blocks[0].rows[0][-1].replace("\\xa0", " ")
+'40,0 [38,0; 42,0]'
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from crmflow.deliverables.document import Paragraph, Section, Sheet, Table
-from crmflow.errors import PackError
+from crmflow.base.numbers import MISSING, currency_symbol, format_number
+from crmflow.deliverables.document import Block, Paragraph, Section, Sheet, Table
+from crmflow.errors import PackError, SimulationError
+from crmflow.simulation.document import SimulationDocument
+from crmflow.simulation.economics import PnL
+from crmflow.simulation.kpis import Estimate
 from crmflow.simulation.messages import t as sim_text
 
 _KPIS = ("cases_per_day", "median_cycle_h", "sla_compliance", "conversion")
 _PERCENT = ("sla_compliance", "conversion")
 
 
-def load_simulation(path: str | Path) -> dict[str, Any]:
-    """``simulation.json`` (a file, or the folder holding it).
+def load_simulation(path: str | Path) -> SimulationDocument:
+    """``simulation.json`` (a file, or the folder holding it), read typed.
 
     Raises
     ------
     PackError
-        When the file is missing or is not a simulation document.
+        When the file is missing or is not a simulation document, or a field is missing or of the wrong
+        type (the message names the file and the field).
     """
     p = Path(path)
     if p.is_dir():
@@ -50,51 +59,106 @@ def load_simulation(path: str | Path) -> dict[str, Any]:
         raise PackError(f"{p}: not JSON at line {exc.lineno}, column {exc.colno}") from None
     if not isinstance(data, dict) or "results" not in data:
         raise PackError(f"{p}: not a simulation.json of `crmflow simulate` (no `results`)")
-    return data
+    try:
+        return SimulationDocument.from_dict(data, where=str(p))
+    except SimulationError as exc:
+        raise PackError(f"{exc} (write it again with `crmflow simulate ... --out DIR`)") from None
 
 
-def _num(v: Any, kpi: str = "") -> str:
-    if v is None:
-        return "—"
-    x = float(v) * (100 if kpi in _PERCENT else 1)
-    return f"{x:,.1f}".replace(",", "\u00a0")
+def _kpi_num(v: float | None, lang: str, kpi: str = "") -> str:
+    """A KPI value as the table shows it: shares in % (the header says so), one decimal, the language's way."""
+    return MISSING if v is None else format_number(v * (100 if kpi in _PERCENT else 1), lang, digits=1)
 
 
-def _est(e: Any, kpi: str) -> str:
-    if not e:
-        return "—"
-    return f"{_num(e['mean'], kpi)} [{_num(e['low'], kpi)}; {_num(e['high'], kpi)}]"
+def _money(v: float | None, lang: str) -> str:
+    return MISSING if v is None else format_number(v, lang, digits=0)
 
 
-def _pnl_rows(data: dict[str, Any], lang: str) -> list[tuple[str, ...]]:
+def _interval(mean: str, low: str, high: str, lang: str, /) -> str:
+    return sim_text("doc.interval", lang, mean=mean, low=low, high=high)
+
+
+def _est(e: Estimate | None, kpi: str, lang: str) -> str:
+    if e is None:
+        return MISSING
+    return _interval(_kpi_num(e.mean, lang, kpi), _kpi_num(e.low, lang, kpi), _kpi_num(e.high, lang, kpi), lang)
+
+
+def _payback(p: PnL, lang: str) -> str:
+    if p.effect is None:
+        return MISSING
+    if p.payback_months is None:
+        return sim_text("pnl.never", lang)
+    return format_number(p.payback_months, lang, digits=1)
+
+
+def _name(doc: SimulationDocument, sid: str, fallback: str, lang: str) -> str:
+    result = doc.result(sid)
+    return result.name_in(lang) if result is not None else fallback
+
+
+def _pnl_rows(doc: SimulationDocument, lang: str) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
-    for p in data.get("pnl") or []:
-        eff = p.get("effect")
-        pay = p.get("payback_months")
-        payback = "—" if eff is None else (sim_text("pnl.never", lang) if pay is None else f"{pay:.1f}")
-        effect = "—" if eff is None else f"{_num(eff['mean'])} [{_num(eff['low'])}; {_num(eff['high'])}]"
-        rows.append((str(p["name"]), _num(p["margin"]), _num(p["labour"]), _num(p["delay"]), _num(p["result"]), effect, payback))
+    for p in doc.pnl:
+        eff = p.effect
+        effect = (
+            MISSING if eff is None else _interval(_money(eff.mean, lang), _money(eff.low, lang), _money(eff.high, lang), lang)
+        )
+        rows.append(
+            (
+                _name(doc, p.id, p.name, lang),
+                _money(p.margin, lang),
+                _money(p.labour, lang),
+                _money(p.delay, lang),
+                _money(p.result, lang),
+                effect,
+                _payback(p, lang),
+            )
+        )
     return rows
 
 
-def build_economics(simulation: dict[str, Any] | str | Path, *, lang: str = "en") -> Section:
-    """The section (see the module docstring)."""
-    data = simulation if isinstance(simulation, dict) else load_simulation(simulation)
-    currency = str((data.get("economics") or {}).get("currency", ""))
-    blocks: list[Any] = [
-        Paragraph(
-            sim_text(
-                "doc.intro", lang, source=data.get("source", ""), reps=data.get("replications", ""), currency=currency or "—"
-            )
-        ),
+def _notes(doc: SimulationDocument, lang: str) -> tuple[str, ...]:
+    """The model's notes in ``lang``: worded again from their keys; the written text only in its own language.
+
+    Raises
+    ------
+    PackError
+        When the document has notes only as text in another language (written by an older crmflow).
+    """
+    if doc.note_keys:
+        return tuple(sim_text(n.key, lang, **n.values) for n in doc.note_keys)
+    if doc.notes and doc.lang != lang:
+        raise PackError(
+            f"the simulation's notes are written in {doc.lang!r} only (no `note_keys`); "
+            f"run `crmflow simulate` again to put them into a {lang!r} pack"
+        )
+    return doc.notes
+
+
+def _document(simulation: SimulationDocument | str | Path) -> SimulationDocument:
+    return simulation if isinstance(simulation, SimulationDocument) else load_simulation(simulation)
+
+
+def build_economics(simulation: SimulationDocument | str | Path, *, lang: str = "en") -> Section:
+    """The section (see the module docstring).
+
+    Raises
+    ------
+    PackError
+        When ``simulation`` is a path that :func:`load_simulation` cannot read, or its notes cannot be
+        worded in ``lang``.
+    """
+    doc = _document(simulation)
+    currency = currency_symbol(doc.currency, lang)
+    blocks: list[Block] = [
+        Paragraph(sim_text("doc.intro", lang, source=doc.source, reps=doc.replications, currency=currency)),
         Paragraph(sim_text("doc.method", lang), style="note"),
     ]
     header = (sim_text("pnl.scenario", lang), *(sim_text("kpi." + k, lang) for k in _KPIS))
-    rows = tuple(
-        (str(r["name"]), *(_est((r.get("estimates") or {}).get(k), k) for k in _KPIS)) for r in data.get("results") or []
-    )
+    rows = tuple((r.name_in(lang), *(_est(r.estimate(k), k, lang) for k in _KPIS)) for r in doc.results)
     blocks.append(Section(title=sim_text("doc.kpis", lang), blocks=(Table(header=header, rows=rows),), key="simulation-kpis"))
-    pnl = _pnl_rows(data, lang)
+    pnl = _pnl_rows(doc, lang)
     if pnl:
         head = tuple(
             sim_text(k, lang)
@@ -108,15 +172,14 @@ def build_economics(simulation: dict[str, Any] | str | Path, *, lang: str = "en"
                 key="simulation-pnl",
             )
         )
-    for note in data.get("notes") or []:
-        blocks.append(Paragraph(str(note), style="note"))
+    blocks += [Paragraph(note, style="note") for note in _notes(doc, lang)]
     return Section(title=sim_text("doc.title", lang), blocks=tuple(blocks), key="simulation")
 
 
-def economics_sheet(simulation: dict[str, Any] | str | Path, *, lang: str = "en") -> Sheet:
+def economics_sheet(simulation: SimulationDocument | str | Path, *, lang: str = "en") -> Sheet:
     """The predicted KPIs and P&L per scenario as one worksheet (numbers, not text)."""
-    data = simulation if isinstance(simulation, dict) else load_simulation(simulation)
-    pnl = {p["id"]: p for p in data.get("pnl") or []}
+    doc = _document(simulation)
+    pnl = {p.id: p for p in doc.pnl}
     header = (
         sim_text("pnl.scenario", lang),
         *(sim_text("kpi." + k, lang) for k in _KPIS),
@@ -125,15 +188,16 @@ def economics_sheet(simulation: dict[str, Any] | str | Path, *, lang: str = "en"
         sim_text("pnl.payback", lang),
     )
     rows: list[tuple[str | int | float | None, ...]] = []
-    for r in data.get("results") or []:
-        est = r.get("estimates") or {}
-        p = pnl.get(r["id"], {})
-        eff = p.get("effect")
-        vals: list[str | int | float | None] = [str(r["name"])]
+    for r in doc.results:
+        vals: list[str | int | float | None] = [r.name_in(lang)]
         for k in _KPIS:
-            e = est.get(k)
-            vals.append(None if not e else round(float(e["mean"]) * (100 if k in _PERCENT else 1), 2))
-        vals += [p.get("result"), None if not eff else eff["mean"], p.get("payback_months")]
+            e = r.estimate(k)
+            vals.append(None if e is None else round(e.mean * (100 if k in _PERCENT else 1), 2))
+        p = pnl.get(r.id)
+        if p is None:
+            vals += [None, None, None]
+        else:
+            vals += [p.result, None if p.effect is None else p.effect.mean, p.payback_months]
         rows.append(tuple(vals))
     return Sheet(name=sim_text("sheet.name", lang), header=header, rows=tuple(rows))
 

@@ -3,8 +3,7 @@
 Everything is inline (CSS, SVG); every text that comes from the data (activity, pool and scenario names are
 CRM text) is escaped with :func:`html.escape`.
 
->>> page = simulation_html({"lang": "en", "source": "<b>x</b>", "replications": 2, "days": 7, "results": [],
-...                         "validation": {}, "log_kpis": {"cycle_quantiles_h": []}, "pnl": [], "notes": []})
+>>> page = simulation_html(SimulationDocument(source="<b>x</b>", replications=2, results=(), days=7))
 >>> "<b>x</b>" in page, "&lt;b&gt;x&lt;/b&gt;" in page
 (False, True)
 """
@@ -12,8 +11,10 @@ CRM text) is escaped with :func:`html.escape`.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
+from crmflow.base.numbers import MISSING, currency_symbol, format_number, format_percent
+from crmflow.simulation.document import ScenarioSummary, SimulationDocument
+from crmflow.simulation.kpis import Estimate
 from crmflow.simulation.messages import t
 
 _COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d")
@@ -21,33 +22,37 @@ _CHART_KPIS = ("cases_per_day", "median_cycle_h", "sla_compliance", "conversion"
 _PERCENT = ("sla_compliance", "conversion")
 
 
-def _fmt(v: Any, kpi: str = "") -> str:
-    if v is None:
-        return "—"
-    x = float(v) * (100 if kpi in _PERCENT else 1)
-    return f"{x:,.1f}".replace(",", " ")
+def _fmt(v: float | None, lang: str, kpi: str = "") -> str:
+    """A value the language's way (Babel), shares in %, one decimal."""
+    return MISSING if v is None else format_number(float(v) * (100 if kpi in _PERCENT else 1), lang, digits=1)
+
+
+def _interval(e: Estimate | None, lang: str, kpi: str = "") -> str:
+    if e is None:
+        return MISSING
+    return t("doc.interval", lang, mean=_fmt(e.mean, lang, kpi), low=_fmt(e.low, lang, kpi), high=_fmt(e.high, lang, kpi))
 
 
 def _svg(w: int, h: int, label: str) -> str:
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{escape(label)}">'
 
 
-def _bars(kpi: str, results: list[dict[str, Any]], log_value: float | None, lang: str) -> str:
+def _bars(kpi: str, results: tuple[ScenarioSummary, ...], log_value: float | None, lang: str) -> str:
     """A horizontal bar per result with its 95 % interval, and the log's value as a dashed line."""
-    found = [(r["name"], (r["estimates"] or {}).get(kpi)) for r in results]
-    rows: list[tuple[str, dict[str, float]]] = [(n, e) for n, e in found if e is not None]
+    found = [(r.name_in(lang), r.estimate(kpi)) for r in results]
+    rows: list[tuple[str, Estimate]] = [(n, e) for n, e in found if e is not None]
     if not rows:
         return ""
     scale = 100.0 if kpi in _PERCENT else 1.0
-    top = max([e["high"] * scale for _n, e in rows] + [(log_value or 0.0) * scale]) or 1.0
+    top = max([e.high * scale for _n, e in rows] + [(log_value or 0.0) * scale]) or 1.0
     w, label_w, bar_h, pad = 640, 270, 20, 6
     h = len(rows) * (bar_h + pad) + 30
     plot = w - label_w - 70
     parts = [_svg(w, h, t("kpi." + kpi, lang))]
     for i, (name, e) in enumerate(rows):
         y = 10 + i * (bar_h + pad)
-        bw = plot * e["mean"] * scale / top
-        lo, hi = label_w + plot * e["low"] * scale / top, label_w + plot * e["high"] * scale / top
+        bw = plot * e.mean * scale / top
+        lo, hi = label_w + plot * e.low * scale / top, label_w + plot * e.high * scale / top
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(str(name)[:46])}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{bw:.1f}" height="{bar_h}" fill="{_COLORS[i % len(_COLORS)]}"/>')
         parts.append(
@@ -55,11 +60,11 @@ def _bars(kpi: str, results: list[dict[str, Any]], log_value: float | None, lang
         )
         for x in (lo, hi):
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 4}" y2="{y + bar_h - 4}" stroke="#222"/>')
-        parts.append(f'<text x="{max(label_w + bw, hi) + 6:.1f}" y="{y + 14}" font-size="11">{_fmt(e["mean"], kpi)}</text>')
+        parts.append(f'<text x="{max(label_w + bw, hi) + 6:.1f}" y="{y + 14}" font-size="11">{_fmt(e.mean, lang, kpi)}</text>')
     if log_value is not None:
         x = label_w + plot * log_value * scale / top
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{h - 20}" stroke="#000" stroke-dasharray="4 3"/>')
-        label = f"{escape(t('html.log', lang))}: {_fmt(log_value, kpi)}"
+        label = f"{escape(t('html.log', lang))}: {_fmt(log_value, lang, kpi)}"
         parts.append(f'<text x="{x:.1f}" y="{h - 6}" font-size="11" text-anchor="middle">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -80,9 +85,11 @@ def _curves(series: list[tuple[str, list[float]]], lang: str) -> str:
     for k in range(5):
         v = top_h * k / 4
         x = left + (w - left - 10) * k / 4
-        parts.append(f'<text x="{x:.0f}" y="{base + 16}" font-size="11" text-anchor="middle">{v:,.0f}</text>')
+        parts.append(f'<text x="{x:.0f}" y="{base + 16}" font-size="11" text-anchor="middle">{format_number(v, lang)}</text>')
         y = base - (base - 10) * k / 4
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.0f}" font-size="11" text-anchor="end">{25 * k}%</text>')
+        parts.append(
+            f'<text x="{left - 4}" y="{y + 4:.0f}" font-size="11" text-anchor="end">{format_percent(k / 4, lang)}</text>'
+        )
     for i, (name, q) in enumerate(series):
         pts = []
         for j, v in enumerate(q):
@@ -106,83 +113,73 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def simulation_html(data: dict[str, Any]) -> str:
-    """The page for a ``simulation.json`` document (see the module docstring)."""
-    lang = data.get("lang", "en")
-    results: list[dict[str, Any]] = data.get("results", [])
-    log = data.get("log_kpis", {})
-    title = t("html.title", lang, name=data.get("source", ""))
+def simulation_html(doc: SimulationDocument) -> str:
+    """The page for a ``simulation.json`` document (see the module docstring), in the document's language."""
+    lang = doc.lang
+    title = t("html.title", lang, name=doc.source)
     out = [
         f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8"><title>{escape(title)}</title>',
         "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
         "h2{margin-top:1.6em}.charts{display:flex;flex-wrap:wrap;gap:1em}.charts figure{margin:0}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        "<p>"
-        + escape(
-            t(
-                "html.summary",
-                lang,
-                reps=data.get("replications"),
-                days=round(float(data.get("days") or 0)),
-                source=data.get("source", ""),
-            )
-        )
-        + "</p>",
+        "<p>" + escape(t("html.summary", lang, reps=doc.replications, days=round(doc.days), source=doc.source)) + "</p>",
     ]
-    validation = data.get("validation", {})
-    if validation:
+    if doc.validation:
         rows = []
-        for k, v in validation.items():
-            err = v.get("error_pct")
-            rows.append(
-                [t("kpi." + k, lang), _fmt(v.get("log"), k), _fmt(v.get("sim"), k), "—" if err is None else f"{err:+.1f} %"]
-            )
+        for k, v in doc.validation.items():
+            err = MISSING if v.error_pct is None else t("html.error_pct", lang, err=_signed(v.error_pct, lang))
+            rows.append([t("kpi." + k, lang), _fmt(v.log, lang, k), _fmt(v.sim, lang, k), err])
         out.append(f"<h2>{escape(t('html.validation', lang))}</h2>")
         out.append(_table([t("html.kpi", lang), t("html.log", lang), t("html.sim", lang), t("html.error", lang)], rows))
-    if results:
+    if doc.results:
         out.append(f"<h2>{escape(t('html.scenarios', lang))}</h2>")
         header = [t("pnl.scenario", lang)] + [t("kpi." + k, lang) for k in _CHART_KPIS]
-        rows = []
-        for r in results:
-            cells = [str(r["name"])]
-            for k in _CHART_KPIS:
-                e = (r.get("estimates") or {}).get(k)
-                cells.append("—" if e is None else f"{_fmt(e['mean'], k)} [{_fmt(e['low'], k)}; {_fmt(e['high'], k)}]")
-            rows.append(cells)
+        rows = [[r.name_in(lang), *(_interval(r.estimate(k), lang, k) for k in _CHART_KPIS)] for r in doc.results]
         out.append(_table(header, rows))
         out.append('<div class="charts">')
         for k in _CHART_KPIS:
-            svg = _bars(k, results, (validation.get(k) or {}).get("log"), lang)
+            check = doc.validation.get(k)
+            svg = _bars(k, doc.results, None if check is None else check.log, lang)
             if svg:
                 out.append(f"<figure>{svg}<figcaption>{escape(t('kpi.' + k, lang))}</figcaption></figure>")
         out.append("</div>")
-        series = [(t("html.log", lang), list(log.get("cycle_quantiles_h") or []))]
-        series += [(str(r["name"]), list(r.get("cycle_quantiles_h") or [])) for r in results]
+        log_q = list(doc.log_kpis.cycle_quantiles_h) if doc.log_kpis is not None else []
+        series = [(t("html.log", lang), log_q)] + [(r.name_in(lang), list(r.cycle_quantiles_h)) for r in doc.results]
         out.append(f"<h2>{escape(t('html.cycle', lang))}</h2>{_curves(series, lang)}")
-    pnl = data.get("pnl") or []
-    if pnl:
-        currency = (data.get("economics") or {}).get("currency", "")
-        out.append(f"<h2>{escape(t('html.pnl', lang))} ({escape(str(currency))})</h2>")
+    if doc.pnl:
+        out.append(f"<h2>{escape(t('html.pnl', lang))} ({escape(currency_symbol(doc.currency, lang))})</h2>")
         rows = []
-        for p in pnl:
-            eff = p.get("effect")
-            effect = "—" if eff is None else f"{_fmt(eff['mean'])} [{_fmt(eff['low'])}; {_fmt(eff['high'])}]"
-            pay = p.get("payback_months")
-            payback = "—" if eff is None else (t("pnl.never", lang) if pay is None else f"{pay:.1f}")
-            rows.append(
-                [str(p["name"]), _fmt(p["margin"]), _fmt(p["labour"]), _fmt(p["delay"]), _fmt(p["result"]), effect, payback]
+        for p in doc.pnl:
+            eff = p.effect
+            effect = (
+                MISSING
+                if eff is None
+                else t("doc.interval", lang, **{k: _money(getattr(eff, k), lang) for k in ("mean", "low", "high")})
             )
+            pay = p.payback_months
+            payback = MISSING if eff is None else (t("pnl.never", lang) if pay is None else format_number(pay, lang, digits=1))
+            result = doc.result(p.id)
+            name = result.name_in(lang) if result is not None else p.name
+            rows.append([name, *(_money(v, lang) for v in (p.margin, p.labour, p.delay, p.result)), effect, payback])
         header = [
             t(k, lang)
             for k in ("pnl.scenario", "pnl.margin", "pnl.labour", "pnl.delay", "pnl.result", "pnl.effect", "pnl.payback")
         ]
         out.append(_table(header, rows))
-    notes = data.get("notes") or []
+    notes = [t(n.key, lang, **n.values) for n in doc.note_keys] if doc.note_keys else list(doc.notes)
     if notes:
         out.append(f"<h2>{escape(t('html.notes', lang))}</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _money(v: float, lang: str) -> str:
+    return format_number(v, lang)
+
+
+def _signed(v: float, lang: str) -> str:
+    return ("+" if v > 0 else "") + format_number(v, lang, digits=1)
 
 
 __all__ = ["simulation_html"]

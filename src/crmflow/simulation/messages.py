@@ -29,6 +29,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "второго порядка), дальние зависимости приближённые.",
     ),
     "name.discovered": ("As-Is (as discovered)", "Как есть (по журналу)"),
+    "name.baseline": ("As-Is", "Как есть"),
     "kpi.cases_per_day": ("Cases per day", "Случаев в день"),
     "kpi.median_cycle_h": ("Median cycle time, h", "Медиана длительности, ч"),
     "kpi.mean_cycle_h": ("Mean cycle time, h", "Средняя длительность, ч"),
@@ -37,8 +38,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "kpi.conversion": ("Conversion, %", "Конверсия, %"),
     "html.title": ("Simulation: {name}", "Симуляция: {name}"),
     "html.summary": (
-        "{reps} replications of {days} days each; means with 95 % confidence intervals. Discovered from {source}.",
-        "{reps} прогонов по {days} дней; средние с 95 % доверительными интервалами. Модель получена из {source}.",
+        "{reps:#replication|replications} of {days:#day|days} each; means with 95 % confidence intervals. "
+        "Discovered from {source}.",
+        "{reps:#прогон|прогона|прогонов} по {days:#дню|дня|дней}; средние с 95 % доверительными интервалами. "
+        "Модель получена из {source}.",
     ),
     "html.validation": ("As-Is: the log against the simulated As-Is", "Как есть: журнал и симуляция текущего процесса"),
     "html.scenarios": ("Scenarios", "Сценарии"),
@@ -46,6 +49,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "html.log": ("Log", "Журнал"),
     "html.sim": ("Simulated", "Симуляция"),
     "html.error": ("Difference", "Отклонение"),
+    "html.error_pct": ("{err} %", "{err} %"),
     "html.cycle": ("Cycle-time distribution (quantiles), h", "Распределение длительности (квантили), ч"),
     "html.pnl": ("Economic effect per year", "Экономический эффект за год"),
     "html.notes": ("What the model estimates rather than measures", "Что модель оценивает, а не измеряет"),
@@ -60,13 +64,14 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "pnl.never": ("does not pay back", "не окупается"),
     "doc.title": ("Simulation and economic effect", "Симуляция и экономический эффект"),
     "doc.intro": (
-        "The As-Is was discovered from the event log ({source}) and simulated {reps} times; each scenario was "
+        "The As-Is was discovered from the event log ({source}) and simulated {reps:#time|times}; each scenario was "
         "simulated with the same random numbers. Amounts are in {currency} per year: margin of won deals, paid hours "
         "of the people in each pool, and the cost of the days cases stay open.",
-        "Текущий процесс получен из журнала событий ({source}) и просимулирован {reps} раз; каждый сценарий — с теми же "
-        "случайными числами. Суммы в {currency} за год: маржа выигранных сделок, оплачиваемые часы сотрудников каждой "
-        "группы и стоимость дней, пока случаи открыты.",
+        "Текущий процесс получен из журнала событий ({source}) и просимулирован {reps:#раз|раза|раз}; "
+        "каждый сценарий — с теми же случайными числами. Суммы в {currency} за год: маржа выигранных сделок, "
+        "оплачиваемые часы сотрудников каждой группы и стоимость дней, пока случаи открыты.",
     ),
+    "doc.interval": ("{mean} [{low}; {high}]", "{mean} [{low}; {high}]"),
     "doc.kpis": ("Predicted KPIs", "Прогноз показателей"),
     "doc.pnl": ("P&L effect and payback", "Эффект на P&L и окупаемость"),
     "doc.method": (

@@ -7,13 +7,13 @@ The one library call behind ``crmflow simulate``. It writes ``simulation.json`` 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmflow.i18n import check_lang
-from crmflow.jsonable import to_jsonable
+from crmflow.i18n import LANGS, check_lang
 from crmflow.simulation.discover import discover_simulation_model
+from crmflow.simulation.document import KpiCheck, Note, ScenarioSummary, SimulationDocument
 from crmflow.simulation.economics import EconomicsSpec, PnL, profit_and_loss
 from crmflow.simulation.kpis import KPI_NAMES, Kpis, log_kpis
 from crmflow.simulation.messages import t
@@ -49,50 +49,57 @@ class SimulationReport:
     lang: str
     json_path: Path
     html_path: Path
+    #: Each result's name per language (``{"baseline": {"en": "As-Is", "ru": "Как есть"}}``).
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def baseline(self) -> ScenarioResult:
         """The discovered As-Is as it is (what the validation compares with the log)."""
         return self.results[0]
 
-    def validation(self) -> dict[str, dict[str, float | None]]:
+    def validation(self) -> dict[str, KpiCheck]:
         """Per KPI: the log's value, the simulated As-Is mean, and the difference in % of the log's value."""
-        out: dict[str, dict[str, float | None]] = {}
+        out: dict[str, KpiCheck] = {}
         for name in KPI_NAMES:
             lv, est = self.log.value(name), self.baseline.estimates.get(name)
             sim = None if est is None else est.mean
-            out[name] = {"log": lv, "sim": sim, "error_pct": None if lv in (None, 0) or sim is None else 100 * (sim - lv) / lv}  # type: ignore[operator]
+            err = None if lv is None or lv == 0 or sim is None else 100 * (sim - lv) / lv
+            out[name] = KpiCheck(log=lv, sim=sim, error_pct=err)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = to_jsonable(
-            {
-                "source": self.source,
-                "replications": self.replications,
-                "days": self.days,
-                "seed": self.seed,
-                "lang": self.lang,
-                "log_kpis": self.log,
-                "validation": self.validation(),
-                "results": [
-                    {
-                        "id": r.id,
-                        "name": r.name,
-                        "estimates": r.estimates,
-                        "people": r.people,
-                        "busy_hours": r.busy_hours,
-                        "paid_hours_per_week": r.paid_hours_per_week,
-                        "cycle_quantiles_h": r.runs[0].cycle_quantiles_h if r.runs else [],
-                    }
-                    for r in self.results
-                ],
-                "economics": self.economics,
-                "pnl": self.pnl,
-                "model": self.model.to_dict(),
-                "notes": [t(k, self.lang, **dict(v)) for k, v in self.model.notes],
-            }
+    def document(self) -> SimulationDocument:
+        """What ``simulation.json`` holds (:mod:`crmflow.simulation.document`)."""
+        return SimulationDocument(
+            source=self.source,
+            replications=self.replications,
+            days=self.days,
+            seed=self.seed,
+            lang=self.lang,
+            log_kpis=self.log,
+            validation=self.validation(),
+            results=tuple(
+                ScenarioSummary(
+                    id=r.id,
+                    name=r.name,
+                    estimates=r.estimates,
+                    people=r.people,
+                    busy_hours=r.busy_hours,
+                    paid_hours_per_week=r.paid_hours_per_week,
+                    cycle_quantiles_h=r.runs[0].cycle_quantiles_h if r.runs else (),
+                    names=dict(self.names.get(r.id, {})),
+                )
+                for r in self.results
+            ),
+            economics=self.economics,
+            pnl=self.pnl,
+            model=self.model.to_dict(),
+            notes=tuple(t(k, self.lang, **dict(v)) for k, v in self.model.notes),
+            note_keys=tuple(Note(key=k, values=dict(v)) for k, v in self.model.notes),
         )
-        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``simulation.json`` document (plain JSON values)."""
+        return self.document().to_dict()
 
 
 def _read(source: str | Path, *, mapping: str | Path | None, timezone: str | None) -> Any:
@@ -188,12 +195,18 @@ def run_simulation(
         where=spec.source,
         base_name=base_name,
     )
+    names: dict[str, dict[str, str]] = {"as-discovered": {lg: t("name.discovered", lg) for lg in LANGS}}
+    names["baseline"] = {
+        lg: spec.assumptions.name(lg) if spec.assumptions is not None else t("name.baseline", lg) for lg in LANGS
+    }
+    names |= {s.id: {lg: s.name(lg) for lg in LANGS} for s in spec.scenarios}
     if tobe is not None:
         from crmflow.design.loader import load_tobe
         from crmflow.simulation.tobe import tobe_simulation_model
 
         definition = load_tobe(tobe, lang=lang)
         to_model = tobe_simulation_model(definition, asis=base_model)
+        names["to-be"] = {lg: definition.name.get(lg) for lg in LANGS}
         step(t("progress.simulate", lang, name=to_model.name))
         results.append(
             run_model(to_model, sid="to-be", name=definition.name.get(lang), replications=reps, days=sim_days, seed=seed)
@@ -219,13 +232,15 @@ def run_simulation(
         lang=lang,
         json_path=folder / "simulation.json",
         html_path=folder / "simulation.html",
+        names=names,
     )
     import json
 
     from crmflow.simulation.html import simulation_html
 
-    report.json_path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    report.html_path.write_text(simulation_html(report.to_dict()), encoding="utf-8")
+    document = report.document()
+    report.json_path.write_text(json.dumps(document.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    report.html_path.write_text(simulation_html(document), encoding="utf-8")
     return report
 
 

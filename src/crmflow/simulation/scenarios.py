@@ -48,6 +48,7 @@ from crmflow.findings.calendar import WorkCalendar
 from crmflow.jsonable import JsonMixin
 from crmflow.simulation.distributions import Distribution
 from crmflow.simulation.kpis import Estimate, Kpis, summarize
+from crmflow.simulation.messages import t
 from crmflow.simulation.model import PRIORITY_RANK, ROUTING_STRATEGIES, Node, ResourceSpec, SimulationModel, SlaTimer
 from crmflow.yamlfile import read_yaml
 
@@ -419,7 +420,7 @@ def run_scenarios(
     base_name: str | None = None,
 ) -> tuple[ScenarioResult, ...]:
     """The baseline (``model``, named ``base_name``: default As-Is) and each scenario, with the same seeds."""
-    base_name = base_name or ("As-Is" if lang != "ru" else "Как есть")
+    base_name = base_name or t("name.baseline", lang)
     out = [run_model(model, sid="baseline", name=base_name, replications=replications, days=days, seed=seed, progress=progress)]
     for s in scenarios:
         m = apply_changes(model, s, where=where)
