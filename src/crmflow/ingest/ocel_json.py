@@ -420,6 +420,10 @@ def parts_from_json_stream(opener: Callable[[], IO[bytes]], label: str) -> OcelP
     UnsafeInputError
         Nesting deeper than :data:`MAX_DEPTH`, or one item larger than :data:`MAX_ITEM`.
     """
+    from crmflow.ingest.ocel_columns import parts_columnar
+
+    if (parts := parts_columnar(opener, label)) is not None:
+        return parts
     log = _Log(label)
     try:
         _screen_nesting(opener, label)
