@@ -32,8 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crmflow.errors import CrmflowError
+from crmflow.ingest import ocel_json, ocel_scan
 from crmflow.ingest.ocel_parts import OcelParts, _text
-from crmflow.ingest.ocel_scan import CHUNK, Outline, outline
+from crmflow.ingest.ocel_scan import Outline
 
 #: Items parsed by DuckDB at a time.
 BATCH = 100_000
@@ -46,33 +47,47 @@ class _Unsure(Exception):
 
 
 class _Bytes:
-    """The stream read forwards: byte ranges asked for in increasing order."""
+    """The stream read forwards: byte ranges asked for in increasing order, each one copied once."""
 
     def __init__(self, fh: IO[bytes]) -> None:
-        self.fh, self.buf, self.start = fh, bytearray(), 0
+        self.fh, self.buf, self.start = fh, bytearray(), 0  # buf holds the bytes from offset start on
 
-    def get(self, lo: int, hi: int) -> bytes:
+    def get(self, lo: int, hi: int) -> bytearray:
         if lo < self.start:
             raise _Unsure("read backwards")
         skip = lo - self.start - len(self.buf)
-        del self.buf[: lo - self.start]
-        while skip > 0:  # bytes nobody asked for
-            data = self.fh.read(min(skip, CHUNK))
-            if not data:
+        if skip >= 0:
+            self.buf = bytearray()
+            while skip > 0:  # bytes nobody asked for
+                data = self.fh.read(min(skip, ocel_scan.CHUNK))
+                if not data:
+                    raise _Unsure("the file ended early")
+                skip -= len(data)
+        else:
+            del self.buf[: lo - self.start]
+        self.start, need = lo, hi - lo
+        if len(self.buf) >= need or need <= ocel_scan.CHUNK:  # small: through the buffer
+            while len(self.buf) < need:
+                data = self.fh.read(ocel_scan.CHUNK)
+                if not data:
+                    raise _Unsure("the file ended early")
+                self.buf += data
+            return self.buf[:need]
+        out = bytearray(need)  # large (a batch of items): read straight into its own buffer
+        out[: len(self.buf)] = self.buf
+        view, done = memoryview(out), len(self.buf)
+        while done < need:
+            n = self.fh.readinto(view[done:])  # type: ignore[attr-defined]
+            if not n:
                 raise _Unsure("the file ended early")
-            skip -= len(data)
-        self.start = lo
-        while len(self.buf) < hi - lo:
-            data = self.fh.read(max(CHUNK, hi - lo - len(self.buf)))
-            if not data:
-                raise _Unsure("the file ended early")
-            self.buf += data
-        return bytes(self.buf[: hi - lo])
+            done += n
+        self.buf, self.start = bytearray(), hi
+        return out
 
     def rest_is_space(self, lo: int) -> bool:
-        if self.get(lo, lo).strip(_WS) or self.buf[lo - self.start :].strip(_WS):
+        if self.get(lo, lo).strip(_WS) or self.buf.strip(_WS):
             return False
-        while data := self.fh.read(CHUNK):
+        while data := self.fh.read(ocel_scan.CHUNK):
             if data.strip(_WS):
                 return False
         return True
@@ -83,15 +98,17 @@ def _string(x: str) -> str:
     return f"CASE WHEN starts_with({x}, '\"') THEN {x}->>'$' END"
 
 
-def _plain(x: str) -> str:
-    return f"(starts_with({x}, '\"') OR {x} IN ('true', 'false') OR (length({x}) <= 4300 AND regexp_full_match({x}, '-?[0-9]+')))"
-
-
 def _mixed(x: str, name: str) -> str:
-    """SQL: a value of any JSON type as the item-by-item reader writes it; ``{name}_py``: the others, for Python."""
+    """SQL: a value of any JSON type as the item-by-item reader writes it; ``{name}_py``: the others, for Python.
+
+    Strings are unescaped, ``true``/``false`` and integers (up to Python's 4,300 digits) kept as written;
+    floats, lists and objects are left to Python (DuckDB writes ``1E5`` as ``100000.0`` like Python, but a
+    list or an object as JSON, where the item-by-item reader writes Python's ``str()``).
+    """
+    plain = f"{x} IN ('true', 'false') OR (length({x}) <= 4300 AND regexp_full_match({x}, '-?[0-9]+'))"
     return (
-        f"CASE WHEN starts_with({x}, '\"') THEN {x}->>'$' WHEN {_plain(x)} THEN CAST({x} AS VARCHAR) END AS {name}, "
-        f"CASE WHEN NOT {_plain(x)} THEN CAST({x} AS VARCHAR) END AS {name}_py"
+        f"CASE WHEN starts_with({x}, '\"') THEN {x}->>'$' WHEN {plain} THEN CAST({x} AS VARCHAR) END AS {name}, "
+        f"CASE WHEN starts_with({x}, '\"') OR {plain} THEN NULL ELSE CAST({x} AS VARCHAR) END AS {name}_py"
     )
 
 
@@ -101,17 +118,14 @@ def _python_values(table: pa.Table, name: str) -> pa.Table:
     i = table.column_names.index(f"{name}_py")
     if raw.null_count == len(raw):
         return table.remove_column(i)
-    from crmflow.ingest.ocel_json import _DECODER
-
     uniq = pc.unique(raw.drop_null())
-    mapped = pa.array([_text(_DECODER.decode(u)) for u in uniq.to_pylist()], pa.string())
+    mapped = pa.array([_text(ocel_json._DECODER.decode(u)) for u in uniq.to_pylist()], pa.string())
     filled = pc.if_else(pc.is_valid(raw), pc.take(mapped, pc.index_in(raw, value_set=uniq)), table.column(name))
     return table.set_column(table.column_names.index(name), name, filled).remove_column(i)
 
 
 def _nested_keys(table: pa.Table, name: str) -> int:
     """Keys inside the lists and objects of column ``name_py`` (Python's count, duplicates merged)."""
-    from crmflow.ingest.ocel_json import _DECODER
 
     def count(v: Any) -> int:
         if type(v) is dict:
@@ -124,7 +138,10 @@ def _nested_keys(table: pa.Table, name: str) -> int:
     if not len(raw):
         return 0
     counts = pc.value_counts(raw)
-    return sum(count(_DECODER.decode(v)) * n for v, n in zip(counts.field(0).to_pylist(), counts.field(1).to_pylist(), strict=True))
+    return sum(
+        count(ocel_json._DECODER.decode(v)) * n
+        for v, n in zip(counts.field(0).to_pylist(), counts.field(1).to_pylist(), strict=True)
+    )
 
 
 _ATTR = '{"name": "JSON", "value": "JSON"}'
@@ -137,7 +154,11 @@ class _Section:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, section: str) -> None:
         self.con, self.section = con, section
-        head, attr = ('"id": "JSON", "type": "JSON", "time": "JSON"', _ATTR) if section == "events" else ('"id": "JSON", "type": "JSON"', _OBJ_ATTR)
+        head, attr = (
+            ('"id": "JSON", "type": "JSON", "time": "JSON"', _ATTR)
+            if section == "events"
+            else ('"id": "JSON", "type": "JSON"', _OBJ_ATTR)
+        )
         self.structure = "{" + f'{head}, "attributes": [{attr}], "relationships": [{_REL}]' + "}"
         #: keys of an item with both lists
         self.keys = head.count(":") + 2
@@ -176,25 +197,31 @@ class _Section:
     def tables(self) -> dict[str, pa.Table]:
         """The long tables of the batch in ``j``, in file order."""
         sql = self.con.sql
-        lists = (
-            "SELECT ord, {id} AS owner, generate_subscripts({col}, 1) AS k, unnest({col}) AS a FROM j"
-        )
+        lists = "SELECT ord, {id} AS owner, generate_subscripts({col}, 1) AS k, unnest({col}) AS a FROM j"
         if self.section == "events":
             out = {
                 "ev": sql(f"SELECT ord, {_string('id')} AS eid, {_string('type')} AS etype, {_mixed('time', 'time')} FROM j"),
-                "at": sql(f"SELECT ord, k, {_string('a.name')} AS name, {_mixed('a.value', 'value')} "
-                          f"FROM ({lists.format(id='NULL', col='attributes')})"),  # fmt: skip
-                "rel": sql(f"SELECT ord, k - 1 AS rel_ord, {_string('a.objectId')} AS oid, {_mixed('a.qualifier', 'qualifier')} "
-                           f"FROM ({lists.format(id='NULL', col='relationships')})"),  # fmt: skip
+                "at": sql(
+                    f"SELECT ord, k, {_string('a.name')} AS name, {_mixed('a.value', 'value')} "
+                    f"FROM ({lists.format(id='NULL', col='attributes')})"
+                ),  # fmt: skip
+                "rel": sql(
+                    f"SELECT ord, k - 1 AS rel_ord, {_string('a.objectId')} AS oid, {_mixed('a.qualifier', 'qualifier')} "
+                    f"FROM ({lists.format(id='NULL', col='relationships')})"
+                ),  # fmt: skip
             }
         else:
             oid = _string("id")
             out = {
                 "objs": sql(f"SELECT ord, {oid} AS oid, {_string('type')} AS otype FROM j"),
-                "values": sql(f"SELECT ord, k, owner AS oid, {_string('a.name')} AS name, {_mixed('a.value', 'value')}, "
-                              f"{_mixed('a.time', 'time')} FROM ({lists.format(id=oid, col='attributes')})"),  # fmt: skip
-                "o2o": sql(f"SELECT ord, k, owner AS source, {_string('a.objectId')} AS target, "
-                           f"{_mixed('a.qualifier', 'qualifier')} FROM ({lists.format(id=oid, col='relationships')})"),  # fmt: skip
+                "values": sql(
+                    f"SELECT ord, k, owner AS oid, {_string('a.name')} AS name, {_mixed('a.value', 'value')}, "
+                    f"{_mixed('a.time', 'time')} FROM ({lists.format(id=oid, col='attributes')})"
+                ),  # fmt: skip
+                "o2o": sql(
+                    f"SELECT ord, k, owner AS source, {_string('a.objectId')} AS target, "
+                    f"{_mixed('a.qualifier', 'qualifier')} FROM ({lists.format(id=oid, col='relationships')})"
+                ),  # fmt: skip
             }
         return {k: v.to_arrow_table() for k, v in out.items()}
 
@@ -220,19 +247,15 @@ def _final(t: pa.Table, names: tuple[str, ...], required: tuple[str, ...]) -> pa
 
 class _Reader:
     def __init__(self, fh: IO[bytes], o: Outline, label: str) -> None:
-        from crmflow.ingest.ocel_json import _Log
-
         self.bytes, self.o, self.label = _Bytes(fh), o, label
-        self.log = _Log(label)
+        self.log = ocel_json._Log(label)
         self.con = duckdb.connect()
         self.n_events = 0
 
     def json(self, lo: int, hi: int) -> Any:
-        from crmflow.ingest.ocel_json import _DECODER, MAX_ITEM
-
-        if hi - lo > MAX_ITEM:
+        if hi - lo > ocel_json.MAX_ITEM:
             raise _Unsure("a large top-level value")
-        return _DECODER.decode(self.bytes.get(lo, hi).decode("utf-8").strip(" \t\r\n"))
+        return ocel_json._DECODER.decode(bytes(self.bytes.get(lo, hi)).decode("utf-8").strip(" \t\r\n"))
 
     def space(self, lo: int, hi: int) -> None:
         if self.bytes.get(lo, hi).strip(_WS):
@@ -300,19 +323,17 @@ class _Reader:
 
     def batches(self, lo: int, hi: int) -> Iterator[pa.Table]:
         """The items between ``lo`` (the list's ``[``) and ``hi`` (its ``]``) as Arrow text, :data:`BATCH` at a time."""
-        from crmflow.ingest.ocel_json import MAX_ITEM
-
         cuts = self.o.cuts
         inner = cuts[np.searchsorted(cuts, lo) : np.searchsorted(cuts, hi)]
         seps = np.concatenate([[lo], inner, [hi]]).astype(np.int64)
-        if len(seps) == 2 and not self.bytes.get(lo + 1, hi).strip(_WS):
-            return  # []
-        if int(np.diff(seps).max()) > MAX_ITEM:
+        if len(seps) == 2 and hi - lo <= 64 and not self.bytes.get(lo + 1, hi).strip(_WS):
+            return  # [] (a longer run of white space is one empty item to DuckDB, which refuses it)
+        if int(np.diff(seps).max()) > ocel_json.MAX_ITEM:
             raise _Unsure("a large item")
         for b in range(0, len(seps) - 1, BATCH):
             s = seps[b : b + BATCH + 1]
             base = int(s[0]) + 1
-            buf = bytearray(self.bytes.get(base, int(s[-1])))
+            buf = self.bytes.get(base, int(s[-1]))
             np.frombuffer(buf, dtype=np.uint8)[s[1:-1] - base] = 32  # the commas between items, blanked
             offsets = np.concatenate([s[:-1] + 1, s[-1:]]) - base
             if offsets[-1] >= 2**31:
@@ -350,15 +371,12 @@ class _Reader:
             raise _Unsure(f"{section}: {n_keys} keys in the file, {read_keys} read")
 
 
-def parts_columnar(opener: Callable[[], IO[bytes]], label: str) -> OcelParts | None:
+def parts_columnar(opener: Callable[[], IO[bytes]], label: str, o: Outline) -> OcelParts | None:
     """Read an OCEL 2.0 JSON document column by column; None when the item-by-item reader must decide.
 
-    Raises
-    ------
-    UnsafeInputError
-        Nesting deeper than :data:`~crmflow.ingest.ocel_scan.MAX_DEPTH` (the outline's screen).
+    ``o`` is the document's outline (:func:`~crmflow.ingest.ocel_scan.outline`, which has already
+    screened the nesting); ``opener`` opens a fresh binary stream.
     """
-    o = outline(opener, label)
     if not o.complete or o.trailing_comma:
         return None
     try:

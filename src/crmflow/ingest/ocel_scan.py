@@ -60,7 +60,8 @@ class Outline:
     cuts: np.ndarray
     #: A comma right before a closing bracket somewhere (not JSON; the strict reader decides).
     trailing_comma: bool
-    #: False when the document has too many top-level tokens to be an OCEL log (the strict reader decides).
+    #: False when the document has too many top-level tokens or cuts to be an OCEL log (the tokens
+    #: and cuts are then partial; the nesting screen is still whole).
     complete: bool
 
 
@@ -96,7 +97,8 @@ def outline(opener: Callable[[], IO[bytes]], label: str) -> Outline:
     kinds: list[np.ndarray] = []
     cuts: list[np.ndarray] = []
     keys: list[np.ndarray] = []
-    n_tokens = 0
+    n_tokens = n_cuts = 0
+    max_cuts = 2**27  # 1 GB of offsets; an OCEL item is more than 16 bytes, so 2 GB of items
     n_keys = 0
     trailing = False
     open_comma = False  # the last structural character read is a comma followed by white space only
@@ -131,17 +133,15 @@ def outline(opener: Callable[[], IO[bytes]], label: str) -> Outline:
                 keep = ((step > 0) & (before <= 1)) | (closer & (after <= 1)) | ((step == 0) & (before == 1))
                 deep = np.cumsum((c == _COLON) & (before >= 2), dtype=np.int64) + n_keys
                 n_keys = int(deep[-1])
-                if keep.any():
+                if keep.any() and n_tokens <= MAX_TOKENS:  # past that, only the screen goes on
                     tokens.append(pos[keep] + offset)
                     kinds.append(c[keep])
                     keys.append(deep[keep])
                     n_tokens += int(keep.sum())
-                    if n_tokens > MAX_TOKENS:
-                        empty = np.zeros(0, np.int64)
-                        return Outline(empty, np.zeros(0, np.uint8), empty, empty, trailing, False)
                 sep = (c == _COMMA) & (before == 2)
-                if sep.any():
+                if sep.any() and n_tokens <= MAX_TOKENS and n_cuts <= max_cuts:
                     cuts.append(pos[sep] + offset)
+                    n_cuts += int(sep.sum())
                 depth = int(after[-1])
             elif open_comma:
                 open_comma = not data.strip(_WS)
@@ -151,8 +151,9 @@ def outline(opener: Callable[[], IO[bytes]], label: str) -> Outline:
     def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
+    complete = n_tokens <= MAX_TOKENS and n_cuts <= max_cuts
     return Outline(
-        joined(tokens, np.int64), joined(kinds, np.uint8), joined(keys, np.int64), joined(cuts, np.int64), trailing, True
+        joined(tokens, np.int64), joined(kinds, np.uint8), joined(keys, np.int64), joined(cuts, np.int64), trailing, complete
     )
 
 
