@@ -10,15 +10,17 @@ decoder and the item-by-item reader's own code.
 
 The values come out exactly as the item-by-item reader (:mod:`crmflow.ingest.ocel_json`) gives
 them: strings unescaped, integers and booleans as written, every other value (floats, big
-integers, lists, objects) decoded by Python and written as it writes them. Whenever this reader
-cannot vouch for that, it gives up (:func:`parts_columnar` returns None) and the item-by-item reader
-reads the document and decides what is refused and how it is worded. It gives up on: anything
-that is not JSON to Python (DuckDB's reader also takes trailing commas, ``NaN`` and ``Infinity``:
-the outline sees the commas, and every key of every item must be one that is read, so every value
-is looked at), an event or object without ``attributes`` and ``relationships`` keys combined in
-other ways than the four the OCEL 2.0 schema allows, a relationship without ``qualifier``, an
-attribute without ``value`` (or, of an object, ``time``), a key given twice, an id or type or name
-that is not a string, a section given twice, OCEL 1.0, invalid UTF-8, an item above ``MAX_ITEM``.
+integers, lists, objects) decoded by Python and written as it writes them. An event or object
+without ``attributes`` or ``relationships`` (the schema allows it) gets a ``null`` list, which
+both readers read as none. Whenever this reader cannot vouch for the result, it gives up
+(:func:`parts_columnar` returns None) and the item-by-item reader reads the document and decides
+what is refused and how it is worded. It gives up on anything that is not JSON to Python —
+DuckDB's reader also takes trailing commas, ``NaN`` and ``Infinity``: the outline sees the commas,
+and the keys it counts inside the items must all be keys that are read, so no value goes unseen —
+on a key unknown to OCEL inside an item or given twice, a relationship without ``qualifier``, an
+attribute without ``value`` (an object's also without ``time``), an id, type, name or object id
+that is not a string, a section given twice, OCEL 1.0, invalid UTF-8 or a lone surrogate, and an
+item above ``MAX_ITEM``.
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ class _Section:
                 if 'does not have key "attributes"' not in str(exc) and 'does not have key "relationships"' not in str(exc):
                     raise _Unsure(str(exc)) from None
             # some items leave out a list (the schema allows it): it is added as null, the same to the reader
+            # (matched on DuckDB's wording; if that changes, such files go to the item-by-item reader)
             self.con.execute(
                 "CREATE OR REPLACE TEMP TABLE ocel_patched AS SELECT ord, CASE WHEN a AND r THEN item "
                 "ELSE left(t, length(t) - 1) || CASE WHEN a THEN '' ELSE ', \"attributes\": null' END "

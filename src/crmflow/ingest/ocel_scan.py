@@ -9,6 +9,7 @@ like that) before anything is built, and keeps
   top-level value that is a list or an object opens and closes): :attr:`Outline.tokens`;
 * the commas one level further down, which cut the top-level lists into their items:
   :attr:`Outline.cuts`;
+* the number of keys (colons) below the top level up to each token: :attr:`Outline.keys`;
 * whether a comma stands right before a closing bracket (a trailing comma: DuckDB's JSON reader
   accepts it, JSON does not): :attr:`Outline.trailing_comma`.
 
