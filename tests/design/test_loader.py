@@ -291,3 +291,12 @@ def test_every_schema_key_is_documented() -> None:
     walk(json.loads((ROOT / "docs" / "tobe.schema.json").read_text(encoding="utf-8")))
     missing = sorted(k for k in keys if f"`{k}`" not in doc and f"`{k}:" not in doc and f"{{{k}:" not in doc)
     assert missing == []
+
+
+def test_a_date_that_is_no_date_is_a_schema_error_not_a_value_error() -> None:
+    """Found by bench/fuzz.py: a YAML timestamp such as ``2026-03-00`` was constructed before the loader
+    kept it as written, and ended in ``ValueError: day is out of range for month``."""
+    message = _error(MINIMAL.replace("id: mini", "id: 2026-03-00"))
+    assert "t.yaml:2: `id`: '2026-03-00' is not valid" in message
+    definition = read_tobe_text(MINIMAL.replace("name: P", "name: 2024-02-30"), where="t.yaml")
+    assert definition.processes[0].name == Text(ru="2024-02-30", en="2024-02-30")  # kept as written
