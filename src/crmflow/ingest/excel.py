@@ -115,6 +115,11 @@ def read_excel_raw(
         raise InputError(f"{p.name}: cannot open as an Excel workbook: {exc}") from exc
     try:
         names = wb.sheetnames
+        if not names:  # none listed, or the sheets' parts are missing (found by bench/fuzz.py)
+            raise InputError(
+                f"{p.name}: the workbook has no sheet that can be read; open and save it again in Excel or "
+                "LibreOffice, or save the sheet as CSV"
+            )
         if sheet is None:
             ws = wb[names[0]]
         elif isinstance(sheet, int):
