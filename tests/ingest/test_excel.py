@@ -229,3 +229,15 @@ def test_a_workbook_whose_sheet_part_is_missing_is_a_clear_error(tmp_path: Path)
         read_excel_raw(EventStore(), renamed, log_name="log")
     with pytest.raises(InputError, match="no sheet that can be read"):
         read_excel_raw(EventStore(), renamed, log_name="log", sheet=0)
+
+
+def test_a_zip_of_an_unknown_version_is_a_clear_error(tmp_path: Path) -> None:
+    """Found by bench/fuzz.py (xlsx, seed 18, input 726): a central directory asking for "zip file
+    version 19.3" made :mod:`zipfile` raise ``NotImplementedError`` in the file-type sniff."""
+    data = bytearray(_small_book(tmp_path).read_bytes())
+    at = data.find(b"PK\x01\x02")  # the first central directory entry: its "version needed to extract"
+    data[at + 6 : at + 8] = (193).to_bytes(2, "little")
+    odd = tmp_path / "odd.xlsx"
+    odd.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"odd\.xlsx"):
+        read_excel_raw(EventStore(), odd, log_name="log")
