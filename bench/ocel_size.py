@@ -4,6 +4,7 @@ Run by hand (never in the test suite):
 
     .venv/bin/python bench/ocel_size.py 255          # a ~255 MB file: read_ocel_raw flattened on "order"
     .venv/bin/python bench/ocel_size.py 40 --json    # also json.load of the same file (what the reader did before)
+    .venv/bin/python bench/ocel_size.py 255 --items  # also the item-by-item reader (columnar reader off)
 
 Events each relate to an order, two items and a customer, with two attributes; objects carry a
 timed attribute. Each measurement runs in a fresh child process (peak RSS is its own); the CPU
@@ -28,6 +29,9 @@ t0, c0 = time.perf_counter(), time.process_time()
 if what == "json":
     doc = json.load(open(path, "rb")); note = f"{len(doc['events']):,} events"
 else:
+    if what == "items":  # the item-by-item reader alone (the columnar reader switched off)
+        from crmflow.ingest import ocel_columns
+        ocel_columns.parts_columnar = lambda *_: None
     from crmflow.ingest.ocel import read_ocel_raw
     from crmflow.settings import Settings
     from crmflow.store.store import EventStore
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("megabytes", type=float)
     parser.add_argument("--json", action="store_true", help="also measure json.load of the same file")
+    parser.add_argument("--items", action="store_true", help="also measure the item-by-item reader (columnar reader off)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.jsonocel"
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         events = write_log(path, args.megabytes)
         took = time.perf_counter() - start
         print(f"{path.name}: {path.stat().st_size / 2**20:,.0f} MB, {events:,} events (written in {took:.0f} s)")
-        for what in (["json"] if args.json else []) + ["crmflow"]:
+        for what in (["json"] if args.json else []) + (["items"] if args.items else []) + ["crmflow"]:
             res = subprocess.run([sys.executable, "-c", CHILD, str(path), what], capture_output=True, text=True, check=False)
             if res.returncode != 0:
                 print(f"{what:8s} FAILED: {res.stderr.strip().splitlines()[-1] if res.stderr else ''}")

@@ -175,7 +175,9 @@ def fuzz(reader: Reader, *, seed: int, runs: int | None = None, budget_s: float 
                 out.read += 1
             except CrmflowError:
                 out.refused += 1
-            except Exception:  # noqa: BLE001 - that is the finding
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:  # noqa: BLE001 - that is the finding (a Rust panic is a BaseException)
                 out.tracebacks.append((out.runs, "".join(traceback.format_exc().splitlines(keepends=True)[-3:])))
                 (Path(tmp).parent / f"fuzz-{reader.name}-{seed}-{out.runs}{reader.suffix}").write_bytes(data)
             out.slowest_s = max(out.slowest_s, time.perf_counter() - t)

@@ -69,3 +69,15 @@ def test_nesting_within_the_limit_is_read(tmp_path: Path) -> None:
     for _ in range(60):
         data = data[0]
     assert data == 1
+
+
+@pytest.mark.parametrize("value", ["2026-03-00", "2024-02-30", "2023-13-01", "2024-01-01 25:00:00"])
+def test_a_date_that_is_no_date_is_refused_with_line_and_column_not_a_value_error(tmp_path: Path, value: str) -> None:
+    """Found by bench/fuzz.py (quality rules, seed 18): ``as_of: 2026-03-00`` ended in ``ValueError: day is
+    out of range for month`` from PyYAML's timestamp constructor."""
+    p = tmp_path / "rules.yaml"
+    p.write_text(f"checks:\n  as_of: {value}\n", encoding="utf-8")
+    with pytest.raises(QualityRulesError, match=rf"line 2, column 10: '{value}' is not a date or a time"):
+        read_yaml(p, what="quality rules", error=QualityRulesError)
+    p.write_text(f"checks:\n  as_of: '{value}'\n", encoding="utf-8")
+    assert read_yaml(p, what="quality rules", error=QualityRulesError) == {"checks": {"as_of": value}}

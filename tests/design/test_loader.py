@@ -291,3 +291,24 @@ def test_every_schema_key_is_documented() -> None:
     walk(json.loads((ROOT / "docs" / "tobe.schema.json").read_text(encoding="utf-8")))
     missing = sorted(k for k in keys if f"`{k}`" not in doc and f"`{k}:" not in doc and f"{{{k}:" not in doc)
     assert missing == []
+
+
+def test_a_date_that_is_no_date_is_a_schema_error_not_a_value_error() -> None:
+    """Found by bench/fuzz.py: a YAML timestamp such as ``2026-03-00`` was constructed before the loader
+    kept it as written, and ended in ``ValueError: day is out of range for month``."""
+    message = _error(MINIMAL.replace("id: mini", "id: 2026-03-00"))
+    assert "t.yaml:2: `id`: '2026-03-00' is not valid" in message
+    definition = read_tobe_text(MINIMAL.replace("name: P", "name: 2024-02-30"), where="t.yaml")
+    assert definition.processes[0].name == Text(ru="2024-02-30", en="2024-02-30")  # kept as written
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("name: P", "name: !en: P"), ("raci: {R: sdr, A: head}", "raci: {!custom R: sdr, A: head}")],
+)
+def test_an_unknown_yaml_tag_is_a_clear_error_with_its_line(old: str, new: str) -> None:
+    """Found by bench/fuzz.py (To-Be, seed 18, input 1825): ``!en:`` before a value or a key ended in
+    PyYAML's ConstructorError traceback after the YAML had been composed."""
+    message = _error(MINIMAL.replace(old, new))
+    line = next(i for i, text in enumerate(MINIMAL.replace(old, new).splitlines(), start=1) if new in text)
+    assert f"t.yaml:{line}: not valid YAML: could not determine a constructor for the tag" in message

@@ -210,3 +210,34 @@ def test_huge_shared_string_table_is_refused_before_it_is_loaded(tmp_path: Path,
     big = _rezip(_small_book(tmp_path), tmp_path / "big.xlsx", {"xl/sharedStrings.xml": sst})
     with pytest.raises(InputError, match=r"big\.xlsx: the workbook has 5,000 distinct texts .* save the sheet as CSV"):
         read_excel_raw(EventStore(), big, log_name="log")
+
+
+def test_a_workbook_whose_sheet_part_is_missing_is_a_clear_error(tmp_path: Path) -> None:
+    """Found by bench/fuzz.py (xlsx, seed 18, input 1468): a sheet part renamed inside the zip left
+    openpyxl with no sheets, and ``wb[names[0]]`` ended in ``IndexError``."""
+    import zipfile
+
+    ok = _small_book(tmp_path)
+    sheet = zipfile.ZipFile(ok).read("xl/worksheets/sheet1.xml")
+    renamed = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(ok) as zin, zipfile.ZipFile(renamed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                zout.writestr(info, zin.read(info.filename))
+        zout.writestr("xl/worksheets/sheet1_xml", sheet)
+    with pytest.raises(InputError, match=r"renamed\.xlsx: the workbook has no sheet that can be read"):
+        read_excel_raw(EventStore(), renamed, log_name="log")
+    with pytest.raises(InputError, match="no sheet that can be read"):
+        read_excel_raw(EventStore(), renamed, log_name="log", sheet=0)
+
+
+def test_a_zip_of_an_unknown_version_is_a_clear_error(tmp_path: Path) -> None:
+    """Found by bench/fuzz.py (xlsx, seed 18, input 726): a central directory asking for "zip file
+    version 19.3" made :mod:`zipfile` raise ``NotImplementedError`` in the file-type sniff."""
+    data = bytearray(_small_book(tmp_path).read_bytes())
+    at = data.find(b"PK\x01\x02")  # the first central directory entry: its "version needed to extract"
+    data[at + 6 : at + 8] = (193).to_bytes(2, "little")
+    odd = tmp_path / "odd.xlsx"
+    odd.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"odd\.xlsx"):
+        read_excel_raw(EventStore(), odd, log_name="log")

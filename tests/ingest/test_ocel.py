@@ -229,3 +229,28 @@ def test_deeply_nested_json_is_a_clear_error_not_a_recursion_crash(tmp_path: Pat
     p.write_text('{"objectTypes": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     with pytest.raises(UnsafeInputError, match="nested too deeply"):
         read_ocel_raw(EventStore(), p, log_name="log", object_type="order")
+
+
+def test_a_pair_related_twice_is_one_row_with_its_qualifiers_in_order(tmp_path: Path) -> None:
+    """The (event, object) pairs related more than once keep the first relation's place and join the
+    non-empty qualifiers in file order; an object listed twice does not double its rows."""
+    doc = {
+        "objectTypes": [{"name": "order", "attributes": []}],
+        "eventTypes": [],
+        "objects": [{"id": "o1", "type": "order"}, {"id": "o2", "type": "order"}, {"id": "o1", "type": "order"}],
+        "events": [
+            {"id": "e1", "type": "pay", "time": "2024-01-01T10:00:00Z", "relationships": [
+                {"objectId": "o2", "qualifier": "x"}, {"objectId": "o1", "qualifier": "a"},
+                {"objectId": "o1", "qualifier": ""}, {"objectId": "o1", "qualifier": "b"}]},
+            {"id": "e2", "type": "pay", "time": "2024-01-01T11:00:00Z", "relationships": [{"objectId": "o1", "qualifier": ""}]},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "twice.jsonocel"
+    path.write_text(json.dumps(doc))
+    store = EventStore()
+    raw = read_ocel_raw(store, path, log_name="log", object_type="order")
+    rows = store.sql(
+        f'SELECT row_no, "case:concept:name", "ocel:eid", "ocel:type", "ocel:qualifier" FROM {raw.table} ORDER BY row_no'
+    ).fetchall()
+    assert rows == [(1, "o2", "e1", "order", "x"), (2, "o1", "e1", "order", "a; b"), (3, "o1", "e2", "order", None)]
+    assert raw.rows_read == 3

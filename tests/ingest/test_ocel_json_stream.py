@@ -124,9 +124,9 @@ def test_a_large_json_log_gets_an_early_note_with_the_time_and_the_faster_layout
     monkeypatch.setattr(ocel_json, "SLOW_BYTES", 1000)
     notes: list[str] = []
     read_ocel_raw(EventStore(), JSON_LOG, log_name="log", object_type="order", progress=notes.append)
-    assert notes[1].startswith("orders.jsonocel: 0 MB of OCEL 2.0 JSON is read item by item, about 0 s")
+    assert notes[1].startswith("orders.jsonocel: 0 MB of OCEL 2.0 JSON is read column by column, about 0 s")
     assert "SQLite or XML layout" in notes[1]
     small: list[str] = []
     monkeypatch.setattr(ocel_json, "SLOW_BYTES", 10**9)
     read_ocel_raw(EventStore(), JSON_LOG, log_name="log", object_type="order", progress=small.append)
-    assert not any("item by item" in n for n in small)
+    assert not any("column by column" in n for n in small)

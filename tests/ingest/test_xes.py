@@ -233,3 +233,33 @@ def test_no_temporary_copy_is_left_behind(store: EventStore, tmp_path: Path, mon
     shutil.copy(real("helpdesk.xes.gz"), tmp_path / "helpdesk.xes.gz")
     read_xes_raw(store, tmp_path / "helpdesk.xes.gz", log_name="log")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["helpdesk.xes.gz"]
+
+
+def test_a_nul_in_an_attribute_key_is_refused_not_a_rust_panic(store: EventStore, tmp_path: Path) -> None:
+    """Found by bench/fuzz.py (xes, seed 18): r4pm read a key with a NUL byte, and Polars panicked handing
+    the column name to Arrow; the panic (a BaseException) ended the whole process."""
+    text = (DATA / "tiny.xes").read_text(encoding="utf-8").replace('key="org:resource"', 'key="org:res\x00ource"', 1)
+    p = tmp_path / "nul.xes"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"nul\.xes"):
+        read_xes_raw(store, p, log_name="log")
+    with pytest.raises(InputError, match="NUL character"):
+        read_xes_raw(store, p, log_name="log", engine="r4pm")
+
+
+def test_keys_that_differ_only_in_case_leave_the_fast_path(store: EventStore, tmp_path: Path) -> None:
+    """Found by bench/fuzz.py (xes, seed 18, input 836): ``time:timestamp`` and ``tiMe:timestamp`` are one
+    name to DuckDB, which bound the empty one and failed with a Binder Error traceback."""
+    text = (DATA / "tiny.xes").read_text(encoding="utf-8")
+    text = text.replace(
+        '<string key="org:resource" value="Иванова"/>',
+        '<string key="org:resource" value="Иванова"/><string key="ORG:resource" value="x"/>',
+        1,
+    )
+    p = tmp_path / "case.xes"
+    p.write_text(text, encoding="utf-8")
+    raw = read_xes_raw(store, p, log_name="log")
+    assert raw.info["engine"] == "lxml" and raw.info["fallback_reason"] == "attribute keys that differ only in case"
+    assert raw.rows_read == 3 and {"org:resource", "org:resource_1"} <= set(store.columns(raw.table))
+    with pytest.raises(InputError, match="differ only in case"):
+        read_xes_raw(store, p, log_name="log", engine="r4pm")

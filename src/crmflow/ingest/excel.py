@@ -115,6 +115,11 @@ def read_excel_raw(
         raise InputError(f"{p.name}: cannot open as an Excel workbook: {exc}") from exc
     try:
         names = wb.sheetnames
+        if not names:  # none listed, or the sheets' parts are missing (found by bench/fuzz.py)
+            raise InputError(
+                f"{p.name}: the workbook has no sheet that can be read; open and save it again in Excel or "
+                "LibreOffice, or save the sheet as CSV"
+            )
         if sheet is None:
             ws = wb[names[0]]
         elif isinstance(sheet, int):
@@ -151,7 +156,7 @@ def _check_shared_strings(p: Path) -> None:
                 return
             with zf.open(info) as fh:
                 head = fh.read(4096).decode("utf-8", errors="replace")
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError, NotImplementedError) as exc:
         raise InputError(f"{p.name}: cannot open as an Excel workbook ({exc}); save it again in Excel or as CSV") from exc
     m = re.search(r'uniqueCount="(\d+)"', head) or re.search(r'\bcount="(\d+)"', head)
     count = int(m.group(1)) if m else 0

@@ -90,7 +90,7 @@ def _too_big(label: str, max_bytes: int) -> UnsafeInputError:
 def parts_from_json(path: Path, label: str, store: EventStore, *, max_bytes: int = MAX_JSON_BYTES) -> OcelParts:
     """Read the OCEL 2.0 JSON layout into :class:`OcelParts`, streamed (structure errors name the element).
 
-    The document is parsed item by item (:mod:`crmflow.ingest.ocel_json`), so memory holds the
+    The document is read column by column or item by item (:mod:`crmflow.ingest.ocel_json`), so memory holds the
     columns, not the document; ``max_bytes`` still caps the (decompressed) size.
     """
     if path.stat().st_size > max_bytes:  # checked before reading a byte
@@ -182,20 +182,26 @@ def _flatten(
         )
         store.sql(
             f"""CREATE TEMP TABLE {flat} AS
-            WITH rel AS (
-                SELECT r.ord, r.oid, min(r.rel_ord) AS rel_ord,
-                       string_agg(NULLIF(r.qualifier, ''), '; ' ORDER BY r.rel_ord) AS qualifier,
-                       any_value(o.otype) AS otype
-                FROM {v["relations"]} r JOIN (SELECT DISTINCT oid, otype FROM {v["objects"]}) o USING (oid)
-                WHERE o.otype = ? GROUP BY r.ord, r.oid
+            WITH f AS (
+                SELECT r.ord, r.rel_ord, r.oid, r.qualifier FROM {v["relations"]} r
+                SEMI JOIN (SELECT oid FROM {v["objects"]} WHERE otype = ?) o USING (oid)
+            ), g AS (
+                SELECT ord, oid, count(*) AS n, min(rel_ord) AS rel_ord, any_value(NULLIF(qualifier, '')) AS qualifier
+                FROM f GROUP BY ord, oid
+            ), rel AS (  -- an (event, object) pair related twice joins its qualifiers in order (an ordered aggregate
+                         -- only for those: the rest is a plain group)
+                SELECT ord, oid, rel_ord, qualifier FROM g WHERE n = 1
+                UNION ALL
+                SELECT ord, oid, min(rel_ord), string_agg(NULLIF(qualifier, ''), '; ' ORDER BY rel_ord)
+                FROM f SEMI JOIN (SELECT ord, oid FROM g WHERE n > 1) USING (ord, oid) GROUP BY ord, oid
             ), attrs AS ({attr_sql})
             SELECT row_number() OVER (ORDER BY e.ord, rel.rel_ord)::BIGINT AS row_no,
                    rel.oid AS "case:concept:name", e.etype AS "concept:name", e.time AS time_text,
-                   e.eid AS "ocel:eid", rel.otype AS "ocel:type", rel.qualifier AS "ocel:qualifier",
+                   e.eid AS "ocel:eid", ?::VARCHAR AS "ocel:type", rel.qualifier AS "ocel:qualifier",
                    attrs.* EXCLUDE (ord)
             FROM {v["events"]} e JOIN rel USING (ord) LEFT JOIN attrs USING (ord)
             ORDER BY row_no""",
-            [object_type, *names],
+            [object_type, *names, object_type],
         )
         dangling = int(
             store.sql(f"SELECT count(*) FROM {v['relations']} WHERE oid NOT IN (SELECT oid FROM {v['objects']})").fetchall()[0][0]

@@ -1,6 +1,11 @@
 """The OCEL 2.0 JSON layout, streamed: memory holds Arrow columns, never the document.
 
-``objectTypes``, ``eventTypes``, ``objects`` and ``events`` are read item by item: the text is
+A document is first read column by column (:mod:`crmflow.ingest.ocel_columns`: DuckDB's JSON
+functions over the items that the byte outline of :mod:`crmflow.ingest.ocel_scan` cut, about
+5 s of one core for 255 MB). What that reader cannot vouch for is read here, and every refusal
+is worded here.
+
+Item by item, ``objectTypes``, ``eventTypes``, ``objects`` and ``events`` are read one at a time: the text is
 decoded in chunks and each item parsed by the C decoder of :mod:`json` (:class:`_Text`), its
 values appended to column buffers that are turned into Arrow batches every :data:`BATCH` rows.
 A 255 MB file thus needs about as much memory as its columns (Python's :mod:`json` held the
@@ -26,16 +31,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-import numpy as np
 import pyarrow as pa
 
 from crmflow.errors import InputError, UnsafeInputError
 from crmflow.ingest.ocel_parts import OcelParts, _text
+from crmflow.ingest.ocel_scan import MAX_DEPTH, outline
 
 #: Rows buffered in Python lists before they become an Arrow batch.
 BATCH = 100_000
-#: Deepest nesting accepted (an OCEL 2.0 document nests 5 levels).
-MAX_DEPTH = 64
 _SECTIONS = ("objectTypes", "eventTypes", "objects", "events")
 
 
@@ -181,69 +184,24 @@ class _Log:
         )
 
 
-_BRACKET_STEP = np.zeros(256, dtype=np.int8)
-_BRACKET_STEP[[ord("["), ord("{")]] = 1
-_BRACKET_STEP[[ord("]"), ord("}")]] = -1
-
-
-def _screen_nesting(opener: Callable[[], IO[bytes]], label: str) -> None:
-    """Refuse nesting deeper than :data:`MAX_DEPTH` before any item is built (array operations only).
-
-    Per chunk: the quotes not escaped by an odd run of backslashes delimit the strings; the
-    brackets outside them step the depth up and down; its running maximum must stay within
-    :data:`MAX_DEPTH`. A run of backslashes at the end of a chunk is carried to the next one.
-    """
-    inside = False  # whether the chunk starts inside a string
-    depth = 0
-    pending = b""
-    too_deep = UnsafeInputError(f"{label}: the JSON is nested too deeply to be an OCEL 2.0 log")
-    with opener() as fh:
-        while chunk := fh.read(4 * 1024 * 1024):
-            data = pending + chunk
-            cut = len(data.rstrip(b"\\"))  # an escape is never cut in two
-            data, pending = data[:cut], data[cut:]
-            a = np.frombuffer(data, dtype=np.uint8)
-            quotes = np.flatnonzero(a == 34)
-            if len(quotes):
-                slash = a == 92
-                if slash.any():  # a quote after an odd run of backslashes is escaped
-                    not_slash = np.where(slash, -1, np.arange(len(a), dtype=np.int32))
-                    last = np.maximum.accumulate(not_slash)
-                    before = quotes - 1
-                    run = np.where(before >= 0, before - last[np.maximum(before, 0)], 0)
-                    run[before < 0] = 0
-                    quotes = quotes[run % 2 == 0]
-            mark = np.zeros(len(a), dtype=np.int8)
-            mark[quotes] = 1
-            in_string = (np.cumsum(mark, dtype=np.int32) + inside) % 2 == 1  # a quote itself counts as inside
-            in_string[quotes] = True
-            steps = _BRACKET_STEP[a]
-            steps[in_string] = 0
-            level = np.cumsum(steps, dtype=np.int32) + depth
-            if len(level) and int(level.max()) > MAX_DEPTH:
-                raise too_deep
-            depth = int(level[-1]) if len(level) else depth
-            inside = bool((len(quotes) + inside) % 2)
-
-
 #: What the reader gets through on one core, MB/s (docs/benchmarks.md, issue 18): for the early note.
-MB_PER_SECOND = 8.0
+MB_PER_SECOND = 30.0
 #: From this size on, a progress note says how long the read will take and what is faster.
-SLOW_BYTES = 32 * 2**20
+SLOW_BYTES = 128 * 2**20
 
 
 def size_note(size: int, label: str) -> str | None:
     """The early note for a large JSON log (None below :data:`SLOW_BYTES`).
 
     >>> size_note(255 * 2**20, "big.jsonocel").split("; ")[0]
-    'big.jsonocel: 255 MB of OCEL 2.0 JSON is read item by item, about 32 s of one core'
+    'big.jsonocel: 255 MB of OCEL 2.0 JSON is read column by column, about 8 s of one core'
     """
     if size < SLOW_BYTES:
         return None
     mb = size / 2**20
     return (
-        f"{label}: {mb:,.0f} MB of OCEL 2.0 JSON is read item by item, about {mb / MB_PER_SECOND:,.0f} s of one core; "
-        "the OCEL 2.0 SQLite or XML layout of the same log reads faster"
+        f"{label}: {mb:,.0f} MB of OCEL 2.0 JSON is read column by column, about {mb / MB_PER_SECOND:,.0f} s of one core; "
+        "longer if it has to be read item by item; the OCEL 2.0 SQLite or XML layout of the same log reads faster"
     )
 
 
@@ -409,9 +367,10 @@ def _read_document(fh: IO[bytes], log: _Log) -> None:
 def parts_from_json_stream(opener: Callable[[], IO[bytes]], label: str) -> OcelParts:
     """Read an OCEL 2.0 JSON document into :class:`OcelParts`; ``opener`` opens a fresh binary stream.
 
-    Two passes: the nesting screen (bytes only), then one pass that decodes the document in
-    chunks and builds objects, events and declarations item by item with the C decoder of
-    :mod:`json` (:class:`_Text`).
+    The byte outline first (:func:`~crmflow.ingest.ocel_scan.outline`: the nesting screen and
+    where the items are), then the columnar reader (:mod:`crmflow.ingest.ocel_columns`, DuckDB over
+    the items); a document that reader cannot vouch for is read item by item with the C decoder of
+    :mod:`json` (:class:`_Text`), which also words every refusal.
 
     Raises
     ------
@@ -420,9 +379,13 @@ def parts_from_json_stream(opener: Callable[[], IO[bytes]], label: str) -> OcelP
     UnsafeInputError
         Nesting deeper than :data:`MAX_DEPTH`, or one item larger than :data:`MAX_ITEM`.
     """
+    from crmflow.ingest import ocel_columns  # it imports this module (its decoder and column buffers)
+
+    shape = outline(opener, label)
+    if (parts := ocel_columns.parts_columnar(opener, label, shape)) is not None:
+        return parts
     log = _Log(label)
     try:
-        _screen_nesting(opener, label)
         with opener() as fh:
             _read_document(fh, log)
     except UnicodeDecodeError as exc:

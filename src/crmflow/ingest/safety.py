@@ -188,7 +188,7 @@ def check_zip_archive(path: str | Path, *, max_bytes: int, max_ratio: int) -> No
     try:
         with zipfile.ZipFile(p) as zf:
             declared = sum(i.file_size for i in zf.infolist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError):
         return  # not a bomb, just broken: the reader says it cannot open the file
     limit, why = decompression_limit(p, max_bytes=max_bytes, max_ratio=max_ratio)
     if declared > limit:

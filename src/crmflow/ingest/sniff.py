@@ -119,7 +119,7 @@ def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # e.g. 'zip file version 19.3'
         return "zip"
     if "mimetype" in names:
         return "odf"
