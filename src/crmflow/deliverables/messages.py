@@ -38,6 +38,21 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Data-quality assessment of {n} entities (share of records passing every check).",
         "Оценка качества данных по сущностям: {n} (доля записей, прошедших все проверки).",
     ),
+    "doc.duplicates": ("Duplicate records", "Дубликаты записей"),
+    "doc.duplicates_text": (
+        "Records that are probably one client or company, found by record linkage in the data-quality "
+        "check. Each cluster shows its records side by side (the record that survives the proposed merge "
+        "first), the match probability of each pair and the fields that made it: agreement and weight "
+        "(a positive weight speaks for one record, a negative one against).",
+        "Записи, которые, вероятно, описывают одного клиента или одну компанию, — найдены сопоставлением "
+        "записей при проверке качества данных. Для каждого кластера записи показаны рядом (первой — та, что "
+        "остаётся при предложенном объединении), для каждой пары — вероятность совпадения и поля, которые её "
+        "дали: степень совпадения и вес (положительный вес говорит за одну запись, отрицательный — против).",
+    ),
+    "doc.duplicates_entity": (
+        "{entity}: {n} clusters; the first {shown} are shown.",
+        "{entity}: кластеров — {n}; показаны первые {shown}.",
+    ),
     "q.entity": ("Entity", "Сущность"),
     "q.records": ("Records", "Записей"),
     "q.failing": ("Failing", "С ошибками"),
