@@ -28,7 +28,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
-from crmflow.base.numbers import MISSING, format_duration, format_number, format_percent
+from crmflow.base.numbers import MISSING, Basis, format_duration, format_number, format_percent
 from crmflow.bpmn.annotate import reword_notes
 from crmflow.bpmn.reader import read_bpmn
 from crmflow.bpmn.render import render_svg
@@ -358,6 +358,12 @@ def _finding_groups(findings: Sequence[Finding], lang: str) -> list[dict[str, An
 
 
 def _sla_rule(rule: SlaResult, lang: str) -> dict[str, Any]:
+    """An SLA's row and chart; its durations in its own time (working days of its calendar)."""
+    basis: Basis = "working" if rule.time == "working" else "calendar"
+
+    def dur(seconds: float | None) -> str:
+        return format_duration(seconds, lang, basis=basis, day_s=rule.working_day_s)
+
     hist = rule.histogram
     chart = None
     if hist.counts:
@@ -370,10 +376,12 @@ def _sla_rule(rule: SlaResult, lang: str) -> dict[str, Any]:
                 x_label=t("chart.duration", lang),
                 y_label=t("chart.cases", lang),
                 limit_s=rule.within_s,
-                limit_text=t("sla.limit", lang, limit=format_duration(rule.within_s, lang)),
+                limit_text=t("sla.limit", lang, limit=dur(rule.within_s)),
+                duration=dur,
             )
         )
-    return {**rule.to_dict(), "chart": chart}
+    texts = {"within_text": dur(rule.within_s), "median_text": dur(rule.median_s), "p90_text": dur(rule.p90_s)}
+    return {**rule.to_dict(), **texts, "chart": chart}
 
 
 def _funnel(funnel: FunnelResult | None, lang: str) -> dict[str, Any] | None:
