@@ -355,7 +355,7 @@ def test_quality_and_journey_results_are_used(tmp_path: Path, demo_audit: Path) 
     cjm = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == t("cjm.stage", "en"))
     request, answer = ([c.text.replace("\u00a0", " ") for c in row.cells] for row in cjm.rows[1:])
     assert request[4] == "12h" and request[5] == "10 of 100 (10%)" and "measured: email: 90" in request[2]
-    assert answer[4] == "2d" and answer[5] == "30 of 90 (33.3%)"
+    assert answer[4] == "2 calendar days" and answer[5] == "30 of 90 (33.3%)"
     with pytest.raises(PackError, match="no journey.json there"):
         build_pack(MINI, out_dir=tmp_path / "p2", journey=tmp_path / "quality", lang="en")
 
