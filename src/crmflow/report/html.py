@@ -105,7 +105,7 @@ def _environment(lang: str) -> Environment:
         problem=lambda kind: problem_label(kind, lang),
         field_name=lambda key: field_label(key, lang) if key in FIELDS else key,
         info_name=lambda key: t(f"info.{key}", lang) if f"info.{key}" in MESSAGES else key.replace("_", " "),
-        metric_value=lambda key, v: _metric_value(key, None if isinstance(v, Undefined) else v, lang),
+        metric_value=lambda key, v, metrics=None: _metric_value(key, None if isinstance(v, Undefined) else v, lang, metrics),
         lang=lang,
         MISSING=MISSING,
     )
@@ -121,8 +121,12 @@ def _metric_name(key: str, lang: str) -> str:
     return t(f"metric.{key}", lang) if f"metric.{key}" in MESSAGES else key
 
 
-def _metric_value(key: str, value: Any, lang: str) -> str:
-    """Write a metric by what its name says it is: ``*_s`` a duration, ``share`` a percentage."""
+def _metric_value(key: str, value: Any, lang: str, metrics: Any = None) -> str:
+    """Write a metric by what its name says it is: ``*_s`` a duration, ``share`` a percentage.
+
+    The durations of a finding measured in working time (an SLA's, with ``time`` and ``working_day_s``
+    among its ``metrics``) are written in working days of its calendar.
+    """
     if value is None:
         return MISSING
     if isinstance(value, str):  # enumerations (level, type, time basis) have names for people
@@ -131,7 +135,12 @@ def _metric_value(key: str, value: Any, lang: str) -> str:
         return t(f"value.bool.{str(value).lower()}", lang)
     if not isinstance(value, int | float):
         return str(value)
+    if key == "working_day_s":  # the working day's own length, in hours
+        return format_duration(value, lang)
     if key.endswith("_s"):
+        working = metrics is not None and getattr(metrics, "time", None) == "working"
+        if working:
+            return format_duration(value, lang, basis="working", day_s=getattr(metrics, "working_day_s", None))
         return format_duration(value, lang)
     if key in _SHARE_KEYS or key.endswith(("_share", "_rate")) or key.startswith("share_"):
         return format_percent(value, lang)
