@@ -177,3 +177,35 @@ def test_numbers_and_plurals_follow_the_language() -> None:
     assert finding_title(f, "en").startswith("9,551 open cases have had no activity")
     f2 = Finding(kind="stuck_case", key="stuck", title="", severity="high", metrics={"stuck_cases": 3})
     assert finding_title(f2, "ru").startswith("3 незавершённых случая")
+
+
+@pytest.fixture(scope="module")
+def quality_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict]]:
+    """The data-quality page (duplicate clusters side by side) of the demo's CRM tables, per language."""
+    from crmflow.demo.quality_set import generate_quality_demo
+    from crmflow.quality.run import assess_quality
+
+    root = tmp_path_factory.mktemp("quality")
+    demo = generate_quality_demo(root / "data", n_contacts=200, n_companies=80, n_deals=80)
+    inputs = [demo.files[k] for k in ("contacts", "companies", "deals")]
+    out = {}
+    for lang in LANGS:
+        result = assess_quality(inputs, rules=demo.rules_path, lang=lang).write(root / lang)
+        out[lang] = (result.html_path, json.loads(result.json_path.read_text(encoding="utf-8")))
+    return out
+
+
+def _quality_data(doc: dict) -> set[str]:
+    """The client's data on the quality page: every value of the tables, column and entity names, ids."""
+    values = _strings({k: v for k, v in doc.items() if k != "lang"})
+    return data_words(values) | {v.casefold() for v in values}  # column headers such as `last_name` whole
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_data_quality_page_reads_in_one_language(lang: str, quality_pages: dict) -> None:
+    path, doc = quality_pages[lang]
+    pieces = visible_text(path)
+    assert any("cluster" in p.where or "Кластер" in p.text or "Cluster" in p.text for p in pieces)
+    assert doc["duplicates"]["clusters"] and doc["duplicates"]["record_values"]
+    found = problems(pieces, lang, _quality_data(doc))
+    assert not found, f"{len(found)} problems on the {lang} quality page:\n" + "\n".join(found[:60])

@@ -342,10 +342,20 @@ def test_quality_and_journey_results_are_used(tmp_path: Path, demo_audit: Path) 
     doc = read_docx(str(result.folder / "report.docx"))
     quality = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == "Entity")
     assert [c.text for c in quality.rows[1].cells[:4]] == ["contacts", "4", "2", "50%"]
+    # the duplicate cluster with its records side by side, the score and why
+    records = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == "record")
+    header = [c.text for c in records.rows[0].cells]
+    assert header[:2] == ["record", "name"] and "phone" in header and "e-mail" in header
+    rows = [[c.text for c in row.cells] for row in records.rows[1:]]
+    assert [r[0] for r in rows] == ["1 (survives)", "2 (merged into it)"]
+    assert [r[header.index("phone")] for r in rows] == ["+79161234567", "89161234567"]
+    notes = [p.text for p in doc.paragraphs]
+    assert any(p.startswith("Cluster 1: 2 records, match probability") for p in notes)
+    assert any(p.startswith("1 ↔ 2: ") and "phone agrees (+" in p for p in notes)
     cjm = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == t("cjm.stage", "en"))
     request, answer = ([c.text.replace("\u00a0", " ") for c in row.cells] for row in cjm.rows[1:])
     assert request[4] == "12h" and request[5] == "10 of 100 (10%)" and "measured: email: 90" in request[2]
-    assert answer[4] == "2d" and answer[5] == "30 of 90 (33.3%)"
+    assert answer[4] == "2 calendar days" and answer[5] == "30 of 90 (33.3%)"
     with pytest.raises(PackError, match="no journey.json there"):
         build_pack(MINI, out_dir=tmp_path / "p2", journey=tmp_path / "quality", lang="en")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from crmflow.base.text import text_width
 from crmflow.findings.funnel import FunnelStage
 from crmflow.report import charts
 
@@ -54,12 +55,25 @@ def test_histogram_labels_buckets_as_durations_and_marks_the_limit():
             x_label="длительность",
             y_label="случаев",
             limit_s=86_400,
-            limit_text="норматив 1 д",
+            limit_text="норматив 1 календарный день",
         )
     )
     shown = texts(root).replace("\xa0", " ")
-    for label in ("0 с", "1 ч", "1 д", "3 д", "7 д", "длительность", "случаев", "норматив 1 д"):
+    for label in ("длительность", "случаев", "норматив 1 календарный день"):
         assert label in shown
+    titles = [t.text.replace("\xa0", " ") for t in root.iter(f"{SVG}title")][1:]
+    assert titles == [  # every bucket named; a day says it is a calendar day
+        "0 с – 1 ч: 5",
+        "1 ч – 1 календарный день: 20",
+        "1 календарный день – 3 календарных дня: 7",
+        "3 календарных дня – 7 календарных дней: 1",
+    ]
+    ticks = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "middle" and t.get("font-size") == "11"]
+    assert [t.text.replace("\xa0", " ") for t in ticks][0] == "0 с" and len(ticks) >= 2
+    xs = [float(t.get("x")) for t in ticks]
+    widths = [text_width(t.text, 11) for t in ticks]
+    for i in range(1, len(ticks)):  # the longer day labels never run into each other
+        assert xs[i] - widths[i] / 2 > xs[i - 1] + widths[i - 1] / 2
     bars = [r for r in root.iter(f"{SVG}rect")]
     assert len(bars) == 4
     heights = [float(r.get("height")) for r in bars]

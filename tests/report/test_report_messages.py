@@ -37,12 +37,14 @@ def test_format_number(value, lang, digits, expected):
         (900, "15 мин", "15 min"),
         (3_600, "1 ч", "1h"),
         (15_600, "4 ч 20 мин", "4h 20m"),
-        (86_400, "1 д", "1d"),
-        (187_200, "2 д 4 ч", "2d 4h"),
-        (3 * 86_400 - 600, "3 д", "3d"),  # 2 d 23 h 50 min rounds to whole hours
-        (86_399, "1 д", "1d"),
+        (86_400, "1 календарный день", "1 calendar day"),
+        (187_200, "2 календарных дня 4 ч", "2 calendar days 4h"),
+        (3 * 86_400 - 600, "3 календарных дня", "3 calendar days"),  # 2 d 23 h 50 min rounds to whole hours
+        (86_399, "1 календарный день", "1 calendar day"),
         (-900, "−15 мин", "−15 min"),
-        (400 * 86_400, "400 д", "400d"),
+        (400 * 86_400, "400 календарных дней", "400 calendar days"),
+        (5 * 86_400, "5 календарных дней", "5 calendar days"),
+        (21 * 86_400, "21 календарный день", "21 calendar days"),
         (None, "—", "—"),
     ],
 )
@@ -53,6 +55,23 @@ def test_format_duration(seconds, ru, en):
 
 def test_duration_never_breaks_across_lines():
     assert " " not in format_duration(187_200, "ru")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ru", "en"),
+    [
+        (600, "10 мин", "10 min"),
+        (36_000, "1 рабочий день", "1 working day"),  # a 10-hour working day (09:00–19:00)
+        (101_355, "2 рабочих дня 8 ч", "2 working days 8h"),
+        (180_000, "5 рабочих дней", "5 working days"),
+        (-72_000, "−2 рабочих дня", "−2 working days"),
+    ],
+)
+def test_working_time_is_written_in_working_days_of_its_calendar(seconds, ru, en):
+    assert plain(format_duration(seconds, "ru", basis="working", day_s=36_000)) == ru
+    assert plain(format_duration(seconds, "en", basis="working", day_s=36_000)) == en
+    # without the length of its working day, working time stays in hours: never a 24-hour "day"
+    assert plain(format_duration(101_355, "ru", basis="working")) == "28 ч"
 
 
 @pytest.mark.parametrize(

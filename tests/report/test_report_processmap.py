@@ -116,7 +116,7 @@ def test_frequency_labels_are_counts_and_performance_labels_are_durations():
     perf_svg = render_process_map(log, view="performance", lang="ru").svg
     perf = etree.fromstring(perf_svg)
     texts = {"".join(t.itertext()).replace("\xa0", " ") for t in perf.iter(f"{SVG}text")}
-    assert "2 д 4 ч" in texts and "15 мин" in texts
+    assert "2 календарных дня 4 ч" in texts and "15 мин" in texts
     # the slowest edge is red, the fast one is not
     slow = [g for g in perf.iter(f"{SVG}g") if g.get("class") == "edge" and "2" in (g.findtext(f"{SVG}title") or "")]
     colours = {p.get("stroke") for g in perf.iter(f"{SVG}g") if g.get("class") == "edge" for p in g.iter(f"{SVG}path")}

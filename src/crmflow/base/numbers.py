@@ -1,12 +1,18 @@
 """How each language writes numbers, shares and durations — in one place for every stage.
 
-Russian: a no-break space between thousands, a decimal comma, ``2 д 4 ч``; English: ``1,234.5``,
-``2d 4h``. The report, the quality page, the deliverables and the CLI use :func:`format_number`,
-:func:`format_percent` and :func:`format_duration`; finding titles use the compact one-unit forms
-(:func:`format_duration_compact`, :func:`format_share_compact`: ``1.5 h``, ``25.6%``).
+Russian: a no-break space between thousands, a decimal comma; English: ``1,234.5``. The report, the
+quality page, the deliverables and the CLI use :func:`format_number`, :func:`format_percent` and
+:func:`format_duration`; finding titles use the compact one-unit forms (:func:`format_duration_compact`,
+:func:`format_share_compact`: ``1.5 h``, ``25.6%``).
+
+A day is never a bare ``d``: a duration of a day or more says which day it counts — a calendar day
+(24 hours of elapsed time, the default) or a working day of the calendar (``basis="working"`` with
+the working day's length, e.g. 10 hours for 09:00–19:00); plurals by the language's rules (Babel).
 
 >>> [format_duration(187_200, lang).replace(NBSP, " ") for lang in ("ru", "en")]
-['2 д 4 ч', '2d 4h']
+['2 календарных дня 4 ч', '2 calendar days 4h']
+>>> format_duration(101_355, "ru", basis="working", day_s=36_000).replace(NBSP, " ")
+'2 рабочих дня 8 ч'
 >>> format_number(1234567.5, "ru", digits=1)
 '1\\xa0234\\xa0567,5'
 """
@@ -14,12 +20,24 @@ Russian: a no-break space between thousands, a decimal comma, ``2 д 4 ч``; Eng
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from babel.numbers import get_currency_symbol
 
 from crmflow.i18n import MISSING as MISSING  # re-exported: what the report shows for a missing value
 from crmflow.i18n import NBSP as NBSP
-from crmflow.i18n import number, percent
+from crmflow.i18n import number, percent, plural
+
+#: What a day of a duration counts: elapsed (calendar) time or the working time of a calendar.
+Basis = Literal["calendar", "working"]
+#: The words of a day, per basis: Russian *one|few|many|other* (other: fractions), English *one|other*.
+DAY_WORDS: dict[str, dict[str, str]] = {
+    "calendar": {
+        "ru": "календарный день|календарных дня|календарных дней|календарного дня",
+        "en": "calendar day|calendar days",
+    },
+    "working": {"ru": "рабочий день|рабочих дня|рабочих дней|рабочего дня", "en": "working day|working days"},
+}
 
 _UNITS = {
     # name: (seconds, ru, en)
@@ -62,35 +80,58 @@ def format_percent(share: float | None, lang: str, *, digits: int = 1) -> str:
     return percent(share, lang, digits=digits)
 
 
-def format_duration(seconds: float | int | None, lang: str) -> str:
-    """Write a duration humanely in the two largest units (``3 д 4 ч``, ``15 мин``, ``3d 4h``).
+def format_duration(seconds: float | int | None, lang: str, *, basis: Basis = "calendar", day_s: float | None = None) -> str:
+    """Write a duration humanely in the two largest units (``3 календарных дня 4 ч``, ``15 мин``).
 
     The value is rounded to the smaller of the two units shown; ``None`` gives :data:`MISSING`.
+    ``basis`` says what the seconds are: elapsed time (``calendar``, days of 24 hours) or working
+    time (``working``: days of ``day_s`` seconds, the calendar's working day; without it, hours only).
 
     Examples
     --------
     >>> format_duration(900, "en"), format_duration(900, "ru"), format_duration(15_600, "en")
-    ('15\\xa0min', '15\\xa0мин', '4h\\xa020m')
+    ('15\xa0min', '15\xa0мин', '4h\xa020m')
     >>> format_duration(0.4, "en")
-    '0\\xa0s'
+    '0\xa0s'
+    >>> format_duration(86_400 * 5, "ru").replace(NBSP, " "), format_duration(36_000, "en", basis="working", day_s=36_000)
+    ('5 календарных дней', '1\xa0working\xa0day')
+    >>> format_duration(100_800, "ru", basis="working").replace(NBSP, " ")  # the working day unknown: hours
+    '28 ч'
     """
     if seconds is None or (isinstance(seconds, float) and not math.isfinite(seconds)):
         return MISSING
     sign = "−" if seconds < 0 else ""
     total = abs(float(seconds))
+    day = float(day_s) if day_s else (86_400.0 if basis == "calendar" else math.inf)
     if total < 60:
         return sign + _unit("s", round(total), lang)
     if total < 3_600:
         return sign + _unit("min", round(total / 60), lang)
-    if total < 86_400:
+    if total < day:
         minutes = round(total / 60)
         hours, minutes = divmod(minutes, 60)
-        if hours >= 24:
-            return sign + _unit("d", 1, lang)
+        if hours * 3_600 >= day:
+            return sign + _days(1, lang, basis)
+        if hours >= 24 and basis == "working":  # hours of working time, the length of its day unknown
+            return sign + _unit("h", hours + round(minutes / 60), lang)
         return sign + _join([("h", hours), ("m", minutes)], lang)
     hours = round(total / 3_600)
-    days, hours = divmod(hours, 24)
-    return sign + _join([("d", days), ("h", hours)], lang)
+    day_hours = day / 3_600
+    days = int(hours // day_hours)
+    rest = round(hours - days * day_hours)
+    if rest >= day_hours:
+        days, rest = days + 1, 0
+    parts = [_days(days, lang, basis)]
+    if rest:
+        parts.append(_unit("h", rest, lang))
+    return sign + NBSP.join(parts)
+
+
+def _days(n: float, lang: str, basis: Basis) -> str:
+    """``2 рабочих дня``, ``1,5 calendar days``: the number and the day's words by the plural rules."""
+    words = DAY_WORDS[basis]["ru" if lang == "ru" else "en"]
+    shown = number(n, lang, digits=0) if float(n).is_integer() else _one_decimal(n, lang)
+    return f"{shown}{NBSP}{plural(n, lang, words).replace(' ', NBSP)}"  # a duration never breaks across lines
 
 
 def _unit(name: str, n: int, lang: str) -> str:
@@ -117,15 +158,26 @@ def _one_decimal(x: float, lang: str) -> str:
     return out[:-2] if out.endswith((",0", ".0")) else out
 
 
-def format_duration_compact(seconds: float | None, lang: str) -> str:
+def format_duration_compact(seconds: float | None, lang: str, *, basis: Basis = "calendar", day_s: float | None = None) -> str:
     """A duration in the largest unit that keeps it at least 1, as finding titles write it.
 
-    >>> format_duration_compact(5400, "en"), format_duration_compact(3 * 86400, "ru")
-    ('1.5 h', '3 дн')
+    Days say which day they count (``basis`` and ``day_s`` as in :func:`format_duration`).
+
+    >>> format_duration_compact(5400, "en"), format_duration_compact(3 * 86400, "ru").replace(NBSP, " ")
+    ('1.5 h', '3 календарных дня')
+    >>> format_duration_compact(1.6 * 86400, "ru").replace(NBSP, " ")
+    '1,6 календарного дня'
+    >>> format_duration_compact(72_000, "en", basis="working", day_s=36_000).replace(NBSP, " ")
+    '2 working days'
     """
     if seconds is None:
         return "—"
-    units = _COMPACT_UNITS.get(lang, _COMPACT_UNITS["en"])
+    day = float(day_s) if day_s else (86_400.0 if basis == "calendar" else math.inf)
+    if abs(seconds) >= day:
+        x = seconds / day
+        n = round(x) if abs(x) >= 100 else round(x, 1)
+        return ("−" if n < 0 else "") + _days(abs(n), lang, basis)
+    units = _COMPACT_UNITS.get(lang, _COMPACT_UNITS["en"])[1:]
     for name, size in units:
         if abs(seconds) >= size:
             return f"{_compact_number(seconds / size, lang)} {name}"

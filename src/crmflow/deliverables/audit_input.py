@@ -24,6 +24,7 @@ from crmflow.findings.wording import worded
 from crmflow.i18n import error
 from crmflow.mining.journey import CustomerJourney
 from crmflow.mining.statistics import ActivityStats
+from crmflow.quality.clusters import DuplicateCluster, quality_clusters
 from crmflow.quality.score import EntityScore
 from crmflow.results.audit import AuditDocument, revive
 
@@ -80,6 +81,10 @@ class AuditInput:
         """The per-entity scores of ``quality.json`` (empty without quality results)."""
         scores: tuple[EntityScore, ...] = revive(tuple[EntityScore, ...], self.quality["scores"]) if self.quality else ()
         return scores
+
+    def duplicate_clusters(self, lang: str) -> tuple[DuplicateCluster, ...]:
+        """The duplicate clusters of every entity of ``quality.json``, worded in ``lang`` (empty without it)."""
+        return quality_clusters(self.quality, lang=lang) if self.quality else ()
 
     @property
     def has_log(self) -> bool:

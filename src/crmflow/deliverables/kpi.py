@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crmflow.base.numbers import format_number
+from crmflow.base.numbers import DAY_WORDS, format_number
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import Paragraph, Section, Sheet, Table
 from crmflow.deliverables.messages import MSG, t
 from crmflow.deliverables.sla import same_id
 from crmflow.design.model import Kpi, ToBeDefinition
+from crmflow.i18n import plural
 
 _UNIT_SECONDS = {
     "s": 1.0,
@@ -132,20 +133,29 @@ def _fmt(value: float | None, lang: str) -> str:
     return format_number(value, lang, digits=1 if abs(value) < 1000 else 0)
 
 
-#: KPI units as each language writes them after a number.
+#: KPI units as each language writes them after a number (days: calendar days, by the plural rules).
 _UNIT_WORDS = {
-    "en": {"s": "s", "sec": "s", "min": "min", "m": "min", "h": "h", "d": "days", "days": "days", "%": "%"},
-    "ru": {"s": "с", "sec": "с", "min": "мин", "m": "мин", "h": "ч", "d": "дн.", "days": "дн.", "%": "%"},
+    "en": {"s": "s", "sec": "s", "min": "min", "m": "min", "h": "h", "%": "%"},
+    "ru": {"s": "с", "sec": "с", "min": "мин", "m": "мин", "h": "ч", "%": "%"},
 }
+#: A KPI measured in days counts calendar days (elapsed time of the audit's cases).
+_DAYS = ("d", "days", "day")
+_DAYS_COLUMN = {"en": "calendar days", "ru": "календарные дни"}
 
 
-def unit_text(unit: str, lang: str) -> str:
-    """A KPI's unit in the language (``h`` → ``ч``); a unit it does not know is kept.
+def unit_text(unit: str, lang: str, n: float | None = None) -> str:
+    """A KPI's unit in the language (``h`` → ``ч``); after the number ``n`` days take its plural form;
+    a unit it does not know is kept.
 
-    >>> unit_text("h", "ru"), unit_text("min", "en"), unit_text("шт.", "ru")
-    ('ч', 'min', 'шт.')
+    >>> unit_text("h", "ru"), unit_text("min", "en"), unit_text("шт.", "ru"), unit_text("d", "ru")
+    ('ч', 'min', 'шт.', 'календарные дни')
+    >>> unit_text("d", "ru", 5), unit_text("days", "en", 1)
+    ('календарных дней', 'calendar day')
     """
-    return _UNIT_WORDS["ru" if lang == "ru" else "en"].get(unit.strip(), unit)
+    lang = "ru" if lang == "ru" else "en"
+    if unit.strip() in _DAYS:
+        return plural(n, lang, DAY_WORDS["calendar"][lang]) if n is not None else _DAYS_COLUMN[lang]
+    return _UNIT_WORDS[lang].get(unit.strip(), unit)
 
 
 def kpi_rows(tobe: ToBeDefinition, audit: AuditInput | None, lang: str) -> list[tuple[str, ...]]:

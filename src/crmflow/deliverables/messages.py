@@ -38,6 +38,25 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Data-quality assessment of {n} entities (share of records passing every check).",
         "Оценка качества данных по сущностям: {n} (доля записей, прошедших все проверки).",
     ),
+    "doc.duplicates": ("Duplicate records", "Дубликаты записей"),
+    "doc.duplicates_text": (
+        "Records that are probably one client or company, found by record linkage in the data-quality "
+        "check. Each cluster shows its records side by side (the record that survives the proposed merge "
+        "first), the match probability of each pair and the fields that made it: agreement and weight "
+        "(a positive weight speaks for one record, a negative one against).",
+        "Записи, которые, вероятно, описывают одного клиента или одну компанию, — найдены сопоставлением "
+        "записей при проверке качества данных. Для каждого кластера записи показаны рядом (первой — та, что "
+        "остаётся при предложенном объединении), для каждой пары — вероятность совпадения и поля, которые её "
+        "дали: степень совпадения и вес (положительный вес говорит за одну запись, отрицательный — против).",
+    ),
+    "doc.duplicates_entity": (
+        "{entity}: {n} clusters; the first {shown} are shown.",
+        "{entity}: кластеров — {n}; показаны первые {shown}.",
+    ),
+    "sipoc.no_inputs": ("no inputs given for this step in the To-Be", "входы шага в To-Be не указаны"),
+    "sipoc.no_outputs": ("no outputs given for this step in the To-Be", "выходы шага в To-Be не указаны"),
+    "sipoc.no_supplier": ("inputs without a supplier in the To-Be", "у входов в To-Be не указан поставщик"),
+    "sipoc.no_customer": ("outputs without a customer in the To-Be", "у выходов в To-Be не указан потребитель"),
     "q.entity": ("Entity", "Сущность"),
     "q.records": ("Records", "Записей"),
     "q.failing": ("Failing", "С ошибками"),
@@ -470,16 +489,16 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Аудит не задан, поэтому нет измеренных проблем для быстрых побед.",
     ),
     "plan.quick_intro": (
-        "{n} of {total} findings can be fixed within {days} days:",
-        "Из {total} проблем в первые {days} дней можно устранить {n}:",
+        "{n} of {total} findings can be fixed within the first {days:# working day|working days}:",
+        "Из {total} проблем в первые {days:# рабочий день|рабочих дня|рабочих дней} можно устранить {n}:",
     ),
-    "plan.quick_caption": ("Quick wins (days 0–60)", "Быстрые победы (дни 0–60)"),
+    "plan.quick_caption": ("Quick wins (working days 0–60)", "Быстрые победы (рабочие дни 0–60)"),
     "plan.col.rank": ("Rank", "Ранг"),
     "plan.col.finding": ("Finding (audit)", "Проблема (аудит)"),
     "plan.col.impact": ("Impact", "Эффект"),
     "plan.col.effort": ("Effort", "Трудоёмкость"),
     "plan.col.score": ("Score", "Балл"),
-    "plan.col.days": ("Days", "Дни"),
+    "plan.col.days": ("Working days", "Рабочие дни"),
     "plan.col.steps": ("To-Be tasks", "Задачи To-Be"),
     "plan.col.severity": ("Severity", "Важность"),
     "plan.col.start": ("Start day", "День начала"),

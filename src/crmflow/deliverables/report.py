@@ -17,6 +17,7 @@ from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.backlog import build_backlog
 from crmflow.deliverables.comparison import build_comparison
 from crmflow.deliverables.document import Document, Image, Paragraph, Section, Table
+from crmflow.deliverables.duplicates import build_duplicates
 from crmflow.deliverables.journey import build_journey
 from crmflow.deliverables.kpi import build_kpis
 from crmflow.deliverables.messages import t
@@ -105,6 +106,9 @@ def build_report(
         for d in diagrams:
             blocks.append(Image(png=d.png, svg=d.svg, caption=d.caption, landscape=True))
         sections.append(Section(title=t("doc.diagrams", lang), blocks=tuple(blocks), key="diagrams"))
+    duplicates = build_duplicates(audit, lang=lang)
+    if duplicates is not None:
+        sections.append(duplicates)
     sections += [
         build_comparison(tobe, log_audit, lang=lang),
         build_raci(tobe, log_audit, lang=lang),

@@ -23,13 +23,13 @@ def sipoc_rows(tobe: ToBeDefinition, process: Process, lang: str) -> list[tuple[
     for step in process.steps:
         suppliers = _ordered([tobe.party_name(i.supplier, lang) for i in step.inputs if i.supplier])
         customers = _ordered([tobe.party_name(o.customer, lang) for o in step.outputs if o.customer])
-        rows.append(
+        rows.append(  # a cell the To-Be leaves empty says so in words, never a bare dash
             (
-                ", ".join(suppliers) or "—",
-                "; ".join(_io(i, lang) for i in step.inputs) or "—",
+                ", ".join(suppliers) or t("sipoc.no_supplier" if step.inputs else "sipoc.no_inputs", lang),
+                "; ".join(_io(i, lang) for i in step.inputs) or t("sipoc.no_inputs", lang),
                 step.name.get(lang),
-                "; ".join(_io(o, lang) for o in step.outputs) or "—",
-                ", ".join(customers) or "—",
+                "; ".join(_io(o, lang) for o in step.outputs) or t("sipoc.no_outputs", lang),
+                ", ".join(customers) or t("sipoc.no_customer" if step.outputs else "sipoc.no_outputs", lang),
             )
         )
     return rows

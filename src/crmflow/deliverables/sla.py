@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crmflow.base.numbers import format_duration, format_percent
+from crmflow.base.numbers import DAY_WORDS, format_duration, format_number, format_percent
 from crmflow.deliverables.audit_input import AuditInput
 from crmflow.deliverables.document import BulletList, Paragraph, Section, Table
 from crmflow.deliverables.messages import t
 from crmflow.design.expression_words import described, value_words
 from crmflow.design.model import EscalationAction, Sla, TimeSpan, ToBeDefinition
 from crmflow.findings.sla import SlaResult
+from crmflow.i18n import plural
 
 
 def norm_id(value: str) -> str:
@@ -25,17 +26,35 @@ def norm_id(value: str) -> str:
 
 _SPAN = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([smhdw])\s*$")
 _SPAN_UNITS = {
-    "en": {"s": "s", "m": "min", "h": "h", "d": "d", "w": "wk"},
-    "ru": {"s": "с", "m": "мин", "h": "ч", "d": "дн.", "w": "нед."},
+    "en": {"s": "s", "m": "min", "h": "h"},
+    "ru": {"s": "с", "m": "мин", "h": "ч"},
+}
+#: Weeks of a duration, per basis (days: :data:`crmflow.base.numbers.DAY_WORDS`).
+_WEEK_WORDS = {
+    "calendar": {"ru": "неделя|недели|недель|недели", "en": "week|weeks"},
+    "working": {"ru": "рабочая неделя|рабочие недели|рабочих недель|рабочей недели", "en": "working week|working weeks"},
 }
 
 
 def span_text(span: TimeSpan, lang: str) -> str:
-    """A duration as written, with a readable unit (``10m`` → ``10 мин``); other forms are kept."""
+    """A duration as written, with a readable unit (``10m`` → ``10 мин``); days and weeks say whether
+    they are working or calendar ones (``1d`` → ``1 рабочий день``); other forms are kept.
+
+    >>> from crmflow.design.model import TimeSpan
+    >>> two = TimeSpan(text="2d", seconds=72_000, iso="P2D")
+    >>> span_text(two, "ru"), span_text(TimeSpan(text="3d", seconds=259_200, iso="P3D", basis="calendar"), "en")
+    ('2\xa0рабочих\xa0дня', '3\xa0calendar\xa0days')
+    """
     m = _SPAN.match(span.text)
     if not m:
         return span.text
-    return f"{m.group(1)}\u00a0{_SPAN_UNITS['ru' if lang == 'ru' else 'en'][m.group(2)]}"
+    lang = "ru" if lang == "ru" else "en"
+    value, unit = float(m.group(1).replace(",", ".")), m.group(2)
+    shown = format_number(value, lang, digits=0 if value.is_integer() else 1)
+    if unit in ("d", "w"):
+        words = (DAY_WORDS if unit == "d" else _WEEK_WORDS)[span.basis][lang]
+        return f"{shown}\u00a0{plural(value, lang, words).replace(' ', chr(0xA0))}"
+    return f"{shown}\u00a0{_SPAN_UNITS[lang][unit]}"
 
 
 def after_text(span: TimeSpan, lang: str) -> str:
@@ -149,7 +168,12 @@ def build_sla_policy(tobe: ToBeDefinition, audit: AuditInput | None = None, *, l
                     lang,
                     compliance=format_percent(measured.compliance, lang),
                     cases=measured.cases_checked,
-                    median=format_duration(measured.median_s, lang),
+                    median=format_duration(
+                        measured.median_s,
+                        lang,
+                        basis="working" if measured.time == "working" else "calendar",
+                        day_s=measured.working_day_s,
+                    ),
                 )
                 if measured
                 else "—"

@@ -24,7 +24,7 @@ def kpi_target(tobe: ToBeDefinition, kpi_id: str, lang: str) -> str:
         return kpi_id
     sign = "≥" if kpi.direction == "at_least" else "≤"
     target = format_number(kpi.target, lang, digits=0 if float(kpi.target).is_integer() else 2)
-    unit = f"\u00a0{unit_text(kpi.unit, lang)}" if kpi.unit else ""
+    unit = f"\u00a0{unit_text(kpi.unit, lang, kpi.target)}" if kpi.unit else ""
     return f"{kpi.name.get(lang)} {sign} {target}{unit}"
 
 

@@ -133,6 +133,7 @@ class FindingMetrics(Mapping[str, MetricValue]):
     median_idle_s: float | None = None
     max_idle_s: float | None = None
     median_age_s: float | None = None
+    working_day_s: float | None = None  # the working day of an SLA counted in working time
     #: Metrics without a field of their own yet.
     extra: Mapping[str, MetricValue] = field(default_factory=dict)
     #: The metric names the detector gave, in its order (what the mapping holds).

@@ -78,6 +78,9 @@ class SlaResult(JsonMixin):
     worst: tuple[SlaViolation, ...]
     closed_without_target: int = 0
     closed_breaches: int = 0
+    #: The length of the calendar's working day in seconds when the rule counts working time (a
+    #: working ``d`` of the durations above), else None.
+    working_day_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``audit.json`` layout: ``from``/``to`` (Python keywords here) and a ``stats`` block."""
@@ -158,6 +161,9 @@ def measure_sla(
         worst=tuple(SlaViolation(w["case_id"], w["elapsed_s"], bool(w["open"])) for w in worst[:20]),
         closed_without_target=int(s["closed_without_target"]),
         closed_breaches=int(s["closed_breaches"]),
+        working_day_s=float(calendar.calendar.end_s - calendar.calendar.start_s)
+        if rule.time == "working" and calendar is not None
+        else None,
     )
 
 
@@ -197,6 +203,7 @@ def sla_finding(result: SlaResult, *, lang: str = "en") -> Finding | None:
             "median_s": result.median_s,
             "p90_s": result.p90_s,
             "max_s": result.max_s,
+            **({"working_day_s": result.working_day_s} if result.working_day_s else {}),
         },
         evidence=Evidence(
             case_ids=result.violating_case_ids,

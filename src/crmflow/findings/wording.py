@@ -23,6 +23,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from crmflow.base.numbers import Basis
 from crmflow.findings.messages import MESSAGES, fmt_duration, fmt_share
 from crmflow.findings.model import Finding
 from crmflow.i18n import text
@@ -133,6 +134,11 @@ def _stuck(f: Finding, lang: str) -> Wording:
 
 def _sla(f: Finding, lang: str) -> Wording:
     m = f.metrics
+    basis: Basis = "working" if m.time == "working" else "calendar"
+
+    def dur(seconds: float | None) -> str:  # the SLA's own time: working days of its calendar
+        return fmt_duration(seconds, lang, basis=basis, day_s=m.working_day_s)
+
     words = {
         "name": m.rule or f.key,
         "violations": _int(m.violations),
@@ -140,12 +146,12 @@ def _sla(f: Finding, lang: str) -> Wording:
         "rate": fmt_share(m.violation_rate, lang),
         "source": m.from_,
         "target": m.to,
-        "within": fmt_duration(m.within_s, lang),
+        "within": dur(m.within_s),
         "basis": text(MESSAGES, f"sla.basis.{m.time or 'calendar'}", lang),
         "late": _int(m.late),
         "open": _int(m.open_breaches),
-        "median": fmt_duration(m.median_s, lang),
-        "p90": fmt_duration(m.get("p90_s"), lang),  # type: ignore[arg-type]
+        "median": dur(m.median_s),
+        "p90": dur(m.get("p90_s")),  # type: ignore[arg-type]
     }
     return "sla.title", "sla.description", words
 

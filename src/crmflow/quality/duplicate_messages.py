@@ -13,6 +13,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "last_name": {"en": "last name", "ru": "фамилия"},
     "middle_name": {"en": "patronymic", "ru": "отчество"},
     "company": {"en": "company", "ru": "компания"},
+    "updated_at": {"en": "last updated", "ru": "изменена"},
 }
 
 LEVELS: dict[str, dict[str, str]] = {
@@ -23,13 +24,13 @@ LEVELS: dict[str, dict[str, str]] = {
     "same_local_part": {"en": "same mailbox name, other domain", "ru": "то же имя ящика, другой домен"},
     "surname_only": {"en": "only the surname agrees", "ru": "совпадает только фамилия"},
     "different": {"en": "differs", "ru": "различается"},
-    "missing": {"en": "missing in one record", "ru": "не заполнено в одной из записей"},
+    "missing": {"en": "missing in one or both records", "ru": "не заполнено в одной или обеих записях"},
 }
 
 MESSAGES: dict[str, dict[str, str]] = {
     "pair": {
-        "en": "{a} and {b} are probably one record (probability {p}, match weight {w:+.1f}): {details}",
-        "ru": "{a} и {b} — вероятно, одна запись (вероятность {p}, вес совпадения {w:+.1f}): {details}",
+        "en": "{a} and {b} are probably one record (probability {p}, match weight {w}): {details}",
+        "ru": "{a} и {b} — вероятно, одна запись (вероятность {p}, вес совпадения {w}): {details}",
     },
     "rejected.different_people": {
         "en": "{a} and {b} are not one record although they score {p}: the first names clearly differ and no "
@@ -43,7 +44,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "{a} и {b} — не одна запись, хотя оценка {p}: совпадает только компания (название, ИНН или домен "
         "почты) — это коллеги, а не один человек; ни ФИО, ни личный телефон, e-mail или ИНН не совпадают: {details}",
     },
-    "field": {"en": "{field} {level} ({w:+.1f})", "ru": "{field}: {level} ({w:+.1f})"},
+    "field": {"en": "{field} {level} ({w})", "ru": "{field}: {level} ({w})"},
     "field_no_weight": {"en": "{field} {level}", "ru": "{field}: {level}"},
     "most_complete": {
         "en": "{id} survives: it has the most fields filled ({filled} of {total}); the others ({others}) merge into it.",
@@ -69,10 +70,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{k} записей (телефон или e-mail, общий для многих контактов, никого не идентифицирует); см. таблицу.",
     },
     "pair_budget": {
-        "en": "Candidate pairs were kept under the bound of {budget:,}: the most frequent keys were not used to find "
-        "pairs ({pairs:,} pairs at most were compared).",
-        "ru": "Число пар-кандидатов ограничено {budget:,}: самые частые ключи не использовались для поиска пар "
-        "(сравнено не более {pairs:,} пар).",
+        "en": "Candidate pairs were kept under the bound of {budget}: the most frequent keys were not used to find "
+        "pairs ({pairs} pairs at most were compared).",
+        "ru": "Число пар-кандидатов ограничено {budget}: самые частые ключи не использовались для поиска пар "
+        "(сравнено не более {pairs} пар).",
     },
     "training_failed": {
         "en": "The linkage model could not be trained on this table ({error}); the generic starting values were "
@@ -93,6 +94,25 @@ REPORT: dict[str, dict[str, str]] = {
     "pairs": {
         "en": "Candidate pairs compared: at most {pairs} (bound {budget}).",
         "ru": "Сравнено пар-кандидатов: не более {pairs} (предел {budget}).",
+    },
+    "cluster.title": {
+        "en": "Cluster {n}: {records} records, match probability {score}",
+        "ru": "Кластер {n}: записей — {records}, вероятность совпадения {score}",
+    },
+    "cluster.title_range": {
+        "en": "Cluster {n}: {records} records, match probability {low} to {high}",
+        "ru": "Кластер {n}: записей — {records}, вероятность совпадения от {low} до {high}",
+    },
+    "cluster.title_unscored": {"en": "Cluster {n}: {records} records", "ru": "Кластер {n}: записей — {records}"},
+    "cluster.record": {"en": "record", "ru": "запись"},
+    "cluster.survivor": {"en": "survives", "ru": "остаётся"},
+    "cluster.merged": {"en": "merged into it", "ru": "объединяется"},
+    "cluster.pair": {"en": "pair", "ru": "пара"},
+    "cluster.score": {"en": "match probability", "ru": "вероятность совпадения"},
+    "cluster.why": {"en": "why (field: agreement, weight)", "ru": "почему (поле: совпадение, вес)"},
+    "cluster.more": {
+        "en": "The other {n} clusters are in quality.json (duplicates.clusters, record_values and pairs).",
+        "ru": "Остальные кластеры ({n}) — в quality.json (duplicates.clusters, record_values и pairs).",
     },
     "reason.placeholder": {"en": "placeholder, treated as empty", "ru": "заглушка, считается пустым"},
     "reason.frequent": {

@@ -37,6 +37,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from crmflow.base.numbers import format_number, format_percent
 from crmflow.errors import QualityRulesError
 from crmflow.i18n import text
 from crmflow.ingest.raw import ProgressFn
@@ -86,24 +87,43 @@ class DuplicatePair(JsonMixin):
     #: ``company_only``); None for a duplicate.
     rejected: str | None = None
 
-    def explain(self, lang: str = "en") -> str:
-        """One sentence: which fields agreed, at which level, with which weight — and, for a rejected
-        pair, why it is not a duplicate."""
+    def reasons(self, lang: str = "en") -> list[str]:
+        """Each compared field: its level of agreement and its weight (``телефон: совпадает (+8,1)``)."""
         parts = []
         for f, level in self.agreements.items():
             w = self.field_weights.get(f)
             key = "field" if w is not None and level != "missing" else "field_no_weight"
-            parts.append(text(MESSAGES, key, lang, field=field_name(f, lang), level=level_name(level, lang), w=w or 0.0))
+            parts.append(
+                text(MESSAGES, key, lang, field=field_name(f, lang), level=level_name(level, lang), w=signed(w or 0.0, lang))
+            )
+        return parts
+
+    def explain(self, lang: str = "en") -> str:
+        """One sentence: which fields agreed, at which level, with which weight — and, for a rejected
+        pair, why it is not a duplicate.
+
+        >>> DuplicatePair("1", "2", 12.5, 0.9993, {"phone": "exact"}, {"phone": 8.25}).explain("ru")
+        '1 и 2 — вероятно, одна запись (вероятность 99,9\xa0%, вес совпадения +12,5): телефон: совпадает (+8,2)'
+        """
         return text(
             MESSAGES,
             "pair" if self.rejected is None else f"rejected.{self.rejected}",
             lang,
             a=self.id_a,
             b=self.id_b,
-            p=f"{self.probability:.1%}",
-            w=self.match_weight,
-            details="; ".join(parts),
+            p=format_percent(self.probability, lang),
+            w=signed(self.match_weight, lang),
+            details="; ".join(self.reasons(lang)),
         )
+
+
+def signed(value: float, lang: str) -> str:
+    """A weight with its sign and one decimal in the language's notation (``+8,1``, ``−2.4``).
+
+    >>> signed(8.06, "ru"), signed(-2.44, "en")
+    ('+8,1', '−2.4')
+    """
+    return ("−" if value < 0 else "+") + format_number(abs(value), lang, digits=1)
 
 
 @dataclass(frozen=True)
@@ -161,6 +181,9 @@ class DuplicateReport(JsonMixin):
     #: Pairs that scored at or above the threshold but are not duplicates, each with its reason
     #: (:attr:`DuplicatePair.rejected`): two people sharing a phone or only a company.
     rejected: list[DuplicatePair] = field(default_factory=list)
+    #: The values of every record of a cluster, by record id and field (``name``, ``phone``, ``email``,
+    #: ``inn``, ``company``…, ``updated_at``) as read from the table: what a person checks side by side.
+    record_values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def duplicate_records(self) -> int:
@@ -381,16 +404,18 @@ def find_duplicates(
     merge_fields = [f for f in mapped if f != "updated_at"]
     merges = [_merge(c, rows, merge_fields) for c in clusters]
     plan = result.plan
-    args = {
+    counts = {
         "n": plan.frequent_total if plan else 0,
         "k": max_key_records,
         "pairs": plan.candidate_pairs if plan else 0,
         "budget": plan.pair_budget if plan else 0,
-        "error": result.training_error or "",
     }
-    warnings = [
-        DuplicateWarning(code=c, en=text(MESSAGES, c, "en", **args), ru=text(MESSAGES, c, "ru", **args)) for c in result.warnings
-    ]
+
+    def say(code: str, lang: str) -> str:
+        numbers = {k: format_number(v, lang) for k, v in counts.items()}
+        return text(MESSAGES, code, lang, **numbers, error=result.training_error or "")
+
+    warnings = [DuplicateWarning(code=c, en=say(c, "en"), ru=say(c, "ru")) for c in result.warnings]
     return DuplicateReport(
         entity=entity,
         records=records.num_rows,
@@ -407,4 +432,5 @@ def find_duplicates(
         max_key_records=max_key_records,
         warnings=warnings,
         rejected=rejected,
+        record_values={uid: rows[uid] for c in clusters for uid in c},
     )

@@ -18,11 +18,16 @@ from jinja2 import Environment, PackageLoader
 
 from crmflow.base.numbers import MISSING, format_number, format_percent
 from crmflow.i18n import check_lang
+from crmflow.quality.clusters import duplicate_clusters
 from crmflow.quality.duplicate_messages import report_text
 from crmflow.quality.messages import t
 
 #: How many ids a table cell shows before "… n more".
 IDS_SHOWN = 30
+#: How many duplicate clusters an entity's section shows side by side (the rest stay in quality.json).
+CLUSTERS_SHOWN = 100
+#: How many of them are open when the page loads.
+CLUSTERS_OPEN = 10
 
 
 def _environment(lang: str) -> Environment:
@@ -32,8 +37,11 @@ def _environment(lang: str) -> Environment:
         dt=lambda key, **kw: report_text(key, lang, **kw),  # the duplicate section's own labels
         num=lambda v, digits=0: format_number(v, lang, digits=digits) if isinstance(v, int | float) else MISSING,
         pct=lambda v: format_percent(v, lang) if isinstance(v, int | float) else MISSING,
+        clusters=lambda dup, name: duplicate_clusters(dup, entity=name, lang=lang, limit=CLUSTERS_SHOWN),
         lang=lang,
         IDS_SHOWN=IDS_SHOWN,
+        CLUSTERS_SHOWN=CLUSTERS_SHOWN,
+        CLUSTERS_OPEN=CLUSTERS_OPEN,
         MISSING=MISSING,
     )
     return env

@@ -116,6 +116,7 @@ def histogram(
     limit_text: str | None = None,
     width: int = 640,
     height: int = 240,
+    duration: Callable[[float], str] | None = None,
 ) -> str:
     """A histogram of durations: one bar per bucket, buckets labelled as humanised durations.
 
@@ -134,6 +135,7 @@ def histogram(
     >>> "1h" in svg and "2h" in svg
     True
     """
+    dur = duration or (lambda v: format_duration(v, lang))  # an SLA's working time passes its own
     n = len(counts)
     left, right, top, bottom = 56, 40, 30, 58
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -155,19 +157,20 @@ def histogram(
         h = count / ticks[-1] * plot_h
         x = left + i * bar_w
         over = limit_s is not None and edges_s[i] >= limit_s
-        bucket = f"{format_duration(edges_s[i], lang)} – {format_duration(edges_s[i + 1], lang)}"
+        bucket = f"{dur(edges_s[i])} – {dur(edges_s[i + 1])}"
         out.append(
             f"<g><title>{esc(bucket)}: {esc(format_number(count, lang))}</title>"
             f'<rect x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{max(bar_w - 2, 1):.1f}" '
             f'height="{h:.1f}" fill="{_ALERT if over else _BAR}"/></g>'
         )
-    step = max(1, math.ceil((n + 1) / max(1, plot_w // 70)))
+    widest = max(text_width(dur(e), 11) for e in edges_s) + 12  # labels never run into each other
+    step = max(1, math.ceil((n + 1) / max(1, plot_w // max(70, widest))))
     for i in range(0, n + 1, step):
         x = left + i * bar_w
         out.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + plot_h}" y2="{top + plot_h + 4}" stroke="{_AXIS}"/>'
             f'<text x="{x:.1f}" y="{top + plot_h + 17}" text-anchor="middle" fill="{_AXIS}" font-size="11">'
-            f"{esc(format_duration(edges_s[i], lang))}</text>"
+            f"{esc(dur(edges_s[i]))}</text>"
         )
     out.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{_AXIS}"/>'

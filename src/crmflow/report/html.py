@@ -28,7 +28,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
-from crmflow.base.numbers import MISSING, format_duration, format_number, format_percent
+from crmflow.base.numbers import MISSING, Basis, format_duration, format_number, format_percent
 from crmflow.bpmn.annotate import reword_notes
 from crmflow.bpmn.reader import read_bpmn
 from crmflow.bpmn.render import render_svg
@@ -105,7 +105,7 @@ def _environment(lang: str) -> Environment:
         problem=lambda kind: problem_label(kind, lang),
         field_name=lambda key: field_label(key, lang) if key in FIELDS else key,
         info_name=lambda key: t(f"info.{key}", lang) if f"info.{key}" in MESSAGES else key.replace("_", " "),
-        metric_value=lambda key, v: _metric_value(key, None if isinstance(v, Undefined) else v, lang),
+        metric_value=lambda key, v, metrics=None: _metric_value(key, None if isinstance(v, Undefined) else v, lang, metrics),
         lang=lang,
         MISSING=MISSING,
     )
@@ -121,8 +121,12 @@ def _metric_name(key: str, lang: str) -> str:
     return t(f"metric.{key}", lang) if f"metric.{key}" in MESSAGES else key
 
 
-def _metric_value(key: str, value: Any, lang: str) -> str:
-    """Write a metric by what its name says it is: ``*_s`` a duration, ``share`` a percentage."""
+def _metric_value(key: str, value: Any, lang: str, metrics: Any = None) -> str:
+    """Write a metric by what its name says it is: ``*_s`` a duration, ``share`` a percentage.
+
+    The durations of a finding measured in working time (an SLA's, with ``time`` and ``working_day_s``
+    among its ``metrics``) are written in working days of its calendar.
+    """
     if value is None:
         return MISSING
     if isinstance(value, str):  # enumerations (level, type, time basis) have names for people
@@ -131,7 +135,12 @@ def _metric_value(key: str, value: Any, lang: str) -> str:
         return t(f"value.bool.{str(value).lower()}", lang)
     if not isinstance(value, int | float):
         return str(value)
+    if key == "working_day_s":  # the working day's own length, in hours
+        return format_duration(value, lang)
     if key.endswith("_s"):
+        working = metrics is not None and getattr(metrics, "time", None) == "working"
+        if working:
+            return format_duration(value, lang, basis="working", day_s=getattr(metrics, "working_day_s", None))
         return format_duration(value, lang)
     if key in _SHARE_KEYS or key.endswith(("_share", "_rate")) or key.startswith("share_"):
         return format_percent(value, lang)
@@ -358,6 +367,12 @@ def _finding_groups(findings: Sequence[Finding], lang: str) -> list[dict[str, An
 
 
 def _sla_rule(rule: SlaResult, lang: str) -> dict[str, Any]:
+    """An SLA's row and chart; its durations in its own time (working days of its calendar)."""
+    basis: Basis = "working" if rule.time == "working" else "calendar"
+
+    def dur(seconds: float | None) -> str:
+        return format_duration(seconds, lang, basis=basis, day_s=rule.working_day_s)
+
     hist = rule.histogram
     chart = None
     if hist.counts:
@@ -370,10 +385,12 @@ def _sla_rule(rule: SlaResult, lang: str) -> dict[str, Any]:
                 x_label=t("chart.duration", lang),
                 y_label=t("chart.cases", lang),
                 limit_s=rule.within_s,
-                limit_text=t("sla.limit", lang, limit=format_duration(rule.within_s, lang)),
+                limit_text=t("sla.limit", lang, limit=dur(rule.within_s)),
+                duration=dur,
             )
         )
-    return {**rule.to_dict(), "chart": chart}
+    texts = {"within_text": dur(rule.within_s), "median_text": dur(rule.median_s), "p90_text": dur(rule.p90_s)}
+    return {**rule.to_dict(), **texts, "chart": chart}
 
 
 def _funnel(funnel: FunnelResult | None, lang: str) -> dict[str, Any] | None:

@@ -381,6 +381,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "metric.max_s": {"en": "Maximum time", "ru": "Максимальное время"},
     "metric.total_s": {"en": "Total time", "ru": "Суммарное время"},
     "metric.within_s": {"en": "Limit", "ru": "Норматив"},
+    "metric.working_day_s": {"en": "Working day", "ru": "Рабочий день"},
     "metric.age_s": {"en": "Age", "ru": "Возраст"},
     "metric.repeats": {"en": "Repeats", "ru": "Повторы"},
     "metric.events": {"en": "Events", "ru": "События"},

@@ -309,9 +309,10 @@ def _countdown(due: datetime | None, lang: str) -> tuple[str, bool]:
     if due is None:
         return "—", False
     left = CALENDAR.working_seconds(datetime.now(UTC), due)
+    day = float(CALENDAR.end_s - CALENDAR.start_s)  # the time left is working time: its days are working days
     if left < 0:
-        return t("overdue", lang, d=format_duration(-left, lang)), True
-    return format_duration(left, lang), False
+        return t("overdue", lang, d=format_duration(-left, lang, basis="working", day_s=day)), True
+    return format_duration(left, lang, basis="working", day_s=day), False
 
 
 @router.get("/inbox")
