@@ -60,7 +60,7 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.render import count_text, flow_text, header_span, wrap_text
-from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Router, place_collaboration_notes
+from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Grid, Router, place_collaboration_notes
 from crmflow.errors import BpmnError, GraphvizNotFoundError
 
 TASK_SIZE = (100.0, 80.0)
@@ -257,6 +257,9 @@ def _straighten(
     small = {k for k, b in boxes.items() if b.bottom - b.top < TASK_SIZE[1]}
     pairs = edges + [(t, s) for s, t in edges]
     pairs.sort(key=lambda pair: pair[0] in small)  # line up with tasks first, then with each other
+    grid: Grid[str] = Grid()  # each shape with its label, so a move is tested against its neighbours only
+    for k, o in boxes.items():
+        grid.add(k, o.left, o.right, o.cy - ext[k][0], o.cy + ext[k][1])
     for _ in range(3):
         for a, b in pairs:
             if b not in small or band_of.get(a) != band_of.get(b):
@@ -269,12 +272,15 @@ def _straighten(
             top, bottom = band_of[b]
             if moved.cy - ext[b][0] < top + 10 or moved.cy + ext[b][1] > bottom - 10:
                 continue
+            near = grid.near(moved.left - 10, moved.right + 10, moved.cy - ext[b][0] - 10, moved.cy + ext[b][1] + 10)
             if all(
                 k == b or o.right + 10 <= moved.left or o.left - 10 >= moved.right
                 or o.cy + ext[k][1] + 10 <= moved.cy - ext[b][0] or o.cy - ext[k][0] - 10 >= moved.cy + ext[b][1]
-                for k, o in boxes.items()
+                for k in near for o in (boxes[k],)
             ):  # fmt: skip
                 boxes[b] = moved
+                grid.discard(b)
+                grid.add(b, moved.left, moved.right, moved.cy - ext[b][0], moved.cy + ext[b][1])
 
 
 def _covers(label: Bounds, box: Box) -> bool:
@@ -412,12 +418,20 @@ def _place_process(  # noqa: C901
         for n_id, b in boxes.items()
         if n_id in labelled and _label_lines(labelled[n_id])
     }
+    shape_grid: Grid[str] = Grid()
+    for k, o in boxes.items() if hosted else ():
+        shape_grid.add(k, o.left, o.right, o.top, o.bottom)
+
+    def covers_a_shape(spot: Bounds) -> bool:
+        near = shape_grid.near(spot.x, spot.x + spot.width, spot.y, spot.y + spot.height)
+        return any(_covers(spot, boxes[k]) for k in near)
+
     for events in hosted.values():
         named = [e for e in events if e.id in labels]
         if len(named) == 1:  # below the event, shifted left under the host if it would reach a neighbour
             eb, lab = boxes[named[0].id], labels[named[0].id]
             spots = [replace(lab, x=x) for x in (eb.cx - LABEL_WIDTH / 2, eb.right - LABEL_WIDTH, eb.left - LABEL_WIDTH / 2)]
-            labels[named[0].id] = next((sp for sp in spots if not any(_covers(sp, o) for o in boxes.values())), spots[1])
+            labels[named[0].id] = next((sp for sp in spots if not covers_a_shape(sp)), spots[1])
         label_top = max((boxes[e.id].bottom for e in named), default=0.0) + 4
         for e in named if len(named) > 1 else ():  # several: one under the other, each centred on its event
             lines = wrap_text(e.name, 14)

@@ -37,7 +37,7 @@ from crmflow.design.checks import Problem, check_definition
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
 from crmflow.i18n import error as localized_error
-from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem
+from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem, compose_fast
 
 #: Largest To-Be file read (a definition is a few hundred lines; this bounds a hostile input).
 MAX_BYTES = 2_000_000
@@ -101,7 +101,9 @@ def compose_located(text: str, *, where: str) -> Located:
         On a YAML syntax error, an alias, a duplicate key or a non-string key.
     """
     try:
-        root = yaml.compose(text, Loader=DepthLimitedLoader)
+        root = compose_fast(text)  # libyaml; None sends deep, aliased or broken YAML to the checking loader
+        if root is None:
+            root = yaml.compose(text, Loader=DepthLimitedLoader)
     except yaml.YAMLError as exc:
         bad = YamlProblem.of(exc)
         at = f":{bad.line}" if bad.line is not None else ""
@@ -145,7 +147,12 @@ def compose_located(text: str, *, where: str) -> Located:
             return str(node.value)  # dates stay as written; the schema says where text is expected
         return value
 
-    return Located(walk(root, ()), marks)
+    try:
+        return Located(walk(root, ()), marks)
+    except yaml.YAMLError as exc:  # a value no safe constructor builds (`!foo bar`, a bad `!!binary`)
+        bad = YamlProblem.of(exc)
+        at = f":{bad.line}" if bad.line is not None else ""
+        raise localized_error(ToBeError, _TEXT, "not_yaml", where=f"{where}{at}", problem=bad.problem) from None
 
 
 # ----------------------------------------------------------------------------- schema errors
