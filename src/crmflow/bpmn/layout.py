@@ -1,7 +1,9 @@
 """Diagram interchange for a BPMN model: a left-to-right layered layout with lanes as bands.
 
 :func:`layout` asks Graphviz (``dot -Tjson``, ``rankdir=LR``, one cluster per lane) for the
-layers and the order of the nodes within them, then places everything itself:
+layers and the order of the nodes within them (above :data:`~crmflow.bpmn.layering.DOT_LIMIT` nodes
+in one process, 2,000, :mod:`crmflow.bpmn.layering` finds them in linear time instead, as ``dot``
+would take minutes), then places everything itself:
 
 * **lanes** become horizontal bands in the model's order (``lane_order="flow"``, for discovered
   As-Is models, orders sibling lanes by the mean height Graphviz gave their nodes instead; nested
@@ -42,6 +44,7 @@ from typing import Literal
 import graphviz
 
 from crmflow.bpmn.annotate import flow_frequency
+from crmflow.bpmn.layering import DOT_LIMIT, rank_positions
 from crmflow.bpmn.model import (
     Bounds,
     DataObjectReference,
@@ -300,7 +303,8 @@ def _place_process(  # noqa: C901
 ) -> _Placed:
     nodes = {n.id: n for n in process.nodes}
     boundary = [n for n in process.nodes if isinstance(n, Event) and n.position == "boundary" and n.attached_to in nodes]
-    main = [n for n in process.nodes if n not in boundary]
+    in_boundary = {id(n) for n in boundary}
+    main = [n for n in process.nodes if id(n) not in in_boundary]
     notes: dict[str, TextAnnotation | DataObjectReference] = {t.id: t for t in process.text_annotations}
     notes |= {r.id: r for r in process.data_object_refs}
     note_host: dict[str, str] = {}
@@ -312,8 +316,9 @@ def _place_process(  # noqa: C901
 
     lane_list = [lane for ls in process.lane_sets for lane in ls.lanes]
     leaf_of: dict[str, str | None] = {}
+    lane_map = {ref: lane for lane in process.all_lanes() for ref in lane.flow_node_refs}  # the innermost: last
     for item in items:
-        lane = process.lane_of(note_host.get(item, item)) if (item in nodes or item in note_host) else None
+        lane = lane_map.get(note_host.get(item, item)) if (item in nodes or item in note_host) else None
         while lane is not None and lane.children is not None and lane.children.lanes:
             lane = lane.children.lanes[0]  # listed only in a parent lane: draw it in the first child
         leaf_of[item] = lane.id if lane is not None else None
@@ -347,7 +352,10 @@ def _place_process(  # noqa: C901
             edges.append((s, t))
     back = _back_edges(list(items), edges)
     edges = [(t, s) if (s, t) in back else (s, t) for s, t in edges]  # dot ranks loops left to right this way
-    pos = _dot_positions(dot_size, list(groups.values()), edges, note_host.items(), clusters=len(groups) > 1)
+    if len(items) > DOT_LIMIT:  # dot's cost grows much faster than the model: layers found in linear time
+        pos = rank_positions(dot_size, list(groups.values()), edges, note_host.items())
+    else:
+        pos = _dot_positions(dot_size, list(groups.values()), edges, note_host.items(), clusters=len(groups) > 1)
     # dot centres the box of node + label; move back to the shape's own centre
     ys = {i: pos[i][1] - (ext[i][1] - ext[i][0]) / 2 for i in items}
     starts = [ys[n.id] for n in main if isinstance(n, Event) and n.position == "start"]
