@@ -102,6 +102,35 @@ class _NoAliasLoader(DepthLimitedLoader):
         return super().compose_node(parent, index)
 
 
+def compose_fast(text: str) -> yaml.Node | None:
+    """The node tree of a plain YAML document by libyaml (C), or ``None`` when the slow path must decide.
+
+    The C composer is about six times faster than :class:`DepthLimitedLoader` but recurses without a
+    limit and words its errors differently, so the document is first screened on libyaml's events
+    (about a tenth of the compose): nesting deeper than :data:`MAX_YAML_DEPTH`, an alias, a syntax
+    error or a missing libyaml give ``None``, and the caller composes with :class:`DepthLimitedLoader`,
+    which refuses the document with the usual file, line and column. Tags are resolved by the same
+    resolver, so the tree is the one :class:`DepthLimitedLoader` builds.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return None
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                return None
+        return yaml.compose(text, Loader=loader)  # type: ignore[no-any-return]
+    except yaml.YAMLError:
+        return None
+
+
 @dataclass(frozen=True)
 class YamlProblem:
     """A YAML syntax error: where it is (1-based line and column, when PyYAML knows) and what it is."""
@@ -168,4 +197,4 @@ def read_yaml(
         raise error.localized(_TEXT, "not_yaml_at", p=p, line=bad.line, column=bad.column, problem=bad.problem) from None
 
 
-__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "YAML_HINT", "DepthLimitedLoader", "YamlProblem", "read_yaml"]
+__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "YAML_HINT", "DepthLimitedLoader", "YamlProblem", "compose_fast", "read_yaml"]

@@ -375,3 +375,39 @@ def test_asis_labels_cover_no_node(name: str) -> None:
     assert _label_collisions(d) == []
     freq = [e for e in d.diagrams[0].plane.edges if e.label is not None]
     assert freq, "flow frequencies get a label box"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_above_the_dot_limit_layers_are_found_without_graphviz(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """A model larger than DOT_LIMIT nodes is laid out by bpmn/layering.py, with the same invariants."""
+    from crmflow.bpmn import layout as layout_module
+
+    def no_dot(*args: object, **kwargs: object) -> None:
+        raise AssertionError("dot must not be called above the limit")
+
+    monkeypatch.setattr(layout_module, "DOT_LIMIT", 10)
+    monkeypatch.setattr(layout_module, "_dot_positions", no_dot)
+    tree, lanes = generated_tree(45, seed)
+    d = layout(tree_to_bpmn(tree, process_name="Big", lanes=lanes))
+    check_invariants(d)
+    assert read_bpmn(write_bpmn(d)) == d
+
+
+def test_a_tobe_above_the_dot_limit_keeps_its_lanes_and_labels_clear(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.resources import files
+
+    from crmflow.bpmn import layout as layout_module
+    from crmflow.design.compile import compile_tobe
+    from crmflow.design.loader import load_tobe
+
+    monkeypatch.setattr(layout_module, "DOT_LIMIT", 10)
+    definition = load_tobe(files("crmflow.design") / "examples" / "incoming_lead.yaml")
+    d = compile_tobe(definition, lang="en").definitions
+    assert _label_collisions(d) == []
+    for p in d.processes:
+        shapes = {s.element: s.bounds for s in d.diagrams[0].plane.shapes}
+        for lane in p.all_lanes():
+            band = shapes[lane.id]
+            for ref in lane.flow_node_refs:
+                s = shapes[ref]
+                assert band.y <= s.y and s.y + s.height <= band.y + band.height, f"{ref} outside lane {lane.id}"

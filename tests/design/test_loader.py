@@ -312,3 +312,32 @@ def test_an_unknown_yaml_tag_is_a_clear_error_with_its_line(old: str, new: str) 
     message = _error(MINIMAL.replace(old, new))
     line = next(i for i, text in enumerate(MINIMAL.replace(old, new).splitlines(), start=1) if new in text)
     assert f"t.yaml:{line}: not valid YAML: could not determine a constructor for the tag" in message
+
+
+def test_libyaml_and_the_checking_loader_give_the_same_data_and_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C composer (the fast path) and DepthLimitedLoader agree on every example, value and line."""
+    from crmflow.design import loader
+
+    texts = [example(name).read_text(encoding="utf-8") for name in EXAMPLE_NAMES]
+    texts.append("a: 2024-01-02\nb: !!str 12\nc: yes\nd: .inf\ne: 0x1F\nf: |\n  two\n  lines\ng: {x: [1, 2]}\n")
+    fast = [loader.compose_located(t, where="t.yaml") for t in texts]
+    monkeypatch.setattr(loader, "compose_fast", lambda text: None)
+    slow = [loader.compose_located(t, where="t.yaml") for t in texts]
+    assert [(f.data, f.marks) for f in fast] == [(s.data, s.marks) for s in slow]
+    assert fast[-1].data["a"] == "2024-01-02" and fast[-1].marks[("g", "x", 1)] == (9, 12)
+
+
+def test_the_fast_path_leaves_deep_aliased_and_broken_yaml_to_the_checking_loader() -> None:
+    from crmflow.yamlfile import MAX_YAML_DEPTH, compose_fast
+
+    assert compose_fast("a: [1, {b: 2}]") is not None
+    assert compose_fast("[" * (MAX_YAML_DEPTH + 1) + "]" * (MAX_YAML_DEPTH + 1)) is None
+    assert compose_fast("a: &x [1]\nb: *x") is None
+    assert compose_fast("a: [1, 2") is None
+    assert "t.yaml:1: not valid YAML" in _error("[" * 400 + "]" * 400)
+    assert "anchors and aliases are not allowed" in _error("a: &x [1]\nb: *x")
+
+
+def test_an_unknown_tag_is_an_error_with_its_line_not_a_traceback() -> None:
+    message = _error("tobe: 1\nid: !foo bar\n")
+    assert message.startswith("t.yaml:2: not valid YAML: could not determine a constructor for the tag '!foo'")

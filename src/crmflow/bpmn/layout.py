@@ -1,7 +1,9 @@
 """Diagram interchange for a BPMN model: a left-to-right layered layout with lanes as bands.
 
 :func:`layout` asks Graphviz (``dot -Tjson``, ``rankdir=LR``, one cluster per lane) for the
-layers and the order of the nodes within them, then places everything itself:
+layers and the order of the nodes within them (above :data:`~crmflow.bpmn.layering.DOT_LIMIT` nodes
+in one process, 2,000, :mod:`crmflow.bpmn.layering` finds them in linear time instead, as ``dot``
+would take minutes), then places everything itself:
 
 * **lanes** become horizontal bands in the model's order (``lane_order="flow"``, for discovered
   As-Is models, orders sibling lanes by the mean height Graphviz gave their nodes instead; nested
@@ -42,6 +44,7 @@ from typing import Literal
 import graphviz
 
 from crmflow.bpmn.annotate import flow_frequency
+from crmflow.bpmn.layering import DOT_LIMIT, rank_positions
 from crmflow.bpmn.model import (
     Bounds,
     DataObjectReference,
@@ -60,7 +63,7 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.render import count_text, flow_text, header_span, wrap_text
-from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Router, place_collaboration_notes
+from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Grid, Router, place_collaboration_notes
 from crmflow.errors import BpmnError, GraphvizNotFoundError
 
 TASK_SIZE = (100.0, 80.0)
@@ -257,6 +260,9 @@ def _straighten(
     small = {k for k, b in boxes.items() if b.bottom - b.top < TASK_SIZE[1]}
     pairs = edges + [(t, s) for s, t in edges]
     pairs.sort(key=lambda pair: pair[0] in small)  # line up with tasks first, then with each other
+    grid: Grid[str] = Grid()  # each shape with its label, so a move is tested against its neighbours only
+    for k, o in boxes.items():
+        grid.add(k, o.left, o.right, o.cy - ext[k][0], o.cy + ext[k][1])
     for _ in range(3):
         for a, b in pairs:
             if b not in small or band_of.get(a) != band_of.get(b):
@@ -269,12 +275,15 @@ def _straighten(
             top, bottom = band_of[b]
             if moved.cy - ext[b][0] < top + 10 or moved.cy + ext[b][1] > bottom - 10:
                 continue
+            near = grid.near(moved.left - 10, moved.right + 10, moved.cy - ext[b][0] - 10, moved.cy + ext[b][1] + 10)
             if all(
                 k == b or o.right + 10 <= moved.left or o.left - 10 >= moved.right
                 or o.cy + ext[k][1] + 10 <= moved.cy - ext[b][0] or o.cy - ext[k][0] - 10 >= moved.cy + ext[b][1]
-                for k, o in boxes.items()
+                for k in near for o in (boxes[k],)
             ):  # fmt: skip
                 boxes[b] = moved
+                grid.discard(b)
+                grid.add(b, moved.left, moved.right, moved.cy - ext[b][0], moved.cy + ext[b][1])
 
 
 def _covers(label: Bounds, box: Box) -> bool:
@@ -294,7 +303,8 @@ def _place_process(  # noqa: C901
 ) -> _Placed:
     nodes = {n.id: n for n in process.nodes}
     boundary = [n for n in process.nodes if isinstance(n, Event) and n.position == "boundary" and n.attached_to in nodes]
-    main = [n for n in process.nodes if n not in boundary]
+    in_boundary = {id(n) for n in boundary}
+    main = [n for n in process.nodes if id(n) not in in_boundary]
     notes: dict[str, TextAnnotation | DataObjectReference] = {t.id: t for t in process.text_annotations}
     notes |= {r.id: r for r in process.data_object_refs}
     note_host: dict[str, str] = {}
@@ -306,8 +316,9 @@ def _place_process(  # noqa: C901
 
     lane_list = [lane for ls in process.lane_sets for lane in ls.lanes]
     leaf_of: dict[str, str | None] = {}
+    lane_map = {ref: lane for lane in process.all_lanes() for ref in lane.flow_node_refs}  # the innermost: last
     for item in items:
-        lane = process.lane_of(note_host.get(item, item)) if (item in nodes or item in note_host) else None
+        lane = lane_map.get(note_host.get(item, item)) if (item in nodes or item in note_host) else None
         while lane is not None and lane.children is not None and lane.children.lanes:
             lane = lane.children.lanes[0]  # listed only in a parent lane: draw it in the first child
         leaf_of[item] = lane.id if lane is not None else None
@@ -341,7 +352,10 @@ def _place_process(  # noqa: C901
             edges.append((s, t))
     back = _back_edges(list(items), edges)
     edges = [(t, s) if (s, t) in back else (s, t) for s, t in edges]  # dot ranks loops left to right this way
-    pos = _dot_positions(dot_size, list(groups.values()), edges, note_host.items(), clusters=len(groups) > 1)
+    if len(items) > DOT_LIMIT:  # dot's cost grows much faster than the model: layers found in linear time
+        pos = rank_positions(dot_size, list(groups.values()), edges, note_host.items())
+    else:
+        pos = _dot_positions(dot_size, list(groups.values()), edges, note_host.items(), clusters=len(groups) > 1)
     # dot centres the box of node + label; move back to the shape's own centre
     ys = {i: pos[i][1] - (ext[i][1] - ext[i][0]) / 2 for i in items}
     starts = [ys[n.id] for n in main if isinstance(n, Event) and n.position == "start"]
@@ -412,12 +426,20 @@ def _place_process(  # noqa: C901
         for n_id, b in boxes.items()
         if n_id in labelled and _label_lines(labelled[n_id])
     }
+    shape_grid: Grid[str] = Grid()
+    for k, o in boxes.items() if hosted else ():
+        shape_grid.add(k, o.left, o.right, o.top, o.bottom)
+
+    def covers_a_shape(spot: Bounds) -> bool:
+        near = shape_grid.near(spot.x, spot.x + spot.width, spot.y, spot.y + spot.height)
+        return any(_covers(spot, boxes[k]) for k in near)
+
     for events in hosted.values():
         named = [e for e in events if e.id in labels]
         if len(named) == 1:  # below the event, shifted left under the host if it would reach a neighbour
             eb, lab = boxes[named[0].id], labels[named[0].id]
             spots = [replace(lab, x=x) for x in (eb.cx - LABEL_WIDTH / 2, eb.right - LABEL_WIDTH, eb.left - LABEL_WIDTH / 2)]
-            labels[named[0].id] = next((sp for sp in spots if not any(_covers(sp, o) for o in boxes.values())), spots[1])
+            labels[named[0].id] = next((sp for sp in spots if not covers_a_shape(sp)), spots[1])
         label_top = max((boxes[e.id].bottom for e in named), default=0.0) + 4
         for e in named if len(named) > 1 else ():  # several: one under the other, each centred on its event
             lines = wrap_text(e.name, 14)

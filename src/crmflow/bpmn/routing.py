@@ -84,13 +84,13 @@ def _cells_of(lo_x: float, hi_x: float, lo_y: float, hi_y: float, limit: int = 1
     return [(i, j) for i in xs for j in ys]
 
 
-class _Grid(Generic[K]):
+class Grid(Generic[K]):
     """Rectangles in a uniform grid, so a query looks at those near it instead of all of them.
 
     Shapes, routed segments and placed labels each have one: a collision test or a label's spot
     costs what is near it, and layout stays near-linear in the number of elements.
 
-    >>> g = _Grid[str]()
+    >>> g = Grid[str]()
     >>> g.add("a", 0, 100, 0, 80); g.add("b", 5000, 5100, 0, 80)
     >>> sorted(g.near(90, 120, 10, 20))
     ['a']
@@ -132,7 +132,7 @@ class Router:
         self.nodes = nodes
         # label boxes already placed (flow labels keep clear of them), by key, in a grid
         self._labels: dict[object, Bounds] = {}
-        self._label_grid: _Grid[object] = _Grid()
+        self._label_grid: Grid[object] = Grid()
         self.labels = list(labels)
         merged: list[list[float]] = []
         for left, right in sorted((b.left, b.right) for b in boxes.values()):
@@ -149,8 +149,8 @@ class Router:
         self.segments: list[tuple[tuple[float, float], tuple[float, float], str, str]] = []
         # uniform grids over the shapes and the routed segments, so each collision test looks at
         # the shapes and segments near it: routing stays near-linear in the number of flows
-        self._shape_grid: _Grid[str] = _Grid()
-        self._segment_grid: _Grid[int] = _Grid()
+        self._shape_grid: Grid[str] = Grid()
+        self._segment_grid: Grid[int] = Grid()
         for key, b in boxes.items():
             self._shape_grid.add(key, b.left - 4, b.right + 4, b.top - 4, b.bottom + 4)
         self._top = min((b.top for b in boxes.values()), default=0.0)
@@ -165,7 +165,7 @@ class Router:
     def labels(self, labels: Iterable[Bounds] | dict[str, Bounds]) -> None:
         """Replace the placed labels; a dict keys them by node, so :meth:`node_label` can move one."""
         self._labels.clear()
-        self._label_grid = _Grid()
+        self._label_grid = Grid()
         for key, b in labels.items() if isinstance(labels, dict) else enumerate(labels):
             self._put_label(key, b)
 
@@ -497,4 +497,4 @@ def place_collaboration_notes(
     return out_shapes, out_edges
 
 
-__all__ = ["Box", "Router", "place_collaboration_notes"]
+__all__ = ["Box", "Grid", "Router", "place_collaboration_notes"]

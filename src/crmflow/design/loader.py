@@ -37,7 +37,7 @@ from crmflow.design.checks import Problem, check_definition
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
 from crmflow.i18n import error as localized_error
-from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem
+from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem, compose_fast
 
 #: Largest To-Be file read (a definition is a few hundred lines; this bounds a hostile input).
 MAX_BYTES = 2_000_000
@@ -101,7 +101,9 @@ def compose_located(text: str, *, where: str) -> Located:
         On a YAML syntax error, an alias, a duplicate key or a non-string key.
     """
     try:
-        root = yaml.compose(text, Loader=DepthLimitedLoader)
+        root = compose_fast(text)  # libyaml; None sends deep, aliased or broken YAML to the checking loader
+        if root is None:
+            root = yaml.compose(text, Loader=DepthLimitedLoader)
     except yaml.YAMLError as exc:
         bad = YamlProblem.of(exc)
         at = f":{bad.line}" if bad.line is not None else ""
