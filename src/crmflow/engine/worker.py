@@ -331,7 +331,13 @@ class Engine:
         return max_rounds
 
     def serve(self, *, stop: Any = None, idle_sleep: float = 0.02) -> None:
-        """Work until ``stop`` (a ``threading.Event``) is set: the ``crmflow engine run`` loop."""
+        """Work until ``stop`` (a ``threading.Event``) is set: the ``crmflow engine run`` loop.
+
+        The deployed processes are read and built first, so the first event after a (re)start does not
+        wait for it (≈ 0.1–0.2 s per model: the p99 of the webhook-to-task bench at low rates).
+        """
+        for (pid,) in self.store.q("SELECT DISTINCT process_id FROM deployments"):
+            self.process(str(pid))
         while stop is None or not stop.is_set():
             if not self.step():
                 time.sleep(idle_sleep)
