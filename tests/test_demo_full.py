@@ -156,7 +156,8 @@ def test_pack_links_measured_findings_and_baselines(demo: tuple[Path, str]) -> N
         entered = journey[prev]["reached"] if prev else m["reached"] + m["dropped"]
         assert row[7].startswith(f"{name}: {m['reached']} (") and "конверсия" in row[7], row
         assert row[5].replace("\u00a0", " ").startswith(f"{m['dropped']} из {entered} ("), row
-    assert by_stage["Первый контакт"][7] == "—"  # no measured stage: the Bitrix24 funnel measures it
+    # no measured journey stage: the reach is the Bitrix24 funnel's count of cases, said so (was a bare "—")
+    assert by_stage["Первый контакт"][7] == t("cjm.reach_cases", "ru", reached=first["cases"])
     # the KPI dashboard shows the As-Is baseline computed from the audit
     kpis = load_workbook(out / "pack" / "workbooks" / "roadmap.xlsx")["KPI"]
     # the formula is kept beside the words in brackets; numbers are written the Russian way (issue 17)

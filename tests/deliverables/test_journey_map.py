@@ -87,7 +87,8 @@ def test_incoming_lead_cjm_shows_the_measured_journey(measured: tuple[CustomerJo
     assert outcome[7].startswith(f"Won: {won.reached} (") and "конверсия" in outcome[7]
     assert outcome[5].startswith(f"{won.dropped} из {truth['Deal'].reached} (")
     assert request[5].startswith(f"0 из {demo.customers} (") and request[7].startswith(f"Lead: {demo.customers} (100")
-    assert contact[7] == "—" and contact[4] == t("cjm.not_measured", "ru")
+    # the stage has no measured journey stage and no funnel stage: said in words, not a bare dash (issue 17)
+    assert contact[7] == t("cjm.reach_none", "ru") and contact[4] == t("cjm.not_measured", "ru")
     assert qualification[4] != t("cjm.not_measured", "ru") and "p90" in qualification[7]
     with pytest.raises(PackError, match="lead_processing.*`outcome`.*`Closed`"):
         bad = replace(
@@ -118,3 +119,16 @@ def test_pain_points_cell_shows_the_most_severe_three_and_counts_the_rest() -> N
     assert findings_cell(pains, "en") == "finding 0; finding 1; finding 2; + 5 more in the findings"
     assert findings_cell(pains, "ru").endswith("и ещё 5 в находках аудита")
     assert findings_cell((), "ru") == "—"
+
+
+def test_the_reach_cell_says_what_was_counted_or_why_nothing_was() -> None:
+    """Issue 17: the CJM's reach column was a bare "—" whenever no customer journey was measured."""
+    from crmflow.deliverables.journey import StageMeasure, _reach_cell
+
+    funnel = StageMeasure(wait_median_s=None, reached=121, lost=3, pain_points=(), source="audit")
+    assert _reach_cell(funnel, "ru").startswith("дошли 121 случай (воронка аудита")
+    assert _reach_cell(funnel, "en").startswith("121 cases reached it (the audit's funnel")
+    unmapped = StageMeasure(wait_median_s=None, reached=None, lost=None, pain_points=(), source="audit")
+    assert _reach_cell(unmapped, "en") == t("cjm.reach_none", "en")
+    no_audit = StageMeasure(wait_median_s=None, reached=None, lost=None, pain_points=(), source="none")
+    assert _reach_cell(no_audit, "ru") == t("cjm.not_measured", "ru")

@@ -76,7 +76,7 @@ class StageMeasure:
     lost: int | None  # cases/customers lost at the stage
     pain_points: tuple[str, ...]
     channels: tuple[str, ...] = ()  # measured channels with customer counts (from the customer journey)
-    source: str = "audit"  # "audit" (event-log funnel) or "journey" (customer journey across objects)
+    source: str = "audit"  # "audit" (event-log funnel), "journey" (customer journey across objects), "none" (no audit)
     measured_stage: str | None = None
     customers: int | None = None
     share: float | None = None
@@ -106,7 +106,7 @@ def _pains(process: Process, stage: JourneyStage, audit: AuditInput) -> tuple[st
 def measure_stage(process: Process, stage: JourneyStage, audit: AuditInput | None, lang: str) -> StageMeasure:
     """The numbers of one To-Be journey stage: from the measured journey when it has the stage, else the audit."""
     if audit is None:
-        return StageMeasure(None, None, None, ())
+        return StageMeasure(None, None, None, (), source="none")
     steps = [s for s in process.steps if s.journey_stage == stage.id]
     activities = [a for s in steps for a in s.as_is]
     pains = _pains(process, stage, audit)
@@ -189,7 +189,9 @@ def check_measured_stages(tobe: ToBeDefinition, journey: CustomerJourney | None,
 
 def _reach_cell(m: StageMeasure, lang: str) -> str:
     if m.source != "journey" or m.customers is None:
-        return "—"
+        if m.reached is not None:  # the audit's funnel counts cases, not customers
+            return t("cjm.reach_cases", lang, reached=m.reached)
+        return t("cjm.not_measured", lang) if m.source == "none" else t("cjm.reach_none", lang)
     na = t("cjm.not_measured", lang)
     parts = [
         text(

@@ -182,8 +182,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "cmp.kind.changed": ("changed", "изменён"),
     "cmp.kind.kept": ("kept", "без изменений"),
     "cmp.removed": (
-        "As-Is activities with no To-Be task ({n}): removed or merged.",
-        "Действия As-Is без задачи To-Be ({n}): исключены или объединены.",
+        "As-Is activities that no To-Be step takes over ({n}): outside the To-Be's scope, or no longer done. "
+        "A step that does one of them names it in its `as_is`.",
+        "Действия As-Is, которые не принимает ни один шаг To-Be ({n}): вне границ To-Be или больше не "
+        "выполняются. Шаг, который выполняет такое действие, указывает его в `as_is`.",
     ),
     "cmp.open": (
         "Findings of high or medium severity that no task addresses: {n} of {total} findings.",
@@ -311,6 +313,15 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "cjm.dropoff": ("Drop-off (As-Is)", "Отток (As-Is)"),
     "cjm.pain": ("Pain points (audit)", "Болевые точки (аудит)"),
     "cjm.not_measured": ("not measured", "не измерено"),
+    "cjm.reach_cases": (
+        "{reached:# case|cases} reached it (the audit's funnel; customers are counted with a customer journey: "
+        "`crmflow journey`)",
+        "дошли {reached:# случай|случая|случаев} (воронка аудита; клиенты считаются по пути клиента: `crmflow journey`)",
+    ),
+    "cjm.reach_none": (
+        "not measured: the audit's funnel has no stage for this stage's steps (their `as_is` activities)",
+        "не измерено: в воронке аудита нет этапа для шагов этого этапа (их действий `as_is`)",
+    ),
     "cjm.measured": ("measured", "по данным"),
     "cjm.from_journey": (
         "Reach, drop-offs, time between stages and channels come from the customer journey ({customers} customers).",
