@@ -303,7 +303,7 @@ def enginecheck(tmp: Path, *, days: float = 120.0, seeds: tuple[int, ...] = (0, 
     from crmflow.demo.bitrix import generate_bitrix_demo
     from crmflow.design.loader import load_tobe
     from crmflow.findings.rules import SlaRule
-    from crmflow.simulation.engine_check import measure_engine_sla, replay_in_engine
+    from crmflow.simulation.engine_check import INCOMING_LEAD, measure_engine_sla, replay_in_engine
     from crmflow.simulation.scenarios import apply_changes, load_scenarios
     from crmflow.simulation.tobe import calendar_of, tobe_simulation_model
 
@@ -327,15 +327,7 @@ def enginecheck(tmp: Path, *, days: float = 120.0, seeds: tuple[int, ...] = (0, 
             model,
             tobe,
             store=tmp / f"engine_{seed}_{people}.sqlite",
-            start_message="lead.created",
-            correlation_key="lead_id",
-            variables={"lead": {"source": "web", "expected_amount": 0}},
-            done={"lead": {"reached": True}},
-            outcome={
-                "create_deal": {"lead": {"qualification": "qualified"}},
-                "nurture": {"lead": {"qualification": "nurture"}},
-                "disqualify": {"lead": {"qualification": "disqualified"}},
-            },
+            **INCOMING_LEAD,
             people=people,  # type: ignore[arg-type]
         )
         achieved = measure_engine_sla(run, rule, calendar_of(definition))

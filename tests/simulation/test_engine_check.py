@@ -55,7 +55,7 @@ def tobe_model(tmp_path_factory: pytest.TempPathFactory) -> SimulationModel:
 @pytest.mark.parametrize("people", ["replay", "engine_routing"])
 def test_engine_achieves_the_predicted_first_contact_sla(tobe_model: SimulationModel, tmp_path: Path, people: str) -> None:
     from crmflow.design.loader import load_tobe
-    from crmflow.simulation.engine_check import measure_engine_sla, replay_in_engine
+    from crmflow.simulation.engine_check import INCOMING_LEAD, measure_engine_sla, replay_in_engine
     from crmflow.simulation.kpis import simulated_kpis
     from crmflow.simulation.tobe import calendar_of
 
@@ -74,15 +74,7 @@ def test_engine_achieves_the_predicted_first_contact_sla(tobe_model: SimulationM
         tobe_model,
         TOBE,
         store=tmp_path / "engine.sqlite",
-        start_message="lead.created",
-        correlation_key="lead_id",
-        variables={"lead": {"source": "web", "expected_amount": 0}},
-        done={"lead": {"reached": True}},
-        outcome={
-            "create_deal": {"lead": {"qualification": "qualified"}},
-            "nurture": {"lead": {"qualification": "nurture"}},
-            "disqualify": {"lead": {"qualification": "disqualified"}},
-        },
+        **INCOMING_LEAD,
         people=people,  # type: ignore[arg-type]
     )
     db = run.engine.store

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.design.model import RoutingPolicy
+from crmflow.engine.effects import var_at
 from crmflow.engine.messages import MESSAGES
 from crmflow.errors import EngineError
 from crmflow.findings.calendar import WorkCalendar
@@ -183,15 +184,6 @@ def load_staff(path: str | Path) -> Staff:
     return staff_from_data(read_yaml(path, what="staff", error=EngineError), where=str(path))
 
 
-def _lookup(data: Mapping[str, Any], path: str) -> Any:
-    value: Any = data
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
 def _pick(pool: list[Person], strategy: str, load: Mapping[str, int], cursor: MutableMapping[str, int], key: str) -> str:
     if strategy == "round_robin":
         ordered = sorted(pool, key=lambda p: p.id)
@@ -235,7 +227,7 @@ def choose_assignee(
     key = "/".join(roles)
     if strategy in ("skill_based", "territory"):
         field_ = params.get("skill" if strategy == "skill_based" else "field") or params.get("field") or params.get("skill")
-        value = _lookup(variables, field_) if field_ else None
+        value = var_at(variables, field_) if field_ else None
         wanted = str(value).lower() if value is not None else None
         matching = [
             p

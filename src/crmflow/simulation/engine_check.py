@@ -347,4 +347,18 @@ def measure_engine_sla(run: EngineRun, rule: SlaRule, calendar: WorkCalendar, *,
             log.store.close()
 
 
-__all__ = ["EngineRun", "measure_engine_sla", "replay_in_engine"]
+#: How the demo's incoming-lead To-Be (``design/examples/incoming_lead.yaml``) is replayed: the start message and
+#: its key, the variables a lead arrives with, what the rep's call sets, and what each outcome step sets.
+INCOMING_LEAD: dict[str, Any] = {
+    "start_message": "lead.created",
+    "correlation_key": "lead_id",
+    "variables": {"lead": {"source": "web", "expected_amount": 0}},
+    "done": {"lead": {"reached": True}},
+    "outcome": {
+        "create_deal": {"lead": {"qualification": "qualified"}},
+        "nurture": {"lead": {"qualification": "nurture"}},
+        "disqualify": {"lead": {"qualification": "disqualified"}},
+    },
+}
+
+__all__ = ["INCOMING_LEAD", "EngineRun", "measure_engine_sla", "replay_in_engine"]

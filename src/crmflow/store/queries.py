@@ -96,34 +96,19 @@ def materialize_cases(log: str, cids: tuple[int, int] | None = None) -> str:
 
     With ``cids = (first, last)`` only the cases of that code range, appended to the table (an
     ``INSERT``): a log too large for one aggregation within the memory limit is built range by range
-    (``EventStore._build``); the events are sorted by case code, so each range reads its own part.
+    (``EventStore._build_cases``); the events are sorted by case code, so each range reads its own part.
     """
+    select = f"""SELECT cid,
+       any_value(case_id) AS case_id,
+       count(*)::BIGINT AS n_events,
+       min(ts) AS start_ts,
+       max(ts) AS end_ts,
+       (epoch_us(max(ts)) - epoch_us(min(ts))) / 1e6 AS duration_s,
+       list(act ORDER BY pos) AS variant
+FROM {ev(log)}"""
     if cids is not None:
-        return f"""
-INSERT INTO {cs(log)}
-SELECT cid,
-       any_value(case_id) AS case_id,
-       count(*)::BIGINT AS n_events,
-       min(ts) AS start_ts,
-       max(ts) AS end_ts,
-       (epoch_us(max(ts)) - epoch_us(min(ts))) / 1e6 AS duration_s,
-       list(act ORDER BY pos) AS variant
-FROM {ev(log)}
-WHERE cid BETWEEN {int(cids[0])} AND {int(cids[1])}
-GROUP BY cid
-"""
-    return f"""
-CREATE OR REPLACE TABLE {cs(log)} AS
-SELECT cid,
-       any_value(case_id) AS case_id,
-       count(*)::BIGINT AS n_events,
-       min(ts) AS start_ts,
-       max(ts) AS end_ts,
-       (epoch_us(max(ts)) - epoch_us(min(ts))) / 1e6 AS duration_s,
-       list(act ORDER BY pos) AS variant
-FROM {ev(log)}
-GROUP BY cid
-"""
+        return f"INSERT INTO {cs(log)}\n{select}\nWHERE cid BETWEEN {int(cids[0])} AND {int(cids[1])}\nGROUP BY cid\n"
+    return f"CREATE OR REPLACE TABLE {cs(log)} AS\n{select}\nGROUP BY cid\n"
 
 
 def activity_names(log: str) -> str:
