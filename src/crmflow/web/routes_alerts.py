@@ -19,6 +19,8 @@ from crmflow.web.app import Ctx, CtxDep
 router = APIRouter()
 
 Name = Annotated[str, Path(min_length=1, max_length=64)]
+#: an alert's row id: a SQLite INTEGER (a larger number is a 422, not an OverflowError in the store)
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 RuleId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -72,7 +74,7 @@ def alert_log(ctx: Ctx = CtxDep, project: str | None = None) -> list[dict[str, A
 
 
 @router.post("/api/alerts/{alert_id}/ack")
-def acknowledge(alert_id: int, ctx: Ctx = CtxDep) -> dict[str, Any]:
+def acknowledge(alert_id: AlertId, ctx: Ctx = CtxDep) -> dict[str, Any]:
     user = ctx.need("alert.ack")
     alert = _alerts(ctx).acknowledge(alert_id, user.name)
     ctx.log("alert.ack", str(alert_id))
@@ -104,7 +106,7 @@ def evaluate_form(name: Name, ctx: Ctx = CtxDep) -> Response:
 
 
 @router.post("/p/{name}/alerts/{alert_id}/ack", include_in_schema=False)
-def ack_form(name: Name, alert_id: int, ctx: Ctx = CtxDep, csrf: Annotated[str, Form()] = "") -> Response:
+def ack_form(name: Name, alert_id: AlertId, ctx: Ctx = CtxDep, csrf: Annotated[str, Form()] = "") -> Response:
     user = ctx.need("alert.ack")
     _alerts(ctx).acknowledge(alert_id, user.name)
     ctx.log("alert.ack", str(alert_id))
