@@ -29,7 +29,8 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.reader import read_bpmn
-from crmflow.bpmn.render import header_span, render_svg
+from crmflow.bpmn.render import render_svg
+from crmflow.bpmn.svg_text import header_span
 from crmflow.bpmn.writer import write_bpmn
 from crmflow.discovery.inductive import discover_process_tree
 from crmflow.discovery.process_tree import ProcessTree as T

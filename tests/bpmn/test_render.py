@@ -21,7 +21,8 @@ from crmflow.bpmn.model import (
     SequenceFlow,
     Task,
 )
-from crmflow.bpmn.render import render_png, render_svg, wrap_text
+from crmflow.bpmn.render import render_png, render_svg
+from crmflow.bpmn.svg_text import wrap_text
 from crmflow.discovery.inductive import discover_process_tree
 from crmflow.discovery.process_tree import ProcessTree as T
 from tests.bpmn.test_layout import generated_tree

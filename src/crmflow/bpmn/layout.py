@@ -62,8 +62,8 @@ from crmflow.bpmn.model import (
     SubProcess,
     TextAnnotation,
 )
-from crmflow.bpmn.render import count_text, flow_text, header_span, wrap_text
 from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Grid, Router, place_collaboration_notes
+from crmflow.bpmn.svg_text import count_text, flow_text, header_span, wrap_text
 from crmflow.errors import BpmnError, GraphvizNotFoundError
 
 TASK_SIZE = (100.0, 80.0)

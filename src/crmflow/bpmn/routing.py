@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from crmflow.bpmn.model import Bounds, Collaboration, Edge, Event, FlowNode, Gateway, Point, Shape
-from crmflow.bpmn.render import wrap_text
+from crmflow.bpmn.svg_text import wrap_text
 
 LINE_HEIGHT = 14.0
 LABEL_WIDTH = 90.0
