@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crmflow.design.build import build_definition, dump_definition
+from crmflow.design.build import build_definition
 from crmflow.design.checks import check_definition, iter_raci_problems
+from crmflow.design.dump import dump_definition
 from crmflow.design.loader import load_tobe, read_tobe_text, validate_tobe
 from crmflow.design.model import Gateway, Text
 from crmflow.errors import ToBeError

@@ -59,7 +59,7 @@ from crmflow.bpmn.model import (
 from crmflow.bpmn.model import Gateway as BpmnGateway
 from crmflow.bpmn.soundness import SoundnessReport, check_soundness
 from crmflow.design import extensions as ext
-from crmflow.design.build import dump_head, dump_node, dump_process
+from crmflow.design.dump import dump_head, dump_node, dump_process
 from crmflow.design.expressions import parse_expression
 from crmflow.design.messages import MESSAGES
 from crmflow.design.model import (
