@@ -387,7 +387,7 @@ def test_above_the_dot_limit_layers_are_found_without_graphviz(monkeypatch: pyte
         raise AssertionError("dot must not be called above the limit")
 
     monkeypatch.setattr(layout_module, "DOT_LIMIT", 10)
-    monkeypatch.setattr(layout_module, "_dot_positions", no_dot)
+    monkeypatch.setattr(layout_module, "dot_positions", no_dot)
     tree, lanes = generated_tree(45, seed)
     d = layout(tree_to_bpmn(tree, process_name="Big", lanes=lanes))
     check_invariants(d)

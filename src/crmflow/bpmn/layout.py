@@ -35,15 +35,13 @@ Standard sizes: task 100×80, gateway 50×50, event 36×36.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import graphviz
-
 from crmflow.bpmn.annotate import flow_frequency
+from crmflow.bpmn.dot import dot_positions
 from crmflow.bpmn.layering import DOT_LIMIT, rank_positions
 from crmflow.bpmn.model import (
     Bounds,
@@ -64,7 +62,7 @@ from crmflow.bpmn.model import (
 )
 from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Grid, Router, place_collaboration_notes
 from crmflow.bpmn.svg_text import count_text, flow_text, header_span, wrap_text
-from crmflow.errors import BpmnError, GraphvizNotFoundError
+from crmflow.errors import BpmnError
 
 TASK_SIZE = (100.0, 80.0)
 GATEWAY_SIZE = (50.0, 50.0)
@@ -104,61 +102,6 @@ def _label_lines(node: _Item) -> int:
     if isinstance(node, Event | Gateway | DataObjectReference) and node.name:
         return len(wrap_text(node.name, 14))
     return 0
-
-
-# --------------------------------------------------------------------------- Graphviz
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _dot_positions(
-    items: dict[str, tuple[float, float]],
-    groups: Sequence[list[str]],
-    edges: Sequence[tuple[str, str]],
-    same_rank: Iterable[tuple[str, str]],
-    *,
-    clusters: bool,
-) -> dict[str, tuple[float, float]]:
-    """Centres (x right, y down, in points = px) of the items, laid out by ``dot``."""
-    lines = [
-        "digraph G {",
-        "graph [rankdir=LR, nodesep=0.5, ranksep=0.6, splines=false, newrank=true];",
-        'node [shape=box, fixedsize=true, label=""];',
-    ]
-    pairs = list(same_rank)
-    for i, group in enumerate(groups):
-        if clusters:
-            lines.append(f"subgraph {_q(f'cluster_{i}')} {{")
-        for item in group:
-            w, h = items[item]
-            lines.append(f"{_q(item)} [width={w / 72:.4f}, height={h / 72:.4f}];")
-        if clusters:
-            lines.append("}")
-    for a, b in pairs:
-        lines.append(f"{{rank=same; {_q(a)}; {_q(b)}}}")
-    for a, b in edges:
-        lines.append(f"{_q(a)} -> {_q(b)};")
-    lines.append("}")
-    try:
-        raw = graphviz.Source("\n".join(lines), engine="dot").pipe(format="json", encoding="utf-8")
-    except graphviz.ExecutableNotFound as exc:
-        raise GraphvizNotFoundError(
-            "Graphviz's `dot` is needed to lay out BPMN diagrams; install it (Debian/Ubuntu: "
-            "`apt-get install graphviz`, macOS: `brew install graphviz`) and make sure `dot` is on PATH"
-        ) from exc
-    except graphviz.CalledProcessError as exc:
-        if clusters:  # dot sometimes gives up on clusters; the bands are made by us anyway
-            return _dot_positions(items, groups, edges, pairs, clusters=False)
-        detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
-        raise BpmnError(f"Graphviz `dot` could not lay out the diagram: {detail.strip()}") from exc
-    out: dict[str, tuple[float, float]] = {}
-    for obj in json.loads(raw).get("objects", []):
-        if "pos" in obj and obj.get("name") in items:
-            x, y = (float(v) for v in obj["pos"].split(","))
-            out[obj["name"]] = (x, -y)
-    return out
 
 
 # ------------------------------------------------------------------------- placement
@@ -355,7 +298,7 @@ def _place_process(  # noqa: C901
     if len(items) > DOT_LIMIT:  # dot's cost grows much faster than the model: layers found in linear time
         pos = rank_positions(dot_size, list(groups.values()), edges, note_host.items())
     else:
-        pos = _dot_positions(dot_size, list(groups.values()), edges, note_host.items(), clusters=len(groups) > 1)
+        pos = dot_positions(dot_size, list(groups.values()), edges, note_host.items(), clusters=len(groups) > 1)
     # dot centres the box of node + label; move back to the shape's own centre
     ys = {i: pos[i][1] - (ext[i][1] - ext[i][0]) / 2 for i in items}
     starts = [ys[n.id] for n in main if isinstance(n, Event) and n.position == "start"]
