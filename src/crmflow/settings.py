@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -53,6 +55,22 @@ class Settings(BaseSettings):
     api_max_wait_s: float = 120.0
     #: HTTP timeout per request, in seconds.
     api_timeout_s: float = 60.0
+
+
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
+          "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}  # fmt: skip
+
+
+def memory_bytes(limit: str) -> int | None:
+    """A DuckDB memory limit in bytes (DuckDB's units: ``GB`` = 1000³, ``GiB`` = 1024³); None when not a size.
+
+    >>> memory_bytes("1GB"), memory_bytes("512 MiB"), memory_bytes("1.5gb"), memory_bytes("80%")
+    (1000000000, 536870912, 1500000000, None)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", limit)
+    if m is None or m.group(2).lower() not in _UNITS:
+        return None
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
 def get_settings() -> Settings:

@@ -33,11 +33,11 @@ from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.ingest.sniff import check_file_type
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
-from crmflow.settings import get_settings
+from crmflow.settings import Settings, get_settings, memory_bytes
 from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
 from crmflow.sources.messages import msg
 from crmflow.sources.registry import SourceAdapter, detect_adapter, get_adapter
-from crmflow.store.store import EventLog, EventStore
+from crmflow.store.store import SCRATCH_BYTES_PER_GB, EventLog, EventStore
 
 #: File name endings each reader handles (longest first where they overlap).
 SUPPORTED: dict[str, str] = {
@@ -158,6 +158,27 @@ def _mapping(mapping: ColumnMapping | str | Path | None) -> ColumnMapping | None
     return load_mapping_file(mapping)
 
 
+#: Input formats stored compressed: their bytes count this many times towards :func:`on_disk`.
+_COMPRESSED = {".parquet": 4, ".gz": 8, ".zip": 8, ".xlsx": 4, ".xlsm": 4}
+
+
+def on_disk(sources: tuple[Any, ...], settings: Settings) -> bool:
+    """Whether a store built for ``sources`` keeps its tables in a scratch database file (see
+    :class:`~crmflow.store.store.EventStore`): when the input files are larger than
+    :data:`~crmflow.store.store.SCRATCH_BYTES_PER_GB` per GB of the memory limit.
+
+    >>> on_disk(("no-such-file.csv",), Settings())
+    False
+    """
+    limit = memory_bytes(settings.memory_limit) or 10**9
+    size = 0.0
+    for src in sources:
+        if isinstance(src, str | Path) and Path(src).is_file():
+            path = Path(src)
+            size += path.stat().st_size * _COMPRESSED.get(path.suffix.lower(), 1)
+    return size > SCRATCH_BYTES_PER_GB * limit / 10**9
+
+
 def read_log(
     source: Any,
     *more_sources: Any,
@@ -213,7 +234,7 @@ def read_log(
             from crmflow.sources.project import open_project_log
 
             return open_project_log(source, log_name=log_name, settings=settings)
-        store = EventStore(settings=settings)
+        store = EventStore(settings=settings, on_disk=on_disk(sources, settings))
     results = stage_sources(
         store,
         sources,
