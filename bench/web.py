@@ -101,7 +101,7 @@ def main() -> None:
     t = time.perf_counter()
     log = app.state.workspace.log(name)
     load_s = time.perf_counter() - t
-    print(f"{log.n_events:,} events, {log.n_cases:,} cases; log opened (copied into memory) in {load_s:.1f} s", flush=True)
+    print(f"{log.n_events:,} events, {log.n_cases:,} cases; log opened in {load_s:.1f} s", flush=True)
     sample = log.store.scalar(f"SELECT case_id FROM {log.cases_table} ORDER BY n_events DESC LIMIT 1")
     edge = log.store.rows(
         f"SELECT activity, next_activity FROM {log.events_table} WHERE next_activity IS NOT NULL "

@@ -26,6 +26,9 @@ class CaseFilter:
     min_duration_s: float | None = None
     max_duration_s: float | None = None
     text_attribute: bool = False  # the attribute's column is VARCHAR (compared without a cast)
+    # the summaries' resource bits of ``values`` and whether some value has none (set by the explorer;
+    # the event-level queries never read it)
+    resource_mask: tuple[int, bool] | None = None
 
     def params(self) -> dict[str, object]:
         p: dict[str, object] = {}

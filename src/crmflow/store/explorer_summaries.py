@@ -8,18 +8,22 @@ what it answers (the numbers are those of the event-level queries of
 * ``xv_<log>`` -- one row per variant: ``vid`` (0 = the most frequent; ties by the smallest case
   id, the order of the explorer's variant list and of its top-k filter), the activity codes, cases,
   median duration, example case;
-* ``xc_<log>`` -- one row per case: ``cid``, ``vid``, case id, events, start, end, duration (the
-  case-level filters are predicates on it);
+* ``xrd_<log>`` -- the resource dictionary: each resource and its bit (0 = the busiest; ties by name);
+* ``xc_<log>`` -- one row per case: ``cid``, ``vid``, case id, events, start, end, duration, and
+  ``rmask``, the bits of the first :data:`MASK_BITS` resources it has (the case-level filters, the
+  resource filter among them, are predicates on it);
 * ``xp_<log>`` -- one row per variant and position: the activity, the variant's cases and the sum
   over them of the event's offset from the case start in microseconds (integers: exact). A
   reconnected edge between kept positions i < j waits ``(off[j] - off[i]) / cases`` on average, so
   the activity slider re-sequences variants instead of events;
 * ``xva_<log>`` -- per variant and activity: events, starts, ends (the activity counts of any case
   selection are sums over its variants);
-* ``xw_<log>`` -- one row per directly-follows pair of a case (integer codes, the wait, and the
-  case's start, end, duration and variant beside it, so that a case-level filter is a predicate of
-  the scan, not a join);
-* ``xr_<log>`` -- the distinct (resource, case code) pairs (the resource filter);
+* ``xw_<log>`` -- one row per directly-follows pair of a case, sorted by the pair (integer codes, the
+  wait, and the case's start, end, duration, variant and resource bits beside it, so that a
+  case-level filter is a predicate of the scan, not a join, and the cases of one edge are a few
+  blocks);
+* ``xr_<log>`` -- the distinct (resource, case code) pairs of the resources without a bit (a log
+  with more than :data:`MASK_BITS` resources);
 * ``xa_<log>``, ``xe_<log>``, ``xt_<log>`` -- the unfiltered activity counts, edges (count, mean and
   median wait) and totals, with a fingerprint of the cases table they were built from (a log
   re-imported by a version that does not build summaries leaves old ones behind: they are then
@@ -41,7 +45,10 @@ if TYPE_CHECKING:
     from crmflow.store.store import EventStore
 
 #: The tables, in build order (each may read the ones before it).
-TABLES = ("xv", "xc", "xp", "xva", "xw", "xr", "xa", "xe", "xt")
+TABLES = ("xv", "xrd", "xc", "xp", "xva", "xw", "xr", "xa", "xe", "xt")
+
+#: Resources with a bit in a case's ``rmask`` (a signed BIGINT keeps 63).
+MASK_BITS = 63
 
 
 def name(kind: str, log: str) -> str:
@@ -74,9 +81,16 @@ SELECT (row_number() OVER (ORDER BY cases DESC, example) - 1)::INTEGER AS vid, v
 FROM (SELECT variant, count(*)::BIGINT AS cases, median(duration_s) AS median_s, min(case_id) AS example
       FROM {c} GROUP BY variant)
 ORDER BY vid""",
+        f"""{prefix} {x["xrd"]} AS
+SELECT resource, (row_number() OVER (ORDER BY count(*) DESC, resource) - 1)::INTEGER AS bit, count(*)::BIGINT AS events
+FROM {e} WHERE resource IS NOT NULL GROUP BY resource""",
         f"""{prefix} {x["xc"]} AS
-SELECT c.cid, v.vid, c.case_id, c.n_events, c.start_ts, c.end_ts, c.duration_s
-FROM {c} AS c JOIN {x["xv"]} AS v ON c.variant = v.variant ORDER BY c.cid""",
+WITH m AS (
+    SELECT e.cid, bit_or(1::BIGINT << d.bit) AS rmask
+    FROM {e} AS e JOIN {x["xrd"]} AS d ON d.resource = e.resource AND d.bit < {MASK_BITS} GROUP BY e.cid
+)
+SELECT c.cid, v.vid, c.case_id, c.n_events, c.start_ts, c.end_ts, c.duration_s, coalesce(m.rmask, 0)::BIGINT AS rmask
+FROM {c} AS c JOIN {x["xv"]} AS v ON c.variant = v.variant LEFT JOIN m USING (cid) ORDER BY c.cid""",
         f"""{prefix} {x["xp"]} AS
 SELECT c.vid, e.pos, any_value(e.act) AS act, count(*)::BIGINT AS cases,
        sum(epoch_us(e.ts) - epoch_us(c.start_ts))::HUGEINT AS off_us
@@ -86,10 +100,11 @@ SELECT p.vid, p.act, count(*)::BIGINT AS events, count(*) FILTER (WHERE p.pos = 
        count(*) FILTER (WHERE p.pos = v.length - 1)::BIGINT AS ends
 FROM {x["xp"]} AS p JOIN {x["xv"]} AS v USING (vid) GROUP BY p.vid, p.act""",
         f"""{prefix} {x["xw"]} AS
-SELECT e.cid, e.act, e.next_act, e.wait_s, c.vid, c.start_ts, c.end_ts, c.duration_s
-FROM {e} AS e JOIN {x["xc"]} AS c USING (cid) WHERE e.next_act IS NOT NULL""",
+SELECT e.cid, e.act, e.next_act, e.wait_s, c.vid, c.start_ts, c.end_ts, c.duration_s, c.rmask
+FROM {e} AS e JOIN {x["xc"]} AS c USING (cid) WHERE e.next_act IS NOT NULL ORDER BY e.act, e.next_act, e.cid""",
         f"""{prefix} {x["xr"]} AS
-SELECT DISTINCT resource, cid FROM {e} WHERE resource IS NOT NULL""",
+SELECT DISTINCT e.resource, e.cid FROM {e} AS e JOIN {x["xrd"]} AS d ON d.resource = e.resource AND d.bit >= {MASK_BITS}
+ORDER BY e.resource, e.cid""",
         # the unfiltered answers: the very queries of the event-level path, kept
         f"""{prefix} {x["xa"]} AS
 SELECT act, any_value(activity) AS activity, count(*) AS events,
@@ -151,7 +166,9 @@ def where(log: str, f: CaseFilter) -> str:
     """The filter as a predicate on the columns ``xc_<log>`` and ``xw_<log>`` share (``TRUE`` when empty).
 
     Parameters as :meth:`CaseFilter.params`; ``vid < $k`` is the top-k variants filter (variants are
-    numbered by frequency); the resource filter reads ``xr_<log>``, any other attribute the events.
+    numbered by frequency); the resource filter is ``rmask & mask <> 0`` with the mask of
+    :func:`resource_mask` (an integer of ours, formatted), plus ``xr_<log>`` for values without a
+    bit; any other attribute reads the events.
     """
     cond = ["TRUE"]
     if f.start:
@@ -165,14 +182,40 @@ def where(log: str, f: CaseFilter) -> str:
     if f.top_variants:
         cond.append("vid < $k")
     if f.attribute and f.values:
-        if f.attribute == "resource":
-            cond.append(f"cid IN (SELECT cid FROM {name('xr', log)} WHERE resource IN (SELECT unnest($values)))")
+        if f.attribute == "resource" and f.resource_mask is not None:
+            mask, rest = f.resource_mask
+            either = [f"(rmask & {int(mask)}) <> 0"]
+            if rest:  # some value is a resource without a bit
+                either.append(f"cid IN (SELECT cid FROM {name('xr', log)} WHERE resource IN (SELECT unnest($values)))")
+            cond.append(f"({' OR '.join(either)})")
         else:
             cond.append(
                 f"cid IN (SELECT DISTINCT cid FROM {ev(log)} "
                 f"WHERE CAST({ident(f.attribute)} AS VARCHAR) IN (SELECT unnest($values)))"
             )
     return " AND ".join(cond)
+
+
+def params(f: CaseFilter) -> dict[str, object]:
+    """The filter's parameters as :func:`where` binds them (no ``$values`` when the resource bits say it all)."""
+    p = f.params()
+    if f.attribute == "resource" and f.resource_mask is not None and not f.resource_mask[1]:
+        p.pop("values", None)
+    return p
+
+
+def resource_bits(log: str) -> str:
+    """The bits of the resources in $values (those that are resources of the log)."""
+    return f"SELECT bit FROM {name('xrd', log)} WHERE resource IN (SELECT unnest($values))"
+
+
+def resource_mask(bits: list[int]) -> tuple[int, bool]:
+    """The mask of the bits below :data:`MASK_BITS`, and whether any value has none (then ``xr_<log>`` is read)."""
+    mask = 0
+    for b in bits:
+        if b < MASK_BITS:
+            mask |= 1 << b
+    return mask, any(b >= MASK_BITS for b in bits)
 
 
 def case_totals(log: str, f: CaseFilter) -> str:

@@ -117,6 +117,9 @@ def check_filter(log: EventLog, f: CaseFilter) -> CaseFilter:
             [log.events_table, f.attribute],
         )
         f = replace(f, text_attribute=kind == "VARCHAR")
+        if f.attribute == "resource" and f.values and _summaries(log):
+            bits = [r["bit"] for r in log.store.rows(xs.resource_bits(log.name), {"values": list(f.values)})]
+            f = replace(f, resource_mask=xs.resource_mask(bits))
     return f
 
 
@@ -228,7 +231,7 @@ def _base(log: EventLog, f: CaseFilter) -> tuple[dict[str, Any], list[dict[str, 
             return log.store.rows(xq.case_totals(log.name, f), params)[0], log.store.rows(xq.activity_counts(log.name, f), params)
         if is_empty(f):
             return log.store.rows(xs.all_totals(log.name))[0], log.store.rows(xs.all_activity_counts(log.name))
-        return log.store.rows(xs.case_totals(log.name, f), params)[0], log.store.rows(xs.activity_counts(log.name, f), params)
+        return log.store.rows(xs.case_totals(log.name, f), xs.params(f))[0], log.store.rows(xs.activity_counts(log.name, f), xs.params(f))
 
     return _cached(log, (log.name, f, False), compute)  # type: ignore[no-any-return]
 
@@ -250,7 +253,7 @@ def _all_edges(log: EventLog, f: CaseFilter, median: bool) -> list[dict[str, Any
             return log.store.rows(xq.edges(log.name, f, median=median), f.params())
         if is_empty(f):
             return log.store.rows(xs.all_edges(log.name, median=median))
-        return log.store.rows(xs.edges(log.name, f, median=median), f.params())
+        return log.store.rows(xs.edges(log.name, f, median=median), xs.params(f))
 
     return _cached(log, (log.name + "/edges", f, median), compute)  # type: ignore[no-any-return]
 
@@ -284,8 +287,8 @@ def variants(log: EventLog, f: CaseFilter, *, limit: int = 50) -> list[VariantRo
         total = int(log.store.rows(xs.all_totals(log.name))[0]["cases"]) or 1
         rows = log.store.rows(xs.variants(log.name, f), {"limit": limit})
     else:
-        total = int(log.store.rows(xs.case_totals(log.name, f), params)[0]["cases"]) or 1
-        rows = log.store.rows(xs.variants(log.name, f), {**params, "limit": limit})
+        total = int(log.store.rows(xs.case_totals(log.name, f), xs.params(f))[0]["cases"]) or 1
+        rows = log.store.rows(xs.variants(log.name, f), {**xs.params(f), "limit": limit})
     return [
         VariantRow(i + 1, tuple(names[a] for a in r["variant"]), r["cases"], r["cases"] / total, r["median_s"], r["example"])
         for i, r in enumerate(rows)
@@ -315,8 +318,11 @@ def cases(log: EventLog, case_ids: list[str], *, limit: int = 500) -> list[dict[
 def cases_on_edge(log: EventLog, f: CaseFilter, source: str, target: str, *, limit: int = 200) -> list[dict[str, Any]]:
     """Cases that go directly from activity ``source`` to ``target``, longest wait first."""
     f = check_filter(log, f)
-    query = xs.cases_on_edge(log.name, f) if _summaries(log) else xq.cases_on_edge(log.name, f)
-    return log.store.rows(query, {**f.params(), "src": source, "dst": target, "limit": limit})
+    if _summaries(log):
+        query, params = xs.cases_on_edge(log.name, f), xs.params(f)
+    else:
+        query, params = xq.cases_on_edge(log.name, f), f.params()
+    return log.store.rows(query, {**params, "src": source, "dst": target, "limit": limit})
 
 
 def attributes(log: EventLog) -> list[str]:
