@@ -24,6 +24,8 @@ what it answers (the numbers are those of the event-level queries of
   blocks);
 * ``xr_<log>`` -- the distinct (resource, case code) pairs of the resources without a bit (a log
   with more than :data:`MASK_BITS` resources);
+* ``xo_<log>`` -- one row per event: case code, its row of ``xp_<log>`` and its offset (the activity
+  slider under a case-level filter sums the offsets of the selected cases per variant position);
 * ``xa_<log>``, ``xe_<log>``, ``xt_<log>`` -- the unfiltered activity counts, edges (count, mean and
   median wait) and totals, with a fingerprint of the cases table they were built from (a log
   re-imported by a version that does not build summaries leaves old ones behind: they are then
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     from crmflow.store.store import EventStore
 
 #: The tables, in build order (each may read the ones before it).
-TABLES = ("xv", "xrd", "xc", "xp", "xva", "xw", "xr", "xa", "xe", "xt")
+TABLES = ("xv", "xrd", "xc", "xp", "xva", "xw", "xr", "xo", "xa", "xe", "xt")
 
 #: Resources with a bit in a case's ``rmask`` (a signed BIGINT keeps 63).
 MASK_BITS = 63
@@ -105,6 +107,10 @@ FROM {e} AS e JOIN {x["xc"]} AS c USING (cid) WHERE e.next_act IS NOT NULL ORDER
         f"""{prefix} {x["xr"]} AS
 SELECT DISTINCT e.resource, e.cid FROM {e} AS e JOIN {x["xrd"]} AS d ON d.resource = e.resource AND d.bit >= {MASK_BITS}
 ORDER BY e.resource, e.cid""",
+        f"""{prefix} {x["xo"]} AS
+WITH r AS (SELECT vid, pos, (row_number() OVER (ORDER BY vid, pos) - 1)::INTEGER AS gp FROM {x["xp"]})
+SELECT e.cid, r.gp, (epoch_us(e.ts) - epoch_us(c.start_ts))::BIGINT AS off_us
+FROM {e} AS e JOIN {x["xc"]} AS c USING (cid) JOIN r ON r.vid = c.vid AND r.pos = e.pos""",
         # the unfiltered answers: the very queries of the event-level path, kept
         f"""{prefix} {x["xa"]} AS
 SELECT act, any_value(activity) AS activity, count(*) AS events,
@@ -277,7 +283,39 @@ class VariantPositions:
     @classmethod
     def read(cls, store: EventStore, log: str) -> VariantPositions:
         t = store.arrow(variant_positions(log))
-        return cls(*(t.column(c).to_numpy() for c in ("vid", "act", "cases", "off_us")))
+        col = {c: t.column(c).to_numpy() for c in ("vid", "act", "cases", "off_us")}
+        # the types the slider's arithmetic uses, converted once: codes index, counts weigh
+        return cls(col["vid"], col["act"].astype(np.int64), col["cases"].astype(np.float64), col["off_us"])
+
+
+@dataclass(frozen=True, eq=False)
+class EventOffsets:
+    """``xo_<log>`` as arrays: each event's case code, variant position (row of ``xp_<log>``) and offset."""
+
+    cid: np.ndarray
+    gp: np.ndarray
+    off_us: np.ndarray
+
+    @classmethod
+    def read(cls, store: EventStore, log: str) -> EventOffsets:
+        t = store.arrow(f"SELECT cid, gp, CAST(off_us AS DOUBLE) AS off_us FROM {name('xo', log)}")
+        return cls(*(t.column(c).to_numpy() for c in ("cid", "gp", "off_us")))
+
+    def restrict(self, p: VariantPositions, cids: np.ndarray) -> VariantPositions:
+        """The variant positions summed over the cases ``cids`` only (a case-level filter's selection)."""
+        chosen = np.zeros(int(max(self.cid.max(initial=0), cids.max(initial=0))) + 1, dtype=bool)
+        chosen[cids] = True
+        events = chosen[self.cid]
+        gp = self.gp[events]
+        n = len(p.vid)
+        return VariantPositions(
+            p.vid, p.act, np.bincount(gp, minlength=n).astype(np.float64), np.bincount(gp, weights=self.off_us[events], minlength=n)
+        )
+
+
+def selected_cases(log: str, f: CaseFilter) -> str:
+    """The case codes the filter keeps."""
+    return f"SELECT cid FROM {name('xc', log)} WHERE {where(log, f)}"
 
 
 def reconnect(p: VariantPositions, acts: list[int]) -> list[dict[str, Any]]:
@@ -288,9 +326,11 @@ def reconnect(p: VariantPositions, acts: list[int]) -> list[dict[str, Any]]:
     equal theirs (sums in another order: equal to the last digits of a double). Rows as the
     event-level query :func:`crmflow.store.explorer_queries.edges_among` gives them (frequency mode).
     """
-    keep = np.flatnonzero(np.isin(p.act, np.asarray(acts, dtype=p.act.dtype)))
-    vid, act, cases, off = p.vid[keep], p.act[keep].astype(np.int64), p.cases[keep], p.off_us[keep]
-    width = int(p.act.max()) + 1 if len(p.act) else 1
+    width = max(int(p.act.max()) + 1 if len(p.act) else 0, max(acts, default=-1) + 1, 1)
+    wanted = np.zeros(width, dtype=bool)
+    wanted[np.asarray(acts, dtype=np.int64)] = True
+    keep = np.flatnonzero(wanted[p.act] & (p.cases > 0))  # positions of variants no selected case has: none
+    vid, act, cases, off = p.vid[keep], p.act[keep], p.cases[keep], p.off_us[keep]
     joined = vid[1:] == vid[:-1]  # kept position k and k + 1 are consecutive in one variant
     first = np.ones(len(keep), dtype=bool)
     first[1:] = ~joined
@@ -306,7 +346,7 @@ def reconnect(p: VariantPositions, acts: list[int]) -> list[dict[str, Any]]:
     ]
     starts = np.bincount(act[first], weights=cases[first], minlength=width)
     ends = np.bincount(act[last], weights=cases[last], minlength=width)
-    for a in np.unique(act):
+    for a in np.flatnonzero(np.bincount(act, minlength=width)):
         rows.append({"src": int(a), "dst": None, "n": int(starts[a]), "median_s": None, "mean_s": None, "is_boundary": True})
         rows.append({"src": None, "dst": int(a), "n": int(ends[a]), "median_s": None, "mean_s": None, "is_boundary": True})
     return rows
@@ -336,13 +376,21 @@ def timeline(log: str) -> str:
     )
 
 
+def activity_code(log: str) -> str:
+    """The code of the activity named $name (no row when the log has none)."""
+    return f"SELECT act FROM {ac(log)} WHERE activity = $name"
+
+
 def cases_on_edge(log: str, f: CaseFilter) -> str:
-    """The cases that pass directly from activity $src to $dst (names), longest wait first."""
+    """The cases that pass directly from activity code $src to $dst, longest wait first.
+
+    The codes are bound values (:func:`activity_code`), so the scan of ``xw_<log>``, sorted by the
+    pair, reads only that pair's blocks.
+    """
     return f"""
 WITH w AS (
     SELECT cid, max(wait_s) AS wait_s FROM {name("xw", log)}
-    WHERE act = (SELECT act FROM {ac(log)} WHERE activity = $src)
-      AND next_act = (SELECT act FROM {ac(log)} WHERE activity = $dst) AND {where(log, f)}
+    WHERE act = $src AND next_act = $dst AND {where(log, f)}
     GROUP BY cid
 )
 SELECT c.case_id, w.wait_s FROM w JOIN {name("xc", log)} AS c USING (cid) ORDER BY w.wait_s DESC, c.case_id LIMIT $limit

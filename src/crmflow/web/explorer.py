@@ -5,8 +5,8 @@ what the sliders keep and which tables answer. Each interaction reads the smalle
 :mod:`crmflow.store.explorer_summaries` (built by the import, or on the first request for a log
 without them): the unfiltered map from its stored answer, the activity slider on the variants, a
 case-level filter as a predicate of the per-case and per-edge tables. What no summary answers
-exactly -- medians of reconnected waits (performance mode with the activity slider), and the
-activity slider under a filter -- runs on the events (:mod:`crmflow.store.explorer_queries`), as
+exactly -- the medians of reconnected waits (performance mode with the activity slider) -- runs on
+the events (:mod:`crmflow.store.explorer_queries`), as
 every request did before the summaries.
 
 Activity slider (``activities``, 0–100 %): the most frequent activities are kept, at least one; the
@@ -168,8 +168,12 @@ def process_map(
         kept_codes = tuple(sorted(by_code))
 
         def among() -> list[dict[str, Any]]:
-            if mode == "frequency" and is_empty(f) and _summaries(log):  # re-sequenced variants
-                return xs.reconnect(_positions(log), list(kept_codes))
+            if mode == "frequency" and _summaries(log):  # re-sequenced variants
+                positions = _positions(log)
+                if not is_empty(f):
+                    cids = log.store.arrow(xs.selected_cases(name, f), xs.params(f)).column("cid").to_numpy()
+                    positions = _offsets(log).restrict(positions, cids)
+                return xs.reconnect(positions, list(kept_codes))
             return store.rows(xq.edges_among(name, f, median=mode == "performance"), {**params, "acts": list(kept_codes)})
 
         raw = _cached(log, (f"{name}/among/{kept_codes}", f, mode == "performance"), among)
@@ -238,12 +242,20 @@ def _base(log: EventLog, f: CaseFilter) -> tuple[dict[str, Any], list[dict[str, 
 
 # The variant positions do not depend on any filter: read once per store and log (not a per-filter cache).
 _POSITIONS: weakref.WeakKeyDictionary[EventStore, dict[str, xs.VariantPositions]] = weakref.WeakKeyDictionary()
+_OFFSETS: weakref.WeakKeyDictionary[EventStore, dict[str, xs.EventOffsets]] = weakref.WeakKeyDictionary()
 
 
 def _positions(log: EventLog) -> xs.VariantPositions:
     per = _POSITIONS.setdefault(log.store, {})
     if log.name not in per:
         per[log.name] = xs.VariantPositions.read(log.store, log.name)
+    return per[log.name]
+
+
+def _offsets(log: EventLog) -> xs.EventOffsets:
+    per = _OFFSETS.setdefault(log.store, {})
+    if log.name not in per:
+        per[log.name] = xs.EventOffsets.read(log.store, log.name)
     return per[log.name]
 
 
@@ -319,7 +331,11 @@ def cases_on_edge(log: EventLog, f: CaseFilter, source: str, target: str, *, lim
     """Cases that go directly from activity ``source`` to ``target``, longest wait first."""
     f = check_filter(log, f)
     if _summaries(log):
+        codes = [log.store.rows(xs.activity_code(log.name), {"name": a}) for a in (source, target)]
+        if not all(codes):
+            return []  # an activity the log does not have: no case passes that edge
         query, params = xs.cases_on_edge(log.name, f), xs.params(f)
+        source, target = codes[0][0]["act"], codes[1][0]["act"]
     else:
         query, params = xq.cases_on_edge(log.name, f), f.params()
     return log.store.rows(query, {**params, "src": source, "dst": target, "limit": limit})
