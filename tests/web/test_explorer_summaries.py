@@ -64,7 +64,10 @@ def _map(m: explorer.ProcessMap) -> dict[str, Any]:
 def _filters(log: EventLog, attribute: str | None) -> list[CaseFilter]:
     first, last = log.store.rows(f"SELECT min(start_ts) AS a, max(end_ts) AS b FROM {log.cases_table}")[0].values()
     mid = first + (last - first) / 3
-    res = [r["resource"] for r in log.store.rows(f"SELECT resource FROM {log.events_table} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2")]
+    res = [
+        r["resource"]
+        for r in log.store.rows(f"SELECT resource FROM {log.events_table} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2")
+    ]
     out = [
         CaseFilter(),
         CaseFilter(start=first.isoformat(), end=(last - (last - first) / 4).isoformat()),
@@ -93,7 +96,9 @@ def logs(bitrix: BitrixDemo) -> Iterator[dict[str, tuple[EventLog, str | None]]]
 
 
 @pytest.mark.parametrize("which", ["demo", "helpdesk"])
-def test_summaries_answer_as_the_events_do(logs: dict[str, tuple[EventLog, str | None]], which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summaries_answer_as_the_events_do(
+    logs: dict[str, tuple[EventLog, str | None]], which: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     log, attribute = logs[which]
     case = log.store.scalar(f"SELECT case_id FROM {log.cases_table} ORDER BY n_events DESC, case_id LIMIT 1")
     edge = log.store.rows(
@@ -103,13 +108,18 @@ def test_summaries_answer_as_the_events_do(logs: dict[str, tuple[EventLog, str |
     checked = 0
     for f in _filters(log, attribute):
         for acts, paths, mode in SLIDERS:
-            a, b = _both(monkeypatch, lambda: _map(explorer.process_map(log, f, activities=acts, paths=paths, mode=mode)))
+            a, b = _both(
+                monkeypatch,
+                lambda f=f, acts=acts, paths=paths, mode=mode: _map(
+                    explorer.process_map(log, f, activities=acts, paths=paths, mode=mode)
+                ),
+            )
             assert a["cases"] > 0 or f != CaseFilter()
             _same(a, b, f"{which} {f} {acts}/{paths} {mode}")
             checked += len(a["edges"])
-        a, b = _both(monkeypatch, lambda: [v.to_dict() for v in explorer.variants(log, f, limit=20)])
+        a, b = _both(monkeypatch, lambda f=f: [v.to_dict() for v in explorer.variants(log, f, limit=20)])
         _same(a, b, f"{which} variants {f}")
-        a, b = _both(monkeypatch, lambda: explorer.cases_on_edge(log, f, edge["activity"], edge["next_activity"]))
+        a, b = _both(monkeypatch, lambda f=f: explorer.cases_on_edge(log, f, edge["activity"], edge["next_activity"]))
         _same(a, b, f"{which} cases on edge {f}")
     a, b = _both(monkeypatch, lambda: explorer.timeline(log, case))
     assert a == b and len(a) > 1
@@ -164,7 +174,9 @@ def test_summaries_of_another_import_are_rebuilt_not_used(bitrix: BitrixDemo, tm
     assert log.store.scalar(f"SELECT count(*) FROM {xs.name('xc', 'log')}") == log.n_cases
 
 
-def test_resources_beyond_the_mask_bits_are_filtered_by_their_case_sets(bitrix: BitrixDemo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resources_beyond_the_mask_bits_are_filtered_by_their_case_sets(
+    bitrix: BitrixDemo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     log = crmflow.read_log(bitrix.csv_path)
     monkeypatch.setattr(xs, "MASK_BITS", 1)  # only the busiest resource has a bit
     xs.rebuild(log.store, log.name)

@@ -128,7 +128,6 @@ SELECT t.*, f.* FROM (
     ]
 
 
-
 _READY: weakref.WeakKeyDictionary[EventStore, set[str]] = weakref.WeakKeyDictionary()
 
 
@@ -309,7 +308,10 @@ class EventOffsets:
         gp = self.gp[events]
         n = len(p.vid)
         return VariantPositions(
-            p.vid, p.act, np.bincount(gp, minlength=n).astype(np.float64), np.bincount(gp, weights=self.off_us[events], minlength=n)
+            p.vid,
+            p.act,
+            np.bincount(gp, minlength=n).astype(np.float64),
+            np.bincount(gp, weights=self.off_us[events], minlength=n),
         )
 
 
@@ -340,8 +342,14 @@ def reconnect(p: VariantPositions, acts: list[int]) -> list[dict[str, Any]]:
     n = np.bincount(code, weights=cases[:-1][joined], minlength=width * width)
     wait = np.bincount(code, weights=(off[1:] - off[:-1])[joined], minlength=width * width)
     rows: list[dict[str, Any]] = [
-        {"src": int(c // width), "dst": int(c % width), "n": int(n[c]), "median_s": None, "mean_s": wait[c] / n[c] / 1e6,
-         "is_boundary": False}
+        {
+            "src": int(c // width),
+            "dst": int(c % width),
+            "n": int(n[c]),
+            "median_s": None,
+            "mean_s": wait[c] / n[c] / 1e6,
+            "is_boundary": False,
+        }
         for c in np.flatnonzero(n)
     ]
     starts = np.bincount(act[first], weights=cases[first], minlength=width)
@@ -395,5 +403,3 @@ WITH w AS (
 )
 SELECT c.case_id, w.wait_s FROM w JOIN {name("xc", log)} AS c USING (cid) ORDER BY w.wait_s DESC, c.case_id LIMIT $limit
 """
-
-

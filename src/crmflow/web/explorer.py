@@ -235,7 +235,8 @@ def _base(log: EventLog, f: CaseFilter) -> tuple[dict[str, Any], list[dict[str, 
             return log.store.rows(xq.case_totals(log.name, f), params)[0], log.store.rows(xq.activity_counts(log.name, f), params)
         if is_empty(f):
             return log.store.rows(xs.all_totals(log.name))[0], log.store.rows(xs.all_activity_counts(log.name))
-        return log.store.rows(xs.case_totals(log.name, f), xs.params(f))[0], log.store.rows(xs.activity_counts(log.name, f), xs.params(f))
+        p = xs.params(f)
+        return log.store.rows(xs.case_totals(log.name, f), p)[0], log.store.rows(xs.activity_counts(log.name, f), p)
 
     return _cached(log, (log.name, f, False), compute)  # type: ignore[no-any-return]
 
