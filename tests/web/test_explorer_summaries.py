@@ -187,3 +187,19 @@ def test_resources_beyond_the_mask_bits_are_filtered_by_their_case_sets(
         a, b = _both(monkeypatch, lambda f=f: _map(explorer.process_map(log, f, activities=100, paths=100)))
         _same(a, b, f"resources {values}")
         assert (a["cases"] == 0) == (values == ("nobody",))
+
+
+@pytest.mark.parametrize("limit", [1, 3, 20, 10_000])
+def test_the_cases_of_an_edge_among_the_longest_waits_are_all_of_them(
+    bitrix: BitrixDemo, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = crmflow.read_log(bitrix.csv_path)
+    for edge in log.store.rows(
+        f"SELECT activity, next_activity, count(*) AS n FROM {log.events_table} "
+        "WHERE next_activity IS NOT NULL GROUP BY ALL ORDER BY n DESC, 1, 2"
+    )[:6]:
+        a, b = _both(
+            monkeypatch, lambda e=edge: explorer.cases_on_edge(log, CaseFilter(), e["activity"], e["next_activity"], limit=limit)
+        )
+        assert a == b and len(a) == min(limit, len({r["case_id"] for r in b}))
+    assert explorer.cases_on_edge(log, CaseFilter(), "no such activity", "Сделка создана") == []

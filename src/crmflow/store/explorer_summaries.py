@@ -389,17 +389,22 @@ def activity_code(log: str) -> str:
     return f"SELECT act FROM {ac(log)} WHERE activity = $name"
 
 
-def cases_on_edge(log: str, f: CaseFilter) -> str:
+def cases_on_edge(log: str, f: CaseFilter, *, threshold: bool = False) -> str:
     """The cases that pass directly from activity code $src to $dst, longest wait first.
 
     The codes are bound values (:func:`activity_code`), so the scan of ``xw_<log>``, sorted by the
-    pair, reads only that pair's blocks.
+    pair, reads only that pair's blocks. With ``threshold`` only the waits at least the ``$deep``-th
+    longest are grouped: every case left out waits less than each one kept, so when $limit cases are
+    kept they are the answer (the caller asks again without it otherwise).
     """
+    cond = f"act = $src AND next_act = $dst AND {where(log, f)}"
+    top = (
+        f" AND wait_s >= (SELECT min(wait_s) FROM (SELECT wait_s FROM {name('xw', log)} WHERE {cond} "
+        "ORDER BY wait_s DESC LIMIT $deep))"
+        if threshold
+        else ""
+    )
     return f"""
-WITH w AS (
-    SELECT cid, max(wait_s) AS wait_s FROM {name("xw", log)}
-    WHERE act = $src AND next_act = $dst AND {where(log, f)}
-    GROUP BY cid
-)
+WITH w AS (SELECT cid, max(wait_s) AS wait_s FROM {name("xw", log)} WHERE {cond}{top} GROUP BY cid)
 SELECT c.case_id, w.wait_s FROM w JOIN {name("xc", log)} AS c USING (cid) ORDER BY w.wait_s DESC, c.case_id LIMIT $limit
 """

@@ -335,11 +335,12 @@ def cases_on_edge(log: EventLog, f: CaseFilter, source: str, target: str, *, lim
         codes = [log.store.rows(xs.activity_code(log.name), {"name": a}) for a in (source, target)]
         if not all(codes):
             return []  # an activity the log does not have: no case passes that edge
-        query, params = xs.cases_on_edge(log.name, f), xs.params(f)
-        source, target = codes[0][0]["act"], codes[1][0]["act"]
-    else:
-        query, params = xq.cases_on_edge(log.name, f), f.params()
-    return log.store.rows(query, {**params, "src": source, "dst": target, "limit": limit})
+        params = {**xs.params(f), "src": codes[0][0]["act"], "dst": codes[1][0]["act"], "limit": limit}
+        rows = log.store.rows(xs.cases_on_edge(log.name, f, threshold=True), {**params, "deep": 4 * limit})
+        if len(rows) < limit:  # fewer cases than asked among the longest waits: all of them
+            rows = log.store.rows(xs.cases_on_edge(log.name, f), params)
+        return rows
+    return log.store.rows(xq.cases_on_edge(log.name, f), {**f.params(), "src": source, "dst": target, "limit": limit})
 
 
 def attributes(log: EventLog) -> list[str]:
