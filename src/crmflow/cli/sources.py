@@ -95,7 +95,8 @@ def import_(
                 raise CrmflowError(_t("need_into"))
             _write_parquet_only(list(sources), parquet, source_kind=source, mapping=mapping, timezone=timezone)
             return
-        with step_progress(console, total=2 * len(sources) + 1, enabled=console.is_terminal) as step:
+        # per source: read, stage; then materialise and build the explorer's summaries
+        with step_progress(console, total=2 * len(sources) + 2, enabled=console.is_terminal) as step:
             result = import_sources(
                 list(sources),
                 into=into,

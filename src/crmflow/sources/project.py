@@ -8,7 +8,9 @@ built in a copy of the project that replaces the file in one rename at the end, 
 moment leaves the previous project, complete; the store checks its numbers on open
 (:mod:`crmflow.store.consistency`). :func:`open_project_log` (``crmflow audit PROJECT.duckdb``) copies a log,
 its quarantine and its ingestion records from the file, opened read-only, into a new in-memory
-store, so that an audit never writes into the project.
+store, so that an audit never writes into the project. :func:`attach_project_log` (the web app) copies
+nothing log-sized: it reads the file in place, read-only, with the explorer's summaries that the
+import built (:mod:`crmflow.store.explorer_summaries`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from crmflow.errors import StoreError
 from crmflow.ingest.raw import ProgressFn
 from crmflow.jsonable import JsonMixin
 from crmflow.settings import Settings, get_settings
+from crmflow.store import explorer_summaries as xs
 from crmflow.store import queries as q
 from crmflow.store.consistency import ensure_consistent
 from crmflow.store.staged import staged_project
@@ -116,6 +119,9 @@ def import_sources(
         if any(r.stage for r in results):
             log = build_log(store, results, log_name=log_name, progress=progress)
             events, cases = log.n_events, log.n_cases
+            if progress:
+                progress("explorer summaries")
+            xs.rebuild(store, log_name)  # persisted: the web app opens the project without copying the log
         per = [
             SourceImport(
                 source=r.source,
@@ -169,4 +175,52 @@ def open_project_log(path: str | Path, *, log_name: str = "log", settings: Setti
     finally:
         with contextlib.suppress(duckdb.Error):
             store.sql("DETACH proj")
+    return store.log(log_name)
+
+
+def attach_project_log(path: str | Path, *, log_name: str = "log", settings: Settings | None = None) -> EventLog:
+    """The log ``log_name`` of a project store, read in place (attached read-only), with its explorer summaries.
+
+    The log's tables (and the summaries, when the import built them for this very log) are views on
+    the attached file, so opening copies nothing log-sized and no query spills a copy; the quarantine,
+    the ingestions and the dictionaries (small) are copied. Summaries missing or left over from an
+    older import are built in memory on the explorer's first request. Close the store before this
+    process imports into the same file again (DuckDB refuses a second handle on an attached file).
+
+    Raises
+    ------
+    StoreError
+        The file cannot be opened or has no such log (the message lists the logs it has).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise StoreError(f"{p}: no such project store; create it with `crmflow import SOURCE... --into {p.name}`")
+    store = EventStore(settings=settings or get_settings())
+    lit = str(p.resolve()).replace("'", "''")
+    try:
+        store.sql(f"ATTACH '{lit}' AS proj (READ_ONLY)")
+    except duckdb.Error as exc:
+        store.close()
+        raise StoreError(f"cannot open the project store {p}: {exc}") from exc
+    try:
+        tables = {r[0] for r in store.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'proj'").fetchall()}
+        if q.ev(log_name) not in tables:
+            logs = sorted(t[3:] for t in tables if t.startswith("ev_")) or ["none"]
+            raise StoreError(f"{p.name} has no log named {log_name!r}; its logs: {', '.join(logs)}")
+        for t in (q.ac(log_name), q.ev(log_name), q.cs(log_name)):
+            store.sql(f"CREATE VIEW {t} AS SELECT * FROM proj.{t}")
+        if all(xs.name(k, log_name) in tables for k in xs.TABLES):
+            for t in (xs.name(k, log_name) for k in xs.TABLES):
+                store.sql(f"CREATE VIEW {t} AS SELECT * FROM proj.{t}")
+        for t in sorted(t for t in tables if t.startswith("src_dict_")):
+            store.sql(f"CREATE TABLE {q.table_name(t)} AS SELECT * FROM proj.{q.table_name(t)}")
+        store.sql("INSERT INTO quarantine SELECT * FROM proj.quarantine WHERE log_name = ?", [log_name])
+        store.sql("INSERT INTO ingestions SELECT * FROM proj.ingestions WHERE log_name = ?", [log_name])
+        store.path = p  # for the message
+        ensure_consistent(store)
+    except (StoreError, duckdb.Error) as exc:
+        store.close()
+        if isinstance(exc, StoreError):
+            raise
+        raise StoreError(f"cannot open the project store {p}: {exc}") from exc
     return store.log(log_name)

@@ -64,10 +64,13 @@ class Inconsistency:
 
 
 def _tables(store: Any) -> set[str]:
+    # views too: a project read in place has its log's tables as views on the attached file
     return {
         r[0]
         for r in store.sql(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary"
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
+            "UNION ALL SELECT view_name FROM duckdb_views() "
+            "WHERE database_name = current_database() AND NOT temporary AND NOT internal"
         ).fetchall()
     }
 

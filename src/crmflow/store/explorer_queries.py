@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crmflow.store.queries import cs, ev, ident
+from crmflow.store.queries import ac, cs, ev, ident
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class CaseFilter:
     min_duration_s: float | None = None
     max_duration_s: float | None = None
     text_attribute: bool = False  # the attribute's column is VARCHAR (compared without a cast)
+    # the summaries' resource bits of ``values`` and whether some value has none (set by the explorer;
+    # the event-level queries never read it)
+    resource_mask: tuple[int, bool] | None = None
 
     def params(self) -> dict[str, object]:
         p: dict[str, object] = {}
@@ -141,8 +144,8 @@ GROUP BY variant ORDER BY cases DESC, example LIMIT $limit
 
 
 def activity_dictionary(log: str) -> str:
-    """Activity code → name."""
-    return f"SELECT act, any_value(activity) AS activity FROM {ev(log)} GROUP BY act"
+    """Activity code → name (the log's dictionary; no scan of the events)."""
+    return f"SELECT act, activity FROM {ac(log)}"
 
 
 def timeline(log: str) -> str:
@@ -162,7 +165,7 @@ def cases_on_edge(log: str, f: CaseFilter) -> str:
     """The cases that pass directly from $src to $dst, longest wait first."""
     return f"""
 SELECT e.case_id, max(e.wait_s) AS wait_s FROM {ev(log)} e
-WHERE e.activity = $src AND e.next_activity = $dst{_in_cases(log, f).replace(" cid", " e.cid")}
+WHERE e.activity = $src AND e.next_activity = $dst{"" if is_empty(f) else f" AND e.cid IN ({case_filter(log, f)})"}
 GROUP BY e.case_id ORDER BY wait_s DESC, e.case_id LIMIT $limit
 """
 

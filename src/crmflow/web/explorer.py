@@ -1,7 +1,13 @@
 """The process explorer: a filtered process map with Disco's activity and path sliders, variants, timelines.
 
-All aggregation runs in the store (:mod:`crmflow.store.explorer_queries`) over the case set the
-filters select; this module only decides what the sliders keep.
+All aggregation runs in the store over the case set the filters select; this module only decides
+what the sliders keep and which tables answer. Each interaction reads the smallest exact summary of
+:mod:`crmflow.store.explorer_summaries` (built by the import, or on the first request for a log
+without them): the unfiltered map from its stored answer, the activity slider on the variants, a
+case-level filter as a predicate of the per-case and per-edge tables. What no summary answers
+exactly -- the medians of reconnected waits (performance mode with the activity slider) -- runs on
+the events (:mod:`crmflow.store.explorer_queries`), as
+every request did before the summaries.
 
 Activity slider (``activities``, 0–100 %): the most frequent activities are kept, at least one; the
 events of the others are left out and each case's remaining events are reconnected. Path slider
@@ -29,7 +35,8 @@ from typing import Any, Literal
 from crmflow.errors import WebError, WebNotFoundError
 from crmflow.jsonable import JsonMixin
 from crmflow.store import explorer_queries as xq
-from crmflow.store.explorer_queries import CaseFilter
+from crmflow.store import explorer_summaries as xs
+from crmflow.store.explorer_queries import CaseFilter, is_empty
 from crmflow.store.schema import DERIVED_COLUMNS
 from crmflow.store.store import EventLog, EventStore
 
@@ -80,6 +87,15 @@ class VariantRow(JsonMixin):
 
 START, END = "__start__", "__end__"
 
+#: Answer from the summaries (False: every query on the events, the path the tests compare against).
+SUMMARIES = True
+
+
+def _summaries(log: EventLog) -> bool:
+    if SUMMARIES:
+        xs.ensure(log.store, log.name)
+    return SUMMARIES
+
 
 def check_filter(log: EventLog, f: CaseFilter) -> CaseFilter:
     """The filter, with its attribute checked against the log's columns.
@@ -101,6 +117,9 @@ def check_filter(log: EventLog, f: CaseFilter) -> CaseFilter:
             [log.events_table, f.attribute],
         )
         f = replace(f, text_attribute=kind == "VARCHAR")
+        if f.attribute == "resource" and f.values and _summaries(log):
+            bits = [r["bit"] for r in log.store.rows(xs.resource_bits(log.name), {"values": list(f.values)})]
+            f = replace(f, resource_mask=xs.resource_mask(bits))
     return f
 
 
@@ -149,6 +168,12 @@ def process_map(
         kept_codes = tuple(sorted(by_code))
 
         def among() -> list[dict[str, Any]]:
+            if mode == "frequency" and _summaries(log):  # re-sequenced variants
+                positions = _positions(log)
+                if not is_empty(f):
+                    cids = log.store.arrow(xs.selected_cases(name, f), xs.params(f)).column("cid").to_numpy()
+                    positions = _offsets(log).restrict(positions, cids)
+                return xs.reconnect(positions, list(kept_codes))
             return store.rows(xq.edges_among(name, f, median=mode == "performance"), {**params, "acts": list(kept_codes)})
 
         raw = _cached(log, (f"{name}/among/{kept_codes}", f, mode == "performance"), among)
@@ -206,14 +231,42 @@ def clear_cache() -> None:
 def _base(log: EventLog, f: CaseFilter) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     def compute() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         params = f.params()
-        return log.store.rows(xq.case_totals(log.name, f), params)[0], log.store.rows(xq.activity_counts(log.name, f), params)
+        if not _summaries(log):
+            return log.store.rows(xq.case_totals(log.name, f), params)[0], log.store.rows(xq.activity_counts(log.name, f), params)
+        if is_empty(f):
+            return log.store.rows(xs.all_totals(log.name))[0], log.store.rows(xs.all_activity_counts(log.name))
+        p = xs.params(f)
+        return log.store.rows(xs.case_totals(log.name, f), p)[0], log.store.rows(xs.activity_counts(log.name, f), p)
 
     return _cached(log, (log.name, f, False), compute)  # type: ignore[no-any-return]
 
 
+# The variant positions do not depend on any filter: read once per store and log (not a per-filter cache).
+_POSITIONS: weakref.WeakKeyDictionary[EventStore, dict[str, xs.VariantPositions]] = weakref.WeakKeyDictionary()
+_OFFSETS: weakref.WeakKeyDictionary[EventStore, dict[str, xs.EventOffsets]] = weakref.WeakKeyDictionary()
+
+
+def _positions(log: EventLog) -> xs.VariantPositions:
+    per = _POSITIONS.setdefault(log.store, {})
+    if log.name not in per:
+        per[log.name] = xs.VariantPositions.read(log.store, log.name)
+    return per[log.name]
+
+
+def _offsets(log: EventLog) -> xs.EventOffsets:
+    per = _OFFSETS.setdefault(log.store, {})
+    if log.name not in per:
+        per[log.name] = xs.EventOffsets.read(log.store, log.name)
+    return per[log.name]
+
+
 def _all_edges(log: EventLog, f: CaseFilter, median: bool) -> list[dict[str, Any]]:
     def compute() -> list[dict[str, Any]]:
-        return log.store.rows(xq.edges(log.name, f, median=median), f.params())
+        if not _summaries(log):
+            return log.store.rows(xq.edges(log.name, f, median=median), f.params())
+        if is_empty(f):
+            return log.store.rows(xs.all_edges(log.name, median=median))
+        return log.store.rows(xs.edges(log.name, f, median=median), xs.params(f))
 
     return _cached(log, (log.name + "/edges", f, median), compute)  # type: ignore[no-any-return]
 
@@ -239,9 +292,16 @@ def variants(log: EventLog, f: CaseFilter, *, limit: int = 50) -> list[VariantRo
     """The most frequent variants of the filtered cases, with their share and median duration."""
     f = check_filter(log, f)
     params = f.params()
-    total = int(log.store.rows(xq.case_totals(log.name, f), params)[0]["cases"]) or 1
     names = _names(log)
-    rows = log.store.rows(xq.variants(log.name, f), {**params, "limit": limit})
+    if not _summaries(log):
+        total = int(log.store.rows(xq.case_totals(log.name, f), params)[0]["cases"]) or 1
+        rows = log.store.rows(xq.variants(log.name, f), {**params, "limit": limit})
+    elif is_empty(f):
+        total = int(log.store.rows(xs.all_totals(log.name))[0]["cases"]) or 1
+        rows = log.store.rows(xs.variants(log.name, f), {"limit": limit})
+    else:
+        total = int(log.store.rows(xs.case_totals(log.name, f), xs.params(f))[0]["cases"]) or 1
+        rows = log.store.rows(xs.variants(log.name, f), {**xs.params(f), "limit": limit})
     return [
         VariantRow(i + 1, tuple(names[a] for a in r["variant"]), r["cases"], r["cases"] / total, r["median_s"], r["example"])
         for i, r in enumerate(rows)
@@ -256,7 +316,8 @@ def timeline(log: EventLog, case_id: str) -> list[dict[str, Any]]:
     WebError
         No case with that id.
     """
-    rows = log.store.rows(xq.timeline(log.name), {"case": case_id})
+    query = xs.timeline(log.name) if _summaries(log) else xq.timeline(log.name)
+    rows = log.store.rows(query, {"case": case_id})
     if not rows:
         raise WebNotFoundError(f"no case {case_id!r} in the log")
     return rows
@@ -270,6 +331,15 @@ def cases(log: EventLog, case_ids: list[str], *, limit: int = 500) -> list[dict[
 def cases_on_edge(log: EventLog, f: CaseFilter, source: str, target: str, *, limit: int = 200) -> list[dict[str, Any]]:
     """Cases that go directly from activity ``source`` to ``target``, longest wait first."""
     f = check_filter(log, f)
+    if _summaries(log):
+        codes = [log.store.rows(xs.activity_code(log.name), {"name": a}) for a in (source, target)]
+        if not all(codes):
+            return []  # an activity the log does not have: no case passes that edge
+        params = {**xs.params(f), "src": codes[0][0]["act"], "dst": codes[1][0]["act"], "limit": limit}
+        rows = log.store.rows(xs.cases_on_edge(log.name, f, threshold=True), {**params, "deep": 4 * limit})
+        if len(rows) < limit:  # fewer cases than asked among the longest waits: all of them
+            rows = log.store.rows(xs.cases_on_edge(log.name, f), params)
+        return rows
     return log.store.rows(xq.cases_on_edge(log.name, f), {**f.params(), "src": source, "dst": target, "limit": limit})
 
 

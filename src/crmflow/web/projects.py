@@ -4,8 +4,9 @@
 ``uploads/`` (the files as uploaded), ``mapping.json`` (a column mapping the user edited),
 ``rules.yaml`` (audit rules uploaded with the export) and ``audit/`` (what :meth:`AuditResult.write`
 writes, ``audit.json`` included). A project given to ``crmflow serve PROJECT.duckdb`` is registered
-under its file name and used in place (never copied). Logs opened for the explorer are copied into
-memory once per import (:func:`crmflow.sources.project.open_project_log`) and kept until the next one.
+under its file name and used in place (never copied). A project's log is opened once per import and
+read in place, with the explorer's summaries the import built
+(:func:`crmflow.sources.project.attach_project_log`), until the next import closes it.
 
 >>> import tempfile
 >>> ws = Workspace(tempfile.mkdtemp())
@@ -196,7 +197,7 @@ class Workspace:
         if not uploads:
             raise WebError(f"project {name!r} has no uploaded files to import")
         with self.lock(name):
-            self._logs.pop(name, None)
+            self._forget_log(name)
             edited = self.mapping(name)
             mapping = mapping_from_dict(edited, source=f"{name}/mapping.json") if edited else None
             result = import_sources(
@@ -206,6 +207,12 @@ class Workspace:
         return result.to_dict()
 
     # reading ---------------------------------------------------------------------------------
+    def _forget_log(self, name: str) -> None:
+        """Close the project's open log: it holds the file attached, and an import writes a new one."""
+        old = self._logs.pop(name, None)
+        if old is not None:
+            old.store.close()
+
     def has_log(self, name: str) -> bool:
         path = self._store_path(name)
         if not path.is_file():
@@ -217,15 +224,15 @@ class Workspace:
         return True
 
     def log(self, name: str) -> EventLog:
-        """The project's log, copied into memory once per import."""
-        from crmflow.sources.project import open_project_log
+        """The project's log, opened once per import (read in place, read-only)."""
+        from crmflow.sources.project import attach_project_log
 
         self.project(name)
         if not self._store_path(name).is_file():
             raise WebNotFoundError(f"project {name!r} has nothing imported yet: upload a CRM export first")
         with self.lock(name):
             if name not in self._logs:
-                self._logs[name] = open_project_log(self._store_path(name))
+                self._logs[name] = attach_project_log(self._store_path(name))
             return self._logs[name]
 
     def run_audit(self, name: str, *, lang: str = "en") -> dict[str, Any]:
