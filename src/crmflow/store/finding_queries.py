@@ -156,14 +156,21 @@ SELECT src, dst, resource, total_s FROM (
 def repeats_summary(log: str) -> str:
     """Per activity: cases with it, cases repeating it, extra executions (parameter: top).
 
-    Counted on the integer case and activity codes; the names are joined on the result.
+    Counted on the variants (``cs_<log>.variant``, the activity codes of each case in order): how often a
+    case does an activity is a property of its variant, so the per-(case, activity) counts over every
+    event become per-(variant, activity) counts weighted by the variant's cases -- tens of thousands of
+    rows instead of one per event. The names are joined on the result.
     """
     return f"""
-WITH pc AS (SELECT act, cid, count(*)::BIGINT AS n FROM {ev(log)} GROUP BY ALL),
+WITH v AS (
+    SELECT row_number() OVER () AS vid, c, variant
+    FROM (SELECT variant, count(*)::BIGINT AS c FROM {cs(log)} GROUP BY variant)
+),
+o AS (SELECT vid, c, act, count(*)::BIGINT AS n FROM (SELECT vid, c, unnest(variant) AS act FROM v) GROUP BY vid, c, act),
 s AS (
-    SELECT act, count(*)::BIGINT AS cases_with, count(*) FILTER (WHERE n > 1)::BIGINT AS cases,
-           sum(n - 1)::BIGINT AS extra, max(n)::BIGINT AS max_executions
-    FROM pc GROUP BY act HAVING count(*) FILTER (WHERE n > 1) > 0
+    SELECT act, sum(c)::BIGINT AS cases_with, sum(c) FILTER (WHERE n > 1)::BIGINT AS cases,
+           sum(c * (n - 1))::BIGINT AS extra, max(n)::BIGINT AS max_executions
+    FROM o GROUP BY act HAVING count(*) FILTER (WHERE n > 1) > 0
 )
 SELECT a.activity, s.cases_with, s.cases, s.extra, s.max_executions FROM s JOIN ac_{table_name(log)} a USING (act)
 ORDER BY cases DESC, extra DESC, activity LIMIT $top
@@ -171,12 +178,18 @@ ORDER BY cases DESC, extra DESC, activity LIMIT $top
 
 
 def repeats_table(log: str, tmp: str) -> str:
-    """Per case and activity in ``$acts`` executed more than once: how often (into a temp table)."""
+    """Per case and activity in ``$acts`` executed more than once: how often (into a temp table).
+
+    Grouped on the integer case and activity codes (kept as ``cid``, ``act``); names joined at the end.
+    """
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
-SELECT case_id, activity, count(*)::BIGINT AS n FROM {ev(log)}
-WHERE activity IN (SELECT unnest($acts::VARCHAR[]))
-GROUP BY case_id, activity HAVING count(*) > 1
+WITH k AS (SELECT act, activity FROM ac_{table_name(log)} WHERE activity IN (SELECT unnest($acts::VARCHAR[]))),
+r AS (
+    SELECT cid, act, count(*)::BIGINT AS n FROM {ev(log)} WHERE act IN (SELECT act FROM k)
+    GROUP BY cid, act HAVING count(*) > 1
+)
+SELECT c.case_id, k.activity, r.n, r.cid, r.act FROM r JOIN k USING (act) JOIN {cs(log)} c USING (cid)
 """
 
 
@@ -200,7 +213,7 @@ def repeats_resources(log: str, tmp: str) -> str:
     """Who executes each repeated activity in the cases that repeat it (most executions first)."""
     return f"""
 WITH c AS (
-    SELECT e.activity, e.resource, count(*) AS n FROM {ev(log)} e JOIN {table_name(tmp)} t USING (case_id, activity)
+    SELECT t.activity, e.resource, count(*) AS n FROM {ev(log)} e JOIN {table_name(tmp)} t ON e.cid = t.cid AND e.act = t.act
     WHERE e.resource IS NOT NULL GROUP BY ALL
 )
 SELECT activity, resource, n FROM (SELECT *, {rank_within("activity", "n DESC, resource")} AS rk FROM c)
