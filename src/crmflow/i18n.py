@@ -145,15 +145,49 @@ class _Formatter(string.Formatter):
         return super().format_field(value, format_spec)
 
 
-def error(cls: type[E], catalog: dict[str, dict[str, str]], key: str, /, **kwargs: object) -> E:
-    """An exception of ``cls`` whose message is ``key`` of ``catalog`` in every language (English as ``str``).
+def error(cls: type[E], catalog: dict[str, dict[str, str]], key: str, /, lang: str = "en", **params: object) -> E:
+    """An exception of ``cls`` that carries ``key`` of ``catalog`` and its typed ``params``, worded in the
+    language of whoever shows it (:meth:`CrmflowError.in_language`); ``str`` is the message in ``lang``.
 
-    >>> e = error(CrmflowError, {"k": {"en": "no {f}", "ru": "нет {f}"}}, "k", f="a.csv")
-    >>> str(e), e.in_language("ru")
-    ('no a.csv', 'нет a.csv')
+    A parameter that is itself an error or a :class:`Phrase` is worded in the same language.
+
+    >>> e = error(CrmflowError, {"k": {"en": "no {f} at line {n:n}", "ru": "нет {f} в строке {n:n}"}}, "k", f="a.csv", n=1200)
+    >>> str(e), e.in_language("ru").replace(NBSP, " "), e.key, e.params["n"]
+    ('no a.csv at line 1,200', 'нет a.csv в строке 1 200', 'k', 1200)
     """
-    texts: dict[str, str] = {lang: text(catalog, key, lang, **kwargs) for lang in LANGS}
-    return cls(texts["en"], texts=texts)
+    exc = cls(_worded(catalog, key, lang, params))
+    return exc.worded(key, params, lambda shown: _worded(catalog, key, shown, params))
+
+
+def localize(exc: E, catalog: dict[str, dict[str, str]], key: str, /, **params: object) -> E:
+    """``exc`` (raised with its own arguments, e.g. an HTTP status) worded from ``key`` and ``params`` when shown."""
+    return exc.worded(key, params, lambda shown: _worded(catalog, key, shown, params))
+
+
+def _worded(catalog: dict[str, dict[str, str]], key: str, lang: str, params: dict[str, object]) -> str:
+    shown = {k: (v.in_language(lang) if isinstance(v, CrmflowError | Phrase) else v) for k, v in params.items()}
+    return text(catalog, key, lang, **shown)
+
+
+class Phrase:
+    """A part of a message (``line 3: nested too deeply``) worded in the language of the message it goes into.
+
+    >>> p = Phrase({"deep": {"en": "line {n}: nested too deeply", "ru": "строка {n}: слишком глубокая вложенность"}}, "deep", n=3)
+    >>> str(p), p.in_language("ru")
+    ('line 3: nested too deeply', 'строка 3: слишком глубокая вложенность')
+    """
+
+    def __init__(self, catalog: dict[str, dict[str, str]], key: str, /, **params: object) -> None:
+        self.catalog, self.key, self.params = catalog, key, params
+
+    def in_language(self, lang: str) -> str:
+        return _worded(self.catalog, self.key, lang, self.params)
+
+    def __str__(self) -> str:
+        return self.in_language("en")
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r}, {self.params!r})"
 
 
 def format_text(template: str, lang: str, /, **kwargs: object) -> str:
