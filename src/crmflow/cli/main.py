@@ -50,7 +50,9 @@ class _Commands(TyperGroup):
             if state.debug:
                 raise
             reason = exc.strerror or str(exc)
-            _fail(error(CrmflowError, CLI, "os_error", path=exc.filename, reason=reason) if exc.filename else CrmflowError(reason))
+            _fail(
+                error(CrmflowError, CLI, "os_error", path=exc.filename, reason=reason) if exc.filename else CrmflowError(reason)
+            )
             raise  # not reached: _fail exits
 
     @contextmanager
@@ -291,7 +293,7 @@ def audit(
             out.print(t("written", json=outputs.json_path, html=outputs.html_path))
             return
         if engine not in ("duckdb", "spark"):
-            raise CrmflowError(t("bad_engine", engine=engine))
+            raise error(CrmflowError, CLI, "bad_engine", state.lang, engine=engine)
         outputs = _run_audit(
             inputs,
             mapping=mapping,
@@ -371,7 +373,7 @@ def _open_dataset(inputs: list[Path], *, engine: str, spark_master: str, step): 
     from crmflow.store.store import EventStore
 
     if len(inputs) != 1:
-        raise CrmflowError(t("one_dataset"))
+        raise error(CrmflowError, CLI, "one_dataset", state.lang)
     if engine == "spark":
         from crmflow.store.spark_engine import SparkEngine
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import ColumnMappingError, InputError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
+from crmflow.ingest.messages import ERRORS
 from crmflow.store.schema import EventLogSchema
 from crmflow.yamlfile import read_yaml
 
@@ -329,19 +330,29 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "mapping") -> Colum
     allowed = [f.name for f in fields(ColumnMapping)]
     for key in data:
         if key not in allowed:
-            raise ColumnMappingError(f"{source}: unknown key `{key}`; allowed keys are {', '.join(allowed)}")
+            raise error(
+                ColumnMappingError, ERRORS, "columns.unknown_key_allowed_keys", source=source, key=key, value=", ".join(allowed)
+            )
     out: dict[str, Any] = {}
     for key, value in data.items():
         if value is None:
             out[key] = None
         elif key == "dayfirst":
             if not isinstance(value, bool):
-                raise ColumnMappingError(f"{source}: `dayfirst` must be true or false, not {value!r}")
+                raise error(ColumnMappingError, ERRORS, "columns.dayfirst_must_true_false", source=source, value=value)
             out[key] = value
         elif isinstance(value, str | int | float) and not isinstance(value, bool):
             out[key] = str(value)
         else:
-            raise ColumnMappingError(f"{source}: `{key}` must be a column name (text), not {type(value).__name__} {value!r}")
+            raise error(
+                ColumnMappingError,
+                ERRORS,
+                "columns.must_column_name_text",
+                source=source,
+                key=key,
+                kind=type(value).__name__,
+                value=value,
+            )
     return ColumnMapping(**out)
 
 
@@ -359,7 +370,7 @@ def load_mapping_file(path: str | Path) -> ColumnMapping:
     p = Path(path)
     data = read_yaml(p, what="mapping file", error=ColumnMappingError, read_error=InputError)
     if not isinstance(data, dict):
-        raise ColumnMappingError(f"{p.name}: expected keys such as `case_id: ID сделки`, found {type(data).__name__}")
+        raise error(ColumnMappingError, ERRORS, "columns.expected_keys_such_case", name=p.name, kind=type(data).__name__)
     return mapping_from_dict(data, source=p.name)
 
 

@@ -41,7 +41,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from crmflow.errors import ApiConnectError, ApiRetryExhaustedError, ApiUnreachableError, CrmApiError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 log = logging.getLogger("crmflow.sources.http")
 
@@ -190,7 +190,7 @@ nothing was sent
     for pos, ch in enumerate(value, 1):
         if ord(ch) > 127:
             char = f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
-            raise CrmApiError(text(_TEXT, "not_ascii", lang, what=what, pos=pos, char=char))
+            raise error(CrmApiError, _TEXT, "not_ascii", lang, what=what, pos=pos, char=char)
     return value
 
 

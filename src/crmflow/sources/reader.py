@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import EmptyLogError, UnsupportedFormatError
+from crmflow.i18n import error
 from crmflow.ingest.columns import ColumnMapping, load_mapping_file
 from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
@@ -35,7 +36,7 @@ from crmflow.ingest.sniff import check_file_type
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
 from crmflow.settings import get_settings
 from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
-from crmflow.sources.messages import msg
+from crmflow.sources.messages import MESSAGES
 from crmflow.sources.registry import SourceAdapter, detect_adapter, get_adapter
 from crmflow.store.store import EventLog, EventStore
 
@@ -317,7 +318,7 @@ def build_log(
     stages = [r.stage for r in results if r.stage]
     if not stages:
         names = ", ".join(r.source for r in results)
-        raise EmptyLogError(msg("only_dictionaries", store.settings.lang, sources=names or "—"))
+        raise error(EmptyLogError, MESSAGES, "only_dictionaries", store.settings.lang, sources=names or "—")
     if progress:
         progress("building the log")
     log = store.materialize(stages, log_name=log_name)
