@@ -34,6 +34,7 @@ from jsonschema.exceptions import ValidationError
 
 from crmflow.design.build import build_definition
 from crmflow.design.checks import Problem, check_definition
+from crmflow.design.error_messages import ERRORS
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
 from crmflow.i18n import error as localized_error
@@ -123,9 +124,13 @@ def compose_located(text: str, *, where: str) -> Located:
 
     def walk(node: yaml.Node, path: PathKey) -> Any:
         if id(node) in seen:
-            raise ToBeError(
-                f"{where}:{node.start_mark.line + 1}: `{dotted(path)}`: YAML anchors and aliases are not "
-                "allowed in a To-Be definition (write the value out)"
+            raise localized_error(
+                ToBeError,
+                ERRORS,
+                "loader.yaml_anchors_aliases_are",
+                where=where,
+                value=node.start_mark.line + 1,
+                value2=dotted(path),
             )
         seen.add(id(node))
         marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
@@ -133,17 +138,26 @@ def compose_located(text: str, *, where: str) -> Located:
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise ToBeError(
-                        f"{where}:{key_node.start_mark.line + 1}: `<<` merge keys are not allowed (write the keys out)"
-                    )
+                    raise localized_error(ToBeError, ERRORS, "loader.merge_keys_are_not", where=where, value=key_node.start_mark.line + 1)
                 key = construct(key_node)
                 if not isinstance(key, str):
-                    raise ToBeError(
-                        f"{where}:{key_node.start_mark.line + 1}: `{dotted(path)}`: key {key!r} is not text (quote it)"
+                    raise localized_error(
+                        ToBeError,
+                        ERRORS,
+                        "loader.key_not_text_quote",
+                        where=where,
+                        value=key_node.start_mark.line + 1,
+                        value2=dotted(path),
+                        key=key,
                     )
                 if key in out:
-                    raise ToBeError(
-                        f"{where}:{key_node.start_mark.line + 1}: `{dotted((*path, key))}` is written twice (keep one)"
+                    raise localized_error(
+                        ToBeError,
+                        ERRORS,
+                        "loader.written_twice_keep_one",
+                        where=where,
+                        value=key_node.start_mark.line + 1,
+                        value2=dotted((*path, key)),
                     )
                 marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = walk(value_node, (*path, key))
@@ -304,13 +318,13 @@ def load_tobe(path: str | Path | Any, *, lang: str = "en") -> ToBeDefinition:
     try:
         raw = Path(str(path)).read_bytes() if not hasattr(path, "read_bytes") else path.read_bytes()
     except OSError as exc:
-        raise ToBeError(f"cannot read the To-Be file {where}: {exc.strerror or exc}") from None
+        raise localized_error(ToBeError, ERRORS, "loader.cannot_read_file_2", where=where, value=exc.strerror or exc) from None
     if len(raw) > MAX_BYTES:
-        raise ToBeError(f"{where} is {len(raw):,} bytes; a To-Be definition is at most {MAX_BYTES:,} (split it)")
+        raise localized_error(ToBeError, ERRORS, "loader.bytes_definition_most_split", where=where, n_raw=len(raw), MAX_BYTES=MAX_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ToBeError(f"{where}: byte {exc.start} is not UTF-8 (save the file as UTF-8)") from None
+        raise localized_error(ToBeError, ERRORS, "loader.byte_not_utf_save", where=where, start=exc.start) from None
     return read_tobe_text(text, where=where, lang=lang)
 
 

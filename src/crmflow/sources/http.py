@@ -42,6 +42,7 @@ import httpx
 
 from crmflow.errors import ApiConnectError, ApiRetryExhaustedError, ApiUnreachableError, CrmApiError
 from crmflow.i18n import error, text
+from crmflow.sources.error_messages import ERRORS
 
 log = logging.getLogger("crmflow.sources.http")
 
@@ -233,10 +234,7 @@ class HttpxTransport:
                 for chunk in r.iter_bytes():  # read in chunks so an endless answer stops at the limit
                     body += chunk
                     if len(body) > self.max_bytes:
-                        raise CrmApiError(  # no URL here: a Bitrix24 webhook path is the secret
-                            f"the answer is larger than {self.max_bytes:,} bytes; ask for smaller pages "
-                            "(a lower page size or limit parameter)"
-                        )
+                        raise error(CrmApiError, ERRORS, "http.answer_larger_than_bytes", max_bytes=self.max_bytes)
                 headers = {k.lower(): v for k, v in r.headers.items()}
         except httpx.ConnectError as exc:  # no connection at all: waiting will not help
             reason = _connect_reason(exc)

@@ -21,9 +21,11 @@ from typing import Any
 import duckdb
 
 from crmflow.errors import StoreError
+from crmflow.i18n import error
 from crmflow.ingest.raw import ProgressFn
 from crmflow.jsonable import JsonMixin
 from crmflow.settings import Settings, get_settings
+from crmflow.sources.error_messages import ERRORS
 from crmflow.store import queries as q
 from crmflow.store.consistency import ensure_consistent
 from crmflow.store.staged import staged_project
@@ -142,19 +144,19 @@ def open_project_log(path: str | Path, *, log_name: str = "log", settings: Setti
     """
     p = Path(path)
     if not p.is_file():
-        raise StoreError(f"{p}: no such project store; create it with `crmflow import SOURCE... --into {p.name}`")
+        raise error(StoreError, ERRORS, "project.no_such_project_store", p=p, name=p.name)
     store = EventStore(settings=settings or get_settings())
     lit = str(p.resolve()).replace("'", "''")
     try:
         store.sql(f"ATTACH '{lit}' AS proj (READ_ONLY)")
     except duckdb.Error as exc:
         store.close()
-        raise StoreError(f"cannot open the project store {p}: {exc}") from exc
+        raise error(StoreError, ERRORS, "project.cannot_open_project_store", p=p, exc=exc) from exc
     try:
         tables = {r[0] for r in store.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'proj'").fetchall()}
         if q.ev(log_name) not in tables:
             logs = sorted(t[3:] for t in tables if t.startswith("ev_")) or ["none"]
-            raise StoreError(f"{p.name} has no log named {log_name!r}; its logs: {', '.join(logs)}")
+            raise error(StoreError, ERRORS, "project.has_no_log_named", name=p.name, log_name=log_name, value=", ".join(logs))
         for t in (q.ac(log_name), q.ev(log_name), q.cs(log_name)):
             store.sql(f"CREATE TABLE {t} AS SELECT * FROM proj.{t}")
         for t in sorted(t for t in tables if t.startswith("src_dict_")):

@@ -36,6 +36,7 @@ from crmflow.ingest.sniff import check_file_type
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
 from crmflow.settings import get_settings
 from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
+from crmflow.sources.error_messages import ERRORS
 from crmflow.sources.messages import MESSAGES
 from crmflow.sources.registry import SourceAdapter, detect_adapter, get_adapter
 from crmflow.store.store import EventLog, EventStore
@@ -68,10 +69,7 @@ def format_of(path: str | Path) -> str:
     for ending, kind in SUPPORTED.items():
         if name.endswith(ending):
             return kind
-    raise UnsupportedFormatError(
-        f"{Path(path).name}: no reader for this file type; supported: {', '.join(SUPPORTED)} "
-        "(or pass a pandas/polars DataFrame or a pyarrow Table)"
-    )
+    raise error(UnsupportedFormatError, ERRORS, "reader.no_reader_this_file", name=Path(path).name, value=", ".join(SUPPORTED))
 
 
 def source_adapter(source: Any, source_kind: str | None = None) -> SourceAdapter | None:
