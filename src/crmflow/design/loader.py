@@ -138,7 +138,9 @@ def compose_located(text: str, *, where: str) -> Located:
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise localized_error(ToBeError, ERRORS, "loader.merge_keys_are_not", where=where, value=key_node.start_mark.line + 1)
+                    raise localized_error(
+                        ToBeError, ERRORS, "loader.merge_keys_are_not", where=where, value=key_node.start_mark.line + 1
+                    )
                 key = construct(key_node)
                 if not isinstance(key, str):
                     raise localized_error(
@@ -320,7 +322,9 @@ def load_tobe(path: str | Path | Any, *, lang: str = "en") -> ToBeDefinition:
     except OSError as exc:
         raise localized_error(ToBeError, ERRORS, "loader.cannot_read_file_2", where=where, value=exc.strerror or exc) from None
     if len(raw) > MAX_BYTES:
-        raise localized_error(ToBeError, ERRORS, "loader.bytes_definition_most_split", where=where, n_raw=len(raw), MAX_BYTES=MAX_BYTES)
+        raise localized_error(
+            ToBeError, ERRORS, "loader.bytes_definition_most_split", where=where, n_raw=len(raw), MAX_BYTES=MAX_BYTES
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
