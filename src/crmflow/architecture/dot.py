@@ -11,6 +11,7 @@ import re
 
 import graphviz
 
+from crmflow.architecture.error_messages import ERRORS
 from crmflow.errors import GraphvizNotFoundError, ProcessMapError
 from crmflow.i18n import error
 
@@ -50,7 +51,7 @@ def render_dot_svg(source: str, *, lang: str = "en") -> str:
         raise error(GraphvizNotFoundError, MSG, "graphviz_missing", lang) from exc
     except graphviz.CalledProcessError as exc:
         detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
-        raise ProcessMapError(f"Graphviz `dot` failed on the diagram: {str(detail).strip()}") from exc
+        raise error(ProcessMapError, ERRORS, "dot.graphviz_dot_failed_diagram", value=str(detail).strip()) from exc
 
 
 __all__ = ["dot_string", "html_text", "render_dot_svg"]

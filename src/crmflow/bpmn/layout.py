@@ -44,6 +44,7 @@ from typing import Literal
 import graphviz
 
 from crmflow.bpmn.annotate import flow_frequency
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.layering import DOT_LIMIT, rank_positions
 from crmflow.bpmn.model import (
     Bounds,
@@ -65,6 +66,7 @@ from crmflow.bpmn.model import (
 from crmflow.bpmn.render import count_text, flow_text, header_span, wrap_text
 from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Grid, Router, place_collaboration_notes
 from crmflow.errors import BpmnError, GraphvizNotFoundError
+from crmflow.i18n import error
 
 TASK_SIZE = (100.0, 80.0)
 GATEWAY_SIZE = (50.0, 50.0)
@@ -144,15 +146,12 @@ def _dot_positions(
     try:
         raw = graphviz.Source("\n".join(lines), engine="dot").pipe(format="json", encoding="utf-8")
     except graphviz.ExecutableNotFound as exc:
-        raise GraphvizNotFoundError(
-            "Graphviz's `dot` is needed to lay out BPMN diagrams; install it (Debian/Ubuntu: "
-            "`apt-get install graphviz`, macOS: `brew install graphviz`) and make sure `dot` is on PATH"
-        ) from exc
+        raise error(GraphvizNotFoundError, ERRORS, "layout.graphviz_s_dot_needed") from exc
     except graphviz.CalledProcessError as exc:
         if clusters:  # dot sometimes gives up on clusters; the bands are made by us anyway
             return _dot_positions(items, groups, edges, pairs, clusters=False)
         detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
-        raise BpmnError(f"Graphviz `dot` could not lay out the diagram: {detail.strip()}") from exc
+        raise error(BpmnError, ERRORS, "layout.graphviz_dot_could_not", value=detail.strip()) from exc
     out: dict[str, tuple[float, float]] = {}
     for obj in json.loads(raw).get("objects", []):
         if "pos" in obj and obj.get("name") in items:
@@ -530,7 +529,7 @@ def layout(definitions: Definitions, *, lane_order: Literal["model", "flow"] = "
         If the model has no process, or ``dot`` fails.
     """
     if not definitions.processes:
-        raise BpmnError(f"definitions `{definitions.id}` contain no process to lay out (expected at least one <process>)")
+        raise error(BpmnError, ERRORS, "layout.definitions_contain_no_process", id=definitions.id)
     shapes: list[Shape] = []
     edges: list[Edge] = []
     all_boxes: dict[str, Box] = {}
