@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import string
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal, TypeVar
 
@@ -40,13 +41,19 @@ LANGS: tuple[Lang, ...] = ("ru", "en")
 NBSP = "\u00a0"
 #: What a number that is missing (None, NaN) is written as.
 MISSING = "—"
+_TEXT: dict[str, dict[str, str]] = {
+    "unknown_lang": {
+        "en": "unknown language {asked!r}: use one of {langs}",
+        "ru": "неизвестный язык {asked!r}: укажите один из {langs}",
+    },
+}
 #: CLDR plural categories in the order a catalogue lists a word's forms.
 _CATEGORY_ORDER = ("zero", "one", "two", "few", "many", "other")
 
 
 def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
-        raise CrmflowError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+        raise error(CrmflowError, _TEXT, "unknown_lang", asked=lang, langs=", ".join(LANGS))
     return lang  # type: ignore[return-value]
 
 
@@ -179,8 +186,22 @@ class Phrase:
 
     def __init__(self, catalog: dict[str, dict[str, str]], key: str, /, **params: object) -> None:
         self.catalog, self.key, self.params = catalog, key, params
+        self._render: Callable[[str], str] | None = None
+
+    @classmethod
+    def using(cls, render: Callable[[str], str]) -> Phrase:
+        """A phrase ``render(lang)`` words (a list of field names, each in the language).
+
+        >>> str(Phrase.using(lambda lang: "да" if lang == "ru" else "yes"))
+        'yes'
+        """
+        phrase = cls({}, "")
+        phrase._render = render
+        return phrase
 
     def in_language(self, lang: str) -> str:
+        if self._render is not None:
+            return self._render(lang)
         return _worded(self.catalog, self.key, lang, self.params)
 
     def __str__(self) -> str:

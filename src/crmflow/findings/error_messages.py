@@ -9,7 +9,10 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "rules.not_duration": {
         "en": "`{key}`: {value!r} is not a duration ({SHORT_EXPECTED})",
-        "ru": "`{key}`: {value!r} — не длительность ({SHORT_EXPECTED})",
+        "ru": (
+            "`{key}`: {value!r} — не длительность (ожидалась длительность вида `45s`, `10m`, `2h`, `1d`, `1h30m` или "
+            "ISO 8601 `PT10M` / `P30D`)"
+        ),
     },
     "rules.must_mapping_keys_values": {
         "en": "`{key}` must be a mapping of keys to values, got {value!r}",
@@ -33,7 +36,10 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "rules.cannot_read_duration": {
         "en": "`{key}`: cannot read {value!r} as a duration ({SHORT_EXPECTED})",
-        "ru": "`{key}`: не удалось прочитать {value!r} как длительность ({SHORT_EXPECTED})",
+        "ru": (
+            "`{key}`: не удалось прочитать {value!r} как длительность (ожидалась длительность вида `45s`, `10m`, `2h`, "
+            "`1d`, `1h30m` или ISO 8601 `PT10M` / `P30D`)"
+        ),
     },
     "rules.unknown_key_rules_allowed": {
         "en": "unknown key `{where}{k}` in the rules; allowed keys: {value}",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import ColumnMappingError, InputError
-from crmflow.i18n import error, text
+from crmflow.i18n import Phrase, error, text
 from crmflow.ingest.messages import ERRORS
 from crmflow.store.schema import EventLogSchema
 from crmflow.yamlfile import read_yaml
@@ -288,39 +288,21 @@ def validate_mapping(mapping: ColumnMapping, columns: list[str], *, source: str,
     listed = ", ".join(f"`{c}`" for c in columns)
     for f, col in mapping.columns().items():
         if col not in columns:
-            raise ColumnMappingError(
-                text(
-                    _TEXT,
-                    "missing_column",
-                    lang,
-                    column=col,
-                    field=field_label(f, lang),
-                    source=source,
-                    columns=listed,
-                )
-            )
+            label = Phrase.using(lambda lg, f=f: field_label(f, lg))
+            raise error(ColumnMappingError, _TEXT, "missing_column", lang, column=col, field=label, source=source, columns=listed)
     missing = [f for f in REQUIRED if getattr(mapping, f) is None]
     if missing:
         dates = [c for c in columns if _DATE_LIKE.search(c) and c not in mapping.columns().values()]
-        hint = text(_TEXT, "date_hint", lang, columns=", ".join(f"`{c}`" for c in dates)) if dates else ""
-        raise ColumnMappingError(
-            text(
-                _TEXT,
-                "missing_required",
-                lang,
-                fields=", ".join(field_label(f, lang) for f in missing),
-                source=source,
-                columns=listed,
-                hint=hint,
-            )
-        )
+        hint = Phrase(_TEXT, "date_hint", columns=", ".join(f"`{c}`" for c in dates)) if dates else ""
+        fields_ = Phrase.using(lambda lg: ", ".join(field_label(f, lg) for f in missing))
+        raise error(ColumnMappingError, _TEXT, "missing_required", lang, fields=fields_, source=source, columns=listed, hint=hint)
     seen: dict[str, str] = {}
     for f in REQUIRED:
         col = getattr(mapping, f)
         if col in seen:
-            raise ColumnMappingError(
-                text(_TEXT, "same_column", lang, column=col, a=field_label(seen[col], lang), b=field_label(f, lang))
-            )
+            a = Phrase.using(lambda lg, f=seen[col]: field_label(f, lg))
+            b = Phrase.using(lambda lg, f=f: field_label(f, lg))
+            raise error(ColumnMappingError, _TEXT, "same_column", lang, column=col, a=a, b=b)
         seen[col] = f
     return mapping
 
