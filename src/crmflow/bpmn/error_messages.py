@@ -59,7 +59,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "reader.not_well_formed_xml": {
         "en": "{label}: not well-formed XML: {exc}",
-        "ru": "{label}: некорректный XML: {exc}",
+        "ru": "{label}: некорректный XML (сообщение разбора: «{exc}»)",
     },
     "reader.cannot_read_file": {
         "en": "{label}: cannot read the file: {exc}",

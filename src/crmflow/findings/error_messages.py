@@ -43,7 +43,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "rules.unknown_key_rules_allowed": {
         "en": "unknown key `{where}{k}` in the rules; allowed keys: {value}",
-        "ru": "неизвестный ключ `{where}{k}` в правилах; допустимые ключи: {value}",
+        "ru": "неизвестный ключ `{where}{k}` в правилах; допустимые ключи: `{value}`",
     },
     "rules.calendar_timezone_unknown_timezone": {
         "en": "`calendar.timezone`: unknown timezone {tz!r} (expected an IANA name such as Europe/Moscow)",

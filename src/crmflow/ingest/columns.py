@@ -219,7 +219,7 @@ _TEXT = {
         "en": "no column found for {fields}; columns in {source}: {columns}.{hint} "
         "Write a mapping file (YAML with keys case_id, activity, timestamp…) and pass it with --mapping.",
         "ru": "не найден столбец для: {fields}; столбцы в {source}: {columns}.{hint} "
-        "Задайте соответствие в YAML-файле (ключи case_id, activity, timestamp…) и передайте его через --mapping.",
+        "Задайте соответствие в YAML-файле (ключи `case_id`, `activity`, `timestamp`…) и передайте его через --mapping.",
     },
     "date_hint": {
         "en": " Columns that look like dates: {columns}.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 ERRORS: dict[str, dict[str, str]] = {
+    "xml.at_line": {"en": " line {line}", "ru": ", строка {line}"},
     "ocel_json.end_of_file": {"en": "the end of the file", "ru": "конец файла"},
     "columns.expected_keys_such_case": {
         "en": "{name}: expected keys such as `case_id: ID сделки`, found {kind}",
@@ -10,7 +11,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "columns.unknown_key_allowed_keys": {
         "en": "{source}: unknown key `{key}`; allowed keys are {value}",
-        "ru": "{source}: неизвестный ключ `{key}`; допустимые ключи: {value}",
+        "ru": "{source}: неизвестный ключ `{key}`; допустимые ключи: `{value}`",
     },
     "columns.dayfirst_must_true_false": {
         "en": "{source}: `dayfirst` must be true or false, not {value!r}",
@@ -120,7 +121,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "ocel.line_column_invalid_json": {
         "en": "{label} line {lineno} column {colno}: invalid JSON: {msg}",
-        "ru": "{label}, строка {lineno}, позиция {colno}: некорректный JSON: {msg}",
+        "ru": "{label}, строка {lineno}, позиция {colno}: некорректный JSON (сообщение разбора: «{msg}»)",
     },
     "ocel.json_nested_too_deeply": {
         "en": "{label}: the JSON is nested too deeply to be an OCEL 2.0 log",
@@ -188,7 +189,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "ocel_json.invalid_json": {
         "en": "{label}: invalid JSON: {exc} ({what})",
-        "ru": "{label}: некорректный JSON: {exc} ({what})",
+        "ru": "{label}: некорректный JSON (сообщение разбора: «{exc}», {what})",
     },
     "ocel_json.message": {
         "en": "{label}: {what}: {exc}",
@@ -196,7 +197,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "ocel_json.invalid_json_character": {
         "en": "{label}: invalid JSON: {msg} (character {value:,})",
-        "ru": "{label}: некорректный JSON: {msg} (символ {value:n})",
+        "ru": "{label}: некорректный JSON (сообщение разбора: «{msg}», символ {value:n})",
     },
     "ocel_sqlite.this_not_sqlite_database": {
         "en": "{label}: this is not an SQLite database (expected the OCEL 2.0 SQLite layout)",
@@ -256,7 +257,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "ocel_xml.this_not_well_formed": {
         "en": "{label}{line}: this is not well-formed OCEL 2.0 XML: {msg}",
-        "ru": "{label}{line}: это не корректный XML OCEL 2.0: {msg}",
+        "ru": "{label}{line}: это не корректный XML OCEL 2.0 (сообщение разбора: «{msg}»)",
     },
     "ocel_xml.root_element_ocel_xml": {
         "en": "{label}: the root element is <{tag}>; OCEL 2.0 XML has <log> as its root",
@@ -323,7 +324,7 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "xes.this_not_well_formed_2": {
         "en": "{label}{line}: this is not well-formed XES: {msg}",
-        "ru": "{label}{line}: это не корректный XES: {msg}",
+        "ru": "{label}{line}: это не корректный XES (сообщение разбора: «{msg}»)",
     },
     "xes.r_pm_engine_cannot": {
         "en": "{label}: the r4pm engine cannot be trusted on this file: {reason}",

@@ -30,7 +30,7 @@ import pyarrow as pa
 from lxml import etree
 
 from crmflow.errors import InputError
-from crmflow.i18n import error
+from crmflow.i18n import Phrase, error
 from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.ocel_parts import OcelParts, _table
 from crmflow.ingest.safety import SAFE_ITERPARSE_OPTIONS, check_xml_prolog
@@ -133,7 +133,7 @@ def parts_from_xml(path: Path, label: str) -> OcelParts:
                 while parent is not None and el.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
-        line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        line = Phrase(ERRORS, "xml.at_line", line=exc.lineno) if getattr(exc, "lineno", None) else ""
         raise error(InputError, ERRORS, "ocel_xml.this_not_well_formed", label=label, line=line, msg=exc.msg) from exc
     if not depth_ok:
         raise error(InputError, ERRORS, "ocel_xml.no_log_element_expected", label=label)

@@ -36,7 +36,7 @@ import pyarrow as pa
 from lxml import etree
 
 from crmflow.errors import InputError
-from crmflow.i18n import error
+from crmflow.i18n import Phrase, error
 from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import SAFE_ITERPARSE_OPTIONS, check_xml_prolog, decompressed_copy, is_gzip
@@ -361,7 +361,7 @@ def _iter_lxml(path: Path, label: str, cols: _Columns, progress: ProgressFn | No
                 while elem.getprevious() is not None:
                     del elem.getparent()[0]
     except etree.XMLSyntaxError as exc:
-        line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        line = Phrase(ERRORS, "xml.at_line", line=exc.lineno) if getattr(exc, "lineno", None) else ""
         raise error(InputError, ERRORS, "xes.this_not_well_formed_2", label=label, line=line, msg=exc.msg) from exc
     cols.flush()
     return n
