@@ -224,3 +224,24 @@ def test_every_catalogued_error_has_both_languages_with_the_same_fields() -> Non
             assert fields(entry["ru"]) <= fields(entry["en"]), f"{area}: {key} names other fields in Russian"
             checked += 1
     assert checked > 250
+
+
+def test_simulate_prints_its_kpis_with_the_languages_numbers(tmp_path: Path) -> None:
+    """``crmflow simulate``'s console lines (KPI of the log, simulated, error) in Russian numbers: a decimal
+    comma, a true minus, ``%`` after a space — not Python's ``{:.3g}`` / ``{:+.1f} %``."""
+    import pyarrow.parquet as pq
+
+    from tests.simulation.test_simulation import as_event_table, known_model
+
+    src = tmp_path / "log.parquet"
+    pq.write_table(as_event_table(known_model(), days=20, seed=4, with_starts=True), src)
+    args = ["simulate", str(src), "--replications", "2", "--days", "10", "--out", str(tmp_path / "out")]
+    res = runner.invoke(app, ["--lang", "ru", *args], env=WIDE)
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if "журнал" in ln and "симуляция" in ln]
+    assert lines, res.output
+    kpis = [re.sub(r"^[^:]*:", "", ln) for ln in lines]  # the model's name may hold anything
+    assert not [k for k in kpis if re.search(r"\d\.\d", k)], kpis
+    assert any(re.search(r"\d,\d", k) for k in kpis) and any(re.search(r"\d\u00a0%", k) for k in kpis), kpis
+    en = runner.invoke(app, ["--lang", "en", *args], env=WIDE)
+    assert any(re.search(r"\d\.\d", ln) for ln in en.output.splitlines() if "log" in ln and "simulated" in ln)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +289,7 @@ def validate_mapping(mapping: ColumnMapping, columns: list[str], *, source: str,
     listed = ", ".join(f"`{c}`" for c in columns)
     for f, col in mapping.columns().items():
         if col not in columns:
-            label = Phrase.using(lambda lg, f=f: field_label(f, lg))
+            label = Phrase.using(partial(field_label, f))
             raise error(ColumnMappingError, _TEXT, "missing_column", lang, column=col, field=label, source=source, columns=listed)
     missing = [f for f in REQUIRED if getattr(mapping, f) is None]
     if missing:
@@ -300,8 +301,8 @@ def validate_mapping(mapping: ColumnMapping, columns: list[str], *, source: str,
     for f in REQUIRED:
         col = getattr(mapping, f)
         if col in seen:
-            a = Phrase.using(lambda lg, f=seen[col]: field_label(f, lg))
-            b = Phrase.using(lambda lg, f=f: field_label(f, lg))
+            a = Phrase.using(partial(field_label, seen[col]))
+            b = Phrase.using(partial(field_label, f))
             raise error(ColumnMappingError, _TEXT, "same_column", lang, column=col, a=a, b=b)
         seen[col] = f
     return mapping
