@@ -33,6 +33,7 @@ from crmflow.base.numbers import format_duration, format_number, format_percent
 from crmflow.errors import GraphvizNotFoundError, ProcessMapError
 from crmflow.i18n import error
 from crmflow.mining.statistics import ActivityStats
+from crmflow.report.error_messages import ERRORS
 from crmflow.report.map_select import END, START, MapLevel, MapLevels, MapSelection, map_levels, select_graph
 from crmflow.report.messages import MESSAGES, t
 from crmflow.results.audit import AuditDocument
@@ -368,7 +369,7 @@ def _run_dot(source: str, lang: str) -> str:
         raise error(GraphvizNotFoundError, MESSAGES, "map.graphviz_missing", lang) from exc
     except graphviz.CalledProcessError as exc:
         detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
-        raise ProcessMapError(f"Graphviz `dot` failed on the process map: {str(detail).strip()}") from exc
+        raise error(ProcessMapError, ERRORS, "processmap.graphviz_dot_failed_process", value=str(detail).strip()) from exc
     return str(out)
 
 
