@@ -119,12 +119,12 @@ def staff_from_data(data: Any, *, where: str = "<staff>") -> Staff:
     out: list[Person] = []
     for i, entry in enumerate(people, 1):
         if not isinstance(entry, Mapping) or not entry.get("id"):
-            raise EngineError(text(MESSAGES, "staff.invalid", "en", path=where, index=i, reason="each person needs an `id`"))
+            raise error(EngineError, MESSAGES, "staff.invalid", "en", path=where, index=i, reason="each person needs an `id`")
 
         def strings(key: str, entry: Mapping[str, Any] = entry, i: int = i) -> tuple[str, ...]:
             value = entry.get(key, [])
             if not isinstance(value, list):
-                raise EngineError(text(MESSAGES, "staff.invalid", "en", path=where, index=i, reason=f"`{key}` must be a list"))
+                raise error(EngineError, MESSAGES, "staff.invalid", "en", path=where, index=i, reason=f"`{key}` must be a list")
             return tuple(str(v) for v in value)
 
         cap = entry.get("max_open")
