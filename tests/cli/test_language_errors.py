@@ -71,6 +71,10 @@ def _inputs(tmp: Path) -> dict[str, Path]:
     parquet = tmp / "broken.parquet"
     parquet.write_bytes(b"PAR1 not really")
     files["parquet"] = parquet
+    folder = tmp / "folder"
+    (folder / "notes").mkdir(parents=True)
+    (folder / "notes" / "readme.txt").write_text("текст", encoding="utf-8")
+    files["folder"] = folder
     return files
 
 
@@ -97,6 +101,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("OCEL JSON cut short", ["inspect", "{ocel}"]),
     ("Parquet that is not", ["inspect", "{parquet}"]),
     ("To-Be key written twice", ["pack", "--tobe", "{tobe}", "--out", "{out}"]),
+    ("a folder without Parquet", ["audit", "{folder}", "--out", "{out}"]),
 ]
 
 

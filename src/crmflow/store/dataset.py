@@ -78,6 +78,8 @@ def open_event_dataset(
     if not root.exists():
         raise error(InputError, ERRORS, "dataset.no_such_file_folder", root=root)
     events = root / "events" if (root / "events").is_dir() else root
+    if events.is_dir() and next(events.rglob("*.parquet"), None) is None:  # else DuckDB's IOException, a traceback
+        raise error(InputError, ERRORS, "dataset.no_parquet_files", root=root)
     if store is None:
         if engine == "spark":
             from crmflow.store.spark_engine import SparkEngine

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 ERRORS: dict[str, dict[str, str]] = {
+    "dataset.no_parquet_files": {
+        "en": (
+            "{root}: a folder without Parquet files; give an event log file, a project `.duckdb`, or a Parquet dataset "
+            "folder (see docs/scale.md)"
+        ),
+        "ru": (
+            "{root}: в папке нет файлов Parquet; укажите файл журнала событий, проект `.duckdb` или папку набора "
+            "Parquet (см. docs/scale.md)"
+        ),
+    },
     "dataset.write_event_dataset_runs": {
         "en": "write_event_dataset runs on the DuckDB store (the one that reads files)",
         "ru": "write_event_dataset работает на хранилище DuckDB (том, что читает файлы)",
