@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 ERRORS: dict[str, dict[str, str]] = {
+    "linkage_prepare.mapped_column_missing": {
+        "en": "column `{column}` (mapped as {field}) is not in table `{table}`; its columns are: {columns}",
+        "ru": "колонки `{column}` (сопоставлена как {field}) нет в таблице `{table}`; её колонки: {columns}",
+    },
     "date_order.column_column_not_columns": {
         "en": "{where_key}.{side}.column: column `{col}` is not in {source}; columns: {value}",
         "ru": "{where_key}.{side}.column: колонки `{col}` нет в {source}; колонки: {value}",

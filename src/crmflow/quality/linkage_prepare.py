@@ -290,9 +290,15 @@ def read_records(store: EventStore, table: str, *, id_column: str, fields: Dupli
     mapped = fields.mapped()
     for field, column in {"id": id_column, **mapped}.items():
         if column not in present:
-            raise ColumnMappingError(
-                f"column `{column}` (mapped as {field}) is not in table `{table}`; its columns are: "
-                + ", ".join(f"`{c}`" for c in present)
+            columns = ", ".join(f"`{c}`" for c in present)
+            raise error(
+                ColumnMappingError,
+                ERRORS,
+                "linkage_prepare.mapped_column_missing",
+                column=column,
+                field=field,
+                table=table,
+                columns=columns,
             )
     if not ({"phone", "email", "inn", "name", "last_name", "first_name", "company"} & mapped.keys()):
         raise error(ColumnMappingError, ERRORS, "linkage_prepare.duplicate_detection_needs_least")
