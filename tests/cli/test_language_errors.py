@@ -71,6 +71,12 @@ def _inputs(tmp: Path) -> dict[str, Path]:
     parquet = tmp / "broken.parquet"
     parquet.write_bytes(b"PAR1 not really")
     files["parquet"] = parquet
+    tobe_schema = tmp / "tobe_schema.yaml"
+    tobe_schema.write_text("id: lead\nname: {ru: Лид, en: Lead}\nprocesses: []\nsteps: 5\n", encoding="utf-8")
+    files["tobe_schema"] = tobe_schema
+    tobe_types = tmp / "tobe_types.yaml"
+    tobe_types.write_text("tobe: 1\nid: 5\nname: yes\nprocesses: [{id: p, name: '', lanes: 3}]\n", encoding="utf-8")
+    files["tobe_types"] = tobe_types
     folder = tmp / "folder"
     (folder / "notes").mkdir(parents=True)
     (folder / "notes" / "readme.txt").write_text("текст", encoding="utf-8")
@@ -102,6 +108,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("Parquet that is not", ["inspect", "{parquet}"]),
     ("To-Be key written twice", ["pack", "--tobe", "{tobe}", "--out", "{out}"]),
     ("a folder without Parquet", ["audit", "{folder}", "--out", "{out}"]),
+    ("To-Be schema: missing and unknown keys", ["tobe", "compile", "{tobe_schema}", "--out", "{out}"]),
+    ("To-Be schema: wrong types", ["tobe", "compile", "{tobe_types}", "--out", "{out}"]),
 ]
 
 

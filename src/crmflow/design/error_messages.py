@@ -3,6 +3,108 @@
 from __future__ import annotations
 
 ERRORS: dict[str, dict[str, str]] = {
+    "loader.report": {
+        "en": "{title} ({n} problem(s)):",
+        "ru": "{title} (проблем: {n}):",
+    },
+    "loader.and_more": {
+        "en": "… and {n} more",
+        "ru": "… и ещё {n}",
+    },
+    "loader.not_schema": {
+        "en": "{where} does not follow the To-Be schema",
+        "ru": "{where} не соответствует схеме To-Be",
+    },
+    "loader.not_valid_model": {
+        "en": "{where} is not a valid To-Be model",
+        "ru": "{where}: модель To-Be некорректна",
+    },
+    "schema.required": {
+        "en": "missing key `{key}` (add it)",
+        "ru": "нет ключа `{key}` (добавьте его)",
+    },
+    "schema.unknown_key": {
+        "en": "unknown key `{key}`",
+        "ru": "неизвестный ключ `{key}`",
+    },
+    "schema.unknown_key_close": {
+        "en": "unknown key `{key}` (did you mean `{close}`?)",
+        "ru": "неизвестный ключ `{key}` (может быть, `{close}`?)",
+    },
+    "schema.unknown_keys": {
+        "en": "{hints}; allowed keys: {allowed}",
+        "ru": "{hints}; допустимые ключи: `{allowed}`",
+    },
+    "schema.enum_close": {
+        "en": " — did you mean `{close}`?",
+        "ru": " — может быть, `{close}`?",
+    },
+    "schema.enum": {
+        "en": "{value!r} is not allowed{hint} (expected one of: {expected})",
+        "ru": "значение `{value!r}` не допускается{hint} (ожидалось одно из: `{expected}`)",
+    },
+    "schema.const": {
+        "en": "{value!r} is not allowed (expected {expected!r})",
+        "ru": "значение `{value!r}` не допускается (ожидалось {expected!r})",
+    },
+    "schema.type": {
+        "en": "{value!r} has the wrong type (expected {expected})",
+        "ru": "у `{value!r}` неверный тип (ожидалось: `{expected}`)",
+    },
+    "schema.pattern_what": {
+        "en": "text matching {pattern}",
+        "ru": "текст по шаблону `{pattern}`",
+    },
+    "schema.pattern": {
+        "en": "{value!r} is not valid: {what}",
+        "ru": "значение `{value!r}` некорректно: {what}",
+    },
+    "schema.minItems": {
+        "en": "the list needs at least {n} item(s)",
+        "ru": "в списке нужно хотя бы {n:# элемент|элемента|элементов}",
+    },
+    "schema.minLength": {
+        "en": "the text is empty (write a value)",
+        "ru": "текст пуст (впишите значение)",
+    },
+    "schema.maxLength": {
+        "en": "the text is longer than {n} characters",
+        "ru": "текст длиннее {n:# символа|символов|символов}",
+    },
+    "schema.minProperties": {
+        "en": "write at least one of `ru`, `en`",
+        "ru": "напишите хотя бы один из вариантов `ru`, `en`",
+    },
+    "schema.node_kind": {
+        "en": (
+            "say what the node is: add `task: user|service|send|receive|manual|subprocess`, `gateway: "
+            "exclusive|parallel|inclusive|event_based` or `event: start|intermediate|end` (exactly one)"
+        ),
+        "ru": (
+            "укажите, что это за узел: добавьте `task: user|service|send|receive|manual|subprocess`, `gateway: "
+            "exclusive|parallel|inclusive|event_based` или `event: start|intermediate|end` (ровно одно)"
+        ),
+    },
+    "schema.text_comma": {
+        "en": "; a comma inside {{ru: ..., en: ...}} splits the text — put the text in quotes",
+        "ru": "; запятая внутри `{{ru: ..., en: ...}}` разбивает текст — возьмите текст в кавычки",
+    },
+    "schema.text_yes_no": {
+        "en": '; YAML reads Yes/No/On/Off as true/false — put the text in quotes ("Yes")',
+        "ru": '; YAML читает `Yes`/`No`/`On`/`Off` как `true`/`false` — возьмите текст в кавычки (`"Yes"`)',
+    },
+    "schema.not_text": {
+        "en": "{value!r} is not a text (write a string or {{ru: ..., en: ...}}{hint})",
+        "ru": "`{value!r}` — не текст (напишите строку или `{{ru: ..., en: ...}}`{hint})",
+    },
+    "schema.not_valid_here": {
+        "en": "{value!r} is not valid here ({what})",
+        "ru": "значение `{value!r}` здесь не подходит ({what})",
+    },
+    "schema.see_schema": {
+        "en": "see the schema",
+        "ru": "см. схему",
+    },
     "build.calendar_working_hours_must": {
         "en": "`calendar.working_hours`: {data!r} must start before it ends (e.g. 09:00-18:00)",
         "ru": "`calendar.working_hours`: {data!r} должно начинаться раньше, чем заканчивается (например, 09:00-18:00)",
