@@ -99,6 +99,27 @@ class CrmflowError(Exception):
             return self._render(lang)
         return self.texts.get(lang) or str(self)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled (a forked simulation worker sends its error back) with its message worded in every language:
+        the wording function stays behind, the key stays, parameters travel as text.
+
+        >>> import pickle
+        >>> e = CrmflowError.localized({"k": {"en": "no {f}", "ru": "нет {f}"}}, "k", f="a.yaml")
+        >>> back = pickle.loads(pickle.dumps(e))
+        >>> str(back), back.in_language("ru"), back.key, dict(back.params)
+        ('no a.yaml', 'нет a.yaml', 'k', {'f': 'a.yaml'})
+        """
+        state = dict(self.__dict__)
+        render = state.pop("_render", None)
+        if render is not None:
+            state["texts"] = {lang: render(lang) for lang in _LANGS}
+            state["params"] = {k: v if isinstance(v, str | int | float | bool | None) else str(v) for k, v in self.params.items()}
+        return (type(self), self.args, state)
+
+
+#: The languages a pickled error keeps its message in (crmflow.i18n.LANGS, which sits above this module).
+_LANGS = ("ru", "en")
+
 
 def _in(value: object, lang: str) -> object:
     """A parameter as a message in ``lang`` shows it: an error or a phrase in that language, else as is."""
