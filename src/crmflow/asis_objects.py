@@ -28,7 +28,8 @@ from typing import Any
 from crmflow.asis import AuditResult, audit
 from crmflow.errors import InputError
 from crmflow.findings.rules import AuditRules, load_rules
-from crmflow.i18n import check_lang
+from crmflow.i18n import check_lang, error
+from crmflow.results.error_messages import ERRORS
 from crmflow.results.sections import CaseObjectSummary, SegmentRow
 from crmflow.sources.object_model import ObjectLogBuild, ObjectModel, build_object_log, load_object_model
 from crmflow.store.objects import ObjectCentricLog
@@ -76,7 +77,14 @@ def case_object_summary(
     types = ocl.object_types()
     if object_type not in types:
         listing = ", ".join(f"{k!r} ({v:,})" for k, v in types.items()) or "none"
-        raise InputError(f"{ocl.name}: there is no object type {object_type!r}; the log has {listing}")
+        raise error(
+            InputError,
+            ERRORS,
+            "asis_objects.there_no_object_type",
+            name=ocl.name,
+            object_type=object_type,
+            listing=listing,
+        )
     store, t = ocl.store, ocl.table
     if segment is not None:
         have = [
@@ -88,9 +96,14 @@ def case_object_summary(
             ).fetchall()
         ]
         if segment not in have:
-            raise InputError(
-                f"{ocl.name}: objects of type {object_type!r} have no attribute {segment!r} to segment by "
-                f"(have: {', '.join(have) or 'none'}; list it under `attributes:` in the object model)"
+            raise error(
+                InputError,
+                ERRORS,
+                "asis_objects.objects_type_have_no",
+                name=ocl.name,
+                object_type=object_type,
+                segment=segment,
+                value=", ".join(have) or "none",
             )
     stage_list = "[" + ", ".join(_lit(s) for s in stages) + "]::VARCHAR[]"
     seg = (
@@ -208,7 +221,7 @@ def audit_tables(
     m = load_object_model(model) if isinstance(model, (str, Path)) else model
     if m.spec(case) is None:
         declared = ", ".join(o.object_type for o in m.objects)
-        raise InputError(f"--case {case!r}: the object model declares no object type {case!r} (declared: {declared})")
+        raise error(InputError, ERRORS, "asis_objects.case_object_model_declares", case=case, declared=declared)
     tz = timezone_name or (audit_rules.calendar.timezone if rules is not None else None)
     build = build_object_log(m, inputs, timezone=tz, progress=step)
     return audit_objects(

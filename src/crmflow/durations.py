@@ -33,6 +33,31 @@ _SHORT_FIELD = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "s
 ISO_EXPECTED = "expected e.g. PT10M, P1DT2H or P2W"
 SHORT_EXPECTED = "expected a duration such as 45s, 10m, 2h, 1d, 1h30m or ISO 8601 PT10M / P30D"
 
+#: The errors of this module in English and Russian (plain ``str.format``: this module sits beside i18n).
+_TEXT: dict[str, dict[str, str]] = {
+    "no_fixed_length": {
+        "en": "a duration with years or months has no fixed length (expected weeks, days or less)",
+        "ru": "у длительности с годами или месяцами нет точной длины (ожидались недели, дни или меньше)",
+    },
+    "fraction": {
+        "en": "{text!r}: only the last component of a duration may have a fraction (e.g. PT1H30M, not PT1.5H30M)",
+        "ru": "{text!r}: дробной может быть только последняя часть длительности (например, `PT1H30M`, а не `PT1.5H30M`)",
+    },
+    "not_iso": {
+        "en": "{text!r} is not an ISO 8601 duration (" + ISO_EXPECTED + ")",
+        "ru": "{text!r} — не длительность ISO 8601 (ожидалось, например, `PT10M`, `P1DT2H` или `P2W`)",
+    },
+    "not_duration": {
+        "en": "cannot read {text!r} as a duration (" + SHORT_EXPECTED + ")",
+        "ru": "не удалось прочитать {text!r} как длительность (ожидалось, например, `45s`, `10m`, `2h`, `1d`, `1h30m` "
+        "или ISO 8601 `PT10M` / `P30D`)",
+    },
+    "negative": {
+        "en": "a duration cannot be negative (got {seconds} s)",
+        "ru": "длительность не может быть отрицательной (получено {seconds} с)",
+    },
+}
+
 
 @dataclass(frozen=True)
 class Duration:
@@ -65,7 +90,7 @@ class Duration:
             If the duration has years or months (no fixed length).
         """
         if self.is_calendar:
-            raise DurationError("a duration with years or months has no fixed length (expected weeks, days or less)")
+            raise DurationError.localized(_TEXT, "no_fixed_length")
         return timedelta(seconds=self.total_seconds())
 
     def length(self, *, day_s: float = DAY_SECONDS, week_s: float | None = None) -> float:
@@ -79,7 +104,7 @@ class Duration:
             If the duration has years or months.
         """
         if self.is_calendar:
-            raise DurationError("a duration with years or months has no fixed length (expected weeks, days or less)")
+            raise DurationError.localized(_TEXT, "no_fixed_length")
         week = 7 * day_s if week_s is None else week_s
         return self.weeks * week + self.days * day_s + self.hours * 3600 + self.minutes * 60 + self.seconds
 
@@ -103,16 +128,14 @@ def parse_duration(text: str, *, short: bool = True) -> Duration:
             parts = match.groups()
             present = [i for i, p in enumerate(parts) if p is not None]
             if any(("." in parts[i] or "," in parts[i]) for i in present[:-1]):
-                raise DurationError(
-                    f"{text!r}: only the last component of a duration may have a fraction (e.g. PT1H30M, not PT1.5H30M)"
-                )
+                raise DurationError.localized(_TEXT, "fraction", text=text)
             return Duration(*(float(p.replace(",", ".")) if p is not None else 0.0 for p in parts))
     if not short:
-        raise DurationError(f"{text!r} is not an ISO 8601 duration ({ISO_EXPECTED})")
+        raise DurationError.localized(_TEXT, "not_iso", text=text)
     compact = value.replace(" ", "")
     matches = list(_SHORT.finditer(compact))
     if not compact or "".join(m.group(0) for m in matches) != compact:
-        raise DurationError(f"cannot read {text!r} as a duration ({SHORT_EXPECTED})")
+        raise DurationError.localized(_TEXT, "not_duration", text=text)
     values: dict[str, float] = {}
     for m in matches:
         name = _SHORT_FIELD[m.group(2).lower()]
@@ -129,7 +152,7 @@ def iso_duration(seconds: float) -> str:
         If ``seconds`` is negative.
     """
     if seconds < 0:
-        raise DurationError(f"a duration cannot be negative (got {seconds} s)")
+        raise DurationError.localized(_TEXT, "negative", seconds=seconds)
     whole = int(seconds)
     days, rest = divmod(whole, DAY_SECONDS)
     hours, rest = divmod(rest, 3600)

@@ -37,39 +37,94 @@ these into a readable message without a traceback (``--debug`` shows it)::
             └── UnknownTaskError         no task has that id
 
 Messages are sentences that name the file, row, column and value and say what was expected. An error
-raised through :func:`crmflow.i18n.error` also carries its message in every language (``texts``), so the
-CLI and the web app show it whole in the user's language (:meth:`CrmflowError.in_language`).
+raised through :func:`crmflow.i18n.error` carries a message ``key`` of its area's catalogue and its typed
+``params`` (file, line, column, expected…) and is worded at the point of display, in the language of the
+CLI or the web app (:meth:`CrmflowError.in_language`); ``str(error)`` is the message in the language the
+library was asked to speak (English unless told). Errors that still carry a finished sentence show it as is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Self
 
 
 class CrmflowError(Exception):
     """Root of every error crmflow raises on purpose.
 
-    ``texts`` (optional, keyword only) holds the message per language; ``str(error)`` stays English.
+    ``texts`` (optional, keyword only) holds finished messages per language; an error made by
+    :func:`crmflow.i18n.error` instead carries ``key`` and ``params`` and words itself in any language
+    when shown (:meth:`in_language`).
 
     >>> e = CrmflowError("file missing", texts={"ru": "файла нет"})
-    >>> str(e), e.in_language("ru"), e.in_language("en")
-    ('file missing', 'файла нет', 'file missing')
+    >>> str(e), e.in_language("ru"), e.in_language("en"), e.key
+    ('file missing', 'файла нет', 'file missing', None)
     """
+
+    #: The message's key in its area's catalogue (``None``: the message is a finished sentence).
+    key: str | None = None
+    #: The typed values the message is worded from (file, line, column, expected…), as raised.
+    params: Mapping[str, object] = {}
+    _render: Callable[[str], str] | None = None
 
     def __init__(self, *args: object, texts: Mapping[str, str] | None = None) -> None:
         super().__init__(*args)
         self.texts: dict[str, str] = dict(texts or {})
 
     @classmethod
-    def localized(cls, catalog: Mapping[str, Mapping[str, str]], key: str, /, **kwargs: object) -> CrmflowError:
-        """The error with ``catalog[key]`` formatted in every language it has (plain ``str.format``; the
-        catalogues of the layers above use :func:`crmflow.i18n.error`, with number and plural rules)."""
-        texts = {lang: template.format(**kwargs) for lang, template in catalog[key].items()}
-        return cls(texts.get("en") or next(iter(texts.values())), texts=texts)
+    def localized(cls, catalog: Mapping[str, Mapping[str, str]], key: str, /, **kwargs: object) -> Self:
+        """The error for ``catalog[key]`` worded in any language when shown (plain ``str.format``; the
+        catalogues of the layers above use :func:`crmflow.i18n.error`, with number and plural rules).
+
+        >>> e = CrmflowError.localized({"k": {"en": "no {f}", "ru": "нет {f}"}}, "k", f="a.yaml")
+        >>> str(e), e.in_language("ru"), e.key, dict(e.params)
+        ('no a.yaml', 'нет a.yaml', 'k', {'f': 'a.yaml'})
+        """
+        entry = catalog[key]
+
+        def render(lang: str) -> str:
+            template = entry.get(lang) or entry.get("en") or next(iter(entry.values()))
+            return template.format(**{k: _in(v, lang) for k, v in kwargs.items()})
+
+        return cls(render("en")).worded(key, kwargs, render)
+
+    def worded(self, key: str, params: Mapping[str, object], render: Callable[[str], str]) -> Self:
+        """This error, worded from ``key`` and ``params`` by ``render(lang)`` when shown; returns itself."""
+        self.key, self.params, self._render = key, dict(params), render
+        return self
 
     def in_language(self, lang: str) -> str:
-        """The message in ``lang`` when the error carries it, else as raised."""
+        """The message in ``lang``: worded now from its key and params, else the finished text it carries."""
+        if self._render is not None:
+            return self._render(lang)
         return self.texts.get(lang) or str(self)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled (a forked simulation worker sends its error back) with its message worded in every language:
+        the wording function stays behind, the key stays, parameters travel as text.
+
+        >>> import pickle
+        >>> e = CrmflowError.localized({"k": {"en": "no {f}", "ru": "нет {f}"}}, "k", f="a.yaml")
+        >>> back = pickle.loads(pickle.dumps(e))
+        >>> str(back), back.in_language("ru"), back.key, dict(back.params)
+        ('no a.yaml', 'нет a.yaml', 'k', {'f': 'a.yaml'})
+        """
+        state = dict(self.__dict__)
+        render = state.pop("_render", None)
+        if render is not None:
+            state["texts"] = {lang: render(lang) for lang in _LANGS}
+            state["params"] = {k: v if isinstance(v, str | int | float | bool | None) else str(v) for k, v in self.params.items()}
+        return (type(self), self.args, state)
+
+
+#: The languages a pickled error keeps its message in (crmflow.i18n.LANGS, which sits above this module).
+_LANGS = ("ru", "en")
+
+
+def _in(value: object, lang: str) -> object:
+    """A parameter as a message in ``lang`` shows it: an error or a phrase in that language, else as is."""
+    in_language = getattr(value, "in_language", None)
+    return in_language(lang) if callable(in_language) else value
 
 
 class InputError(CrmflowError):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import string
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal, TypeVar
 
@@ -40,13 +41,19 @@ LANGS: tuple[Lang, ...] = ("ru", "en")
 NBSP = "\u00a0"
 #: What a number that is missing (None, NaN) is written as.
 MISSING = "—"
+_TEXT: dict[str, dict[str, str]] = {
+    "unknown_lang": {
+        "en": "unknown language {asked!r}: use one of {langs}",
+        "ru": "неизвестный язык {asked!r}: укажите один из {langs}",
+    },
+}
 #: CLDR plural categories in the order a catalogue lists a word's forms.
 _CATEGORY_ORDER = ("zero", "one", "two", "few", "many", "other")
 
 
 def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
-        raise CrmflowError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+        raise error(CrmflowError, _TEXT, "unknown_lang", asked=lang, langs=", ".join(LANGS))
     return lang  # type: ignore[return-value]
 
 
@@ -145,15 +152,63 @@ class _Formatter(string.Formatter):
         return super().format_field(value, format_spec)
 
 
-def error(cls: type[E], catalog: dict[str, dict[str, str]], key: str, /, **kwargs: object) -> E:
-    """An exception of ``cls`` whose message is ``key`` of ``catalog`` in every language (English as ``str``).
+def error(cls: type[E], catalog: dict[str, dict[str, str]], key: str, /, lang: str = "en", **params: object) -> E:
+    """An exception of ``cls`` that carries ``key`` of ``catalog`` and its typed ``params``, worded in the
+    language of whoever shows it (:meth:`CrmflowError.in_language`); ``str`` is the message in ``lang``.
 
-    >>> e = error(CrmflowError, {"k": {"en": "no {f}", "ru": "нет {f}"}}, "k", f="a.csv")
-    >>> str(e), e.in_language("ru")
-    ('no a.csv', 'нет a.csv')
+    A parameter that is itself an error or a :class:`Phrase` is worded in the same language.
+
+    >>> e = error(CrmflowError, {"k": {"en": "no {f} at line {n:n}", "ru": "нет {f} в строке {n:n}"}}, "k", f="a.csv", n=1200)
+    >>> str(e), e.in_language("ru").replace(NBSP, " "), e.key, e.params["n"]
+    ('no a.csv at line 1,200', 'нет a.csv в строке 1 200', 'k', 1200)
     """
-    texts: dict[str, str] = {lang: text(catalog, key, lang, **kwargs) for lang in LANGS}
-    return cls(texts["en"], texts=texts)
+    exc = cls(_worded(catalog, key, lang, params))
+    return exc.worded(key, params, lambda shown: _worded(catalog, key, shown, params))
+
+
+def localize(exc: E, catalog: dict[str, dict[str, str]], key: str, /, **params: object) -> E:
+    """``exc`` (raised with its own arguments, e.g. an HTTP status) worded from ``key`` and ``params`` when shown."""
+    return exc.worded(key, params, lambda shown: _worded(catalog, key, shown, params))
+
+
+def _worded(catalog: dict[str, dict[str, str]], key: str, lang: str, params: dict[str, object]) -> str:
+    shown = {k: (v.in_language(lang) if isinstance(v, CrmflowError | Phrase) else v) for k, v in params.items()}
+    return text(catalog, key, lang, **shown)
+
+
+class Phrase:
+    """A part of a message (``line 3: nested too deeply``) worded in the language of the message it goes into.
+
+    >>> p = Phrase({"deep": {"en": "line {n}: nested too deeply", "ru": "строка {n}: слишком глубокая вложенность"}}, "deep", n=3)
+    >>> str(p), p.in_language("ru")
+    ('line 3: nested too deeply', 'строка 3: слишком глубокая вложенность')
+    """
+
+    def __init__(self, catalog: dict[str, dict[str, str]], key: str, /, **params: object) -> None:
+        self.catalog, self.key, self.params = catalog, key, params
+        self._render: Callable[[str], str] | None = None
+
+    @classmethod
+    def using(cls, render: Callable[[str], str]) -> Phrase:
+        """A phrase ``render(lang)`` words (a list of field names, each in the language).
+
+        >>> str(Phrase.using(lambda lang: "да" if lang == "ru" else "yes"))
+        'yes'
+        """
+        phrase = cls({}, "")
+        phrase._render = render
+        return phrase
+
+    def in_language(self, lang: str) -> str:
+        if self._render is not None:
+            return self._render(lang)
+        return _worded(self.catalog, self.key, lang, self.params)
+
+    def __str__(self) -> str:
+        return self.in_language("en")
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r}, {self.params!r})"
 
 
 def format_text(template: str, lang: str, /, **kwargs: object) -> str:

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from crmflow.architecture.dot import dot_string, html_text, render_dot_svg
+from crmflow.architecture.error_messages import ERRORS
 from crmflow.errors import ObjectModelError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.jsonable import JsonMixin
 from crmflow.store.objects import ObjectCentricLog
 from crmflow.store.queries import ident
@@ -163,21 +164,21 @@ def _strs(v: Any, where: str, label: str) -> tuple[str, ...]:
         return (v,)
     if isinstance(v, list) and all(isinstance(x, str | int | float) for x in v):
         return tuple(str(x) for x in v)
-    raise ObjectModelError(f"{label}: {where} must be a text or a list of texts")
+    raise error(ObjectModelError, ERRORS, "dfd.must_text_list_texts", label=label, where=where)
 
 
 def parse_inventory(doc: Any, *, label: str = "inventory") -> Inventory:
     """An :class:`Inventory` from the parsed YAML document (errors name the key)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("systems"), list) or not doc["systems"]:
-        raise ObjectModelError(f"{label}: expected a list `systems:` (each with id, name, kind) and a list `flows:`")
+        raise error(ObjectModelError, ERRORS, "dfd.expected_list_systems_each", label=label)
     systems = []
     for i, s in enumerate(doc["systems"]):
         where = f"systems[{i}]"
         if not isinstance(s, dict) or not isinstance(s.get("id"), str):
-            raise ObjectModelError(f"{label}: {where} needs an `id` (e.g. `id: crm`)")
+            raise error(ObjectModelError, ERRORS, "dfd.needs_id_e_g", label=label, where=where)
         kind = s.get("kind", "external")
         if kind not in ("external", "process", "store"):
-            raise ObjectModelError(f"{label}: {where}.kind is {kind!r}; use external, process or store")
+            raise error(ObjectModelError, ERRORS, "dfd.kind_use_external_process", label=label, where=where, kind=kind)
         systems.append(
             System(
                 id=s["id"],
@@ -191,18 +192,27 @@ def parse_inventory(doc: Any, *, label: str = "inventory") -> Inventory:
     ids = [s.id for s in systems]
     dup = next((x for x in ids if ids.count(x) > 1), None)
     if dup:
-        raise ObjectModelError(f"{label}: system id {dup!r} is used twice")
+        raise error(ObjectModelError, ERRORS, "dfd.system_id_used_twice", label=label, dup=dup)
     flows = []
     for i, f in enumerate(doc.get("flows") or []):
         where = f"flows[{i}]"
         if not isinstance(f, dict):
-            raise ObjectModelError(f"{label}: {where} must be a mapping with `from` and `to`")
+            raise error(ObjectModelError, ERRORS, "dfd.must_mapping_from", label=label, where=where)
         for end in ("from", "to"):
             if f.get(end) not in ids:
-                raise ObjectModelError(f"{label}: {where}.{end} is {f.get(end)!r}, not a system id ({', '.join(ids)})")
+                raise error(
+                    ObjectModelError,
+                    ERRORS,
+                    "dfd.not_system_id",
+                    label=label,
+                    where=where,
+                    end=end,
+                    value=f.get(end),
+                    value2=", ".join(ids),
+                )
         direction = f.get("direction", "one-way")
         if direction not in ("one-way", "two-way"):
-            raise ObjectModelError(f"{label}: {where}.direction is {direction!r}; use one-way or two-way")
+            raise error(ObjectModelError, ERRORS, "dfd.direction_use_one_way", label=label, where=where, direction=direction)
         flows.append(
             Flow(
                 source=f["from"],
@@ -215,9 +225,7 @@ def parse_inventory(doc: Any, *, label: str = "inventory") -> Inventory:
         )
     rec = doc.get("recorded_in")
     if rec not in ids:
-        raise ObjectModelError(
-            f"{label}: `recorded_in` is {rec!r}; name the system whose data is audited (one of {', '.join(ids)})"
-        )
+        raise error(ObjectModelError, ERRORS, "dfd.recorded_name_system_whose", label=label, rec=rec, value=", ".join(ids))
     return Inventory(systems=tuple(systems), flows=tuple(flows), recorded_in=rec)
 
 
@@ -244,7 +252,14 @@ def observe_sources(
         names = [r[0] for r in store.sql(f"SELECT DISTINCT name FROM {source.table('event_attributes')}").fetchall()]
         attr = attribute or next((a for a in SYSTEM_ATTRIBUTES if a in names), None)
         if attribute is not None and attribute not in names:
-            raise ObjectModelError(f"{source.name}: no event attribute {attribute!r} (have: {', '.join(sorted(names))})")
+            raise error(
+                ObjectModelError,
+                ERRORS,
+                "dfd.no_event_attribute_have",
+                name=source.name,
+                attribute=attribute,
+                value=", ".join(sorted(names)),
+            )
         base = (
             f"SELECT a.value AS v, e.activity FROM {source.table('events')} e LEFT JOIN {source.table('event_attributes')} a "
             f"ON a.eid = e.eid AND a.name = ?"
@@ -255,7 +270,14 @@ def observe_sources(
         cols = source.attributes
         attr = attribute or next((a for a in SYSTEM_ATTRIBUTES if a in cols), None)
         if attribute is not None and attribute not in cols:
-            raise ObjectModelError(f"{source.name}: no event attribute {attribute!r} (have: {', '.join(cols) or 'none'})")
+            raise error(
+                ObjectModelError,
+                ERRORS,
+                "dfd.no_event_attribute_have_2",
+                name=source.name,
+                attribute=attribute,
+                value=", ".join(cols) or "none",
+            )
         base = f"SELECT CAST({ident(attr)} AS VARCHAR) AS v, activity FROM {source.events_table}" if attr else ""
         params = []
         ingest_log = source.origin

@@ -11,8 +11,9 @@ import re
 
 import graphviz
 
+from crmflow.architecture.error_messages import ERRORS
 from crmflow.errors import GraphvizNotFoundError, ProcessMapError
-from crmflow.i18n import text
+from crmflow.i18n import error
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MSG: dict[str, dict[str, str]] = {
@@ -47,10 +48,10 @@ def render_dot_svg(source: str, *, lang: str = "en") -> str:
     try:
         return str(graphviz.Source(source, engine="dot").pipe(format="svg", encoding="utf-8"))
     except graphviz.ExecutableNotFound as exc:
-        raise GraphvizNotFoundError(text(MSG, "graphviz_missing", lang)) from exc
+        raise error(GraphvizNotFoundError, MSG, "graphviz_missing", lang) from exc
     except graphviz.CalledProcessError as exc:
         detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
-        raise ProcessMapError(f"Graphviz `dot` failed on the diagram: {str(detail).strip()}") from exc
+        raise error(ProcessMapError, ERRORS, "dot.graphviz_dot_failed_diagram", value=str(detail).strip()) from exc
 
 
 __all__ = ["dot_string", "html_text", "render_dot_svg"]

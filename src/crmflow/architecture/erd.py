@@ -30,8 +30,9 @@ from typing import Any, Literal
 
 from crmflow.architecture.dot import dot_string, html_text, render_dot_svg
 from crmflow.architecture.erd_keys import KeyQuality, id_like, key_quality, key_score, near_key, singular, tokens
+from crmflow.architecture.error_messages import ERRORS
 from crmflow.errors import InputError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.ingest.raw import RawTable, drop_raw
 from crmflow.jsonable import JsonMixin
 from crmflow.sources.reader import read_raw
@@ -295,16 +296,16 @@ def infer_erd(
     Erd
     """
     if not tables:
-        raise InputError("give at least one table to infer an ERD from")
+        raise error(InputError, ERRORS, "erd.give_least_one_table")
     if not 0.0 < key_min_share <= 1.0:
-        raise InputError(f"key_min_share must be a share in (0, 1], e.g. 0.99; got {key_min_share!r}")
+        raise error(InputError, ERRORS, "erd.key_min_share_must", key_min_share=key_min_share)
     store = store or EventStore()
     loaded: list[tuple[str, str, str, RawTable | None]] = []  # entity, source, table, raw
     try:
         for item in tables:
             name, src = item if isinstance(item, tuple) else (Path(item).stem, item)
             if any(n == name for n, *_ in loaded):
-                raise InputError(f"two tables are both named {name!r}: name them, e.g. ('deals_2024', path)")
+                raise error(InputError, ERRORS, "erd.two_tables_are_both", name=name)
             if isinstance(src, str) and not Path(src).exists() and store.has_table(src):
                 loaded.append((name, src, src, None))
                 continue

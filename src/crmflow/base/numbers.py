@@ -69,6 +69,23 @@ def format_number(value: float | int | None, lang: str, *, digits: int = 0) -> s
     return number(value, lang, digits=digits)
 
 
+def format_significant(value: float | int | None, lang: str, *, significant: int = 3) -> str:
+    """A number to ``significant`` digits (as ``{:.3g}``, never in exponent form), the language's way;
+    trailing zeros after the decimal mark are dropped.
+
+    >>> format_significant(2.3456, "ru"), format_significant(0.01234, "en"), format_significant(12345.6, "en")
+    ('2,35', '0.0123', '12,346')
+    >>> format_significant(2.5, "en"), format_significant(0, "ru"), format_significant(None, "en")
+    ('2.5', '0', '—')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return number(value, lang)
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    out = number(value, lang, digits=max(0, significant - 1 - magnitude))
+    mark = "," if lang == "ru" else "."
+    return out.rstrip("0").rstrip(mark) if mark in out else out
+
+
 def format_percent(share: float | None, lang: str, *, digits: int = 1) -> str:
     """Write a share (0.931) as a percentage (``93,1 %`` / ``93.1%``).
 

@@ -36,6 +36,7 @@ from lxml import etree
 from crmflow.base.numbers import format_duration_compact as fmt_duration
 from crmflow.base.numbers import format_number
 from crmflow.base.xml import safe_xml_parser
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.model import (
     Association,
     BpmnError,
@@ -51,7 +52,7 @@ from crmflow.bpmn.model import (
 from crmflow.bpmn.reader import canonical_xml, document_nsmap
 from crmflow.findings.kinds import KINDS
 from crmflow.findings.model import Finding
-from crmflow.i18n import check_lang, text
+from crmflow.i18n import check_lang, error, text
 from crmflow.mining.dfg import DirectlyFollowsGraph
 from crmflow.mining.statistics import ActivityStats
 
@@ -216,7 +217,13 @@ def annotate_bpmn(
     """
     lang = check_lang(lang)
     if min_severity not in _SEVERITY_RANK:
-        raise BpmnError(f"min_severity must be one of {', '.join(_SEVERITY_RANK)}, got {min_severity!r}")
+        raise error(
+            BpmnError,
+            ERRORS,
+            "annotate.min_severity_must_one",
+            value=", ".join(_SEVERITY_RANK),
+            min_severity=min_severity,
+        )
     namespaces = definitions.namespaces
     if (CRMFLOW_PREFIX, CRMFLOW_NS) not in namespaces:
         namespaces = (*namespaces, (CRMFLOW_PREFIX, CRMFLOW_NS))

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import graphviz
 
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.errors import BpmnError, GraphvizNotFoundError
+from crmflow.i18n import error
 
 
 def _q(name: str) -> str:
@@ -50,15 +52,12 @@ def dot_positions(
     try:
         raw = graphviz.Source("\n".join(lines), engine="dot").pipe(format="json", encoding="utf-8")
     except graphviz.ExecutableNotFound as exc:
-        raise GraphvizNotFoundError(
-            "Graphviz's `dot` is needed to lay out BPMN diagrams; install it (Debian/Ubuntu: "
-            "`apt-get install graphviz`, macOS: `brew install graphviz`) and make sure `dot` is on PATH"
-        ) from exc
+        raise error(GraphvizNotFoundError, ERRORS, "layout.graphviz_s_dot_needed") from exc
     except graphviz.CalledProcessError as exc:
         if clusters:  # dot sometimes gives up on clusters; the bands are made by us anyway
             return dot_positions(items, groups, edges, pairs, clusters=False)
         detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
-        raise BpmnError(f"Graphviz `dot` could not lay out the diagram: {detail.strip()}") from exc
+        raise error(BpmnError, ERRORS, "layout.graphviz_dot_could_not", value=detail.strip()) from exc
     out: dict[str, tuple[float, float]] = {}
     for obj in json.loads(raw).get("objects", []):
         if "pos" in obj and obj.get("name") in items:

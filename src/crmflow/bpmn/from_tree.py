@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.model import (
     Association,
     Collaboration,
@@ -51,6 +52,7 @@ from crmflow.bpmn.model import (
 )
 from crmflow.discovery.process_tree import ProcessTree
 from crmflow.errors import BpmnError
+from crmflow.i18n import error
 from crmflow.store import queries as q
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -232,7 +234,7 @@ def tree_to_bpmn(
     '120 cases'
     """
     if not process_name.strip():
-        raise BpmnError("the process needs a name (process_name is empty)")
+        raise error(BpmnError, ERRORS, "from_tree.process_needs_name_process")
     b = _Builder()
     start = Event(id="Start_1", name="", position="start")
     end = Event(id="End_1", name="", position="end")

@@ -42,6 +42,7 @@ from typing import Literal
 
 from crmflow.bpmn.annotate import flow_frequency
 from crmflow.bpmn.dot import dot_positions
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.layering import DOT_LIMIT, rank_positions
 from crmflow.bpmn.model import (
     Bounds,
@@ -63,6 +64,7 @@ from crmflow.bpmn.model import (
 from crmflow.bpmn.routing import CHAR_WIDTH, LABEL_WIDTH, LINE_HEIGHT, Box, Grid, Router, place_collaboration_notes
 from crmflow.bpmn.svg_text import count_text, flow_text, header_span, wrap_text
 from crmflow.errors import BpmnError
+from crmflow.i18n import error
 
 TASK_SIZE = (100.0, 80.0)
 GATEWAY_SIZE = (50.0, 50.0)
@@ -473,7 +475,7 @@ def layout(definitions: Definitions, *, lane_order: Literal["model", "flow"] = "
         If the model has no process, or ``dot`` fails.
     """
     if not definitions.processes:
-        raise BpmnError(f"definitions `{definitions.id}` contain no process to lay out (expected at least one <process>)")
+        raise error(BpmnError, ERRORS, "layout.definitions_contain_no_process", id=definitions.id)
     shapes: list[Shape] = []
     edges: list[Edge] = []
     all_boxes: dict[str, Box] = {}

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, get_args
 
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.errors import BpmnError  # re-exported: the BPMN modules raise it
+from crmflow.i18n import error
 
 #: Namespace of the BPMN 2.0 semantic model.
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -271,7 +273,7 @@ class _Container:
         for node in self.all_nodes():
             if node.id == node_id:
                 return node
-        raise BpmnError(f"no flow node with id `{node_id}` in `{getattr(self, 'id', '?')}`")
+        raise error(BpmnError, ERRORS, "model.no_flow_node_id", node_id=node_id, value=getattr(self, "id", "?"))
 
     def _holder(self, node_id: str) -> _Container | None:
         if any(n.id == node_id for n in self.nodes):
@@ -285,14 +287,14 @@ class _Container:
         """The sequence flows entering a node (searched in the container that holds it)."""
         holder = self._holder(node_id)
         if holder is None:
-            raise BpmnError(f"no flow node with id `{node_id}` in `{getattr(self, 'id', '?')}`")
+            raise error(BpmnError, ERRORS, "model.no_flow_node_id_2", node_id=node_id, value=getattr(self, "id", "?"))
         return tuple(f for f in holder.flows if f.target == node_id)
 
     def outgoing(self, node_id: str) -> tuple[SequenceFlow, ...]:
         """The sequence flows leaving a node (searched in the container that holds it)."""
         holder = self._holder(node_id)
         if holder is None:
-            raise BpmnError(f"no flow node with id `{node_id}` in `{getattr(self, 'id', '?')}`")
+            raise error(BpmnError, ERRORS, "model.no_flow_node_id_3", node_id=node_id, value=getattr(self, "id", "?"))
         return tuple(f for f in holder.flows if f.source == node_id)
 
     def boundary_events(self, activity_id: str) -> tuple[Event, ...]:
@@ -565,7 +567,7 @@ class Definitions(BaseElement):
         try:
             return self._index[element_id]
         except KeyError:
-            raise BpmnError(f"no element with id `{element_id}` in definitions `{self.id}`") from None
+            raise error(BpmnError, ERRORS, "model.no_element_id_definitions", element_id=element_id, id=self.id) from None
 
     def flow_nodes(self) -> Iterator[FlowNode]:
         """Every flow node of every process, sub-processes included."""
@@ -576,12 +578,12 @@ class Definitions(BaseElement):
         """The process with this id, or the only/first executable-or-not process when None."""
         if process_id is None:
             if not self.processes:
-                raise BpmnError(f"definitions `{self.id}` contain no process (expected at least one <process>)")
+                raise error(BpmnError, ERRORS, "model.definitions_contain_no_process_2", id=self.id)
             return self.processes[0]
         for process in self.processes:
             if process.id == process_id:
                 return process
-        raise BpmnError(f"no process with id `{process_id}` in definitions `{self.id}`")
+        raise error(BpmnError, ERRORS, "model.no_process_id_definitions", process_id=process_id, id=self.id)
 
 
 def _container_elements(container: Process | SubProcess) -> Iterator[BaseElement]:

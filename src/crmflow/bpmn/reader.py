@@ -27,6 +27,7 @@ from typing import Any, cast
 from lxml import etree
 
 from crmflow.base.xml import check_xml_prolog, safe_xml_parser
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.model import (
     BPMN_NS,
     BPMNDI_NS,
@@ -70,6 +71,7 @@ from crmflow.bpmn.model import (
     TextAnnotation,
 )
 from crmflow.bpmn.references import check_references
+from crmflow.i18n import error
 
 #: The prefixes crmflow writes; namespaces using other prefixes are re-declared as found.
 STANDARD_PREFIXES: dict[str | None, str] = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS, "xsi": XSI_NS}
@@ -618,13 +620,18 @@ def read_bpmn(source: str | Path | bytes, *, name: str | None = None) -> Definit
     try:
         root = parse()
     except etree.XMLSyntaxError as exc:
-        raise BpmnError(f"{label}: not well-formed XML: {exc}") from exc
+        raise error(BpmnError, ERRORS, "reader.not_well_formed_xml", label=label, exc=exc) from exc
     except OSError as exc:
-        raise BpmnError(f"{label}: cannot read the file: {exc}") from exc
+        raise error(BpmnError, ERRORS, "reader.cannot_read_file", label=label, exc=exc) from exc
     if root.tag != _b("definitions"):
-        raise BpmnError(
-            f"{label}: the root element is <{etree.QName(root).localname}> in namespace "
-            f"{etree.QName(root).namespace!r} (expected <definitions> in {BPMN_NS})"
+        raise error(
+            BpmnError,
+            ERRORS,
+            "reader.root_element_namespace_expected",
+            label=label,
+            localname=etree.QName(root).localname,
+            namespace=etree.QName(root).namespace,
+            BPMN_NS=BPMN_NS,
         )
     namespaces = document_namespaces(root)
     imported = frozenset(i.get("namespace", "") for i in root if i.tag == _b("import")) - {""}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.model import (
     ACTIVITY_TYPES,
     TRIGGER_REF_ATTRIBUTE,
@@ -23,6 +24,7 @@ from crmflow.bpmn.model import (
     Shape,
     SubProcess,
 )
+from crmflow.i18n import error
 
 _RAW_ID = re.compile(r'\sid="([^"]+)"')
 
@@ -51,7 +53,7 @@ def check_references(defs: Definitions, *, source: str = "") -> None:
     seen: dict[str, object] = {}
     for el in defs.elements():
         if el.id and el.id in seen:
-            raise BpmnError(f"{prefix}id `{el.id}` is used twice (expected every id to be unique)")
+            raise error(BpmnError, ERRORS, "references.id_used_twice_expected", prefix=prefix, id=el.id)
         seen[el.id] = el
     known = set(seen)
     for el in defs.elements():
@@ -60,7 +62,16 @@ def check_references(defs: Definitions, *, source: str = "") -> None:
 
     def need(ok: bool, what: str, attr: str, value: object, expected: str) -> None:
         if not ok:
-            raise BpmnError(f"{prefix}{what}: {attr} `{value}` does not exist (expected {expected})")
+            raise error(
+                BpmnError,
+                ERRORS,
+                "references.does_not_exist_expected",
+                prefix=prefix,
+                what=what,
+                attr=attr,
+                value=value,
+                expected=expected,
+            )
 
     triggers: dict[str, str] = {t.id: t.kind for t in defs.triggers}
     homes = _node_homes(defs)

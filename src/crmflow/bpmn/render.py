@@ -30,6 +30,7 @@ from pathlib import Path
 
 from crmflow.base.markup import esc
 from crmflow.bpmn.annotate import flow_frequency
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.glyphs import activity, annotation, box, data_object, event, gateway, lane, pool, raw_shape
 from crmflow.bpmn.model import (
     Association,
@@ -52,6 +53,7 @@ from crmflow.bpmn.model import (
 from crmflow.bpmn.svg_text import FONT, INK, LINE, MARK, MUTED, count_text, flow_text, text_block, wrap_text
 from crmflow.bpmn.unmodelled import RawElement, raw_elements
 from crmflow.errors import BpmnError
+from crmflow.i18n import error
 
 # ---------------------------------------------------------------------------------- edges
 
@@ -169,10 +171,15 @@ def render_svg(definitions: Definitions, *, title: str | None = None, diagram: i
         If the model has no diagram, or a shape draws an element the model does not have.
     """
     if not definitions.diagrams:
-        raise BpmnError(f"definitions `{definitions.id}` have no diagram to draw; lay them out first (crmflow.bpmn.layout)")
+        raise error(BpmnError, ERRORS, "render.definitions_have_no_diagram", id=definitions.id)
     if not 0 <= diagram < len(definitions.diagrams):
-        raise BpmnError(
-            f"definitions `{definitions.id}` have {len(definitions.diagrams)} diagram(s); there is no diagram {diagram}"
+        raise error(
+            BpmnError,
+            ERRORS,
+            "render.definitions_have_diagram_s",
+            id=definitions.id,
+            n_diagrams=len(definitions.diagrams),
+            diagram=diagram,
         )
     plane = definitions.diagrams[diagram].plane
     raw = raw_elements(definitions) if _keeps_raw(definitions) else {}

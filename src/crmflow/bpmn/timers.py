@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crmflow import durations
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.model import BpmnError, TimerKind
 from crmflow.durations import Duration  # re-exported: timers return it
 from crmflow.errors import DurationError
+from crmflow.i18n import error
 
 _DYNAMIC = re.compile(r"[$#]\{")
 
@@ -72,7 +74,7 @@ def parse_datetime(text: str) -> datetime:
             raise ValueError(value)
         return datetime.fromisoformat(value)
     except ValueError:
-        raise BpmnError(f"{text!r} is not an ISO 8601 date-time (expected e.g. 2024-05-01T09:00:00+03:00)") from None
+        raise error(BpmnError, ERRORS, "timers.not_iso_date_time", text=text) from None
 
 
 def parse_cycle(text: str) -> Cycle:
@@ -87,16 +89,16 @@ def parse_cycle(text: str) -> Cycle:
     head, _, rest = value.partition("/")
     if not re.fullmatch(r"R\d*", head) or not rest:
         hint = " (cron expressions are not ISO 8601)" if " " in value else ""
-        raise BpmnError(f"{text!r} is not an ISO 8601 repeating interval{hint} (expected e.g. R3/PT2H or R/P1D)")
+        raise error(BpmnError, ERRORS, "timers.not_iso_repeating_interval", text=text, hint=hint)
     repetitions = int(head[1:]) if len(head) > 1 else None
     parts = rest.split("/")
     if len(parts) == 1:
         return Cycle(repetitions, interval=parse_duration(parts[0]))
     if len(parts) != 2:
-        raise BpmnError(f"{text!r} has too many parts (expected R[n]/interval, R[n]/start/interval or R[n]/interval/end)")
+        raise error(BpmnError, ERRORS, "timers.has_too_many_parts", text=text)
     first, second = parts
     if first.startswith("P") and second.startswith("P"):
-        raise BpmnError(f"{text!r} has two durations (expected a start or end date beside the interval)")
+        raise error(BpmnError, ERRORS, "timers.has_two_durations_expected", text=text)
     if first.startswith("P"):
         return Cycle(repetitions, interval=parse_duration(first), end=parse_datetime(second))
     if second.startswith("P"):
@@ -112,7 +114,7 @@ def parse_timer(kind: TimerKind, text: str) -> Duration | datetime | Cycle:
         return parse_datetime(text)
     if kind == "timeCycle":
         return parse_cycle(text)
-    raise BpmnError(f"unknown timer kind {kind!r} (expected timeDuration, timeDate or timeCycle)")
+    raise error(BpmnError, ERRORS, "timers.unknown_timer_kind_expected", kind=kind)
 
 
 def timer_problem(kind: TimerKind, text: str) -> str | None:

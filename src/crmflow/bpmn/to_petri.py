@@ -55,6 +55,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.model import (
     CallActivity,
     Definitions,
@@ -70,6 +71,7 @@ from crmflow.bpmn.model import (
 )
 from crmflow.conformance.petrinet import PetriNet, Transition
 from crmflow.errors import BpmnError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 
 SOURCE = "source"
@@ -127,7 +129,7 @@ class _Builder:
         self, name: str, label: str | None, element: str, pre: list[str], post: list[str], *, node: bool = True
     ) -> str:
         if name in self.labels:
-            raise BpmnError(f"element id `{element}` clashes with a generated name `{name}`; rename the element")
+            raise error(BpmnError, ERRORS, "to_petri.element_id_clashes_generated", element=element, name=name)
         self.labels[name] = label
         self.origin[name] = element
         self.steps[name] = (element,) if node else ()
@@ -456,9 +458,7 @@ def bpmn_to_workflow_net(definitions: Definitions, process_id: str | None = None
     top = [n for n in process.nodes if isinstance(n, Event)]
     missing = [kind for kind in ("start", "end") if not any(e.position == kind for e in top)]
     if missing:
-        raise BpmnError(
-            f"process `{process.id}` has no {' and no '.join(missing)} event; add one so the workflow net has a source and a sink"
-        )
+        raise error(BpmnError, ERRORS, "to_petri.process_has_no_event", id=process.id, value=" and no ".join(missing))
     return _Translator(process).run()
 
 

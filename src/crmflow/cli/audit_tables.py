@@ -18,7 +18,7 @@ from crmflow.cli.main import t as cli_text
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
 from crmflow.errors import InputError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 MSG: dict[str, dict[str, str]] = {
     "need_case": {
@@ -59,15 +59,15 @@ def check_table_options(
     if model is None:
         for option, value in (("--case", case), ("--role", role), ("--segment", segment)):
             if value is not None:
-                raise InputError(_t("no_model", option=option))
+                raise error(InputError, MSG, "no_model", state.lang, option=option)
         return
     if mapping is not None or source is not None:
-        raise InputError(_t("not_with_model", option="--mapping" if mapping is not None else "--source"))
+        raise error(InputError, MSG, "not_with_model", state.lang, option="--mapping" if mapping is not None else "--source")
     if case is None:
         from crmflow.sources.object_model import load_object_model
 
         types = ", ".join(o.object_type for o in load_object_model(model).objects)
-        raise InputError(_t("need_case", types=types))
+        raise error(InputError, MSG, "need_case", state.lang, types=types)
 
 
 def run_table_audit(

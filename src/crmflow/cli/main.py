@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,26 +18,53 @@ from crmflow.base.numbers import format_number
 from crmflow.base.profile import StageProfile
 from crmflow.cli.messages import CLI
 from crmflow.cli.progress import step_progress
+from crmflow.cli.usage import is_usage_error, requested_lang, show_usage_error
 from crmflow.errors import CrmflowError
 from crmflow.findings.kinds import kind_info
 from crmflow.findings.model import Finding
-from crmflow.i18n import check_lang, text
+from crmflow.i18n import check_lang, error, text
 from crmflow.ingest.problems import problem_label
 from crmflow.report.messages import t as report_text
 
 
 class _Commands(TyperGroup):
-    """The command group; a file-system error in any command ends as a one-line error, like the others."""
+    """The command group; a file-system error in any command ends as a one-line error, like the others, and
+    Click's usage errors are written in the language the command line asks for (:mod:`crmflow.cli.usage`)."""
+
+    usage_lang: str = "en"
+
+    def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        self.usage_lang = requested_lang(argv)
+        return super().main(argv, *a, **kw)
+
+    def make_context(self, *a: Any, **kw: Any) -> Any:
+        with self._usage_errors():
+            return super().make_context(*a, **kw)
 
     def invoke(self, ctx: Any) -> Any:  # click's Context; typer keeps its click private
         try:
-            return super().invoke(ctx)
+            with self._usage_errors():
+                return super().invoke(ctx)
         except OSError as exc:  # an output path that is a file, a missing folder, no permission…
             if state.debug:
                 raise
             reason = exc.strerror or str(exc)
-            _fail(CrmflowError(t("os_error", path=exc.filename, reason=reason) if exc.filename else reason))
+            _fail(
+                error(CrmflowError, CLI, "os_error", path=exc.filename, reason=reason) if exc.filename else CrmflowError(reason)
+            )
             raise  # not reached: _fail exits
+
+    @contextmanager
+    def _usage_errors(self) -> Iterator[None]:
+        """A usage error in a language other than English drawn in that language (Typer's frame is English)."""
+        try:
+            yield
+        except typer.TyperException as exc:
+            if self.usage_lang == "en" or not is_usage_error(exc):
+                raise
+            show_usage_error(exc, self.usage_lang)
+            raise typer.Exit(exc.exit_code) from None
 
 
 app = typer.Typer(
@@ -83,7 +112,9 @@ ObjectTypeOpt = Annotated[
 
 @app.callback()
 def main(
-    lang: Annotated[str, typer.Option("--lang", help="ru | en: language of everything printed and written.")] = "en",
+    lang: Annotated[
+        str, typer.Option("--lang", envvar="CRMFLOW_LANG", help="ru | en: language of everything printed and written.")
+    ] = "en",
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """crmflow: audit CRM processes from the CRM's own data."""
@@ -262,7 +293,7 @@ def audit(
             out.print(t("written", json=outputs.json_path, html=outputs.html_path))
             return
         if engine not in ("duckdb", "spark"):
-            raise CrmflowError(t("bad_engine", engine=engine))
+            raise error(CrmflowError, CLI, "bad_engine", state.lang, engine=engine)
         outputs = _run_audit(
             inputs,
             mapping=mapping,
@@ -342,7 +373,7 @@ def _open_dataset(inputs: list[Path], *, engine: str, spark_master: str, step): 
     from crmflow.store.store import EventStore
 
     if len(inputs) != 1:
-        raise CrmflowError(t("one_dataset"))
+        raise error(CrmflowError, CLI, "one_dataset", state.lang)
     if engine == "spark":
         from crmflow.store.spark_engine import SparkEngine
 

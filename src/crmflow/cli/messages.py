@@ -21,7 +21,7 @@ CLI: dict[str, dict[str, str]] = {
     "profile_peak": {"en": "Peak RSS, MB", "ru": "Пик RSS, МБ"},
     "bad_engine": {
         "en": "unknown engine {engine!r}: use --engine duckdb or --engine spark",
-        "ru": "неизвестный движок {engine!r}: укажите --engine duckdb или --engine spark",
+        "ru": "неизвестный движок {engine!r}: укажите `--engine duckdb` или `--engine spark`",
     },
     "one_dataset": {
         "en": "give one Parquet dataset folder (see docs/scale.md); several sources are combined by `crmflow import --parquet`",

@@ -24,7 +24,7 @@ from crmflow.cli.main import (
 )
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 MSG: dict[str, dict[str, str]] = {
     "discovered": {"en": "Model written: {path}", "ru": "Модель записана: {path}"},
@@ -93,7 +93,7 @@ def _write_picture(definitions, path: Path) -> None:  # type: ignore[no-untyped-
     elif suffix == ".png":
         render_png(definitions, path)
     else:
-        raise CrmflowError(_t("bad_ext", path=path))
+        raise error(CrmflowError, MSG, "bad_ext", state.lang, path=path)
 
 
 @app.command()
@@ -133,9 +133,9 @@ def discover(
     try:
         # Checked before the log is read: a wrong option should not cost a whole discovery.
         if not 0 <= noise < 1:
-            raise CrmflowError(_t("bad_noise", value=noise))
+            raise error(CrmflowError, MSG, "bad_noise", state.lang, value=noise)
         if svg is not None and svg.suffix.lower() not in (".svg", ".png"):
-            raise CrmflowError(_t("bad_ext", path=svg))
+            raise error(CrmflowError, MSG, "bad_ext", state.lang, path=svg)
         with step_progress(console, total=3, enabled=console.is_terminal) as step:
             log = read_inputs(inputs, mapping=mapping, timezone=timezone, step=step, object_type=object_type)
             step("discovering")

@@ -10,7 +10,7 @@ import typer
 from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 MSG: dict[str, dict[str, str]] = {
     "done": {
@@ -56,7 +56,7 @@ def pull(
         for p in param or []:
             key, sep, value = p.partition("=")
             if not sep or not key:
-                raise CrmflowError(_t("bad_param", value=p))
+                raise error(CrmflowError, MSG, "bad_param", state.lang, value=p)
             params[key] = value
         with step_progress(console, 1) as step:
             res = pull_resource(

@@ -12,6 +12,8 @@ from crmflow.base.numbers import format_percent
 from crmflow.cli.main import LangOpt, _fail, _set_lang, app, console, out, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
+from crmflow.i18n import error
+from crmflow.quality.messages import MESSAGES as QUALITY_TEXT
 from crmflow.quality.messages import t as qt
 
 
@@ -34,7 +36,7 @@ def quality(
 
     try:
         if not inputs and rules is None:
-            raise CrmflowError(qt("cli.no_inputs", state.lang))
+            raise error(CrmflowError, QUALITY_TEXT, "cli.no_inputs", state.lang)
         with step_progress(console, total=4, enabled=console.is_terminal) as step:
             report = assess_quality(list(inputs or []), rules=rules, lang=state.lang, duplicates=not no_duplicates, progress=step)
             outputs = report.write(out_dir, lang=state.lang)

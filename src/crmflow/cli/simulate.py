@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from crmflow.base.numbers import format_percent, format_significant
 from crmflow.cli.main import LangOpt, MappingOpt, TimezoneOpt, _fail, _set_lang, app, console, out, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
@@ -76,8 +77,9 @@ def simulate(
     for name, v in report.validation().items():
         if v.log is None:
             continue
-        err = "—" if v.error_pct is None else f"{v.error_pct:+.1f} %"
-        sim = "—" if v.sim is None else f"{v.sim:.3g}"
+        lang = state.lang
+        err = "—" if v.error_pct is None else ("+" if v.error_pct > 0 else "") + format_percent(v.error_pct / 100, lang)
+        sim = format_significant(v.sim, lang)
         out.print(
             text(
                 MSG,
@@ -85,7 +87,7 @@ def simulate(
                 state.lang,
                 name=report.baseline.name,
                 kpi=t("kpi." + name, state.lang),
-                log=f"{v.log:.3g}",
+                log=format_significant(v.log, lang),
                 sim=sim,
                 err=err,
             ),

@@ -11,7 +11,7 @@ from rich.table import Table
 from crmflow.cli.main import LangOpt, MappingOpt, TimezoneOpt, _fail, _num, _set_lang, app, console, out, state
 from crmflow.cli.progress import step_progress
 from crmflow.errors import CrmflowError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 MSG: dict[str, dict[str, str]] = {
     "title": {"en": "Imported into {project} (log `{log}`)", "ru": "Импортировано в {project} (журнал `{log}`)"},
@@ -89,10 +89,10 @@ def import_(
 
     try:
         if not sources:
-            raise CrmflowError(_t("need_sources"))
+            raise error(CrmflowError, MSG, "need_sources", state.lang)
         if into is None:
             if parquet is None:
-                raise CrmflowError(_t("need_into"))
+                raise error(CrmflowError, MSG, "need_into", state.lang)
             _write_parquet_only(list(sources), parquet, source_kind=source, mapping=mapping, timezone=timezone)
             return
         # per source: read, stage; then materialise and build the explorer's summaries

@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from crmflow.conformance.error_messages import ERRORS
 from crmflow.errors import CrmflowError
+from crmflow.i18n import error
 
 Marking = tuple[int, ...]
 
@@ -76,11 +78,11 @@ class PetriNet:
         pidx = {p: i for i, p in enumerate(pl)}
         tidx = {t.name: i for i, t in enumerate(tr)}
         if len(pidx) != len(pl):
-            raise PetriNetError("place names must be unique")
+            raise error(PetriNetError, ERRORS, "petrinet.place_names_must_unique")
         if len(tidx) != len(tr):
-            raise PetriNetError("transition names must be unique")
+            raise error(PetriNetError, ERRORS, "petrinet.transition_names_must_unique")
         if set(pidx) & set(tidx):
-            raise PetriNetError(f"names used for both a place and a transition: {sorted(set(pidx) & set(tidx))}")
+            raise error(PetriNetError, ERRORS, "petrinet.names_used_both_place", value=sorted(set(pidx) & set(tidx)))
         pre: list[list[int]] = [[] for _ in tr]
         post: list[list[int]] = [[] for _ in tr]
         for a, b in arcs:
@@ -89,7 +91,7 @@ class PetriNet:
             elif a in tidx and b in pidx:
                 post[tidx[a]].append(pidx[b])
             else:
-                raise PetriNetError(f"arc {a!r} -> {b!r} must join a place and a transition of the net")
+                raise error(PetriNetError, ERRORS, "petrinet.arc_must_join_place", a=a, b=b)
         return cls(
             places=pl,
             transitions=tr,
@@ -106,7 +108,7 @@ class PetriNet:
         m = [0] * n
         for p, k in tokens.items():
             if p not in pidx:
-                raise PetriNetError(f"marking names unknown place {p!r}")
+                raise error(PetriNetError, ERRORS, "petrinet.marking_names_unknown_place", p=p)
             m[pidx[p]] = int(k)
         return tuple(m)
 

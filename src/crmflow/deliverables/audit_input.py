@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crmflow.deliverables.error_messages import ERRORS
 from crmflow.errors import PackError
 from crmflow.findings.funnel import FunnelStage
 from crmflow.findings.kinds import FINDING_KINDS, KINDS, canonical_kind
@@ -223,11 +224,16 @@ def read_optional(path: str | Path, *, required: tuple[str, ...]) -> dict[str, A
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PackError(f"{file}: cannot read it as JSON ({exc})") from exc
+        raise error(PackError, ERRORS, "audit_input.cannot_read_json", file=file, exc=exc) from exc
     missing = [k for k in required if not isinstance(doc, dict) or k not in doc]
     if missing or not isinstance(doc, dict):
-        raise PackError(
-            f"{file}: expected the keys {', '.join(required)} (missing {', '.join(missing)}); write it again with crmflow"
+        raise error(
+            PackError,
+            ERRORS,
+            "audit_input.expected_keys_missing_write",
+            file=file,
+            value=", ".join(required),
+            value2=", ".join(missing),
         )
     return doc
 
@@ -251,7 +257,7 @@ def with_extras(
         p = Path(value)
         p = p / name if p.is_dir() else p
         if not p.exists():
-            raise PackError(f"{value}: no {name} there")
+            raise error(PackError, ERRORS, "audit_input.no_there", value=value, name=name)
         return p
 
     q = read_optional(locate(quality, "quality.json"), required=("scores",)) if quality is not None else base.quality

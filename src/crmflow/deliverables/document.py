@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Union
 
+from crmflow.deliverables.error_messages import ERRORS
 from crmflow.errors import PackError
+from crmflow.i18n import error
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,14 @@ class Table:
     def __post_init__(self) -> None:
         for i, row in enumerate(self.rows, start=1):
             if len(row) != len(self.header):
-                raise PackError(
-                    f"table {self.caption or self.header!r}: row {i} has {len(row)} cells, the header has {len(self.header)}"
+                raise error(
+                    PackError,
+                    ERRORS,
+                    "document.table_row_has_cells",
+                    value=self.caption or self.header,
+                    i=i,
+                    n_row=len(row),
+                    n_header=len(self.header),
                 )
 
 
@@ -118,7 +126,15 @@ class Sheet:
     def __post_init__(self) -> None:
         for i, row in enumerate(self.rows, start=2):
             if len(row) != len(self.header):
-                raise PackError(f"sheet {self.name!r}: row {i} has {len(row)} cells, the header has {len(self.header)}")
+                raise error(
+                    PackError,
+                    ERRORS,
+                    "document.sheet_row_has_cells",
+                    name=self.name,
+                    i=i,
+                    n_row=len(row),
+                    n_header=len(self.header),
+                )
 
 
 @dataclass(frozen=True)

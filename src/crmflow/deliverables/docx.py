@@ -20,7 +20,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from crmflow.deliverables.document import BulletList, Code, Document, Image, PageBreak, Paragraph, Section, Table
+from crmflow.deliverables.error_messages import ERRORS
 from crmflow.errors import PackError
+from crmflow.i18n import error
 
 #: The built-in style of every table (header row shaded, banded rows).
 TABLE_STYLE = "Light Grid Accent 1"
@@ -144,7 +146,7 @@ def _block(doc, block, level: int) -> None:  # type: ignore[no-untyped-def]
         _table(doc, block)
     elif isinstance(block, Image):
         if not block.png.exists():
-            raise PackError(f"DOCX: the image {block.png} does not exist (render the diagram first)")
+            raise error(PackError, ERRORS, "docx.docx_image_does_not", png=block.png)
         if block.landscape:
             _landscape_picture(doc, block)
         else:
@@ -160,7 +162,7 @@ def _block(doc, block, level: int) -> None:  # type: ignore[no-untyped-def]
     elif isinstance(block, PageBreak):
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     else:  # pragma: no cover - the Block union is closed
-        raise PackError(f"DOCX: unknown block {type(block).__name__}")
+        raise error(PackError, ERRORS, "docx.docx_unknown_block", kind=type(block).__name__)
 
 
 def write_docx(document: Document, path: str | Path) -> Path:

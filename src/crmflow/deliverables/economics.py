@@ -27,7 +27,9 @@ from pathlib import Path
 
 from crmflow.base.numbers import MISSING, currency_symbol, format_number
 from crmflow.deliverables.document import Block, Paragraph, Section, Sheet, Table
+from crmflow.deliverables.error_messages import ERRORS
 from crmflow.errors import PackError, SimulationError
+from crmflow.i18n import error
 from crmflow.simulation.document import SimulationDocument
 from crmflow.simulation.economics import PnL
 from crmflow.simulation.kpis import Estimate
@@ -52,17 +54,15 @@ def load_simulation(path: str | Path) -> SimulationDocument:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise PackError(
-            f"cannot read the simulation {p}: {exc.strerror or exc} (write it with `crmflow simulate ... --out DIR`)"
-        ) from None
+        raise error(PackError, ERRORS, "economics.cannot_read_simulation_write", p=p, value=exc.strerror or exc) from None
     except json.JSONDecodeError as exc:
-        raise PackError(f"{p}: not JSON at line {exc.lineno}, column {exc.colno}") from None
+        raise error(PackError, ERRORS, "economics.not_json_line_column", p=p, lineno=exc.lineno, colno=exc.colno) from None
     if not isinstance(data, dict) or "results" not in data:
-        raise PackError(f"{p}: not a simulation.json of `crmflow simulate` (no `results`)")
+        raise error(PackError, ERRORS, "economics.not_simulation_json_crmflow", p=p)
     try:
         return SimulationDocument.from_dict(data, where=str(p))
     except SimulationError as exc:
-        raise PackError(f"{exc} (write it again with `crmflow simulate ... --out DIR`)") from None
+        raise error(PackError, ERRORS, "economics.write_again_crmflow_simulate", exc=exc) from None
 
 
 def _kpi_num(v: float | None, lang: str, kpi: str = "") -> str:
@@ -129,10 +129,7 @@ def _notes(doc: SimulationDocument, lang: str) -> tuple[str, ...]:
     if doc.note_keys:
         return tuple(sim_text(n.key, lang, **n.values) for n in doc.note_keys)
     if doc.notes and doc.lang != lang:
-        raise PackError(
-            f"the simulation's notes are written in {doc.lang!r} only (no `note_keys`); "
-            f"run `crmflow simulate` again to put them into a {lang!r} pack"
-        )
+        raise error(PackError, ERRORS, "economics.simulation_s_notes_are", written_in=doc.lang, asked=lang)
     return doc.notes
 
 

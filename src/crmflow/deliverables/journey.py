@@ -31,7 +31,7 @@ from crmflow.deliverables.messages import t
 from crmflow.design.model import JourneyStage, Process, ToBeDefinition
 from crmflow.errors import PackError
 from crmflow.findings.model import Finding
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.mining.journey import CustomerJourney
 from crmflow.mining.journey import JourneyStage as MeasuredStage
 
@@ -167,7 +167,7 @@ def journey_stage(
         hit = next((s for s in stages if s.name == want), None) or next((s for s in stages if key(s.name) == key(want)), None)
         if hit is None:
             known = ", ".join(s.name for s in stages)
-            raise PackError(text(MSG, "unknown_stage", lang, process=process, stage=stage.id, measured=want, known=known))
+            raise error(PackError, MSG, "unknown_stage", lang, process=process, stage=stage.id, measured=want, known=known)
         return hit
     wanted = {key(n) for n in (stage.id, stage.name.ru, stage.name.en) if n}
     by_name = next((s for s in stages if key(s.name) in wanted), None)

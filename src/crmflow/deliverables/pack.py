@@ -36,7 +36,7 @@ from crmflow.deliverables.gherkin import feature_text
 from crmflow.deliverables.html import PackFile, write_index
 from crmflow.deliverables.journey import check_measured_stages
 from crmflow.deliverables.kpi import kpi_sheet
-from crmflow.deliverables.messages import t
+from crmflow.deliverables.messages import MSG, t
 from crmflow.deliverables.pdf import write_pdf
 from crmflow.deliverables.raci import check_raci, raci_sheet
 from crmflow.deliverables.report import Diagram, build_report
@@ -49,7 +49,7 @@ from crmflow.design.loader import load_tobe
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import CrmflowError, PackError
 from crmflow.findings.evidence import FINDINGS_CSV, evidence_sheet_rows
-from crmflow.i18n import check_lang
+from crmflow.i18n import check_lang, error
 
 StepFn = Callable[[str], None]
 #: How many progress steps ``build_pack`` reports (for a progress bar's total).
@@ -92,7 +92,7 @@ def _load(tobe: ToBeDefinition | str | Path, lang: str) -> ToBeDefinition:
         return tobe
     path = Path(tobe)
     if not path.exists():
-        raise PackError(t("err.tobe_missing", lang, path=path))
+        raise error(PackError, MSG, "err.tobe_missing", lang, path=path)
     return load_tobe(path)
 
 
@@ -106,7 +106,7 @@ def _diagrams(
     try:
         compiled = compile_definitions(tobe, lang=lang)
     except CrmflowError as exc:
-        raise PackError(t("err.compile", lang, source=tobe.source or tobe.id, error=exc)) from exc
+        raise error(PackError, MSG, "err.compile", lang, source=tobe.source or tobe.id, error=exc) from exc
     definitions = compiled.definitions
     (folder / "bpmn" / "tobe.bpmn").write_bytes(write_bpmn(definitions))
     files.append(PackFile("models", t("file.tobe_bpmn", lang, process=tobe.name.get(lang)), "bpmn/tobe.bpmn"))

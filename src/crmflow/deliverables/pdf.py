@@ -14,7 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmflow.deliverables.document import BulletList, Code, Document, Image, PageBreak, Paragraph, Section, Table
+from crmflow.deliverables.error_messages import ERRORS
 from crmflow.errors import PackError
+from crmflow.i18n import error
 
 #: Creation time written into every PDF (Unix seconds) so output is reproducible.
 FIXED_TIMESTAMP = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -98,7 +100,7 @@ def _block(block, level: int, root: Path) -> str:  # type: ignore[no-untyped-def
         try:
             rel = block.png.resolve().relative_to(root.resolve())
         except ValueError as exc:
-            raise PackError(f"PDF: the image {block.png} is outside the pack folder {root}") from exc
+            raise error(PackError, ERRORS, "pdf.pdf_image_outside_pack", png=block.png, root=root) from exc
         if block.landscape:  # a wide diagram gets a page of its own, turned sideways
             return (
                 f"#page(flipped: true)[#figure(image({typst_string(rel.as_posix())}, width: 100%, height: 85%, "
@@ -112,7 +114,7 @@ def _block(block, level: int, root: Path) -> str:  # type: ignore[no-untyped-def
         return f"#block(fill: luma(245), inset: 6pt, width: 100%, raw({typst_string(block.text)}, block: true))\n"
     if isinstance(block, PageBreak):
         return "#pagebreak(weak: true)\n"
-    raise PackError(f"PDF: unknown block {type(block).__name__}")  # pragma: no cover
+    raise error(PackError, ERRORS, "pdf.pdf_unknown_block", kind=type(block).__name__)  # pragma: no cover
 
 
 def typst_source(document: Document, *, root: Path) -> str:
@@ -148,9 +150,9 @@ def write_pdf(document: Document, path: str | Path, *, root: str | Path | None =
         compiler = typst.Compiler(root=str(base.resolve()), ignore_system_fonts=True)
         pdf = compiler.compile(input=source.encode("utf-8"), format="pdf", timestamp=FIXED_TIMESTAMP)
     except Exception as exc:  # typst raises its own TypstError (a RuntimeError)
-        raise PackError(f"PDF {target.name}: Typst could not typeset the document: {exc}") from exc
+        raise error(PackError, ERRORS, "pdf.pdf_typst_could_not", name=target.name, exc=exc) from exc
     if not isinstance(pdf, bytes):  # pragma: no cover - PDF is always one file
-        raise PackError(f"PDF {target.name}: Typst returned no document")
+        raise error(PackError, ERRORS, "pdf.pdf_typst_returned_no", name=target.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(pdf)
     return target

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crmflow.deliverables.document import Block, Paragraph, Section, Sheet, Table
-from crmflow.deliverables.messages import t
+from crmflow.deliverables.messages import MSG, t
 from crmflow.design.checks import raci_problems as step_raci_problems
 from crmflow.design.model import Step, ToBeDefinition
 from crmflow.errors import PackError
+from crmflow.i18n import error
 
 LETTERS = ("R", "A", "C", "I")
 
@@ -58,7 +59,7 @@ def check_raci(tobe: ToBeDefinition, *, lang: str = "en") -> None:
     problems = raci_problems(tobe)
     if problems:
         lines = "; ".join(f"{p.process}/{p.step}: {p.message(lang)}" for p in problems)
-        raise PackError(t("raci.rejected", lang, source=tobe.source or tobe.id, problems=lines))
+        raise error(PackError, MSG, "raci.rejected", lang, source=tobe.source or tobe.id, problems=lines)
 
 
 def raci_roles(tobe: ToBeDefinition) -> list[str]:

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from crmflow.demo.index import DemoOutput, write_demo_index
-from crmflow.demo.messages import t
+from crmflow.demo.messages import DEMO, t
 from crmflow.errors import PackError
 from crmflow.findings.model import Finding
-from crmflow.i18n import check_lang
+from crmflow.i18n import check_lang, error
 
 __all__ = ["DEMO_STEPS", "DEMO_TOBES", "DemoResult", "DemoTobe", "run_demo"]
 
@@ -139,7 +139,7 @@ def run_demo(
 
     lang = check_lang(lang)
     if tobe not in DEMO_TOBES:
-        raise PackError(t("err.tobe", lang, value=tobe, choices=", ".join(DEMO_TOBES)))
+        raise error(PackError, DEMO, "err.tobe", lang, value=tobe, choices=", ".join(DEMO_TOBES))
     step = progress or (lambda _m: None)
     folder = Path(out_dir)
     data_dir = folder / "data"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmflow.design.error_messages import ERRORS
 from crmflow.design.model import (
     EMPTY,
     NO_RULES,
@@ -52,6 +53,7 @@ from crmflow.design.model import (
 from crmflow.durations import iso_duration, parse_duration
 from crmflow.errors import DurationError, ToBeError
 from crmflow.findings.calendar import WorkCalendar
+from crmflow.i18n import error
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -97,7 +99,7 @@ def build_calendar(data: Data | None) -> CalendarSpec:
         start, end = str(data["working_hours"]).split("-")
         hours = (_hhmm(start), _hhmm(end))
         if not 0 <= hours[0] < hours[1] <= 86400:
-            raise ToBeError(f"`calendar.working_hours`: {data['working_hours']!r} must start before it ends (e.g. 09:00-18:00)")
+            raise error(ToBeError, ERRORS, "build.calendar_working_hours_must", data=data["working_hours"])
     weekdays = tuple(sorted(WEEKDAYS.index(d) for d in data["weekdays"])) if "weekdays" in data else default.weekdays
     holidays = data.get("holidays", default.holidays)
     return CalendarSpec(
@@ -130,7 +132,7 @@ def time_span(text: Any, basis: TimeBasis, calendar: CalendarSpec, *, key: str =
         seconds = work_calendar(calendar).working_length(duration) if basis == "working" else duration.length()
         iso = iso_duration(duration.length())
     except DurationError as exc:
-        raise ToBeError(f"`{key}`: {exc}") from None
+        raise error(ToBeError, ERRORS, "build.message", key=key, exc=exc) from None
     return TimeSpan(text=str(text), seconds=seconds, iso=iso, basis=basis)
 
 

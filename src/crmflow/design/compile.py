@@ -74,7 +74,7 @@ from crmflow.design.model import (
     Process as ToBeProcess,
 )
 from crmflow.errors import ToBeError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 FEEL = "https://www.omg.org/spec/DMN/20191111/FEEL/"
 _TASK_KIND: dict[str, TaskKind] = {
@@ -502,8 +502,13 @@ def compile_tobe(definition: ToBeDefinition, *, lang: str = "en", layout: bool =
         if line not in problems:  # lint runs the soundness check too
             problems.append(line)
     if problems:
-        raise ToBeError(
-            text(MESSAGES, "compile.unsound", lang_, source=definition.source or definition.id, problems="; ".join(problems))
+        raise error(
+            ToBeError,
+            MESSAGES,
+            "compile.unsound",
+            lang_,
+            source=definition.source or definition.id,
+            problems="; ".join(problems),
         )
     if layout:
         from crmflow.bpmn.layout import layout as lay_out

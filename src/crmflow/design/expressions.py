@@ -37,6 +37,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from crmflow.design.error_messages import ERRORS
 from crmflow.design.expression_tree import (
     Binary,
     Call,
@@ -54,6 +55,7 @@ from crmflow.design.expression_tree import (
 from crmflow.design.feel import render
 from crmflow.durations import parse_duration
 from crmflow.errors import DurationError, ExpressionError
+from crmflow.i18n import error
 
 #: Longest expression accepted, in characters.
 MAX_LENGTH = 2000
@@ -138,7 +140,7 @@ class _Build(Transformer[Token, Node]):
         try:
             seconds = parse_duration(text).length()
         except DurationError as exc:
-            raise ExpressionError(f"column {_col(t[0])}: {exc}") from None
+            raise error(ExpressionError, ERRORS, "expressions.column", value=_col(t[0]), exc=exc) from None
         return Literal(_col(t[0]), DurationValue(seconds), text)
 
     def true(self, _: list[Token]) -> Node:
@@ -214,18 +216,11 @@ def _open_repeats(items: Any, *, pattern: str, column: int, in_repeat: bool = Fa
             low, high, sub = av
             variable = low != high
             if in_repeat and variable:
-                raise ExpressionError(
-                    f"column {column}: the pattern {pattern!r} has a repeated group that holds "
-                    "another repeat (it can take exponential time; write a simpler pattern)"
-                )
+                raise error(ExpressionError, ERRORS, "expressions.column_pattern_has_repeated", column=column, pattern=pattern)
             count += variable + _open_repeats(sub, pattern=pattern, column=column, in_repeat=in_repeat or high > 1)
         elif op is _sre_c.BRANCH:
             if in_repeat:
-                raise ExpressionError(
-                    f"column {column}: the pattern {pattern!r} has a repeated group with "
-                    "alternatives `|` (it can take exponential time; use a character class "
-                    "[...] or write the alternatives out)"
-                )
+                raise error(ExpressionError, ERRORS, "expressions.column_pattern_has_repeated_2", column=column, pattern=pattern)
             count += sum(_open_repeats(b, pattern=pattern, column=column, in_repeat=in_repeat) for b in av[1])
         elif op is _sre_c.SUBPATTERN:
             count += _open_repeats(av[3], pattern=pattern, column=column, in_repeat=in_repeat)
@@ -234,10 +229,7 @@ def _open_repeats(items: Any, *, pattern: str, column: int, in_repeat: bool = Fa
         elif op is _sre_c.ATOMIC_GROUP:
             count += _open_repeats(av, pattern=pattern, column=column, in_repeat=in_repeat)
         elif op in (_sre_c.GROUPREF, _sre_c.GROUPREF_EXISTS):
-            raise ExpressionError(
-                f"column {column}: the pattern {pattern!r} has a back-reference "
-                "(it can take exponential time; write a simpler pattern)"
-            )
+            raise error(ExpressionError, ERRORS, "expressions.column_pattern_has_back", column=column, pattern=pattern)
     return count
 
 
@@ -250,12 +242,19 @@ class _Pattern:
 @functools.lru_cache(maxsize=256)
 def _check_pattern(pattern: str, column: int) -> _Pattern:
     if len(pattern) > MAX_PATTERN:
-        raise ExpressionError(f"column {column}: the pattern of matches() is longer than {MAX_PATTERN} characters")
+        raise error(ExpressionError, ERRORS, "expressions.column_pattern_matches_longer", column=column, MAX_PATTERN=MAX_PATTERN)
     try:
         regex = re.compile(pattern)
         parsed = _sre_parser.parse(pattern)
     except re.error as exc:
-        raise ExpressionError(f"column {column}: {pattern!r} is not a valid regular expression: {exc}") from None
+        raise error(
+            ExpressionError,
+            ERRORS,
+            "expressions.column_not_valid_regular",
+            column=column,
+            pattern=pattern,
+            exc=exc,
+        ) from None
     k = _open_repeats(parsed, pattern=pattern, column=column)
     return _Pattern(regex, MAX_MATCH_TEXT if k <= 1 else min(MAX_MATCH_TEXT, int(MATCH_STEPS ** (1 / k))))
 
@@ -281,14 +280,19 @@ class Expression:
         try:
             return _Evaluator(self.source, data, context or EvalContext()).eval(self.tree)
         except (OverflowError, ArithmeticError, ValueError) as exc:  # a safety net; arith() names the column
-            raise ExpressionError(f"{self.source!r}: cannot be computed for this data: {exc}") from None
+            raise error(ExpressionError, ERRORS, "expressions.cannot_computed_this_data", source=self.source, exc=exc) from None
 
     def holds(self, data: Mapping[str, Any], *, context: EvalContext | None = None) -> bool:
         """Evaluate a condition; it must give a boolean."""
         value = self.evaluate(data, context=context)
         if not isinstance(value, bool):
-            raise ExpressionError(
-                f"{self.source!r} gives {type_name(value)} {value!r}, not true/false (a condition must compare something)"
+            raise error(
+                ExpressionError,
+                ERRORS,
+                "expressions.gives_not_true_false",
+                source=self.source,
+                value=type_name(value),
+                value2=value,
             )
         return value
 
@@ -352,58 +356,94 @@ def parse_expression(text: str) -> Expression:
         was expected there), or calls an unknown function.
     """
     if not isinstance(text, str):
-        raise ExpressionError(f"an expression must be text, got {type(text).__name__} {text!r}")
+        raise error(ExpressionError, ERRORS, "expressions.expression_must_text_got", kind=type(text).__name__, text=text)
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text)} characters long (at most {MAX_LENGTH}; split the rule)")
+        raise error(
+            ExpressionError,
+            ERRORS,
+            "expressions.expression_characters_long_most",
+            n_text=len(text),
+            MAX_LENGTH=MAX_LENGTH,
+        )
     if not text.strip():
-        raise ExpressionError("the expression is empty (write a condition such as `deal.amount > 0`)")
+        raise error(ExpressionError, ERRORS, "expressions.expression_empty_write_condition")
     if _paren_depth(text) > MAX_DEPTH // 2 or len(re.findall(r"\bnot\b|-", text)) > MAX_DEPTH:
-        raise ExpressionError(f"the expression nests too deeply (at most {MAX_DEPTH // 2} levels of brackets)")
+        raise error(ExpressionError, ERRORS, "expressions.expression_nests_too_deeply", value=MAX_DEPTH // 2)
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
-        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected character {text[exc.pos_in_stream or 0]!r}") from None
+        raise error(
+            ExpressionError,
+            ERRORS,
+            "expressions.column_unexpected_character",
+            text=text,
+            column=exc.column,
+            text2=text[exc.pos_in_stream or 0],
+        ) from None
     except UnexpectedEOF:
-        raise ExpressionError(f"{text!r}: the expression ends too early (something is missing at the end)") from None
+        raise error(ExpressionError, ERRORS, "expressions.expression_ends_too_early", text=text) from None
     except UnexpectedToken as exc:
         expected = sorted(_pretty(e) for e in exc.expected)[:8]
         what = "end of the expression" if exc.token.type == "$END" else repr(str(exc.token))
-        raise ExpressionError(f"{text!r}: column {exc.column}: unexpected {what} (expected {', '.join(expected)})") from None
+        raise error(
+            ExpressionError,
+            ERRORS,
+            "expressions.column_unexpected_expected",
+            text=text,
+            column=exc.column,
+            what=what,
+            value=", ".join(expected),
+        ) from None
     except UnexpectedInput as exc:  # pragma: no cover - the three above are its subclasses
-        raise ExpressionError(f"{text!r}: column {exc.column}: cannot parse") from None
+        raise error(ExpressionError, ERRORS, "expressions.column_cannot_parse", text=text, column=exc.column) from None
     except LarkError as exc:  # pragma: no cover
-        raise ExpressionError(f"{text!r}: cannot parse: {exc}") from None
+        raise error(ExpressionError, ERRORS, "expressions.cannot_parse_2", text=text, exc=exc) from None
     if _depth(tree) > MAX_DEPTH * 3:
-        raise ExpressionError(f"the expression nests too deeply (at most {MAX_DEPTH} levels)")
+        raise error(ExpressionError, ERRORS, "expressions.expression_nests_too_deeply_2", MAX_DEPTH=MAX_DEPTH)
     try:
         node = _Build().transform(tree)
     except VisitError as exc:  # lark wraps what the builder raises (a bad duration such as `P1Y`)
         if isinstance(exc.orig_exc, ExpressionError):
-            raise ExpressionError(f"{text!r}: {exc.orig_exc}") from None
-        raise ExpressionError(f"{text!r}: cannot parse: {exc.orig_exc}") from None
+            raise error(ExpressionError, ERRORS, "expressions.message_2", text=text, orig_exc=exc.orig_exc) from None
+        raise error(ExpressionError, ERRORS, "expressions.cannot_parse_3", text=text, orig_exc=exc.orig_exc) from None
     if not isinstance(node, Node):  # a bare token (cannot happen with this grammar)
-        raise ExpressionError(f"{text!r}: cannot parse")
+        raise error(ExpressionError, ERRORS, "expressions.cannot_parse", text=text)
     levels: list[tuple[Node, int]] = [(node, 1)]
     while levels:  # evaluation recurses once per level: bound it
         n, d = levels.pop()
         if d > MAX_DEPTH * 2:
-            raise ExpressionError(f"the expression nests too deeply (at most {MAX_DEPTH * 2} levels; split the rule)")
+            raise error(ExpressionError, ERRORS, "expressions.expression_nests_too_deeply_3", value=MAX_DEPTH * 2)
         levels.extend((c, d + 1) for c in children(n))
     stack: list[Node] = [node]
     while stack:
         n = stack.pop()
         if isinstance(n, Call):
             if n.name not in FUNCTIONS:
-                raise ExpressionError(
-                    f"{text!r}: column {n.column}: unknown function `{n.name}` (available: {', '.join(sorted(FUNCTIONS))})"
+                raise error(
+                    ExpressionError,
+                    ERRORS,
+                    "expressions.column_unknown_function_available",
+                    text=text,
+                    column=n.column,
+                    name=n.name,
+                    value=", ".join(sorted(FUNCTIONS)),
                 )
             lo, hi = FUNCTIONS[n.name]
             if not lo <= len(n.args) <= hi:
-                raise ExpressionError(f"{text!r}: column {n.column}: `{n.name}` takes {lo} argument(s), got {len(n.args)}")
+                raise error(
+                    ExpressionError,
+                    ERRORS,
+                    "expressions.column_takes_argument_s",
+                    text=text,
+                    column=n.column,
+                    name=n.name,
+                    lo=lo,
+                    n_args=len(n.args),
+                )
             if n.name == "matches" and isinstance(n.args[1], Literal) and isinstance(n.args[1].value, str):
                 _check_pattern(n.args[1].value, n.column)
         if isinstance(n, Path) and n.parts[0] in _KEYWORDS:  # pragma: no cover - the lexer prevents it
-            raise ExpressionError(f"{text!r}: column {n.column}: `{n.parts[0]}` is a keyword")
+            raise error(ExpressionError, ERRORS, "expressions.column_keyword", text=text, column=n.column, parts=n.parts[0])
         stack.extend(children(n))
     return Expression(text, node)
 

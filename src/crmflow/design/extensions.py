@@ -28,7 +28,9 @@ from lxml import etree
 
 from crmflow.base.xml import safe_xml_parser
 from crmflow.bpmn.reader import canonical_xml, document_nsmap
+from crmflow.design.error_messages import ERRORS
 from crmflow.errors import ToBeError
+from crmflow.i18n import error
 
 #: Namespace of crmflow's BPMN extension elements.
 CRMFLOW_NS = "https://crmflow.dev/schema/bpmn/1"
@@ -116,7 +118,7 @@ def decode_xml(xml: str) -> tuple[str, Any]:
     try:
         element = etree.fromstring(xml.encode("utf-8"), parser=safe_xml_parser())
     except etree.XMLSyntaxError as exc:
-        raise ToBeError(f"a crmflow extension element is not well-formed XML: {exc}") from None
+        raise error(ToBeError, ERRORS, "extensions.crmflow_extension_element_not", exc=exc) from None
     return decode(element)
 
 

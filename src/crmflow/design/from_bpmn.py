@@ -36,10 +36,12 @@ from typing import Any
 from crmflow.bpmn.model import Definitions
 from crmflow.design import extensions as ext
 from crmflow.design.checks import Problem, check_definition
+from crmflow.design.error_messages import ERRORS
 from crmflow.design.from_bpmn_flow import FlowDeriver, safe_id
 from crmflow.design.loader import load_tobe_data
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import BpmnError, ToBeError
+from crmflow.i18n import error
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,7 @@ def _recover(defs: Definitions, head: dict[str, Any]) -> dict[str, Any]:
     for p in defs.processes:
         data = ext.find(p.extensions, "process")
         if data is None:
-            raise ToBeError(
-                f"process `{p.id}` has no <crmflow:process> extension although the definitions have "
-                "<crmflow:tobe>; the file was edited outside crmflow — remove <crmflow:tobe> to read it as a drawing"
-            )
+            raise error(ToBeError, ERRORS, "from_bpmn.process_has_no_crmflow", id=p.id)
         flow = [node for n in p.nodes if (node := ext.find(n.extensions, "node")) is not None]
         processes.append({**data, "flow": flow})
     return {**head, "processes": processes}
@@ -162,10 +161,7 @@ def derive_tobe(definitions: Definitions, *, name: str | None = None, title: str
         return DrawnToBe(load_tobe_data(_recover(definitions, head), where=where), ())
     processes = [p for p in definitions.processes if p.nodes]
     if not processes:
-        raise ToBeError(
-            f"{where}: the BPMN has no process with nodes to read as a To-Be (draw at least a start "
-            "event, a task and an end event in a pool)"
-        )
+        raise error(ToBeError, ERRORS, "from_bpmn.bpmn_has_no_process", where=where)
     warn = _Warnings()
     roles: dict[str, dict[str, Any]] = {}
     pools = _pool_names(definitions)
@@ -183,7 +179,7 @@ def derive_tobe(definitions: Definitions, *, name: str | None = None, title: str
             if pt.process_ref == p.id:  # a message to the pool itself: its first lane's role
                 owners[pt.id] = (None, first_lane or deriver.lane_fallback())
     if len({d["id"] for d in data_processes}) < len(data_processes):
-        raise ToBeError(f"{where}: two processes have the same id after cleaning; rename one")
+        raise error(ToBeError, ERRORS, "from_bpmn.two_processes_have_same", where=where)
     events = _catalogue(definitions, data_processes, roles, owners, warn)
     data: dict[str, Any] = {
         "tobe": 1,
@@ -224,9 +220,9 @@ def read_tobe_bpmn(path: str | Path) -> DrawnToBe:
     try:
         defs = read_bpmn(Path(path))
     except BpmnError as exc:
-        raise ToBeError(f"{path}: cannot read the BPMN ({exc})") from None
+        raise error(ToBeError, ERRORS, "from_bpmn.cannot_read_bpmn", path=path, exc=exc) from None
     except OSError as exc:
-        raise ToBeError(f"cannot read the To-Be file {path}: {exc.strerror or exc}") from None
+        raise error(ToBeError, ERRORS, "from_bpmn.cannot_read_file", path=path, value=exc.strerror or exc) from None
     result = derive_tobe(defs, name=str(path), title=Path(path).stem)
     return DrawnToBe(replace(result.definition, source=str(path)), result.warnings)
 

@@ -34,8 +34,10 @@ from jsonschema.exceptions import ValidationError
 
 from crmflow.design.build import build_definition
 from crmflow.design.checks import Problem, check_definition
+from crmflow.design.error_messages import ERRORS
 from crmflow.design.model import ToBeDefinition
 from crmflow.errors import ToBeError
+from crmflow.i18n import Phrase, text
 from crmflow.i18n import error as localized_error
 from crmflow.yamlfile import YAML_HINT, DepthLimitedLoader, YamlProblem, compose_fast
 
@@ -123,9 +125,13 @@ def compose_located(text: str, *, where: str) -> Located:
 
     def walk(node: yaml.Node, path: PathKey) -> Any:
         if id(node) in seen:
-            raise ToBeError(
-                f"{where}:{node.start_mark.line + 1}: `{dotted(path)}`: YAML anchors and aliases are not "
-                "allowed in a To-Be definition (write the value out)"
+            raise localized_error(
+                ToBeError,
+                ERRORS,
+                "loader.yaml_anchors_aliases_are",
+                where=where,
+                value=node.start_mark.line + 1,
+                value2=dotted(path),
             )
         seen.add(id(node))
         marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
@@ -133,17 +139,28 @@ def compose_located(text: str, *, where: str) -> Located:
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise ToBeError(
-                        f"{where}:{key_node.start_mark.line + 1}: `<<` merge keys are not allowed (write the keys out)"
+                    raise localized_error(
+                        ToBeError, ERRORS, "loader.merge_keys_are_not", where=where, value=key_node.start_mark.line + 1
                     )
                 key = construct(key_node)
                 if not isinstance(key, str):
-                    raise ToBeError(
-                        f"{where}:{key_node.start_mark.line + 1}: `{dotted(path)}`: key {key!r} is not text (quote it)"
+                    raise localized_error(
+                        ToBeError,
+                        ERRORS,
+                        "loader.key_not_text_quote",
+                        where=where,
+                        value=key_node.start_mark.line + 1,
+                        value2=dotted(path),
+                        key=key,
                     )
                 if key in out:
-                    raise ToBeError(
-                        f"{where}:{key_node.start_mark.line + 1}: `{dotted((*path, key))}` is written twice (keep one)"
+                    raise localized_error(
+                        ToBeError,
+                        ERRORS,
+                        "loader.written_twice_keep_one",
+                        where=where,
+                        value=key_node.start_mark.line + 1,
+                        value2=dotted((*path, key)),
                     )
                 marks[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = walk(value_node, (*path, key))
@@ -163,54 +180,59 @@ def compose_located(text: str, *, where: str) -> Located:
 
 
 def _fix(error: ValidationError) -> str:
-    """A sentence that says what to write instead."""
+    """A sentence that says what to write instead (English; :func:`_fix_phrase` words it in any language)."""
+    return str(_fix_phrase(error))
+
+
+def _fix_phrase(error: ValidationError) -> Phrase:
+    """What to write instead, as a phrase of :data:`ERRORS` with the schema's typed parts."""
     v, inst, sch = error.validator, error.instance, error.validator_value
+    say = functools.partial(Phrase, ERRORS)
     if v == "required":
         missing = [k for k in sch if isinstance(inst, dict) and k not in inst]
-        return f"missing key `{missing[0] if missing else sch}` (add it)"
+        return say("schema.required", key=missing[0] if missing else sch)
     if v == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = [k for k in inst if k not in allowed] if isinstance(inst, dict) else []
         hints = []
         for key in extra:
             close = difflib.get_close_matches(key, allowed, n=1)
-            hints.append(f"unknown key `{key}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
-        return "; ".join(hints) + f"; allowed keys: {', '.join(allowed)}"
+            hints.append(
+                say("schema.unknown_key_close", key=key, close=close[0]) if close else say("schema.unknown_key", key=key)
+            )
+        return say("schema.unknown_keys", hints=_joined(hints, "; "), allowed=", ".join(allowed))
     if v == "enum":
         close = difflib.get_close_matches(str(inst), [str(x) for x in sch], n=1)
-        hint = f" — did you mean `{close[0]}`?" if close else ""
-        return f"{inst!r} is not allowed{hint} (expected one of: {', '.join(map(str, sch))})"
+        enum_hint = say("schema.enum_close", close=close[0]) if close else ""
+        return say("schema.enum", value=inst, hint=enum_hint, expected=", ".join(map(str, sch)))
     if v == "const":
-        return f"{inst!r} is not allowed (expected {sch!r})"
+        return say("schema.const", value=inst, expected=sch)
     if v == "type":
         expected = sch if isinstance(sch, str) else " or ".join(sch)
-        return f"{inst!r} has the wrong type (expected {expected})"
+        return say("schema.type", value=inst, expected=expected)
     if v == "pattern":
-        what = error.schema.get("description", f"text matching {sch}")
-        return f"{inst!r} is not valid: {what}"
-    if v == "minItems":
-        return f"the list needs at least {sch} item(s)"
-    if v == "minLength":
-        return "the text is empty (write a value)"
-    if v == "maxLength":
-        return f"the text is longer than {sch} characters"
-    if v == "minProperties":
-        return "write at least one of `ru`, `en`"
+        what = error.schema.get("description") or say("schema.pattern_what", pattern=sch)
+        return say("schema.pattern", value=inst, what=what)
+    if v in ("minItems", "maxLength"):
+        return say(f"schema.{v}", n=sch)
+    if v in ("minLength", "minProperties"):
+        return say(f"schema.{v}")
     if v == "oneOf" and isinstance(inst, dict) and "id" in inst:
-        return (
-            "say what the node is: add `task: user|service|send|receive|manual|subprocess`, "
-            "`gateway: exclusive|parallel|inclusive|event_based` or `event: start|intermediate|end` (exactly one)"
-        )
+        return say("schema.node_kind")
     if v == "oneOf" and error.schema.get("description", "").startswith("A text"):
-        hint = ""
+        hint: Phrase | str = ""
         if isinstance(inst, dict) and any(value is None for value in inst.values()):
-            hint = "; a comma inside {ru: ..., en: ...} splits the text — put the text in quotes"
+            hint = say("schema.text_comma")
         elif isinstance(inst, bool) or (isinstance(inst, dict) and any(isinstance(v, bool) for v in inst.values())):
-            hint = '; YAML reads Yes/No/On/Off as true/false — put the text in quotes ("Yes")'
-        return f"{inst!r} is not a text (write a string or {{ru: ..., en: ...}}{hint})"
+            hint = say("schema.text_yes_no")
+        return say("schema.not_text", value=inst, hint=hint)
     if v == "oneOf":
-        return f"{inst!r} is not valid here ({error.schema.get('description', 'see the schema')})"
-    return error.message
+        return say("schema.not_valid_here", value=inst, what=error.schema.get("description") or say("schema.see_schema"))
+    return Phrase.using(lambda _lang: str(error.message))  # jsonschema's own sentence: no other wording of it
+
+
+def _joined(parts: list[Phrase], sep: str) -> Phrase:
+    return Phrase.using(lambda lang: sep.join(p.in_language(lang) for p in parts))
 
 
 def _error_path(error: ValidationError) -> PathKey:
@@ -235,27 +257,42 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 
 def schema_problems(located: Located) -> list[tuple[PathKey, str]]:
     """The schema violations of plain data, as ``(path, sentence)`` in document order."""
+    return [(path, str(phrase)) for path, phrase in _schema_phrases(located)]
+
+
+def _schema_phrases(located: Located) -> list[tuple[PathKey, Phrase]]:
     validator = Draft202012Validator(schema())
-    found: list[tuple[PathKey, str]] = []
+    found: list[tuple[PathKey, Phrase]] = []
     for error in validator.iter_errors(located.data):
         for leaf in _leaves(error):
-            found.append((_error_path(leaf), _fix(leaf)))
+            found.append((_error_path(leaf), _fix_phrase(leaf)))
     found.sort(key=lambda p: (located.line_of(p[0]) or 0, dotted(p[0])))
-    unique: list[tuple[PathKey, str]] = []
-    for item in found:
-        if item not in unique:
-            unique.append(item)
+    unique: list[tuple[PathKey, Phrase]] = []
+    seen: set[tuple[PathKey, str]] = set()
+    for path, phrase in found:
+        if (path, str(phrase)) not in seen:
+            seen.add((path, str(phrase)))
+            unique.append((path, phrase))
     return unique
 
 
-def _report(where: str, located: Located | None, problems: Sequence[tuple[PathKey, str]], title: str) -> ToBeError:
-    lines = []
-    for path, message in problems[:MAX_LISTED]:
-        line = located.line_of(path) if located is not None else None
-        at = f"{where}:{line}" if line is not None else where
-        lines.append(f"{at}: `{dotted(path)}`: {message}")
-    more = f"\n… and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
-    return ToBeError(f"{title} ({len(problems)} problem(s)):\n" + "\n".join(lines) + more)
+def _report(
+    where: str, located: Located | None, problems: Sequence[tuple[PathKey, Phrase]], title: Phrase, lang: str
+) -> ToBeError:
+    """The problems of one definition, one line each with its file, line and key, worded when shown."""
+
+    def render(shown: str) -> str:
+        lines = []
+        for path, message in problems[:MAX_LISTED]:
+            line = located.line_of(path) if located is not None else None
+            at = f"{where}:{line}" if line is not None else where
+            lines.append(f"{at}: `{dotted(path)}`: {message.in_language(shown)}")
+        left = len(problems) - MAX_LISTED
+        more = "\n" + text(ERRORS, "loader.and_more", shown, n=left) if left > 0 else ""
+        head = text(ERRORS, "loader.report", shown, title=title.in_language(shown), n=len(problems))
+        return head + "\n" + "\n".join(lines) + more
+
+    return ToBeError(render(lang)).worded("loader.report", {"where": where, "problems": len(problems)}, render)
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -270,14 +307,14 @@ def load_tobe_data(data: Any, *, where: str = "<definition>", located: Located |
         Listing every schema or semantic problem with its key (and line, when ``located`` is given).
     """
     loc = located if located is not None else Located(data, {})
-    problems = schema_problems(loc)
+    problems = _schema_phrases(loc)
     if problems:
-        raise _report(where, located, problems, f"{where} does not follow the To-Be schema")
+        raise _report(where, located, problems, Phrase(ERRORS, "loader.not_schema", where=where), lang)
     definition = build_definition(data)
     errors = [p for p in check_definition(definition) if p.severity == "error"]
     if errors:
-        title = f"{where}: модель To-Be некорректна" if lang == "ru" else f"{where} is not a valid To-Be model"
-        raise _report(where, located, [(p.path, p.message(lang)) for p in errors], title)
+        title = Phrase(ERRORS, "loader.not_valid_model", where=where)
+        raise _report(where, located, [(p.path, Phrase.using(p.message)) for p in errors], title, lang)
     return definition
 
 
@@ -304,13 +341,15 @@ def load_tobe(path: str | Path | Any, *, lang: str = "en") -> ToBeDefinition:
     try:
         raw = Path(str(path)).read_bytes() if not hasattr(path, "read_bytes") else path.read_bytes()
     except OSError as exc:
-        raise ToBeError(f"cannot read the To-Be file {where}: {exc.strerror or exc}") from None
+        raise localized_error(ToBeError, ERRORS, "loader.cannot_read_file_2", where=where, value=exc.strerror or exc) from None
     if len(raw) > MAX_BYTES:
-        raise ToBeError(f"{where} is {len(raw):,} bytes; a To-Be definition is at most {MAX_BYTES:,} (split it)")
+        raise localized_error(
+            ToBeError, ERRORS, "loader.bytes_definition_most_split", where=where, n_raw=len(raw), MAX_BYTES=MAX_BYTES
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ToBeError(f"{where}: byte {exc.start} is not UTF-8 (save the file as UTF-8)") from None
+        raise localized_error(ToBeError, ERRORS, "loader.byte_not_utf_save", where=where, start=exc.start) from None
     return read_tobe_text(text, where=where, lang=lang)
 
 

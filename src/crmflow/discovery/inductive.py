@@ -35,9 +35,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Union
 
 from crmflow.conformance.petrinet import PetriNet
+from crmflow.discovery.error_messages import ERRORS
 from crmflow.discovery.process_tree import ProcessTree, to_petri_net
 from crmflow.discovery.sublog import Dfg, Groups, SubLog
 from crmflow.errors import CrmflowError
+from crmflow.i18n import error
 from crmflow.mining.variants import VariantTable, get_variants
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -321,11 +323,9 @@ def _as_sublog(log_or_variants: LogLike) -> SubLog:
         out: dict[tuple[str, ...], int] = {}
         for trace, n in log_or_variants.items():
             if isinstance(trace, str):
-                raise DiscoveryError(
-                    f"a variant must be a sequence of activities, got the string {trace!r}; write it as a tuple, e.g. ('a', 'b')"
-                )
+                raise error(DiscoveryError, ERRORS, "inductive.variant_must_sequence_activities", trace=trace)
             if int(n) < 0:
-                raise DiscoveryError(f"variant {tuple(trace)!r} has a negative count ({n})")
+                raise error(DiscoveryError, ERRORS, "inductive.variant_has_negative_count", value=tuple(trace), n=n)
             if n:
                 key = tuple(str(a) for a in trace)
                 out[key] = out.get(key, 0) + int(n)
@@ -366,10 +366,10 @@ def discover_process_tree(log_or_variants: LogLike, *, noise_threshold: float = 
     *( ->( 'a', 'b' ), tau )
     """
     if not 0.0 <= noise_threshold < 1.0:
-        raise DiscoveryError(f"noise_threshold must be in [0, 1), got {noise_threshold!r}")
+        raise error(DiscoveryError, ERRORS, "inductive.noise_threshold_must_got", noise_threshold=noise_threshold)
     log = _as_sublog(log_or_variants)
     if not len(log.weights):
-        raise DiscoveryError("cannot discover a model from a log without cases; check the filters applied to it")
+        raise error(DiscoveryError, ERRORS, "inductive.cannot_discover_model_from")
     return _Miner(noise_threshold).mine(log)
 
 

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from crmflow.conformance.petrinet import PetriNet, Transition
+from crmflow.discovery.error_messages import ERRORS
 from crmflow.errors import CrmflowError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 
 Operator = Literal["sequence", "xor", "parallel", "loop"]
@@ -69,16 +71,28 @@ class ProcessTree(JsonMixin):
     def __post_init__(self) -> None:
         if self.operator is None:
             if self.children:
-                raise ProcessTreeError(f"a leaf ({self.label!r}) cannot have children")
+                raise error(ProcessTreeError, ERRORS, "process_tree.leaf_cannot_have_children", label=self.label)
             return
         if self.operator not in OPERATORS:
-            raise ProcessTreeError(f"unknown operator {self.operator!r}; expected one of {', '.join(OPERATORS)}")
+            raise error(
+                ProcessTreeError,
+                ERRORS,
+                "process_tree.unknown_operator_expected_one",
+                operator=self.operator,
+                value=", ".join(OPERATORS),
+            )
         if self.label is not None:
-            raise ProcessTreeError(f"an operator node ({self.operator}) cannot carry a label ({self.label!r})")
+            raise error(
+                ProcessTreeError,
+                ERRORS,
+                "process_tree.operator_node_cannot_carry",
+                operator=self.operator,
+                label=self.label,
+            )
         if not self.children:
-            raise ProcessTreeError(f"a {self.operator} node needs at least one child")
+            raise error(ProcessTreeError, ERRORS, "process_tree.node_needs_least_one", operator=self.operator)
         if self.operator == "loop" and len(self.children) != 2:
-            raise ProcessTreeError(f"a loop has exactly two children (do, redo), got {len(self.children)}")
+            raise error(ProcessTreeError, ERRORS, "process_tree.loop_has_exactly_two", n_children=len(self.children))
 
     # -- constructors -------------------------------------------------------------------------
 

@@ -51,10 +51,11 @@ from crmflow.design.model import ToBeDefinition
 from crmflow.durations import parse_duration
 from crmflow.engine.contracts import InboundEvent, Inbox, OutboundMessage
 from crmflow.engine.edge_messages import MESSAGES
+from crmflow.engine.error_messages import ERRORS
 from crmflow.engine.triggers import ParkedEvent, ParkedSink, TriggerTable, dispatch
 from crmflow.engine.webhooks import json_event
 from crmflow.errors import BusError, BusMessageError, DurationError, WebhookRejectedError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 log = logging.getLogger("crmflow.engine.bus")
 
@@ -102,7 +103,7 @@ class AsyncApiValidator:
 
     def __init__(self, document: Mapping[str, Any], *, lang: str = "en") -> None:
         if not str(document.get("asyncapi", "")).startswith("3."):
-            raise BusError(f"not an AsyncAPI 3 document (asyncapi: {document.get('asyncapi')!r})")
+            raise error(BusError, ERRORS, "bus.not_asyncapi_document_asyncapi", value=document.get("asyncapi"))
         self.document = dict(document)
         self.lang = lang
         registry: Registry[Any] = Registry().with_resource(_DOC_URI, Resource.from_contents(self.document, DRAFT202012))
@@ -166,7 +167,14 @@ def broker_kind(url: str) -> BrokerKind:
     """
     scheme = urlsplit(url).scheme.lower()
     if scheme not in SCHEMES:
-        raise BusError(f"bus URL {url!r}: scheme {scheme!r} is not supported (use {', '.join(f'{s}://' for s in SCHEMES)})")
+        raise error(
+            BusError,
+            ERRORS,
+            "bus.bus_url_scheme_not",
+            url=url,
+            scheme=scheme,
+            value=", ".join(f"{s}://" for s in SCHEMES),
+        )
     return SCHEMES[scheme]
 
 
@@ -197,7 +205,7 @@ def broker_for(url: str) -> Any:
         servers = urlsplit(url).netloc.split(",")
         return KafkaBroker(servers, logger=None)
     except ImportError as exc:
-        raise BusError(f"the {kind} broker needs `pip install crmflow[bus]` ({exc})") from None
+        raise error(BusError, ERRORS, "bus.broker_needs_pip_install", kind=kind, exc=exc) from None
 
 
 def _body(payload: Mapping[str, Any]) -> bytes:
@@ -262,7 +270,16 @@ class AsyncBusPublisher:
         except BusMessageError:
             raise
         except Exception as exc:  # the broker libraries raise their own trees; the relay retries any of them
-            raise BusError(f"{self.kind}: publishing {message.event} ({mid}) failed: {type(exc).__name__}: {exc}") from exc
+            raise error(
+                BusError,
+                ERRORS,
+                "bus.publishing_failed",
+                kind=self.kind,
+                event=message.event,
+                mid=mid,
+                kind2=type(exc).__name__,
+                exc=exc,
+            ) from exc
 
 
 class BusSettings(BaseSettings):
@@ -343,7 +360,14 @@ class BusPublisher:
             try:
                 self._run(self._connect())
             except Exception as exc:
-                raise BusError(f"{self.kind}: cannot connect to {where}: {type(exc).__name__}") from exc
+                raise error(
+                    BusError,
+                    ERRORS,
+                    "bus.cannot_connect",
+                    kind=self.kind,
+                    where=where,
+                    kind2=type(exc).__name__,
+                ) from exc
             self._started = True
         return self
 
@@ -376,7 +400,14 @@ class BusPublisher:
         except BusError as exc:
             raise BusError(self._redact(str(exc))) from exc
         except Exception as exc:  # a timeout of the future
-            raise BusError(f"{self.kind}: publishing {message.event} timed out: {type(exc).__name__}") from exc
+            raise error(
+                BusError,
+                ERRORS,
+                "bus.publishing_timed_out",
+                kind=self.kind,
+                event=message.event,
+                kind2=type(exc).__name__,
+            ) from exc
 
     def close(self) -> None:
         if self._started:

@@ -65,7 +65,7 @@ from crmflow.durations import parse_duration
 from crmflow.engine.messages import MESSAGES
 from crmflow.errors import BpmnError, CrmflowError, DeployError, ExpressionError
 from crmflow.findings.calendar import WorkCalendar
-from crmflow.i18n import text
+from crmflow.i18n import Phrase, error, text
 
 NodeKind = Literal["start", "end", "task", "gateway", "catch", "throw", "boundary", "subprocess"]
 TimeBasis = Literal["working", "calendar"]
@@ -179,8 +179,13 @@ class Deployment:
         for p in self.processes:
             if p.id == process_id:
                 return p
-        raise DeployError(
-            text(MESSAGES, "run.unknown_process", "en", process=process_id, known=", ".join(p.id for p in self.processes))
+        raise error(
+            DeployError,
+            MESSAGES,
+            "run.unknown_process",
+            "en",
+            process=process_id,
+            known=", ".join(p.id for p in self.processes),
         )
 
 
@@ -202,9 +207,9 @@ def load_model(path: str | Path | Any, *, lang: str = "en") -> Definitions:
             return compile_tobe(load_tobe(path, lang=lang), lang=lang, layout=False).definitions
         return read_bpmn(Path(path) if not hasattr(path, "read_bytes") else path.read_bytes(), name=name)
     except OSError as exc:
-        raise DeployError(text(MESSAGES, "deploy.read", lang, path=name, reason=exc.strerror or exc)) from None
+        raise error(DeployError, MESSAGES, "deploy.read", lang, path=name, reason=exc.strerror or exc) from None
     except CrmflowError as exc:
-        raise DeployError(text(MESSAGES, "deploy.read", lang, path=name, reason=exc)) from None
+        raise error(DeployError, MESSAGES, "deploy.read", lang, path=name, reason=exc) from None
 
 
 class _Deployer:
@@ -535,25 +540,35 @@ def deploy(definitions: Definitions, *, name: str = "", lang: str = "en", time_b
     model = name or definitions.name or definitions.id
     processes = [p for p in definitions.processes if p.nodes]
     if not processes:
-        raise DeployError(
-            text(MESSAGES, "deploy.refused", lang, model=model, count=1, problems=text(MESSAGES, "deploy.no_process", lang))
+        raise error(
+            DeployError,
+            MESSAGES,
+            "deploy.refused",
+            lang,
+            model=model,
+            count=1,
+            problems=Phrase(MESSAGES, "deploy.no_process"),
         )
     try:
         drawn = derive_tobe(definitions, name=model)
     except CrmflowError as exc:
-        raise DeployError(text(MESSAGES, "deploy.read", lang, path=model, reason=exc)) from None
+        raise error(DeployError, MESSAGES, "deploy.read", lang, path=model, reason=exc) from None
     bpmn = write_bpmn(definitions)
     version = hashlib.sha256(bpmn).hexdigest()[:12]
     deployer = _Deployer(definitions, drawn.definition, lang, time_basis)
     try:
         built = tuple(deployer.process(p, version) for p in processes)
     except BpmnError as exc:
-        raise DeployError(text(MESSAGES, "deploy.read", lang, path=model, reason=exc)) from None
+        raise error(DeployError, MESSAGES, "deploy.read", lang, path=model, reason=exc) from None
     if deployer.problems:
-        raise DeployError(
-            text(
-                MESSAGES, "deploy.refused", lang, model=model, count=len(deployer.problems), problems="; ".join(deployer.problems)
-            )
+        raise error(
+            DeployError,
+            MESSAGES,
+            "deploy.refused",
+            lang,
+            model=model,
+            count=len(deployer.problems),
+            problems="; ".join(deployer.problems),
         )
     return Deployment(processes=built, bpmn=bpmn, name=model, warnings=tuple(deployer.warnings))
 

@@ -27,7 +27,9 @@ from datetime import datetime
 from typing import Any
 
 from crmflow.design.expressions import EvalContext, Expression, parse_expression
+from crmflow.engine.error_messages import ERRORS
 from crmflow.errors import EngineError, ExpressionError
+from crmflow.i18n import error
 
 __all__ = ["ParamExpression", "compile_params", "resolve_params"]
 
@@ -47,11 +49,11 @@ def _compile(value: Any, key: str) -> Any:
         if set(value) == {"expr"}:
             text = value["expr"]
             if not isinstance(text, str):
-                raise EngineError(f"`{key}.expr`: expected the text of an expression, got {text!r}")
+                raise error(EngineError, ERRORS, "params.expr_expected_text_expression", key=key, text=text)
             try:
                 return ParamExpression(key, parse_expression(text))
             except ExpressionError as exc:
-                raise EngineError(f"`{key}.expr`: {exc}") from None
+                raise error(EngineError, ERRORS, "params.expr", key=key, exc=exc) from None
         return {str(k): _compile(v, f"{key}.{k}") for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_compile(v, f"{key}[{i}]") for i, v in enumerate(value)]
@@ -74,7 +76,7 @@ def _resolve(value: Any, data: Mapping[str, Any], context: EvalContext | None) -
         try:
             out = value.expression.evaluate(data, context=context)
         except ExpressionError as exc:
-            raise ExpressionError(f"`{value.key}`: {exc}") from None
+            raise error(ExpressionError, ERRORS, "params.message", key=value.key, exc=exc) from None
         return out.isoformat() if isinstance(out, datetime) else out
     if isinstance(value, dict):
         return {k: _resolve(v, data, context) for k, v in value.items()}

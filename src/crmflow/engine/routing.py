@@ -39,10 +39,11 @@ from typing import Any
 
 from crmflow.design.model import RoutingPolicy
 from crmflow.engine.effects import var_at
+from crmflow.engine.error_messages import ERRORS
 from crmflow.engine.messages import MESSAGES
 from crmflow.errors import EngineError
 from crmflow.findings.calendar import WorkCalendar
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,7 @@ def _days(value: Any, where: str) -> tuple[date, date]:
     try:
         return date.fromisoformat(first.strip()), date.fromisoformat((last or first).strip())
     except ValueError:
-        raise EngineError(
-            f"{where}: absence {text_!r} is not a day or a range (expected 2024-03-04 or 2024-03-04..2024-03-08)"
-        ) from None
+        raise error(EngineError, ERRORS, "routing.absence_not_day_range", where=where, text_=text_) from None
 
 
 def staff_from_data(data: Any, *, where: str = "<staff>") -> Staff:
@@ -116,16 +115,16 @@ def staff_from_data(data: Any, *, where: str = "<staff>") -> Staff:
     """
     people = data.get("people") if isinstance(data, Mapping) else None
     if not isinstance(people, list):
-        raise EngineError(f"{where}: expected a mapping with a `people:` list")
+        raise error(EngineError, ERRORS, "routing.expected_mapping_people_list", where=where)
     out: list[Person] = []
     for i, entry in enumerate(people, 1):
         if not isinstance(entry, Mapping) or not entry.get("id"):
-            raise EngineError(text(MESSAGES, "staff.invalid", "en", path=where, index=i, reason="each person needs an `id`"))
+            raise error(EngineError, MESSAGES, "staff.invalid", "en", path=where, index=i, reason="each person needs an `id`")
 
         def strings(key: str, entry: Mapping[str, Any] = entry, i: int = i) -> tuple[str, ...]:
             value = entry.get(key, [])
             if not isinstance(value, list):
-                raise EngineError(text(MESSAGES, "staff.invalid", "en", path=where, index=i, reason=f"`{key}` must be a list"))
+                raise error(EngineError, MESSAGES, "staff.invalid", "en", path=where, index=i, reason=f"`{key}` must be a list")
             return tuple(str(v) for v in value)
 
         cap = entry.get("max_open")

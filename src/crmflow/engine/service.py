@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmflow.engine.contracts import Connector, EngineCommand
+from crmflow.engine.error_messages import ERRORS
 from crmflow.engine.params import compile_params
 from crmflow.engine.timing import epoch
 from crmflow.engine.triggers import ParkedEvent, TriggerTable
 from crmflow.errors import ConnectorError, EngineError
+from crmflow.i18n import error
 from crmflow.yamlfile import read_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,25 +64,32 @@ def read_run_file(path: str | Path) -> RunFile:
     data = read_yaml(path, what="engine run file", error=EngineError) or {}
     where = str(path)
     if not isinstance(data, dict):
-        raise EngineError(f"{where}: expected a mapping with `actions` and `task_messages`, got {type(data).__name__}")
+        raise error(EngineError, ERRORS, "service.expected_mapping_actions_task", where=where, kind=type(data).__name__)
     unknown = sorted(set(data) - {"actions", "task_messages"})
     if unknown:
-        raise EngineError(f"{where}: unknown key `{unknown[0]}` (expected `actions`, `task_messages`)")
+        raise error(EngineError, ERRORS, "service.unknown_key_expected_actions", where=where, unknown=unknown[0])
     actions: dict[str, dict[str, Any]] = {}
     for task, spec in (data.get("actions") or {}).items():
         if not isinstance(spec, dict) or not {"connector", "operation"} <= set(spec) or set(spec) - _ACTION_KEYS:
-            raise EngineError(f"{where}: `actions.{task}`: expected {{connector, operation, params?}}, got {spec!r}")
+            raise error(EngineError, ERRORS, "service.actions_expected_got", where=where, task=task, spec=spec)
         if not isinstance(spec.get("params", {}), dict):
-            raise EngineError(f"{where}: `actions.{task}.params`: expected a mapping, got {spec['params']!r}")
+            raise error(
+                EngineError,
+                ERRORS,
+                "service.actions_params_expected_mapping",
+                where=where,
+                task=task,
+                spec=spec["params"],
+            )
         try:
             params = compile_params(spec.get("params") or {}, key=f"actions.{task}.params")
         except EngineError as exc:
-            raise EngineError(f"{where}: {exc}") from None
+            raise error(EngineError, ERRORS, "service.message_2", where=where, exc=exc) from None
         actions[str(task)] = {**spec, "connector": str(spec["connector"]), "operation": str(spec["operation"]), "params": params}
     messages: dict[str, tuple[str, ...]] = {}
     for message, tasks in (data.get("task_messages") or {}).items():
         if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
-            raise EngineError(f"{where}: `task_messages.{message}`: expected a list of user task ids, got {tasks!r}")
+            raise error(EngineError, ERRORS, "service.task_messages_expected_list", where=where, message=message, tasks=tasks)
         messages[str(message)] = tuple(tasks)
     return RunFile(actions=actions, task_messages=messages)
 

@@ -46,7 +46,7 @@ from typing import Any
 from crmflow.engine.contracts import CorrelateMessage, EngineCommand, StartProcess
 from crmflow.engine.messages import MESSAGES
 from crmflow.errors import EngineStoreError
-from crmflow.i18n import text
+from crmflow.i18n import error
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS deployments (
@@ -379,7 +379,7 @@ def open_store(url: str | Path, *, create: bool = True) -> EngineStore:
             conn = psycopg.connect(target, autocommit=False, cursor_factory=psycopg.RawCursor)
             store = EngineStore(target, conn, "postgresql")
         elif "://" in target:
-            raise EngineStoreError(text(MESSAGES, "store.url", "en", url=target))
+            raise error(EngineStoreError, MESSAGES, "store.url", "en", url=target)
         else:
             path = target[len("sqlite:") :] if target.startswith("sqlite:") else target
             lite = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -393,7 +393,7 @@ def open_store(url: str | Path, *, create: bool = True) -> EngineStore:
     except EngineStoreError:
         raise
     except Exception as exc:  # the drivers' own error classes
-        raise EngineStoreError(text(MESSAGES, "store.open", "en", url=target, reason=exc)) from None
+        raise error(EngineStoreError, MESSAGES, "store.open", "en", url=target, reason=exc) from None
 
 
 __all__ = ["EngineStore", "command_body", "command_from", "open_store"]

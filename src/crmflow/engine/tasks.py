@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from crmflow.engine.messages import MESSAGES
 from crmflow.engine.timing import epoch, from_epoch
 from crmflow.errors import TaskError, UnknownTaskError
-from crmflow.i18n import text
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,16 +108,16 @@ class TaskService:
         with self.db.tx():
             rows = self.db.q(f"SELECT {_COLUMNS} FROM tasks WHERE id = ?", (task_id,))
             if not rows:
-                raise UnknownTaskError(text(MESSAGES, "task.unknown", self.engine.lang, task=task_id))
+                raise error(UnknownTaskError, MESSAGES, "task.unknown", self.engine.lang, task=task_id)
             state = self.db.q("SELECT state FROM instances WHERE id = ?", (rows[0][1],))
         variables = json.loads(str(state[0][0]))["vars"] if state else {}
         return _view(rows[0], variables)
 
     def _check(self, task: TaskView, verb: str, user: str | None) -> None:
         if task.status not in ("open", "claimed"):
-            raise TaskError(text(MESSAGES, "task.state", self.engine.lang, task=task.id, status=task.status, verb=verb))
+            raise error(TaskError, MESSAGES, "task.state", self.engine.lang, task=task.id, status=task.status, verb=verb)
         if user is not None and task.assignee not in (None, user) and task.status == "claimed":
-            raise TaskError(text(MESSAGES, "task.claimed_by", self.engine.lang, task=task.id, assignee=task.assignee, user=user))
+            raise error(TaskError, MESSAGES, "task.claimed_by", self.engine.lang, task=task.id, assignee=task.assignee, user=user)
 
     def claim(self, task_id: str, user: str) -> TaskView:
         """``user`` takes the task (it must be open, and ``user`` of its role when staff is known)."""
@@ -126,16 +126,15 @@ class TaskService:
         person = self.engine.staff.person(user)
         if self.engine.staff.people and task.role and (person is None or task.role not in person.roles):
             candidates = ", ".join(p.id for p in self.engine.staff.in_role(task.role)) or "none"
-            raise TaskError(
-                text(
-                    MESSAGES,
-                    "task.not_candidate",
-                    self.engine.lang,
-                    user=user,
-                    task=task_id,
-                    role=task.role,
-                    candidates=candidates,
-                )
+            raise error(
+                TaskError,
+                MESSAGES,
+                "task.not_candidate",
+                self.engine.lang,
+                user=user,
+                task=task_id,
+                role=task.role,
+                candidates=candidates,
             )
         now = epoch(self.engine.clock.now())
         with self.db.tx():
@@ -154,7 +153,7 @@ class TaskService:
     def complete(self, task_id: str, variables: Mapping[str, Any] | None = None, *, user: str | None = None) -> bool:
         """Complete the task with ``variables``; False when a completion was already accepted."""
         if variables is not None and not isinstance(variables, Mapping):
-            raise TaskError(text(MESSAGES, "task.variables", self.engine.lang, task=task_id))
+            raise error(TaskError, MESSAGES, "task.variables", self.engine.lang, task=task_id)
         task = self.get(task_id)
         self._check(task, "completed", user)
         body = json.dumps({"task": task_id, "variables": dict(variables or {}), "user": user or task.assignee}, default=str)

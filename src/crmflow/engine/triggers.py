@@ -53,8 +53,9 @@ from crmflow.design.expressions import Expression, parse_expression
 from crmflow.design.loader import Located, compose_located, dotted
 from crmflow.engine.contracts import CorrelateMessage, EngineCommand, InboundEvent, Inbox, StartProcess
 from crmflow.engine.edge_messages import MESSAGES
+from crmflow.engine.error_messages import ERRORS
 from crmflow.errors import ExpressionError, ToBeError, TriggerTableError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.yamlfile import read_yaml
 
 log = logging.getLogger("crmflow.engine.triggers")
@@ -398,7 +399,7 @@ def build_table(located: Located, *, where: str) -> TriggerTable:
         Listing every problem as ``file:line: `key`: what to do``.
     """
     if not isinstance(located.data, dict):
-        raise TriggerTableError(f"{where}: expected a mapping starting with `triggers: 1` and a list `rules:`")
+        raise error(TriggerTableError, ERRORS, "triggers.expected_mapping_starting_triggers", where=where)
     try:
         table = _Table.model_validate(located.data)
     except ValidationError as exc:
@@ -441,7 +442,7 @@ def build_table(located: Located, *, where: str) -> TriggerTable:
 def read_triggers_text(yaml_text: str, *, where: str) -> TriggerTable:
     """A trigger table from YAML text (``where`` names it in messages)."""
     if not yaml_text.strip():
-        raise TriggerTableError(f"{where}: the file is empty (expected `triggers: 1` and a list `rules:`)")
+        raise error(TriggerTableError, ERRORS, "triggers.file_empty_expected_triggers", where=where)
     try:
         located = compose_located(yaml_text, where=where)
     except ToBeError as exc:  # the composer's messages are generic YAML ones; only the class is To-Be's

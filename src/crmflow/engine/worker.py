@@ -39,7 +39,7 @@ from crmflow.engine.routing import Staff
 from crmflow.engine.store import EngineStore, open_store
 from crmflow.engine.timing import Clock, SystemClock, epoch, first_due
 from crmflow.errors import BusMessageError, CrmflowError, EngineError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 LEASE_S = 60.0
 
@@ -138,7 +138,7 @@ class Engine:
                 )
                 if not rows:
                     known = ", ".join(r[0] for r in self.store.q("SELECT DISTINCT process_id FROM deployments")) or "none"
-                    raise EngineError(text(MESSAGES, "run.unknown_process", self.lang, process=process_id, known=known))
+                    raise error(EngineError, MESSAGES, "run.unknown_process", self.lang, process=process_id, known=known)
                 version = str(rows[0][0])
                 self._latest[process_id] = version
         key = (process_id, version)
@@ -147,7 +147,7 @@ class Engine:
 
             rows = self.store.q("SELECT bpmn, name FROM deployments WHERE process_id = ? AND version = ?", key)
             if not rows:
-                raise EngineError(text(MESSAGES, "run.unknown_process", self.lang, process=f"{process_id}@{version}", known="?"))
+                raise error(EngineError, MESSAGES, "run.unknown_process", self.lang, process=f"{process_id}@{version}", known="?")
             deployment = deploy(read_bpmn(str(rows[0][0]).encode("utf-8")), name=str(rows[0][1]), lang=self.lang)
             for p in deployment.processes:
                 self._processes[(p.id, version)] = p

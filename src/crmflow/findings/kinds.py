@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crmflow.errors import InputError
+from crmflow.findings.error_messages import ERRORS
 from crmflow.findings.messages import MESSAGES
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 #: The deliverables and views that read findings (``report`` is ``report.html``; the others are pack parts).
 Deliverable = Literal["report", "asis_bpmn", "comparison", "roadmap", "journey", "kpi", "sla", "backlog"]
@@ -146,9 +147,13 @@ def kind_info(name: str) -> KindInfo:
     try:
         return _BY_NAME[name.strip()]
     except KeyError:
-        raise InputError(
-            f"{name!r} is not a finding kind; use one of {', '.join(FINDING_KINDS)} "
-            f"(or {', '.join(sorted(a for k in KINDS for a in k.aliases))})"
+        raise error(
+            InputError,
+            ERRORS,
+            "kinds.not_finding_kind_use",
+            name=name,
+            value=", ".join(FINDING_KINDS),
+            value2=", ".join(sorted(a for k in KINDS for a in k.aliases)),
         ) from None
 
 

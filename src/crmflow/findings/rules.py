@@ -46,7 +46,9 @@ from crmflow.durations import DAY_SECONDS, SHORT_EXPECTED
 from crmflow.durations import parse_duration as parse_any_duration
 from crmflow.errors import DurationError, RulesError
 from crmflow.findings.calendar import WorkCalendar
+from crmflow.findings.error_messages import ERRORS
 from crmflow.findings.model import Severity
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 from crmflow.yamlfile import read_yaml
 
@@ -191,23 +193,30 @@ def parse_duration(value: object, key: str, *, working: WorkCalendar | None = No
     43200.0
     """
     if not isinstance(value, str) or not value.strip():
-        raise RulesError(f"`{key}`: {value!r} is not a duration ({SHORT_EXPECTED})")
+        raise error(RulesError, ERRORS, "rules.not_duration", key=key, value=value, SHORT_EXPECTED=SHORT_EXPECTED)
     try:
         duration = parse_any_duration(value)
         return duration.length() if working is None else working.working_length(duration)
     except DurationError:
-        raise RulesError(f"`{key}`: cannot read {value!r} as a duration ({SHORT_EXPECTED})") from None
+        raise error(
+            RulesError,
+            ERRORS,
+            "rules.cannot_read_duration",
+            key=key,
+            value=value,
+            SHORT_EXPECTED=SHORT_EXPECTED,
+        ) from None
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
     for k in data:
         if k not in allowed:
-            raise RulesError(f"unknown key `{where}{k}` in the rules; allowed keys: {', '.join(allowed)}")
+            raise error(RulesError, ERRORS, "rules.unknown_key_rules_allowed", where=where, k=k, value=", ".join(allowed))
 
 
 def _mapping(value: object, key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise RulesError(f"`{key}` must be a mapping of keys to values, got {value!r}")
+        raise error(RulesError, ERRORS, "rules.must_mapping_keys_values", key=key, value=value)
     return value
 
 
@@ -215,7 +224,7 @@ def _names(value: object, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise RulesError(f"`{key}` must be a list of activity names, got {value!r}")
+        raise error(RulesError, ERRORS, "rules.must_list_activity_names", key=key, value=value)
     return tuple(v.strip() for v in value)
 
 
@@ -223,7 +232,7 @@ def _resources(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list | tuple) or not all(isinstance(v, str | int) and str(v).strip() for v in value):
-        raise RulesError(f"`system_resources` must be a list of resource names (e.g. [robot, '112']), got {value!r}")
+        raise error(RulesError, ERRORS, "rules.system_resources_must_list", value=value)
     return tuple(str(v).strip() for v in value)
 
 
@@ -234,35 +243,27 @@ def _parse_calendar(value: object) -> WorkCalendar:
     try:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise RulesError(f"`calendar.timezone`: unknown timezone {tz!r} (expected an IANA name such as Europe/Moscow)") from exc
+        raise error(RulesError, ERRORS, "rules.calendar_timezone_unknown_timezone", tz=tz) from exc
     start, end = 0, DAY_SECONDS
     hours = data.get("working_hours")
     if hours is not None:
         m = _HOURS.match(str(hours)) if isinstance(hours, str) else None
         if not m:
-            raise RulesError(
-                f'`calendar.working_hours`: cannot read {hours!r} (expected a quoted "HH:MM-HH:MM" such as "09:00-19:00")'
-            )
+            raise error(RulesError, ERRORS, "rules.calendar_working_hours_cannot", hours=hours)
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
         if m1 >= 60 or m2 >= 60 or not 0 <= start < end <= DAY_SECONDS:
-            raise RulesError(
-                f"`calendar.working_hours`: {hours!r} is not a window within one day (expected start "
-                'before end, between 00:00 and 24:00, e.g. "09:00-19:00")'
-            )
+            raise error(RulesError, ERRORS, "rules.calendar_working_hours_not", hours=hours)
     weekdays = tuple(range(7))
     if data.get("weekdays") is not None:
         raw = data["weekdays"]
         if not isinstance(raw, list | tuple) or not raw:
-            raise RulesError(f"`calendar.weekdays` must be a non-empty list such as [mon, tue], got {raw!r}")
+            raise error(RulesError, ERRORS, "rules.calendar_weekdays_must_non", raw=raw)
         days = []
         for w in raw:
             name = str(w).strip().lower()
             if name not in _WEEKDAYS:
-                raise RulesError(
-                    f"`calendar.weekdays`: unknown weekday {w!r} (expected mon, tue, wed, thu, fri, sat, "
-                    "sun or пн, вт, ср, чт, пт, сб, вс)"
-                )
+                raise error(RulesError, ERRORS, "rules.calendar_weekdays_unknown_weekday", w=w)
             days.append(_WEEKDAYS[name])
         weekdays = tuple(sorted(set(days)))
     hol = data.get("holidays")
@@ -274,9 +275,7 @@ def _parse_calendar(value: object) -> WorkCalendar:
         try:
             holidays.country_holidays(country, years=2024)
         except NotImplementedError as exc:
-            raise RulesError(
-                f"`calendar.holidays`: unknown country {hol!r} (expected none or a country code such as RU)"
-            ) from exc
+            raise error(RulesError, ERRORS, "rules.calendar_holidays_unknown_country", hol=hol) from exc
     return WorkCalendar(timezone=str(tz), start_s=start, end_s=end, weekdays=weekdays, holidays=country)
 
 
@@ -284,7 +283,7 @@ def _parse_sla(value: object, calendar: WorkCalendar) -> tuple[SlaRule, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise RulesError(f"`sla` must be a list of rules ({{name, from, to, within, time}}), got {value!r}")
+        raise error(RulesError, ERRORS, "rules.sla_must_list_rules", value=value)
     rules: list[SlaRule] = []
     for i, item in enumerate(value):
         where = f"sla[{i}]"
@@ -292,20 +291,20 @@ def _parse_sla(value: object, calendar: WorkCalendar) -> tuple[SlaRule, ...]:
         _check_keys(data, ("name", "from", "to", "within", "time"), f"{where}.")
         for k in ("from", "to", "within"):
             if k not in data:
-                raise RulesError(f"`{where}` has no `{k}` (each SLA needs from, to and within)")
+                raise error(RulesError, ERRORS, "rules.has_no_each_sla", where=where, k=k)
         frm, to = data["from"], data["to"]
         for k, v in (("from", frm), ("to", to)):
             if not isinstance(v, str) or not v.strip():
-                raise RulesError(f"`{where}.{k}`: {v!r} is not an activity name")
+                raise error(RulesError, ERRORS, "rules.not_activity_name", where=where, k=k, v=v)
         name = str(data.get("name") or f"{frm} -> {to}")
         basis = data.get("time", "calendar")
         if basis not in ("working", "calendar"):
-            raise RulesError(f"`{where}.time`: {basis!r} is not allowed (expected working or calendar)")
+            raise error(RulesError, ERRORS, "rules.time_not_allowed_expected", where=where, basis=basis)
         within = parse_duration(data["within"], f"{where}.within", working=calendar if basis == "working" else None)
         if within <= 0:
-            raise RulesError(f"`{where}.within`: {data['within']!r} must be longer than zero")
+            raise error(RulesError, ERRORS, "rules.within_must_longer_than", where=where, data=data["within"])
         if name in {r.name for r in rules}:
-            raise RulesError(f"`{where}.name`: {name!r} is used by two SLA rules (names must be unique)")
+            raise error(RulesError, ERRORS, "rules.name_used_two_sla", where=where, name=name)
         rules.append(SlaRule(name, frm.strip(), to.strip(), within, basis))
     return tuple(rules)
 
@@ -333,7 +332,7 @@ def _parse_thresholds(value: object) -> Thresholds:
                 if k.endswith("ratio")
                 else "a share between 0 and 1"
             )
-            raise RulesError(f"`thresholds.{k}`: {v!r} is not allowed (expected {kind})")
+            raise error(RulesError, ERRORS, "rules.thresholds_not_allowed_expected", k=k, v=v, kind=kind)
         kw[k] = want(v)
     return Thresholds(**kw)
 
@@ -370,7 +369,7 @@ def load_rules(source: str | Path | Mapping[str, Any] | None = None) -> AuditRul
     stages = _names(data.get("stages"), "stages")
     if len(set(stages)) != len(stages):
         twice = sorted({s for s in stages if stages.count(s) > 1})
-        raise RulesError(f"`stages`: {', '.join(map(repr, twice))} listed twice (each stage once, in order)")
+        raise error(RulesError, ERRORS, "rules.stages_listed_twice_each", value=", ".join(map(repr, twice)))
     calendar = _parse_calendar(data["calendar"]) if data.get("calendar") is not None else WorkCalendar()
     return AuditRules(
         calendar=calendar,

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from crmflow.errors import ColumnMappingError, InputError
-from crmflow.i18n import text
+from crmflow.i18n import Phrase, error, text
+from crmflow.ingest.messages import ERRORS
 from crmflow.store.schema import EventLogSchema
 from crmflow.yamlfile import read_yaml
 
@@ -218,7 +220,7 @@ _TEXT = {
         "en": "no column found for {fields}; columns in {source}: {columns}.{hint} "
         "Write a mapping file (YAML with keys case_id, activity, timestamp…) and pass it with --mapping.",
         "ru": "не найден столбец для: {fields}; столбцы в {source}: {columns}.{hint} "
-        "Задайте соответствие в YAML-файле (ключи case_id, activity, timestamp…) и передайте его через --mapping.",
+        "Задайте соответствие в YAML-файле (ключи `case_id`, `activity`, `timestamp`…) и передайте его через --mapping.",
     },
     "date_hint": {
         "en": " Columns that look like dates: {columns}.",
@@ -287,39 +289,21 @@ def validate_mapping(mapping: ColumnMapping, columns: list[str], *, source: str,
     listed = ", ".join(f"`{c}`" for c in columns)
     for f, col in mapping.columns().items():
         if col not in columns:
-            raise ColumnMappingError(
-                text(
-                    _TEXT,
-                    "missing_column",
-                    lang,
-                    column=col,
-                    field=field_label(f, lang),
-                    source=source,
-                    columns=listed,
-                )
-            )
+            label = Phrase.using(partial(field_label, f))
+            raise error(ColumnMappingError, _TEXT, "missing_column", lang, column=col, field=label, source=source, columns=listed)
     missing = [f for f in REQUIRED if getattr(mapping, f) is None]
     if missing:
         dates = [c for c in columns if _DATE_LIKE.search(c) and c not in mapping.columns().values()]
-        hint = text(_TEXT, "date_hint", lang, columns=", ".join(f"`{c}`" for c in dates)) if dates else ""
-        raise ColumnMappingError(
-            text(
-                _TEXT,
-                "missing_required",
-                lang,
-                fields=", ".join(field_label(f, lang) for f in missing),
-                source=source,
-                columns=listed,
-                hint=hint,
-            )
-        )
+        hint = Phrase(_TEXT, "date_hint", columns=", ".join(f"`{c}`" for c in dates)) if dates else ""
+        fields_ = Phrase.using(lambda lg: ", ".join(field_label(f, lg) for f in missing))
+        raise error(ColumnMappingError, _TEXT, "missing_required", lang, fields=fields_, source=source, columns=listed, hint=hint)
     seen: dict[str, str] = {}
     for f in REQUIRED:
         col = getattr(mapping, f)
         if col in seen:
-            raise ColumnMappingError(
-                text(_TEXT, "same_column", lang, column=col, a=field_label(seen[col], lang), b=field_label(f, lang))
-            )
+            a = Phrase.using(partial(field_label, seen[col]))
+            b = Phrase.using(partial(field_label, f))
+            raise error(ColumnMappingError, _TEXT, "same_column", lang, column=col, a=a, b=b)
         seen[col] = f
     return mapping
 
@@ -329,19 +313,29 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "mapping") -> Colum
     allowed = [f.name for f in fields(ColumnMapping)]
     for key in data:
         if key not in allowed:
-            raise ColumnMappingError(f"{source}: unknown key `{key}`; allowed keys are {', '.join(allowed)}")
+            raise error(
+                ColumnMappingError, ERRORS, "columns.unknown_key_allowed_keys", source=source, key=key, value=", ".join(allowed)
+            )
     out: dict[str, Any] = {}
     for key, value in data.items():
         if value is None:
             out[key] = None
         elif key == "dayfirst":
             if not isinstance(value, bool):
-                raise ColumnMappingError(f"{source}: `dayfirst` must be true or false, not {value!r}")
+                raise error(ColumnMappingError, ERRORS, "columns.dayfirst_must_true_false", source=source, value=value)
             out[key] = value
         elif isinstance(value, str | int | float) and not isinstance(value, bool):
             out[key] = str(value)
         else:
-            raise ColumnMappingError(f"{source}: `{key}` must be a column name (text), not {type(value).__name__} {value!r}")
+            raise error(
+                ColumnMappingError,
+                ERRORS,
+                "columns.must_column_name_text",
+                source=source,
+                key=key,
+                kind=type(value).__name__,
+                value=value,
+            )
     return ColumnMapping(**out)
 
 
@@ -359,7 +353,7 @@ def load_mapping_file(path: str | Path) -> ColumnMapping:
     p = Path(path)
     data = read_yaml(p, what="mapping file", error=ColumnMappingError, read_error=InputError)
     if not isinstance(data, dict):
-        raise ColumnMappingError(f"{p.name}: expected keys such as `case_id: ID сделки`, found {type(data).__name__}")
+        raise error(ColumnMappingError, ERRORS, "columns.expected_keys_such_case", name=p.name, kind=type(data).__name__)
     return mapping_from_dict(data, source=p.name)
 
 

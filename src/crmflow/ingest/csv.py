@@ -32,8 +32,9 @@ import numpy as np
 import pyarrow as pa
 
 from crmflow.errors import InputError, RowAccountingError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.ingest.encoding import Utf8File, ensure_utf8
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.record_scan import RecordScan, scan_records
 from crmflow.ingest.sniff import check_file_type
@@ -163,15 +164,11 @@ def sniff_dialect(sample: str, *, delimiter: str | None = None, source: str = "f
         skip, lines = skip + 1, lines[1:]
     lines = [ln for ln in lines if ln.strip()]
     if not lines:
-        raise InputError(f"{source}: the file is empty (no header line)")
+        raise error(InputError, ERRORS, "csv.file_empty_no_header", source=source)
     try:
         return _sniff(sample, lines, delimiter=delimiter, skip=skip)
     except (pycsv.Error, StopIteration) as exc:  # stray CR/NUL bytes: not a text export
-        raise InputError(
-            f"{source}: cannot be read as CSV (no header line could be split: {exc or 'no fields'}); "
-            "expected a text export with a header line and one record per line — is it a binary "
-            "file or a workbook saved with the wrong extension?"
-        ) from exc
+        raise error(InputError, ERRORS, "csv.cannot_read_csv_no", source=source, value=exc or "no fields") from exc
 
 
 def _sniff(sample: str, lines: list[str], *, delimiter: str | None, skip: int) -> Dialect:
@@ -335,7 +332,7 @@ def read_csv_raw(
         dialect = sniff_dialect(sample, delimiter=delimiter, source=p.name)
         if len(dialect.header) > MAX_COLUMNS:
             n = f"{len(dialect.header):,}" + ("" if "\n" in sample else "+")  # a header longer than the sample
-            raise InputError(text(_TEXT, "too_wide", store.settings.lang, file=p.name, n=n, max=MAX_COLUMNS))
+            raise error(InputError, _TEXT, "too_wide", store.settings.lang, file=p.name, n=n, max=MAX_COLUMNS)
         say(f"counting the records of {p.name}")
         scan = scan_records(work, delimiter=dialect.delimiter, skip=dialect.skip, fields=len(dialect.header))
         if scan.broken or scan.respaced:
@@ -383,17 +380,16 @@ def _finish(
     rej_rows = _kept_to_original(np.array([int(r[0]) for r in rejected], dtype=np.int64), broken_rows)
     blank = np.array([b for b in scan.blank_rows if b > header_row], dtype=np.int64)
     if good + len(rejected) != kept or np.isin(rej_rows, blank).any():
-        raise RowAccountingError(
-            text(
-                _TEXT,
-                "mismatch",
-                lang,
-                file=p.name,
-                records=scan.records,
-                broken=len(scan.broken),
-                good=good,
-                rejected=len(rejected),
-            )
+        raise error(
+            RowAccountingError,
+            _TEXT,
+            "mismatch",
+            lang,
+            file=p.name,
+            records=scan.records,
+            broken=len(scan.broken),
+            good=good,
+            rejected=len(rejected),
         )
     rej_nums = (rej_rows - header_row).tolist()
     phys = scan.lines_of_rows(rej_rows).tolist()

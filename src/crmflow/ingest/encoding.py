@@ -22,6 +22,8 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 
 #: Bytes read to decide the encoding.
 SAMPLE_BYTES = 1 << 20
@@ -132,12 +134,12 @@ def ensure_utf8(path: Path, *, encoding: str | None = None) -> Utf8File:
             sample = fh.read(SAMPLE_BYTES)
             complete = fh.read(1) == b""
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise error(InputError, ERRORS, "encoding.cannot_read", path=path, value=exc.strerror or exc) from exc
     enc = encoding or detect_encoding(sample, complete=complete)
     try:
         norm = codecs.lookup(enc).name
     except LookupError as exc:
-        raise InputError(f"{path.name}: unknown encoding {enc!r} (try utf-8 or cp1251)") from exc
+        raise error(InputError, ERRORS, "encoding.unknown_encoding_try_utf", name=path.name, enc=enc) from exc
     if norm in ("utf-8", "utf-8-sig"):
         return Utf8File(path=path, encoding=norm, transcoded=False)
     tmp = tempfile.NamedTemporaryFile(prefix="crmflow-utf8-", suffix=".csv", delete=False)  # noqa: SIM115

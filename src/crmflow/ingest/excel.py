@@ -18,6 +18,8 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import CrmflowError, InputError, UnsafeInputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import check_zip_archive
 from crmflow.ingest.sniff import check_file_type
@@ -110,35 +112,36 @@ def read_excel_raw(
         cause: BaseException | None = exc
         while cause is not None:  # openpyxl wraps defusedxml's refusal in its own errors
             if type(cause).__module__.startswith("defusedxml"):
-                raise UnsafeInputError(f"{p.name}: the workbook's XML declares entities or a DTD; refused ({cause!r})") from exc
+                raise error(UnsafeInputError, ERRORS, "excel.workbook_s_xml_declares", name=p.name, cause=cause) from exc
             cause = cause.__cause__ or cause.__context__
-        raise InputError(f"{p.name}: cannot open as an Excel workbook: {exc}") from exc
+        raise error(InputError, ERRORS, "excel.cannot_open_excel_workbook", name=p.name, exc=exc) from exc
     try:
         names = wb.sheetnames
         if not names:  # none listed, or the sheets' parts are missing (found by bench/fuzz.py)
-            raise InputError(
-                f"{p.name}: the workbook has no sheet that can be read; open and save it again in Excel or "
-                "LibreOffice, or save the sheet as CSV"
-            )
+            raise error(InputError, ERRORS, "excel.workbook_has_no_sheet", name=p.name)
         if sheet is None:
             ws = wb[names[0]]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
-                raise InputError(f"{p.name}: no sheet number {sheet}; the sheets are: {', '.join(names)}")
+                raise error(InputError, ERRORS, "excel.no_sheet_number_sheets", name=p.name, sheet=sheet, value=", ".join(names))
             ws = wb[names[sheet]]
         elif sheet in names:
             ws = wb[sheet]
         else:
-            raise InputError(f"{p.name}: no sheet named {sheet!r}; the sheets are: {', '.join(names)}")
+            raise error(InputError, ERRORS, "excel.no_sheet_named_sheets", name=p.name, sheet=sheet, value=", ".join(names))
         try:
             return _load_sheet(store, ws, p.name, say)
         except CrmflowError:
             raise
         except Exception as exc:  # a bad CRC, malformed sheet XML, a broken cell: openpyxl raises anything
-            raise InputError(
-                f"{p.name}: sheet {ws.title!r} cannot be read ({type(exc).__name__}: {str(exc)[:200]}); the workbook "
-                "is damaged or not written by a spreadsheet program: open and save it again in Excel or "
-                "LibreOffice, or save the sheet as CSV"
+            raise error(
+                InputError,
+                ERRORS,
+                "excel.sheet_cannot_read_workbook",
+                name=p.name,
+                title=ws.title,
+                kind=type(exc).__name__,
+                exc=str(exc)[:200],
             ) from exc
     finally:
         wb.close()
@@ -157,14 +160,19 @@ def _check_shared_strings(p: Path) -> None:
             with zf.open(info) as fh:
                 head = fh.read(4096).decode("utf-8", errors="replace")
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError, NotImplementedError) as exc:
-        raise InputError(f"{p.name}: cannot open as an Excel workbook ({exc}); save it again in Excel or as CSV") from exc
+        raise error(InputError, ERRORS, "excel.cannot_open_excel_workbook_2", name=p.name, exc=exc) from exc
     m = re.search(r'uniqueCount="(\d+)"', head) or re.search(r'\bcount="(\d+)"', head)
     count = int(m.group(1)) if m else 0
     if count > MAX_SHARED_STRINGS or info.file_size > MAX_SHARED_STRINGS_BYTES:
-        raise InputError(
-            f"{p.name}: the workbook has {count:,} distinct texts ({info.file_size:,} bytes of shared strings); "
-            f"crmflow reads workbooks with at most {MAX_SHARED_STRINGS:,} ({MAX_SHARED_STRINGS_BYTES >> 20} MB), "
-            "because Excel's format keeps them all in memory: save the sheet as CSV (UTF-8) and import that"
+        raise error(
+            InputError,
+            ERRORS,
+            "excel.workbook_has_distinct_texts",
+            name=p.name,
+            count=count,
+            file_size=info.file_size,
+            MAX_SHARED_STRINGS=MAX_SHARED_STRINGS,
+            value=MAX_SHARED_STRINGS_BYTES >> 20,
         )
 
 
@@ -231,7 +239,7 @@ def _load_sheet(store: EventStore, ws: Any, source: str, say: ProgressFn) -> Raw
             say(f"reading {source}: {count} rows")
             flush()
     if header is None:
-        raise InputError(f"{source}: the sheet {ws.title!r} is empty (no header row)")
+        raise error(InputError, ERRORS, "excel.sheet_empty_no_header", source=source, title=ws.title)
     flush()
     return RawTable(
         table=raw,

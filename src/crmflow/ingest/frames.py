@@ -17,6 +17,8 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.raw import RawTable
 from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
@@ -35,10 +37,7 @@ def frame_to_arrow(frame: Any) -> pa.Table:
         return frame.to_arrow()
     if module == "pandas":
         return pa.Table.from_pandas(frame, preserve_index=False)
-    raise InputError(
-        f"cannot read a {type(frame).__module__}.{type(frame).__name__} as an event log; "
-        "pass a pandas or polars DataFrame, a pyarrow Table, or a file path"
-    )
+    raise error(InputError, ERRORS, "frames.cannot_read_event_log", kind=type(frame).__module__, kind2=type(frame).__name__)
 
 
 def is_frame(obj: Any) -> bool:

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from crmflow.errors import InputError, UnsafeInputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.ocel_json import InvalidJsonError, parts_from_json_stream, size_note
 from crmflow.ingest.ocel_parts import OcelParts
 from crmflow.ingest.ocel_sqlite import parts_from_sqlite
@@ -125,11 +127,13 @@ def _locate_json_error(path: Path, label: str) -> None:
     try:
         json.loads(path.read_bytes())
     except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: the JSON is not valid UTF-8 text ({exc.reason})") from exc
+        raise error(InputError, ERRORS, "ocel.json_not_valid_utf", label=label, reason=exc.reason) from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"{label} line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from exc
+        raise error(
+            InputError, ERRORS, "ocel.line_column_invalid_json", label=label, lineno=exc.lineno, colno=exc.colno, msg=exc.msg
+        ) from exc
     except RecursionError:
-        raise UnsafeInputError(f"{label}: the JSON is nested too deeply to be an OCEL 2.0 log") from None
+        raise error(UnsafeInputError, ERRORS, "ocel.json_nested_too_deeply", label=label) from None
 
 
 # ---------------------------------------------------------------------------- flattening
@@ -313,7 +317,7 @@ def read_ocel_raw(
     p = Path(path)
     label = p.name
     if not p.is_file():
-        raise InputError(f"{p}: no such file (expected an OCEL 2.0 .jsonocel/.json or .sqlite log)")
+        raise error(InputError, ERRORS, "ocel.no_such_file_expected", p=p)
     suffixes = [s.lower() for s in p.suffixes]
     stem_suffix = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
     if progress:
@@ -327,21 +331,22 @@ def read_ocel_raw(
     elif stem_suffix in XML_SUFFIXES and suffixes[-1] != ".gz":
         parts, fmt = parts_from_xml(p, label), "ocel-xml"
     else:
-        raise InputError(
-            f"{label}: unknown OCEL file type {stem_suffix or '(none)'!r} "
-            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES)})"
+        raise error(
+            InputError,
+            ERRORS,
+            "ocel.unknown_ocel_file_type",
+            label=label,
+            value=stem_suffix or "(none)",
+            value2=", ".join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES),
         )
     counts = object_type_counts(store, parts)
     listing = ", ".join(f"{t!r} ({n:,} object{'' if n == 1 else 's'})" for t, n in counts.items()) or "none"
     if object_type is None:
         if len(counts) != 1:
-            raise InputError(
-                f"{label}: this object-centric log has {len(counts)} object types: {listing}; choose "
-                "the one whose objects are the cases (e.g. --object-type order)"
-            )
+            raise error(InputError, ERRORS, "ocel.this_object_centric_log", label=label, n_counts=len(counts), listing=listing)
         object_type = next(iter(counts))
     elif object_type not in counts:
-        raise InputError(f"{label}: there is no object type {object_type!r}; the log has {listing}")
+        raise error(InputError, ERRORS, "ocel.there_no_object_type", label=label, object_type=object_type, listing=listing)
     if progress:
         progress(f"{label}: flattening on {object_type!r}")
     table, rows_read, quarantined, info = _flatten(
@@ -391,7 +396,7 @@ def read_ocel(
     store = store or EventStore()
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: no such file (expected an OCEL 2.0 .jsonocel/.json or .sqlite log)")
+        raise error(InputError, ERRORS, "ocel.no_such_file_expected_2", p=p)
     suffixes = [s.lower() for s in p.suffixes]
     kind = suffixes[-2] if len(suffixes) > 1 and suffixes[-1] == ".gz" else (suffixes[-1] if suffixes else "")
     limit = max_json_bytes or store.settings.max_ocel_json_bytes
@@ -402,9 +407,13 @@ def read_ocel(
     elif kind in XML_SUFFIXES and suffixes[-1] != ".gz":
         parts, fmt = parts_from_xml(p, p.name), "ocel-xml"
     else:
-        raise InputError(
-            f"{p.name}: unknown OCEL file type {kind or '(none)'!r} "
-            f"(expected one of {', '.join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES)})"
+        raise error(
+            InputError,
+            ERRORS,
+            "ocel.unknown_ocel_file_type_2",
+            name=p.name,
+            value=kind or "(none)",
+            value2=", ".join(JSON_SUFFIXES + SQLITE_SUFFIXES + XML_SUFFIXES),
         )
     return ObjectCentricLog.from_parts(
         store, parts, name=name, source=p.name, format=fmt, timezone=timezone or store.settings.timezone

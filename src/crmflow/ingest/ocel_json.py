@@ -34,6 +34,8 @@ from typing import IO, Any
 import pyarrow as pa
 
 from crmflow.errors import InputError, UnsafeInputError
+from crmflow.i18n import Phrase, error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.ocel_parts import OcelParts, _text
 from crmflow.ingest.ocel_scan import MAX_DEPTH, outline
 
@@ -48,13 +50,13 @@ class InvalidJsonError(InputError):
 
 def _need(obj: Any, key: str, where: str, label: str, kind: type | tuple[type, ...] = str) -> Any:
     if not isinstance(obj, dict) or not isinstance(obj.get(key), kind):
-        raise InputError(f"{label}: {where} has no valid {key!r} (expected the OCEL 2.0 JSON layout)")
+        raise error(InputError, ERRORS, "ocel_json.has_no_valid_expected", label=label, where=where, key=key)
     return obj[key]
 
 
 def _list(value: Any, where: str, label: str) -> list[Any]:
     if type(value) is not list:
-        raise InputError(f"{label}: {where} is not a list (expected the OCEL 2.0 JSON layout)")
+        raise error(InputError, ERRORS, "ocel_json.not_list_expected_ocel", label=label, where=where)
     return value  # type: ignore[no-any-return]
 
 
@@ -264,9 +266,17 @@ class _Text:
         """Consume the next character, one of ``chars``."""
         c = self.next_char()
         if not c or c not in chars:
-            found = f"{c!r}" if c else "the end of the file"
-            raise InvalidJsonError(f"{self.label}: invalid JSON: expected {' or '.join(map(repr, chars))} {where}, "
-                                   f"found {found} (character {self.offset + self.pos:,})")  # fmt: skip
+            found = f"{c!r}" if c else Phrase(ERRORS, "ocel_json.end_of_file")
+            raise error(
+                InvalidJsonError,
+                ERRORS,
+                "ocel_json.invalid_json_expected_found",
+                label=self.label,
+                value=" or ".join(map(repr, chars)),
+                where=where,
+                found=found,
+                value2=self.offset + self.pos,
+            )
         self.pos += 1
         return c
 
@@ -279,21 +289,30 @@ class _Text:
             except json.JSONDecodeError as exc:
                 cut = exc.pos >= len(self.buf) - _CUT or exc.msg.startswith("Unterminated string")
                 if self.done or not cut:
-                    raise InvalidJsonError(
-                        f"{self.label}: invalid JSON: {exc.msg} (character {self.offset + exc.pos:,})"
+                    raise error(
+                        InvalidJsonError,
+                        ERRORS,
+                        "ocel_json.invalid_json_character",
+                        label=self.label,
+                        msg=exc.msg,
+                        value=self.offset + exc.pos,
                     ) from None
             except _NotJsonNumber as exc:
-                raise InvalidJsonError(f"{self.label}: invalid JSON: {exc} ({what})") from None
+                raise error(InvalidJsonError, ERRORS, "ocel_json.invalid_json", label=self.label, exc=exc, what=what) from None
             except ValueError as exc:  # an integer of more than 4,300 digits
-                raise InputError(f"{self.label}: {what}: {exc}") from None
+                raise error(InputError, ERRORS, "ocel_json.message", label=self.label, what=what, exc=exc) from None
             else:
                 if end < len(self.buf) or self.done:  # a value is whole when something follows it
                     self.pos = end
                     return obj
             if len(self.buf) - self.pos > MAX_ITEM:
-                raise UnsafeInputError(
-                    f"{self.label}: {what} is larger than {MAX_ITEM // 2**20} MB of text; an OCEL 2.0 item is a few "
-                    "hundred bytes (is this an OCEL 2.0 log?)"
+                raise error(
+                    UnsafeInputError,
+                    ERRORS,
+                    "ocel_json.larger_than_mb_text",
+                    label=self.label,
+                    what=what,
+                    value=MAX_ITEM // 2**20,
                 )
             self.more()
 
@@ -331,7 +350,7 @@ class _Text:
         while True:
             key = self.value(f"a key of {what}")
             if not isinstance(key, str):
-                raise InvalidJsonError(f"{self.label}: invalid JSON: a key of {what} is not a string")
+                raise error(InvalidJsonError, ERRORS, "ocel_json.invalid_json_key_not", label=self.label, what=what)
             self.expect(":", f"after the key {key!r}")
             yield key
             if self.expect(",}", f"after the value of {key!r}") == "}":
@@ -349,7 +368,7 @@ def _read_document(fh: IO[bytes], log: _Log) -> None:
     lists: set[str] = set()
     for key in text.keys("the document"):
         if key in ("ocel:events", "ocel:global-log"):
-            raise InputError(f"{label}: this is OCEL 1.0 JSON; crmflow reads OCEL 2.0 (convert it first)")
+            raise error(InputError, ERRORS, "ocel_json.this_ocel_json_crmflow", label=label)
         if key in _SECTIONS and text.next_char() == "[":
             lists.add(key)
             for obj in text.items(key):
@@ -359,7 +378,7 @@ def _read_document(fh: IO[bytes], log: _Log) -> None:
         else:
             text.skip(key)
     if text.next_char():
-        raise InvalidJsonError(f"{label}: invalid JSON: extra data after the document (character {text.offset + text.pos:,})")
+        raise error(InvalidJsonError, ERRORS, "ocel_json.invalid_json_extra_data", label=label, value=text.offset + text.pos)
     if "events" not in lists:
         raise no_events
 
@@ -389,7 +408,7 @@ def parts_from_json_stream(opener: Callable[[], IO[bytes]], label: str) -> OcelP
         with opener() as fh:
             _read_document(fh, log)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{label}: the JSON is not valid UTF-8 text ({exc.reason})") from exc
+        raise error(InputError, ERRORS, "ocel_json.json_not_valid_utf_2", label=label, reason=exc.reason) from exc
     return log.parts()
 
 

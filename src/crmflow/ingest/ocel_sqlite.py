@@ -14,6 +14,8 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.ocel_parts import OcelParts, _table, _text
 from crmflow.store import queries as q
 
@@ -38,12 +40,12 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
     """Read the OCEL 2.0 SQLite layout (read-only) into :class:`OcelParts`."""
     with open(path, "rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
-            raise InputError(f"{label}: this is not an SQLite database (expected the OCEL 2.0 SQLite layout)")
+            raise error(InputError, ERRORS, "ocel_sqlite.this_not_sqlite_database", label=label)
     uri = "file:" + str(path.resolve()).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
     try:
         con = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        raise InputError(f"{label}: cannot open this SQLite database read-only: {exc}") from exc
+        raise error(InputError, ERRORS, "ocel_sqlite.cannot_open_this_sqlite", label=label, exc=exc) from exc
     try:
         # Views and triggers in a hostile file must not run functions with side effects.
         con.execute("PRAGMA trusted_schema = OFF")
@@ -51,14 +53,15 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         needed = {"event", "object", "event_object", "event_map_type"}
         if {"EVENTS", "OBJECTS", "RELATIONS"} <= tables and needed - tables:
-            raise InputError(
-                f"{label}: this is pm4py's OCEL 1.0 SQLite layout (tables EVENTS, OBJECTS, RELATIONS); crmflow reads "
-                "OCEL 2.0 (convert it first, e.g. pm4py.write_ocel2_sqlite)"
-            )
+            raise error(InputError, ERRORS, "ocel_sqlite.this_pm_py_s", label=label)
         if needed - tables:
-            raise InputError(
-                f"{label}: not an OCEL 2.0 SQLite log: missing table(s) {', '.join(sorted(needed - tables))} "
-                f"(found: {', '.join(sorted(tables)) or 'none'})"
+            raise error(
+                InputError,
+                ERRORS,
+                "ocel_sqlite.not_ocel_sqlite_log",
+                label=label,
+                value=", ".join(sorted(needed - tables)),
+                value2=", ".join(sorted(tables)) or "none",
             )
         events = con.execute("SELECT ocel_id, ocel_type FROM event ORDER BY rowid").fetchall()
         order = {eid: i for i, (eid, _) in enumerate(events)}
@@ -69,14 +72,19 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
         for etype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM event_map_type ORDER BY rowid").fetchall():
             tname = f"event_{tmap}"
             if tname not in tables:
-                raise InputError(f"{label}: event type {etype!r} maps to table {tname!r}, which does not exist")
+                raise error(InputError, ERRORS, "ocel_sqlite.event_type_maps_table", label=label, etype=etype, tname=tname)
             info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
             attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time")]
             missing = {"ocel_id", "ocel_time"} - {r[1] for r in info}
             if missing:
-                raise InputError(
-                    f"{label}: table {tname!r} of event type {etype!r} has no {' or '.join(sorted(missing))} column "
-                    "(an OCEL 2.0 event table holds each event's ocel_id and ocel_time)"
+                raise error(
+                    InputError,
+                    ERRORS,
+                    "ocel_sqlite.table_event_type_has",
+                    label=label,
+                    tname=tname,
+                    etype=etype,
+                    value=" or ".join(sorted(missing)),
                 )
             event_types[etype] = attrs
             for name, t in attrs:
@@ -104,7 +112,7 @@ def parts_from_sqlite(path: Path, label: str) -> OcelParts:
                 f"SELECT ocel_source_id, ocel_target_id, {o2o_qualifier} FROM object_object ORDER BY rowid"
             ).fetchall()
     except sqlite3.Error as exc:
-        raise InputError(f"{label}: cannot read this OCEL 2.0 SQLite database: {exc}") from exc
+        raise error(InputError, ERRORS, "ocel_sqlite.cannot_read_this_ocel", label=label, exc=exc) from exc
     finally:
         con.close()
     s, i64 = pa.string(), pa.int64()
@@ -157,13 +165,13 @@ def _sqlite_object_values(
     for otype, tmap in con.execute("SELECT ocel_type, ocel_type_map FROM object_map_type ORDER BY rowid").fetchall():
         tname = f"object_{tmap}"
         if tname not in tables:
-            raise InputError(f"{label}: object type {otype!r} maps to table {tname!r}, which does not exist")
+            raise error(InputError, ERRORS, "ocel_sqlite.object_type_maps_table", label=label, otype=otype, tname=tname)
         info = con.execute(f"PRAGMA table_info({q.ident(tname)})").fetchall()
         attrs = [(r[1], _sqlite_type(r[2])) for r in info if r[1] not in ("ocel_id", "ocel_time", "ocel_changed_field")]
         declared[otype] = attrs
         present = {r[1] for r in info}
         if "ocel_id" not in present:
-            raise InputError(f"{label}: table {tname!r} of object type {otype!r} has no ocel_id column (expected the object ids)")
+            raise error(InputError, ERRORS, "ocel_sqlite.table_object_type_has", label=label, tname=tname, otype=otype)
         # ocel_time and ocel_changed_field are optional: writers that keep one value per object
         # (pm4py's older exporter, several tools) leave them out; then each value holds from the start
         time = "ocel_time" if "ocel_time" in present else "NULL"

@@ -30,6 +30,8 @@ import pyarrow as pa
 from lxml import etree
 
 from crmflow.errors import InputError
+from crmflow.i18n import Phrase, error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.ocel_parts import OcelParts, _table
 from crmflow.ingest.safety import SAFE_ITERPARSE_OPTIONS, check_xml_prolog
 
@@ -37,9 +39,14 @@ from crmflow.ingest.safety import SAFE_ITERPARSE_OPTIONS, check_xml_prolog
 def _need(el: etree._Element, attr: str, label: str) -> str:
     value = el.get(attr)
     if value is None:
-        raise InputError(
-            f"{label} line {el.sourceline}: <{etree.QName(el).localname}> has no {attr} attribute "
-            "(expected the OCEL 2.0 XML layout)"
+        raise error(
+            InputError,
+            ERRORS,
+            "ocel_xml.line_has_no_attribute",
+            label=label,
+            sourceline=el.sourceline,
+            localname=etree.QName(el).localname,
+            attr=attr,
         )
     return value
 
@@ -75,13 +82,13 @@ def parts_from_xml(path: Path, label: str) -> OcelParts:
             tag = el.tag if isinstance(el.tag, str) else ""
             if not depth_ok and action == "start":
                 if tag != "log":
-                    raise InputError(f"{label}: the root element is <{tag}>; OCEL 2.0 XML has <log> as its root")
+                    raise error(InputError, ERRORS, "ocel_xml.root_element_ocel_xml", label=label, tag=tag)
                 depth_ok = True
             if tag not in tags:
                 continue
             if action == "start":
                 if tag == "global":  # OCEL 1.0 XML declares <global scope="log|event|object">
-                    raise InputError(f"{label}: this is OCEL 1.0 XML; crmflow reads OCEL 2.0 (convert it first)")
+                    raise error(InputError, ERRORS, "ocel_xml.this_ocel_xml_crmflow", label=label)
                 continue
             if tag in declared:
                 name = _need(el, "name", label)
@@ -126,10 +133,10 @@ def parts_from_xml(path: Path, label: str) -> OcelParts:
                 while parent is not None and el.getprevious() is not None:
                     del parent[0]
     except etree.XMLSyntaxError as exc:
-        line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-        raise InputError(f"{label}{line}: this is not well-formed OCEL 2.0 XML: {exc.msg}") from exc
+        line = Phrase(ERRORS, "xml.at_line", line=exc.lineno) if getattr(exc, "lineno", None) else ""
+        raise error(InputError, ERRORS, "ocel_xml.this_not_well_formed", label=label, line=line, msg=exc.msg) from exc
     if not depth_ok:
-        raise InputError(f"{label}: no <log> element (expected the OCEL 2.0 XML layout)")
+        raise error(InputError, ERRORS, "ocel_xml.no_log_element_expected", label=label)
     s, i64 = pa.string(), pa.int64()
     return OcelParts(
         events=_table({"ord": (ev["ord"], i64), "eid": (ev["eid"], s), "etype": (ev["etype"], s), "time": (ev["time"], s)}),

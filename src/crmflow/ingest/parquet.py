@@ -14,6 +14,8 @@ from typing import Any
 import duckdb
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.sniff import check_file_type
 from crmflow.store import queries as q
@@ -74,23 +76,23 @@ def read_parquet_raw(
     check_file_type(p, "parquet", store.settings.lang)  # a PNG/PDF/ZIP under this name: said before parsing
     label = p.name
     if not p.is_file():
-        raise InputError(f"{p}: no such file (expected a .parquet event log)")
+        raise error(InputError, ERRORS, "parquet.no_such_file_expected_3", p=p)
     with open(p, "rb") as fh:
         head = fh.read(4)
         fh.seek(-4 if p.stat().st_size >= 8 else 0, 2)
         tail = fh.read(4)
     if head != _MAGIC or tail != _MAGIC:
-        raise InputError(f"{label}: this is not a Parquet file (it does not start and end with 'PAR1')")
+        raise error(InputError, ERRORS, "parquet.this_not_parquet_file", label=label)
     if progress:
         progress(f"{label}: reading Parquet")
     scan = "read_parquet(?, file_row_number = true)"
     try:
         described = store.sql(f"DESCRIBE SELECT * FROM {scan}", [str(p)]).fetchall()
     except duckdb.Error as exc:
-        raise InputError(f"{label}: cannot read this Parquet file: {exc}") from exc
+        raise error(InputError, ERRORS, "parquet.cannot_read_this_parquet", label=label, exc=exc) from exc
     source_cols = [(r[0], r[1]) for r in described if r[0] != "file_row_number"]
     if any(r[0] == "file_row_number" for r in described[:-1]):
-        raise InputError(f"{label}: a column is named 'file_row_number', which crmflow reserves; rename it")
+        raise error(InputError, ERRORS, "parquet.column_named_file_row", label=label)
 
     tz = timezone or store.settings.timezone
     select = ["(file_row_number + 1)::BIGINT AS row_no"]
@@ -116,7 +118,7 @@ def read_parquet_raw(
         groups = store.sql("SELECT count(DISTINCT row_group_id) FROM parquet_metadata(?)", [str(p)]).fetchall()
     except duckdb.Error as exc:
         store.sql(f"DROP TABLE IF EXISTS {q.table_name(table)}")
-        raise InputError(f"{label}: cannot read this Parquet file: {exc}") from exc
+        raise error(InputError, ERRORS, "parquet.cannot_read_this_parquet_2", label=label, exc=exc) from exc
     info: dict[str, Any] = {"naive_timestamps": naive, "timezone": tz, "renamed": renamed, "row_groups": int(groups[0][0])}
     return RawTable(table=table, source=label, format="parquet", rows_read=rows, info=info)
 

@@ -25,6 +25,8 @@ from crmflow.base.xml import SAFE_ITERPARSE_OPTIONS as SAFE_ITERPARSE_OPTIONS
 from crmflow.base.xml import check_xml_prolog as check_xml_prolog
 from crmflow.base.xml import safe_xml_parser as safe_xml_parser
 from crmflow.errors import InputError, UnsafeInputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 
 #: Below this decompressed size the compression-ratio limit does not apply: tiny, highly
 #: repetitive files legitimately compress more than any sensible ratio, and 16 MiB harms nobody.
@@ -53,13 +55,16 @@ class _BoundedGzip(io.RawIOBase):
         try:
             data = self._gz.read(want)
         except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{self._path}: cannot decompress this gzip file: {exc}") from exc
+            raise error(InputError, ERRORS, "safety.cannot_decompress_this_gzip", path=self._path, exc=exc) from exc
         self.produced += len(data)
         if self.produced > self._limit:
-            raise UnsafeInputError(
-                f"{self._path}: refused to decompress: the output passed {self._limit:,} bytes "
-                f"({self._reason}); this looks like a decompression bomb. If the file is genuine, "
-                "raise CRMFLOW_MAX_DECOMPRESSED_BYTES / CRMFLOW_MAX_COMPRESSION_RATIO"
+            raise error(
+                UnsafeInputError,
+                ERRORS,
+                "safety.refused_decompress_output_passed",
+                path=self._path,
+                limit=self._limit,
+                reason=self._reason,
             )
         buffer[: len(data)] = data
         return len(data)
@@ -192,10 +197,8 @@ def check_zip_archive(path: str | Path, *, max_bytes: int, max_ratio: int) -> No
         return  # not a bomb, just broken: the reader says it cannot open the file
     limit, why = decompression_limit(p, max_bytes=max_bytes, max_ratio=max_ratio)
     if declared > limit:
-        raise UnsafeInputError(
-            f"{p.name}: its parts would inflate to {declared:,} bytes, more than {why} "
-            f"({limit:,} bytes); refusing a possible decompression bomb "
-            "(raise CRMFLOW_MAX_DECOMPRESSED_BYTES / CRMFLOW_MAX_COMPRESSION_RATIO if the file is trusted)"
+        raise error(
+            UnsafeInputError, ERRORS, "safety.parts_would_inflate_bytes", name=p.name, declared=declared, why=why, limit=limit
         )
 
 

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 from crmflow.errors import UnsupportedFormatError
-from crmflow.i18n import text
+from crmflow.i18n import Phrase, error
 
 #: Leading bytes of the file kinds told apart (checked in this order).
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -153,16 +153,15 @@ def check_file_type(path: str | Path, reader: str, lang: str = "en") -> None:
     if kind is None or kind in ACCEPTS.get(reader, frozenset()):
         return
     if kind in _ENDING and _ENDING[kind] != p.name.lower().rsplit(".", 1)[-1]:
-        fix = text(_TEXT, "fix_rename", lang, ending=_ENDING[kind])
+        fix = Phrase(_TEXT, "fix_rename", ending=_ENDING[kind])
     elif kind == "ole2":
-        fix = text(_TEXT, "fix_old_office", lang)
+        fix = Phrase(_TEXT, "fix_old_office")
     elif kind in ("zip", "gzip", "7z", "rar", "bzip2", "xz"):
-        fix = text(_TEXT, "fix_unpack", lang)
+        fix = Phrase(_TEXT, "fix_unpack")
     else:
-        fix = text(_TEXT, "fix_export", lang)
-    raise UnsupportedFormatError(
-        text(_TEXT, "wrong", lang, file=p.name, what=text(_TEXT, kind, lang), want=text(_TEXT, f"want_{reader}", lang), fix=fix)
-    )
+        fix = Phrase(_TEXT, "fix_export")
+    what, want = Phrase(_TEXT, kind), Phrase(_TEXT, f"want_{reader}")
+    raise error(UnsupportedFormatError, _TEXT, "wrong", lang, file=p.name, what=what, want=want, fix=fix)
 
 
 __all__ = ["ACCEPTS", "SIGNATURES", "check_file_type", "file_kind", "identify"]

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crmflow.errors import InputError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.ingest.columns import ColumnMapping, detect_mapping, field_label, validate_mapping
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.timestamps import (
@@ -91,7 +91,7 @@ def check_timezone(store: EventStore, tz: str) -> str:
     """Return ``tz`` if DuckDB knows it, else raise :class:`InputError`."""
     ok = store.sql("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [tz]).fetchall()[0][0]
     if not ok:
-        raise InputError(text(_TEXT, "bad_zone", store.settings.lang, zone=tz))
+        raise error(InputError, _TEXT, "bad_zone", store.settings.lang, zone=tz)
     return tz
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
+from crmflow.ingest.messages import ERRORS
 from crmflow.store.queries import ident, table_name
 
 if TYPE_CHECKING:
@@ -293,7 +295,7 @@ def detect_format(store: EventStore, table: str, column: str, *, dayfirst: bool 
     try:
         row = store.sql(f"WITH s AS ({sample_sql}) SELECT {counts} FROM s").fetchall()[0]
     except Exception as exc:  # duckdb.Error; keep the message
-        raise InputError(f"column `{column}`: cannot test date formats: {exc}") from exc
+        raise error(InputError, ERRORS, "timestamps.column_cannot_test_date", column=column, exc=exc) from exc
     n = int(row[-1])
     scores = {f.key: int(v) for f, v in zip(order, row[:-1], strict=True)}
     best = max(order, key=lambda f: scores[f.key])  # max keeps the first of equals

@@ -36,6 +36,8 @@ import pyarrow as pa
 from lxml import etree
 
 from crmflow.errors import InputError
+from crmflow.i18n import Phrase, error
+from crmflow.ingest.messages import ERRORS
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.ingest.safety import SAFE_ITERPARSE_OPTIONS, check_xml_prolog, decompressed_copy, is_gzip
 from crmflow.store import queries as q
@@ -322,10 +324,7 @@ def _iter_lxml(path: Path, label: str, cols: _Columns, progress: ProgressFn | No
             if action == "start":
                 depth += 1
                 if depth == 1 and tag != "log":
-                    raise InputError(
-                        f"{label} line {elem.sourceline}: the root element is <{tag}>; an XES "
-                        "event log has <log> as its root element"
-                    )
+                    raise error(InputError, ERRORS, "xes.line_root_element_xes", label=label, sourceline=elem.sourceline, tag=tag)
                 if tag == "trace" and depth_trace < 0:
                     depth_trace, trace_events, trace_attrs, trace_kinds = depth, [], {}, {}
                 elif tag == "event" and depth_event < 0:
@@ -362,8 +361,8 @@ def _iter_lxml(path: Path, label: str, cols: _Columns, progress: ProgressFn | No
                 while elem.getprevious() is not None:
                     del elem.getparent()[0]
     except etree.XMLSyntaxError as exc:
-        line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-        raise InputError(f"{label}{line}: this is not well-formed XES: {exc.msg}") from exc
+        line = Phrase(ERRORS, "xml.at_line", line=exc.lineno) if getattr(exc, "lineno", None) else ""
+        raise error(InputError, ERRORS, "xes.this_not_well_formed_2", label=label, line=line, msg=exc.msg) from exc
     cols.flush()
     return n
 
@@ -487,7 +486,7 @@ def read_xes_raw(
     p = Path(path)
     label = p.name
     if not p.is_file():
-        raise InputError(f"{p}: no such file (expected an .xes or .xes.gz event log)")
+        raise error(InputError, ERRORS, "xes.no_such_file_expected_4", p=p)
     settings = store.settings
     with contextlib.ExitStack() as stack:
         plain = p
@@ -517,7 +516,7 @@ def read_xes_raw(
             tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="crmflow-")))
             frame, reason = _try_r4pm(plain, label, tmpdir, scan)
             if reason and engine == "r4pm":
-                raise InputError(f"{label}: the r4pm engine cannot be trusted on this file: {reason}")
+                raise error(InputError, ERRORS, "xes.r_pm_engine_cannot", label=label, reason=reason)
         as_text: list[str]
         if frame is not None:
             _load_r4pm(store, table, frame)

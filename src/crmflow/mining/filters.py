@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from crmflow.errors import CrmflowError
+from crmflow.i18n import error
+from crmflow.mining.error_messages import ERRORS
 from crmflow.store import queries as q
 from crmflow.store.schema import DERIVED_COLUMNS, XES_NAMES
 from crmflow.store.store import EventLog
@@ -24,7 +26,7 @@ def _column(log: EventLog, attribute: str) -> str:
     cols = log.store.columns(log.events_table)
     if col not in cols:
         shown = ", ".join(sorted(XES_NAMES.get(c, c) for c in cols if c not in DERIVED_COLUMNS))
-        raise CrmflowError(f"the log has no attribute {attribute!r}; it has: {shown}")
+        raise error(CrmflowError, ERRORS, "filters.log_has_no_attribute", attribute=attribute, shown=shown)
     return col
 
 
@@ -73,7 +75,7 @@ def filter_attribute_values(
 def filter_variants_top_k(log: EventLog, k: int) -> EventLog:
     """Keep the cases of the ``k`` most frequent variants."""
     if k < 1:
-        raise CrmflowError(f"k must be at least 1, got {k}")
+        raise error(CrmflowError, ERRORS, "filters.k_must_least_got", k=k)
     return log.store.derive(log, f"case_id IN ({q.cases_top_k_variants(log.name)})", {"k": k})
 
 

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
+from crmflow.mining.error_messages import ERRORS
 from crmflow.sources.object_model import build_object_log, load_object_model
 from crmflow.store import object_queries as oq
 from crmflow.store.objects import ObjectCentricLog
@@ -42,13 +44,13 @@ class StageSpec:
 
     def __post_init__(self) -> None:
         if not self.object_types and not self.activities:
-            raise InputError(f"journey stage {self.name!r}: give an object type or activities (or both)")
+            raise error(InputError, ERRORS, "journey.journey_stage_give_object", name=self.name)
 
     @classmethod
     def parse(cls, value: Any, *, where: str = "stages") -> StageSpec:
         """From YAML/JSON: ``{name, object_type | object_types, activity | activities}``."""
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
-            raise InputError(f"{where}: a stage is a mapping with a `name` and `object_type` or `activities`")
+            raise error(InputError, ERRORS, "journey.stage_mapping_name_object", where=where)
 
         def strs(*keys: str) -> tuple[str, ...]:
             out: list[str] = []
@@ -59,7 +61,7 @@ class StageSpec:
                 elif isinstance(v, list) and all(isinstance(x, str) for x in v):
                     out += v
                 elif v is not None:
-                    raise InputError(f"{where}.{value['name']}.{k}: expected a name or a list of names")
+                    raise error(InputError, ERRORS, "journey.expected_name_list_names", where=where, value=value["name"], k=k)
             return tuple(out)
 
         return cls(
@@ -211,22 +213,34 @@ def discover_customer_journey(
     CustomerJourney
     """
     if not stages:
-        raise InputError("a customer journey needs at least one stage")
+        raise error(InputError, ERRORS, "journey.customer_journey_needs_least")
     types = ocl.object_types()
     known_acts = ocl.activities()
     if anchor_type not in types:
-        raise InputError(
-            f"{ocl.name}: no object type {anchor_type!r} for the customers; the log has {', '.join(types) or 'none'}"
+        raise error(
+            InputError,
+            ERRORS,
+            "journey.no_object_type_customers",
+            name=ocl.name,
+            anchor_type=anchor_type,
+            value=", ".join(types) or "none",
         )
     for st in stages:
         for ot in st.object_types:
             if ot not in types:
-                raise InputError(f"journey stage {st.name!r}: no object type {ot!r}; the log has {', '.join(types)}")
+                raise error(InputError, ERRORS, "journey.journey_stage_no_object", name=st.name, ot=ot, value=", ".join(types))
         for a in st.activities:
             if a not in known_acts:
-                raise InputError(f"journey stage {st.name!r}: no activity {a!r}; the log has {', '.join(known_acts)}")
+                raise error(
+                    InputError,
+                    ERRORS,
+                    "journey.journey_stage_no_activity",
+                    name=st.name,
+                    a=a,
+                    value=", ".join(known_acts),
+                )
     if max_depth < 1:
-        raise InputError(f"max_depth must be at least 1 (got {max_depth})")
+        raise error(InputError, ERRORS, "journey.max_depth_must_least", max_depth=max_depth)
     store, name = ocl.store, ocl.name
     allowed = list(dict.fromkeys([anchor_type, *[t for s in stages for t in s.object_types], *follow]))
     edges, reach, frontier = store.new_name("j_edges"), store.new_name("j_reach"), store.new_name("j_front")
@@ -306,11 +320,18 @@ def parse_journey_spec(doc: Any, *, label: str = "journey") -> dict[str, Any]:
         - {name: Won, object_type: deal}
     """
     if not isinstance(doc, dict) or not isinstance(doc.get("anchor"), str) or not isinstance(doc.get("stages"), list):
-        raise InputError(f"{label}: expected `anchor: <object type>` and a list `stages:`")
+        raise error(InputError, ERRORS, "journey.expected_anchor_object_type", label=label)
     allowed = {"anchor", "stages", "channel", "follow", "ordered", "via_events", "max_depth", "sample"}
     unknown = set(doc) - allowed
     if unknown:
-        raise InputError(f"{label}: unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
+        raise error(
+            InputError,
+            ERRORS,
+            "journey.unknown_key_s_allowed",
+            label=label,
+            value=", ".join(sorted(unknown)),
+            value2=", ".join(sorted(allowed)),
+        )
     kwargs: dict[str, Any] = {
         "anchor_type": doc["anchor"],
         "stages": [StageSpec.parse(s, where=f"{label}.stages") for s in doc["stages"]],
@@ -322,7 +343,7 @@ def parse_journey_spec(doc: Any, *, label: str = "journey") -> dict[str, Any]:
     for key in ("max_depth", "sample"):
         if key in doc:
             if not isinstance(doc[key], int) or isinstance(doc[key], bool):
-                raise InputError(f"{label}.{key}: expected a whole number")
+                raise error(InputError, ERRORS, "journey.expected_whole_number", label=label, key=key)
             kwargs[key] = doc[key]
     return kwargs
 
@@ -349,7 +370,7 @@ def journey_from_tables(
     checks, counts) and the log as OCEL 2.0 (``objects.jsonocel``) into ``out_dir``."""
     m = load_object_model(model)
     if m.journey is None:
-        raise InputError(f"{Path(model).name}: add a `journey:` section (anchor, stages) to the object model")
+        raise error(InputError, ERRORS, "journey.add_journey_section_anchor", name=Path(model).name)
     spec = parse_journey_spec(m.journey, label=f"{Path(model).name}: journey")
     build = build_object_log(m, inputs, store=store, progress=progress)
     if progress:

@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crmflow.errors import QualityRulesError
+from crmflow.i18n import error
 from crmflow.quality.entities import EntitySpec, EntityTable
+from crmflow.quality.error_messages import ERRORS
 from crmflow.quality.score import record_issues
 from crmflow.quality.validity import date_value_sql
 from crmflow.store.queries import ident
@@ -59,8 +61,15 @@ def check_date_order(
     (e_ent, _, e_col), (l_ent, l_spec, l_col) = earlier, later
     for ent, col, side in ((e_ent, e_col, "earlier"), (l_ent, l_col, "later")):
         if col not in ent.header:
-            raise QualityRulesError(
-                f"{where_key}.{side}.column: column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}"
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "date_order.column_column_not_columns",
+                where_key=where_key,
+                side=side,
+                col=col,
+                source=ent.source,
+                value=", ".join(ent.header),
             )
     later_id = l_ent.id_sql(l_spec, alias="l")
     if e_ent.table == l_ent.table and join is None:
@@ -68,14 +77,25 @@ def check_date_order(
         e_date = date_value_sql(f"l.{ident(e_col)}")
     else:
         if join is None:
-            raise QualityRulesError(
-                f"{where_key}.join: the two dates are in different entities "
-                f"({e_ent.name}, {l_ent.name}); name the key that links them"
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "date_order.join_two_dates_are",
+                where_key=where_key,
+                name=e_ent.name,
+                name2=l_ent.name,
             )
         for ent, col, side in ((e_ent, join[0], "earlier"), (l_ent, join[1], "later")):
             if col not in ent.header:
-                raise QualityRulesError(
-                    f"{where_key}.join ({side}): column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}"
+                raise error(
+                    QualityRulesError,
+                    ERRORS,
+                    "date_order.join_column_not_columns",
+                    where_key=where_key,
+                    side=side,
+                    col=col,
+                    source=ent.source,
+                    value=", ".join(ent.header),
                 )
         src = (
             f"{l_ent.table} l JOIN {e_ent.table} e ON trim(CAST(e.{ident(join[0])} AS VARCHAR)) = "

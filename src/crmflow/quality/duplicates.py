@@ -39,10 +39,11 @@ from email_validator import EmailNotValidError, validate_email
 
 from crmflow.base.numbers import format_number, format_percent
 from crmflow.errors import QualityRulesError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.ingest.raw import ProgressFn
 from crmflow.jsonable import JsonMixin
 from crmflow.quality.duplicate_messages import MESSAGES, field_name, level_name
+from crmflow.quality.error_messages import ERRORS
 from crmflow.quality.identifiers import check_inn
 from crmflow.quality.linkage_blocking import FrequentValue
 from crmflow.quality.linkage_model import active_fields, run_linkage
@@ -360,11 +361,16 @@ def find_duplicates(
         If the pairs cannot be scored (a subclass of QualityRulesError).
     """
     if not 0 < threshold < 1:
-        raise QualityRulesError(f"duplicate threshold {threshold!r} is not a probability: use a value between 0 and 1, e.g. 0.9")
+        raise error(QualityRulesError, ERRORS, "duplicates.duplicate_threshold_not_probability", threshold=threshold)
     for name, value, least in (("max_key_records", max_key_records, 2), ("max_pairs_per_record", max_pairs_per_record, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise QualityRulesError(
-                f"duplicate detection: {name} = {value!r} must be a whole number of at least {least}, e.g. 50"
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "duplicates.duplicate_detection_must_whole",
+                name=name,
+                value=value,
+                least=least,
             )
     step = progress or (lambda _msg: None)
     step(f"{entity}: normalising phones, e-mails, names, INN")

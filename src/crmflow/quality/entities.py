@@ -25,9 +25,11 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import InputError, UnsafeInputError, UnsupportedFormatError
+from crmflow.i18n import error
 from crmflow.ingest.columns import normalize
 from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
+from crmflow.quality.error_messages import ERRORS
 from crmflow.store.queries import ident, table_name
 from crmflow.store.store import EventStore
 
@@ -236,14 +238,11 @@ class EntityTable:
 def _json_records(path: Path, *, max_bytes: int) -> list[dict[str, Any]]:
     size = path.stat().st_size
     if size > max_bytes:  # the whole document is held in memory: refuse before reading a byte
-        raise UnsafeInputError(
-            f"{path.name}: {size:,} bytes is more than the limit of {max_bytes:,} bytes for a JSON "
-            "entity file (CRMFLOW_MAX_OCEL_JSON_BYTES); save the records as CSV or Parquet"
-        )
+        raise error(UnsafeInputError, ERRORS, "entities.bytes_more_than_limit", name=path.name, size=size, max_bytes=max_bytes)
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path.name}: cannot be read as JSON: {exc}") from exc
+        raise error(InputError, ERRORS, "entities.cannot_read_json", name=path.name, exc=exc) from exc
     if isinstance(doc, dict):  # API pages: {"result": [...]}, {"_embedded": {"contacts": [...]}}, …
         for key in ("result", "results", "items", "data", "records", "_embedded"):
             if key in doc:
@@ -253,10 +252,7 @@ def _json_records(path: Path, *, max_bytes: int) -> list[dict[str, Any]]:
             lists = [v for v in doc.values() if isinstance(v, list)]
             doc = lists[0] if len(lists) == 1 else doc
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
-        raise InputError(
-            f"{path.name}: expected a JSON list of records (objects), "
-            "or an object holding one such list under `result`, `items` or `data`"
-        )
+        raise error(InputError, ERRORS, "entities.expected_json_list_records", name=path.name)
     return doc
 
 
@@ -304,7 +300,7 @@ def load_entity(
     else:
         path = Path(source)
         if not path.is_file():
-            raise InputError(f"{path}: no such file")
+            raise error(InputError, ERRORS, "entities.no_such_file", path=path)
         suffix = path.name.lower()
         if suffix.endswith(".json"):
             records = _json_records(path, max_bytes=store.settings.max_ocel_json_bytes)
@@ -324,9 +320,7 @@ def load_entity(
 
             raw = read_parquet_raw(store, path, log_name=log_name, progress=progress)
         else:
-            raise UnsupportedFormatError(
-                f"{path.name}: no reader for this entity file; use .csv, .tsv, .txt, .xlsx, .parquet or .json"
-            )
+            raise error(UnsupportedFormatError, ERRORS, "entities.no_reader_this_entity", name=path.name)
     table = store.new_name("qe")
     store.sql(f"CREATE TABLE {table_name(table)} AS SELECT * FROM {raw.table}")
     drop_raw(store, raw)

@@ -30,6 +30,8 @@ import duckdb
 import pyarrow as pa
 
 from crmflow.errors import DuplicateDetectionError
+from crmflow.i18n import error
+from crmflow.quality.error_messages import ERRORS
 from crmflow.quality.linkage_blocking import BlockingPlan, FrequentValue, plan_blocking
 from crmflow.quality.linkage_prepare import build_records
 from crmflow.settings import Settings, get_settings
@@ -350,11 +352,13 @@ def run_linkage(
             )
             pairs = predictions.as_pyarrow_table()
         except (SplinkException, duckdb.Error) as exc:
-            raise DuplicateDetectionError(
-                f"duplicate detection could not score the {plan.candidate_pairs:,} candidate pairs of {n:,} records "
-                f"({_describe(exc)}); lower max_key_records "
-                "or max_pairs_per_record under `duplicates:` in the quality rules, or raise the memory limit "
-                "(CRMFLOW_MEMORY_LIMIT)"
+            raise error(
+                DuplicateDetectionError,
+                ERRORS,
+                "linkage_model.duplicate_detection_could_not",
+                candidate_pairs=plan.candidate_pairs,
+                n=n,
+                value=_describe(exc),
             ) from exc
         if plan.frequent_total:
             warnings.append("frequent_values")

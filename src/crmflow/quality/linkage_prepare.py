@@ -47,7 +47,9 @@ import duckdb
 import pyarrow as pa
 
 from crmflow.errors import ColumnMappingError, InputError
+from crmflow.i18n import error
 from crmflow.ingest.timestamps import detect_format, parse_text_expr, typed_expr
+from crmflow.quality.error_messages import ERRORS
 from crmflow.quality.identifiers import check_inn
 from crmflow.quality.phones import check_phone
 from crmflow.quality.transliterate import company_key, name_key
@@ -283,32 +285,47 @@ def read_records(store: EventStore, table: str, *, id_column: str, fields: Dupli
         If the table or a mapped column does not exist, or the id column has empty or repeated ids.
     """
     if not store.has_table(table):
-        raise ColumnMappingError(f"table `{table}` is not in the store; load the entity table first")
+        raise error(ColumnMappingError, ERRORS, "linkage_prepare.table_not_store_load", table=table)
     present = [r[0] for r in store.sql(f"DESCRIBE {ident(table)}").fetchall()]
     mapped = fields.mapped()
     for field, column in {"id": id_column, **mapped}.items():
         if column not in present:
-            raise ColumnMappingError(
-                f"column `{column}` (mapped as {field}) is not in table `{table}`; its columns are: "
-                + ", ".join(f"`{c}`" for c in present)
+            columns = ", ".join(f"`{c}`" for c in present)
+            raise error(
+                ColumnMappingError,
+                ERRORS,
+                "linkage_prepare.mapped_column_missing",
+                column=column,
+                field=field,
+                table=table,
+                columns=columns,
             )
     if not ({"phone", "email", "inn", "name", "last_name", "first_name", "company"} & mapped.keys()):
-        raise ColumnMappingError("duplicate detection needs at least one of the phone, e-mail, INN, name or company columns")
+        raise error(ColumnMappingError, ERRORS, "linkage_prepare.duplicate_detection_needs_least")
     uid = f"NULLIF(trim(CAST({ident(id_column)} AS VARCHAR)), '')"
     empty = store.rows(
         f"SELECT count(*) AS n, min(rn) AS first FROM (SELECT {uid} AS uid, row_number() OVER () AS rn "
         f"FROM {ident(table)}) WHERE uid IS NULL"
     )[0]
     if empty["n"]:
-        raise ColumnMappingError(
-            f"column `{id_column}` of table `{table}` is empty in {empty['n']} row(s) (first at row {empty['first']}); "
-            "every record needs an id to be named in clusters and merges"
+        raise error(
+            ColumnMappingError,
+            ERRORS,
+            "linkage_prepare.column_table_empty_row",
+            id_column=id_column,
+            table=table,
+            empty=empty["n"],
+            empty2=empty["first"],
         )
     repeated = store.rows(f"SELECT {uid} AS uid FROM {ident(table)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1")
     if repeated:
-        raise ColumnMappingError(
-            f"column `{id_column}` of table `{table}` repeats the id {repeated[0]['uid']!r}; choose a column that "
-            "names each record once"
+        raise error(
+            ColumnMappingError,
+            ERRORS,
+            "linkage_prepare.column_table_repeats_id",
+            id_column=id_column,
+            table=table,
+            repeated=repeated[0]["uid"],
         )
     types = dict(store.sql(f"SELECT column_name, column_type FROM (DESCRIBE {ident(table)})").fetchall())
     select = [f"{uid} AS unique_id"]

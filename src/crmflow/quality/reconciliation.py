@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from crmflow.errors import QualityRulesError
+from crmflow.i18n import error
 from crmflow.quality.entities import EntityTable
+from crmflow.quality.error_messages import ERRORS
 from crmflow.quality.rules import ReconciliationRule, ReconSide
 from crmflow.quality.validity import amount_value_sql as amount_sql
 from crmflow.quality.validity import date_value_sql as date_sql
@@ -96,7 +98,14 @@ def _side_table(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Materialise one side as (period, grp, amount, key, raw_amount) rows; return the lookup misses."""
     if side.entity not in entities:
-        raise QualityRulesError(f"{where_key}.entity: no entity `{side.entity}`; entities: {', '.join(entities)}")
+        raise error(
+            QualityRulesError,
+            ERRORS,
+            "reconciliation.entity_no_entity_entities",
+            where_key=where_key,
+            entity=side.entity,
+            value=", ".join(entities),
+        )
     ent = entities[side.entity]
     for key, col in (
         ("amount", side.amount),
@@ -106,22 +115,49 @@ def _side_table(
         *((f"where.{c}", c) for c in side.where),
     ):
         if col is not None and col not in ent.header:
-            raise QualityRulesError(f"{where_key}.{key}: column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}")
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "reconciliation.column_not_columns",
+                where_key=where_key,
+                key=key,
+                col=col,
+                source=ent.source,
+                value=", ".join(ent.header),
+            )
     join, misses_sql = "", None
     if side.lookup is not None:
         lk = side.lookup
         missing = [k for k in ("entity", "column", "key", "value") if k not in lk]
         if missing or lk["entity"] not in entities:
-            raise QualityRulesError(
-                f"{where_key}.lookup: expected keys entity, column, key, value with an "
-                f"existing entity; missing {', '.join(missing) or lk.get('entity')}"
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "reconciliation.lookup_expected_keys_entity",
+                where_key=where_key,
+                value=", ".join(missing) or lk.get("entity"),
             )
         other = entities[lk["entity"]]
         for k in ("key", "value"):
             if lk[k] not in other.header:
-                raise QualityRulesError(f"{where_key}.lookup.{k}: column `{lk[k]}` is not in {other.source}")
+                raise error(
+                    QualityRulesError,
+                    ERRORS,
+                    "reconciliation.lookup_column_not",
+                    where_key=where_key,
+                    k=k,
+                    lk=lk[k],
+                    source=other.source,
+                )
         if lk["column"] not in ent.header:
-            raise QualityRulesError(f"{where_key}.lookup.column: column `{lk['column']}` is not in {ent.source}")
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "reconciliation.lookup_column_column_not",
+                where_key=where_key,
+                lk=lk["column"],
+                source=ent.source,
+            )
         join = (
             f"LEFT JOIN (SELECT trim(CAST({ident(lk['key'])} AS VARCHAR)) AS lk_key, "
             f"any_value({ident(lk['value'])}) AS lk_value FROM {other.table} GROUP BY 1) l "

@@ -22,7 +22,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crmflow.errors import QualityRulesError
+from crmflow.i18n import error
 from crmflow.quality.entities import KINDS
+from crmflow.quality.error_messages import ERRORS
 from crmflow.yamlfile import read_yaml
 
 
@@ -219,11 +221,9 @@ def parse_rules(doc: Any, *, source: str = "rules", base_dir: Path | None = None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise QualityRulesError(
-            f"{source}: expected a mapping with keys such as `entities`, `validity`; got {type(doc).__name__}"
-        )
+        raise error(QualityRulesError, ERRORS, "rules.expected_mapping_keys_such", source=source, kind=type(doc).__name__)
     if "base_dir" in doc:
-        raise QualityRulesError(f"{source}: key `base_dir`: unknown key")
+        raise error(QualityRulesError, ERRORS, "rules.key_base_dir_unknown", source=source)
     try:
         rules = QualityRules.model_validate(doc)
     except ValidationError as exc:
@@ -237,7 +237,7 @@ def parse_rules(doc: Any, *, source: str = "rules", base_dir: Path | None = None
             got = err.get("input")
             hint = f"{err['msg']} (got {got!r})" if not isinstance(got, dict | list) else err["msg"]
         more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-        raise QualityRulesError(f"{source}: key `{key}`: {hint}{more}") from None
+        raise error(QualityRulesError, ERRORS, "rules.key", source=source, key=key, hint=hint, more=more) from None
     return rules.model_copy(update={"base_dir": base_dir})
 
 

@@ -21,12 +21,13 @@ from typing import Any
 
 from crmflow.base.version import __version__
 from crmflow.errors import InputError, QualityRulesError
-from crmflow.i18n import check_lang
+from crmflow.i18n import check_lang, error
 from crmflow.jsonable import to_jsonable
 from crmflow.quality.completeness import check_completeness
 from crmflow.quality.consistency import check_matrix, check_sequences
 from crmflow.quality.date_order import check_date_order
 from crmflow.quality.entities import VALIDATED, EntitySpec, EntityTable, detect_spec, load_entity, quarantine_of
+from crmflow.quality.error_messages import ERRORS
 from crmflow.quality.reconciliation import reconcile
 from crmflow.quality.references import check_reference
 from crmflow.quality.rules import DuplicateRule, EntityRules, QualityRules, load_quality_rules, parse_rules
@@ -108,10 +109,7 @@ def _plan(inputs: list[Any], rules: QualityRules) -> list[tuple[str, Any, Entity
             if not p.is_absolute() and rules.base_dir is not None:
                 p = rules.base_dir / p
             if not p.exists():
-                raise QualityRulesError(
-                    f"entities.{name}.source: `{er.source}` is neither an input nor a file "
-                    f"(looked for {p}); give the file as INPUT or fix the path"
-                )
+                raise error(QualityRulesError, ERRORS, "run.entities_source_neither_input", name=name, source=er.source, p=p)
             planned.append((name, p, er))
             continue
         if found is not None:
@@ -140,8 +138,15 @@ def _check_columns(name: str, er: EntityRules, spec: EntitySpec, ent: EntityTabl
 
     def need(key: str, col: str | None) -> None:
         if col is not None and col not in header:
-            raise QualityRulesError(
-                f"entities.{name}.{key}: column `{col}` is not in {ent.source}; columns: {', '.join(ent.header)}"
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "run.entities_column_not_columns",
+                name=name,
+                key=key,
+                col=col,
+                source=ent.source,
+                value=", ".join(ent.header),
             )
 
     need("id", er.id)
@@ -154,18 +159,21 @@ def _check_columns(name: str, er: EntityRules, spec: EntitySpec, ent: EntityTabl
         for c in [*sr.required, *sr.empty]:
             need(f"stages.{stage}", c)
     if er.stages and not spec.of("stage"):
-        raise QualityRulesError(
-            f"entities.{name}.stages: {ent.source} has no stage column that could be detected; "
-            "name it under `columns: {stage: <column>}`"
-        )
+        raise error(QualityRulesError, ERRORS, "run.entities_stages_has_no", name=name, source=ent.source)
     for i, m in enumerate(er.matrices):
         for c in m.columns:
             need(f"matrices[{i}].columns", c)
         for j, row in enumerate(m.allowed):
             if len(row) != len(m.columns):
-                raise QualityRulesError(
-                    f"entities.{name}.matrices[{i}].allowed[{j}]: {len(row)} values for "
-                    f"{len(m.columns)} columns; give one value per column (`*` = any)"
+                raise error(
+                    QualityRulesError,
+                    ERRORS,
+                    "run.entities_matrices_allowed_values",
+                    name=name,
+                    i=i,
+                    j=j,
+                    n_row=len(row),
+                    n_columns=len(m.columns),
                 )
     for i, r in enumerate(er.references):
         need(f"references[{i}].column", r.column)
@@ -247,7 +255,7 @@ def assess_quality(
     store = store or EventStore()
     plan = _plan(list(inputs), qr)
     if not plan:
-        raise InputError("no entity to assess: give at least one input file or name sources in the rules")
+        raise error(InputError, ERRORS, "run.no_entity_assess_give")
     v = qr.validity
     options = ValidityOptions(
         default_region=v.default_region,
@@ -291,12 +299,24 @@ def assess_quality(
         refs = []
         for i, r in enumerate(er.references):
             if r.entity not in tables:
-                raise QualityRulesError(
-                    f"entities.{name}.references[{i}].entity: no entity `{r.entity}`; entities: {', '.join(tables)}"
+                raise error(
+                    QualityRulesError,
+                    ERRORS,
+                    "run.entities_references_entity_no",
+                    name=name,
+                    i=i,
+                    entity=r.entity,
+                    value=", ".join(tables),
                 )
             if r.key not in tables[r.entity].header:
-                raise QualityRulesError(
-                    f"entities.{name}.references[{i}].key: column `{r.key}` is not in {tables[r.entity].source}"
+                raise error(
+                    QualityRulesError,
+                    ERRORS,
+                    "run.entities_references_key_column",
+                    name=name,
+                    i=i,
+                    key=r.key,
+                    source=tables[r.entity].source,
                 )
             refs.append(check_reference(store, ent, spec, column=r.column, target=tables[r.entity], target_key=r.key).to_dict())
             dims.add("consistency")
@@ -344,15 +364,20 @@ def assess_quality(
         if not p.is_absolute() and qr.base_dir is not None and not p.exists():
             p = qr.base_dir / p
         if not p.exists():
-            raise QualityRulesError(
-                f"sequences[{i}].log: no file `{s.log}` (neither an INPUT nor a path relative to the rules file)"
-            )
+            raise error(QualityRulesError, ERRORS, "run.sequences_log_no_file", i=i, log=s.log)
         mapping = None
         if s.mapping:
             mapping = Path(s.mapping) if Path(s.mapping).is_absolute() or qr.base_dir is None else qr.base_dir / s.mapping
         log = read_log(p, store=store, log_name=f"qseq_{i + 1}", mapping=mapping, lang=lang)
         if s.entity is not None and s.entity not in loaded:
-            raise QualityRulesError(f"sequences[{i}].entity: no entity `{s.entity}`; entities: {', '.join(loaded)}")
+            raise error(
+                QualityRulesError,
+                ERRORS,
+                "run.sequences_entity_no_entity",
+                i=i,
+                entity=s.entity,
+                value=", ".join(loaded),
+            )
         seq = check_sequences(log, name=s.name or p.name, forbidden=s.forbidden, allowed=s.allowed, entity=s.entity)
         sequences.append({**seq.to_dict(), "source": p.name, "entity": s.entity})
         if s.entity is not None:
@@ -364,8 +389,14 @@ def assess_quality(
         step("date order")
         for side in ("earlier", "later"):
             if getattr(o, side).entity not in loaded:
-                raise QualityRulesError(
-                    f"date_order[{i}].{side}.entity: no entity `{getattr(o, side).entity}`; entities: {', '.join(loaded)}"
+                raise error(
+                    QualityRulesError,
+                    ERRORS,
+                    "run.date_order_entity_no",
+                    i=i,
+                    side=side,
+                    entity=getattr(o, side).entity,
+                    value=", ".join(loaded),
                 )
         e, lt = loaded[o.earlier.entity], loaded[o.later.entity]
         join = (

@@ -20,6 +20,8 @@ from typing import Any
 
 from crmflow.base.numbers import format_number, format_percent
 from crmflow.errors import InputError
+from crmflow.i18n import error
+from crmflow.quality.error_messages import ERRORS
 from crmflow.quality.messages import t
 
 _CHECKS = ("phone", "email", "inn", "kpp", "ogrn", "date", "amount")
@@ -33,11 +35,9 @@ def load_quality_document(path: str | Path) -> dict[str, Any]:
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(
-            f"{p}: cannot read the quality document: {exc}; run `crmflow quality … --out DIR` and pass DIR/quality.json"
-        ) from exc
+        raise error(InputError, ERRORS, "summary.cannot_read_quality_document", p=p, exc=exc) from exc
     if not isinstance(doc, dict) or "entities" not in doc:
-        raise InputError(f"{p}: not a quality.json document (no `entities`); run `crmflow quality` to write one")
+        raise error(InputError, ERRORS, "summary.not_quality_json_document", p=p)
     return doc
 
 

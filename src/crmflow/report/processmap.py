@@ -31,9 +31,11 @@ from lxml import etree
 
 from crmflow.base.numbers import format_duration, format_number, format_percent
 from crmflow.errors import GraphvizNotFoundError, ProcessMapError
+from crmflow.i18n import error
 from crmflow.mining.statistics import ActivityStats
+from crmflow.report.error_messages import ERRORS
 from crmflow.report.map_select import END, START, MapLevel, MapLevels, MapSelection, map_levels, select_graph
-from crmflow.report.messages import t
+from crmflow.report.messages import MESSAGES, t
 from crmflow.results.audit import AuditDocument
 
 __all__ = [
@@ -364,10 +366,10 @@ def _run_dot(source: str, lang: str) -> str:
     try:
         out = graphviz.Source(source, engine="dot").pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound as exc:
-        raise GraphvizNotFoundError(t("map.graphviz_missing", lang)) from exc
+        raise error(GraphvizNotFoundError, MESSAGES, "map.graphviz_missing", lang) from exc
     except graphviz.CalledProcessError as exc:
         detail = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
-        raise ProcessMapError(f"Graphviz `dot` failed on the process map: {str(detail).strip()}") from exc
+        raise error(ProcessMapError, ERRORS, "processmap.graphviz_dot_failed_process", value=str(detail).strip()) from exc
     return str(out)
 
 

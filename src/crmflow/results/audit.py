@@ -32,11 +32,13 @@ from crmflow.findings.evidence import EvidenceTable
 from crmflow.findings.funnel import FunnelResult
 from crmflow.findings.model import Finding, FindingMetrics
 from crmflow.findings.sla import SlaResult
+from crmflow.i18n import error
 from crmflow.jsonable import to_jsonable
 from crmflow.mining.dfg import DfgEdge
 from crmflow.mining.statistics import ActivityStats, ResourceStats
 from crmflow.mining.variants import Variant
 from crmflow.quality.score import EntityScore
+from crmflow.results.error_messages import ERRORS
 from crmflow.results.sections import (
     BpmnSection,
     CaseDurations,
@@ -130,7 +132,7 @@ class AuditDocument:
         """
         doc = _load(source) if isinstance(source, str | Path) else source
         if not isinstance(doc, Mapping):
-            raise InputError(f"an audit document is a JSON object, not {type(doc).__name__}")
+            raise error(InputError, ERRORS, "audit.audit_document_json_object", kind=type(doc).__name__)
         values: dict[str, Any] = {}
         hints = _hints(cls)  # type: ignore[arg-type]  # a class is hashable
         for name in SECTIONS:
@@ -189,9 +191,9 @@ def _load(source: str | Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{path}: no audit document there; run `crmflow audit … --out DIR` first") from None
+        raise error(InputError, ERRORS, "audit.no_audit_document_there", path=path) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the audit document ({exc}); write it again with `crmflow audit`") from exc
+        raise error(InputError, ERRORS, "audit.cannot_read_audit_document", path=path, exc=exc) from exc
 
 
 # ---------------------------------------------------------------------- reviving typed values from JSON

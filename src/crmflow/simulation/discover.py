@@ -38,7 +38,9 @@ import numpy as np
 
 from crmflow.findings.calendar import WorkCalendar
 from crmflow.findings.rules import AuditRules
+from crmflow.i18n import error
 from crmflow.simulation.distributions import Distribution, fit_distribution
+from crmflow.simulation.error_messages import ERRORS
 from crmflow.simulation.model import (
     ArrivalProfile,
     KpiSpec,
@@ -315,7 +317,7 @@ def discover_simulation_model(
     paired, left_out = _prepare(log, table)
     s = store.rows(sq.instance_summary(table))[0]
     if not s["instances"]:
-        raise EmptyLogError(f"log {log.name!r} has no completed activity to learn a simulation model from")
+        raise error(EmptyLogError, ERRORS, "discover.log_has_no_completed", name=log.name)
     first: datetime = s["first_arrival"]
     last: datetime = s["last_arrival"]
     measured_share = int(s["measured"]) / int(s["instances"])

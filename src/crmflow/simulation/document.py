@@ -28,8 +28,10 @@ from functools import cache
 from typing import Any
 
 from crmflow.errors import SimulationError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 from crmflow.simulation.economics import EconomicsSpec, PnL
+from crmflow.simulation.error_messages import ERRORS
 from crmflow.simulation.kpis import Estimate, Kpis
 from crmflow.simulation.messages import MESSAGES
 
@@ -120,10 +122,18 @@ class SimulationDocument(JsonMixin):
         except ValidationError as exc:
             first = exc.errors()[0]
             shown = "" if first["type"] == "missing" else f" (got {first['input']!r:.60})"
-            raise SimulationError(f"{where}: field `{_path(first['loc'])}`: {first['msg']}{shown}") from None
+            raise error(
+                SimulationError,
+                ERRORS,
+                "document.field",
+                where=where,
+                value=_path(first["loc"]),
+                first=first["msg"],
+                shown=shown,
+            ) from None
         for n, note in enumerate(doc.note_keys):
             if not note.key.startswith("note.") or note.key not in MESSAGES:
-                raise SimulationError(f"{where}: field `note_keys[{n}].key`: unknown note {note.key!r}")
+                raise error(SimulationError, ERRORS, "document.field_note_keys_key", where=where, n=n, key=note.key)
         return doc
 
 

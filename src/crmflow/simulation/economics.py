@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from crmflow.errors import SimulationError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
+from crmflow.simulation.error_messages import ERRORS
 from crmflow.simulation.kpis import Estimate, Kpis
 from crmflow.simulation.scenarios import Scenario, ScenarioResult
 
@@ -57,7 +59,14 @@ class EconomicsSpec(JsonMixin):
         known = {"currency", "cost_per_hour", "margin_per_won", "cost_of_delay_per_day", "implementation_cost"}
         unknown = set(data) - known
         if unknown:
-            raise SimulationError(f"{where}: economics: unknown key(s) {sorted(unknown)} (expected {', '.join(sorted(known))})")
+            raise error(
+                SimulationError,
+                ERRORS,
+                "economics.economics_unknown_key_s",
+                where=where,
+                unknown=sorted(unknown),
+                value=", ".join(sorted(known)),
+            )
         try:
             rates = data.get("cost_per_hour") or {}
             if not isinstance(rates, Mapping):
@@ -70,7 +79,7 @@ class EconomicsSpec(JsonMixin):
                 implementation_cost=float(data.get("implementation_cost", 0.0)),
             )
         except (TypeError, ValueError) as exc:
-            raise SimulationError(f"{where}: economics: {exc} (amounts are plain numbers, e.g. 45000)") from None
+            raise error(SimulationError, ERRORS, "economics.economics_amounts_are_plain", where=where, exc=exc) from None
 
 
 @dataclass(frozen=True)

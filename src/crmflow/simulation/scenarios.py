@@ -45,8 +45,10 @@ from typing import Any
 
 from crmflow.errors import DurationError, SimulationError
 from crmflow.findings.calendar import WorkCalendar
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 from crmflow.simulation.distributions import Distribution
+from crmflow.simulation.error_messages import ERRORS
 from crmflow.simulation.kpis import Estimate, Kpis, summarize
 from crmflow.simulation.messages import t
 from crmflow.simulation.model import PRIORITY_RANK, ROUTING_STRATEGIES, Node, ResourceSpec, SimulationModel, SlaTimer
@@ -225,9 +227,9 @@ def apply_changes(model: SimulationModel, scenario: Scenario, *, where: str = "<
         try:
             m = _CHANGES[kind](m, args, here)
         except KeyError as exc:
-            raise SimulationError(f"{here}: missing setting {exc.args[0]!r}") from None
+            raise error(SimulationError, ERRORS, "scenarios.missing_setting", here=here, args=exc.args[0]) from None
         except (TypeError, ValueError) as exc:
-            raise SimulationError(f"{here}: {exc}") from None
+            raise error(SimulationError, ERRORS, "scenarios.message", here=here, exc=exc) from None
     return replace(m, name=f"{model.name}+{scenario.id}")
 
 

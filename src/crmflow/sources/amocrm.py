@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import SourceError
+from crmflow.i18n import error
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources import dictionaries
-from crmflow.sources.messages import msg
+from crmflow.sources.messages import MESSAGES, msg
 from crmflow.sources.pages import Page, has_keys, head_text, is_page, json_like, store_pages
 from crmflow.sources.records import RecordCheck, checked_records, dictionary_records
 from crmflow.sources.registry import SourceAdapter, register
@@ -112,7 +113,7 @@ def _records(pages: list[Page], *, source: str, collection: str, expected: str, 
             emb = body.get("_embedded") if isinstance(body, dict) else None
             if not isinstance(emb, dict) or not isinstance(emb.get(collection), list):
                 key = "_embedded" if not isinstance(emb, dict) else f"_embedded.{collection}"
-                raise SourceError(msg("bad_page", lang, source=source, page=page.index, key=key, expected=expected))
+                raise error(SourceError, MESSAGES, "bad_page", lang, source=source, page=page.index, key=key, expected=expected)
             records = emb[collection]
         for i, rec in enumerate(records, start=1):
             yield page, i, rec
@@ -329,7 +330,7 @@ def read_pipelines(store: EventStore, path: Path, log_name: str, progress: Progr
                 }
             )
     if not entries:
-        raise SourceError(msg("no_records", lang, source=label, expected=_EXPECT_PIPELINE))
+        raise error(SourceError, MESSAGES, "no_records", lang, source=label, expected=_EXPECT_PIPELINE)
     n = dictionaries.save(store, "amocrm_status", entries)
     return dictionaries.dictionary_raw(store, source=label, format="amocrm-pipelines", dictionary="amocrm_status", entries=n)
 
@@ -348,7 +349,7 @@ def read_users(store: EventStore, path: Path, log_name: str, progress: ProgressF
             raise _dict_error(lang, where, key, _EXPECT_USER, key in rec)
         entries.append({"user_id": uid, "name": str(rec["name"]).strip()})
     if not entries:
-        raise SourceError(msg("no_records", lang, source=label, expected=_EXPECT_USER))
+        raise error(SourceError, MESSAGES, "no_records", lang, source=label, expected=_EXPECT_USER)
     n = dictionaries.save(store, "amocrm_user", entries)
     return dictionaries.dictionary_raw(store, source=label, format="amocrm-users", dictionary="amocrm_user", entries=n)
 

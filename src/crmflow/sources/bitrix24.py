@@ -29,10 +29,11 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import SourceError
+from crmflow.i18n import error
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources import dictionaries
 from crmflow.sources.json_scan import Fields, ScannedRecords, finish_events, flatten, leftover_records, scan_records
-from crmflow.sources.messages import msg
+from crmflow.sources.messages import MESSAGES, msg
 from crmflow.sources.pages import Page, has_keys, head_text, is_page, json_like, store_pages
 from crmflow.sources.records import RecordCheck, checked_leftovers, checked_records, dictionary_records
 from crmflow.sources.registry import SourceAdapter, register
@@ -103,18 +104,27 @@ def _records(pages: list[Page], *, source: str, items: bool, expected: str, lang
             records: Any = body
         elif isinstance(body, dict):
             if "result" not in body:
-                raise SourceError(msg("bad_page", lang, source=source, page=page.index, key="result", expected=expected))
+                raise error(
+                    SourceError, MESSAGES, "bad_page", lang, source=source, page=page.index, key="result", expected=expected
+                )
             records = body["result"]
             if items and not isinstance(records, list):  # a saved `result.items` flattened to `result` is fine
                 if not isinstance(records, dict) or "items" not in records:
-                    raise SourceError(
-                        msg("bad_page", lang, source=source, page=page.index, key="result.items", expected=expected)
+                    raise error(
+                        SourceError,
+                        MESSAGES,
+                        "bad_page",
+                        lang,
+                        source=source,
+                        page=page.index,
+                        key="result.items",
+                        expected=expected,
                     )
                 records = records["items"]
         else:
-            raise SourceError(msg("bad_page", lang, source=source, page=page.index, key="result", expected=expected))
+            raise error(SourceError, MESSAGES, "bad_page", lang, source=source, page=page.index, key="result", expected=expected)
         if not isinstance(records, list):
-            raise SourceError(msg("bad_page", lang, source=source, page=page.index, key="result", expected=expected))
+            raise error(SourceError, MESSAGES, "bad_page", lang, source=source, page=page.index, key="result", expected=expected)
         for i, rec in enumerate(records, start=1):
             yield page, i, rec
 
@@ -366,7 +376,7 @@ def read_statuses(store: EventStore, path: Path, log_name: str, progress: Progre
         for key in ("ENTITY_ID", "STATUS_ID", "NAME"):
             if text_or_none(rec.get(key)) is None:
                 template = "missing_key" if key not in rec else "empty_key"
-                raise SourceError(msg(template, lang, where=where, key=key, expected=_EXPECT_STATUS))
+                raise error(SourceError, MESSAGES, template, lang, where=where, key=key, expected=_EXPECT_STATUS)
         entity_id = str(rec["ENTITY_ID"]).strip()
         category = text_or_none(rec.get("CATEGORY_ID"))
         if category is None:
@@ -382,7 +392,7 @@ def read_statuses(store: EventStore, path: Path, log_name: str, progress: Progre
             "sort": int(sort) if sort and sort.lstrip("-").isdigit() else None,
         })  # fmt: skip
     if not entries:
-        raise SourceError(msg("no_records", lang, source=label, expected=_EXPECT_STATUS))
+        raise error(SourceError, MESSAGES, "no_records", lang, source=label, expected=_EXPECT_STATUS)
     n = dictionaries.save(store, "bitrix24_status", entries)
     return dictionaries.dictionary_raw(
         store, source=label, format="bitrix24-status-list", dictionary="bitrix24_status", entries=n

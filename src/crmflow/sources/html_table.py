@@ -26,8 +26,9 @@ import pyarrow as pa
 from lxml import etree
 
 from crmflow.errors import SourceError, UnsafeInputError
+from crmflow.i18n import error
 from crmflow.ingest.raw import RawTable
-from crmflow.sources.messages import msg
+from crmflow.sources.messages import MESSAGES, msg
 from crmflow.store.store import EventStore
 
 #: Largest HTML export read (bytes).
@@ -111,18 +112,27 @@ def parse_html_table(path: str | Path, *, max_bytes: int = MAX_HTML_BYTES, lang:
     p = Path(path)
     size = p.stat().st_size
     if size > max_bytes:
-        raise UnsafeInputError(msg("html_too_big", lang, source=p.name, size=size, limit=max_bytes))
+        raise error(UnsafeInputError, MESSAGES, "html_too_big", lang, source=p.name, size=size, limit=max_bytes)
     body = decode_html(p.read_bytes())
     parser = etree.HTMLParser(encoding="utf-8", no_network=True, huge_tree=False, remove_comments=True, remove_pis=True)
     root = etree.fromstring(body.encode("utf-8"), parser)
     table = None if root is None else next(iter(root.iter("table")), None)
     trs = [] if table is None else [tr for tr in table.iter("tr")]
     if not trs:
-        raise SourceError(msg("not_html_table", lang, source=p.name))
+        raise error(SourceError, MESSAGES, "not_html_table", lang, source=p.name)
     head_at = next((i for i, tr in enumerate(trs) if any(c.tag == "th" for c in tr if isinstance(c.tag, str))), 0)
     names, width = _cells(trs[head_at], MAX_COLUMNS)
     if width > MAX_COLUMNS:
-        raise SourceError(msg("html_too_wide", lang, source=p.name, line=trs[head_at].sourceline, found=width, limit=MAX_COLUMNS))
+        raise error(
+            SourceError,
+            MESSAGES,
+            "html_too_wide",
+            lang,
+            source=p.name,
+            line=trs[head_at].sourceline,
+            found=width,
+            limit=MAX_COLUMNS,
+        )
     header = _unique(names)
     rows: list[tuple[int, int | None, list[str | None]]] = []
     bad: list[tuple[int, int | None, list[str | None], int]] = []

@@ -41,7 +41,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from crmflow.errors import ApiConnectError, ApiRetryExhaustedError, ApiUnreachableError, CrmApiError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
+from crmflow.sources.error_messages import ERRORS
 
 log = logging.getLogger("crmflow.sources.http")
 
@@ -190,7 +191,7 @@ nothing was sent
     for pos, ch in enumerate(value, 1):
         if ord(ch) > 127:
             char = f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".strip()
-            raise CrmApiError(text(_TEXT, "not_ascii", lang, what=what, pos=pos, char=char))
+            raise error(CrmApiError, _TEXT, "not_ascii", lang, what=what, pos=pos, char=char)
     return value
 
 
@@ -233,10 +234,7 @@ class HttpxTransport:
                 for chunk in r.iter_bytes():  # read in chunks so an endless answer stops at the limit
                     body += chunk
                     if len(body) > self.max_bytes:
-                        raise CrmApiError(  # no URL here: a Bitrix24 webhook path is the secret
-                            f"the answer is larger than {self.max_bytes:,} bytes; ask for smaller pages "
-                            "(a lower page size or limit parameter)"
-                        )
+                        raise error(CrmApiError, ERRORS, "http.answer_larger_than_bytes", max_bytes=self.max_bytes)
                 headers = {k.lower(): v for k, v in r.headers.items()}
         except httpx.ConnectError as exc:  # no connection at all: waiting will not help
             reason = _connect_reason(exc)

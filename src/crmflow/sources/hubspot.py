@@ -41,7 +41,7 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import SourceError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources.hubspot_names import Names, is_json, load_page, register_dictionaries, results, str_or_none
 from crmflow.sources.registry import SourceAdapter, register
@@ -451,7 +451,7 @@ def read_deals_csv(store: EventStore, path: Path, label: str, progress: Progress
     case = next((lower[k] for k in ("record id", "deal id", "id") if k in lower), None)
     stages = [(c, st) for c in cols if (st := _entered_stage(c)) is not None]
     if case is None or not stages:
-        raise SourceError(text(_TEXT, "csv_columns", lang, source=path.name, columns=", ".join(f"`{c}`" for c in cols)))
+        raise error(SourceError, _TEXT, "csv_columns", lang, source=path.name, columns=", ".join(f"`{c}`" for c in cols))
     owner = next((lower[k] for k in ("deal owner", "owner", "hubspot owner") if k in lower), None)
     amount = lower.get("amount")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import SourceError, UnsafeInputError
-from crmflow.i18n import text
+from crmflow.i18n import error
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources.pages import read_text
 from crmflow.sources.registry import SourceAdapter
@@ -60,9 +60,9 @@ def load_page(path: Path, lang: str, *, max_bytes: int | None = None) -> Any:
     try:
         doc = json.loads(read_text(path, max_bytes=max_bytes, lang=lang))  # size-checked before it is read
     except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(text(_TEXT, "bad_json", lang, source=path.name, error=exc)) from exc
+        raise error(SourceError, _TEXT, "bad_json", lang, source=path.name, error=exc) from exc
     if not isinstance(doc, dict | list):
-        raise SourceError(text(_TEXT, "bad_json", lang, source=path.name, error="top level is not an object"))
+        raise error(SourceError, _TEXT, "bad_json", lang, source=path.name, error="top level is not an object")
     return doc
 
 
@@ -158,7 +158,7 @@ def read_pipelines(store: EventStore, path: Path, label: str, progress: Progress
     path = Path(path)
     rows = _pipeline_rows(load_page(path, store.settings.lang))
     if not rows:
-        raise SourceError(text(_TEXT, "bad_json", store.settings.lang, source=path.name, error="no pipeline stages"))
+        raise error(SourceError, _TEXT, "bad_json", store.settings.lang, source=path.name, error="no pipeline stages")
     _save(store, STAGE_TABLE, "pipeline_id VARCHAR, pipeline VARCHAR, stage_id VARCHAR, name VARCHAR, sort BIGINT", 2, rows)
     return dictionary_raw(store, source=path.name, format="hubspot-pipelines-json", dictionary="hubspot_stage", entries=len(rows))
 

@@ -33,7 +33,8 @@ import duckdb
 import pyarrow as pa
 
 from crmflow.errors import SourceError
-from crmflow.sources.messages import msg
+from crmflow.i18n import error
+from crmflow.sources.messages import MESSAGES
 from crmflow.sources.pages import Page, check_size
 from crmflow.sources.rows import CANONICAL, EventRows
 from crmflow.store.store import EventStore
@@ -299,7 +300,7 @@ def leftover_records(
                 rec = json.loads(text)
             except RecursionError:
                 where = f"line {line}" if line is not None else f"page {page}, record {rec_no}"
-                raise SourceError(msg("bad_json", lang, source=source, error=f"{where}: nested too deeply")) from None
+                raise error(SourceError, MESSAGES, "bad_json", lang, source=source, error=f"{where}: nested too deeply") from None
             yield int(row_no), Page(index=int(page), line=line, body=None), int(rec_no), rec
 
 

@@ -40,8 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import ObjectModelError
+from crmflow.i18n import error
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.ingest.timestamps import detect_format, parse_text_expr, typed_expr
+from crmflow.sources.error_messages import ERRORS
 from crmflow.sources.reader import read_raw
 from crmflow.store import object_queries as oq
 from crmflow.store.objects import ObjectCentricLog, _declarations
@@ -147,42 +149,52 @@ def _strs(value: Any, where: str, label: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ObjectModelError(f"{label}: {where} must be a column name or a list of column names")
+        raise error(ObjectModelError, ERRORS, "object_model.must_column_name_list", label=label, where=where)
     return tuple(value)
 
 
 def _need(d: Mapping[str, Any], key: str, where: str, label: str, example: str) -> str:
     v = d.get(key)
     if not isinstance(v, str) or not v.strip():
-        raise ObjectModelError(f"{label}: {where} has no {key!r} (expected e.g. `{key}: {example}`)")
+        raise error(
+            ObjectModelError,
+            ERRORS,
+            "object_model.has_no_expected_e",
+            label=label,
+            where=where,
+            key=key,
+            example=example,
+        )
     return v
 
 
 def parse_object_model(doc: Any, *, label: str = "object model", base_dir: Path | None = None) -> ObjectModel:
     """An :class:`ObjectModel` from the parsed YAML document (errors name the key)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("objects"), dict) or not doc["objects"]:
-        raise ObjectModelError(f"{label}: expected a mapping `objects:` with one entry per object type")
+        raise error(ObjectModelError, ERRORS, "object_model.expected_mapping_objects_one", label=label)
     unknown = set(doc) - {"objects", "timezone", "journey"}
     if unknown:
-        raise ObjectModelError(
-            f"{label}: unknown top-level key(s) {', '.join(sorted(unknown))} (allowed: objects, timezone, journey)"
-        )
+        raise error(ObjectModelError, ERRORS, "object_model.unknown_top_level_key", label=label, value=", ".join(sorted(unknown)))
     specs = []
     for otype, body in doc["objects"].items():
         where = f"objects.{otype}"
         if not isinstance(body, dict):
-            raise ObjectModelError(f"{label}: {where} must be a mapping with `table` and `id`")
+            raise error(ObjectModelError, ERRORS, "object_model.must_mapping_table_id", label=label, where=where)
         bad = set(body) - {"table", "id", "id_prefix", "attributes", "events", "references"}
         if bad:
-            raise ObjectModelError(
-                f"{label}: {where} has unknown key(s) {', '.join(sorted(bad))} "
-                "(allowed: table, id, id_prefix, attributes, events, references)"
+            raise error(
+                ObjectModelError,
+                ERRORS,
+                "object_model.has_unknown_key_s",
+                label=label,
+                where=where,
+                value=", ".join(sorted(bad)),
             )
         events = []
         for i, e in enumerate(body.get("events") or []):
             w = f"{where}.events[{i}]"
             if not isinstance(e, dict):
-                raise ObjectModelError(f"{label}: {w} must be a mapping such as {{column: created_at, activity: Create}}")
+                raise error(ObjectModelError, ERRORS, "object_model.must_mapping_such", label=label, w=w)
             events.append(
                 EventSpec(
                     column=_need(e, "column", w, label, "created_at"),
@@ -195,7 +207,7 @@ def parse_object_model(doc: Any, *, label: str = "object model", base_dir: Path 
         for i, r in enumerate(body.get("references") or []):
             w = f"{where}.references[{i}]"
             if not isinstance(r, dict):
-                raise ObjectModelError(f"{label}: {w} must be a mapping such as {{column: lead_id, type: lead}}")
+                raise error(ObjectModelError, ERRORS, "object_model.must_mapping_such_2", label=label, w=w)
             target = _need(r, "type", w, label, "lead")
             refs.append(
                 ReferenceSpec(
@@ -218,10 +230,10 @@ def parse_object_model(doc: Any, *, label: str = "object model", base_dir: Path 
         )
     tz = doc.get("timezone")
     if tz is not None and not isinstance(tz, str):
-        raise ObjectModelError(f"{label}: `timezone` must be a zone name such as Europe/Moscow")
+        raise error(ObjectModelError, ERRORS, "object_model.timezone_must_zone_name", label=label)
     journey = doc.get("journey")
     if journey is not None and not isinstance(journey, dict):
-        raise ObjectModelError(f"{label}: `journey` must be a mapping with `anchor` and `stages`")
+        raise error(ObjectModelError, ERRORS, "object_model.journey_must_mapping_anchor", label=label)
     return ObjectModel(objects=tuple(specs), timezone=tz, base_dir=base_dir, journey=journey)
 
 
@@ -242,9 +254,13 @@ def _resolve(model: ObjectModel, spec: ObjectSpec, inputs: Sequence[Path]) -> Pa
     if model.base_dir is not None and (model.base_dir / spec.table).is_file():
         return model.base_dir / spec.table
     names = ", ".join(p.name for p in inputs) or "none"
-    raise ObjectModelError(
-        f"objects.{spec.object_type}.table: no input file matches {spec.table!r} (inputs: {names}); "
-        "give the file name or its stem"
+    raise error(
+        ObjectModelError,
+        ERRORS,
+        "object_model.objects_table_no_input",
+        object_type=spec.object_type,
+        table=spec.table,
+        names=names,
     )
 
 
@@ -318,8 +334,14 @@ def _check_columns(store: EventStore, spec: ObjectSpec, raw: RawTable) -> None:
     missing = [c for c in dict.fromkeys(wanted) if c not in have]
     if missing:
         cols = ", ".join(c for c in have if c not in ("row_no", "line"))
-        raise ObjectModelError(
-            f"objects.{spec.object_type}: {raw.source} has no column(s) {', '.join(map(repr, missing))} (columns: {cols})"
+        raise error(
+            ObjectModelError,
+            ERRORS,
+            "object_model.objects_has_no_column",
+            object_type=spec.object_type,
+            source=raw.source,
+            value=", ".join(map(repr, missing)),
+            cols=cols,
         )
 
 
@@ -346,9 +368,13 @@ def _build(
             [spec.object_type],
         ).fetchall()
         if clash:
-            raise ObjectModelError(
-                f"objects.{spec.object_type}: id {clash[0][0]!r} is already an object of type {clash[0][1]!r}; "
-                f'object ids must be unique across types: set `id_prefix` (e.g. "{spec.object_type}:")'
+            raise error(
+                ObjectModelError,
+                ERRORS,
+                "object_model.objects_id_already_object",
+                object_type=spec.object_type,
+                clash=clash[0][0],
+                clash2=clash[0][1],
             )
         store.sql(
             f"INSERT INTO {t('objects')} SELECT NULL, {oid}, ? FROM {raw.table} WHERE {_id(spec.id_column)} IS NOT NULL "
@@ -394,10 +420,15 @@ def _build(
                 [ref.object_type],
             ).fetchall()
             if clash:
-                raise ObjectModelError(
-                    f"objects.{spec.object_type}.references ({ref.column}): value {clash[0][0]!r} is already an object "
-                    f"of type {clash[0][1]!r}; object ids must be unique across types: add "
-                    f'`id_prefix: "{ref.object_type}:"` to this reference'
+                raise error(
+                    ObjectModelError,
+                    ERRORS,
+                    "object_model.objects_references_value_already",
+                    object_type=spec.object_type,
+                    column=ref.column,
+                    clash=clash[0][0],
+                    clash2=clash[0][1],
+                    object_type2=ref.object_type,
                 )
             store.sql(
                 f"INSERT INTO {t('objects')} SELECT DISTINCT NULL, {value}, ? FROM {src} "

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmflow.errors import SourceError, UnsafeInputError
+from crmflow.i18n import error
 from crmflow.settings import get_settings
-from crmflow.sources.messages import msg
+from crmflow.sources.messages import MESSAGES
 
 if TYPE_CHECKING:
     from crmflow.ingest.raw import ProgressFn
@@ -54,7 +55,9 @@ def read_text(path: Path, *, max_bytes: int | None = None, lang: str = "en") -> 
     try:
         return data.decode("cp1251")  # Windows tools sometimes re-save JSON in the ANSI code page
     except UnicodeDecodeError as exc:  # 0x98 is the one byte cp1251 leaves undefined
-        raise SourceError(msg("bad_encoding", lang, source=path.name, byte=data[exc.start], offset=exc.start)) from None
+        raise error(
+            SourceError, MESSAGES, "bad_encoding", lang, source=path.name, byte=data[exc.start], offset=exc.start
+        ) from None
 
 
 def check_size(path: Path, *, max_bytes: int | None = None, lang: str = "en") -> int:
@@ -62,7 +65,7 @@ def check_size(path: Path, *, max_bytes: int | None = None, lang: str = "en") ->
     limit = max_bytes if max_bytes is not None else get_settings().max_ocel_json_bytes
     size = path.stat().st_size
     if size > limit:
-        raise UnsafeInputError(msg("too_big", lang, source=path.name, size=size, limit=limit))
+        raise error(UnsafeInputError, MESSAGES, "too_big", lang, source=path.name, size=size, limit=limit)
     return size
 
 
@@ -81,11 +84,11 @@ def load_pages(path: str | Path, *, max_bytes: int | None = None, lang: str = "e
     try:
         doc = json.loads(body)
     except RecursionError:  # nested thousands deep: not an API answer
-        raise SourceError(msg("bad_json", lang, source=p.name, error="nested too deeply")) from None
+        raise error(SourceError, MESSAGES, "bad_json", lang, source=p.name, error="nested too deeply") from None
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            raise SourceError(msg("bad_json", lang, source=p.name, error=where)) from None
+            raise error(SourceError, MESSAGES, "bad_json", lang, source=p.name, error=where) from None
         return _json_lines(p, body, lang)
     if isinstance(doc, list) and doc and all(isinstance(x, dict) for x in doc) and any(_looks_like_page(x) for x in doc):
         return [Page(index=i, line=None, body=x) for i, x in enumerate(doc, start=1)]
@@ -112,9 +115,11 @@ def _json_lines(p: Path, body: str, lang: str) -> list[Page]:
         try:
             pages.append(Page(index=len(pages) + 1, line=n, body=json.loads(raw)))
         except RecursionError:
-            raise SourceError(msg("bad_json", lang, source=p.name, error=f"line {n}: nested too deeply")) from None
+            raise error(SourceError, MESSAGES, "bad_json", lang, source=p.name, error=f"line {n}: nested too deeply") from None
         except json.JSONDecodeError as exc:
-            raise SourceError(msg("bad_json", lang, source=p.name, error=f"line {n}, column {exc.colno}: {exc.msg}")) from None
+            raise error(
+                SourceError, MESSAGES, "bad_json", lang, source=p.name, error=f"line {n}, column {exc.colno}: {exc.msg}"
+            ) from None
     return pages
 
 

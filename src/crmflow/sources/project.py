@@ -23,9 +23,11 @@ from typing import Any
 import duckdb
 
 from crmflow.errors import StoreError
+from crmflow.i18n import error
 from crmflow.ingest.raw import ProgressFn
 from crmflow.jsonable import JsonMixin
 from crmflow.settings import Settings, get_settings
+from crmflow.sources.error_messages import ERRORS
 from crmflow.store import explorer_summaries as xs
 from crmflow.store import queries as q
 from crmflow.store.consistency import ensure_consistent
@@ -146,36 +148,7 @@ def open_project_log(path: str | Path, *, log_name: str = "log", settings: Setti
     StoreError
         The file cannot be opened or has no such log (the message lists the logs it has).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise StoreError(f"{p}: no such project store; create it with `crmflow import SOURCE... --into {p.name}`")
-    store = EventStore(settings=settings or get_settings())
-    lit = str(p.resolve()).replace("'", "''")
-    try:
-        store.sql(f"ATTACH '{lit}' AS proj (READ_ONLY)")
-    except duckdb.Error as exc:
-        store.close()
-        raise StoreError(f"cannot open the project store {p}: {exc}") from exc
-    try:
-        tables = {r[0] for r in store.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'proj'").fetchall()}
-        if q.ev(log_name) not in tables:
-            logs = sorted(t[3:] for t in tables if t.startswith("ev_")) or ["none"]
-            raise StoreError(f"{p.name} has no log named {log_name!r}; its logs: {', '.join(logs)}")
-        for t in (q.ac(log_name), q.ev(log_name), q.cs(log_name)):
-            store.sql(f"CREATE TABLE {t} AS SELECT * FROM proj.{t}")
-        for t in sorted(t for t in tables if t.startswith("src_dict_")):
-            store.sql(f"CREATE TABLE {q.table_name(t)} AS SELECT * FROM proj.{q.table_name(t)}")
-        store.sql("INSERT INTO quarantine SELECT * FROM proj.quarantine WHERE log_name = ?", [log_name])
-        store.sql("INSERT INTO ingestions SELECT * FROM proj.ingestions WHERE log_name = ?", [log_name])
-        store.path = p  # for the message
-        ensure_consistent(store)  # the copied log adds up (events, quarantine, ingestions)
-    except StoreError:
-        store.close()
-        raise
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            store.sql("DETACH proj")
-    return store.log(log_name)
+    return _project_log(Path(path), log_name, settings, in_place=False)
 
 
 def attach_project_log(path: str | Path, *, log_name: str = "log", settings: Settings | None = None) -> EventLog:
@@ -192,24 +165,30 @@ def attach_project_log(path: str | Path, *, log_name: str = "log", settings: Set
     StoreError
         The file cannot be opened or has no such log (the message lists the logs it has).
     """
-    p = Path(path)
+    return _project_log(Path(path), log_name, settings, in_place=True)
+
+
+def _project_log(p: Path, log_name: str, settings: Settings | None, *, in_place: bool) -> EventLog:
+    """:func:`open_project_log` (``in_place=False``: the log's tables copied into memory) and
+    :func:`attach_project_log` (``in_place=True``: views on the attached file, with the explorer summaries)."""
     if not p.is_file():
-        raise StoreError(f"{p}: no such project store; create it with `crmflow import SOURCE... --into {p.name}`")
+        raise error(StoreError, ERRORS, "project.no_such_project_store", p=p, name=p.name)
     store = EventStore(settings=settings or get_settings())
     lit = str(p.resolve()).replace("'", "''")
     try:
         store.sql(f"ATTACH '{lit}' AS proj (READ_ONLY)")
     except duckdb.Error as exc:
         store.close()
-        raise StoreError(f"cannot open the project store {p}: {exc}") from exc
+        raise error(StoreError, ERRORS, "project.cannot_open_project_store", p=p, exc=exc) from exc
+    kind = "VIEW" if in_place else "TABLE"
     try:
         tables = {r[0] for r in store.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'proj'").fetchall()}
         if q.ev(log_name) not in tables:
             logs = sorted(t[3:] for t in tables if t.startswith("ev_")) or ["none"]
-            raise StoreError(f"{p.name} has no log named {log_name!r}; its logs: {', '.join(logs)}")
+            raise error(StoreError, ERRORS, "project.has_no_log_named", name=p.name, log_name=log_name, value=", ".join(logs))
         for t in (q.ac(log_name), q.ev(log_name), q.cs(log_name)):
-            store.sql(f"CREATE VIEW {t} AS SELECT * FROM proj.{t}")
-        if all(xs.name(k, log_name) in tables for k in xs.TABLES):
+            store.sql(f"CREATE {kind} {t} AS SELECT * FROM proj.{t}")
+        if in_place and all(xs.name(k, log_name) in tables for k in xs.TABLES):
             for t in (xs.name(k, log_name) for k in xs.TABLES):
                 store.sql(f"CREATE VIEW {t} AS SELECT * FROM proj.{t}")
         for t in sorted(t for t in tables if t.startswith("src_dict_")):
@@ -217,10 +196,13 @@ def attach_project_log(path: str | Path, *, log_name: str = "log", settings: Set
         store.sql("INSERT INTO quarantine SELECT * FROM proj.quarantine WHERE log_name = ?", [log_name])
         store.sql("INSERT INTO ingestions SELECT * FROM proj.ingestions WHERE log_name = ?", [log_name])
         store.path = p  # for the message
-        ensure_consistent(store)
+        ensure_consistent(store)  # the log adds up (events, quarantine, ingestions)
     except (StoreError, duckdb.Error) as exc:
         store.close()
         if isinstance(exc, StoreError):
             raise
-        raise StoreError(f"cannot open the project store {p}: {exc}") from exc
+        raise error(StoreError, ERRORS, "project.cannot_open_project_store", p=p, exc=exc) from exc
+    if not in_place:
+        with contextlib.suppress(duckdb.Error):
+            store.sql("DETACH proj")
     return store.log(log_name)

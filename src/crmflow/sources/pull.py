@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from crmflow.errors import CrmApiError
-from crmflow.i18n import text
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 from crmflow.settings import Settings, get_settings
 from crmflow.sources.http import ApiClient, Transport, require_ascii
@@ -83,7 +83,7 @@ class _State:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(**data)
         except (ValueError, TypeError) as exc:
-            raise CrmApiError(text(TEXT, "state_damaged", lang, path=path, error=exc)) from exc
+            raise error(CrmApiError, TEXT, "state_damaged", lang, path=path, error=exc) from exc
 
     def save(self, path: Path) -> None:
         _atomic_write(path, json.dumps(self.__dict__, ensure_ascii=False, indent=1))
@@ -122,7 +122,7 @@ def make_client(
 
     def need(value: Any, var: str, example: str) -> Any:
         if not value:
-            raise CrmApiError(text(TEXT, "no_secret", s.lang, vendor=vendor, var=var, example=example))
+            raise error(CrmApiError, TEXT, "no_secret", s.lang, vendor=vendor, var=var, example=example)
         shown = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
         require_ascii(shown, var, s.lang)  # a token or address HTTP cannot send is refused before any request
         return value
@@ -151,7 +151,7 @@ def make_client(
         headers["Authorization"] = f"Bearer {token}"
         secrets.append(token)
     else:
-        raise CrmApiError(text(TEXT, "unknown_vendor", s.lang, vendor=vendor, known=", ".join(VENDORS)))
+        raise error(CrmApiError, TEXT, "unknown_vendor", s.lang, vendor=vendor, known=", ".join(VENDORS))
     headers["Accept"] = "application/json"
     extra: dict[str, Any] = {}
     if clock is not None:
@@ -225,7 +225,7 @@ def pull(
     """
     s = settings or get_settings()
     if vendor not in VENDORS:
-        raise CrmApiError(text(TEXT, "unknown_vendor", s.lang, vendor=vendor, known=", ".join(VENDORS)))
+        raise error(CrmApiError, TEXT, "unknown_vendor", s.lang, vendor=vendor, known=", ".join(VENDORS))
     out = Path(out_dir)
     slug = _slug(resource)
     spath = Path(state_path) if state_path else out / f"{slug}.pullstate"
@@ -233,28 +233,27 @@ def pull(
     api: PageApi = build_api(vendor, resource, extra, api_version=s.salesforce_api_version, lang=s.lang)
     since_dt = parse_time(since) if since is not None else None
     if since is not None and since_dt is None:
-        raise CrmApiError(text(TEXT, "bad_since", s.lang, value=since))
+        raise error(CrmApiError, TEXT, "bad_since", s.lang, value=since)
 
     cl = client or make_client(vendor, settings=s)  # missing credentials fail before anything is written
     out.mkdir(parents=True, exist_ok=True)
     state = _State.load(spath, s.lang)
     if state is not None and (state.vendor != vendor or state.resource != resource):
-        raise CrmApiError(text(TEXT, "state_other", s.lang, path=spath, other=f"{state.vendor} {state.resource}"))
+        raise error(CrmApiError, TEXT, "state_other", s.lang, path=spath, other=f"{state.vendor} {state.resource}")
     resumed = state is not None and not state.done and state.cursor is not None
     if resumed:
         assert state is not None
         if since_dt is not None and state.since != _iso(since_dt):
-            raise CrmApiError(
-                text(
-                    TEXT,
-                    "unfinished",
-                    s.lang,
-                    vendor=vendor,
-                    resource=resource,
-                    page=state.page_no + 1,
-                    since=state.since or "—",
-                    path=spath,
-                )
+            raise error(
+                CrmApiError,
+                TEXT,
+                "unfinished",
+                s.lang,
+                vendor=vendor,
+                resource=resource,
+                page=state.page_no + 1,
+                since=state.since or "—",
+                path=spath,
             )
     else:
         lower = since_dt or (parse_time(state.watermark) if state and state.watermark else None)

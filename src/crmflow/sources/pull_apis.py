@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from crmflow.errors import CrmApiError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.sources.http import ApiClient
 from crmflow.sources.salesforce import OPPORTUNITY_HISTORY_FIELDS
 
@@ -481,12 +481,12 @@ class SalesforceApi(PageApi):
         if resource not in SALESFORCE_RESOURCES:
             raise _unknown("salesforce", resource, SALESFORCE_RESOURCES, lang)
         if not re.fullmatch(r"v\d+\.\d", api_version):
-            raise CrmApiError(text(TEXT, "api_version", lang, value=api_version))
+            raise error(CrmApiError, TEXT, "api_version", lang, value=api_version)
         self.api_version = api_version
         self.time_field, fields = SALESFORCE_RESOURCES[resource]
         wanted = self.params.pop("fields", None)
         if wanted is not None and not re.fullmatch(r"[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*", wanted):
-            raise CrmApiError(text(TEXT, "fields", lang, value=wanted))
+            raise error(CrmApiError, TEXT, "fields", lang, value=wanted)
         self.fields = tuple(wanted.split(",")) if wanted else fields
 
     def first(self, since: datetime | None) -> Cursor:
@@ -519,7 +519,7 @@ def build_api(vendor: str, resource: str, params: Mapping[str, str], *, api_vers
         return HubSpotApi(resource, params, lang)
     if vendor == "salesforce":
         return SalesforceApi(resource, params, lang, api_version=api_version)
-    raise CrmApiError(text(TEXT, "unknown_vendor", lang, vendor=vendor, known=", ".join(VENDORS)))
+    raise error(CrmApiError, TEXT, "unknown_vendor", lang, vendor=vendor, known=", ".join(VENDORS))
 
 
 #: Resources each vendor can pull.

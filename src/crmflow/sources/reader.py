@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import EmptyLogError, UnsupportedFormatError
+from crmflow.i18n import error
 from crmflow.ingest.columns import ColumnMapping, load_mapping_file
 from crmflow.ingest.frames import is_frame, read_frame_raw
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
@@ -35,7 +36,8 @@ from crmflow.ingest.sniff import check_file_type
 from crmflow.ingest.staging import StageResult, drop_stage, stage_raw
 from crmflow.settings import Settings, get_settings, memory_bytes
 from crmflow.sources.dictionaries import is_dictionary, is_dictionary_adapter
-from crmflow.sources.messages import msg
+from crmflow.sources.error_messages import ERRORS
+from crmflow.sources.messages import MESSAGES
 from crmflow.sources.registry import SourceAdapter, detect_adapter, get_adapter
 from crmflow.store.store import SCRATCH_BYTES_PER_GB, EventLog, EventStore
 
@@ -67,10 +69,7 @@ def format_of(path: str | Path) -> str:
     for ending, kind in SUPPORTED.items():
         if name.endswith(ending):
             return kind
-    raise UnsupportedFormatError(
-        f"{Path(path).name}: no reader for this file type; supported: {', '.join(SUPPORTED)} "
-        "(or pass a pandas/polars DataFrame or a pyarrow Table)"
-    )
+    raise error(UnsupportedFormatError, ERRORS, "reader.no_reader_this_file", name=Path(path).name, value=", ".join(SUPPORTED))
 
 
 def source_adapter(source: Any, source_kind: str | None = None) -> SourceAdapter | None:
@@ -338,7 +337,7 @@ def build_log(
     stages = [r.stage for r in results if r.stage]
     if not stages:
         names = ", ".join(r.source for r in results)
-        raise EmptyLogError(msg("only_dictionaries", store.settings.lang, sources=names or "—"))
+        raise error(EmptyLogError, MESSAGES, "only_dictionaries", store.settings.lang, sources=names or "—")
     if progress:
         progress("building the log")
     log = store.materialize(stages, log_name=log_name)

@@ -16,7 +16,8 @@ from functools import partial
 from typing import Any
 
 from crmflow.errors import SourceError
-from crmflow.sources.messages import msg
+from crmflow.i18n import error
+from crmflow.sources.messages import MESSAGES, msg
 from crmflow.sources.pages import Page, describe
 from crmflow.sources.rows import EventRows, iso_time, text_or_none
 
@@ -134,7 +135,7 @@ def dictionary_records(
     for page, i, rec in records:
         where = where_of(source, page, i, lang)
         if not isinstance(rec, dict):
-            raise SourceError(msg("not_object", lang, where=where, kind=describe(rec)))
+            raise error(SourceError, MESSAGES, "not_object", lang, where=where, kind=describe(rec))
         yield where, rec
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmflow.errors import SourceError
+from crmflow.i18n import error
 from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.sources.error_messages import ERRORS
 
 if TYPE_CHECKING:
     from crmflow.store.store import EventStore
@@ -105,7 +107,7 @@ def get_adapter(name: str) -> SourceAdapter:
         return _ADAPTERS[name]
     except KeyError:
         known = ", ".join(sorted(_ADAPTERS)) or "none"
-        raise SourceError(f"unknown source kind {name!r}; known kinds: {known}") from None
+        raise error(SourceError, ERRORS, "registry.unknown_source_kind_known", name=name, known=known) from None
 
 
 def detect_adapter(path: str | Path) -> SourceAdapter | None:

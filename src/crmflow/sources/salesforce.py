@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crmflow.errors import SourceError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 from crmflow.ingest.raw import ProgressFn, RawTable, drop_raw
 from crmflow.sources.registry import SourceAdapter, register
 from crmflow.sources.salesforce_files import load_export
@@ -146,16 +146,15 @@ class _Cols:
 def _require(cols: _Cols, needed: tuple[str, ...], kind: str, source: str, lang: str) -> None:
     missing = [n for n in needed if not cols.has(n)]
     if missing:
-        raise SourceError(
-            text(
-                _TEXT,
-                "missing_columns",
-                lang,
-                source=source,
-                kind=kind,
-                needed=", ".join(f"`{n}`" for n in needed),
-                columns=", ".join(f"`{c}`" for c in cols.names),
-            )
+        raise error(
+            SourceError,
+            _TEXT,
+            "missing_columns",
+            lang,
+            source=source,
+            kind=kind,
+            needed=", ".join(f"`{n}`" for n in needed),
+            columns=", ".join(f"`{c}`" for c in cols.names),
         )
 
 

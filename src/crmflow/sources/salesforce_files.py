@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import SourceError
-from crmflow.i18n import text
+from crmflow.i18n import error
 from crmflow.ingest.csv import read_csv_raw
 from crmflow.ingest.raw import ProgressFn, RawTable
 from crmflow.sources.pages import read_text
@@ -40,7 +40,7 @@ def _load_json(store: EventStore, path: Path) -> RawTable:
         if not isinstance(records, list):
             raise TypeError("`records` is not a list")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise SourceError(text(_TEXT, "bad_json", store.settings.lang, source=path.name, error=exc)) from exc
+        raise error(SourceError, _TEXT, "bad_json", store.settings.lang, source=path.name, error=exc) from exc
     columns: dict[str, list[str | None]] = {}
     for i, rec in enumerate(records):
         flat: dict[str, str | None] = {}

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmflow.errors import StoreInconsistentError
-from crmflow.i18n import text
+from crmflow.i18n import error
 from crmflow.store import queries as q
 
 _TEXT = {
@@ -135,8 +135,14 @@ def ensure_consistent(store: Any, *, skip: frozenset[str] = frozenset()) -> None
     if problems:
         path = getattr(store, "path", None) or "the store"
         name = getattr(path, "name", str(path))
-        raise StoreInconsistentError(
-            text(_TEXT, "refused", store.settings.lang, path=path, name=name, problems="; ".join(p.describe() for p in problems))
+        raise error(
+            StoreInconsistentError,
+            _TEXT,
+            "refused",
+            store.settings.lang,
+            path=path,
+            name=name,
+            problems="; ".join(p.describe() for p in problems),
         )
 
 

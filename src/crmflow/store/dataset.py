@@ -21,9 +21,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmflow.errors import InputError, StoreError
+from crmflow.i18n import error
 from crmflow.settings import Settings
 from crmflow.store import queries as q
 from crmflow.store.engine import EngineName
+from crmflow.store.error_messages import ERRORS
 from crmflow.store.schema import STAGED_COLUMNS
 from crmflow.store.store import EventLog, EventStore
 
@@ -37,11 +39,11 @@ _REQUIRED = ("case_id", "activity", "ts")
 def write_event_dataset(log: EventLog, out_dir: str | Path, *, buckets: int = DEFAULT_BUCKETS) -> Path:
     """Write ``log`` (its events in canonical columns, its ingestions and quarantine) as a dataset folder."""
     if log.store.engine.name != "duckdb":
-        raise StoreError("write_event_dataset runs on the DuckDB store (the one that reads files)")
+        raise error(StoreError, ERRORS, "dataset.write_event_dataset_runs")
     out = Path(out_dir)
     events = out / "events"
     if events.exists() and any(events.iterdir()):
-        raise InputError(f"{events} is not empty: choose a new folder for the Parquet dataset")
+        raise error(InputError, ERRORS, "dataset.not_empty_choose_new", events=events)
     out.mkdir(parents=True, exist_ok=True)
     cols = ", ".join(q.ident(c) for c in list(STAGED_COLUMNS) + log.attributes)
     n = max(1, int(buckets))
@@ -74,8 +76,10 @@ def open_event_dataset(
     """
     root = Path(path)
     if not root.exists():
-        raise InputError(f"{root}: no such file or folder (expected a Parquet dataset, see docs/scale.md)")
+        raise error(InputError, ERRORS, "dataset.no_such_file_folder", root=root)
     events = root / "events" if (root / "events").is_dir() else root
+    if events.is_dir() and next(events.rglob("*.parquet"), None) is None:  # else DuckDB's IOException, a traceback
+        raise error(InputError, ERRORS, "dataset.no_parquet_files", root=root)
     if store is None:
         if engine == "spark":
             from crmflow.store.spark_engine import SparkEngine
@@ -90,9 +94,13 @@ def open_event_dataset(
     have = store.engine.columns_of(raw)
     missing = [c for c in _REQUIRED if c not in have]
     if missing:
-        raise InputError(
-            f"{events}: the Parquet events have no column(s) {', '.join(missing)} "
-            f"(found: {', '.join(have)}); name them case_id, activity, ts — see docs/scale.md"
+        raise error(
+            InputError,
+            ERRORS,
+            "dataset.parquet_events_have_no",
+            events=events,
+            value=", ".join(missing),
+            value2=", ".join(have),
         )
     cols: list[str] = []
     for c, sql_type in STAGED_COLUMNS.items():

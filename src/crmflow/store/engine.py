@@ -25,6 +25,8 @@ import duckdb
 import pyarrow as pa
 
 from crmflow.errors import StoreError
+from crmflow.i18n import error
+from crmflow.store.error_messages import ERRORS
 
 EngineName = Literal["duckdb", "spark"]
 
@@ -129,7 +131,7 @@ class DuckDBEngine:
         try:
             con = duckdb.connect(str(path) if path else ":memory:")
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open the project store {path}: {exc}") from exc
+            raise error(StoreError, ERRORS, "engine.cannot_open_project_store", path=path, exc=exc) from exc
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")  # progress is ours to show (Rich, in the CLI)

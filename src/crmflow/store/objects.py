@@ -22,7 +22,9 @@ from typing import Any
 import pyarrow as pa
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
 from crmflow.store import object_queries as oq
+from crmflow.store.error_messages import ERRORS
 from crmflow.store.queries import table_name
 from crmflow.store.schema import DERIVED_COLUMNS, STAGED_COLUMNS
 from crmflow.store.store import EventLog, EventStore
@@ -100,7 +102,7 @@ class ObjectCentricLog:
     def open(cls, store: EventStore, name: str = "ocel") -> ObjectCentricLog:
         """An object-centric log already in ``store``."""
         if not store.has_table(oq.t(name, "events")):
-            raise InputError(f"the store has no object-centric log named {name!r}")
+            raise error(InputError, ERRORS, "objects.store_has_no_object", name=name)
         return cls(store, name)
 
     @classmethod
@@ -274,14 +276,28 @@ class ObjectCentricLog:
         types = self.object_types()
         if object_type not in types:
             listing = ", ".join(f"{k!r} ({v:,})" for k, v in types.items()) or "none"
-            raise InputError(f"{self.name}: there is no object type {object_type!r}; the log has {listing}")
+            raise error(
+                InputError,
+                ERRORS,
+                "objects.there_no_object_type",
+                name=self.name,
+                object_type=object_type,
+                listing=listing,
+            )
         name = log_name or _safe_name(f"{self.name}_{object_type}")
         attrs = self._flat_attributes()
         names = {a[0]: a[2] for a in attrs}
         if resource is None:
             resource = next((r for r in ("org:resource", "resource") if r in names), None)
         elif resource not in names:
-            raise InputError(f"{self.name}: there is no event attribute {resource!r} (have: {', '.join(names) or 'none'})")
+            raise error(
+                InputError,
+                ERRORS,
+                "objects.there_no_event_attribute",
+                name=self.name,
+                resource=resource,
+                value=", ".join(names) or "none",
+            )
         role_ref = self._role(role, names, types) if role else None
         stage = self.store.new_name("stage_ocel")
         self.store.sql(
@@ -311,9 +327,14 @@ class ObjectCentricLog:
             return names[role]
         otype, dot, attr = role.partition(".")
         if not dot or otype not in types:
-            raise InputError(
-                f"{self.name}: role {role!r} is neither an event attribute ({', '.join(names) or 'none'}) nor "
-                f"<object type>.<attribute> with one of the object types {', '.join(types)}"
+            raise error(
+                InputError,
+                ERRORS,
+                "objects.role_neither_event_attribute",
+                name=self.name,
+                role=role,
+                value=", ".join(names) or "none",
+                value2=", ".join(types),
             )
         has = self.store.scalar(
             f"SELECT count(*) FROM {self.table('object_values')} v JOIN {self.table('objects')} o USING (oid) "
@@ -329,8 +350,14 @@ class ObjectCentricLog:
                     [otype],
                 ).fetchall()
             ]
-            raise InputError(
-                f"{self.name}: objects of type {otype!r} have no attribute {attr!r} (have: {', '.join(have) or 'none'})"
+            raise error(
+                InputError,
+                ERRORS,
+                "objects.objects_type_have_no",
+                name=self.name,
+                otype=otype,
+                attr=attr,
+                value=", ".join(have) or "none",
             )
         return (otype, attr)
 

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import InputError
+from crmflow.i18n import error
 from crmflow.store import object_queries as oq
+from crmflow.store.error_messages import ERRORS
 from crmflow.store.objects import ObjectCentricLog
 
 _SQLITE_COLUMN = {"string": "TEXT", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN", "time": "TIMESTAMP"}
@@ -76,9 +78,13 @@ def to_ocel_json(ocl: ObjectCentricLog) -> dict[str, Any]:
         else:
             dangling.append(source)
     if dangling:
-        raise InputError(
-            f"{ocl.name}: {len(dangling)} object-to-object relation(s) start at an object that is not in the "
-            f"log (first: {dangling[0]!r}); OCEL 2.0 JSON keeps such relations on the source object"
+        raise error(
+            InputError,
+            ERRORS,
+            "ocel_export.object_object_relation_s",
+            name=ocl.name,
+            n_dangling=len(dangling),
+            dangling=dangling[0],
         )
     events: dict[str, dict[str, Any]] = {}
     for eid, activity, ts in _iso(ocl, f"SELECT eid, activity, {oq.iso_utc('ts')} FROM {t('events')} ORDER BY ord"):
@@ -131,15 +137,20 @@ def write_ocel_sqlite(ocl: ObjectCentricLog, path: str | Path) -> Path:
     """Write the log in the OCEL 2.0 SQLite layout (a new file; an existing one is refused)."""
     p = Path(path)
     if p.exists():
-        raise InputError(f"{p}: the file exists; choose a new name for the OCEL 2.0 SQLite export")
+        raise error(InputError, ERRORS, "ocel_export.file_exists_choose_new", p=p)
     ev_types, ob_types = _declared(ocl, "event"), _declared(ocl, "object")
     for scope, decl in (("event", ev_types), ("object", ob_types)):
         for k, attrs in decl.items():
             clash = [n for n, _ in attrs if n.lower() in _RESERVED_COLUMNS]
             if clash:
-                raise InputError(
-                    f"{ocl.name}: {scope} type {k!r} has an attribute named {clash[0]!r}, "
-                    "which the OCEL 2.0 SQLite layout reserves; rename it first"
+                raise error(
+                    InputError,
+                    ERRORS,
+                    "ocel_export.type_has_attribute_named",
+                    name=ocl.name,
+                    scope=scope,
+                    k=k,
+                    clash=clash[0],
                 )
     t = ocl.table
     con = sqlite3.connect(p)
@@ -246,7 +257,7 @@ def write_ocel(ocl: ObjectCentricLog, path: str | Path) -> Path:
         return write_ocel_json(ocl, p)
     if suffix in (".sqlite", ".sqlite3", ".db"):
         return write_ocel_sqlite(ocl, p)
-    raise InputError(f"{p.name}: choose a file ending in .jsonocel, .json, .sqlite, .sqlite3 or .db for OCEL 2.0")
+    raise error(InputError, ERRORS, "ocel_export.choose_file_ending_jsonocel", name=p.name)
 
 
 __all__ = ["to_ocel_json", "write_ocel", "write_ocel_json", "write_ocel_sqlite"]

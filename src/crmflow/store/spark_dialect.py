@@ -36,6 +36,8 @@ import sqlglot
 from sqlglot import exp
 
 from crmflow.errors import StoreError
+from crmflow.i18n import error
+from crmflow.store.error_messages import ERRORS
 
 __all__ = ["bind", "literal", "parse_duckdb", "render_spark", "rewrite", "to_spark"]
 
@@ -62,14 +64,14 @@ def literal(value: Any) -> exp.Expr:
         return exp.Cast(this=exp.Literal.string(value.isoformat()), to=exp.DataType.build("DATE"))
     if isinstance(value, list | tuple):
         return exp.Array(expressions=[literal(v) for v in value])
-    raise StoreError(f"cannot pass a value of type {type(value).__name__} to Spark SQL: {value!r}")
+    raise error(StoreError, ERRORS, "spark_dialect.cannot_pass_value_type", kind=type(value).__name__, value=value)
 
 
 def parse_duckdb(query: str) -> exp.Expr:
     """One DuckDB statement as a sqlglot tree."""
     trees = [t for t in sqlglot.parse(query, read="duckdb") if t is not None]
     if len(trees) != 1:
-        raise StoreError(f"expected one SQL statement, got {len(trees)}")
+        raise error(StoreError, ERRORS, "spark_dialect.expected_one_sql_statement", n_trees=len(trees))
     return trees[0]
 
 
@@ -91,7 +93,7 @@ def bind(tree: exp.Expr, params: Any) -> exp.Expr:
     values = list(params)
     holes = [p for p in tree.find_all(exp.Placeholder) if p.name in ("", "?")]
     if len(holes) != len(values):
-        raise StoreError(f"the statement has {len(holes)} parameter(s), {len(values)} value(s) were given")
+        raise error(StoreError, ERRORS, "spark_dialect.statement_has_parameter_s", n_holes=len(holes), n_values=len(values))
     # find_all walks the tree in the order the placeholders appear in the text
     order = {id(h): i for i, h in enumerate(holes)}
 

@@ -26,7 +26,9 @@ import sqlglot
 from sqlglot import exp
 
 from crmflow.errors import CrmflowError, StoreError
+from crmflow.i18n import error
 from crmflow.store.engine import ArrowResult, EngineName
+from crmflow.store.error_messages import ERRORS
 from crmflow.store.spark_dialect import FROM_KEY, bind, from_clause, parse_duckdb, render_spark, rewrite
 
 __all__ = ["SparkEngine", "SparkUnavailableError", "spark_session"]
@@ -43,13 +45,9 @@ def spark_session(master: str = "local[*]", *, app_name: str = "crmflow", conf: 
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise SparkUnavailableError(
-            "PySpark is not installed: `pip install 'crmflow[spark]'` (PySpark 4 needs Java 17 or newer)"
-        ) from exc
+        raise error(SparkUnavailableError, ERRORS, "spark_engine.pyspark_not_installed_pip") from exc
     if not master.startswith("sc://") and shutil.which("java") is None:
-        raise SparkUnavailableError(
-            "Java is not installed: Spark needs Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)"
-        )
+        raise error(SparkUnavailableError, ERRORS, "spark_engine.java_not_installed_spark")
     builder = SparkSession.builder.appName(app_name)
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
     settings = {
@@ -69,7 +67,7 @@ def spark_session(master: str = "local[*]", *, app_name: str = "crmflow", conf: 
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - py4j/JVM errors have no common base class
-        raise SparkUnavailableError(f"cannot start Spark on {master}: {exc}") from exc
+        raise error(SparkUnavailableError, ERRORS, "spark_engine.cannot_start_spark", master=master, exc=exc) from exc
     if not master.startswith("sc://"):
         session.sparkContext.setLogLevel("OFF")  # failures reach the caller as StoreError with the query
     return session
@@ -133,7 +131,7 @@ class SparkEngine:
             return self.spark.sql(text)
         except Exception as exc:  # noqa: BLE001 - Spark's AnalysisException etc. come through py4j
             first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
-            raise StoreError(f"Spark could not run a query: {first}\n{text}") from exc
+            raise error(StoreError, ERRORS, "spark_engine.spark_could_not_run", first=first, text=text) from exc
 
     def read_parquet(self, name: str, path: str | Path) -> None:
         """Make a Parquet file or folder (partitioned or not) visible as the view ``name``."""
@@ -223,7 +221,7 @@ class SparkEngine:
             return ArrowResult(None)
         body = tree.expression
         if body is None:
-            raise StoreError(f"cannot run this CREATE on Spark: {tree.sql('duckdb')[:200]}")
+            raise error(StoreError, ERRORS, "spark_engine.cannot_run_this_create", value=tree.sql("duckdb")[:200])
         if str(tree.args.get("kind") or "").upper() == "VIEW":  # a view stays a query: computed where it is read
             df = self._frame(body)
             df.createOrReplaceTempView(name)
@@ -237,7 +235,7 @@ class SparkEngine:
         name = target.this.name if isinstance(target, exp.Schema) else target.name
         old = self._views.get(name.lower())
         if old is None:
-            raise StoreError(f"Spark store: no table {name!r} to insert into")
+            raise error(StoreError, ERRORS, "spark_engine.spark_store_no_table", name=name)
         body = tree.expression
         if isinstance(body, exp.Values):
             rows = [r.expressions for r in body.expressions]
@@ -250,7 +248,14 @@ class SparkEngine:
         else:
             new = self._sql(render_spark(rewrite(body)))
         if len(new.columns) != len(old.columns):
-            raise StoreError(f"Spark store: {len(new.columns)} values for the {len(old.columns)} columns of {name!r}")
+            raise error(
+                StoreError,
+                ERRORS,
+                "spark_engine.spark_store_values_columns",
+                n_columns=len(new.columns),
+                n_columns2=len(old.columns),
+                name=name,
+            )
         # by position, as SQL's INSERT does (a literal's column may be named `1`, which Spark cannot look up)
         new = new.toDF(*[f"_c{i}" for i in range(len(new.columns))])
         new = new.select([new[f"_c{i}"].cast(old.schema[c].dataType).alias(c) for i, c in enumerate(old.columns)])
@@ -262,7 +267,7 @@ class SparkEngine:
         name = tree.this.name
         old = self._views.get(name.lower())
         if old is None:
-            raise StoreError(f"Spark store: no table {name!r} to delete from")
+            raise error(StoreError, ERRORS, "spark_engine.spark_store_no_table_2", name=name)
         where = tree.args.get("where")
         if where is None:
             self._save(name, old.limit(0))
@@ -299,7 +304,7 @@ class SparkEngine:
             return
         tree = parse_duckdb(query)
         if not isinstance(tree, exp.Insert):
-            raise StoreError("Spark store: executemany runs INSERT … VALUES only")
+            raise error(StoreError, ERRORS, "spark_engine.spark_store_executemany_runs")
         name = tree.this.name
         old = self._views[name.lower()]
         df = self.spark.createDataFrame([tuple(r) for r in rows], schema=old.schema)

@@ -26,8 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from crmflow.errors import StoreError
+from crmflow.i18n import error
 from crmflow.settings import Settings
 from crmflow.store.consistency import ensure_consistent
+from crmflow.store.error_messages import ERRORS
 from crmflow.store.scratch import clean_stale, scratch_dir
 
 
@@ -47,10 +49,7 @@ def _locked(target: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(
-                f"{target}: another `crmflow import` is writing this project right now; wait for it to finish "
-                "and run the import again"
-            ) from None
+            raise error(StoreError, ERRORS, "staged.another_crmflow_import_writing", target=target) from None
         yield
     finally:
         fh.close()  # releases the lock
@@ -89,14 +88,11 @@ def staged_project(target: Path, *, settings: Settings, replacing: str | None) -
                     ensure_consistent(old, skip=frozenset({replacing}) if replacing else frozenset())
                     old.sql("CHECKPOINT")
                 if target.with_name(target.name + ".wal").exists():
-                    raise StoreError(
-                        f"{target}: a write-ahead log is still beside the project after a checkpoint; "
-                        "is another program writing it? Close it and import again"
-                    )
+                    raise error(StoreError, ERRORS, "staged.write_ahead_log_still", target=target)
                 shutil.copyfile(target, staged)
             yield staged
             if staged.with_name(staged.name + ".wal").exists():  # the caller did not checkpoint: not complete
-                raise StoreError(f"{target}: the import did not finish writing its copy; the project was left as it was")
+                raise error(StoreError, ERRORS, "staged.import_did_not_finish", target=target)
             _fsync(staged)
             os.replace(staged, target)
             _fsync(target.parent)

@@ -21,9 +21,11 @@ import duckdb
 import pyarrow as pa
 
 from crmflow.errors import EmptyLogError, StoreError
+from crmflow.i18n import error
 from crmflow.settings import Settings, get_settings
 from crmflow.store import queries as q
 from crmflow.store.engine import DuckDBEngine, SqlEngine
+from crmflow.store.error_messages import ERRORS
 from crmflow.store.schema import (
     DERIVED_COLUMNS,
     INGESTIONS_DDL,
@@ -102,10 +104,7 @@ class EventStore:
         """The DuckDB connection (readers stage files through it); only a DuckDB store has one."""
         if isinstance(self.engine, DuckDBEngine):
             return self.engine.con
-        raise StoreError(
-            f"this store runs on {self.engine.name}: files are read on DuckDB; write the events as Parquet "
-            "(`crmflow import SOURCE... --parquet DIR`) and audit that folder with `--engine spark`"
-        )
+        raise error(StoreError, ERRORS, "store.this_store_runs_files", name=self.engine.name)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -216,9 +215,14 @@ class EventStore:
         mapping: dict[str, Any] | None = None,
     ) -> None:
         if parsed + quarantined != rows_read:
-            raise StoreError(
-                f"ingestion of {source} does not add up: {parsed} parsed + {quarantined} quarantined "
-                f"!= {rows_read} rows read; this is a bug in crmflow, please report it"
+            raise error(
+                StoreError,
+                ERRORS,
+                "store.ingestion_does_not_add",
+                source=source,
+                parsed=parsed,
+                quarantined=quarantined,
+                rows_read=rows_read,
             )
         self.sql(
             "INSERT INTO ingestions VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -230,7 +234,7 @@ class EventStore:
     def materialize(self, stages: Sequence[str], *, log_name: str = "log") -> EventLog:
         """Build log ``log_name`` from staged tables: sort once, derive successors and cases."""
         if not stages:
-            raise EmptyLogError("no input was given")
+            raise error(EmptyLogError, ERRORS, "store.no_input_was_given")
         attrs: list[str] = []
         for st in stages:
             for c in self.columns(st):
@@ -244,10 +248,7 @@ class EventStore:
         self._build(log_name, "(" + " UNION ALL BY NAME ".join(parts) + ")")
         log = EventLog(self, log_name)
         if log.n_events == 0:
-            raise EmptyLogError(
-                "no event could be read: every row went to the quarantine "
-                f"({log.quarantined} rows); run `crmflow inspect` to see the reasons"
-            )
+            raise error(EmptyLogError, ERRORS, "store.no_event_could_read", quarantined=log.quarantined)
         return log
 
     def derive(self, parent: EventLog, where: str, params: Any = None, *, suffix: str = "f") -> EventLog:
@@ -302,7 +303,7 @@ class EventStore:
 
     def log(self, name: str = "log") -> EventLog:
         if not self.has_table(q.ev(name)):
-            raise StoreError(f"the store has no log named {name!r}")
+            raise error(StoreError, ERRORS, "store.store_has_no_log", name=name)
         return EventLog(self, name)
 
 

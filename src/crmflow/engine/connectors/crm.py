@@ -30,7 +30,9 @@ from datetime import datetime
 from typing import Any
 
 from crmflow.engine.contracts import ActionRequest, ActionResult
+from crmflow.engine.error_messages import ERRORS
 from crmflow.errors import ApiConnectError, ApiRetryExhaustedError, ConnectorError, CrmApiError
+from crmflow.i18n import error
 from crmflow.settings import Settings
 from crmflow.sources.http import ApiClient
 
@@ -82,7 +84,7 @@ class Bitrix24Connector:
         """The connector on ``CRMFLOW_BITRIX24_WEBHOOK_URL`` (the URL is the secret; it is never logged)."""
         url = Settings().bitrix24_webhook_url
         if url is None:
-            raise ConnectorError("set CRMFLOW_BITRIX24_WEBHOOK_URL to the inbound webhook https://<portal>/rest/<user>/<secret>/")
+            raise error(ConnectorError, ERRORS, "crm.set_crmflow_bitrix_webhook")
         secret = url.get_secret_value()
         base = secret if secret.endswith("/") else secret + "/"
         return cls(ApiClient(vendor="bitrix24", base_url=base, secrets=[secret], **client_options))
@@ -108,9 +110,9 @@ def unix_seconds(value: Any) -> int:
     if isinstance(value, str):
         when = datetime.fromisoformat(value)
         if when.tzinfo is None:
-            raise ConnectorError(f"{value!r} has no UTC offset (write it as 2026-12-07T10:00:00+03:00)")
+            raise error(ConnectorError, ERRORS, "crm.has_no_utc_offset", value=value)
         return int(when.timestamp())
-    raise ConnectorError(f"{value!r} is not a time (Unix seconds or ISO 8601 with offset)")
+    raise error(ConnectorError, ERRORS, "crm.not_time_unix_seconds", value=value)
 
 
 class AmoCrmConnector:
@@ -126,7 +128,7 @@ class AmoCrmConnector:
         """The connector on ``CRMFLOW_AMOCRM_BASE_URL`` with ``CRMFLOW_AMOCRM_TOKEN``."""
         s = Settings()
         if not s.amocrm_base_url or s.amocrm_token is None:
-            raise ConnectorError("set CRMFLOW_AMOCRM_BASE_URL (https://<subdomain>.amocrm.ru) and CRMFLOW_AMOCRM_TOKEN")
+            raise error(ConnectorError, ERRORS, "crm.set_crmflow_amocrm_base")
         token = s.amocrm_token.get_secret_value()
         return cls(
             ApiClient(

@@ -29,8 +29,10 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crmflow.engine.contracts import ActionRequest, ActionResult, OutboundMessage, Publisher
+from crmflow.engine.error_messages import ERRORS
 from crmflow.engine.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from crmflow.errors import ApiUnreachableError, BusError, BusMessageError, ConnectorError, CrmApiError
+from crmflow.i18n import error
 from crmflow.sources.http import HttpRequest, HttpxTransport, Transport
 
 
@@ -69,10 +71,10 @@ def _addresses(value: Any) -> list[str]:
     for a in items:
         a = str(a).strip()
         if not a or "@" not in a or any(c in a for c in "\r\n,;<>"):
-            raise ConnectorError(f"{a!r} is not one e-mail address (write name@example.com; a list for several)")
+            raise error(ConnectorError, ERRORS, "notify.not_one_e_mail", a=a)
         out.append(a)
     if not out:
-        raise ConnectorError("no recipient: give `to` as an address or a list of addresses")
+        raise error(ConnectorError, ERRORS, "notify.no_recipient_give_address")
     return out
 
 
@@ -89,7 +91,7 @@ class EmailConnector:
         """The message for ``request`` (raises :class:`ConnectorError` on a bad parameter)."""
         p, s = request.params, self.settings
         if not s.smtp_from:
-            raise ConnectorError("set CRMFLOW_SMTP_FROM to the sender address")
+            raise error(ConnectorError, ERRORS, "notify.set_crmflow_smtp_from")
         msg = EmailMessage()
         msg["From"] = s.smtp_from
         msg["To"] = ", ".join(_addresses(p.get("to")))
@@ -97,7 +99,7 @@ class EmailConnector:
             msg["Cc"] = ", ".join(_addresses(p.get("cc")))
         subject = str(p.get("subject") or "").strip()
         if not subject or "\n" in subject or "\r" in subject:
-            raise ConnectorError(f"`subject` {subject!r} must be one non-empty line")
+            raise error(ConnectorError, ERRORS, "notify.subject_must_one_non", subject=subject)
         msg["Subject"] = subject
         msg["Date"] = formatdate(localtime=False)
         domain = s.smtp_from.rsplit("@", 1)[-1]
@@ -111,7 +113,7 @@ class EmailConnector:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if not s.smtp_host:
-            raise ConnectorError("set CRMFLOW_SMTP_HOST (and CRMFLOW_SMTP_PORT) to the mail server")
+            raise error(ConnectorError, ERRORS, "notify.set_crmflow_smtp_host")
         if self._smtp is not None:
             return self._smtp(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s)
         if s.smtp_security == "ssl":

@@ -28,8 +28,9 @@ from datetime import UTC, datetime
 
 from crmflow.engine.contracts import ActionRequest, ActionResult, Connector
 from crmflow.engine.edge_messages import MESSAGES
+from crmflow.engine.error_messages import ERRORS
 from crmflow.errors import ConnectorError, CrmflowError
-from crmflow.i18n import text
+from crmflow.i18n import error, text
 
 log = logging.getLogger("crmflow.engine.connectors")
 
@@ -139,7 +140,7 @@ class IncidentRegistry:
         with self._lock:
             if incident_id not in self._items:
                 known = ", ".join(sorted(self._items)[:10]) or "none"
-                raise ConnectorError(f"no incident {incident_id!r} (open incidents: {known})")
+                raise error(ConnectorError, ERRORS, "retry.no_incident_open_incidents", incident_id=incident_id, known=known)
             return self._items[incident_id]
 
     def resolve(self, incident_id: str, *, now: datetime | None = None) -> Incident:
