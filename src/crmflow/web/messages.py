@@ -28,6 +28,24 @@ UI: dict[str, dict[str, str]] = {
     "ingestions": {"en": "Ingestions", "ru": "Загрузки"},
     "upload": {"en": "Upload a CRM export", "ru": "Загрузить выгрузку CRM"},
     "upload_button": {"en": "Upload and import", "ru": "Загрузить и импортировать"},
+    "pull": {"en": "Import from a CRM", "ru": "Импорт из CRM"},
+    "pull_button": {"en": "Pull and import", "ru": "Выгрузить и импортировать"},
+    "pull_hint": {
+        "en": "Pages are pulled with the credentials of the server's environment (CRMFLOW_* variables); "
+        "the next import asks only for what changed since.",
+        "ru": "Страницы выгружаются с учётными данными из окружения сервера (переменные CRMFLOW_*); "
+        "следующий импорт запрашивает только изменившееся с тех пор.",
+    },
+    "pull_none": {
+        "en": "No CRM is configured: set e.g. CRMFLOW_BITRIX24_WEBHOOK_URL or CRMFLOW_AMOCRM_BASE_URL and "
+        "CRMFLOW_AMOCRM_TOKEN in the server's environment (credentials are never stored by the app).",
+        "ru": "CRM не настроена: задайте в окружении сервера, например, CRMFLOW_BITRIX24_WEBHOOK_URL или "
+        "CRMFLOW_AMOCRM_BASE_URL и CRMFLOW_AMOCRM_TOKEN (приложение не хранит учётные данные).",
+    },
+    "crm_bitrix24": {"en": "Bitrix24", "ru": "Битрикс24"},
+    "crm_amocrm": {"en": "amoCRM / Kommo", "ru": "amoCRM / Kommo"},
+    "crm_hubspot": {"en": "HubSpot", "ru": "HubSpot"},
+    "crm_salesforce": {"en": "Salesforce", "ru": "Salesforce"},
     "format": {"en": "Adapter / format", "ru": "Адаптер / формат"},
     "rows_read": {"en": "Rows read", "ru": "Прочитано строк"},
     "events": {"en": "Events", "ru": "События"},
