@@ -303,7 +303,8 @@ def dashboard(name: Name, ctx: Ctx = CtxDep) -> Response:
 def costs_and_targets(ctx: Ctx, name: str, *, audited: bool) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The dashboard's cost-to-serve (when the project has a cost table) and the To-Be's KPI targets."""
     from crmflow.errors import CrmflowError
-    from crmflow.web.costs import cost_to_serve, load_table, tobe_targets
+    from crmflow.web.costs import cost_to_serve, load_table
+    from crmflow.web.targets import kpi_targets
 
     costs = None
     table = load_table(ctx.workspace.folder(name) / "costs.json")
@@ -311,7 +312,8 @@ def costs_and_targets(ctx: Ctx, name: str, *, audited: bool) -> tuple[dict[str, 
         with ctx.workspace.lock(name):
             costs = cost_to_serve(ctx.workspace.log(name), table).to_dict()
     try:
-        targets = tobe_targets(ctx.request.app.state.models.xml(name))
+        audit_dir = ctx.workspace.folder(name) / "audit" if audited else None
+        targets = kpi_targets(ctx.request.app.state.models.xml(name), audit_dir, lang=ctx.lang)
     except CrmflowError:
         targets = []
     return costs, targets
