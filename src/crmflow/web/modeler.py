@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import threading
 import zipfile
 from dataclasses import asdict, dataclass
@@ -141,6 +142,13 @@ class RecordingDeployer:
         return dep
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write a file whole: a reader never sees it half-written (pages read the model while it is saved)."""
+    tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 class ToBeModels:
     """The To-Be models of the workspace's projects (one BPMN per project)."""
 
@@ -160,7 +168,7 @@ class ToBeModels:
 
         path = self.folder(project) / MODEL_FILE
         if not path.is_file():
-            path.write_bytes(write_bpmn(example_model()))
+            _replace(path, write_bpmn(example_model()))
         return path.read_bytes()
 
     def save(self, project: str, xml: bytes, *, lang: str = "en") -> ModelCheck:
@@ -173,7 +181,7 @@ class ToBeModels:
         if result.problems and result.problems[0].code == "unreadable":
             raise ToBeError(f"the To-Be of {project!r} was not saved: {result.problems[0].message}")
         with self.workspace.lock(project):
-            (self.folder(project) / MODEL_FILE).write_bytes(xml)
+            _replace(self.folder(project) / MODEL_FILE, xml)
             (self.folder(project) / "compiled.bpmn").unlink(missing_ok=True)
         return result
 
