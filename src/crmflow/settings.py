@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     #: Time every stage of an audit (seconds, peak memory) and print one line per stage (``crmflow audit --profile``).
     profile: bool = False
 
+    #: Seconds between the web app's periodic alert evaluations (``crmflow serve``); 0 turns them off.
+    alert_interval_s: float = 300.0
+
     # --- CRM APIs (``crmflow pull``). Secrets come only from the environment and are never logged.
     #: Bitrix24 inbound webhook, ``https://<portal>/rest/<user_id>/<secret>/`` (the URL is the secret).
     bitrix24_webhook_url: SecretStr | None = None

@@ -42,8 +42,17 @@ def test_kpi_and_sla_rules_use_the_audits_numbers_and_raise_once_until_acknowled
     cycle = next(a for a in log if a["rule"] == "cycle")
     acked = c.post(f"/api/alerts/{cycle['id']}/ack").json()
     assert acked["acknowledged_by"] == "alice"
+    # acknowledged while still breached: not raised again (no alert on every evaluation)
+    again = {e["rule"]: e for e in c.post("/api/projects/demo/alerts/evaluate").json()}
+    assert again["cycle"]["breached"] and again["cycle"]["raised"] is None and again["sla"]["raised"] is None
+    # the rule recovers (its threshold moves above the value), then breaches again: it re-opens
+    cycle_rule = {"id": "cycle", "kind": "kpi", "metric": "median_cycle_s", "op": "above"}
+    c.put("/api/projects/demo/alerts/rules", json={**cycle_rule, "threshold": k.median_cycle_s + 1})
+    assert not {e["rule"]: e for e in c.post("/api/projects/demo/alerts/evaluate").json()}["cycle"]["breached"]
+    c.put("/api/projects/demo/alerts/rules", json={**cycle_rule, "threshold": k.median_cycle_s - 1})
     again = {e["rule"]: e for e in c.post("/api/projects/demo/alerts/evaluate").json()}
     assert again["cycle"]["raised"] and again["sla"]["raised"] is None
+    assert sorted(a.rule for a in memory.delivered) == ["cycle", "cycle", "sla"]
     page = c.get("/p/demo/alerts").text
     assert "alice" in page and 'id="alert-evaluate"' in page
     # a viewer reads the log but may not acknowledge, evaluate or edit rules

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from crmflow.errors import WebError
@@ -45,6 +47,47 @@ def test_targets_come_from_the_tobe_kpis(audited: Site) -> None:
     c, _ = signed_in(audited, "alice")
     targets = {t["id"]: t for t in c.get("/api/projects/demo/targets").json()}
     assert targets["first_contact_in_sla"]["target"] == 90.0 and targets["first_contact_in_sla"]["direction"] == "at_least"
+
+
+def test_targets_are_compared_with_the_values_measured_in_audit_json(audited: Site) -> None:
+    c, _ = signed_in(audited, "alice")
+    doc = json.loads((audited.data / "projects" / "demo" / "audit" / "audit.json").read_text(encoding="utf-8"))
+    got = {t["id"]: t for t in c.get("/api/projects/demo/targets").json()}
+    # each measure recomputed here from audit.json as written (not through the library's readers)
+    sla = {r["name"]: r["compliance"] for r in doc["sla"]}
+    stages = {st["stage"]: st["cases"] for st in doc["funnel"]["stages"]}
+    wait = {a["activity"]: a["median_wait_s"] for a in doc["activities"]}
+    stuck = next(f for f in doc["findings"] if f["kind"] == "stuck_case")
+    expected = {
+        "first_contact_in_sla": sla["first-contact"] * 100,
+        "lead_to_deal": stages["Коммерческое предложение"] / stages["Новая заявка"] * 100,
+        "time_to_qualification": wait["Квалификация"] / 3600,
+        "stale_leads": stuck["metrics"]["stuck_cases"] / doc["log"]["cases"] * 100,
+    }
+    for kpi, value in expected.items():
+        t = got[kpi]
+        assert t["measured"] == pytest.approx(value), kpi
+        met = value >= t["target"] if t["direction"] == "at_least" else value <= t["target"]
+        assert t["status"] == ("met" if met else "gap") and t["delta"] == pytest.approx(value - t["target"]), kpi
+    assert {t["status"] for t in got.values() if t["id"] in expected} == {"met", "gap"}  # both cases are covered
+    # a KPI the event log cannot measure is kept, unmeasured, with the reason
+    assert got["unreachable_share"]["measured"] is None and got["unreachable_share"]["status"] is None
+    assert got["unreachable_share"]["how"]
+    page = c.get("/p/demo/dashboard").text
+    row = page.split('data-kpi="time_to_qualification"')[1].split("</tr>")[0]
+    assert 'data-status="gap"' in row or 'data-status="met"' in row
+    from crmflow.base.numbers import format_number
+
+    assert format_number(expected["time_to_qualification"], "en", digits=1) in row
+    ru = c.get("/p/demo/dashboard", headers={"accept-language": "ru"}).text
+    assert "Факт" in ru and ("разрыв" in ru or "выполнено" in ru)
+
+
+def test_targets_without_an_audit_are_not_measured(site: Site) -> None:
+    site.app.state.workspace.create("crm")
+    c, _ = signed_in(site, "vera")
+    targets = c.get("/api/projects/crm/targets").json()
+    assert targets and all(t["measured"] is None and t["status"] is None for t in targets)
 
 
 def test_cost_table_is_checked() -> None:

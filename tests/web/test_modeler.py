@@ -77,7 +77,72 @@ def test_properties_panel_reads_and_writes_raci(tobe_site: Site) -> None:
     # an unknown role is an error of the To-Be checks (and the saved model says so)
     r = c.put("/api/projects/crm/tobe/elements/qualify/raci", json={"R": ["nobody"], "A": ["head_of_sales"]})
     assert r.json()["ok"] is False and "nobody" in r.json()["problems"][0]["message"]
+    # ... and it names the element whose RACI has it, so the page marks it there
+    (problem,) = r.json()["problems"]
+    assert problem["elements"] == ["qualify"] and problem["source"] == "tobe" and problem["code"] == "unknown_ref"
     assert c.get("/api/projects/crm/tobe/elements/no_such").status_code == 404
+
+
+def test_properties_panel_edits_slas_and_rules_and_their_problems_are_on_the_element(tobe_site: Site) -> None:
+    c, _ = signed_in(tobe_site, "alice")
+    before = c.get("/api/projects/crm/tobe/elements/first_contact").json()
+    (sla,) = before["slas"]
+    assert before["task"] and sla["within"] == "10m" and len(sla["escalations"]) == 3
+    edited = {**{k: sla.get(k, "") for k in ("id", "time", "resolved_when", "resume_at")}, "interrupting": True}
+    # a duration the To-Be cannot read: saved (work is not lost), refused by the checks, marked on the task
+    r = c.put("/api/projects/crm/tobe/elements/first_contact/slas", json=[{**edited, "within": "ten minutes"}])
+    assert r.status_code == 200 and r.json()["ok"] is False
+    (problem,) = r.json()["problems"]
+    assert problem["elements"] == ["first_contact"] and problem["code"] == "schema" and "within" in problem["message"]
+    assert c.post("/api/projects/crm/tobe/compile").status_code == 400
+    # fixed: 15 working minutes, the escalation chain kept; a second SLA added
+    second = {
+        "id": "first_contact_big",
+        "name": "Large leads in 5 minutes",
+        "within": "5m",
+        "applies_when": "lead.expected_amount >= 1000000",
+    }
+    r = c.put("/api/projects/crm/tobe/elements/first_contact/slas", json=[{**edited, "within": "15m"}, second])
+    assert r.json() == {"ok": True, "problems": []}
+    after = {s["id"]: s for s in c.get("/api/projects/crm/tobe/elements/first_contact").json()["slas"]}
+    assert after["first_contact_10m"]["within"] == "15m" and after["first_contact_10m"]["escalations"] == sla["escalations"]
+    assert after["first_contact_10m"]["name"]["ru"] == sla["name"]["ru"]  # the other language is kept
+    assert after["first_contact_big"]["name"] == "Large leads in 5 minutes"
+    c.post("/api/projects/crm/tobe/compile").raise_for_status()
+    compiled = (tobe_site.data / "projects" / "crm" / "tobe" / "compiled.bpmn").read_text(encoding="utf-8")
+    assert ">PT15M<" in compiled and ">PT5M<" in compiled and ">PT10M<" not in compiled  # the timers follow the SLAs
+    # rules: a check whose expression does not parse is marked on its task; then fixed
+    rules = {
+        "mandatory_fields": ["lead.budget", "lead.need"],
+        "checks": [{"id": "budget_positive", "expression": "lead.budget >"}],
+    }
+    r = c.put("/api/projects/crm/tobe/elements/qualify/rules", json=rules)
+    (problem,) = r.json()["problems"]
+    assert problem["elements"] == ["qualify"] and problem["code"] == "expression" and "checks[0].expression" in problem["message"]
+    rules["checks"][0] |= {"expression": "lead.budget > 0", "severity": "warning", "message": "Budget above zero"}
+    assert c.put("/api/projects/crm/tobe/elements/qualify/rules", json=rules).json()["ok"] is True
+    got = c.get("/api/projects/crm/tobe/elements/qualify").json()["rules"]
+    assert got["mandatory_fields"] == ["lead.budget", "lead.need"]
+    assert got["checks"] == [
+        {
+            "id": "budget_positive",
+            "expression": "lead.budget > 0",
+            "message": {"en": "Budget above zero", "ru": "Бюджет должен быть больше нуля"},
+            "severity": "warning",
+        }
+    ]
+    routed = c.get("/api/projects/crm/tobe/elements/assign_lead").json()["rules"]
+    c.put("/api/projects/crm/tobe/elements/assign_lead/rules", json={"mandatory_fields": [], "checks": []})
+    assert c.get("/api/projects/crm/tobe/elements/assign_lead").json()["rules"]["routing"] == routed["routing"]  # kept
+    # SLAs belong to tasks; viewers may not edit
+    r = c.put("/api/projects/crm/tobe/elements/qualified/slas", json=[{"id": "x", "within": "1h"}])
+    assert r.status_code == 400 and "not a task" in r.json()["detail"]
+    assert c.put("/api/projects/crm/tobe/elements/first_contact/slas", json=[second, second]).status_code == 400
+    v, _ = signed_in(tobe_site, "vera")
+    assert v.put("/api/projects/crm/tobe/elements/first_contact/slas", json=[]).status_code == 403
+    assert v.put("/api/projects/crm/tobe/elements/qualify/rules", json={}).status_code == 403
+    actions = [ch.action for ch in tobe_site.app.state.accounts.changes(50)]
+    assert {"tobe.sla", "tobe.rules"} <= set(actions)
 
 
 def test_only_analyst_and_admin_may_edit_the_tobe(tobe_site: Site) -> None:

@@ -128,3 +128,65 @@ def test_a_viewer_sees_the_model_without_editing(served: tuple[Site, str], brows
     r = page.request.put(url + "/api/projects/crm/tobe", data="<x/>", headers={"content-type": "application/xml"})
     assert r.status == 403
     assert page.errors == []
+
+
+def _apply(page: Any) -> None:
+    page.evaluate("() => { document.getElementById('tobe-status').textContent = ''; }")
+    page.click("#prop-apply")
+    page.wait_for_function("() => document.getElementById('tobe-status').textContent.startsWith('Saved')")
+
+
+def test_slas_and_rules_in_the_panel_and_tobe_problems_on_the_element(served: tuple[Site, str], browser: Any) -> None:
+    site, url = served
+    page = _page(browser, url, "alice")
+    page.goto(url + "/p/crm/modeler")
+    page.wait_for_function("() => document.getElementById('modeler-root').dataset.ready === 'yes'", timeout=60000)
+    page.click("g[data-element-id=first_contact]")
+    page.wait_for_selector("#prop-slas .sla-row[data-sla=first_contact_10m]")
+    row = "#prop-slas .sla-row[data-sla=first_contact_10m]"
+    assert page.input_value(f"{row} [data-key=within]") == "10m"
+    assert page.is_disabled(f"{row} [data-key=id]")  # an existing SLA keeps its id (its escalations hang on it)
+    # a duration the To-Be cannot read: saved, and the To-Be check's problem is marked on the task
+    page.fill(f"{row} [data-key=within]", "ten minutes")
+    _apply(page)
+    page.wait_for_selector(".badge[data-element=first_contact]")
+    assert page.locator("g[data-element-id=first_contact].crmflow-error").count() == 1
+    assert any("schema" in b for b in page.locator(".badge[data-element=first_contact]").all_text_contents())
+    assert page.locator("#tobe-problems li[data-elements='first_contact'][data-code=schema]").count() == 1
+    # fixed, plus a new SLA and a data check whose message is CRM-like markup (stays text)
+    page.fill(f"{row} [data-key=within]", "15m")
+    page.click("#prop-sla-add")
+    new = "#prop-slas .sla-row:last-child"
+    page.fill(f"{new} [data-key=id]", "first_contact_vip")
+    page.fill(f"{new} [data-key=within]", "5m")
+    page.fill(f"{new} [data-key=applies_when]", 'lead.source == "partner"')
+    page.fill("#prop-mandatory", "lead.phone")
+    page.click("#prop-check-add")
+    check = "#prop-checks .check-row:last-child"
+    page.fill(f"{check} [data-key=id]", "phone_given")
+    page.fill(f"{check} [data-key=expression]", "not is_empty(lead.phone)")
+    page.fill(f"{check} [data-key=message]", "<img src=x onerror=alert(1)>")
+    _apply(page)
+    assert page.text_content("#tobe-status") == "Saved: no errors."
+    assert page.locator(".crmflow-error").count() == 0
+    c, _ = signed_in(site, "admin")
+    props = c.get("/api/projects/crm/tobe/elements/first_contact").json()
+    assert {s["id"]: s["within"] for s in props["slas"]} == {"first_contact_10m": "15m", "first_contact_vip": "5m"}
+    assert props["rules"]["mandatory_fields"] == ["lead.phone"]
+    assert props["rules"]["checks"][0]["message"] == "<img src=x onerror=alert(1)>"
+    # the panel shows the saved values again (the new rows are now existing ones)
+    page.wait_for_selector("#prop-checks .check-row[data-check=phone_given]")
+    shown = page.input_value("#prop-checks .check-row[data-check=phone_given] [data-key=message]")
+    assert shown == "<img src=x onerror=alert(1)>"
+    assert page.evaluate("() => document.querySelectorAll('#properties img').length") == 0
+    # an unknown role is a To-Be check's problem: marked on the task whose RACI names it
+    page.fill("#prop-raci-C", "nobody")
+    _apply(page)
+    page.wait_for_selector(".badge[data-element=first_contact]")
+    assert any("unknown_ref" in b for b in page.locator(".badge[data-element=first_contact]").all_text_contents())
+    page.fill("#prop-raci-C", "")
+    _apply(page)
+    assert page.text_content("#tobe-status") == "Saved: no errors."
+    if (shots := _shots()) is not None:
+        page.screenshot(path=str(shots / "web-modeler-sla.png"))
+    assert page.errors == []

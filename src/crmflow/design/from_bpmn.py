@@ -75,6 +75,21 @@ def _recover(defs: Definitions, head: dict[str, Any]) -> dict[str, Any]:
     return {**head, "processes": processes}
 
 
+def recovered_data(definitions: Definitions) -> dict[str, Any] | None:
+    """The To-Be data (the YAML shape, not yet checked) of a model compiled by crmflow, or None for a drawing.
+
+    What :func:`derive_tobe` validates and builds for a compiled model; callers that report each
+    problem where it is (the web modeler marks them on the elements) check it themselves.
+
+    Raises
+    ------
+    ToBeError
+        If the definitions carry ``<crmflow:tobe>`` but a process lost its ``<crmflow:process>``.
+    """
+    head = ext.find(definitions.extensions, "tobe")
+    return None if head is None else _recover(definitions, head)
+
+
 def _pool_names(defs: Definitions) -> dict[str, str]:
     if defs.collaboration is None:
         return {}
@@ -235,4 +250,4 @@ def _event_name(message: str) -> str:
     return f"message.{words[0] if words else 'received'}"
 
 
-__all__ = ["DrawnToBe", "bpmn_to_tobe", "derive_tobe", "read_tobe_bpmn"]
+__all__ = ["DrawnToBe", "bpmn_to_tobe", "derive_tobe", "read_tobe_bpmn", "recovered_data"]

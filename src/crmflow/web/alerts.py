@@ -13,8 +13,9 @@ kinds:
   last ``cases`` instances of the engine's event trail on the project's compiled To-Be, below the threshold.
 
 Alerts are delivered by a :class:`Notifier` (one method): :class:`WebhookNotifier` (JSON POST),
-:class:`EmailNotifier` (SMTP), :class:`MemoryNotifier` (tests); configured from the environment by
-:func:`notifier_from_env`.
+:class:`EmailNotifier` (SMTP), :class:`~crmflow.web.alert_delivery.BusNotifier` (the engine's bus),
+:class:`MemoryNotifier` (tests); configured from the environment by :func:`notifier_from_env`.
+:mod:`crmflow.web.alert_schedule` evaluates every project's rules periodically.
 
 >>> Rule.of({"id": "cycle", "kind": "kpi", "metric": "median_cycle_s", "op": "above", "threshold": 3600}).metric
 'median_cycle_s'
@@ -110,7 +111,7 @@ class Evaluation:
 
 
 class Notifier(Protocol):
-    """Delivers a raised alert (webhook, e-mail, the engine's bus later)."""
+    """Delivers a raised alert (webhook, e-mail, the engine's bus: :mod:`crmflow.web.alert_delivery`)."""
 
     def deliver(self, alert: Alert) -> None:
         """Send the alert; raise on failure (the alert stays in the log)."""
@@ -158,23 +159,38 @@ class EmailNotifier:
 
 
 def notifier_from_env(env: dict[str, str] | None = None) -> Notifier | None:
-    """The configured notifier: a webhook, else e-mail, else None (the log only).
+    """The configured notifiers: the engine's bus, a webhook, e-mail — each that is set; None: the log only.
 
     >>> notifier_from_env({}) is None
     True
     """
     env = dict(os.environ) if env is None else env
+    found: list[Notifier] = []
+    if env.get("CRMFLOW_ALERT_BUS_URL"):
+        from crmflow.web.alert_delivery import BusNotifier
+
+        stream = env.get("CRMFLOW_ALERT_BUS_STREAM", "crmflow_alerts") or None
+        found.append(BusNotifier(env["CRMFLOW_ALERT_BUS_URL"], prefix=env.get("CRMFLOW_BUS_PREFIX", ""), stream=stream))
     if env.get("CRMFLOW_ALERT_WEBHOOK"):
-        return WebhookNotifier(env["CRMFLOW_ALERT_WEBHOOK"])
+        found.append(WebhookNotifier(env["CRMFLOW_ALERT_WEBHOOK"]))
     if env.get("CRMFLOW_ALERT_SMTP") and env.get("CRMFLOW_ALERT_EMAIL"):
         host, _, port = env["CRMFLOW_ALERT_SMTP"].partition(":")
-        return EmailNotifier(host, int(port or 25), env["CRMFLOW_ALERT_EMAIL"])
-    return None
+        found.append(EmailNotifier(host, int(port or 25), env["CRMFLOW_ALERT_EMAIL"]))
+    if len(found) > 1:
+        from crmflow.web.alert_delivery import FanoutNotifier
+
+        return FanoutNotifier(found)
+    return found[0] if found else None
 
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY, project TEXT NOT NULL, rule TEXT NOT NULL, kind TEXT NOT NULL, value REAL NOT NULL,
     threshold REAL NOT NULL, detail TEXT NOT NULL, raised_at TEXT NOT NULL, acknowledged_by TEXT, acknowledged_at TEXT)"""
+#: each rule's last known state: an alert is raised when a rule *goes* into breach, not on every
+#: evaluation it stays there (acknowledged or not); a value that cannot be computed keeps the state
+_STATE = """CREATE TABLE IF NOT EXISTS rule_state (
+    project TEXT NOT NULL, rule TEXT NOT NULL, breached INTEGER NOT NULL, since TEXT NOT NULL,
+    PRIMARY KEY (project, rule))"""
 
 
 def _breach(value: float, threshold: float, op: str) -> bool:
@@ -187,7 +203,11 @@ class Alerts:
     def __init__(self, data_dir: Path, workspace: Workspace, tasks: TaskService, notifier: Notifier | None = None) -> None:
         self.workspace, self.tasks, self.notifier = workspace, tasks, notifier
         self._db = sqlite3.connect(str(Path(data_dir) / "alerts.sqlite"), check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout = 10000")  # several workers of one app share the file
         self._db.execute(_SCHEMA)
+        self._db.execute(_STATE)
+        self._db.commit()
+        self.path = Path(data_dir) / "alerts.sqlite"
         self._lock = threading.Lock()
         self.delivery_errors: list[str] = []
 
@@ -213,6 +233,9 @@ class Alerts:
         if not any(r.id == rule_id for r in rules):
             raise WebNotFoundError(f"no alert rule {rule_id!r} in project {project!r}")
         self._rules_file(project).write_text(json.dumps([asdict(r) for r in rules if r.id != rule_id]), encoding="utf-8")
+        with self._lock:  # a rule added again under the same id starts from "not breached"
+            self._db.execute("DELETE FROM rule_state WHERE project=? AND rule=?", (project, rule_id))
+            self._db.commit()
 
     # values ---------------------------------------------------------------------------------
     def value(self, project: str, rule: Rule, *, now: datetime | None = None) -> tuple[float | None, str]:
@@ -267,17 +290,45 @@ class Alerts:
 
     # evaluation and the log --------------------------------------------------------------------
     def evaluate(self, project: str, *, now: datetime | None = None) -> list[Evaluation]:
-        """Evaluate every rule of the project; raise (and deliver) the breached ones not already open."""
+        """Evaluate every rule of the project; raise (and deliver) the ones that went into breach.
+
+        A rule raises once when it goes from "not breached" (or never evaluated) to "breached"; while
+        it stays breached no new alert is raised, whether the alert is acknowledged or not. It
+        re-opens when its value has been back within the threshold at an evaluation and then
+        breaches again. A value that cannot be computed (no audit yet) leaves the state as it was.
+        """
+        at = now or datetime.now(UTC)
         out: list[Evaluation] = []
         for rule in self.rules(project):
             value, detail = self.value(project, rule, now=now)
             op = "below" if rule.kind == "fitness" else ("above" if rule.kind != "kpi" else rule.op)
             breached = value is not None and _breach(value, rule.threshold, op)
             raised = None
-            if breached and value is not None and not self._open(project, rule.id):
-                raised = self._raise(project, rule, value, detail, now or datetime.now(UTC))
+            if value is not None:
+                went_in = self._set_state(project, rule.id, breached, at)
+                if breached and went_in and not self._open(project, rule.id):
+                    raised = self._raise(project, rule, value, detail, at)
             out.append(Evaluation(rule.id, value, breached, raised, detail))
         return out
+
+    def _set_state(self, project: str, rule: str, breached: bool, at: datetime) -> bool:
+        """Record the rule's state; True when it went into breach now."""
+        with self._lock:
+            self._db.commit()
+            self._db.execute("BEGIN IMMEDIATE")  # read and write under the write lock: one worker sees the transition
+            try:
+                row = self._db.execute("SELECT breached FROM rule_state WHERE project=? AND rule=?", (project, rule)).fetchone()
+                was = bool(row[0]) if row is not None else False
+                if row is None or was != breached:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO rule_state (project, rule, breached, since) VALUES (?,?,?,?)",
+                        (project, rule, int(breached), at.isoformat(timespec="seconds")),
+                    )
+                self._db.commit()
+            except BaseException:
+                self._db.rollback()
+                raise
+        return breached and not was
 
     def _open(self, project: str, rule: str) -> bool:
         with self._lock:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 
 from crmflow.base.version import __version__
 from crmflow.errors import AccessDeniedError, CrmflowError, TaskError, WebNotFoundError
+from crmflow.settings import get_settings
 from crmflow.web import security as sec
 from crmflow.web.accounts import Accounts, LoginThrottled, User
 from crmflow.web.messages import t
@@ -64,6 +67,8 @@ class AppConfig:
     notifier: Any = None  # a crmflow.web.alerts.Notifier; None: from the environment (or the log only)
     deployer: Any = None  # a crmflow.web.modeler.Deployer (the engine adapter later); None records deployments
     password_hasher: Any = None  # an argon2.PasswordHasher; tests pass a cheaper one
+    #: seconds between periodic alert evaluations; None: ``$CRMFLOW_ALERT_INTERVAL_S`` (300), 0: off
+    alert_interval_s: float | None = None
 
 
 @dataclass
@@ -128,11 +133,29 @@ CtxDep = Depends(context)
 def create_app(config: AppConfig) -> FastAPI:
     """The ASGI app (see the module docstring)."""
     from crmflow.web import routes_alerts, routes_api, routes_modeler, routes_pages
+    from crmflow.web.alert_schedule import AlertScheduler
     from crmflow.web.alerts import Alerts, Notifier, notifier_from_env
     from crmflow.web.modeler import Deployer, ToBeModels
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the periodic alert evaluation runs while the app serves (one evaluation at a time across workers)
+        scheduler: AlertScheduler | None = app.state.alert_scheduler
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                await scheduler.stop()
+            close = getattr(app.state.alerts.notifier, "close", None)
+            if callable(close):
+                close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="crmflow",
         version=__version__,
         docs_url=None,  # Swagger UI would load from a CDN; the document itself is at /api/openapi.json
@@ -150,6 +173,8 @@ def create_app(config: AppConfig) -> FastAPI:
     app.state.models = ToBeModels(app.state.workspace, deployer)
     notifier: Notifier | None = config.notifier or notifier_from_env()
     app.state.alerts = Alerts(config.data_dir, app.state.workspace, app.state.tasks, notifier)
+    interval = get_settings().alert_interval_s if config.alert_interval_s is None else config.alert_interval_s
+    app.state.alert_scheduler = AlertScheduler(app.state.alerts, interval_s=interval) if interval > 0 else None
     # autoescape everywhere: every CRM value is escaped in every template
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.state.templates = Jinja2Templates(env=env)

@@ -9,7 +9,7 @@ Work time is read from the event log in the store (one SQL query, nothing materi
 Each event's work goes to its role (its resource when the role is empty). The cost table maps a
 role to a cost per hour; roles without a rate are listed with their hours as *unpriced*, never
 dropped. The weekly trend is the cost per case by the ISO week in which the case started. The
-targets are the To-Be's KPIs (:class:`crmflow.design.model.Kpi`: target, direction, unit).
+To-Be's KPI targets and their measured values are :mod:`crmflow.web.targets`.
 
 >>> CostTable.of({"sales_manager": 1500, "head_of_sales": "3000"}).rates["head_of_sales"]
 3000.0
@@ -153,15 +153,3 @@ def load_table(path: Path) -> CostTable | None:
 
 def save_table(path: Path, table: CostTable) -> None:
     path.write_text(json.dumps({"rates": table.rates, "currency": table.currency}, ensure_ascii=False), encoding="utf-8")
-
-
-def tobe_targets(xml: bytes) -> list[dict[str, Any]]:
-    """The To-Be's KPIs with their targets (from the project's To-Be model)."""
-    from crmflow.bpmn.reader import read_bpmn
-    from crmflow.design.from_bpmn import derive_tobe
-
-    d = derive_tobe(read_bpmn(xml)).definition
-    return [
-        {"id": k.id, "name": {"ru": k.name.ru, "en": k.name.en}, "target": k.target, "direction": k.direction, "unit": k.unit}
-        for k in d.kpis
-    ]

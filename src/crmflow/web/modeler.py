@@ -4,12 +4,11 @@ A project's To-Be lives as BPMN in ``tobe/model.bpmn`` of the project folder (th
 compiled ``incoming_lead`` example, so there is something to edit). bpmn-js edits the diagram; the
 server does everything else through the library:
 
-* :func:`check_model` — read the XML (no external entities), :func:`crmflow.bpmn.lint.lint` (which
-  runs the soundness check of every process too) and :func:`crmflow.design.from_bpmn.derive_tobe`
-  (the To-Be checks and what a drawn element cannot carry); each problem names the element ids the
-  page marks with overlays;
-* :func:`node_properties` / :func:`set_node_properties` — the RACI and SLAs of a node's
-  ``<crmflow:node>`` extension (:mod:`crmflow.design.extensions`), what the properties panel edits;
+* :func:`~crmflow.web.modeler_checks.check_model` — read the XML (no external entities), lint (with
+  the soundness check of every process) and the To-Be checks; each problem names the element ids
+  the page marks with overlays (a To-Be check's problem too, when its YAML path goes into a node);
+* :func:`~crmflow.web.modeler_props.node_properties` / :func:`~crmflow.web.modeler_props.set_node_properties`
+  — the RACI, SLAs and rules of a node's ``<crmflow:node>`` extension, what the properties panel edits;
 * :meth:`ToBeModels.compile` — the definition compiled again (:func:`crmflow.design.compile.compile_tobe`)
   and the pack regenerated (:func:`crmflow.deliverables.pack.build_pack`) and zipped for download;
 * :meth:`ToBeModels.deploy` — the compiled model handed to a :class:`Deployer`. Until the engine is
@@ -25,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import threading
 import zipfile
 from dataclasses import asdict, dataclass
@@ -36,77 +36,14 @@ from typing import Any, Protocol
 from lxml import etree
 
 from crmflow.base.xml import safe_xml_parser
-from crmflow.errors import BpmnError, CrmflowError, ToBeError, WebNotFoundError
+from crmflow.errors import CrmflowError, ToBeError, WebNotFoundError
+from crmflow.web.modeler_checks import ModelCheck, ModelProblem, check_model
+from crmflow.web.modeler_props import RACI_KEYS, node_properties, set_node_properties
 from crmflow.web.projects import Workspace
 
 MODEL_FILE = "model.bpmn"
 #: The To-Be a new project starts from.
 EXAMPLE = "incoming_lead.yaml"
-RACI_KEYS = ("R", "A", "C", "I")
-_BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-
-
-@dataclass(frozen=True)
-class ModelProblem:
-    """One problem of the edited model: where (element ids), what, and the fix in the user's language."""
-
-    severity: str
-    code: str
-    elements: tuple[str, ...]
-    message: str
-    source: str  # "bpmn" (reading), "lint", "soundness", "tobe"
-
-
-@dataclass(frozen=True)
-class ModelCheck:
-    """The result of checking a saved model."""
-
-    problems: tuple[ModelProblem, ...]
-
-    @property
-    def ok(self) -> bool:
-        """No errors (warnings allowed)."""
-        return not any(p.severity == "error" for p in self.problems)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form for the API."""
-        return {"ok": self.ok, "problems": [asdict(p) for p in self.problems]}
-
-
-def check_model(xml: bytes, *, lang: str = "en") -> ModelCheck:
-    """Read, lint, check soundness and derive the To-Be of a BPMN document.
-
-    >>> from crmflow.bpmn.writer import write_bpmn
-    >>> check_model(write_bpmn(example_model())).ok
-    True
-    """
-    from crmflow.bpmn.lint import lint
-    from crmflow.bpmn.reader import read_bpmn
-    from crmflow.design.from_bpmn import derive_tobe
-
-    try:
-        defs = read_bpmn(xml)
-    except (BpmnError, etree.XMLSyntaxError, ValueError) as exc:
-        return ModelCheck((ModelProblem("error", "unreadable", (), str(exc), "bpmn"),))
-    problems: list[ModelProblem] = []
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    report = lint(defs)
-    for p in report.problems:
-        seen.add((p.code, p.elements))
-        problems.append(ModelProblem(p.severity, p.code, p.elements, p.message(lang), "lint"))
-    for s in report.soundness:
-        for q in s.problems:
-            if (q.code, q.elements) not in seen:
-                seen.add((q.code, q.elements))
-                problems.append(ModelProblem("error", q.code, q.elements, q.message(lang), "soundness"))
-    try:
-        drawn = derive_tobe(defs)
-    except ToBeError as exc:
-        problems.append(ModelProblem("error", "tobe", (), str(exc), "tobe"))
-    else:
-        for w in drawn.warnings:
-            problems.append(ModelProblem(w.severity, w.code, (w.element,) if w.element else (), w.message(lang), "tobe"))
-    return ModelCheck(tuple(problems))
 
 
 def normalize_extensions(xml: bytes) -> bytes:
@@ -148,66 +85,6 @@ def example_model(lang: str = "en") -> Any:
     from crmflow.design.loader import load_tobe
 
     return compile_tobe(load_tobe(str(files("crmflow.design") / "examples" / EXAMPLE), lang=lang), lang=lang).definitions
-
-
-def _node_extension(root: etree._Element, element_id: str) -> tuple[etree._Element, etree._Element | None]:
-    from crmflow.design.extensions import CRMFLOW_NS
-
-    hits = [
-        e for e in root.iter() if isinstance(e.tag, str) and e.get("id") == element_id and e.tag.startswith(f"{{{_BPMN_NS}}}")
-    ]
-    if not hits:
-        raise WebNotFoundError(f"no element {element_id!r} in the To-Be model: save the diagram first")
-    element = hits[0]
-    node = element.find(f"{{{_BPMN_NS}}}extensionElements/{{{CRMFLOW_NS}}}node")
-    return element, node
-
-
-def node_properties(xml: bytes, element_id: str) -> dict[str, Any]:
-    """The RACI and SLAs of a node (empty for an element without ``<crmflow:node>``).
-
-    >>> from crmflow.bpmn.writer import write_bpmn
-    >>> node_properties(write_bpmn(example_model()), "qualify")["raci"]["R"]
-    ['sales_manager']
-    """
-    from crmflow.design.extensions import decode
-
-    root = etree.fromstring(xml, safe_xml_parser())
-    element, node = _node_extension(root, element_id)
-    data: dict[str, Any] = decode(node)[1] if node is not None else {}
-    raci = data.get("raci") or {}
-    return {
-        "id": element_id,
-        "type": etree.QName(element).localname,
-        "name": element.get("name", ""),
-        "crmflow": node is not None,
-        "raci": {k: list(raci.get(k) or []) for k in RACI_KEYS},
-        "slas": list(data.get("sla") or []),
-    }
-
-
-def set_node_properties(xml: bytes, element_id: str, *, raci: dict[str, list[str]]) -> bytes:
-    """Replace the RACI of a node's ``<crmflow:node>`` extension; the rest of the document is kept.
-
-    Raises
-    ------
-    WebNotFoundError
-        If there is no such element or it carries no crmflow node (draw-only elements have none).
-    """
-    from crmflow.design.extensions import decode, encode
-
-    root = etree.fromstring(xml, safe_xml_parser())
-    element, node = _node_extension(root, element_id)
-    if node is None:
-        raise WebNotFoundError(f"element {element_id!r} has no crmflow properties (it was drawn, not compiled)")
-    key, data = decode(node)
-    clean = {k: [v.strip() for v in raci.get(k, []) if v.strip()] for k in RACI_KEYS}
-    data["raci"] = {k: v for k, v in clean.items() if v}
-    fresh = etree.fromstring(encode(key, data).encode(), safe_xml_parser())
-    parent = node.getparent()
-    assert parent is not None
-    parent.replace(node, fresh)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 @dataclass(frozen=True)
@@ -265,6 +142,13 @@ class RecordingDeployer:
         return dep
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write a file whole: a reader never sees it half-written (pages read the model while it is saved)."""
+    tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 class ToBeModels:
     """The To-Be models of the workspace's projects (one BPMN per project)."""
 
@@ -284,7 +168,7 @@ class ToBeModels:
 
         path = self.folder(project) / MODEL_FILE
         if not path.is_file():
-            path.write_bytes(write_bpmn(example_model()))
+            _replace(path, write_bpmn(example_model()))
         return path.read_bytes()
 
     def save(self, project: str, xml: bytes, *, lang: str = "en") -> ModelCheck:
@@ -297,15 +181,27 @@ class ToBeModels:
         if result.problems and result.problems[0].code == "unreadable":
             raise ToBeError(f"the To-Be of {project!r} was not saved: {result.problems[0].message}")
         with self.workspace.lock(project):
-            (self.folder(project) / MODEL_FILE).write_bytes(xml)
+            _replace(self.folder(project) / MODEL_FILE, xml)
             (self.folder(project) / "compiled.bpmn").unlink(missing_ok=True)
         return result
 
     def properties(self, project: str, element_id: str) -> dict[str, Any]:
         return node_properties(self.xml(project), element_id)
 
-    def set_properties(self, project: str, element_id: str, raci: dict[str, list[str]], *, lang: str = "en") -> ModelCheck:
-        return self.save(project, set_node_properties(self.xml(project), element_id, raci=raci), lang=lang)
+    def set_properties(
+        self,
+        project: str,
+        element_id: str,
+        raci: dict[str, list[str]] | None = None,
+        *,
+        slas: list[dict[str, Any]] | None = None,
+        rules: dict[str, Any] | None = None,
+        lang: str = "en",
+    ) -> ModelCheck:
+        """Replace a node's RACI, SLAs and/or rules, save and check the model (kept even with problems)."""
+        with self.workspace.lock(project):
+            xml = set_node_properties(self.xml(project), element_id, raci=raci, slas=slas, rules=rules, lang=lang)
+            return self.save(project, xml, lang=lang)
 
     def compile(self, project: str, *, lang: str = "en") -> dict[str, Any]:
         """Compile the saved model again and regenerate the pack (``pack/`` and ``pack.zip``).
@@ -369,6 +265,7 @@ class ToBeModels:
 
 
 __all__ = [
+    "RACI_KEYS",
     "CrmflowError",
     "Deployer",
     "Deployment",

@@ -148,9 +148,10 @@ def costs(name: Name, ctx: Ctx = CtxDep, cap_hours: Annotated[float, Query(gt=0,
 
 @router.get("/api/projects/{name}/targets")
 def targets(name: Name, ctx: Ctx = CtxDep) -> list[dict[str, Any]]:
-    """The To-Be's KPIs with their targets (from the project's To-Be model)."""
-    from crmflow.web.costs import tobe_targets
+    """The To-Be's KPIs with their targets and the values measured in the project's audit."""
+    from crmflow.web.targets import kpi_targets
 
     ctx.need("dashboard.read")
     models = ctx.request.app.state.models
-    return tobe_targets(models.xml(name))
+    audit_dir = ctx.workspace.folder(name) / "audit"
+    return kpi_targets(models.xml(name), audit_dir if ctx.workspace.project(name).audited else None, lang=ctx.lang)

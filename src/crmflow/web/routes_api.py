@@ -55,6 +55,10 @@ class NewProject(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+class PullIn(BaseModel):
+    vendor: Literal["bitrix24", "amocrm", "hubspot", "salesforce"]
+
+
 class MappingIn(BaseModel):
     mapping: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=256)]]
 
@@ -143,6 +147,26 @@ async def upload(name: Name, file: Annotated[UploadFile, File()], ctx: Ctx = Ctx
     ctx.need("project.write")
     result = await asyncio.to_thread(ctx.workspace.upload, name, file.filename or "upload", file.file, lang=ctx.lang)
     ctx.log("project.upload", name, {"file": file.filename, "bytes": file.size})
+    return result
+
+
+@router.get("/crm")
+def crm_connections(ctx: Ctx = CtxDep) -> list[dict[str, Any]]:
+    """Which CRMs have their credentials in the environment (variable names, never values)."""
+    from crmflow.web.crm_pull import connections
+
+    ctx.need("project.read")
+    return [asdict(c) for c in connections()]
+
+
+@router.post("/projects/{name}/pull")
+async def pull_from_crm(name: Name, body: PullIn, ctx: Ctx = CtxDep) -> dict[str, Any]:
+    """Import from a CRM with the environment's credentials: pull its pages, then import like an upload."""
+    from crmflow.web.crm_pull import pull_into_project
+
+    ctx.need("project.write")
+    result = await asyncio.to_thread(pull_into_project, ctx.workspace, name, body.vendor, lang=ctx.lang)
+    ctx.log("project.pull", name, {"vendor": body.vendor, "records": sum(p["records"] for p in result["pulls"])})
     return result
 
 

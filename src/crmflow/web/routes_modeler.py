@@ -8,7 +8,7 @@ Reading needs ``project.read``; saving, editing properties, compiling and deploy
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import FileResponse, Response
@@ -31,6 +31,36 @@ class RaciIn(BaseModel):
     A: Annotated[Names, Field(max_length=32)] = []
     C: Annotated[Names, Field(max_length=32)] = []
     I: Annotated[Names, Field(max_length=32)] = []  # noqa: E741 (the RACI letter)
+
+
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class SlaIn(BaseModel):
+    """One SLA as the panel edits it (its escalations are kept by id)."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
+    name: Annotated[str, Field(max_length=200)] = ""
+    within: Annotated[str, Field(max_length=40)] = ""
+    time: Literal["", "working", "calendar"] = ""
+    applies_when: Text = ""
+    resolved_when: Text = ""
+    resume_at: Annotated[str, Field(max_length=64)] = ""
+    interrupting: bool = False
+
+
+class CheckIn(BaseModel):
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")]
+    expression: Text
+    severity: Literal["error", "warning"] = "error"
+    message: Annotated[str, Field(max_length=500)] = ""
+
+
+class RulesIn(BaseModel):
+    """The step's own mandatory fields and its data checks (routing and priorities are kept)."""
+
+    mandatory_fields: Annotated[list[Annotated[str, Field(max_length=128)]], Field(max_length=100)] = []
+    checks: Annotated[list[CheckIn], Field(max_length=50)] = []
 
 
 def _models(ctx: Ctx) -> ToBeModels:
@@ -77,6 +107,27 @@ def tobe_set_raci(name: Name, element_id: ElementId, body: Annotated[RaciIn, Bod
     ctx.need("tobe.write")
     result = _models(ctx).set_properties(name, element_id, body.model_dump(), lang=ctx.lang)
     ctx.log("tobe.raci", f"{name}/{element_id}", body.model_dump())
+    return result.to_dict()
+
+
+@router.put("/api/projects/{name}/tobe/elements/{element_id}/slas")
+def tobe_set_slas(
+    name: Name, element_id: ElementId, body: Annotated[list[SlaIn], Body(max_length=20)], ctx: Ctx = CtxDep
+) -> dict[str, Any]:
+    """Replace a task's SLAs (saved and checked: a bad duration or expression is marked on the element)."""
+    ctx.need("tobe.write")
+    slas = [s.model_dump() for s in body]
+    result = _models(ctx).set_properties(name, element_id, slas=slas, lang=ctx.lang)
+    ctx.log("tobe.sla", f"{name}/{element_id}", {"slas": [{"id": s["id"], "within": s["within"]} for s in slas]})
+    return result.to_dict()
+
+
+@router.put("/api/projects/{name}/tobe/elements/{element_id}/rules")
+def tobe_set_rules(name: Name, element_id: ElementId, body: Annotated[RulesIn, Body()], ctx: Ctx = CtxDep) -> dict[str, Any]:
+    """Replace a task's mandatory fields and data checks (saved and checked)."""
+    ctx.need("tobe.write")
+    result = _models(ctx).set_properties(name, element_id, rules=body.model_dump(), lang=ctx.lang)
+    ctx.log("tobe.rules", f"{name}/{element_id}", body.model_dump())
     return result.to_dict()
 
 

@@ -139,10 +139,13 @@ def project(name: Name, ctx: Ctx = CtxDep) -> Response:
         mapped = {c for s in sources for c in (s["mapping"] or {}).values() if c}
         choices = sorted(mapped | set(log.attributes))
     doc = ctx.workspace.audit_document(name)
+    from crmflow.web.crm_pull import connections
+
     return render(
         ctx,
         "project.html",
         project=p,
+        crms=[c for c in connections() if c.configured],
         log=log,
         sources=sources,
         reasons=reasons,
@@ -164,6 +167,16 @@ async def upload(name: Name, ctx: Ctx = CtxDep, file: Annotated[UploadFile | Non
         raise WebError("choose a file to upload")
     await asyncio.to_thread(ctx.workspace.upload, name, file.filename or "upload", file.file, lang=ctx.lang)
     ctx.log("project.upload", name, {"file": file.filename, "bytes": file.size})
+    return back(f"/p/{name}")
+
+
+@router.post("/p/{name}/pull")
+async def pull_from_crm(name: Name, ctx: Ctx = CtxDep, vendor: Annotated[str, Form(max_length=32)] = "") -> Response:
+    from crmflow.web.crm_pull import pull_into_project
+
+    ctx.need("project.write")
+    result = await asyncio.to_thread(pull_into_project, ctx.workspace, name, vendor, lang=ctx.lang)
+    ctx.log("project.pull", name, {"vendor": vendor, "records": sum(p["records"] for p in result["pulls"])})
     return back(f"/p/{name}")
 
 
@@ -290,7 +303,8 @@ def dashboard(name: Name, ctx: Ctx = CtxDep) -> Response:
 def costs_and_targets(ctx: Ctx, name: str, *, audited: bool) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The dashboard's cost-to-serve (when the project has a cost table) and the To-Be's KPI targets."""
     from crmflow.errors import CrmflowError
-    from crmflow.web.costs import cost_to_serve, load_table, tobe_targets
+    from crmflow.web.costs import cost_to_serve, load_table
+    from crmflow.web.targets import kpi_targets
 
     costs = None
     table = load_table(ctx.workspace.folder(name) / "costs.json")
@@ -298,7 +312,8 @@ def costs_and_targets(ctx: Ctx, name: str, *, audited: bool) -> tuple[dict[str, 
         with ctx.workspace.lock(name):
             costs = cost_to_serve(ctx.workspace.log(name), table).to_dict()
     try:
-        targets = tobe_targets(ctx.request.app.state.models.xml(name))
+        audit_dir = ctx.workspace.folder(name) / "audit" if audited else None
+        targets = kpi_targets(ctx.request.app.state.models.xml(name), audit_dir, lang=ctx.lang)
     except CrmflowError:
         targets = []
     return costs, targets
