@@ -199,3 +199,18 @@ def test_nps_and_ces_from_a_survey_joined_by_deal_id(audited: Site) -> None:
     bad = c.post("/api/projects/demo/survey", files={"file": ("x.csv", b"a;b\n1;2\n")})
     assert bad.status_code == 400 and "headers are a, b" in bad.json()["detail"]
     assert doc  # the audit is untouched by a survey
+
+
+def test_a_library_error_is_worded_in_the_users_language(site: Site) -> None:
+    """The app's error handler words a crmflow error in the UI's language (from its key and parameters)."""
+    c, _ = signed_in(site, "alice")
+    c.post("/api/projects", json={"name": "odd"})
+    csv = b"Ticket;Step;Moment\nT1;Opened;2025-03-03 10:00\nT1;Closed;2025-03-04 10:00\n"
+    c.post("/api/projects/odd/upload", files={"file": ("odd.csv", csv)})
+    bad = {"mapping": {"case_id": "Ticket", "activity": "Step", "timestamp": "Moment", "colour": "Step"}}
+    en = c.put("/api/projects/odd/mapping", json=bad, headers={"Accept-Language": "en"})
+    ru = c.put("/api/projects/odd/mapping", json=bad, headers={"Accept-Language": "ru-RU"})
+    assert en.status_code == ru.status_code == 400, (en.text, ru.text)
+    assert en.json()["detail"] != ru.json()["detail"], en.text
+    assert any("а" <= ch <= "я" for ch in ru.json()["detail"].lower()), ru.text
+    assert not any("а" <= ch <= "я" for ch in en.json()["detail"].lower()), en.text

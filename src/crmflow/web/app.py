@@ -203,15 +203,15 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @app.exception_handler(AccessDeniedError)
     async def _denied(request: Request, exc: AccessDeniedError) -> Response:
-        return _error(request, 403, str(exc))
+        return _error(request, 403, exc.in_language(_lang(request)))
 
     @app.exception_handler(WebNotFoundError)
     async def _missing(request: Request, exc: WebNotFoundError) -> Response:
-        return _error(request, 404, str(exc))
+        return _error(request, 404, exc.in_language(_lang(request)))
 
     @app.exception_handler(TaskError)
     async def _conflict(request: Request, exc: TaskError) -> Response:
-        return _error(request, 409, str(exc))
+        return _error(request, 409, exc.in_language(_lang(request)))
 
     @app.exception_handler(LoginThrottled)
     async def _throttled(request: Request, exc: LoginThrottled) -> Response:
@@ -221,7 +221,7 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @app.exception_handler(CrmflowError)
     async def _bad(request: Request, exc: CrmflowError) -> Response:
-        return _error(request, 400, str(exc))
+        return _error(request, 400, exc.in_language(_lang(request)))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

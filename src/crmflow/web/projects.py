@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmflow.errors import CrmflowError, WebError, WebNotFoundError
+from crmflow.i18n import error
 from crmflow.ingest.columns import FIELDS, mapping_from_dict
 from crmflow.store.store import EventLog
+from crmflow.web.error_messages import ERRORS
 
 _SLUG = re.compile(r"[^a-z0-9а-яё_-]+")
 _FILE = re.compile(r"[^\w.\- ]+")
@@ -184,7 +186,7 @@ class Workspace:
         self.project(name)
         unknown = sorted(set(mapping) - set(FIELDS))
         if unknown:
-            raise WebError(f"unknown field(s) {', '.join(unknown)} in the mapping: use {', '.join(FIELDS)}")
+            raise error(WebError, ERRORS, "projects.unknown_mapping_fields", unknown=", ".join(unknown), fields=", ".join(FIELDS))
         clean = {k: v for k, v in mapping.items() if v}
         (self.folder(name) / "mapping.json").write_text(json.dumps(clean, ensure_ascii=False), encoding="utf-8")
         return self.reimport(name, lang=lang)
