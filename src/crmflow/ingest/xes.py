@@ -185,22 +185,25 @@ class _FastCopy:
             if self.scratch is not None:
                 self.scratch.write(chunk)
             return
+        if not self._held and (end := chunk.find(b"<trace")) >= 0:
+            self._end_header(chunk, end)  # the usual case: the header ends in the first chunk (no copy of it)
+            return
         start = max(0, len(self._held) - len(b"<trace") + 1)
         self._held += chunk
         end = self._held.find(b"<trace", start)
         if end >= 0:
-            self._end_header(end)
+            self._end_header(bytes(self._held), end)
         elif len(self._held) > _HEADER_LIMIT:
-            self._end_header(-1)  # too long a header: no blanking (r4pm is not trusted with globals)
+            self._end_header(bytes(self._held), -1)  # too long a header: no blanking (r4pm is not trusted with globals)
 
     def finish(self) -> None:
         """The stream ended: a log without any trace is all header."""
         if self._in_header:
-            self._end_header(len(self._held))
+            self._end_header(bytes(self._held), len(self._held))
 
-    def _end_header(self, end: int) -> None:
+    def _end_header(self, held: bytes, end: int) -> None:
         self._in_header = False
-        held, self._held = bytes(self._held), bytearray()
+        self._held = bytearray()
         header = held[:end] if end >= 0 else b""
         self.header_globals = header.count(b"<global")
         blanked = _GLOBAL.sub(_blank, header) if self.header_globals else header
