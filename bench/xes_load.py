@@ -50,7 +50,8 @@ print(json.dumps({{"wall": time.perf_counter() - w0, "cpu": time.process_time() 
 def run_once(reader: str, path: Path) -> dict[str, float]:
     setup, stmt = READERS[reader]
     code = _CHILD.format(path=str(path), setup=setup, stmt=stmt)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # CRMFLOW_SRC: another checkout's sources (a before/after run of two branches in the same minutes)
+    env = {**os.environ, "PYTHONPATH": os.environ.get("CRMFLOW_SRC", str(ROOT / "src"))}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     if res.returncode != 0:
         raise SystemExit(f"{reader} on {path.name} failed:\n{res.stderr}")
