@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crmflow.errors import ColumnMappingError, InputError
 from crmflow.ingest.columns import ColumnMapping
@@ -202,3 +205,60 @@ def test_a_nul_in_a_column_name_is_read_not_a_traceback(tmp_path: Path) -> None:
     with EventStore() as store:
         log = read_log(p, store=store)
         assert log.n_events == 2
+
+
+_NUMBERISH = "0123456789 ,.+-\u00a0\u202fa\n\t"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_NUMBERISH, max_size=22)), min_size=1, max_size=6))
+def test_the_first_value_shortcut_agrees_with_the_re2_verdict(values: list[str | None]) -> None:
+    """The Python check of a column's first value (issue 11: no Arrow kernel for the columns it rules out)
+    uses ``re`` where the verdict uses RE2: on every value both must say the same, and the verdict with the
+    shortcut must be the value-by-value RE2 verdict."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from crmflow.ingest import staging
+
+    def re2(pattern: str, value: str) -> bool:
+        return bool(pc.match_substring_regex(pa.array([value], pa.string()), pattern)[0].as_py())
+
+    numeric, integer = [], []
+    for v in values:
+        t = v.strip(" ") if v is not None else ""
+        if not t:
+            continue
+        shaped = re2(staging.NUMBER_RE, t) or re2(staging.COMMA_GROUPS_RE, t)
+        assert shaped == bool(re.fullmatch(staging.NUMBER_RE, t) or re.fullmatch(staging.COMMA_GROUPS_RE, t))
+        short = re2(staging._AT_MOST_15_DIGITS, t)
+        assert short == (len(re.sub("[^0-9]", "", t)) <= 15)
+        numeric.append(shaped and short)
+        integer.append(re2(staging.INTEGER_RE, t))
+    expected = {"c": all(integer)} if numeric and all(numeric) else {}
+    col = pa.array(values, pa.string())
+    assert staging._numeric_sample(pa.table({"c": col}), ["c"]) == expected
+    if staging._first_value_rules_out(col):
+        assert expected == {}
+
+
+def test_numbers_are_checked_on_the_whole_table_by_their_distinct_values() -> None:
+    """Past the sample, each numeric candidate is judged on its distinct values (issue 11); a bad value
+    far beyond the sample still keeps the column as text, and a repeated case attribute stays numeric."""
+    from crmflow.ingest.staging import NUMERIC_SAMPLE
+
+    store = EventStore()
+    n = NUMERIC_SAMPLE + 5_000
+    store.sql(
+        f"""CREATE TABLE raw_big AS SELECT range + 1 AS row_no, 'c' || (range // 20) AS "case",
+                   'A' AS act, TIMESTAMP '2024-01-01' + to_seconds(range) AS ts,
+                   ((range // 20) * 100)::VARCHAR AS amount,
+                   CASE WHEN range = {n - 1} THEN 'n/a' ELSE (range % 7)::VARCHAR END AS code,
+                   CASE WHEN range % 3 = 0 THEN ' 1 234,5 ' ELSE '' END AS share
+            FROM range({n})"""
+    )
+    raw = RawTable("raw_big", "big.csv", "csv", rows_read=n)
+    res = stage_raw(store, raw, log_name="log", mapping=ColumnMapping(case_id="case", activity="act", timestamp="ts"))
+    assert res.mapping["numeric_attributes"] == {"amount": "BIGINT", "share": "DOUBLE"}
+    got = store.sql(f"SELECT amount, code, share FROM {res.stage} WHERE row_no IN (1, {n}) ORDER BY row_no").fetchall()
+    assert got == [(0, "0", 1234.5), ((n - 1) // 20 * 100, "n/a", None)]

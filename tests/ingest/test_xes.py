@@ -263,3 +263,40 @@ def test_keys_that_differ_only_in_case_leave_the_fast_path(store: EventStore, tm
     assert raw.rows_read == 3 and {"org:resource", "org:resource_1"} <= set(store.columns(raw.table))
     with pytest.raises(InputError, match="differ only in case"):
         read_xes_raw(store, p, log_name="log", engine="r4pm")
+
+
+def test_the_fast_copy_and_the_background_counts_equal_the_file_scan_in_any_chunks(tmp_path: Path) -> None:
+    """Issue 11: r4pm's copy is written in the one pass (header globals blanked, same length, restorable
+    to the log's own bytes) and the tag counts come from Arrow kernels in threads; both must equal the
+    whole-file results whatever the chunks."""
+    from crmflow.ingest.safety import ScratchFile
+    from crmflow.ingest.xes import _FastCopy, _TagCounts
+
+    event = b'<event><string key="concept:name" value="a"/><list key="l"></list></event>\n'
+    body = b'<log>\n<global scope="event">\n<string key="x" value="1"/>\n</global>\n<trace>' + event * 3_000 + b"</trace></log>\n"
+    p = tmp_path / "x.xes"
+    p.write_bytes(body)
+    expected = scan_xes(p)
+    for size in (1, 7, 64, 4096, 1 << 20):
+        scratches: list[ScratchFile] = []
+
+        def scratch(into: list[ScratchFile] = scratches) -> ScratchFile:
+            into.append(ScratchFile(suffix=".xes", directory=tmp_path, in_memory=50_000))
+            return into[-1]
+
+        copy = _FastCopy(scratch, always=True)
+        for i in range(0, len(body), size):
+            copy.feed(body[i : i + size])
+        copy.finish()
+        assert copy.blanked and copy.header_globals == 1
+        assert copy.scratch is not None and not copy.scratch.in_memory  # past 50,000 bytes it moved to disk
+        got = copy.scratch.path.read_bytes()
+        assert len(got) == len(body) and b"<global" not in got and got.count(b"\n") == body.count(b"\n")
+        counts = _TagCounts(copy.scratch.path).start().result()
+        for_r4pm, own = copy.header_tags()
+        assert counts["events"] + own[b"event"] - for_r4pm[b"event"] == expected["events"]
+        assert counts["rare"] + own[b"global"] - for_r4pm[b"global"] == expected["lists"] + expected["globals"]
+        copy.restore()
+        assert copy.scratch.path.read_bytes() == body
+        scratches[0].close()
+        assert not list(tmp_path.glob("crmflow-*"))

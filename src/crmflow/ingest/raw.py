@@ -29,10 +29,15 @@ class RawTable:
     info: dict[str, Any] = field(default_factory=dict)  # encoding, delimiter, sheet, object type…
     #: When ``table`` is a view: the tables under it (dropped with it by :func:`drop_raw`).
     backing: tuple[str, ...] = ()
+    #: ``table`` is an Arrow table registered on the connection, not copied into it (the XES fast path).
+    registered: bool = False
 
 
 def drop_raw(store: Any, raw: RawTable) -> None:
-    """Drop a raw table (or view) and whatever it is built on."""
+    """Drop a raw table (or view) and whatever it is built on; unregister a registered one."""
+    if raw.registered:
+        store.unregister_arrow(raw.table)
+        return
     kind = "VIEW" if raw.backing else "TABLE"
     store.sql(f"DROP {kind} IF EXISTS {raw.table}")
     for table in raw.backing:

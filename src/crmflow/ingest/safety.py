@@ -5,6 +5,9 @@ ingest, bpmn and design share it; its names stay importable from here for the re
 
 * **Decompression bombs.** :func:`open_decompressed` streams a ``.gz`` file and stops as soon as
   the output passes an absolute size or a multiple of the compressed size; memory stays bounded.
+  :func:`decompress_into` writes that stream into a :class:`ScratchFile` -- kept in memory while it is
+  small (Linux ``memfd``), on disk beyond :data:`IN_MEMORY_BYTES` -- so that a parser given its path
+  reads the very bytes the guards (and a pre-scan riding on the stream) saw.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from crmflow.ingest.messages import ERRORS
 #: Below this decompressed size the compression-ratio limit does not apply: tiny, highly
 #: repetitive files legitimately compress more than any sensible ratio, and 16 MiB harms nobody.
 RATIO_FLOOR_BYTES = 16 * 1024 * 1024
+#: A :class:`ScratchFile` stays in memory up to this size, then moves to disk (a parser holds several
+#: times its input in memory anyway; a copy larger than this would only add to it).
+IN_MEMORY_BYTES = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
@@ -118,6 +124,101 @@ def open_decompressed(path: str | Path, *, max_bytes: int, max_ratio: int) -> IO
     p = Path(path)
     limit, reason = decompression_limit(p, max_bytes=max_bytes, max_ratio=max_ratio)
     return io.BufferedReader(_BoundedGzip(p, limit, reason), buffer_size=_CHUNK)
+
+
+class ScratchFile:
+    """A temporary file with a path another library can open, in memory while it is small.
+
+    On Linux the bytes go to an anonymous in-memory file (``memfd``, path ``/proc/self/fd/N``): writing
+    it costs a memory copy, where a file in the temporary directory costs the page cache's bookkeeping
+    and, on a busy disk, the writes (0.22 s of the 0.53 s that inflating BPIC 2012 took). Past
+    :data:`IN_MEMORY_BYTES`, or where ``memfd`` does not exist, it is a file in ``directory`` (the system
+    temporary directory by default). :meth:`close` frees or deletes it; nothing is left behind.
+    """
+
+    def __init__(self, *, suffix: str = "", directory: str | Path | None = None, in_memory: int = IN_MEMORY_BYTES) -> None:
+        self._suffix = suffix
+        self._directory = directory
+        self._in_memory = in_memory if hasattr(os, "memfd_create") else 0
+        self._disk: Path | None = None
+        self.size = 0
+        if self._in_memory:
+            self._fd = os.memfd_create("crmflow" + suffix, getattr(os, "MFD_CLOEXEC", 0))
+        else:
+            self._fd = self._new_disk_file()
+
+    def _new_disk_file(self) -> int:
+        fd, tmp = tempfile.mkstemp(prefix="crmflow-", suffix=self._suffix, dir=self._directory)
+        self._disk = Path(tmp)
+        return fd
+
+    @property
+    def path(self) -> Path:
+        """Where other code opens it (valid until :meth:`close`)."""
+        return self._disk if self._disk is not None else Path(f"/proc/self/fd/{self._fd}")
+
+    @property
+    def in_memory(self) -> bool:
+        return self._disk is None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._disk is None and self.size + len(data) > self._in_memory:
+            self._spill()
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        self.size += len(data)
+
+    def _spill(self) -> None:
+        """Move the bytes written so far from memory to a file on disk (kernel to kernel)."""
+        memfd = self._fd
+        self._fd = self._new_disk_file()
+        try:
+            offset = 0
+            while offset < self.size:
+                sent = os.sendfile(self._fd, memfd, offset, self.size - offset)
+                if sent == 0:  # pragma: no cover - the memfd is never shorter than what was written to it
+                    raise OSError("short copy of an in-memory scratch file")
+                offset += sent
+        finally:
+            os.close(memfd)
+
+    def write_at(self, offset: int, data: bytes) -> None:
+        """Overwrite ``len(data)`` bytes at ``offset`` (the file keeps its size)."""
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(self._fd, view, offset)
+            view, offset = view[n:], offset + n
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        if self._disk is not None:
+            self._disk.unlink(missing_ok=True)
+
+    def __enter__(self) -> ScratchFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def decompress_into(
+    path: str | Path, write: Callable[[bytes], None], *, max_bytes: int, max_ratio: int, chunk: int = 4 * _CHUNK
+) -> int:
+    """Stream a ``.gz`` file through ``write`` in chunks, under the bomb limits; return the bytes written.
+
+    ``write`` sees every decompressed chunk in order (write it to a file, feed a pre-scan, both); a bomb
+    raises :class:`UnsafeInputError` before more than ``chunk`` bytes past the limit are inflated.
+    """
+    total = 0
+    with open_decompressed(path, max_bytes=max_bytes, max_ratio=max_ratio) as src:
+        while data := src.read(chunk):
+            write(data)
+            total += len(data)
+    return total
 
 
 def decompress_to_temp(
@@ -209,10 +310,13 @@ def is_gzip(path: str | Path) -> bool:
 
 
 __all__ = [
+    "IN_MEMORY_BYTES",
     "MAX_PROLOG_BYTES",
     "RATIO_FLOOR_BYTES",
     "SAFE_ITERPARSE_OPTIONS",
+    "ScratchFile",
     "check_xml_prolog",
+    "decompress_into",
     "decompress_to_temp",
     "decompressed_copy",
     "decompression_limit",
