@@ -91,6 +91,76 @@ WINDOW w AS (PARTITION BY c.cid ORDER BY ts, row_no)
 """
 
 
+#: Rows of the source read first to judge whether it is already in event order (see :func:`order_probe`).
+ORDER_PROBE_ROWS = 100_000
+_G, _NEW = "_crmflow_g", "_crmflow_new"  # helper columns of the in-order build (no source column has these names)
+
+
+def order_probe(source: str, rows: int) -> str:
+    """Whether the first ``rows`` rows of ``source`` (in its stored order) are already in event order.
+
+    In event order means: each case's events are contiguous (as many runs of a case id as case ids) and
+    within a case ordered by ``(ts, row_no)`` -- an export ordered by case and time. One streaming pass
+    (``lag() OVER ()`` keeps the scan order; no sort). A cheap first look only: the in-order build is
+    then checked in full on what it wrote (:func:`events_order_check`).
+    """
+    return f"""
+SELECT count(*) FILTER (WHERE pc = case_id AND (pt > ts OR (pt = ts AND pr >= row_no))) = 0
+       AND count(*) FILTER (WHERE pc IS DISTINCT FROM case_id) = count(DISTINCT case_id) AS in_order
+FROM (SELECT case_id, ts, row_no, lag(case_id) OVER () AS pc, lag(ts) OVER () AS pt, lag(row_no) OVER () AS pr
+      FROM (SELECT case_id, ts, row_no FROM {source} LIMIT {int(rows)}))
+"""
+
+
+def materialize_events_in_order(log: str, source: str, act_type: str) -> str:
+    """The events table of :func:`materialize_events` for a source already in event order, without sorting.
+
+    Used (on DuckDB) when :func:`order_probe` finds the export ordered by case and time, as CRM exports
+    usually are: every derived column comes from streaming windows over the scan order (``lead``/``lag``
+    ``OVER ()``, running counts), so there is no sort and no join; a case's code is the number of cases
+    before it, and ``act`` is the position of the activity in the ENUM type ``act_type`` (the activity
+    dictionary's names in code order). Same columns, same values as the sorting build -- which
+    :func:`events_order_check` verifies on the written table before it is used.
+    """
+    run = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    same = f"NOT lead({_NEW}) OVER ()"  # the next row exists and belongs to the same case
+    return f"""
+CREATE OR REPLACE TABLE {ev(log)} AS
+SELECT ({_G} - max(CASE WHEN {_NEW} THEN {_G} END) OVER ({run}))::INTEGER AS pos,
+       (lead({_NEW}) OVER () IS DISTINCT FROM false) AS is_last,
+       CASE WHEN {same} THEN lead(activity) OVER () END AS next_activity,
+       CASE WHEN {same} THEN lead(act) OVER () END AS next_act,
+       CASE WHEN {same} THEN lead(resource) OVER () END AS next_resource,
+       CASE WHEN {same} THEN lead(role) OVER () END AS next_role,
+       CASE WHEN {same} THEN (epoch_us(lead(ts) OVER ()) - epoch_us(ts)) / 1e6 END AS wait_s,
+       (sum({_NEW}::INTEGER) OVER ({run}) - 1)::INTEGER AS cid, act, * EXCLUDE ({_G}, {_NEW}, act)
+FROM (SELECT s.*, enum_code(s.activity::{table_name(act_type)})::INTEGER AS act, row_number() OVER () AS {_G},
+             (lag(s.case_id) OVER () IS DISTINCT FROM s.case_id) AS {_NEW}
+      FROM {source} AS s)
+"""
+
+
+def events_order_check(log: str) -> str:
+    """Whether an events table built in order (:func:`materialize_events_in_order`) is right: one streaming pass.
+
+    Read in its stored order, every event must follow the one before it: a new case (``pos = 0``)
+    after a last event, or the same case at the next position, not earlier in ``(ts, row_no)``, and
+    named by the previous event's successor; and no case id may come back after its case ended.
+    """
+    return f"""
+SELECT count(*) FILTER (WHERE NOT coalesce(ok, false)) = 0
+       AND count(*) FILTER (WHERE pos = 0) = count(DISTINCT case_id) FILTER (WHERE pos = 0) AS ok
+FROM (
+    SELECT pos, case_id, CASE WHEN pos = 0 THEN (pl IS NULL OR pl) AND pc IS DISTINCT FROM cid
+           ELSE NOT pl AND pc = cid AND pp = pos - 1 AND pn = act AND (pt < ts OR (pt = ts AND pr < row_no)) END AS ok
+    FROM (SELECT pos, case_id, cid, act, ts, row_no, lag(cid) OVER () AS pc, lag(pos) OVER () AS pp,
+                 lag(next_act) OVER () AS pn, lag(is_last) OVER () AS pl, lag(ts) OVER () AS pt,
+                 lag(row_no) OVER () AS pr
+          FROM {ev(log)})
+)
+"""
+
+
 def materialize_cases(log: str, cids: tuple[int, int] | None = None) -> str:
     """One row per case, with its variant as a list of activity codes (decode with ``ac_<log>``).
 

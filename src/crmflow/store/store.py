@@ -252,12 +252,40 @@ class EventStore:
         return EventLog(self, name, origin=parent.origin)
 
     def _build(self, log_name: str, source: str) -> None:
-        """Materialise log ``log_name`` from ``source`` (a table name or a parenthesised query)."""
+        """Materialise log ``log_name`` from ``source`` (a table name or a parenthesised query).
+
+        On DuckDB, a source already in event order (ordered by case and time, as CRM exports usually are)
+        is materialised without a sort (:meth:`_build_in_order`); otherwise each case is sorted once.
+        """
         self.sql(q.materialize_activities(log_name, source))
-        self.sql(q.materialize_case_codes(log_name, source))
-        self.sql(q.materialize_events(log_name, source))
-        self.sql(f"DROP TABLE cd_{q.table_name(log_name)}")
+        if not self._build_in_order(log_name, source):
+            self.sql(q.materialize_case_codes(log_name, source))
+            self.sql(q.materialize_events(log_name, source))
+            self.sql(f"DROP TABLE cd_{q.table_name(log_name)}")
         self._build_cases(log_name)
+
+    def _build_in_order(self, log_name: str, source: str) -> bool:
+        """Build the events table with streaming windows when ``source`` is already in event order.
+
+        The first rows are probed (:func:`~crmflow.store.queries.order_probe`); when they are in order the
+        table is built in one pass over the scan order, then checked in full on what was written
+        (:func:`~crmflow.store.queries.events_order_check`). False (nothing left behind) when the engine is
+        not DuckDB, the probe finds the rows out of order, or the check fails: the caller sorts instead.
+        Measured on the 10 M-event scaled export: 6.2 CPU s instead of 17.
+        """
+        if not isinstance(self.engine, DuckDBEngine) or not self.scalar(q.order_probe(source, q.ORDER_PROBE_ROWS)):
+            return False
+        act_type = f"acty_{q.table_name(log_name)}"[:63]
+        self.sql(f"DROP TYPE IF EXISTS {act_type}")
+        self.sql(f"CREATE TYPE {act_type} AS ENUM (SELECT activity FROM {q.ac(log_name)} ORDER BY act)")
+        try:
+            self.sql(q.materialize_events_in_order(log_name, source, act_type))
+        finally:
+            self.sql(f"DROP TYPE IF EXISTS {act_type}")
+        if self.scalar(q.events_order_check(log_name)):
+            return True
+        self.sql(f"DROP TABLE {q.ev(log_name)}")
+        return False
 
     def _build_cases(self, log_name: str) -> None:
         """The cases table; on DuckDB, a log of more than :data:`CASES_CHUNK_EVENTS` events by ranges of case codes.
