@@ -31,13 +31,13 @@ def _cases(log: EventLog) -> list[dict]:  # type: ignore[type-arg]
 def sorting_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records each call of the sorting build (the in-order build must not make any)."""
     calls: list[str] = []
-    original = q.materialize_events
+    original = q.events_select
 
     def spy(log: str, source: str) -> str:
         calls.append(log)
         return original(log, source)
 
-    monkeypatch.setattr(q, "materialize_events", spy)
+    monkeypatch.setattr(q, "events_select", spy)
     return calls
 
 
