@@ -62,6 +62,20 @@ FROM (SELECT DISTINCT activity FROM {source})
 """
 
 
+def rs(log: str) -> str:
+    """The temporary resource dictionary of a build (``resource``, ``res``); dropped once the events are written."""
+    return "rs_" + table_name(log)
+
+
+def materialize_resource_codes(log: str, source: str) -> str:
+    """Each resource name and its integer code (by name order), for ``res``/``next_res`` of the events."""
+    return f"""
+CREATE OR REPLACE TEMP TABLE {rs(log)} AS
+SELECT resource, (row_number() OVER (ORDER BY resource) - 1)::INTEGER AS res
+FROM (SELECT DISTINCT resource FROM {source} WHERE resource IS NOT NULL)
+"""
+
+
 def materialize_case_codes(log: str, source: str) -> str:
     """A temporary case dictionary: each case id and an integer code (hashing ints is cheaper)."""
     return f"""
@@ -84,8 +98,9 @@ SELECT (row_number() OVER w - 1)::INTEGER AS pos,
        lead(resource) OVER w AS next_resource,
        lead(role) OVER w AS next_role,
        (epoch_us(lead(ts) OVER w) - epoch_us(ts)) / 1e6 AS wait_s,
-       c.cid, a.act, s.*
+       c.cid, a.act, r.res, lead(r.res) OVER w AS next_res, s.*
 FROM {source} AS s JOIN cd_{table_name(log)} AS c USING (case_id) JOIN {ac(log)} AS a USING (activity)
+     LEFT JOIN {rs(log)} AS r USING (resource)
 WINDOW w AS (PARTITION BY c.cid ORDER BY ts, row_no)
 """
 
@@ -95,37 +110,44 @@ def materialize_events(log: str, source: str) -> str:
     return f"CREATE OR REPLACE TABLE {ev(log)} AS {events_select(log, source)}"
 
 
-#: Columns of the events table computed from an activity code (:func:`events_table`).
-NAMED_BY_CODE = {"activity": "act", "next_activity": "next_act"}
+#: Columns of the events table that can be computed from a code (:func:`events_table`): name -> (code, dictionary).
+NAMED_BY_CODE = {
+    "activity": ("act", "activity"),
+    "next_activity": ("next_act", "activity"),
+    "resource": ("res", "resource"),
+    "next_resource": ("next_res", "resource"),
+}
 
 
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def events_table(log: str, columns: list[tuple[str, str]], names: list[str]) -> str:
-    """An empty events table whose ``activity`` and ``next_activity`` are computed from the codes.
+def events_table(log: str, columns: list[tuple[str, str]], names: dict[str, list[str]]) -> str:
+    """An empty events table whose name columns are computed from the codes.
 
     ``columns`` are the names and types of the events' rows (as DESCRIBE gives them), ``names`` the
-    activity names by code. The two name columns are virtual (``GENERATED ALWAYS AS`` a lookup in the
-    list of names): every query reads them as before, but they take no memory -- on the 10 M-event
-    scaled export they were about 1 GB of the table's 1.6 GB, so the table did not fit within the memory
-    limit and every pass over the events read it back from the spill files.
+    names by code of each dictionary (``activity``, ``resource``) to compute from. Those columns
+    (:data:`NAMED_BY_CODE`) are virtual (``GENERATED ALWAYS AS`` a lookup in the list of names): every
+    query reads them as before, but they take no memory -- on the 10 M-event scaled export they were
+    about 1.4 GB of the table's 1.6 GB, so the table did not fit within the memory limit and every pass
+    over the events read it back from the spill files.
     """
-    lookup = "[" + ", ".join(_sql_text(n) for n in names) + "]"
+    lookups = {d: "[" + ", ".join(_sql_text(n) for n in ns) + "]" for d, ns in names.items()}
     parts = []
     for name, typ in columns:
-        code = NAMED_BY_CODE.get(name)
-        if code is not None:
-            parts.append(f"{ident(name)} VARCHAR GENERATED ALWAYS AS ({lookup}[{ident(code)} + 1]) VIRTUAL")
+        code, dictionary = NAMED_BY_CODE.get(name, (None, None))
+        if code is not None and dictionary in lookups:
+            parts.append(f"{ident(name)} VARCHAR GENERATED ALWAYS AS ({lookups[dictionary]}[{ident(code)} + 1]) VIRTUAL")
         else:
             parts.append(f"{ident(name)} {typ}")
     return f"CREATE OR REPLACE TABLE {ev(log)} ({', '.join(parts)})"
 
 
-def insert_events(log: str, columns: list[tuple[str, str]], select: str) -> str:
+def insert_events(log: str, columns: list[tuple[str, str]], select: str, names: dict[str, list[str]]) -> str:
     """Fill an :func:`events_table` from an events ``select`` (its stored columns only)."""
-    stored = ", ".join(ident(n) for n, _ in columns if n not in NAMED_BY_CODE)
+    virtual = {n for n, (_, d) in NAMED_BY_CODE.items() if d in names}
+    stored = ", ".join(ident(n) for n, _ in columns if n not in virtual)
     return f"INSERT INTO {ev(log)} ({stored}) SELECT {stored} FROM ({select})"
 
 
@@ -150,18 +172,20 @@ FROM (SELECT case_id, ts, row_no, lag(case_id) OVER () AS pc, lag(ts) OVER () AS
 """
 
 
-def events_in_order_select(source: str, act_type: str) -> str:
+def events_in_order_select(source: str, act_type: str, res_type: str | None) -> str:
     """The rows of :func:`events_select` for a source already in event order, without sorting.
 
     Used (on DuckDB) when :func:`order_probe` finds the export ordered by case and time, as CRM exports
     usually are: every derived column comes from streaming windows over the scan order (``lead``/``lag``
     ``OVER ()``, running counts), so there is no sort and no join; a case's code is the number of cases
     before it, and ``act`` is the position of the activity in the ENUM type ``act_type`` (the activity
-    dictionary's names in code order). Same columns, same values as the sorting build -- which
+    dictionary's names in code order), ``res`` likewise in ``res_type`` (None: a log without resources).
+    Same columns, same values as the sorting build -- which
     :func:`events_order_check` verifies on the written table before it is used.
     """
     run = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-    same = f"NOT lead({_NEW}) OVER ()"  # the next row exists and belongs to the same case
+    same = f"NOT lead({_NEW}) OVER ()"
+    res = f"enum_code(s.resource::{table_name(res_type)})::INTEGER" if res_type else "NULL::INTEGER"  # the next row exists and belongs to the same case
     return f"""
 SELECT ({_G} - max(CASE WHEN {_NEW} THEN {_G} END) OVER ({run}))::INTEGER AS pos,
        (lead({_NEW}) OVER () IS DISTINCT FROM false) AS is_last,
@@ -170,8 +194,9 @@ SELECT ({_G} - max(CASE WHEN {_NEW} THEN {_G} END) OVER ({run}))::INTEGER AS pos
        CASE WHEN {same} THEN lead(resource) OVER () END AS next_resource,
        CASE WHEN {same} THEN lead(role) OVER () END AS next_role,
        CASE WHEN {same} THEN (epoch_us(lead(ts) OVER ()) - epoch_us(ts)) / 1e6 END AS wait_s,
-       (sum({_NEW}::INTEGER) OVER ({run}) - 1)::INTEGER AS cid, act, * EXCLUDE ({_G}, {_NEW}, act)
-FROM (SELECT s.*, enum_code(s.activity::{table_name(act_type)})::INTEGER AS act, row_number() OVER () AS {_G},
+       (sum({_NEW}::INTEGER) OVER ({run}) - 1)::INTEGER AS cid, act, res,
+       CASE WHEN {same} THEN lead(res) OVER () END AS next_res, * EXCLUDE ({_G}, {_NEW}, act, res)
+FROM (SELECT s.*, enum_code(s.activity::{table_name(act_type)})::INTEGER AS act, {res} AS res, row_number() OVER () AS {_G},
              (lag(s.case_id) OVER () IS DISTINCT FROM s.case_id) AS {_NEW}
       FROM {source} AS s)
 """
@@ -346,29 +371,43 @@ ORDER BY n.events DESC, a.activity
 
 
 def resource_statistics(log: str) -> str:
-    """Per resource: events, cases, activities, first/last event, and its role (the most frequent; ties by name)."""
+    """Per resource: events, cases, activities, first/last event, and its role (the most frequent; ties by name).
+
+    Grouped on the integer resource code ``res`` (one per name), the names taken once per group.
+    """
     return f"""
 WITH rr AS (
-    SELECT resource, role, count(*) AS n FROM {ev(log)} WHERE resource IS NOT NULL AND role IS NOT NULL GROUP BY ALL
-), main AS (SELECT resource, first(role ORDER BY n DESC, role) AS role FROM rr GROUP BY resource)
-SELECT e.resource, count(*)::BIGINT AS events, count(DISTINCT e.cid)::BIGINT AS cases,
-       count(DISTINCT e.act)::BIGINT AS activities, min(e.ts) AS first_ts, max(e.ts) AS last_ts,
-       any_value(m.role) AS role
-FROM {ev(log)} AS e LEFT JOIN main AS m USING (resource) WHERE e.resource IS NOT NULL
-GROUP BY e.resource ORDER BY events DESC, resource
+    SELECT res, role, count(*) AS n FROM {ev(log)} WHERE res IS NOT NULL AND role IS NOT NULL GROUP BY ALL
+), main AS (SELECT res, first(role ORDER BY n DESC, role) AS role FROM rr GROUP BY res),
+r AS (
+    SELECT res, any_value(resource) AS resource, count(*)::BIGINT AS events, count(DISTINCT cid)::BIGINT AS cases,
+           count(DISTINCT act)::BIGINT AS activities, min(ts) AS first_ts, max(ts) AS last_ts
+    FROM {ev(log)} WHERE res IS NOT NULL GROUP BY res
+)
+SELECT r.resource, r.events, r.cases, r.activities, r.first_ts, r.last_ts, m.role
+FROM r LEFT JOIN main m USING (res)
+ORDER BY events DESC, resource
 """
 
 
 def handover(log: str, level: str) -> str:
-    """Hand-over of work: consecutive events in a case done by different resources (or roles)."""
-    col, nxt = {"resource": ("resource", "next_resource"), "role": ("role", "next_role")}[level]
+    """Hand-over of work: consecutive events in a case done by different resources (or roles).
+
+    Resources are grouped on their integer codes (``res``, ``next_res``: one per name), roles on the names.
+    """
+    if level == "resource":
+        keys, names = "res, next_res", "any_value(resource) AS source, any_value(next_resource) AS target"
+        col, nxt = "res", "next_res"
+    else:
+        keys, names = "role, next_role", "role AS source, next_role AS target"
+        col, nxt = {"role": ("role", "next_role")}[level]
     return f"""
 WITH h AS (
-    SELECT {col} AS source, {nxt} AS target, count(*)::BIGINT AS count,
+    SELECT {names}, count(*)::BIGINT AS count,
            count(DISTINCT cid)::BIGINT AS cases, {_wait_stats()}
     FROM {ev(log)}
     WHERE NOT is_last AND {col} IS NOT NULL AND {nxt} IS NOT NULL AND {col} <> {nxt}
-    GROUP BY ALL
+    GROUP BY {keys}
 )
 SELECT source, target, count, cases, {_split_quantiles()} FROM h ORDER BY count DESC, source, target
 """

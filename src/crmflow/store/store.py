@@ -262,36 +262,45 @@ class EventStore:
         is materialised without a sort (:meth:`_build_in_order`); otherwise each case is sorted once.
         """
         self.sql(q.materialize_activities(log_name, source))
-        names = self._names_by_code(log_name)
-        if not self._build_in_order(log_name, source, names):
-            self.sql(q.materialize_case_codes(log_name, source))
-            self._write_events(log_name, q.events_select(log_name, source), names)
-            self.sql(f"DROP TABLE cd_{q.table_name(log_name)}")
+        self.sql(q.materialize_resource_codes(log_name, source))
+        try:
+            names = self._names_by_code(log_name)
+            if not self._build_in_order(log_name, source, names):
+                self.sql(q.materialize_case_codes(log_name, source))
+                self._write_events(log_name, q.events_select(log_name, source), names)
+                self.sql(f"DROP TABLE cd_{q.table_name(log_name)}")
+        finally:
+            self.sql(f"DROP TABLE IF EXISTS {q.rs(log_name)}")
         self._build_cases(log_name)
 
-    def _names_by_code(self, log_name: str) -> list[str] | None:
-        """The activity names by code when the events table computes its name columns from the codes.
+    def _names_by_code(self, log_name: str) -> dict[str, list[str]]:
+        """The names by code of each dictionary whose name columns the events table computes from the codes.
 
-        On DuckDB and up to :data:`NAMED_BY_CODE_MAX` activities (a list of names in the table's definition);
-        None otherwise: the names are stored.
+        On DuckDB, for the activities and the resources, each up to :data:`NAMED_BY_CODE_MAX` names (the list is
+        part of the table's definition); a dictionary left out has its names stored.
         """
         if not isinstance(self.engine, DuckDBEngine):
-            return None
-        names = self.activity_names(log_name)
-        if len(names) > NAMED_BY_CODE_MAX or any("\x00" in n for n in names):
-            return None
-        return names
+            return {}
+        out = {}
+        for dictionary, query in (
+            ("activity", q.activity_names(log_name)),
+            ("resource", f"SELECT res, resource FROM {q.rs(log_name)} ORDER BY res"),
+        ):
+            names = [str(r[1]) for r in self.sql(query).fetchall()]
+            if len(names) <= NAMED_BY_CODE_MAX and not any("\x00" in n for n in names):
+                out[dictionary] = names
+        return out
 
-    def _write_events(self, log_name: str, select: str, names: list[str] | None) -> None:
-        """Create the events table from its rows' ``select``: the name columns virtual when ``names`` are given."""
-        if names is None:
+    def _write_events(self, log_name: str, select: str, names: dict[str, list[str]]) -> None:
+        """Create the events table from its rows' ``select``: name columns virtual for the dictionaries in ``names``."""
+        if not names:
             self.sql(f"CREATE OR REPLACE TABLE {q.ev(log_name)} AS {select}")
             return
         columns = [(str(r[0]), str(r[1])) for r in self.sql(f"DESCRIBE {select}").fetchall()]
         self.sql(q.events_table(log_name, columns, names))
-        self.sql(q.insert_events(log_name, columns, select))
+        self.sql(q.insert_events(log_name, columns, select, names))
 
-    def _build_in_order(self, log_name: str, source: str, names: list[str] | None) -> bool:
+    def _build_in_order(self, log_name: str, source: str, names: dict[str, list[str]]) -> bool:
         """Build the events table with streaming windows when ``source`` is already in event order.
 
         The first rows are probed (:func:`~crmflow.store.queries.order_probe`); when they are in order the
@@ -302,13 +311,18 @@ class EventStore:
         """
         if not isinstance(self.engine, DuckDBEngine) or not self.scalar(q.order_probe(source, q.ORDER_PROBE_ROWS)):
             return False
-        act_type = f"acty_{q.table_name(log_name)}"[:63]
-        self.sql(f"DROP TYPE IF EXISTS {act_type}")
+        act_type, res_type = (f"{k}_{q.table_name(log_name)}"[:63] for k in ("acty", "resty"))
+        has_res = bool(self.scalar(f"SELECT count(*) FROM {q.rs(log_name)}"))
+        for t in (act_type, res_type):
+            self.sql(f"DROP TYPE IF EXISTS {t}")
         self.sql(f"CREATE TYPE {act_type} AS ENUM (SELECT activity FROM {q.ac(log_name)} ORDER BY act)")
+        if has_res:
+            self.sql(f"CREATE TYPE {res_type} AS ENUM (SELECT resource FROM {q.rs(log_name)} ORDER BY res)")
         try:
-            self._write_events(log_name, q.events_in_order_select(source, act_type), names)
+            self._write_events(log_name, q.events_in_order_select(source, act_type, res_type if has_res else None), names)
         finally:
-            self.sql(f"DROP TYPE IF EXISTS {act_type}")
+            for t in (act_type, res_type):
+                self.sql(f"DROP TYPE IF EXISTS {t}")
         if self.scalar(q.events_order_check(log_name)):
             return True
         self.sql(f"DROP TABLE {q.ev(log_name)}")
