@@ -43,7 +43,7 @@ def sorting_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _in_order(events: list[tuple]) -> list[tuple]:  # type: ignore[type-arg]
     """The events ordered by case, then time (stable: ties keep their input order)."""
-    first = {}
+    first: dict[str, int] = {}
     for e in events:
         first.setdefault(e[0], len(first))
     return sorted(events, key=lambda e: (first[e[0]], e[2]))
@@ -86,12 +86,19 @@ def test_an_export_ordered_by_case_and_time_is_not_sorted(sorting_calls: list[st
     ],
 )
 def test_a_source_ordered_only_at_its_start_is_checked_and_sorted(
-    tail: list[tuple], sorting_calls: list[str], monkeypatch: pytest.MonkeyPatch  # type: ignore[type-arg]
+    tail: list[tuple],
+    sorting_calls: list[str],
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
 ) -> None:
     monkeypatch.setattr(q, "ORDER_PROBE_ROWS", 3)  # the probe sees only the ordered start
     checks: list[str] = []
     check = q.events_order_check
-    monkeypatch.setattr(q, "events_order_check", lambda log: checks.append(log) or check(log))
+
+    def counted(log: str) -> str:
+        checks.append(log)
+        return check(log)
+
+    monkeypatch.setattr(q, "events_order_check", counted)
     events = [
         ("d1", "A", "2024-01-01 09:00", "ann"),
         ("d1", "B", "2024-01-01 10:00", "bob"),
@@ -125,3 +132,32 @@ def test_in_order_build_matches_the_sorting_build(events: list[tuple]) -> None: 
         EventStore._build_in_order = original  # type: ignore[method-assign]
     assert rows(fast) == rows(slow) and project(rows(fast)) == expected(ordered)
     assert _cases(fast) == _cases(slow)
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_resources_have_codes_and_the_names_follow_them(ordered: bool) -> None:
+    events = [
+        ("d1", "A", "2024-01-01 09:00", "Иванова Елена"),
+        ("d1", "B", "2024-01-01 10:00", "bob"),
+        ("d1", "C", "2024-01-01 10:30", None),
+        ("d2", "A", "2024-01-02 09:00", "bob"),
+        ("d2", "B", "2024-01-02 09:00", "O'Brien"),
+    ]
+    log = make_log(events if ordered else events[::-1])
+    got = log.store.rows(f"SELECT resource, res, next_resource, next_res FROM {log.events_table} ORDER BY case_id, pos")
+    names = sorted({e[3] for e in events if e[3]})  # codes by name order
+    for r in got:
+        assert r["res"] == (names.index(r["resource"]) if r["resource"] else None)
+        assert r["next_res"] == (names.index(r["next_resource"]) if r["next_resource"] else None)
+    d2 = ["bob", "O'Brien"] if ordered else ["O'Brien", "bob"]  # a tie in d2: input order kept
+    assert [r["resource"] for r in got] == ["Иванова Елена", "bob", None, *d2]
+    assert log.attributes == []  # the codes are derived columns, not attributes
+
+
+def test_a_log_without_resources_is_built_in_order(sorting_calls: list[str]) -> None:
+    log = make_log([("d1", "A", "2024-01-01 09:00", None), ("d1", "B", "2024-01-01 10:00", None)])
+    assert sorting_calls == []
+    assert (
+        log.store.rows(f"SELECT resource, res, next_res FROM {log.events_table} ORDER BY pos")
+        == [{"resource": None, "res": None, "next_res": None}] * 2
+    )

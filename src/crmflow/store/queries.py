@@ -184,8 +184,8 @@ def events_in_order_select(source: str, act_type: str, res_type: str | None) -> 
     :func:`events_order_check` verifies on the written table before it is used.
     """
     run = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-    same = f"NOT lead({_NEW}) OVER ()"
-    res = f"enum_code(s.resource::{table_name(res_type)})::INTEGER" if res_type else "NULL::INTEGER"  # the next row exists and belongs to the same case
+    same = f"NOT lead({_NEW}) OVER ()"  # the next row exists and belongs to the same case
+    res = f"enum_code(s.resource::{table_name(res_type)})::INTEGER" if res_type else "NULL::INTEGER"
     return f"""
 SELECT ({_G} - max(CASE WHEN {_NEW} THEN {_G} END) OVER ({run}))::INTEGER AS pos,
        (lead({_NEW}) OVER () IS DISTINCT FROM false) AS is_last,
@@ -353,13 +353,13 @@ SELECT cases, mean_s, q[1] AS median_s, q[2] AS p90_s, min_s, max_s FROM (
 
 
 def activity_statistics(log: str) -> str:
-    """Per activity: events, cases, repeats, resources and the waiting time *before* it."""
+    """Per activity: events, cases, repeats, resources (counted on their codes) and the waiting time *before* it."""
     return f"""
 WITH w AS (
     SELECT next_act AS act, {_wait_stats()} FROM {ev(log)} WHERE NOT is_last GROUP BY next_act
 ), n AS (
     SELECT act, count(*)::BIGINT AS events, count(DISTINCT cid)::BIGINT AS cases,
-           count(DISTINCT resource)::BIGINT AS resources
+           count(DISTINCT res)::BIGINT AS resources
     FROM {ev(log)} GROUP BY act
 )
 SELECT a.activity, n.events, n.cases, n.events - n.cases AS repeats, n.resources,
