@@ -9,9 +9,10 @@ A materialised log ``<name>`` consists of two tables:
 * ``ev_<name>`` -- one row per event, ordered once within each case by ``(ts, row_no)`` (ties keep
   input order, as pm4py does) into ``pos`` (0-based position in the case), with the
   directly-follows successor precomputed per event (``next_activity``, ``next_act``,
-  ``next_resource``, ``next_role``, ``wait_s``) and ``is_last``; ``cid`` and ``act`` are integer
-  codes of the case and the activity (cheap to hash and count). ``(case_id, pos)`` is the key of
-  an event;
+  ``next_resource``, ``next_role``, ``wait_s``) and ``is_last``; ``cid``, ``act`` and ``res``/``next_res``
+  are integer codes of the case, the activity and the resource (cheap to hash and count; on DuckDB the
+  activity and resource names are computed from them, see :func:`events_table`). ``(case_id, pos)``
+  is the key of an event;
 * ``cs_<name>`` -- one row per case: events, first and last timestamp, duration, and the variant as
   a list of activity codes;
 * ``ac_<name>`` -- the activity dictionary (``activity``, ``act``).
