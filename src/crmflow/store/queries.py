@@ -9,9 +9,10 @@ A materialised log ``<name>`` consists of two tables:
 * ``ev_<name>`` -- one row per event, ordered once within each case by ``(ts, row_no)`` (ties keep
   input order, as pm4py does) into ``pos`` (0-based position in the case), with the
   directly-follows successor precomputed per event (``next_activity``, ``next_act``,
-  ``next_resource``, ``next_role``, ``wait_s``) and ``is_last``; ``cid`` and ``act`` are integer
-  codes of the case and the activity (cheap to hash and count). ``(case_id, pos)`` is the key of
-  an event;
+  ``next_resource``, ``next_role``, ``wait_s``) and ``is_last``; ``cid``, ``act`` and ``res``/``next_res``
+  are integer codes of the case, the activity and the resource (cheap to hash and count; on DuckDB the
+  activity and resource names are computed from them, see :func:`events_table`). ``(case_id, pos)``
+  is the key of an event;
 * ``cs_<name>`` -- one row per case: events, first and last timestamp, duration, and the variant as
   a list of activity codes;
 * ``ac_<name>`` -- the activity dictionary (``activity``, ``act``).
@@ -62,6 +63,20 @@ FROM (SELECT DISTINCT activity FROM {source})
 """
 
 
+def rs(log: str) -> str:
+    """The temporary resource dictionary of a build (``resource``, ``res``); dropped once the events are written."""
+    return "rs_" + table_name(log)
+
+
+def materialize_resource_codes(log: str, source: str) -> str:
+    """Each resource name and its integer code (by name order), for ``res``/``next_res`` of the events."""
+    return f"""
+CREATE OR REPLACE TEMP TABLE {rs(log)} AS
+SELECT resource, (row_number() OVER (ORDER BY resource) - 1)::INTEGER AS res
+FROM (SELECT DISTINCT resource FROM {source} WHERE resource IS NOT NULL)
+"""
+
+
 def materialize_case_codes(log: str, source: str) -> str:
     """A temporary case dictionary: each case id and an integer code (hashing ints is cheaper)."""
     return f"""
@@ -70,14 +85,13 @@ SELECT case_id, (row_number() OVER () - 1)::INTEGER AS cid FROM (SELECT DISTINCT
 """
 
 
-def materialize_events(log: str, source: str) -> str:
-    """Order each case once and precompute each event's directly-follows successor.
+def events_select(log: str, source: str) -> str:
+    """Order each case once and precompute each event's directly-follows successor (the events table's rows).
 
     One window pass (hash-partitioned by the integer case code, sorted within cases) -- no global
     sort: a global ORDER BY would double the cost on 10 M events and nothing needs it.
     """
     return f"""
-CREATE OR REPLACE TABLE {ev(log)} AS
 SELECT (row_number() OVER w - 1)::INTEGER AS pos,
        (lead(a.act) OVER w IS NULL) AS is_last,  -- act is never NULL: no extra column to carry
        lead(activity) OVER w AS next_activity,
@@ -85,9 +99,128 @@ SELECT (row_number() OVER w - 1)::INTEGER AS pos,
        lead(resource) OVER w AS next_resource,
        lead(role) OVER w AS next_role,
        (epoch_us(lead(ts) OVER w) - epoch_us(ts)) / 1e6 AS wait_s,
-       c.cid, a.act, s.*
+       c.cid, a.act, r.res, lead(r.res) OVER w AS next_res, s.*
 FROM {source} AS s JOIN cd_{table_name(log)} AS c USING (case_id) JOIN {ac(log)} AS a USING (activity)
+     LEFT JOIN {rs(log)} AS r USING (resource)
 WINDOW w AS (PARTITION BY c.cid ORDER BY ts, row_no)
+"""
+
+
+def materialize_events(log: str, source: str) -> str:
+    """The events table ``ev_<log>`` from :func:`events_select` (every column stored)."""
+    return f"CREATE OR REPLACE TABLE {ev(log)} AS {events_select(log, source)}"
+
+
+#: Columns of the events table that can be computed from a code (:func:`events_table`): name -> (code, dictionary).
+NAMED_BY_CODE = {
+    "activity": ("act", "activity"),
+    "next_activity": ("next_act", "activity"),
+    "resource": ("res", "resource"),
+    "next_resource": ("next_res", "resource"),
+}
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def events_table(log: str, columns: list[tuple[str, str]], names: dict[str, list[str]]) -> str:
+    """An empty events table whose name columns are computed from the codes.
+
+    ``columns`` are the names and types of the events' rows (as DESCRIBE gives them), ``names`` the
+    names by code of each dictionary (``activity``, ``resource``) to compute from. Those columns
+    (:data:`NAMED_BY_CODE`) are virtual (``GENERATED ALWAYS AS`` a lookup in the list of names): every
+    query reads them as before, but they take no memory -- on the 10 M-event scaled export they were
+    about 1.4 GB of the table's 1.6 GB, so the table did not fit within the memory limit and every pass
+    over the events read it back from the spill files.
+    """
+    lookups = {d: "[" + ", ".join(_sql_text(n) for n in ns) + "]" for d, ns in names.items()}
+    parts = []
+    for name, typ in columns:
+        code, dictionary = NAMED_BY_CODE.get(name, (None, None))
+        if code is not None and dictionary in lookups:
+            parts.append(f"{ident(name)} VARCHAR GENERATED ALWAYS AS ({lookups[dictionary]}[{ident(code)} + 1]) VIRTUAL")
+        else:
+            parts.append(f"{ident(name)} {typ}")
+    return f"CREATE OR REPLACE TABLE {ev(log)} ({', '.join(parts)})"
+
+
+def insert_events(log: str, columns: list[tuple[str, str]], select: str, names: dict[str, list[str]]) -> str:
+    """Fill an :func:`events_table` from an events ``select`` (its stored columns only)."""
+    virtual = {n for n, (_, d) in NAMED_BY_CODE.items() if d in names}
+    stored = ", ".join(ident(n) for n, _ in columns if n not in virtual)
+    return f"INSERT INTO {ev(log)} ({stored}) SELECT {stored} FROM ({select})"
+
+
+#: Rows of the source read first to judge whether it is already in event order (see :func:`order_probe`).
+ORDER_PROBE_ROWS = 100_000
+_G, _NEW = "_crmflow_g", "_crmflow_new"  # helper columns of the in-order build (no source column has these names)
+
+
+def order_probe(source: str, rows: int) -> str:
+    """Whether the first ``rows`` rows of ``source`` (in its stored order) are already in event order.
+
+    In event order means: each case's events are contiguous (as many runs of a case id as case ids) and
+    within a case ordered by ``(ts, row_no)`` -- an export ordered by case and time. One streaming pass
+    (``lag() OVER ()`` keeps the scan order; no sort). A cheap first look only: the in-order build is
+    then checked in full on what it wrote (:func:`events_order_check`).
+    """
+    return f"""
+SELECT count(*) FILTER (WHERE pc = case_id AND (pt > ts OR (pt = ts AND pr >= row_no))) = 0
+       AND count(*) FILTER (WHERE pc IS DISTINCT FROM case_id) = count(DISTINCT case_id) AS in_order
+FROM (SELECT case_id, ts, row_no, lag(case_id) OVER () AS pc, lag(ts) OVER () AS pt, lag(row_no) OVER () AS pr
+      FROM (SELECT case_id, ts, row_no FROM {source} LIMIT {int(rows)}))
+"""
+
+
+def events_in_order_select(source: str, act_type: str, res_type: str | None) -> str:
+    """The rows of :func:`events_select` for a source already in event order, without sorting.
+
+    Used (on DuckDB) when :func:`order_probe` finds the export ordered by case and time, as CRM exports
+    usually are: every derived column comes from streaming windows over the scan order (``lead``/``lag``
+    ``OVER ()``, running counts), so there is no sort and no join; a case's code is the number of cases
+    before it, and ``act`` is the position of the activity in the ENUM type ``act_type`` (the activity
+    dictionary's names in code order), ``res`` likewise in ``res_type`` (None: a log without resources).
+    Same columns, same values as the sorting build -- which
+    :func:`events_order_check` verifies on the written table before it is used.
+    """
+    run = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    same = f"NOT lead({_NEW}) OVER ()"  # the next row exists and belongs to the same case
+    res = f"enum_code(s.resource::{table_name(res_type)})::INTEGER" if res_type else "NULL::INTEGER"
+    return f"""
+SELECT ({_G} - max(CASE WHEN {_NEW} THEN {_G} END) OVER ({run}))::INTEGER AS pos,
+       (lead({_NEW}) OVER () IS DISTINCT FROM false) AS is_last,
+       CASE WHEN {same} THEN lead(activity) OVER () END AS next_activity,
+       CASE WHEN {same} THEN lead(act) OVER () END AS next_act,
+       CASE WHEN {same} THEN lead(resource) OVER () END AS next_resource,
+       CASE WHEN {same} THEN lead(role) OVER () END AS next_role,
+       CASE WHEN {same} THEN (epoch_us(lead(ts) OVER ()) - epoch_us(ts)) / 1e6 END AS wait_s,
+       (sum({_NEW}::INTEGER) OVER ({run}) - 1)::INTEGER AS cid, act, res,
+       CASE WHEN {same} THEN lead(res) OVER () END AS next_res, * EXCLUDE ({_G}, {_NEW}, act, res)
+FROM (SELECT s.*, enum_code(s.activity::{table_name(act_type)})::INTEGER AS act, {res} AS res, row_number() OVER () AS {_G},
+             (lag(s.case_id) OVER () IS DISTINCT FROM s.case_id) AS {_NEW}
+      FROM {source} AS s)
+"""
+
+
+def events_order_check(log: str) -> str:
+    """Whether an events table built in order (:func:`materialize_events_in_order`) is right: one streaming pass.
+
+    Read in its stored order, every event must follow the one before it: a new case (``pos = 0``)
+    after a last event, or the same case at the next position, not earlier in ``(ts, row_no)``, and
+    named by the previous event's successor; and no case id may come back after its case ended.
+    """
+    return f"""
+SELECT count(*) FILTER (WHERE NOT coalesce(ok, false)) = 0
+       AND count(*) FILTER (WHERE pos = 0) = count(DISTINCT case_id) FILTER (WHERE pos = 0) AS ok
+FROM (
+    SELECT pos, case_id, CASE WHEN pos = 0 THEN (pl IS NULL OR pl) AND pc IS DISTINCT FROM cid
+           ELSE NOT pl AND pc = cid AND pp = pos - 1 AND pn = act AND (pt < ts OR (pt = ts AND pr < row_no)) END AS ok
+    FROM (SELECT pos, case_id, cid, act, ts, row_no, lag(cid) OVER () AS pc, lag(pos) OVER () AS pp,
+                 lag(next_act) OVER () AS pn, lag(is_last) OVER () AS pl, lag(ts) OVER () AS pt,
+                 lag(row_no) OVER () AS pr
+          FROM {ev(log)})
+)
 """
 
 
@@ -221,13 +354,13 @@ SELECT cases, mean_s, q[1] AS median_s, q[2] AS p90_s, min_s, max_s FROM (
 
 
 def activity_statistics(log: str) -> str:
-    """Per activity: events, cases, repeats, resources and the waiting time *before* it."""
+    """Per activity: events, cases, repeats, resources (counted on their codes) and the waiting time *before* it."""
     return f"""
 WITH w AS (
     SELECT next_act AS act, {_wait_stats()} FROM {ev(log)} WHERE NOT is_last GROUP BY next_act
 ), n AS (
     SELECT act, count(*)::BIGINT AS events, count(DISTINCT cid)::BIGINT AS cases,
-           count(DISTINCT resource)::BIGINT AS resources
+           count(DISTINCT res)::BIGINT AS resources
     FROM {ev(log)} GROUP BY act
 )
 SELECT a.activity, n.events, n.cases, n.events - n.cases AS repeats, n.resources,
@@ -239,29 +372,43 @@ ORDER BY n.events DESC, a.activity
 
 
 def resource_statistics(log: str) -> str:
-    """Per resource: events, cases, activities, first/last event, and its role (the most frequent; ties by name)."""
+    """Per resource: events, cases, activities, first/last event, and its role (the most frequent; ties by name).
+
+    Grouped on the integer resource code ``res`` (one per name), the names taken once per group.
+    """
     return f"""
 WITH rr AS (
-    SELECT resource, role, count(*) AS n FROM {ev(log)} WHERE resource IS NOT NULL AND role IS NOT NULL GROUP BY ALL
-), main AS (SELECT resource, first(role ORDER BY n DESC, role) AS role FROM rr GROUP BY resource)
-SELECT e.resource, count(*)::BIGINT AS events, count(DISTINCT e.cid)::BIGINT AS cases,
-       count(DISTINCT e.act)::BIGINT AS activities, min(e.ts) AS first_ts, max(e.ts) AS last_ts,
-       any_value(m.role) AS role
-FROM {ev(log)} AS e LEFT JOIN main AS m USING (resource) WHERE e.resource IS NOT NULL
-GROUP BY e.resource ORDER BY events DESC, resource
+    SELECT res, role, count(*) AS n FROM {ev(log)} WHERE res IS NOT NULL AND role IS NOT NULL GROUP BY ALL
+), main AS (SELECT res, first(role ORDER BY n DESC, role) AS role FROM rr GROUP BY res),
+r AS (
+    SELECT res, any_value(resource) AS resource, count(*)::BIGINT AS events, count(DISTINCT cid)::BIGINT AS cases,
+           count(DISTINCT act)::BIGINT AS activities, min(ts) AS first_ts, max(ts) AS last_ts
+    FROM {ev(log)} WHERE res IS NOT NULL GROUP BY res
+)
+SELECT r.resource, r.events, r.cases, r.activities, r.first_ts, r.last_ts, m.role
+FROM r LEFT JOIN main m USING (res)
+ORDER BY events DESC, resource
 """
 
 
 def handover(log: str, level: str) -> str:
-    """Hand-over of work: consecutive events in a case done by different resources (or roles)."""
-    col, nxt = {"resource": ("resource", "next_resource"), "role": ("role", "next_role")}[level]
+    """Hand-over of work: consecutive events in a case done by different resources (or roles).
+
+    Resources are grouped on their integer codes (``res``, ``next_res``: one per name), roles on the names.
+    """
+    if level == "resource":
+        keys, names = "res, next_res", "any_value(resource) AS source, any_value(next_resource) AS target"
+        col, nxt = "res", "next_res"
+    else:
+        keys, names = "role, next_role", "role AS source, next_role AS target"
+        col, nxt = {"role": ("role", "next_role")}[level]
     return f"""
 WITH h AS (
-    SELECT {col} AS source, {nxt} AS target, count(*)::BIGINT AS count,
+    SELECT {names}, count(*)::BIGINT AS count,
            count(DISTINCT cid)::BIGINT AS cases, {_wait_stats()}
     FROM {ev(log)}
     WHERE NOT is_last AND {col} IS NOT NULL AND {nxt} IS NOT NULL AND {col} <> {nxt}
-    GROUP BY ALL
+    GROUP BY {keys}
 )
 SELECT source, target, count, cases, {_split_quantiles()} FROM h ORDER BY count DESC, source, target
 """

@@ -43,6 +43,8 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "wait_s",
     "cid",
     "act",
+    "res",
+    "next_res",
 )
 
 #: XES / pm4py name of each canonical column (used for exports and as mapping defaults).

@@ -1,0 +1,163 @@
+"""Exports already ordered by case and time are materialised without a sort, to the same tables.
+
+The in-order build (streaming windows over the scan order) must write exactly what the sorting build
+writes; a source that only looks ordered at its start is caught by the full check on the written table
+and sorted instead.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmflow.store import queries as q
+from crmflow.store.store import EventLog, EventStore
+from tests.conftest import make_log
+from tests.store.test_materialise import BASE, event, expected, project, rows
+
+
+def _cases(log: EventLog) -> list[dict]:  # type: ignore[type-arg]
+    names = log.store.activity_names(log.name)
+    got = log.store.rows(
+        f"SELECT case_id, n_events, start_ts, end_ts, duration_s, variant FROM {log.cases_table} ORDER BY case_id"
+    )
+    return [{**c, "variant": [names[a] for a in c["variant"]]} for c in got]
+
+
+@pytest.fixture
+def sorting_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each call of the sorting build (the in-order build must not make any)."""
+    calls: list[str] = []
+    original = q.events_select
+
+    def spy(log: str, source: str) -> str:
+        calls.append(log)
+        return original(log, source)
+
+    monkeypatch.setattr(q, "events_select", spy)
+    return calls
+
+
+def _in_order(events: list[tuple]) -> list[tuple]:  # type: ignore[type-arg]
+    """The events ordered by case, then time (stable: ties keep their input order)."""
+    first: dict[str, int] = {}
+    for e in events:
+        first.setdefault(e[0], len(first))
+    return sorted(events, key=lambda e: (first[e[0]], e[2]))
+
+
+def test_an_export_ordered_by_case_and_time_is_not_sorted(sorting_calls: list[str]) -> None:
+    events = [
+        ("d2", "A", "2024-01-01 10:00", "ann"),
+        ("d2", "B", "2024-01-01 11:00", "bob"),
+        ("d2", "C", "2024-01-01 11:00", "ann"),  # a tie: input order kept
+        ("d1", "A", "2024-01-02 09:00", "bob"),
+        ("d1", "C", "2024-01-02 09:30", None),
+        ("d3", "B", "2024-01-03 08:00", "ann"),
+    ]
+    log = make_log(events)
+    assert sorting_calls == []
+    assert project(rows(log)) == expected(events)
+    assert [(c["case_id"], c["n_events"], c["variant"]) for c in _cases(log)] == [
+        ("d1", 2, ["A", "C"]),
+        ("d2", 3, ["A", "B", "C"]),
+        ("d3", 1, ["B"]),
+    ]
+    # codes: cases numbered in the order they appear, activities by name as in the sorting build
+    assert log.store.rows(f"SELECT DISTINCT case_id, cid FROM {log.events_table} ORDER BY cid") == [
+        {"case_id": "d2", "cid": 0},
+        {"case_id": "d1", "cid": 1},
+        {"case_id": "d3", "cid": 2},
+    ]
+    assert log.store.activity_names(log.name) == ["A", "B", "C"]
+    assert log.store.scalar(f"SELECT count(*) FROM {log.events_table} WHERE act <> next_act - 1 AND NOT is_last") == 1
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # d1 comes back after d2: the case is not contiguous
+        [("d2", "A", "2024-01-01 12:00", "ann"), ("d1", "C", "2024-01-01 13:00", "bob")],
+        # d2's last event goes back in time
+        [("d2", "A", "2024-01-01 12:00", "ann"), ("d2", "B", "2024-01-01 11:00", "bob")],
+    ],
+)
+def test_a_source_ordered_only_at_its_start_is_checked_and_sorted(
+    tail: list[tuple],
+    sorting_calls: list[str],
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
+) -> None:
+    monkeypatch.setattr(q, "ORDER_PROBE_ROWS", 3)  # the probe sees only the ordered start
+    checks: list[str] = []
+    check = q.events_order_check
+
+    def counted(log: str) -> str:
+        checks.append(log)
+        return check(log)
+
+    monkeypatch.setattr(q, "events_order_check", counted)
+    events = [
+        ("d1", "A", "2024-01-01 09:00", "ann"),
+        ("d1", "B", "2024-01-01 10:00", "bob"),
+        ("d1", "C", "2024-01-01 10:30", "ann"),
+        *tail,
+    ]
+    log = make_log(events)
+    assert len(checks) == 1 and len(sorting_calls) == 1  # the in-order build was refused by its check, then sorted
+    assert project(rows(log)) == expected(events)
+    assert log.store.scalar("SELECT count(*) FROM duckdb_types() WHERE type_name LIKE 'acty_%'") == 0
+
+
+def test_an_export_ordered_by_time_across_cases_is_sorted(sorting_calls: list[str]) -> None:
+    events = [(f"c{i % 3}", "AB"[i % 2], (BASE + timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M"), None) for i in range(9)]
+    log = make_log(events)
+    assert len(sorting_calls) == 1
+    assert project(rows(log)) == expected(events)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(event, min_size=1, max_size=30))
+def test_in_order_build_matches_the_sorting_build(events: list[tuple]) -> None:  # type: ignore[type-arg]
+    ordered = _in_order(events)
+    fast = make_log(ordered)
+    store = EventStore()
+    original = EventStore._build_in_order
+    try:
+        EventStore._build_in_order = lambda *_a: False  # type: ignore[method-assign]
+        slow = make_log(ordered, store=store)
+    finally:
+        EventStore._build_in_order = original  # type: ignore[method-assign]
+    assert rows(fast) == rows(slow) and project(rows(fast)) == expected(ordered)
+    assert _cases(fast) == _cases(slow)
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_resources_have_codes_and_the_names_follow_them(ordered: bool) -> None:
+    events = [
+        ("d1", "A", "2024-01-01 09:00", "Иванова Елена"),
+        ("d1", "B", "2024-01-01 10:00", "bob"),
+        ("d1", "C", "2024-01-01 10:30", None),
+        ("d2", "A", "2024-01-02 09:00", "bob"),
+        ("d2", "B", "2024-01-02 09:00", "O'Brien"),
+    ]
+    log = make_log(events if ordered else events[::-1])
+    got = log.store.rows(f"SELECT resource, res, next_resource, next_res FROM {log.events_table} ORDER BY case_id, pos")
+    names = sorted({e[3] for e in events if e[3]})  # codes by name order
+    for r in got:
+        assert r["res"] == (names.index(r["resource"]) if r["resource"] else None)
+        assert r["next_res"] == (names.index(r["next_resource"]) if r["next_resource"] else None)
+    d2 = ["bob", "O'Brien"] if ordered else ["O'Brien", "bob"]  # a tie in d2: input order kept
+    assert [r["resource"] for r in got] == ["Иванова Елена", "bob", None, *d2]
+    assert log.attributes == []  # the codes are derived columns, not attributes
+
+
+def test_a_log_without_resources_is_built_in_order(sorting_calls: list[str]) -> None:
+    log = make_log([("d1", "A", "2024-01-01 09:00", None), ("d1", "B", "2024-01-01 10:00", None)])
+    assert sorting_calls == []
+    assert (
+        log.store.rows(f"SELECT resource, res, next_res FROM {log.events_table} ORDER BY pos")
+        == [{"resource": None, "res": None, "next_res": None}] * 2
+    )
