@@ -25,7 +25,7 @@ def test_the_choice_follows_the_input_size_and_the_memory_limit(csv: Path) -> No
     size = csv.stat().st_size
     assert size < SCRATCH_BYTES_PER_GB  # the default 1 GB limit keeps this log in memory
     assert not on_disk((csv,), Settings())
-    assert on_disk((csv,), Settings(memory_limit="1MB"))  # 128 kB of input per MB of limit
+    assert on_disk((csv,), Settings(memory_limit="1MB"))  # 1 MiB of input per MB of limit
     assert not on_disk((csv,), Settings(memory_limit="80%"))  # not a size: read as 1 GB
     assert not on_disk((object(),), Settings(memory_limit="1MB"))  # frames are in memory already
 
