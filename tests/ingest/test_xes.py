@@ -270,7 +270,8 @@ def test_the_fast_copy_and_the_background_counts_equal_the_file_scan_in_any_chun
     to the log's own bytes) and the tag counts come from Arrow kernels in threads; both must equal the
     whole-file results whatever the chunks."""
     from crmflow.ingest.safety import ScratchFile
-    from crmflow.ingest.xes import _FastCopy, _TagCounts
+    from crmflow.ingest.xes_scan import FastCopy as _FastCopy
+    from crmflow.ingest.xes_scan import TagCounts as _TagCounts
 
     event = b'<event><string key="concept:name" value="a"/><list key="l"></list></event>\n'
     body = b'<log>\n<global scope="event">\n<string key="x" value="1"/>\n</global>\n<trace>' + event * 3_000 + b"</trace></log>\n"
