@@ -222,6 +222,7 @@ def test_every_catalogued_error_has_both_languages_with_the_same_fields() -> Non
         "mining.error_messages",
         "discovery.error_messages",
         "conformance.error_messages",
+        "web.error_messages",
     ]
     checked = 0
 

@@ -109,4 +109,5 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "element id `{element}` clashes with a generated name `{name}`; rename the element",
         "ru": "id элемента `{element}` совпадает с созданным именем `{name}`; переименуйте элемент",
     },
+    "timers.not_duration": {"en": "{cause}", "ru": "{cause}"},
 }

@@ -57,7 +57,7 @@ def parse_duration(text: str) -> Duration:
     try:
         return durations.parse_duration(text, short=False)
     except DurationError as exc:
-        raise BpmnError(str(exc)) from None
+        raise error(BpmnError, ERRORS, "timers.not_duration", cause=exc) from None
 
 
 def parse_datetime(text: str) -> datetime:

@@ -42,9 +42,11 @@ from dataclasses import dataclass
 from itertools import count as counter
 from typing import TYPE_CHECKING, Literal
 
+from crmflow.conformance.error_messages import ERRORS
 from crmflow.conformance.petrinet import Marking, PetriNet
 from crmflow.conformance.report import ActivityDeviation, Variants, aggregate_deviations, variant_counts
 from crmflow.errors import CrmflowError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -287,11 +289,8 @@ def align(log: EventLog | Variants, net: PetriNet, *, max_states: int = 1_000_00
     al = _Aligner(net, max_states)
     status, worst, _, _ = al.search(())
     if status != "optimal":
-        raise AlignmentError(
-            "the model cannot reach its final marking from its initial marking"
-            + (f" within {max_states} states" if status == "state_limit" else "")
-            + "; check the net (or raise max_states) before aligning a log"
-        )
+        key = "alignments.final_marking_unreachable_within" if status == "state_limit" else "alignments.final_marking_unreachable"
+        raise error(AlignmentError, ERRORS, key, max_states=max_states)
     variants = tuple(al.align(t, n, worst) for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return summarise(variants, worst)
 

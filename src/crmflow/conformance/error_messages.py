@@ -23,4 +23,24 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "arc {a!r} -> {b!r} must join a place and a transition of the net",
         "ru": "дуга {a!r} -> {b!r} должна соединять позицию и переход сети",
     },
+    "alignments.final_marking_unreachable": {
+        "en": (
+            "the model cannot reach its final marking from its initial marking; "
+            "check the net (or raise max_states) before aligning a log"
+        ),
+        "ru": (
+            "модель не может дойти от начальной разметки до конечной; "
+            "проверьте сеть (или увеличьте max_states), прежде чем выравнивать журнал"
+        ),
+    },
+    "alignments.final_marking_unreachable_within": {
+        "en": (
+            "the model cannot reach its final marking from its initial marking within {max_states} states; "
+            "check the net (or raise max_states) before aligning a log"
+        ),
+        "ru": (
+            "модель не может дойти от начальной разметки до конечной за {max_states:# состояние|состояния|состояний}; "
+            "проверьте сеть (или увеличьте max_states), прежде чем выравнивать журнал"
+        ),
+    },
 }

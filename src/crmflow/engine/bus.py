@@ -55,7 +55,7 @@ from crmflow.engine.error_messages import ERRORS
 from crmflow.engine.triggers import ParkedEvent, ParkedSink, TriggerTable, dispatch
 from crmflow.engine.webhooks import json_event
 from crmflow.errors import BusError, BusMessageError, DurationError, WebhookRejectedError
-from crmflow.i18n import error, text
+from crmflow.i18n import error, localize, text
 
 log = logging.getLogger("crmflow.engine.bus")
 
@@ -143,7 +143,8 @@ class AsyncApiValidator:
         validator = self._validators.get(event)
         if validator is None:
             known = ", ".join(self.events) or "none"
-            raise BusMessageError(text(MESSAGES, "bus.unknown_event", self.lang, event=event, known=known), event=event)
+            exc = BusMessageError(text(MESSAGES, "bus.unknown_event", self.lang, event=event, known=known), event=event)
+            raise localize(exc, MESSAGES, "bus.unknown_event", event=event, known=known)
         error = best_match(validator.iter_errors(dict(payload)))
         if error is None:
             return
@@ -153,7 +154,14 @@ class AsyncApiValidator:
             path.append(missing[0] if missing else "")
         field = ".".join(path) or "(payload)"
         message = text(MESSAGES, "bus.invalid", self.lang, event=event, field=field, problem=error.message)
-        raise BusMessageError(message, event=event, field=field)
+        raise localize(
+            BusMessageError(message, event=event, field=field),
+            MESSAGES,
+            "bus.invalid",
+            event=event,
+            field=field,
+            problem=error.message,
+        )
 
 
 # ----------------------------------------------------------------------------- brokers
@@ -398,7 +406,10 @@ class BusPublisher:
         except BusMessageError:
             raise
         except BusError as exc:
-            raise BusError(self._redact(str(exc))) from exc
+            cause, failed = exc, BusError(self._redact(str(exc)))
+            raise failed.worded(
+                "bus.broker_failed", {"cause": cause}, lambda lang: self._redact(cause.in_language(lang))
+            ) from exc
         except Exception as exc:  # a timeout of the future
             raise error(
                 BusError,
@@ -441,7 +452,8 @@ def bus_event(subject: str, body: bytes | Mapping[str, Any] | Any, *, message_id
         try:
             data = json.loads(body) if body.strip() else {}
         except ValueError as exc:
-            raise WebhookRejectedError(f"{subject}: the message is not JSON ({exc})", status=400, code="bad_json") from None
+            rejected = WebhookRejectedError(f"{subject}: the message is not JSON ({exc})", status=400, code="bad_json")
+            raise localize(rejected, ERRORS, "bus.message_not_json", subject=subject, detail=str(exc)) from None
     else:
         data = body
     mid = message_id or hashlib.sha256(_body(data) if isinstance(data, Mapping) else repr(data).encode()).hexdigest()[:40]

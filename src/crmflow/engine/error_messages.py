@@ -119,4 +119,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "{where}: the file is empty (expected `triggers: 1` and a list `rules:`)",
         "ru": "{where}: файл пуст (ожидались `triggers: 1` и список `rules:`)",
     },
+    "bus.broker_failed": {"en": "{cause}", "ru": "{cause}"},
+    "bus.message_not_json": {
+        "en": "{subject}: the message is not JSON ({detail})",
+        "ru": "{subject}: сообщение не в формате JSON ({detail})",
+    },
+    "triggers.yaml_invalid": {"en": "{cause}", "ru": "{cause}"},
 }

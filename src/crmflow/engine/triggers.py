@@ -446,7 +446,7 @@ def read_triggers_text(yaml_text: str, *, where: str) -> TriggerTable:
     try:
         located = compose_located(yaml_text, where=where)
     except ToBeError as exc:  # the composer's messages are generic YAML ones; only the class is To-Be's
-        raise TriggerTableError(str(exc)) from None
+        raise error(TriggerTableError, ERRORS, "triggers.yaml_invalid", cause=exc) from None
     return build_table(located, where=where)
 
 

@@ -35,16 +35,17 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from crmflow.errors import ApiConnectError, ApiRetryExhaustedError, ApiUnreachableError, CrmApiError
-from crmflow.i18n import error, text
+from crmflow.i18n import Phrase, error, text
 from crmflow.sources.error_messages import ERRORS
 
 log = logging.getLogger("crmflow.sources.http")
+_E = TypeVar("_E", bound=CrmApiError)
 
 #: Largest API answer read (bytes): a page is a few MB; this bounds a wrong address or a hostile server.
 MAX_RESPONSE_BYTES = 256 * 1024**2
@@ -135,6 +136,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "(настройка CRMFLOW_API_MAX_WAIT_S); вероятно, исчерпана суточная квота — повторите позже: выгрузка "
         "продолжится с места остановки",
     },
+    "transport_refused": {"en": "{vendor}: {request}: {cause}", "ru": "{vendor}: {request}: {cause}"},
     "not_json": {
         "en": "{vendor}: {request} answered HTTP {status} with a body that is not JSON ({body}…); check the API address",
         "ru": "{vendor}: {request} ответил HTTP {status} не в формате JSON ({body}…); проверьте адрес API",
@@ -366,11 +368,21 @@ class ApiClient:
         """The absolute URL of a path (relative to ``base_url``) or of a full URL on the same origin."""
         url = urljoin(self.base_url, path_or_url)
         if _origin(url) != _origin(self.base_url):
-            raise CrmApiError(self.redact(self._t("other_origin", url=url, host=_origin(self.base_url)[1])))
+            raise self._error(CrmApiError, "other_origin", url=url, host=_origin(self.base_url)[1])
         return url
 
     def _t(self, key: str, **kw: object) -> str:
         return text(_TEXT, key, self.lang, vendor=self.vendor, **kw)
+
+    def _error(self, cls: Callable[..., _E], key: str, /, extra: Mapping[str, Any] | None = None, **params: object) -> _E:
+        """``cls`` worded from ``key`` of the catalogue in the language of whoever shows it, secrets redacted;
+        ``str`` is the message in the client's language; ``extra`` are the exception's own keyword arguments."""
+        params = {"vendor": self.vendor, **params}
+
+        def render(lang: str) -> str:
+            return self.redact(Phrase(_TEXT, key, **params).in_language(lang))
+
+        return cls(render(self.lang), **dict(extra or {})).worded(key, params, render)
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
@@ -422,14 +434,14 @@ class ApiClient:
             try:
                 resp = self.transport.send(req)
             except ApiConnectError as exc:
-                raise ApiConnectError(self._cannot_connect(exc), reason=exc.reason, host=exc.host) from None
+                raise self._cannot_connect(exc) from None
             except ApiUnreachableError as exc:
                 last = f"no answer ({exc})"
                 log.warning("%s: %s, attempt %d/%d", shown, last, attempt, self.max_attempts)
                 self._backoff(attempt, None, shown)
                 continue
             except CrmApiError as exc:  # the transport refused the answer (too large): not worth a retry
-                raise CrmApiError(self.redact(f"{self.vendor}: {shown}: {exc}")) from None
+                raise self._error(CrmApiError, "transport_refused", request=shown, cause=exc) from None
             self.stats.statuses.append(resp.status)
             log.info("%s -> %d", shown, resp.status)
             payload = self._payload(resp, shown)
@@ -442,31 +454,38 @@ class ApiClient:
                 log.warning("%s: %s, attempt %d/%d", shown, last, attempt, self.max_attempts)
                 self._backoff(attempt, retry_after_s(resp.headers.get("retry-after")), shown)
                 continue
-            raise CrmApiError(self._refusal(resp, payload, shown))
+            raise self._refusal(resp, payload, shown)
         silent = last.startswith("no answer")
-        raise ApiRetryExhaustedError(
-            self._t("no_answer" if silent else "gave_up", request=shown, attempts=self.max_attempts, last=last),
+        raise self._error(
+            ApiRetryExhaustedError,
+            "no_answer" if silent else "gave_up",
+            {"request": shown, "attempts": self.max_attempts, "last": last},
             request=shown,
             attempts=self.max_attempts,
             last=last,
         )
 
-    def _cannot_connect(self, exc: ApiConnectError) -> str:
-        why = self._t(f"why_{exc.reason}", detail=str(exc)) if exc.reason in ("refused", "dns", "tls", "other") else str(exc)
+    def _cannot_connect(self, exc: ApiConnectError) -> ApiConnectError:
+        known = exc.reason in ("refused", "dns", "tls", "other")
+        why: object = Phrase(_TEXT, f"why_{exc.reason}", detail=str(exc)) if known else str(exc)
         key = f"address_{self.vendor}" if f"address_{self.vendor}" in _TEXT else "address_other"
         host = exc.host or urlsplit(self.base_url).hostname or "?"
-        return self.redact(self._t("cannot_connect", host=host, why=why, address=text(_TEXT, key, self.lang)))
+        extra = {"reason": exc.reason, "host": exc.host}
+        return self._error(ApiConnectError, "cannot_connect", extra, host=host, why=why, address=Phrase(_TEXT, key))
 
     def _backoff(self, attempt: int, asked: float | None, shown: str) -> None:
         if attempt >= self.max_attempts:
             return
         wait = asked if asked is not None else min(self.backoff_s * 2 ** (attempt - 1), self.max_wait_s)
         if wait > self.max_wait_s:
-            raise ApiRetryExhaustedError(
-                self._t("too_long", request=shown, wait=wait, limit=self.max_wait_s),
+            last = f"asked to wait {wait:.0f} s (Retry-After), more than CRMFLOW_API_MAX_WAIT_S = {self.max_wait_s:.0f} s"
+            raise self._error(
+                ApiRetryExhaustedError,
+                "too_long",
+                {"request": shown, "attempts": attempt, "last": last},
                 request=shown,
-                attempts=attempt,
-                last=f"asked to wait {wait:.0f} s (Retry-After), more than CRMFLOW_API_MAX_WAIT_S = {self.max_wait_s:.0f} s",
+                wait=wait,
+                limit=self.max_wait_s,
             )
         self.stats.retries += 1
         self._wait(wait)
@@ -476,12 +495,10 @@ class ApiClient:
             return resp.json()
         except ValueError:
             if 200 <= resp.status < 300:
-                raise CrmApiError(
-                    self.redact(self._t("not_json", request=shown, status=resp.status, body=repr(resp.body[:80])))
-                ) from None
+                raise self._error(CrmApiError, "not_json", request=shown, status=resp.status, body=repr(resp.body[:80])) from None
             return None
 
-    def _refusal(self, resp: HttpResponse, payload: Any, shown: str) -> str:
+    def _refusal(self, resp: HttpResponse, payload: Any, shown: str) -> CrmApiError:
         detail = ""
         if isinstance(payload, dict):
             parts = [payload.get(k) for k in ("error", "error_description", "message", "title", "detail")]
@@ -492,12 +509,11 @@ class ApiClient:
             key = f"auth_{self.vendor}" if f"auth_{self.vendor}" in _TEXT else "auth_other"
         else:
             key = "not_found" if resp.status == 404 else "bad_request"
-        return self.redact(
-            self._t(
-                "refused",
-                request=shown,
-                status=resp.status,
-                detail=f" ({detail})" if detail else "",
-                hint=text(_TEXT, key, self.lang),
-            )
+        return self._error(
+            CrmApiError,
+            "refused",
+            request=shown,
+            status=resp.status,
+            detail=f" ({detail})" if detail else "",
+            hint=Phrase(_TEXT, key),
         )

@@ -32,6 +32,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from crmflow.errors import WebError
+from crmflow.i18n import error
+from crmflow.web.error_messages import ERRORS
 
 Role = Literal["admin", "analyst", "manager", "agent", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "analyst", "manager", "agent", "viewer")
@@ -177,13 +179,13 @@ class Accounts:
         """
         name = name.strip()
         if role not in ROLES:
-            raise WebError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+            raise error(WebError, ERRORS, "accounts.unknown_role", role=role, value=", ".join(ROLES))
         if not name or len(name) > 64 or any(c.isspace() for c in name):
-            raise WebError(f"user name {name!r} must be 1-64 characters without spaces")
+            raise error(WebError, ERRORS, "accounts.bad_user_name", name=name)
         if len(password) < MIN_PASSWORD:
-            raise WebError(f"the password of {name!r} is too short: use at least {MIN_PASSWORD} characters")
+            raise error(WebError, ERRORS, "accounts.password_too_short", name=name, min_password=MIN_PASSWORD)
         if self.user(name) is not None:
-            raise WebError(f"user {name!r} already exists")
+            raise error(WebError, ERRORS, "accounts.user_exists", name=name)
         self._q(
             "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
             (name, self._hasher.hash(password), role, team, display_name or name, self._clock()),

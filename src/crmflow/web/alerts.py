@@ -36,7 +36,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from crmflow.errors import WebError, WebNotFoundError
+from crmflow.i18n import error
 from crmflow.web import audit_view
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.projects import Workspace
 from crmflow.web.tasks import TaskService
 
@@ -62,7 +64,7 @@ class Rule:
         """A checked rule from JSON; the error names the field and the allowed values."""
         kind = str(data.get("kind", ""))
         if kind not in KINDS:
-            raise WebError(f"alert rule {data.get('id')!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
+            raise error(WebError, ERRORS, "alerts.bad_kind", rule_id=data.get("id"), kind=kind, value=", ".join(KINDS))
         rule = cls(
             id=str(data.get("id") or "").strip(),
             kind=kind,
@@ -73,13 +75,13 @@ class Rule:
             cases=int(data.get("cases", 50)),
         )
         if not rule.id or len(rule.id) > 64:
-            raise WebError("an alert rule needs an id of 1–64 characters")
+            raise error(WebError, ERRORS, "alerts.bad_id")
         if kind == "kpi" and rule.metric not in METRICS:
-            raise WebError(f"alert rule {rule.id!r}: metric {rule.metric!r} is not one of {', '.join(METRICS)}")
+            raise error(WebError, ERRORS, "alerts.bad_metric", rule_id=rule.id, rule_metric=rule.metric, value=", ".join(METRICS))
         if rule.op not in ("above", "below"):
-            raise WebError(f"alert rule {rule.id!r}: op {rule.op!r} must be `above` or `below`")
+            raise error(WebError, ERRORS, "alerts.bad_op", rule_id=rule.id, rule_op=rule.op)
         if rule.hours <= 0 or not 1 <= rule.cases <= 100_000:
-            raise WebError(f"alert rule {rule.id!r}: hours must be > 0 and cases within 1–100000")
+            raise error(WebError, ERRORS, "alerts.bad_limits", rule_id=rule.id)
         return rule
 
 
@@ -133,7 +135,7 @@ class WebhookNotifier:
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         if not url.startswith(("http://", "https://")):
-            raise WebError(f"alert webhook {url!r}: use an http:// or https:// URL")
+            raise error(WebError, ERRORS, "alerts.bad_webhook", url=url)
         self.url, self.timeout = url, timeout
 
     def deliver(self, alert: Alert) -> None:
@@ -231,7 +233,7 @@ class Alerts:
     def delete_rule(self, project: str, rule_id: str) -> None:
         rules = self.rules(project)
         if not any(r.id == rule_id for r in rules):
-            raise WebNotFoundError(f"no alert rule {rule_id!r} in project {project!r}")
+            raise error(WebNotFoundError, ERRORS, "alerts.no_rule", rule_id=rule_id, project=project)
         self._rules_file(project).write_text(json.dumps([asdict(r) for r in rules if r.id != rule_id]), encoding="utf-8")
         with self._lock:  # a rule added again under the same id starts from "not breached"
             self._db.execute("DELETE FROM rule_state WHERE project=? AND rule=?", (project, rule_id))
@@ -356,7 +358,7 @@ class Alerts:
         with self._lock:
             row = self._db.execute("SELECT * FROM alerts WHERE id=?", (alert_id,)).fetchone()
         if row is None:
-            raise WebNotFoundError(f"no alert {alert_id}")
+            raise error(WebNotFoundError, ERRORS, "alerts.no_alert", alert_id=alert_id)
         return Alert(*row)
 
     def log(self, project: str | None = None, *, limit: int = 200) -> list[Alert]:

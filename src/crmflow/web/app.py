@@ -25,9 +25,11 @@ from fastapi.templating import Jinja2Templates
 
 from crmflow.base.version import __version__
 from crmflow.errors import AccessDeniedError, CrmflowError, TaskError, WebNotFoundError
+from crmflow.i18n import error
 from crmflow.settings import get_settings
 from crmflow.web import security as sec
 from crmflow.web.accounts import Accounts, LoginThrottled, User
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.messages import t
 from crmflow.web.projects import Workspace
 from crmflow.web.tasks import InMemoryTaskService, TaskService
@@ -91,7 +93,7 @@ class Ctx:
     def need(self, permission: str) -> User:
         user = self.need_user()
         if not user.can(permission):
-            raise AccessDeniedError(f"{user.name} ({user.role}) may not {permission}")
+            raise error(AccessDeniedError, ERRORS, "app.may_not", user_name=user.name, user_role=user.role, permission=permission)
         return user
 
     def log(self, action: str, target: str, detail: dict[str, Any] | None = None) -> None:

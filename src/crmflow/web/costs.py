@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import WebError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 from crmflow.store.store import EventLog
+from crmflow.web.error_messages import ERRORS
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,9 @@ class CostTable:
             try:
                 rate = float(value)
             except (TypeError, ValueError):
-                raise WebError(f"cost per hour of role {role!r}: {value!r} is not a number") from None
+                raise error(WebError, ERRORS, "costs.not_number", role=role, value=value) from None
             if not 0 <= rate < 1e9 or not str(role).strip():
-                raise WebError(f"cost per hour of role {role!r}: {value!r} must be ≥ 0 (and the role named)")
+                raise error(WebError, ERRORS, "costs.negative", role=role, value=value)
             rates[str(role).strip()] = rate
         return cls(rates, currency)
 

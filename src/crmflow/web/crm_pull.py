@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmflow.errors import WebError
+from crmflow.i18n import error
 from crmflow.settings import Settings, get_settings
 from crmflow.sources.http import ApiClient
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.projects import Workspace
 
 #: The resources pulled per vendor, in order: dictionaries first, then the events the adapters read.
@@ -91,7 +93,7 @@ def pull_into_project(
     from crmflow.sources.pull import make_client, pull
 
     if vendor not in RESOURCES:
-        raise WebError(f"unknown CRM {vendor!r}: use one of {', '.join(RESOURCES)}")
+        raise error(WebError, ERRORS, "crm_pull.unknown_crm", vendor=vendor, value=", ".join(RESOURCES))
     workspace.project(name)
     s = (settings or get_settings()).model_copy(update={"lang": lang})
     cl = client or make_client(vendor, settings=s)  # missing credentials fail before anything is written

@@ -33,12 +33,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from crmflow.errors import WebError, WebNotFoundError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 from crmflow.store import explorer_queries as xq
 from crmflow.store import explorer_summaries as xs
 from crmflow.store.explorer_queries import CaseFilter, is_empty
 from crmflow.store.schema import DERIVED_COLUMNS
 from crmflow.store.store import EventLog, EventStore
+from crmflow.web.error_messages import ERRORS
 
 __all__ = ["CaseFilter", "ProcessMap", "process_map", "variants", "timeline", "cases", "cases_on_edge", "check_filter"]
 
@@ -111,7 +113,7 @@ def check_filter(log: EventLog, f: CaseFilter) -> CaseFilter:
             c for c in log.store.columns(log.events_table) if c not in DERIVED_COLUMNS and c not in ("cid", "act", "next_act")
         ]
         if f.attribute not in cols:
-            raise WebError(f"the log has no attribute {f.attribute!r}; it has: {', '.join(cols)}")
+            raise error(WebError, ERRORS, "explorer.no_attribute", attribute=f.attribute, value=", ".join(cols))
         kind = log.store.scalar(
             "SELECT data_type FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
             [log.events_table, f.attribute],
@@ -130,13 +132,13 @@ def _instant(value: str | None, name: str) -> str | None:
     try:
         t = datetime.fromisoformat(value)
     except ValueError:
-        raise WebError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+        raise error(WebError, ERRORS, "explorer.not_date", name=name, value=value) from None
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).isoformat()
 
 
 def _pct(value: float, name: str) -> float:
     if not 0 <= value <= 100 or math.isnan(value):
-        raise WebError(f"{name} must be a percentage from 0 to 100, got {value}")
+        raise error(WebError, ERRORS, "explorer.not_percentage", name=name, value=value)
     return value
 
 
@@ -319,7 +321,7 @@ def timeline(log: EventLog, case_id: str) -> list[dict[str, Any]]:
     query = xs.timeline(log.name) if _summaries(log) else xq.timeline(log.name)
     rows = log.store.rows(query, {"case": case_id})
     if not rows:
-        raise WebNotFoundError(f"no case {case_id!r} in the log")
+        raise error(WebNotFoundError, ERRORS, "explorer.no_case", case_id=case_id)
     return rows
 
 

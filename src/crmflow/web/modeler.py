@@ -37,6 +37,8 @@ from lxml import etree
 
 from crmflow.base.xml import safe_xml_parser
 from crmflow.errors import CrmflowError, ToBeError, WebNotFoundError
+from crmflow.i18n import error
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.modeler_checks import ModelCheck, ModelProblem, check_model
 from crmflow.web.modeler_props import RACI_KEYS, node_properties, set_node_properties
 from crmflow.web.projects import Workspace
@@ -176,10 +178,10 @@ class ToBeModels:
         try:
             xml = normalize_extensions(xml)
         except etree.XMLSyntaxError as exc:
-            raise ToBeError(f"the To-Be of {project!r} was not saved: not well-formed XML ({exc})") from None
+            raise error(ToBeError, ERRORS, "modeler.not_well_formed", project=project, exc=exc) from None
         result = check_model(xml, lang=lang)
         if result.problems and result.problems[0].code == "unreadable":
-            raise ToBeError(f"the To-Be of {project!r} was not saved: {result.problems[0].message}")
+            raise error(ToBeError, ERRORS, "modeler.not_saved", project=project, problem=result.problems[0].message)
         with self.workspace.lock(project):
             _replace(self.folder(project) / MODEL_FILE, xml)
             (self.folder(project) / "compiled.bpmn").unlink(missing_ok=True)
@@ -223,7 +225,7 @@ class ToBeModels:
             errors = "; ".join(
                 f"{p.code} ({', '.join(p.elements)}): {p.message}" for p in result.problems if p.severity == "error"
             )
-            raise ToBeError(f"the To-Be of {project!r} has errors, fix them before compiling: {errors}")
+            raise error(ToBeError, ERRORS, "modeler.has_errors", project=project, errors=errors)
         folder = self.folder(project)
         with self.workspace.lock(project):
             definition = derive_tobe(read_bpmn(xml)).definition
@@ -249,14 +251,14 @@ class ToBeModels:
     def pack_zip(self, project: str) -> Path:
         path = self.folder(project) / "pack.zip"
         if not path.is_file():
-            raise WebNotFoundError(f"the To-Be of {project!r} is not compiled yet: compile it first")
+            raise error(WebNotFoundError, ERRORS, "modeler.not_compiled", project=project)
         return path
 
     def deploy(self, project: str, *, user: str) -> Deployment:
         """Deploy the last compiled model (compile first)."""
         path = self.folder(project) / "compiled.bpmn"
         if not path.is_file():
-            raise ToBeError(f"the To-Be of {project!r} is not compiled since the last save: compile it first")
+            raise error(ToBeError, ERRORS, "modeler.stale", project=project)
         return self.deployer.deploy(project, path.read_bytes(), user=user)
 
     def deployments(self, project: str) -> list[Deployment]:

@@ -35,6 +35,8 @@ from lxml import etree
 
 from crmflow.base.xml import safe_xml_parser
 from crmflow.errors import WebError, WebNotFoundError
+from crmflow.i18n import error
+from crmflow.web.error_messages import ERRORS
 
 RACI_KEYS = ("R", "A", "C", "I")
 _BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -49,7 +51,7 @@ def _node_extension(root: etree._Element, element_id: str) -> tuple[etree._Eleme
         e for e in root.iter() if isinstance(e.tag, str) and e.get("id") == element_id and e.tag.startswith(f"{{{_BPMN_NS}}}")
     ]
     if not hits:
-        raise WebNotFoundError(f"no element {element_id!r} in the To-Be model: save the diagram first")
+        raise error(WebNotFoundError, ERRORS, "modeler_props.no_element", element_id=element_id)
     element = hits[0]
     node = element.find(f"{{{_BPMN_NS}}}extensionElements/{{{CRMFLOW_NS}}}node")
     return element, node
@@ -105,7 +107,7 @@ def merge_slas(existing: Sequence[Mapping[str, Any]], edited: Sequence[Mapping[s
     old = {str(s.get("id")): dict(s) for s in existing}
     ids = [str(s.get("id") or "").strip() for s in edited]
     if len(set(ids)) < len(ids) or not all(ids):
-        raise WebError("every SLA needs an id, and the ids must differ")
+        raise error(WebError, ERRORS, "modeler_props.sla_ids")
     out = []
     for sid, s in zip(ids, edited, strict=True):
         sla = old.get(sid, {"id": sid})
@@ -153,7 +155,7 @@ def merge_rules(existing: Mapping[str, Any], stage: str, edited: Mapping[str, An
     for c in edited.get("checks") or []:
         cid = str(c.get("id") or "").strip()
         if not cid:
-            raise WebError("every data check needs an id")
+            raise error(WebError, ERRORS, "modeler_props.check_id")
         message = str(c.get("message") or "").strip() or cid
         checks.append(
             {
@@ -193,10 +195,10 @@ def set_node_properties(
     root = etree.fromstring(xml, safe_xml_parser())
     element, node = _node_extension(root, element_id)
     if node is None:
-        raise WebNotFoundError(f"element {element_id!r} has no crmflow properties (it was drawn, not compiled)")
+        raise error(WebNotFoundError, ERRORS, "modeler_props.no_properties", element_id=element_id)
     key, data = decode(node)
     if (slas or rules) and "task" not in data:
-        raise WebError(f"element {element_id!r} is not a task: only tasks have SLAs and rules")
+        raise error(WebError, ERRORS, "modeler_props.not_task", element_id=element_id)
     if raci is not None:
         clean = {k: [v.strip() for v in raci.get(k, []) if v.strip()] for k in RACI_KEYS}
         data["raci"] = {k: v for k, v in clean.items() if v}

@@ -60,7 +60,7 @@ def slug(name: str) -> str:
     """
     s = _SLUG.sub("-", name.strip().lower()).strip("-")
     if not s or len(s) > 64:
-        raise WebError(f"project name {name!r} must have 1-64 letters, digits, '-' or '_'")
+        raise error(WebError, ERRORS, "projects.bad_name", name=name)
     return s
 
 
@@ -69,7 +69,7 @@ def safe_filename(name: str) -> str:
     base = Path(name.replace("\\", "/")).name
     base = _FILE.sub("_", base).strip(" .")
     if not base:
-        raise WebError(f"uploaded file name {name!r} is empty after removing path parts")
+        raise error(WebError, ERRORS, "projects.empty_file_name", name=name)
     return base[:120]
 
 
@@ -83,7 +83,7 @@ def _save(data: bytes | BinaryIO, dest: Path, filename: str) -> int:
             if written > MAX_UPLOAD:
                 out.close()
                 dest.unlink()
-                raise WebError(f"{filename}: more than the upload limit of {MAX_UPLOAD} bytes; nothing was kept")
+                raise error(WebError, ERRORS, "projects.upload_too_large", filename=filename, max_upload=MAX_UPLOAD)
             out.write(chunk)
     return written
 
@@ -103,7 +103,7 @@ class Workspace:
         """Use an existing ``PROJECT.duckdb`` in place, named after its file."""
         path = Path(store).resolve()
         if not path.is_file():
-            raise WebError(f"{path}: no such project store; create it with `crmflow import SOURCE... --into {path.name}`")
+            raise error(WebError, ERRORS, "projects.no_store", path=path, path_name=path.name)
         name = slug(path.stem)
         self._extra[name] = path
         return self.project(name)
@@ -127,7 +127,7 @@ class Workspace:
 
     def project(self, name: str) -> Project:
         if name not in self._extra and not (self.root / name).is_dir():
-            raise WebNotFoundError(f"no project {name!r}")
+            raise error(WebNotFoundError, ERRORS, "projects.no_project", name=name)
         up = self.folder(name) / "uploads"
         uploads = tuple(sorted(p.name for p in up.iterdir())) if up.is_dir() else ()
         return Project(name, self._store_path(name), uploads, (self.folder(name) / "audit" / "audit.json").is_file())
@@ -135,7 +135,7 @@ class Workspace:
     def create(self, name: str) -> Project:
         s = slug(name)
         if s in self._extra or (self.root / s).exists():
-            raise WebError(f"project {s!r} already exists")
+            raise error(WebError, ERRORS, "projects.exists", s=s)
         (self.root / s / "uploads").mkdir(parents=True)
         return self.project(s)
 
@@ -197,7 +197,7 @@ class Workspace:
         self.project(name)
         uploads: list[str | Path] = sorted((self.folder(name) / "uploads").glob("*"))
         if not uploads:
-            raise WebError(f"project {name!r} has no uploaded files to import")
+            raise error(WebError, ERRORS, "projects.no_uploads", name=name)
         with self.lock(name):
             self._forget_log(name)
             edited = self.mapping(name)
@@ -231,7 +231,7 @@ class Workspace:
 
         self.project(name)
         if not self._store_path(name).is_file():
-            raise WebNotFoundError(f"project {name!r} has nothing imported yet: upload a CRM export first")
+            raise error(WebNotFoundError, ERRORS, "projects.nothing_imported", name=name)
         with self.lock(name):
             if name not in self._logs:
                 self._logs[name] = attach_project_log(self._store_path(name))
@@ -282,5 +282,5 @@ class Workspace:
         folder = (self.folder(name) / "audit").resolve()
         path = (folder / safe_filename(filename)).resolve()
         if path.parent != folder or not path.is_file():
-            raise WebNotFoundError(f"no file {filename!r} in the audit of {name!r}")
+            raise error(WebNotFoundError, ERRORS, "projects.no_file", filename=filename, name=name)
         return path

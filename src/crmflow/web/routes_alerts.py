@@ -13,8 +13,10 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from crmflow.i18n import error
 from crmflow.web.alerts import Alerts
 from crmflow.web.app import Ctx, CtxDep
+from crmflow.web.error_messages import ERRORS
 
 router = APIRouter()
 
@@ -141,7 +143,7 @@ def costs(name: Name, ctx: Ctx = CtxDep, cap_hours: Annotated[float, Query(gt=0,
     ctx.workspace.project(name)
     table = load_table(ctx.workspace.folder(name) / "costs.json")
     if table is None:
-        raise WebNotFoundError(f"project {name!r} has no cost-per-role table: PUT /api/projects/{name}/costs first")
+        raise error(WebNotFoundError, ERRORS, "alerts.no_costs", name=name)
     with ctx.workspace.lock(name):
         return cost_to_serve(ctx.workspace.log(name), table, cap_hours=cap_hours).to_dict()
 

@@ -17,8 +17,10 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from crmflow.errors import AccessDeniedError
+from crmflow.i18n import error
 from crmflow.web import audit_view, control, explorer
 from crmflow.web.app import Ctx, CtxDep
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.explorer import CaseFilter
 from crmflow.web.tasks import Task
 
@@ -195,7 +197,7 @@ def survey(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
     if result is None:
         from crmflow.errors import WebNotFoundError
 
-        raise WebNotFoundError(f"project {name!r} has no survey yet: upload one (POST /api/projects/{name}/survey)")
+        raise error(WebNotFoundError, ERRORS, "api.no_survey", name=name)
     return result
 
 
@@ -212,7 +214,7 @@ def _doc(ctx: Ctx, name: str) -> dict[str, Any]:
 
     doc = ctx.workspace.audit_document(name)
     if doc is None:
-        raise WebNotFoundError(f"project {name!r} has no audit yet: run it first (POST /api/projects/{name}/audit)")
+        raise error(WebNotFoundError, ERRORS, "api.no_audit", name=name)
     return doc
 
 
@@ -226,7 +228,7 @@ def audit_json(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
 def kpis(name: Name, ctx: Ctx = CtxDep) -> dict[str, Any]:
     ctx.need("dashboard.read")
     if not ctx.need_user().can("project.read"):
-        raise AccessDeniedError(f"{ctx.need_user().name} may not read project {name}")
+        raise error(AccessDeniedError, ERRORS, "api.may_not_read", user_name=ctx.need_user().name, name=name)
     return audit_view.kpis(_doc(ctx, name)).to_dict()
 
 
@@ -261,7 +263,7 @@ def bpmn(name: Name, ctx: Ctx = CtxDep) -> Response:
     if not xml:
         from crmflow.errors import WebNotFoundError
 
-        raise WebNotFoundError(f"the audit of {name!r} has no As-Is BPMN")
+        raise error(WebNotFoundError, ERRORS, "api.no_as_is_bpmn", name=name)
     return Response(xml, media_type="application/xml")
 
 
@@ -324,14 +326,14 @@ def cases(
             if view is None:
                 from crmflow.errors import WebNotFoundError
 
-                raise WebNotFoundError(f"the audit of {name!r} has no finding {finding}")
+                raise error(WebNotFoundError, ERRORS, "api.no_finding", name=name, finding=finding)
             rows = explorer.cases(log, list(view.case_ids))
         elif source and target:
             rows = explorer.cases_on_edge(log, CaseFilter(), source, target)
         else:
             from crmflow.errors import WebError
 
-            raise WebError("give a finding (?finding=N) or an edge (?source=A&target=B)")
+            raise error(WebError, ERRORS, "api.finding_or_edge")
     return json.loads(json.dumps(rows, default=str))
 
 

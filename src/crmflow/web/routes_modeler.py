@@ -14,7 +14,9 @@ from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
+from crmflow.i18n import error
 from crmflow.web.app import Ctx, CtxDep
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.modeler import ToBeModels
 
 router = APIRouter()
@@ -82,7 +84,7 @@ async def tobe_save(name: Name, request: Request, ctx: Ctx = CtxDep) -> dict[str
     if len(body) > MAX_MODEL:
         from crmflow.errors import ToBeError
 
-        raise ToBeError(f"the To-Be model is {len(body)} bytes; at most {MAX_MODEL} are accepted")
+        raise error(ToBeError, ERRORS, "modeler.model_too_large", size=len(body), max_model=MAX_MODEL)
     result = _models(ctx).save(name, body, lang=ctx.lang)
     ctx.log("tobe.save", name, {"errors": sum(p.severity == "error" for p in result.problems)})
     return result.to_dict()

@@ -14,12 +14,14 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from crmflow.findings.calendar import WorkCalendar
+from crmflow.i18n import error
 from crmflow.ingest.columns import FIELDS, field_label
 from crmflow.ingest.problems import problem_label
 from crmflow.report.messages import format_duration, format_number, format_percent
 from crmflow.web import audit_view, control, explorer
 from crmflow.web import security as sec
 from crmflow.web.app import Ctx, CtxDep
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.explorer import CaseFilter
 from crmflow.web.messages import catalogue, t
 
@@ -164,7 +166,7 @@ async def upload(name: Name, ctx: Ctx = CtxDep, file: Annotated[UploadFile | Non
     if file is None:
         from crmflow.errors import WebError
 
-        raise WebError("choose a file to upload")
+        raise error(WebError, ERRORS, "pages.choose_file")
     await asyncio.to_thread(ctx.workspace.upload, name, file.filename or "upload", file.file, lang=ctx.lang)
     ctx.log("project.upload", name, {"file": file.filename, "bytes": file.size})
     return back(f"/p/{name}")
@@ -196,7 +198,7 @@ async def upload_survey(name: Name, ctx: Ctx = CtxDep, file: Annotated[UploadFil
     if file is None:
         from crmflow.errors import WebError
 
-        raise WebError("choose a survey file to upload")
+        raise error(WebError, ERRORS, "pages.choose_survey")
     result = await asyncio.to_thread(ctx.workspace.set_survey, name, file.filename or "survey.csv", file.file)
     ctx.log("project.survey", name, {"file": file.filename, "rows": result.get("rows")})
     return back(f"/p/{name}/dashboard")
@@ -243,7 +245,7 @@ def cases_page(
             if view is None:
                 from crmflow.errors import WebNotFoundError
 
-                raise WebNotFoundError(f"the audit of {name!r} has no finding {finding}")
+                raise error(WebNotFoundError, ERRORS, "pages.no_finding", name=name, finding=finding)
             title, rows = view.title, explorer.cases(log, list(view.case_ids))
         elif source and target:
             title, rows = f"{source} → {target}", explorer.cases_on_edge(log, CaseFilter(), source, target)
@@ -251,7 +253,7 @@ def cases_page(
         else:
             from crmflow.errors import WebError
 
-            raise WebError("give a finding (?finding=N) or an edge (?source=A&target=B)")
+            raise error(WebError, ERRORS, "pages.finding_or_edge")
     return render(ctx, "cases.html", project=ctx.workspace.project(name), title=title, rows=rows, finding=view)
 
 

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from crmflow.errors import WebError
+from crmflow.i18n import error
 from crmflow.jsonable import JsonMixin
 from crmflow.store.store import EventLog
+from crmflow.web.error_messages import ERRORS
 
 _KEY = re.compile(r"^(case[ _]?id|deal[ _]?id|deal|id сделки|сделка|номер сделки|case)$", re.I)
 _NPS = re.compile(r"(^nps)|(nps$)|оценк|рекоменд|likelihood", re.I)
@@ -84,7 +86,7 @@ def read_survey(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - cp1251 decodes almost any byte string
-        raise WebError(f"{path.name}: not UTF-8 or cp1251 text")
+        raise error(WebError, ERRORS, "survey.not_text", file=path.name)
     try:
         dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=";,\t|")
     except csv.Error:
@@ -92,7 +94,7 @@ def read_survey(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     reader = csv.reader(io.StringIO(text), dialect)
     rows = [tuple(r) for r in reader if any(v.strip() for v in r)]
     if not rows:
-        raise WebError(f"{path.name}: empty; expected a header line (deal id, NPS and/or CES) and answers")
+        raise error(WebError, ERRORS, "survey.empty", file=path.name)
     width = len(rows[0])
     return [h.strip() for h in rows[0]], [r + ("",) * (width - len(r)) for r in rows[1:]]
 
@@ -110,7 +112,7 @@ def assess(log: EventLog, path: Path) -> SurveyResult:
     nps_col = next((c for c in header if _NPS.search(c.strip())), None)
     ces_col = next((c for c in header if _CES.search(c.strip())), None)
     if key is None or (nps_col is None and ces_col is None):
-        raise WebError(f"{path.name}: need a deal/case id column and an NPS or CES column; the headers are {', '.join(header)}")
+        raise error(WebError, ERRORS, "survey.no_columns", file=path.name, value=", ".join(header))
     outcome = {
         r["case_id"]: r["activity"]
         for r in log.store.rows(f"SELECT case_id, activity FROM {log.events_table} WHERE is_last")  # noqa: S608 (internal name)

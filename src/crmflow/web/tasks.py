@@ -26,7 +26,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from crmflow import i18n
 from crmflow.errors import TaskError, WebNotFoundError
+from crmflow.i18n import error
+from crmflow.web.error_messages import ERRORS
 
 TaskState = Literal["open", "completed"]
 InstanceState = Literal["active", "completed", "incident"]
@@ -146,7 +149,7 @@ class InMemoryTaskService:
         """Record an incident on an instance (the engine does this when retries are exhausted)."""
         with self._lock:
             if instance_id not in self._instances:
-                raise TaskError(f"no process instance {instance_id!r}")
+                raise i18n.error(TaskError, ERRORS, "tasks.no_instance", instance_id=instance_id)
             inc = Incident(f"inc-{next(self._ids)}", instance_id, element_id, error, self._clock())
             self._incidents[inc.id] = inc
             self._instances[instance_id] = replace(self._instances[instance_id], state="incident")
@@ -177,16 +180,16 @@ class InMemoryTaskService:
     def get_task(self, task_id: str) -> Task:
         task = self._tasks.get(task_id)
         if task is None:
-            raise WebNotFoundError(f"no task {task_id!r}")
+            raise error(WebNotFoundError, ERRORS, "tasks.no_task", task_id=task_id)
         return task
 
     def claim(self, task_id: str, user: str) -> Task:
         with self._lock:
             task = self.get_task(task_id)
             if task.state != "open":
-                raise TaskError(f"task {task_id} is {task.state}; only open tasks can be claimed")
+                raise error(TaskError, ERRORS, "tasks.claim_not_open", task_id=task_id, task_state=task.state)
             if task.assignee not in (None, user):
-                raise TaskError(f"task {task_id} is already claimed by {task.assignee}")
+                raise error(TaskError, ERRORS, "tasks.already_claimed", task_id=task_id, task_assignee=task.assignee)
             task = replace(task, assignee=user)
             self._tasks[task_id] = task
             self._revision += 1
@@ -196,9 +199,9 @@ class InMemoryTaskService:
         with self._lock:
             task = self.get_task(task_id)
             if task.state != "open":
-                raise TaskError(f"task {task_id} is already {task.state}")
+                raise error(TaskError, ERRORS, "tasks.already_done", task_id=task_id, task_state=task.state)
             if task.assignee != user:
-                raise TaskError(f"task {task_id} is assigned to {task.assignee or 'nobody'}; claim it before completing")
+                raise error(TaskError, ERRORS, "tasks.claim_first", task_id=task_id, assignee=task.assignee or "nobody")
             task = replace(task, state="completed", variables={**task.variables, **variables})
             self._tasks[task_id] = task
             now = self._clock()
@@ -213,9 +216,9 @@ class InMemoryTaskService:
         with self._lock:
             task = self.get_task(task_id)
             if task.state != "open":
-                raise TaskError(f"task {task_id} is {task.state}; only open tasks can be delegated")
+                raise error(TaskError, ERRORS, "tasks.delegate_not_open", task_id=task_id, task_state=task.state)
             if not to:
-                raise TaskError("delegate to whom? give a user name")
+                raise error(TaskError, ERRORS, "tasks.delegate_to_whom")
             task = replace(task, assignee=to)
             self._tasks[task_id] = task
             self._revision += 1
@@ -233,9 +236,9 @@ class InMemoryTaskService:
         with self._lock:
             inc = self._incidents.get(incident_id)
             if inc is None:
-                raise WebNotFoundError(f"no incident {incident_id!r}")
+                raise error(WebNotFoundError, ERRORS, "tasks.no_incident", incident_id=incident_id)
             if inc.state != "open":
-                raise TaskError(f"incident {incident_id} is already resolved")
+                raise error(TaskError, ERRORS, "tasks.incident_resolved", incident_id=incident_id)
             inc = replace(inc, state="resolved", retries=inc.retries + 1)
             self._incidents[incident_id] = inc
             inst = self._instances[inc.instance_id]

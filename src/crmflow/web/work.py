@@ -20,8 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from crmflow.errors import AccessDeniedError
+from crmflow.i18n import error
 from crmflow.web import permissions as perm
 from crmflow.web.accounts import Accounts, User
+from crmflow.web.error_messages import ERRORS
 from crmflow.web.tasks import Incident, Instance, Task, TaskService
 
 
@@ -37,7 +39,9 @@ class Work:
 
     def _need(self, user: User, permission: str) -> None:
         if not user.can(permission):
-            raise AccessDeniedError(f"{user.name} ({user.role}) may not {permission}")
+            raise error(
+                AccessDeniedError, ERRORS, "work.may_not", user_name=user.name, user_role=user.role, permission=permission
+            )
 
     def inbox(self, user: User) -> list[Task]:
         """The open tasks the user may see, in queue order (priority, then due time)."""
@@ -49,13 +53,17 @@ class Work:
         self._need(user, "task.read")
         task = self.tasks.get_task(task_id)
         if not perm.can_see(user, task, team=self._team(user)):
-            raise AccessDeniedError(f"task {task_id} is not in the scope of {user.name} ({user.role})")
+            raise error(
+                AccessDeniedError, ERRORS, "work.task_out_of_scope", task_id=task_id, user_name=user.name, user_role=user.role
+            )
         return task
 
     def claim(self, user: User, task_id: str) -> Task:
         task = self.get(user, task_id)
         if not perm.can_claim(user, task, team=self._team(user)):
-            raise AccessDeniedError(f"{user.name} may not claim task {task_id} (assigned to {task.assignee})")
+            raise error(
+                AccessDeniedError, ERRORS, "work.may_not_claim", user_name=user.name, task_id=task_id, task_assignee=task.assignee
+            )
         done = self.tasks.claim(task_id, user.name)
         self.accounts.log_change(user.name, "task.claim", task_id, {"task": task.name, "business_key": task.business_key})
         return done
@@ -63,7 +71,14 @@ class Work:
     def complete(self, user: User, task_id: str, variables: dict[str, Any]) -> Task:
         task = self.get(user, task_id)
         if not perm.can_complete(user, task, team=self._team(user)):
-            raise AccessDeniedError(f"{user.name} may not complete task {task_id}: claim it first (assignee: {task.assignee})")
+            raise error(
+                AccessDeniedError,
+                ERRORS,
+                "work.may_not_complete",
+                user_name=user.name,
+                task_id=task_id,
+                task_assignee=task.assignee,
+            )
         done = self.tasks.complete(task_id, user.name, variables)
         self.accounts.log_change(user.name, "task.complete", task_id, {"task": task.name, "variables": variables})
         return done
@@ -71,9 +86,9 @@ class Work:
     def delegate(self, user: User, task_id: str, to: str) -> Task:
         task = self.get(user, task_id)
         if self.accounts.user(to) is None:
-            raise AccessDeniedError(f"cannot delegate task {task_id} to {to!r}: no such user")
+            raise error(AccessDeniedError, ERRORS, "work.delegate_no_user", task_id=task_id, to=to)
         if not perm.can_delegate(user, task, to, team=self._team(user)):
-            raise AccessDeniedError(f"{user.name} may not delegate task {task_id} to {to}")
+            raise error(AccessDeniedError, ERRORS, "work.may_not_delegate", user_name=user.name, task_id=task_id, to=to)
         done = self.tasks.delegate(task_id, user.name, to)
         self.accounts.log_change(user.name, "task.delegate", task_id, {"from": task.assignee, "to": to})
         return done
