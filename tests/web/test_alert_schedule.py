@@ -21,7 +21,7 @@ from crmflow.web.alert_schedule import AlertScheduler, EvaluationLease
 from crmflow.web.alerts import Alert, Alerts, MemoryNotifier, notifier_from_env
 from crmflow.web.app import AppConfig, create_app
 from crmflow.web.tasks import InMemoryTaskService
-from tests.engine.test_bus import nats_server  # noqa: F401 - the fixture (starts NATS when it is down)
+from tests.engine.test_bus import _drop_stream, nats_server  # noqa: F401 - the fixture (starts NATS when it is down)
 from tests.web.helpers import Site
 
 STUCK = {"id": "stuck", "kind": "stuck", "hours": 1, "threshold": 0}
@@ -170,18 +170,6 @@ async def _stream(url: str, stream: str, subject: str) -> list[tuple[dict[str, o
         await nc.close()
 
 
-async def _drop(url: str, stream: str) -> None:
-    import nats
-
-    nc = await nats.connect(url)
-    try:
-        await nc.jetstream().delete_stream(stream)
-    except Exception:  # noqa: BLE001 - not there
-        pass
-    finally:
-        await nc.close()
-
-
 def test_periodic_alerts_are_delivered_over_the_engines_bus_once(site: Site, nats_server: str) -> None:  # noqa: F811
     stream = f"h13b_alerts_{uuid.uuid4().hex[:8]}"
     prefix = f"{stream}."
@@ -206,4 +194,4 @@ def test_periodic_alerts_are_delivered_over_the_engines_bus_once(site: Site, nat
         assert mid == alert_message(alert).message_id
     finally:
         bus.close()
-        asyncio.run(_drop(nats_server, stream))
+        asyncio.run(_drop_stream(nats_server, stream))

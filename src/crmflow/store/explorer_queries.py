@@ -60,17 +60,23 @@ def _in_cases(log: str, f: CaseFilter, prefix: str = "AND") -> str:
     return "" if is_empty(f) else f" {prefix} cid IN ({case_filter(log, f)})"
 
 
+def case_bounds(f: CaseFilter) -> list[str]:
+    """The filter's time window and duration as predicates on a case's ``start_ts``, ``end_ts``, ``duration_s``."""
+    cond = []
+    if f.start:
+        cond.append("start_ts >= CAST($start AS TIMESTAMPTZ)")
+    if f.end:
+        cond.append("end_ts <= CAST($end AS TIMESTAMPTZ)")
+    if f.min_duration_s is not None:
+        cond.append("duration_s >= $min_s")
+    if f.max_duration_s is not None:
+        cond.append("duration_s <= $max_s")
+    return cond
+
+
 def case_filter(log: str, f: CaseFilter) -> str:
     """``SELECT cid FROM cs_<log> WHERE …`` for the filter (all cases when it is empty)."""
-    where = ["TRUE"]
-    if f.start:
-        where.append("start_ts >= CAST($start AS TIMESTAMPTZ)")
-    if f.end:
-        where.append("end_ts <= CAST($end AS TIMESTAMPTZ)")
-    if f.min_duration_s is not None:
-        where.append("duration_s >= $min_s")
-    if f.max_duration_s is not None:
-        where.append("duration_s <= $max_s")
+    where = ["TRUE", *case_bounds(f)]
     if f.top_variants:
         where.append(f"variant IN (SELECT variant FROM {cs(log)} GROUP BY variant ORDER BY count(*) DESC, min(case_id) LIMIT $k)")
     if f.attribute and f.values:

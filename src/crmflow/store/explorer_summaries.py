@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crmflow.store.explorer_queries import CaseFilter, is_empty
+from crmflow.store.explorer_queries import CaseFilter, case_bounds, is_empty
 from crmflow.store.queries import ac, cs, ev, ident, table_name
 
 if TYPE_CHECKING:
@@ -175,15 +175,7 @@ def where(log: str, f: CaseFilter) -> str:
     :func:`resource_mask` (an integer of ours, formatted), plus ``xr_<log>`` for values without a
     bit; any other attribute reads the events.
     """
-    cond = ["TRUE"]
-    if f.start:
-        cond.append("start_ts >= CAST($start AS TIMESTAMPTZ)")
-    if f.end:
-        cond.append("end_ts <= CAST($end AS TIMESTAMPTZ)")
-    if f.min_duration_s is not None:
-        cond.append("duration_s >= $min_s")
-    if f.max_duration_s is not None:
-        cond.append("duration_s <= $max_s")
+    cond = ["TRUE", *case_bounds(f)]
     if f.top_variants:
         cond.append("vid < $k")
     if f.attribute and f.values:
