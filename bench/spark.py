@@ -145,13 +145,22 @@ def main() -> None:
     ap.add_argument(
         "--partitions", type=int, default=None, help="spark.sql.shuffle.partitions (default: 1 per 250,000 events, >= 4)"
     )
+    ap.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other Spark setting (repeatable), e.g. spark.network.timeout=10000s to let a long run be paused",
+    )
     args = ap.parse_args()
+    extra = dict(kv.split("=", 1) for kv in args.conf)
     RESULTS.mkdir(parents=True, exist_ok=True)
     for n in args.events:
         path = dataset(n, args.buckets)
         conf = {"spark.sql.shuffle.partitions": str(args.partitions or max(4, n // 250_000))}
         if args.driver_memory:
             conf["spark.driver.memory"] = args.driver_memory
+        conf.update(extra)
         rows = [run(engine, path, args.master, args.keep, conf) for engine in args.engines]
         for r in rows:
             r["spark_conf"] = conf if r["engine"] == "spark" else None
