@@ -125,8 +125,14 @@ def run(engine: str, path: Path, master: str, keep: str, conf: dict[str, str]) -
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        error = [line for line in proc.stderr.splitlines() if "Error" in line or "Exception" in line][-3:]
-        print(f"{engine} failed after {time.perf_counter() - started:.0f} s:\n{proc.stderr[-3000:]}", file=sys.stderr)
+        # The whole stderr is kept (a JVM stack trace is long: the cause is near its top, not in its tail), and the
+        # message lines -- not the stack frames -- are what the result row reports.
+        log = RESULTS / f"spark_failed_{engine}_{int(time.time())}.stderr.txt"
+        log.write_text(proc.stderr, encoding="utf-8")
+        messages = [ln.strip() for ln in proc.stderr.splitlines() if not ln.lstrip().startswith("at ")]
+        error = [ln for ln in messages if "Error" in ln or "Exception" in ln or ln.startswith("Caused by")][:6]
+        took = time.perf_counter() - started
+        print(f"{engine} failed after {took:.0f} s (stderr in {log}):\n" + "\n".join(error), file=sys.stderr)
         return {"engine": engine, "failed": " | ".join(error) or proc.stderr[-300:], "wall_s": time.perf_counter() - started}
     row = json.loads(proc.stdout.strip().splitlines()[-1])
     row["wall_s"] = time.perf_counter() - started
