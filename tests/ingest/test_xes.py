@@ -53,6 +53,7 @@ def test_real_logs_count_and_both_engines_agree(store: EventStore, name: str, ev
         r for r in store.sql(f"DESCRIBE {robust.table}").fetchall() if r[0] != "line"
     ]
     assert _all_rows(store, fast.table) == _all_rows(store, robust.table)
+    assert robust.info["cases"] == cases  # counted by DuckDB on the lxml path, by Polars on r4pm's frame
 
 
 def test_typed_columns_of_a_real_log(store: EventStore) -> None:
@@ -149,6 +150,20 @@ def test_missing_timestamp_alone_stays_on_the_fast_path(store: EventStore, tmp_p
     raw = read_xes_raw(store, p, log_name="log")
     assert raw.info["engine"] == "r4pm" and raw.rows_read == 3
     assert store.sql(f'SELECT count(*) FROM {raw.table} WHERE "time:timestamp" IS NULL').fetchall()[0][0] == 1
+
+
+def test_cases_counted_on_the_frame_as_count_distinct_does(store: EventStore, tmp_path: Path) -> None:
+    # a case id used by two traces counts once, a trace without one not at all (count(DISTINCT) skips NULL)
+    event = '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2024-03-01T10:00:00Z"/></event>'
+    traces = [f'<string key="concept:name" value="{c}"/>' if c else "" for c in ("A", "", "A", " B")]
+    p = tmp_path / "cases.xes"
+    p.write_text(f"<log>{''.join(f'<trace>{t}{event}{event}</trace>' for t in traces)}</log>", encoding="utf-8")
+    fast = read_xes_raw(store, p, log_name="log")
+    robust = read_xes_raw(store, p, log_name="log", engine="lxml")
+    assert (fast.info["engine"], robust.info["engine"], fast.rows_read) == ("r4pm", "lxml", 8)
+    assert fast.info["cases"] == robust.info["cases"] == 2
+    counted = store.sql(f'SELECT count(DISTINCT "case:concept:name") FROM {fast.table}').fetchall()[0][0]
+    assert counted == 2
 
 
 def test_r4pm_engine_refuses_to_guess(store: EventStore) -> None:

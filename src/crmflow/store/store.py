@@ -324,12 +324,18 @@ class EventStore:
 
         The first rows are probed (:func:`~crmflow.store.queries.order_probe`); when they are in order the
         table is built in one pass over the scan order, then checked in full on what was written
-        (:func:`~crmflow.store.queries.events_order_check`). False (nothing left behind) when the engine is
-        not DuckDB, the probe finds the rows out of order, or the check fails: the caller sorts instead.
-        Measured on the 10 M-event scaled export: 7.5 CPU s instead of 17.5.
+        (:func:`~crmflow.store.queries.events_order_check`) -- unless the probe read the whole source (fewer
+        rows than it reads at most): the in-order build of a source in event order is what the sorting build
+        writes, so the check could only repeat the probe (4 ms of a 20,000-event log's load).
+        False (nothing left behind) when the engine is not DuckDB, the probe finds the rows out of order, or
+        the check fails: the caller sorts instead. Measured on the 10 M-event scaled export: 7.5 CPU s instead of 17.5.
         """
-        if not isinstance(self.engine, DuckDBEngine) or not self.scalar(q.order_probe(source, q.ORDER_PROBE_ROWS)):
+        if not isinstance(self.engine, DuckDBEngine):
             return False
+        probe = self.sql(q.order_probe(source, q.ORDER_PROBE_ROWS)).fetchall()[0]
+        if not probe[0]:
+            return False
+        whole = int(probe[1]) < q.ORDER_PROBE_ROWS
         act_type, res_type = (f"{k}_{q.table_name(log_name)}"[:63] for k in ("acty", "resty"))
         has_res = bool(self.scalar(f"SELECT count(*) FROM {q.rs(log_name)}"))
         for t in (act_type, res_type):
@@ -342,7 +348,7 @@ class EventStore:
         finally:
             for t in (act_type, res_type):
                 self.sql(f"DROP TYPE IF EXISTS {t}")
-        if self.scalar(q.events_order_check(log_name)):
+        if whole or self.scalar(q.events_order_check(log_name)):
             return True
         self.sql(f"DROP TABLE {q.ev(log_name)}")
         return False
