@@ -31,6 +31,9 @@ class RawTable:
     backing: tuple[str, ...] = ()
     #: ``table`` is an Arrow table registered on the connection, not copied into it (the XES fast path).
     registered: bool = False
+    #: The largest ``row_no`` the table can hold, where the reader knows it without a query (an XES reader numbers
+    #: the events it read 1, 2, ...); None: the next source's numbers start past a ``max(row_no)`` of the table.
+    row_no_max: int | None = None
 
 
 def drop_raw(store: Any, raw: RawTable) -> None:

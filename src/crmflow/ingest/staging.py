@@ -90,11 +90,19 @@ def _text_expr(col: str, duck_type: str) -> str:
     return f"nullif(trim({c}), '')" if is_text_type(duck_type) else f"nullif(trim(CAST({c} AS VARCHAR)), '')"
 
 
+#: Zone names DuckDB has known in this process (its list of zones does not change while it runs), beginning
+#: with UTC, the zone it runs in: asking costs a statement (1 ms, 4 ms in a new process) for every source.
+_KNOWN_ZONES = {"UTC"}
+
+
 def check_timezone(store: EventStore, tz: str) -> str:
     """Return ``tz`` if DuckDB knows it, else raise :class:`InputError`."""
+    if tz in _KNOWN_ZONES:
+        return tz
     ok = store.sql("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [tz]).fetchall()[0][0]
     if not ok:
         raise error(InputError, _TEXT, "bad_zone", store.settings.lang, zone=tz)
+    _KNOWN_ZONES.add(tz)
     return tz
 
 

@@ -459,7 +459,14 @@ def read_xes_raw(
     elif "case:concept:name" in store.columns(table):
         info["cases"] = int(_scalar(store, f'SELECT count(DISTINCT "case:concept:name") FROM {q.table_name(table)}'))
     return RawTable(
-        table=table, source=label, format="xes", rows_read=n, quarantined=quarantined, info=info, registered=registered
+        table=table,
+        source=label,
+        format="xes",
+        rows_read=n,
+        quarantined=quarantined,
+        info=info,
+        registered=registered,
+        row_no_max=n,  # both paths number the events read 1..n (lxml's quarantined ones are left out)
     )
 
 

@@ -241,14 +241,15 @@ class EventStore:
         """Build log ``log_name`` from staged tables: sort once, derive successors and cases."""
         if not stages:
             raise error(EmptyLogError, ERRORS, "store.no_input_was_given")
+        columns = {st: self.columns(st) for st in stages}
         attrs: list[str] = []
         for st in stages:
-            for c in self.columns(st):
+            for c in columns[st]:
                 if c not in STAGED_COLUMNS and c not in attrs:
                     attrs.append(c)
         parts = []
         for st in stages:
-            have = set(self.columns(st))
+            have = set(columns[st])
             cols = [q.ident(c) for c in STAGED_COLUMNS] + [q.ident(a) if a in have else f"NULL AS {q.ident(a)}" for a in attrs]
             parts.append(f"SELECT {', '.join(cols)} FROM {q.table_name(st)}")
         self._build(log_name, "(" + " UNION ALL BY NAME ".join(parts) + ")")
@@ -337,7 +338,7 @@ class EventStore:
             return False
         whole = int(probe[1]) < q.ORDER_PROBE_ROWS
         act_type, res_type = (f"{k}_{q.table_name(log_name)}"[:63] for k in ("acty", "resty"))
-        has_res = bool(self.scalar(f"SELECT count(*) FROM {q.rs(log_name)}"))
+        has_res = bool(names["resource"]) if "resource" in names else bool(self.scalar(f"SELECT count(*) FROM {q.rs(log_name)}"))
         for t in (act_type, res_type):
             self.sql(f"DROP TYPE IF EXISTS {t}")
         self.sql(f"CREATE TYPE {act_type} AS ENUM (SELECT activity FROM {q.ac(log_name)} ORDER BY act)")
