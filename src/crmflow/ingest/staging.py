@@ -85,9 +85,11 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _text_expr(col: str, duck_type: str) -> str:
+def _text_expr(col: str, duck_type: str, trimmed: frozenset[str] = frozenset()) -> str:
     c = ident(col)
-    return f"nullif(trim({c}), '')" if is_text_type(duck_type) else f"nullif(trim(CAST({c} AS VARCHAR)), '')"
+    if not is_text_type(duck_type):
+        return f"nullif(trim(CAST({c} AS VARCHAR)), '')"
+    return f"nullif({c}, '')" if col in trimmed else f"nullif(trim({c}), '')"  # RawTable.trimmed: trim() is the value
 
 
 #: Zone names DuckDB has known in this process (its list of zones does not change while it runs), beginning
@@ -340,9 +342,9 @@ def stage_raw(
     }
     select = ["row_no", "line" if "line" in types else "NULL::BIGINT AS line"]
     for name, col in canon.items():
-        select.append(f"{_text_expr(col, types[col])} AS {name}" if col else f"NULL::VARCHAR AS {name}")
+        select.append(f"{_text_expr(col, types[col], raw.trimmed)} AS {name}" if col else f"NULL::VARCHAR AS {name}")
     select.append(f"({ts_sql})::TIMESTAMPTZ AS ts")
-    ts_text = _text_expr(ts_col, ts_type)  # the raw value, read again only for quarantined rows
+    ts_text = _text_expr(ts_col, ts_type, raw.trimmed)  # the raw value, read again only for quarantined rows
 
     # --- attributes
     mapped = set(mapping.columns().values())
@@ -352,7 +354,7 @@ def stage_raw(
     n_base = len(select)
     for c in attr_src:
         if c in numeric:
-            v = _text_expr(c, types[c])
+            v = _text_expr(c, types[c], raw.trimmed)
             conv = number_expr(v)
             # Every value has the verdict's shape, so DuckDB's own cast reads it exactly when it can -- only
             # digits, a sign, a decimal point -- and returns NULL for grouped or comma-decimal numbers, which
@@ -360,7 +362,7 @@ def stage_raw(
             full = f"CAST({conv} AS BIGINT)" if numeric[c] == "BIGINT" else conv
             expr = f"coalesce(try_cast({v} AS {numeric[c]}), {full})"
         elif is_text_type(types[c]):
-            expr = _text_expr(c, types[c])
+            expr = _text_expr(c, types[c], raw.trimmed)
         else:
             expr = ident(c)
         select.append(f"{expr} AS {ident(names[c])}")

@@ -37,7 +37,7 @@ from lxml import etree
 from crmflow.errors import InputError
 from crmflow.i18n import Phrase, error
 from crmflow.ingest.messages import ERRORS
-from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.raw import TRIM_SPACES, ProgressFn, RawTable
 from crmflow.ingest.safety import (
     SAFE_ITERPARSE_OPTIONS,
     ScratchFile,
@@ -107,6 +107,23 @@ def _r4pm_frame(path: Path) -> tuple[Any, list[str]]:
     with _captured_fd2() as diagnostics:
         frame, _meta = r4pm.df.import_xes(str(path))
     return frame, diagnostics
+
+
+def _trimmed_columns(frame: Any) -> frozenset[str]:
+    """The frame's text columns none of whose values begins or ends with a :data:`TRIM_SPACES` character.
+
+    Staging trims every text value, which is half of its conversion's cost and a no-op on what XES exports
+    hold; Polars tells the columns where it is a no-op, judging each distinct value once (21 ms of BPIC
+    2012 against the 67 ms the trims took).
+    """
+    import polars as pl
+
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts:
+        return frozenset()
+    edge = f"^[{TRIM_SPACES}]|[{TRIM_SPACES}]$"
+    found = frame.select([pl.col(name).unique().str.contains(edge).any() for name in texts]).row(0)
+    return frozenset(name for name, has_edge in zip(texts, found, strict=True) if not has_edge)
 
 
 def _register_r4pm(store: EventStore, table: str, frame: Any) -> int | None:
@@ -438,8 +455,10 @@ def read_xes_raw(
                     raise error(InputError, ERRORS, "xes.r_pm_engine_cannot", label=label, reason=reason)
         as_text: list[str]
         cases: int | None = None
+        trimmed: frozenset[str] = frozenset()
         if frame is not None:
             cases = _register_r4pm(store, table, frame)
+            trimmed = _trimmed_columns(frame)
             n, quarantined, as_text = int(frame.height), 0, []
             info["engine"] = "r4pm"
             registered = True
@@ -467,6 +486,7 @@ def read_xes_raw(
         info=info,
         registered=registered,
         row_no_max=n,  # both paths number the events read 1..n (lxml's quarantined ones are left out)
+        trimmed=trimmed,
     )
 
 
