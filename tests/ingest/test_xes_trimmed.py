@@ -1,10 +1,12 @@
-"""Trims left out where they change nothing: ``RawTable.trimmed`` from r4pm's frame, and staging's use of it."""
+"""What r4pm's frame tells staging: ``RawTable.trimmed`` (trims left out where they change nothing) and
+``RawTable.arrow`` (the numeric sample sliced from the frame), each giving what the plain SQL path gives."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -49,14 +51,14 @@ def test_a_column_is_marked_trimmed_exactly_when_duckdb_trim_changes_none_of_its
     assert _trimmed_columns(frame) == frozenset(name for name, ok in zip(names, same, strict=True) if ok)
 
 
-def _staged(store: EventStore, raw: RawTable) -> tuple[list[tuple], list[tuple]]:
+def _staged(store: EventStore, raw: RawTable) -> tuple[list[tuple], list[tuple], dict]:  # type: ignore[type-arg]
     res = stage_raw(store, raw, log_name="log")
     try:
         rows = store.sql(f"SELECT * FROM {res.stage} ORDER BY row_no").fetchall()
         quarantine = store.sql("SELECT * FROM quarantine ORDER BY source, row_no, kind").fetchall()
         store.sql("DELETE FROM quarantine")
         store.sql("DELETE FROM ingestions")
-        return rows, quarantine
+        return rows, quarantine, res.mapping
     finally:
         drop_stage(store, res.stage)
 
@@ -74,12 +76,31 @@ def _edge_spaces_log(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", ["receipt.xes", "helpdesk.xes.gz", "edges"])
-def test_staging_with_the_trims_left_out_equals_staging_with_every_trim(name: str, tmp_path: Path) -> None:
+def test_staging_with_the_frames_facts_equals_staging_by_sql_alone(name: str, tmp_path: Path) -> None:
     path = _edge_spaces_log(tmp_path) if name == "edges" else real(name)
     store = EventStore()
     raw = read_xes_raw(store, path, log_name="log")
-    assert raw.info["engine"] == "r4pm" and raw.trimmed
+    assert raw.info["engine"] == "r4pm" and raw.trimmed and raw.arrow is not None
     if name == "edges":  # the columns with a space at an end keep their trim
         assert raw.trimmed == {"org:resource"}
-    every_trim = RawTable(**{**raw.__dict__, "trimmed": frozenset()})
-    assert _staged(store, raw) == _staged(store, every_trim)
+    by_sql = RawTable(**{**raw.__dict__, "trimmed": frozenset(), "arrow": None})  # every trim, the sample by a query
+    assert _staged(store, raw) == _staged(store, by_sql)
+
+
+def test_the_numeric_sample_from_the_frame_gives_the_sql_sample_verdict(tmp_path: Path) -> None:
+    # numbers, grouped numbers, text, and a number past the sample's first value: same verdicts either way
+    event = '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2024-03-01T10:00:00Z"/>{}</event>'
+    attrs = [
+        '<string key="n" value="{i}"/><string key="g" value="1 2{d}0,5"/><string key="t" value="{t}"/>'.format(
+            i=i, d=i % 10, t="x" if i == 7 else str(i)
+        )
+        for i in range(12)
+    ]
+    p = tmp_path / "numbers.xes"
+    p.write_text(f'<log><trace><string key="concept:name" value="c"/>{"".join(event.format(a) for a in attrs)}</trace></log>')
+    store = EventStore()
+    raw = read_xes_raw(store, p, log_name="log")
+    assert raw.arrow is not None and raw.arrow.schema.field("n").type == pa.string_view()
+    staged, by_sql = _staged(store, raw), _staged(store, RawTable(**{**raw.__dict__, "arrow": None}))
+    assert staged[2]["numeric_attributes"] == {"n": "BIGINT", "g": "DOUBLE"}
+    assert staged == by_sql

@@ -41,6 +41,9 @@ class RawTable:
     #: Text columns none of whose values begins or ends with a :data:`TRIM_SPACES` character, as the reader found:
     #: their ``trim()`` is the value itself, so staging leaves it out (half of BPIC 2012's conversion).
     trimmed: frozenset[str] = frozenset()
+    #: The Arrow table behind a ``registered`` raw table: staging takes its sample of the first rows from it
+    #: directly rather than reading them back through SQL.
+    arrow: Any = field(default=None, repr=False, compare=False)
 
 
 def drop_raw(store: Any, raw: RawTable) -> None:

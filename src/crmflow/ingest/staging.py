@@ -175,18 +175,21 @@ def _numeric_sample(sample: pa.Table, candidates: list[str]) -> dict[str, bool]:
     return out
 
 
-def _numeric_columns(store: EventStore, table: str, candidates: list[str]) -> dict[str, str]:
+def _numeric_columns(store: EventStore, table: str, candidates: list[str], arrow: pa.Table | None = None) -> dict[str, str]:
     """Which text columns hold only numbers: ``{column: 'BIGINT' | 'DOUBLE'}``.
 
     Every column is judged on a sample (:data:`NUMERIC_SAMPLE` rows, in Arrow, one pass); the
     columns that pass are checked on the whole table in SQL, :data:`NUMERIC_BATCH` at a time, and
-    only when the table is larger than the sample.
+    only when the table is larger than the sample. ``arrow``: the Arrow table registered as ``table``
+    (:attr:`RawTable.arrow`), whose first rows are the sample without a query.
     """
     if not candidates:
         return {}
     tn = table_name(table)
-    cols = ", ".join(ident(c) for c in candidates)
-    sample = store.arrow(f"SELECT {cols} FROM {tn} LIMIT {NUMERIC_SAMPLE + 1}")
+    if arrow is not None:
+        sample = arrow.select(candidates).slice(0, NUMERIC_SAMPLE + 1)
+    else:
+        sample = store.arrow(f"SELECT {', '.join(ident(c) for c in candidates)} FROM {tn} LIMIT {NUMERIC_SAMPLE + 1}")
     verdict = _numeric_sample(sample.slice(0, NUMERIC_SAMPLE), candidates)
     if sample.num_rows <= NUMERIC_SAMPLE or not verdict:
         return {c: ("BIGINT" if integer else "DOUBLE") for c, integer in verdict.items()}
@@ -350,7 +353,7 @@ def stage_raw(
     mapped = set(mapping.columns().values())
     attr_src = [c for c in source_cols if c not in mapped]
     names = _attribute_names(attr_src)
-    numeric = _numeric_columns(store, raw.table, [c for c in attr_src if is_text_type(types[c])])
+    numeric = _numeric_columns(store, raw.table, [c for c in attr_src if is_text_type(types[c])], raw.arrow)
     n_base = len(select)
     for c in attr_src:
         if c in numeric:

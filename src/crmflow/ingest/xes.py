@@ -126,7 +126,7 @@ def _trimmed_columns(frame: Any) -> frozenset[str]:
     return frozenset(name for name, has_edge in zip(texts, found, strict=True) if not has_edge)
 
 
-def _register_r4pm(store: EventStore, table: str, frame: Any) -> int | None:
+def _register_r4pm(store: EventStore, table: str, frame: Any) -> tuple[pa.Table, int | None]:
     """Hand the frame to DuckDB as the raw table, without a copy: a registered Arrow table.
 
     ``row_no`` is the file order (the frame's); XES dates, which r4pm gives as naive UTC instants, become
@@ -135,8 +135,8 @@ def _register_r4pm(store: EventStore, table: str, frame: Any) -> int | None:
     both alike. Staging reads the Arrow table once, into its work table, and
     :func:`crmflow.ingest.raw.drop_raw` unregisters it.
 
-    Returns the number of distinct case ids (``count(DISTINCT "case:concept:name")``: NULL not counted) when
-    the case id is text, counted by Polars on the frame, else None (the caller asks DuckDB).
+    Returns the registered table and the number of distinct case ids (``count(DISTINCT "case:concept:name")``:
+    NULL not counted) when the case id is text, counted by Polars on the frame, else None (the caller asks DuckDB).
     """
     import polars as pl
 
@@ -147,10 +147,11 @@ def _register_r4pm(store: EventStore, table: str, frame: Any) -> int | None:
             col = col.dt.convert_time_zone("UTC") if dtype.time_zone else col.dt.replace_time_zone("UTC")
             col = col.dt.cast_time_unit("us")
         columns.append(col)
-    store.register_arrow(table, frame.select(columns).to_arrow(compat_level=pl.CompatLevel.newest()))
+    arrow = frame.select(columns).to_arrow(compat_level=pl.CompatLevel.newest())
+    store.register_arrow(table, arrow)
     if frame.schema.get("case:concept:name") != pl.String:
-        return None
-    return int(frame.get_column("case:concept:name").drop_nulls().n_unique())
+        return arrow, None
+    return arrow, int(frame.get_column("case:concept:name").drop_nulls().n_unique())
 
 
 def _run_r4pm(fast: Path, label: str) -> tuple[Any, str]:
@@ -456,8 +457,9 @@ def read_xes_raw(
         as_text: list[str]
         cases: int | None = None
         trimmed: frozenset[str] = frozenset()
+        arrow = None
         if frame is not None:
-            cases = _register_r4pm(store, table, frame)
+            arrow, cases = _register_r4pm(store, table, frame)
             trimmed = _trimmed_columns(frame)
             n, quarantined, as_text = int(frame.height), 0, []
             info["engine"] = "r4pm"
@@ -487,6 +489,7 @@ def read_xes_raw(
         registered=registered,
         row_no_max=n,  # both paths number the events read 1..n (lxml's quarantined ones are left out)
         trimmed=trimmed,
+        arrow=arrow,
     )
 
 
