@@ -8,6 +8,10 @@ r4pm when r4pm is installed (``r4pm.df.import_xes``, then ``to_pandas``, a date 
 
     PYTHONPATH=src .venv/bin/python bench/xes_load.py --runs 5
     PYTHONPATH=src .venv/bin/python bench/xes_load.py --runs 5 --only receipt.xes --readers crmflow
+    PYTHONPATH=src .venv/bin/python bench/xes_load.py --runs 7 --before /work/main/src   # + crmflow (before)
+
+``--before SRC`` adds the reader "crmflow (before)": ``crmflow.read_log`` from another checkout's sources,
+interleaved run by run with the others, so that a change is measured against its base in the same minutes.
 """
 
 from __future__ import annotations
@@ -47,11 +51,15 @@ print(json.dumps({{"wall": time.perf_counter() - w0, "cpu": time.process_time() 
 """
 
 
-def run_once(reader: str, path: Path) -> dict[str, float]:
-    setup, stmt = READERS[reader]
+BEFORE = "crmflow (before)"
+
+
+def run_once(reader: str, path: Path, before: str | None = None) -> dict[str, float]:
+    setup, stmt = READERS["crmflow" if reader == BEFORE else reader]
     code = _CHILD.format(path=str(path), setup=setup, stmt=stmt)
     # CRMFLOW_SRC: another checkout's sources (a before/after run of two branches in the same minutes)
-    env = {**os.environ, "PYTHONPATH": os.environ.get("CRMFLOW_SRC", str(ROOT / "src"))}
+    src = before if reader == BEFORE and before else os.environ.get("CRMFLOW_SRC", str(ROOT / "src"))
+    env = {**os.environ, "PYTHONPATH": src}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     if res.returncode != 0:
         raise SystemExit(f"{reader} on {path.name} failed:\n{res.stderr}")
@@ -63,7 +71,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", nargs="*", default=LOGS)
     ap.add_argument("--readers", nargs="*", default=list(READERS))
+    ap.add_argument("--before", help="sources of the base checkout: adds the reader 'crmflow (before)'")
     args = ap.parse_args()
+    if args.before:
+        args.readers.append(BEFORE)
     print(f"load average before: {os.getloadavg()}", flush=True)
     print("| log | reader | wall s (median) | CPU s (median) | wall s (min–max) | runs |")
     print("|---|---|---:|---:|---:|---:|")
@@ -73,7 +84,7 @@ def main() -> None:
         samples: dict[str, list[dict[str, float]]] = {r: [] for r in args.readers}
         for _ in range(args.runs):
             for reader in args.readers:
-                samples[reader].append(run_once(reader, path))
+                samples[reader].append(run_once(reader, path, args.before))
         for reader in args.readers:
             walls = [s["wall"] for s in samples[reader]]
             cpus = [s["cpu"] for s in samples[reader]]

@@ -168,6 +168,25 @@ def test_errors() -> None:
         )
 
 
+def test_a_zone_is_asked_about_once_per_process_and_a_wrong_one_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crmflow.ingest import staging
+
+    monkeypatch.setattr(staging, "_KNOWN_ZONES", {"UTC"})
+    store = EventStore()
+    asked: list[str] = []
+    sql = store.sql
+    monkeypatch.setattr(store, "sql", lambda q, p=None: (asked.append(q) if "pg_timezone_names" in q else None) or sql(q, p))
+    assert staging.check_timezone(store, "UTC") == "UTC" and asked == []
+    for _ in range(2):
+        assert staging.check_timezone(store, "Pacific/Chatham") == "Pacific/Chatham"
+        assert staging.check_timezone(EventStore(), "Pacific/Chatham") == "Pacific/Chatham"  # any store of the process
+    assert len(asked) == 1
+    for _ in range(2):
+        with pytest.raises(InputError, match="Pacific/Chatam"):
+            staging.check_timezone(store, "Pacific/Chatam")
+    assert len(asked) == 3
+
+
 def test_a_wide_export_is_staged_in_column_batches_with_the_same_types(tmp_path: Path) -> None:
     # 200 attribute columns: converted 64 per query and put side by side (one query took minutes at 1,000)
     from crmflow.ingest.csv import read_csv_raw

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_real_logs_count_and_both_engines_agree(store: EventStore, name: str, ev
     n, distinct, lo, hi = store.sql(
         f"SELECT count(*), count(DISTINCT row_no), min(row_no), max(row_no) FROM {fast.table}"
     ).fetchall()[0]
-    assert (n, distinct, lo, hi) == (events, events, 1, events)
+    assert (n, distinct, lo, hi) == (events, events, 1, events) and fast.row_no_max == events
 
     robust = read_xes_raw(store, real(name), log_name="log", engine="lxml")
     assert robust.info["engine"] == "lxml"
@@ -53,6 +54,7 @@ def test_real_logs_count_and_both_engines_agree(store: EventStore, name: str, ev
         r for r in store.sql(f"DESCRIBE {robust.table}").fetchall() if r[0] != "line"
     ]
     assert _all_rows(store, fast.table) == _all_rows(store, robust.table)
+    assert robust.info["cases"] == cases  # counted by DuckDB on the lxml path, by Polars on r4pm's frame
 
 
 def test_typed_columns_of_a_real_log(store: EventStore) -> None:
@@ -118,7 +120,7 @@ def test_edge_cases_fall_back_to_lxml_and_keep_every_event(store: EventStore) ->
     assert "31.02.2024 10:00" in raw.info["fallback_reason"]
     assert (raw.rows_read, raw.quarantined) == (5, 1)
     rows = {r["row_no"]: r for r in store.rows(f"SELECT * FROM {raw.table}")}
-    assert sorted(rows) == [1, 2, 4, 5]
+    assert sorted(rows) == [1, 2, 4, 5] and raw.row_no_max == 5  # the reader's bound, no max(row_no) asked
     # an event without a timestamp stays, with NULL (the staging step quarantines it)
     assert rows[2]["concept:name"] == "Позвонить клиенту" and rows[2]["time:timestamp"] is None
     # the global default (1970) is not applied
@@ -149,6 +151,20 @@ def test_missing_timestamp_alone_stays_on_the_fast_path(store: EventStore, tmp_p
     raw = read_xes_raw(store, p, log_name="log")
     assert raw.info["engine"] == "r4pm" and raw.rows_read == 3
     assert store.sql(f'SELECT count(*) FROM {raw.table} WHERE "time:timestamp" IS NULL').fetchall()[0][0] == 1
+
+
+def test_cases_counted_on_the_frame_as_count_distinct_does(store: EventStore, tmp_path: Path) -> None:
+    # a case id used by two traces counts once, a trace without one not at all (count(DISTINCT) skips NULL)
+    event = '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2024-03-01T10:00:00Z"/></event>'
+    traces = [f'<string key="concept:name" value="{c}"/>' if c else "" for c in ("A", "", "A", " B")]
+    p = tmp_path / "cases.xes"
+    p.write_text(f"<log>{''.join(f'<trace>{t}{event}{event}</trace>' for t in traces)}</log>", encoding="utf-8")
+    fast = read_xes_raw(store, p, log_name="log")
+    robust = read_xes_raw(store, p, log_name="log", engine="lxml")
+    assert (fast.info["engine"], robust.info["engine"], fast.rows_read) == ("r4pm", "lxml", 8)
+    assert fast.info["cases"] == robust.info["cases"] == 2
+    counted = store.sql(f'SELECT count(DISTINCT "case:concept:name") FROM {fast.table}').fetchall()[0][0]
+    assert counted == 2
 
 
 def test_r4pm_engine_refuses_to_guess(store: EventStore) -> None:
@@ -270,6 +286,7 @@ def test_the_fast_copy_and_the_background_counts_equal_the_file_scan_in_any_chun
     to the log's own bytes) and the tag counts come from Arrow kernels in threads; both must equal the
     whole-file results whatever the chunks."""
     from crmflow.ingest.safety import ScratchFile
+    from crmflow.ingest.xes_scan import _TAG
     from crmflow.ingest.xes_scan import FastCopy as _FastCopy
     from crmflow.ingest.xes_scan import TagCounts as _TagCounts
 
@@ -294,9 +311,11 @@ def test_the_fast_copy_and_the_background_counts_equal_the_file_scan_in_any_chun
         got = copy.scratch.path.read_bytes()
         assert len(got) == len(body) and b"<global" not in got and got.count(b"\n") == body.count(b"\n")
         counts = _TagCounts(copy.scratch.path).start().result()
-        for_r4pm, own = copy.header_tags()
-        assert counts["events"] + own[b"event"] - for_r4pm[b"event"] == expected["events"]
-        assert counts["rare"] + own[b"global"] - for_r4pm[b"global"] == expected["lists"] + expected["globals"]
+        removed = copy.blanked_tags()
+        own, for_r4pm = (Counter(_TAG.findall(b[: b.find(b"<trace")])) for b in (body, got))
+        assert removed == own - for_r4pm and removed[b"global"] == 1
+        assert counts["events"] + removed[b"event"] == expected["events"]
+        assert counts["rare"] + removed[b"global"] == expected["lists"] + expected["globals"]
         copy.restore()
         assert copy.scratch.path.read_bytes() == body
         scratches[0].close()

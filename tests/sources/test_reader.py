@@ -135,6 +135,15 @@ def test_several_sources(tmp_path: Path) -> None:
     ]
 
 
+def test_two_xes_logs_number_their_events_one_after_the_other() -> None:
+    # the XES reader's own bound on row_no (no max(row_no) asked): the second log's events follow the first's;
+    # edge_cases.xes quarantines its event 3 (an impossible date), so its numbers run 1, 2, 4, 5
+    xes = Path(__file__).resolve().parents[1] / "data" / "xes"
+    log = read_log(xes / "edge_cases.xes", xes / "tiny.xes")
+    rows = [r[0] for r in log.store.sql(f"SELECT row_no FROM {log.events_table} ORDER BY row_no").fetchall()]
+    assert rows[-3:] == [6, 7, 8] and len(rows) == len(set(rows)) == log.n_events
+
+
 def test_mapping_object_and_progress(tmp_path: Path) -> None:
     p = tmp_path / "x.txt"
     p.write_text("deal\tstep\twhen\n7\tA\t2024-03-01T10:00:00Z\n", encoding="utf-8")

@@ -111,6 +111,27 @@ def test_a_source_ordered_only_at_its_start_is_checked_and_sorted(
     assert log.store.scalar("SELECT count(*) FROM duckdb_types() WHERE type_name LIKE 'acty_%'") == 0
 
 
+@pytest.mark.parametrize(("probe_rows", "checked"), [(7, 0), (6, 1), (4, 1)])
+def test_the_check_is_left_out_only_when_the_probe_read_the_whole_source(
+    probe_rows: int, checked: int, sorting_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(q, "ORDER_PROBE_ROWS", probe_rows)
+    checks: list[str] = []
+    check = q.events_order_check
+    monkeypatch.setattr(q, "events_order_check", lambda log: checks.append(log) or check(log))
+    events = [
+        ("d1", "A", "2024-01-01 09:00", "ann"),
+        ("d1", "B", "2024-01-01 10:00", "bob"),
+        ("d2", "A", "2024-01-01 08:00", "ann"),
+        ("d2", "C", "2024-01-01 08:00", None),  # a tie: input order kept
+        ("d2", "B", "2024-01-02 10:30", "ann"),
+        ("d3", "C", "2024-01-01 07:00", "bob"),
+    ]
+    log = make_log(events)
+    assert len(checks) == checked and sorting_calls == []  # 6 rows: a probe of 6 may have missed more
+    assert project(rows(log)) == expected(events)
+
+
 def test_an_export_ordered_by_time_across_cases_is_sorted(sorting_calls: list[str]) -> None:
     events = [(f"c{i % 3}", "AB"[i % 2], (BASE + timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M"), None) for i in range(9)]
     log = make_log(events)

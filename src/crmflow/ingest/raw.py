@@ -16,6 +16,10 @@ from typing import Any
 #: Called by long steps with a short description of what is happening now.
 ProgressFn = Callable[[str], None]
 
+#: What DuckDB's ``trim()`` removes from either end of a text: the Unicode space separators (category Zs), not
+#: tabs or line breaks (a test compares every code point with DuckDB's own trim).
+TRIM_SPACES = "\u0020\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+
 
 @dataclass(frozen=True)
 class RawTable:
@@ -31,6 +35,15 @@ class RawTable:
     backing: tuple[str, ...] = ()
     #: ``table`` is an Arrow table registered on the connection, not copied into it (the XES fast path).
     registered: bool = False
+    #: The largest ``row_no`` the table can hold, where the reader knows it without a query (an XES reader numbers
+    #: the events it read 1, 2, ...); None: the next source's numbers start past a ``max(row_no)`` of the table.
+    row_no_max: int | None = None
+    #: Text columns none of whose values begins or ends with a :data:`TRIM_SPACES` character, as the reader found:
+    #: their ``trim()`` is the value itself, so staging leaves it out (half of BPIC 2012's conversion).
+    trimmed: frozenset[str] = frozenset()
+    #: The Arrow table behind a ``registered`` raw table: staging takes its sample of the first rows from it
+    #: directly rather than reading them back through SQL.
+    arrow: Any = field(default=None, repr=False, compare=False)
 
 
 def drop_raw(store: Any, raw: RawTable) -> None:

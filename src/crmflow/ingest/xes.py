@@ -37,7 +37,7 @@ from lxml import etree
 from crmflow.errors import InputError
 from crmflow.i18n import Phrase, error
 from crmflow.ingest.messages import ERRORS
-from crmflow.ingest.raw import ProgressFn, RawTable
+from crmflow.ingest.raw import TRIM_SPACES, ProgressFn, RawTable
 from crmflow.ingest.safety import (
     SAFE_ITERPARSE_OPTIONS,
     ScratchFile,
@@ -109,12 +109,34 @@ def _r4pm_frame(path: Path) -> tuple[Any, list[str]]:
     return frame, diagnostics
 
 
-def _register_r4pm(store: EventStore, table: str, frame: Any) -> None:
+def _trimmed_columns(frame: Any) -> frozenset[str]:
+    """The frame's text columns none of whose values begins or ends with a :data:`TRIM_SPACES` character.
+
+    Staging trims every text value, which is half of its conversion's cost and a no-op on what XES exports
+    hold; Polars tells the columns where it is a no-op, judging each distinct value once (21 ms of BPIC
+    2012 against the 67 ms the trims took).
+    """
+    import polars as pl
+
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts:
+        return frozenset()
+    edge = f"^[{TRIM_SPACES}]|[{TRIM_SPACES}]$"
+    found = frame.select([pl.col(name).unique().str.contains(edge).any() for name in texts]).row(0)
+    return frozenset(name for name, has_edge in zip(texts, found, strict=True) if not has_edge)
+
+
+def _register_r4pm(store: EventStore, table: str, frame: Any) -> tuple[pa.Table, int | None]:
     """Hand the frame to DuckDB as the raw table, without a copy: a registered Arrow table.
 
     ``row_no`` is the file order (the frame's); XES dates, which r4pm gives as naive UTC instants, become
-    ``TIMESTAMPTZ`` by a change of Arrow metadata. Staging reads the Arrow table once, into its work
-    table, and :func:`crmflow.ingest.raw.drop_raw` unregisters it.
+    ``TIMESTAMPTZ`` by a change of Arrow metadata. Polars' text columns go over as Arrow string views, its
+    own layout (the default, Arrow's plain strings, copied every value: 12 ms of BPIC 2012); DuckDB reads
+    both alike. Staging reads the Arrow table once, into its work table, and
+    :func:`crmflow.ingest.raw.drop_raw` unregisters it.
+
+    Returns the registered table and the number of distinct case ids (``count(DISTINCT "case:concept:name")``:
+    NULL not counted) when the case id is text, counted by Polars on the frame, else None (the caller asks DuckDB).
     """
     import polars as pl
 
@@ -125,7 +147,11 @@ def _register_r4pm(store: EventStore, table: str, frame: Any) -> None:
             col = col.dt.convert_time_zone("UTC") if dtype.time_zone else col.dt.replace_time_zone("UTC")
             col = col.dt.cast_time_unit("us")
         columns.append(col)
-    store.register_arrow(table, frame.select(columns).to_arrow())
+    arrow = frame.select(columns).to_arrow(compat_level=pl.CompatLevel.newest())
+    store.register_arrow(table, arrow)
+    if frame.schema.get("case:concept:name") != pl.String:
+        return arrow, None
+    return arrow, int(frame.get_column("case:concept:name").drop_nulls().n_unique())
 
 
 def _run_r4pm(fast: Path, label: str) -> tuple[Any, str]:
@@ -429,8 +455,12 @@ def read_xes_raw(
                 if engine == "r4pm":
                     raise error(InputError, ERRORS, "xes.r_pm_engine_cannot", label=label, reason=reason)
         as_text: list[str]
+        cases: int | None = None
+        trimmed: frozenset[str] = frozenset()
+        arrow = None
         if frame is not None:
-            _register_r4pm(store, table, frame)
+            arrow, cases = _register_r4pm(store, table, frame)
+            trimmed = _trimmed_columns(frame)
             n, quarantined, as_text = int(frame.height), 0, []
             info["engine"] = "r4pm"
             registered = True
@@ -445,10 +475,21 @@ def read_xes_raw(
             if reason:
                 info["fallback_reason"] = reason
     info["text_columns"] = as_text
-    if "case:concept:name" in store.columns(table):
+    if cases is not None:
+        info["cases"] = cases
+    elif "case:concept:name" in store.columns(table):
         info["cases"] = int(_scalar(store, f'SELECT count(DISTINCT "case:concept:name") FROM {q.table_name(table)}'))
     return RawTable(
-        table=table, source=label, format="xes", rows_read=n, quarantined=quarantined, info=info, registered=registered
+        table=table,
+        source=label,
+        format="xes",
+        rows_read=n,
+        quarantined=quarantined,
+        info=info,
+        registered=registered,
+        row_no_max=n,  # both paths number the events read 1..n (lxml's quarantined ones are left out)
+        trimmed=trimmed,
+        arrow=arrow,
     )
 
 

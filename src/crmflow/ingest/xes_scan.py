@@ -36,7 +36,8 @@ from crmflow.ingest.safety import (
 #: matches never overlap and the matches of a stretch of bytes are those of any text around it that
 #: lie wholly inside it (what the chunked scan relies on).
 _TAG = re.compile(rb"<(event|list|container|global)")
-_GLOBAL = re.compile(rb"<global\b[^>]*?/>|<global\b.*?</global\s*>", re.S)
+#: A ``<global>`` element, self-closed or not (one literal prefix: the engine skips to each ``<global``, twice as fast).
+_GLOBAL = re.compile(rb"<global\b(?:[^>]*?/>|.*?</global\s*>)", re.S)
 #: How far the header (everything before the first ``<trace``) may reach for its globals to be blanked.
 _HEADER_LIMIT = 64 * 1024 * 1024
 _CHUNK = 4 * 1024 * 1024
@@ -129,7 +130,7 @@ class FastCopy:
         self.header_globals = 0  # ``<global`` tags before the first ``<trace``
         self.blanked = False  # what r4pm reads has its header's globals blanked
         self._original_header = b""
-        self._blanked_header = b""
+        self._removed: Counter[bytes] = Counter()  # the counted tags inside the blanked globals
         self._restored = False
 
     @property
@@ -163,21 +164,25 @@ class FastCopy:
         self._held = bytearray()
         header = held[:end] if end >= 0 else b""
         self.header_globals = header.count(b"<global")
-        blanked = _GLOBAL.sub(_blank, header) if self.header_globals else header
+        blanked = _GLOBAL.sub(self._blank_counted, header) if self.header_globals else header
         self.blanked = bool(self.header_globals) and b"<global" not in blanked
         if not (self.blanked or self._always):
             return
         self.scratch = self._open()
         if self.blanked:
-            self._original_header, self._blanked_header = header, blanked
+            self._original_header = header
             self.scratch.write(blanked)
             self.scratch.write(memoryview(held)[len(header) :])
         else:
             self.scratch.write(held)
 
-    def header_tags(self) -> tuple[Counter[bytes], Counter[bytes]]:
-        """The counted tags of the header as r4pm reads it and as the log has it (the blanking removes some)."""
-        return Counter(_TAG.findall(self._blanked_header)), Counter(_TAG.findall(self._original_header))
+    def _blank_counted(self, match: re.Match[bytes]) -> bytes:
+        self._removed.update(_TAG.findall(match.group(0)))
+        return _blank(match)
+
+    def blanked_tags(self) -> Counter[bytes]:
+        """The counted tags the blanking took out of the header: the log's own counts less those of r4pm's copy."""
+        return Counter(self._removed) if self.blanked else Counter()
 
     def restore(self) -> None:
         """Put the header back as it was, for the lxml path (which must read the file's own bytes)."""
@@ -278,15 +283,15 @@ def one_pass(path: Path, label: str, copy: FastCopy, *, gz: bool, max_bytes: int
 def prescan(fast: Path, counts: dict[str, int], tail: bytes, copy: FastCopy, original: Path) -> dict[str, Any]:
     """The pre-scan of the log's own bytes from the counts over ``fast`` (which may have a blanked header).
 
-    The blanked header's tags are swapped for the original header's. When the rare tags are not just the
+    The tags the blanking took out of the header are added back. When the rare tags are not just the
     header's globals (the file will leave the fast path), the exact split -- lists or globals -- comes from
     a full :class:`XesScan` of the original bytes, for the reason's words.
     """
     events, rare = counts["events"], counts["rare"]
     if copy.blanked:
-        for_r4pm, own = copy.header_tags()
-        events += own[b"event"] - for_r4pm[b"event"]
-        rare += sum(own[t] - for_r4pm[t] for t in (b"list", b"container", b"global"))
+        removed = copy.blanked_tags()
+        events += removed[b"event"]
+        rare += removed[b"list"] + removed[b"container"] + removed[b"global"]
     complete = re.sub(rb"<!--.*?-->", b"", tail, flags=re.S).rstrip().endswith(b"</log>")
     if rare == copy.header_globals:  # no list or container, no global outside the header
         return {"events": events, "lists": 0, "globals": copy.header_globals, "complete": complete}

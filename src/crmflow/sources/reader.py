@@ -308,7 +308,9 @@ def stage_sources(
             continue
         src_mapping = (canonical_mapping(store, raw) if adapter is not None else None) or m
         res = stage_raw(store, raw, log_name=log_name, mapping=src_mapping, timezone=tz, progress=progress, row_offset=offset)
-        top = store.sql(f"SELECT coalesce(max(row_no), 0) FROM {raw.table}").fetchall()[0][0]
+        top = raw.row_no_max
+        if top is None:
+            top = store.sql(f"SELECT coalesce(max(row_no), 0) FROM {raw.table}").fetchall()[0][0]
         offset += max(int(top), raw.rows_read)
         drop_raw(store, raw)
         results.append(res)

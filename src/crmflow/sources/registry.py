@@ -35,6 +35,12 @@ VENDOR_MODULES = (
     "crmflow.sources.hubspot",
 )
 
+#: Every file name ending (``Path.suffix``, lower case) that some adapter's ``detect`` can accept: JSON and
+#: JSON lines (``.txt`` too), CSV, and Bitrix24's HTML ``.xls`` exports. A file with any other ending (an XES
+#: log, Parquet, a workbook, an OCEL file) is no CRM export, so :func:`detect_adapter` answers ``None`` without
+#: importing the vendor modules (0.03-0.07 s of a small log's cold read). A test holds every adapter to it.
+ADAPTER_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".txt", ".csv", ".xls", ".htm", ".html"})
+
 DetectFn = Callable[[Path, bytes], bool]
 ReadFn = Callable[["EventStore", Path, str, "ProgressFn | None"], RawTable]
 ReadManyFn = Callable[["EventStore", list[Path], str, "ProgressFn | None"], RawTable]
@@ -112,8 +118,10 @@ def get_adapter(name: str) -> SourceAdapter:
 
 def detect_adapter(path: str | Path) -> SourceAdapter | None:
     """The first adapter that recognises ``path``, or ``None`` for a plain event log."""
-    _load_vendors()
     p = Path(path)
+    if p.suffix.lower() not in ADAPTER_SUFFIXES:
+        return None
+    _load_vendors()
     with p.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     for adapter in _ADAPTERS.values():

@@ -158,16 +158,18 @@ _G, _NEW = "_crmflow_g", "_crmflow_new"  # helper columns of the in-order build 
 
 
 def order_probe(source: str, rows: int) -> str:
-    """Whether the first ``rows`` rows of ``source`` (in its stored order) are already in event order.
+    """Whether the first ``rows`` rows of ``source`` (in its stored order) are already in event order, and how many it read.
 
     In event order means: each case's events are contiguous (as many runs of a case id as case ids) and
     within a case ordered by ``(ts, row_no)`` -- an export ordered by case and time. One streaming pass
-    (``lag() OVER ()`` keeps the scan order; no sort). A cheap first look only: the in-order build is
-    then checked in full on what it wrote (:func:`events_order_check`).
+    (``lag() OVER ()`` keeps the scan order; no sort). For a larger source a cheap first look only: the
+    in-order build is then checked in full on what it wrote (:func:`events_order_check`). Fewer rows read
+    than ``rows`` means the probe saw the whole source.
     """
     return f"""
 SELECT count(*) FILTER (WHERE pc = case_id AND (pt > ts OR (pt = ts AND pr >= row_no))) = 0
-       AND count(*) FILTER (WHERE pc IS DISTINCT FROM case_id) = count(DISTINCT case_id) AS in_order
+       AND count(*) FILTER (WHERE pc IS DISTINCT FROM case_id) = count(DISTINCT case_id) AS in_order,
+       count(*) AS probed
 FROM (SELECT case_id, ts, row_no, lag(case_id) OVER () AS pc, lag(ts) OVER () AS pt, lag(row_no) OVER () AS pr
       FROM (SELECT case_id, ts, row_no FROM {source} LIMIT {int(rows)}))
 """
