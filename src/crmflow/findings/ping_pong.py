@@ -96,11 +96,11 @@ def _level(
             return []
         pairs = store.rows(pq.ping_pong_summary(tmp), {**least, "top": t.ping_pong_top})
         params = {"xs": [p["x"] for p in pairs], "ys": [p["y"] for p in pairs]}
-        ids = [r["case_id"] for r in store.rows(pq.ping_pong_level_cases(tmp), {**least, "limit": EVIDENCE_LIMIT})]
+        ids = [r["case_id"] for r in store.rows(pq.ping_pong_level_cases(log.name, tmp), {**least, "limit": EVIDENCE_LIMIT})]
         acts: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for r in store.rows(pq.ping_pong_activities(tmp), {**params, "limit": 3}):
+        for r in store.rows(pq.ping_pong_activities(log.name, tmp), {**params, "limit": 3}):
             acts[(r["x"], r["y"])].append(r["activity"])
-        top_acts = [r["activity"] for r in store.rows(pq.ping_pong_level_activities(tmp), {**params, "limit": 5})]
+        top_acts = [r["activity"] for r in store.rows(pq.ping_pong_level_activities(log.name, tmp), {**params, "limit": 5})]
     cases, n_bounces, n_pairs = int(totals["cases"]), int(totals["bounces"]), int(totals["pairs"])
     first = pairs[0]
     people = sorted({p["x"] for p in pairs} | {p["y"] for p in pairs})

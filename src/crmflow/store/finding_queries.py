@@ -58,16 +58,16 @@ def working_seconds(days: str, tz: str, start_expr: str, end_expr: str) -> str:
 
 def _stats(expr: str) -> str:
     # No count(DISTINCT case_id) here: it costs more than everything else on 10 M events; the
-    # evidence query of the few reported keys counts their cases.
+    # evidence query of the few reported keys counts their cases. One quantile_cont over a list of
+    # fractions sorts each group once (median() and another quantile_cont sorted it twice).
     return (
-        f"count(*)::BIGINT AS count, avg({expr}) AS mean_s, "
-        f"median({expr}) AS median_s, quantile_cont({expr}, 0.9) AS p90_s, max({expr}) AS max_s, "
-        f"sum({expr}) AS total_s"
+        f"count(*)::BIGINT AS count, avg({expr}) AS mean_s, quantile_cont({expr}, [0.5, 0.9]) AS q_s, "
+        f"max({expr}) AS max_s, sum({expr}) AS total_s"
     )
 
 
 #: The columns of :func:`_stats`, read from a grouped sub-query ``w``.
-_STAT_COLUMNS = "w.count, w.mean_s, w.median_s, w.p90_s, w.max_s, w.total_s"
+_STAT_COLUMNS = "w.count, w.mean_s, w.q_s[1] AS median_s, w.q_s[2] AS p90_s, w.max_s, w.total_s"
 
 
 def log_end(log: str) -> str:
@@ -78,6 +78,11 @@ def log_end(log: str) -> str:
 def rank_within(partition: str, order: str) -> str:
     """The rank of a row within its group (for the top-k evidence of each key)."""
     return f"row_number() OVER (PARTITION BY {partition} ORDER BY {order})"
+
+
+def activity_codes(log: str) -> str:
+    """The activity dictionary (name, code) of a log."""
+    return f"SELECT activity, act FROM ac_{table_name(log)}"
 
 
 # --------------------------------------------------------------------------- bottleneck
@@ -106,47 +111,52 @@ ORDER BY total_s DESC, count DESC, target LIMIT $top
 """
 
 
-def slowest_transition_cases(log: str) -> str:
-    """Per transition ``($src[i], $dst[i])``: its exact number of cases and the ``$limit`` cases with
-    the longest wait on it (longest first; ties by case id, descending)."""
+#: The source code of an activity-level bottleneck key (the wait before ``dst`` from any predecessor).
+ANY_SOURCE = -1
+
+
+def _wait_keys() -> str:
+    """The bottleneck keys ``($src[i], $dst[i])`` as activity codes (``src`` :data:`ANY_SOURCE`: any predecessor)."""
+    return "SELECT unnest($src::INTEGER[]) AS src, unnest($dst::INTEGER[]) AS dst"
+
+
+def waits_table(log: str, tmp: str) -> str:
+    """Per bottleneck key ``($src[i], $dst[i])`` (activity codes; ``src`` :data:`ANY_SOURCE` for the wait
+    before ``dst`` from any predecessor) and case: its longest wait there (``w``) and how often it waits
+    there (``n``), into a temp table -- one pass over the events for every key, read by the check (cases,
+    the slowest) and by the complete evidence."""
     return f"""
-WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
-pc AS (
-    SELECT k.src, k.dst, e.case_id, max(e.wait_s) AS w
-    FROM {ev(log)} e JOIN k ON e.activity = k.src AND e.next_activity = k.dst
-    WHERE NOT e.is_last GROUP BY ALL
-)
-SELECT src, dst, count(*)::BIGINT AS cases, max_by(case_id, (w, case_id), $limit) AS case_ids,
-       max_by(w, (w, case_id), $limit) AS waits
-FROM pc GROUP BY src, dst
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH k AS ({_wait_keys()})
+SELECT k.src, k.dst, e.cid, max(e.wait_s) AS w, count(*)::BIGINT AS n
+FROM {ev(log)} e JOIN k ON e.next_act = k.dst AND (k.src = {ANY_SOURCE} OR e.act = k.src)
+WHERE NOT e.is_last GROUP BY k.src, k.dst, e.cid
 """
 
 
-def slowest_activity_cases(log: str) -> str:
-    """Like :func:`slowest_transition_cases` for the wait before each activity in ``$dst``."""
+def slowest_cases(log: str, waits: str) -> str:
+    """Per key of a :func:`waits_table`: its number of cases and the ``$limit`` cases with the longest wait
+    on it (longest first; ties by case id, descending)."""
     return f"""
-WITH pc AS (
-    SELECT next_activity AS dst, case_id, max(wait_s) AS w FROM {ev(log)}
-    WHERE NOT is_last AND next_activity IN (SELECT unnest($dst::VARCHAR[])) GROUP BY ALL
-)
-SELECT NULL::VARCHAR AS src, dst, count(*)::BIGINT AS cases,
-       max_by(case_id, (w, case_id), $limit) AS case_ids, max_by(w, (w, case_id), $limit) AS waits
-FROM pc GROUP BY dst
+SELECT w.src, w.dst, count(*)::BIGINT AS cases, max_by(c.case_id, (w.w, c.case_id), $limit) AS case_ids,
+       max_by(w.w, (w.w, c.case_id), $limit) AS waits
+FROM {table_name(waits)} w JOIN {cs(log)} c USING (cid) GROUP BY w.src, w.dst
 """
 
 
 def waiting_for_resources(log: str) -> str:
-    """Per (source, target) key, the resources of the target events with the most waiting time."""
+    """Per key ``($src[i], $dst[i])`` (codes, as :func:`waits_table`), the resources of the target events
+    with the most waiting time; grouped on the resource codes."""
     return f"""
-WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
+WITH k AS ({_wait_keys()}),
 w AS (
-    SELECT k.src, k.dst, e.next_resource AS resource, sum(e.wait_s) AS total_s
-    FROM {ev(log)} e JOIN k ON e.next_activity = k.dst AND (k.src IS NULL OR e.activity = k.src)
-    WHERE NOT e.is_last AND e.next_resource IS NOT NULL GROUP BY ALL
+    SELECT k.src, k.dst, e.next_res, any_value(e.next_resource) AS resource, sum(e.wait_s) AS total_s
+    FROM {ev(log)} e JOIN k ON e.next_act = k.dst AND (k.src = {ANY_SOURCE} OR e.act = k.src)
+    WHERE NOT e.is_last AND e.next_res IS NOT NULL GROUP BY k.src, k.dst, e.next_res
 )
 SELECT src, dst, resource, total_s FROM (
     SELECT *, {rank_within("src, dst", "total_s DESC, resource")} AS rk FROM w
-) WHERE rk <= $limit ORDER BY src NULLS FIRST, dst, rk
+) WHERE rk <= $limit ORDER BY src, dst, rk
 """
 
 
@@ -178,18 +188,12 @@ ORDER BY cases DESC, extra DESC, activity LIMIT $top
 
 
 def repeats_table(log: str, tmp: str) -> str:
-    """Per case and activity in ``$acts`` executed more than once: how often (into a temp table).
-
-    Grouped on the integer case and activity codes (kept as ``cid``, ``act``); names joined at the end.
-    """
+    """Per case and activity of ``$acts`` (activity codes) executed more than once in it: how often (``cid``,
+    ``act``, ``n``; into a temp table). Grouped on the integer codes; read by the check and the evidence."""
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
-WITH k AS (SELECT act, activity FROM ac_{table_name(log)} WHERE activity IN (SELECT unnest($acts::VARCHAR[]))),
-r AS (
-    SELECT cid, act, count(*)::BIGINT AS n FROM {ev(log)} WHERE act IN (SELECT act FROM k)
-    GROUP BY cid, act HAVING count(*) > 1
-)
-SELECT c.case_id, k.activity, r.n, r.cid, r.act FROM r JOIN k USING (act) JOIN {cs(log)} c USING (cid)
+SELECT cid, act, count(*)::BIGINT AS n FROM {ev(log)} WHERE act IN (SELECT unnest($acts::INTEGER[]))
+GROUP BY cid, act HAVING count(*) > 1
 """
 
 
@@ -201,23 +205,25 @@ WHERE activity IN (SELECT unnest($acts::VARCHAR[])) GROUP BY activity
 """
 
 
-def repeats_cases(tmp: str) -> str:
+def repeats_cases(log: str, tmp: str) -> str:
+    """Per activity of a :func:`repeats_table`: the ``$limit`` cases repeating it most (ties by case id)."""
     return f"""
-SELECT activity, case_id, n FROM (
-    SELECT *, {rank_within("activity", "n DESC, case_id")} AS rk FROM {table_name(tmp)}
-) WHERE rk <= $limit ORDER BY activity, rk
+SELECT r.act, min_by(c.case_id, (-r.n, c.case_id), $limit) AS case_ids, min_by(r.n, (-r.n, c.case_id), $limit) AS ns
+FROM {table_name(tmp)} r JOIN {cs(log)} c USING (cid) GROUP BY r.act
 """
 
 
 def repeats_resources(log: str, tmp: str) -> str:
-    """Who executes each repeated activity in the cases that repeat it (most executions first)."""
+    """Who executes each repeated activity (``$acts``, the codes of the :func:`repeats_table`) in the cases
+    that repeat it (most executions first); grouped on the resource codes."""
     return f"""
 WITH c AS (
-    SELECT t.activity, e.resource, count(*) AS n FROM {ev(log)} e JOIN {table_name(tmp)} t ON e.cid = t.cid AND e.act = t.act
-    WHERE e.resource IS NOT NULL GROUP BY ALL
+    SELECT e.act, e.res, any_value(e.resource) AS resource, count(*) AS n
+    FROM {ev(log)} e JOIN {table_name(tmp)} t ON e.cid = t.cid AND e.act = t.act
+    WHERE e.res IS NOT NULL AND e.act IN (SELECT unnest($acts::INTEGER[])) GROUP BY e.act, e.res
 )
-SELECT activity, resource, n FROM (SELECT *, {rank_within("activity", "n DESC, resource")} AS rk FROM c)
-WHERE rk <= $limit ORDER BY activity, rk
+SELECT act, resource, n FROM (SELECT *, {rank_within("act", "n DESC, resource")} AS rk FROM c)
+WHERE rk <= $limit ORDER BY act, rk
 """
 
 
@@ -277,15 +283,18 @@ WHERE rk <= $limit ORDER BY src, dst, rk
 
 def closing_table(log: str, tmp: str) -> str:
     """Per closed case, its closing event: the first event of an activity in ``$first``, or its last
-    event when that is an activity in ``$last`` (into a temp table)."""
+    event when that is an activity in ``$last`` (activity codes; into a temp table)."""
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
-SELECT cid, any_value(case_id) AS case_id, min(pos) AS close_pos, arg_min(ts, pos) AS close_ts,
-       arg_min(activity, pos) AS close_activity,
-       arg_min(activity IN (SELECT unnest($first::VARCHAR[])), pos) AS declared
-FROM {ev(log)}
-WHERE activity IN (SELECT unnest($first::VARCHAR[])) OR (is_last AND activity IN (SELECT unnest($last::VARCHAR[])))
-GROUP BY cid
+WITH k AS (
+    SELECT cid, min(pos) AS close_pos, arg_min(ts, pos) AS close_ts, arg_min(act, pos) AS close_act,
+           arg_min(act IN (SELECT unnest($first::INTEGER[])), pos) AS declared
+    FROM {ev(log)}
+    WHERE act IN (SELECT unnest($first::INTEGER[])) OR (is_last AND act IN (SELECT unnest($last::INTEGER[])))
+    GROUP BY cid
+)
+SELECT k.cid, c.case_id, k.close_pos, k.close_ts, a.activity AS close_activity, k.declared
+FROM k JOIN {cs(log)} c USING (cid) JOIN ac_{table_name(log)} a ON a.act = k.close_act
 """
 
 
