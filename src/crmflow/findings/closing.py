@@ -69,7 +69,10 @@ class Closing:
         table = store.new_name("cl")
         code = activity_codes(log)
         codes = {k: [code[a] for a in v if a in code] for k, v in (("first", first), ("last", last))}
-        store.sql(fq.closing_table(log.name, table), codes)
+        if codes["first"]:
+            store.sql(fq.closing_table(log.name, table), codes)
+        else:  # closed only by their last event: no grouping by case
+            store.sql(fq.closing_by_last_table(log.name, table), {"last": codes["last"]})
         s = store.rows(fq.closing_summary(log.name, table))[0]
         o = store.rows(fq.after_closing_other(log.name, table))[0] if s["events_after"] else {"events": 0, "cases": 0}
         return cls(

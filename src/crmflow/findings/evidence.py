@@ -30,6 +30,7 @@ kind                         measure             value / count                  
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.closing import Closing
 from crmflow.findings.funnel import funnel_cases
 from crmflow.findings.model import Finding
-from crmflow.findings.ping_pong import bounces
+from crmflow.findings.ping_pong import bounces, counts_every_pair
 from crmflow.findings.rework import repeats, stage_returns
 from crmflow.findings.rules import AuditRules
 from crmflow.findings.sla import sla_cases
@@ -134,7 +135,9 @@ def _plan(
         return "returns", eq.stage_return_rows(tmp), {"src": m["from_stage"], "dst": m["to_stage"]}, True
     if f.kind == "ping_pong":
         tmp = bounces(tables, process, str(m["level"]))  # one finding per level: the level's own table
-        return "bounces", eq.ping_pong_rows(process.name, tmp), {"min": max(rules.thresholds.ping_pong_min, 1)}, False
+        every = counts_every_pair(rules)
+        counted = {} if every else {"min": rules.thresholds.ping_pong_min}
+        return "bounces", eq.ping_pong_rows(process.name, tmp, every=every), counted, False
     if f.kind == "workload_concentration":
         p = {"res": m["top_resource"], "act": m["activity"], "role": m.get("role")}
         return "person_share", eq.person_activity_rows(log.name), p, True
@@ -155,6 +158,18 @@ def _plan(
         tmp = funnel_cases(tables, log, rules, closing)
         return "idle_s", eq.funnel_rows(log.name, tmp), {"idx": stages.index(str(m["stage"]))}, False
     return None
+
+
+def _renamed(select: str, params: dict[str, Any], prefix: str) -> tuple[str, dict[str, Any]]:
+    """``select`` with each of its parameters ``$name`` renamed ``$<prefix>name``, and the parameters so named.
+
+    >>> _renamed("SELECT $a, $ab FROM t WHERE x = $a", {"a": 1, "ab": 2}, "p0_")
+    ('SELECT $p0_a, $p0_ab FROM t WHERE x = $p0_a', {'p0_a': 1, 'p0_ab': 2})
+    """
+    if not params:
+        return select, {}
+    names = "|".join(re.escape(k) for k in sorted(params, key=len, reverse=True))
+    return re.sub(rf"\$({names})\b", lambda m: f"${prefix}{m.group(1)}", select), {prefix + k: v for k, v in params.items()}
 
 
 def record_evidence(
@@ -198,31 +213,30 @@ def record_evidence(
     meta: dict[str, list[Any]] = {"m_finding": [], "m_kind": [], "m_key": [], "m_measure": []}
     families: dict[str, dict[str, list[Any]]] = {}
     singles: list[tuple[str, dict[str, Any]]] = []
-    rows = store.new_name("fr")
-    store.sql(eq.create_rows(rows))
-    try:
-        with SharedTables.scope(store, tables) as shared:
-            family = _Families(findings, closing.process_log(), shared)
-            for no, f in enumerate(findings, start=1):
-                plan = _plan(f, log, family, closing, rules, calendar, shared)
-                if plan is None:
-                    continue
-                measure, select, params, batched = plan
-                for k, v in (("m_finding", no), ("m_kind", f.kind), ("m_key", f.key), ("m_measure", measure)):
-                    meta[k].append(v)
-                if not batched:
-                    singles.append((select, {**params, "finding": no}))
-                    continue
-                lists = families.setdefault(select, {"finding": [], **{k: [] for k in params}})
-                lists["finding"].append(no)
-                for k, v in params.items():
-                    lists[k].append(v)
-            for select, values in [*families.items(), *singles]:
-                store.sql(eq.insert_rows(rows, select), values)
-        store.sql(eq.create_table(table, rows))
-        store.sql(eq.create_meta(evidence_meta_name(table)), meta)
-    finally:
-        store.sql(fq.drop_table(rows))
+    with SharedTables.scope(store, tables) as shared:
+        family = _Families(findings, closing.process_log(), shared)
+        for no, f in enumerate(findings, start=1):
+            plan = _plan(f, log, family, closing, rules, calendar, shared)
+            if plan is None:
+                continue
+            measure, select, params, batched = plan
+            for k, v in (("m_finding", no), ("m_kind", f.kind), ("m_key", f.key), ("m_measure", measure)):
+                meta[k].append(v)
+            if not batched:
+                singles.append((select, {**params, "finding": no}))
+                continue
+            lists = families.setdefault(select, {"finding": [], **{k: [] for k in params}})
+            lists["finding"].append(no)
+            for k, v in params.items():
+                lists[k].append(v)
+        # every family's select in one statement (each with its parameters renamed), sorted once
+        selects, values = [], {}
+        for i, (select, params) in enumerate([*families.items(), *singles]):
+            renamed, bound = _renamed(select, params, f"p{i}_")
+            selects.append(renamed)
+            values.update(bound)
+        store.sql(eq.create_table(table, selects), values)
+    store.sql(eq.create_meta(evidence_meta_name(table)), meta)
     per = {int(r["finding"]): int(r["n"]) for r in store.rows(eq.counts(table))}
     return EvidenceTable(table=table, rows=sum(per.values()), per_finding=per)
 
@@ -307,9 +321,8 @@ def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:
 
     >>> import tempfile
     >>> store = EventStore()
-    >>> _ = store.sql(eq.create_rows("fr_x"))
-    >>> _ = store.sql("INSERT INTO fr_x VALUES (1, 'c1', 90.0, NULL, 'A')")
-    >>> _ = store.sql(eq.create_table("fe_x", "fr_x"))
+    >>> row = "SELECT 1 AS finding, 'c1' AS case_id, 90.0 AS value, NULL AS count, 'A' AS detail"
+    >>> _ = store.sql(eq.create_table("fe_x", [row]))
     >>> meta = {"m_finding": [1], "m_kind": ["stuck_case"], "m_key": ["stuck"], "m_measure": ["idle_s"]}
     >>> _ = store.sql(eq.create_meta(evidence_meta_name("fe_x")), meta)
     >>> out = write_findings_csv(store, "fe_x", Path(tempfile.mkdtemp()) / "findings.csv")

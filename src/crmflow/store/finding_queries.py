@@ -298,6 +298,17 @@ FROM k JOIN {cs(log)} c USING (cid) JOIN ac_{table_name(log)} a ON a.act = k.clo
 """
 
 
+def closing_by_last_table(log: str, tmp: str) -> str:
+    """:func:`closing_table` without ``$first`` activities: the cases whose last event is of one of ``$last``
+    -- the last events themselves, one per case, without grouping the events by case."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+SELECT e.cid, c.case_id, e.pos AS close_pos, e.ts AS close_ts, a.activity AS close_activity, FALSE AS declared
+FROM {ev(log)} e JOIN {cs(log)} c USING (cid) JOIN ac_{table_name(log)} a ON a.act = e.act
+WHERE e.is_last AND e.act IN (SELECT unnest($last::INTEGER[]))
+"""
+
+
 def closing_summary(log: str, closing: str) -> str:
     """Closed cases, and the events (and their cases) that come after a case's closing event."""
     return f"""
