@@ -359,15 +359,19 @@ def drop_log(log: str) -> list[str]:
 
 
 def open_cases_table(log: str, tmp: str, closing: str) -> str:
-    """Cases without a closing event (``closing`` table of :func:`closing_table`), with idle time and age."""
+    """Cases without a closing event (``closing`` table of :func:`closing_table`), with idle time and age.
+
+    The open cases are found among the cases first, then their last events are joined (the other way
+    round, every last event was joined to its case before the closed ones were left out).
+    """
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
-WITH m AS (SELECT max(end_ts) AS log_end FROM {cs(log)})
-SELECT c.case_id, e.activity AS last_activity, e.resource AS last_resource, c.end_ts AS last_ts,
-       (epoch_us(m.log_end) - epoch_us(c.end_ts)) / 1e6 AS idle_s,
-       (epoch_us(m.log_end) - epoch_us(c.start_ts)) / 1e6 AS age_s
-FROM {ev(log)} e JOIN {cs(log)} c USING (cid), m
-WHERE e.is_last AND c.cid NOT IN (SELECT cid FROM {table_name(closing)})
+WITH m AS (SELECT max(end_ts) AS log_end FROM {cs(log)}),
+o AS (SELECT * FROM {cs(log)} WHERE cid NOT IN (SELECT cid FROM {table_name(closing)}))
+SELECT o.case_id, e.activity AS last_activity, e.resource AS last_resource, o.end_ts AS last_ts,
+       (epoch_us(m.log_end) - epoch_us(o.end_ts)) / 1e6 AS idle_s,
+       (epoch_us(m.log_end) - epoch_us(o.start_ts)) / 1e6 AS age_s
+FROM o JOIN {ev(log)} e ON e.cid = o.cid AND e.is_last, m
 """
 
 
