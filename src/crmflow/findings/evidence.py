@@ -236,7 +236,9 @@ def record_evidence(
             selects.append(renamed)
             values.update(bound)
         store.sql(eq.create_table(table, selects), values)
-    store.sql(eq.create_meta(evidence_meta_name(table)), meta)
+    store.sql(eq.create_meta(evidence_meta_name(table)))
+    if meta["m_finding"]:
+        store.sql(eq.insert_meta(evidence_meta_name(table)), meta)
     per = {int(r["finding"]): int(r["n"]) for r in store.rows(eq.counts(table))}
     return EvidenceTable(table=table, rows=sum(per.values()), per_finding=per)
 
@@ -324,7 +326,8 @@ def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:
     >>> row = "SELECT 1 AS finding, 'c1' AS case_id, 90.0 AS value, NULL AS count, 'A' AS detail"
     >>> _ = store.sql(eq.create_table("fe_x", [row]))
     >>> meta = {"m_finding": [1], "m_kind": ["stuck_case"], "m_key": ["stuck"], "m_measure": ["idle_s"]}
-    >>> _ = store.sql(eq.create_meta(evidence_meta_name("fe_x")), meta)
+    >>> _ = store.sql(eq.create_meta(evidence_meta_name("fe_x")))
+    >>> _ = store.sql(eq.insert_meta(evidence_meta_name("fe_x")), meta)
     >>> out = write_findings_csv(store, "fe_x", Path(tempfile.mkdtemp()) / "findings.csv")
     >>> out.read_text(encoding="utf-8").splitlines()[1]
     '1,stuck_case,stuck,c1,idle_s,90.0,,A'

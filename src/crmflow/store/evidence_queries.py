@@ -21,7 +21,7 @@ ROW_COLUMNS = (
     "detail::VARCHAR AS detail"
 )
 #: No rows (no finding has a full list).
-_NO_ROWS = "SELECT NULL AS finding, NULL AS case_id, NULL AS value, NULL AS count, NULL AS detail WHERE FALSE"
+_NO_ROWS = "SELECT NULL AS finding, NULL AS case_id, NULL AS value, NULL AS count, NULL AS detail LIMIT 0"
 
 
 def create_table(table: str, selects: list[str]) -> str:
@@ -45,9 +45,14 @@ SELECT * FROM (
 
 
 def create_meta(meta: str) -> str:
+    """The table of each finding's kind, key and measure (filled by :func:`insert_meta`)."""
+    return f"CREATE OR REPLACE TEMP TABLE {table_name(meta)} (finding INTEGER, kind VARCHAR, key VARCHAR, measure VARCHAR)"
+
+
+def insert_meta(meta: str) -> str:
     """Each finding's kind, key and measure (the lists ``$m_finding``, ``$m_kind``, ``$m_key``, ``$m_measure``)."""
     return f"""
-CREATE OR REPLACE TEMP TABLE {table_name(meta)} AS
+INSERT INTO {table_name(meta)}
 SELECT unnest($m_finding::INTEGER[]) AS finding, unnest($m_kind::VARCHAR[]) AS kind,
        unnest($m_key::VARCHAR[]) AS key, unnest($m_measure::VARCHAR[]) AS measure
 """
