@@ -10,10 +10,12 @@ from crmflow.findings.bottleneck import find_bottlenecks
 from crmflow.findings.detect import detect_findings
 from crmflow.findings.funnel import measure_funnel
 from crmflow.findings.ping_pong import find_ping_pong, stored_in_event_order
-from crmflow.findings.rework import find_rework
+from crmflow.findings.rework import find_rework, variants
 from crmflow.findings.rules import load_rules
 from crmflow.findings.stuck import find_stuck_cases, resolve_end_activities
+from crmflow.findings.tables import SharedTables, activity_codes
 from crmflow.findings.workload import find_workload_concentration
+from crmflow.store import finding_queries as fq
 from crmflow.store import people_queries as pq
 from tests.findings.logs import make_log
 
@@ -90,6 +92,36 @@ def test_rework_repeats_and_stage_returns(rework_log) -> None:
     assert back.key == "B -> A" and back.metrics["type"] == "stage_return"
     assert (back.metrics["cases"], back.metrics["returns"]) == (1, 1) and back.evidence.case_ids == ("c1",)
     assert back.evidence.resources == ("c1-u1",)  # A after X was done by the 4th event's resource
+
+
+def test_repeats_by_variant_hash_as_by_variant_and_events(rework_log) -> None:
+    """The repeats read through the variants' hashes are those grouped on the variant lists and on every event."""
+    store, name = rework_log.store, rework_log.name
+    tables = SharedTables(store)
+    by_hash = variants(tables, rework_log)
+    assert by_hash is not None  # three variants, three hashes
+    summaries = [store.rows(fq.repeats_summary(name, v), {"top": 10}) for v in (by_hash, None)]
+    assert summaries[0] == summaries[1] and [r["activity"] for r in summaries[0]] == ["B", "A"]
+    acts = {"acts": sorted(activity_codes(rework_log).values())}
+    made = []
+    for v in (by_hash, None):
+        tmp = store.new_name("rw")
+        store.sql(fq.repeats_table(name, tmp, v), acts)
+        named = f"SELECT c.case_id, a.activity, r.n FROM {tmp} r JOIN cs_{name} c USING (cid) JOIN ac_{name} a USING (act)"
+        made.append(store.rows(f"{named} ORDER BY ALL"))
+    assert (
+        made[0]
+        == made[1]
+        == [
+            {"case_id": "c1", "activity": "A", "n": 2},
+            {"case_id": "c1", "activity": "B", "n": 2},
+            {"case_id": "c2", "activity": "B", "n": 3},
+        ]
+    )
+    # two variants under one hash: the queries group on the lists instead
+    store.sql(f"UPDATE {by_hash} SET other = [-1] WHERE vh = (SELECT min(vh) FROM {by_hash})")
+    assert variants(tables, rework_log) is None
+    tables.drop()
 
 
 def test_rework_without_stages_and_min_share(rework_log) -> None:

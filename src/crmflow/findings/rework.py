@@ -51,27 +51,34 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en", tables: S
     return [worded(f, lang) for f in _repeats(log, rules, n_cases, tables) + _stage_returns(log, rules, n_cases, tables)]
 
 
+def variants(tables: SharedTables, log: EventLog) -> str | None:
+    """The log's variants keyed by their hash (:func:`crmflow.store.finding_queries.variants_table`), or None
+    when two variants share a hash (the queries then group on the variants themselves)."""
+    table = tables.get(("variants", log.name), lambda n: fq.variants_table(log.name, n))
+    return None if log.store.rows(fq.variant_collisions(table))[0]["n"] else table
+
+
 def repeats(tables: SharedTables, log: EventLog, activities: Sequence[str]) -> str:
     """The table of every case's executions of each of ``activities`` it repeats
     (:func:`crmflow.store.finding_queries.repeats_table`), keyed by the set of activities: the check and
     the complete evidence of the same findings read one table."""
     code = activity_codes(log)
     acts = sorted({code[a] for a in activities})
-    return tables.get(("repeats", log.name, *map(str, acts)), lambda n: fq.repeats_table(log.name, n), {"acts": acts})
+    key = ("repeats", log.name, *map(str, acts))
+    return tables.get(key, lambda n: fq.repeats_table(log.name, n, variants(tables, log)), {"acts": acts})
 
 
 def _repeats(log: EventLog, rules: AuditRules, n_cases: int, shared: SharedTables | None) -> list[Finding]:
     store, t = log.store, rules.thresholds
-    top = [
-        r for r in store.rows(fq.repeats_summary(log.name), {"top": t.rework_top}) if r["cases"] / n_cases >= t.rework_min_share
-    ]
-    if not top:
-        return []
     code = activity_codes(log)
     name = {c: a for a, c in code.items()}
     cases: dict[str, list[tuple[str, int]]] = {}
     people: dict[str, list[str]] = defaultdict(list)
     with SharedTables.scope(store, shared) as tables:
+        summary = store.rows(fq.repeats_summary(log.name, variants(tables, log)), {"top": t.rework_top})
+        top = [r for r in summary if r["cases"] / n_cases >= t.rework_min_share]
+        if not top:
+            return []
         tmp = repeats(tables, log, [r["activity"] for r in top])
         for r in store.rows(fq.repeats_cases(log.name, tmp), {"limit": EVIDENCE_LIMIT}):
             cases[name[r["act"]]] = list(zip(r["case_ids"], r["ns"], strict=True))
