@@ -9,11 +9,13 @@ import pytest
 from crmflow.findings.bottleneck import find_bottlenecks
 from crmflow.findings.detect import detect_findings
 from crmflow.findings.funnel import measure_funnel
-from crmflow.findings.ping_pong import find_ping_pong
-from crmflow.findings.rework import find_rework
+from crmflow.findings.ping_pong import find_ping_pong, stored_in_event_order
+from crmflow.findings.rework import find_rework, variants
 from crmflow.findings.rules import load_rules
 from crmflow.findings.stuck import find_stuck_cases, resolve_end_activities
+from crmflow.findings.tables import SharedTables, activity_codes
 from crmflow.findings.workload import find_workload_concentration
+from crmflow.store import finding_queries as fq
 from crmflow.store import people_queries as pq
 from tests.findings.logs import make_log
 
@@ -92,6 +94,36 @@ def test_rework_repeats_and_stage_returns(rework_log) -> None:
     assert back.evidence.resources == ("c1-u1",)  # A after X was done by the 4th event's resource
 
 
+def test_repeats_by_variant_hash_as_by_variant_and_events(rework_log) -> None:
+    """The repeats read through the variants' hashes are those grouped on the variant lists and on every event."""
+    store, name = rework_log.store, rework_log.name
+    tables = SharedTables(store)
+    by_hash = variants(tables, rework_log)
+    assert by_hash is not None  # three variants, three hashes
+    summaries = [store.rows(fq.repeats_summary(name, v), {"top": 10}) for v in (by_hash, None)]
+    assert summaries[0] == summaries[1] and [r["activity"] for r in summaries[0]] == ["B", "A"]
+    acts = {"acts": sorted(activity_codes(rework_log).values())}
+    made = []
+    for v in (by_hash, None):
+        tmp = store.new_name("rw")
+        store.sql(fq.repeats_table(name, tmp, v), acts)
+        named = f"SELECT c.case_id, a.activity, r.n FROM {tmp} r JOIN cs_{name} c USING (cid) JOIN ac_{name} a USING (act)"
+        made.append(store.rows(f"{named} ORDER BY ALL"))
+    assert (
+        made[0]
+        == made[1]
+        == [
+            {"case_id": "c1", "activity": "A", "n": 2},
+            {"case_id": "c1", "activity": "B", "n": 2},
+            {"case_id": "c2", "activity": "B", "n": 3},
+        ]
+    )
+    # two variants under one hash: the queries group on the lists instead
+    store.sql(f"UPDATE {by_hash} SET other = [-1] WHERE vh = (SELECT min(vh) FROM {by_hash})")
+    assert variants(tables, rework_log) is None
+    tables.drop()
+
+
 def test_rework_without_stages_and_min_share(rework_log) -> None:
     assert [f.key for f in find_rework(rework_log, load_rules(None))] == ["B", "A"]
     only_b = find_rework(rework_log, load_rules({"thresholds": {"rework_min_share": 0.5}}))
@@ -136,7 +168,8 @@ def test_ping_pong_between_resources_and_roles() -> None:
 
 
 @pytest.mark.parametrize("level", ["resource", "role"])
-def test_ping_pong_shortcut_without_nulls_gives_the_same_bounces(level: str) -> None:
+def test_ping_pong_shortcuts_give_the_same_bounces(level: str) -> None:
+    """Without NULLs (the stored successor) and in stored event order (the next row read), the same bounces."""
     seqs = {"c1": "u1 u2 u1 u2 u3 u2", "c2": "u1 u1 u2 u2 u1 u3", "c3": "u3 u1 u3 u3 u1"}
     log = make_log(
         [
@@ -145,12 +178,14 @@ def test_ping_pong_shortcut_without_nulls_gives_the_same_bounces(level: str) -> 
             for i, r in enumerate(rs.split())
         ]
     )
+    assert stored_in_event_order(log)  # built from rows in case and time order
     tables = []
     for has_nulls in (True, False):
-        tmp = log.store.new_name("pp")
-        log.store.sql(pq.ping_pong_table(log.name, tmp, level, has_nulls=has_nulls))
-        tables.append(log.store.rows(f"SELECT * FROM {tmp} ORDER BY ALL"))
-    assert tables[0] == tables[1]
+        for in_order in (False, True):
+            tmp = log.store.new_name("pp")
+            log.store.sql(pq.ping_pong_table(log.name, tmp, level, has_nulls=has_nulls, in_order=in_order))
+            tables.append(log.store.rows(f"SELECT c.case_id, t.* FROM {tmp} t JOIN cs_{log.name} c USING (cid) ORDER BY ALL"))
+    assert tables[0] == tables[1] == tables[2] == tables[3]
     if level == "resource":  # c1: 1-2-1, 2-1-2, 2-3-2; c2: 1-2-1; c3: 3-1-3, 1-3-1
         assert [(r["case_id"], r["x"], r["y"]) for r in tables[0]] == [
             ("c1", "u1", "u2"),
@@ -160,6 +195,19 @@ def test_ping_pong_shortcut_without_nulls_gives_the_same_bounces(level: str) -> 
             ("c3", "u1", "u3"),
             ("c3", "u1", "u3"),
         ]
+
+
+def test_events_stored_out_of_order_are_read_through_the_windows() -> None:
+    log = make_log([(c, f"T{i}", f"2024-03-01 {9 + i:02d}:00", f"u{i % 2}") for c in ("c1", "c2") for i in range(4)])
+    assert stored_in_event_order(log)
+    # the same events stored last position first: the check says so, and the bounces are the same
+    log.store.sql(f"CREATE TABLE ev_rev AS SELECT * FROM ev_{log.name} ORDER BY cid, pos DESC")
+    for t in ("cs", "ac"):
+        log.store.sql(f"CREATE TABLE {t}_rev AS SELECT * FROM {t}_{log.name}")
+    rev = log.store.log("rev")
+    assert not stored_in_event_order(rev)
+    both = [find_ping_pong(x, load_rules(None), levels=("resource",))[0].metrics for x in (log, rev)]
+    assert both[0] == both[1] and both[0]["bounces"] == 4  # c1 and c2: u0 u1 u0 u1, two bounces each
 
 
 # --------------------------------------------------------------------------- workload

@@ -13,10 +13,12 @@ Severity: high when the transition or activity holds at least 25 % of all waitin
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
+from crmflow.findings.tables import SharedTables, activity_codes
 from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
@@ -32,7 +34,19 @@ def _severity(share: float) -> Severity:
     return "high" if share >= 0.25 else "medium" if share >= 0.10 else "low"
 
 
-def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> list[Finding]:
+def waits(tables: SharedTables, log: EventLog, keys: Sequence[tuple[str | None, str]]) -> str:
+    """The table of every case's longest wait on each bottleneck key ``(source, target)`` of ``log``
+    (source None: the wait before the target; :func:`crmflow.store.finding_queries.waits_table`).
+
+    Keyed by the set of keys, so that the check and the complete evidence of the same findings read one table.
+    """
+    code = activity_codes(log)
+    pairs = sorted({(fq.ANY_SOURCE if s is None else code[s], code[d]) for s, d in keys})
+    params = {"src": [p[0] for p in pairs], "dst": [p[1] for p in pairs]}
+    return tables.get(("waits", log.name, *(f"{s}>{d}" for s, d in pairs)), lambda n: fq.waits_table(log.name, n), params)
+
+
+def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en", tables: SharedTables | None = None) -> list[Finding]:
     """Transitions and activities with the largest total waiting time.
 
     Parameters
@@ -43,6 +57,8 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> l
         Audit rules; ``thresholds.bottleneck_top`` and ``thresholds.bottleneck_min_share`` apply.
     lang
         Language of titles and descriptions.
+    tables
+        The audit's shared temporary tables (each case's wait on each key is kept there for the evidence).
 
     Returns
     -------
@@ -66,38 +82,30 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en") -> l
         for r in store.rows(fq.activity_waits(log.name), {"top": t.bottleneck_top})
         if r["total_s"] / total >= t.bottleneck_min_share and into.get(r["target"], 0.0) < DUPLICATE_SHARE * r["total_s"]
     ]
-    keys = [(r["source"], r["target"]) for r in keep] + [(None, r["target"]) for r in acts]
+    keys: list[tuple[str | None, str]] = [(r["source"], r["target"]) for r in keep] + [(None, r["target"]) for r in acts]
     if not keys:
         return []
-    params = {"src": [k[0] for k in keys], "dst": [k[1] for k in keys]}
+    code = activity_codes(log)
+    names = {c: a for a, c in code.items()}
+    params = {
+        "src": [fq.ANY_SOURCE if k[0] is None else code[k[0]] for k in keys],
+        "dst": [code[k[1]] for k in keys],
+    }
+
+    def named(src: int, dst: int) -> tuple[str | None, str]:
+        return (None if src == fq.ANY_SOURCE else names[src], names[dst])
+
     cases: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     n_cases: dict[tuple[Any, Any], int] = {}
-    found = (
-        store.rows(
-            fq.slowest_transition_cases(log.name),
-            {
-                "src": [r["source"] for r in keep],
-                "dst": [r["target"] for r in keep],
-                "limit": EVIDENCE_LIMIT,
-            },
-        )
-        if keep
-        else []
-    )
-    if acts:
-        found += store.rows(
-            fq.slowest_activity_cases(log.name),
-            {
-                "dst": [r["target"] for r in acts],
-                "limit": EVIDENCE_LIMIT,
-            },
-        )
-    for r in found:
-        cases[(r["src"], r["dst"])] = [{"case_id": c, "wait_s": w} for c, w in zip(r["case_ids"], r["waits"], strict=True)]
-        n_cases[(r["src"], r["dst"])] = int(r["cases"])
+    with SharedTables.scope(store, tables) as shared:
+        table = waits(shared, log, keys)
+        for r in store.rows(fq.slowest_cases(log.name, table), {"limit": EVIDENCE_LIMIT}):
+            key = named(r["src"], r["dst"])
+            cases[key] = [{"case_id": c, "wait_s": w} for c, w in zip(r["case_ids"], r["waits"], strict=True)]
+            n_cases[key] = int(r["cases"])
     people: dict[tuple[Any, Any], list[str]] = defaultdict(list)
     for r in store.rows(fq.waiting_for_resources(log.name), {**params, "limit": 5}):
-        people[(r["src"], r["dst"])].append(r["resource"])
+        people[named(r["src"], r["dst"])].append(r["resource"])
 
     out: list[Finding] = []
     for r, level in [(r, "transition") for r in keep] + [(r, "activity") for r in acts]:

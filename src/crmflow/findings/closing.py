@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crmflow.findings.tables import activity_codes
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
 
@@ -66,7 +67,12 @@ class Closing:
         """Find the closing event of each case of ``log`` (see the module docstring)."""
         store = log.store
         table = store.new_name("cl")
-        store.sql(fq.closing_table(log.name, table), {"first": list(first), "last": list(last)})
+        code = activity_codes(log)
+        codes = {k: [code[a] for a in v if a in code] for k, v in (("first", first), ("last", last))}
+        if codes["first"]:
+            store.sql(fq.closing_table(log.name, table), codes)
+        else:  # closed only by their last event: no grouping by case
+            store.sql(fq.closing_by_last_table(log.name, table), {"last": codes["last"]})
         s = store.rows(fq.closing_summary(log.name, table))[0]
         o = store.rows(fq.after_closing_other(log.name, table))[0] if s["events_after"] else {"events": 0, "cases": 0}
         return cls(

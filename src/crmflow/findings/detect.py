@@ -137,7 +137,7 @@ def detect_findings(
         with stage("process"):
             process = closing.process_log()
         with stage("bottleneck"):
-            findings += find_bottlenecks(process, rules, lang=lang)
+            findings += find_bottlenecks(process, rules, lang=lang, tables=tables)
         with stage("rework"):
             findings += find_rework(process, rules, lang=lang, tables=tables)
         with stage("ping_pong"):

@@ -3,9 +3,10 @@
 A finding in ``audit.json`` and the HTML report carries a *sample* of its cases
 (:data:`crmflow.findings.model.EVIDENCE_LIMIT`, 200) and the exact total; the sales head who must act
 on 287 reworked deals needs all 287. :func:`record_evidence` writes the full list of every finding
-into a store table (``fe_<log>``) — one row per (finding, case) — and :func:`write_findings_csv`
-exports it as ``findings.csv`` next to ``audit.json``. Nothing is held in memory: the rows go from
-the log to the table in SQL.
+into a store table (``fe_<log>``, in report order) — one row per (finding, case), beside each
+finding's kind, key and measure (``fm_<log>``) — and :func:`write_findings_csv` exports it as
+``findings.csv`` next to ``audit.json``. Nothing is held in memory: the rows go from the log to the
+table in SQL.
 
 Columns: ``finding`` (the finding's position in the audit, 1-based), ``kind``, ``key``, ``case_id``,
 ``measure`` (what ``value`` is), ``value``, ``count``, ``detail``. Per kind:
@@ -29,30 +30,33 @@ kind                         measure             value / count                  
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crmflow.findings.bottleneck import waits
 from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.closing import Closing
 from crmflow.findings.funnel import funnel_cases
 from crmflow.findings.model import Finding
-from crmflow.findings.ping_pong import bounces
-from crmflow.findings.rework import stage_returns
+from crmflow.findings.ping_pong import bounces, counts_every_pair
+from crmflow.findings.rework import repeats, stage_returns
 from crmflow.findings.rules import AuditRules
 from crmflow.findings.sla import sla_cases
 from crmflow.findings.stuck import open_cases
-from crmflow.findings.tables import SharedTables
+from crmflow.findings.tables import SharedTables, activity_codes
 from crmflow.jsonable import JsonMixin
 from crmflow.store import evidence_queries as eq
+from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog, EventStore
 
 #: The file the complete evidence is exported to, next to ``audit.json``.
 FINDINGS_CSV = "findings.csv"
 #: A workbook sheet lists at most this many evidence rows (``findings.csv`` has them all).
 SHEET_ROWS = 200_000
-#: The columns of the evidence table and file.
+#: The columns of ``findings.csv``.
 COLUMNS = ("finding", "kind", "key", "case_id", "measure", "value", "count", "detail")
 
 
@@ -71,10 +75,43 @@ def evidence_table_name(log: EventLog) -> str:
     return f"fe_{log.name}"[:63]
 
 
+def evidence_meta_name(table: str) -> str:
+    """The table of each finding's kind, key and measure beside the evidence table ``table``."""
+    return "fm" + table[2:]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class _Families:
+    """The per-case tables the evidence of ``findings`` reads, made for every finding of a family at once.
+
+    The bottleneck and repeat checks key their tables by the set of keys they report (one pass over the
+    events for all of them); the evidence asks for the table of the same set and finds it made.
+    """
+
+    def __init__(self, findings: Sequence[Finding], process: EventLog, tables: SharedTables) -> None:
+        self.process, self.tables = process, tables
+        self.waits = [(_text(f.metrics.get("source")), str(f.metrics["target"])) for f in findings if f.kind == "bottleneck"]
+        self.repeated = [str(f.metrics["activity"]) for f in findings if f.kind == "rework" and f.metrics.get("type") == "repeat"]
+        self._codes: dict[str, int] | None = None
+
+    @property
+    def codes(self) -> dict[str, int]:
+        if self._codes is None:
+            self._codes = activity_codes(self.process)
+        return self._codes
+
+    def code(self, activity: object) -> int:
+        """The code of a finding's activity (``None``: any source of a bottleneck)."""
+        return fq.ANY_SOURCE if activity is None else self.codes[str(activity)]
+
+
 def _plan(
     f: Finding,
     log: EventLog,
-    process: EventLog,
+    families: _Families,
     closing: Closing,
     rules: AuditRules,
     calendar: CalendarTable | None,
@@ -83,19 +120,24 @@ def _plan(
     """(measure, SELECT, the finding's parameters, batched) of one finding's full list.
 
     A batched SELECT takes its parameters as lists (one element per finding of the family) and reads
-    the log once for all of them; the others read a check's own table (:mod:`crmflow.findings.tables`).
+    one table (or the log once) for all of them; the others read a check's own table (:mod:`crmflow.findings.tables`).
     """
     m = f.metrics
+    process = families.process
     if f.kind == "bottleneck":
-        return "max_wait_s", eq.wait_rows(process.name), {"src": m.get("source"), "dst": m["target"]}, True
+        select = eq.wait_rows(process.name, waits(tables, process, families.waits))
+        return "max_wait_s", select, {"src": families.code(m.get("source")), "dst": families.code(m["target"])}, True
     if f.kind == "rework" and m.get("type") == "repeat":
-        return "executions", eq.repeat_rows(process.name), {"act": m["activity"]}, True
+        select = eq.repeat_rows(process.name, repeats(tables, process, families.repeated))
+        return "executions", select, {"act": families.code(m["activity"])}, True
     if f.kind == "rework" and m.get("type") == "stage_return":
         tmp = stage_returns(tables, process, rules)
         return "returns", eq.stage_return_rows(tmp), {"src": m["from_stage"], "dst": m["to_stage"]}, True
     if f.kind == "ping_pong":
         tmp = bounces(tables, process, str(m["level"]))  # one finding per level: the level's own table
-        return "bounces", eq.ping_pong_rows(tmp), {"min": max(rules.thresholds.ping_pong_min, 1)}, False
+        every = counts_every_pair(rules)
+        counted = {} if every else {"min": rules.thresholds.ping_pong_min}
+        return "bounces", eq.ping_pong_rows(process.name, tmp, every=every), counted, False
     if f.kind == "workload_concentration":
         p = {"res": m["top_resource"], "act": m["activity"], "role": m.get("role")}
         return "person_share", eq.person_activity_rows(log.name), p, True
@@ -118,6 +160,18 @@ def _plan(
     return None
 
 
+def _renamed(select: str, params: dict[str, Any], prefix: str) -> tuple[str, dict[str, Any]]:
+    """``select`` with each of its parameters ``$name`` renamed ``$<prefix>name``, and the parameters so named.
+
+    >>> _renamed("SELECT $a, $ab FROM t WHERE x = $a", {"a": 1, "ab": 2}, "p0_")
+    ('SELECT $p0_a, $p0_ab FROM t WHERE x = $p0_a', {'p0_a': 1, 'p0_ab': 2})
+    """
+    if not params:
+        return select, {}
+    names = "|".join(re.escape(k) for k in sorted(params, key=len, reverse=True))
+    return re.sub(rf"\$({names})\b", lambda m: f"${prefix}{m.group(1)}", select), {prefix + k: v for k, v in params.items()}
+
+
 def record_evidence(
     log: EventLog,
     findings: Sequence[Finding],
@@ -129,8 +183,9 @@ def record_evidence(
 ) -> EvidenceTable:
     """Write every case behind each of ``findings`` (in their order) into the evidence table.
 
-    The findings of one family that reads the log (all bottlenecks, all repeated activities, all
-    workload findings) are written by one statement: one pass over the events, not one per finding.
+    The findings of one family (all bottlenecks, all repeated activities, all workload findings) are
+    written by one statement, from the per-case table their check made or in one pass over the events;
+    the rows are then put in report order once.
 
     Parameters
     ----------
@@ -155,14 +210,13 @@ def record_evidence(
     """
     store = log.store
     table = evidence_table_name(log)
-    store.sql(eq.create_table(table))
-    process = closing.process_log()
     meta: dict[str, list[Any]] = {"m_finding": [], "m_kind": [], "m_key": [], "m_measure": []}
     families: dict[str, dict[str, list[Any]]] = {}
     singles: list[tuple[str, dict[str, Any]]] = []
     with SharedTables.scope(store, tables) as shared:
+        family = _Families(findings, closing.process_log(), shared)
         for no, f in enumerate(findings, start=1):
-            plan = _plan(f, log, process, closing, rules, calendar, shared)
+            plan = _plan(f, log, family, closing, rules, calendar, shared)
             if plan is None:
                 continue
             measure, select, params, batched = plan
@@ -175,8 +229,16 @@ def record_evidence(
             lists["finding"].append(no)
             for k, v in params.items():
                 lists[k].append(v)
-        for select, values in [*families.items(), *singles]:
-            store.sql(eq.insert(table, select), {**meta, **values})
+        # every family's select in one statement (each with its parameters renamed), sorted once
+        selects, values = [], {}
+        for i, (select, params) in enumerate([*families.items(), *singles]):
+            renamed, bound = _renamed(select, params, f"p{i}_")
+            selects.append(renamed)
+            values.update(bound)
+        store.sql(eq.create_table(table, selects), values)
+    store.sql(eq.create_meta(evidence_meta_name(table)))
+    if meta["m_finding"]:
+        store.sql(eq.insert_meta(evidence_meta_name(table)), meta)
     per = {int(r["finding"]): int(r["n"]) for r in store.rows(eq.counts(table))}
     return EvidenceTable(table=table, rows=sum(per.values()), per_finding=per)
 
@@ -261,8 +323,11 @@ def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:
 
     >>> import tempfile
     >>> store = EventStore()
-    >>> _ = store.sql(eq.create_table("fe_x"))
-    >>> _ = store.sql("INSERT INTO fe_x VALUES (1, 'stuck_case', 'stuck', 'c1', 'idle_s', 90.0, NULL, 'A')")
+    >>> row = "SELECT 1 AS finding, 'c1' AS case_id, 90.0 AS value, NULL AS count, 'A' AS detail"
+    >>> _ = store.sql(eq.create_table("fe_x", [row]))
+    >>> meta = {"m_finding": [1], "m_kind": ["stuck_case"], "m_key": ["stuck"], "m_measure": ["idle_s"]}
+    >>> _ = store.sql(eq.create_meta(evidence_meta_name("fe_x")))
+    >>> _ = store.sql(eq.insert_meta(evidence_meta_name("fe_x")), meta)
     >>> out = write_findings_csv(store, "fe_x", Path(tempfile.mkdtemp()) / "findings.csv")
     >>> out.read_text(encoding="utf-8").splitlines()[1]
     '1,stuck_case,stuck,c1,idle_s,90.0,,A'
@@ -270,11 +335,15 @@ def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     escaped = str(out).replace("'", "''")
-    if store.engine.name == "duckdb":
-        store.sql(f"COPY ({eq.export_csv(table)}) TO '{escaped}' (HEADER, DELIMITER ',')")
+    meta = evidence_meta_name(table)
+    if store.engine.name == "duckdb":  # the table is in report order already (evidence_queries.create_table)
+        by_no = {int(r["finding"]): r for r in store.rows(eq.meta_rows(meta))}
+        size = max(by_no, default=0)
+        words = {c: [by_no[i][c] if i in by_no else None for i in range(1, size + 1)] for c in ("kind", "key", "measure")}
+        store.sql(f"COPY ({eq.export_in_order(table)}) TO '{escaped}' (HEADER, DELIMITER ',')", words)
         return out
     # another engine (Spark): the rows come back as Arrow and DuckDB writes the same CSV
-    rows = store.arrow(eq.export_csv(table))
+    rows = store.arrow(eq.export_sorted(table, meta))
     with EventStore() as local:
         local.register_arrow("fe_export", rows)
         local.sql(f"COPY (SELECT * FROM fe_export) TO '{escaped}' (HEADER, DELIMITER ',')")

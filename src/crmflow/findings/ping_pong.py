@@ -61,18 +61,36 @@ def find_ping_pong(
     n_cases = log.n_cases
     counts = log.store.rows(pq.actor_counts(log.name))[0]
     out: list[Finding] = []
-    for level in levels:
-        if counts[level]:  # a log without roles has nothing to check at the role level
-            out += _level(log, rules, level, n_cases, lang, has_nulls=counts[level] < counts["events"], shared=tables)
+    checked = [level for level in levels if counts[level]]  # a log without roles has nothing to check at the role level
+    in_order = bool(checked) and stored_in_event_order(log)
+    for level in checked:
+        has_nulls = counts[level] < counts["events"]
+        out += _level(log, rules, level, n_cases, lang, has_nulls=has_nulls, in_order=in_order, shared=tables)
     return out
 
 
-def bounces(tables: SharedTables, log: EventLog, level: str, *, has_nulls: bool = True) -> str:
+def stored_in_event_order(log: EventLog) -> bool:
+    """Whether ``log``'s events are stored case by case in their order (DuckDB only;
+    :func:`crmflow.store.people_queries.stored_in_event_order`)."""
+    return log.store.engine.name == "duckdb" and bool(log.store.scalar(pq.stored_in_event_order(log.name)))
+
+
+def bounces(tables: SharedTables, log: EventLog, level: str, *, has_nulls: bool = True, in_order: bool = False) -> str:
     """The table of every A -> B -> A bounce at ``level`` in ``log`` (:func:`crmflow.store.people_queries.ping_pong_table`).
 
-    ``has_nulls=False`` (no event without an actor) reads the stored successor instead of a window pass.
+    ``has_nulls=False`` (no event without an actor) reads the stored successor instead of a window pass;
+    ``in_order`` (:func:`stored_in_event_order`) reads the next hand-over in the stored order instead of a
+    window sorted within each case.
     """
-    return tables.get(("pingpong", log.name, level), lambda n: pq.ping_pong_table(log.name, n, level, has_nulls=has_nulls))
+    return tables.get(
+        ("pingpong", log.name, level),
+        lambda n: pq.ping_pong_table(log.name, n, level, has_nulls=has_nulls, in_order=in_order),
+    )
+
+
+def counts_every_pair(rules: AuditRules) -> bool:
+    """Whether every pair in a bounces table counts (``ping_pong_min`` of one case or less)."""
+    return rules.thresholds.ping_pong_min <= 1
 
 
 def _level(
@@ -83,24 +101,28 @@ def _level(
     lang: str,
     *,
     has_nulls: bool,
+    in_order: bool,
     shared: SharedTables | None,
 ) -> list[Finding]:
     store, t = log.store, rules.thresholds
     if t.ping_pong_top == 0:
         return []
     with SharedTables.scope(store, shared) as tables:
-        tmp = bounces(tables, log, level, has_nulls=has_nulls)
+        tmp = bounces(tables, log, level, has_nulls=has_nulls, in_order=in_order)
         least = {"min": max(t.ping_pong_min, 1)}
-        totals = store.rows(pq.ping_pong_level_totals(tmp), least)[0]
+        every = counts_every_pair(rules)
+        counted = {} if every else least
+        totals = store.rows(pq.ping_pong_level_totals(tmp, every=every), counted)[0]
         if not totals["pairs"]:
             return []
         pairs = store.rows(pq.ping_pong_summary(tmp), {**least, "top": t.ping_pong_top})
         params = {"xs": [p["x"] for p in pairs], "ys": [p["y"] for p in pairs]}
-        ids = [r["case_id"] for r in store.rows(pq.ping_pong_level_cases(tmp), {**least, "limit": EVIDENCE_LIMIT})]
+        found = store.rows(pq.ping_pong_level_cases(log.name, tmp, every=every), {**counted, "limit": EVIDENCE_LIMIT})
+        ids = [r["case_id"] for r in found]
         acts: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for r in store.rows(pq.ping_pong_activities(tmp), {**params, "limit": 3}):
+        for r in store.rows(pq.ping_pong_activities(log.name, tmp), {**params, "limit": 3}):
             acts[(r["x"], r["y"])].append(r["activity"])
-        top_acts = [r["activity"] for r in store.rows(pq.ping_pong_level_activities(tmp), {**params, "limit": 5})]
+        top_acts = [r["activity"] for r in store.rows(pq.ping_pong_level_activities(log.name, tmp), {**params, "limit": 5})]
     cases, n_bounces, n_pairs = int(totals["cases"]), int(totals["bounces"]), int(totals["pairs"])
     first = pairs[0]
     people = sorted({p["x"] for p in pairs} | {p["y"] for p in pairs})

@@ -15,11 +15,12 @@ Severity: high when at least 20 % of all cases are affected, medium from 5 %, lo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding
 from crmflow.findings.rules import AuditRules, grade
-from crmflow.findings.tables import SharedTables
+from crmflow.findings.tables import SharedTables, activity_codes
 from crmflow.findings.wording import worded
 from crmflow.store import finding_queries as fq
 from crmflow.store.store import EventLog
@@ -47,27 +48,43 @@ def find_rework(log: EventLog, rules: AuditRules, *, lang: str = "en", tables: S
     n_cases = log.n_cases
     if n_cases == 0 or rules.thresholds.rework_top == 0:
         return []
-    return [worded(f, lang) for f in _repeats(log, rules, n_cases) + _stage_returns(log, rules, n_cases, tables)]
+    return [worded(f, lang) for f in _repeats(log, rules, n_cases, tables) + _stage_returns(log, rules, n_cases, tables)]
 
 
-def _repeats(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
+def variants(tables: SharedTables, log: EventLog) -> str | None:
+    """The log's variants keyed by their hash (:func:`crmflow.store.finding_queries.variants_table`), or None
+    when two variants share a hash (the queries then group on the variants themselves)."""
+    table = tables.get(("variants", log.name), lambda n: fq.variants_table(log.name, n))
+    return None if log.store.rows(fq.variant_collisions(table))[0]["n"] else table
+
+
+def repeats(tables: SharedTables, log: EventLog, activities: Sequence[str]) -> str:
+    """The table of every case's executions of each of ``activities`` it repeats
+    (:func:`crmflow.store.finding_queries.repeats_table`), keyed by the set of activities: the check and
+    the complete evidence of the same findings read one table."""
+    code = activity_codes(log)
+    acts = sorted({code[a] for a in activities})
+    key = ("repeats", log.name, *map(str, acts))
+    return tables.get(key, lambda n: fq.repeats_table(log.name, n, variants(tables, log)), {"acts": acts})
+
+
+def _repeats(log: EventLog, rules: AuditRules, n_cases: int, shared: SharedTables | None) -> list[Finding]:
     store, t = log.store, rules.thresholds
-    top = [
-        r for r in store.rows(fq.repeats_summary(log.name), {"top": t.rework_top}) if r["cases"] / n_cases >= t.rework_min_share
-    ]
-    if not top:
-        return []
-    tmp = store.new_name("rw")
-    store.sql(fq.repeats_table(log.name, tmp), {"acts": [r["activity"] for r in top]})
-    try:
-        cases: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in store.rows(fq.repeats_cases(tmp), {"limit": EVIDENCE_LIMIT}):
-            cases[r["activity"]].append(r)
-        people: dict[str, list[str]] = defaultdict(list)
-        for r in store.rows(fq.repeats_resources(log.name, tmp), {"limit": 5}):
-            people[r["activity"]].append(r["resource"])
-    finally:
-        store.sql(fq.drop_table(tmp))
+    code = activity_codes(log)
+    name = {c: a for a, c in code.items()}
+    cases: dict[str, list[tuple[str, int]]] = {}
+    people: dict[str, list[str]] = defaultdict(list)
+    with SharedTables.scope(store, shared) as tables:
+        summary = store.rows(fq.repeats_summary(log.name, variants(tables, log)), {"top": t.rework_top})
+        top = [r for r in summary if r["cases"] / n_cases >= t.rework_min_share]
+        if not top:
+            return []
+        tmp = repeats(tables, log, [r["activity"] for r in top])
+        for r in store.rows(fq.repeats_cases(log.name, tmp), {"limit": EVIDENCE_LIMIT}):
+            cases[name[r["act"]]] = list(zip(r["case_ids"], r["ns"], strict=True))
+        acts = sorted(code[r["activity"]] for r in top)
+        for r in store.rows(fq.repeats_resources(log.name, tmp), {"acts": acts, "limit": 5}):
+            people[name[r["act"]]].append(r["resource"])
     out = []
     for r in top:
         a = r["activity"]
@@ -90,11 +107,11 @@ def _repeats(log: EventLog, rules: AuditRules, n_cases: int) -> list[Finding]:
                     "share_of_cases_with_activity": share_of_with,
                 },
                 evidence=Evidence(
-                    case_ids=tuple(c["case_id"] for c in cases[a]),
+                    case_ids=tuple(c for c, _ in cases.get(a, [])),
                     case_count=int(r["cases"]),
                     resources=tuple(people[a]),
                     activities=(a,),
-                    rows=tuple({"case_id": c["case_id"], "executions": int(c["n"])} for c in cases[a][:10]),
+                    rows=tuple({"case_id": c, "executions": int(n)} for c, n in cases.get(a, [])[:10]),
                 ),
             )
         )

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crmflow.store import finding_queries as fq
-from crmflow.store.store import EventStore
+from crmflow.store.store import EventLog, EventStore
 
 
 class SharedTables:
@@ -65,4 +65,10 @@ class SharedTables:
             own.drop()
 
 
-__all__ = ["SharedTables"]
+def activity_codes(log: EventLog) -> dict[str, int]:
+    """Each activity of ``log`` and its integer code (``ac_<log>``): the checks' log-sized queries group
+    and join on the codes, and are given codes rather than names."""
+    return {str(r["activity"]): int(r["act"]) for r in log.store.rows(fq.activity_codes(log.name))}
+
+
+__all__ = ["SharedTables", "activity_codes"]

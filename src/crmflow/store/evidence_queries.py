@@ -2,38 +2,59 @@
 
 Each ``*_rows`` function returns a ``SELECT`` of every case behind the findings of one family, with
 the values that made it evidence, in the columns ``finding, case_id, value, count, detail``: the
-findings of a family that scans the log (bottlenecks, repeats, workload) are given as lists
-(``$finding[i]`` with its keys) and read in one pass over the events, on the integer activity codes.
-:func:`insert` wraps a select into an ``INSERT`` into the evidence table. Unlike the findings' own
-queries there is no LIMIT: the list is written to the store and exported to ``findings.csv``, never
-held in memory.
+findings of a family are given as lists (``$finding[i]`` with its keys) and read in one statement --
+from the per-case table its check made (bottlenecks, repeats, ping-pong, stuck cases, SLAs, the
+funnel: :mod:`crmflow.findings.tables`) or in one pass over the events (workload), on the integer
+codes. :func:`create_table` writes them into the evidence table in report order. Unlike the
+findings' own queries there is no LIMIT: the list is written to the store and exported to
+``findings.csv``, never held in memory.
 """
 
 from __future__ import annotations
 
+from crmflow.store.people_queries import counted_pairs
 from crmflow.store.queries import ac, cs, ev, table_name
 
-
-def create_table(table: str) -> str:
-    """The evidence table: one row per (finding, case)."""
-    return f"""
-CREATE OR REPLACE TABLE {table_name(table)} (
-    finding INTEGER, kind VARCHAR, key VARCHAR, case_id VARCHAR, measure VARCHAR, value DOUBLE,
-    count BIGINT, detail VARCHAR
+#: The columns of every family's rows, with their types.
+ROW_COLUMNS = (
+    "finding::INTEGER AS finding, case_id::VARCHAR AS case_id, value::DOUBLE AS value, count::BIGINT AS count, "
+    "detail::VARCHAR AS detail"
 )
+#: No rows (no finding has a full list).
+_NO_ROWS = "SELECT NULL AS finding, NULL AS case_id, NULL AS value, NULL AS count, NULL AS detail LIMIT 0"
+
+
+def create_table(table: str, selects: list[str]) -> str:
+    """The evidence table: the rows of the families' ``selects`` (``finding, case_id, value, count,
+    detail``), one per (finding, case), in report order (finding, then largest value first, then case id)
+    -- the one sort of the evidence, fed by the families' selects directly.
+
+    Temporary, and without the kind, key and measure of each row (the finding's: in the table of
+    :func:`create_meta`): DuckDB writes a temporary table without compressing it, and the 4.5 M rows of the
+    10 M-event export then fit within the memory limit (with three more strings per row the sort spilled).
+    On DuckDB the table keeps the order it is written in (the store preserves insertion order), so
+    ``findings.csv`` is exported from it without sorting again (:func:`export_in_order`).
+    """
+    rows = "\nUNION ALL\n".join(f"SELECT {ROW_COLUMNS} FROM ({s})" for s in selects or [_NO_ROWS])
+    return f"""
+CREATE OR REPLACE TEMP TABLE {table_name(table)} AS
+SELECT * FROM (
+{rows}
+) ORDER BY finding, value DESC NULLS LAST, case_id
 """
 
 
-def insert(table: str, select: str) -> str:
-    """Insert the rows of ``select`` (``finding, case_id, value, count, detail``) with each finding's kind,
-    key and measure (the lists ``$m_finding``, ``$m_kind``, ``$m_key``, ``$m_measure``)."""
+def create_meta(meta: str) -> str:
+    """The table of each finding's kind, key and measure (filled by :func:`insert_meta`)."""
+    return f"CREATE OR REPLACE TEMP TABLE {table_name(meta)} (finding INTEGER, kind VARCHAR, key VARCHAR, measure VARCHAR)"
+
+
+def insert_meta(meta: str) -> str:
+    """Each finding's kind, key and measure (the lists ``$m_finding``, ``$m_kind``, ``$m_key``, ``$m_measure``)."""
     return f"""
-INSERT INTO {table_name(table)}
-WITH m AS (
-    SELECT unnest($m_finding::INTEGER[]) AS finding, unnest($m_kind::VARCHAR[]) AS kind,
-           unnest($m_key::VARCHAR[]) AS key, unnest($m_measure::VARCHAR[]) AS measure
-)
-SELECT r.finding, m.kind, m.key, r.case_id, m.measure, r.value, r.count, r.detail FROM ({select}) r JOIN m USING (finding)
+INSERT INTO {table_name(meta)}
+SELECT unnest($m_finding::INTEGER[]) AS finding, unnest($m_kind::VARCHAR[]) AS kind,
+       unnest($m_key::VARCHAR[]) AS key, unnest($m_measure::VARCHAR[]) AS measure
 """
 
 
@@ -45,28 +66,25 @@ def _codes(log: str, keys: str, keep: tuple[str, ...], names: tuple[str, ...]) -
     return f"SELECT {picks} FROM ({keys}) k {joins}"
 
 
-def wait_rows(log: str) -> str:
-    """Per bottleneck ``$finding[i]``: the cases waiting on ``$src[i] -> $dst[i]`` (any predecessor when
-    ``$src[i]`` is NULL) -- their longest wait there and how often -- in one pass over the events."""
-    keys = "SELECT unnest($finding::INTEGER[]) AS finding, unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst"
+def wait_rows(log: str, waits: str) -> str:
+    """From a :func:`crmflow.store.finding_queries.waits_table`: per bottleneck ``$finding[i]``, the cases
+    waiting on its key ``($src[i], $dst[i])`` (activity codes) -- their longest wait there and how often."""
     return f"""
-WITH k AS ({_codes(log, keys, ("finding",), ("src", "dst"))})
-SELECT k.finding, any_value(e.case_id) AS case_id, max(e.wait_s) AS value, count(*)::BIGINT AS count,
-       NULL::VARCHAR AS detail
-FROM {ev(log)} e JOIN k ON e.next_act = k.dst
-WHERE NOT e.is_last AND (k.src IS NULL OR e.act = k.src) GROUP BY k.finding, e.cid
+WITH k AS (
+    SELECT unnest($finding::INTEGER[]) AS finding, unnest($src::INTEGER[]) AS src, unnest($dst::INTEGER[]) AS dst
+)
+SELECT k.finding, c.case_id, w.w AS value, w.n AS count, NULL::VARCHAR AS detail
+FROM {table_name(waits)} w JOIN k ON w.src = k.src AND w.dst = k.dst JOIN {cs(log)} c USING (cid)
 """
 
 
-def repeat_rows(log: str) -> str:
-    """Per rework ``$finding[i]``: the cases doing ``$act[i]`` more than once -- executions (value) and
-    extra executions (count) -- in one pass over the events."""
-    keys = "SELECT unnest($finding::INTEGER[]) AS finding, unnest($act::VARCHAR[]) AS act"
+def repeat_rows(log: str, repeats: str) -> str:
+    """From a :func:`crmflow.store.finding_queries.repeats_table`: per rework ``$finding[i]``, the cases doing
+    ``$act[i]`` (an activity code) more than once -- executions (value) and extra executions (count)."""
     return f"""
-WITH k AS ({_codes(log, keys, ("finding",), ("act",))})
-SELECT k.finding, any_value(e.case_id) AS case_id, count(*)::DOUBLE AS value, (count(*) - 1)::BIGINT AS count,
-       NULL::VARCHAR AS detail
-FROM {ev(log)} e JOIN k ON e.act = k.act GROUP BY k.finding, e.cid HAVING count(*) > 1
+WITH k AS (SELECT unnest($finding::INTEGER[]) AS finding, unnest($act::INTEGER[]) AS act)
+SELECT k.finding, c.case_id, r.n::DOUBLE AS value, (r.n - 1)::BIGINT AS count, NULL::VARCHAR AS detail
+FROM {table_name(repeats)} r JOIN k USING (act) JOIN {cs(log)} c USING (cid)
 """
 
 
@@ -80,14 +98,20 @@ FROM {table_name(tmp)} t JOIN k ON t.from_stage = k.src AND t.to_stage = k.dst G
 """
 
 
-def ping_pong_rows(tmp: str) -> str:
-    """From a :func:`crmflow.store.finding_queries.ping_pong_table`: per case, its bounces between the pairs
-    with at least ``$min`` cases (those finding ``$finding`` counts) and, as the detail, which pairs (``A ↔ B``)."""
+def ping_pong_rows(log: str, tmp: str, *, every: bool = False) -> str:
+    """From a :func:`crmflow.store.people_queries.ping_pong_table`: per case, its bounces between the pairs
+    with at least ``$min`` cases (``every``: every pair; those finding ``$finding`` counts) and, as the
+    detail, which pairs (``A ↔ B``, in name order).
+
+    The pairs of a case are listed, made distinct and sorted as a list: half the work of an ordered
+    ``string_agg(DISTINCT …)`` at 10 M events, for the same text."""
     return f"""
-WITH k AS (SELECT x, y FROM {table_name(tmp)} GROUP BY ALL HAVING count(DISTINCT case_id) >= $min)
-SELECT $finding::INTEGER AS finding, case_id, count(*)::DOUBLE AS value, count(*)::BIGINT AS count,
-       string_agg(DISTINCT x || ' ↔ ' || y, ', ' ORDER BY x || ' ↔ ' || y) AS detail
-FROM {table_name(tmp)} JOIN k USING (x, y) GROUP BY case_id
+WITH b AS (
+    SELECT cid, count(*) AS n, array_to_string(list_sort(list_distinct(list(x || ' ↔ ' || y))), ', ') AS detail
+    FROM ({counted_pairs(tmp, every=every)}) GROUP BY cid
+)
+SELECT $finding::INTEGER AS finding, c.case_id, b.n::DOUBLE AS value, b.n::BIGINT AS count, b.detail
+FROM b JOIN {cs(log)} c USING (cid)
 """
 
 
@@ -154,11 +178,28 @@ WHERE f.reached = $idx AND NOT f.is_open
 """
 
 
-def export_csv(table: str) -> str:
-    """The evidence table in report order (finding, then largest value first), for ``COPY``."""
+def meta_rows(meta: str) -> str:
+    return f"SELECT finding, kind, key, measure FROM {table_name(meta)} ORDER BY finding"
+
+
+def export_sorted(table: str, meta: str) -> str:
+    """The evidence rows with their findings' kind, key and measure, in report order (the ``findings.csv`` rows)."""
+    return f"""
+SELECT r.finding, m.kind, m.key, r.case_id, m.measure, r.value, r.count, r.detail
+FROM {table_name(table)} r JOIN {table_name(meta)} m USING (finding)
+ORDER BY r.finding, r.value DESC NULLS LAST, r.case_id
+"""
+
+
+def export_in_order(table: str) -> str:
+    """:func:`export_sorted` as the rows are stored (on DuckDB, in report order already: :func:`create_table`),
+    the kind, key and measure of finding ``f`` being ``$kind[f]``, ``$key[f]``, ``$measure[f]``: a projection
+    keeps the order, where a join would not, and sorting the 4.5 M rows of the 10 M-event export again cost
+    as much as writing them."""
+    picks = {c: f"list_extract(${c}::VARCHAR[], finding) AS {c}" for c in ("kind", "key", "measure")}
     return (
-        f"SELECT finding, kind, key, case_id, measure, value, count, detail FROM {table_name(table)} "
-        "ORDER BY finding, value DESC NULLS LAST, case_id"
+        f"SELECT finding, {picks['kind']}, {picks['key']}, case_id, {picks['measure']}, value, count, detail "
+        f"FROM {table_name(table)}"
     )
 
 

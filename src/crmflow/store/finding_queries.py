@@ -58,16 +58,16 @@ def working_seconds(days: str, tz: str, start_expr: str, end_expr: str) -> str:
 
 def _stats(expr: str) -> str:
     # No count(DISTINCT case_id) here: it costs more than everything else on 10 M events; the
-    # evidence query of the few reported keys counts their cases.
+    # evidence query of the few reported keys counts their cases. One quantile_cont over a list of
+    # fractions sorts each group once (median() and another quantile_cont sorted it twice).
     return (
-        f"count(*)::BIGINT AS count, avg({expr}) AS mean_s, "
-        f"median({expr}) AS median_s, quantile_cont({expr}, 0.9) AS p90_s, max({expr}) AS max_s, "
-        f"sum({expr}) AS total_s"
+        f"count(*)::BIGINT AS count, avg({expr}) AS mean_s, quantile_cont({expr}, [0.5, 0.9]) AS q_s, "
+        f"max({expr}) AS max_s, sum({expr}) AS total_s"
     )
 
 
 #: The columns of :func:`_stats`, read from a grouped sub-query ``w``.
-_STAT_COLUMNS = "w.count, w.mean_s, w.median_s, w.p90_s, w.max_s, w.total_s"
+_STAT_COLUMNS = "w.count, w.mean_s, w.q_s[1] AS median_s, w.q_s[2] AS p90_s, w.max_s, w.total_s"
 
 
 def log_end(log: str) -> str:
@@ -78,6 +78,11 @@ def log_end(log: str) -> str:
 def rank_within(partition: str, order: str) -> str:
     """The rank of a row within its group (for the top-k evidence of each key)."""
     return f"row_number() OVER (PARTITION BY {partition} ORDER BY {order})"
+
+
+def activity_codes(log: str) -> str:
+    """The activity dictionary (name, code) of a log."""
+    return f"SELECT activity, act FROM ac_{table_name(log)}"
 
 
 # --------------------------------------------------------------------------- bottleneck
@@ -106,66 +111,103 @@ ORDER BY total_s DESC, count DESC, target LIMIT $top
 """
 
 
-def slowest_transition_cases(log: str) -> str:
-    """Per transition ``($src[i], $dst[i])``: its exact number of cases and the ``$limit`` cases with
-    the longest wait on it (longest first; ties by case id, descending)."""
+#: The source code of an activity-level bottleneck key (the wait before ``dst`` from any predecessor).
+ANY_SOURCE = -1
+
+
+def _wait_keys() -> str:
+    """The bottleneck keys ``($src[i], $dst[i])`` as activity codes (``src`` :data:`ANY_SOURCE`: any predecessor)."""
+    return "SELECT unnest($src::INTEGER[]) AS src, unnest($dst::INTEGER[]) AS dst"
+
+
+def waits_table(log: str, tmp: str) -> str:
+    """Per bottleneck key ``($src[i], $dst[i])`` (activity codes; ``src`` :data:`ANY_SOURCE` for the wait
+    before ``dst`` from any predecessor) and case: its longest wait there (``w``) and how often it waits
+    there (``n``), into a temp table -- one pass over the events for every key, read by the check (cases,
+    the slowest) and by the complete evidence."""
     return f"""
-WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
-pc AS (
-    SELECT k.src, k.dst, e.case_id, max(e.wait_s) AS w
-    FROM {ev(log)} e JOIN k ON e.activity = k.src AND e.next_activity = k.dst
-    WHERE NOT e.is_last GROUP BY ALL
-)
-SELECT src, dst, count(*)::BIGINT AS cases, max_by(case_id, (w, case_id), $limit) AS case_ids,
-       max_by(w, (w, case_id), $limit) AS waits
-FROM pc GROUP BY src, dst
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH k AS ({_wait_keys()})
+SELECT k.src, k.dst, e.cid, max(e.wait_s) AS w, count(*)::BIGINT AS n
+FROM {ev(log)} e JOIN k ON e.next_act = k.dst AND (k.src = {ANY_SOURCE} OR e.act = k.src)
+WHERE NOT e.is_last GROUP BY k.src, k.dst, e.cid
 """
 
 
-def slowest_activity_cases(log: str) -> str:
-    """Like :func:`slowest_transition_cases` for the wait before each activity in ``$dst``."""
+def slowest_cases(log: str, waits: str) -> str:
+    """Per key of a :func:`waits_table`: its number of cases and the ``$limit`` cases with the longest wait
+    on it (longest first; ties by case id, descending).
+
+    The case ids are joined only to the cases that wait at least as long as the ``$limit``-th longest wait
+    of their key (all of the top ones, and those tied with the last), not to every case of the table.
+    """
     return f"""
-WITH pc AS (
-    SELECT next_activity AS dst, case_id, max(wait_s) AS w FROM {ev(log)}
-    WHERE NOT is_last AND next_activity IN (SELECT unnest($dst::VARCHAR[])) GROUP BY ALL
+WITH t AS (
+    SELECT src, dst, count(*)::BIGINT AS cases, list_min(max_by(w, w, $limit)) AS least
+    FROM {table_name(waits)} GROUP BY src, dst
+), c AS (
+    SELECT w.src, w.dst, w.w, c.case_id FROM {table_name(waits)} w
+    JOIN t ON w.src = t.src AND w.dst = t.dst AND w.w >= t.least JOIN {cs(log)} c USING (cid)
 )
-SELECT NULL::VARCHAR AS src, dst, count(*)::BIGINT AS cases,
-       max_by(case_id, (w, case_id), $limit) AS case_ids, max_by(w, (w, case_id), $limit) AS waits
-FROM pc GROUP BY dst
+SELECT t.src, t.dst, t.cases, max_by(c.case_id, (c.w, c.case_id), $limit) AS case_ids,
+       max_by(c.w, (c.w, c.case_id), $limit) AS waits
+FROM t JOIN c ON c.src = t.src AND c.dst = t.dst GROUP BY t.src, t.dst, t.cases
 """
 
 
 def waiting_for_resources(log: str) -> str:
-    """Per (source, target) key, the resources of the target events with the most waiting time."""
+    """Per key ``($src[i], $dst[i])`` (codes, as :func:`waits_table`), the resources of the target events
+    with the most waiting time; grouped on the resource codes."""
     return f"""
-WITH k AS (SELECT unnest($src::VARCHAR[]) AS src, unnest($dst::VARCHAR[]) AS dst),
+WITH k AS ({_wait_keys()}),
 w AS (
-    SELECT k.src, k.dst, e.next_resource AS resource, sum(e.wait_s) AS total_s
-    FROM {ev(log)} e JOIN k ON e.next_activity = k.dst AND (k.src IS NULL OR e.activity = k.src)
-    WHERE NOT e.is_last AND e.next_resource IS NOT NULL GROUP BY ALL
+    SELECT k.src, k.dst, e.next_res, any_value(e.next_resource) AS resource, sum(e.wait_s) AS total_s
+    FROM {ev(log)} e JOIN k ON e.next_act = k.dst AND (k.src = {ANY_SOURCE} OR e.act = k.src)
+    WHERE NOT e.is_last AND e.next_res IS NOT NULL GROUP BY k.src, k.dst, e.next_res
 )
 SELECT src, dst, resource, total_s FROM (
     SELECT *, {rank_within("src, dst", "total_s DESC, resource")} AS rk FROM w
-) WHERE rk <= $limit ORDER BY src NULLS FIRST, dst, rk
+) WHERE rk <= $limit ORDER BY src, dst, rk
 """
 
 
 # --------------------------------------------------------------------------- rework
 
 
-def repeats_summary(log: str) -> str:
+def variants_table(log: str, tmp: str) -> str:
+    """The log's distinct variants keyed by the hash of their activity codes (``vh``), with their cases (``c``);
+    ``variant`` and ``other`` are the smallest and the largest variant of one hash: the same list unless two
+    variants share a hash (:func:`variant_collisions`). Grouping and joining on a hash is a fraction of the
+    work on the lists themselves (10 M events: the repeats 1.2 -> 0.4 CPU-s)."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+SELECT hash(variant) AS vh, min(variant) AS variant, max(variant) AS other, count(*)::BIGINT AS c
+FROM {cs(log)} GROUP BY hash(variant)
+"""
+
+
+def variant_collisions(variants: str) -> str:
+    """How many hashes of a :func:`variants_table` stand for more than one variant (almost surely none)."""
+    return f"SELECT count(*) AS n FROM {table_name(variants)} WHERE variant <> other"
+
+
+def repeats_summary(log: str, variants: str | None = None) -> str:
     """Per activity: cases with it, cases repeating it, extra executions (parameter: top).
 
     Counted on the variants (``cs_<log>.variant``, the activity codes of each case in order): how often a
     case does an activity is a property of its variant, so the per-(case, activity) counts over every
     event become per-(variant, activity) counts weighted by the variant's cases -- tens of thousands of
-    rows instead of one per event. The names are joined on the result.
+    rows instead of one per event. The names are joined on the result. ``variants``: a collision-free
+    :func:`variants_table` (else the cases are grouped by their variant lists here).
     """
+    grouped = f"SELECT variant, count(*)::BIGINT AS c FROM {cs(log)} GROUP BY variant"
+    v = (
+        f"SELECT vh AS vid, c, variant FROM {table_name(variants)}"
+        if variants
+        else f"SELECT row_number() OVER () AS vid, c, variant FROM ({grouped})"
+    )
     return f"""
-WITH v AS (
-    SELECT row_number() OVER () AS vid, c, variant
-    FROM (SELECT variant, count(*)::BIGINT AS c FROM {cs(log)} GROUP BY variant)
-),
+WITH v AS ({v}),
 o AS (SELECT vid, c, act, count(*)::BIGINT AS n FROM (SELECT vid, c, unnest(variant) AS act FROM v) GROUP BY vid, c, act),
 s AS (
     SELECT act, sum(c)::BIGINT AS cases_with, sum(c) FILTER (WHERE n > 1)::BIGINT AS cases,
@@ -177,19 +219,26 @@ ORDER BY cases DESC, extra DESC, activity LIMIT $top
 """
 
 
-def repeats_table(log: str, tmp: str) -> str:
-    """Per case and activity in ``$acts`` executed more than once: how often (into a temp table).
+def repeats_table(log: str, tmp: str, variants: str | None = None) -> str:
+    """Per case and activity of ``$acts`` (activity codes) executed more than once in it: how often (``cid``,
+    ``act``, ``n``; into a temp table), read by the check and the evidence.
 
-    Grouped on the integer case and activity codes (kept as ``cid``, ``act``); names joined at the end.
+    With a collision-free :func:`variants_table`, the repeats of each variant joined to its cases by the
+    variant's hash; else grouped on the integer codes of every event.
     """
+    if variants:
+        return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+WITH o AS (
+    SELECT vh, act, count(*)::BIGINT AS n FROM (SELECT vh, unnest(variant) AS act FROM {table_name(variants)})
+    WHERE act IN (SELECT unnest($acts::INTEGER[])) GROUP BY vh, act HAVING count(*) > 1
+)
+SELECT c.cid, o.act, o.n FROM (SELECT cid, hash(variant) AS vh FROM {cs(log)}) c JOIN o USING (vh)
+"""
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
-WITH k AS (SELECT act, activity FROM ac_{table_name(log)} WHERE activity IN (SELECT unnest($acts::VARCHAR[]))),
-r AS (
-    SELECT cid, act, count(*)::BIGINT AS n FROM {ev(log)} WHERE act IN (SELECT act FROM k)
-    GROUP BY cid, act HAVING count(*) > 1
-)
-SELECT c.case_id, k.activity, r.n, r.cid, r.act FROM r JOIN k USING (act) JOIN {cs(log)} c USING (cid)
+SELECT cid, act, count(*)::BIGINT AS n FROM {ev(log)} WHERE act IN (SELECT unnest($acts::INTEGER[]))
+GROUP BY cid, act HAVING count(*) > 1
 """
 
 
@@ -201,23 +250,34 @@ WHERE activity IN (SELECT unnest($acts::VARCHAR[])) GROUP BY activity
 """
 
 
-def repeats_cases(tmp: str) -> str:
+def repeats_cases(log: str, tmp: str) -> str:
+    """Per activity of a :func:`repeats_table`: the ``$limit`` cases repeating it most (ties by case id).
+
+    As :func:`slowest_cases`, the case ids are joined only to the cases with at least the ``$limit``-th
+    largest number of executions of their activity.
+    """
     return f"""
-SELECT activity, case_id, n FROM (
-    SELECT *, {rank_within("activity", "n DESC, case_id")} AS rk FROM {table_name(tmp)}
-) WHERE rk <= $limit ORDER BY activity, rk
+WITH t AS (SELECT act, list_min(max_by(n, n, $limit)) AS least FROM {table_name(tmp)} GROUP BY act),
+r AS (
+    SELECT r.act, r.n, c.case_id FROM {table_name(tmp)} r
+    JOIN t ON r.act = t.act AND r.n >= t.least JOIN {cs(log)} c USING (cid)
+)
+SELECT act, min_by(case_id, (-n, case_id), $limit) AS case_ids, min_by(n, (-n, case_id), $limit) AS ns
+FROM r GROUP BY act
 """
 
 
 def repeats_resources(log: str, tmp: str) -> str:
-    """Who executes each repeated activity in the cases that repeat it (most executions first)."""
+    """Who executes each repeated activity (``$acts``, the codes of the :func:`repeats_table`) in the cases
+    that repeat it (most executions first); grouped on the resource codes."""
     return f"""
 WITH c AS (
-    SELECT t.activity, e.resource, count(*) AS n FROM {ev(log)} e JOIN {table_name(tmp)} t ON e.cid = t.cid AND e.act = t.act
-    WHERE e.resource IS NOT NULL GROUP BY ALL
+    SELECT e.act, e.res, any_value(e.resource) AS resource, count(*) AS n
+    FROM {ev(log)} e JOIN {table_name(tmp)} t ON e.cid = t.cid AND e.act = t.act
+    WHERE e.res IS NOT NULL AND e.act IN (SELECT unnest($acts::INTEGER[])) GROUP BY e.act, e.res
 )
-SELECT activity, resource, n FROM (SELECT *, {rank_within("activity", "n DESC, resource")} AS rk FROM c)
-WHERE rk <= $limit ORDER BY activity, rk
+SELECT act, resource, n FROM (SELECT *, {rank_within("act", "n DESC, resource")} AS rk FROM c)
+WHERE rk <= $limit ORDER BY act, rk
 """
 
 
@@ -277,15 +337,29 @@ WHERE rk <= $limit ORDER BY src, dst, rk
 
 def closing_table(log: str, tmp: str) -> str:
     """Per closed case, its closing event: the first event of an activity in ``$first``, or its last
-    event when that is an activity in ``$last`` (into a temp table)."""
+    event when that is an activity in ``$last`` (activity codes; into a temp table)."""
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
-SELECT cid, any_value(case_id) AS case_id, min(pos) AS close_pos, arg_min(ts, pos) AS close_ts,
-       arg_min(activity, pos) AS close_activity,
-       arg_min(activity IN (SELECT unnest($first::VARCHAR[])), pos) AS declared
-FROM {ev(log)}
-WHERE activity IN (SELECT unnest($first::VARCHAR[])) OR (is_last AND activity IN (SELECT unnest($last::VARCHAR[])))
-GROUP BY cid
+WITH k AS (
+    SELECT cid, min(pos) AS close_pos, arg_min(ts, pos) AS close_ts, arg_min(act, pos) AS close_act,
+           arg_min(act IN (SELECT unnest($first::INTEGER[])), pos) AS declared
+    FROM {ev(log)}
+    WHERE act IN (SELECT unnest($first::INTEGER[])) OR (is_last AND act IN (SELECT unnest($last::INTEGER[])))
+    GROUP BY cid
+)
+SELECT k.cid, c.case_id, k.close_pos, k.close_ts, a.activity AS close_activity, k.declared
+FROM k JOIN {cs(log)} c USING (cid) JOIN ac_{table_name(log)} a ON a.act = k.close_act
+"""
+
+
+def closing_by_last_table(log: str, tmp: str) -> str:
+    """:func:`closing_table` without ``$first`` activities: the cases whose last event is of one of ``$last``
+    -- the last events themselves, one per case, without grouping the events by case."""
+    return f"""
+CREATE TEMP TABLE {table_name(tmp)} AS
+SELECT e.cid, c.case_id, e.pos AS close_pos, e.ts AS close_ts, a.activity AS close_activity, FALSE AS declared
+FROM {ev(log)} e JOIN {cs(log)} c USING (cid) JOIN ac_{table_name(log)} a ON a.act = e.act
+WHERE e.is_last AND e.act IN (SELECT unnest($last::INTEGER[]))
 """
 
 
@@ -339,15 +413,19 @@ def drop_log(log: str) -> list[str]:
 
 
 def open_cases_table(log: str, tmp: str, closing: str) -> str:
-    """Cases without a closing event (``closing`` table of :func:`closing_table`), with idle time and age."""
+    """Cases without a closing event (``closing`` table of :func:`closing_table`), with idle time and age.
+
+    The open cases are found among the cases first, then their last events are joined (the other way
+    round, every last event was joined to its case before the closed ones were left out).
+    """
     return f"""
 CREATE TEMP TABLE {table_name(tmp)} AS
-WITH m AS (SELECT max(end_ts) AS log_end FROM {cs(log)})
-SELECT c.case_id, e.activity AS last_activity, e.resource AS last_resource, c.end_ts AS last_ts,
-       (epoch_us(m.log_end) - epoch_us(c.end_ts)) / 1e6 AS idle_s,
-       (epoch_us(m.log_end) - epoch_us(c.start_ts)) / 1e6 AS age_s
-FROM {ev(log)} e JOIN {cs(log)} c USING (cid), m
-WHERE e.is_last AND c.cid NOT IN (SELECT cid FROM {table_name(closing)})
+WITH m AS (SELECT max(end_ts) AS log_end FROM {cs(log)}),
+o AS (SELECT * FROM {cs(log)} WHERE cid NOT IN (SELECT cid FROM {table_name(closing)}))
+SELECT o.case_id, e.activity AS last_activity, e.resource AS last_resource, o.end_ts AS last_ts,
+       (epoch_us(m.log_end) - epoch_us(o.end_ts)) / 1e6 AS idle_s,
+       (epoch_us(m.log_end) - epoch_us(o.start_ts)) / 1e6 AS age_s
+FROM o JOIN {ev(log)} e ON e.cid = o.cid AND e.is_last, m
 """
 
 
