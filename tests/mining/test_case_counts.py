@@ -103,7 +103,9 @@ def test_bitstrings_within_the_budget_count_distinct_beyond_it(many_cases: Event
     assert sum("count(DISTINCT cid)" in s for s in issued) == 5
 
 
-def test_out_of_memory_with_bitstrings_counts_again_with_count_distinct(many_cases: EventLog, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_of_memory_with_bitstrings_counts_again_with_count_distinct(
+    many_cases: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = _public(many_cases)
     store = many_cases.store
     rows = store.rows
