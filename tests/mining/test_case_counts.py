@@ -131,6 +131,6 @@ def test_block_bytes_bounds_states_by_groups_blocks_and_events() -> None:
 
 
 def test_spark_counts_the_set_bits_as_distinct_values() -> None:
-    spark = to_spark(q.case_counts("log", *q.DFG_GROUPS, blocks=True))
+    spark = to_spark(q.case_counts("log", *q.DFG_GROUPS))
     assert "BITSTRING_AGG" not in spark.upper() and "COUNT(DISTINCT cid % 4096)" in spark
     assert "GROUP BY act, next_act, cid DIV 4096" in spark

@@ -1,10 +1,10 @@
 """Distinct cases per group: with bitstrings where the memory allows, else ``count(DISTINCT …)``.
 
 The statistics of the directly-follows graph, the activities, the resources and the hand-overs each count
-the distinct cases of every group (edge, activity, resource, pair). :func:`crmflow.store.queries.case_counts`
-counts them either with ``count(DISTINCT cid)`` (a hash of every (group, case) pair, which spills to disk when
-it must) or with one bitstring per group and block of :data:`~crmflow.store.queries.CASE_BLOCK` case codes
-(about ten times cheaper in CPU, but the bitstrings stay in memory). :func:`case_count_rows` runs a statement
+the distinct cases of every group (edge, activity, resource, pair): either with ``count(DISTINCT cid)`` (a hash
+of every (group, case) pair, which spills to disk when it must) or, :func:`crmflow.store.queries.case_counts`, with
+one bitstring per group and block of :data:`~crmflow.store.queries.CASE_BLOCK` case codes (about ten times
+cheaper in CPU, but the bitstrings stay in memory). :func:`case_count_rows` runs a statement
 with bitstrings only on DuckDB and when their worst case fits the memory budget (:data:`BUDGET_SHARE`), and runs it
 again with ``count(DISTINCT …)`` if DuckDB runs out of memory all the same: the numbers are the same either way.
 
@@ -59,7 +59,7 @@ def _budget(log: EventLog) -> tuple[int, int, float]:
 def case_count_rows(
     log: EventLog, query: Callable[[bool], str], grouping: tuple[str, str], *, groups: int | None = None
 ) -> list[dict[str, Any]]:
-    """The rows of ``query(blocks)``, a statement whose distinct cases are counted by :func:`~crmflow.store.queries.case_counts`.
+    """The rows of ``query(blocks)``, a statement that counts distinct cases with bitstrings when ``blocks``.
 
     ``grouping`` is theirs (key columns, the events counted: ``queries.DFG_GROUPS`` …); ``groups`` an upper bound
     of the number of groups when the caller knows one cheaply (the activities of a log). When there is none, or
