@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crmflow
+from crmflow.discovery.inductive import discover_process_tree
 from crmflow.discovery.sublog import Dfg, SubLog, _longest_monotone
 from tests.conftest import make_log
 
@@ -186,3 +189,42 @@ def test_an_arrow_table_with_codes_out_of_name_order_and_zero_counts() -> None:
     sub = SubLog.from_arrow(acts, counts, ["z", "y", "x"])
     assert sub.names == ("x", "y", "z")
     assert sub.counts() == {("z", "y"): 2, ("x", "z"): 3}
+
+
+@settings(max_examples=200, deadline=None)
+@given(logs, st.sets(st.sampled_from("abcde")))
+def test_merging_equal_traces_keeps_the_multiset_of_traces(log: Log, keep: set[str]) -> None:
+    sub = SubLog.from_counts(log).project(frozenset(keep))  # a projection repeats traces
+    merged = sub.merged()
+    assert merged.counts() == sub.counts() == ref_project(log, keep)
+    assert merged.distinct and len(merged.weights) == len(sub.counts()) and merged.total == sub.total
+    assert merged.dfg() == sub.dfg()
+    # one row per trace, in the order the traces first occur
+    names, codes = merged.names, merged.codes.tolist()
+    rows = [
+        tuple(names[c] for c in codes[a:b]) for a, b in zip(merged.starts[:-1].tolist(), merged.starts[1:].tolist(), strict=True)
+    ]
+    assert rows == _first_occurrences(sub)
+    assert merged.merged() is merged
+
+
+def _first_occurrences(sub: SubLog) -> list[tuple[str, ...]]:
+    names, codes, starts = sub.names, sub.codes.tolist(), sub.starts.tolist()
+    return list(dict.fromkeys(tuple(names[c] for c in codes[starts[i] : starts[i + 1]]) for i in range(len(sub.weights))))
+
+
+def test_traces_sharing_a_hash_are_merged_only_when_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SubLog, "_trace_keys", lambda self: np.zeros(len(self.weights), dtype=np.uint64))
+    differ = SubLog.from_counts({("a", "b"): 2, ("b", "a"): 3, ("a",): 1}).project(frozenset("ab"))
+    assert differ.merged() is differ  # every trace has the same hash, but they differ: left as they are
+    equal = SubLog.from_counts({("a", "b"): 2, ("a", "c", "b"): 3}).project(frozenset("ab"))
+    assert equal.merged().counts() == {("a", "b"): 5} and len(equal.merged().weights) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(logs, st.sampled_from([0.0, 0.2, 0.5]))
+def test_mining_merged_sub_logs_gives_the_same_tree(log: Log, noise: float) -> None:
+    merged = str(discover_process_tree(log, noise_threshold=noise))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SubLog, "merged", lambda self: self)
+        assert str(discover_process_tree(log, noise_threshold=noise)) == merged

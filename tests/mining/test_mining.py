@@ -8,6 +8,7 @@ import pytest
 
 import crmflow
 from crmflow.store.store import EventLog
+from tests.conftest import make_log
 
 
 def test_dfg_counts_and_waits(tiny_log: EventLog) -> None:
@@ -70,3 +71,25 @@ def test_filters(tiny_log: EventLog) -> None:
     assert tiny_log.n_events == 10  # the input is unchanged
     with pytest.raises(crmflow.CrmflowError, match="no attribute"):
         crmflow.filter_attribute_values(tiny_log, "Отдел", ["x"])
+
+
+def test_dfg_start_and_end_activities_are_ordered_like_their_own_queries() -> None:
+    log = make_log(
+        [
+            ("c1", "B", "2024-01-01 10:00", "ann"),
+            ("c1", "Z", "2024-01-01 11:00", "ann"),
+            ("c2", "A", "2024-01-01 10:00", "ann"),
+            ("c2", "Y", "2024-01-01 11:00", "bob"),
+            ("c3", "C", "2024-01-01 10:00", "bob"),
+            ("c3", "Y", "2024-01-01 12:00", "bob"),
+            ("c4", "C", "2024-01-01 10:00", "bob"),
+            ("c4", "Z", "2024-01-01 12:00", "ann"),
+        ]
+    )
+    dfg = crmflow.discover_dfg(log)
+    # most first, ties by name
+    assert list(dfg.start_activities.items()) == [("C", 2), ("A", 1), ("B", 1)]
+    assert list(dfg.end_activities.items()) == [("Y", 2), ("Z", 2)]
+    assert list(dfg.start_activities.items()) == list(crmflow.get_start_activities(log).items())
+    assert list(dfg.end_activities.items()) == list(crmflow.get_end_activities(log).items())
+    assert list(dfg.activities.items()) == [("C", 2), ("Y", 2), ("Z", 2), ("A", 1), ("B", 1)]

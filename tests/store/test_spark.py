@@ -157,6 +157,12 @@ QUERIES = [
         None,
     ),
     ("SELECT ? AS a, ? AS b, ? AS c, ? * 2 AS d", ["it's", 3, None, 0.1]),
+    # distinct values counted with bitstrings per block (crmflow.store.queries.case_counts): count(DISTINCT …) on Spark
+    (
+        "SELECT g, sum(n)::BIGINT AS cases FROM (SELECT g, bit_count(bitstring_agg(c % 4, 0, 3)) AS n "
+        "FROM (VALUES (1, 0), (1, 0), (1, 5), (1, 9), (2, 3), (2, 7), (2, 7)) t(g, c) GROUP BY g, c // 4) GROUP BY g ORDER BY g",
+        None,
+    ),
 ]
 
 

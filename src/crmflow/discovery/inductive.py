@@ -266,6 +266,7 @@ class _Miner:
         self.noise = noise
 
     def mine(self, log: SubLog) -> ProcessTree:
+        log = log.merged()  # the parts of a split repeat the same traces: mine each different one once
         total = log.total
         empty = log.empty
         if empty == total:
@@ -331,7 +332,7 @@ def _as_sublog(log_or_variants: LogLike) -> SubLog:
                 out[key] = out.get(key, 0) + int(n)
         return SubLog.from_counts(out)
     table = log_or_variants if isinstance(log_or_variants, VariantTable) else get_variants(log_or_variants)
-    return SubLog.from_arrow(table.table["activities"], table.table["count"], table.names)
+    return SubLog.from_arrow(table.table["activities"], table.table["count"], table.names, distinct=True)  # one row per variant
 
 
 def discover_process_tree(log_or_variants: LogLike, *, noise_threshold: float = 0.0) -> ProcessTree:

@@ -135,12 +135,15 @@ class SubLog:
         Cases per trace (positive).
     names
         Activity names by code, sorted.
+    distinct
+        Known to hold no two equal traces (the variants of a log; :meth:`merged`).
     """
 
     codes: np.ndarray
     starts: np.ndarray
     weights: np.ndarray
     names: tuple[str, ...]
+    distinct: bool = False
 
     # -- construction -----------------------------------------------------------------------------
 
@@ -156,13 +159,22 @@ class SubLog:
             starts=_offsets(np.asarray([len(t) for t in traces], dtype=np.int64)),
             weights=np.asarray([log[t] for t in traces], dtype=np.int64),
             names=names,
+            distinct=True,
         )
 
     @classmethod
     def from_arrow(
-        cls, activities: pa.ChunkedArray | pa.Array, counts: pa.ChunkedArray | pa.Array, names: Sequence[str]
+        cls,
+        activities: pa.ChunkedArray | pa.Array,
+        counts: pa.ChunkedArray | pa.Array,
+        names: Sequence[str],
+        *,
+        distinct: bool = False,
     ) -> SubLog:
-        """From a list column of activity codes (indexes into ``names``) and a count column: a variant table."""
+        """From a list column of activity codes (indexes into ``names``) and a count column: a variant table.
+
+        ``distinct``: the lists are known to be different from each other (a log's variants).
+        """
         if isinstance(activities, pa.ChunkedArray):
             activities = activities.combine_chunks() if activities.num_chunks else pa.array([], pa.list_(pa.int32()))
         if isinstance(counts, pa.ChunkedArray):
@@ -180,6 +192,7 @@ class SubLog:
             starts=_offsets(lengths.astype(np.int64)),
             weights=weights,
             names=tuple(names[i] for i in order),
+            distinct=distinct,
         )
         return log if keep.all() else log._select_traces(keep)
 
@@ -237,10 +250,10 @@ class SubLog:
         """Edges, start and end activities of the non-empty traces, weighted by their cases."""
         n = len(self.names)
         present = np.flatnonzero(np.bincount(self.codes, minlength=n)) if len(self.codes) else np.zeros(0, np.int64)
-        w_event = self.weights[self.trace_of]
-        f = self.follows
-        pairs = self.codes[:-1][f].astype(np.int64) * n + self.codes[1:][f]
-        edges = _counts_by(pairs, w_event[:-1][f], n * n)
+        # every pair of neighbouring events, weighted by its trace's cases, or by 0 across two traces (no copies
+        # of the pairs that follow each other: fewer passes over the events)
+        pairs = self.codes[:-1].astype(np.int64) * n + self.codes[1:]
+        edges = _counts_by(pairs, self.weights[self.trace_of[1:]] * self.follows, n * n)
         nonempty = self.lengths > 0
         first = self.codes[self.starts[:-1][nonempty]]
         last = self.codes[self.starts[1:][nonempty] - 1]
@@ -256,9 +269,61 @@ class SubLog:
 
     # -- building sub-logs ------------------------------------------------------------------------
 
+    @cached_property
+    def positions(self) -> np.ndarray:
+        """Each event's place in its trace (0 for the first)."""
+        return np.arange(len(self.codes), dtype=np.int64) - self.starts[:-1][self.trace_of]
+
+    def _trace_keys(self) -> np.ndarray:
+        """A 64-bit hash of each trace: its codes as a polynomial, and its length (equal traces, equal keys)."""
+        lengths = self.lengths
+        with np.errstate(over="ignore"):  # the arithmetic wraps modulo 2**64 on purpose
+            powers = np.cumprod(np.full(int(lengths.max(initial=0)) + 1, 0x9E3779B97F4A7C15, dtype=np.uint64))
+            terms = (self.codes.astype(np.uint64) + np.uint64(1)) * powers[self.positions]
+            prefix = np.zeros(len(terms) + 1, dtype=np.uint64)
+            np.cumsum(terms, out=prefix[1:])
+            return (prefix[self.starts[1:]] - prefix[self.starts[:-1]]) ^ (
+                lengths.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+            )
+
+    def merged(self) -> SubLog:
+        """The same multiset of traces with equal traces merged into one (their weights added).
+
+        A split or a projection of the variants repeats the same short traces over and over (on the
+        10 M-event scaled log, a sub-log of 314,559 traces held 1,629 different ones; one of 181,979 held 9):
+        merged, the sub-log costs what its different traces cost. Traces are told apart by a 64-bit hash of
+        their codes, then every trace is compared code by code with the first trace of its hash; were two
+        different traces to share a hash, nothing is merged. Traces keep the order of their first occurrence.
+
+        >>> log = SubLog.from_counts({("a", "b"): 1, ("b",): 2}).split_parallel([frozenset("a"), frozenset("b")])[1]
+        >>> len(log.weights), log.counts(), len(log.merged().weights), log.merged().counts()
+        (2, {('b',): 3}, 1, {('b',): 3})
+        """
+        t = len(self.weights)
+        if self.distinct:
+            return self
+        if t < 2:
+            return SubLog(self.codes, self.starts, self.weights, self.names, distinct=True)
+        lengths, trace, pos = self.lengths, self.trace_of, self.positions
+        keys = self._trace_keys()
+        _, first, group = np.unique(keys, return_index=True, return_inverse=True)
+        if len(first) == t:
+            return SubLog(self.codes, self.starts, self.weights, self.names, distinct=True)
+        rep = first[group]  # the first trace with the same hash
+        same = bool((lengths[rep] == lengths).all()) and np.array_equal(
+            self.codes, self.codes[self.starts[:-1][rep][trace] + pos]
+        )
+        if not same:
+            return self  # two different traces share a hash: left unmerged
+        kept = np.sort(first)
+        weights = _counts_by(group, self.weights, len(first))[group[kept]]
+        keep_event = np.zeros(t, dtype=bool)
+        keep_event[kept] = True
+        return SubLog(self.codes[keep_event[trace]], _offsets(lengths[kept]), weights, self.names, distinct=True)
+
     def _select_traces(self, keep: np.ndarray) -> SubLog:
         ev = keep[self.trace_of]
-        return SubLog(self.codes[ev], _offsets(self.lengths[keep]), self.weights[keep], self.names)
+        return SubLog(self.codes[ev], _offsets(self.lengths[keep]), self.weights[keep], self.names, self.distinct)
 
     def nonempty(self) -> SubLog:
         """The log without its empty traces."""

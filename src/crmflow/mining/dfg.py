@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from crmflow.jsonable import JsonMixin
+from crmflow.mining.case_counts import case_count_rows
 from crmflow.store import queries as q
 from crmflow.store.store import EventLog
 
@@ -82,11 +83,18 @@ def discover_dfg(log: EventLog) -> DirectlyFollowsGraph:
     >>> log = crmflow.read_log(crmflow.examples.running_example_path())  # doctest: +SKIP
     >>> dfg = crmflow.discover_dfg(log)  # doctest: +SKIP
     """
-    edges = tuple(DfgEdge.from_row(r) for r in log.store.rows(q.dfg_edges(log.name)))
-    acts = log.store.rows(q.activity_counts(log.name))
+    acts = log.store.rows(q.activity_counts_and_ends(log.name))  # one pass for the three counts per activity
+    rows = case_count_rows(log, lambda blocks: q.dfg_edges(log.name, blocks=blocks), q.DFG_GROUPS, groups=len(acts) ** 2)
+    edges = tuple(DfgEdge.from_row(r) for r in rows)
     return DirectlyFollowsGraph(
         edges=edges,
-        start_activities=get_start_activities(log),
-        end_activities=get_end_activities(log),
+        start_activities=_most_first(acts, "starts"),
+        end_activities=_most_first(acts, "ends"),
         activities={r["activity"]: int(r["n"]) for r in acts},
     )
+
+
+def _most_first(acts: list[dict[str, Any]], key: str) -> dict[str, int]:
+    """The activities with a non-zero ``key``, most first, ties by name (as ``start_activities`` orders them)."""
+    ranked = sorted((r for r in acts if r[key]), key=lambda r: (-int(r[key]), str(r["activity"])))
+    return {r["activity"]: int(r[key]) for r in ranked}

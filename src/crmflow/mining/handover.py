@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crmflow.jsonable import JsonMixin
+from crmflow.mining.case_counts import case_count_rows
 from crmflow.mining.dfg import DfgEdge
 from crmflow.store import queries as q
 from crmflow.store.store import EventLog
@@ -33,5 +34,6 @@ class HandoverNetwork(JsonMixin):
 
 def discover_handover(log: EventLog, *, level: Literal["resource", "role"] = "resource") -> HandoverNetwork:
     """Count direct hand-overs: event *i* by X followed by event *i+1* of the same case by Y != X."""
-    edges = tuple(Handover.from_row(r) for r in log.store.rows(q.handover(log.name, level)))
+    rows = case_count_rows(log, lambda blocks: q.handover(log.name, level, blocks=blocks), q.handover_groups(level))
+    edges = tuple(Handover.from_row(r) for r in rows)
     return HandoverNetwork(level=level, edges=edges)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crmflow.jsonable import JsonMixin
+from crmflow.mining.case_counts import case_count_rows
 from crmflow.store import queries as q
 from crmflow.store.store import EventLog
 
@@ -55,7 +56,12 @@ def activity_statistics(log: EventLog) -> tuple[ActivityStats, ...]:
             max_wait_s=r["max_wait_s"],
             total_wait_s=float(r["total_wait_s"]),
         )
-        for r in log.store.rows(q.activity_statistics(log.name))
+        for r in case_count_rows(
+            log,
+            lambda blocks: q.activity_statistics(log.name, blocks=blocks),
+            q.ACTIVITY_GROUPS,
+            groups=len(log.store.activity_names(log.name)),
+        )
     )
 
 
@@ -71,5 +77,5 @@ def resource_statistics(log: EventLog) -> tuple[ResourceStats, ...]:
             last_ts=r["last_ts"],
             role=r["role"],
         )
-        for r in log.store.rows(q.resource_statistics(log.name))
+        for r in case_count_rows(log, lambda blocks: q.resource_statistics(log.name, blocks=blocks), q.RESOURCE_GROUPS)
     )

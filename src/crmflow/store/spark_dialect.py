@@ -15,6 +15,7 @@ thing on Spark -- is rewritten here on the syntax tree, before Spark SQL is gene
 * ``row_number() OVER ()`` gets an order (Spark requires one); a correlated one-row lookup
   ``(SELECT x FROM t WHERE …)`` is aggregated (``max(x)``, as Spark requires); ``timezone(zone, t)`` →
   ``from_utc_timestamp(t, zone)``;
+* ``bit_count(bitstring_agg(x, lo, hi))`` (distinct cases counted with bitstrings) → ``count(DISTINCT x)``;
 * ``epoch_us(t)``/``epoch(t)`` → ``unix_micros``; ``quantile_cont`` → ``percentile`` (both interpolate
   linearly); ``len(list)`` → ``size``; tuple keys ``(a, b)`` →
   ``struct(a, b)``.
@@ -339,6 +340,10 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
             return exp.func("UNIX_MICROS", args[0].copy())
         if name == "timezone" and len(args) == 2:  # DuckDB: the wall-clock time of an instant in a zone
             return exp.func("FROM_UTC_TIMESTAMP", args[1].copy(), args[0].copy())
+        inner = args[0] if len(args) == 1 else None
+        if name == "bit_count" and isinstance(inner, exp.Anonymous) and inner.name.lower() == "bitstring_agg":
+            # the set bits of a bitstring_agg(x, lo, hi) are the distinct values of x (crmflow.store.queries.case_counts)
+            return exp.Count(this=exp.Distinct(expressions=[inner.expressions[0].copy()]))
     if isinstance(node, exp.TimeToUnix):  # DuckDB's epoch() keeps the fraction of a second
         return exp.Div(this=exp.func("UNIX_MICROS", node.this.copy()), expression=exp.Literal.number("1E6"))
     if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup):
