@@ -119,6 +119,13 @@ def test_bpic2012_same_audit_on_spark(tmp_path: Path, spark_engine: Any) -> None
 # ----------------------------------------------------------------------------- the rewrites, query by query
 
 QUERIES = [
+    # two subqueries defining the same CTE name (the evidence's families in one statement): kept nested, not
+    # moved to one top-level WITH with the name twice (Spark: DUPLICATED_CTE_NAMES)
+    (
+        "SELECT * FROM (SELECT * FROM (WITH k AS (SELECT 1 AS a) SELECT a FROM k) "
+        "UNION ALL SELECT * FROM (WITH k AS (SELECT 2 AS a) SELECT a FROM k)) ORDER BY a",
+        None,
+    ),
     # ordered aggregates with directions and NULLs where DuckDB puts them
     (
         "SELECT g, list(v ORDER BY k DESC, v) AS l, first(v ORDER BY k) AS f, last(v ORDER BY k) AS z "

@@ -35,6 +35,7 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.spark import Spark
 
 from crmflow.errors import StoreError
 from crmflow.i18n import error
@@ -367,9 +368,22 @@ def rewrite(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+class _Spark(Spark):
+    """Spark 3+ as sqlglot renders it, but with CTEs left where they are written.
+
+    sqlglot's Spark generator inherits Hive's rule that every ``WITH`` moves to the top of the statement (Spark 2
+    had no nested CTEs), and the move does not rename: two subqueries of a ``UNION ALL`` that each define ``k``
+    become one ``WITH k …, k …`` that Spark refuses (``DUPLICATED_CTE_NAMES``). Spark 3 and 4 take a ``WITH``
+    inside a subquery, so nothing is moved.
+    """
+
+    class Generator(Spark.Generator):  # type: ignore[name-defined,misc,valid-type]
+        EXPRESSIONS_WITHOUT_NESTED_CTES: set[type[exp.Expr]] = set()
+
+
 def render_spark(tree: exp.Expr) -> str:
     """A (rewritten) tree as Spark SQL."""
-    return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    return tree.sql(dialect=_Spark, unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 def to_spark(query: str, params: Any = None) -> str:
