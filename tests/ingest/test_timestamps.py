@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from crmflow.ingest.raw import TRIM_SPACES
 from crmflow.ingest.timestamps import (
+    _OFFSET_AT_END,
     FAMILIES,
     TimestampFormat,
     detect_format,
@@ -178,3 +183,43 @@ def test_typed_columns(sql_type: str, literal: str, expected: datetime) -> None:
 
 def test_text_type_is_not_typed() -> None:
     assert typed_expr('"x"', "VARCHAR", "UTC") is None
+
+
+_TS_CHARS = st.sampled_from(list("0123456789-:T .,+Z") + ["\u00a0", "\u2009", "é", "x"])
+_NEAR_ISO = st.one_of(
+    st.text(alphabet=_TS_CHARS, min_size=17, max_size=21),
+    st.builds(
+        lambda d, edit: edit(d.isoformat(sep=" ")),
+        st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(lambda d: d.replace(microsecond=0)),
+        st.sampled_from([lambda s: s, lambda s: s.replace(" ", "T"), lambda s: f" {s}", lambda s: f"{s} ", lambda s: s[:-1] + " ",
+                         lambda s: " " + s[1:], lambda s: s + "Z", lambda s: "\u00a0" + s, lambda s: s[:-1] + "é"]),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_NEAR_ISO, min_size=1, max_size=20), tz=st.sampled_from(["UTC", "Europe/Moscow"]))
+def test_the_iso_fast_paths_read_what_the_reference_reads(values: list[str], tz: str) -> None:
+    # the reference: every value trimmed, read by the family's CASE, naive times placed by ICU's zone rules
+    store = EventStore()
+    store.register_arrow("t", pa.table({"i": list(range(len(values))), "v": values}))
+    reference = _family_expr_reference("trim(v)", tz)
+    fast = parse_text_expr("v", _fam("iso"), tz)
+    rows = store.sql(f"SELECT {fast}, {reference} FROM t ORDER BY i").fetchall()
+    assert [r[0] for r in rows] == [r[1] for r in rows]
+    # a column known to need no trim() reads the same as one trimmed
+    if all(v.strip(TRIM_SPACES) == v for v in values):
+        trimmed = parse_text_expr("v", _fam("iso"), tz, trimmed=True)
+        assert [r[0] for r in store.sql(f"SELECT {trimmed} FROM t ORDER BY i").fetchall()] == [r[0] for r in rows]
+
+
+def _family_expr_reference(x: str, tz: str) -> str:
+    """The iso family's reading of ``x`` as written before the fast paths: regular expressions, ``timezone()``."""
+    fam = family("iso")
+    rx = "|".join(f"({r})" for _, r, _ in fam.variants)
+    naive = f"try_cast(replace({x}, ',', '.') AS TIMESTAMP)"
+    return (
+        f"CASE WHEN NOT regexp_matches({x}, '{rx}') THEN NULL "
+        f"WHEN regexp_matches({x}, '{_OFFSET_AT_END}') THEN try_cast(replace({x}, ',', '.') AS TIMESTAMPTZ) "
+        f"ELSE timezone('{tz}', {naive}) END"
+    )

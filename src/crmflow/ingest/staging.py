@@ -332,7 +332,7 @@ def stage_raw(
             fmt = explicit_format(mapping.timestamp_format)
         else:
             fmt = detect_format(store, raw.table, ts_col, dayfirst=mapping.dayfirst)
-        ts_sql = parse_text_expr(ident(ts_col), fmt, tz)
+        ts_sql = parse_text_expr(ident(ts_col), fmt, tz, trimmed=ts_col in raw.trimmed)
     expected = (fmt.label if fmt and fmt.label else text(_TEXT, "no_format", lang)) if fmt else ts_type
 
     # --- canonical columns
