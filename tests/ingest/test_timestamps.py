@@ -191,8 +191,19 @@ _NEAR_ISO = st.one_of(
     st.builds(
         lambda d, edit: edit(d.isoformat(sep=" ")),
         st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(lambda d: d.replace(microsecond=0)),
-        st.sampled_from([lambda s: s, lambda s: s.replace(" ", "T"), lambda s: f" {s}", lambda s: f"{s} ", lambda s: s[:-1] + " ",
-                         lambda s: " " + s[1:], lambda s: s + "Z", lambda s: "\u00a0" + s, lambda s: s[:-1] + "é"]),
+        st.sampled_from(
+            [
+                lambda s: s,
+                lambda s: s.replace(" ", "T"),
+                lambda s: f" {s}",
+                lambda s: f"{s} ",
+                lambda s: s[:-1] + " ",
+                lambda s: " " + s[1:],
+                lambda s: s + "Z",
+                lambda s: "\u00a0" + s,
+                lambda s: s[:-1] + "é",
+            ]
+        ),
     ),
 )
 
