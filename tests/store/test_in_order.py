@@ -182,3 +182,29 @@ def test_a_log_without_resources_is_built_in_order(sorting_calls: list[str]) -> 
         log.store.rows(f"SELECT resource, res, next_res FROM {log.events_table} ORDER BY pos")
         == [{"resource": None, "res": None, "next_res": None}] * 2
     )
+
+
+def test_a_tie_out_of_row_order_after_the_probe_is_caught_and_sorted(
+    sorting_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # row numbers need not follow the stored order (several sources, a filtered log): a tie whose later
+    # row has the smaller number is ordered by row_no in the sorting build, so the in-order build must refuse it
+    monkeypatch.setattr(q, "ORDER_PROBE_ROWS", 2)
+    store = EventStore()
+    store.sql(
+        """CREATE TEMP TABLE st AS SELECT row_no, case_id, activity, ts::TIMESTAMPTZ AS ts, resource, role, lifecycle
+        FROM (VALUES (1, 'd1', 'A', '2024-01-01 09:00+00', 'ann', NULL, NULL),
+                     (2, 'd1', 'B', '2024-01-01 10:00+00', 'bob', NULL, NULL),
+                     (5, 'd2', 'A', '2024-01-01 11:00+00', 'ann', NULL, NULL),
+                     (4, 'd2', 'C', '2024-01-01 11:00+00', 'bob', NULL, NULL))
+             AS t(row_no, case_id, activity, ts, resource, role, lifecycle)"""
+    )
+    log = store.materialize(["st"])
+    assert len(sorting_calls) == 1
+    got = store.rows(f"SELECT case_id, pos, activity, next_activity FROM {log.events_table} ORDER BY case_id, pos")
+    assert [(r["case_id"], r["activity"], r["next_activity"]) for r in got] == [
+        ("d1", "A", "B"),
+        ("d1", "B", None),
+        ("d2", "C", "A"),  # row 4 before row 5 at the same time
+        ("d2", "A", None),
+    ]

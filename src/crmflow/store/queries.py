@@ -230,23 +230,20 @@ FROM (SELECT s.*, enum_code(s.activity::{table_name(act_type)})::INTEGER AS act,
 
 
 def events_order_check(log: str) -> str:
-    """Whether an events table built in order (:func:`materialize_events_in_order`) is right: one streaming pass.
+    """Whether an events table built in order (:func:`events_in_order_select`) holds the sorting build's rows.
 
-    Read in its stored order, every event must follow the one before it: a new case (``pos = 0``)
-    after a last event, or the same case at the next position, not earlier in ``(ts, row_no)``, and
-    named by the previous event's successor; and no case id may come back after its case ended.
+    Its derived columns come from the source's order, so they are the sorting build's exactly when that
+    order is event order: within each run of a case id, ``(ts, row_no)`` increases -- no negative wait, and
+    where the wait is zero (a tie) the successor's ``row_no`` is larger -- and no case id has two runs (two
+    case codes). Three parallel scans of a few columns and a join of the ties to their successors (a
+    lag() over the whole table, one thread, took 1.0 s of the 10 M-event scaled export; this takes 0.1 s).
     """
+    e = ev(log)
     return f"""
-SELECT count(*) FILTER (WHERE NOT coalesce(ok, false)) = 0
-       AND count(*) FILTER (WHERE pos = 0) = count(DISTINCT case_id) FILTER (WHERE pos = 0) AS ok
-FROM (
-    SELECT pos, case_id, CASE WHEN pos = 0 THEN (pl IS NULL OR pl) AND pc IS DISTINCT FROM cid
-           ELSE NOT pl AND pc = cid AND pp = pos - 1 AND pn = act AND (pt < ts OR (pt = ts AND pr < row_no)) END AS ok
-    FROM (SELECT pos, case_id, cid, act, ts, row_no, lag(cid) OVER () AS pc, lag(pos) OVER () AS pp,
-                 lag(next_act) OVER () AS pn, lag(is_last) OVER () AS pl, lag(ts) OVER () AS pt,
-                 lag(row_no) OVER () AS pr
-          FROM {ev(log)})
-)
+SELECT (SELECT count(*) FROM {e} WHERE NOT is_last AND wait_s < 0) = 0
+   AND (SELECT count(DISTINCT case_id) = count(*) FROM {e} WHERE pos = 0)
+   AND (SELECT count(*) FROM (SELECT cid, pos, row_no FROM {e} WHERE NOT is_last AND wait_s = 0) AS a
+        JOIN {e} AS b ON b.cid = a.cid AND b.pos = a.pos + 1 WHERE b.row_no <= a.row_no) = 0 AS ok
 """
 
 
