@@ -343,7 +343,7 @@ def stage_raw(
         "role": mapping.role,
         "lifecycle": mapping.lifecycle,
     }
-    select = ["row_no", "line" if "line" in types else "NULL::BIGINT AS line"]
+    select = ["row_no"]  # a row's line is read from the raw table for the (few) quarantined rows only
     for name, col in canon.items():
         select.append(f"{_text_expr(col, types[col], raw.trimmed)} AS {name}" if col else f"NULL::VARCHAR AS {name}")
     select.append(f"({ts_sql})::TIMESTAMPTZ AS ts")
@@ -397,6 +397,7 @@ def stage_raw(
     _convert(store, work, table_name(raw.table), select[:n_base], select[n_base:])
     staged_bad = int(store.sql(f"SELECT count(*) FROM {work} WHERE _bad").fetchall()[0][0])
     if staged_bad:
+        line = "t.line" if "line" in types else "NULL::BIGINT"
         store.sql(
             f"""INSERT INTO quarantine
             SELECT ?, ?, row_no, line, {bad_cols}, CASE WHEN ts IS NULL THEN _ts_raw END,
@@ -406,9 +407,9 @@ def stage_raw(
                              CASE WHEN ts IS NULL AND _ts_raw IS NULL THEN 'missing_timestamp'
                                   WHEN ts IS NULL THEN 'bad_timestamp' END)
             FROM (
-                SELECT w.row_no, w.line, w.case_id, w.activity, w.ts, r._ts_raw, r._raw_json
-                FROM (SELECT row_no, line, case_id, activity, ts FROM {work} WHERE _bad) w
-                JOIN (SELECT row_no AS _rn, {ts_text} AS _ts_raw, to_json(t)::VARCHAR AS _raw_json
+                SELECT w.row_no, r._line AS line, w.case_id, w.activity, w.ts, r._ts_raw, r._raw_json
+                FROM (SELECT row_no, case_id, activity, ts FROM {work} WHERE _bad) w
+                JOIN (SELECT row_no AS _rn, {line} AS _line, {ts_text} AS _ts_raw, to_json(t)::VARCHAR AS _raw_json
                       FROM {table_name(raw.table)} t) r ON r._rn = w.row_no
             )""",
             [log_name, raw.source],
