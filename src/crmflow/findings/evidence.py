@@ -30,11 +30,14 @@ kind                         measure             value / count                  
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from crmflow.findings.bottleneck import waits
 from crmflow.findings.calendar import CalendarTable
@@ -342,9 +345,46 @@ def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:
         words = {c: [by_no[i][c] if i in by_no else None for i in range(1, size + 1)] for c in ("kind", "key", "measure")}
         store.sql(f"COPY ({eq.export_in_order(table)}) TO '{escaped}' (HEADER, DELIMITER ',')", words)
         return out
-    # another engine (Spark): the rows come back as Arrow and DuckDB writes the same CSV
-    rows = store.arrow(eq.export_sorted(table, meta))
-    with EventStore() as local:
-        local.register_arrow("fe_export", rows)
-        local.sql(f"COPY (SELECT * FROM fe_export) TO '{escaped}' (HEADER, DELIMITER ',')")
+    # another engine (Spark): the rows come back as Arrow, a few findings at a time, and DuckDB writes the same CSV
+    export_slices(store, table, escaped)
     return out
+
+
+#: At most this many evidence rows come back to this process at once when another engine holds them: the
+#: evidence of a 100 M-event log is some 45 M rows, of which one finding has a few million.
+EXPORT_SLICE_ROWS = 2_000_000
+
+
+def _slices(store: EventStore, table: str, limit: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of finding numbers whose evidence holds at most ``limit`` rows (a larger finding alone)."""
+    out: list[tuple[int, int]] = []
+    rows = 0
+    for r in store.rows(eq.counts(table)):
+        no, n = int(r["finding"]), int(r["n"])
+        if out and rows + n <= limit:
+            out[-1], rows = (out[-1][0], no), rows + n
+        else:
+            out.append((no, no))
+            rows = n
+    return out
+
+
+def export_slices(store: EventStore, table: str, escaped_path: str, *, limit: int | None = None) -> None:
+    """Write the evidence table ``table`` of ``store`` (any engine) to the CSV at ``escaped_path`` (quotes doubled).
+
+    The rows are fetched by ranges of findings of at most ``limit`` rows (:data:`EXPORT_SLICE_ROWS`), each sorted on
+    the engine, and streamed into a local DuckDB's CSV writer: this process holds one range, not the whole table.
+    """
+    meta = evidence_meta_name(table)
+    query = eq.export_sorted(table, meta, ranged=True)
+    ranges = _slices(store, table, EXPORT_SLICE_ROWS if limit is None else limit)
+    parts = (store.arrow(query, {"lo": lo, "hi": hi}) for lo, hi in ranges)
+    first = next(parts, None)
+    if first is None:  # no evidence: the header alone
+        first = store.arrow(query, {"lo": 0, "hi": -1})
+    schema = first.schema
+    rest = (batch for part in parts for batch in part.cast(schema).to_batches())
+    reader = pa.RecordBatchReader.from_batches(schema, itertools.chain(first.to_batches(), rest))
+    with EventStore() as local:
+        local.con.register("fe_export", reader)
+        local.sql(f"COPY (SELECT * FROM fe_export) TO '{escaped_path}' (HEADER, DELIMITER ',')")

@@ -182,11 +182,15 @@ def meta_rows(meta: str) -> str:
     return f"SELECT finding, kind, key, measure FROM {table_name(meta)} ORDER BY finding"
 
 
-def export_sorted(table: str, meta: str) -> str:
-    """The evidence rows with their findings' kind, key and measure, in report order (the ``findings.csv`` rows)."""
+def export_sorted(table: str, meta: str, *, ranged: bool = False) -> str:
+    """The evidence rows with their findings' kind, key and measure, in report order (the ``findings.csv`` rows).
+
+    ``ranged``: only findings ``$lo`` to ``$hi`` (parameters).
+    """
+    where = "WHERE r.finding BETWEEN $lo AND $hi" if ranged else ""
     return f"""
 SELECT r.finding, m.kind, m.key, r.case_id, m.measure, r.value, r.count, r.detail
-FROM {table_name(table)} r JOIN {table_name(meta)} m USING (finding)
+FROM {table_name(table)} r JOIN {table_name(meta)} m USING (finding) {where}
 ORDER BY r.finding, r.value DESC NULLS LAST, r.case_id
 """
 
