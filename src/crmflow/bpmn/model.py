@@ -26,9 +26,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, get_args
 
+# re-exported: the diagram interchange and the kinds have modules of their own, the BPMN modules import them from here
+from crmflow.bpmn.diagram import Attributes as Attributes
+from crmflow.bpmn.diagram import Bounds as Bounds
+from crmflow.bpmn.diagram import Diagram as Diagram
+from crmflow.bpmn.diagram import Edge as Edge
+from crmflow.bpmn.diagram import Plane as Plane
+from crmflow.bpmn.diagram import Point as Point
+from crmflow.bpmn.diagram import Shape as Shape
 from crmflow.bpmn.error_messages import ERRORS
+from crmflow.bpmn.kinds import EVENT_DEFINITION_KINDS as EVENT_DEFINITION_KINDS
+from crmflow.bpmn.kinds import EVENT_POSITIONS as EVENT_POSITIONS
+from crmflow.bpmn.kinds import GATEWAY_DIRECTIONS as GATEWAY_DIRECTIONS
+from crmflow.bpmn.kinds import GATEWAY_KINDS as GATEWAY_KINDS
+from crmflow.bpmn.kinds import SUBPROCESS_KINDS as SUBPROCESS_KINDS
+from crmflow.bpmn.kinds import TASK_KINDS as TASK_KINDS
+from crmflow.bpmn.kinds import TIMER_KINDS as TIMER_KINDS
+from crmflow.bpmn.kinds import TRIGGER_KINDS as TRIGGER_KINDS
+from crmflow.bpmn.kinds import TRIGGER_REF_ATTRIBUTE as TRIGGER_REF_ATTRIBUTE
+from crmflow.bpmn.kinds import AssociationDirection as AssociationDirection
+from crmflow.bpmn.kinds import EventDefinitionKind as EventDefinitionKind
+from crmflow.bpmn.kinds import EventPosition as EventPosition
+from crmflow.bpmn.kinds import GatewayDirection as GatewayDirection
+from crmflow.bpmn.kinds import GatewayKind as GatewayKind
+from crmflow.bpmn.kinds import SubProcessKind as SubProcessKind
+from crmflow.bpmn.kinds import TaskKind as TaskKind
+from crmflow.bpmn.kinds import TimerKind as TimerKind
+from crmflow.bpmn.kinds import TriggerKind as TriggerKind
 from crmflow.errors import BpmnError  # re-exported: the BPMN modules raise it
 from crmflow.i18n import error
 
@@ -42,38 +67,6 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 #: XML Schema instance namespace (``xsi:type`` of expressions).
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-
-TaskKind = Literal["task", "userTask", "serviceTask", "sendTask", "receiveTask", "manualTask", "scriptTask", "businessRuleTask"]
-SubProcessKind = Literal["subProcess", "transaction", "adHocSubProcess"]
-GatewayKind = Literal["exclusive", "parallel", "inclusive", "eventBased", "complex"]
-GatewayDirection = Literal["unspecified", "converging", "diverging", "mixed"]
-EventPosition = Literal["start", "intermediateCatch", "intermediateThrow", "end", "boundary"]
-EventDefinitionKind = Literal[
-    "message", "timer", "signal", "error", "escalation", "terminate", "conditional", "link", "cancel", "compensate"
-]
-TimerKind = Literal["timeDuration", "timeDate", "timeCycle"]
-TriggerKind = Literal["message", "signal", "error", "escalation"]
-AssociationDirection = Literal["None", "One", "Both"]
-
-TASK_KINDS: tuple[TaskKind, ...] = get_args(TaskKind)
-SUBPROCESS_KINDS: tuple[SubProcessKind, ...] = get_args(SubProcessKind)
-GATEWAY_KINDS: tuple[GatewayKind, ...] = get_args(GatewayKind)
-GATEWAY_DIRECTIONS: tuple[GatewayDirection, ...] = get_args(GatewayDirection)
-EVENT_POSITIONS: tuple[EventPosition, ...] = get_args(EventPosition)
-EVENT_DEFINITION_KINDS: tuple[EventDefinitionKind, ...] = get_args(EventDefinitionKind)
-TIMER_KINDS: tuple[TimerKind, ...] = get_args(TimerKind)
-TRIGGER_KINDS: tuple[TriggerKind, ...] = get_args(TriggerKind)
-
-#: Which event-definition kinds refer to a global trigger, and through which attribute.
-TRIGGER_REF_ATTRIBUTE: dict[str, str] = {
-    "message": "messageRef",
-    "signal": "signalRef",
-    "error": "errorRef",
-    "escalation": "escalationRef",
-    "compensate": "activityRef",
-}
-
-Attributes = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -413,97 +406,6 @@ class EventTrigger(BaseElement):
     kind: TriggerKind
     name: str = ""
     code: str = ""
-
-
-# ------------------------------------------------------------------------ diagram interchange
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """A rectangle in diagram coordinates (y grows downwards)."""
-
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class Point:
-    """A waypoint of an edge."""
-
-    x: float
-    y: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class Shape:
-    """The drawing of a node, pool or lane; ``element`` is the id of the BPMN element.
-
-    ``label_attributes`` are the attributes of its ``BPMNLabel`` (``labelStyle``…) and
-    ``unmodelled`` its other children (DI extensions), kept as canonical XML.
-    """
-
-    id: str
-    element: str
-    bounds: Bounds
-    is_horizontal: bool | None = None
-    is_expanded: bool | None = None
-    is_marker_visible: bool | None = None
-    label: Bounds | None = None
-    other_attributes: Attributes = ()
-    label_attributes: Attributes = ()
-    unmodelled: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Edge:
-    """The drawing of a flow or association; ``element`` is ``""`` for a line that draws no element."""
-
-    id: str
-    element: str
-    waypoints: tuple[Point, ...] = ()
-    label: Bounds | None = None
-    other_attributes: Attributes = ()
-    label_attributes: Attributes = ()
-    unmodelled: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Plane:
-    """The canvas of a diagram; ``element`` is the process, collaboration or sub-process it draws.
-
-    ``unmodelled`` holds its children that are neither shapes nor edges (kept as canonical XML).
-    """
-
-    id: str
-    element: str | None = None
-    shapes: tuple[Shape, ...] = ()
-    edges: tuple[Edge, ...] = ()
-    other_attributes: Attributes = ()
-    unmodelled: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Diagram:
-    """One BPMN diagram (a collapsed sub-process gets a diagram of its own).
-
-    ``unmodelled`` holds its other children (``BPMNLabelStyle``…) as canonical XML.
-    """
-
-    id: str
-    name: str = ""
-    plane: Plane
-    other_attributes: Attributes = ()
-    unmodelled: tuple[str, ...] = ()
-
-    def shape_for(self, element_id: str) -> Shape | None:
-        """The shape drawing an element, or None."""
-        return next((s for s in self.plane.shapes if s.element == element_id), None)
-
-    def edge_for(self, element_id: str) -> Edge | None:
-        """The edge drawing a flow, or None."""
-        return next((e for e in self.plane.edges if e.element == element_id), None)
 
 
 # -------------------------------------------------------------------------------- definitions

@@ -17,9 +17,7 @@ dangling one raises :class:`~crmflow.bpmn.model.BpmnError` naming the element.
 
 from __future__ import annotations
 
-import copy
 import io
-import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -27,12 +25,12 @@ from typing import Any, cast
 from lxml import etree
 
 from crmflow.base.xml import check_xml_prolog, safe_xml_parser
+from crmflow.bpmn.di_reader import DiagramReader
+from crmflow.bpmn.element_reader import bpmn_tag, bpmn_tags, other_attributes
 from crmflow.bpmn.error_messages import ERRORS
 from crmflow.bpmn.model import (
     BPMN_NS,
     BPMNDI_NS,
-    DC_NS,
-    DI_NS,
     EVENT_DEFINITION_KINDS,
     GATEWAY_DIRECTIONS,
     GATEWAY_KINDS,
@@ -41,17 +39,13 @@ from crmflow.bpmn.model import (
     TIMER_KINDS,
     TRIGGER_KINDS,
     TRIGGER_REF_ATTRIBUTE,
-    XSI_NS,
     Association,
-    Bounds,
     BpmnError,
     CallActivity,
     Collaboration,
     DataObject,
     DataObjectReference,
     Definitions,
-    Diagram,
-    Edge,
     Event,
     EventDefinition,
     EventTrigger,
@@ -61,20 +55,15 @@ from crmflow.bpmn.model import (
     LaneSet,
     MessageFlow,
     Participant,
-    Plane,
-    Point,
     Process,
     SequenceFlow,
-    Shape,
     SubProcess,
     Task,
     TextAnnotation,
 )
+from crmflow.bpmn.namespaces import STANDARD_PREFIXES, canonical_xml, document_namespaces, document_nsmap
 from crmflow.bpmn.references import check_references
 from crmflow.i18n import error
-
-#: The prefixes crmflow writes; namespaces using other prefixes are re-declared as found.
-STANDARD_PREFIXES: dict[str | None, str] = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS, "xsi": XSI_NS}
 
 _EVENT_TAGS = {
     "startEvent": "start",
@@ -92,147 +81,13 @@ _CONTAINER_TAGS = {
 _NODE_CHILDREN = {"incoming", "outgoing"}  # derived from the sequence flows, so not stored
 
 
-def _b(local: str) -> str:
-    return f"{{{BPMN_NS}}}{local}"
-
-
-def document_nsmap(namespaces: tuple[tuple[str, str], ...]) -> dict[str | None, str]:
-    """The namespace declarations of a document crmflow writes (standard + the model's own)."""
-    nsmap = dict(STANDARD_PREFIXES)
-    for prefix, uri in namespaces:
-        nsmap.setdefault(prefix, uri)
-    return nsmap
-
-
-def document_namespaces(root: etree._Element) -> tuple[tuple[str, str], ...]:
-    """The ``(prefix, uri)`` declarations of a document besides the standard ones, root first.
-
-    Declarations on inner elements (an extension namespace declared where it is used) are
-    collected too, so the writer can declare them once on the root and every prefix survives a
-    round trip. A prefix declared twice keeps its first URI.
-    """
-    reserved = set(STANDARD_PREFIXES.values())
-    found: dict[str, str] = {}
-    for _event, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
-        if prefix and uri not in reserved and prefix not in STANDARD_PREFIXES:
-            found.setdefault(prefix, uri)
-    return tuple(found.items())
-
-
-def canonical_xml(element: etree._Element, nsmap: dict[str | None, str]) -> str:
-    """An element as exclusive-C14N text, with the document's prefixes and without layout whitespace.
-
-    Canonical text makes kept extension XML compare equal after a write→read round trip,
-    whatever indentation or prefixes the writer used.
-    """
-    holder = etree.Element("holder", nsmap=nsmap)  # type: ignore[arg-type]
-    clone = copy.deepcopy(element)
-    holder.append(clone)  # lxml re-uses the holder's prefix for each namespace it already declares
-    clone.tail = None
-    for node in clone.iter():
-        if len(node) and node.text is not None and not node.text.strip():
-            node.text = None
-        if node is not clone and node.tail is not None and not node.tail.strip():
-            node.tail = None
-    try:
-        return etree.tostring(clone, method="c14n", exclusive=True, with_comments=True).decode("utf-8")
-    except etree.C14NError:
-        # C14N refuses relative namespace URIs (xmlns:tns="empty", which some tools write); the
-        # plain serialisation keeps them as they are and is just as stable across a round trip.
-        return etree.tostring(clone, encoding="unicode", with_tail=False)
-
-
-class _Reader:
-    def __init__(self, label: str, nsmap: dict[str | None, str], imported: frozenset[str] = frozenset()) -> None:
-        self.source = label
-        self.nsmap = nsmap
-        self.imported = imported  # namespaces of <import>ed documents: their QNames are not local ids
-
-    def local(self, el: etree._Element, value: str) -> str:
-        """An id reference written as a QName (``bpmn2:_id``, ``tns:Task_1``) as the plain id.
-
-        BPMN's XSD types references as ``xsd:QName``; most tools write bare ids, some prefix
-        them. A prefix declared on the element (or an ancestor) is dropped unless it names the
-        namespace of an imported document, whose ids this document does not hold.
-        """
-        prefix, sep, rest = value.partition(":")
-        if not sep or not rest or prefix not in el.nsmap or el.nsmap[prefix] in self.imported:
-            return value
-        return rest
-
-    # ------------------------------------------------------------------------------ helpers
-
-    def fail(self, el: etree._Element, message: str) -> BpmnError:
-        local = etree.QName(el).localname
-        who = f"<{local} id=`{el.get('id')}`>" if el.get("id") else f"<{local}> on line {el.sourceline}"
-        return BpmnError(f"{self.source}: {who}: {message}")
-
-    def ident(self, el: etree._Element, *, required: bool = True) -> str:
-        value = el.get("id")
-        if value is None or not value.strip():
-            if required:
-                raise self.fail(el, "has no id (expected an id attribute, which flows and diagrams refer to)")
-            return ""
-        return value
-
-    def ref(self, el: etree._Element, attr: str, *, required: bool = True) -> str | None:
-        value = el.get(attr)
-        if value is None or not value.strip():
-            if required:
-                raise self.fail(el, f"has no {attr} (expected the id of the element it refers to)")
-            return None
-        return self.local(el, value.strip())
-
-    def flag(self, el: etree._Element, attr: str, default: bool) -> bool:
-        value = el.get(attr)
-        if value is None:
-            return default
-        text = value.strip().lower()
-        if text not in ("true", "false"):
-            raise self.fail(el, f"{attr}={value!r} is not a boolean (expected true or false)")
-        return text == "true"
-
-    def number(self, el: etree._Element, attr: str) -> float:
-        raw = el.get(attr)
-        try:
-            value = float(raw)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise self.fail(el, f"{attr}={raw!r} is not a number (expected a coordinate such as 120 or 87.5)") from None
-        if not math.isfinite(value):
-            raise self.fail(el, f"{attr}={raw!r} is not a finite number")
-        return value
-
-    def common(self, el: etree._Element, *, attrs: set[str] = frozenset(), children: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
-        """Documentation, extensions, unmodelled children and other attributes of an element."""
-        docs: list[str] = []
-        extensions: list[str] = []
-        unmodelled: list[str] = []
-        for child in el:
-            if not isinstance(child.tag, str):
-                continue  # comments and processing instructions
-            if child.tag == _b("documentation"):
-                docs.append("".join(child.itertext()))
-            elif child.tag == _b("extensionElements"):
-                extensions.extend(canonical_xml(c, self.nsmap) for c in child if isinstance(c.tag, str))
-            elif child.tag not in children:
-                unmodelled.append(canonical_xml(child, self.nsmap))
-        other = tuple((str(k), str(v)) for k, v in el.attrib.items() if k != "id" and k not in attrs)
-        return {
-            "documentation": "\n\n".join(docs),
-            "extensions": tuple(extensions),
-            "unmodelled": tuple(unmodelled),
-            "other_attributes": other,
-        }
-
-    @staticmethod
-    def kids(el: etree._Element, *locals_: str, ns: str = BPMN_NS) -> list[etree._Element]:
-        tags = {f"{{{ns}}}{name}" for name in locals_}
-        return [c for c in el if c.tag in tags]
+class _Reader(DiagramReader):
+    """The parsers of the semantic elements: definitions, collaborations, processes, flow nodes."""
 
     # ------------------------------------------------------------------------- definitions
 
     def definitions(self, root: etree._Element, namespaces: tuple[tuple[str, str], ...]) -> Definitions:
-        handled = {_b(t) for t in ("process", "collaboration", *TRIGGER_KINDS)} | {f"{{{BPMNDI_NS}}}BPMNDiagram"}
+        handled = {bpmn_tag(t) for t in ("process", "collaboration", *TRIGGER_KINDS)} | {f"{{{BPMNDI_NS}}}BPMNDiagram"}
         common = self.common(root, attrs={"targetNamespace", "name"}, children=handled)
         collaborations = [self.collaboration(c) for c in self.kids(root, "collaboration")]
         return Definitions(
@@ -240,7 +95,7 @@ class _Reader:
             target_namespace=root.get("targetNamespace", ""),
             name=root.get("name", ""),
             namespaces=namespaces,
-            triggers=tuple(self.trigger(c) for c in root if c.tag in {_b(k) for k in TRIGGER_KINDS}),
+            triggers=tuple(self.trigger(c) for c in root if c.tag in {bpmn_tag(k) for k in TRIGGER_KINDS}),
             collaboration=collaborations[0] if collaborations else None,
             other_collaborations=tuple(collaborations[1:]),
             processes=tuple(self.process(p) for p in self.kids(root, "process")),
@@ -286,7 +141,7 @@ class _Reader:
             ),
             text_annotations=tuple(self.annotation(a) for a in self.kids(el, "textAnnotation")),
             associations=tuple(self.association(a) for a in self.kids(el, "association")),
-            **self.common(el, attrs={"name"}, children={_b(t) for t in parts}),
+            **self.common(el, attrs={"name"}, children={bpmn_tag(t) for t in parts}),
         )
 
     # -------------------------------------------------------------------------- containers
@@ -308,7 +163,7 @@ class _Reader:
                         name=child.get("name", ""),
                         called_element=child.get("calledElement", ""),
                         default=self.ref(child, "default", required=False),
-                        **self.common(child, attrs={"name", "calledElement", "default"}, children=_tags(_NODE_CHILDREN)),
+                        **self.common(child, attrs={"name", "calledElement", "default"}, children=bpmn_tags(_NODE_CHILDREN)),
                     )
                 )
             elif local in _GATEWAY_TAGS:
@@ -347,7 +202,7 @@ class _Reader:
             name=el.get("name", ""),
             is_executable=self.flag(el, "isExecutable", False),
             **self.contents(el),
-            **self.common(el, attrs={"name", "isExecutable"}, children=_tags(_CONTAINER_TAGS)),
+            **self.common(el, attrs={"name", "isExecutable"}, children=bpmn_tags(_CONTAINER_TAGS)),
         )
 
     def subprocess(self, el: etree._Element) -> SubProcess:
@@ -358,7 +213,9 @@ class _Reader:
             triggered_by_event=self.flag(el, "triggeredByEvent", False),
             default=self.ref(el, "default", required=False),
             **self.contents(el),
-            **self.common(el, attrs={"name", "triggeredByEvent", "default"}, children=_tags(_CONTAINER_TAGS | _NODE_CHILDREN)),
+            **self.common(
+                el, attrs={"name", "triggeredByEvent", "default"}, children=bpmn_tags(_CONTAINER_TAGS | _NODE_CHILDREN)
+            ),
         )
 
     def lane_set(self, el: etree._Element) -> LaneSet:
@@ -366,7 +223,7 @@ class _Reader:
             id=self.ident(el, required=False),
             name=el.get("name", ""),
             lanes=tuple(self.lane(c) for c in self.kids(el, "lane")),
-            **self.common(el, attrs={"name"}, children={_b("lane")}),
+            **self.common(el, attrs={"name"}, children={bpmn_tag("lane")}),
         )
 
     def lane(self, el: etree._Element) -> Lane:
@@ -376,7 +233,7 @@ class _Reader:
             name=el.get("name", ""),
             flow_node_refs=tuple(self.local(c, (c.text or "").strip()) for c in self.kids(el, "flowNodeRef")),
             children=self.lane_set(child_sets[0]) if child_sets else None,
-            **self.common(el, attrs={"name"}, children={_b("flowNodeRef"), _b("childLaneSet")}),
+            **self.common(el, attrs={"name"}, children={bpmn_tag("flowNodeRef"), bpmn_tag("childLaneSet")}),
         )
 
     # -------------------------------------------------------------------------- flow nodes
@@ -387,7 +244,7 @@ class _Reader:
             name=el.get("name", ""),
             kind=cast(Any, etree.QName(el).localname),
             default=self.ref(el, "default", required=False),
-            **self.common(el, attrs={"name", "default"}, children=_tags(_NODE_CHILDREN)),
+            **self.common(el, attrs={"name", "default"}, children=bpmn_tags(_NODE_CHILDREN)),
         )
 
     def gateway(self, el: etree._Element) -> Gateway:
@@ -401,7 +258,7 @@ class _Reader:
             kind=cast(Any, _GATEWAY_TAGS[etree.QName(el).localname]),
             direction=cast(Any, direction),
             default=self.ref(el, "default", required=False),
-            **self.common(el, attrs={"name", "gatewayDirection", "default"}, children=_tags(_NODE_CHILDREN)),
+            **self.common(el, attrs={"name", "gatewayDirection", "default"}, children=bpmn_tags(_NODE_CHILDREN)),
         )
 
     def event(self, el: etree._Element) -> Event:
@@ -416,7 +273,7 @@ class _Reader:
         elif position == "start":
             attrs.add("isInterrupting")
             interrupting = self.flag(el, "isInterrupting", True)
-        definitions = [c for c in el if c.tag in _tags(set(_DEFINITION_TAGS))]
+        definitions = [c for c in el if c.tag in bpmn_tags(set(_DEFINITION_TAGS))]
         return Event(
             id=self.ident(el),
             name=el.get("name", ""),
@@ -424,7 +281,7 @@ class _Reader:
             definitions=tuple(self.event_definition(c) for c in definitions),
             attached_to=attached_to,
             interrupting=interrupting,
-            **self.common(el, attrs=attrs, children=_tags(_NODE_CHILDREN | set(_DEFINITION_TAGS))),
+            **self.common(el, attrs=attrs, children=bpmn_tags(_NODE_CHILDREN | set(_DEFINITION_TAGS))),
         )
 
     def event_definition(self, el: etree._Element) -> EventDefinition:
@@ -433,7 +290,7 @@ class _Reader:
         timer = None
         expression = ""
         if kind == "timer":
-            times = [c for c in el if c.tag in _tags(set(TIMER_KINDS))]
+            times = [c for c in el if c.tag in bpmn_tags(set(TIMER_KINDS))]
             if len(times) > 1:
                 raise self.fail(el, "has more than one of timeDuration, timeDate and timeCycle (expected one)")
             if times:
@@ -444,7 +301,7 @@ class _Reader:
             expression = "".join(conditions[0].itertext()) if conditions else ""
         modelled_attrs = {"id", *([ref_attr] if ref_attr else []), *(["name"] if kind == "link" else [])}
         modelled_children = (
-            {_b(t) for t in TIMER_KINDS} if kind == "timer" else {_b("condition")} if kind == "conditional" else set()
+            {bpmn_tag(t) for t in TIMER_KINDS} if kind == "timer" else {bpmn_tag("condition")} if kind == "conditional" else set()
         )
         return EventDefinition(
             kind=cast(Any, kind),
@@ -453,7 +310,7 @@ class _Reader:
             timer=cast(Any, timer),
             expression=expression,
             name=el.get("name", "") if kind == "link" else "",
-            other_attributes=_other(el, modelled_attrs),
+            other_attributes=other_attributes(el, modelled_attrs),
             unmodelled=tuple(
                 canonical_xml(c, self.nsmap) for c in el if isinstance(c.tag, str) and c.tag not in modelled_children
             ),
@@ -469,7 +326,7 @@ class _Reader:
             target=cast(str, self.ref(el, "targetRef")),
             condition=None if cond is None else "".join(cond.itertext()),
             condition_language=cond.get("language", "") if cond is not None else "",
-            **self.common(el, attrs={"name", "sourceRef", "targetRef"}, children={_b("conditionExpression")}),
+            **self.common(el, attrs={"name", "sourceRef", "targetRef"}, children={bpmn_tag("conditionExpression")}),
         )
 
     def annotation(self, el: etree._Element) -> TextAnnotation:
@@ -477,7 +334,7 @@ class _Reader:
         return TextAnnotation(
             id=self.ident(el, required=False),
             text="".join(texts[0].itertext()) if texts else "",
-            **self.common(el, children={_b("text")}),
+            **self.common(el, children={bpmn_tag("text")}),
         )
 
     def association(self, el: etree._Element) -> Association:
@@ -491,101 +348,6 @@ class _Reader:
             direction=cast(Any, direction),
             **self.common(el, attrs={"sourceRef", "targetRef", "associationDirection"}),
         )
-
-    # ------------------------------------------------------------------ diagram interchange
-
-    def bounds(self, el: etree._Element) -> Bounds:
-        return Bounds(*(self.number(el, a) for a in ("x", "y", "width", "height")))
-
-    def label(self, el: etree._Element) -> tuple[Bounds | None, tuple[tuple[str, str], ...], list[etree._Element]]:
-        """The label bounds of a shape or edge, the label's attributes, and the children kept raw.
-
-        A ``BPMNLabel`` holding just its ``dc:Bounds`` is modelled; any other (no bounds, or
-        extra children) is kept as written, like every child that is not a label.
-        """
-        labels = self.kids(el, "BPMNLabel", ns=BPMNDI_NS)
-        raw = [c for c in el if isinstance(c.tag, str) and c.tag != f"{{{BPMNDI_NS}}}BPMNLabel"]
-        if not labels:
-            return None, (), raw
-        lab = labels[0]
-        children = [c for c in lab if isinstance(c.tag, str)]
-        if len(children) != 1 or children[0].tag != f"{{{DC_NS}}}Bounds":
-            return None, (), [c for c in el if isinstance(c.tag, str)]
-        attrs = tuple((str(k), str(v)) for k, v in lab.attrib.items())
-        return self.bounds(children[0]), attrs, [c for c in el if isinstance(c.tag, str) and c is not lab]
-
-    def diagram(self, el: etree._Element) -> Diagram:
-        planes = self.kids(el, "BPMNPlane", ns=BPMNDI_NS)
-        if not planes:
-            raise self.fail(el, "has no BPMNPlane (expected one plane holding the shapes and edges)")
-        plane = planes[0]
-        shapes, edges, plane_rest = [], [], []
-        for child in plane:
-            if child.tag == f"{{{BPMNDI_NS}}}BPMNShape":
-                shapes.append(self.shape(child))
-            elif child.tag == f"{{{BPMNDI_NS}}}BPMNEdge":
-                edges.append(self.edge(child))
-            elif isinstance(child.tag, str):
-                plane_rest.append(canonical_xml(child, self.nsmap))
-        # a diagram has one plane (BPMN DI 12.2.1); anything else it holds is kept as written
-        rest = tuple(canonical_xml(c, self.nsmap) for c in el if isinstance(c.tag, str) and c is not plane)
-        return Diagram(
-            id=self.ident(el, required=False),
-            name=el.get("name", ""),
-            plane=Plane(
-                id=self.ident(plane, required=False),
-                element=self.ref(plane, "bpmnElement", required=False),
-                shapes=tuple(shapes),
-                edges=tuple(edges),
-                other_attributes=_other(plane, {"bpmnElement"}),
-                unmodelled=tuple(plane_rest),
-            ),
-            other_attributes=_other(el, {"name"}),
-            unmodelled=rest,
-        )
-
-    def shape(self, el: etree._Element) -> Shape:
-        boxes = self.kids(el, "Bounds", ns=DC_NS)
-        if not boxes:
-            raise self.fail(el, "has no dc:Bounds (expected the position and size of the shape)")
-
-        def optional_flag(attr: str) -> bool | None:
-            return None if el.get(attr) is None else self.flag(el, attr, False)
-
-        label, label_attrs, raw = self.label(el)
-        return Shape(
-            id=self.ident(el, required=False),
-            element=self.ref(el, "bpmnElement", required=False) or "",
-            bounds=self.bounds(boxes[0]),
-            is_horizontal=optional_flag("isHorizontal"),
-            is_expanded=optional_flag("isExpanded"),
-            is_marker_visible=optional_flag("isMarkerVisible"),
-            label=label,
-            other_attributes=_other(el, {"bpmnElement", "isHorizontal", "isExpanded", "isMarkerVisible"}),
-            label_attributes=label_attrs,
-            unmodelled=tuple(canonical_xml(c, self.nsmap) for c in raw if c is not boxes[0]),
-        )
-
-    def edge(self, el: etree._Element) -> Edge:
-        label, label_attrs, raw = self.label(el)
-        points = self.kids(el, "waypoint", ns=DI_NS)
-        return Edge(
-            id=self.ident(el, required=False),
-            element=self.ref(el, "bpmnElement", required=False) or "",
-            waypoints=tuple(Point(self.number(w, "x"), self.number(w, "y")) for w in points),
-            label=label,
-            other_attributes=_other(el, {"bpmnElement"}),
-            label_attributes=label_attrs,
-            unmodelled=tuple(canonical_xml(c, self.nsmap) for c in raw if c not in points),
-        )
-
-
-def _other(el: etree._Element, modelled: set[str]) -> tuple[tuple[str, str], ...]:
-    return tuple((str(k), str(v)) for k, v in el.attrib.items() if k != "id" and k not in modelled)
-
-
-def _tags(locals_: set[str]) -> set[str]:
-    return {_b(t) for t in locals_}
 
 
 # ------------------------------------------------------------------------------- entry point
@@ -623,7 +385,7 @@ def read_bpmn(source: str | Path | bytes, *, name: str | None = None) -> Definit
         raise error(BpmnError, ERRORS, "reader.not_well_formed_xml", label=label, exc=exc) from exc
     except OSError as exc:
         raise error(BpmnError, ERRORS, "reader.cannot_read_file", label=label, exc=exc) from exc
-    if root.tag != _b("definitions"):
+    if root.tag != bpmn_tag("definitions"):
         raise error(
             BpmnError,
             ERRORS,
@@ -634,7 +396,7 @@ def read_bpmn(source: str | Path | bytes, *, name: str | None = None) -> Definit
             BPMN_NS=BPMN_NS,
         )
     namespaces = document_namespaces(root)
-    imported = frozenset(i.get("namespace", "") for i in root if i.tag == _b("import")) - {""}
+    imported = frozenset(i.get("namespace", "") for i in root if i.tag == bpmn_tag("import")) - {""}
     defs = _Reader(label, document_nsmap(namespaces), imported).definitions(root, namespaces)
     defs = replace(defs, processes=tuple(_home_flows(p) for p in defs.processes))
     check_references(defs, source=label)

@@ -32,16 +32,16 @@ import bisect
 import heapq
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from crmflow.simulation.arrivals import arrival_times
 from crmflow.simulation.distributions import Distribution
 from crmflow.simulation.indexed import indexed
-from crmflow.simulation.model import NORMAL_PRIORITY, ResourcePool, SimulationModel
+from crmflow.simulation.model import NORMAL_PRIORITY, SimulationModel
 from crmflow.simulation.pace import Draws, PacedDraws
+from crmflow.simulation.simulated_log import SimulatedLog
+from crmflow.simulation.work_items import FINISHED, MOVED, QUEUED, RUNNING, WAITING, PoolState, WorkItem
 from crmflow.simulation.worktime import WorkingClock
 
 #: A case that has made this many steps is ended (a guard against endless rework loops).
@@ -49,129 +49,6 @@ MAX_STEPS = 400
 #: Branching draws kept per case (common random numbers across scenarios); later ones come from a shared stream.
 _BRANCH_DRAWS = 24
 _ARRIVE, _ENABLE, _DONE, _SLA, _ESCALATE = 0, 1, 2, 3, 4
-_QUEUED, _RUNNING, _FINISHED, _MOVED, _WAITING = 0, 1, 2, 3, 4
-
-
-@dataclass(frozen=True, eq=False)
-class SimulatedLog:
-    """The outcome of one replication (arrays; times are epoch seconds).
-
-    Per task: ``case``, ``activity`` (index into ``activities``), ``resource`` (index into ``resources``),
-    ``enabled``, ``start``, ``end``. Per case: ``arrival``, ``case_end`` (NaN when not finished), ``won``.
-    Per SLA timer: ``sla_case``, ``sla_id`` (index into ``sla_ids``), ``sla_met``. ``escalations`` counts the
-    escalation actions run, ``busy_s`` the working seconds each role's pool spent on tasks.
-    """
-
-    model: str
-    seed: int
-    activities: tuple[str, ...]
-    resources: tuple[str, ...]
-    case: np.ndarray
-    activity: np.ndarray
-    resource: np.ndarray
-    enabled: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    arrival: np.ndarray
-    case_end: np.ndarray
-    won: np.ndarray
-    sla_ids: tuple[str, ...]
-    sla_case: np.ndarray
-    sla_id: np.ndarray
-    sla_met: np.ndarray
-    escalations: dict[str, int] = field(default_factory=dict)
-    busy_s: dict[str, float] = field(default_factory=dict)
-    horizon: tuple[float, float] = (0.0, 0.0)
-
-    @property
-    def n_cases(self) -> int:
-        return len(self.arrival)
-
-    @property
-    def n_events(self) -> int:
-        return len(self.case)
-
-
-class _Item:
-    """A task instance (a work item) in a queue, running, or done."""
-
-    __slots__ = (
-        "case",
-        "deadline",
-        "enabled",
-        "node",
-        "pool",
-        "prev",
-        "priority",
-        "res",
-        "seq",
-        "sla_row",
-        "start",
-        "state",
-        "token",
-    )
-
-    def __init__(self, case: int, node: int, prev: int, enabled: float, priority: int, seq: int, token: int) -> None:
-        self.case, self.node, self.prev, self.enabled, self.priority, self.seq = case, node, prev, enabled, priority, seq
-        self.token = token
-        self.state = _QUEUED
-        self.pool = -1
-        self.res = -1
-        self.start = math.nan
-        self.deadline = math.inf
-        self.sla_row = -1
-
-    def key(self) -> tuple[int, float, int]:
-        return (self.priority, self.enabled, self.seq)
-
-
-class _Pool:
-    __slots__ = ("busy", "cap", "clock", "cum_share", "names", "queues", "rr", "shared", "skills", "spec", "strategy", "busy_s")
-
-    def __init__(self, spec: ResourcePool, clock: WorkingClock) -> None:
-        self.spec, self.clock, self.strategy = spec, clock, spec.routing
-        self.names = [r.name for r in spec.resources]
-        self.cap = [max(1, r.capacity) for r in spec.resources]
-        self.busy = [0] * len(self.names)
-        self.queues: list[list[tuple[int, float, int, _Item]]] = [[] for _ in self.names]
-        self.shared: list[tuple[int, float, int, _Item]] = []
-        self.skills = [set(r.skills) for r in spec.resources]
-        total = sum(max(r.share, 0.0) for r in spec.resources) or 1.0
-        acc, self.cum_share = 0.0, []
-        for r in spec.resources:
-            acc += max(r.share, 0.0) / total
-            self.cum_share.append(acc)
-        self.rr = 0
-        self.busy_s = 0.0
-
-    def load(self, i: int) -> float:
-        return (self.busy[i] + len(self.queues[i])) / self.cap[i]
-
-
-def _arrivals(model: SimulationModel, t0: float, t1: float, max_cases: int | None, rng: np.random.Generator) -> np.ndarray:
-    """Arrival instants of a piecewise-constant (hourly) Poisson process from ``t0`` to ``t1``."""
-    zone = ZoneInfo(model.arrivals.timezone)
-    rates = np.asarray(model.arrivals.rates)
-    hour0 = math.floor(t0 / 3600) * 3600.0
-    n_hours = max(1, math.ceil((t1 - hour0) / 3600))
-    starts = hour0 + 3600.0 * np.arange(n_hours)
-    slot = np.empty(n_hours, dtype=np.int64)
-    cache: dict[int, int] = {}
-    for i, s in enumerate(starts.tolist()):
-        # the local offset changes at most twice a year: cache per (day, offset-free hour)
-        key = int(s // 86400)
-        if key not in cache:
-            cache[key] = int(datetime.fromtimestamp(s, tz=UTC).astimezone(zone).utcoffset().total_seconds())  # type: ignore[union-attr]
-        local = s + cache[key]
-        day = int(local // 86400)
-        slot[i] = ((day + 3) % 7) * 24 + int(local % 86400 // 3600)  # 1970-01-01 was a Thursday (weekday 3)
-    counts = rng.poisson(rates[slot])
-    times = np.repeat(starts, counts) + rng.random(int(counts.sum())) * 3600.0
-    times.sort()
-    times = times[(times >= t0) & (times < t1)]
-    if max_cases is not None:
-        times = times[:max_cases]
-    return times
 
 
 def simulate(
@@ -214,7 +91,7 @@ def simulate(
         t1 = t0 + days * 86400.0
     else:
         t1 = t0 + max(7 * 86400.0, 1.3 * 7 * 86400.0 * float(cases or 0) / max(week, 1e-9) + 7 * 86400.0)
-    arrivals = _arrivals(model, t0, t1, cases, np.random.default_rng(streams[0]))
+    arrivals = arrival_times(model, t0, t1, cases, np.random.default_rng(streams[0]))
     return _Run(model, streams, seed, t0, t1).run(arrivals, progress)
 
 
@@ -232,7 +109,9 @@ class _Run:
         self.join_need, self.next, self.cum = st.join_need, st.next, st.cum
         self.activities, self.node_act = st.activities, st.node_act
         horizon_end = t1 + 180 * 86400.0
-        self.pools: list[_Pool] = [_Pool(spec, WorkingClock.for_span(spec.calendar, t0, horizon_end)) for spec in model.pools]
+        self.pools: list[PoolState] = [
+            PoolState(spec, WorkingClock.for_span(spec.calendar, t0, horizon_end)) for spec in model.pools
+        ]
         self.pool_index, self.node_pool = st.pool_index, st.node_pool
         self.sla_clock = WorkingClock.for_span(model.sla_calendar, t0, horizon_end)
         # one stream per distinct duration distribution and per wait: a scenario that changes one step leaves
@@ -419,11 +298,11 @@ class _Run:
                     else None
                 )
                 w = 0.0 if wait is None else wait(self.case_z[case]) if self.paced else wait()  # type: ignore[call-arg]
-                item = _Item(case, node, prev, t, 0, 0, 0)
+                item = WorkItem(case, node, prev, t, 0, 0, 0)
                 if nodes[node].sla is not None:
                     self._arm(t, item)
                 if w > 0:
-                    item.state = _WAITING
+                    item.state = WAITING
                     pool = self.pools[self.node_pool[node]]
                     self.push(pool.clock.add(t, w), _ENABLE, item)
                 else:
@@ -480,7 +359,7 @@ class _Run:
         if self.tokens[case] <= 0:
             self.case_end[case] = t
 
-    def _enable(self, t: float, item: _Item) -> None:
+    def _enable(self, t: float, item: WorkItem) -> None:
         node = self.nodes[item.node]
         item.enabled = t
         self.seq += 1
@@ -492,7 +371,7 @@ class _Run:
         item.priority = node.priority if node.priority is not None else self.case_prio[item.case]
         self._submit(t, item, self.node_pool[item.node])
 
-    def _arm(self, t: float, item: _Item) -> None:
+    def _arm(self, t: float, item: WorkItem) -> None:
         """Arm the task's SLA timer when the token reaches it (the engine's semantics: the timer starts when
         the task is created, before any wait for a person), counted in working time of the SLA calendar."""
         sla = self.nodes[item.node].sla
@@ -504,7 +383,7 @@ class _Run:
         self.sla_met.append(False)
         self.push(item.deadline, _SLA, item)
 
-    def _choose(self, pool: _Pool, item: _Item) -> int:
+    def _choose(self, pool: PoolState, item: WorkItem) -> int:
         s = pool.strategy
         n = len(pool.names)
         if s == "round_robin":
@@ -522,10 +401,10 @@ class _Run:
                 candidates = skilled  # type: ignore[assignment]
         return min(candidates, key=pool.load)
 
-    def _submit(self, t: float, item: _Item, p: int) -> None:
+    def _submit(self, t: float, item: WorkItem, p: int) -> None:
         pool = self.pools[p]
         item.pool = p
-        item.state = _QUEUED
+        item.state = QUEUED
         if pool.strategy == "pool":
             for i in range(len(pool.names)):
                 if pool.busy[i] < pool.cap[i]:
@@ -539,9 +418,9 @@ class _Run:
         else:
             heapq.heappush(pool.queues[i], (*item.key(), item))
 
-    def _start(self, t: float, item: _Item, pool: _Pool, i: int) -> None:
+    def _start(self, t: float, item: WorkItem, pool: PoolState, i: int) -> None:
         pool.busy[i] += 1
-        item.state = _RUNNING
+        item.state = RUNNING
         item.res = i
         start = pool.clock.next_working(t)
         item.start = start
@@ -549,10 +428,10 @@ class _Run:
         pool.busy_s += d
         self.push(pool.clock.add(start, d), _DONE, item)
 
-    def _done(self, t: float, item: _Item) -> None:
+    def _done(self, t: float, item: WorkItem) -> None:
         pool = self.pools[item.pool]
         i = item.res
-        item.state = _FINISHED
+        item.state = FINISHED
         a = self.node_act[item.node]
         self.ev_case.append(item.case)
         self.ev_act.append(a)
@@ -568,7 +447,7 @@ class _Run:
         queue = pool.shared if pool.strategy == "pool" else pool.queues[i]
         while queue:
             nxt = heapq.heappop(queue)[-1]
-            if nxt.state == _QUEUED:
+            if nxt.state == QUEUED:
                 self._start(t, nxt, pool, i)
                 break
         succ = self.next[item.node]
@@ -577,27 +456,27 @@ class _Run:
         else:
             self._token_end(t, item.case)
 
-    def _sla(self, t: float, item: _Item) -> None:
-        if item.state == _FINISHED:
+    def _sla(self, t: float, item: WorkItem) -> None:
+        if item.state == FINISHED:
             return
         sla = self.nodes[item.node].sla
         self.escalations["breach"] = self.escalations.get("breach", 0) + 1
         if sla is not None and sla.escalations:
             self.push(self.sla_clock.add(t, sla.escalations[0][0]), _ESCALATE, item, 0)
 
-    def _escalate(self, t: float, item: _Item, level: int) -> None:
-        if item.state in (_FINISHED, _MOVED):
+    def _escalate(self, t: float, item: WorkItem, level: int) -> None:
+        if item.state in (FINISHED, MOVED):
             return
         sla = self.nodes[item.node].sla
         assert sla is not None
         _after, action, role = sla.escalations[level]
         self.escalations[action] = self.escalations.get(action, 0) + 1
-        if action == "reassign" and role in self.pool_index and item.state == _WAITING:
+        if action == "reassign" and role in self.pool_index and item.state == WAITING:
             item.pool = self.pool_index[role]  # _enable submits it there
-        elif action == "reassign" and role in self.pool_index and item.state == _QUEUED:
-            item.state = _MOVED  # lazily dropped from the old queue
+        elif action == "reassign" and role in self.pool_index and item.state == QUEUED:
+            item.state = MOVED  # lazily dropped from the old queue
             self.seq += 1  # a fresh tie-breaker: queue entries must never compare two items
-            moved = _Item(item.case, item.node, item.prev, item.enabled, 0, self.seq, item.token)
+            moved = WorkItem(item.case, item.node, item.prev, item.enabled, 0, self.seq, item.token)
             moved.deadline, moved.sla_row = item.deadline, item.sla_row
             moved.priority = 0
             self._submit(t, moved, self.pool_index[role])

@@ -1,0 +1,167 @@
+"""Russian and English text of the pack's requirements: the backlog (BRD, FRD, user stories) and the UAT scenarios.
+
+The backlog's headings, columns and requirement sentences (one functional requirement per task,
+SLA, rule and published event; user stories with their acceptance criteria) and the UAT
+scenarios' headings and Gherkin steps, as ``key: (English, Russian)`` pairs. They are a section
+of the pack's one catalogue, :data:`crmflow.deliverables.messages.MSG`, read through its ``t()``.
+"""
+
+from __future__ import annotations
+
+# key: (English, Russian)
+REQUIREMENT_PAIRS: dict[str, tuple[str, str]] = {
+    # backlog
+    "backlog.title": ("Requirements backlog", "Бэклог требований"),
+    "backlog.crm": ("the CRM", "CRM"),
+    "brd.title": ("BRD: business requirements", "BRD: бизнес-требования"),
+    "brd.goals": ("Goals", "Цели"),
+    "brd.scope": ("Scope", "Границы проекта"),
+    "brd.scope_process": ("{process}: {steps} tasks in {lanes} lanes", "{process}: задач — {steps}, дорожек — {lanes}"),
+    "brd.systems": ("Systems involved: {systems}.", "Задействованные системы: {systems}."),
+    "brd.stakeholders": ("Stakeholders", "Заинтересованные стороны"),
+    "brd.col_a": ("Accountable for tasks", "Утверждает задач"),
+    "brd.col_r": ("Responsible for tasks", "Исполняет задач"),
+    "brd.col_owner": ("Process owner of", "Владелец процесса"),
+    "frd.title": ("FRD: functional requirements", "FRD: функциональные требования"),
+    "frd.intro": (
+        "{n} functional requirements, one per task, SLA, rule and published event.",
+        "Функциональных требований: {n} — по одному на задачу, SLA, правило и публикуемое событие.",
+    ),
+    "frd.sheet": ("Requirements", "Требования"),
+    "frd.step": (
+        "{systems} supports the task “{step}” for the role {role}.",
+        "{systems}: поддержка задачи «{step}» для роли «{role}».",
+    ),
+    "frd.sla": (
+        "The system measures the SLA of “{step}” ({target}) and runs the escalation chain ({levels} levels).",
+        "Система измеряет SLA шага «{step}» ({target}) и запускает цепочку эскалации (уровней: {levels}).",
+    ),
+    "frd.mandatory": (
+        "The record cannot leave stage {stage} until these fields are filled: {fields}.",
+        "Запись не может покинуть этап {stage}, пока не заполнены поля: {fields}.",
+    ),
+    "frd.check": (
+        "At “{where}” the system checks {expr}; otherwise it shows: {message}",
+        "На шаге «{where}» система проверяет {expr}; иначе сообщает: {message}",
+    ),
+    "frd.routing": (
+        "At “{where}” work is assigned {strategy} among: {roles}.",
+        "На шаге «{where}» работа распределяется {strategy} между ролями: {roles}.",
+    ),
+    "frd.priority": (
+        "At “{where}”, when {expr}, the priority is {priority}.",
+        "На шаге «{where}» при условии {expr} приоритет — {priority}.",
+    ),
+    "frd.event": (
+        "When “{step}” completes, the event {event} is published.",
+        "По завершении шага «{step}» публикуется событие {event}.",
+    ),
+    "frd.branch": (
+        "At “{gateway}” the branch to “{target}” ({expr}) follows the documented condition: “{text}”.",
+        "На шлюзе «{gateway}» ветка к «{target}» ({expr}) следует документированному условию: «{text}».",
+    ),
+    "frd.branch_default": ("the default branch", "ветка по умолчанию"),
+    "frd.branch_parallel": ("runs in parallel", "выполняется параллельно"),
+    "frd.source.step": ("task", "задача"),
+    "frd.source.sla": ("SLA", "SLA"),
+    "frd.source.rule": ("rule", "правило"),
+    "frd.source.event": ("event", "событие"),
+    "story.title": ("User stories", "Пользовательские истории"),
+    "story.intro": ("{n} user stories with acceptance criteria.", "Пользовательских историй с критериями приёмки: {n}."),
+    "story.sheet": ("User stories", "Истории"),
+    "story.col": ("Story", "История"),
+    "story.ac": ("Acceptance criteria", "Критерии приёмки"),
+    "story.text": (
+        "As {role}, I want to do “{step}” in the CRM so that: {benefit}.",
+        "Как {role}, я хочу выполнять «{step}» в CRM, чтобы получить: {benefit}.",
+    ),
+    "story.ac_sla": ("The SLA is met: {target}.", "SLA выполняется: {target}."),
+    "story.ac_level": ("Escalation level {n} {after}: {actions}.", "Эскалация уровня {n} {after}: {actions}."),
+    "story.ac_kpi": ("KPI: {kpi}.", "KPI: {kpi}."),
+    "story.ac_done": ("“{step}” is recorded in the CRM with its result.", "«{step}» фиксируется в CRM с результатом."),
+    # UAT
+    "uat.title": ("UAT scenarios", "Сценарии приёмочного тестирования (UAT)"),
+    "uat.intro": (
+        "{n} scenarios generated from the model's paths cover {percent:.1%} of {targets} targets "
+        "(gateway branches, SLA escalation levels, business rules).",
+        "Сценариев, построенных по путям модели: {n}; они покрывают {percent:.1%} из {targets} целей "
+        "(ветви шлюзов, уровни эскалации SLA, бизнес-правила).",
+    ),
+    "uat.coverage_caption": ("UAT coverage", "Покрытие UAT"),
+    "uat.list_caption": ("Scenarios", "Сценарии"),
+    "uat.uncovered": ("Not covered ({n}):", "Не покрыто ({n}):"),
+    "uat.by_kind": (
+        "Path scenarios: {path}; escalation scenarios: {escalation}; rule scenarios: {rule}.",
+        "Сценариев по путям: {path}; по эскалациям: {escalation}; по правилам: {rule}.",
+    ),
+    "uat.kind.branch": ("Gateway branches", "Ветви шлюзов"),
+    "uat.kind.escalation": ("SLA escalation levels", "Уровни эскалации SLA"),
+    "uat.kind.rule": ("Business rules", "Бизнес-правила"),
+    "uat.kind.all": ("Total", "Всего"),
+    "uat.skind.path": ("path", "путь"),
+    "uat.skind.escalation": ("escalation", "эскалация"),
+    "uat.skind.rule": ("rule", "правило"),
+    "uat.col.kind": ("Kind", "Вид"),
+    "uat.col.targets": ("Targets", "Целей"),
+    "uat.col.covered": ("Covered", "Покрыто"),
+    "uat.col.percent": ("Coverage", "Покрытие"),
+    "uat.col.id": ("ID", "ID"),
+    "uat.col.scenario": ("Scenario", "Сценарий"),
+    "uat.col.steps": ("Steps", "Шаги"),
+    "uat.col.covers": ("Covers", "Покрывает"),
+    "uat.col.status": ("Status", "Статус"),
+    "uat.col.comment": ("Comment", "Комментарий"),
+    "uat.status.todo": ("not run", "не выполнен"),
+    "uat.status.passed": ("passed", "пройден"),
+    "uat.status.failed": ("failed", "не пройден"),
+    "uat.status.blocked": ("blocked", "заблокирован"),
+    "uat.path_name": ("Path {n} to “{end}”", "Путь {n} до «{end}»"),
+    "uat.escalation_name": ("SLA “{sla}”: escalation level {n}", "SLA «{sla}»: эскалация уровня {n}"),
+    "uat.rule_mandatory": ("Mandatory field “{field}” at “{stage}”", "Обязательное поле «{field}» на этапе «{stage}»"),
+    "uat.rule_check": ("Data check “{id}” fails", "Нарушена проверка данных: «{id}»"),
+    "uat.rule_priority": ("Priority {priority} at “{stage}”", "Приоритет {priority} на шаге «{stage}»"),
+    "uat.rule_routing": ("Routing at “{stage}”", "Распределение на шаге «{stage}»"),
+    "uat.given_start": ("a new case of “{process}” starts: {start}", "начинается новый случай процесса «{process}»: {start}"),
+    "uat.when_step": ("{role} completes “{step}”", "{role} выполняет «{step}»"),
+    "uat.when_parallel": ("the parallel branches {branches} all run", "параллельно выполняются ветви {branches}"),
+    "uat.default_branch": (
+        "no other condition holds (default branch)",
+        "не выполнено ни одно другое условие (ветвь по умолчанию)",
+    ),
+    "uat.condition": ("the condition {expr} holds", "выполняется условие {expr}"),
+    "uat.choice": ("the choice is “{name}”", "выбран вариант «{name}»"),
+    "uat.documented": (" — documented condition: “{text}”", " — документированное условие: «{text}»"),
+    "uat.then_end": ("the case ends with “{end}”", "случай завершается событием «{end}»"),
+    "uat.then_published": ("the event {event} is published", "опубликовано событие {event}"),
+    "uat.given_at_step": ("a case waits at “{step}” ({role})", "случай ожидает на шаге «{step}» ({role})"),
+    "uat.given_sla": ("the SLA “{sla}” is {within} of {basis}", "SLA «{sla}» — {within} ({basis})"),
+    "uat.when_breach": ("{within} pass without the step being done", "прошло {within}, а шаг не выполнен"),
+    "uat.when_level_failed": (
+        "escalation level {n} ran and {after} the case is still not resolved",
+        "эскалация уровня {n} выполнена, и {after} случай всё ещё не решён",
+    ),
+    "uat.when_elapsed": ("{after} of {basis} pass", "прошло {after} ({basis})"),
+    "uat.then_resumes": ("the case continues at “{step}”", "случай продолжается на шаге «{step}»"),
+    "uat.condition_false": ("the condition {expr} does not hold", "условие {expr} не выполняется"),
+    "uat.then_escalated": ("the case ends as escalated (“{sla}”)", "случай завершается эскалацией («{sla}»)"),
+    "uat.resolved_name": ("SLA “{sla}”: level {n} resolves the case", "SLA «{sla}»: уровень {n} решает вопрос"),
+    "uat.unresolved_name": ("SLA “{sla}”: every level fails", "SLA «{sla}»: все уровни эскалации исчерпаны"),
+    "uat.then_breach_recorded": ("the breach of “{sla}” is recorded", "нарушение SLA «{sla}» зафиксировано"),
+    "uat.given_record_at": ("a record at “{stage}”", "запись на этапе «{stage}»"),
+    "uat.given_field_empty": ("the field “{field}” is empty", "поле «{field}» не заполнено"),
+    "uat.when_leave": ("the user moves the record past “{stage}”", "пользователь переводит запись дальше этапа «{stage}»"),
+    "uat.then_blocked": ("the system refuses the change", "система не сохраняет изменение"),
+    "uat.then_warned": ("the system saves the change with a warning", "система сохраняет изменение с предупреждением"),
+    "uat.then_names_field": ("the message names the field “{field}”", "сообщение называет поле «{field}»"),
+    "uat.given_check_fails": ("the data makes {expr} false", "данные таковы, что {expr} ложно"),
+    "uat.when_save": ("the user saves the record", "пользователь сохраняет запись"),
+    "uat.then_message": ("the message is: {message}", "показано сообщение: {message}"),
+    "uat.given_condition_holds": ("a record for which {expr} holds", "запись, для которой выполняется {expr}"),
+    "uat.when_arrives": ("a record arrives at “{stage}”", "запись поступает на шаг «{stage}»"),
+    "uat.then_priority": ("the record's priority is {priority}", "приоритет записи — {priority}"),
+    "uat.given_roles": ("people of the roles {roles} are available", "доступны сотрудники ролей: {roles}"),
+    "uat.then_routed": ("the record is assigned {strategy}", "запись назначается {strategy}"),
+    "uat.then_params": ("the routing settings are applied: {params}", "применены параметры распределения: {params}"),
+}
+
+__all__ = ["REQUIREMENT_PAIRS"]
