@@ -163,7 +163,12 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     for n in args.events:
         path = dataset(n, args.buckets)
-        conf = {"spark.sql.shuffle.partitions": str(args.partitions or max(4, n // 250_000))}
+        conf = {
+            "spark.sql.shuffle.partitions": str(args.partitions or max(4, n // 250_000)),
+            # each result comes back over a socket the JVM opens and waits 15 s on (SocketAuthServer): on a loaded
+            # machine the Python side may not connect in time
+            "spark.python.authenticate.socketTimeout": "600s",
+        }
         if args.driver_memory:
             conf["spark.driver.memory"] = args.driver_memory
         conf.update(extra)
