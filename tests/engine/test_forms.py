@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmflow.engine.forms import MAX_DEPTH, FormError, flatten_form, parse_form
@@ -24,6 +24,8 @@ trees = st.recursive(
 )
 
 
+# nested forms are slow to draw when the machine is loaded (a fresh-clone run at load 4 failed the health check)
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(names, trees, min_size=1, max_size=5))
 def test_flatten_then_parse_is_identity(data: dict[str, object]) -> None:
     pairs = flatten_form(data)
