@@ -99,3 +99,27 @@ def test_the_fast_path_only_passes_lines_the_slow_path_calls_clean(parts: list[s
         assert state == _END and quality == CLEAN
     elif '"' not in line.decode():
         raise AssertionError("a line without quotes is always plain")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", ",", '"', " ", "\n", "\r\n", "\n\n", "я", 'x,"y\nz",w']), max_size=40),
+    st.integers(min_value=1, max_value=12),
+)
+def test_the_scan_in_small_chunks_equals_the_scan_in_one(parts: list[str], chunk: int) -> None:
+    # chunks without a quote skip the quote pass: an open quote carried into them must still be followed
+    import tempfile
+
+    import crmflow.ingest.record_scan as rs
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "f.csv"
+        p.write_bytes(("id,a,b\n" + "".join(parts)).encode())
+        whole = scan_records(p, delimiter=",", skip=0, fields=3)
+        saved = rs.CHUNK_BYTES
+        try:
+            rs.CHUNK_BYTES = chunk
+            small = scan_records(p, delimiter=",", skip=0, fields=3)
+        finally:
+            rs.CHUNK_BYTES = saved
+    assert small == whole

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmflow.store import queries as q
+from crmflow.store import store as store_module
 from crmflow.store.store import EventLog, EventStore
 from tests.conftest import make_log
 from tests.store.test_materialise import BASE, event, expected, project, rows
@@ -208,3 +209,90 @@ def test_a_tie_out_of_row_order_after_the_probe_is_caught_and_sorted(
         ("d2", "C", "A"),  # row 4 before row 5 at the same time
         ("d2", "A", None),
     ]
+
+
+@pytest.fixture
+def side_by_side(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Small parts: every log of a few events is built in parts; records how many parts each build had."""
+    monkeypatch.setattr(store_module, "IN_ORDER_PART_EVENTS", 2)
+    monkeypatch.setattr(q, "ORDER_PROBE_ROWS", 1)  # the probe never reads a whole source: it is checked in full
+    counts: list[int] = []
+    original = EventStore._insert_side_by_side
+
+    def spy(self: EventStore, inserts: list[str]) -> None:
+        counts.append(len(inserts))
+        original(self, inserts)
+
+    monkeypatch.setattr(EventStore, "_insert_side_by_side", spy)
+    return counts
+
+
+def _three_threads() -> EventStore:
+    store = EventStore()
+    store.sql("SET threads = 3")  # as many parts as threads (this machine may have fewer cores)
+    return store
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(event, min_size=1, max_size=30))
+def test_a_build_in_parts_matches_the_sorting_build(side_by_side: list[int], events: list[tuple]) -> None:  # type: ignore[type-arg]
+    ordered = _in_order(events)
+    fast = make_log(ordered, store=_three_threads())
+    original = EventStore._build_in_order
+    try:
+        EventStore._build_in_order = lambda *_a: False  # type: ignore[method-assign]
+        slow = make_log(ordered)
+    finally:
+        EventStore._build_in_order = original  # type: ignore[method-assign]
+    assert rows(fast) == rows(slow) and project(rows(fast)) == expected(ordered)
+    assert _cases(fast) == _cases(slow)
+    assert side_by_side or len(ordered) < 4 or len({e[0] for e in ordered[len(ordered) // 3 :]}) == 1
+    e = fast.events_table
+    # dense case codes, stored in code order (the parts committed in order)
+    assert fast.store.scalar(f"SELECT count(DISTINCT cid) = max(cid) + 1 AND min(cid) = 0 FROM {e}")
+    assert fast.store.scalar(f"SELECT count(*) FROM (SELECT cid, lag(cid) OVER () AS p FROM {e}) WHERE cid < p") == 0
+
+
+def test_an_export_is_built_in_as_many_parts_as_threads(side_by_side: list[int], sorting_calls: list[str]) -> None:
+    events = [(f"d{i // 3}", "ABC"[i % 3], (BASE + timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M"), "ann") for i in range(30)]
+    log = make_log(events, store=_three_threads())
+    assert side_by_side == [3] and sorting_calls == []
+    assert project(rows(log)) == expected(events)
+
+
+def test_two_sources_are_built_in_parts(side_by_side: list[int], sorting_calls: list[str]) -> None:
+    store = _three_threads()
+    for name, first in (("st_a", 0), ("st_b", 40)):  # row numbers continue across sources
+        store.sql(
+            f"""CREATE TABLE {name} AS SELECT {first} + i AS row_no, 'd' || ({first} + i) // 4 AS case_id,
+            chr(65 + (i % 4)::INTEGER) AS activity, TIMESTAMPTZ '2024-01-01 00:00+00' + to_minutes(i) AS ts,
+            'ann' AS resource, NULL::VARCHAR AS role, NULL::VARCHAR AS lifecycle FROM range(40) AS r(i)"""
+        )
+    log = store.materialize(["st_a", "st_b"])
+    assert side_by_side == [3] and sorting_calls == []
+    assert log.n_events == 80
+    assert store.scalar(f"SELECT count(*) FROM {log.cases_table} WHERE n_events <> 4") == 0
+    assert store.scalar(f"SELECT count(DISTINCT cid) = 20 AND max(cid) = 19 FROM {log.events_table}")
+
+
+def test_a_temporary_source_is_built_in_one_statement(side_by_side: list[int], sorting_calls: list[str]) -> None:
+    # a worker connection cannot see another connection's temporary tables (a project's staging)
+    store = _three_threads()
+    store.sql(
+        """CREATE TEMP TABLE st AS SELECT i AS row_no, 'd' || i // 4 AS case_id, chr(65 + (i % 4)::INTEGER) AS activity,
+        TIMESTAMPTZ '2024-01-01 00:00+00' + to_minutes(i) AS ts, NULL::VARCHAR AS resource, NULL::VARCHAR AS role,
+        NULL::VARCHAR AS lifecycle FROM range(40) AS r(i)"""
+    )
+    log = store.materialize(["st"])
+    assert side_by_side == [] and sorting_calls == []
+    assert log.n_events == 40 and log.n_cases == 10
+
+
+def test_parts_out_of_order_after_the_probe_are_caught_and_sorted(
+    side_by_side: list[int], sorting_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [(f"d{i // 3}", "ABC"[i % 3], (BASE + timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M"), "ann") for i in range(30)]
+    events.append(("d0", "A", "2024-01-05 00:00", "bob"))  # d0 comes back in the last part
+    log = make_log(events, store=_three_threads())
+    assert side_by_side == [3] and len(sorting_calls) == 1
+    assert project(rows(log)) == expected(events)

@@ -236,13 +236,15 @@ def _convert(store: EventStore, work: str, raw_table: str, base: list[str], attr
     flag = "(case_id IS NULL OR activity IS NULL OR ts IS NULL) AS _bad"
     pieces = [attrs[i : i + ATTRIBUTE_BATCH] for i in range(0, len(attrs), ATTRIBUTE_BATCH)] or [[]]
     if len(pieces) == 1:
-        store.sql(f"CREATE TEMP TABLE {work} AS SELECT *, {flag} FROM (SELECT {', '.join(base + attrs)} FROM {raw_table})")
+        store.sql(
+            f"CREATE {store.work_scope}TABLE {work} AS SELECT *, {flag} FROM (SELECT {', '.join(base + attrs)} FROM {raw_table})"
+        )
         return
     names = [f"{work}_p{i}" for i in range(len(pieces))]
     store.sql(f"CREATE TEMP TABLE {names[0]} AS SELECT *, {flag} FROM (SELECT {', '.join(base + pieces[0])} FROM {raw_table})")
     for name, piece in zip(names[1:], pieces[1:], strict=True):
         store.sql(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(piece)} FROM {raw_table}")
-    store.sql(f"CREATE TEMP TABLE {work} AS SELECT * FROM {' POSITIONAL JOIN '.join(names)}")
+    store.sql(f"CREATE {store.work_scope}TABLE {work} AS SELECT * FROM {' POSITIONAL JOIN '.join(names)}")
     for name in names:
         store.sql(f"DROP TABLE {name}")
 
@@ -425,7 +427,7 @@ def stage_raw(
         "role",
         "lifecycle",
     ] + [ident(a) for a in attrs]
-    store.sql(f"CREATE TEMP VIEW {stage} AS SELECT {', '.join(cols)} FROM {work} WHERE NOT _bad")
+    store.sql(f"CREATE {store.work_scope}VIEW {stage} AS SELECT {', '.join(cols)} FROM {work} WHERE NOT _bad")
     parsed = int(store.sql(f"SELECT count(*) FROM {work}").fetchall()[0][0]) - staged_bad
     quarantined = raw.quarantined + staged_bad
     recorded = {

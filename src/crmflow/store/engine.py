@@ -145,6 +145,16 @@ class DuckDBEngine:
     def execute(self, query: str, params: Any = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(query, params) if params is not None else self.con.execute(query)
 
+    def worker(self) -> duckdb.DuckDBPyConnection:
+        """A second connection to the same database, for a statement run beside others in its own transaction.
+
+        It shares the database's settings (memory limit, threads) and sees its tables, views and types, but
+        not the temporary ones of :attr:`con`. The caller closes it.
+        """
+        cur = self.con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
     def arrow(self, query: str, params: Any = None) -> pa.Table:
         if params is None:  # the relational API avoids DuckDB's extra-copy warning
             return self.con.sql(query).to_arrow_table()

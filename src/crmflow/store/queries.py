@@ -21,6 +21,7 @@ A materialised log ``<name>`` consists of two tables:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from crmflow.store.schema import STAGED_COLUMNS
 
@@ -199,15 +200,16 @@ FROM (SELECT case_id, ts, row_no, lag(case_id) OVER () AS pc, lag(ts) OVER () AS
 """
 
 
-def events_in_order_select(source: str, act_type: str, res_type: str | None) -> str:
+def events_in_order_select(source: str, act_type: str, res_type: str | None, *, cid_offset: int = 0) -> str:
     """The rows of :func:`events_select` for a source already in event order, without sorting.
 
     Used (on DuckDB) when :func:`order_probe` finds the export ordered by case and time, as CRM exports
     usually are: every derived column comes from streaming windows over the scan order (``lead``/``lag``
     ``OVER ()``, running counts), so there is no sort and no join; a case's code is the number of cases
     before it, and ``act`` is the position of the activity in the ENUM type ``act_type`` (the activity
-    dictionary's names in code order), ``res`` likewise in ``res_type`` (None: a log without resources).
-    Same columns, same values as the sorting build -- which
+    dictionary's names in code order), ``res`` likewise in ``res_type`` (None: a log without resources);
+    ``cid_offset`` is added to the case codes (a part of the source built beside the others, see
+    :func:`in_order_cut`). Same columns, same values as the sorting build -- which
     :func:`events_order_check` verifies on the written table before it is used.
     """
     run = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
@@ -221,11 +223,39 @@ SELECT ({_G} - max(CASE WHEN {_NEW} THEN {_G} END) OVER ({run}))::INTEGER AS pos
        CASE WHEN {same} THEN lead(resource) OVER () END AS next_resource,
        CASE WHEN {same} THEN lead(role) OVER () END AS next_role,
        CASE WHEN {same} THEN (epoch_us(lead(ts) OVER ()) - epoch_us(ts)) / 1e6 END AS wait_s,
-       (sum({_NEW}::INTEGER) OVER ({run}) - 1)::INTEGER AS cid, act, res,
+       (sum({_NEW}::INTEGER) OVER ({run}) - 1 + {int(cid_offset)})::INTEGER AS cid, act, res,
        CASE WHEN {same} THEN lead(res) OVER () END AS next_res, * EXCLUDE ({_G}, {_NEW}, act, res)
 FROM (SELECT s.*, enum_code(s.activity::{table_name(act_type)})::INTEGER AS act, {res} AS res, row_number() OVER () AS {_G},
              (lag(s.case_id) OVER () IS DISTINCT FROM s.case_id) AS {_NEW}
       FROM {source} AS s)
+"""
+
+
+def in_order_cut(source: str, near: int) -> str:
+    """The first ``row_no`` at or after ``near`` where a new case id begins, in ``row_no`` order (NULL: none).
+
+    The in-order build streams the source in one thread (its windows run over the whole scan order); cut
+    where a case begins, parts of the source are built side by side (``EventStore._write_in_order``):
+    the case of the first row at ``near`` is skipped, and the next row of another case starts a part.
+    """
+    return f"""
+SELECT min(row_no) FROM {source}
+WHERE row_no > {int(near)}
+  AND case_id IS DISTINCT FROM (SELECT case_id FROM {source} WHERE row_no >= {int(near)} ORDER BY row_no LIMIT 1)
+"""
+
+
+def cases_before_cuts(source: str, cuts: Sequence[int]) -> str:
+    """How many case ids each part before the last of a cut source holds (``part``, ``cases``; see :func:`in_order_cut`).
+
+    A part's case codes start after those of the parts before it; in a source in event order (which the
+    build checks) a part's distinct case ids are its runs of a case id, the codes its build counts.
+    """
+    when = " ".join(f"WHEN row_no < {int(c)} THEN {i}" for i, c in enumerate(cuts))
+    return f"""
+SELECT part, count(DISTINCT case_id) AS cases
+FROM (SELECT case_id, CASE {when} END AS part FROM {source} WHERE row_no < {int(cuts[-1])})
+GROUP BY part ORDER BY part
 """
 
 
