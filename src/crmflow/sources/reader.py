@@ -342,7 +342,11 @@ def build_log(
         raise error(EmptyLogError, MESSAGES, "only_dictionaries", store.settings.lang, sources=names or "—")
     if progress:
         progress("building the log")
-    log = store.materialize(stages, log_name=log_name)
-    for st in stages:
-        drop_stage(store, st)
-    return log
+    def release() -> None:  # the events are written: the stages' memory goes to the cases table
+        for st in stages:
+            drop_stage(store, st)
+
+    try:
+        return store.materialize(stages, log_name=log_name, release=release)
+    finally:
+        release()  # drop_stage is idempotent (DROP … IF EXISTS): a failed build leaves no stage behind

@@ -277,20 +277,29 @@ SELECT (SELECT count(*) FROM {e} WHERE NOT is_last AND wait_s < 0) = 0
 """
 
 
-def materialize_cases(log: str, cids: tuple[int, int] | None = None) -> str:
+#: A case's variant on DuckDB: its events' ``(pos, act)`` packed into one BIGINT each (``pos`` above bit 32, the
+#: non-negative code below), the list sorted, the codes taken back -- the ordered aggregate ``list(act ORDER BY
+#: pos)`` keeps a buffer and a sort per case: on the 10 M-event scaled export the cases table took 1.10 s with it,
+#: 0.67 s this way (same lists).
+_VARIANT_PACKED = "[(x & 4294967295)::INTEGER for x in list_sort(list((pos::BIGINT << 32) | act))]"
+
+
+def materialize_cases(log: str, cids: tuple[int, int] | None = None, *, packed: bool = False) -> str:
     """One row per case, with its variant as a list of activity codes (decode with ``ac_<log>``).
 
     With ``cids = (first, last)`` only the cases of that code range, appended to the table (an
     ``INSERT``): a log too large for one aggregation within the memory limit is built range by range
     (``EventStore._build_cases``); the events are sorted by case code, so each range reads its own part.
+    ``packed``: the variant sorted as packed integers (:data:`_VARIANT_PACKED`; DuckDB's dialect only).
     """
+    variant = _VARIANT_PACKED if packed else "list(act ORDER BY pos)"
     select = f"""SELECT cid,
        any_value(case_id) AS case_id,
        count(*)::BIGINT AS n_events,
        min(ts) AS start_ts,
        max(ts) AS end_ts,
        (epoch_us(max(ts)) - epoch_us(min(ts))) / 1e6 AS duration_s,
-       list(act ORDER BY pos) AS variant
+       {variant} AS variant
 FROM {ev(log)}"""
     if cids is not None:
         return f"INSERT INTO {cs(log)}\n{select}\nWHERE cid BETWEEN {int(cids[0])} AND {int(cids[1])}\nGROUP BY cid\n"

@@ -12,7 +12,7 @@ import itertools
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -251,8 +251,14 @@ class EventStore:
 
     # ------------------------------------------------------------------ logs
 
-    def materialize(self, stages: Sequence[str], *, log_name: str = "log") -> EventLog:
-        """Build log ``log_name`` from staged tables: sort once, derive successors and cases."""
+    def materialize(
+        self, stages: Sequence[str], *, log_name: str = "log", release: Callable[[], None] | None = None
+    ) -> EventLog:
+        """Build log ``log_name`` from staged tables: sort once, derive successors and cases.
+
+        ``release`` is called once the events are written, before the cases are built: it drops the staged
+        tables (the caller's), so that the cases table is built in the memory they held.
+        """
         if not stages:
             raise error(EmptyLogError, ERRORS, "store.no_input_was_given")
         columns = {st: self.columns(st) for st in stages}
@@ -266,7 +272,7 @@ class EventStore:
             have = set(columns[st])
             cols = [q.ident(c) for c in STAGED_COLUMNS] + [q.ident(a) if a in have else f"NULL AS {q.ident(a)}" for a in attrs]
             parts.append(f"SELECT {', '.join(cols)} FROM {q.table_name(st)}")
-        self._build(log_name, "(" + " UNION ALL BY NAME ".join(parts) + ")")
+        self._build(log_name, "(" + " UNION ALL BY NAME ".join(parts) + ")", release)
         log = EventLog(self, log_name)
         if log.n_events == 0:
             raise error(EmptyLogError, ERRORS, "store.no_event_could_read", quarantined=log.quarantined)
@@ -289,8 +295,9 @@ class EventStore:
         )
         return EventLog(self, name, origin=parent.origin)
 
-    def _build(self, log_name: str, source: str) -> None:
-        """Materialise log ``log_name`` from ``source`` (a table name or a parenthesised query).
+    def _build(self, log_name: str, source: str, release: Callable[[], None] | None = None) -> None:
+        """Materialise log ``log_name`` from ``source`` (a table name or a parenthesised query); ``release``, when
+        given, is called when the events table is written and ``source`` no longer needed.
 
         On DuckDB, a source already in event order (ordered by case and time, as CRM exports usually are)
         is materialised without a sort (:meth:`_build_in_order`); otherwise each case is sorted once.
@@ -305,6 +312,8 @@ class EventStore:
                 self.sql(f"DROP TABLE cd_{q.table_name(log_name)}")
         finally:
             self.sql(f"DROP TABLE IF EXISTS {q.rs(log_name)}")
+        if release is not None:
+            release()
         self._build_cases(log_name)
 
     def _names_by_code(self, log_name: str) -> dict[str, list[str]]:
@@ -466,12 +475,12 @@ class EventStore:
         events, low, high = (int(row[0]), row[1], row[2]) if row else (0, None, None)
         chunks = max(1, -(-events // CASES_CHUNK_EVENTS))
         if chunks == 1 or low is None or high is None:
-            self.sql(q.materialize_cases(log_name))
+            self.sql(q.materialize_cases(log_name, packed=True))
             return
-        self.sql(f"{q.materialize_cases(log_name)} LIMIT 0")
+        self.sql(f"{q.materialize_cases(log_name, packed=True)} LIMIT 0")
         step = max(1, -(-(int(high) - int(low) + 1) // chunks))
         for first in range(int(low), int(high) + 1, step):
-            self.sql(q.materialize_cases(log_name, (first, min(int(high), first + step - 1))))
+            self.sql(q.materialize_cases(log_name, (first, min(int(high), first + step - 1)), packed=True))
 
     def activity_names(self, log_name: str) -> list[str]:
         """Activity names by code (``names[act]``)."""
