@@ -342,6 +342,7 @@ def build_log(
         raise error(EmptyLogError, MESSAGES, "only_dictionaries", store.settings.lang, sources=names or "—")
     if progress:
         progress("building the log")
+
     def release() -> None:  # the events are written: the stages' memory goes to the cases table
         for st in stages:
             drop_stage(store, st)

@@ -251,9 +251,7 @@ class EventStore:
 
     # ------------------------------------------------------------------ logs
 
-    def materialize(
-        self, stages: Sequence[str], *, log_name: str = "log", release: Callable[[], None] | None = None
-    ) -> EventLog:
+    def materialize(self, stages: Sequence[str], *, log_name: str = "log", release: Callable[[], None] | None = None) -> EventLog:
         """Build log ``log_name`` from staged tables: sort once, derive successors and cases.
 
         ``release`` is called once the events are written, before the cases are built: it drops the staged
