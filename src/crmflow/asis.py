@@ -56,6 +56,7 @@ from crmflow.store.store import EventLog
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmflow.bpmn.model import Definitions
+    from crmflow.discovery.process_tree import ProcessTree
 
 #: How many variants the audit document lists (the total is always given).
 TOP_VARIANTS = 50
@@ -134,6 +135,7 @@ def asis_model(
     dfg: DirectlyFollowsGraph | None = None,
     activities: Sequence[ActivityStats] | None = None,
     profile: StageProfile | None = None,
+    tree: Callable[[], ProcessTree] | None = None,
 ) -> Definitions:
     """The As-Is BPMN model of a log, laid out: inductive miner, lanes by dominant role/resource.
 
@@ -142,7 +144,8 @@ def asis_model(
     (:func:`crmflow.bpmn.annotate.annotate_bpmn`); ``findings`` are those findings (a sequence of
     ``Finding`` or their dicts), detected here with the default rules when None. ``variants``,
     ``dfg`` and ``activities`` are the log's, when the caller has them already (the audit): the
-    model is mined from the variants, never from the events again.
+    model is mined from the variants, never from the events again. ``tree``, when given, returns the process
+    tree mined already with ``noise_threshold`` (the audit mines it beside the findings; calling it waits for it).
 
     Raises
     ------
@@ -154,8 +157,11 @@ def asis_model(
     with stage("lanes"):
         lanes = dominant_lanes(log)
     with stage("discovery"):
-        tree = discover_process_tree(variants if variants is not None else log, noise_threshold=noise_threshold)
-        definitions = tree_to_bpmn(tree, process_name=process_name, lanes=lanes or None)
+        if tree is not None:
+            mined = tree()
+        else:
+            mined = discover_process_tree(variants if variants is not None else log, noise_threshold=noise_threshold)
+        definitions = tree_to_bpmn(mined, process_name=process_name, lanes=lanes or None)
     if annotate:
         if findings is None:
             findings = detect_findings(log, lang=lang).findings
@@ -182,6 +188,7 @@ def asis_bpmn(
     dfg: DirectlyFollowsGraph | None = None,
     activities: Sequence[ActivityStats] | None = None,
     profile: StageProfile | None = None,
+    tree: Callable[[], ProcessTree] | None = None,
 ) -> dict[str, Any] | None:
     """The annotated As-Is BPMN (see :func:`asis_model`) for the audit document: XML, SVG and lane names.
 
@@ -197,6 +204,7 @@ def asis_bpmn(
             dfg=dfg,
             activities=activities,
             profile=profile,
+            tree=tree,
         )
     except GraphvizNotFoundError:
         return None
@@ -296,13 +304,24 @@ def audit(
                 role=discover_handover(log, level="role").edges[:200],
             )
     step("findings")
-    with stage("findings"):
-        found = detect_findings(log, audit_rules, lang=lang, evidence=True, profile=profile)
-    step("bpmn")
-    with stage("bpmn"):
-        bpmn = asis_bpmn(
-            log, findings=found.findings, lang=lang, variants=variants, dfg=dfg, activities=activities, profile=profile
-        )
+    # The As-Is model is mined from the variants alone (Python and numpy, never the store) while the findings
+    # run in DuckDB; "bpmn/discovery" is what is left of it to wait for, and the tree's translation.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        tree = pool.submit(discover_process_tree, variants, noise_threshold=ASIS_NOISE)
+        with stage("findings"):
+            found = detect_findings(log, audit_rules, lang=lang, evidence=True, profile=profile)
+        step("bpmn")
+        with stage("bpmn"):
+            bpmn = asis_bpmn(
+                log,
+                findings=found.findings,
+                lang=lang,
+                variants=variants,
+                dfg=dfg,
+                activities=activities,
+                profile=profile,
+                tree=tree.result,
+            )
     step("report")
     with stage("document"):
         present = set(SECTIONS) - {"objects"} - ({"quality"} if quality is None else set())
