@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -327,24 +328,31 @@ class _Scanner:
         self.records += count
 
 
-def _chunks(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(byte offset, bytes) of consecutive chunks, each ending after a LF (or at EOF)."""
+def _chunks(path: Path) -> Iterator[tuple[int, bytearray]]:
+    """(byte offset, bytes) of consecutive chunks, each ending after a LF (or at EOF).
+
+    Each chunk is read into a buffer of its own behind the part line carried from the one before; only that
+    part line is copied (copying whole chunks took half of the scan of a clean file).
+    """
     offset, carry = 0, b""
     with path.open("rb") as fh:
         while True:
-            block = fh.read(CHUNK_BYTES)
-            if not block:
+            buf = bytearray(len(carry) + CHUNK_BYTES)
+            buf[: len(carry)] = carry
+            got = fh.readinto(memoryview(buf)[len(carry) :])
+            if not got:
                 if carry:
-                    yield offset, carry
+                    yield offset, bytearray(carry)
                 return
-            data = carry + block if carry else block
-            cut = data.rfind(b"\n") + 1
+            size = len(carry) + got
+            cut = buf.rfind(b"\n", 0, size) + 1
             if cut == 0:
-                carry = data
+                carry = bytes(buf[:size])
                 continue
-            yield offset, data[:cut] if cut < len(data) else data
+            carry = bytes(buf[cut:size])
+            del buf[cut:]
+            yield offset, buf
             offset += cut
-            carry = data[cut:]
 
 
 def _plain_lines(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, delim: int) -> np.ndarray:
@@ -371,6 +379,40 @@ def _plain_lines(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, delim: i
     return plain
 
 
+#: Chunks prepared ahead of the one being scanned (:func:`_prepared`).
+LOOKAHEAD = 2
+
+
+def _prepare(offset: int, data: bytearray, delim: int) -> tuple[int, bytearray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A chunk's bytes as an array, its lines' starts and ends, and which lines are not plain records (or blank)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == _LF)
+    if ends.size == 0 or ends[-1] != arr.size - 1:  # the last line has no LF
+        ends = np.append(ends, arr.size)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = np.minimum(ends, arr.size) - starts
+    blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, arr.size - 1)] == _CR))
+    # a chunk without a quote has only plain lines (bytes.find is a memchr: a tenth of a numpy pass)
+    special = blank if data.find(b'"') < 0 else ~_plain_lines(arr, starts, ends, delim) | blank
+    return offset, data, arr, starts, ends, special
+
+
+def _prepared(path: Path, delim: int) -> Iterator[tuple[int, bytearray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`_prepare` of every chunk, in order, the next :data:`LOOKAHEAD` prepared by two threads meanwhile.
+
+    The chunks' numpy passes do not depend on each other (numpy lets go of the GIL in them); only the scan
+    of the lines that are not plain follows the file's order. 10 M-event scaled CSV (864 MB): 1.0 s -> 0.7 s.
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque[Future[tuple[int, bytearray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = deque()
+        for offset, data in _chunks(path):
+            pending.append(pool.submit(_prepare, offset, data, delim))
+            if len(pending) > LOOKAHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def scan_records(path: str | Path, *, delimiter: str, skip: int, fields: int) -> RecordScan:
     """Count the records of a CSV file (UTF-8 or any ASCII-compatible encoding) by the rules above.
 
@@ -395,16 +437,7 @@ def scan_records(path: str | Path, *, delimiter: str, skip: int, fields: int) ->
     sc = _Scanner(delim, skip, fields)
     last_line = 0
     line_no = 1
-    for offset, data in _chunks(Path(path)):
-        arr = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(arr == _LF)
-        if ends.size == 0 or ends[-1] != arr.size - 1:  # the last line has no LF
-            ends = np.append(ends, arr.size)
-        starts = np.concatenate(([0], ends[:-1] + 1))
-        length = np.minimum(ends, arr.size) - starts
-        blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, arr.size - 1)] == _CR))
-        # a chunk without a quote has only plain lines (bytes.find is a memchr: a tenth of a numpy pass)
-        special = blank if data.find(b'"') < 0 else ~_plain_lines(arr, starts, ends, delim) | blank
+    for offset, data, arr, starts, ends, special in _prepared(Path(path), delim):
         # the skipped lines and the header are read one by one, too
         head = max(0, skip + 2 - line_no) if not sc.header_done else 0
         special[: min(head, special.size)] = True
@@ -422,7 +455,7 @@ def scan_records(path: str | Path, *, delimiter: str, skip: int, fields: int) ->
                     if i >= n:
                         break
             s, e = int(starts[i]), int(ends[i])
-            sc.line(_Line(no=line_no + i, start=offset + s, end=offset + min(e + 1, arr.size), data=data[s:e]))
+            sc.line(_Line(no=line_no + i, start=offset + s, end=offset + min(e + 1, arr.size), data=bytes(data[s:e])))
             i += 1
         last_line = line_no + n - 1
         line_no += n
