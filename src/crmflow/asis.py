@@ -309,7 +309,7 @@ def audit(
     with ThreadPoolExecutor(max_workers=1) as pool:
         tree = pool.submit(discover_process_tree, variants, noise_threshold=ASIS_NOISE)
         with stage("findings"):
-            found = detect_findings(log, audit_rules, lang=lang, evidence=True, profile=profile)
+            found = detect_findings(log, audit_rules, lang=lang, evidence=True, profile=profile, mined=(dfg, activities))
         step("bpmn")
         with stage("bpmn"):
             bpmn = asis_bpmn(

@@ -13,8 +13,8 @@ Severity: high when the transition or activity holds at least 25 % of all waitin
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from crmflow.findings.model import EVIDENCE_LIMIT, Evidence, Finding, Severity
 from crmflow.findings.rules import AuditRules
@@ -46,7 +46,99 @@ def waits(tables: SharedTables, log: EventLog, keys: Sequence[tuple[str | None, 
     return tables.get(("waits", log.name, *(f"{s}>{d}" for s, d in pairs)), lambda n: fq.waits_table(log.name, n), params)
 
 
-def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en", tables: SharedTables | None = None) -> list[Finding]:
+class MinedEdge(Protocol):
+    """What the ranking reads of a directly-follows edge (``crmflow.mining.dfg.DfgEdge`` has it)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def mean_s(self) -> float | None: ...
+    @property
+    def median_s(self) -> float | None: ...
+    @property
+    def p90_s(self) -> float | None: ...
+    @property
+    def max_s(self) -> float | None: ...
+    @property
+    def total_s(self) -> float | None: ...
+
+
+class MinedDfg(Protocol):
+    """What the ranking reads of a directly-follows graph (``crmflow.mining.dfg.DirectlyFollowsGraph``)."""
+
+    @property
+    def edges(self) -> Sequence[MinedEdge]: ...
+    @property
+    def start_activities(self) -> Mapping[str, int]: ...
+
+
+class MinedActivity(Protocol):
+    """What the ranking reads of an activity's statistics (``crmflow.mining.statistics.ActivityStats``)."""
+
+    @property
+    def activity(self) -> str: ...
+    @property
+    def events(self) -> int: ...
+    @property
+    def mean_wait_s(self) -> float | None: ...
+    @property
+    def median_wait_s(self) -> float | None: ...
+    @property
+    def p90_wait_s(self) -> float | None: ...
+    @property
+    def max_wait_s(self) -> float | None: ...
+    @property
+    def total_wait_s(self) -> float: ...
+
+
+#: The mined summaries of a log the ranking can read: its DFG and its activity statistics (mining is beside
+#: the findings in the layers, so they are described here by what is read of them).
+Mined = tuple[MinedDfg, Sequence[MinedActivity]]
+
+_STATS = ("count", "mean_s", "median_s", "p90_s", "max_s", "total_s")
+
+
+def ranked_waits(mined: Mined, top: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of :func:`~crmflow.store.finding_queries.transition_waits` and
+    :func:`~crmflow.store.finding_queries.activity_waits` (the ``top`` of each), from the log's mined DFG and
+    activity statistics instead of two more passes over the events.
+
+    The waits before an activity are its events that do not start a case (each has a predecessor).
+    """
+    dfg, activities = mined
+    edges = sorted(dfg.edges, key=lambda e: (-(e.total_s or 0.0), -e.count, e.source, e.target))[:top]
+    waited = [(a, a.events - dfg.start_activities.get(a.activity, 0)) for a in activities]
+    before = sorted(((a, n) for a, n in waited if n > 0), key=lambda p: (-p[0].total_wait_s, -p[1], p[0].activity))[:top]
+    transitions = [
+        {
+            "source": e.source,
+            "target": e.target,
+            **dict(zip(_STATS, (e.count, e.mean_s, e.median_s, e.p90_s, e.max_s, e.total_s), strict=True)),
+        }
+        for e in edges
+    ]
+    arrivals = [
+        {
+            "target": a.activity,
+            **dict(zip(_STATS, (n, a.mean_wait_s, a.median_wait_s, a.p90_wait_s, a.max_wait_s, a.total_wait_s), strict=True)),
+        }
+        for a, n in before
+    ]
+    return transitions, arrivals
+
+
+def find_bottlenecks(
+    log: EventLog,
+    rules: AuditRules,
+    *,
+    lang: str = "en",
+    tables: SharedTables | None = None,
+    mined: Mined | None = None,
+) -> list[Finding]:
     """Transitions and activities with the largest total waiting time.
 
     Parameters
@@ -59,6 +151,9 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en", tabl
         Language of titles and descriptions.
     tables
         The audit's shared temporary tables (each case's wait on each key is kept there for the evidence).
+    mined
+        The DFG and the activity statistics of ``log`` when the caller has them (the audit): the ranking is
+        read from them (:func:`ranked_waits`), the same numbers as two more grouped passes over the events.
 
     Returns
     -------
@@ -70,16 +165,17 @@ def find_bottlenecks(log: EventLog, rules: AuditRules, *, lang: str = "en", tabl
     total = float(store.rows(fq.total_wait(log.name))[0]["total_s"] or 0.0)
     if total <= 0 or t.bottleneck_top == 0:
         return []
-    keep = [
-        r
-        for r in store.rows(fq.transition_waits(log.name), {"top": t.bottleneck_top})
-        if r["total_s"] / total >= t.bottleneck_min_share
-    ]
+    if mined is not None:
+        transitions, before = ranked_waits(mined, t.bottleneck_top)
+    else:
+        transitions = store.rows(fq.transition_waits(log.name), {"top": t.bottleneck_top})
+        before = store.rows(fq.activity_waits(log.name), {"top": t.bottleneck_top})
+    keep = [r for r in transitions if r["total_s"] / total >= t.bottleneck_min_share]
     # An activity whose waiting comes (almost) all from one reported transition adds nothing new.
     into = {r["target"]: max(into_r["total_s"] for into_r in keep if into_r["target"] == r["target"]) for r in keep}
     acts = [
         r
-        for r in store.rows(fq.activity_waits(log.name), {"top": t.bottleneck_top})
+        for r in before
         if r["total_s"] / total >= t.bottleneck_min_share and into.get(r["target"], 0.0) < DUPLICATE_SHARE * r["total_s"]
     ]
     keys: list[tuple[str | None, str]] = [(r["source"], r["target"]) for r in keep] + [(None, r["target"]) for r in acts]

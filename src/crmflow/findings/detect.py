@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crmflow.base.profile import StageProfile
-from crmflow.findings.bottleneck import find_bottlenecks
+from crmflow.findings.bottleneck import Mined, find_bottlenecks
 from crmflow.findings.calendar import CalendarTable
 from crmflow.findings.evidence import EvidenceTable, record_evidence
 from crmflow.findings.funnel import FunnelResult, measure_funnel
@@ -95,6 +95,7 @@ def detect_findings(
     lang: str = "en",
     evidence: bool = False,
     profile: StageProfile | None = None,
+    mined: Mined | None = None,
 ) -> FindingsReport:
     """Measure every As-Is check of the rules over ``log``.
 
@@ -111,6 +112,9 @@ def detect_findings(
         (:func:`crmflow.findings.evidence.record_evidence`; ``FindingsReport.evidence``).
     profile
         Where each family of checks records its time and peak memory (:mod:`crmflow.base.profile`).
+    mined
+        The DFG and activity statistics of ``log`` when the caller has them (the audit): the bottleneck ranking
+        reads them when the process log is the whole log (no events after closing).
 
     Returns
     -------
@@ -137,7 +141,7 @@ def detect_findings(
         with stage("process"):
             process = closing.process_log()
         with stage("bottleneck"):
-            findings += find_bottlenecks(process, rules, lang=lang, tables=tables)
+            findings += find_bottlenecks(process, rules, lang=lang, tables=tables, mined=mined if process is log else None)
         with stage("rework"):
             findings += find_rework(process, rules, lang=lang, tables=tables)
         with stage("ping_pong"):
