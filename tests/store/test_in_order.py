@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crmflow.store import parts
 from crmflow.store import queries as q
-from crmflow.store import store as store_module
+from crmflow.store.engine import DuckDBEngine
 from crmflow.store.store import EventLog, EventStore
 from tests.conftest import make_log
 from tests.store.test_materialise import BASE, event, expected, project, rows
@@ -214,16 +215,16 @@ def test_a_tie_out_of_row_order_after_the_probe_is_caught_and_sorted(
 @pytest.fixture
 def side_by_side(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Small parts: every log of a few events is built in parts; records how many parts each build had."""
-    monkeypatch.setattr(store_module, "IN_ORDER_PART_EVENTS", 2)
+    monkeypatch.setattr(parts, "IN_ORDER_PART_EVENTS", 2)
     monkeypatch.setattr(q, "ORDER_PROBE_ROWS", 1)  # the probe never reads a whole source: it is checked in full
     counts: list[int] = []
-    original = EventStore._insert_side_by_side
+    original = parts.insert_side_by_side
 
-    def spy(self: EventStore, inserts: list[str]) -> None:
+    def spy(engine: DuckDBEngine, inserts: list[str]) -> None:
         counts.append(len(inserts))
-        original(self, inserts)
+        original(engine, inserts)
 
-    monkeypatch.setattr(EventStore, "_insert_side_by_side", spy)
+    monkeypatch.setattr(parts, "insert_side_by_side", spy)
     return counts
 
 

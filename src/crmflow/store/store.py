@@ -7,13 +7,11 @@ the events once. Every query runs through :meth:`EventStore.sql`.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ import pyarrow as pa
 from crmflow.errors import EmptyLogError, StoreError
 from crmflow.i18n import error
 from crmflow.settings import Settings, get_settings
+from crmflow.store import parts as parts_module
 from crmflow.store import queries as q
 from crmflow.store.engine import DuckDBEngine, SqlEngine
 from crmflow.store.error_messages import ERRORS
@@ -46,9 +45,6 @@ NAMED_BY_CODE_MAX = 10_000
 
 #: Above this many events, the cases table is built in ranges of case codes (see ``EventStore._build_cases``).
 CASES_CHUNK_EVENTS = 16_000_000
-
-#: Fewest events per part of an in-order build run side by side (see ``EventStore._in_order_parts``).
-IN_ORDER_PART_EVENTS = 500_000
 
 #: Input bytes per GB of the memory limit above which a store built for them keeps its tables in a scratch
 #: database file rather than in memory. Measured on the 10 M-event scaled CSV (864 MB, 1 GB limit, quiet
@@ -145,7 +141,7 @@ class EventStore:
         """How readers create their working tables: ``"TEMP "`` in a project (they never enter its file), else ``""``.
 
         A store that is not a project keeps them in the database itself, where a worker connection sees
-        them (:meth:`_in_order_parts` builds an export's events side by side).
+        them (:func:`crmflow.store.parts.in_order_parts` builds an export's events side by side).
         """
         return "TEMP " if self.path is not None else ""
 
@@ -336,7 +332,7 @@ class EventStore:
         """Create the events table from its rows' ``select``: name columns virtual for the dictionaries in ``names``.
 
         With ``parts`` (selects whose rows, one after the other, are ``select``'s), each part is inserted by a
-        worker connection of its own, side by side, and committed in order (:meth:`_insert_side_by_side`).
+        worker connection of its own, side by side, and committed in order (:func:`~crmflow.store.parts.insert_side_by_side`).
         """
         if not names and not parts:
             self.sql(f"CREATE OR REPLACE TABLE {q.ev(log_name)} AS {select}")
@@ -350,78 +346,11 @@ class EventStore:
             self.sql(q.insert_events(log_name, columns, select, names))
             return
         try:
-            self._insert_side_by_side([q.insert_events(log_name, columns, p, names) for p in parts])
+            assert isinstance(self.engine, DuckDBEngine)  # parts are made on DuckDB only
+            parts_module.insert_side_by_side(self.engine, [q.insert_events(log_name, columns, p, names) for p in parts])
         except BaseException:
             self.sql(f"DROP TABLE IF EXISTS {q.ev(log_name)}")
             raise
-
-    def _insert_side_by_side(self, inserts: list[str]) -> None:
-        """Run ``inserts`` (into one table) at once, each on a worker connection in its own transaction.
-
-        The transactions commit in the order of ``inserts``, so the table stores their rows in that order;
-        any failure rolls back every one not yet committed and is raised.
-        """
-        assert isinstance(self.engine, DuckDBEngine)
-        workers = [self.engine.worker() for _ in inserts]
-        try:
-            for w in workers:
-                w.execute("BEGIN TRANSACTION")
-            with ThreadPoolExecutor(len(inserts)) as pool:  # DuckDB releases the GIL while it runs a statement
-                for done in [pool.submit(w.execute, i) for w, i in zip(workers, inserts, strict=True)]:
-                    done.result()
-            for w in workers:
-                w.execute("COMMIT")
-        except BaseException:
-            for w in workers:
-                with contextlib.suppress(duckdb.Error):
-                    w.execute("ROLLBACK")
-            raise
-        finally:
-            for w in workers:
-                w.close()
-
-    def _in_order_parts(self, source: str, act_type: str, res_type: str | None) -> list[str]:
-        """The in-order build of ``source`` cut where cases begin into parts to build side by side ([]: build it whole).
-
-        :func:`~crmflow.store.queries.events_in_order_select` streams the source through windows over the
-        whole scan order, in one thread: 8.5 of the 10 M-event scaled export's 22.7 s load. With as many parts
-        as DuckDB has threads (each at least :data:`IN_ORDER_PART_EVENTS` events), each part's build is that of
-        the rows of a range of ``row_no`` with its case codes offset by the cases before it (the ranges are equal
-        spans of ``row_no``: gaps in the numbers make parts uneven, never wrong). [] also when a
-        worker connection cannot read ``source`` (a temporary table: a project's staging) or no cut is found.
-        """
-        threads = int(self.scalar("SELECT current_setting('threads')"))
-        n, low, high = self.sql(f"SELECT count(*), min(row_no), max(row_no) FROM {source}").fetchall()[0]
-        k = min(threads, int(n) // IN_ORDER_PART_EVENTS)
-        if k < 2:
-            return []
-        assert isinstance(self.engine, DuckDBEngine)
-        probe = self.engine.worker()
-        try:
-            probe.execute(f"SELECT 1 FROM {source} LIMIT 0").fetchall()
-        except duckdb.Error:  # not visible to another connection: built in one statement
-            return []
-        finally:
-            probe.close()
-        cuts: list[int] = []
-        for i in range(1, k):
-            cut = self.scalar(q.in_order_cut(source, int(low) + (int(high) - int(low) + 1) * i // k))
-            if cut is not None and (not cuts or int(cut) > cuts[-1]):
-                cuts.append(int(cut))
-        if not cuts:
-            return []
-        counts = dict(self.sql(q.cases_before_cuts(source, cuts)).fetchall())
-        offsets = list(itertools.accumulate((int(counts.get(i, 0)) for i in range(len(cuts))), initial=0))
-        bounds = [int(low), *cuts, int(high) + 1]
-        return [
-            q.events_in_order_select(
-                f"(SELECT * FROM {source} WHERE row_no >= {bounds[i]} AND row_no < {bounds[i + 1]})",
-                act_type,
-                res_type,
-                cid_offset=offset,
-            )
-            for i, offset in enumerate(offsets)
-        ]
 
     def _build_in_order(self, log_name: str, source: str, names: dict[str, list[str]]) -> bool:
         """Build the events table with streaming windows when ``source`` is already in event order.
@@ -449,7 +378,7 @@ class EventStore:
             self.sql(f"CREATE TYPE {res_type} AS ENUM (SELECT resource FROM {q.rs(log_name)} ORDER BY res)")
         res = res_type if has_res else None
         try:
-            parts = [] if whole else self._in_order_parts(source, act_type, res)
+            parts = [] if whole else parts_module.in_order_parts(self, source, act_type, res)
             self._write_events(log_name, q.events_in_order_select(source, act_type, res), names, parts)
         finally:
             for t in (act_type, res_type):
