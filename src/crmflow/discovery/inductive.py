@@ -287,7 +287,11 @@ class _Miner:
             cut = _find_cut(dfg.filtered(self.noise))
         if cut is not None:
             op, groups, split = cut
-            return self._node(op, [self.mine(sub) for sub in split(log, groups)])
+            parts = split(log, groups)
+            log.drop_caches()
+            del log, dfg
+            # each part is let go once mined, so that only the parts still to come are held
+            return self._node(op, [self.mine(parts.pop(0)) for _ in range(len(parts))])
         return self._fall_through(log, dfg)
 
     @staticmethod

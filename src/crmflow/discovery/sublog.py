@@ -90,6 +90,11 @@ def _offsets(lengths: np.ndarray) -> np.ndarray:
     return out
 
 
+def _index_dtype(n: int) -> type[np.signedinteger]:
+    """The narrowest of int32 and int64 that holds every index below ``n``."""
+    return np.int32 if n < 2**31 else np.int64
+
+
 def _counts_by(keys: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     """Sum of ``weights`` per key in ``range(size)`` (exact: the sums stay far below 2**53)."""
     if not len(keys):
@@ -213,8 +218,14 @@ class SubLog:
 
     @cached_property
     def trace_of(self) -> np.ndarray:
-        """The trace of each event."""
-        return np.repeat(np.arange(len(self.weights), dtype=np.int64), self.lengths)
+        """The trace of each event (32-bit while the traces fit: the miner holds one per sub-log it descends into)."""
+        return np.repeat(np.arange(len(self.weights), dtype=_index_dtype(len(self.weights))), self.lengths)
+
+    def drop_caches(self) -> None:
+        """Forget the per-event arrays computed from the codes (they are computed again when asked for): the
+        miner calls it on a log it has split, whose parts are mined while it waits."""
+        for name in ("trace_of", "follows", "positions"):
+            self.__dict__.pop(name, None)
 
     @cached_property
     def follows(self) -> np.ndarray:
@@ -272,7 +283,8 @@ class SubLog:
     @cached_property
     def positions(self) -> np.ndarray:
         """Each event's place in its trace (0 for the first)."""
-        return np.arange(len(self.codes), dtype=np.int64) - self.starts[:-1][self.trace_of]
+        at = np.arange(len(self.codes), dtype=np.int64) - self.starts[:-1][self.trace_of]
+        return at.astype(_index_dtype(len(self.codes)), copy=False)
 
     def _trace_keys(self) -> np.ndarray:
         """A 64-bit hash of each trace: its codes as a polynomial, and its length (equal traces, equal keys)."""
@@ -319,7 +331,9 @@ class SubLog:
         weights = _counts_by(group, self.weights, len(first))[group[kept]]
         keep_event = np.zeros(t, dtype=bool)
         keep_event[kept] = True
-        return SubLog(self.codes[keep_event[trace]], _offsets(lengths[kept]), weights, self.names, distinct=True)
+        merged = SubLog(self.codes[keep_event[trace]], _offsets(lengths[kept]), weights, self.names, distinct=True)
+        self.drop_caches()  # the miner goes on with the merged log; this one waits in its parent's list of parts
+        return merged
 
     def _select_traces(self, keep: np.ndarray) -> SubLog:
         ev = keep[self.trace_of]
@@ -347,7 +361,7 @@ class SubLog:
         """Each trace to the group holding most of its events (the first on a tie), reduced to that group."""
         k, t = len(groups), len(self.weights)
         g = self._group_of(groups)
-        per = np.bincount(self.trace_of * k + g, minlength=t * k).reshape(t, k)
+        per = np.bincount(self.trace_of.astype(np.int64) * k + g, minlength=t * k).reshape(t, k)
         chosen = per.argmax(axis=1) if t else np.zeros(0, np.int64)
         mine = g == chosen[self.trace_of]
         return [self._subset(mine, chosen == i) for i in range(k)]
@@ -426,6 +440,6 @@ class SubLog:
     def once_in_every_trace(self) -> list[str]:
         """The activities that occur exactly once in every trace, in name order."""
         n, t = len(self.names), len(self.weights)
-        keys, per = np.unique(self.trace_of * n + self.codes, return_counts=True)
+        keys, per = np.unique(self.trace_of.astype(np.int64) * n + self.codes, return_counts=True)
         once = np.bincount(keys[per == 1] % n, minlength=n)
         return [self.names[a] for a in np.flatnonzero(once == t).tolist()]
