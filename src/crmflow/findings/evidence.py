@@ -342,8 +342,9 @@ def write_findings_csv(store: EventStore, table: str, path: str | Path) -> Path:
     if store.engine.name == "duckdb":  # the table is in report order already (evidence_queries.create_table)
         by_no = {int(r["finding"]): r for r in store.rows(eq.meta_rows(meta))}
         size = max(by_no, default=0)
-        words = {c: [by_no[i][c] if i in by_no else None for i in range(1, size + 1)] for c in ("kind", "key", "measure")}
-        store.sql(f"COPY ({eq.export_in_order(table)}) TO '{escaped}' (HEADER, DELIMITER ',')", words)
+        # a finding without evidence has no row to name ("")
+        words = {c: [str(by_no[i][c]) if i in by_no else "" for i in range(1, size + 1)] for c in ("kind", "key", "measure")}
+        store.sql(f"COPY ({eq.export_in_order(table, words)}) TO '{escaped}' (HEADER, DELIMITER ',')")
         return out
     # another engine (Spark): the rows come back as Arrow, a few findings at a time, and DuckDB writes the same CSV
     export_slices(store, table, escaped)

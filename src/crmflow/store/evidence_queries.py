@@ -13,7 +13,7 @@ findings' own queries there is no LIMIT: the list is written to the store and ex
 from __future__ import annotations
 
 from crmflow.store.people_queries import counted_pairs
-from crmflow.store.queries import ac, cs, ev, table_name
+from crmflow.store.queries import ac, cs, ev, names_list, table_name
 
 #: The columns of every family's rows, with their types.
 ROW_COLUMNS = (
@@ -195,12 +195,13 @@ ORDER BY r.finding, r.value DESC NULLS LAST, r.case_id
 """
 
 
-def export_in_order(table: str) -> str:
+def export_in_order(table: str, words: dict[str, list[str]]) -> str:
     """:func:`export_sorted` as the rows are stored (on DuckDB, in report order already: :func:`create_table`),
-    the kind, key and measure of finding ``f`` being ``$kind[f]``, ``$key[f]``, ``$measure[f]``: a projection
-    keeps the order, where a join would not, and sorting the 4.5 M rows of the 10 M-event export again cost
-    as much as writing them."""
-    picks = {c: f"list_extract(${c}::VARCHAR[], finding) AS {c}" for c in ("kind", "key", "measure")}
+    the kind, key and measure of finding ``f`` being ``words["kind"][f - 1]`` and so on: a projection keeps the
+    order, where a join would not, and sorting the 4.5 M rows of the 10 M-event export again cost as much as
+    writing them. The three lists are constants in the statement (:func:`~crmflow.store.queries.names_list`):
+    a list bound as a parameter is cast again for every row (1.40 s against 0.93 s for the 4.5 M rows)."""
+    picks = {c: f"list_extract({names_list(words[c])}, finding) AS {c}" for c in ("kind", "key", "measure")}
     return (
         f"SELECT finding, {picks['kind']}, {picks['key']}, case_id, {picks['measure']}, value, count, detail "
         f"FROM {table_name(table)}"
