@@ -129,6 +129,16 @@ def _sql_text(value: str) -> str:
 _SEPARATORS = tuple(chr(c) for c in range(31, 0, -1))
 
 
+def list_literal(names: Sequence[str]) -> str:
+    """A ``VARCHAR[]`` list literal: folded to a constant once in a query (unlike :func:`names_list`'s
+    ``string_split``, which a projection evaluates for every chunk of rows).
+
+    >>> list_literal(["a", "b'c"])
+    "['a', 'b''c']"
+    """
+    return "[" + ", ".join(_sql_text(n) for n in names) + "]"
+
+
 def names_list(names: list[str]) -> str:
     """SQL for the list of ``names`` (a constant ``VARCHAR[]``), cheap to evaluate once per chunk of rows.
 
@@ -145,7 +155,7 @@ def names_list(names: list[str]) -> str:
     """
     sep = next((c for c in _SEPARATORS if not any(c in n for n in names)), None)
     if not names or sep is None:  # (no control character free: every name holds all 31 of them)
-        return "[" + ", ".join(_sql_text(n) for n in names) + "]"
+        return list_literal(names)
     return f"string_split({_sql_text(sep.join(names))}, chr({ord(sep)}))"
 
 
