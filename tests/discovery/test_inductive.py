@@ -212,3 +212,31 @@ def test_bpic2012_model_has_the_same_activities_as_pm4pys() -> None:
     net = discover_petri_net(crmflow.read_log(path))
     theirs = pm4py.discover_petri_net_inductive(df)
     assert net.labels == {t.label for t in theirs[0].transitions if t.label}
+
+
+def test_the_miner_holds_the_parts_still_to_mine_not_every_sub_log(tmp_path) -> None:
+    """Memory: a split log's per-event arrays are let go once its parts exist, and a part once it is mined.
+
+    Measured by tracemalloc (allocations, not time): on the 300,000-event scaled CRM export's variants the
+    miner peaked at ~140 bytes per event of the variants while every sub-log on the way down kept its
+    64-bit trace and position indexes; it peaks at ~38 now. The bound leaves room for numpy's temporaries.
+    """
+    import tracemalloc
+
+    from crmflow.demo.scaled import write_scaled_event_csv
+    from crmflow.discovery.sublog import SubLog
+
+    path = tmp_path / "scaled.csv"
+    write_scaled_event_csv(path, n_events=300_000)
+    variants = crmflow.get_variants(crmflow.read_log(path))
+    events = len(SubLog.from_arrow(variants.table["activities"], variants.table["count"], variants.names).codes)
+    expected = str(discover_process_tree(variants, noise_threshold=0.2))
+    tracemalloc.start()
+    try:
+        tree = discover_process_tree(variants, noise_threshold=0.2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(tree) == expected
+    assert events > 100_000
+    assert peak < 64 * events, f"peak {peak:,} bytes for {events:,} events of the variants"
