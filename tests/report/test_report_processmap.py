@@ -181,3 +181,17 @@ def test_selection_invariants(traces, max_activities):
     assert sel.activities  # something is always drawn
     if max_activities >= sel.total_activities:
         assert first in sel.activities and sel.coverage == 1.0
+
+
+def test_graphviz_warnings_stay_out_of_the_console(tmp_path, capfd) -> None:
+    """dot warns on stderr while it lays out receipt's maps ("Unable to reclaim box space in spline routing
+    ... Something is probably seriously wrong") and draws them all the same; a consultant running the audit
+    must not read that: the maps are drawn and nothing reaches the terminal."""
+    import crmflow
+    from tests.conftest import real
+
+    result = crmflow.audit(crmflow.read_log(real("receipt.xes")))
+    result.write(tmp_path)
+    err = capfd.readouterr().err
+    assert "Warning" not in err and "seriously wrong" not in err, err[:500]
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").count('class="process-map"') >= 2

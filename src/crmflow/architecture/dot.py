@@ -46,7 +46,7 @@ def dot_string(value: str) -> str:
 def render_dot_svg(source: str, *, lang: str = "en") -> str:
     """Run Graphviz ``dot`` on DOT source and return the SVG text."""
     try:
-        return str(graphviz.Source(source, engine="dot").pipe(format="svg", encoding="utf-8"))
+        return str(graphviz.Source(source, engine="dot").pipe(format="svg", encoding="utf-8", quiet=True))
     except graphviz.ExecutableNotFound as exc:
         raise error(GraphvizNotFoundError, MSG, "graphviz_missing", lang) from exc
     except graphviz.CalledProcessError as exc:

@@ -50,7 +50,7 @@ def dot_positions(
         lines.append(f"{_q(a)} -> {_q(b)};")
     lines.append("}")
     try:
-        raw = graphviz.Source("\n".join(lines), engine="dot").pipe(format="json", encoding="utf-8")
+        raw = graphviz.Source("\n".join(lines), engine="dot").pipe(format="json", encoding="utf-8", quiet=True)
     except graphviz.ExecutableNotFound as exc:
         raise error(GraphvizNotFoundError, ERRORS, "layout.graphviz_s_dot_needed") from exc
     except graphviz.CalledProcessError as exc:

@@ -364,7 +364,7 @@ def _wait_colour(wait: float | None, ranked: Sequence[float]) -> str:
 
 def _run_dot(source: str, lang: str) -> str:
     try:
-        out = graphviz.Source(source, engine="dot").pipe(format="svg", encoding="utf-8")
+        out = graphviz.Source(source, engine="dot").pipe(format="svg", encoding="utf-8", quiet=True)
     except graphviz.ExecutableNotFound as exc:
         raise error(GraphvizNotFoundError, MESSAGES, "map.graphviz_missing", lang) from exc
     except graphviz.CalledProcessError as exc:
