@@ -301,16 +301,25 @@ def detect_format(store: EventStore, table: str, column: str, *, dayfirst: bool 
     if not dayfirst:
         order.sort(key=lambda f: 0 if f.key == "mdy_slash" else 1)
     counts = ", ".join(f"count({_family_expr('v', f, 'UTC')}) AS {ident(f.key)}" for f in order) + ", count(*) AS n"
+    # the sample is taken once (both questions below read it): a few thousand short strings
+    sample_view = store.new_name("ts_sample")
     try:
-        row = store.sql(f"WITH s AS ({sample_sql}) SELECT {counts} FROM s").fetchall()[0]
+        store.register_arrow(sample_view, store.arrow(sample_sql))
     except Exception as exc:  # duckdb.Error; keep the message
         raise error(InputError, ERRORS, "timestamps.column_cannot_test_date", column=column, exc=exc) from exc
-    n = int(row[-1])
-    scores = {f.key: int(v) for f, v in zip(order, row[:-1], strict=True)}
-    best = max(order, key=lambda f: scores[f.key])  # max keeps the first of equals
-    if n == 0 or scores[best.key] == 0:
-        return TimestampFormat(None, "", parsed_in_sample=0, sample_size=n)
-    var_counts = ", ".join(f"count(*) FILTER (WHERE regexp_matches(v, {_lit(rx)}))" for _, rx, _ in best.variants)
-    vrow = store.sql(f"WITH s AS ({sample_sql}) SELECT {var_counts} FROM s").fetchall()[0]
+    try:
+        try:
+            row = store.sql(f"SELECT {counts} FROM {sample_view} s").fetchall()[0]
+        except Exception as exc:  # duckdb.Error; keep the message
+            raise error(InputError, ERRORS, "timestamps.column_cannot_test_date", column=column, exc=exc) from exc
+        n = int(row[-1])
+        scores = {f.key: int(v) for f, v in zip(order, row[:-1], strict=True)}
+        best = max(order, key=lambda f: scores[f.key])  # max keeps the first of equals
+        if n == 0 or scores[best.key] == 0:
+            return TimestampFormat(None, "", parsed_in_sample=0, sample_size=n)
+        var_counts = ", ".join(f"count(*) FILTER (WHERE regexp_matches(v, {_lit(rx)}))" for _, rx, _ in best.variants)
+        vrow = store.sql(f"SELECT {var_counts} FROM {sample_view} s").fetchall()[0]
+    finally:
+        store.unregister_arrow(sample_view)
     label, _, primary = max(zip(vrow, best.variants, strict=True), key=lambda p: p[0])[1]
     return TimestampFormat(best, label, primary=primary, parsed_in_sample=scores[best.key], sample_size=n)
