@@ -162,7 +162,10 @@ def find_bottlenecks(
         total waiting time; evidence lists the slowest cases.
     """
     store, t = log.store, rules.thresholds
-    total = float(store.rows(fq.total_wait(log.name))[0]["total_s"] or 0.0)
+    if mined is not None:  # every wait is on one directly-follows edge
+        total = float(sum(e.total_s or 0.0 for e in mined[0].edges))
+    else:
+        total = float(store.rows(fq.total_wait(log.name))[0]["total_s"] or 0.0)
     if total <= 0 or t.bottleneck_top == 0:
         return []
     if mined is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmflow.errors import InputError
 from crmflow.i18n import error
@@ -279,6 +279,15 @@ def typed_expr(col_sql: str, duck_type: str, tz: str) -> str | None:
     return None
 
 
+def _sample_counts(store: EventStore, view: str, sample_sql: str, counts: str, column: str) -> tuple[Any, ...]:
+    """Register the sample of ``sample_sql`` as ``view`` and count what each family reads of it."""
+    try:
+        store.register_arrow(view, store.arrow(sample_sql))
+        return tuple(store.sql(f"SELECT {counts} FROM {view} s").fetchall()[0])
+    except Exception as exc:  # duckdb.Error; keep the message
+        raise error(InputError, ERRORS, "timestamps.column_cannot_test_date", column=column, exc=exc) from exc
+
+
 def detect_format(store: EventStore, table: str, column: str, *, dayfirst: bool = True, sample: int = 5000) -> TimestampFormat:
     """Choose the family that reads the most of a sample of the column's distinct values.
 
@@ -302,24 +311,17 @@ def detect_format(store: EventStore, table: str, column: str, *, dayfirst: bool 
         order.sort(key=lambda f: 0 if f.key == "mdy_slash" else 1)
     counts = ", ".join(f"count({_family_expr('v', f, 'UTC')}) AS {ident(f.key)}" for f in order) + ", count(*) AS n"
     # the sample is taken once (both questions below read it): a few thousand short strings
-    sample_view = store.new_name("ts_sample")
+    view = store.new_name("ts_sample")
     try:
-        store.register_arrow(sample_view, store.arrow(sample_sql))
-    except Exception as exc:  # duckdb.Error; keep the message
-        raise error(InputError, ERRORS, "timestamps.column_cannot_test_date", column=column, exc=exc) from exc
-    try:
-        try:
-            row = store.sql(f"SELECT {counts} FROM {sample_view} s").fetchall()[0]
-        except Exception as exc:  # duckdb.Error; keep the message
-            raise error(InputError, ERRORS, "timestamps.column_cannot_test_date", column=column, exc=exc) from exc
+        row = _sample_counts(store, view, sample_sql, counts, column)
         n = int(row[-1])
         scores = {f.key: int(v) for f, v in zip(order, row[:-1], strict=True)}
         best = max(order, key=lambda f: scores[f.key])  # max keeps the first of equals
         if n == 0 or scores[best.key] == 0:
             return TimestampFormat(None, "", parsed_in_sample=0, sample_size=n)
         var_counts = ", ".join(f"count(*) FILTER (WHERE regexp_matches(v, {_lit(rx)}))" for _, rx, _ in best.variants)
-        vrow = store.sql(f"SELECT {var_counts} FROM {sample_view} s").fetchall()[0]
+        vrow = store.sql(f"SELECT {var_counts} FROM {view} s").fetchall()[0]
     finally:
-        store.unregister_arrow(sample_view)
+        store.unregister_arrow(view)  # (nothing to undo when the sample was never registered)
     label, _, primary = max(zip(vrow, best.variants, strict=True), key=lambda p: p[0])[1]
     return TimestampFormat(best, label, primary=primary, parsed_in_sample=scores[best.key], sample_size=n)

@@ -245,7 +245,7 @@ def in_order_cut(source: str, near: int) -> str:
     """The first ``row_no`` at or after ``near`` where a new case id begins, in ``row_no`` order (NULL: none).
 
     The in-order build streams the source in one thread (its windows run over the whole scan order); cut
-    where a case begins, parts of the source are built side by side (``EventStore._write_in_order``):
+    where a case begins, parts of the source are built side by side (:mod:`crmflow.store.parts`):
     the case of the first row at ``near`` is skipped, and the next row of another case starts a part.
     """
     return f"""
